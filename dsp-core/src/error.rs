@@ -1,0 +1,145 @@
+//! The one error type of the library.
+
+use core::fmt;
+
+/// Everything that can go wrong when configuring, preparing or measuring.
+///
+/// `process` and `reset` never fail; errors come from setters, `prepare`,
+/// and meters that refuse corrupt data.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Error {
+    /// A parameter is out of range or not finite.
+    InvalidParameter {
+        /// Parameter name, with its unit suffix (e.g. `cutoff_hz`).
+        name: &'static str,
+        /// What the valid range is.
+        reason: &'static str,
+    },
+    /// A name (pan law, filter type, target...) that is not known.
+    UnknownName {
+        /// What kind of name was looked up (e.g. `pan law`).
+        kind: &'static str,
+    },
+    /// The sample rate is not finite or outside the supported range.
+    InvalidSampleRate {
+        /// The rejected sample rate in Hz.
+        sample_rate: f64,
+    },
+    /// A frequency parameter is at or above the Nyquist frequency.
+    AboveNyquist {
+        /// Parameter name (e.g. `cutoff_hz`).
+        name: &'static str,
+        /// The parameter's value in Hz.
+        value_hz: f64,
+        /// Nyquist frequency in Hz for the sample rate in use.
+        nyquist_hz: f64,
+    },
+    /// The maximum block size is zero or unreasonably large.
+    InvalidBlockSize {
+        /// The rejected block size in samples.
+        block_size: usize,
+    },
+    /// The channel count is zero or not supported by this processor.
+    InvalidChannelCount {
+        /// The rejected channel count.
+        channels: usize,
+    },
+    /// Audio with a different channel count than the processor was prepared for.
+    ChannelMismatch {
+        /// Channels the processor was prepared for.
+        expected: usize,
+        /// Channels supplied.
+        actual: usize,
+    },
+    /// Channels of one buffer have different lengths, or a length that is
+    /// not a whole number of interleaved frames.
+    LengthMismatch {
+        /// Expected length in samples.
+        expected: usize,
+        /// Supplied length in samples.
+        actual: usize,
+    },
+    /// A block longer than the prepared maximum block size.
+    BlockTooLong {
+        /// The prepared maximum block size.
+        max: usize,
+        /// Length supplied.
+        actual: usize,
+    },
+    /// The processor or meter has not been prepared yet.
+    NotPrepared,
+    /// Empty input where audio is required.
+    EmptyInput,
+    /// A NaN or infinite sample in data that must be finite (analysis).
+    NonFinite {
+        /// Channel of the first bad sample.
+        channel: usize,
+        /// Index of the first bad sample within its channel.
+        index: usize,
+    },
+    /// A fixed capacity (e.g. a meter's maximum duration) is exhausted.
+    CapacityExceeded {
+        /// What ran out.
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::InvalidParameter { name, reason } => write!(f, "invalid {name}: {reason}"),
+            Error::UnknownName { kind } => write!(f, "unknown {kind}"),
+            Error::InvalidSampleRate { sample_rate } => write!(
+                f,
+                "invalid sample rate {sample_rate} Hz: must be finite and between {} and {} Hz",
+                crate::spec::MIN_SAMPLE_RATE,
+                crate::spec::MAX_SAMPLE_RATE
+            ),
+            Error::AboveNyquist { name, value_hz, nyquist_hz } => write!(
+                f,
+                "{name} = {value_hz} Hz must be below the Nyquist frequency ({nyquist_hz} Hz)"
+            ),
+            Error::InvalidBlockSize { block_size } => write!(
+                f,
+                "invalid maximum block size {block_size}: must be between 1 and {}",
+                crate::spec::MAX_BLOCK_SIZE
+            ),
+            Error::InvalidChannelCount { channels } => {
+                write!(f, "unsupported channel count {channels}")
+            }
+            Error::ChannelMismatch { expected, actual } => {
+                write!(f, "expected {expected} channel(s), got {actual}")
+            }
+            Error::LengthMismatch { expected, actual } => {
+                write!(f, "expected {expected} samples, got {actual}")
+            }
+            Error::BlockTooLong { max, actual } => {
+                write!(f, "block of {actual} samples exceeds the prepared maximum of {max}")
+            }
+            Error::NotPrepared => f.write_str("not prepared: call prepare first"),
+            Error::EmptyInput => f.write_str("empty input: no samples"),
+            Error::NonFinite { channel, index } => {
+                write!(f, "non-finite sample (NaN or Inf) at channel {channel}, index {index}")
+            }
+            Error::CapacityExceeded { what } => write!(f, "capacity exceeded: {what}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Checks that `value` is finite and within `min..=max`.
+pub fn check_range(
+    name: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+    reason: &'static str,
+) -> Result<f64, Error> {
+    if value.is_finite() && value >= min && value <= max {
+        Ok(value)
+    } else {
+        Err(Error::InvalidParameter { name, reason })
+    }
+}

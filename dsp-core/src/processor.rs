@@ -1,0 +1,103 @@
+//! The processor contract.
+
+use crate::error::Error;
+use crate::spec::ProcessSpec;
+
+/// A real-time audio processor working in place on planar channels.
+///
+/// Life cycle: configure with setters, [`prepare`](Processor::prepare) once
+/// per stream (may allocate; validates the spec and the parameters that
+/// depend on the sample rate), then call [`process`](Processor::process) on
+/// consecutive blocks. `process`, `reset`, `latency` and `tail` never
+/// allocate, lock, fail or panic on input that satisfies the contract:
+/// `channels.len()` equals the prepared channel count, every channel has the
+/// same length, at most `max_block_size` samples. The public entry points
+/// ([`Chain`](crate::Chain), the C and Python bindings) check that contract
+/// before they call in.
+///
+/// Non-finite input samples (NaN, ±Inf) are treated as silence: they are
+/// replaced by 0.0 in the output, never reach internal state, and are
+/// counted by [`nonfinite_count`](Processor::nonfinite_count).
+pub trait Processor: Send {
+    /// Sizes internal memory for `spec` and resets the state.
+    fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error>;
+
+    /// Clears all signal state (delay lines, filter memories, envelopes) and
+    /// jumps smoothed parameters to their targets. Never allocates.
+    fn reset(&mut self);
+
+    /// Processes one block in place; `channels` are planar and equally long.
+    fn process(&mut self, channels: &mut [&mut [f32]]);
+
+    /// Delay, in samples, that the processor adds to its input.
+    fn latency(&self) -> usize {
+        0
+    }
+
+    /// Samples of output that may follow the end of the input (reverb tails,
+    /// filter ringing that matters); 0 for memoryless processors.
+    fn tail(&self) -> usize {
+        0
+    }
+
+    /// Non-finite input samples seen since construction.
+    fn nonfinite_count(&self) -> u64;
+
+    /// Convenience: processes a mono buffer.
+    fn process_mono(&mut self, x: &mut [f32]) {
+        self.process(&mut [x]);
+    }
+
+    /// Convenience: processes a stereo pair of buffers.
+    fn process_stereo(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.process(&mut [left, right]);
+    }
+}
+
+/// Checks planar audio against a prepared spec: channel count, equal
+/// lengths, and length at most `max_block_size` (if `limit_block` is set).
+///
+/// Used by public entry points before calling [`Processor::process`].
+pub fn check_planar(
+    spec: &ProcessSpec,
+    channels: &[&mut [f32]],
+    limit_block: bool,
+) -> Result<usize, Error> {
+    if channels.len() != spec.channels {
+        return Err(Error::ChannelMismatch { expected: spec.channels, actual: channels.len() });
+    }
+    let len = channels.first().map_or(0, |c| c.len());
+    if let Some(bad) = channels.iter().find(|c| c.len() != len) {
+        return Err(Error::LengthMismatch { expected: len, actual: bad.len() });
+    }
+    if limit_block && len > spec.max_block_size {
+        return Err(Error::BlockTooLong { max: spec.max_block_size, actual: len });
+    }
+    Ok(len)
+}
+
+/// Runs `processor` over planar audio of any length by splitting it into
+/// blocks of at most `max_block_size` samples. Never allocates.
+///
+/// `channels` must hold at most [`MAX_CHANNELS`](crate::spec::MAX_CHANNELS)
+/// equally long channels; extra channels are ignored.
+pub fn process_in_blocks<P: Processor + ?Sized>(
+    processor: &mut P,
+    channels: &mut [&mut [f32]],
+    max_block_size: usize,
+) {
+    let n = channels.len().min(crate::spec::MAX_CHANNELS);
+    let len = channels.iter().take(n).map(|c| c.len()).min().unwrap_or(0);
+    let step = max_block_size.max(1);
+    let mut start = 0;
+    while start < len {
+        let end = (start + step).min(len);
+        let mut views: [&mut [f32]; crate::spec::MAX_CHANNELS] =
+            core::array::from_fn(|_| <&mut [f32]>::default());
+        for (view, ch) in views.iter_mut().zip(channels.iter_mut()) {
+            *view = &mut ch[start..end];
+        }
+        processor.process(&mut views[..n]);
+        start = end;
+    }
+}

@@ -1,0 +1,189 @@
+//! Shared test helpers: signals, measurements, an allocation counter and the
+//! invariants every processor must satisfy.
+#![allow(dead_code)]
+
+extern crate std;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::vec::Vec;
+
+use crate::processor::Processor;
+use crate::spec::ProcessSpec;
+
+/// Counts allocations made on the current thread.
+struct CountingAlloc;
+
+std::thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// Runs `f` and returns how many allocations it made on this thread.
+pub fn count_allocs<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let before = ALLOCS.with(|c| c.get());
+    let r = f();
+    (r, ALLOCS.with(|c| c.get()) - before)
+}
+
+/// A sine of `freq` Hz, `len` samples at `fs`, peak `amp`.
+pub fn sine(freq: f64, fs: f64, len: usize, amp: f64) -> Vec<f32> {
+    (0..len)
+        .map(|i| (amp * libm::sin(2.0 * core::f64::consts::PI * freq * i as f64 / fs)) as f32)
+        .collect()
+}
+
+/// Deterministic white noise in [-amp, amp] (xorshift).
+pub fn noise(len: usize, amp: f32, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            amp * ((s >> 40) as f32 / (1u64 << 23) as f32 * 2.0 - 1.0)
+        })
+        .collect()
+}
+
+/// Root mean square.
+pub fn rms(x: &[f32]) -> f64 {
+    libm::sqrt(x.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / x.len().max(1) as f64)
+}
+
+/// Largest absolute sample-to-sample difference.
+pub fn max_step(x: &[f32]) -> f32 {
+    x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max)
+}
+
+/// Measured gain in dB of `p` (prepared mono) for a sine at `freq`:
+/// ratio of output to input RMS after a settling period.
+pub fn measured_gain_db<P: Processor>(p: &mut P, freq: f64, fs: f64) -> f64 {
+    let len = (fs as usize).max(16_384);
+    let x = sine(freq, fs, len, 0.5);
+    let mut y = x.clone();
+    p.reset();
+    crate::processor::process_in_blocks(p, &mut [&mut y], 4096);
+    let skip = len / 2;
+    20.0 * libm::log10(rms(&y[skip..]) / rms(&x[skip..]))
+}
+
+/// Test signal for `channels` channels: noise plus a sine, different per channel.
+pub fn test_signal(channels: usize, len: usize) -> Vec<Vec<f32>> {
+    (0..channels)
+        .map(|c| {
+            let n = noise(len, 0.3, c as u64 + 1);
+            let s = sine(110.0 * (c + 1) as f64, 48_000.0, len, 0.5);
+            n.iter().zip(&s).map(|(a, b)| a + b).collect()
+        })
+        .collect()
+}
+
+/// Runs `p` over `signal` in blocks of the given lengths (cycled), calling
+/// `change` once when the stream reaches sample `change_at`.
+pub fn run_blocks<P: Processor>(
+    p: &mut P,
+    signal: &[Vec<f32>],
+    blocks: &[usize],
+    change_at: usize,
+    change: &dyn Fn(&mut P),
+) -> Vec<Vec<f32>> {
+    let mut out: Vec<Vec<f32>> = signal.to_vec();
+    let len = signal[0].len();
+    let mut pos = 0;
+    let mut k = 0;
+    while pos < len {
+        let mut n = blocks[k % blocks.len()].min(len - pos);
+        k += 1;
+        if pos < change_at && pos + n > change_at {
+            n = change_at - pos;
+        }
+        if pos == change_at {
+            change(p);
+        }
+        let mut views: Vec<&mut [f32]> = out.iter_mut().map(|c| &mut c[pos..pos + n]).collect();
+        p.process(&mut views);
+        pos += n;
+    }
+    out
+}
+
+/// Checks the invariants every processor must hold:
+/// block-size invariance (with a parameter change mid-stream), bit-identical
+/// output after `reset`, no allocation in `process`/`reset`, finite output,
+/// and the non-finite policy (bad samples count and act as silence).
+pub fn check_processor_invariants<P: Processor + Clone>(
+    make: impl Fn() -> P,
+    channels: usize,
+    change: impl Fn(&mut P),
+) {
+    let spec = ProcessSpec::new(48_000.0, 1024, channels);
+    let len = 24_000;
+    let change_at = 9_000;
+    let signal = test_signal(channels, len);
+
+    let mut reference = make();
+    reference.prepare(&spec).unwrap();
+    let expected = run_blocks(&mut reference, &signal, &[256], change_at, &change);
+    assert!(expected.iter().flatten().all(|v| v.is_finite()), "output not finite");
+
+    // Block-size invariance: irregular splits give bit-identical output.
+    for splits in [&[1usize, 7, 1024, 33][..], &[1000, 3, 517], &[64]] {
+        let mut p = make();
+        p.prepare(&spec).unwrap();
+        let got = run_blocks(&mut p, &signal, splits, change_at, &change);
+        assert!(got == expected, "block splits {splits:?} changed the output");
+    }
+
+    // Reset is deterministic and allocation-free; so is process.
+    let mut p = make();
+    p.prepare(&spec).unwrap();
+    let first = run_blocks(&mut p, &signal, &[512], usize::MAX, &|_| {});
+    let ((), allocs) = count_allocs(|| p.reset());
+    assert_eq!(allocs, 0, "reset allocated");
+    let mut again = signal.clone();
+    let mut views: Vec<&mut [f32]> = again.iter_mut().map(|c| &mut c[..]).collect();
+    let ((), allocs) =
+        count_allocs(|| crate::processor::process_in_blocks(&mut p, &mut views, 1024));
+    assert_eq!(allocs, 0, "process allocated");
+    drop(views);
+    assert!(again == first, "output after reset differs");
+
+    // Non-finite samples: counted, output finite, and identical to silence.
+    let mut bad = signal.clone();
+    let mut silent = signal.clone();
+    let spots = [
+        (0usize, 100usize, f32::NAN),
+        (channels - 1, 5_000, f32::INFINITY),
+        (0, 12_000, f32::NEG_INFINITY),
+    ];
+    for &(c, i, v) in &spots {
+        bad[c][i] = v;
+        silent[c][i] = 0.0;
+    }
+    let mut p = make();
+    p.prepare(&spec).unwrap();
+    let got = run_blocks(&mut p, &bad, &[300], usize::MAX, &|_| {});
+    assert_eq!(p.nonfinite_count(), spots.len() as u64);
+    assert!(got.iter().flatten().all(|v| v.is_finite()), "non-finite input leaked");
+    let mut q = make();
+    q.prepare(&spec).unwrap();
+    let want = run_blocks(&mut q, &silent, &[300], usize::MAX, &|_| {});
+    assert!(got == want, "non-finite samples did not act as silence");
+}
