@@ -16,6 +16,8 @@ mod proptests {
     use crate::test_util::*;
     use proptest::prelude::*;
 
+    type Maker = Box<dyn Fn() -> Box<dyn Processor>>;
+
     fn run_split<P: Processor>(mut p: P, input: &[Vec<f32>], splits: &[usize]) -> Vec<Vec<f32>> {
         p.prepare(&ProcessSpec::new(44_100.0, 512, 2)).unwrap();
         run_blocks(&mut p, input, splits, usize::MAX, &|_| {})
@@ -35,7 +37,7 @@ mod proptests {
             splits in proptest::collection::vec(1usize..512, 1..6),
         ) {
             let input = test_signal(2, 3_000);
-            let cases: [(Box<dyn Fn() -> Box<dyn Processor>>, f64); 3] = [
+            let cases: [(Maker, f64); 3] = [
                 (Box::new(move || Box::new(Gain::new(gain_db, false).unwrap())), crate::math::db_to_gain(gain_db)),
                 (Box::new(move || Box::new(Pan::new(pan, PanLaw::Compromise).unwrap())), 1.0),
                 (Box::new(move || Box::new(StereoWidth::new(width, 0.0, side_db).unwrap())), 1.0 + width * crate::math::db_to_gain(side_db)),
