@@ -60,3 +60,46 @@ impl Processor for DcBlocker {
         self.0.nonfinite_count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::*;
+
+    #[test]
+    fn removes_dc_and_passes_audio() {
+        for fs in [44_100.0, 48_000.0, 192_000.0] {
+            let mut dc = DcBlocker::default();
+            dc.prepare(&ProcessSpec::new(fs, 4096, 1)).unwrap();
+            let n = fs as usize * 2;
+            let mut x: std::vec::Vec<f32> =
+                sine(1000.0, fs, n, 0.25).iter().map(|v| v + 0.5).collect();
+            crate::processor::process_in_blocks(&mut dc, &mut [&mut x], 4096);
+            let tail = &x[n / 2..];
+            let mean = tail.iter().map(|&v| v as f64).sum::<f64>() / tail.len() as f64;
+            assert!(20.0 * libm::log10(mean.abs() / 0.5) < -60.0, "{fs}: residual DC {mean}");
+            let gain = measured_gain_db(&mut dc, 1000.0, fs);
+            assert!(gain.abs() < 0.01, "{fs}: 1 kHz gain {gain}");
+            let corner = measured_gain_db(&mut dc, DEFAULT_DC_CUTOFF_HZ, fs);
+            assert!((corner + 3.01).abs() < 0.1, "{fs}: corner {corner}");
+        }
+    }
+
+    #[test]
+    fn invariants_mono_and_stereo() {
+        for channels in [1, 2] {
+            check_processor_invariants(DcBlocker::default, channels, |d| {
+                d.set_cutoff_hz(20.0).unwrap()
+            });
+        }
+    }
+
+    #[test]
+    fn rejects_bad_cutoff() {
+        assert!(DcBlocker::new(f64::NAN).is_err());
+        assert!(DcBlocker::new(-1.0).is_err());
+        let mut d = DcBlocker::new(10.0).unwrap();
+        assert_eq!(d.cutoff_hz(), 10.0);
+        assert!(d.set_cutoff_hz(0.0).is_err());
+    }
+}

@@ -160,3 +160,34 @@ pub(crate) fn check_q(q: f64) -> Result<f64, Error> {
 pub(crate) fn check_gain(gain_db: f64) -> Result<f64, Error> {
     check_range("gain_db", gain_db, -MAX_GAIN_DB, MAX_GAIN_DB, "must be finite, from -48 to +48 dB")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_and_defaults() {
+        let p = BandParams::new(FilterKind::LowPass, 1000.0);
+        assert_eq!(p.q, core::f64::consts::FRAC_1_SQRT_2);
+        assert_eq!((p.gain_db, p.order, p.design, p.enabled), (0.0, 2, Design::Cookbook, true));
+        let p = p.with_q(2.0).with_gain_db(3.0).with_order(5).with_design(Design::Matched);
+        assert_eq!((p.q, p.gain_db, p.order, p.design), (2.0, 3.0, 5, Design::Matched));
+        assert_eq!(p.sections(48_000.0).1, 3);
+        assert_eq!(p.with_order(8).sections(48_000.0).1, 4);
+    }
+
+    #[test]
+    fn magnitude_db_handles_disabled_and_invalid() {
+        let p = BandParams::new(FilterKind::Peak, 1000.0).with_gain_db(6.0);
+        assert!((p.magnitude_db(1000.0, 48_000.0) - 6.0).abs() < 1e-9);
+        assert_eq!(p.with_enabled(false).magnitude_db(1000.0, 48_000.0), 0.0);
+        assert!(p.magnitude_db(1000.0, 1500.0).is_nan());
+        assert!(matches!(
+            p.check_sample_rate(2000.0),
+            Err(Error::AboveNyquist { value_hz: 1000.0, nyquist_hz: 1000.0, .. })
+        ));
+        // Butterworth order 8 is -3.01 dB at the corner, whatever q says.
+        let lp = BandParams::new(FilterKind::LowPass, 2000.0).with_order(8).with_q(5.0);
+        assert!((lp.magnitude_db(2000.0, 48_000.0) + 3.0103).abs() < 1e-3);
+    }
+}
