@@ -201,6 +201,14 @@ impl Band {
         self.ramping = true;
     }
 
+    /// Samples for the band's ringing to decay by 80 dB (0 when bypassed).
+    pub fn tail(&self) -> usize {
+        if !self.active {
+            return 0;
+        }
+        self.coefs[..self.len].iter().map(Section::decay_samples).fold(0, usize::saturating_add)
+    }
+
     fn flush(&mut self, pairs: usize) {
         for st in self.state.iter_mut().take(pairs).flatten() {
             st.flush();

@@ -56,6 +56,10 @@ impl Processor for DcBlocker {
         self.0.process(channels);
     }
 
+    fn tail(&self) -> usize {
+        self.0.tail()
+    }
+
     fn nonfinite_count(&self) -> u64 {
         self.0.nonfinite_count()
     }

@@ -103,6 +103,12 @@ impl Processor for Equalizer {
         process_bands(&mut self.bands, &mut self.clock, channels);
     }
 
+    /// Samples for the bands' ringing to decay by 80 dB (summed over the
+    /// series, an upper bound).
+    fn tail(&self) -> usize {
+        self.bands.iter().map(Band::tail).fold(0, usize::saturating_add)
+    }
+
     fn nonfinite_count(&self) -> u64 {
         self.nonfinite
     }

@@ -92,6 +92,11 @@ impl Processor for Filter {
         process_bands(core::slice::from_mut(&mut self.band), &mut self.clock, channels);
     }
 
+    /// Samples for the ringing to decay by 80 dB.
+    fn tail(&self) -> usize {
+        self.band.tail()
+    }
+
     fn nonfinite_count(&self) -> u64 {
         self.nonfinite
     }
@@ -339,6 +344,21 @@ mod tests {
         assert_click_free(bell, &toggles, &mid, false);
         let kinds = [(6000, BandParams::new(FilterKind::LowPass, 300.0).with_order(6))];
         assert_click_free(bell, &kinds, &mid, false);
+    }
+
+    /// The reported tail covers the measured ringing down to -80 dB.
+    #[test]
+    fn tail_covers_the_ringing() {
+        let p = BandParams::new(FilterKind::Peak, 200.0).with_q(8.0).with_gain_db(12.0);
+        let mut f = prepared(p, 48_000.0, 1);
+        let tail = f.tail();
+        let mut x = std::vec![0.0f32; tail + 4000];
+        x[0] = 1.0;
+        f.process_mono(&mut x);
+        let late = x[tail..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(late < 1e-4 * 0.2, "tail {tail}: {late}");
+        assert!(x[tail / 2..].iter().any(|v| v.abs() > 1e-5), "tail {tail} too long");
+        assert_eq!(prepared(p.with_enabled(false), 48_000.0, 1).tail(), 0);
     }
 
     #[test]

@@ -61,6 +61,24 @@ impl Section {
         }
     }
 
+    /// Samples for the impulse response to decay by 80 dB (from the
+    /// slowest pole's radius).
+    pub fn decay_samples(&self) -> usize {
+        let disc = self.a1 * self.a1 - 4.0 * self.a2;
+        let r = if disc < 0.0 {
+            libm::sqrt(self.a2)
+        } else {
+            0.5 * (libm::fabs(self.a1) + libm::sqrt(disc))
+        };
+        if r <= 0.0 {
+            return 2;
+        }
+        if r >= 1.0 {
+            return usize::MAX;
+        }
+        libm::ceil(libm::log(1e-4) / libm::log(r)) as usize + 2
+    }
+
     /// Per-sample increment that takes `self` to `to` in `n` steps.
     pub fn step_to(&self, to: &Self, n: usize) -> Self {
         let r = 1.0 / n as f64;
