@@ -1,0 +1,29 @@
+//! Filter and EQ throughput at 48 kHz stereo.
+
+use benches::bench_processor;
+use criterion::{Criterion, criterion_group, criterion_main};
+use dsp_core::filters::{BandParams, Equalizer, Filter, FilterKind};
+
+/// Eight typical mastering bands.
+fn eight_bands() -> Vec<BandParams> {
+    vec![
+        BandParams::new(FilterKind::HighPass, 25.0),
+        BandParams::new(FilterKind::LowShelf, 90.0).with_gain_db(2.0),
+        BandParams::new(FilterKind::Peak, 250.0).with_gain_db(-2.0).with_q(1.2),
+        BandParams::new(FilterKind::Peak, 800.0).with_gain_db(1.0),
+        BandParams::new(FilterKind::Peak, 2500.0).with_gain_db(-1.5).with_q(2.0),
+        BandParams::new(FilterKind::Peak, 6000.0).with_gain_db(1.5),
+        BandParams::new(FilterKind::HighShelf, 10_000.0).with_gain_db(2.0),
+        BandParams::new(FilterKind::LowPass, 20_000.0),
+    ]
+}
+
+fn filters(c: &mut Criterion) {
+    bench_processor(c, "biquad_stereo", || {
+        Filter::new(BandParams::new(FilterKind::Peak, 1000.0).with_gain_db(3.0)).unwrap()
+    });
+    bench_processor(c, "eq8_stereo", || Equalizer::new(&eight_bands()).unwrap());
+}
+
+criterion_group!(benches, filters);
+criterion_main!(benches);
