@@ -4,7 +4,7 @@ use dsp_core::mix::{Gain, Pan, PanLaw, PanSource, StereoWidth};
 
 use crate::guard::non_null;
 use crate::processor::{MlProcessor, get_kind, new_processor, with_kind};
-use crate::status::{Fail, ML_STATUS_UNKNOWN_NAME, MlStatus};
+use crate::status::{Fail, MlStatus, unknown};
 
 /// Pan law: how the two channel gains follow the pan position.
 #[repr(transparent)]
@@ -62,11 +62,6 @@ impl MlPanSource {
             PanSource::Stereo => ML_PAN_SOURCE_STEREO,
         }
     }
-}
-
-/// The failure for an enum value that is not one of its constants.
-pub(crate) fn unknown(type_name: &str, value: i32) -> Fail {
-    Fail::new(ML_STATUS_UNKNOWN_NAME, format!("{value} is not a valid {type_name}"))
 }
 
 /// Settings of a gain.

@@ -153,6 +153,11 @@ impl From<Error> for Fail {
     }
 }
 
+/// The failure for an enum value that is not one of its constants.
+pub(crate) fn unknown(type_name: &str, value: i32) -> Fail {
+    Fail::new(ML_STATUS_UNKNOWN_NAME, format!("{value} is not a valid {type_name}"))
+}
+
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
