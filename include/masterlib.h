@@ -18,6 +18,11 @@
 #include <stdint.h>
 
 /**
+ * Default DC blocker cutoff in Hz.
+ */
+#define ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ 5.0
+
+/**
  * Opaque handle to a level meter: sample peak and windowed RMS per channel.
  *
  * Create with `ml_level_meter_new`, prepare with `ml_level_meter_prepare`,
@@ -44,6 +49,52 @@ typedef struct MlProcessor MlProcessor;
  * in later versions; treat any negative value as a failure.
  */
 typedef int32_t MlStatus;
+
+/**
+ * Response shape of a filter band.
+ */
+typedef int32_t MlFilterKind;
+
+/**
+ * How a band's second-order section is derived from its analog prototype.
+ */
+typedef int32_t MlDesign;
+
+/**
+ * One filter band (mirrors the Rust `BandParams`).
+ */
+typedef struct MlBand {
+  /**
+   * Response shape.
+   */
+  MlFilterKind kind;
+  /**
+   * Corner frequency (pass filters, shelves) or centre frequency, in Hz;
+   * must be below Nyquist when prepared.
+   */
+  double cutoff_hz;
+  /**
+   * Quality factor, 0.01 to 100 (0.7071 is Butterworth; higher and odd
+   * pass-filter orders ignore it).
+   */
+  double q;
+  /**
+   * Boost or cut in dB, -48 to +48 (peak and shelves only).
+   */
+  double gain_db;
+  /**
+   * Order, 1 to 8 for low/high pass (6 dB/oct per order), 2 for other kinds.
+   */
+  uint32_t order;
+  /**
+   * Design method.
+   */
+  MlDesign design;
+  /**
+   * Whether the band is applied (a disabled band passes audio unchanged).
+   */
+  bool enabled;
+} MlBand;
 
 /**
  * Settings of a gain.
@@ -104,6 +155,57 @@ typedef struct MlStereoWidthConfig {
    */
   double side_gain_db;
 } MlStereoWidthConfig;
+
+/**
+ * Low pass (Butterworth, order 1 to 8).
+ */
+#define ML_FILTER_KIND_LOW_PASS 0
+
+/**
+ * High pass (Butterworth, order 1 to 8).
+ */
+#define ML_FILTER_KIND_HIGH_PASS 1
+
+/**
+ * Band pass, 0 dB at the centre frequency.
+ */
+#define ML_FILTER_KIND_BAND_PASS 2
+
+/**
+ * Band reject.
+ */
+#define ML_FILTER_KIND_NOTCH 3
+
+/**
+ * Peaking (bell) EQ: `gain_db` at the centre frequency.
+ */
+#define ML_FILTER_KIND_PEAK 4
+
+/**
+ * Low shelf: `gain_db` below the corner frequency.
+ */
+#define ML_FILTER_KIND_LOW_SHELF 5
+
+/**
+ * High shelf: `gain_db` above the corner frequency.
+ */
+#define ML_FILTER_KIND_HIGH_SHELF 6
+
+/**
+ * All pass: flat magnitude, phase turning around the centre frequency.
+ */
+#define ML_FILTER_KIND_ALL_PASS 7
+
+/**
+ * RBJ cookbook (bilinear transform): exact at the cutoff, cramped near Nyquist.
+ */
+#define ML_DESIGN_COOKBOOK 0
+
+/**
+ * Matched design: follows the analog prototype up to Nyquist (peak, band
+ * pass, second-order low/high pass; other kinds fall back to the cookbook).
+ */
+#define ML_DESIGN_MATCHED 1
 
 /**
  * Gains 1 - u and u: -6.02 dB per side at the centre.
@@ -285,6 +387,167 @@ MlStatus ml_chain_set_bypassed(struct MlProcessor *chain, size_t index, bool byp
  * `chain` is NULL or a live handle; `out` is NULL or writable.
  */
 MlStatus ml_chain_get_bypassed(struct MlProcessor *chain, size_t index, bool *out);
+
+/**
+ * A band of `kind` at `cutoff_hz` with the defaults: Q 0.7071, 0 dB, order 2,
+ * cookbook design, enabled. Nothing is checked until the band is used.
+ */
+struct MlBand ml_band_default(MlFilterKind kind, double cutoff_hz);
+
+/**
+ * Creates a filter of one band (any channel count) and writes its handle to `*out`.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` (a value out of range or not
+ * finite) or `ML_STATUS_UNKNOWN_NAME` (kind or design not one of the
+ * constants). A cutoff at or above Nyquist fails at `ml_processor_prepare`
+ * with `ML_STATUS_ABOVE_NYQUIST`.
+ *
+ * # Safety
+ * `band` is NULL or readable; `out` is NULL or writable.
+ */
+MlStatus ml_filter_new(const struct MlBand *band, struct MlProcessor **out);
+
+/**
+ * Sets all of a filter's parameters; frequency, Q and gain glide over 20 ms,
+ * a new kind, order or design cross-fades.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `band` is NULL or readable.
+ */
+MlStatus ml_filter_set_band(struct MlProcessor *p, const struct MlBand *band);
+
+/**
+ * Writes a filter's parameters to `*out`.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_filter_get_band(struct MlProcessor *p, struct MlBand *out);
+
+/**
+ * Sets a filter's cutoff (or centre) frequency in Hz (glides).
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_filter_set_cutoff_hz(struct MlProcessor *p, double cutoff_hz);
+
+/**
+ * Sets a filter's quality factor (glides).
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_filter_set_q(struct MlProcessor *p, double q);
+
+/**
+ * Sets a filter's gain in dB (peak and shelves; glides).
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_filter_set_gain_db(struct MlProcessor *p, double gain_db);
+
+/**
+ * Enables a filter or bypasses it (with a fade either way).
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_filter_set_enabled(struct MlProcessor *p, bool enabled);
+
+/**
+ * Creates a parametric equaliser of `num_bands` bands in series (any channel
+ * count) and writes its handle to `*out`. `bands` may be NULL when
+ * `num_bands` is 0.
+ *
+ * Fails like `ml_filter_new` for any band.
+ *
+ * # Safety
+ * `bands` is NULL or points to `num_bands` readable bands; `out` is NULL or writable.
+ */
+MlStatus ml_equalizer_new(const struct MlBand *bands, size_t num_bands, struct MlProcessor **out);
+
+/**
+ * Writes the number of bands of an equaliser to `*out`.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_equalizer_len(struct MlProcessor *p, size_t *out);
+
+/**
+ * Sets band `index` of an equaliser (real-time safe; changes glide or cross-fade).
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `band` is NULL or readable.
+ */
+MlStatus ml_equalizer_set_band(struct MlProcessor *p, size_t index, const struct MlBand *band);
+
+/**
+ * Writes band `index` of an equaliser to `*out`.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_equalizer_get_band(struct MlProcessor *p, size_t index, struct MlBand *out);
+
+/**
+ * Appends a band to an equaliser (it fades in if running). May allocate:
+ * not for the audio thread.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `band` is NULL or readable.
+ */
+MlStatus ml_equalizer_push_band(struct MlProcessor *p, const struct MlBand *band);
+
+/**
+ * Removes band `index` of an equaliser at once (disable it and wait 20 ms
+ * first to avoid a click).
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_equalizer_remove_band(struct MlProcessor *p, size_t index);
+
+/**
+ * Writes the designed magnitude response of an equaliser, in dB, at each of
+ * `num_freqs` frequencies (Hz, finite and >= 0) to `out_db`: the sum of the
+ * enabled bands' responses at `sample_rate` (for plots and checks).
+ *
+ * Fails with `ML_STATUS_INVALID_SAMPLE_RATE`, `ML_STATUS_ABOVE_NYQUIST` (a
+ * band's cutoff at that rate) or `ML_STATUS_INVALID_ARGUMENT` (a bad
+ * frequency); `out_db` is then left unchanged.
+ *
+ * # Safety
+ * `freqs_hz` and `out_db` are NULL or valid for `num_freqs` reads and writes.
+ */
+MlStatus ml_equalizer_magnitude_db(struct MlProcessor *p,
+                                   const double *freqs_hz,
+                                   double *out_db,
+                                   size_t num_freqs,
+                                   double sample_rate);
+
+/**
+ * Creates a DC blocker (first-order high pass, -3 dB at `cutoff_hz`; use
+ * `ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ` if unsure) and writes its handle to `*out`.
+ *
+ * # Safety
+ * `out` is NULL or writable.
+ */
+MlStatus ml_dc_blocker_new(double cutoff_hz, struct MlProcessor **out);
+
+/**
+ * Sets a DC blocker's cutoff in Hz (glides).
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_dc_blocker_set_cutoff_hz(struct MlProcessor *p, double cutoff_hz);
 
 /**
  * Creates a level meter whose RMS window is `window_ms` (1 ms to 60 s;

@@ -19,12 +19,14 @@
 
 mod audio;
 pub mod chain;
+pub mod filters;
 mod guard;
 pub mod meter;
 pub mod mix;
 pub mod processor;
 pub mod status;
 
+pub use filters::{MlBand, MlDesign, MlFilterKind};
 pub use meter::MlLevelMeter;
 pub use mix::{MlGainConfig, MlPanConfig, MlPanLaw, MlPanSource, MlStereoWidthConfig};
 pub use processor::MlProcessor;

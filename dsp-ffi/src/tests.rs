@@ -8,6 +8,7 @@ use std::ptr::{null, null_mut};
 use dsp_core::{Error, ProcessSpec, Processor};
 
 use crate::chain::*;
+use crate::filters::*;
 use crate::meter::*;
 use crate::mix::*;
 use crate::processor::*;
@@ -316,4 +317,127 @@ fn level_meter_reads_a_sine_and_agrees_across_layouts() {
         ml_level_meter_free(a);
         ml_level_meter_free(b);
     }
+}
+
+#[test]
+fn filter_bands_round_trip_and_are_validated() {
+    let mut f = null_mut();
+    let mut band = MlBand { gain_db: 4.0, q: 2.0, ..ml_band_default(ML_FILTER_KIND_PEAK, 2500.0) };
+    let mut got = ml_band_default(ML_FILTER_KIND_LOW_PASS, 1.0);
+    unsafe {
+        assert_eq!(ml_filter_new(&band, &mut f), ML_STATUS_OK);
+        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
+        assert_eq!(got, band);
+        band.design = ML_DESIGN_MATCHED;
+        band.cutoff_hz = 3000.0;
+        assert_eq!(ml_filter_set_band(f, &band), ML_STATUS_OK);
+        assert_eq!(ml_filter_set_gain_db(f, -3.0), ML_STATUS_OK);
+        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
+        assert_eq!(got, MlBand { gain_db: -3.0, ..band });
+        for (bad, status) in [
+            (MlBand { kind: MlFilterKind(8), ..band }, ML_STATUS_UNKNOWN_NAME),
+            (MlBand { design: MlDesign(-1), ..band }, ML_STATUS_UNKNOWN_NAME),
+            (MlBand { order: 258, ..band }, ML_STATUS_INVALID_ARGUMENT),
+            (MlBand { order: 4, ..band }, ML_STATUS_INVALID_ARGUMENT),
+            (MlBand { q: f64::NAN, ..band }, ML_STATUS_INVALID_ARGUMENT),
+            (MlBand { cutoff_hz: 0.0, ..band }, ML_STATUS_INVALID_ARGUMENT),
+        ] {
+            assert_eq!(ml_filter_set_band(f, &bad), status, "{bad:?}");
+            let mut other = null_mut();
+            assert_eq!(ml_filter_new(&bad, &mut other), status, "{bad:?}");
+        }
+        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
+        assert_eq!(got.gain_db, -3.0, "rejected bands change nothing");
+        assert_eq!(ml_equalizer_set_band(f, 0, &band), ML_STATUS_WRONG_KIND);
+        ml_processor_free(f);
+    }
+}
+
+#[test]
+fn cutoff_at_or_above_nyquist_fails_at_prepare() {
+    let mut f = null_mut();
+    let band = ml_band_default(ML_FILTER_KIND_HIGH_PASS, 30_000.0);
+    unsafe {
+        assert_eq!(ml_filter_new(&band, &mut f), ML_STATUS_OK);
+        assert_eq!(ml_processor_prepare(f, 48e3, 64, 2), ML_STATUS_ABOVE_NYQUIST);
+        assert!(last_error().contains("Nyquist"), "{}", last_error());
+        let mut x = [0.0f32; 4];
+        let ptrs = [x.as_mut_ptr()];
+        assert_eq!(ml_processor_process_planar(f, ptrs.as_ptr(), 1, 4), ML_STATUS_NOT_PREPARED);
+        assert_eq!(ml_processor_prepare(f, 96e3, 64, 1), ML_STATUS_OK);
+        assert_eq!(ml_processor_process_planar(f, ptrs.as_ptr(), 1, 4), ML_STATUS_OK);
+        ml_processor_free(f);
+    }
+}
+
+#[test]
+fn equalizer_response_matches_measured_sine_gain() {
+    let bands = [
+        MlBand { gain_db: 6.0, q: 1.0, ..ml_band_default(ML_FILTER_KIND_PEAK, 1000.0) },
+        MlBand { gain_db: -4.0, ..ml_band_default(ML_FILTER_KIND_HIGH_SHELF, 6000.0) },
+    ];
+    let freqs = [250.0, 1000.0, 3000.0, 12_000.0];
+    let mut mags = [0.0; 4];
+    let mut eq = null_mut();
+    let mut len = 0;
+    unsafe {
+        assert_eq!(ml_equalizer_new(bands.as_ptr(), 2, &mut eq), ML_STATUS_OK);
+        assert_eq!(ml_equalizer_len(eq, &mut len), ML_STATUS_OK);
+        assert_eq!(len, 2);
+        let status = ml_equalizer_magnitude_db(eq, freqs.as_ptr(), mags.as_mut_ptr(), 4, 48e3);
+        assert_eq!(status, ML_STATUS_OK);
+        for (&f, &mag) in freqs.iter().zip(&mags) {
+            let x = sine(f, 48e3, 19_200, 0.25);
+            let mut y = x.clone();
+            let ptrs = [y.as_mut_ptr()];
+            assert_eq!(ml_processor_prepare(eq, 48e3, 512, 1), ML_STATUS_OK);
+            assert_eq!(ml_processor_process_planar(eq, ptrs.as_ptr(), 1, y.len()), ML_STATUS_OK);
+            let measured = 20.0 * (rms(&y[9600..]) / rms(&x[9600..])).log10();
+            assert!((measured - mag).abs() < 0.02, "{f} Hz: measured {measured}, designed {mag}");
+        }
+        assert!((mags[1] - 6.0).abs() < 0.05, "peak centre {}", mags[1]);
+        let status = ml_equalizer_magnitude_db(eq, freqs.as_ptr(), mags.as_mut_ptr(), 4, 0.0);
+        assert_eq!(status, ML_STATUS_INVALID_SAMPLE_RATE);
+        let status = ml_equalizer_magnitude_db(eq, freqs.as_ptr(), mags.as_mut_ptr(), 4, 11_025.0);
+        assert_eq!(status, ML_STATUS_ABOVE_NYQUIST);
+        let bad = [f64::NAN];
+        let status = ml_equalizer_magnitude_db(eq, bad.as_ptr(), mags.as_mut_ptr(), 1, 48e3);
+        assert_eq!(status, ML_STATUS_INVALID_ARGUMENT);
+        let status = ml_equalizer_magnitude_db(eq, null(), mags.as_mut_ptr(), 1, 48e3);
+        assert_eq!(status, ML_STATUS_NULL_POINTER);
+
+        let mut got = ml_band_default(ML_FILTER_KIND_NOTCH, 1.0);
+        assert_eq!(ml_equalizer_get_band(eq, 1, &mut got), ML_STATUS_OK);
+        assert_eq!(got, bands[1]);
+        assert_eq!(ml_equalizer_get_band(eq, 2, &mut got), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_equalizer_push_band(eq, &bands[0]), ML_STATUS_OK);
+        assert_eq!(ml_equalizer_remove_band(eq, 0), ML_STATUS_OK);
+        assert_eq!(ml_equalizer_remove_band(eq, 5), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_equalizer_len(eq, &mut len), ML_STATUS_OK);
+        assert_eq!(len, 2);
+        ml_processor_free(eq);
+
+        assert_eq!(ml_equalizer_new(null(), 0, &mut eq), ML_STATUS_OK);
+        ml_processor_free(eq);
+        assert_eq!(ml_equalizer_new(null(), 1, &mut eq), ML_STATUS_NULL_POINTER);
+    }
+}
+
+#[test]
+fn dc_blocker_removes_dc() {
+    assert_eq!(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, dsp_core::filters::DEFAULT_DC_CUTOFF_HZ);
+    let mut d = null_mut();
+    let mut x = vec![0.5f32; 48_000];
+    unsafe {
+        assert_eq!(ml_dc_blocker_new(-1.0, &mut d), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_dc_blocker_new(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, &mut d), ML_STATUS_OK);
+        assert_eq!(ml_processor_prepare(d, 48e3, 1024, 1), ML_STATUS_OK);
+        let ptrs = [x.as_mut_ptr()];
+        assert_eq!(ml_processor_process_planar(d, ptrs.as_ptr(), 1, x.len()), ML_STATUS_OK);
+        assert_eq!(ml_dc_blocker_set_cutoff_hz(d, 10.0), ML_STATUS_OK);
+        assert_eq!(ml_filter_set_q(d, 1.0), ML_STATUS_WRONG_KIND);
+        ml_processor_free(d);
+    }
+    // A 5 Hz first-order high pass decays with tau = 1 / (2 pi 5) = 32 ms.
+    assert!(x[47_999].abs() < 1e-6, "residual DC {}", x[47_999]);
 }

@@ -3,33 +3,29 @@
 //! library, runs both, and compiles the header as C++.
 //!
 //! `cargo test` builds this package's library (all crate types: rlib,
-//! staticlib, cdylib) before its integration tests, so `libmasterlib.a` and
-//! `libmasterlib.so` are in the profile directory of the target dir: the
-//! parent of the `deps/` directory holding this test executable. The
-//! compilers are `$CC` (default `cc`) and `$CXX` (default `c++`).
+//! staticlib, cdylib) before its integration tests, writing
+//! `libmasterlib.a` and `libmasterlib.so` into `target/<profile>/deps/`, the
+//! directory holding this test executable. (Only `cargo build` copies them
+//! up to `target/<profile>/`, where they may be stale during `cargo test`.)
+//! The compilers are `$CC` (default `cc`) and `$CXX` (default `c++`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The crate directory, the workspace `include/` directory and the profile
-/// directory holding the built libraries.
-fn dirs() -> (PathBuf, PathBuf, PathBuf) {
+/// The crate directory and the workspace `include/` directory.
+fn dirs() -> (PathBuf, PathBuf) {
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let include = crate_dir.join("../include");
-    let exe = std::env::current_exe().expect("test executable path");
-    let deps = exe.parent().expect("deps directory");
-    let profile = deps.parent().expect("profile directory").to_path_buf();
-    (crate_dir, include, profile)
+    (crate_dir, include)
 }
 
-/// The first existing `name` in the profile directory or its `deps/`.
-fn library(profile: &Path, name: &str) -> PathBuf {
-    [profile.join(name), profile.join("deps").join(name)]
-        .into_iter()
-        .find(|p| p.exists())
-        .unwrap_or_else(|| {
-            panic!("{name} not found under {}; build dsp-ffi first", profile.display())
-        })
+/// The library `name` built with this test: in the `deps/` directory that
+/// holds the test executable.
+fn library(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let lib = exe.parent().expect("deps directory").join(name);
+    assert!(lib.exists(), "{} not found; run through `cargo test -p dsp-ffi`", lib.display());
+    lib
 }
 
 /// Runs `cmd`, panicking with its output if it fails; returns stdout.
@@ -47,7 +43,7 @@ fn compiler(var: &str, default: &str) -> Command {
 
 /// `cc -std=c11 -Wall -Wextra -Werror` for the C test, with `extra` link arguments.
 fn build_c_test(output: &Path, link: &[&std::ffi::OsStr]) {
-    let (crate_dir, include, _) = dirs();
+    let (crate_dir, include) = dirs();
     let mut cc = compiler("CC", "cc");
     cc.args(["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-g"])
         .arg("-I")
@@ -70,17 +66,15 @@ fn run_c_test(exe: &Path, library_dir: &Path) {
 
 #[test]
 fn c_test_with_static_library() {
-    let (_, _, profile) = dirs();
-    let lib = library(&profile, "libmasterlib.a");
+    let lib = library("libmasterlib.a");
     let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_static");
     build_c_test(&exe, &[lib.as_os_str(), "-lpthread".as_ref(), "-ldl".as_ref()]);
-    run_c_test(&exe, &profile);
+    run_c_test(&exe, lib.parent().unwrap());
 }
 
 #[test]
 fn c_test_with_shared_library() {
-    let (_, _, profile) = dirs();
-    let lib_dir = library(&profile, "libmasterlib.so").parent().unwrap().to_path_buf();
+    let lib_dir = library("libmasterlib.so").parent().unwrap().to_path_buf();
     let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_shared");
     let search = format!("-L{}", lib_dir.display());
     let rpath = format!("-Wl,-rpath,{}", lib_dir.display());
@@ -96,7 +90,7 @@ fn c_test_with_shared_library() {
 
 #[test]
 fn header_compiles_as_cpp() {
-    let (crate_dir, include, _) = dirs();
+    let (crate_dir, include) = dirs();
     let mut cxx = compiler("CXX", "c++");
     cxx.args(["-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only"])
         .arg("-I")

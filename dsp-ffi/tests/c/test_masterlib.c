@@ -266,6 +266,83 @@ static void test_error_paths(void) {
   ml_level_meter_free(NULL);
 }
 
+static void test_equalizer_peak_matches_measured_gain(void) {
+  enum { LEN = 19200, SKIP = 9600 }; /* the last 9600 samples hold whole periods */
+  static float in[LEN], y[LEN];
+  MlBand bands[2];
+  bands[0] = ml_band_default(ML_FILTER_KIND_PEAK, 1000.0);
+  bands[0].gain_db = 6.0;
+  bands[0].q = 1.0;
+  bands[1] = ml_band_default(ML_FILTER_KIND_HIGH_PASS, 40.0);
+  bands[1].order = 4;
+  MlProcessor *eq = NULL;
+  CHECK_OK(ml_equalizer_new(bands, 2, &eq));
+  const double freqs[4] = {250.0, 1000.0, 2000.0, 4000.0};
+  double designed[4] = {0};
+  CHECK_OK(ml_equalizer_magnitude_db(eq, freqs, designed, 4, FS));
+  CHECK_NEAR(designed[1], 6.0, 0.01);
+  for (int i = 0; i < 4; i++) {
+    fill_sine(in, LEN, freqs[i], 0.25);
+    memcpy(y, in, sizeof y);
+    float *channels[1] = {y};
+    CHECK_OK(ml_processor_prepare(eq, FS, 512, 1));
+    CHECK_OK(ml_processor_process_planar(eq, channels, 1, LEN));
+    double measured = gain_db(y + SKIP, in + SKIP, LEN - SKIP);
+    printf("eq at %6.0f Hz: designed %+.4f dB, measured %+.4f dB\n", freqs[i], designed[i],
+           measured);
+    CHECK_NEAR(measured, designed[i], 0.02);
+  }
+
+  /* Setting a band changes the designed response. */
+  bands[0].gain_db = -6.0;
+  CHECK_OK(ml_equalizer_set_band(eq, 0, &bands[0]));
+  CHECK_OK(ml_equalizer_magnitude_db(eq, freqs + 1, designed, 1, FS));
+  CHECK_NEAR(designed[0], -6.0, 0.01);
+
+  /* Error paths. */
+  CHECK_STATUS(ml_equalizer_magnitude_db(eq, freqs, designed, 4, 0.0), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_equalizer_magnitude_db(eq, NULL, designed, 4, FS), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_equalizer_set_band(eq, 2, &bands[0]), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_filter_set_band(eq, &bands[0]), ML_STATUS_WRONG_KIND);
+  bands[0].q = NAN;
+  CHECK_STATUS(ml_equalizer_set_band(eq, 0, &bands[0]), ML_STATUS_INVALID_ARGUMENT);
+  bands[0].q = 1.0;
+  bands[0].kind = 99;
+  CHECK_STATUS(ml_equalizer_set_band(eq, 0, &bands[0]), ML_STATUS_UNKNOWN_NAME);
+  ml_processor_free(eq);
+}
+
+static void test_filter_and_dc_blocker(void) {
+  static float x[N];
+  MlBand band = ml_band_default(ML_FILTER_KIND_LOW_PASS, 30000.0);
+  MlProcessor *f = NULL;
+  CHECK_OK(ml_filter_new(&band, &f));
+  CHECK_STATUS(ml_processor_prepare(f, FS, 256, 2), ML_STATUS_ABOVE_NYQUIST);
+  CHECK(strstr(ml_last_error_message(), "Nyquist") != NULL);
+  CHECK_OK(ml_processor_prepare(f, 96000.0, 256, 2));
+  CHECK_STATUS(ml_filter_set_cutoff_hz(f, NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_filter_set_cutoff_hz(f, 1000.0));
+  MlBand got = ml_band_default(ML_FILTER_KIND_NOTCH, 1.0);
+  CHECK_OK(ml_filter_get_band(f, &got));
+  CHECK(got.kind == ML_FILTER_KIND_LOW_PASS && got.cutoff_hz == 1000.0 && got.enabled);
+  CHECK_STATUS(ml_gain_set_gain_db(f, 0.0), ML_STATUS_WRONG_KIND);
+  ml_processor_free(f);
+
+  MlProcessor *dc = NULL;
+  CHECK_STATUS(ml_dc_blocker_new(0.0, &dc), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_dc_blocker_new(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, &dc));
+  CHECK_OK(ml_processor_prepare(dc, FS, 512, 1));
+  float *channels[1] = {x};
+  for (int block = 0; block < 10; block++) { /* 1 s of constant 0.5 */
+    for (size_t i = 0; i < N; i++) {
+      x[i] = 0.5f;
+    }
+    CHECK_OK(ml_processor_process_planar(dc, channels, 1, N));
+  }
+  CHECK(fabs(x[N - 1]) < 1e-6);
+  ml_processor_free(dc);
+}
+
 int main(void) {
   test_status_strings();
   test_gain_halves_amplitude();
@@ -274,6 +351,8 @@ int main(void) {
   test_interleaved_equals_planar();
   test_chain();
   test_level_meter();
+  test_equalizer_peak_matches_measured_gain();
+  test_filter_and_dc_blocker();
   test_error_paths();
   return check_summary();
 }
