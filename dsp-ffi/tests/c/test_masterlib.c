@@ -322,6 +322,9 @@ static void test_filter_and_dc_blocker(void) {
   CHECK_OK(ml_processor_prepare(f, 96000.0, 256, 2));
   CHECK_STATUS(ml_filter_set_cutoff_hz(f, NAN), ML_STATUS_INVALID_ARGUMENT);
   CHECK_OK(ml_filter_set_cutoff_hz(f, 1000.0));
+  size_t tail = 0;
+  CHECK_OK(ml_processor_tail(f, &tail));
+  CHECK(tail > 0);
   MlBand got = ml_band_default(ML_FILTER_KIND_NOTCH, 1.0);
   CHECK_OK(ml_filter_get_band(f, &got));
   CHECK(got.kind == ML_FILTER_KIND_LOW_PASS && got.cutoff_hz == 1000.0 && got.enabled);
