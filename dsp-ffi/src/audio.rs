@@ -1,0 +1,168 @@
+//! C audio buffers as Rust slices: planar channel pointers, interleaved
+//! frames, and a deinterleaving loop over scratch memory sized at prepare.
+
+use dsp_core::Error;
+use dsp_core::buffer::{deinterleave, interleave};
+use dsp_core::spec::MAX_CHANNELS;
+
+use crate::guard::{non_null, null_pointer};
+use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT};
+
+/// Most frames deinterleaved at once by the interleaved entry points; bounds
+/// their scratch memory whatever the maximum block size.
+pub(crate) const INTERLEAVED_PIECE: usize = 2048;
+
+/// Planar channel views on the stack (no allocation); the first `n` are used.
+pub(crate) type Views<'a, T> = [&'a mut [T]; MAX_CHANNELS];
+
+/// Checks a channel count against the prepared one.
+pub(crate) fn check_channels(expected: usize, actual: usize) -> Result<(), Fail> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(Error::ChannelMismatch { expected, actual }.into())
+    }
+}
+
+/// Borrows `num_channels` (already checked to be at most [`MAX_CHANNELS`])
+/// planar channels of `num_samples` each. Rejects NULL pointers and
+/// overlapping channel buffers (which would alias).
+///
+/// # Safety
+/// `channels` is NULL or points to `num_channels` pointers, each NULL or
+/// valid for reads and writes of `num_samples` floats for `'a`.
+pub(crate) unsafe fn planar_mut<'a>(
+    channels: *const *mut f32,
+    num_channels: usize,
+    num_samples: usize,
+) -> Result<Views<'a, f32>, Fail> {
+    let ptrs = unsafe { pointer_list(channels.cast(), num_channels)? };
+    let bytes = num_samples * size_of::<f32>();
+    for (i, &a) in ptrs.iter().enumerate() {
+        for &b in &ptrs[i + 1..] {
+            let (a, b) = (a as usize, b as usize);
+            if num_samples > 0 && a < b + bytes && b < a + bytes {
+                return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "channel buffers overlap"));
+            }
+        }
+    }
+    let mut views: Views<'a, f32> = std::array::from_fn(|_| <&mut [f32]>::default());
+    for (view, &p) in views.iter_mut().zip(ptrs) {
+        *view = unsafe { std::slice::from_raw_parts_mut(p.cast_mut(), num_samples) };
+    }
+    Ok(views)
+}
+
+/// Read-only version of [`planar_mut`] (overlap allowed).
+///
+/// # Safety
+/// `channels` is NULL or points to `num_channels` pointers, each NULL or
+/// valid for reads of `num_samples` floats for `'a`.
+pub(crate) unsafe fn planar<'a>(
+    channels: *const *const f32,
+    num_channels: usize,
+    num_samples: usize,
+) -> Result<[&'a [f32]; MAX_CHANNELS], Fail> {
+    let ptrs = unsafe { pointer_list(channels, num_channels)? };
+    let mut views = [<&[f32]>::default(); MAX_CHANNELS];
+    for (view, &p) in views.iter_mut().zip(ptrs) {
+        *view = unsafe { std::slice::from_raw_parts(p, num_samples) };
+    }
+    Ok(views)
+}
+
+/// Borrows `num_channels * num_frames` interleaved samples.
+///
+/// # Safety
+/// `interleaved` is NULL or valid for reads and writes of that many floats for `'a`.
+pub(crate) unsafe fn interleaved_mut<'a>(
+    interleaved: *mut f32,
+    num_channels: usize,
+    num_frames: usize,
+) -> Result<&'a mut [f32], Fail> {
+    let len = interleaved_len(interleaved, num_channels, num_frames)?;
+    Ok(unsafe { std::slice::from_raw_parts_mut(interleaved, len) })
+}
+
+/// Read-only version of [`interleaved_mut`].
+///
+/// # Safety
+/// `interleaved` is NULL or valid for reads of that many floats for `'a`.
+pub(crate) unsafe fn interleaved<'a>(
+    interleaved: *const f32,
+    num_channels: usize,
+    num_frames: usize,
+) -> Result<&'a [f32], Fail> {
+    let len = interleaved_len(interleaved, num_channels, num_frames)?;
+    Ok(unsafe { std::slice::from_raw_parts(interleaved, len) })
+}
+
+/// Checks an interleaved buffer pointer and returns its length in samples.
+fn interleaved_len(ptr: *const f32, num_channels: usize, num_frames: usize) -> Result<usize, Fail> {
+    if ptr.is_null() {
+        return Err(null_pointer());
+    }
+    num_channels
+        .checked_mul(num_frames)
+        .ok_or_else(|| Fail::new(ML_STATUS_INVALID_ARGUMENT, "num_channels * num_frames overflows"))
+}
+
+/// Runs `f` on consecutive pieces of interleaved audio, each at most
+/// `piece_len` frames, deinterleaved into `scratch` (at least
+/// `num_channels * piece_len` floats) and interleaved back after `f`.
+pub(crate) fn process_interleaved(
+    interleaved: &mut [f32],
+    scratch: &mut [f32],
+    num_channels: usize,
+    piece_len: usize,
+    mut f: impl FnMut(&mut [&mut [f32]]),
+) {
+    let n = num_channels.max(1);
+    for piece in interleaved.chunks_mut(piece_len.max(1) * n) {
+        let mut views = scratch_views(scratch, piece_len, piece.len() / n);
+        let views = &mut views[..num_channels];
+        deinterleave(piece, views);
+        f(views);
+        interleave(views, piece);
+    }
+}
+
+/// Read-only version of [`process_interleaved`]: `f` sees each piece as planar channels.
+pub(crate) fn read_interleaved(
+    interleaved: &[f32],
+    scratch: &mut [f32],
+    num_channels: usize,
+    piece_len: usize,
+    mut f: impl FnMut(&[&[f32]]) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    let n = num_channels.max(1);
+    for piece in interleaved.chunks(piece_len.max(1) * n) {
+        let mut views = scratch_views(scratch, piece_len, piece.len() / n);
+        deinterleave(piece, &mut views[..num_channels]);
+        let views: [&[f32]; MAX_CHANNELS] = std::array::from_fn(|i| &*views[i]);
+        f(&views[..num_channels])?;
+    }
+    Ok(())
+}
+
+/// Planar views of `frames` samples on consecutive `piece_len` chunks of `scratch`.
+fn scratch_views(scratch: &mut [f32], piece_len: usize, frames: usize) -> Views<'_, f32> {
+    let mut views: Views<'_, f32> = std::array::from_fn(|_| <&mut [f32]>::default());
+    for (view, ch) in views.iter_mut().zip(scratch.chunks_mut(piece_len.max(1))) {
+        *view = &mut ch[..frames];
+    }
+    views
+}
+
+/// The `n` pointers of a C pointer array, each checked for NULL.
+///
+/// # Safety
+/// `list` is NULL or points to `n` readable pointers for `'a`.
+unsafe fn pointer_list<'a>(list: *const *const f32, n: usize) -> Result<&'a [*const f32], Fail> {
+    let first = unsafe { non_null(list)? };
+    let ptrs = unsafe { std::slice::from_raw_parts(first as *const *const f32, n) };
+    if ptrs.iter().any(|p| p.is_null()) {
+        return Err(null_pointer());
+    }
+    Ok(ptrs)
+}

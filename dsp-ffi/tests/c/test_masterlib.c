@@ -1,0 +1,361 @@
+/* C test of libmasterlib through include/masterlib.h: measured results and
+ * every error path. Built and run (static and shared) by tests/c_api.rs. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "masterlib.h"
+
+#define FS 48000.0
+#define N 4800
+#define TWO_PI 6.283185307179586
+
+static void fill_sine(float *x, size_t n, double freq, double amp) {
+  for (size_t i = 0; i < n; i++) {
+    x[i] = (float)(amp * sin(TWO_PI * freq * (double)i / FS));
+  }
+}
+
+static double rms(const float *x, size_t n) {
+  double sum = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    sum += (double)x[i] * (double)x[i];
+  }
+  return sqrt(sum / (double)n);
+}
+
+static double gain_db(const float *out, const float *in, size_t n) {
+  return 20.0 * log10(rms(out, n) / rms(in, n));
+}
+
+static MlProcessor *new_gain(double db) {
+  MlGainConfig config = ml_gain_config_default();
+  config.gain_db = db;
+  MlProcessor *p = NULL;
+  CHECK_OK(ml_gain_new(&config, &p));
+  return p;
+}
+
+static void test_status_strings(void) {
+  for (int code = -40; code <= 5; code++) {
+    const char *s = ml_status_str((MlStatus)code);
+    CHECK(s != NULL && s[0] != '\0');
+  }
+  CHECK(strcmp(ml_status_str(ML_STATUS_OK), "ok") == 0);
+  CHECK(strcmp(ml_status_str(ML_STATUS_PANIC), ml_status_str(ML_STATUS_POISONED)) != 0);
+  CHECK(ml_last_error_message() != NULL);
+}
+
+static void test_gain_halves_amplitude(void) {
+  float in[N], x[N];
+  fill_sine(in, N, 1000.0, 0.5);
+  memcpy(x, in, sizeof x);
+  MlProcessor *g = new_gain(-6.0);
+  CHECK_OK(ml_processor_prepare(g, FS, 512, 1));
+  float *channels[1] = {x};
+  CHECK_OK(ml_processor_process_planar(g, channels, 1, N));
+  CHECK_NEAR(gain_db(x, in, N), -6.0, 1e-4);
+  CHECK_NEAR(rms(x, N) / rms(in, N), 0.5012, 1e-4);
+
+  double db = 0.0;
+  bool invert = true;
+  CHECK_OK(ml_gain_get_gain_db(g, &db));
+  CHECK_OK(ml_gain_get_invert(g, &invert));
+  CHECK(db == -6.0 && !invert);
+  size_t latency = 99, tail = 99;
+  CHECK_OK(ml_processor_latency(g, &latency));
+  CHECK_OK(ml_processor_tail(g, &tail));
+  CHECK(latency == 0 && tail == 0);
+
+  /* Non-finite input is silence, and counted. */
+  float bad[4] = {NAN, 1.0f, INFINITY, 1.0f};
+  float *bad_channels[1] = {bad};
+  uint64_t count = 0;
+  CHECK_OK(ml_processor_process_planar(g, bad_channels, 1, 4));
+  CHECK_OK(ml_processor_nonfinite_count(g, &count));
+  CHECK(count == 2 && bad[0] == 0.0f && bad[2] == 0.0f && bad[1] > 0.49f && bad[1] < 0.51f);
+  ml_processor_free(g);
+}
+
+static void test_constant_power_pan_centre(void) {
+  static float in[N], l[N], r[N];
+  fill_sine(in, N, 1000.0, 0.5);
+  memcpy(l, in, sizeof l);
+  memcpy(r, in, sizeof r);
+  MlPanConfig config = ml_pan_config_default();
+  CHECK(config.law == ML_PAN_LAW_CONSTANT_POWER && config.pan == 0.0);
+  config.source = ML_PAN_SOURCE_MONO;
+  MlProcessor *p = NULL;
+  CHECK_OK(ml_pan_new(&config, &p));
+  CHECK_STATUS(ml_processor_prepare(p, FS, 256, 1), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_OK(ml_processor_prepare(p, FS, 256, 2));
+  float *channels[2] = {l, r};
+  CHECK_OK(ml_processor_process_planar(p, channels, 2, N));
+  CHECK_NEAR(gain_db(l, in, N), -3.0103, 1e-3);
+  CHECK_NEAR(gain_db(r, in, N), -3.0103, 1e-3);
+  MlPanLaw law = -1;
+  CHECK_OK(ml_pan_get_law(p, &law));
+  CHECK(law == ML_PAN_LAW_CONSTANT_POWER);
+  CHECK_STATUS(ml_pan_set_law(p, 42), ML_STATUS_UNKNOWN_NAME);
+  ml_processor_free(p);
+}
+
+static void test_width_zero_is_mono(void) {
+  static float l[N], r[N];
+  fill_sine(l, N, 440.0, 0.7);
+  fill_sine(r, N, 660.0, 0.3);
+  MlStereoWidthConfig config = ml_stereo_width_config_default();
+  config.width = 0.0;
+  MlProcessor *w = NULL;
+  CHECK_OK(ml_stereo_width_new(&config, &w));
+  CHECK_OK(ml_processor_prepare(w, FS, 1024, 2));
+  float *channels[2] = {l, r};
+  CHECK_OK(ml_processor_process_planar(w, channels, 2, N));
+  CHECK(memcmp(l, r, sizeof l) == 0);
+  CHECK(rms(l, N) > 0.1);
+  ml_processor_free(w);
+}
+
+static void test_interleaved_equals_planar(void) {
+  enum { FRAMES = 3000 };
+  static float l[FRAMES], r[FRAMES], inter[2 * FRAMES];
+  fill_sine(l, FRAMES, 440.0, 0.5);
+  fill_sine(r, FRAMES, 1250.0, 0.4);
+  for (size_t i = 0; i < FRAMES; i++) {
+    inter[2 * i] = l[i];
+    inter[2 * i + 1] = r[i];
+  }
+  MlStereoWidthConfig config = ml_stereo_width_config_default();
+  config.width = 1.7;
+  config.mid_gain_db = -2.0;
+  MlProcessor *a = NULL, *b = NULL;
+  CHECK_OK(ml_stereo_width_new(&config, &a));
+  CHECK_OK(ml_stereo_width_new(&config, &b));
+  CHECK_OK(ml_processor_prepare(a, FS, 700, 2));
+  CHECK_OK(ml_processor_prepare(b, FS, 700, 2));
+  CHECK_OK(ml_stereo_width_set_side_gain_db(a, 3.0));
+  CHECK_OK(ml_stereo_width_set_side_gain_db(b, 3.0));
+  float *channels[2] = {l, r};
+  CHECK_OK(ml_processor_process_planar(a, channels, 2, FRAMES));
+  CHECK_OK(ml_processor_process_interleaved(b, inter, 2, FRAMES));
+  int same = 1;
+  for (size_t i = 0; i < FRAMES; i++) {
+    same &= inter[2 * i] == l[i] && inter[2 * i + 1] == r[i];
+  }
+  CHECK(same);
+  ml_processor_free(a);
+  ml_processor_free(b);
+}
+
+static void test_chain(void) {
+  static float in[N], x[N];
+  fill_sine(in, N, 1000.0, 0.5);
+  memcpy(x, in, sizeof x);
+  MlProcessor *chain = NULL;
+  CHECK_OK(ml_chain_new(&chain));
+  CHECK_OK(ml_chain_push(chain, new_gain(-3.0)));
+  CHECK_OK(ml_chain_push(chain, new_gain(-3.0)));
+  CHECK_OK(ml_chain_push(chain, new_gain(-12.0)));
+  CHECK_OK(ml_chain_set_bypassed(chain, 2, true));
+  CHECK_STATUS(ml_chain_set_bypassed(chain, 3, true), ML_STATUS_INVALID_ARGUMENT);
+  size_t len = 0;
+  CHECK_OK(ml_chain_len(chain, &len));
+  CHECK(len == 3);
+  CHECK_OK(ml_processor_prepare(chain, FS, 128, 1));
+  float *channels[1] = {x};
+  CHECK_OK(ml_processor_process_planar(chain, channels, 1, N));
+  CHECK_NEAR(gain_db(x, in, N), -6.0, 1e-4);
+  CHECK_STATUS(ml_gain_set_gain_db(chain, 0.0), ML_STATUS_WRONG_KIND);
+  ml_processor_free(chain);
+}
+
+static void test_level_meter(void) {
+  enum { FRAMES = 48000 };
+  static float l[FRAMES], r[FRAMES], inter[2 * FRAMES];
+  fill_sine(l, FRAMES, 997.0, 1.0);
+  fill_sine(r, FRAMES, 997.0, 0.1);
+  for (size_t i = 0; i < FRAMES; i++) {
+    inter[2 * i] = l[i];
+    inter[2 * i + 1] = r[i];
+  }
+  MlLevelMeter *a = NULL, *b = NULL;
+  CHECK_STATUS(ml_level_meter_new(NAN, &a), ML_STATUS_INVALID_ARGUMENT);
+  CHECK(a == NULL);
+  CHECK_OK(ml_level_meter_new(300.0, &a));
+  CHECK_OK(ml_level_meter_new(300.0, &b));
+  const float *channels[2] = {l, r};
+  CHECK_STATUS(ml_level_meter_add_planar(a, channels, 2, FRAMES), ML_STATUS_NOT_PREPARED);
+  CHECK_STATUS(ml_level_meter_prepare(a, 0.0, 2), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_OK(ml_level_meter_prepare(a, FS, 2));
+  CHECK_OK(ml_level_meter_prepare(b, FS, 2));
+  CHECK_OK(ml_level_meter_add_planar(a, channels, 2, FRAMES));
+  CHECK_OK(ml_level_meter_add_interleaved(b, inter, 2, FRAMES));
+  double rms_a = 0.0, rms_b = 1.0, peak = 0.0;
+  CHECK_OK(ml_level_meter_rms_dbfs(a, 0, &rms_a));
+  CHECK_OK(ml_level_meter_rms_dbfs(b, 0, &rms_b));
+  CHECK_NEAR(rms_a, -3.0103, 1e-3);
+  CHECK(rms_a == rms_b);
+  CHECK_OK(ml_level_meter_max_peak_dbfs(b, 1, &peak));
+  CHECK_NEAR(peak, -20.0, 1e-3);
+  CHECK_STATUS(ml_level_meter_peak_dbfs(a, 2, &peak), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_level_meter_add_planar(a, channels, 1, FRAMES), ML_STATUS_CHANNEL_MISMATCH);
+  ml_level_meter_free(a);
+  ml_level_meter_free(b);
+}
+
+static void test_error_paths(void) {
+  float x[64] = {0};
+  float *one[1] = {x};
+  float *two[2] = {x, x + 32};
+  MlGainConfig config = ml_gain_config_default();
+  MlProcessor *p = NULL;
+  double value = 0.0;
+
+  /* NULL handles and pointers. */
+  CHECK_STATUS(ml_gain_new(NULL, &p), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_gain_new(&config, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_prepare(NULL, FS, 64, 1), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_process_planar(NULL, one, 1, 8), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_reset(NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_gain_set_gain_db(NULL, 0.0), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_level_meter_prepare(NULL, FS, 1), ML_STATUS_NULL_POINTER);
+  CHECK(strlen(ml_last_error_message()) > 0);
+
+  /* A rejected parameter leaves no handle behind. */
+  config.gain_db = NAN;
+  p = (MlProcessor *)&value; /* overwritten with NULL on failure */
+  CHECK_STATUS(ml_gain_new(&config, &p), ML_STATUS_INVALID_ARGUMENT);
+  CHECK(p == NULL);
+
+  p = new_gain(0.0);
+  CHECK_STATUS(ml_gain_get_gain_db(p, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_gain_set_gain_db(p, NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(ml_last_error_message(), "gain_db") != NULL);
+  CHECK_STATUS(ml_gain_set_gain_db(p, INFINITY), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_pan_set_pan(p, 0.5), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_stereo_width_get_width(p, &value), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_chain_set_bypassed(p, 0, true), ML_STATUS_WRONG_KIND);
+
+  /* Process before prepare, bad specs, channel mismatch. */
+  CHECK_STATUS(ml_processor_process_planar(p, one, 1, 8), ML_STATUS_NOT_PREPARED);
+  CHECK_STATUS(ml_processor_process_interleaved(p, x, 1, 8), ML_STATUS_NOT_PREPARED);
+  CHECK_STATUS(ml_processor_prepare(p, 0.0, 64, 1), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_processor_prepare(p, 1e9, 64, 1), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK(strstr(ml_last_error_message(), "sample rate") != NULL);
+  CHECK_STATUS(ml_processor_prepare(p, FS, 0, 1), ML_STATUS_INVALID_BLOCK_SIZE);
+  CHECK_STATUS(ml_processor_prepare(p, FS, 64, 0), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_processor_process_planar(p, one, 1, 8), ML_STATUS_NOT_PREPARED);
+  CHECK_OK(ml_processor_prepare(p, FS, 64, 1));
+  CHECK_STATUS(ml_processor_process_planar(p, two, 2, 8), ML_STATUS_CHANNEL_MISMATCH);
+  CHECK_STATUS(ml_processor_process_interleaved(p, x, 2, 8), ML_STATUS_CHANNEL_MISMATCH);
+  CHECK_STATUS(ml_processor_process_planar(p, NULL, 1, 8), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_process_interleaved(p, NULL, 1, 8), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_latency(p, NULL), ML_STATUS_NULL_POINTER);
+
+  /* Empty buffers are no-ops; longer than max_block is split. */
+  CHECK_OK(ml_processor_process_planar(p, one, 1, 0));
+  CHECK_OK(ml_processor_process_interleaved(p, x, 1, 0));
+  CHECK_OK(ml_processor_process_planar(p, one, 1, 64));
+  CHECK_OK(ml_processor_reset(p));
+  ml_processor_free(p);
+
+  /* Freeing NULL is a no-op. */
+  ml_processor_free(NULL);
+  ml_level_meter_free(NULL);
+}
+
+static void test_equalizer_peak_matches_measured_gain(void) {
+  enum { LEN = 19200, SKIP = 9600 }; /* the last 9600 samples hold whole periods */
+  static float in[LEN], y[LEN];
+  MlBand bands[2];
+  bands[0] = ml_band_default(ML_FILTER_KIND_PEAK, 1000.0);
+  bands[0].gain_db = 6.0;
+  bands[0].q = 1.0;
+  bands[1] = ml_band_default(ML_FILTER_KIND_HIGH_PASS, 40.0);
+  bands[1].order = 4;
+  MlProcessor *eq = NULL;
+  CHECK_OK(ml_equalizer_new(bands, 2, &eq));
+  const double freqs[4] = {250.0, 1000.0, 2000.0, 4000.0};
+  double designed[4] = {0};
+  CHECK_OK(ml_equalizer_magnitude_db(eq, freqs, designed, 4, FS));
+  CHECK_NEAR(designed[1], 6.0, 0.01);
+  for (int i = 0; i < 4; i++) {
+    fill_sine(in, LEN, freqs[i], 0.25);
+    memcpy(y, in, sizeof y);
+    float *channels[1] = {y};
+    CHECK_OK(ml_processor_prepare(eq, FS, 512, 1));
+    CHECK_OK(ml_processor_process_planar(eq, channels, 1, LEN));
+    double measured = gain_db(y + SKIP, in + SKIP, LEN - SKIP);
+    printf("eq at %6.0f Hz: designed %+.4f dB, measured %+.4f dB\n", freqs[i], designed[i],
+           measured);
+    CHECK_NEAR(measured, designed[i], 0.02);
+  }
+
+  /* Setting a band changes the designed response. */
+  bands[0].gain_db = -6.0;
+  CHECK_OK(ml_equalizer_set_band(eq, 0, &bands[0]));
+  CHECK_OK(ml_equalizer_magnitude_db(eq, freqs + 1, designed, 1, FS));
+  CHECK_NEAR(designed[0], -6.0, 0.01);
+
+  /* Error paths. */
+  CHECK_STATUS(ml_equalizer_magnitude_db(eq, freqs, designed, 4, 0.0), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_equalizer_magnitude_db(eq, NULL, designed, 4, FS), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_equalizer_set_band(eq, 2, &bands[0]), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_filter_set_band(eq, &bands[0]), ML_STATUS_WRONG_KIND);
+  bands[0].q = NAN;
+  CHECK_STATUS(ml_equalizer_set_band(eq, 0, &bands[0]), ML_STATUS_INVALID_ARGUMENT);
+  bands[0].q = 1.0;
+  bands[0].kind = 99;
+  CHECK_STATUS(ml_equalizer_set_band(eq, 0, &bands[0]), ML_STATUS_UNKNOWN_NAME);
+  ml_processor_free(eq);
+}
+
+static void test_filter_and_dc_blocker(void) {
+  static float x[N];
+  MlBand band = ml_band_default(ML_FILTER_KIND_LOW_PASS, 30000.0);
+  MlProcessor *f = NULL;
+  CHECK_OK(ml_filter_new(&band, &f));
+  CHECK_STATUS(ml_processor_prepare(f, FS, 256, 2), ML_STATUS_ABOVE_NYQUIST);
+  CHECK(strstr(ml_last_error_message(), "Nyquist") != NULL);
+  CHECK_OK(ml_processor_prepare(f, 96000.0, 256, 2));
+  CHECK_STATUS(ml_filter_set_cutoff_hz(f, NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_filter_set_cutoff_hz(f, 1000.0));
+  size_t tail = 0;
+  CHECK_OK(ml_processor_tail(f, &tail));
+  CHECK(tail > 0);
+  MlBand got = ml_band_default(ML_FILTER_KIND_NOTCH, 1.0);
+  CHECK_OK(ml_filter_get_band(f, &got));
+  CHECK(got.kind == ML_FILTER_KIND_LOW_PASS && got.cutoff_hz == 1000.0 && got.enabled);
+  CHECK_STATUS(ml_gain_set_gain_db(f, 0.0), ML_STATUS_WRONG_KIND);
+  ml_processor_free(f);
+
+  MlProcessor *dc = NULL;
+  CHECK_STATUS(ml_dc_blocker_new(0.0, &dc), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_dc_blocker_new(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, &dc));
+  CHECK_OK(ml_processor_prepare(dc, FS, 512, 1));
+  float *channels[1] = {x};
+  for (int block = 0; block < 10; block++) { /* 1 s of constant 0.5 */
+    for (size_t i = 0; i < N; i++) {
+      x[i] = 0.5f;
+    }
+    CHECK_OK(ml_processor_process_planar(dc, channels, 1, N));
+  }
+  CHECK(fabs(x[N - 1]) < 1e-6);
+  ml_processor_free(dc);
+}
+
+int main(void) {
+  test_status_strings();
+  test_gain_halves_amplitude();
+  test_constant_power_pan_centre();
+  test_width_zero_is_mono();
+  test_interleaved_equals_planar();
+  test_chain();
+  test_level_meter();
+  test_equalizer_peak_matches_measured_gain();
+  test_filter_and_dc_blocker();
+  test_error_paths();
+  return check_summary();
+}

@@ -1,0 +1,100 @@
+//! Builds the C test (`tests/c/test_masterlib.c`) against the committed header
+//! `include/masterlib.h`, links it with the static and with the shared
+//! library, runs both, and compiles the header as C++.
+//!
+//! `cargo test` builds this package's library (all crate types: rlib,
+//! staticlib, cdylib) before its integration tests, writing
+//! `libmasterlib.a` and `libmasterlib.so` into `target/<profile>/deps/`, the
+//! directory holding this test executable. (Only `cargo build` copies them
+//! up to `target/<profile>/`, where they may be stale during `cargo test`.)
+//! The compilers are `$CC` (default `cc`) and `$CXX` (default `c++`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The crate directory and the workspace `include/` directory.
+fn dirs() -> (PathBuf, PathBuf) {
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let include = crate_dir.join("../include");
+    (crate_dir, include)
+}
+
+/// The library `name` built with this test: in the `deps/` directory that
+/// holds the test executable.
+fn library(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let lib = exe.parent().expect("deps directory").join(name);
+    assert!(lib.exists(), "{} not found; run through `cargo test -p dsp-ffi`", lib.display());
+    lib
+}
+
+/// Runs `cmd`, panicking with its output if it fails; returns stdout.
+fn run(mut cmd: Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{cmd:?} failed ({})\n{stdout}\n{stderr}", out.status);
+    stdout
+}
+
+fn compiler(var: &str, default: &str) -> Command {
+    Command::new(std::env::var(var).unwrap_or_else(|_| default.to_owned()))
+}
+
+/// `cc -std=c11 -Wall -Wextra -Werror` for the C test, with `extra` link arguments.
+fn build_c_test(output: &Path, link: &[&std::ffi::OsStr]) {
+    let (crate_dir, include) = dirs();
+    let mut cc = compiler("CC", "cc");
+    cc.args(["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-g"])
+        .arg("-I")
+        .arg(&include)
+        .arg(crate_dir.join("tests/c/test_masterlib.c"))
+        .arg("-o")
+        .arg(output)
+        .args(link)
+        .arg("-lm");
+    run(cc);
+}
+
+fn run_c_test(exe: &Path, library_dir: &Path) {
+    let mut cmd = Command::new(exe);
+    cmd.env("LD_LIBRARY_PATH", library_dir);
+    let stdout = run(cmd);
+    print!("{stdout}");
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn c_test_with_static_library() {
+    let lib = library("libmasterlib.a");
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_static");
+    build_c_test(&exe, &[lib.as_os_str(), "-lpthread".as_ref(), "-ldl".as_ref()]);
+    run_c_test(&exe, lib.parent().unwrap());
+}
+
+#[test]
+fn c_test_with_shared_library() {
+    let lib_dir = library("libmasterlib.so").parent().unwrap().to_path_buf();
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_shared");
+    let search = format!("-L{}", lib_dir.display());
+    let rpath = format!("-Wl,-rpath,{}", lib_dir.display());
+    build_c_test(&exe, &[search.as_ref(), "-lmasterlib".as_ref(), rpath.as_ref()]);
+    let ldd = run({
+        let mut c = Command::new("ldd");
+        c.arg(&exe);
+        c
+    });
+    assert!(ldd.contains("libmasterlib.so"), "not dynamically linked:\n{ldd}");
+    run_c_test(&exe, &lib_dir);
+}
+
+#[test]
+fn header_compiles_as_cpp() {
+    let (crate_dir, include) = dirs();
+    let mut cxx = compiler("CXX", "c++");
+    cxx.args(["-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only"])
+        .arg("-I")
+        .arg(&include)
+        .arg(crate_dir.join("tests/c/header_cpp.cpp"));
+    run(cxx);
+}
