@@ -6,6 +6,7 @@
 
 use dsp_core::Error;
 use dsp_core::spec::MAX_CHANNELS;
+use numpy::ndarray::{Axis, Ix1, Ix2};
 use numpy::prelude::*;
 use numpy::{BorrowError, PyArray1, PyArrayDyn, PyReadwriteArrayDyn, PyUntypedArray};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -116,11 +117,17 @@ fn copy_rows<T: numpy::Element + Copy>(
     stride: usize,
     convert: impl Fn(T) -> f32,
 ) -> PyResult<()> {
+    if stride == 0 {
+        return Ok(()); // no samples
+    }
     let ro = array.try_readonly().map_err(borrow_error)?;
     let view = ro.as_array();
-    let view = view.into_shape_with_order((shape.channels, shape.samples)).map_err(|e| {
-        PyValueError::new_err(format!("cannot view the array as (channels, samples): {e}"))
-    })?;
+    let view = if shape.one_d {
+        view.into_dimensionality::<Ix1>().map(|v| v.insert_axis(Axis(0)))
+    } else {
+        view.into_dimensionality::<Ix2>()
+    }
+    .map_err(|e| PyValueError::new_err(format!("not an audio array: {e}")))?;
     for (row, out) in view.outer_iter().zip(dst.chunks_mut(stride)) {
         for (o, &v) in out.iter_mut().zip(row.iter()) {
             *o = convert(v);
