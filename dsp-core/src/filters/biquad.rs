@@ -42,7 +42,7 @@ impl Coefs {
 
     /// Magnitude response in dB at `freq_hz`.
     pub fn magnitude_db(&self, freq_hz: f64, sample_rate: f64) -> f64 {
-        20.0 * libm::log10(self.response(freq_hz, sample_rate).norm())
+        10.0 * libm::log10(self.response(freq_hz, sample_rate).norm_sqr())
     }
 }
 

@@ -1,0 +1,286 @@
+//! A band at run time (smoothed parameters, interpolated coefficients,
+//! per-channel state) and the loop that runs a list of bands over audio.
+//!
+//! Timing follows a per-sample clock counted from `reset`: at every
+//! boundary of a [`SUB_BLOCK`]-sample sub-block, a moving band advances its
+//! smoothers by one sub-block and designs the coefficients for the end of
+//! it; within the sub-block the coefficients glide linearly per sample. So
+//! parameters never step, and any split of the stream into blocks gives
+//! bit-identical output.
+
+use super::params::{BandParams, MAX_SECTIONS};
+use super::section::{Section, SectionState};
+use crate::error::Error;
+use crate::math::{exp, log};
+use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
+use crate::spec::MAX_CHANNELS;
+
+/// Samples between coefficient updates while parameters move.
+pub const SUB_BLOCK: usize = 32;
+/// Samples between denormal flushes of the state (a multiple of `SUB_BLOCK`).
+const FLUSH_INTERVAL: u64 = 1024;
+/// Channel pairs a band keeps state for.
+const MAX_PAIRS: usize = MAX_CHANNELS.div_ceil(2);
+
+/// One band while running.
+#[derive(Debug, Clone)]
+pub(crate) struct Band {
+    /// Target parameters, as last set.
+    params: BandParams,
+    /// Parameters whose structure (kind, order, design) the sections realise.
+    running: BandParams,
+    log_cutoff: LinearSmoother,
+    log_q: LinearSmoother,
+    gain_db: LinearSmoother,
+    /// 1 = band applied, 0 = bypassed; glides for click-free enable/disable.
+    mix: LinearSmoother,
+    sample_rate: f64,
+    len: usize,
+    /// Coefficients at the end of the current sub-block (steady value).
+    coefs: [Section; MAX_SECTIONS],
+    from: [Section; MAX_SECTIONS],
+    step: [Section; MAX_SECTIONS],
+    ramping: bool,
+    active: bool,
+    state: [[SectionState; MAX_SECTIONS]; MAX_PAIRS],
+}
+
+/// Moves a smoother's target only if it changed (a new target restarts the ramp).
+fn retarget(s: &mut LinearSmoother, value: f64) {
+    if s.target() != value {
+        s.set_target(value);
+    }
+}
+
+impl Band {
+    /// A band with validated `params`, not yet prepared.
+    pub fn new(params: BandParams) -> Result<Self, Error> {
+        params.validate()?;
+        Ok(Band {
+            params,
+            running: params,
+            log_cutoff: LinearSmoother::new(log(params.cutoff_hz)),
+            log_q: LinearSmoother::new(log(params.q)),
+            gain_db: LinearSmoother::new(params.gain_db),
+            mix: LinearSmoother::new(if params.enabled { 1.0 } else { 0.0 }),
+            sample_rate: 0.0,
+            len: 0,
+            coefs: [Section::IDENTITY; MAX_SECTIONS],
+            from: [Section::IDENTITY; MAX_SECTIONS],
+            step: [Section::default(); MAX_SECTIONS],
+            ramping: false,
+            active: false,
+            state: [[SectionState::default(); MAX_SECTIONS]; MAX_PAIRS],
+        })
+    }
+
+    /// Target parameters.
+    pub fn params(&self) -> &BandParams {
+        &self.params
+    }
+
+    /// Sets new target parameters; cutoff, q, gain and enabled glide, a new
+    /// kind, order or design cross-fades (the old band fades out, the new
+    /// one in).
+    pub fn set_params(&mut self, p: BandParams) -> Result<(), Error> {
+        p.validate()?;
+        if self.sample_rate > 0.0 {
+            p.check_sample_rate(self.sample_rate)?;
+        }
+        self.params = p;
+        retarget(&mut self.log_cutoff, log(p.cutoff_hz));
+        retarget(&mut self.log_q, log(p.q));
+        retarget(&mut self.gain_db, p.gain_db);
+        if !self.structure_matches() && (self.mix.current() == 0.0 || self.mix.ramp_samples() == 0)
+        {
+            self.switch_structure();
+        }
+        self.retarget_mix();
+        Ok(())
+    }
+
+    /// Sizes smoothing for `sample_rate`, then resets.
+    pub fn prepare(&mut self, sample_rate: f64) -> Result<(), Error> {
+        self.params.check_sample_rate(sample_rate)?;
+        self.sample_rate = sample_rate;
+        for s in [&mut self.log_cutoff, &mut self.log_q, &mut self.gain_db, &mut self.mix] {
+            s.set_ramp_ms(DEFAULT_SMOOTHING_MS, sample_rate);
+        }
+        self.reset();
+        Ok(())
+    }
+
+    /// Jumps to the target parameters and clears the state.
+    pub fn reset(&mut self) {
+        self.switch_structure();
+        self.mix.snap_to(self.mix_target());
+        self.coefs = self.design();
+        self.ramping = false;
+        self.active = self.mix.current() > 0.0;
+    }
+
+    fn structure_matches(&self) -> bool {
+        let (a, b) = (&self.params, &self.running);
+        a.kind == b.kind && a.order == b.order && a.design == b.design
+    }
+
+    fn mix_target(&self) -> f64 {
+        if self.params.enabled && self.structure_matches() { 1.0 } else { 0.0 }
+    }
+
+    fn retarget_mix(&mut self) {
+        let target = self.mix_target();
+        retarget(&mut self.mix, target);
+    }
+
+    /// Adopts the target structure with cleared state and snapped values
+    /// (only while the band is silent, or not yet running).
+    fn switch_structure(&mut self) {
+        self.running = self.params;
+        self.log_cutoff.snap();
+        self.log_q.snap();
+        self.gain_db.snap();
+        self.clear_state();
+    }
+
+    fn clear_state(&mut self) {
+        self.state = [[SectionState::default(); MAX_SECTIONS]; MAX_PAIRS];
+    }
+
+    /// Coefficients for the smoothers' current values.
+    fn design(&mut self) -> [Section; MAX_SECTIONS] {
+        let p = BandParams {
+            cutoff_hz: exp(self.log_cutoff.current()),
+            q: exp(self.log_q.current()),
+            gain_db: self.gain_db.current(),
+            ..self.running
+        };
+        let (secs, len) = p.sections(self.sample_rate);
+        self.len = len;
+        let mix = self.mix.current();
+        secs.map(|c| Section::new(&c, mix))
+    }
+
+    fn is_moving(&self) -> bool {
+        self.log_cutoff.is_smoothing()
+            || self.log_q.is_smoothing()
+            || self.gain_db.is_smoothing()
+            || self.mix.is_smoothing()
+            || !self.structure_matches()
+    }
+
+    /// Called at each sub-block boundary of the clock.
+    fn begin_sub_block(&mut self) {
+        self.ramping = false;
+        if !self.is_moving() {
+            if self.active && self.mix.current() == 0.0 {
+                self.active = false;
+                self.clear_state();
+            }
+            return;
+        }
+        if !self.structure_matches() && self.mix.current() == 0.0 {
+            self.switch_structure();
+            self.retarget_mix();
+            self.coefs = [Section::IDENTITY; MAX_SECTIONS];
+        }
+        let mix_before = self.mix.current();
+        for s in [&mut self.log_cutoff, &mut self.log_q, &mut self.gain_db, &mut self.mix] {
+            s.advance(SUB_BLOCK);
+        }
+        self.from = self.coefs;
+        self.coefs = self.design();
+        self.active = mix_before > 0.0 || self.mix.current() > 0.0;
+        if !self.active {
+            self.clear_state();
+            return;
+        }
+        for i in 0..self.len {
+            self.step[i] = self.from[i].step_to(&self.coefs[i], SUB_BLOCK);
+        }
+        self.ramping = true;
+    }
+
+    /// Samples for the band's ringing to decay by 80 dB (0 when bypassed).
+    pub fn tail(&self) -> usize {
+        if !self.active {
+            return 0;
+        }
+        self.coefs[..self.len].iter().map(Section::decay_samples).fold(0, usize::saturating_add)
+    }
+
+    fn flush(&mut self, pairs: usize) {
+        for st in self.state.iter_mut().take(pairs).flatten() {
+            st.flush();
+        }
+    }
+}
+
+/// Runs `bands` in series over planar `channels` (at most `MAX_CHANNELS`),
+/// advancing `clock` by the block length.
+pub(crate) fn process_bands(bands: &mut [Band], clock: &mut u64, channels: &mut [&mut [f32]]) {
+    let len = channels.first().map_or(0, |c| c.len());
+    let pairs = channels.len().div_ceil(2).min(MAX_PAIRS);
+    let mut pos = 0;
+    while pos < len {
+        let off = (*clock % SUB_BLOCK as u64) as usize;
+        if off == 0 {
+            bands.iter_mut().for_each(Band::begin_sub_block);
+        }
+        let n = (SUB_BLOCK - off).min(len - pos);
+        let ramp = bands.iter().any(|b| b.ramping);
+        for (pair, chans) in channels.chunks_mut(2).take(MAX_PAIRS).enumerate() {
+            let mut spare = [0.0f32; SUB_BLOCK];
+            let (left, rest) = chans.split_at_mut(1);
+            let l = &mut left[0][pos..pos + n];
+            let r = match rest.first_mut() {
+                Some(r) => &mut r[pos..pos + n],
+                None => &mut spare[..n],
+            };
+            if ramp {
+                run::<true>(bands, pair, off, l, r);
+            } else {
+                run::<false>(bands, pair, off, l, r);
+            }
+        }
+        pos += n;
+        *clock += n as u64;
+        if *clock % FLUSH_INTERVAL == 0 {
+            bands.iter_mut().for_each(|b| b.flush(pairs));
+        }
+    }
+}
+
+/// Runs one sub-block segment of one channel pair through all bands,
+/// sample by sample (independent bands overlap in the pipeline).
+#[inline(always)]
+fn run<const RAMP: bool>(
+    bands: &mut [Band],
+    pair: usize,
+    off: usize,
+    l: &mut [f32],
+    r: &mut [f32],
+) {
+    for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
+        let mut x = [*a as f64, *b as f64];
+        let t = (off + i + 1) as f64;
+        for band in bands.iter_mut() {
+            if !band.active {
+                continue;
+            }
+            let len = band.len;
+            let states = &mut band.state[pair][..len];
+            if RAMP && band.ramping {
+                for ((st, from), step) in states.iter_mut().zip(&band.from).zip(&band.step) {
+                    x = from.lerp(step, t).tick(st, x);
+                }
+            } else {
+                for (st, c) in states.iter_mut().zip(&band.coefs) {
+                    x = c.tick(st, x);
+                }
+            }
+        }
+        *a = x[0] as f32;
+        *b = x[1] as f32;
+    }
+}

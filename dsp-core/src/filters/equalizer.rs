@@ -1,0 +1,229 @@
+//! The parametric equaliser: any number of bands in series.
+
+use alloc::vec::Vec;
+
+use super::band::{Band, process_bands};
+use super::params::BandParams;
+use crate::buffer::sanitize;
+use crate::error::Error;
+use crate::processor::Processor;
+use crate::spec::ProcessSpec;
+
+/// A parametric EQ: bands in series, each enabled or bypassed, each
+/// smoothed like a [`Filter`](super::Filter).
+#[derive(Debug, Clone)]
+pub struct Equalizer {
+    bands: Vec<Band>,
+    sample_rate: Option<f64>,
+    clock: u64,
+    nonfinite: u64,
+}
+
+fn bad_index() -> Error {
+    Error::InvalidParameter { name: "band", reason: "index out of range" }
+}
+
+impl Equalizer {
+    /// An EQ with `bands` (each validated).
+    pub fn new(bands: &[BandParams]) -> Result<Self, Error> {
+        let bands = bands.iter().map(|&p| Band::new(p)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { bands, sample_rate: None, clock: 0, nonfinite: 0 })
+    }
+
+    /// Number of bands.
+    pub fn len(&self) -> usize {
+        self.bands.len()
+    }
+
+    /// Whether the EQ has no bands.
+    pub fn is_empty(&self) -> bool {
+        self.bands.is_empty()
+    }
+
+    /// Target parameters of band `index`.
+    pub fn band(&self, index: usize) -> Option<&BandParams> {
+        self.bands.get(index).map(Band::params)
+    }
+
+    /// Sets band `index` (real-time safe; changes glide or cross-fade).
+    pub fn set_band(&mut self, index: usize, params: BandParams) -> Result<(), Error> {
+        self.bands.get_mut(index).ok_or_else(bad_index)?.set_params(params)
+    }
+
+    /// Appends a band, which fades in if the EQ is running. May allocate:
+    /// not for the audio thread.
+    pub fn push_band(&mut self, params: BandParams) -> Result<(), Error> {
+        let mut band = Band::new(params.with_enabled(false))?;
+        if let Some(fs) = self.sample_rate {
+            band.prepare(fs)?;
+        }
+        band.set_params(params)?;
+        self.bands.push(band);
+        Ok(())
+    }
+
+    /// Removes band `index` at once (disable it first and wait 20 ms to
+    /// avoid a click).
+    pub fn remove_band(&mut self, index: usize) -> Result<(), Error> {
+        if index >= self.bands.len() {
+            return Err(bad_index());
+        }
+        self.bands.remove(index);
+        Ok(())
+    }
+
+    /// Designed magnitude response in dB at `freq_hz`: the sum of the
+    /// enabled bands' responses (for plots).
+    pub fn magnitude_db(&self, freq_hz: f64, sample_rate: f64) -> f64 {
+        self.bands.iter().map(|b| b.params().magnitude_db(freq_hz, sample_rate)).sum()
+    }
+}
+
+impl Processor for Equalizer {
+    fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error> {
+        spec.validate()?;
+        for b in &self.bands {
+            b.params().check_sample_rate(spec.sample_rate)?;
+        }
+        for b in &mut self.bands {
+            b.prepare(spec.sample_rate)?;
+        }
+        self.sample_rate = Some(spec.sample_rate);
+        self.clock = 0;
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.bands.iter_mut().for_each(Band::reset);
+        self.clock = 0;
+    }
+
+    fn process(&mut self, channels: &mut [&mut [f32]]) {
+        self.nonfinite += sanitize(channels);
+        process_bands(&mut self.bands, &mut self.clock, channels);
+    }
+
+    /// Samples for the bands' ringing to decay by 80 dB (summed over the
+    /// series, an upper bound).
+    fn tail(&self) -> usize {
+        self.bands.iter().map(Band::tail).fold(0, usize::saturating_add)
+    }
+
+    fn nonfinite_count(&self) -> u64 {
+        self.nonfinite
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filters::{Design, FilterKind};
+    use crate::test_util::*;
+
+    fn bands() -> [BandParams; 5] {
+        [
+            BandParams::new(FilterKind::HighPass, 40.0).with_order(4),
+            BandParams::new(FilterKind::LowShelf, 120.0).with_gain_db(3.0),
+            BandParams::new(FilterKind::Peak, 900.0).with_gain_db(-5.0).with_q(2.0),
+            BandParams::new(FilterKind::Peak, 14_000.0)
+                .with_gain_db(4.0)
+                .with_design(Design::Matched),
+            BandParams::new(FilterKind::HighShelf, 6000.0).with_gain_db(-2.0).with_enabled(false),
+        ]
+    }
+
+    fn prepared(b: &[BandParams], fs: f64) -> Equalizer {
+        let mut eq = Equalizer::new(b).unwrap();
+        eq.prepare(&ProcessSpec::new(fs, 4096, 1)).unwrap();
+        eq
+    }
+
+    #[test]
+    fn magnitude_db_equals_measured_response() {
+        for fs in [44_100.0, 96_000.0] {
+            let mut eq = prepared(&bands(), fs);
+            for f in [30.0, 100.0, 400.0, 900.0, 3000.0, 8000.0, 14_000.0, 19_000.0] {
+                let want = eq.magnitude_db(f, fs);
+                let got = measured_gain_db(&mut eq, f, fs);
+                assert!((got - want).abs() < 0.02, "{fs} {f}: {got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn disabled_bands_are_bypassed() {
+        let b = bands();
+        let eq = prepared(&b, 48_000.0);
+        // The disabled high shelf contributes nothing.
+        let without = Equalizer::new(&b[..4]).unwrap();
+        for f in [100.0, 6000.0, 15_000.0] {
+            assert_eq!(eq.magnitude_db(f, 48_000.0), without.magnitude_db(f, 48_000.0));
+        }
+        // All bands disabled: output is the input, bit for bit.
+        let off: std::vec::Vec<_> = b.iter().map(|p| p.with_enabled(false)).collect();
+        let mut eq = prepared(&off, 48_000.0);
+        let x = noise(3000, 0.5, 9);
+        let mut y = x.clone();
+        eq.process_mono(&mut y);
+        assert_eq!(x, y);
+        // Disabling at run time fades the band out completely.
+        let mut eq = prepared(&b, 48_000.0);
+        for (i, p) in b.iter().enumerate() {
+            eq.set_band(i, p.with_enabled(false)).unwrap();
+        }
+        let mut y = x.clone();
+        eq.process_mono(&mut y);
+        assert_eq!(x[2000..], y[2000..]);
+    }
+
+    #[test]
+    fn invariants_mono_and_stereo() {
+        for channels in [1, 2] {
+            check_processor_invariants(
+                || Equalizer::new(&bands()).unwrap(),
+                channels,
+                |eq| {
+                    let b = bands();
+                    eq.set_band(2, b[2].with_gain_db(6.0).with_q(0.5)).unwrap();
+                    eq.set_band(4, b[4].with_enabled(true)).unwrap();
+                    eq.set_band(0, b[0].with_enabled(false)).unwrap();
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn bands_can_be_added_and_removed() {
+        let mut eq = prepared(&bands(), 48_000.0);
+        assert_eq!(eq.len(), 5);
+        let p = BandParams::new(FilterKind::Notch, 3000.0).with_q(5.0);
+        eq.push_band(p).unwrap();
+        assert_eq!(eq.band(5), Some(&p));
+        // The new band fades in without a click.
+        let x = sine(3000.0, 48_000.0, 4800, 0.5);
+        let mut y = x.clone();
+        eq.process_mono(&mut y);
+        assert!(max_step(&y) <= max_step(&x) * 1.6 + 1e-3);
+        assert!(measured_gain_db(&mut eq, 3000.0, 48_000.0) < -40.0);
+        eq.remove_band(5).unwrap();
+        assert_eq!(eq.len(), 5);
+        assert!(eq.remove_band(5).is_err());
+        assert!(eq.set_band(7, p).is_err());
+        assert!(eq.band(9).is_none());
+        assert!(matches!(
+            eq.push_band(BandParams::new(FilterKind::Peak, 30_000.0)),
+            Err(Error::AboveNyquist { .. })
+        ));
+        assert!(Equalizer::new(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn rejects_cutoff_above_nyquist_at_prepare() {
+        let mut eq = Equalizer::new(&[BandParams::new(FilterKind::Peak, 23_000.0)]).unwrap();
+        assert!(matches!(
+            eq.prepare(&ProcessSpec::new(44_100.0, 64, 2)),
+            Err(Error::AboveNyquist { name: "cutoff_hz", .. })
+        ));
+        assert!(eq.prepare(&ProcessSpec::new(48_000.0, 64, 2)).is_ok());
+    }
+}

@@ -1,0 +1,193 @@
+//! The parameters of one filter band and the sections they design.
+
+use super::biquad::Coefs;
+use super::design::{Design, FilterKind, butterworth_q, first_order, matched, rbj};
+use crate::error::{Error, check_range};
+
+/// Smallest quality factor accepted.
+pub const MIN_Q: f64 = 0.01;
+/// Largest quality factor accepted.
+pub const MAX_Q: f64 = 100.0;
+/// Largest boost or cut accepted, in dB.
+pub const MAX_GAIN_DB: f64 = 48.0;
+/// Highest Butterworth order (48 dB/oct).
+pub const MAX_ORDER: u8 = 8;
+/// Most second-order sections one band needs (order 8 = 4 sections).
+pub const MAX_SECTIONS: usize = 4;
+
+/// One filter band: shape, frequency, quality, gain, order, design, and
+/// whether it is enabled.
+///
+/// `cutoff_hz` is the corner frequency of pass filters and shelves and the
+/// centre frequency of `Peak`, `BandPass`, `Notch` and `AllPass`. `gain_db`
+/// applies to `Peak` and the shelves only. `LowPass` and `HighPass` are
+/// Butterworth cascades of order 1 to 8 (6 to 48 dB/oct); `q` applies to
+/// order 2 only (default 1/√2 is Butterworth), higher and odd orders ignore
+/// it. Every other kind is a single second-order section (`order` 2).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandParams {
+    /// Response shape.
+    pub kind: FilterKind,
+    /// Cutoff or centre frequency in Hz.
+    pub cutoff_hz: f64,
+    /// Quality factor (shelves: see [`shelf_q_from_slope`](super::shelf_q_from_slope)).
+    pub q: f64,
+    /// Boost (positive) or cut in dB, for `Peak` and shelves.
+    pub gain_db: f64,
+    /// Filter order, 1 to 8 for `LowPass`/`HighPass`, otherwise 2.
+    pub order: u8,
+    /// Cookbook (bilinear) or matched (analog-accurate up to Nyquist) design.
+    pub design: Design,
+    /// Whether the band is applied (a disabled band passes audio unchanged).
+    pub enabled: bool,
+}
+
+impl BandParams {
+    /// A band of `kind` at `cutoff_hz` with Q 1/√2, 0 dB, order 2, cookbook
+    /// design, enabled.
+    pub fn new(kind: FilterKind, cutoff_hz: f64) -> Self {
+        Self {
+            kind,
+            cutoff_hz,
+            q: core::f64::consts::FRAC_1_SQRT_2,
+            gain_db: 0.0,
+            order: 2,
+            design: Design::Cookbook,
+            enabled: true,
+        }
+    }
+
+    /// With quality factor `q`.
+    pub fn with_q(self, q: f64) -> Self {
+        Self { q, ..self }
+    }
+
+    /// With gain `gain_db` in dB.
+    pub fn with_gain_db(self, gain_db: f64) -> Self {
+        Self { gain_db, ..self }
+    }
+
+    /// With Butterworth order `order`.
+    pub fn with_order(self, order: u8) -> Self {
+        Self { order, ..self }
+    }
+
+    /// With design `design`.
+    pub fn with_design(self, design: Design) -> Self {
+        Self { design, ..self }
+    }
+
+    /// Enabled or bypassed.
+    pub fn with_enabled(self, enabled: bool) -> Self {
+        Self { enabled, ..self }
+    }
+
+    /// Checks everything that does not depend on the sample rate: finite
+    /// values, `cutoff_hz > 0`, `q` in [0.01, 100], `|gain_db| <= 48`, order 1
+    /// to 8 for pass filters and 2 for the other kinds.
+    pub fn validate(&self) -> Result<(), Error> {
+        check_cutoff(self.cutoff_hz)?;
+        check_q(self.q)?;
+        check_gain(self.gain_db)?;
+        let pass = matches!(self.kind, FilterKind::LowPass | FilterKind::HighPass);
+        if !(1..=MAX_ORDER).contains(&self.order) || (!pass && self.order != 2) {
+            return Err(Error::InvalidParameter {
+                name: "order",
+                reason: "must be 1 to 8 for low_pass/high_pass and 2 for other kinds",
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that the cutoff lies below Nyquist at `sample_rate`.
+    pub fn check_sample_rate(&self, sample_rate: f64) -> Result<(), Error> {
+        let nyquist_hz = 0.5 * sample_rate;
+        if self.cutoff_hz < nyquist_hz {
+            Ok(())
+        } else {
+            Err(Error::AboveNyquist { name: "cutoff_hz", value_hz: self.cutoff_hz, nyquist_hz })
+        }
+    }
+
+    /// The designed magnitude response in dB at `freq_hz` (0 dB when
+    /// disabled; NaN if the parameters are invalid at `sample_rate`).
+    pub fn magnitude_db(&self, freq_hz: f64, sample_rate: f64) -> f64 {
+        if self.validate().is_err() || self.check_sample_rate(sample_rate).is_err() {
+            return f64::NAN;
+        }
+        if !self.enabled {
+            return 0.0;
+        }
+        let (secs, n) = self.sections(sample_rate);
+        secs[..n].iter().map(|c| c.magnitude_db(freq_hz, sample_rate)).sum()
+    }
+
+    /// The cascade of sections realising the band at `fs` (first `n` used).
+    pub(crate) fn sections(&self, fs: f64) -> ([Coefs; MAX_SECTIONS], usize) {
+        let mut out = [Coefs::IDENTITY; MAX_SECTIONS];
+        let (f0, q, g) = (self.cutoff_hz, self.q, self.gain_db);
+        let pass = matches!(self.kind, FilterKind::LowPass | FilterKind::HighPass);
+        if pass && self.order != 2 {
+            let pairs = (self.order / 2) as usize;
+            for (i, c) in out.iter_mut().take(pairs).enumerate() {
+                *c = rbj(self.kind, f0, butterworth_q(self.order, i), 0.0, fs);
+            }
+            if self.order % 2 == 1 {
+                out[pairs] = first_order(self.kind, f0, fs);
+            }
+            return (out, pairs + (self.order % 2) as usize);
+        }
+        out[0] = match self.design {
+            Design::Matched => matched(self.kind, f0, q, g, fs),
+            Design::Cookbook => None,
+        }
+        .unwrap_or_else(|| rbj(self.kind, f0, q, g, fs));
+        (out, 1)
+    }
+}
+
+/// Checks a cutoff frequency (finite, positive).
+pub(crate) fn check_cutoff(cutoff_hz: f64) -> Result<f64, Error> {
+    check_range("cutoff_hz", cutoff_hz, f64::MIN_POSITIVE, f64::MAX, "must be finite and > 0 Hz")
+}
+
+/// Checks a quality factor.
+pub(crate) fn check_q(q: f64) -> Result<f64, Error> {
+    check_range("q", q, MIN_Q, MAX_Q, "must be finite, from 0.01 to 100")
+}
+
+/// Checks a band gain.
+pub(crate) fn check_gain(gain_db: f64) -> Result<f64, Error> {
+    check_range("gain_db", gain_db, -MAX_GAIN_DB, MAX_GAIN_DB, "must be finite, from -48 to +48 dB")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_and_defaults() {
+        let p = BandParams::new(FilterKind::LowPass, 1000.0);
+        assert_eq!(p.q, core::f64::consts::FRAC_1_SQRT_2);
+        assert_eq!((p.gain_db, p.order, p.design, p.enabled), (0.0, 2, Design::Cookbook, true));
+        let p = p.with_q(2.0).with_gain_db(3.0).with_order(5).with_design(Design::Matched);
+        assert_eq!((p.q, p.gain_db, p.order, p.design), (2.0, 3.0, 5, Design::Matched));
+        assert_eq!(p.sections(48_000.0).1, 3);
+        assert_eq!(p.with_order(8).sections(48_000.0).1, 4);
+    }
+
+    #[test]
+    fn magnitude_db_handles_disabled_and_invalid() {
+        let p = BandParams::new(FilterKind::Peak, 1000.0).with_gain_db(6.0);
+        assert!((p.magnitude_db(1000.0, 48_000.0) - 6.0).abs() < 1e-9);
+        assert_eq!(p.with_enabled(false).magnitude_db(1000.0, 48_000.0), 0.0);
+        assert!(p.magnitude_db(1000.0, 1500.0).is_nan());
+        assert!(matches!(
+            p.check_sample_rate(2000.0),
+            Err(Error::AboveNyquist { value_hz: 1000.0, nyquist_hz: 1000.0, .. })
+        ));
+        // Butterworth order 8 is -3.01 dB at the corner, whatever q says.
+        let lp = BandParams::new(FilterKind::LowPass, 2000.0).with_order(8).with_q(5.0);
+        assert!((lp.magnitude_db(2000.0, 48_000.0) + 3.0103).abs() < 1e-3);
+    }
+}

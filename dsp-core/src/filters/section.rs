@@ -1,0 +1,147 @@
+//! The processing kernel: a second-order section in direct form I with f64
+//! state, two channels per lane pair.
+//!
+//! Direct form I keeps the section's own input and output history as its
+//! state, which does not depend on how the coefficients are realised. So
+//! when the coefficients move, a steady tone sees a transient only as large
+//! as the change of the response at its frequency (a state-variable or
+//! transposed form instead carries internal states scaled by Q or gain,
+//! which overshoot when those move). f64 state keeps the recursion's
+//! rounding noise far below audibility even for 10 Hz corners at 192 kHz;
+//! on two lanes it costs the same instructions as f32.
+
+use super::biquad::Coefs;
+use crate::math::flush_denormal_f64;
+
+/// Two channels processed together (LLVM keeps both in one vector register).
+pub type Lanes = [f64; 2];
+
+/// State of one section for a pair of channels: past inputs and outputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SectionState {
+    x1: Lanes,
+    x2: Lanes,
+    y1: Lanes,
+    y2: Lanes,
+}
+
+impl SectionState {
+    /// Flushes denormal-sized state to zero.
+    pub fn flush(&mut self) {
+        for v in [&mut self.x1, &mut self.x2, &mut self.y1, &mut self.y2].into_iter().flatten() {
+            *v = flush_denormal_f64(*v);
+        }
+    }
+}
+
+/// Section coefficients (`a0 = 1`), interpolable per sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Section {
+    b0: f64,
+    b1: f64,
+    b2: f64,
+    a1: f64,
+    a2: f64,
+}
+
+impl Section {
+    /// The pass-through section.
+    pub const IDENTITY: Section = Section { b0: 1.0, b1: 0.0, b2: 0.0, a1: 0.0, a2: 0.0 };
+
+    /// The section with transfer function `(1 − mix) + mix·H(z)` for the
+    /// biquad `c`; `mix` fades a band in and out.
+    pub fn new(c: &Coefs, mix: f64) -> Self {
+        let dry = 1.0 - mix;
+        Section {
+            b0: mix * c.b0 + dry,
+            b1: mix * c.b1 + dry * c.a1,
+            b2: mix * c.b2 + dry * c.a2,
+            a1: c.a1,
+            a2: c.a2,
+        }
+    }
+
+    /// Samples for the impulse response to decay by 80 dB (from the
+    /// slowest pole's radius).
+    pub fn decay_samples(&self) -> usize {
+        let disc = self.a1 * self.a1 - 4.0 * self.a2;
+        let r = if disc < 0.0 {
+            libm::sqrt(self.a2)
+        } else {
+            0.5 * (libm::fabs(self.a1) + libm::sqrt(disc))
+        };
+        if r <= 0.0 {
+            return 2;
+        }
+        if r >= 1.0 {
+            return usize::MAX;
+        }
+        libm::ceil(libm::log(1e-4) / libm::log(r)) as usize + 2
+    }
+
+    /// Per-sample increment that takes `self` to `to` in `n` steps.
+    pub fn step_to(&self, to: &Self, n: usize) -> Self {
+        let r = 1.0 / n as f64;
+        Section {
+            b0: (to.b0 - self.b0) * r,
+            b1: (to.b1 - self.b1) * r,
+            b2: (to.b2 - self.b2) * r,
+            a1: (to.a1 - self.a1) * r,
+            a2: (to.a2 - self.a2) * r,
+        }
+    }
+
+    /// `self + t·step`.
+    #[inline(always)]
+    pub fn lerp(&self, step: &Self, t: f64) -> Self {
+        Section {
+            b0: self.b0 + t * step.b0,
+            b1: self.b1 + t * step.b1,
+            b2: self.b2 + t * step.b2,
+            a1: self.a1 + t * step.a1,
+            a2: self.a2 + t * step.a2,
+        }
+    }
+
+    /// Processes one frame of two channels.
+    #[inline(always)]
+    pub fn tick(&self, st: &mut SectionState, x: Lanes) -> Lanes {
+        let mut y = [0.0; 2];
+        for l in 0..2 {
+            // Feed-forward and the older output first: only `a1·y1` is on
+            // the critical recursion.
+            let ff = self.b0 * x[l] + self.b1 * st.x1[l] + self.b2 * st.x2[l];
+            y[l] = (ff - self.a2 * st.y2[l]) - self.a1 * st.y1[l];
+        }
+        st.x2 = st.x1;
+        st.x1 = x;
+        st.y2 = st.y1;
+        st.y1 = y;
+        y
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filters::design::{FilterKind, rbj};
+
+    /// Impulse response against the reference f32 section.
+    #[test]
+    fn realises_the_biquad() {
+        for kind in FilterKind::ALL {
+            for (f0, q) in [(30.0, 0.5), (1000.0, 0.707), (15_000.0, 4.0)] {
+                let c = rbj(kind, f0, q, 6.0, 48_000.0);
+                let sec = Section::new(&c, 1.0);
+                let mut st = SectionState::default();
+                let mut bq = crate::filters::Biquad::new(c);
+                for i in 0..2000 {
+                    let x = if i == 0 { 1.0 } else { 0.0 };
+                    let want = bq.tick(x) as f64;
+                    let got = sec.tick(&mut st, [x as f64, 0.0])[0];
+                    assert!((got - want).abs() < 2e-5, "{kind:?} {f0} {q} at {i}: {got} {want}");
+                }
+            }
+        }
+    }
+}
