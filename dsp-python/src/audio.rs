@@ -8,7 +8,9 @@ use dsp_core::Error;
 use dsp_core::spec::MAX_CHANNELS;
 use numpy::ndarray::{Axis, Ix1, Ix2};
 use numpy::prelude::*;
-use numpy::{BorrowError, PyArray1, PyArrayDyn, PyReadwriteArrayDyn, PyUntypedArray};
+use numpy::{
+    BorrowError, PyArray1, PyArrayDyn, PyReadonlyArrayDyn, PyReadwriteArrayDyn, PyUntypedArray,
+};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -218,4 +220,19 @@ pub(crate) fn to_numpy(
     debug_assert_eq!(data.len(), channels * samples);
     let flat = PyArray1::from_vec(py, data);
     if one_d { Ok(flat.into_any()) } else { Ok(flat.reshape([channels, samples])?.into_any()) }
+}
+
+/// Reads frequencies in Hz (any real array-like, integers too) as `f64`,
+/// keeping the shape.
+pub(crate) fn read_freqs<'py>(x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArrayDyn<'py, f64>> {
+    let np = x.py().import("numpy")?;
+    let array = np.call_method1("asarray", (x,))?.cast_into::<PyUntypedArray>()?;
+    if !matches!(array.dtype().kind(), b'f' | b'i' | b'u') {
+        let name = array.dtype().str()?.to_string();
+        return Err(PyTypeError::new_err(format!(
+            "frequencies must be real numbers in Hz, got dtype {name}"
+        )));
+    }
+    let array = array.call_method1("astype", ("=f8",))?.cast_into::<PyArrayDyn<f64>>()?;
+    array.try_readonly().map_err(borrow_error)
 }

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 mod audio;
 mod chain;
+mod filters;
 mod meter;
 mod mix;
 mod processor;
@@ -21,5 +22,16 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mix::StereoWidth>()?;
     m.add_class::<chain::Chain>()?;
     m.add_class::<meter::LevelMeter>()?;
+    m.add_class::<filters::Filter>()?;
+    m.add_class::<filters::PeakFilter>()?;
+    m.add_class::<filters::LowShelf>()?;
+    m.add_class::<filters::HighShelf>()?;
+    m.add_class::<filters::LowPass>()?;
+    m.add_class::<filters::HighPass>()?;
+    m.add_class::<filters::BandPass>()?;
+    m.add_class::<filters::Notch>()?;
+    m.add_class::<filters::AllPass>()?;
+    m.add_class::<filters::DcBlocker>()?;
+    m.add_class::<filters::Equalizer>()?;
     Ok(())
 }

@@ -34,25 +34,48 @@ pub(crate) trait Node: Processor + Any + Sync {
         Ok(input)
     }
 
-    /// Checks, on every processing call, parameters that depend on the
-    /// sample rate and may have changed since `prepare` (cutoffs).
-    fn check(&self, _spec: &ProcessSpec) -> Result<(), Error> {
-        Ok(())
+    /// Copies parameters from the objects linked to this one (an
+    /// `Equalizer`'s band filters) before processing or analysis. Returns
+    /// whether the processor must be prepared again.
+    fn sync(&mut self, _linked: &[PyRef<'_, PyProcessor>]) -> Result<bool, Error> {
+        Ok(false)
     }
 }
 
 /// A boxed processor and the configuration it was last prepared for.
 pub(crate) struct Engine {
     node: Box<dyn Node>,
+    /// Objects whose parameters the node mirrors (see [`Node::sync`]).
+    links: Vec<Py<PyProcessor>>,
     /// Spec and input channel count of the last successful `prepare`.
     prepared: Option<(ProcessSpec, usize)>,
 }
 
 impl Engine {
-    /// Routes `input` channels, (re)prepares if the sample rate or the
-    /// channel layout changed, and runs the per-call checks. Returns the
+    /// Pulls parameters from the linked objects into the node.
+    fn sync(&mut self, py: Python<'_>, what: &str) -> PyResult<()> {
+        if self.links.is_empty() {
+            return Ok(());
+        }
+        let linked =
+            self.links.iter().map(|l| l.bind(py).try_borrow()).collect::<Result<Vec<_>, _>>()?;
+        if self.node.sync(&linked).map_err(|e| value_error_in(what, e))? {
+            self.prepared = None;
+        }
+        Ok(())
+    }
+
+    /// Syncs linked parameters, routes `input` channels, and (re)prepares
+    /// if the sample rate or the channel layout changed. Returns the
     /// channel count the processor runs on.
-    fn configure(&mut self, sample_rate: f64, input: usize, what: &str) -> PyResult<usize> {
+    fn configure(
+        &mut self,
+        py: Python<'_>,
+        sample_rate: f64,
+        input: usize,
+        what: &str,
+    ) -> PyResult<usize> {
+        self.sync(py, what)?;
         let channels =
             self.node.route(input).map_err(|m| PyValueError::new_err(format!("{what}: {m}")))?;
         let spec = ProcessSpec::new(sample_rate, BLOCK, channels);
@@ -61,7 +84,6 @@ impl Engine {
             self.node.prepare(&spec).map_err(|e| value_error_in(what, e))?;
             self.prepared = Some((spec, input));
         }
-        self.node.check(&spec).map_err(|e| value_error_in(what, e))?;
         Ok(channels)
     }
 }
@@ -94,7 +116,33 @@ impl PyProcessor {
     /// The base part of a processor object around one dsp-core processor;
     /// subclasses add themselves with `add_subclass`.
     pub(crate) fn node(node: impl Node) -> PyClassInitializer<Self> {
-        Self { body: Body::Node(Engine { node: Box::new(node), prepared: None }) }.into()
+        Self::linked(node, Vec::new())
+    }
+
+    /// Like [`PyProcessor::node`], with objects the node mirrors.
+    pub(crate) fn linked(node: impl Node, links: Vec<Py<PyProcessor>>) -> PyClassInitializer<Self> {
+        Self { body: Body::Node(Engine { node: Box::new(node), links, prepared: None }) }.into()
+    }
+
+    /// Replaces the node (and its links) of a class built with
+    /// [`PyProcessor::node`]; the next processing call prepares it.
+    pub(crate) fn set_node(&mut self, node: impl Node, links: Vec<Py<PyProcessor>>) {
+        self.body = Body::Node(Engine { node: Box::new(node), links, prepared: None });
+    }
+
+    /// Syncs the node from its linked objects (see [`Node::sync`]), for
+    /// analysis outside processing; errors name `what`.
+    pub(crate) fn sync_node(&mut self, py: Python<'_>, what: &str) -> PyResult<()> {
+        let Some(engine) = self.engine_mut() else { unreachable!("a chain has no node") };
+        engine.sync(py, what)
+    }
+
+    /// The objects the node mirrors.
+    pub(crate) fn links(&self) -> &[Py<PyProcessor>] {
+        match &self.body {
+            Body::Node(engine) => &engine.links,
+            Body::Chain { .. } => &[],
+        }
     }
 
     fn engine_mut(&mut self) -> Option<&mut Engine> {
@@ -190,7 +238,8 @@ impl<'py> Plan<'py> {
             let name = obj.get_type().name()?.to_string();
             let mut this = obj.try_borrow_mut()?;
             let engine = this.engine_mut().expect("leaves are nodes");
-            plan.out_channels = engine.configure(sample_rate, plan.out_channels, &name)?;
+            plan.out_channels =
+                engine.configure(obj.py(), sample_rate, plan.out_channels, &name)?;
             if reset {
                 engine.node.reset();
             }
@@ -213,7 +262,7 @@ impl<'py> Plan<'py> {
             let engine = this.engine_mut().expect("leaves are nodes");
             // Another thread may have changed parameters while a previous
             // stage ran detached; re-checking is cheap when nothing changed.
-            let wanted = engine.configure(self.sample_rate, channels, &stage.name)?;
+            let wanted = engine.configure(py, self.sample_rate, channels, &stage.name)?;
             if channels == 1 {
                 let (first, rest) = views.split_at_mut(1);
                 rest[..wanted - 1].iter_mut().for_each(|ch| ch.copy_from_slice(first[0]));

@@ -38,5 +38,16 @@ FACTORIES: list[tuple[str, Callable[[], ml.Processor], int]] = [
     ("StereoWidth", lambda: ml.StereoWidth(1.5, mid_gain_db=-1.0, side_gain_db=2.0), 2),
     ("Chain", lambda: ml.Chain([ml.Gain(-2.0), ml.StereoWidth(0.5)]), 2),
     ("Chain1", lambda: ml.Chain([ml.Gain(-2.0), ml.Gain(1.0, invert=True)]), 1),
+    ("LowPass", lambda: ml.LowPass(3000.0, order=5), 2),
+    ("PeakFilter", lambda: ml.PeakFilter(1000.0, gain_db=6.0, q=2.0, design="matched"), 1),
+    ("HighShelf", lambda: ml.HighShelf(5000.0, gain_db=-4.0), 3),
+    ("AllPass", lambda: ml.AllPass(500.0), 2),
+    ("DcBlocker", lambda: ml.DcBlocker(20.0), 2),
+    (
+        "Equalizer",
+        lambda: ml.Equalizer([ml.LowShelf(100.0, 3.0), ml.Notch(2000.0, 4.0), ml.HighPass(40.0)]),
+        2,
+    ),
+    ("FilterChain", lambda: ml.Chain([ml.HighPass(50.0), ml.Pan(0.3), ml.LowPass(8000.0)]), 2),
 ]
 FACTORY_IDS = [f[0] for f in FACTORIES]

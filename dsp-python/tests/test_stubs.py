@@ -60,9 +60,12 @@ def test_stub_init_signatures_match_constructor_defaults():
         init = next((f for f in node.body if getattr(f, "name", "") == "__init__"), None)
         if init is None:
             continue
-        args = [a.arg for a in init.args.args[1:]]
+        args = [a.arg for a in init.args.args[1:] + init.args.kwonlyargs]
         sig = inspect.signature(getattr(ml, node.name))
         assert args == list(sig.parameters), node.name
+        kinds = [p.kind for p in sig.parameters.values()]
+        assert kinds.count(inspect.Parameter.KEYWORD_ONLY) == len(init.args.kwonlyargs)
         defaults = [ast.literal_eval(d) for d in init.args.defaults]
+        defaults += [ast.literal_eval(d) for d in init.args.kw_defaults if d is not None]
         actual = [p.default for p in sig.parameters.values() if p.default is not p.empty]
         assert defaults == actual, node.name

@@ -8,19 +8,41 @@ array without copying.
 """
 
 from ._masterlib import (
+    AllPass,
+    BandPass,
     Chain,
+    DcBlocker,
+    Equalizer,
+    Filter,
     Gain,
+    HighPass,
+    HighShelf,
     LevelMeter,
+    LowPass,
+    LowShelf,
+    Notch,
     Pan,
+    PeakFilter,
     Processor,
     StereoWidth,
 )
 
 __all__ = [
+    "AllPass",
+    "BandPass",
     "Chain",
+    "DcBlocker",
+    "Equalizer",
+    "Filter",
     "Gain",
+    "HighPass",
+    "HighShelf",
     "LevelMeter",
+    "LowPass",
+    "LowShelf",
+    "Notch",
     "Pan",
+    "PeakFilter",
     "Processor",
     "StereoWidth",
 ]

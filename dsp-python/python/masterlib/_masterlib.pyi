@@ -10,6 +10,11 @@ _Audio = npt.ArrayLike
 _Float32Array = npt.NDArray[np.float32]
 _Float64Array = npt.NDArray[np.float64]
 PanLawName = Literal["linear", "constant_power", "compromise"]
+DesignName = Literal["cookbook", "matched"]
+FilterKindName = Literal[
+    "peak", "low_shelf", "high_shelf", "low_pass", "high_pass", "band_pass", "notch", "all_pass"
+]
+_Freqs = npt.ArrayLike
 
 class Processor:
     """Base class of every processor (not constructible itself)."""
@@ -58,6 +63,120 @@ class Chain(Processor):
     def __iter__(self) -> Iterator[Processor]: ...
     def append(self, processor: Processor) -> None: ...
     def insert(self, index: int, processor: Processor) -> None: ...
+
+class Filter(Processor):
+    """Base class of the band filters (not constructible itself)."""
+
+    @property
+    def kind(self) -> FilterKindName: ...
+    cutoff_hz: float
+    q: float
+    enabled: bool
+    design: DesignName
+    def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
+
+class PeakFilter(Filter):
+    def __init__(
+        self,
+        cutoff_hz: float,
+        gain_db: float = 0.0,
+        q: float = 1.0,
+        *,
+        design: DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> None: ...
+    gain_db: float
+
+class LowShelf(Filter):
+    def __init__(
+        self,
+        cutoff_hz: float,
+        gain_db: float = 0.0,
+        q: float = 0.7071067811865476,
+        *,
+        design: DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> None: ...
+    gain_db: float
+
+class HighShelf(Filter):
+    def __init__(
+        self,
+        cutoff_hz: float,
+        gain_db: float = 0.0,
+        q: float = 0.7071067811865476,
+        *,
+        design: DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> None: ...
+    gain_db: float
+
+class LowPass(Filter):
+    def __init__(
+        self,
+        cutoff_hz: float,
+        order: int = 2,
+        q: float = 0.7071067811865476,
+        *,
+        design: DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> None: ...
+    order: int
+
+class HighPass(Filter):
+    def __init__(
+        self,
+        cutoff_hz: float,
+        order: int = 2,
+        q: float = 0.7071067811865476,
+        *,
+        design: DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> None: ...
+    order: int
+
+class BandPass(Filter):
+    def __init__(
+        self,
+        cutoff_hz: float,
+        q: float = 0.7071067811865476,
+        *,
+        design: DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> None: ...
+
+class Notch(Filter):
+    def __init__(
+        self,
+        cutoff_hz: float,
+        q: float = 0.7071067811865476,
+        *,
+        design: DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> None: ...
+
+class AllPass(Filter):
+    def __init__(
+        self,
+        cutoff_hz: float,
+        q: float = 0.7071067811865476,
+        *,
+        design: DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> None: ...
+
+class DcBlocker(Processor):
+    def __init__(self, cutoff_hz: float = 5.0) -> None: ...
+    cutoff_hz: float
+
+class Equalizer(Processor):
+    def __init__(self, bands: Optional[Iterable[Filter]] = None) -> None: ...
+    @property
+    def bands(self) -> list[Filter]: ...
+    @bands.setter
+    def bands(self, value: Iterable[Filter]) -> None: ...
+    def __len__(self) -> int: ...
+    def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
 
 class LevelMeter:
     def __init__(
