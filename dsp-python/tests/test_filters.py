@@ -262,6 +262,8 @@ def test_filters_in_a_chain_and_as_bands_at_once():
     y = chain(x, SR)
     np.testing.assert_allclose(y, ml.Gain(-1.0)(eq(hp(x, SR), SR), SR), atol=1e-6)
     assert isinstance(hp, ml.Filter) and isinstance(hp, ml.Processor)
+    with pytest.raises(TypeError):
+        ml.Filter()
 
 
 def test_tail_holds_the_ringing():

@@ -1,21 +1,44 @@
 """Type stubs for the native module ``masterlib._masterlib``."""
 
 from collections.abc import Iterable, Iterator
-from typing import Literal, Optional
+from typing import Literal, Optional, final
+
+from typing_extensions import disjoint_base
 
 import numpy as np
 import numpy.typing as npt
 
+__all__ = [
+    "AllPass",
+    "BandPass",
+    "Chain",
+    "DcBlocker",
+    "Equalizer",
+    "Filter",
+    "Gain",
+    "HighPass",
+    "HighShelf",
+    "LevelMeter",
+    "LowPass",
+    "LowShelf",
+    "Notch",
+    "Pan",
+    "PeakFilter",
+    "Processor",
+    "StereoWidth",
+]
+
 _Audio = npt.ArrayLike
 _Float32Array = npt.NDArray[np.float32]
 _Float64Array = npt.NDArray[np.float64]
-PanLawName = Literal["linear", "constant_power", "compromise"]
-DesignName = Literal["cookbook", "matched"]
-FilterKindName = Literal[
+_PanLawName = Literal["linear", "constant_power", "compromise"]
+_DesignName = Literal["cookbook", "matched"]
+_FilterKindName = Literal[
     "peak", "low_shelf", "high_shelf", "low_pass", "high_pass", "band_pass", "notch", "all_pass"
 ]
 _Freqs = npt.ArrayLike
 
+@disjoint_base
 class Processor:
     """Base class of every processor (not constructible itself)."""
 
@@ -36,30 +59,34 @@ class Processor:
     @property
     def nonfinite_count(self) -> int: ...
 
+@final
 class Gain(Processor):
-    def __init__(self, gain_db: float = 0.0, invert: bool = False) -> None: ...
+    def __new__(cls, gain_db: float = 0.0, invert: bool = False) -> Gain: ...
     gain_db: float
     invert: bool
 
+@final
 class Pan(Processor):
-    def __init__(self, pan: float = 0.0, law: PanLawName = "constant_power") -> None: ...
+    def __new__(cls, pan: float = 0.0, law: _PanLawName = "constant_power") -> Pan: ...
     pan: float
-    law: PanLawName
+    law: _PanLawName
 
+@final
 class StereoWidth(Processor):
-    def __init__(
-        self, width: float = 1.0, mid_gain_db: float = 0.0, side_gain_db: float = 0.0
-    ) -> None: ...
+    def __new__(
+        cls, width: float = 1.0, mid_gain_db: float = 0.0, side_gain_db: float = 0.0
+    ) -> StereoWidth: ...
     width: float
     mid_gain_db: float
     side_gain_db: float
 
+@final
 class Chain(Processor):
-    def __init__(self, processors: Optional[Iterable[Processor]] = None) -> None: ...
+    def __new__(cls, processors: Optional[Iterable[Processor]] = None) -> Chain: ...
     def __len__(self) -> int: ...
-    def __getitem__(self, index: int) -> Processor: ...
-    def __setitem__(self, index: int, value: Processor) -> None: ...
-    def __delitem__(self, index: int) -> None: ...
+    def __getitem__(self, index: int, /) -> Processor: ...
+    def __setitem__(self, index: int, value: Processor, /) -> None: ...
+    def __delitem__(self, index: int, /) -> None: ...
     def __iter__(self) -> Iterator[Processor]: ...
     def append(self, processor: Processor) -> None: ...
     def insert(self, index: int, processor: Processor) -> None: ...
@@ -68,109 +95,119 @@ class Filter(Processor):
     """Base class of the band filters (not constructible itself)."""
 
     @property
-    def kind(self) -> FilterKindName: ...
+    def kind(self) -> _FilterKindName: ...
     cutoff_hz: float
     q: float
     enabled: bool
-    design: DesignName
+    design: _DesignName
     def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
 
+@final
 class PeakFilter(Filter):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         cutoff_hz: float,
         gain_db: float = 0.0,
         q: float = 1.0,
         *,
-        design: DesignName = "cookbook",
+        design: _DesignName = "cookbook",
         enabled: bool = True,
-    ) -> None: ...
+    ) -> PeakFilter: ...
     gain_db: float
 
+@final
 class LowShelf(Filter):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         cutoff_hz: float,
         gain_db: float = 0.0,
         q: float = 0.7071067811865476,
         *,
-        design: DesignName = "cookbook",
+        design: _DesignName = "cookbook",
         enabled: bool = True,
-    ) -> None: ...
+    ) -> LowShelf: ...
     gain_db: float
 
+@final
 class HighShelf(Filter):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         cutoff_hz: float,
         gain_db: float = 0.0,
         q: float = 0.7071067811865476,
         *,
-        design: DesignName = "cookbook",
+        design: _DesignName = "cookbook",
         enabled: bool = True,
-    ) -> None: ...
+    ) -> HighShelf: ...
     gain_db: float
 
+@final
 class LowPass(Filter):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         cutoff_hz: float,
         order: int = 2,
         q: float = 0.7071067811865476,
         *,
-        design: DesignName = "cookbook",
+        design: _DesignName = "cookbook",
         enabled: bool = True,
-    ) -> None: ...
+    ) -> LowPass: ...
     order: int
 
+@final
 class HighPass(Filter):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         cutoff_hz: float,
         order: int = 2,
         q: float = 0.7071067811865476,
         *,
-        design: DesignName = "cookbook",
+        design: _DesignName = "cookbook",
         enabled: bool = True,
-    ) -> None: ...
+    ) -> HighPass: ...
     order: int
 
+@final
 class BandPass(Filter):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         cutoff_hz: float,
         q: float = 0.7071067811865476,
         *,
-        design: DesignName = "cookbook",
+        design: _DesignName = "cookbook",
         enabled: bool = True,
-    ) -> None: ...
+    ) -> BandPass: ...
 
+@final
 class Notch(Filter):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         cutoff_hz: float,
         q: float = 0.7071067811865476,
         *,
-        design: DesignName = "cookbook",
+        design: _DesignName = "cookbook",
         enabled: bool = True,
-    ) -> None: ...
+    ) -> Notch: ...
 
+@final
 class AllPass(Filter):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         cutoff_hz: float,
         q: float = 0.7071067811865476,
         *,
-        design: DesignName = "cookbook",
+        design: _DesignName = "cookbook",
         enabled: bool = True,
-    ) -> None: ...
+    ) -> AllPass: ...
 
+@final
 class DcBlocker(Processor):
-    def __init__(self, cutoff_hz: float = 5.0) -> None: ...
+    def __new__(cls, cutoff_hz: float = 5.0) -> DcBlocker: ...
     cutoff_hz: float
 
+@final
 class Equalizer(Processor):
-    def __init__(self, bands: Optional[Iterable[Filter]] = None) -> None: ...
+    def __new__(cls, bands: Optional[Iterable[Filter]] = None) -> Equalizer: ...
     @property
     def bands(self) -> list[Filter]: ...
     @bands.setter
@@ -178,13 +215,14 @@ class Equalizer(Processor):
     def __len__(self) -> int: ...
     def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
 
+@final
 class LevelMeter:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         window_ms: float = 300.0,
         sample_rate: Optional[float] = None,
         channels: Optional[int] = None,
-    ) -> None: ...
+    ) -> LevelMeter: ...
     def add(self, x: _Audio, sample_rate: Optional[float] = None) -> None: ...
     def reset(self) -> None: ...
     @property
