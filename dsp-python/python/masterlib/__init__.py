@@ -1,0 +1,48 @@
+"""masterlib: mixing and mastering DSP with a real-time-safe Rust core.
+
+Audio is a numpy array of shape ``(channels, samples)`` (C-contiguous) or a
+1-D array for mono. Every processor is called as ``p(x, sample_rate)`` and
+returns a new float32 array aligned with the input (latency compensated);
+``p.process_inplace(x, sample_rate)`` streams through a writable float32
+array without copying.
+"""
+
+from ._masterlib import (
+    AllPass,
+    BandPass,
+    Chain,
+    DcBlocker,
+    Equalizer,
+    Filter,
+    Gain,
+    HighPass,
+    HighShelf,
+    LevelMeter,
+    LowPass,
+    LowShelf,
+    Notch,
+    Pan,
+    PeakFilter,
+    Processor,
+    StereoWidth,
+)
+
+__all__ = [
+    "AllPass",
+    "BandPass",
+    "Chain",
+    "DcBlocker",
+    "Equalizer",
+    "Filter",
+    "Gain",
+    "HighPass",
+    "HighShelf",
+    "LevelMeter",
+    "LowPass",
+    "LowShelf",
+    "Notch",
+    "Pan",
+    "PeakFilter",
+    "Processor",
+    "StereoWidth",
+]

@@ -1,0 +1,243 @@
+"""Type stubs for the native module ``masterlib._masterlib``."""
+
+from collections.abc import Iterable, Iterator
+from typing import Literal, Optional, final
+
+from typing_extensions import disjoint_base
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "AllPass",
+    "BandPass",
+    "Chain",
+    "DcBlocker",
+    "Equalizer",
+    "Filter",
+    "Gain",
+    "HighPass",
+    "HighShelf",
+    "LevelMeter",
+    "LowPass",
+    "LowShelf",
+    "Notch",
+    "Pan",
+    "PeakFilter",
+    "Processor",
+    "StereoWidth",
+]
+
+_Audio = npt.ArrayLike
+_Float32Array = npt.NDArray[np.float32]
+_Float64Array = npt.NDArray[np.float64]
+_PanLawName = Literal["linear", "constant_power", "compromise"]
+_DesignName = Literal["cookbook", "matched"]
+_FilterKindName = Literal[
+    "peak", "low_shelf", "high_shelf", "low_pass", "high_pass", "band_pass", "notch", "all_pass"
+]
+_Freqs = npt.ArrayLike
+
+@disjoint_base
+class Processor:
+    """Base class of every processor (not constructible itself)."""
+
+    def __call__(
+        self, x: _Audio, sample_rate: float, reset: bool = True, tail: bool = False
+    ) -> _Float32Array: ...
+    def process(
+        self, x: _Audio, sample_rate: float, reset: bool = True, tail: bool = False
+    ) -> _Float32Array: ...
+    def process_inplace(
+        self, x: _Float32Array, sample_rate: float, reset: bool = False
+    ) -> None: ...
+    def reset(self) -> None: ...
+    @property
+    def latency_samples(self) -> int: ...
+    @property
+    def tail_samples(self) -> int: ...
+    @property
+    def nonfinite_count(self) -> int: ...
+
+@final
+class Gain(Processor):
+    def __new__(cls, gain_db: float = 0.0, invert: bool = False) -> Gain: ...
+    gain_db: float
+    invert: bool
+
+@final
+class Pan(Processor):
+    def __new__(cls, pan: float = 0.0, law: _PanLawName = "constant_power") -> Pan: ...
+    pan: float
+    law: _PanLawName
+
+@final
+class StereoWidth(Processor):
+    def __new__(
+        cls, width: float = 1.0, mid_gain_db: float = 0.0, side_gain_db: float = 0.0
+    ) -> StereoWidth: ...
+    width: float
+    mid_gain_db: float
+    side_gain_db: float
+
+@final
+class Chain(Processor):
+    def __new__(cls, processors: Optional[Iterable[Processor]] = None) -> Chain: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> Processor: ...
+    def __setitem__(self, index: int, value: Processor, /) -> None: ...
+    def __delitem__(self, index: int, /) -> None: ...
+    def __iter__(self) -> Iterator[Processor]: ...
+    def append(self, processor: Processor) -> None: ...
+    def insert(self, index: int, processor: Processor) -> None: ...
+
+class Filter(Processor):
+    """Base class of the band filters (not constructible itself)."""
+
+    @property
+    def kind(self) -> _FilterKindName: ...
+    cutoff_hz: float
+    q: float
+    enabled: bool
+    design: _DesignName
+    def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
+
+@final
+class PeakFilter(Filter):
+    def __new__(
+        cls,
+        cutoff_hz: float,
+        gain_db: float = 0.0,
+        q: float = 1.0,
+        *,
+        design: _DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> PeakFilter: ...
+    gain_db: float
+
+@final
+class LowShelf(Filter):
+    def __new__(
+        cls,
+        cutoff_hz: float,
+        gain_db: float = 0.0,
+        q: float = 0.7071067811865476,
+        *,
+        design: _DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> LowShelf: ...
+    gain_db: float
+
+@final
+class HighShelf(Filter):
+    def __new__(
+        cls,
+        cutoff_hz: float,
+        gain_db: float = 0.0,
+        q: float = 0.7071067811865476,
+        *,
+        design: _DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> HighShelf: ...
+    gain_db: float
+
+@final
+class LowPass(Filter):
+    def __new__(
+        cls,
+        cutoff_hz: float,
+        order: int = 2,
+        q: float = 0.7071067811865476,
+        *,
+        design: _DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> LowPass: ...
+    order: int
+
+@final
+class HighPass(Filter):
+    def __new__(
+        cls,
+        cutoff_hz: float,
+        order: int = 2,
+        q: float = 0.7071067811865476,
+        *,
+        design: _DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> HighPass: ...
+    order: int
+
+@final
+class BandPass(Filter):
+    def __new__(
+        cls,
+        cutoff_hz: float,
+        q: float = 0.7071067811865476,
+        *,
+        design: _DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> BandPass: ...
+
+@final
+class Notch(Filter):
+    def __new__(
+        cls,
+        cutoff_hz: float,
+        q: float = 0.7071067811865476,
+        *,
+        design: _DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> Notch: ...
+
+@final
+class AllPass(Filter):
+    def __new__(
+        cls,
+        cutoff_hz: float,
+        q: float = 0.7071067811865476,
+        *,
+        design: _DesignName = "cookbook",
+        enabled: bool = True,
+    ) -> AllPass: ...
+
+@final
+class DcBlocker(Processor):
+    def __new__(cls, cutoff_hz: float = 5.0) -> DcBlocker: ...
+    cutoff_hz: float
+
+@final
+class Equalizer(Processor):
+    def __new__(cls, bands: Optional[Iterable[Filter]] = None) -> Equalizer: ...
+    @property
+    def bands(self) -> list[Filter]: ...
+    @bands.setter
+    def bands(self, value: Iterable[Filter]) -> None: ...
+    def __len__(self) -> int: ...
+    def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
+
+@final
+class LevelMeter:
+    def __new__(
+        cls,
+        window_ms: float = 300.0,
+        sample_rate: Optional[float] = None,
+        channels: Optional[int] = None,
+    ) -> LevelMeter: ...
+    def add(self, x: _Audio, sample_rate: Optional[float] = None) -> None: ...
+    def reset(self) -> None: ...
+    @property
+    def window_ms(self) -> float: ...
+    @property
+    def sample_rate(self) -> Optional[float]: ...
+    @property
+    def channels(self) -> Optional[int]: ...
+    @property
+    def peak_dbfs(self) -> _Float64Array: ...
+    @property
+    def rms_dbfs(self) -> _Float64Array: ...
+    @property
+    def max_peak_dbfs(self) -> _Float64Array: ...
+    @property
+    def max_rms_dbfs(self) -> _Float64Array: ...
+    @property
+    def nonfinite_count(self) -> int: ...

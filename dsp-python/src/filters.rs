@@ -1,0 +1,465 @@
+//! Filters and the equalizer.
+//!
+//! `Filter` is the base class of the band filters (`PeakFilter`,
+//! `LowShelf`, `HighShelf`, `LowPass`, `HighPass`, `BandPass`, `Notch`,
+//! `AllPass`), which are processors on their own and the band specs of an
+//! `Equalizer`. The equalizer keeps the band objects themselves and copies
+//! their parameters before it processes, so changing a band changes the EQ.
+
+// Default q values are written as literals (1/√2) so that Python signatures
+// show them; pyo3 renders a named constant as `...`.
+#![allow(clippy::approx_constant)]
+
+use dsp_core::filters::{self, BandParams, Design, FilterKind};
+use dsp_core::{Error, ProcessSpec};
+use numpy::{IntoPyArray, PyArrayDyn};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::audio::{read_freqs, value_error};
+use crate::mix::py_bool;
+use crate::processor::{Node, PyProcessor};
+
+impl Node for filters::Filter {}
+
+impl Node for filters::DcBlocker {}
+
+impl Node for filters::Equalizer {
+    fn sync(&mut self, linked: &[PyRef<'_, PyProcessor>]) -> Result<bool, Error> {
+        let bands: Vec<BandParams> = linked.iter().map(|b| params_of(b)).collect();
+        let mut stale = false;
+        for (i, &p) in bands.iter().enumerate() {
+            if self.band(i) != Some(&p) {
+                match self.set_band(i, p) {
+                    Ok(()) => {}
+                    // Valid, but above Nyquist at the prepared rate: prepare
+                    // again at the next call, which checks the rate in use.
+                    Err(Error::AboveNyquist { .. }) => stale = true,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if stale {
+            *self = filters::Equalizer::new(&bands)?;
+        }
+        Ok(stale)
+    }
+}
+
+fn params_of(base: &PyProcessor) -> BandParams {
+    *base.get::<filters::Filter>().params()
+}
+
+fn design(name: &str) -> PyResult<Design> {
+    Design::from_name(name).map_err(value_error)
+}
+
+/// Magnitude response in dB at `freqs` (any shape), after `check`.
+fn magnitude<'py>(
+    freqs: &Bound<'py, PyAny>,
+    sample_rate: f64,
+    check: impl FnOnce() -> Result<(), Error>,
+    response: impl Fn(f64) -> f64,
+) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    ProcessSpec::new(sample_rate, 1, 1).validate().map_err(value_error)?;
+    check().map_err(value_error)?;
+    let array = read_freqs(freqs)?;
+    let view = array.as_array();
+    if view.iter().any(|f| !(f.is_finite() && *f >= 0.0)) {
+        return Err(PyValueError::new_err("freqs must be finite and non-negative (Hz)"));
+    }
+    Ok(view.mapv(response).into_pyarray(freqs.py()))
+}
+
+/// Applies `change` to a band filter's parameters. Parameters that are
+/// valid but above Nyquist at the rate the filter was prepared for are
+/// accepted: the filter is rebuilt and checked at the next processing call.
+fn update(base: &mut PyProcessor, change: impl FnOnce(BandParams) -> BandParams) -> PyResult<()> {
+    let params = change(params_of(base));
+    match base.get_mut::<filters::Filter>().set_params(params) {
+        Ok(()) => Ok(()),
+        Err(Error::AboveNyquist { .. }) => {
+            base.set_node(filters::Filter::new(params).map_err(value_error)?, Vec::new());
+            Ok(())
+        }
+        Err(e) => Err(value_error(e)),
+    }
+}
+
+fn new_band(params: BandParams) -> PyResult<PyClassInitializer<Filter>> {
+    let node = filters::Filter::new(params).map_err(value_error)?;
+    Ok(PyProcessor::node(node).add_subclass(Filter))
+}
+
+/// Base class of the band filters: a biquad cascade with smoothed
+/// parameters, usable alone or as an `Equalizer` band.
+#[pyclass(extends = PyProcessor, subclass, module = "masterlib")]
+#[derive(Debug)]
+pub struct Filter;
+
+#[pymethods]
+impl Filter {
+    /// Response shape: "peak", "low_shelf", "high_shelf", "low_pass",
+    /// "high_pass", "band_pass", "notch" or "all_pass".
+    #[getter]
+    fn kind(slf: PyRef<'_, Self>) -> &'static str {
+        params_of(slf.as_super()).kind.name()
+    }
+
+    /// Cutoff (pass filters, shelves) or centre frequency in Hz.
+    #[getter]
+    fn cutoff_hz(slf: PyRef<'_, Self>) -> f64 {
+        params_of(slf.as_super()).cutoff_hz
+    }
+
+    #[setter]
+    fn set_cutoff_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        update(slf.as_super(), |p| BandParams { cutoff_hz: value, ..p })
+    }
+
+    /// Quality factor, 0.01 to 100.
+    #[getter]
+    fn q(slf: PyRef<'_, Self>) -> f64 {
+        params_of(slf.as_super()).q
+    }
+
+    #[setter]
+    fn set_q(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        update(slf.as_super(), |p| p.with_q(value))
+    }
+
+    /// Whether the filter is applied (changes fade over 20 ms).
+    #[getter]
+    fn enabled(slf: PyRef<'_, Self>) -> bool {
+        params_of(slf.as_super()).enabled
+    }
+
+    #[setter]
+    fn set_enabled(mut slf: PyRefMut<'_, Self>, value: bool) -> PyResult<()> {
+        update(slf.as_super(), |p| p.with_enabled(value))
+    }
+
+    /// "cookbook" (bilinear RBJ designs) or "matched" (follows the analog
+    /// response up to Nyquist).
+    #[getter]
+    fn design(slf: PyRef<'_, Self>) -> &'static str {
+        params_of(slf.as_super()).design.name()
+    }
+
+    #[setter]
+    fn set_design(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
+        let d = design(value)?;
+        update(slf.as_super(), |p| p.with_design(d))
+    }
+
+    /// Designed magnitude response in dB at `freqs` (Hz, any shape) for
+    /// `sample_rate`; 0 dB everywhere while disabled.
+    fn magnitude_db<'py>(
+        slf: PyRef<'py, Self>,
+        freqs: &Bound<'py, PyAny>,
+        sample_rate: f64,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+        let p = params_of(slf.as_super());
+        magnitude(
+            freqs,
+            sample_rate,
+            || p.check_sample_rate(sample_rate),
+            |f| p.magnitude_db(f, sample_rate),
+        )
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let name = slf.get_type().name()?;
+        let p = params_of(slf.borrow().as_super());
+        let shape = match p.kind {
+            FilterKind::Peak | FilterKind::LowShelf | FilterKind::HighShelf => {
+                format!("gain_db={:?}, ", p.gain_db)
+            }
+            FilterKind::LowPass | FilterKind::HighPass => format!("order={}, ", p.order),
+            _ => String::new(),
+        };
+        Ok(format!(
+            "{name}(cutoff_hz={:?}, {shape}q={:?}, design='{}', enabled={})",
+            p.cutoff_hz,
+            p.q,
+            p.design.name(),
+            py_bool(p.enabled)
+        ))
+    }
+}
+
+/// Defines a band filter class with a boost/cut: `(cutoff_hz, gain_db, q)`.
+macro_rules! gain_band {
+    ($(#[$doc:meta])* $name:ident, $kind:ident, q = $q:tt) => {
+        $(#[$doc])*
+        #[pyclass(extends = Filter, module = "masterlib")]
+        #[derive(Debug)]
+        pub struct $name;
+
+        #[pymethods]
+        impl $name {
+            #[new]
+            #[pyo3(signature = (cutoff_hz, gain_db = 0.0, q = $q, *, design = "cookbook", enabled = true))]
+            fn new(
+                cutoff_hz: f64,
+                gain_db: f64,
+                q: f64,
+                design: &str,
+                enabled: bool,
+            ) -> PyResult<PyClassInitializer<Self>> {
+                let params = BandParams::new(FilterKind::$kind, cutoff_hz)
+                    .with_gain_db(gain_db)
+                    .with_q(q)
+                    .with_design(self::design(design)?)
+                    .with_enabled(enabled);
+                Ok(new_band(params)?.add_subclass(Self))
+            }
+
+            /// Boost (positive) or cut in dB, -48 to +48.
+            #[getter]
+            fn gain_db(slf: PyRef<'_, Self>) -> f64 {
+                params_of(slf.as_super().as_super()).gain_db
+            }
+
+            #[setter]
+            fn set_gain_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+                update(slf.as_super().as_super(), |p| p.with_gain_db(value))
+            }
+        }
+    };
+}
+
+/// Defines a Butterworth pass filter class: `(cutoff_hz, order, q)`.
+macro_rules! pass_band {
+    ($(#[$doc:meta])* $name:ident, $kind:ident) => {
+        $(#[$doc])*
+        #[pyclass(extends = Filter, module = "masterlib")]
+        #[derive(Debug)]
+        pub struct $name;
+
+        #[pymethods]
+        impl $name {
+            #[new]
+            #[pyo3(signature = (cutoff_hz, order = 2, q = 0.7071067811865476, *, design = "cookbook", enabled = true))]
+            fn new(
+                cutoff_hz: f64,
+                order: i64,
+                q: f64,
+                design: &str,
+                enabled: bool,
+            ) -> PyResult<PyClassInitializer<Self>> {
+                let params = BandParams::new(FilterKind::$kind, cutoff_hz)
+                    .with_order(order_u8(order))
+                    .with_q(q)
+                    .with_design(self::design(design)?)
+                    .with_enabled(enabled);
+                Ok(new_band(params)?.add_subclass(Self))
+            }
+
+            /// Butterworth order, 1 to 8 (6 dB/oct per order); `q` shapes
+            /// order 2 only.
+            #[getter]
+            fn order(slf: PyRef<'_, Self>) -> u8 {
+                params_of(slf.as_super().as_super()).order
+            }
+
+            #[setter]
+            fn set_order(mut slf: PyRefMut<'_, Self>, value: i64) -> PyResult<()> {
+                update(slf.as_super().as_super(), |p| p.with_order(order_u8(value)))
+            }
+        }
+    };
+}
+
+/// Defines a band filter class shaped by `(cutoff_hz, q)` alone.
+macro_rules! plain_band {
+    ($(#[$doc:meta])* $name:ident, $kind:ident) => {
+        $(#[$doc])*
+        #[pyclass(extends = Filter, module = "masterlib")]
+        #[derive(Debug)]
+        pub struct $name;
+
+        #[pymethods]
+        impl $name {
+            #[new]
+            #[pyo3(signature = (cutoff_hz, q = 0.7071067811865476, *, design = "cookbook", enabled = true))]
+            fn new(
+                cutoff_hz: f64,
+                q: f64,
+                design: &str,
+                enabled: bool,
+            ) -> PyResult<PyClassInitializer<Self>> {
+                let params = BandParams::new(FilterKind::$kind, cutoff_hz)
+                    .with_q(q)
+                    .with_design(self::design(design)?)
+                    .with_enabled(enabled);
+                Ok(new_band(params)?.add_subclass(Self))
+            }
+        }
+    };
+}
+
+/// An out-of-range order maps to 0, which validation rejects by name.
+fn order_u8(order: i64) -> u8 {
+    u8::try_from(order).unwrap_or(0)
+}
+
+gain_band!(
+    /// Peaking (bell) filter: `gain_db` at `cutoff_hz`, bandwidth set by `q`.
+    PeakFilter, Peak, q = 1.0
+);
+gain_band!(
+    /// Low shelf: `gain_db` below `cutoff_hz`.
+    LowShelf, LowShelf, q = 0.7071067811865476
+);
+gain_band!(
+    /// High shelf: `gain_db` above `cutoff_hz`.
+    HighShelf, HighShelf, q = 0.7071067811865476
+);
+pass_band!(
+    /// Butterworth low pass, order 1 to 8.
+    LowPass, LowPass
+);
+pass_band!(
+    /// Butterworth high pass, order 1 to 8.
+    HighPass, HighPass
+);
+plain_band!(
+    /// Band pass (0 dB peak at `cutoff_hz`).
+    BandPass, BandPass
+);
+plain_band!(
+    /// Notch (band reject) at `cutoff_hz`.
+    Notch, Notch
+);
+plain_band!(
+    /// All pass: flat magnitude, phase turning through `cutoff_hz`.
+    AllPass, AllPass
+);
+
+/// Removes DC with a first-order high pass at `cutoff_hz` (default 5 Hz).
+#[pyclass(extends = PyProcessor, module = "masterlib")]
+#[derive(Debug)]
+pub struct DcBlocker;
+
+#[pymethods]
+impl DcBlocker {
+    #[new]
+    #[pyo3(signature = (cutoff_hz = 5.0))]
+    fn new(cutoff_hz: f64) -> PyResult<PyClassInitializer<Self>> {
+        let node = filters::DcBlocker::new(cutoff_hz).map_err(value_error)?;
+        Ok(PyProcessor::node(node).add_subclass(Self))
+    }
+
+    /// The -3 dB point in Hz.
+    #[getter]
+    fn cutoff_hz(slf: PyRef<'_, Self>) -> f64 {
+        slf.as_super().get::<filters::DcBlocker>().cutoff_hz()
+    }
+
+    #[setter]
+    fn set_cutoff_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        let base = slf.as_super();
+        match base.get_mut::<filters::DcBlocker>().set_cutoff_hz(value) {
+            Ok(()) => Ok(()),
+            Err(Error::AboveNyquist { .. }) => {
+                base.set_node(filters::DcBlocker::new(value).map_err(value_error)?, Vec::new());
+                Ok(())
+            }
+            Err(e) => Err(value_error(e)),
+        }
+    }
+
+    fn __repr__(slf: PyRef<'_, Self>) -> String {
+        format!("DcBlocker(cutoff_hz={:?})", slf.as_super().get::<filters::DcBlocker>().cutoff_hz())
+    }
+}
+
+/// The band objects and their parameters, checking every item is a filter.
+fn bands_of(bands: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyProcessor>>, Vec<BandParams>)> {
+    let mut links = Vec::new();
+    let mut params = Vec::new();
+    for item in bands.try_iter()? {
+        let item = item?;
+        if !item.is_instance_of::<Filter>() {
+            let name = item.get_type().name()?;
+            return Err(PyTypeError::new_err(format!(
+                "Equalizer bands must be band filters (PeakFilter, LowShelf, HighShelf,                  LowPass, HighPass, BandPass, Notch, AllPass), got {name}"
+            )));
+        }
+        let band = item.cast_into::<PyProcessor>()?;
+        let borrowed = band.try_borrow()?;
+        params.push(params_of(&borrowed));
+        drop(borrowed);
+        links.push(band.unbind());
+    }
+    Ok((links, params))
+}
+
+/// A parametric equalizer: its band filters applied in series. The bands
+/// are the filter objects given; changing one changes the equalizer.
+#[pyclass(extends = PyProcessor, module = "masterlib")]
+#[derive(Debug)]
+pub struct Equalizer;
+
+#[pymethods]
+impl Equalizer {
+    #[new]
+    #[pyo3(signature = (bands = None))]
+    fn new(bands: Option<&Bound<'_, PyAny>>) -> PyResult<PyClassInitializer<Self>> {
+        let (links, params) = match bands {
+            Some(b) => bands_of(b)?,
+            None => (Vec::new(), Vec::new()),
+        };
+        let node = filters::Equalizer::new(&params).map_err(value_error)?;
+        Ok(PyProcessor::linked(node, links).add_subclass(Self))
+    }
+
+    /// The band filters (the same objects, in order).
+    #[getter]
+    fn bands<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(slf.py(), slf.as_super().links().iter().map(|l| l.clone_ref(slf.py())))
+    }
+
+    #[setter]
+    fn set_bands(mut slf: PyRefMut<'_, Self>, bands: &Bound<'_, PyAny>) -> PyResult<()> {
+        let (links, params) = bands_of(bands)?;
+        let node = filters::Equalizer::new(&params).map_err(value_error)?;
+        slf.as_super().set_node(node, links);
+        Ok(())
+    }
+
+    fn __len__(slf: PyRef<'_, Self>) -> usize {
+        slf.as_super().links().len()
+    }
+
+    /// Designed magnitude response in dB at `freqs` (Hz, any shape) for
+    /// `sample_rate`: the sum of the enabled bands' responses.
+    fn magnitude_db<'py>(
+        mut slf: PyRefMut<'py, Self>,
+        freqs: &Bound<'py, PyAny>,
+        sample_rate: f64,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+        let py = slf.py();
+        let base = slf.as_super();
+        base.sync_node(py, "Equalizer")?;
+        let eq = base.get::<filters::Equalizer>();
+        let check = || {
+            (0..eq.len())
+                .try_for_each(|i| eq.band(i).map_or(Ok(()), |b| b.check_sample_rate(sample_rate)))
+        };
+        magnitude(freqs, sample_rate, check, |f| eq.magnitude_db(f, sample_rate))
+    }
+
+    fn __repr__(slf: PyRef<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let reprs = slf
+            .as_super()
+            .links()
+            .iter()
+            .map(|l| Ok(l.bind(py).repr()?.to_string()))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(format!("Equalizer(bands=[{}])", reprs.join(", ")))
+    }
+}

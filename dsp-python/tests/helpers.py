@@ -1,0 +1,53 @@
+"""Signals, measurements and processor factories shared by the tests."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+import masterlib as ml
+
+SR = 48_000
+
+
+def sine(freq_hz: float, n: int = SR, amp: float = 0.5, sr: float = SR) -> np.ndarray:
+    t = np.arange(n) / sr
+    return (amp * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+
+
+def noise(channels: int = 2, n: int = 10_000, seed: int = 0, amp: float = 0.3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (amp * rng.standard_normal((channels, n))).astype(np.float32)
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.asarray(x, dtype=np.float64) ** 2)))
+
+
+def db(ratio: float) -> float:
+    return float(20 * np.log10(ratio))
+
+
+# Every processor class, configured away from identity, with the channel
+# count it takes (Pan and StereoWidth need stereo). New classes join here and
+# the generic convention tests cover them.
+FACTORIES: list[tuple[str, Callable[[], ml.Processor], int]] = [
+    ("Gain", lambda: ml.Gain(-3.0, invert=True), 2),
+    ("Pan", lambda: ml.Pan(0.4, law="compromise"), 2),
+    ("StereoWidth", lambda: ml.StereoWidth(1.5, mid_gain_db=-1.0, side_gain_db=2.0), 2),
+    ("Chain", lambda: ml.Chain([ml.Gain(-2.0), ml.StereoWidth(0.5)]), 2),
+    ("Chain1", lambda: ml.Chain([ml.Gain(-2.0), ml.Gain(1.0, invert=True)]), 1),
+    ("LowPass", lambda: ml.LowPass(3000.0, order=5), 2),
+    ("PeakFilter", lambda: ml.PeakFilter(1000.0, gain_db=6.0, q=2.0, design="matched"), 1),
+    ("HighShelf", lambda: ml.HighShelf(5000.0, gain_db=-4.0), 3),
+    ("AllPass", lambda: ml.AllPass(500.0), 2),
+    ("DcBlocker", lambda: ml.DcBlocker(20.0), 2),
+    (
+        "Equalizer",
+        lambda: ml.Equalizer([ml.LowShelf(100.0, 3.0), ml.Notch(2000.0, 4.0), ml.HighPass(40.0)]),
+        2,
+    ),
+    ("FilterChain", lambda: ml.Chain([ml.HighPass(50.0), ml.Pan(0.3), ml.LowPass(8000.0)]), 2),
+]
+FACTORY_IDS = [f[0] for f in FACTORIES]

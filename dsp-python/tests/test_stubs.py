@@ -1,0 +1,87 @@
+"""The shipped type stubs match the module."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import masterlib as ml
+from masterlib import _masterlib
+
+STUB = Path(ml.__file__).with_name("_masterlib.pyi")
+
+
+def stub_classes() -> dict[str, set[str]]:
+    tree = ast.parse(STUB.read_text())
+    classes = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            names = set()
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    names.add(item.name)
+                elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    names.add(item.target.id)
+            classes[node.name] = names
+    return classes
+
+
+def test_package_is_typed():
+    assert STUB.is_file()
+    assert Path(ml.__file__).with_name("py.typed").is_file()
+
+
+def test_every_public_name_is_in_the_stub_and_the_module():
+    classes = stub_classes()
+    for name in ml.__all__:
+        assert name in classes, f"{name} missing from {STUB.name}"
+        assert getattr(ml, name) is getattr(_masterlib, name)
+
+
+def test_stub_members_match_the_classes():
+    classes = stub_classes()
+    for name in ml.__all__:
+        cls = getattr(ml, name)
+        stub = set(classes[name])
+        for base in cls.__mro__[1:]:
+            stub |= classes.get(base.__name__, set())
+        public = {m for m in dir(cls) if not m.startswith("_")}
+        assert public <= stub, f"{name}: {sorted(public - stub)} missing from the stub"
+        for member in classes[name] - {"__new__"}:
+            assert hasattr(cls, member), f"{name}.{member} is in the stub but not the class"
+
+
+def test_stub_init_signatures_match_constructor_defaults():
+    tree = ast.parse(STUB.read_text())
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name not in ml.__all__:
+            continue
+        init = next((f for f in node.body if getattr(f, "name", "") == "__new__"), None)
+        if init is None:
+            continue
+        args = [a.arg for a in init.args.args[1:] + init.args.kwonlyargs]
+        sig = inspect.signature(getattr(ml, node.name))
+        assert args == list(sig.parameters), node.name
+        kinds = [p.kind for p in sig.parameters.values()]
+        assert kinds.count(inspect.Parameter.KEYWORD_ONLY) == len(init.args.kwonlyargs)
+        defaults = [ast.literal_eval(d) for d in init.args.defaults]
+        defaults += [ast.literal_eval(d) for d in init.args.kw_defaults if d is not None]
+        actual = [p.default for p in sig.parameters.values() if p.default is not p.empty]
+        assert defaults == actual, node.name
+
+
+def test_mypy_stubtest_agrees_with_the_runtime():
+    pytest.importorskip("mypy.stubtest")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "masterlib"],
+        capture_output=True,
+        text=True,
+        cwd=STUB.parent.parent,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
