@@ -1,1 +1,22 @@
-//! Dynamics processors.
+//! Dynamics processors: compressor, expander and gate, de-esser, multiband
+//! compressor, lookahead limiter, and the kernels they share.
+//!
+//! The kernels (gain curves, ballistics, fast dB) need no heap; the
+//! multichannel processors need feature `alloc`.
+
+pub mod ballistics;
+#[cfg(feature = "alloc")]
+mod compressor;
+pub mod curve;
+#[cfg(feature = "alloc")]
+mod detector;
+#[cfg(feature = "alloc")]
+mod engine;
+pub mod fast_db;
+
+pub use ballistics::Ballistics;
+#[cfg(feature = "alloc")]
+pub use compressor::Compressor;
+pub use curve::GainComputer;
+#[cfg(feature = "alloc")]
+pub use detector::Detector;
