@@ -125,3 +125,112 @@ impl Processor for Chain {
         self.nonfinite
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mix::{Gain, StereoWidth};
+    use crate::test_util::*;
+    use approx::assert_abs_diff_eq;
+
+    /// A pure delay, to give the chain measurable latency.
+    #[derive(Clone)]
+    struct Delay {
+        buf: [f32; 16],
+        pos: usize,
+        len: usize,
+    }
+    impl Processor for Delay {
+        fn prepare(&mut self, _: &ProcessSpec) -> Result<(), Error> {
+            self.reset();
+            Ok(())
+        }
+        fn reset(&mut self) {
+            self.buf = [0.0; 16];
+            self.pos = 0;
+        }
+        fn process(&mut self, ch: &mut [&mut [f32]]) {
+            for x in ch[0].iter_mut() {
+                let out = self.buf[self.pos];
+                self.buf[self.pos] = *x;
+                self.pos = (self.pos + 1) % self.len;
+                *x = out;
+            }
+        }
+        fn latency(&self) -> usize {
+            self.len
+        }
+        fn nonfinite_count(&self) -> u64 {
+            0
+        }
+    }
+
+    fn delay(len: usize) -> Box<Delay> {
+        Box::new(Delay { buf: [0.0; 16], pos: 0, len })
+    }
+
+    #[test]
+    fn latency_is_the_sum_and_matches_the_impulse_delay() {
+        let mut chain = Chain::new();
+        chain.push(delay(3));
+        chain.push(Box::new(Gain::new(-6.0, false).unwrap()));
+        chain.push(delay(5));
+        chain.prepare(&ProcessSpec::new(48_000.0, 4, 1)).unwrap();
+        assert_eq!(chain.latency(), 8);
+        let mut x = [0.0f32; 32];
+        x[0] = 1.0;
+        chain.process_checked(&mut [&mut x]).unwrap();
+        let peak = x.iter().position(|&v| v != 0.0).unwrap();
+        assert_eq!(peak, chain.latency());
+        assert_abs_diff_eq!(x[peak], 0.501_187, epsilon = 1e-5);
+    }
+
+    #[test]
+    fn bypassed_members_are_skipped() {
+        let mut chain = Chain::new();
+        chain.push(Box::new(Gain::new(-20.0, false).unwrap()));
+        chain.push(delay(2));
+        chain.set_bypassed(0, true).unwrap();
+        chain.set_bypassed(1, true).unwrap();
+        assert!(chain.set_bypassed(2, true).is_err());
+        chain.prepare(&ProcessSpec::new(48_000.0, 64, 1)).unwrap();
+        assert_eq!(chain.latency(), 0);
+        let mut x = sine(100.0, 48_000.0, 256, 0.5);
+        let want = x.clone();
+        chain.process_checked(&mut [&mut x]).unwrap();
+        assert_eq!(x, want);
+    }
+
+    #[test]
+    fn checks_its_input() {
+        let mut chain = Chain::new();
+        chain.push(Box::new(StereoWidth::new(0.0, 0.0, 0.0).unwrap()));
+        let mut a = [0.0f32; 8];
+        let mut b = [0.0f32; 7];
+        assert_eq!(chain.process_checked(&mut [&mut a]), Err(Error::NotPrepared));
+        assert!(chain.prepare(&ProcessSpec::new(48_000.0, 64, 1)).is_err());
+        chain.prepare(&ProcessSpec::new(48_000.0, 64, 2)).unwrap();
+        assert!(matches!(chain.process_checked(&mut [&mut a]), Err(Error::ChannelMismatch { .. })));
+        assert!(matches!(
+            chain.process_checked(&mut [&mut a, &mut b]),
+            Err(Error::LengthMismatch { .. })
+        ));
+        // Longer than the block size is fine: the chain splits it.
+        let mut l = sine(50.0, 48_000.0, 1000, 0.5);
+        let mut r = vec![0.0f32; 1000];
+        chain.process_checked(&mut [&mut l, &mut r]).unwrap();
+        assert_eq!(l, r);
+    }
+
+    #[test]
+    fn nonfinite_input_is_counted_once() {
+        let mut chain = Chain::new();
+        chain.push(Box::new(Gain::new(0.0, false).unwrap()));
+        chain.push(Box::new(Gain::new(0.0, false).unwrap()));
+        chain.prepare(&ProcessSpec::new(48_000.0, 64, 1)).unwrap();
+        let mut x = [1.0, f32::NAN, f32::INFINITY, 0.5];
+        chain.process_checked(&mut [&mut x]).unwrap();
+        assert_eq!(x, [1.0, 0.0, 0.0, 0.5]);
+        assert_eq!(chain.nonfinite_count(), 2);
+    }
+}

@@ -101,3 +101,27 @@ pub fn process_in_blocks<P: Processor + ?Sized>(
         start = end;
     }
 }
+
+/// A boxed processor is a processor (for chains and bindings that store
+/// `Box<dyn Processor>`).
+#[cfg(feature = "alloc")]
+impl<P: Processor + ?Sized> Processor for alloc::boxed::Box<P> {
+    fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error> {
+        (**self).prepare(spec)
+    }
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+    fn process(&mut self, channels: &mut [&mut [f32]]) {
+        (**self).process(channels);
+    }
+    fn latency(&self) -> usize {
+        (**self).latency()
+    }
+    fn tail(&self) -> usize {
+        (**self).tail()
+    }
+    fn nonfinite_count(&self) -> u64 {
+        (**self).nonfinite_count()
+    }
+}

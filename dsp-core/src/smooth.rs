@@ -76,6 +76,7 @@ impl LinearSmoother {
     }
 
     /// Advances one sample and returns the new value.
+    #[allow(clippy::should_implement_trait)] // a smoother never ends; an Iterator would mislead
     #[inline]
     pub fn next(&mut self) -> f64 {
         if self.remaining > 0 {

@@ -170,19 +170,33 @@ impl Processor for Pan {
         self.nonfinite += sanitize(channels);
         let [l, r] = channels else { return };
         let mono = self.source == PanSource::Mono;
-        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-            let (gl, gr) = (self.left.next() as f32, self.right.next() as f32);
-            if mono {
-                let m = 0.5 * (*a + *b);
-                (*a, *b) = (m * gl, m * gr);
-            } else {
-                (*a, *b) = (*a * gl, *b * gr);
-            }
+        if self.left.is_smoothing() || self.right.is_smoothing() {
+            let (left, right) = (&mut self.left, &mut self.right);
+            apply(l, r, mono, || (left.next() as f32, right.next() as f32));
+        } else {
+            let gains = (self.left.current() as f32, self.right.current() as f32);
+            apply(l, r, mono, || gains);
         }
     }
 
     fn nonfinite_count(&self) -> u64 {
         self.nonfinite
+    }
+}
+
+/// Applies per-sample `gains` to a stereo pair; monomorphised so that
+/// constant gains vectorise.
+#[inline(always)]
+fn apply(l: &mut [f32], r: &mut [f32], mono: bool, mut gains: impl FnMut() -> (f32, f32)) {
+    for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+        let (gl, gr) = gains();
+        let (x, y) = if mono {
+            let m = 0.5 * (*a + *b);
+            (m, m)
+        } else {
+            (*a, *b)
+        };
+        (*a, *b) = (x * gl, y * gr);
     }
 }
 

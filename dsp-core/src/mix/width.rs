@@ -113,16 +113,29 @@ impl Processor for StereoWidth {
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         self.nonfinite += sanitize(channels);
         let [l, r] = channels else { return };
-        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-            let (gm, gs) = (self.mid.next() as f32, self.side.next() as f32);
-            let m = 0.5 * (*a + *b) * gm;
-            let s = 0.5 * (*a - *b) * gs;
-            (*a, *b) = (m + s, m - s);
+        if self.mid.is_smoothing() || self.side.is_smoothing() {
+            let (mid, side) = (&mut self.mid, &mut self.side);
+            apply(l, r, || (mid.next() as f32, side.next() as f32));
+        } else {
+            let gains = (self.mid.current() as f32, self.side.current() as f32);
+            apply(l, r, || gains);
         }
     }
 
     fn nonfinite_count(&self) -> u64 {
         self.nonfinite
+    }
+}
+
+/// Applies per-sample mid/side `gains`; monomorphised so that constant
+/// gains vectorise.
+#[inline(always)]
+fn apply(l: &mut [f32], r: &mut [f32], mut gains: impl FnMut() -> (f32, f32)) {
+    for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+        let (gm, gs) = gains();
+        let m = 0.5 * (*a + *b) * gm;
+        let s = 0.5 * (*a - *b) * gs;
+        (*a, *b) = (m + s, m - s);
     }
 }
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up everything masterlib's demo and tests need, idempotently:
+# the thumbv7em target (for the no_std build), a Python virtual environment
+# in .venv with the build and test tools, and the `masterlib` Python
+# package built from source into it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# no_std check target: best effort (the test script falls back to a host build).
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -q thumbv7em-none-eabihf; then
+    log "installing the thumbv7em-none-eabihf Rust target"
+    rustup target add thumbv7em-none-eabihf || log "could not install thumbv7em-none-eabihf; the no_std check will build for the host instead"
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    log "creating .venv"
+    "$PY" -m venv .venv
+fi
+# shellcheck disable=SC1091
+. .venv/bin/activate
+
+STAMP=.venv/.requirements-installed
+if [ ! -f "$STAMP" ] || [ scripts/requirements.txt -nt "$STAMP" ]; then
+    log "installing Python build and test tools"
+    python -m pip install --quiet --upgrade pip
+    python -m pip install --quiet -r scripts/requirements.txt
+    touch "$STAMP"
+fi
+
+log "building the masterlib Python package (release)"
+(cd dsp-python && maturin develop --release --quiet 2>&1 | grep -v '^📦\|^🔗\|^🐍\|^💻\|^✏️' || true)
+python -c "import masterlib" || { echo "masterlib failed to import" >&2; exit 1; }
+log "ready"
