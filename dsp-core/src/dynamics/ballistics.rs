@@ -31,6 +31,17 @@ impl Ballistics {
         // Below a micro-decibel the reduction is exactly none.
         if y < 1e-6 { 0.0 } else { y }
     }
+
+    /// Follows a block of targets from `state`, replacing each target by the
+    /// smoothed value; returns the last one.
+    #[inline]
+    pub fn follow(&self, mut state: f32, targets: &mut [f32]) -> f32 {
+        for t in targets.iter_mut() {
+            state = self.next(state, *t);
+            *t = state;
+        }
+        state
+    }
 }
 
 #[cfg(test)]

@@ -17,13 +17,12 @@ struct CompressorLaw {
 }
 
 impl GainLaw for CompressorLaw {
-    #[inline]
-    fn static_gr(&mut self, _slot: usize, amp: f32) -> f32 {
-        self.curve.reduction_amp(amp)
+    fn static_gr(&mut self, _slot: usize, levels: &mut [f32]) {
+        self.curve.reduce_block(levels);
     }
-    #[inline]
-    fn follow(&mut self, _ch: usize, state: f32, target: f32) -> f32 {
-        self.ballistics.next(state, target)
+
+    fn follow(&mut self, _ch: usize, state: f32, targets: &mut [f32]) -> f32 {
+        self.ballistics.follow(state, targets)
     }
 }
 

@@ -53,23 +53,38 @@ impl GainComputer {
         let over =
             if self.expand { self.threshold_db - level_db } else { level_db - self.threshold_db };
         let w = self.knee_db;
+        // Branch-free so that block loops vectorise.
+        let k = over + 0.5 * w;
+        let knee = if w > 0.0 { self.slope * k * k / (2.0 * w) } else { 0.0 };
         let r = if 2.0 * over <= -w {
-            return 0.0;
+            0.0
         } else if 2.0 * over >= w {
             self.slope * over
         } else {
-            let k = over + 0.5 * w;
-            self.slope * k * k / (2.0 * w)
+            knee
         };
         r.min(self.range_db)
     }
 
-    /// Gain reduction in dB for a linear amplitude; skips the logarithm when
-    /// the level is outside the curve's active region.
+    /// Gain reduction in dB for a linear amplitude.
     #[inline]
     pub fn reduction_amp(&self, amp: f32) -> f32 {
-        let idle = if self.expand { amp >= self.onset_amp } else { amp <= self.onset_amp };
-        if idle { 0.0 } else { self.reduction_db(amp_to_db(amp)) }
+        self.reduction_db(amp_to_db(amp))
+    }
+
+    /// Replaces each linear amplitude in `buf` by its gain reduction in dB.
+    pub fn reduce_block(&self, buf: &mut [f32]) {
+        // Whole blocks outside the active region need no logarithms.
+        let idle = if self.expand {
+            buf.iter().fold(f32::INFINITY, |m, &v| m.min(v)) >= self.onset_amp
+        } else {
+            buf.iter().fold(0.0f32, |m, &v| m.max(v)) <= self.onset_amp
+        };
+        if idle {
+            buf.fill(0.0);
+        } else {
+            buf.iter_mut().for_each(|v| *v = self.reduction_amp(*v));
+        }
     }
 
     /// Output level in dB for a steady input level in dB (the static curve).

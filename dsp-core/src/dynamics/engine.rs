@@ -15,12 +15,13 @@ use super::fast_db::db_to_amp;
 
 /// How a processor turns levels into a smoothed gain reduction.
 pub(crate) trait GainLaw {
-    /// Static gain reduction (dB, >= 0) for a linear level. `slot` is the
-    /// channel, or the channel count for the linked (max) level; laws with
-    /// memory (hysteresis) keep one state per slot.
-    fn static_gr(&mut self, slot: usize, amp: f32) -> f32;
-    /// One step of channel `ch`'s smoothed reduction towards `target`.
-    fn follow(&mut self, ch: usize, state: f32, target: f32) -> f32;
+    /// Replaces linear levels by static gain reductions (dB, >= 0). `slot`
+    /// is the channel, or the channel count for the linked (max) level;
+    /// laws with memory (hysteresis) keep one state per slot.
+    fn static_gr(&mut self, slot: usize, levels: &mut [f32]);
+    /// Smooths channel `ch`'s reduction from `state` through the targets,
+    /// replacing each by the smoothed value; returns the last one.
+    fn follow(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32;
 }
 
 /// Detector, link, per-channel reduction state, make-up and mix.
@@ -33,6 +34,9 @@ pub(crate) struct Engine {
     wet: LinearSmoother,
     state: Vec<f32>,
     factor: Vec<f32>,
+    linked: [f32; CHUNK],
+    wet_gain: [f32; CHUNK],
+    dry_gain: [f32; CHUNK],
     last_gr: f32,
     block_gr: f32,
     nonfinite: u64,
@@ -48,6 +52,9 @@ impl Engine {
             wet: LinearSmoother::new(1.0),
             state: Vec::new(),
             factor: Vec::new(),
+            linked: [0.0; CHUNK],
+            wet_gain: [0.0; CHUNK],
+            dry_gain: [0.0; CHUNK],
             last_gr: 0.0,
             block_gr: 0.0,
             nonfinite: 0,
@@ -147,37 +154,73 @@ impl Engine {
         }
     }
 
-    fn gains<L: GainLaw>(&mut self, law: &mut L, nch: usize, n: usize, mut gr: Option<&mut [f32]>) {
+    fn gains<L: GainLaw>(&mut self, law: &mut L, nch: usize, n: usize, gr: Option<&mut [f32]>) {
         let link = self.link as f32;
-        let amp = &self.det.amp;
-        for i in 0..n {
-            let linked = if link > 0.0 {
-                let m = (0..nch).fold(0.0f32, |m, c| m.max(amp[c * CHUNK + i]));
-                law.static_gr(nch, m)
-            } else {
-                0.0
-            };
-            let makeup = self.makeup.next() as f32;
-            let wet = self.wet.next() as f32;
-            let mut peak = 0.0f32;
-            for c in 0..nch {
-                let target = if link >= 1.0 {
-                    linked
-                } else {
-                    let own = law.static_gr(c, amp[c * CHUNK + i]);
-                    own + link * (linked - own)
-                };
-                let s = law.follow(c, self.state[c], target);
-                self.state[c] = s;
-                peak = peak.max(s);
-                let g = if s == 0.0 { 1.0 } else { db_to_amp(-s) };
-                self.factor[c * CHUNK + i] = wet * makeup * g + (1.0 - wet);
+        let amp = &mut self.det.amp;
+        let linked = &mut self.linked[..n];
+        if link > 0.0 {
+            linked.copy_from_slice(&amp[..n]);
+            for c in 1..nch {
+                let a = &amp[c * CHUNK..c * CHUNK + n];
+                linked.iter_mut().zip(a).for_each(|(m, &v)| *m = m.max(v));
             }
-            if let Some(v) = gr.as_deref_mut().and_then(|g| g.get_mut(i)) {
-                *v = peak;
-            }
-            self.block_gr = self.block_gr.max(peak);
-            self.last_gr = peak;
+            law.static_gr(nch, linked);
         }
+        if self.makeup.is_smoothing() || self.wet.is_smoothing() {
+            for i in 0..n {
+                let makeup = self.makeup.next() as f32;
+                let wet = self.wet.next() as f32;
+                self.wet_gain[i] = wet * makeup;
+                self.dry_gain[i] = 1.0 - wet;
+            }
+        } else {
+            let wet = self.wet.current() as f32;
+            self.wet_gain[..n].fill(wet * self.makeup.current() as f32);
+            self.dry_gain[..n].fill(1.0 - wet);
+        }
+        let (wet, dry) = (&self.wet_gain[..n], &self.dry_gain[..n]);
+        let factor = |f: &mut [f32], s: &[f32]| {
+            for (((f, &s), &w), &d) in f.iter_mut().zip(s).zip(wet).zip(dry) {
+                *f = w * db_to_amp(-s) + d;
+            }
+        };
+        let state = &mut self.state[..nch];
+        // Fully linked channels in the same state share one computation.
+        if link >= 1.0 && state.iter().all(|&s| s == state[0]) {
+            let s = law.follow(0, state[0], linked);
+            state.iter_mut().for_each(|v| *v = s);
+            factor(&mut self.factor[..n], linked);
+            for c in 1..nch {
+                self.factor.copy_within(0..n, c * CHUNK);
+            }
+            if let Some(gr) = gr {
+                let m = n.min(gr.len());
+                gr[..m].copy_from_slice(&linked[..m]);
+            }
+            self.block_gr = linked.iter().fold(self.block_gr, |m, &v| m.max(v));
+            self.last_gr = s;
+            return;
+        }
+        let mut peak = [0.0f32; CHUNK];
+        for c in 0..nch {
+            let t = &mut amp[c * CHUNK..c * CHUNK + n];
+            if link >= 1.0 {
+                t.copy_from_slice(linked);
+            } else {
+                law.static_gr(c, t);
+                if link > 0.0 {
+                    t.iter_mut().zip(linked.iter()).for_each(|(o, &l)| *o += link * (l - *o));
+                }
+            }
+            state[c] = law.follow(c, state[c], t);
+            factor(&mut self.factor[c * CHUNK..c * CHUNK + n], t);
+            peak.iter_mut().zip(t.iter()).for_each(|(p, &v)| *p = p.max(v));
+        }
+        if let Some(gr) = gr {
+            let m = n.min(gr.len());
+            gr[..m].copy_from_slice(&peak[..m]);
+        }
+        self.block_gr = peak[..n].iter().fold(self.block_gr, |m, &v| m.max(v));
+        self.last_gr = state.iter().fold(0.0f32, |m, &v| m.max(v));
     }
 }

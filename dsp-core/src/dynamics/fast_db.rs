@@ -29,7 +29,8 @@ pub fn log2(x: f32) -> f32 {
 pub fn exp2(x: f32) -> f32 {
     const L: f32 = core::f32::consts::LN_2;
     let x = x.clamp(-126.0, 127.0);
-    let xi = if x >= 0.0 { (x + 0.5) as i32 } else { (x - 0.5) as i32 };
+    // Round to nearest via truncation of a positive number (vectorises).
+    let xi = (x + 128.5) as i32 - 128;
     let f = x - xi as f32;
     let p = 1.0
         + f * (L + f
