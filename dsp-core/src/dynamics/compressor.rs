@@ -7,7 +7,6 @@ use crate::spec::ProcessSpec;
 
 use super::ballistics::Ballistics;
 use super::curve::GainComputer;
-use super::detector::Detector;
 use super::engine::{Engine, GainLaw};
 
 #[derive(Debug, Clone)]
@@ -195,16 +194,6 @@ impl Compressor {
         if self.auto_makeup { self.law.curve.reduction_db(0.0) as f64 } else { 0.0 }
     }
 
-    /// Stereo link from 0 (independent channels) to 1 (100 %).
-    pub fn link(&self) -> f64 {
-        self.engine.link()
-    }
-
-    /// Sets the stereo link (0 to 1).
-    pub fn set_link(&mut self, link: f64) -> Result<(), Error> {
-        self.engine.set_link(link)
-    }
-
     /// Wet proportion (1 = compressed only, 0 = dry only).
     pub fn mix(&self) -> f64 {
         self.engine.mix()
@@ -215,77 +204,12 @@ impl Compressor {
         self.engine.set_mix(mix)
     }
 
-    /// Detector type.
-    pub fn detector(&self) -> Detector {
-        self.engine.det.detector()
-    }
-
-    /// Sets the detector type.
-    pub fn set_detector(&mut self, detector: Detector) {
-        self.engine.det.set_detector(detector);
-    }
-
-    /// RMS window (time constant of the mean square) in ms.
-    pub fn rms_window_ms(&self) -> f64 {
-        self.engine.det.rms_window_ms()
-    }
-
-    /// Sets the RMS window (0.1 to 1000 ms).
-    pub fn set_rms_window_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.engine.det.set_rms_window_ms(ms)
-    }
-
-    /// Sidechain high-pass cutoff in Hz (0 = off).
-    pub fn sidechain_hpf_hz(&self) -> f64 {
-        self.engine.det.sidechain_hpf_hz()
-    }
-
-    /// Sets the sidechain high-pass cutoff (2nd-order Butterworth; 0 = off;
-    /// must be below Nyquist, checked at `prepare` or at once if prepared).
-    pub fn set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), Error> {
-        self.engine.det.set_sidechain_hpf_hz(hz)
-    }
-
     /// The static curve in use.
     pub fn gain_computer(&self) -> GainComputer {
         self.law.curve
     }
 
-    /// Gain reduction in dB (positive = reduction; largest over channels)
-    /// after the last processed sample; excludes make-up and mix.
-    pub fn gain_reduction_db(&self) -> f32 {
-        self.engine.gain_reduction_db()
-    }
-
-    /// Largest gain reduction in dB during the last processed block.
-    pub fn block_gain_reduction_db(&self) -> f32 {
-        self.engine.block_gain_reduction_db()
-    }
-
-    /// Gain reduction in dB of one channel after the last processed sample.
-    pub fn channel_gain_reduction_db(&self, channel: usize) -> f32 {
-        self.engine.channel_gain_reduction_db(channel)
-    }
-
-    /// Processes `channels` keyed by an external `sidechain`. A sidechain
-    /// with as many channels as `channels` keys channel by channel (then
-    /// linked as set); any other count is averaged to one key for all.
-    pub fn process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
-        self.engine.run(&mut self.law, channels, Some(sidechain), None);
-    }
-
-    /// Processes like [`process`](Processor::process) (or
-    /// [`process_sidechain`](Self::process_sidechain) if `sidechain` is
-    /// given) and writes each sample's gain reduction in dB (largest over
-    /// channels) to `gr_out` (as far as it is long enough).
-    pub fn process_with_gain_reduction(
-        &mut self,
-        channels: &mut [&mut [f32]],
-        sidechain: Option<&[&[f32]]>,
-        gr_out: &mut [f32],
-    ) {
-        self.engine.run(&mut self.law, channels, sidechain, Some(gr_out));
-    }
+    super::engine::engine_methods!();
 
     fn update_curve(&mut self) {
         self.law.curve = GainComputer::compressor(
@@ -329,6 +253,7 @@ impl Processor for Compressor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dynamics::Detector;
     use crate::math::gain_to_db;
     use crate::test_util::*;
     use std::vec;

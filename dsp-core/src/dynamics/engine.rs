@@ -224,3 +224,91 @@ impl Engine {
         self.last_gr = state.iter().fold(0.0f32, |m, &v| m.max(v));
     }
 }
+
+/// Methods every engine-based processor shares (link, detector, sidechain,
+/// gain-reduction reports); expands inside an `impl` with fields `engine`
+/// and `law`.
+macro_rules! engine_methods {
+    () => {
+        /// Stereo link from 0 (independent channels) to 1 (100 %).
+        pub fn link(&self) -> f64 {
+            self.engine.link()
+        }
+
+        /// Sets the stereo link (0 to 1): each channel's reduction is
+        /// `(1 - link) r(own level) + link r(loudest channel's level)`.
+        pub fn set_link(&mut self, link: f64) -> Result<(), $crate::error::Error> {
+            self.engine.set_link(link)
+        }
+
+        /// Detector type.
+        pub fn detector(&self) -> $crate::dynamics::Detector {
+            self.engine.det.detector()
+        }
+
+        /// Sets the detector type.
+        pub fn set_detector(&mut self, detector: $crate::dynamics::Detector) {
+            self.engine.det.set_detector(detector);
+        }
+
+        /// RMS window (time constant of the mean square) in ms.
+        pub fn rms_window_ms(&self) -> f64 {
+            self.engine.det.rms_window_ms()
+        }
+
+        /// Sets the RMS window (0.1 to 1000 ms).
+        pub fn set_rms_window_ms(&mut self, ms: f64) -> Result<(), $crate::error::Error> {
+            self.engine.det.set_rms_window_ms(ms)
+        }
+
+        /// Sidechain high-pass cutoff in Hz (0 = off).
+        pub fn sidechain_hpf_hz(&self) -> f64 {
+            self.engine.det.sidechain_hpf_hz()
+        }
+
+        /// Sets the sidechain high-pass cutoff (2nd-order Butterworth on the
+        /// detector input; 0 = off; must be below Nyquist, checked at
+        /// `prepare`, or at once if prepared).
+        pub fn set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), $crate::error::Error> {
+            self.engine.det.set_sidechain_hpf_hz(hz)
+        }
+
+        /// Gain reduction in dB (positive = reduction; largest over
+        /// channels) after the last processed sample; excludes make-up and mix.
+        pub fn gain_reduction_db(&self) -> f32 {
+            self.engine.gain_reduction_db()
+        }
+
+        /// Largest gain reduction in dB during the last processed block.
+        pub fn block_gain_reduction_db(&self) -> f32 {
+            self.engine.block_gain_reduction_db()
+        }
+
+        /// Gain reduction in dB of one channel after the last processed sample.
+        pub fn channel_gain_reduction_db(&self, channel: usize) -> f32 {
+            self.engine.channel_gain_reduction_db(channel)
+        }
+
+        /// Processes `channels` keyed by an external `sidechain`. A
+        /// sidechain with as many channels as `channels` keys channel by
+        /// channel (then linked as set); any other count is averaged to one
+        /// key for all channels. Missing or non-finite sidechain samples
+        /// count as silence (non-finite ones are counted).
+        pub fn process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
+            self.engine.run(&mut self.law, channels, Some(sidechain), None);
+        }
+
+        /// Processes like `process` (or `process_sidechain` if `sidechain`
+        /// is given) and writes each sample's gain reduction in dB (largest
+        /// over channels) to `gr_out`, as far as it is long enough.
+        pub fn process_with_gain_reduction(
+            &mut self,
+            channels: &mut [&mut [f32]],
+            sidechain: Option<&[&[f32]]>,
+            gr_out: &mut [f32],
+        ) {
+            self.engine.run(&mut self.law, channels, sidechain, Some(gr_out));
+        }
+    };
+}
+pub(crate) use engine_methods;

@@ -12,6 +12,8 @@ pub mod curve;
 mod detector;
 #[cfg(feature = "alloc")]
 mod engine;
+#[cfg(feature = "alloc")]
+mod expander;
 pub mod fast_db;
 
 pub use ballistics::Ballistics;
@@ -20,3 +22,5 @@ pub use compressor::Compressor;
 pub use curve::GainComputer;
 #[cfg(feature = "alloc")]
 pub use detector::Detector;
+#[cfg(feature = "alloc")]
+pub use expander::{Expander, NoiseGate};
