@@ -211,6 +211,11 @@ impl Compressor {
 
     super::engine::engine_methods!();
 
+    /// Whether the bypass is on and its crossfade done (nothing to compute).
+    pub(crate) fn fully_bypassed(&self) -> bool {
+        self.engine.fully_bypassed()
+    }
+
     fn update_curve(&mut self) {
         self.law.curve = GainComputer::compressor(
             self.threshold_db as f32,

@@ -32,6 +32,8 @@ pub(crate) struct Engine {
     mix: f64,
     makeup: LinearSmoother,
     wet: LinearSmoother,
+    active: LinearSmoother,
+    bypass: bool,
     state: Vec<f32>,
     factor: Vec<f32>,
     linked: [f32; CHUNK],
@@ -50,6 +52,8 @@ impl Engine {
             mix: 1.0,
             makeup: LinearSmoother::new(1.0),
             wet: LinearSmoother::new(1.0),
+            active: LinearSmoother::new(1.0),
+            bypass: false,
             state: Vec::new(),
             factor: Vec::new(),
             linked: [0.0; CHUNK],
@@ -80,6 +84,20 @@ impl Engine {
         Ok(())
     }
 
+    pub fn bypass(&self) -> bool {
+        self.bypass
+    }
+
+    pub fn set_bypass(&mut self, bypass: bool) {
+        self.bypass = bypass;
+        self.active.set_target(if bypass { 0.0 } else { 1.0 });
+    }
+
+    /// Whether the bypass is on and its crossfade has finished.
+    pub fn fully_bypassed(&self) -> bool {
+        self.bypass && !self.active.is_smoothing()
+    }
+
     /// Sets the total make-up gain in dB (glides).
     pub fn set_makeup_total_db(&mut self, db: f64) {
         self.makeup.set_target(db_to_gain(db));
@@ -90,6 +108,7 @@ impl Engine {
         self.det.prepare(spec)?;
         self.makeup.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
         self.wet.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
+        self.active.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
         self.state = vec![0.0; spec.channels];
         self.factor = vec![0.0; spec.channels * CHUNK];
         self.reset();
@@ -100,6 +119,7 @@ impl Engine {
         self.det.reset();
         self.makeup.snap();
         self.wet.snap();
+        self.active.snap();
         self.state.iter_mut().for_each(|s| *s = 0.0);
         self.last_gr = 0.0;
         self.block_gr = 0.0;
@@ -166,15 +186,15 @@ impl Engine {
             }
             law.static_gr(nch, linked);
         }
-        if self.makeup.is_smoothing() || self.wet.is_smoothing() {
+        if self.makeup.is_smoothing() || self.wet.is_smoothing() || self.active.is_smoothing() {
             for i in 0..n {
                 let makeup = self.makeup.next() as f32;
-                let wet = self.wet.next() as f32;
+                let wet = (self.wet.next() * self.active.next()) as f32;
                 self.wet_gain[i] = wet * makeup;
                 self.dry_gain[i] = 1.0 - wet;
             }
         } else {
-            let wet = self.wet.current() as f32;
+            let wet = (self.wet.current() * self.active.current()) as f32;
             self.wet_gain[..n].fill(wet * self.makeup.current() as f32);
             self.dry_gain[..n].fill(1.0 - wet);
         }
@@ -239,6 +259,17 @@ macro_rules! engine_methods {
         /// `(1 - link) r(own level) + link r(loudest channel's level)`.
         pub fn set_link(&mut self, link: f64) -> Result<(), $crate::error::Error> {
             self.engine.set_link(link)
+        }
+
+        /// Whether the processor is bypassed.
+        pub fn bypass(&self) -> bool {
+            self.engine.bypass()
+        }
+
+        /// Bypasses the processor (or not): the output crossfades to the
+        /// dry input (or back) over 20 ms; the detector keeps running.
+        pub fn set_bypass(&mut self, bypass: bool) {
+            self.engine.set_bypass(bypass);
         }
 
         /// Detector type.

@@ -7,7 +7,10 @@
 pub mod ballistics;
 #[cfg(feature = "alloc")]
 mod compressor;
+pub mod crossover;
 pub mod curve;
+#[cfg(feature = "alloc")]
+mod deesser;
 #[cfg(feature = "alloc")]
 mod detector;
 #[cfg(feature = "alloc")]
@@ -15,12 +18,19 @@ mod engine;
 #[cfg(feature = "alloc")]
 mod expander;
 pub mod fast_db;
+#[cfg(feature = "alloc")]
+mod multiband;
 
 pub use ballistics::Ballistics;
 #[cfg(feature = "alloc")]
 pub use compressor::Compressor;
+pub use crossover::Crossover;
 pub use curve::GainComputer;
+#[cfg(feature = "alloc")]
+pub use deesser::DeEsser;
 #[cfg(feature = "alloc")]
 pub use detector::Detector;
 #[cfg(feature = "alloc")]
 pub use expander::{Expander, NoiseGate};
+#[cfg(feature = "alloc")]
+pub use multiband::MultibandCompressor;
