@@ -19,6 +19,8 @@ mod engine;
 mod expander;
 pub mod fast_db;
 #[cfg(feature = "alloc")]
+pub mod limiter;
+#[cfg(feature = "alloc")]
 mod multiband;
 
 pub use ballistics::Ballistics;
@@ -32,5 +34,7 @@ pub use deesser::DeEsser;
 pub use detector::Detector;
 #[cfg(feature = "alloc")]
 pub use expander::{Expander, NoiseGate};
+#[cfg(feature = "alloc")]
+pub use limiter::Limiter;
 #[cfg(feature = "alloc")]
 pub use multiband::MultibandCompressor;
