@@ -4,6 +4,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::analysis::{TruePeakInterpolator, TruePeakPrecision};
 use crate::buffer::sanitize;
 use crate::error::{Error, check_range};
 use crate::math::db_to_gain;
@@ -23,6 +24,10 @@ const CEILING_MARGIN: f32 = 1.0 - 2e-6;
 /// Fixed-point scale of the attack smoothing sums (exact, drift-free).
 const FIX: f64 = 4_294_967_296.0;
 const CHUNK: usize = 64;
+/// True-peak detection groups: the detector reports the largest true peak
+/// of aligned groups of this many input samples (an upper bound of each
+/// sample's own), at the cost of `TP_GROUP - 1` samples of latency.
+const TP_GROUP: usize = 8;
 
 /// A lookahead brickwall limiter, linked across all channels.
 ///
@@ -35,6 +40,16 @@ const CHUNK: usize = 64;
 /// is an average of values each at most that sample's required gain: no
 /// output sample exceeds the ceiling, ever (sums are exact fixed-point; an
 /// internal margin of 2e-6 absorbs float rounding).
+///
+/// True-peak mode: the detector is the 8x oversampled, parabola-refined
+/// [`TruePeakInterpolator`] in [`TruePeakPrecision::High`] (under-read about
+/// 0.01 dB, so no margin is added), taken as the maximum over aligned groups
+/// of [`TP_GROUP`] samples. Each sample's required gain covers the
+/// inter-sample peaks on both sides of it, and the latency grows by the
+/// interpolator's delay plus `TP_GROUP - 1`. A time-varying gain is not
+/// band-limited, so the output's true peak may still exceed the ceiling
+/// slightly; the tests bound this at 0.1 dB, measured with an independent
+/// High-precision meter.
 ///
 /// Automatic release adds a slow envelope of the gain (time constant
 /// [`AUTO_RELEASE_FACTOR`] × `release_ms`); the gain is the lower of the
@@ -59,7 +74,15 @@ pub struct Limiter {
     lookahead: usize,
     box1: usize,
     box2: usize,
+    /// Detector values that bound each output sample (1, or 2 for true peak).
+    span: usize,
+    /// Extra audio delay of the true-peak detector.
+    detect_delay: usize,
     // State.
+    interp: Vec<TruePeakInterpolator>,
+    tp_clock: u64,
+    tp_group: f32,
+    tp_prev: f32,
     delay: Vec<f32>,
     stride: usize,
     channels: usize,
@@ -113,6 +136,12 @@ impl Limiter {
             lookahead: 1,
             box1: 2,
             box2: 1,
+            span: 1,
+            detect_delay: 0,
+            interp: Vec::new(),
+            tp_clock: 0,
+            tp_group: 0.0,
+            tp_prev: 0.0,
             delay: Vec::new(),
             stride: 0,
             channels: 0,
@@ -158,6 +187,12 @@ impl Limiter {
     /// Whether the ceiling applies to the true (inter-sample) peak.
     pub fn true_peak(&self) -> bool {
         self.true_peak
+    }
+
+    /// Switches true-peak mode (applies at the next prepare or reset, as it
+    /// changes the latency).
+    pub fn set_true_peak(&mut self, on: bool) {
+        self.true_peak = on;
     }
 
     /// Lookahead in ms.
@@ -213,12 +248,39 @@ impl Limiter {
         libm::ceil(MAX_LOOKAHEAD_MS * 1e-3 * self.sample_rate) as usize + 1
     }
 
+    /// Fills `peak[..n]` with the true-peak detector delayed by
+    /// `TP_GROUP - 1`: each value is the largest interpolated peak over all
+    /// channels of the aligned group it belongs to, known once the group is
+    /// complete.
+    fn detect_true_peak(&mut self, channels: &[&mut [f32]], start: usize, n: usize) {
+        let mut i = 0;
+        while i < n {
+            let r = (self.tp_clock % TP_GROUP as u64) as usize;
+            let len = (TP_GROUP - r).min(n - i);
+            let range = start + i..start + i + len;
+            let m = channels
+                .iter()
+                .zip(self.interp.iter_mut())
+                .fold(self.tp_group, |m, (ch, tp)| m.max(tp.process_peak(&ch[range.clone()])));
+            self.peak[i..i + len].fill(self.tp_prev);
+            if r + len == TP_GROUP {
+                self.peak[i + len - 1] = m;
+                self.tp_prev = m;
+                self.tp_group = 0.0;
+            } else {
+                self.tp_group = m;
+            }
+            self.tp_clock += len as u64;
+            i += len;
+        }
+    }
+
     /// One sample of the gain path: required gain in, applied gain out.
     #[inline]
     fn gain_step(&mut self, g: f32) -> f32 {
         // Sliding minimum over the last `lookahead + 1` required gains.
         let cap = self.dq_val.len();
-        let window = self.lookahead as u64 + 1;
+        let window = (self.lookahead + self.span) as u64;
         while self.dq_len > 0 && self.dq_val[(self.dq_head + self.dq_len - 1) % cap] >= g {
             self.dq_len -= 1;
         }
@@ -259,13 +321,15 @@ impl Processor for Limiter {
         self.sample_rate = spec.sample_rate;
         self.update_release();
         let max = self.max_lookahead();
-        self.delay = vec![0.0; spec.channels * max];
-        self.stride = max;
+        let tp = TruePeakInterpolator::new(spec.sample_rate, TruePeakPrecision::High);
+        self.stride = max + tp.latency() + TP_GROUP;
+        self.interp = vec![tp; spec.channels];
+        self.delay = vec![0.0; spec.channels * self.stride];
         self.channels = spec.channels;
-        self.dq_val = vec![0.0; max + 2];
-        self.dq_idx = vec![0; max + 2];
-        self.ring1 = vec![0; max + 2];
-        self.ring2 = vec![0; max + 2];
+        self.dq_val = vec![0.0; max + 3];
+        self.dq_idx = vec![0; max + 3];
+        self.ring1 = vec![0; max + 3];
+        self.ring2 = vec![0; max + 3];
         self.reset();
         Ok(())
     }
@@ -276,7 +340,15 @@ impl Processor for Limiter {
             .clamp(1, self.max_lookahead().saturating_sub(1).max(1));
         self.box1 = (self.lookahead + 2).div_ceil(2);
         self.box2 = self.lookahead + 2 - self.box1;
-        self.delay_len = self.lookahead;
+        (self.span, self.detect_delay) = match self.interp.first() {
+            Some(tp) if self.true_peak => (2, tp.latency() + TP_GROUP - 1),
+            _ => (1, 0),
+        };
+        self.delay_len = self.lookahead + self.detect_delay;
+        self.interp.iter_mut().for_each(TruePeakInterpolator::reset);
+        self.tp_clock = 0;
+        self.tp_group = 0.0;
+        self.tp_prev = 0.0;
         self.delay.iter_mut().for_each(|v| *v = 0.0);
         self.pos = 0;
         self.clock = 0;
@@ -297,7 +369,7 @@ impl Processor for Limiter {
     }
 
     fn latency(&self) -> usize {
-        self.lookahead
+        self.lookahead + self.detect_delay
     }
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
@@ -311,10 +383,15 @@ impl Processor for Limiter {
         let mut start = 0;
         while start < len {
             let n = (len - start).min(CHUNK);
-            let peak = &mut self.peak[..n];
-            peak.fill(0.0);
-            for ch in channels[..nch].iter() {
-                peak.iter_mut().zip(&ch[start..start + n]).for_each(|(p, x)| *p = p.max(x.abs()));
+            if self.span == 2 {
+                self.detect_true_peak(&channels[..nch], start, n);
+            } else {
+                let peak = &mut self.peak[..n];
+                peak.fill(0.0);
+                for ch in channels[..nch].iter() {
+                    let x = &ch[start..start + n];
+                    peak.iter_mut().zip(x).for_each(|(p, x)| *p = p.max(x.abs()));
+                }
             }
             let c = self.ceiling;
             for i in 0..n {
@@ -380,6 +457,11 @@ mod tests {
                 l.set_release_ms(20.0).unwrap();
                 l.set_auto_release(true);
             },
+        );
+        check_processor_invariants(
+            || Limiter::new(-3.0, true, 1.0, 50.0).unwrap(),
+            2,
+            |l| l.set_ceiling_db(-8.0).unwrap(),
         );
     }
 
@@ -484,18 +566,19 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(96))]
         #[test]
-        fn sample_peak_never_exceeds_ceiling(
+        fn ceiling_holds_on_random_impulsive_and_square_signals(
             kind in 0u8..3,
             amp_db in -3.0f64..40.0,
             ceiling_db in -30.0f64..0.0,
             lookahead_ms in 0.1f64..20.0,
             release_ms in 1.0f64..500.0,
             auto in any::<bool>(),
+            true_peak in any::<bool>(),
             channels in 1usize..4,
             block in 1usize..700,
             seed in any::<u64>(),
         ) {
-            let mut l = Limiter::new(ceiling_db, false, lookahead_ms, release_ms).unwrap();
+            let mut l = Limiter::new(ceiling_db, true_peak, lookahead_ms, release_ms).unwrap();
             l.set_auto_release(auto);
             l.prepare(&ProcessSpec::new(FS, block, channels)).unwrap();
             let amp = db_to_gain(amp_db) as f32;
@@ -504,6 +587,9 @@ mod tests {
             let y = run(&mut l, &sig, block);
             let ceiling = db_to_gain(ceiling_db) as f32;
             prop_assert!(peak(&y) <= ceiling, "{} > {}", peak(&y), ceiling);
+            if true_peak {
+                prop_assert!(true_peak_db(&y) <= ceiling_db + 0.1);
+            }
         }
     }
 
@@ -517,5 +603,100 @@ mod tests {
         assert!(peak(&y) <= c);
         // Steady state: exactly at the ceiling (within the internal margin).
         assert!((y[0][40_000].abs() / c - 1.0).abs() < 1e-5);
+    }
+
+    /// True peak (dBTP) of planar audio, measured with an independent
+    /// High-precision interpolator per channel.
+    fn true_peak_db(x: &[Vec<f32>]) -> f64 {
+        let tp = x.iter().fold(0.0f32, |m, ch| {
+            m.max(TruePeakInterpolator::new(FS, TruePeakPrecision::High).process_peak(ch))
+        });
+        crate::math::gain_to_db(tp as f64)
+    }
+
+    /// `amp sin(2π f n / fs + phase)` with 10 ms raised-cosine fades.
+    fn tone(f: f64, amp: f64, phase_deg: f64, len: usize) -> Vec<f32> {
+        let fade = 480.0;
+        (0..len)
+            .map(|i| {
+                let t = i as f64;
+                let edge = (t.min((len - 1) as f64 - t) / fade).min(1.0);
+                let w = 0.5 - 0.5 * libm::cos(core::f64::consts::PI * edge);
+                let ph = 2.0 * core::f64::consts::PI * f * t / FS + phase_deg.to_radians();
+                (amp * w * libm::sin(ph)) as f32
+            })
+            .collect()
+    }
+
+    /// Loud music-like material: a detuned chord with harmonics up to
+    /// 18 kHz, percussive bursts and noise, true peaks well above 0 dBTP.
+    fn music_like(len: usize, seed: u64) -> Vec<f32> {
+        let n = noise(len, 0.5, seed);
+        (0..len)
+            .map(|i| {
+                let t = i as f64 / FS;
+                let mut v = 0.0;
+                for (k, f) in [110.0, 138.6, 164.8, 220.5].iter().enumerate() {
+                    for h in 1..12 {
+                        let fh = f * h as f64;
+                        if fh < 18_000.0 {
+                            v += libm::sin(2.0 * core::f64::consts::PI * fh * t + k as f64)
+                                / h as f64;
+                        }
+                    }
+                }
+                let beat = libm::exp(-((i % 12_000) as f64) / 900.0);
+                (0.5 * v
+                    + 3.0 * beat * n[i] as f64
+                    + 1.5 * libm::sin(2.0 * core::f64::consts::PI * 15_000.0 * t))
+                    as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn true_peak_ceiling_holds_on_ebu_tones_music_and_squares() {
+        let len = 24_000;
+        let mut cases: Vec<(&str, Vec<f32>)> = vec![
+            ("3341-15 +12 dB", tone(12_000.0, 2.0, 0.0, len)),
+            ("3341-16 +12 dB", tone(12_000.0, 2.0, 45.0, len)),
+            ("3341-17 +12 dB", tone(8_000.0, 2.0, 60.0, len)),
+            ("3341-18 +12 dB", tone(6_000.0, 2.0, 67.5, len)),
+            ("3341-19 +6 dB", tone(12_000.0, 2.82, 45.0, len)),
+            ("music", music_like(len, 5)),
+            ("noise", noise(len, 4.0, 11)),
+        ];
+        for period in [2usize, 3, 7, 40, 101] {
+            let sq = (0..len).map(|i| if (i / period) % 2 == 0 { 1.0 } else { -1.0 }).collect();
+            cases.push(("full-scale square", sq));
+        }
+        let mut worst = f64::NEG_INFINITY;
+        for ceiling in [-1.0, -0.1, -6.0] {
+            for (name, x) in &cases {
+                for auto in [false, true] {
+                    let mut l = Limiter::new(ceiling, true, 1.5, 60.0).unwrap();
+                    l.set_auto_release(auto);
+                    l.prepare(&ProcessSpec::new(FS, 300, 2)).unwrap();
+                    let y = run(&mut l, &[x.clone(), x.iter().map(|v| -0.7 * v).collect()], 300);
+                    let over = true_peak_db(&y) - ceiling;
+                    worst = worst.max(over);
+                    assert!(over <= 0.1, "{name} at {ceiling} dBTP: {over:+.3} dB over");
+                }
+            }
+        }
+        std::println!("worst true-peak overshoot: {worst:+.4} dB");
+    }
+
+    #[test]
+    fn true_peak_latency_equals_impulse_delay() {
+        let mut l = Limiter::new(-1.0, true, 2.0, 50.0).unwrap();
+        l.prepare(&ProcessSpec::new(FS, 100, 1)).unwrap();
+        let mut x = vec![0.0f32; 2000];
+        x[500] = 0.5;
+        let y = run(&mut l, &[x], 100);
+        let at = y[0].iter().position(|&v| v != 0.0).unwrap();
+        assert_eq!(at - 500, l.latency());
+        assert_eq!(l.latency(), 96 + 24 + TP_GROUP - 1);
+        assert_eq!(y[0][at], 0.5);
     }
 }
