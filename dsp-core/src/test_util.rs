@@ -57,7 +57,7 @@ pub fn noise(len: usize, amp: f32, seed: u64) -> Vec<f32> {
             s ^= s << 13;
             s ^= s >> 7;
             s ^= s << 17;
-            amp * ((s >> 40) as f32 / (1u64 << 23) as f32 * 2.0 - 1.0)
+            amp * ((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0)
         })
         .collect()
 }

@@ -245,7 +245,7 @@ mod tests {
     use super::*;
     use crate::test_util::{noise, sine};
 
-    /// `test_util::noise` without its DC (it spans -amp to 3 amp).
+    /// `test_util::noise` with its mean removed exactly.
     fn white(n: usize, amp: f32, seed: u64) -> Vec<f32> {
         let x = noise(n, amp, seed);
         let mean = x.iter().sum::<f32>() / n as f32;
