@@ -31,6 +31,9 @@ if [ ! -f "$STAMP" ] || [ scripts/requirements.txt -nt "$STAMP" ]; then
 fi
 
 log "building the masterlib Python package (release)"
-(cd dsp-python && maturin develop --release --quiet 2>&1 | grep -v '^📦\|^🔗\|^🐍\|^💻\|^✏️' || true)
+if ! (cd dsp-python && maturin develop --release) > .venv/maturin.log 2>&1; then
+    cat .venv/maturin.log >&2
+    exit 1
+fi
 python -c "import masterlib" || { echo "masterlib failed to import" >&2; exit 1; }
 log "ready"
