@@ -1,7 +1,19 @@
 //! Meters: fed blocks of audio and queried for readings.
 
 #[cfg(feature = "alloc")]
+mod gate;
+#[cfg(feature = "alloc")]
+mod kweight;
+#[cfg(feature = "alloc")]
 mod level;
+#[cfg(feature = "alloc")]
+pub mod loudness;
+#[cfg(test)]
+mod loudness_tests;
+pub mod true_peak;
 
 #[cfg(feature = "alloc")]
 pub use level::LevelMeter;
+#[cfg(feature = "alloc")]
+pub use loudness::{ChannelRole, LoudnessMeter};
+pub use true_peak::{TruePeakInterpolator, TruePeakPrecision};
