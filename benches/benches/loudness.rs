@@ -1,7 +1,7 @@
 //! Loudness meter and true-peak interpolator throughput, 48 kHz stereo.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use dsp_core::analysis::{TruePeakInterpolator, TruePeakPrecision};
+use dsp_core::analysis::{LoudnessMeter, TruePeakInterpolator, TruePeakPrecision};
 
 const FS: f64 = 48_000.0;
 
@@ -33,5 +33,36 @@ fn true_peak(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, true_peak);
+/// Whole-programme measurement (integrated, LRA, maxima, true peak) of
+/// stereo audio fed in 4096-frame blocks. Throughput in samples (both
+/// channels); real-time factor = throughput / 96 000.
+fn meter(c: &mut Criterion) {
+    for secs in [10.0, 60.0] {
+        let [l, r] = signal(secs);
+        let mut g = c.benchmark_group(format!("loudness_meter_stereo_48k_{secs}s"));
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(2 * l.len() as u64));
+        for (name, tp) in [
+            ("true_peak_standard", Some(TruePeakPrecision::Standard)),
+            ("true_peak_high", Some(TruePeakPrecision::High)),
+            ("no_true_peak", None),
+        ] {
+            g.bench_function(name, |b| {
+                let mut m = LoudnessMeter::new(FS, 2).unwrap().with_max_duration_s(secs).unwrap();
+                m.set_true_peak_enabled(tp.is_some());
+                m.set_true_peak_precision(tp.unwrap_or_default());
+                b.iter(|| {
+                    m.reset();
+                    for (x, y) in l.chunks(4096).zip(r.chunks(4096)) {
+                        m.add_planar(&[x, y]).unwrap();
+                    }
+                    (m.integrated_lufs(), m.loudness_range_lu(), m.true_peak_dbtp())
+                });
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, true_peak, meter);
 criterion_main!(benches);

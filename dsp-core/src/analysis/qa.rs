@@ -1,0 +1,335 @@
+//! One-pass quality report of a whole track: loudness, peaks, DC, clipping,
+//! stereo image and spectral balance, and checks against delivery targets.
+
+use std::vec;
+use std::vec::Vec;
+
+use rustfft::FftPlanner;
+use rustfft::num_complex::Complex;
+
+use super::loudness::{ChannelRole, LoudnessMeter};
+use super::targets::{Target, TargetCheck};
+use crate::error::Error;
+use crate::math::{PI, cos, power_to_db};
+
+/// Magnitude from which a sample counts as full scale (the largest 16-bit
+/// value, 32767/32768).
+pub const CLIP_LEVEL: f32 = 32_767.0 / 32_768.0;
+/// Shortest run of consecutive full-scale samples counted as clipping.
+pub const CLIP_RUN: usize = 2;
+/// Octave band centres of the spectral summary, in Hz.
+pub const OCTAVE_CENTRES_HZ: [f64; 10] =
+    [31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0];
+/// Windows whose channels are both below this mean square (-70 dBFS) are
+/// left out of the worst-window correlation.
+const SILENT_MEAN_SQUARE: f64 = 1e-7;
+
+/// A quality report of a whole track, from [`QaReport::measure`].
+///
+/// Stereo readings (correlation, mono fold, balance) use channels 0 and 1
+/// (left and right); for mono they read as for identical channels
+/// (correlation 1, no drop, balance 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QaReport {
+    /// Sample rate in Hz.
+    pub sample_rate: f64,
+    /// Length in seconds.
+    pub duration_s: f64,
+    /// Integrated loudness (BS.1770 gating), LUFS; `-inf` if silent or
+    /// shorter than 400 ms.
+    pub integrated_lufs: f64,
+    /// Loudness range (EBU Tech 3342), LU.
+    pub loudness_range_lu: f64,
+    /// Largest momentary (400 ms) loudness, LUFS.
+    pub max_momentary_lufs: f64,
+    /// Largest short-term (3 s) loudness, LUFS.
+    pub max_short_term_lufs: f64,
+    /// True peak over all channels (4x below 96 kHz), dBTP.
+    pub true_peak_dbtp: f64,
+    /// Sample peak over all channels, dBFS.
+    pub sample_peak_dbfs: f64,
+    /// Peak-to-loudness ratio: true peak minus integrated loudness, dB (0
+    /// when the track has no integrated loudness).
+    pub plr_db: f64,
+    /// Mean (DC offset) per channel, as a fraction of full scale.
+    pub dc_offset: Vec<f64>,
+    /// Samples in runs of at least [`CLIP_RUN`] consecutive samples at or
+    /// above [`CLIP_LEVEL`], over all channels.
+    pub clipped_samples: u64,
+    /// Phase correlation of left and right over the whole track (-1 to 1;
+    /// 0 if either is silent).
+    pub correlation: f64,
+    /// Lowest correlation over 400 ms windows (100 ms apart) that are not
+    /// silent; equals `correlation` if there is no such window.
+    pub worst_correlation: f64,
+    /// Integrated loudness lost when left and right are folded to mono
+    /// ((L + R) / 2 on both loudspeakers), LU; `inf` if the fold cancels.
+    pub mono_loudness_drop_lu: f64,
+    /// Left minus right K-weighted (ungated) loudness, dB; positive: left
+    /// louder.
+    pub balance_db: f64,
+    /// Mean-square level per octave band (centre Hz, dB re full-scale
+    /// square; a full-scale sine reads -3 dB), averaged over channels;
+    /// bands that reach past Nyquist are left out; a band with no FFT bin
+    /// (input shorter than a few periods) reads `-inf`.
+    pub octave_bands: Vec<(f64, f64)>,
+    /// Momentary loudness every 100 ms, LUFS.
+    pub momentary_series_lufs: Vec<f64>,
+    /// Short-term loudness every 100 ms, LUFS.
+    pub short_term_series_lufs: Vec<f64>,
+}
+
+impl QaReport {
+    /// Measures planar audio (one slice per channel, equal lengths, at least
+    /// one sample). NaN or infinite samples give [`Error::NonFinite`].
+    pub fn measure(channels: &[&[f32]], sample_rate: f64) -> Result<QaReport, Error> {
+        let mut meter = LoudnessMeter::new(sample_rate, channels.len())?;
+        if channels[0].is_empty() {
+            return Err(Error::EmptyInput);
+        }
+        meter.add_planar(channels)?;
+        let integrated = meter.integrated_lufs();
+        let true_peak = meter.true_peak_dbtp();
+        let (correlation, worst_correlation, mono_drop, balance) = if channels.len() >= 2 {
+            let (l, r) = (channels[0], channels[1]);
+            let hop = libm::round(sample_rate / 10.0) as usize;
+            let overall = correlation(l, r);
+            let worst = (0..)
+                .map(|k| k * hop)
+                .take_while(|&s| s + 4 * hop <= l.len())
+                .filter_map(|s| {
+                    let (a, b) = (&l[s..s + 4 * hop], &r[s..s + 4 * hop]);
+                    let loud = |x: &[f32]| mean_square(x) >= SILENT_MEAN_SQUARE;
+                    (loud(a) || loud(b)).then(|| correlation(a, b))
+                })
+                .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))));
+            let mut mono = LoudnessMeter::new(sample_rate, 1)?;
+            mono.set_true_peak_enabled(false);
+            mono.set_channel_role(0, ChannelRole::DualMono)?;
+            let fold: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * (a + b)).collect();
+            mono.add_planar(&[&fold])?;
+            let drop =
+                if integrated.is_finite() { integrated - mono.integrated_lufs() } else { 0.0 };
+            let balance = match (meter.channel_loudness_lufs(0), meter.channel_loudness_lufs(1)) {
+                (Some(a), Some(b)) if a.is_finite() || b.is_finite() => a - b,
+                _ => 0.0,
+            };
+            (overall, worst.unwrap_or(overall), drop, balance)
+        } else {
+            (1.0, 1.0, 0.0, 0.0)
+        };
+        Ok(QaReport {
+            sample_rate,
+            duration_s: meter.duration_s(),
+            integrated_lufs: integrated,
+            loudness_range_lu: meter.loudness_range_lu(),
+            max_momentary_lufs: meter.max_momentary_lufs(),
+            max_short_term_lufs: meter.max_short_term_lufs(),
+            true_peak_dbtp: true_peak,
+            sample_peak_dbfs: meter.sample_peak_dbfs(),
+            plr_db: if integrated.is_finite() { true_peak - integrated } else { 0.0 },
+            dc_offset: channels
+                .iter()
+                .map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64)
+                .collect(),
+            clipped_samples: channels.iter().map(|c| clipped(c)).sum(),
+            correlation,
+            worst_correlation,
+            mono_loudness_drop_lu: mono_drop,
+            balance_db: balance,
+            octave_bands: octave_bands(channels, sample_rate),
+            momentary_series_lufs: meter.momentary_series().to_vec(),
+            short_term_series_lufs: meter.short_term_series().to_vec(),
+        })
+    }
+
+    /// Checks the report against a delivery target (see [`Target::check`]).
+    pub fn check(&self, target: &Target) -> TargetCheck {
+        target.check(self.integrated_lufs, self.true_peak_dbtp)
+    }
+
+    /// Checks against every built-in target.
+    pub fn check_all(&self) -> Vec<(Target, TargetCheck)> {
+        Target::all()
+            .into_iter()
+            .map(|t| {
+                let c = self.check(&t);
+                (t, c)
+            })
+            .collect()
+    }
+}
+
+fn mean_square(x: &[f32]) -> f64 {
+    x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len().max(1) as f64
+}
+
+/// Phase correlation `sum(l r) / sqrt(sum(l^2) sum(r^2))`; 0 if either is silent.
+fn correlation(l: &[f32], r: &[f32]) -> f64 {
+    let (mut lr, mut ll, mut rr) = (0.0f64, 0.0f64, 0.0f64);
+    for (&a, &b) in l.iter().zip(r) {
+        let (a, b) = (f64::from(a), f64::from(b));
+        lr += a * b;
+        ll += a * a;
+        rr += b * b;
+    }
+    if ll > 0.0 && rr > 0.0 { (lr / libm::sqrt(ll * rr)).clamp(-1.0, 1.0) } else { 0.0 }
+}
+
+/// Samples in runs of at least [`CLIP_RUN`] full-scale samples.
+fn clipped(x: &[f32]) -> u64 {
+    let (mut total, mut run) = (0u64, 0u64);
+    for &v in x.iter().chain([0.0f32].iter()) {
+        if v.abs() >= CLIP_LEVEL {
+            run += 1;
+        } else {
+            if run >= CLIP_RUN as u64 {
+                total += run;
+            }
+            run = 0;
+        }
+    }
+    total
+}
+
+/// Welch power spectrum (Hann, 50 % overlap, frames of up to 8192 samples,
+/// averaged over channels) summed into octave bands.
+fn octave_bands(channels: &[&[f32]], sample_rate: f64) -> Vec<(f64, f64)> {
+    let len = channels[0].len();
+    let n = (1usize << (usize::BITS - 1 - len.max(1).leading_zeros())).min(8192);
+    let bands =
+        OCTAVE_CENTRES_HZ.iter().filter(|&&c| c * core::f64::consts::SQRT_2 < sample_rate / 2.0);
+    if n < 16 {
+        return bands.map(|&c| (c, f64::NEG_INFINITY)).collect();
+    }
+    let window: Vec<f64> =
+        (0..n).map(|i| 0.5 - 0.5 * cos(2.0 * PI * i as f64 / n as f64)).collect();
+    let window_power: f64 = window.iter().map(|w| w * w).sum();
+    let fft = FftPlanner::<f64>::new().plan_fft_forward(n);
+    let mut power = vec![0.0f64; n / 2 + 1];
+    let mut frames = 0usize;
+    let mut buf = vec![Complex::new(0.0, 0.0); n];
+    for ch in channels {
+        let mut start = 0;
+        while start + n <= len {
+            for ((b, &x), w) in buf.iter_mut().zip(&ch[start..start + n]).zip(&window) {
+                *b = Complex::new(f64::from(x) * w, 0.0);
+            }
+            fft.process(&mut buf);
+            for (p, b) in power.iter_mut().zip(&buf) {
+                *p += b.norm_sqr();
+            }
+            frames += 1;
+            start += n / 2;
+        }
+    }
+    // One-sided mean-square per bin (Parseval with the window's power).
+    let scale = 2.0 / (frames as f64 * n as f64 * window_power);
+    let bin_hz = sample_rate / n as f64;
+    bands
+        .map(|&c| {
+            let (lo, hi) = (c / core::f64::consts::SQRT_2, c * core::f64::consts::SQRT_2);
+            let ms: f64 = power
+                .iter()
+                .enumerate()
+                .filter(|&(k, _)| (k as f64 * bin_hz) >= lo && (k as f64 * bin_hz) < hi)
+                .map(|(_, p)| p * scale)
+                .sum();
+            (c, power_to_db(ms))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{noise, sine};
+
+    /// `test_util::noise` without its DC (it spans -amp to 3 amp).
+    fn white(n: usize, amp: f32, seed: u64) -> Vec<f32> {
+        let x = noise(n, amp, seed);
+        let mean = x.iter().sum::<f32>() / n as f32;
+        x.iter().map(|v| v - mean).collect()
+    }
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn sine_track_report() {
+        let fs = 48_000.0;
+        let x = sine(1000.0, fs, 10 * 48_000, 0.5);
+        let r = QaReport::measure(&[&x, &x], fs).unwrap();
+        assert!(close(r.integrated_lufs, -6.02, 0.1), "{}", r.integrated_lufs);
+        assert!(close(r.true_peak_dbtp, -6.02, 0.05));
+        assert!(close(r.plr_db, r.true_peak_dbtp - r.integrated_lufs, 1e-12));
+        assert!(close(r.correlation, 1.0, 1e-9) && close(r.worst_correlation, 1.0, 1e-9));
+        assert!(close(r.mono_loudness_drop_lu, 0.0, 1e-6));
+        assert!(close(r.balance_db, 0.0, 1e-9));
+        assert!(r.dc_offset.iter().all(|d| d.abs() < 1e-4));
+        assert_eq!(r.clipped_samples, 0);
+        let band = |hz: f64| r.octave_bands.iter().find(|b| b.0 == hz).unwrap().1;
+        assert!(close(band(1000.0), -9.03, 0.1), "{:?}", r.octave_bands);
+        assert!(band(125.0) < -60.0);
+        assert_eq!(r.octave_bands.len(), 10);
+        assert_eq!(r.momentary_series_lufs.len(), 100);
+    }
+
+    #[test]
+    fn stereo_image_clipping_and_dc() {
+        let fs = 44_100.0;
+        let n = 5 * 44_100;
+        let (l, r) = (white(n, 0.25, 7), white(n, 0.25, 1_234_567));
+        let rep = QaReport::measure(&[&l, &r], fs).unwrap();
+        assert!(rep.correlation.abs() < 0.02);
+        assert!(close(rep.mono_loudness_drop_lu, 3.01, 0.1), "{}", rep.mono_loudness_drop_lu);
+        // Anti-phase: correlation -1 and the fold cancels.
+        let inv: Vec<f32> = l.iter().map(|v| -v).collect();
+        let rep = QaReport::measure(&[&l, &inv], fs).unwrap();
+        assert!(close(rep.correlation, -1.0, 1e-9));
+        assert_eq!(rep.mono_loudness_drop_lu, f64::INFINITY);
+        // Left 6 dB louder; a clipped run of 5 samples and a lone full-scale one; DC.
+        let quiet: Vec<f32> = l.iter().map(|v| 0.5 * v + 0.01).collect();
+        let mut loud = l.clone();
+        loud[1000..1005].iter_mut().for_each(|v| *v = 1.0);
+        loud[2000] = -1.0;
+        let rep = QaReport::measure(&[&loud, &quiet], fs).unwrap();
+        assert!(close(rep.balance_db, 6.02, 0.05), "{}", rep.balance_db);
+        assert_eq!(rep.clipped_samples, 5);
+        assert!(close(rep.dc_offset[1], 0.01, 1e-3));
+        assert!(rep.worst_correlation <= rep.correlation);
+    }
+
+    #[test]
+    fn defined_results_for_edge_inputs() {
+        let fs = 48_000.0;
+        let silent = vec![0.0f32; 1000];
+        let r = QaReport::measure(&[&silent], fs).unwrap();
+        assert_eq!(r.integrated_lufs, f64::NEG_INFINITY);
+        assert_eq!((r.plr_db, r.correlation, r.mono_loudness_drop_lu), (0.0, 1.0, 0.0));
+        assert!(r.octave_bands.iter().all(|b| b.1 == f64::NEG_INFINITY));
+        let r = QaReport::measure(&[&silent, &silent], fs).unwrap();
+        assert_eq!((r.correlation, r.balance_db, r.mono_loudness_drop_lu), (0.0, 0.0, 0.0));
+        assert!(!r.check(&Target::by_name("spotify").unwrap()).pass);
+        assert_eq!(QaReport::measure(&[&[]], fs), Err(Error::EmptyInput));
+        let bad = [0.0, f32::NAN];
+        assert_eq!(QaReport::measure(&[&bad], fs), Err(Error::NonFinite { channel: 0, index: 1 }));
+        assert!(QaReport::measure(&[], fs).is_err());
+    }
+
+    #[test]
+    fn target_checks_from_a_report() {
+        let fs = 48_000.0;
+        // About -12 LUFS, peaks at -12 dBTP: too loud for Apple and EBU R 128.
+        let x = sine(1000.0, fs, 5 * 48_000, 0.25);
+        let r = QaReport::measure(&[&x, &x], fs).unwrap();
+        let all = r.check_all();
+        assert_eq!(all.len(), 9);
+        let get = |n: &str| all.iter().find(|(t, _)| t.name == n).unwrap().1.clone();
+        assert!(get("ebu_r128").description.starts_with("EBU R 128 will turn it down"));
+        assert!(!get("ebu_r128").pass);
+        let apple = get("apple");
+        assert!(apple.gain_change_db < 0.0 && !apple.pass, "{apple:?}");
+    }
+}
