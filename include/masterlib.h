@@ -224,6 +224,8 @@ typedef struct MlStereoWidthConfig {
 /**
  * Quality report of a whole track, filled by `ml_measure`.
  *
+ * Silence (or input too short for a window) reads `-INFINITY` LUFS, dBFS
+ * and dBTP (`isinf(x) && x < 0`), never a large negative number or NaN.
  * Stereo readings (correlation, mono drop, balance) use channels 0 and 1;
  * for mono they read as for identical channels. The 10 Hz loudness series
  * are not part of the struct: use an `MlMeter` for them.
@@ -259,11 +261,11 @@ typedef struct MlQaReport {
    */
   double max_short_term_lufs;
   /**
-   * True peak over all channels in dBTP.
+   * True peak over all channels in dBTP (`-INFINITY` for silence).
    */
   double true_peak_dbtp;
   /**
-   * Sample peak over all channels in dBFS.
+   * Sample peak over all channels in dBFS (`-INFINITY` for silence).
    */
   double sample_peak_dbfs;
   /**

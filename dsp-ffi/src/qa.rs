@@ -32,6 +32,8 @@ const _: () = assert!(ML_OCTAVE_BANDS == OCTAVE_CENTRES_HZ.len());
 
 /// Quality report of a whole track, filled by `ml_measure`.
 ///
+/// Silence (or input too short for a window) reads `-INFINITY` LUFS, dBFS
+/// and dBTP (`isinf(x) && x < 0`), never a large negative number or NaN.
 /// Stereo readings (correlation, mono drop, balance) use channels 0 and 1;
 /// for mono they read as for identical channels. The 10 Hz loudness series
 /// are not part of the struct: use an `MlMeter` for them.
@@ -53,9 +55,9 @@ pub struct MlQaReport {
     pub max_momentary_lufs: f64,
     /// Largest short-term (3 s) loudness in LUFS.
     pub max_short_term_lufs: f64,
-    /// True peak over all channels in dBTP.
+    /// True peak over all channels in dBTP (`-INFINITY` for silence).
     pub true_peak_dbtp: f64,
-    /// Sample peak over all channels in dBFS.
+    /// Sample peak over all channels in dBFS (`-INFINITY` for silence).
     pub sample_peak_dbfs: f64,
     /// Peak-to-loudness ratio (true peak minus integrated loudness) in dB;
     /// 0 without an integrated loudness.
