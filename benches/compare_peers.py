@@ -3,13 +3,22 @@
 Run by hand (not in CI), after ./scripts/setup.sh:
 
     . .venv/bin/activate
-    pip install pedalboard
-    python benches/compare_peers.py            # 60 s stereo 48 kHz
+    pip install pedalboard pyebur128 pyloudnorm
+    python benches/compare_peers.py            # 60 s stereo 48 kHz, every section
+    python benches/compare_peers.py --section loudness
 
 Prints, per processor, each library's speed as a multiple of real time and
 the ratio masterlib / peer (above 1 means masterlib is faster). Both run
 single-threaded on the same float32 array; the best of several repeats is
 kept, so a busy machine inflates both sides alike.
+
+The loudness section measures integrated loudness, loudness range and true
+peak of one signal (the processor signal with its level stepped between 0
+and -12 dB every 5 s, so the range is not trivial) with masterlib's
+`LoudnessMeter`, libebur128 (through pyebur128, modes I | LRA | TRUE_PEAK)
+and pyloudnorm (integrated and LRA; it has no true peak), and prints the
+readings side by side. `measure()` (the full QA report: also octave bands,
+correlation, mono fold) is timed as an extra row.
 """
 
 from __future__ import annotations
@@ -98,24 +107,99 @@ def pedalboard_cases(x: np.ndarray) -> list[tuple[str, Callable[[], object], Cal
     return cases
 
 
+def stepped(x: np.ndarray) -> np.ndarray:
+    """`x` with its level stepped through 0, -6, -12, -3, -9 dB, 5 s each, repeating."""
+    steps_db = np.array([0.0, -6.0, -12.0, -3.0, -9.0])
+    segment = np.arange(x.shape[1]) // (5 * SR)
+    gain = 10 ** (steps_db[segment % steps_db.size] / 20)
+    return (x * gain).astype(np.float32)
+
+
+def loudness_cases(x: np.ndarray) -> list[tuple[str, Callable[[], tuple[float, float, float | None]]]]:
+    """(name, run) pairs; run() measures x and returns (integrated LUFS, LRA LU, true peak dBTP)."""
+
+    def masterlib_meter() -> tuple[float, float, float | None]:
+        m = ml.LoudnessMeter(SR, 2)
+        m.add(x)
+        return m.integrated_lufs, m.loudness_range_lu, m.true_peak_dbtp
+
+    def masterlib_measure() -> tuple[float, float, float | None]:
+        r = ml.measure(x, SR)
+        return r.integrated_lufs, r.loudness_range_lu, r.true_peak_dbtp
+
+    cases = [
+        ("masterlib LoudnessMeter", masterlib_meter),
+        ("masterlib measure() (full QA)", masterlib_measure),
+    ]
+    try:
+        import pyebur128 as eb
+
+        interleaved = np.ascontiguousarray(x.T).ravel()  # libebur128's input layout
+
+        def libebur128() -> tuple[float, float, float | None]:
+            mode = eb.MeasurementMode
+            state = eb.R128State(2, SR, mode.MODE_I | mode.MODE_LRA | mode.MODE_TRUE_PEAK)
+            state.add_frames(interleaved, x.shape[1])
+            peak = max(eb.get_true_peak(state, c) for c in range(2))
+            return eb.get_loudness_global(state), eb.get_loudness_range(state), 20 * np.log10(peak)
+
+        cases.append(("libebur128 (pyebur128)", libebur128))
+    except ImportError:
+        print("pyebur128 not installed: pip install pyebur128")
+    try:
+        import pyloudnorm as pyln
+
+        frames = x.T.astype(np.float64)  # pyloudnorm's input layout: (samples, channels)
+
+        def pyloudnorm() -> tuple[float, float, float | None]:
+            meter = pyln.Meter(SR)
+            lra = meter.loudness_range(frames) if hasattr(meter, "loudness_range") else float("nan")
+            return meter.integrated_loudness(frames), lra, None
+
+        cases.append(("pyloudnorm", pyloudnorm))
+    except ImportError:
+        print("pyloudnorm not installed: pip install pyloudnorm")
+    return cases
+
+
+def run_loudness(x: np.ndarray, seconds: float, repeats: int) -> None:
+    x = stepped(x)
+    print(f"\nloudness: integrated + LRA + true peak of {seconds:.0f} s stereo, level stepped every 5 s")
+    print(f"{'library':<31}{'x real time':>12}{'ratio':>8}{'I LUFS':>9}{'LRA LU':>8}{'TP dBTP':>9}")
+    t_ours = None
+    for name, run in loudness_cases(x):
+        t = best_time(run, repeats)
+        integrated, lra, tp = run()
+        t_ours = t if t_ours is None else t_ours
+        tp_text = f"{tp:>9.2f}" if tp is not None else f"{'-':>9}"
+        print(f"{name:<31}{seconds / t:>11.0f}x{t / t_ours:>7.2f}x{integrated:>9.2f}{lra:>8.2f}{tp_text}")
+    print("ratio: that row's time / masterlib LoudnessMeter's (above 1: masterlib is faster)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--section", choices=["all", "processors", "loudness"], default="all")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     x = signal(args.seconds)
-    print(f"signal: {args.seconds:.0f} s stereo {SR} Hz float32; x real time (higher is faster)")
+    if args.section in ("all", "processors"):
+        run_processors(x, args.seconds, args.repeats)
+    if args.section in ("all", "loudness"):
+        run_loudness(x, args.seconds, args.repeats)
+
+
+def run_processors(x: np.ndarray, seconds: float, repeats: int) -> None:
+    print(f"signal: {seconds:.0f} s stereo {SR} Hz float32; x real time (higher is faster)")
     print(f"{'processor':<18}{'masterlib':>12}{'peer':>12}{'ratio':>9}")
     for name, ours, theirs in pedalboard_cases(x):
-        t_ours = best_time(ours, args.repeats)
-        rt_ours = args.seconds / t_ours
+        t_ours = best_time(ours, repeats)
         if theirs is None:
-            print(f"{name:<18}{rt_ours:>11.0f}x{'-':>12}{'-':>9}")
+            print(f"{name:<18}{seconds / t_ours:>11.0f}x{'-':>12}{'-':>9}")
             continue
-        t_theirs = best_time(theirs, args.repeats)
-        rt_theirs = args.seconds / t_theirs
-        print(f"{name:<18}{rt_ours:>11.0f}x{rt_theirs:>11.0f}x{t_theirs / t_ours:>8.2f}x")
+        t_theirs = best_time(theirs, repeats)
+        print(f"{name:<18}{seconds / t_ours:>11.0f}x{seconds / t_theirs:>11.0f}x{t_theirs / t_ours:>8.2f}x")
 
 
 if __name__ == "__main__":

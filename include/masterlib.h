@@ -23,6 +23,26 @@
 #define ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ 5.0
 
 /**
+ * Most channels of any measurement (the length of per-channel arrays).
+ */
+#define ML_MAX_CHANNELS 64
+
+/**
+ * Most octave bands of a report (centres 31.5 Hz to 16 kHz).
+ */
+#define ML_OCTAVE_BANDS 10
+
+/**
+ * Size of a target's name and label buffers, NUL included.
+ */
+#define ML_TARGET_NAME_LEN 32
+
+/**
+ * Size of a check's message buffer, NUL included.
+ */
+#define ML_CHECK_MESSAGE_LEN 256
+
+/**
  * Opaque handle to a level meter: sample peak and windowed RMS per channel.
  *
  * Create with `ml_level_meter_new`, prepare with `ml_level_meter_prepare`,
@@ -30,6 +50,16 @@
  * getters, free with `ml_level_meter_free`.
  */
 typedef struct MlLevelMeter MlLevelMeter;
+
+/**
+ * Opaque handle to a loudness meter: integrated, momentary and short-term
+ * loudness, loudness range, sample and true peak, 10 Hz loudness series.
+ *
+ * Create with `ml_meter_new`, feed with `ml_meter_add_planar` /
+ * `_interleaved` (any block length), read with the getters at any time,
+ * free with `ml_meter_free`.
+ */
+typedef struct MlMeter MlMeter;
 
 /**
  * Opaque handle to any processor (gain, pan, filter, equalizer, chain...).
@@ -97,6 +127,41 @@ typedef struct MlBand {
 } MlBand;
 
 /**
+ * True-peak interpolator quality.
+ */
+typedef int32_t MlTruePeakPrecision;
+
+/**
+ * Configuration of a loudness meter; start from `ml_meter_config_default()`.
+ */
+typedef struct MlMeterConfig {
+  /**
+   * Sample rate in Hz, 8 kHz to 768 kHz.
+   */
+  double sample_rate;
+  /**
+   * Channel count, 1 to 64. Weights: 5 channels are L R C Ls Rs, 6 are
+   * L R C LFE Ls Rs (LFE excluded, surrounds +1.5 dB); others weigh 1.
+   */
+  size_t channels;
+  /**
+   * Whether true peak is measured (otherwise it reads as the sample peak).
+   */
+  bool true_peak;
+  /**
+   * True-peak interpolator quality.
+   */
+  MlTruePeakPrecision true_peak_precision;
+  /**
+   * Longest programme, in seconds, for which the 10 Hz loudness series are
+   * reserved up front, so that adding audio never allocates (0.1 s to 7
+   * days); past it the series stop growing. 0: the series grow as needed
+   * (adding audio may then allocate).
+   */
+  double max_duration_s;
+} MlMeterConfig;
+
+/**
  * Settings of a gain.
  */
 typedef struct MlGainConfig {
@@ -157,6 +222,156 @@ typedef struct MlStereoWidthConfig {
 } MlStereoWidthConfig;
 
 /**
+ * Quality report of a whole track, filled by `ml_measure`.
+ *
+ * Silence (or input too short for a window) reads `-INFINITY` LUFS, dBFS
+ * and dBTP (`isinf(x) && x < 0`), never a large negative number or NaN.
+ * Stereo readings (correlation, mono drop, balance) use channels 0 and 1;
+ * for mono they read as for identical channels. The 10 Hz loudness series
+ * are not part of the struct: use an `MlMeter` for them.
+ */
+typedef struct MlQaReport {
+  /**
+   * Sample rate in Hz.
+   */
+  double sample_rate;
+  /**
+   * Length in seconds.
+   */
+  double duration_s;
+  /**
+   * Channels measured (entries used in `dc_offset`).
+   */
+  size_t channels;
+  /**
+   * Integrated loudness (BS.1770 gating) in LUFS; `-INFINITY` if silent
+   * or shorter than 400 ms.
+   */
+  double integrated_lufs;
+  /**
+   * Loudness range (EBU Tech 3342) in LU.
+   */
+  double loudness_range_lu;
+  /**
+   * Largest momentary (400 ms) loudness in LUFS.
+   */
+  double max_momentary_lufs;
+  /**
+   * Largest short-term (3 s) loudness in LUFS.
+   */
+  double max_short_term_lufs;
+  /**
+   * True peak over all channels in dBTP (`-INFINITY` for silence).
+   */
+  double true_peak_dbtp;
+  /**
+   * Sample peak over all channels in dBFS (`-INFINITY` for silence).
+   */
+  double sample_peak_dbfs;
+  /**
+   * Peak-to-loudness ratio (true peak minus integrated loudness) in dB;
+   * 0 without an integrated loudness.
+   */
+  double plr_db;
+  /**
+   * Mean (DC offset) per channel, as a fraction of full scale.
+   */
+  double dc_offset[ML_MAX_CHANNELS];
+  /**
+   * Samples in runs of 2 or more consecutive samples at full scale
+   * (magnitude of at least 32767/32768), over all channels.
+   */
+  uint64_t clipped_samples;
+  /**
+   * Phase correlation of left and right over the whole track (-1 to 1).
+   */
+  double correlation;
+  /**
+   * Lowest correlation over non-silent 400 ms windows.
+   */
+  double worst_correlation;
+  /**
+   * Integrated loudness lost by folding left and right to mono, in LU
+   * (`INFINITY` if the fold cancels).
+   */
+  double mono_loudness_drop_lu;
+  /**
+   * Left minus right K-weighted loudness in dB (positive: left louder).
+   */
+  double balance_db;
+  /**
+   * Octave bands measured (entries used in the two arrays below); bands
+   * reaching past Nyquist are left out.
+   */
+  size_t octave_band_count;
+  /**
+   * Octave band centres in Hz.
+   */
+  double octave_band_hz[ML_OCTAVE_BANDS];
+  /**
+   * Mean-square level per octave band in dB re full scale (a full-scale
+   * sine reads -3 dB), averaged over channels.
+   */
+  double octave_band_db[ML_OCTAVE_BANDS];
+} MlQaReport;
+
+/**
+ * A loudness delivery target, plain data: fill one with
+ * `ml_target_by_name`, `ml_target_at` or `ml_target_custom`, or set the
+ * fields yourself (they are validated when used).
+ */
+typedef struct MlTarget {
+  /**
+   * Lookup name, NUL-terminated (`spotify`, `ebu_r128`...).
+   */
+  char name[ML_TARGET_NAME_LEN];
+  /**
+   * Human-readable name for messages, NUL-terminated (`Spotify`...);
+   * empty means `name`.
+   */
+  char label[ML_TARGET_NAME_LEN];
+  /**
+   * Target integrated loudness in LUFS (-60 to 0).
+   */
+  double integrated_lufs;
+  /**
+   * Allowed deviation from the target loudness either way, in LU (0 to 10).
+   */
+  double tolerance_lu;
+  /**
+   * Highest allowed true peak in dBTP (-30 to +3).
+   */
+  double true_peak_dbtp;
+  /**
+   * Whether the platform raises quiet tracks (no further than the
+   * true-peak ceiling allows).
+   */
+  bool turns_up;
+} MlTarget;
+
+/**
+ * Outcome of checking a report against a target, plain data.
+ */
+typedef struct MlTargetCheck {
+  /**
+   * True peak at or below the ceiling and loudness within tolerance.
+   */
+  bool pass;
+  /**
+   * Gain the platform will apply on playback, in dB (negative: down).
+   */
+  double gain_change_db;
+  /**
+   * One line, NUL-terminated (truncated to `ML_CHECK_MESSAGE_LEN - 1`
+   * bytes): `PASS` or `FAIL`, the reasons, and what the platform will
+   * do, e.g. "FAIL: true peak -0.3 dBTP exceeds -1.0; integrated -10.8
+   * LUFS is 3.2 LU above -14.0 (outside tolerance +/-1.0). Spotify will
+   * turn it down 3.2 dB".
+   */
+  char message[ML_CHECK_MESSAGE_LEN];
+} MlTargetCheck;
+
+/**
  * Low pass (Butterworth, order 1 to 8).
  */
 #define ML_FILTER_KIND_LOW_PASS 0
@@ -206,6 +421,16 @@ typedef struct MlStereoWidthConfig {
  * pass, second-order low/high pass; other kinds fall back to the cookbook).
  */
 #define ML_DESIGN_MATCHED 1
+
+/**
+ * 4x oversampling below 96 kHz, 12-tap phases (the BS.1770 Annex 2 class).
+ */
+#define ML_TRUE_PEAK_PRECISION_STANDARD 0
+
+/**
+ * 8x oversampling below 96 kHz, 48-tap phases and parabolic refinement (slower).
+ */
+#define ML_TRUE_PEAK_PRECISION_HIGH 1
 
 /**
  * Gains 1 - u and u: -6.02 dB per side at the centre.
@@ -548,6 +773,169 @@ MlStatus ml_dc_blocker_new(double cutoff_hz, struct MlProcessor **out);
  * `p` is NULL or a live handle.
  */
 MlStatus ml_dc_blocker_set_cutoff_hz(struct MlProcessor *p, double cutoff_hz);
+
+/**
+ * The default meter configuration: 48 kHz stereo, true peak on (standard
+ * precision), series growing as needed.
+ */
+struct MlMeterConfig ml_meter_config_default(void);
+
+/**
+ * Creates a loudness meter and writes its handle to `*out` (NULL on failure).
+ *
+ * # Safety
+ * `config` is NULL or readable; `out` is NULL or writable.
+ */
+MlStatus ml_meter_new(const struct MlMeterConfig *config, struct MlMeter **out);
+
+/**
+ * Clears every reading and the series (keeps the configuration). Never allocates.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+MlStatus ml_meter_reset(struct MlMeter *m);
+
+/**
+ * Sets the BS.1770 weight of one channel (0 to 10; 0 excludes it) for
+ * audio added from now on.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+MlStatus ml_meter_set_channel_weight(struct MlMeter *m, size_t channel, double weight);
+
+/**
+ * Feeds planar audio: `channels[c][i]` is sample `i` of channel `c`, any
+ * length (0 is a no-op). `num_channels` must equal the configured count.
+ *
+ * # Safety
+ * `channels` is NULL or holds `num_channels` pointers, each NULL or valid
+ * for reads of `num_samples` floats.
+ */
+MlStatus ml_meter_add_planar(struct MlMeter *m,
+                             const float *const *channels,
+                             size_t num_channels,
+                             size_t num_samples);
+
+/**
+ * Feeds interleaved audio: `interleaved_audio[i * num_channels + c]` is
+ * sample `i` of channel `c`. Same rules as `ml_meter_add_planar`; a
+ * non-finite sample is reported with its channel and frame index.
+ *
+ * # Safety
+ * `interleaved_audio` is NULL or valid for reads of
+ * `num_channels * num_frames` floats.
+ */
+MlStatus ml_meter_add_interleaved(struct MlMeter *m,
+                                  const float *interleaved_audio,
+                                  size_t num_channels,
+                                  size_t num_frames);
+
+/**
+ * Integrated loudness (BS.1770 gating) in LUFS; `-INFINITY` before the
+ * first 400 ms block or when every block is gated out.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_integrated_lufs(struct MlMeter *m, double *out);
+
+/**
+ * Momentary loudness (last 400 ms) in LUFS.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_momentary_lufs(struct MlMeter *m, double *out);
+
+/**
+ * Short-term loudness (last 3 s) in LUFS.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_short_term_lufs(struct MlMeter *m, double *out);
+
+/**
+ * Largest momentary loudness since the start or reset, in LUFS.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_max_momentary_lufs(struct MlMeter *m, double *out);
+
+/**
+ * Largest short-term loudness since the start or reset, in LUFS.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_max_short_term_lufs(struct MlMeter *m, double *out);
+
+/**
+ * Loudness range (EBU Tech 3342) in LU; 0 before a 3 s window passes the gates.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_loudness_range_lu(struct MlMeter *m, double *out);
+
+/**
+ * True peak over all channels in dBTP (`-INFINITY` for silence).
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_true_peak_dbtp(struct MlMeter *m, double *out);
+
+/**
+ * Sample peak over all channels in dBFS (`-INFINITY` for silence).
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_sample_peak_dbfs(struct MlMeter *m, double *out);
+
+/**
+ * Duration of the audio added since the start or reset, in seconds.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_duration_s(struct MlMeter *m, double *out);
+
+/**
+ * Writes the true peak of one channel, in dBTP, to `*out`.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_meter_channel_true_peak_dbtp(struct MlMeter *m, size_t channel, double *out);
+
+/**
+ * Copies the 10 Hz loudness series (entry `k` measured at `(k + 1) * 100`
+ * ms, in LUFS) into `momentary` and `short_term` (either may be NULL to
+ * skip it), at most `capacity` entries each, and writes the full series
+ * length to `*len` (call with `capacity` 0 to ask for the length).
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `momentary` and `short_term` are NULL or
+ * writable for `capacity` doubles; `len` is NULL or writable.
+ */
+MlStatus ml_meter_series(struct MlMeter *m,
+                         double *momentary,
+                         double *short_term,
+                         size_t capacity,
+                         size_t *len);
+
+/**
+ * Frees a loudness meter. NULL is a no-op.
+ *
+ * # Safety
+ * `m` is NULL or a handle from `ml_meter_new` not freed before.
+ */
+void ml_meter_free(struct MlMeter *m);
 
 /**
  * Creates a level meter whose RMS window is `window_ms` (1 ms to 60 s;
@@ -930,6 +1318,76 @@ MlStatus ml_processor_nonfinite_count(struct MlProcessor *p, uint64_t *out);
  * handed to a chain; it must not be used afterwards.
  */
 void ml_processor_free(struct MlProcessor *p);
+
+/**
+ * Measures a whole track (planar, `num_channels` channels of `num_samples`
+ * samples, at least one) and fills `*out`.
+ *
+ * Fails with `ML_STATUS_NONFINITE` on a NaN or infinite sample (the message
+ * names its channel and index), `ML_STATUS_EMPTY_INPUT` for no samples,
+ * `ML_STATUS_INVALID_SAMPLE_RATE` outside 8 kHz to 768 kHz,
+ * `ML_STATUS_INVALID_CHANNEL_COUNT` outside 1 to `ML_MAX_CHANNELS`.
+ * `*out` is left unchanged on failure.
+ *
+ * # Safety
+ * `channels` is NULL or holds `num_channels` pointers, each NULL or valid
+ * for reads of `num_samples` floats; `out` is NULL or writable.
+ */
+MlStatus ml_measure(const float *const *channels,
+                    size_t num_channels,
+                    size_t num_samples,
+                    double sample_rate,
+                    struct MlQaReport *out);
+
+/**
+ * Fills `*out` with the built-in target called `name`: `spotify`,
+ * `apple`, `youtube`, `amazon`, `tidal`, `deezer`, `ebu_r128`, `atsc_a85`,
+ * `aes_td1008` (case-insensitive; `-` may replace `_`). Unknown names give
+ * `ML_STATUS_UNKNOWN_NAME` with the valid names in the message.
+ *
+ * # Safety
+ * `name` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ */
+MlStatus ml_target_by_name(const char *name, struct MlTarget *out);
+
+/**
+ * Number of built-in targets (for `ml_target_at`).
+ */
+size_t ml_target_count(void);
+
+/**
+ * Fills `*out` with built-in target number `index` (0 to
+ * `ml_target_count() - 1`; others give `ML_STATUS_INVALID_ARGUMENT`).
+ *
+ * # Safety
+ * `out` is NULL or writable.
+ */
+MlStatus ml_target_at(size_t index, struct MlTarget *out);
+
+/**
+ * Fills `*out` with a target of your own after validating it (loudness -60
+ * to 0 LUFS, tolerance 0 to 10 LU, ceiling -30 to +3 dBTP; the name is
+ * truncated to `ML_TARGET_NAME_LEN - 1` bytes).
+ *
+ * # Safety
+ * `name` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ */
+MlStatus ml_target_custom(const char *name,
+                          double integrated_lufs,
+                          double tolerance_lu,
+                          double true_peak_dbtp,
+                          bool turns_up,
+                          struct MlTarget *out);
+
+/**
+ * Checks a report against a target (validated first) and fills `*out`.
+ *
+ * # Safety
+ * `report` and `target` are NULL or readable; `out` is NULL or writable.
+ */
+MlStatus ml_qa_check(const struct MlQaReport *report,
+                     const struct MlTarget *target,
+                     struct MlTargetCheck *out);
 
 /**
  * Static, NUL-terminated English description of a status code.

@@ -15,21 +15,29 @@
 //! functions; typed setters return `ML_STATUS_WRONG_KIND` on a processor of
 //! another kind. A new processor kind adds a file with its constructor and
 //! setters built on `processor::{new_processor, with_kind, get_kind}`.
+//!
+//! Meters have handles of their own (`MlLevelMeter`, the loudness meter
+//! `MlMeter`); `ml_measure` fills a plain `MlQaReport` struct in one call, and
+//! delivery targets are plain `MlTarget` structs checked with `ml_qa_check`.
 #![warn(missing_docs)]
 
 mod audio;
 pub mod chain;
 pub mod filters;
 mod guard;
+pub mod loudness;
 pub mod meter;
 pub mod mix;
 pub mod processor;
+pub mod qa;
 pub mod status;
 
 pub use filters::{MlBand, MlDesign, MlFilterKind};
+pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};
 pub use meter::MlLevelMeter;
 pub use mix::{MlGainConfig, MlPanConfig, MlPanLaw, MlPanSource, MlStereoWidthConfig};
 pub use processor::MlProcessor;
+pub use qa::{MlQaReport, MlTarget, MlTargetCheck};
 pub use status::MlStatus;
 
 #[cfg(test)]

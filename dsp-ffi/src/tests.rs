@@ -9,9 +9,11 @@ use dsp_core::{Error, ProcessSpec, Processor};
 
 use crate::chain::*;
 use crate::filters::*;
+use crate::loudness::*;
 use crate::meter::*;
 use crate::mix::*;
 use crate::processor::*;
+use crate::qa::*;
 use crate::status::*;
 
 /// Counts allocations made on the current thread.
@@ -440,4 +442,92 @@ fn dc_blocker_removes_dc() {
     }
     // A 5 Hz first-order high pass decays with tau = 1 / (2 pi 5) = 32 ms.
     assert!(x[47_999].abs() < 1e-6, "residual DC {}", x[47_999]);
+}
+
+#[test]
+fn loudness_meter_feeds_without_allocating_and_matches_the_report() {
+    let x = sine(1000.0, 48e3, 4 * 48_000, 0.1);
+    let inter: Vec<f32> = x.iter().flat_map(|&v| [v, v]).collect();
+    let config = MlMeterConfig { max_duration_s: 4.0, ..ml_meter_config_default() };
+    let (mut a, mut b) = (null_mut(), null_mut());
+    let (mut la, mut lb) = (0.0, 0.0);
+    let mut report = std::mem::MaybeUninit::<MlQaReport>::uninit();
+    unsafe {
+        assert_eq!(ml_meter_new(&config, &mut a), ML_STATUS_OK);
+        assert_eq!(ml_meter_new(&config, &mut b), ML_STATUS_OK);
+        let allocs = allocs_during(|| {
+            for chunk in x.chunks(4_801) {
+                let ptrs = [chunk.as_ptr(), chunk.as_ptr()];
+                assert_eq!(ml_meter_add_planar(a, ptrs.as_ptr(), 2, chunk.len()), ML_STATUS_OK);
+            }
+            for chunk in inter.chunks(2 * 999) {
+                let status = ml_meter_add_interleaved(b, chunk.as_ptr(), 2, chunk.len() / 2);
+                assert_eq!(status, ML_STATUS_OK);
+            }
+        });
+        assert_eq!(allocs, 0, "feeding a meter with reserved series allocates");
+        assert_eq!(ml_meter_integrated_lufs(a, &mut la), ML_STATUS_OK);
+        assert_eq!(ml_meter_integrated_lufs(b, &mut lb), ML_STATUS_OK);
+        assert_eq!(la, lb);
+        assert!((la + 20.0).abs() < 0.1, "0.1 FS stereo 1 kHz sine reads {la} LUFS");
+        let ptrs = [x.as_ptr(), x.as_ptr()];
+        assert_eq!(ml_measure(ptrs.as_ptr(), 2, x.len(), 48e3, report.as_mut_ptr()), ML_STATUS_OK);
+        assert_eq!(report.assume_init_ref().integrated_lufs, la);
+        ml_meter_free(a);
+        ml_meter_free(b);
+    }
+}
+
+#[test]
+fn check_messages_are_truncated_and_terminated() {
+    let mut target = MlTarget {
+        name: [0; ML_TARGET_NAME_LEN],
+        label: [b'a' as _; ML_TARGET_NAME_LEN],
+        integrated_lufs: -14.0,
+        tolerance_lu: 1.0,
+        true_peak_dbtp: -1.0,
+        turns_up: false,
+    };
+    *target.label.last_mut().unwrap() = 0;
+    let name = std::ffi::CString::new("n".repeat(100)).unwrap();
+    unsafe {
+        let mut t2 = target;
+        assert_eq!(ml_target_custom(name.as_ptr(), -14.0, 1.0, -1.0, false, &mut t2), ML_STATUS_OK);
+        assert_eq!(CStr::from_ptr(t2.name.as_ptr()).to_bytes().len(), ML_TARGET_NAME_LEN - 1);
+        let report = MlQaReport { integrated_lufs: -8.0, true_peak_dbtp: 0.5, ..zeroed_report() };
+        let mut check = std::mem::MaybeUninit::<MlTargetCheck>::uninit();
+        assert_eq!(ml_qa_check(&report, &target, check.as_mut_ptr()), ML_STATUS_OK);
+        let check = check.assume_init();
+        let msg = CStr::from_ptr(check.message.as_ptr()).to_str().unwrap();
+        assert!(msg.starts_with("FAIL: true peak 0.5 dBTP exceeds -1.0"), "{msg}");
+        assert!(msg.ends_with("will turn it down 6.0 dB"), "{msg}");
+        assert!((check.gain_change_db + 6.0).abs() < 1e-12);
+        assert_eq!(ml_target_by_name(c"tidal".as_ptr(), &mut target), ML_STATUS_OK);
+        assert_eq!(ml_target_by_name(c"nope".as_ptr(), &mut target), ML_STATUS_UNKNOWN_NAME);
+        assert!(last_error().contains("spotify, apple"), "{}", last_error());
+    }
+}
+
+fn zeroed_report() -> MlQaReport {
+    MlQaReport {
+        sample_rate: 48e3,
+        duration_s: 0.0,
+        channels: 0,
+        integrated_lufs: 0.0,
+        loudness_range_lu: 0.0,
+        max_momentary_lufs: 0.0,
+        max_short_term_lufs: 0.0,
+        true_peak_dbtp: 0.0,
+        sample_peak_dbfs: 0.0,
+        plr_db: 0.0,
+        dc_offset: [0.0; ML_MAX_CHANNELS],
+        clipped_samples: 0,
+        correlation: 0.0,
+        worst_correlation: 0.0,
+        mono_loudness_drop_lu: 0.0,
+        balance_db: 0.0,
+        octave_band_count: 0,
+        octave_band_hz: [0.0; ML_OCTAVE_BANDS],
+        octave_band_db: [0.0; ML_OCTAVE_BANDS],
+    }
 }

@@ -10,9 +10,11 @@ use pyo3::prelude::*;
 mod audio;
 mod chain;
 mod filters;
+mod loudness;
 mod meter;
 mod mix;
 mod processor;
+mod qa;
 
 #[pymodule]
 fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -22,6 +24,12 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mix::StereoWidth>()?;
     m.add_class::<chain::Chain>()?;
     m.add_class::<meter::LevelMeter>()?;
+    m.add_class::<loudness::LoudnessMeter>()?;
+    m.add_class::<qa::QaReport>()?;
+    m.add_class::<qa::Target>()?;
+    m.add_class::<qa::TargetCheck>()?;
+    m.add_function(wrap_pyfunction!(qa::measure, m)?)?;
+    m.add_function(wrap_pyfunction!(qa::targets, m)?)?;
     m.add_class::<filters::Filter>()?;
     m.add_class::<filters::PeakFilter>()?;
     m.add_class::<filters::LowShelf>()?;

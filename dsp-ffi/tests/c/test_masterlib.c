@@ -205,6 +205,255 @@ static void test_level_meter(void) {
   ml_level_meter_free(b);
 }
 
+/* Reads every summary reading of a loudness meter. */
+typedef struct {
+  double integrated, range, max_m, max_s, true_peak, sample_peak, duration;
+} Readings;
+
+static Readings meter_readings(MlMeter *m) {
+  Readings r = {0};
+  CHECK_OK(ml_meter_integrated_lufs(m, &r.integrated));
+  CHECK_OK(ml_meter_loudness_range_lu(m, &r.range));
+  CHECK_OK(ml_meter_max_momentary_lufs(m, &r.max_m));
+  CHECK_OK(ml_meter_max_short_term_lufs(m, &r.max_s));
+  CHECK_OK(ml_meter_true_peak_dbtp(m, &r.true_peak));
+  CHECK_OK(ml_meter_sample_peak_dbfs(m, &r.sample_peak));
+  CHECK_OK(ml_meter_duration_s(m, &r.duration));
+  return r;
+}
+
+static void test_loudness_meter(void) {
+  enum { FRAMES = 10 * 48000, BLOCK = 1000 };
+  static float l[FRAMES], r[FRAMES], inter[2 * FRAMES];
+  double amp = pow(10.0, -23.0 / 20.0); /* EBU 3341 case 1: -23 dBFS, 1 kHz */
+  fill_sine(l, FRAMES, 1000.0, amp);
+  fill_sine(r, FRAMES, 1000.0, amp);
+  for (size_t i = 0; i < FRAMES; i++) {
+    inter[2 * i] = l[i];
+    inter[2 * i + 1] = r[i];
+  }
+  MlMeterConfig config = ml_meter_config_default();
+  config.max_duration_s = 10.0;
+  MlMeter *planar = NULL, *frames = NULL;
+  CHECK_OK(ml_meter_new(&config, &planar));
+  CHECK_OK(ml_meter_new(&config, &frames));
+  /* Planar in blocks of 1000, interleaved in one call. */
+  for (size_t start = 0; start < FRAMES; start += BLOCK) {
+    const float *block[2] = {l + start, r + start};
+    CHECK_OK(ml_meter_add_planar(planar, block, 2, BLOCK));
+  }
+  CHECK_OK(ml_meter_add_interleaved(frames, inter, 2, FRAMES));
+  Readings a = meter_readings(planar), b = meter_readings(frames);
+  CHECK_NEAR(a.integrated, -23.0, 0.1);
+  CHECK_NEAR(a.true_peak, -23.0, 0.1);
+  CHECK_NEAR(a.sample_peak, -23.0, 0.01);
+  CHECK_NEAR(a.max_m, -23.0, 0.1);
+  CHECK_NEAR(a.max_s, -23.0, 0.1);
+  CHECK_NEAR(a.range, 0.0, 0.1);
+  CHECK_NEAR(a.duration, 10.0, 1e-9);
+  CHECK(memcmp(&a, &b, sizeof a) == 0); /* interleaved == planar, bit for bit */
+  double channel_tp = 0.0;
+  CHECK_OK(ml_meter_channel_true_peak_dbtp(planar, 1, &channel_tp));
+  CHECK_NEAR(channel_tp, -23.0, 0.1);
+
+  /* 10 Hz series: ask for the length, then copy. */
+  size_t len = 0;
+  CHECK_OK(ml_meter_series(planar, NULL, NULL, 0, &len));
+  CHECK(len == 100);
+  static double momentary[100], short_term[100];
+  CHECK_OK(ml_meter_series(planar, momentary, short_term, 100, &len));
+  CHECK_NEAR(momentary[99], -23.0, 0.1);
+  CHECK_NEAR(short_term[99], -23.0, 0.1);
+  CHECK(isinf(short_term[0]) || short_term[0] < -30.0); /* 0.1 s of a 3 s window */
+
+  /* Reset: silence reads -INFINITY. */
+  CHECK_OK(ml_meter_reset(planar));
+  Readings z = meter_readings(planar);
+  CHECK(isinf(z.integrated) && z.integrated < 0.0);
+  CHECK(isinf(z.true_peak) && z.true_peak < 0.0);
+  CHECK(z.range == 0.0 && z.duration == 0.0);
+
+  /* The one-shot report agrees with the meter. */
+  const float *channels[2] = {l, r};
+  MlQaReport report;
+  CHECK_OK(ml_measure(channels, 2, FRAMES, FS, &report));
+  CHECK(report.integrated_lufs == a.integrated);
+  CHECK(report.true_peak_dbtp == a.true_peak);
+  CHECK(report.channels == 2);
+  CHECK_NEAR(report.correlation, 1.0, 1e-9);
+  CHECK_NEAR(report.balance_db, 0.0, 1e-9);
+  CHECK_NEAR(report.plr_db, 0.0, 0.1);
+  CHECK(report.clipped_samples == 0);
+  CHECK(report.octave_band_count == 10);
+  CHECK(report.octave_band_hz[5] == 1000.0);
+  CHECK_NEAR(report.octave_band_db[5], -23.0 - 3.0103, 0.1);
+  ml_meter_free(planar);
+  ml_meter_free(frames);
+}
+
+static void test_true_peak_quarter_rate_sine(void) {
+  /* EBU 3341 case 15: fs/4 at 0.5 FS, 45 degree phase: samples at -9.03 dBFS,
+   * true peak -6.02 dBTP. */
+  enum { FRAMES = 48000 };
+  static float x[FRAMES];
+  for (size_t i = 0; i < FRAMES; i++) {
+    x[i] = (float)(0.5 * sin(TWO_PI * 0.25 * (double)i + TWO_PI / 8.0));
+  }
+  const float *channels[1] = {x};
+  MlQaReport report;
+  CHECK_OK(ml_measure(channels, 1, FRAMES, FS, &report));
+  CHECK_NEAR(report.sample_peak_dbfs, -9.03, 0.01);
+  CHECK_NEAR(report.true_peak_dbtp, -6.02, 0.2);
+  CHECK(report.correlation == 1.0 && report.mono_loudness_drop_lu == 0.0);
+}
+
+static void test_targets(void) {
+  enum { FRAMES = 5 * 48000 };
+  static float x[FRAMES];
+  fill_sine(x, FRAMES, 1000.0, pow(10.0, -23.0 / 20.0));
+  const float *channels[2] = {x, x};
+  MlQaReport report;
+  CHECK_OK(ml_measure(channels, 2, FRAMES, FS, &report));
+
+  MlTarget spotify, ebu, listed;
+  CHECK_OK(ml_target_by_name("spotify", &spotify));
+  CHECK(strcmp(spotify.name, "spotify") == 0 && strcmp(spotify.label, "Spotify") == 0);
+  CHECK(spotify.integrated_lufs == -14.0 && spotify.true_peak_dbtp == -1.0);
+  CHECK(spotify.tolerance_lu == 1.0 && spotify.turns_up);
+  CHECK_OK(ml_target_by_name("EBU-R128", &ebu));
+  CHECK(ebu.integrated_lufs == -23.0);
+
+  /* Every built-in target can be listed and looked up by its name. */
+  CHECK(ml_target_count() == 9);
+  for (size_t i = 0; i < ml_target_count(); i++) {
+    MlTarget again;
+    CHECK_OK(ml_target_at(i, &listed));
+    CHECK_OK(ml_target_by_name(listed.name, &again));
+    CHECK(strcmp(listed.label, again.label) == 0);
+    CHECK(listed.integrated_lufs == again.integrated_lufs);
+    CHECK(listed.true_peak_dbtp == again.true_peak_dbtp);
+  }
+
+  /* -23 LUFS is 9 LU too quiet for Spotify, which turns it up 9 dB. */
+  MlTargetCheck check;
+  CHECK_OK(ml_qa_check(&report, &spotify, &check));
+  CHECK(!check.pass);
+  CHECK_NEAR(check.gain_change_db, 9.0, 0.1);
+  CHECK(strncmp(check.message, "FAIL: ", 6) == 0);
+  CHECK(strstr(check.message, "below -14.0") != NULL);
+  CHECK(strstr(check.message, "Spotify will turn it up 9.0 dB") != NULL);
+  CHECK_OK(ml_qa_check(&report, &ebu, &check));
+  CHECK(check.pass);
+  CHECK_NEAR(check.gain_change_db, 0.0, 0.1);
+  CHECK(strncmp(check.message, "PASS: ", 6) == 0);
+
+  /* A custom target, and hand-edited fields that are validated when used. */
+  MlTarget custom;
+  CHECK_OK(ml_target_custom("broadcast -23", -23.0, 0.5, -2.0, false, &custom));
+  CHECK(strcmp(custom.label, "broadcast -23") == 0);
+  CHECK_OK(ml_qa_check(&report, &custom, &check));
+  CHECK(check.pass);
+  CHECK(strstr(check.message, "broadcast -23 will leave it as is") != NULL);
+  custom.integrated_lufs = 3.0;
+  CHECK_STATUS(ml_qa_check(&report, &custom, &check), ML_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(ml_last_error_message(), "integrated_lufs") != NULL);
+  memset(custom.name, 'x', sizeof custom.name); /* no NUL */
+  custom.integrated_lufs = -23.0;
+  CHECK_STATUS(ml_qa_check(&report, &custom, &check), ML_STATUS_INVALID_ARGUMENT);
+}
+
+static void test_loudness_error_paths(void) {
+  float x[480] = {0};
+  const float *one[1] = {x};
+  const float *two[2] = {x, x};
+  MlMeterConfig config = ml_meter_config_default();
+  MlMeter *m = NULL;
+  MlQaReport report;
+  MlTarget target;
+  MlTargetCheck check;
+  double value = 0.0;
+  size_t len = 0;
+
+  /* NULL pointers. */
+  CHECK_STATUS(ml_meter_new(NULL, &m), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_meter_new(&config, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_meter_add_planar(NULL, two, 2, 480), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_meter_add_interleaved(NULL, x, 2, 240), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_meter_integrated_lufs(NULL, &value), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_meter_reset(NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_measure(NULL, 1, 480, FS, &report), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_measure(one, 1, 480, FS, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_target_by_name(NULL, &target), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_target_by_name("spotify", NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_qa_check(NULL, &target, &check), ML_STATUS_NULL_POINTER);
+  ml_meter_free(NULL);
+
+  /* Bad configurations leave no handle. */
+  config.sample_rate = 0.0;
+  CHECK_STATUS(ml_meter_new(&config, &m), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK(m == NULL);
+  config = ml_meter_config_default();
+  config.channels = 0;
+  CHECK_STATUS(ml_meter_new(&config, &m), ML_STATUS_INVALID_CHANNEL_COUNT);
+  config = ml_meter_config_default();
+  config.true_peak_precision = 7;
+  CHECK_STATUS(ml_meter_new(&config, &m), ML_STATUS_UNKNOWN_NAME);
+  config = ml_meter_config_default();
+  config.max_duration_s = -1.0;
+  CHECK_STATUS(ml_meter_new(&config, &m), ML_STATUS_INVALID_ARGUMENT);
+
+  /* Channel mismatch, NaN (planar and interleaved) and getters. */
+  config = ml_meter_config_default();
+  CHECK_OK(ml_meter_new(&config, &m));
+  CHECK_STATUS(ml_meter_add_planar(m, one, 1, 480), ML_STATUS_CHANNEL_MISMATCH);
+  CHECK_STATUS(ml_meter_add_interleaved(m, x, 1, 480), ML_STATUS_CHANNEL_MISMATCH);
+  CHECK_OK(ml_meter_add_planar(m, two, 2, 0));
+  float bad[480] = {0};
+  bad[123] = NAN;
+  const float *with_nan[2] = {x, bad};
+  CHECK_STATUS(ml_meter_add_planar(m, with_nan, 2, 480), ML_STATUS_NONFINITE);
+  CHECK(strstr(ml_last_error_message(), "channel 1, index 123") != NULL);
+  bad[123] = 0.0f;
+  bad[201] = INFINITY; /* interleaved: frame 100, channel 1 */
+  CHECK_STATUS(ml_meter_add_interleaved(m, bad, 2, 240), ML_STATUS_NONFINITE);
+  CHECK(strstr(ml_last_error_message(), "channel 1, index 100") != NULL);
+  CHECK_OK(ml_meter_duration_s(m, &value));
+  CHECK(value == 0.0); /* refused blocks leave the meter unchanged */
+  CHECK_STATUS(ml_meter_channel_true_peak_dbtp(m, 2, &value), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_meter_set_channel_weight(m, 0, NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_meter_set_channel_weight(m, 5, 1.0), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_meter_series(m, NULL, NULL, 0, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_OK(ml_meter_series(m, NULL, NULL, 0, &len));
+  CHECK(len == 0);
+  ml_meter_free(m);
+
+  /* One-shot measurement: empty, bad rate, channel counts, NaN. */
+  CHECK_STATUS(ml_measure(one, 1, 0, FS, &report), ML_STATUS_EMPTY_INPUT);
+  CHECK_STATUS(ml_measure(one, 1, 480, 1e9, &report), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_measure(one, 1, 480, NAN, &report), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_measure(one, 0, 480, FS, &report), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_measure(one, 65, 480, FS, &report), ML_STATUS_INVALID_CHANNEL_COUNT);
+  bad[201] = 0.0f;
+  bad[7] = -INFINITY;
+  CHECK_STATUS(ml_measure(with_nan, 2, 480, FS, &report), ML_STATUS_NONFINITE);
+  CHECK(strstr(ml_last_error_message(), "channel 1, index 7") != NULL);
+
+  /* Silence and very short input have defined readings. */
+  CHECK_OK(ml_measure(two, 2, 480, FS, &report));
+  CHECK(isinf(report.integrated_lufs) && report.integrated_lufs < 0.0);
+  CHECK(isinf(report.true_peak_dbtp) && isinf(report.sample_peak_dbfs));
+  CHECK(report.loudness_range_lu == 0.0 && report.plr_db == 0.0);
+
+  /* Targets: unknown names, index out of range, invalid custom values. */
+  CHECK_STATUS(ml_target_by_name("myspace", &target), ML_STATUS_UNKNOWN_NAME);
+  CHECK(strstr(ml_last_error_message(), "spotify") != NULL);
+  CHECK(strstr(ml_last_error_message(), "aes_td1008") != NULL);
+  CHECK_STATUS(ml_target_at(ml_target_count(), &target), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_target_custom("x", -14.0, -1.0, -1.0, false, &target),
+               ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_target_custom(NULL, -14.0, 1.0, -1.0, false, &target), ML_STATUS_NULL_POINTER);
+}
+
 static void test_error_paths(void) {
   float x[64] = {0};
   float *one[1] = {x};
@@ -354,6 +603,10 @@ int main(void) {
   test_interleaved_equals_planar();
   test_chain();
   test_level_meter();
+  test_loudness_meter();
+  test_true_peak_quarter_rate_sine();
+  test_targets();
+  test_loudness_error_paths();
   test_equalizer_peak_matches_measured_gain();
   test_filter_and_dc_blocker();
   test_error_paths();

@@ -5,6 +5,10 @@ Audio is a numpy array of shape ``(channels, samples)`` (C-contiguous) or a
 returns a new float32 array aligned with the input (latency compensated);
 ``p.process_inplace(x, sample_rate)`` streams through a writable float32
 array without copying.
+
+Metering: ``measure(x, sample_rate)`` returns a ``QaReport`` (loudness, peaks,
+stereo image, spectrum) with ``check(target="spotify")`` and ``to_dict()``;
+``LoudnessMeter(sample_rate, channels)`` measures a stream fed with ``add``.
 """
 
 from ._masterlib import (
@@ -18,13 +22,19 @@ from ._masterlib import (
     HighPass,
     HighShelf,
     LevelMeter,
+    LoudnessMeter,
     LowPass,
     LowShelf,
     Notch,
     Pan,
     PeakFilter,
     Processor,
+    QaReport,
     StereoWidth,
+    Target,
+    TargetCheck,
+    measure,
+    targets,
 )
 
 __all__ = [
@@ -38,11 +48,17 @@ __all__ = [
     "HighPass",
     "HighShelf",
     "LevelMeter",
+    "LoudnessMeter",
     "LowPass",
     "LowShelf",
     "Notch",
     "Pan",
     "PeakFilter",
     "Processor",
+    "QaReport",
     "StereoWidth",
+    "Target",
+    "TargetCheck",
+    "measure",
+    "targets",
 ]
