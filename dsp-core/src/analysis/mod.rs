@@ -2,6 +2,8 @@
 
 #[cfg(feature = "alloc")]
 mod level;
+pub mod true_peak;
 
 #[cfg(feature = "alloc")]
 pub use level::LevelMeter;
+pub use true_peak::{TruePeakInterpolator, TruePeakPrecision};

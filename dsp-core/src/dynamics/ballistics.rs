@@ -1,0 +1,71 @@
+//! Attack/release smoothing of gain reduction (log domain, smooth branching).
+
+/// One-pole coefficient for time constant `ms` at `sample_rate`:
+/// `exp(-1 / (τ fs))`, so that a step is followed to `1 - 1/e` (63.2 %) of
+/// its size after exactly `ms` milliseconds. 0 ms gives 0 (no smoothing).
+pub fn time_coef(ms: f64, sample_rate: f64) -> f32 {
+    if ms <= 0.0 { 0.0 } else { libm::exp(-1.0 / (ms * 1e-3 * sample_rate)) as f32 }
+}
+
+/// Smooth-branching follower of a gain reduction in dB: one time constant
+/// while the reduction grows, another while it shrinks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ballistics {
+    /// Coefficient used while the target is above the state.
+    pub rise: f32,
+    /// Coefficient used while the target is at or below the state.
+    pub fall: f32,
+}
+
+impl Ballistics {
+    /// Ballistics with rise and fall time constants in ms.
+    pub fn new(rise_ms: f64, fall_ms: f64, sample_rate: f64) -> Self {
+        Self { rise: time_coef(rise_ms, sample_rate), fall: time_coef(fall_ms, sample_rate) }
+    }
+
+    /// Moves `state` one sample towards `target`.
+    #[inline]
+    pub fn next(&self, state: f32, target: f32) -> f32 {
+        let a = if target > state { self.rise } else { self.fall };
+        let y = target + a * (state - target);
+        // Below a micro-decibel the reduction is exactly none.
+        if y < 1e-6 { 0.0 } else { y }
+    }
+
+    /// Follows a block of targets from `state`, replacing each target by the
+    /// smoothed value; returns the last one.
+    #[inline]
+    pub fn follow(&self, mut state: f32, targets: &mut [f32]) -> f32 {
+        for t in targets.iter_mut() {
+            state = self.next(state, *t);
+            *t = state;
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_reaches_63_percent_after_the_time_constant() {
+        let fs = 48_000.0;
+        let b = Ballistics::new(10.0, 100.0, fs);
+        let mut s = 0.0;
+        let mut n = 0;
+        while s < 10.0 * (1.0 - (-1.0f32).exp()) {
+            s = b.next(s, 10.0);
+            n += 1;
+        }
+        assert!((n as f64 - 480.0).abs() <= 1.0, "{n}");
+        let mut n = 0;
+        while s > 10.0 * (-1.0f32).exp() {
+            s = b.next(s, 0.0);
+            n += 1;
+        }
+        // Falls from ~6.3 dB: reaching 10/e takes τ·ln(6.32/3.68) more.
+        assert!(n > 0);
+        assert_eq!(time_coef(0.0, fs), 0.0);
+    }
+}

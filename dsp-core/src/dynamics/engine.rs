@@ -1,0 +1,345 @@
+//! The per-sample engine shared by the compressor and the expander/gate:
+//! detector, stereo link, a gain law, make-up gain and dry/wet mix.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::buffer::sanitize;
+use crate::error::{Error, check_range};
+use crate::math::db_to_gain;
+use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
+use crate::spec::ProcessSpec;
+
+use super::detector::{CHUNK, LevelDetector};
+use super::fast_db::db_to_amp;
+
+/// How a processor turns levels into a smoothed gain reduction.
+pub(crate) trait GainLaw {
+    /// Replaces linear levels by static gain reductions (dB, >= 0). `slot`
+    /// is the channel, or the channel count for the linked (max) level;
+    /// laws with memory (hysteresis) keep one state per slot.
+    fn static_gr(&mut self, slot: usize, levels: &mut [f32]);
+    /// Smooths channel `ch`'s reduction from `state` through the targets,
+    /// replacing each by the smoothed value; returns the last one.
+    fn follow(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32;
+}
+
+/// Detector, link, per-channel reduction state, make-up and mix.
+#[derive(Debug, Clone)]
+pub(crate) struct Engine {
+    pub det: LevelDetector,
+    link: f64,
+    mix: f64,
+    makeup: LinearSmoother,
+    wet: LinearSmoother,
+    active: LinearSmoother,
+    bypass: bool,
+    state: Vec<f32>,
+    factor: Vec<f32>,
+    linked: [f32; CHUNK],
+    wet_gain: [f32; CHUNK],
+    dry_gain: [f32; CHUNK],
+    last_gr: f32,
+    block_gr: f32,
+    nonfinite: u64,
+}
+
+impl Engine {
+    pub fn new() -> Self {
+        Self {
+            det: LevelDetector::default(),
+            link: 1.0,
+            mix: 1.0,
+            makeup: LinearSmoother::new(1.0),
+            wet: LinearSmoother::new(1.0),
+            active: LinearSmoother::new(1.0),
+            bypass: false,
+            state: Vec::new(),
+            factor: Vec::new(),
+            linked: [0.0; CHUNK],
+            wet_gain: [0.0; CHUNK],
+            dry_gain: [0.0; CHUNK],
+            last_gr: 0.0,
+            block_gr: 0.0,
+            nonfinite: 0,
+        }
+    }
+
+    pub fn link(&self) -> f64 {
+        self.link
+    }
+
+    pub fn set_link(&mut self, link: f64) -> Result<(), Error> {
+        self.link = check_range("link", link, 0.0, 1.0, "must be from 0 (off) to 1 (100 %)")?;
+        Ok(())
+    }
+
+    pub fn mix(&self) -> f64 {
+        self.mix
+    }
+
+    pub fn set_mix(&mut self, mix: f64) -> Result<(), Error> {
+        self.mix = check_range("mix", mix, 0.0, 1.0, "must be from 0 (dry) to 1 (wet)")?;
+        self.wet.set_target(mix);
+        Ok(())
+    }
+
+    pub fn bypass(&self) -> bool {
+        self.bypass
+    }
+
+    pub fn set_bypass(&mut self, bypass: bool) {
+        self.bypass = bypass;
+        self.active.set_target(if bypass { 0.0 } else { 1.0 });
+    }
+
+    /// Whether the bypass is on and its crossfade has finished.
+    pub fn fully_bypassed(&self) -> bool {
+        self.bypass && !self.active.is_smoothing()
+    }
+
+    /// Sets the total make-up gain in dB (glides).
+    pub fn set_makeup_total_db(&mut self, db: f64) {
+        self.makeup.set_target(db_to_gain(db));
+    }
+
+    pub fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error> {
+        spec.validate()?;
+        self.det.prepare(spec)?;
+        self.makeup.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
+        self.wet.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
+        self.active.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
+        self.state = vec![0.0; spec.channels];
+        self.factor = vec![0.0; spec.channels * CHUNK];
+        self.reset();
+        Ok(())
+    }
+
+    pub fn reset(&mut self) {
+        self.det.reset();
+        self.makeup.snap();
+        self.wet.snap();
+        self.active.snap();
+        self.state.iter_mut().for_each(|s| *s = 0.0);
+        self.last_gr = 0.0;
+        self.block_gr = 0.0;
+    }
+
+    pub fn nonfinite_count(&self) -> u64 {
+        self.nonfinite + self.det.nonfinite
+    }
+
+    /// Reduction (dB, >= 0) after the last sample, largest over channels.
+    pub fn gain_reduction_db(&self) -> f32 {
+        self.last_gr
+    }
+
+    /// Largest reduction (dB) during the last processed block.
+    pub fn block_gain_reduction_db(&self) -> f32 {
+        self.block_gr
+    }
+
+    /// Smoothed reduction (dB) of channel `ch` now.
+    pub fn channel_gain_reduction_db(&self, ch: usize) -> f32 {
+        self.state.get(ch).copied().unwrap_or(0.0)
+    }
+
+    /// Processes a block; writes the per-sample reduction (max over
+    /// channels) to `gr_out` when given.
+    pub fn run<L: GainLaw>(
+        &mut self,
+        law: &mut L,
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
+        mut gr_out: Option<&mut [f32]>,
+    ) {
+        self.nonfinite += sanitize(channels);
+        let nch = channels.len().min(self.state.len());
+        let len = channels.first().map_or(0, |c| c.len());
+        self.block_gr = 0.0;
+        let mut start = 0;
+        while start < len {
+            let n = (len - start).min(CHUNK);
+            match side {
+                Some(sc) => self.det.detect_external(sc, nch, start, n),
+                None => self.det.detect_own(&channels[..nch], start, n),
+            }
+            let gr = gr_out.as_deref_mut().map(|g| g.get_mut(start..).unwrap_or(&mut []));
+            self.gains(law, nch, n, gr);
+            for (c, ch) in channels[..nch].iter_mut().enumerate() {
+                let f = &self.factor[c * CHUNK..c * CHUNK + n];
+                ch[start..start + n].iter_mut().zip(f).for_each(|(x, g)| *x *= g);
+            }
+            start += n;
+        }
+    }
+
+    fn gains<L: GainLaw>(&mut self, law: &mut L, nch: usize, n: usize, gr: Option<&mut [f32]>) {
+        let link = self.link as f32;
+        let amp = &mut self.det.amp;
+        let linked = &mut self.linked[..n];
+        if link > 0.0 {
+            linked.copy_from_slice(&amp[..n]);
+            for c in 1..nch {
+                let a = &amp[c * CHUNK..c * CHUNK + n];
+                linked.iter_mut().zip(a).for_each(|(m, &v)| *m = m.max(v));
+            }
+            law.static_gr(nch, linked);
+        }
+        if self.makeup.is_smoothing() || self.wet.is_smoothing() || self.active.is_smoothing() {
+            for i in 0..n {
+                let makeup = self.makeup.next() as f32;
+                let wet = (self.wet.next() * self.active.next()) as f32;
+                self.wet_gain[i] = wet * makeup;
+                self.dry_gain[i] = 1.0 - wet;
+            }
+        } else {
+            let wet = (self.wet.current() * self.active.current()) as f32;
+            self.wet_gain[..n].fill(wet * self.makeup.current() as f32);
+            self.dry_gain[..n].fill(1.0 - wet);
+        }
+        let (wet, dry) = (&self.wet_gain[..n], &self.dry_gain[..n]);
+        let factor = |f: &mut [f32], s: &[f32]| {
+            for (((f, &s), &w), &d) in f.iter_mut().zip(s).zip(wet).zip(dry) {
+                *f = w * db_to_amp(-s) + d;
+            }
+        };
+        let state = &mut self.state[..nch];
+        // Fully linked channels in the same state share one computation.
+        if link >= 1.0 && state.iter().all(|&s| s == state[0]) {
+            let s = law.follow(0, state[0], linked);
+            state.iter_mut().for_each(|v| *v = s);
+            factor(&mut self.factor[..n], linked);
+            for c in 1..nch {
+                self.factor.copy_within(0..n, c * CHUNK);
+            }
+            if let Some(gr) = gr {
+                let m = n.min(gr.len());
+                gr[..m].copy_from_slice(&linked[..m]);
+            }
+            self.block_gr = linked.iter().fold(self.block_gr, |m, &v| m.max(v));
+            self.last_gr = s;
+            return;
+        }
+        let mut peak = [0.0f32; CHUNK];
+        for c in 0..nch {
+            let t = &mut amp[c * CHUNK..c * CHUNK + n];
+            if link >= 1.0 {
+                t.copy_from_slice(linked);
+            } else {
+                law.static_gr(c, t);
+                if link > 0.0 {
+                    t.iter_mut().zip(linked.iter()).for_each(|(o, &l)| *o += link * (l - *o));
+                }
+            }
+            state[c] = law.follow(c, state[c], t);
+            factor(&mut self.factor[c * CHUNK..c * CHUNK + n], t);
+            peak.iter_mut().zip(t.iter()).for_each(|(p, &v)| *p = p.max(v));
+        }
+        if let Some(gr) = gr {
+            let m = n.min(gr.len());
+            gr[..m].copy_from_slice(&peak[..m]);
+        }
+        self.block_gr = peak[..n].iter().fold(self.block_gr, |m, &v| m.max(v));
+        self.last_gr = state.iter().fold(0.0f32, |m, &v| m.max(v));
+    }
+}
+
+/// Methods every engine-based processor shares (link, detector, sidechain,
+/// gain-reduction reports); expands inside an `impl` with fields `engine`
+/// and `law`.
+macro_rules! engine_methods {
+    () => {
+        /// Stereo link from 0 (independent channels) to 1 (100 %).
+        pub fn link(&self) -> f64 {
+            self.engine.link()
+        }
+
+        /// Sets the stereo link (0 to 1): each channel's reduction is
+        /// `(1 - link) r(own level) + link r(loudest channel's level)`.
+        pub fn set_link(&mut self, link: f64) -> Result<(), $crate::error::Error> {
+            self.engine.set_link(link)
+        }
+
+        /// Whether the processor is bypassed.
+        pub fn bypass(&self) -> bool {
+            self.engine.bypass()
+        }
+
+        /// Bypasses the processor (or not): the output crossfades to the
+        /// dry input (or back) over 20 ms; the detector keeps running.
+        pub fn set_bypass(&mut self, bypass: bool) {
+            self.engine.set_bypass(bypass);
+        }
+
+        /// Detector type.
+        pub fn detector(&self) -> $crate::dynamics::Detector {
+            self.engine.det.detector()
+        }
+
+        /// Sets the detector type.
+        pub fn set_detector(&mut self, detector: $crate::dynamics::Detector) {
+            self.engine.det.set_detector(detector);
+        }
+
+        /// RMS window (time constant of the mean square) in ms.
+        pub fn rms_window_ms(&self) -> f64 {
+            self.engine.det.rms_window_ms()
+        }
+
+        /// Sets the RMS window (0.1 to 1000 ms).
+        pub fn set_rms_window_ms(&mut self, ms: f64) -> Result<(), $crate::error::Error> {
+            self.engine.det.set_rms_window_ms(ms)
+        }
+
+        /// Sidechain high-pass cutoff in Hz (0 = off).
+        pub fn sidechain_hpf_hz(&self) -> f64 {
+            self.engine.det.sidechain_hpf_hz()
+        }
+
+        /// Sets the sidechain high-pass cutoff (2nd-order Butterworth on the
+        /// detector input; 0 = off; must be below Nyquist, checked at
+        /// `prepare`, or at once if prepared).
+        pub fn set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), $crate::error::Error> {
+            self.engine.det.set_sidechain_hpf_hz(hz)
+        }
+
+        /// Gain reduction in dB (positive = reduction; largest over
+        /// channels) after the last processed sample; excludes make-up and mix.
+        pub fn gain_reduction_db(&self) -> f32 {
+            self.engine.gain_reduction_db()
+        }
+
+        /// Largest gain reduction in dB during the last processed block.
+        pub fn block_gain_reduction_db(&self) -> f32 {
+            self.engine.block_gain_reduction_db()
+        }
+
+        /// Gain reduction in dB of one channel after the last processed sample.
+        pub fn channel_gain_reduction_db(&self, channel: usize) -> f32 {
+            self.engine.channel_gain_reduction_db(channel)
+        }
+
+        /// Processes `channels` keyed by an external `sidechain`. A
+        /// sidechain with as many channels as `channels` keys channel by
+        /// channel (then linked as set); any other count is averaged to one
+        /// key for all channels. Missing or non-finite sidechain samples
+        /// count as silence (non-finite ones are counted).
+        pub fn process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
+            self.engine.run(&mut self.law, channels, Some(sidechain), None);
+        }
+
+        /// Processes like `process` (or `process_sidechain` if `sidechain`
+        /// is given) and writes each sample's gain reduction in dB (largest
+        /// over channels) to `gr_out`, as far as it is long enough.
+        pub fn process_with_gain_reduction(
+            &mut self,
+            channels: &mut [&mut [f32]],
+            sidechain: Option<&[&[f32]]>,
+            gr_out: &mut [f32],
+        ) {
+            self.engine.run(&mut self.law, channels, sidechain, Some(gr_out));
+        }
+    };
+}
+pub(crate) use engine_methods;
