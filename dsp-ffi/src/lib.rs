@@ -19,6 +19,7 @@
 
 mod audio;
 pub mod chain;
+pub mod dynamics;
 pub mod filters;
 mod guard;
 pub mod meter;
@@ -26,6 +27,10 @@ pub mod mix;
 pub mod processor;
 pub mod status;
 
+pub use dynamics::{
+    MlCompressorConfig, MlDeEsserConfig, MlDetector, MlExpanderConfig, MlLimiterConfig,
+    MlMultibandConfig, MlNoiseGateConfig,
+};
 pub use filters::{MlBand, MlDesign, MlFilterKind};
 pub use meter::MlLevelMeter;
 pub use mix::{MlGainConfig, MlPanConfig, MlPanLaw, MlPanSource, MlStereoWidthConfig};
