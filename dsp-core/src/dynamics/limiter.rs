@@ -27,7 +27,7 @@ const CHUNK: usize = 64;
 /// True-peak detection groups: the detector reports the largest true peak
 /// of aligned groups of this many input samples (an upper bound of each
 /// sample's own), at the cost of `TP_GROUP - 1` samples of latency.
-const TP_GROUP: usize = 8;
+const TP_GROUP: usize = 16;
 
 /// A lookahead brickwall limiter, linked across all channels.
 ///
@@ -696,7 +696,7 @@ mod tests {
         let y = run(&mut l, &[x], 100);
         let at = y[0].iter().position(|&v| v != 0.0).unwrap();
         assert_eq!(at - 500, l.latency());
-        assert_eq!(l.latency(), 96 + 24 + TP_GROUP - 1);
+        assert_eq!(l.latency(), 96 + l.interp[0].latency() + TP_GROUP - 1);
         assert_eq!(y[0][at], 0.5);
     }
 }
