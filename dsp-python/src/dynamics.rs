@@ -390,7 +390,9 @@ impl Compressor {
 #[pymethods]
 impl Compressor {
     #[new]
-    #[pyo3(text_signature = "(threshold_db=-20.0, ratio=4.0, knee_db=6.0, attack_ms=10.0, release_ms=100.0, makeup_db=0.0, link=1.0, mix=1.0, *, auto_makeup=False, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)")]
+    #[pyo3(
+        text_signature = "(threshold_db=-20.0, ratio=4.0, knee_db=6.0, attack_ms=10.0, release_ms=100.0, makeup_db=0.0, link=1.0, mix=1.0, *, auto_makeup=False, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
+    )]
     #[pyo3(signature = (
         threshold_db = -20.0, ratio = 4.0, knee_db = 6.0, attack_ms = 10.0, release_ms = 100.0,
         makeup_db = 0.0, link = 1.0, mix = 1.0, *, auto_makeup = false, detector = "peak",
@@ -604,7 +606,9 @@ pub struct Expander;
 #[pymethods]
 impl Expander {
     #[new]
-    #[pyo3(text_signature = "(threshold_db=-40.0, ratio=2.0, range_db=40.0, attack_ms=1.0, release_ms=100.0, *, knee_db=0.0, hysteresis_db=0.0, hold_ms=10.0, link=1.0, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)")]
+    #[pyo3(
+        text_signature = "(threshold_db=-40.0, ratio=2.0, range_db=40.0, attack_ms=1.0, release_ms=100.0, *, knee_db=0.0, hysteresis_db=0.0, hold_ms=10.0, link=1.0, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
+    )]
     #[pyo3(signature = (
         threshold_db = -40.0, ratio = 2.0, range_db = 40.0, attack_ms = 1.0, release_ms = 100.0,
         *, knee_db = 0.0, hysteresis_db = 0.0, hold_ms = 10.0, link = 1.0, detector = "peak",
@@ -806,7 +810,9 @@ pub struct NoiseGate;
 #[pymethods]
 impl NoiseGate {
     #[new]
-    #[pyo3(text_signature = "(threshold_db=-50.0, range_db=80.0, attack_ms=0.5, release_ms=50.0, *, hysteresis_db=6.0, hold_ms=20.0, link=1.0, detector='peak', sidechain_hpf_hz=0.0)")]
+    #[pyo3(
+        text_signature = "(threshold_db=-50.0, range_db=80.0, attack_ms=0.5, release_ms=50.0, *, hysteresis_db=6.0, hold_ms=20.0, link=1.0, detector='peak', sidechain_hpf_hz=0.0)"
+    )]
     #[pyo3(signature = (
         threshold_db = -50.0, range_db = 80.0, attack_ms = 0.5, release_ms = 50.0, *,
         hysteresis_db = 6.0, hold_ms = 20.0, link = 1.0, detector = "peak",
@@ -959,7 +965,9 @@ pub struct DeEsser;
 #[pymethods]
 impl DeEsser {
     #[new]
-    #[pyo3(text_signature = "(frequency_hz=6000.0, threshold_db=-30.0, ratio=4.0, attack_ms=0.5, release_ms=40.0, listen=False)")]
+    #[pyo3(
+        text_signature = "(frequency_hz=6000.0, threshold_db=-30.0, ratio=4.0, attack_ms=0.5, release_ms=40.0, listen=False)"
+    )]
     #[pyo3(signature = (
         frequency_hz = 6000.0, threshold_db = -30.0, ratio = 4.0, attack_ms = 0.5,
         release_ms = 40.0, listen = false
@@ -1067,7 +1075,9 @@ pub struct Limiter;
 #[pymethods]
 impl Limiter {
     #[new]
-    #[pyo3(text_signature = "(ceiling_db=-1.0, true_peak=False, lookahead_ms=5.0, release_ms=100.0, *, auto_release=False)")]
+    #[pyo3(
+        text_signature = "(ceiling_db=-1.0, true_peak=False, lookahead_ms=5.0, release_ms=100.0, *, auto_release=False)"
+    )]
     #[pyo3(signature = (
         ceiling_db = -1.0, true_peak = false, lookahead_ms = 5.0, release_ms = 100.0, *,
         auto_release = false
