@@ -5,7 +5,7 @@ Run by hand (not in CI), after ./scripts/setup.sh:
     . .venv/bin/activate
     pip install pedalboard pyebur128 pyloudnorm
     python benches/compare_peers.py            # 60 s stereo 48 kHz, every section
-    python benches/compare_peers.py --section loudness
+    python benches/compare_peers.py --section loudness   # or processors, dynamics
 
 Prints, per processor, each library's speed as a multiple of real time and
 the ratio masterlib / peer (above 1 means masterlib is faster). Both run
@@ -19,6 +19,10 @@ and -12 dB every 5 s, so the range is not trivial) with masterlib's
 and pyloudnorm (integrated and LRA; it has no true peak), and prints the
 readings side by side. `measure()` (the full QA report: also octave bands,
 correlation, mono fold) is timed as an extra row.
+
+The dynamics section runs on the same material 12 dB hotter and also prints
+each limiter's output sample peak and true peak (pyebur128, libebur128's
+true-peak meter).
 """
 
 from __future__ import annotations
@@ -176,11 +180,99 @@ def run_loudness(x: np.ndarray, seconds: float, repeats: int) -> None:
     print("ratio: that row's time / masterlib LoudnessMeter's (above 1: masterlib is faster)")
 
 
+def dynamics_cases(
+    hot: np.ndarray,
+) -> tuple[list[tuple[str, Callable[[], object], Callable[[], object] | None]], list[tuple[str, Callable[[], np.ndarray]]]]:
+    """Speed cases for the dynamics processors, and the limiters to meter."""
+    try:
+        import pedalboard as pb
+    except ImportError:
+        pb = None
+    ours = {
+        "Compressor": ml.Compressor(threshold_db=-20.0, ratio=4.0, knee_db=0.0, attack_ms=10.0, release_ms=100.0),
+        "NoiseGate": ml.NoiseGate(threshold_db=-40.0, range_db=80.0, attack_ms=1.0, release_ms=100.0),
+        "Limiter/pb.Limiter": ml.Limiter(ceiling_db=-1.0, release_ms=100.0),
+        "Brickwall": ml.Limiter(ceiling_db=-1.0, lookahead_ms=5.0, release_ms=100.0),
+        "Brickwall TP": ml.Limiter(ceiling_db=-1.0, true_peak=True, lookahead_ms=5.0, release_ms=100.0),
+    }
+    theirs: dict[str, object] = {}
+    if pb is not None:
+        theirs = {
+            "Compressor": pb.Compressor(threshold_db=-20.0, ratio=4.0, attack_ms=10.0, release_ms=100.0),
+            "NoiseGate": pb.NoiseGate(threshold_db=-40.0, ratio=10.0, attack_ms=1.0, release_ms=100.0),
+            "Limiter/pb.Limiter": pb.Limiter(threshold_db=-1.0, release_ms=100.0),
+        }
+        if hasattr(pb, "BrickwallLimiter"):  # pedalboard >= 0.9.2x
+            theirs["Brickwall"] = pb.BrickwallLimiter(ceiling_db=-1.0, release_ms=100.0, lookahead_ms=5.0)
+            theirs["Brickwall TP"] = pb.BrickwallLimiter(
+                ceiling_db=-1.0, release_ms=100.0, lookahead_ms=5.0, true_peak=True
+            )
+    speed = []
+    for name, proc in ours.items():
+        peer = theirs.get(name)
+        speed.append(
+            (
+                name,
+                lambda p=proc: p(hot, SR),
+                (lambda b=peer: b(hot, SR, reset=True)) if peer is not None else None,
+            )
+        )
+    meter = [("masterlib Limiter", lambda: ours["Brickwall"](hot, SR))]
+    meter.append(("masterlib Limiter true_peak", lambda: ours["Brickwall TP"](hot, SR)))
+    for name, label in [
+        ("Limiter/pb.Limiter", "pedalboard Limiter"),
+        ("Brickwall", "pedalboard BrickwallLimiter"),
+        ("Brickwall TP", "pedalboard BrickwallLimiter true_peak"),
+    ]:
+        if name in theirs:
+            meter.append((label, lambda b=theirs[name]: b(hot, SR, reset=True)))
+    return speed, meter
+
+
+def peaks_db(y: np.ndarray) -> tuple[float, float]:
+    """Sample peak (dBFS) and true peak (dBTP, pyebur128; NaN without it)."""
+    sample = 20 * np.log10(np.abs(y).max())
+    try:
+        import pyebur128
+    except ImportError:
+        return sample, float("nan")
+    state = pyebur128.R128State(y.shape[0], SR, pyebur128.MeasurementMode.MODE_TRUE_PEAK)
+    state.add_frames(np.ascontiguousarray(y.T, dtype=np.float64).ravel(), y.shape[1])
+    tp = max(pyebur128.get_true_peak(state, c) for c in range(y.shape[0]))
+    return sample, 20 * np.log10(tp)
+
+
+def print_speed(cases, seconds: float, repeats: int) -> None:
+    for name, ours, theirs in cases:
+        t_ours = best_time(ours, repeats)
+        rt_ours = seconds / t_ours
+        if theirs is None:
+            print(f"{name:<18}{rt_ours:>11.0f}x{'-':>12}{'-':>9}")
+            continue
+        t_theirs = best_time(theirs, repeats)
+        rt_theirs = seconds / t_theirs
+        print(f"{name:<18}{rt_ours:>11.0f}x{rt_theirs:>11.0f}x{t_theirs / t_ours:>8.2f}x")
+
+
+def run_dynamics(x: np.ndarray, seconds: float, repeats: int) -> None:
+    hot = (x * 10 ** (12 / 20)).astype(np.float32)
+    speed, meter = dynamics_cases(hot)
+    print(f"\ndynamics (input 12 dB hotter, sample peak {20 * np.log10(np.abs(hot).max()):+.2f} dBFS)")
+    print(f"{'processor':<18}{'masterlib':>12}{'peer':>12}{'ratio':>9}")
+    print_speed(speed, seconds, repeats)
+    print("\nlimiter output, ceiling -1 dB: sample peak dBFS, true peak dBTP (pyebur128)")
+    for label, run in meter:
+        y = np.asarray(run(), dtype=np.float32)
+        sample, tp = peaks_db(y)
+        rms = 10 * np.log10(np.mean(np.square(y, dtype=np.float64)))
+        print(f"{label:<40}{sample:>8.2f}{tp:>8.2f}   (rms {rms:.2f} dBFS)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--section", choices=["all", "processors", "loudness"], default="all")
+    parser.add_argument("--section", choices=["all", "processors", "loudness", "dynamics"], default="all")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     x = signal(args.seconds)
@@ -188,18 +280,14 @@ def main() -> None:
         run_processors(x, args.seconds, args.repeats)
     if args.section in ("all", "loudness"):
         run_loudness(x, args.seconds, args.repeats)
+    if args.section in ("all", "dynamics"):
+        run_dynamics(x, args.seconds, args.repeats)
 
 
 def run_processors(x: np.ndarray, seconds: float, repeats: int) -> None:
     print(f"signal: {seconds:.0f} s stereo {SR} Hz float32; x real time (higher is faster)")
     print(f"{'processor':<18}{'masterlib':>12}{'peer':>12}{'ratio':>9}")
-    for name, ours, theirs in pedalboard_cases(x):
-        t_ours = best_time(ours, repeats)
-        if theirs is None:
-            print(f"{name:<18}{seconds / t_ours:>11.0f}x{'-':>12}{'-':>9}")
-            continue
-        t_theirs = best_time(theirs, repeats)
-        print(f"{name:<18}{seconds / t_ours:>11.0f}x{seconds / t_theirs:>11.0f}x{t_theirs / t_ours:>8.2f}x")
+    print_speed(pedalboard_cases(x), seconds, repeats)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@
 
 mod audio;
 pub mod chain;
+pub mod dynamics;
 pub mod filters;
 mod guard;
 pub mod loudness;
@@ -32,6 +33,10 @@ pub mod processor;
 pub mod qa;
 pub mod status;
 
+pub use dynamics::{
+    MlCompressorConfig, MlDeEsserConfig, MlDetector, MlExpanderConfig, MlLimiterConfig,
+    MlMultibandConfig, MlNoiseGateConfig,
+};
 pub use filters::{MlBand, MlDesign, MlFilterKind};
 pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};
 pub use meter::MlLevelMeter;

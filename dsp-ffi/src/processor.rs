@@ -72,7 +72,7 @@ impl MlProcessor {
         self.poisoned
     }
 
-    fn prepared_spec(&self) -> Result<ProcessSpec, Fail> {
+    pub(crate) fn prepared_spec(&self) -> Result<ProcessSpec, Fail> {
         self.spec.ok_or_else(|| Error::NotPrepared.into())
     }
 }

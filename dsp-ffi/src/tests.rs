@@ -8,6 +8,7 @@ use std::ptr::{null, null_mut};
 use dsp_core::{Error, ProcessSpec, Processor};
 
 use crate::chain::*;
+use crate::dynamics::*;
 use crate::filters::*;
 use crate::loudness::*;
 use crate::meter::*;
@@ -530,4 +531,37 @@ fn zeroed_report() -> MlQaReport {
         octave_band_hz: [0.0; ML_OCTAVE_BANDS],
         octave_band_db: [0.0; ML_OCTAVE_BANDS],
     }
+}
+
+#[test]
+fn sidechain_pieces_match_one_core_call_without_allocating() {
+    let n = 5000; // several max_block pieces
+    let (mut l, mut r) = (sine(300.0, 48e3, n, 0.3), sine(500.0, 48e3, n, 0.3));
+    let key: Vec<f32> = (0..n).map(|i| if (1000..3000).contains(&i) { 0.9 } else { 0.0 }).collect();
+    let (mut l2, mut r2) = (l.clone(), r.clone());
+    let config = MlCompressorConfig { threshold_db: -30.0, ..ml_compressor_config_default() };
+    let mut core = dsp_core::dynamics::Compressor::default();
+    core.set_threshold_db(-30.0).unwrap();
+    core.prepare(&ProcessSpec::new(48e3, n, 2)).unwrap();
+    core.process_sidechain(&mut [&mut l2, &mut r2], &[&key]);
+    let mut p = null_mut();
+    unsafe {
+        assert_eq!(ml_compressor_new(&config, &mut p), ML_STATUS_OK);
+        assert_eq!(ml_processor_prepare(p, 48e3, 256, 2), ML_STATUS_OK);
+        let channels = [l.as_mut_ptr(), r.as_mut_ptr()];
+        let side = [key.as_ptr()];
+        let allocs = allocs_during(|| {
+            let status =
+                ml_processor_process_sidechain_planar(p, channels.as_ptr(), 2, side.as_ptr(), 1, n);
+            assert_eq!(status, ML_STATUS_OK);
+        });
+        assert_eq!(allocs, 0, "sidechain processing must not allocate");
+        let mut gr = 0.0f32;
+        assert_eq!(ml_processor_gain_reduction_db(p, &mut gr), ML_STATUS_OK);
+        assert_eq!(gr, core.gain_reduction_db());
+        ml_processor_free(p);
+    }
+    assert_eq!(l, l2);
+    assert_eq!(r, r2);
+    assert!(rms(&l[2000..3000]) < 0.5 * rms(&l[200..1000]), "the key compresses");
 }

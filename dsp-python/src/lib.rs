@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 mod audio;
 mod chain;
+mod dynamics;
 mod filters;
 mod loudness;
 mod meter;
@@ -41,5 +42,12 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<filters::AllPass>()?;
     m.add_class::<filters::DcBlocker>()?;
     m.add_class::<filters::Equalizer>()?;
+    m.add_class::<dynamics::PyDynamics>()?;
+    m.add_class::<dynamics::Compressor>()?;
+    m.add_class::<dynamics::Expander>()?;
+    m.add_class::<dynamics::NoiseGate>()?;
+    m.add_class::<dynamics::DeEsser>()?;
+    m.add_class::<dynamics::MultibandCompressor>()?;
+    m.add_class::<dynamics::Limiter>()?;
     Ok(())
 }

@@ -20,6 +20,7 @@ use pyo3::prelude::*;
 use crate::audio::{
     audio_shape, copy_planar, float_array, to_numpy, value_error, value_error_in, writable_audio,
 };
+use crate::dynamics::{Dynamics, run_dynamics};
 
 /// Longest block handed to a dsp-core processor; longer audio is split.
 pub(crate) const BLOCK: usize = 4096;
@@ -39,6 +40,12 @@ pub(crate) trait Node: Processor + Any + Sync {
     /// whether the processor must be prepared again.
     fn sync(&mut self, _linked: &[PyRef<'_, PyProcessor>]) -> Result<bool, Error> {
         Ok(false)
+    }
+
+    /// The node as a dynamics processor (sidechain input, gain-reduction
+    /// series), if it is one.
+    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
+        None
     }
 }
 
@@ -143,6 +150,11 @@ impl PyProcessor {
             Body::Node(engine) => &engine.links,
             Body::Chain { .. } => &[],
         }
+    }
+
+    /// The node as a dynamics processor (None for other kinds and chains).
+    pub(crate) fn dynamics_mut(&mut self) -> Option<&mut dyn Dynamics> {
+        self.engine_mut()?.node.dynamics()
     }
 
     fn engine_mut(&mut self) -> Option<&mut Engine> {
@@ -255,7 +267,15 @@ impl<'py> Plan<'py> {
     /// Runs the stages over `views` (at least `max_channels` equally long
     /// channels, the input in the first `in_channels`), with the GIL
     /// released while each stage processes.
-    fn run(&self, py: Python<'_>, views: &mut [&mut [f32]]) -> PyResult<()> {
+    ///
+    /// With `keyed` (only for a single dynamics processor) the sidechain
+    /// keys it and its gain-reduction rows are written.
+    fn run(
+        &self,
+        py: Python<'_>,
+        views: &mut [&mut [f32]],
+        mut keyed: Option<KeyedBuffers<'_, '_>>,
+    ) -> PyResult<()> {
         let mut channels = self.in_channels;
         for stage in &self.stages {
             let mut this = stage.obj.try_borrow_mut()?;
@@ -270,7 +290,13 @@ impl<'py> Plan<'py> {
             channels = wanted;
             let node: &mut dyn Node = &mut *engine.node;
             let active = &mut views[..channels];
-            py.detach(|| process_in_blocks(node, active, BLOCK));
+            match (keyed.take(), node.dynamics()) {
+                (Some(k), Some(dynamics)) => {
+                    py.detach(|| run_dynamics(dynamics, active, k.sidechain, k.gain_reduction));
+                }
+                (Some(_), None) => unreachable!("keyed processing is only offered by dynamics"),
+                (None, _) => py.detach(|| process_in_blocks(node, active, BLOCK)),
+            }
         }
         Ok(())
     }
@@ -311,33 +337,7 @@ impl PyProcessor {
         reset: bool,
         tail: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if tail && !reset {
-            return Err(PyValueError::new_err(
-                "tail=True needs reset=True: the tail ends a stream, so it is only \
-                 appended to one-shot processing",
-            ));
-        }
-        let array = float_array(x)?;
-        let shape = audio_shape(array.shape())?;
-        let plan = Plan::new(slf, sample_rate, shape.channels, reset)?;
-        let (lead, extra) =
-            if reset { (plan.latency, if tail { plan.tail } else { 0 }) } else { (0, 0) };
-        let out_len = shape.samples + extra;
-        let stride = lead + out_len;
-        let mut data = vec![0.0f32; plan.max_channels * stride];
-        copy_planar(&array, shape, &mut data, stride)?;
-        if stride > 0 {
-            let mut views: Vec<&mut [f32]> = data.chunks_mut(stride).collect();
-            count_nonfinite(slf, &mut views[..shape.channels])?;
-            plan.run(slf.py(), &mut views)?;
-        }
-        // Drop the first `lead` samples of every channel (latency).
-        for c in 0..plan.out_channels {
-            let start = c * stride + lead;
-            data.copy_within(start..start + out_len, c * out_len);
-        }
-        data.truncate(plan.out_channels * out_len);
-        to_numpy(slf.py(), data, plan.out_channels, out_len, shape.one_d && plan.out_channels == 1)
+        Ok(Self::process_keyed(slf, x, sample_rate, reset, tail, None)?.0)
     }
 
     /// Processes a writable C-contiguous float32 array in place (never
@@ -349,22 +349,7 @@ impl PyProcessor {
         sample_rate: f64,
         reset: bool,
     ) -> PyResult<()> {
-        let (shape, mut array) = writable_audio(x)?;
-        let plan = Plan::new(slf, sample_rate, shape.channels, reset)?;
-        if plan.max_channels != shape.channels || plan.out_channels != shape.channels {
-            return Err(PyValueError::new_err(format!(
-                "this processor turns {} channel(s) into {}: process_inplace cannot change \
-                 the shape; use process(), which returns a new array",
-                shape.channels,
-                plan.out_channels.max(plan.max_channels)
-            )));
-        }
-        let data = array.as_slice_mut()?;
-        if shape.samples > 0 {
-            let mut views: Vec<&mut [f32]> = data.chunks_mut(shape.samples).collect();
-            count_nonfinite(slf, &mut views)?;
-            plan.run(slf.py(), &mut views)?;
-        }
+        Self::process_inplace_keyed(slf, x, sample_rate, reset, None)?;
         Ok(())
     }
 
@@ -400,7 +385,160 @@ impl PyProcessor {
     }
 }
 
+/// What a dynamics processor is asked for besides the audio: a sidechain
+/// (any audio array, as long as the input) and the gain-reduction series.
+pub(crate) struct Keyed<'a, 'py> {
+    /// The sidechain signal, if any.
+    pub sidechain: Option<&'a Bound<'py, PyAny>>,
+    /// Gain-reduction rows to return (0 = none).
+    pub gain_reduction_rows: usize,
+}
+
+/// The planar buffers behind [`Keyed`] for one run.
+pub(crate) struct KeyedBuffers<'a, 'b> {
+    sidechain: Option<&'a [&'b [f32]]>,
+    gain_reduction: &'a mut [&'b mut [f32]],
+}
+
+/// Reads a sidechain array into `channels * stride` floats (zero-padded
+/// after `samples`), checking that it is audio as long as the input.
+fn read_sidechain(side: &Bound<'_, PyAny>, samples: usize, stride: usize) -> PyResult<Vec<f32>> {
+    let array = float_array(side)?;
+    let shape = audio_shape(array.shape())?;
+    if shape.samples != samples {
+        return Err(PyValueError::new_err(format!(
+            "sidechain has {} samples but x has {samples}: they must be the same length",
+            shape.samples
+        )));
+    }
+    let mut data = vec![0.0f32; shape.channels * stride];
+    copy_planar(&array, shape, &mut data, stride)?;
+    Ok(data)
+}
+
+/// Runs `plan` over `views` with the sidechain buffer `side` (channels of
+/// `stride` samples, or empty) and writes `rows` gain-reduction rows of
+/// `stride` samples into `gr`.
+fn run_keyed(
+    plan: &Plan<'_>,
+    py: Python<'_>,
+    views: &mut [&mut [f32]],
+    side: &[f32],
+    gr: &mut [f32],
+    stride: usize,
+) -> PyResult<()> {
+    let side_views: Vec<&[f32]> = side.chunks(stride).collect();
+    let mut gr_views: Vec<&mut [f32]> = gr.chunks_mut(stride).collect();
+    let keyed = KeyedBuffers {
+        sidechain: (!side_views.is_empty()).then_some(&side_views[..]),
+        gain_reduction: &mut gr_views[..],
+    };
+    plan.run(py, views, Some(keyed))
+}
+
 impl PyProcessor {
+    /// `process`, with a sidechain and gain-reduction series for dynamics
+    /// processors: returns the output and, if rows were asked for, the
+    /// gain reduction in dB aligned with it (1-D for one row).
+    pub(crate) fn process_keyed<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        sample_rate: f64,
+        reset: bool,
+        tail: bool,
+        keyed: Option<Keyed<'_, 'py>>,
+    ) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
+        if tail && !reset {
+            return Err(PyValueError::new_err(
+                "tail=True needs reset=True: the tail ends a stream, so it is only \
+                 appended to one-shot processing",
+            ));
+        }
+        let array = float_array(x)?;
+        let shape = audio_shape(array.shape())?;
+        let plan = Plan::new(slf, sample_rate, shape.channels, reset)?;
+        let (lead, extra) =
+            if reset { (plan.latency, if tail { plan.tail } else { 0 }) } else { (0, 0) };
+        let out_len = shape.samples + extra;
+        let stride = lead + out_len;
+        // The sidechain is laid out like the input (zeros after it), so the
+        // key of input sample i reaches the output where sample i does.
+        let side = match keyed.as_ref().and_then(|k| k.sidechain) {
+            Some(s) => read_sidechain(s, shape.samples, stride)?,
+            None => Vec::new(),
+        };
+        let rows = keyed.as_ref().map_or(0, |k| k.gain_reduction_rows);
+        let mut gr = vec![0.0f32; rows * stride];
+        let mut data = vec![0.0f32; plan.max_channels * stride];
+        copy_planar(&array, shape, &mut data, stride)?;
+        if stride > 0 {
+            let mut views: Vec<&mut [f32]> = data.chunks_mut(stride).collect();
+            count_nonfinite(slf, &mut views[..shape.channels])?;
+            match keyed {
+                Some(_) => run_keyed(&plan, slf.py(), &mut views, &side, &mut gr, stride)?,
+                None => plan.run(slf.py(), &mut views, None)?,
+            }
+        }
+        // Drop the first `lead` samples of every channel (latency).
+        let drop_lead = |buf: &mut Vec<f32>, n: usize| {
+            for c in 0..n {
+                let start = c * stride + lead;
+                buf.copy_within(start..start + out_len, c * out_len);
+            }
+            buf.truncate(n * out_len);
+        };
+        drop_lead(&mut data, plan.out_channels);
+        drop_lead(&mut gr, rows);
+        let py = slf.py();
+        let out =
+            to_numpy(py, data, plan.out_channels, out_len, shape.one_d && plan.out_channels == 1)?;
+        let gr = match rows {
+            0 => None,
+            n => Some(to_numpy(py, gr, n, out_len, n == 1)?),
+        };
+        Ok((out, gr))
+    }
+
+    /// `process_inplace`, with a sidechain and gain-reduction series for
+    /// dynamics processors (see [`PyProcessor::process_keyed`]).
+    pub(crate) fn process_inplace_keyed<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        sample_rate: f64,
+        reset: bool,
+        keyed: Option<Keyed<'_, 'py>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let (shape, mut array) = writable_audio(x)?;
+        let plan = Plan::new(slf, sample_rate, shape.channels, reset)?;
+        if plan.max_channels != shape.channels || plan.out_channels != shape.channels {
+            return Err(PyValueError::new_err(format!(
+                "this processor turns {} channel(s) into {}: process_inplace cannot change \
+                 the shape; use process(), which returns a new array",
+                shape.channels,
+                plan.out_channels.max(plan.max_channels)
+            )));
+        }
+        let side = match keyed.as_ref().and_then(|k| k.sidechain) {
+            Some(s) => read_sidechain(s, shape.samples, shape.samples)?,
+            None => Vec::new(),
+        };
+        let rows = keyed.as_ref().map_or(0, |k| k.gain_reduction_rows);
+        let mut gr = vec![0.0f32; rows * shape.samples];
+        let data = array.as_slice_mut()?;
+        if shape.samples > 0 {
+            let mut views: Vec<&mut [f32]> = data.chunks_mut(shape.samples).collect();
+            count_nonfinite(slf, &mut views)?;
+            match keyed {
+                Some(_) => run_keyed(&plan, slf.py(), &mut views, &side, &mut gr, shape.samples)?,
+                None => plan.run(slf.py(), &mut views, None)?,
+            }
+        }
+        match rows {
+            0 => Ok(None),
+            n => Ok(Some(to_numpy(slf.py(), gr, n, shape.samples, n == 1)?)),
+        }
+    }
+
     fn sum_over_leaves(slf: &Bound<'_, Self>, f: impl Fn(&dyn Node) -> usize) -> PyResult<usize> {
         let mut sum = 0;
         for obj in leaves(slf)? {

@@ -49,5 +49,17 @@ FACTORIES: list[tuple[str, Callable[[], ml.Processor], int]] = [
         2,
     ),
     ("FilterChain", lambda: ml.Chain([ml.HighPass(50.0), ml.Pan(0.3), ml.LowPass(8000.0)]), 2),
+    (
+        "Compressor",
+        lambda: ml.Compressor(-30.0, 4.0, 6.0, 2.0, 50.0, 3.0, link=0.5, mix=0.8, detector="rms"),
+        2,
+    ),
+    ("Expander", lambda: ml.Expander(-20.0, 3.0, 30.0, hysteresis_db=3.0, hold_ms=5.0), 2),
+    ("NoiseGate", lambda: ml.NoiseGate(-15.0, sidechain_hpf_hz=100.0), 1),
+    ("DeEsser", lambda: ml.DeEsser(4000.0, -40.0), 2),
+    ("MultibandCompressor", lambda: ml.MultibandCompressor([300.0, 3000.0]), 2),
+    ("Limiter", lambda: ml.Limiter(-12.0, lookahead_ms=2.0, release_ms=20.0), 2),
+    ("LimiterTruePeak", lambda: ml.Limiter(-9.0, true_peak=True, auto_release=True), 3),
+    ("DynamicsChain", lambda: ml.Chain([ml.Compressor(-30.0), ml.Limiter(-6.0)]), 2),
 ]
 FACTORY_IDS = [f[0] for f in FACTORIES]

@@ -595,6 +595,282 @@ static void test_filter_and_dc_blocker(void) {
   ml_processor_free(dc);
 }
 
+static double peak_abs(const float *x, size_t n) {
+  double m = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    m = fmax(m, fabs((double)x[i]));
+  }
+  return m;
+}
+
+/* Static gain of a steady level through the compressor vs the gain-computer
+ * formula (hard part above the knee, and inside the knee). */
+static void test_compressor_static_gain(void) {
+  MlCompressorConfig config = ml_compressor_config_default();
+  config.threshold_db = -20.0;
+  config.ratio = 4.0;
+  config.knee_db = 6.0;
+  config.attack_ms = 1.0;
+  config.release_ms = 20.0;
+  MlProcessor *c = NULL;
+  CHECK_OK(ml_compressor_new(&config, &c));
+  CHECK_OK(ml_processor_prepare(c, FS, 512, 2));
+  /* level dBFS -> expected output dBFS (Giannoulis et al. soft knee) */
+  const double levels[3] = {-8.0, -19.0, -30.0};
+  const double want[3] = {-20.0 + 12.0 / 4.0, -19.0 - 0.75 * 16.0 / 12.0, -30.0};
+  for (int k = 0; k < 3; k++) {
+    float l[N], r[N];
+    float amp = (float)pow(10.0, levels[k] / 20.0);
+    for (size_t i = 0; i < N; i++) {
+      l[i] = amp;
+      r[i] = -amp;
+    }
+    float *channels[2] = {l, r};
+    CHECK_OK(ml_processor_reset(c));
+    CHECK_OK(ml_processor_process_planar(c, channels, 2, N));
+    CHECK_NEAR(20.0 * log10(fabs(l[N - 1])), want[k], 0.05);
+    CHECK_NEAR(20.0 * log10(fabs(r[N - 1])), want[k], 0.05);
+    float gr = -1.0f;
+    CHECK_OK(ml_processor_gain_reduction_db(c, &gr));
+    CHECK_NEAR(gr, levels[k] - want[k], 0.05);
+  }
+  MlCompressorConfig back;
+  CHECK_OK(ml_compressor_get_config(c, &back));
+  CHECK(back.threshold_db == -20.0 && back.ratio == 4.0 && back.link == 1.0);
+  CHECK_OK(ml_compressor_set_ratio(c, INFINITY));
+  CHECK_OK(ml_compressor_set_auto_makeup(c, true));
+  CHECK_OK(ml_compressor_set_detector(c, ML_DETECTOR_RMS));
+  ml_processor_free(c);
+}
+
+/* A hot signal never leaves the limiter above its ceiling; the reported
+ * latency is the delay of an impulse below the ceiling. */
+static void test_limiter_ceiling_and_latency(void) {
+  MlLimiterConfig config = ml_limiter_config_default();
+  config.ceiling_db = -1.0;
+  MlProcessor *lim = NULL;
+  CHECK_OK(ml_limiter_new(&config, &lim));
+  CHECK_OK(ml_processor_prepare(lim, FS, 256, 1));
+  float x[N];
+  uint32_t seed = 1;
+  for (size_t i = 0; i < N; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    double noise = ((double)(seed >> 8) / 16777216.0 - 0.5);
+    x[i] = (float)(2.5 * sin(TWO_PI * 997.0 * (double)i / FS) + 2.0 * noise);
+  }
+  float *channels[1] = {x};
+  CHECK_OK(ml_processor_process_planar(lim, channels, 1, N));
+  CHECK(peak_abs(x, N) <= pow(10.0, -1.0 / 20.0));
+  CHECK(peak_abs(x + N / 2, N / 2) > 0.8);
+  float gr = 0.0f;
+  CHECK_OK(ml_processor_gain_reduction_db(lim, &gr));
+  CHECK(gr > 1.0f);
+
+  size_t latency = 0;
+  CHECK_OK(ml_processor_latency(lim, &latency));
+  CHECK(latency == 240); /* 5 ms at 48 kHz */
+  CHECK_OK(ml_processor_reset(lim));
+  memset(x, 0, sizeof x);
+  x[10] = 0.25f;
+  CHECK_OK(ml_processor_process_planar(lim, channels, 1, N));
+  size_t at = 0;
+  for (size_t i = 0; i < N; i++) {
+    if (fabs(x[i]) > fabs(x[at])) {
+      at = i;
+    }
+  }
+  CHECK(at == 10 + latency);
+  CHECK_NEAR(x[at], 0.25, 1e-6);
+
+  /* True-peak mode adds the detector's delay. */
+  config.true_peak = true;
+  CHECK_OK(ml_limiter_set_config(lim, &config));
+  CHECK_OK(ml_processor_prepare(lim, FS, 256, 1));
+  size_t tp_latency = 0;
+  CHECK_OK(ml_processor_latency(lim, &tp_latency));
+  CHECK(tp_latency > latency);
+  ml_processor_free(lim);
+}
+
+/* A gate keyed by a sidechain burst opens where the burst is, and only there. */
+static void test_sidechain_keyed_gate(void) {
+  MlNoiseGateConfig config = ml_noise_gate_config_default();
+  config.threshold_db = -30.0;
+  config.hold_ms = 0.0;
+  config.hysteresis_db = 0.0;
+  config.release_ms = 5.0;
+  MlProcessor *gate = NULL;
+  CHECK_OK(ml_noise_gate_new(&config, &gate));
+  CHECK_OK(ml_processor_prepare(gate, FS, 512, 2));
+  float l[N], r[N], key[N];
+  fill_sine(l, N, 440.0, 0.1);
+  fill_sine(r, N, 440.0, 0.1);
+  memset(key, 0, sizeof key);
+  for (size_t i = 2400; i < 3600; i++) {
+    key[i] = 0.5f;
+  }
+  float *channels[2] = {l, r};
+  const float *side[1] = {key};
+  CHECK_OK(ml_processor_process_sidechain_planar(gate, channels, 2, side, 1, N));
+  CHECK(rms(l + 1000, 1000) < 1e-4 * 0.0707 * 10); /* closed: -80 dB range */
+  CHECK_NEAR(rms(l + 2500, 1000), 0.1 / sqrt(2.0), 1e-3); /* open */
+  CHECK(rms(r + 4200, 600) < 1e-3);                         /* closed again */
+  float gr = 0.0f;
+  CHECK_OK(ml_processor_gain_reduction_db(gate, &gr));
+  CHECK(gr > 70.0f);
+
+  /* Kinds without a sidechain input. */
+  MlProcessor *lim = NULL;
+  MlLimiterConfig lc = ml_limiter_config_default();
+  CHECK_OK(ml_limiter_new(&lc, &lim));
+  CHECK_OK(ml_processor_prepare(lim, FS, 512, 2));
+  CHECK_STATUS(ml_processor_process_sidechain_planar(lim, channels, 2, side, 1, N),
+               ML_STATUS_WRONG_KIND);
+  MlProcessor *g = new_gain(0.0);
+  CHECK_OK(ml_processor_prepare(g, FS, 512, 2));
+  CHECK_STATUS(ml_processor_process_sidechain_planar(g, channels, 2, side, 1, N),
+               ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_processor_gain_reduction_db(g, &gr), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_compressor_set_ratio(lim, 2.0), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_limiter_set_ceiling_db(gate, -3.0), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_noise_gate_set_range_db(g, 10.0), ML_STATUS_WRONG_KIND);
+
+  /* Sidechain argument errors. */
+  CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 2, NULL, 1, N),
+               ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 2, side, 0, N),
+               ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 1, side, 1, N),
+               ML_STATUS_CHANNEL_MISMATCH);
+  ml_processor_free(g);
+  ml_processor_free(lim);
+  ml_processor_free(gate);
+}
+
+/* NaN and out-of-range parameters, unknown enum values, NULL pointers. */
+static void test_dynamics_errors(void) {
+  MlProcessor *p = (MlProcessor *)&p; /* must be overwritten with NULL */
+  MlCompressorConfig cc = ml_compressor_config_default();
+  cc.ratio = NAN;
+  CHECK_STATUS(ml_compressor_new(&cc, &p), ML_STATUS_INVALID_ARGUMENT);
+  CHECK(p == NULL);
+  cc = ml_compressor_config_default();
+  cc.detector = (MlDetector)7;
+  CHECK_STATUS(ml_compressor_new(&cc, &p), ML_STATUS_UNKNOWN_NAME);
+  CHECK_STATUS(ml_compressor_new(NULL, &p), ML_STATUS_NULL_POINTER);
+  cc = ml_compressor_config_default();
+  CHECK_STATUS(ml_compressor_new(&cc, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_OK(ml_compressor_new(&cc, &p));
+  CHECK_STATUS(ml_compressor_set_threshold_db(p, NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_compressor_set_ratio(p, 0.5), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_compressor_set_mix(p, NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_compressor_set_link(p, 1.5), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_compressor_set_config(p, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_compressor_set_threshold_db(NULL, -10.0), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_gain_reduction_db(p, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_gain_reduction_db(NULL, NULL), ML_STATUS_NULL_POINTER);
+  float x[8] = {0};
+  float *channels[1] = {x};
+  const float *side[1] = {x};
+  CHECK_STATUS(ml_processor_process_sidechain_planar(p, channels, 1, side, 1, 8),
+               ML_STATUS_NOT_PREPARED);
+  ml_processor_free(p);
+
+  MlLimiterConfig lc = ml_limiter_config_default();
+  lc.ceiling_db = NAN;
+  CHECK_STATUS(ml_limiter_new(&lc, &p), ML_STATUS_INVALID_ARGUMENT);
+  lc = ml_limiter_config_default();
+  lc.ceiling_db = 3.0;
+  CHECK_STATUS(ml_limiter_new(&lc, &p), ML_STATUS_INVALID_ARGUMENT);
+  lc = ml_limiter_config_default();
+  CHECK_OK(ml_limiter_new(&lc, &p));
+  CHECK_STATUS(ml_limiter_set_ceiling_db(p, NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_limiter_set_release_ms(p, INFINITY), ML_STATUS_INVALID_ARGUMENT);
+  ml_processor_free(p);
+
+  MlExpanderConfig ec = ml_expander_config_default();
+  ec.range_db = NAN;
+  CHECK_STATUS(ml_expander_new(&ec, &p), ML_STATUS_INVALID_ARGUMENT);
+  MlNoiseGateConfig gc = ml_noise_gate_config_default();
+  gc.hold_ms = -1.0;
+  CHECK_STATUS(ml_noise_gate_new(&gc, &p), ML_STATUS_INVALID_ARGUMENT);
+  MlDeEsserConfig dc = ml_de_esser_config_default();
+  dc.frequency_hz = NAN;
+  CHECK_STATUS(ml_de_esser_new(&dc, &p), ML_STATUS_INVALID_ARGUMENT);
+  dc = ml_de_esser_config_default();
+  dc.frequency_hz = 30000.0;
+  CHECK_OK(ml_de_esser_new(&dc, &p));
+  CHECK_STATUS(ml_processor_prepare(p, FS, 512, 1), ML_STATUS_ABOVE_NYQUIST);
+  ml_processor_free(p);
+
+  MlMultibandConfig mc = ml_multiband_config_default();
+  mc.num_bands = 6;
+  CHECK_STATUS(ml_multiband_new(&mc, &p), ML_STATUS_INVALID_ARGUMENT);
+  mc = ml_multiband_config_default();
+  mc.crossovers_hz[1] = 100.0; /* not ascending */
+  CHECK_STATUS(ml_multiband_new(&mc, &p), ML_STATUS_INVALID_ARGUMENT);
+  mc = ml_multiband_config_default();
+  mc.bands[2].ratio = NAN;
+  CHECK_STATUS(ml_multiband_new(&mc, &p), ML_STATUS_INVALID_ARGUMENT);
+  mc.bands[2].ratio = 2.0;
+  CHECK_OK(ml_multiband_new(&mc, &p));
+  CHECK_STATUS(ml_multiband_set_band(p, 3, &mc.bands[0]), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_multiband_set_band_solo(p, 3, true), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_multiband_set_crossover_hz(p, 0, NAN), ML_STATUS_INVALID_ARGUMENT);
+  float gr = 0.0f;
+  CHECK_STATUS(ml_multiband_get_band_gain_reduction_db(p, 3, &gr), ML_STATUS_INVALID_ARGUMENT);
+  ml_processor_free(p);
+}
+
+/* Unity bands sum flat; solo passes one band; the de-esser leaves a
+ * low tone alone and reduces a loud high one. */
+static void test_multiband_and_de_esser(void) {
+  MlMultibandConfig mc = ml_multiband_config_default();
+  for (size_t b = 0; b < mc.num_bands; b++) {
+    mc.bands[b].ratio = 1.0;
+  }
+  MlProcessor *m = NULL;
+  CHECK_OK(ml_multiband_new(&mc, &m));
+  CHECK_OK(ml_processor_prepare(m, FS, 512, 1));
+  size_t bands = 0;
+  CHECK_OK(ml_multiband_num_bands(m, &bands));
+  CHECK(bands == 3);
+  const double freqs[4] = {60.0, 200.0, 1000.0, 9000.0};
+  for (int k = 0; k < 4; k++) {
+    float in[N], x[N];
+    fill_sine(in, N, freqs[k], 0.5);
+    memcpy(x, in, sizeof x);
+    float *channels[1] = {x};
+    CHECK_OK(ml_processor_reset(m));
+    CHECK_OK(ml_processor_process_planar(m, channels, 1, N));
+    CHECK_NEAR(gain_db(x + N / 2, in + N / 2, N / 2), 0.0, 0.05);
+  }
+  MlCompressorConfig band;
+  CHECK_OK(ml_multiband_get_band(m, 1, &band));
+  CHECK(band.ratio == 1.0);
+  ml_processor_free(m);
+
+  MlDeEsserConfig dc = ml_de_esser_config_default();
+  dc.frequency_hz = 5000.0;
+  dc.threshold_db = -30.0;
+  dc.ratio = 8.0;
+  MlProcessor *d = NULL;
+  CHECK_OK(ml_de_esser_new(&dc, &d));
+  CHECK_OK(ml_processor_prepare(d, FS, 512, 1));
+  float in[N], x[N];
+  float *channels[1] = {x};
+  fill_sine(in, N, 500.0, 0.5);
+  memcpy(x, in, sizeof x);
+  CHECK_OK(ml_processor_process_planar(d, channels, 1, N));
+  CHECK_NEAR(gain_db(x + N / 2, in + N / 2, N / 2), 0.0, 0.1);
+  fill_sine(in, N, 9000.0, 0.5);
+  memcpy(x, in, sizeof x);
+  CHECK_OK(ml_processor_reset(d));
+  CHECK_OK(ml_processor_process_planar(d, channels, 1, N));
+  CHECK(gain_db(x + N / 2, in + N / 2, N / 2) < -10.0);
+  ml_processor_free(d);
+}
+
 int main(void) {
   test_status_strings();
   test_gain_halves_amplitude();
@@ -610,5 +886,10 @@ int main(void) {
   test_equalizer_peak_matches_measured_gain();
   test_filter_and_dc_blocker();
   test_error_paths();
+  test_compressor_static_gain();
+  test_limiter_ceiling_and_latency();
+  test_sidechain_keyed_gate();
+  test_dynamics_errors();
+  test_multiband_and_de_esser();
   return check_summary();
 }

@@ -1,7 +1,7 @@
 """Type stubs for the native module ``masterlib._masterlib``."""
 
-from collections.abc import Iterable, Iterator
-from typing import Any, Literal, Optional, Union, final
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Literal, Optional, Union, final, overload
 
 from typing_extensions import disjoint_base
 
@@ -12,16 +12,23 @@ __all__ = [
     "AllPass",
     "BandPass",
     "Chain",
+    "Compressor",
     "DcBlocker",
+    "DeEsser",
+    "Dynamics",
     "Equalizer",
+    "Expander",
     "Filter",
     "Gain",
     "HighPass",
     "HighShelf",
     "LevelMeter",
     "LoudnessMeter",
+    "Limiter",
     "LowPass",
     "LowShelf",
+    "MultibandCompressor",
+    "NoiseGate",
     "Notch",
     "Pan",
     "PeakFilter",
@@ -43,6 +50,7 @@ _FilterKindName = Literal[
     "peak", "low_shelf", "high_shelf", "low_pass", "high_pass", "band_pass", "notch", "all_pass"
 ]
 _Freqs = npt.ArrayLike
+_DetectorName = Literal["peak", "rms"]
 
 @disjoint_base
 class Processor:
@@ -383,3 +391,223 @@ class QaReport:
 
 def measure(x: _Audio, sample_rate: float) -> QaReport: ...
 def targets() -> list[Target]: ...
+class Dynamics(Processor):
+    """Base class of the dynamics processors (not constructible itself).
+
+    ``process`` (and ``__call__``) take two keyword-only arguments:
+
+    - ``sidechain``: audio keying the detector instead of the input
+      (Compressor, Expander, NoiseGate; a ``TypeError`` on the others). Same
+      shape rules as ``x`` and the same length (``ValueError`` otherwise);
+      as many channels as ``x`` keys channel by channel, any other count is
+      averaged into one key. It is aligned with ``x``: a key at input
+      sample ``i`` acts on output sample ``i``, latency compensated like
+      the audio.
+    - ``return_gain_reduction``: return ``(y, gr)`` instead of ``y``. ``gr``
+      is float32 with each output sample's gain reduction in dB (positive =
+      reduction, largest over channels, excluding make-up and mix), aligned
+      with ``y``: shape ``(samples,)``, or ``(bands, samples)`` for a
+      MultibandCompressor. ``process_inplace`` returns it (else None).
+
+    ``gain_reduction_db`` is the reduction after the last processed sample
+    (a meter reading per block when streaming).
+    """
+
+    @overload
+    def __call__(
+        self,
+        x: _Audio,
+        sample_rate: float,
+        reset: bool = True,
+        tail: bool = False,
+        *,
+        sidechain: Optional[_Audio] = None,
+        return_gain_reduction: Literal[False] = False,
+    ) -> _Float32Array: ...
+    @overload
+    def __call__(
+        self,
+        x: _Audio,
+        sample_rate: float,
+        reset: bool = True,
+        tail: bool = False,
+        *,
+        sidechain: Optional[_Audio] = None,
+        return_gain_reduction: Literal[True],
+    ) -> tuple[_Float32Array, _Float32Array]: ...
+    @overload
+    def process(
+        self,
+        x: _Audio,
+        sample_rate: float,
+        reset: bool = True,
+        tail: bool = False,
+        *,
+        sidechain: Optional[_Audio] = None,
+        return_gain_reduction: Literal[False] = False,
+    ) -> _Float32Array: ...
+    @overload
+    def process(
+        self,
+        x: _Audio,
+        sample_rate: float,
+        reset: bool = True,
+        tail: bool = False,
+        *,
+        sidechain: Optional[_Audio] = None,
+        return_gain_reduction: Literal[True],
+    ) -> tuple[_Float32Array, _Float32Array]: ...
+    def process_inplace(  # type: ignore[override]
+        self,
+        x: _Float32Array,
+        sample_rate: float,
+        reset: bool = False,
+        *,
+        sidechain: Optional[_Audio] = None,
+        return_gain_reduction: bool = False,
+    ) -> Optional[_Float32Array]: ...
+    @property
+    def gain_reduction_db(self) -> float: ...
+
+@final
+class Compressor(Dynamics):
+    def __new__(
+        cls,
+        threshold_db: float = -20.0,
+        ratio: float = 4.0,
+        knee_db: float = 6.0,
+        attack_ms: float = 10.0,
+        release_ms: float = 100.0,
+        makeup_db: float = 0.0,
+        link: float = 1.0,
+        mix: float = 1.0,
+        *,
+        auto_makeup: bool = False,
+        detector: _DetectorName = "peak",
+        rms_window_ms: float = 10.0,
+        sidechain_hpf_hz: float = 0.0,
+    ) -> Compressor: ...
+    threshold_db: float
+    ratio: float
+    knee_db: float
+    attack_ms: float
+    release_ms: float
+    makeup_db: float
+    auto_makeup: bool
+    link: float
+    mix: float
+    detector: _DetectorName
+    rms_window_ms: float
+    sidechain_hpf_hz: float
+    bypass: bool
+
+@final
+class Expander(Dynamics):
+    def __new__(
+        cls,
+        threshold_db: float = -40.0,
+        ratio: float = 2.0,
+        range_db: float = 40.0,
+        attack_ms: float = 1.0,
+        release_ms: float = 100.0,
+        *,
+        knee_db: float = 0.0,
+        hysteresis_db: float = 0.0,
+        hold_ms: float = 10.0,
+        link: float = 1.0,
+        detector: _DetectorName = "peak",
+        rms_window_ms: float = 10.0,
+        sidechain_hpf_hz: float = 0.0,
+    ) -> Expander: ...
+    threshold_db: float
+    ratio: float
+    range_db: float
+    knee_db: float
+    hysteresis_db: float
+    hold_ms: float
+    attack_ms: float
+    release_ms: float
+    link: float
+    detector: _DetectorName
+    rms_window_ms: float
+    sidechain_hpf_hz: float
+    bypass: bool
+
+@final
+class NoiseGate(Dynamics):
+    def __new__(
+        cls,
+        threshold_db: float = -50.0,
+        range_db: float = 80.0,
+        attack_ms: float = 0.5,
+        release_ms: float = 50.0,
+        *,
+        hysteresis_db: float = 6.0,
+        hold_ms: float = 20.0,
+        link: float = 1.0,
+        detector: _DetectorName = "peak",
+        sidechain_hpf_hz: float = 0.0,
+    ) -> NoiseGate: ...
+    threshold_db: float
+    range_db: float
+    hysteresis_db: float
+    hold_ms: float
+    attack_ms: float
+    release_ms: float
+    link: float
+    detector: _DetectorName
+    sidechain_hpf_hz: float
+
+@final
+class DeEsser(Dynamics):
+    def __new__(
+        cls,
+        frequency_hz: float = 6000.0,
+        threshold_db: float = -30.0,
+        ratio: float = 4.0,
+        attack_ms: float = 0.5,
+        release_ms: float = 40.0,
+        listen: bool = False,
+    ) -> DeEsser: ...
+    frequency_hz: float
+    threshold_db: float
+    ratio: float
+    attack_ms: float
+    release_ms: float
+    listen: bool
+
+@final
+class MultibandCompressor(Dynamics):
+    def __new__(
+        cls,
+        crossovers_hz: Sequence[float] = (200.0, 2000.0),
+        bands: Optional[Iterable[Compressor]] = None,
+    ) -> MultibandCompressor: ...
+    @property
+    def crossovers_hz(self) -> list[float]: ...
+    @crossovers_hz.setter
+    def crossovers_hz(self, value: Sequence[float]) -> None: ...
+    @property
+    def bands(self) -> list[Compressor]: ...
+    @property
+    def solo(self) -> list[bool]: ...
+    @solo.setter
+    def solo(self, value: Sequence[bool]) -> None: ...
+    def __len__(self) -> int: ...
+
+@final
+class Limiter(Dynamics):
+    def __new__(
+        cls,
+        ceiling_db: float = -1.0,
+        true_peak: bool = False,
+        lookahead_ms: float = 5.0,
+        release_ms: float = 100.0,
+        *,
+        auto_release: bool = False,
+    ) -> Limiter: ...
+    ceiling_db: float
+    true_peak: bool
+    lookahead_ms: float
+    release_ms: float
+    auto_release: bool

@@ -1,0 +1,1319 @@
+//! Dynamics: `Compressor`, `Expander`, `NoiseGate`, `DeEsser`,
+//! `MultibandCompressor`, `Limiter`, and their base class `Dynamics`, which
+//! adds a sidechain input and the gain-reduction series to processing.
+
+use dsp_core::Error;
+use dsp_core::Processor;
+use dsp_core::dynamics::{self, Detector};
+use dsp_core::spec::MAX_CHANNELS;
+use pyo3::PyClass;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::pyclass::boolean_struct::False;
+use pyo3::types::{PyList, PyTuple};
+
+use crate::audio::value_error;
+use crate::mix::py_bool;
+use crate::processor::{BLOCK, Keyed, Node, PyProcessor};
+
+/// A dsp-core dynamics processor as the bindings drive it.
+pub(crate) trait Dynamics: Send {
+    /// Whether it takes a sidechain (key) signal.
+    fn has_sidechain(&self) -> bool {
+        false
+    }
+
+    /// Rows of its gain-reduction series: 1, or one per band.
+    fn gain_reduction_rows(&self) -> usize {
+        1
+    }
+
+    /// Gain reduction in dB of `row` after the last processed sample.
+    fn row_gain_reduction_db(&self, row: usize) -> f32;
+
+    /// Processes one block (at most [`BLOCK`] samples), keyed by `side` if
+    /// given, writing each sample's reduction (dB) into the `gr` rows
+    /// (none when not asked for).
+    fn run_block(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    );
+}
+
+/// Runs `d` over channels of any length in [`BLOCK`] pieces, with the
+/// sidechain and gain-reduction rows split alike.
+pub(crate) fn run_dynamics(
+    d: &mut dyn Dynamics,
+    channels: &mut [&mut [f32]],
+    side: Option<&[&[f32]]>,
+    gr: &mut [&mut [f32]],
+) {
+    let len = channels.first().map_or(0, |c| c.len());
+    let mut start = 0;
+    while start < len {
+        let range = start..(start + BLOCK).min(len);
+        let mut block: Vec<&mut [f32]> =
+            channels.iter_mut().map(|c| &mut c[range.clone()]).collect();
+        let key: Option<Vec<&[f32]>> = side.map(|s| s.iter().map(|c| &c[range.clone()]).collect());
+        let mut rows: Vec<&mut [f32]> = gr.iter_mut().map(|r| &mut r[range.clone()]).collect();
+        d.run_block(&mut block, key.as_deref(), &mut rows);
+        start = range.end;
+    }
+}
+
+/// Processes `p` one sample at a time, reading each row's reduction after
+/// every sample (exact per-sample series for processors that only report
+/// their state); plain processing when no rows are asked for.
+fn stepped<P: Processor>(
+    p: &mut P,
+    channels: &mut [&mut [f32]],
+    gr: &mut [&mut [f32]],
+    read: impl Fn(&P, usize) -> f32,
+) {
+    if gr.is_empty() {
+        p.process(channels);
+        return;
+    }
+    let (len, nch) = (channels.first().map_or(0, |c| c.len()), channels.len());
+    for i in 0..len {
+        let mut one: [&mut [f32]; MAX_CHANNELS] = std::array::from_fn(|_| Default::default());
+        for (o, ch) in one.iter_mut().zip(channels.iter_mut()) {
+            *o = &mut ch[i..=i];
+        }
+        p.process(&mut one[..nch]);
+        for (r, row) in gr.iter_mut().enumerate() {
+            row[i] = read(p, r);
+        }
+    }
+}
+
+/// Compressor, expander and gate: keyed by a sidechain, exact per-sample
+/// reduction from the core.
+macro_rules! engine_dynamics {
+    ($($t:ty),*) => {$(
+        impl Dynamics for $t {
+            fn has_sidechain(&self) -> bool {
+                true
+            }
+
+            fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+                self.gain_reduction_db()
+            }
+
+            fn run_block(
+                &mut self,
+                channels: &mut [&mut [f32]],
+                side: Option<&[&[f32]]>,
+                gr: &mut [&mut [f32]],
+            ) {
+                match (gr.first_mut(), side) {
+                    (Some(row), _) => self.process_with_gain_reduction(channels, side, row),
+                    (None, Some(s)) => self.process_sidechain(channels, s),
+                    (None, None) => self.process(channels),
+                }
+            }
+        }
+
+        impl Node for $t {
+            fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
+                Some(self)
+            }
+        }
+    )*};
+}
+
+engine_dynamics!(dynamics::Compressor, dynamics::Expander, dynamics::NoiseGate);
+
+impl Dynamics for dynamics::DeEsser {
+    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+        self.gain_reduction_db()
+    }
+
+    fn run_block(&mut self, ch: &mut [&mut [f32]], _: Option<&[&[f32]]>, gr: &mut [&mut [f32]]) {
+        stepped(self, ch, gr, |d, _| d.gain_reduction_db());
+    }
+}
+
+impl Node for dynamics::DeEsser {
+    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
+        Some(self)
+    }
+}
+
+impl Dynamics for dynamics::Limiter {
+    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+        self.gain_reduction_db()
+    }
+
+    fn run_block(&mut self, ch: &mut [&mut [f32]], _: Option<&[&[f32]]>, gr: &mut [&mut [f32]]) {
+        stepped(self, ch, gr, |l, _| l.gain_reduction_db());
+    }
+}
+
+impl Node for dynamics::Limiter {
+    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
+        Some(self)
+    }
+}
+
+impl Dynamics for dynamics::MultibandCompressor {
+    fn gain_reduction_rows(&self) -> usize {
+        self.bands()
+    }
+
+    fn row_gain_reduction_db(&self, row: usize) -> f32 {
+        self.band_gain_reduction_db(row)
+    }
+
+    fn run_block(&mut self, ch: &mut [&mut [f32]], _: Option<&[&[f32]]>, gr: &mut [&mut [f32]]) {
+        stepped(self, ch, gr, |m, b| m.band_gain_reduction_db(b));
+    }
+}
+
+impl Node for dynamics::MultibandCompressor {
+    fn sync(&mut self, linked: &[PyRef<'_, PyProcessor>]) -> Result<bool, Error> {
+        for (b, band) in linked.iter().enumerate() {
+            if let Some(dst) = self.band_mut(b) {
+                copy_settings(band.get::<dynamics::Compressor>(), dst)?;
+            }
+        }
+        Ok(false)
+    }
+
+    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
+        Some(self)
+    }
+}
+
+/// Copies the settings that differ from `src` to `dst` (signal state kept).
+fn copy_settings(src: &dynamics::Compressor, dst: &mut dynamics::Compressor) -> Result<(), Error> {
+    macro_rules! copy {
+        ($($get:ident => $set:ident),*) => {$(
+            if src.$get() != dst.$get() {
+                dst.$set(src.$get())?;
+            }
+        )*};
+    }
+    copy!(threshold_db => set_threshold_db, ratio => set_ratio, knee_db => set_knee_db,
+        attack_ms => set_attack_ms, release_ms => set_release_ms, makeup_db => set_makeup_db,
+        link => set_link, mix => set_mix, rms_window_ms => set_rms_window_ms,
+        sidechain_hpf_hz => set_sidechain_hpf_hz);
+    if src.auto_makeup() != dst.auto_makeup() {
+        dst.set_auto_makeup(src.auto_makeup());
+    }
+    if src.detector() != dst.detector() {
+        dst.set_detector(src.detector());
+    }
+    if src.bypass() != dst.bypass() {
+        dst.set_bypass(src.bypass());
+    }
+    Ok(())
+}
+
+fn detector(name: &str) -> PyResult<Detector> {
+    match name {
+        "peak" => Ok(Detector::Peak),
+        "rms" => Ok(Detector::Rms),
+        _ => Err(PyValueError::new_err(format!("detector must be 'peak' or 'rms', got {name:?}"))),
+    }
+}
+
+fn detector_name(d: Detector) -> &'static str {
+    match d {
+        Detector::Peak => "peak",
+        Detector::Rms => "rms",
+    }
+}
+
+/// The dsp-core processor of a dynamics class.
+fn core<'a, C: PyClass<BaseType = PyDynamics>, T: Node>(slf: &'a PyRef<'_, C>) -> &'a T {
+    slf.as_super().as_super().get::<T>()
+}
+
+/// Mutable access to the dsp-core processor of a dynamics class.
+fn core_mut<'a, C: PyClass<BaseType = PyDynamics, Frozen = False>, T: Node>(
+    slf: &'a mut PyRefMut<'_, C>,
+) -> &'a mut T {
+    slf.as_super().as_super().get_mut::<T>()
+}
+
+/// The base part of a dynamics object around `node`.
+fn init<C: PyClass<BaseType = PyDynamics>>(
+    node: impl Node,
+    links: Vec<Py<PyProcessor>>,
+    class: C,
+) -> PyClassInitializer<C> {
+    PyProcessor::linked(node, links).add_subclass(PyDynamics).add_subclass(class)
+}
+
+/// Base class of the dynamics processors: `process` takes a `sidechain`
+/// keyword and can return the gain-reduction series.
+#[pyclass(extends = PyProcessor, subclass, module = "masterlib", name = "Dynamics")]
+#[derive(Debug)]
+pub struct PyDynamics;
+
+impl PyDynamics {
+    /// What to ask of the processor besides audio, checked against its kind.
+    fn keyed<'a, 'py>(
+        base: &Bound<'py, PyProcessor>,
+        sidechain: Option<&'a Bound<'py, PyAny>>,
+        return_gain_reduction: bool,
+    ) -> PyResult<Option<Keyed<'a, 'py>>> {
+        if sidechain.is_none() && !return_gain_reduction {
+            return Ok(None);
+        }
+        let mut this = base.try_borrow_mut()?;
+        let d = this.dynamics_mut().expect("dynamics classes hold dynamics nodes");
+        if sidechain.is_some() && !d.has_sidechain() {
+            let name = base.get_type().name()?;
+            return Err(PyTypeError::new_err(format!(
+                "{name} has no sidechain input (Compressor, Expander and NoiseGate have one)"
+            )));
+        }
+        let rows = if return_gain_reduction { d.gain_reduction_rows() } else { 0 };
+        Ok(Some(Keyed { sidechain, gain_reduction_rows: rows }))
+    }
+}
+
+#[pymethods]
+impl PyDynamics {
+    /// Same as `process`.
+    #[pyo3(signature = (x, sample_rate, reset = true, tail = false, *, sidechain = None, return_gain_reduction = false))]
+    fn __call__<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        sample_rate: f64,
+        reset: bool,
+        tail: bool,
+        sidechain: Option<&Bound<'py, PyAny>>,
+        return_gain_reduction: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::process(slf, x, sample_rate, reset, tail, sidechain, return_gain_reduction)
+    }
+
+    /// Processes `x` like `Processor.process`. `sidechain` (same shape rules
+    /// and length as `x`; as many channels as `x` keys channel by channel,
+    /// any other count is averaged) replaces the input as the detector's
+    /// key. With `return_gain_reduction` returns `(y, gr)`: `gr` holds each
+    /// output sample's gain reduction in dB (float32, aligned with `y`;
+    /// 1-D, or `(bands, samples)` for a multiband compressor).
+    #[pyo3(signature = (x, sample_rate, reset = true, tail = false, *, sidechain = None, return_gain_reduction = false))]
+    fn process<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        sample_rate: f64,
+        reset: bool,
+        tail: bool,
+        sidechain: Option<&Bound<'py, PyAny>>,
+        return_gain_reduction: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let base = slf.as_super();
+        let keyed = Self::keyed(base, sidechain, return_gain_reduction)?;
+        let (y, gr) = PyProcessor::process_keyed(base, x, sample_rate, reset, tail, keyed)?;
+        match gr {
+            Some(gr) => Ok(PyTuple::new(slf.py(), [y, gr])?.into_any()),
+            None => Ok(y),
+        }
+    }
+
+    /// Processes in place like `Processor.process_inplace`, keyed by
+    /// `sidechain` if given; returns the gain-reduction series (as from
+    /// `process`) if `return_gain_reduction`, else None.
+    #[pyo3(signature = (x, sample_rate, reset = false, *, sidechain = None, return_gain_reduction = false))]
+    fn process_inplace<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
+        sample_rate: f64,
+        reset: bool,
+        sidechain: Option<&Bound<'py, PyAny>>,
+        return_gain_reduction: bool,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let base = slf.as_super();
+        let keyed = Self::keyed(base, sidechain, return_gain_reduction)?;
+        PyProcessor::process_inplace_keyed(base, x, sample_rate, reset, keyed)
+    }
+
+    /// Gain reduction in dB (positive = reduction) after the last processed
+    /// sample: largest over channels (and bands), excluding make-up and mix.
+    #[getter]
+    fn gain_reduction_db(mut slf: PyRefMut<'_, Self>) -> f32 {
+        let d = slf.as_super().dynamics_mut().expect("dynamics classes hold dynamics nodes");
+        (0..d.gain_reduction_rows()).map(|r| d.row_gain_reduction_db(r)).fold(0.0, f32::max)
+    }
+}
+
+/// Feed-forward compressor: static curve with soft knee on the detector
+/// level, attack/release smoothing of the reduction in dB, stereo link,
+/// make-up gain and dry/wet mix.
+#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[derive(Debug)]
+pub struct Compressor;
+
+impl Compressor {
+    /// A dsp-core compressor with the constructor's settings.
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        threshold_db: f64,
+        ratio: f64,
+        knee_db: f64,
+        attack_ms: f64,
+        release_ms: f64,
+        makeup_db: f64,
+        link: f64,
+        mix: f64,
+        auto_makeup: bool,
+        detector: &str,
+        rms_window_ms: f64,
+        sidechain_hpf_hz: f64,
+    ) -> PyResult<dynamics::Compressor> {
+        let mut c = dynamics::Compressor::new(
+            threshold_db,
+            ratio,
+            knee_db,
+            attack_ms,
+            release_ms,
+            makeup_db,
+            link,
+            mix,
+        )
+        .map_err(value_error)?;
+        c.set_auto_makeup(auto_makeup);
+        c.set_detector(self::detector(detector)?);
+        c.set_rms_window_ms(rms_window_ms).map_err(value_error)?;
+        c.set_sidechain_hpf_hz(sidechain_hpf_hz).map_err(value_error)?;
+        Ok(c)
+    }
+}
+
+#[pymethods]
+impl Compressor {
+    #[new]
+    #[pyo3(
+        text_signature = "(threshold_db=-20.0, ratio=4.0, knee_db=6.0, attack_ms=10.0, release_ms=100.0, makeup_db=0.0, link=1.0, mix=1.0, *, auto_makeup=False, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
+    )]
+    #[pyo3(signature = (
+        threshold_db = -20.0, ratio = 4.0, knee_db = 6.0, attack_ms = 10.0, release_ms = 100.0,
+        makeup_db = 0.0, link = 1.0, mix = 1.0, *, auto_makeup = false, detector = "peak",
+        rms_window_ms = 10.0, sidechain_hpf_hz = 0.0
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        threshold_db: f64,
+        ratio: f64,
+        knee_db: f64,
+        attack_ms: f64,
+        release_ms: f64,
+        makeup_db: f64,
+        link: f64,
+        mix: f64,
+        auto_makeup: bool,
+        detector: &str,
+        rms_window_ms: f64,
+        sidechain_hpf_hz: f64,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let c = Self::build(
+            threshold_db,
+            ratio,
+            knee_db,
+            attack_ms,
+            release_ms,
+            makeup_db,
+            link,
+            mix,
+            auto_makeup,
+            detector,
+            rms_window_ms,
+            sidechain_hpf_hz,
+        )?;
+        Ok(init(c, Vec::new(), Self))
+    }
+
+    /// Threshold in dB relative to full scale, -120 to +24.
+    #[getter]
+    fn threshold_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).threshold_db()
+    }
+
+    #[setter]
+    fn set_threshold_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf)
+            .set_threshold_db(value)
+            .map_err(value_error)
+    }
+
+    /// Ratio, from 1 (none) up to inf (limiting).
+    #[getter]
+    fn ratio(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).ratio()
+    }
+
+    #[setter]
+    fn set_ratio(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_ratio(value).map_err(value_error)
+    }
+
+    /// Knee width in dB centred on the threshold, 0 (hard) to 48.
+    #[getter]
+    fn knee_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).knee_db()
+    }
+
+    #[setter]
+    fn set_knee_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_knee_db(value).map_err(value_error)
+    }
+
+    /// Attack time constant in ms (63.2 % of a step), 0 to 1000.
+    #[getter]
+    fn attack_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).attack_ms()
+    }
+
+    #[setter]
+    fn set_attack_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_attack_ms(value).map_err(value_error)
+    }
+
+    /// Release time constant in ms, 0 to 10000.
+    #[getter]
+    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).release_ms()
+    }
+
+    #[setter]
+    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_release_ms(value).map_err(value_error)
+    }
+
+    /// Make-up gain in dB, -48 to +48 (glides).
+    #[getter]
+    fn makeup_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).makeup_db()
+    }
+
+    #[setter]
+    fn set_makeup_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_makeup_db(value).map_err(value_error)
+    }
+
+    /// Automatic make-up: adds the static reduction of a 0 dBFS level.
+    #[getter]
+    fn auto_makeup(slf: PyRef<'_, Self>) -> bool {
+        core::<Self, dynamics::Compressor>(&slf).auto_makeup()
+    }
+
+    #[setter]
+    fn set_auto_makeup(mut slf: PyRefMut<'_, Self>, value: bool) {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_auto_makeup(value);
+    }
+
+    /// Stereo link from 0 (independent channels) to 1 (100 %).
+    #[getter]
+    fn link(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).link()
+    }
+
+    #[setter]
+    fn set_link(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_link(value).map_err(value_error)
+    }
+
+    /// Wet proportion from 0 (dry) to 1 (compressed only; glides).
+    #[getter]
+    fn mix(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).mix()
+    }
+
+    #[setter]
+    fn set_mix(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_mix(value).map_err(value_error)
+    }
+
+    /// Level detector: "peak" or "rms".
+    #[getter]
+    fn detector(slf: PyRef<'_, Self>) -> &'static str {
+        detector_name(core::<Self, dynamics::Compressor>(&slf).detector())
+    }
+
+    #[setter]
+    fn set_detector(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
+        let d = detector(value)?;
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_detector(d);
+        Ok(())
+    }
+
+    /// RMS window (time constant of the mean square) in ms, 0.1 to 1000.
+    #[getter]
+    fn rms_window_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).rms_window_ms()
+    }
+
+    #[setter]
+    fn set_rms_window_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf)
+            .set_rms_window_ms(value)
+            .map_err(value_error)
+    }
+
+    /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
+    #[getter]
+    fn sidechain_hpf_hz(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Compressor>(&slf).sidechain_hpf_hz()
+    }
+
+    #[setter]
+    fn set_sidechain_hpf_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Compressor>(&mut slf)
+            .set_sidechain_hpf_hz(value)
+            .map_err(value_error)
+    }
+
+    /// Bypass: crossfades to the dry input over 20 ms (the detector keeps running).
+    #[getter]
+    fn bypass(slf: PyRef<'_, Self>) -> bool {
+        core::<Self, dynamics::Compressor>(&slf).bypass()
+    }
+
+    #[setter]
+    fn set_bypass(mut slf: PyRefMut<'_, Self>, value: bool) {
+        core_mut::<Self, dynamics::Compressor>(&mut slf).set_bypass(value);
+    }
+    fn __repr__(slf: PyRef<'_, Self>) -> String {
+        let c = core::<Self, dynamics::Compressor>(&slf);
+        format!(
+            "Compressor(threshold_db={:?}, ratio={:?}, knee_db={:?}, attack_ms={:?}, \
+             release_ms={:?}, makeup_db={:?}, link={:?}, mix={:?})",
+            c.threshold_db(),
+            c.ratio(),
+            c.knee_db(),
+            c.attack_ms(),
+            c.release_ms(),
+            c.makeup_db(),
+            c.link(),
+            c.mix()
+        )
+    }
+}
+
+/// Downward expander: below the threshold the output falls `ratio` dB per
+/// dB, never more than `range_db`; hysteresis and hold.
+#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[derive(Debug)]
+pub struct Expander;
+
+#[pymethods]
+impl Expander {
+    #[new]
+    #[pyo3(
+        text_signature = "(threshold_db=-40.0, ratio=2.0, range_db=40.0, attack_ms=1.0, release_ms=100.0, *, knee_db=0.0, hysteresis_db=0.0, hold_ms=10.0, link=1.0, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
+    )]
+    #[pyo3(signature = (
+        threshold_db = -40.0, ratio = 2.0, range_db = 40.0, attack_ms = 1.0, release_ms = 100.0,
+        *, knee_db = 0.0, hysteresis_db = 0.0, hold_ms = 10.0, link = 1.0, detector = "peak",
+        rms_window_ms = 10.0, sidechain_hpf_hz = 0.0
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        threshold_db: f64,
+        ratio: f64,
+        range_db: f64,
+        attack_ms: f64,
+        release_ms: f64,
+        knee_db: f64,
+        hysteresis_db: f64,
+        hold_ms: f64,
+        link: f64,
+        detector: &str,
+        rms_window_ms: f64,
+        sidechain_hpf_hz: f64,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let mut e = dynamics::Expander::new(threshold_db, ratio, range_db, attack_ms, release_ms)
+            .map_err(value_error)?;
+        e.set_knee_db(knee_db).map_err(value_error)?;
+        e.set_hysteresis_db(hysteresis_db).map_err(value_error)?;
+        e.set_hold_ms(hold_ms).map_err(value_error)?;
+        e.set_link(link).map_err(value_error)?;
+        e.set_detector(self::detector(detector)?);
+        e.set_rms_window_ms(rms_window_ms).map_err(value_error)?;
+        e.set_sidechain_hpf_hz(sidechain_hpf_hz).map_err(value_error)?;
+        Ok(init(e, Vec::new(), Self))
+    }
+
+    /// Threshold in dB relative to full scale, -120 to +24.
+    #[getter]
+    fn threshold_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).threshold_db()
+    }
+
+    #[setter]
+    fn set_threshold_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_threshold_db(value).map_err(value_error)
+    }
+
+    /// Ratio (output dB per input dB below the threshold), 1 up to inf (a gate).
+    #[getter]
+    fn ratio(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).ratio()
+    }
+
+    #[setter]
+    fn set_ratio(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_ratio(value).map_err(value_error)
+    }
+
+    /// Largest reduction in dB, 0 to 120.
+    #[getter]
+    fn range_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).range_db()
+    }
+
+    #[setter]
+    fn set_range_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_range_db(value).map_err(value_error)
+    }
+
+    /// Knee width in dB, 0 to 48.
+    #[getter]
+    fn knee_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).knee_db()
+    }
+
+    #[setter]
+    fn set_knee_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_knee_db(value).map_err(value_error)
+    }
+
+    /// Hysteresis in dB, 0 to 24: once open, closes below threshold - hysteresis.
+    #[getter]
+    fn hysteresis_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).hysteresis_db()
+    }
+
+    #[setter]
+    fn set_hysteresis_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_hysteresis_db(value).map_err(value_error)
+    }
+
+    /// Hold time in ms before the reduction grows again, 0 to 5000.
+    #[getter]
+    fn hold_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).hold_ms()
+    }
+
+    #[setter]
+    fn set_hold_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_hold_ms(value).map_err(value_error)
+    }
+
+    /// Attack (opening) time constant in ms, 0 to 1000.
+    #[getter]
+    fn attack_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).attack_ms()
+    }
+
+    #[setter]
+    fn set_attack_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_attack_ms(value).map_err(value_error)
+    }
+
+    /// Release (closing) time constant in ms, 0 to 10000.
+    #[getter]
+    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).release_ms()
+    }
+
+    #[setter]
+    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_release_ms(value).map_err(value_error)
+    }
+
+    /// Stereo link from 0 (independent channels) to 1 (100 %).
+    #[getter]
+    fn link(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).link()
+    }
+
+    #[setter]
+    fn set_link(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_link(value).map_err(value_error)
+    }
+
+    /// Level detector: "peak" or "rms".
+    #[getter]
+    fn detector(slf: PyRef<'_, Self>) -> &'static str {
+        detector_name(core::<Self, dynamics::Expander>(&slf).detector())
+    }
+
+    #[setter]
+    fn set_detector(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
+        let d = detector(value)?;
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_detector(d);
+        Ok(())
+    }
+
+    /// RMS window (time constant of the mean square) in ms, 0.1 to 1000.
+    #[getter]
+    fn rms_window_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).rms_window_ms()
+    }
+
+    #[setter]
+    fn set_rms_window_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_rms_window_ms(value).map_err(value_error)
+    }
+
+    /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
+    #[getter]
+    fn sidechain_hpf_hz(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Expander>(&slf).sidechain_hpf_hz()
+    }
+
+    #[setter]
+    fn set_sidechain_hpf_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Expander>(&mut slf)
+            .set_sidechain_hpf_hz(value)
+            .map_err(value_error)
+    }
+
+    /// Bypass: crossfades to the dry input over 20 ms (the detector keeps running).
+    #[getter]
+    fn bypass(slf: PyRef<'_, Self>) -> bool {
+        core::<Self, dynamics::Expander>(&slf).bypass()
+    }
+
+    #[setter]
+    fn set_bypass(mut slf: PyRefMut<'_, Self>, value: bool) {
+        core_mut::<Self, dynamics::Expander>(&mut slf).set_bypass(value);
+    }
+    fn __repr__(slf: PyRef<'_, Self>) -> String {
+        let e = core::<Self, dynamics::Expander>(&slf);
+        format!(
+            "Expander(threshold_db={:?}, ratio={:?}, range_db={:?}, attack_ms={:?}, \
+             release_ms={:?})",
+            e.threshold_db(),
+            e.ratio(),
+            e.range_db(),
+            e.attack_ms(),
+            e.release_ms()
+        )
+    }
+}
+
+/// Noise gate: an expander with an infinite ratio; below the threshold the
+/// signal drops by `range_db`.
+#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[derive(Debug)]
+pub struct NoiseGate;
+
+#[pymethods]
+impl NoiseGate {
+    #[new]
+    #[pyo3(
+        text_signature = "(threshold_db=-50.0, range_db=80.0, attack_ms=0.5, release_ms=50.0, *, hysteresis_db=6.0, hold_ms=20.0, link=1.0, detector='peak', sidechain_hpf_hz=0.0)"
+    )]
+    #[pyo3(signature = (
+        threshold_db = -50.0, range_db = 80.0, attack_ms = 0.5, release_ms = 50.0, *,
+        hysteresis_db = 6.0, hold_ms = 20.0, link = 1.0, detector = "peak",
+        sidechain_hpf_hz = 0.0
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        threshold_db: f64,
+        range_db: f64,
+        attack_ms: f64,
+        release_ms: f64,
+        hysteresis_db: f64,
+        hold_ms: f64,
+        link: f64,
+        detector: &str,
+        sidechain_hpf_hz: f64,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let mut g = dynamics::NoiseGate::new(threshold_db, range_db, attack_ms, release_ms)
+            .map_err(value_error)?;
+        g.set_hysteresis_db(hysteresis_db).map_err(value_error)?;
+        g.set_hold_ms(hold_ms).map_err(value_error)?;
+        g.set_link(link).map_err(value_error)?;
+        g.set_detector(self::detector(detector)?);
+        g.set_sidechain_hpf_hz(sidechain_hpf_hz).map_err(value_error)?;
+        Ok(init(g, Vec::new(), Self))
+    }
+
+    /// Threshold in dB relative to full scale, -120 to +24.
+    #[getter]
+    fn threshold_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::NoiseGate>(&slf).threshold_db()
+    }
+
+    #[setter]
+    fn set_threshold_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_threshold_db(value).map_err(value_error)
+    }
+
+    /// Attenuation while closed in dB, 0 to 120.
+    #[getter]
+    fn range_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::NoiseGate>(&slf).range_db()
+    }
+
+    #[setter]
+    fn set_range_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_range_db(value).map_err(value_error)
+    }
+
+    /// Hysteresis in dB, 0 to 24: the gate closes below threshold - hysteresis.
+    #[getter]
+    fn hysteresis_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::NoiseGate>(&slf).hysteresis_db()
+    }
+
+    #[setter]
+    fn set_hysteresis_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf)
+            .set_hysteresis_db(value)
+            .map_err(value_error)
+    }
+
+    /// Hold time in ms, 0 to 5000.
+    #[getter]
+    fn hold_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::NoiseGate>(&slf).hold_ms()
+    }
+
+    #[setter]
+    fn set_hold_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_hold_ms(value).map_err(value_error)
+    }
+
+    /// Attack (opening) time constant in ms, 0 to 1000.
+    #[getter]
+    fn attack_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::NoiseGate>(&slf).attack_ms()
+    }
+
+    #[setter]
+    fn set_attack_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_attack_ms(value).map_err(value_error)
+    }
+
+    /// Release (closing) time constant in ms, 0 to 10000.
+    #[getter]
+    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::NoiseGate>(&slf).release_ms()
+    }
+
+    #[setter]
+    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_release_ms(value).map_err(value_error)
+    }
+
+    /// Stereo link from 0 (independent channels) to 1 (100 %).
+    #[getter]
+    fn link(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::NoiseGate>(&slf).link()
+    }
+
+    #[setter]
+    fn set_link(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_link(value).map_err(value_error)
+    }
+
+    /// Level detector: "peak" or "rms".
+    #[getter]
+    fn detector(slf: PyRef<'_, Self>) -> &'static str {
+        detector_name(core::<Self, dynamics::NoiseGate>(&slf).detector())
+    }
+
+    #[setter]
+    fn set_detector(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
+        let d = detector(value)?;
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_detector(d);
+        Ok(())
+    }
+
+    /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
+    #[getter]
+    fn sidechain_hpf_hz(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::NoiseGate>(&slf).sidechain_hpf_hz()
+    }
+
+    #[setter]
+    fn set_sidechain_hpf_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::NoiseGate>(&mut slf)
+            .set_sidechain_hpf_hz(value)
+            .map_err(value_error)
+    }
+    fn __repr__(slf: PyRef<'_, Self>) -> String {
+        let g = core::<Self, dynamics::NoiseGate>(&slf);
+        format!(
+            "NoiseGate(threshold_db={:?}, range_db={:?}, attack_ms={:?}, release_ms={:?})",
+            g.threshold_db(),
+            g.range_db(),
+            g.attack_ms(),
+            g.release_ms()
+        )
+    }
+}
+
+/// Split-band de-esser: the band above `frequency_hz` is compressed, keyed
+/// by itself, and added back to the untouched band below.
+#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[derive(Debug)]
+pub struct DeEsser;
+
+#[pymethods]
+impl DeEsser {
+    #[new]
+    #[pyo3(
+        text_signature = "(frequency_hz=6000.0, threshold_db=-30.0, ratio=4.0, attack_ms=0.5, release_ms=40.0, listen=False)"
+    )]
+    #[pyo3(signature = (
+        frequency_hz = 6000.0, threshold_db = -30.0, ratio = 4.0, attack_ms = 0.5,
+        release_ms = 40.0, listen = false
+    ))]
+    fn new(
+        frequency_hz: f64,
+        threshold_db: f64,
+        ratio: f64,
+        attack_ms: f64,
+        release_ms: f64,
+        listen: bool,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let mut d = dynamics::DeEsser::new(frequency_hz, threshold_db).map_err(value_error)?;
+        d.set_ratio(ratio).map_err(value_error)?;
+        d.set_attack_ms(attack_ms).map_err(value_error)?;
+        d.set_release_ms(release_ms).map_err(value_error)?;
+        d.set_listen(listen);
+        Ok(init(d, Vec::new(), Self))
+    }
+
+    /// Split frequency in Hz (below Nyquist when processing).
+    #[getter]
+    fn frequency_hz(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::DeEsser>(&slf).frequency_hz()
+    }
+
+    #[setter]
+    fn set_frequency_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_frequency_hz(value).map_err(value_error)
+    }
+
+    /// Threshold of the upper band in dB, -120 to +24.
+    #[getter]
+    fn threshold_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::DeEsser>(&slf).threshold_db()
+    }
+
+    #[setter]
+    fn set_threshold_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_threshold_db(value).map_err(value_error)
+    }
+
+    /// Ratio applied to the upper band, 1 up to inf.
+    #[getter]
+    fn ratio(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::DeEsser>(&slf).ratio()
+    }
+
+    #[setter]
+    fn set_ratio(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_ratio(value).map_err(value_error)
+    }
+
+    /// Attack time constant in ms (63.2 % of a step), 0 to 1000.
+    #[getter]
+    fn attack_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::DeEsser>(&slf).attack_ms()
+    }
+
+    #[setter]
+    fn set_attack_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_attack_ms(value).map_err(value_error)
+    }
+
+    /// Release time constant in ms, 0 to 10000.
+    #[getter]
+    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::DeEsser>(&slf).release_ms()
+    }
+
+    #[setter]
+    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_release_ms(value).map_err(value_error)
+    }
+
+    /// Outputs the upper band alone (what the detector hears).
+    #[getter]
+    fn listen(slf: PyRef<'_, Self>) -> bool {
+        core::<Self, dynamics::DeEsser>(&slf).listen()
+    }
+
+    #[setter]
+    fn set_listen(mut slf: PyRefMut<'_, Self>, value: bool) {
+        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_listen(value);
+    }
+    fn __repr__(slf: PyRef<'_, Self>) -> String {
+        let d = core::<Self, dynamics::DeEsser>(&slf);
+        format!(
+            "DeEsser(frequency_hz={:?}, threshold_db={:?}, ratio={:?}, listen={})",
+            d.frequency_hz(),
+            d.threshold_db(),
+            d.ratio(),
+            py_bool(d.listen())
+        )
+    }
+}
+
+/// Lookahead brickwall limiter linked over all channels: no output sample
+/// exceeds the ceiling (sample-peak mode); true-peak mode bounds the
+/// inter-sample peak. `process` compensates its latency.
+#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[derive(Debug)]
+pub struct Limiter;
+
+#[pymethods]
+impl Limiter {
+    #[new]
+    #[pyo3(
+        text_signature = "(ceiling_db=-1.0, true_peak=False, lookahead_ms=5.0, release_ms=100.0, *, auto_release=False)"
+    )]
+    #[pyo3(signature = (
+        ceiling_db = -1.0, true_peak = false, lookahead_ms = 5.0, release_ms = 100.0, *,
+        auto_release = false
+    ))]
+    fn new(
+        ceiling_db: f64,
+        true_peak: bool,
+        lookahead_ms: f64,
+        release_ms: f64,
+        auto_release: bool,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let mut l = dynamics::Limiter::new(ceiling_db, true_peak, lookahead_ms, release_ms)
+            .map_err(value_error)?;
+        l.set_auto_release(auto_release);
+        Ok(init(l, Vec::new(), Self))
+    }
+
+    /// Ceiling in dB (dBFS, or dBTP with true_peak), -60 to 0.
+    #[getter]
+    fn ceiling_db(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Limiter>(&slf).ceiling_db()
+    }
+
+    #[setter]
+    fn set_ceiling_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Limiter>(&mut slf).set_ceiling_db(value).map_err(value_error)
+    }
+
+    /// Limits the true (8x oversampled) peak; applies at the next reset.
+    #[getter]
+    fn true_peak(slf: PyRef<'_, Self>) -> bool {
+        core::<Self, dynamics::Limiter>(&slf).true_peak()
+    }
+
+    #[setter]
+    fn set_true_peak(mut slf: PyRefMut<'_, Self>, value: bool) {
+        core_mut::<Self, dynamics::Limiter>(&mut slf).set_true_peak(value);
+    }
+
+    /// Lookahead in ms, 0.1 to 20 (the latency); applies at the next reset.
+    #[getter]
+    fn lookahead_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Limiter>(&slf).lookahead_ms()
+    }
+
+    #[setter]
+    fn set_lookahead_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Limiter>(&mut slf).set_lookahead_ms(value).map_err(value_error)
+    }
+
+    /// Release time constant in ms, 1 to 5000.
+    #[getter]
+    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
+        core::<Self, dynamics::Limiter>(&slf).release_ms()
+    }
+
+    #[setter]
+    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+        core_mut::<Self, dynamics::Limiter>(&mut slf).set_release_ms(value).map_err(value_error)
+    }
+
+    /// Program-dependent release: sustained limiting recovers more slowly.
+    #[getter]
+    fn auto_release(slf: PyRef<'_, Self>) -> bool {
+        core::<Self, dynamics::Limiter>(&slf).auto_release()
+    }
+
+    #[setter]
+    fn set_auto_release(mut slf: PyRefMut<'_, Self>, value: bool) {
+        core_mut::<Self, dynamics::Limiter>(&mut slf).set_auto_release(value);
+    }
+    fn __repr__(slf: PyRef<'_, Self>) -> String {
+        let l = core::<Self, dynamics::Limiter>(&slf);
+        format!(
+            "Limiter(ceiling_db={:?}, true_peak={}, lookahead_ms={:?}, release_ms={:?})",
+            l.ceiling_db(),
+            py_bool(l.true_peak()),
+            l.lookahead_ms(),
+            l.release_ms()
+        )
+    }
+}
+
+/// The band objects for `crossovers` (given, or new default compressors).
+fn band_objects(
+    py: Python<'_>,
+    crossovers: usize,
+    bands: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<Py<PyProcessor>>> {
+    let Some(bands) = bands else {
+        return (0..=crossovers)
+            .map(|_| {
+                let c = Bound::new(
+                    py,
+                    Compressor::new(
+                        -20.0, 4.0, 6.0, 10.0, 100.0, 0.0, 1.0, 1.0, false, "peak", 10.0, 0.0,
+                    )?,
+                )?;
+                Ok(c.into_any().cast_into::<PyProcessor>()?.unbind())
+            })
+            .collect();
+    };
+    let mut links = Vec::new();
+    for item in bands.try_iter()? {
+        let item = item?;
+        if !item.is_instance_of::<Compressor>() {
+            let name = item.get_type().name()?;
+            return Err(PyTypeError::new_err(format!(
+                "MultibandCompressor bands must be Compressor objects, got {name}"
+            )));
+        }
+        links.push(item.cast_into::<PyProcessor>()?.unbind());
+    }
+    if links.len() != crossovers + 1 {
+        return Err(PyValueError::new_err(format!(
+            "{} crossover(s) make {} bands, but {} band compressor(s) were given",
+            crossovers,
+            crossovers + 1,
+            links.len()
+        )));
+    }
+    Ok(links)
+}
+
+/// A dsp-core multiband compressor at `crossovers_hz` with `links`' settings.
+fn multiband(
+    py: Python<'_>,
+    crossovers_hz: &[f64],
+    links: &[Py<PyProcessor>],
+) -> PyResult<dynamics::MultibandCompressor> {
+    let mut m = dynamics::MultibandCompressor::new(crossovers_hz).map_err(value_error)?;
+    let linked = links.iter().map(|l| l.bind(py).try_borrow()).collect::<Result<Vec<_>, _>>()?;
+    m.sync(&linked).map_err(value_error)?;
+    Ok(m)
+}
+
+/// Multiband compressor: 2 to 5 bands split by Linkwitz-Riley crossovers
+/// (all-pass compensated: unity bands sum flat), each band a `Compressor`.
+/// The band compressors are live objects: changing one changes this.
+#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[derive(Debug)]
+pub struct MultibandCompressor;
+
+#[pymethods]
+impl MultibandCompressor {
+    #[new]
+    #[pyo3(text_signature = "(crossovers_hz=(200.0, 2000.0), bands=None)")]
+    #[pyo3(signature = (crossovers_hz = vec![200.0, 2000.0], bands = None))]
+    fn new(
+        py: Python<'_>,
+        crossovers_hz: Vec<f64>,
+        bands: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        dynamics::MultibandCompressor::new(&crossovers_hz).map_err(value_error)?;
+        let links = band_objects(py, crossovers_hz.len(), bands)?;
+        let m = multiband(py, &crossovers_hz, &links)?;
+        Ok(init(m, links, Self))
+    }
+
+    /// Crossover frequencies in Hz, ascending (one fewer than the bands).
+    /// Setting them (same count) restarts the signal state.
+    #[getter]
+    fn crossovers_hz(slf: PyRef<'_, Self>) -> Vec<f64> {
+        core::<Self, dynamics::MultibandCompressor>(&slf).crossovers_hz().to_vec()
+    }
+
+    #[setter]
+    fn set_crossovers_hz(mut slf: PyRefMut<'_, Self>, value: Vec<f64>) -> PyResult<()> {
+        let py = slf.py();
+        let old = core_mut::<Self, dynamics::MultibandCompressor>(&mut slf);
+        let count = old.crossovers_hz().len();
+        if value.len() != count {
+            return Err(PyValueError::new_err(format!(
+                "crossovers_hz needs {count} frequencies (the band count is fixed)"
+            )));
+        }
+        let solo: Vec<bool> = (0..old.bands()).map(|b| old.band_solo(b)).collect();
+        let links: Vec<Py<PyProcessor>> =
+            slf.as_super().as_super().links().iter().map(|l| l.clone_ref(py)).collect();
+        let mut m = multiband(py, &value, &links)?;
+        for (b, &s) in solo.iter().enumerate() {
+            m.set_band_solo(b, s).map_err(value_error)?;
+        }
+        slf.as_super().as_super().set_node(m, links);
+        Ok(())
+    }
+
+    /// The band compressors (the same objects, lowest band first).
+    #[getter]
+    fn bands<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let py = slf.py();
+        PyList::new(py, slf.as_super().as_super().links().iter().map(|l| l.clone_ref(py)))
+    }
+
+    /// Solo state per band: while any band is soloed only soloed bands are
+    /// heard (crossfades over 20 ms).
+    #[getter]
+    fn solo(slf: PyRef<'_, Self>) -> Vec<bool> {
+        let m = core::<Self, dynamics::MultibandCompressor>(&slf);
+        (0..m.bands()).map(|b| m.band_solo(b)).collect()
+    }
+
+    #[setter]
+    fn set_solo(mut slf: PyRefMut<'_, Self>, value: Vec<bool>) -> PyResult<()> {
+        let m = core_mut::<Self, dynamics::MultibandCompressor>(&mut slf);
+        if value.len() != m.bands() {
+            return Err(PyValueError::new_err(format!(
+                "solo needs one bool per band ({}), got {}",
+                m.bands(),
+                value.len()
+            )));
+        }
+        for (b, s) in value.into_iter().enumerate() {
+            m.set_band_solo(b, s).map_err(value_error)?;
+        }
+        Ok(())
+    }
+
+    fn __len__(slf: PyRef<'_, Self>) -> usize {
+        core::<Self, dynamics::MultibandCompressor>(&slf).bands()
+    }
+
+    fn __repr__(slf: PyRef<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let bands = slf
+            .as_super()
+            .as_super()
+            .links()
+            .iter()
+            .map(|l| Ok(l.bind(py).repr()?.to_string()))
+            .collect::<PyResult<Vec<_>>>()?;
+        let m = core::<Self, dynamics::MultibandCompressor>(&slf);
+        Ok(format!(
+            "MultibandCompressor(crossovers_hz={:?}, bands=[{}])",
+            m.crossovers_hz(),
+            bands.join(", ")
+        ))
+    }
+}
