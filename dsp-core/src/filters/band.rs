@@ -6,10 +6,12 @@
 //! smoothers by one sub-block and designs the coefficients for the end of
 //! it; within the sub-block the coefficients glide linearly per sample. So
 //! parameters never step, and any split of the stream into blocks gives
-//! bit-identical output.
+//! bit-identical output. While no band moves, the sections run pass by pass
+//! over whole segments (up to the next denormal flush), a few at a time with
+//! their states in registers; the arithmetic is the same as sample by sample.
 
 use super::params::{BandParams, MAX_SECTIONS};
-use super::section::{Section, SectionState};
+use super::section::{Frames, Planar, Section, SectionState, run_series};
 use crate::error::Error;
 use crate::math::{exp, log};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -21,6 +23,11 @@ pub const SUB_BLOCK: usize = 32;
 const FLUSH_INTERVAL: u64 = 1024;
 /// Channel pairs a band keeps state for.
 const MAX_PAIRS: usize = MAX_CHANNELS.div_ceil(2);
+/// Frames per pass of the steady kernel (bounds its stack buffers).
+const CHUNK: usize = 256;
+/// Sections run together in one pass, their states in registers (more
+/// spill registers on x86-64 and run slower).
+const GROUP: usize = 2;
 
 /// One band while running.
 #[derive(Debug, Clone)]
@@ -161,6 +168,12 @@ impl Band {
         secs.map(|c| Section::new(&c, mix))
     }
 
+    /// Whether sub-block boundaries leave the band as it is until its
+    /// parameters are set again.
+    fn is_settled(&self) -> bool {
+        !self.is_moving() && (!self.active || self.mix.current() != 0.0)
+    }
+
     fn is_moving(&self) -> bool {
         self.log_cutoff.is_smoothing()
             || self.log_q.is_smoothing()
@@ -227,20 +240,32 @@ pub(crate) fn process_bands(bands: &mut [Band], clock: &mut u64, channels: &mut 
         if off == 0 {
             bands.iter_mut().for_each(Band::begin_sub_block);
         }
-        let n = (SUB_BLOCK - off).min(len - pos);
         let ramp = bands.iter().any(|b| b.ramping);
+        // Settled bands stay as they are until the next `set_params`, so
+        // the segment may run on to the next flush.
+        let until = if !ramp && bands.iter().all(Band::is_settled) {
+            (FLUSH_INTERVAL - *clock % FLUSH_INTERVAL) as usize
+        } else {
+            SUB_BLOCK - off
+        };
+        let n = until.min(len - pos);
         for (pair, chans) in channels.chunks_mut(2).take(MAX_PAIRS).enumerate() {
-            let mut spare = [0.0f32; SUB_BLOCK];
             let (left, rest) = chans.split_at_mut(1);
-            let l = &mut left[0][pos..pos + n];
-            let r = match rest.first_mut() {
-                Some(r) => &mut r[pos..pos + n],
-                None => &mut spare[..n],
-            };
-            if ramp {
-                run::<true>(bands, pair, off, l, r);
-            } else {
-                run::<false>(bands, pair, off, l, r);
+            let mut at = pos;
+            while at < pos + n {
+                let m = CHUNK.min(pos + n - at);
+                let mut spare = [0.0f32; CHUNK];
+                let l = &mut left[0][at..at + m];
+                let r = match rest.first_mut() {
+                    Some(r) => &mut r[at..at + m],
+                    None => &mut spare[..m],
+                };
+                if ramp {
+                    run_ramp(bands, pair, off, l, r);
+                } else {
+                    run_steady(bands, pair, l, r);
+                }
+                at += m;
             }
         }
         pos += n;
@@ -251,26 +276,15 @@ pub(crate) fn process_bands(bands: &mut [Band], clock: &mut u64, channels: &mut 
     }
 }
 
-/// Runs one sub-block segment of one channel pair through all bands,
-/// sample by sample (independent bands overlap in the pipeline).
-#[inline(always)]
-fn run<const RAMP: bool>(
-    bands: &mut [Band],
-    pair: usize,
-    off: usize,
-    l: &mut [f32],
-    r: &mut [f32],
-) {
+/// Runs one sub-block segment of one channel pair through all bands while
+/// some band's coefficients glide, sample by sample.
+fn run_ramp(bands: &mut [Band], pair: usize, off: usize, l: &mut [f32], r: &mut [f32]) {
     for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
         let mut x = [*a as f64, *b as f64];
         let t = (off + i + 1) as f64;
-        for band in bands.iter_mut() {
-            if !band.active {
-                continue;
-            }
-            let len = band.len;
-            let states = &mut band.state[pair][..len];
-            if RAMP && band.ramping {
+        for band in bands.iter_mut().filter(|b| b.active) {
+            let states = &mut band.state[pair][..band.len];
+            if band.ramping {
                 for ((st, from), step) in states.iter_mut().zip(&band.from).zip(&band.step) {
                     x = from.lerp(step, t).tick(st, x);
                 }
@@ -282,5 +296,57 @@ fn run<const RAMP: bool>(
         }
         *a = x[0] as f32;
         *b = x[1] as f32;
+    }
+}
+
+/// Runs at most `CHUNK` frames of one channel pair through all active
+/// sections with steady coefficients, `GROUP` sections per pass (through
+/// an f64 scratch buffer when more than one pass is needed).
+fn run_steady(bands: &mut [Band], pair: usize, l: &mut [f32], r: &mut [f32]) {
+    let total: usize = bands.iter().filter(|b| b.active).map(|b| b.len).sum();
+    if total <= GROUP {
+        run_groups(bands, pair, &mut Planar(l, r));
+        return;
+    }
+    let mut scratch = [[0.0f64; 2]; CHUNK];
+    let buf = &mut scratch[..l.len()];
+    for ((x, a), b) in buf.iter_mut().zip(l.iter()).zip(r.iter()) {
+        *x = [*a as f64, *b as f64];
+    }
+    run_groups(bands, pair, buf);
+    for ((x, a), b) in buf.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
+        *a = x[0] as f32;
+        *b = x[1] as f32;
+    }
+}
+
+/// Runs the active sections of `bands` in series over `frames`, gathered
+/// in groups of up to `GROUP`.
+fn run_groups(bands: &mut [Band], pair: usize, frames: &mut (impl Frames + ?Sized)) {
+    let mut secs = [Section::IDENTITY; GROUP];
+    let mut states = [SectionState::default(); GROUP];
+    let mut from = [(0, 0); GROUP];
+    let mut k = 0;
+    let last = bands.iter().rposition(|b| b.active);
+    for b in 0..bands.len() {
+        let len = if bands[b].active { bands[b].len } else { 0 };
+        for s in 0..len {
+            secs[k] = bands[b].coefs[s];
+            states[k] = bands[b].state[pair][s];
+            from[k] = (b, s);
+            k += 1;
+            if k == GROUP || (Some(b) == last && s + 1 == len) {
+                match k {
+                    1 => run_series::<1>(&secs, &mut states, frames),
+                    2 => run_series::<2>(&secs, &mut states, frames),
+                    3 => run_series::<3>(&secs, &mut states, frames),
+                    _ => run_series::<GROUP>(&secs, &mut states, frames),
+                }
+                for (st, &(b, s)) in states.iter().zip(&from).take(k) {
+                    bands[b].state[pair][s] = *st;
+                }
+                k = 0;
+            }
+        }
     }
 }

@@ -121,6 +121,56 @@ impl Section {
     }
 }
 
+/// Audio frames a run of sections reads and rewrites in place.
+pub trait Frames {
+    /// Replaces every frame `x`, in order, by `f(x)`.
+    fn map_frames(&mut self, f: impl FnMut(Lanes) -> Lanes);
+}
+
+/// Two planar f32 channels of equal length.
+pub struct Planar<'a>(pub &'a mut [f32], pub &'a mut [f32]);
+
+impl Frames for Planar<'_> {
+    #[inline(always)]
+    fn map_frames(&mut self, mut f: impl FnMut(Lanes) -> Lanes) {
+        for (a, b) in self.0.iter_mut().zip(self.1.iter_mut()) {
+            let y = f([*a as f64, *b as f64]);
+            *a = y[0] as f32;
+            *b = y[1] as f32;
+        }
+    }
+}
+
+impl Frames for [Lanes] {
+    #[inline(always)]
+    fn map_frames(&mut self, mut f: impl FnMut(Lanes) -> Lanes) {
+        for x in self.iter_mut() {
+            *x = f(*x);
+        }
+    }
+}
+
+/// Runs the first `N` sections of `secs` in series over `frames`, with
+/// their states in locals (registers) for the whole run: consecutive
+/// sections then overlap across samples, and no store sits on the
+/// recursion. Same arithmetic as [`Section::tick`].
+#[inline(always)]
+pub fn run_series<const N: usize>(
+    secs: &[Section],
+    states: &mut [SectionState],
+    frames: &mut (impl Frames + ?Sized),
+) {
+    let c: [Section; N] = core::array::from_fn(|k| secs[k]);
+    let mut s: [SectionState; N] = core::array::from_fn(|k| states[k]);
+    frames.map_frames(|mut x| {
+        for (c, s) in c.iter().zip(s.iter_mut()) {
+            x = c.tick(s, x);
+        }
+        x
+    });
+    states[..N].copy_from_slice(&s);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
