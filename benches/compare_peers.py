@@ -74,7 +74,7 @@ def pedalboard_cases(x: np.ndarray) -> list[tuple[str, Callable[[], object], Cal
     ]
     ours = {
         "Gain": ml.Gain(gain_db=-3.0),
-        "HighpassFilter": ml.HighPass(cutoff_hz=40.0, order=2),
+        "HighpassFilter": ml.HighPass(cutoff_hz=40.0, order=1),
         "LowShelfFilter": ml.LowShelf(cutoff_hz=120.0, gain_db=2.0, q=0.7071),
         "PeakFilter": ml.PeakFilter(cutoff_hz=1000.0, gain_db=-3.0, q=1.0),
         "HighShelfFilter": ml.HighShelf(cutoff_hz=8000.0, gain_db=1.5, q=0.7071),
