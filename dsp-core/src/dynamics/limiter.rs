@@ -280,16 +280,19 @@ impl Limiter {
     fn gain_step(&mut self, g: f32) -> f32 {
         // Sliding minimum over the last `lookahead + 1` required gains.
         let cap = self.dq_val.len();
+        // Ring index `i < 2 cap` wrapped without a division (`dq_head < cap`
+        // and `dq_len < cap`).
+        let wrap = |i: usize| if i >= cap { i - cap } else { i };
         let window = (self.lookahead + self.span) as u64;
-        while self.dq_len > 0 && self.dq_val[(self.dq_head + self.dq_len - 1) % cap] >= g {
+        while self.dq_len > 0 && self.dq_val[wrap(self.dq_head + self.dq_len - 1)] >= g {
             self.dq_len -= 1;
         }
-        let tail = (self.dq_head + self.dq_len) % cap;
+        let tail = wrap(self.dq_head + self.dq_len);
         self.dq_val[tail] = g;
         self.dq_idx[tail] = self.clock;
         self.dq_len += 1;
         if self.dq_idx[self.dq_head] + window <= self.clock {
-            self.dq_head = (self.dq_head + 1) % cap;
+            self.dq_head = wrap(self.dq_head + 1);
             self.dq_len -= 1;
         }
         self.clock += 1;
