@@ -19,6 +19,14 @@
 //!
 //! Non-finite input samples are read as silence. No allocation: all state
 //! lives in fixed-size arrays.
+//!
+//! Speed: [`TruePeakInterpolator::process_peak`] loads each input vector
+//! once per tap and multiplies it by that tap of every phase, keeping one
+//! accumulator per phase in registers (SSE on x86_64, AVX when the CPU has
+//! it and `std` can detect it, plain arrays elsewhere), and refines peaks
+//! without branches. Every path does the same separately rounded multiplies
+//! and adds in tap order, so readings are identical bit for bit whichever
+//! runs, and equal to [`TruePeakInterpolator::push`].
 
 use crate::math::{PI, sin, sqrt};
 
