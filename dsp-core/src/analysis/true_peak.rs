@@ -19,6 +19,14 @@
 //!
 //! Non-finite input samples are read as silence. No allocation: all state
 //! lives in fixed-size arrays.
+//!
+//! Speed: [`TruePeakInterpolator::process_peak`] loads each input vector
+//! once per tap and multiplies it by that tap of every phase, keeping one
+//! accumulator per phase in registers (SSE on x86_64, AVX when the CPU has
+//! it and `std` can detect it, plain arrays elsewhere), and refines peaks
+//! without branches. Every path does the same separately rounded multiplies
+//! and adds in tap order, so readings are identical bit for bit whichever
+//! runs, and equal to [`TruePeakInterpolator::push`].
 
 use crate::math::{PI, sin, sqrt};
 
@@ -40,7 +48,7 @@ const HIGH_TAPS: usize = 48;
 const MAX_FACTOR: usize = 8;
 /// Input samples per block in [`TruePeakInterpolator::process_peak`].
 const CHUNK: usize = 64;
-/// Outputs computed together (the vectorised dimension).
+/// Lanes of the row maxima (the vectorised dimension).
 const LANES: usize = 8;
 
 impl TruePeakPrecision {
@@ -80,13 +88,19 @@ impl TruePeakPrecision {
 pub struct TruePeakInterpolator {
     precision: TruePeakPrecision,
     factor: usize,
-    /// `coefs[p][j]` multiplies `x[n - (T - 1) + j]` in phase `p` (p >= 1).
-    coefs: [[f32; HIGH_TAPS]; MAX_FACTOR],
-    /// Most recent inputs, oldest first; the last `T - 1` are used.
-    hist: [f32; HIGH_TAPS],
-    /// Magnitudes of the last output of every phase (for the refinement).
-    last: [f32; MAX_FACTOR],
+    /// `coefs[j][p - 1]` multiplies `x[n - (T - 1) + j]` in phase `p >= 1`
+    /// (tap-major: one input vector serves every phase).
+    coefs: [[f32; MAX_FACTOR - 1]; HIGH_TAPS],
+    /// `buf[..T - 1]`: the last `T - 1` inputs, oldest first; the block
+    /// kernel appends the current chunk after them.
+    buf: [f32; BUF],
+    /// `rows[p][i + 1] = |y_p[i]|` over the current chunk; `rows[p][0]` is
+    /// the previous output of phase `p` (for the refinement).
+    rows: [[f32; CHUNK + 1]; MAX_FACTOR],
 }
+
+/// Length of the input window of the block kernel.
+const BUF: usize = HIGH_TAPS - 1 + CHUNK;
 
 /// Zeroth-order modified Bessel function of the first kind (power series).
 fn bessel_i0(x: f64) -> f64 {
@@ -107,7 +121,11 @@ fn bessel_i0(x: f64) -> f64 {
 fn refine(a0: f32, a1: f32, a2: f32) -> f32 {
     let c = 2.0 * a1 - a0 - a2;
     let d = a2 - a0;
-    if a1 >= a0 && a1 >= a2 && c > 0.0 { a1 + d * d / (8.0 * c) } else { a1 }
+    // Computed unconditionally (a non-finite value when `c == 0` is never
+    // selected) and selected with non-short-circuit `&`, so that the row
+    // loops vectorise without branches.
+    let v = a1 + d * d / (8.0 * c);
+    if (a1 >= a0) & (a1 >= a2) & (c > 0.0) { v } else { a1 }
 }
 
 /// `max` that vectorises to one instruction (inputs are never NaN).
@@ -122,15 +140,171 @@ fn finite_or_zero(x: f32) -> f32 {
     if x.is_finite() { x } else { 0.0 }
 }
 
-/// Dot product in a fixed order (the block kernel uses the same order, so
-/// `push` and `process_peak` agree bit for bit).
-#[inline(always)]
-fn dot<const T: usize>(c: &[f32; T], x: &[f32; T]) -> f32 {
-    let mut s = 0.0f32;
-    for j in 0..T {
-        s += c[j] * x[j];
+/// A vector of `f32` lanes for the block kernel. Every implementation does
+/// the same IEEE operations lane by lane (a separately rounded multiply and
+/// add, never a fused one), so all give identical results.
+trait Vector: Copy {
+    /// Lanes per vector.
+    const WIDTH: usize;
+    /// All lanes zero.
+    ///
+    /// # Safety
+    /// The CPU supports the instructions of the implementation (also for
+    /// the other methods).
+    unsafe fn zero() -> Self;
+    /// All lanes `v`.
+    unsafe fn splat(v: f32) -> Self;
+    /// `WIDTH` values from `p` (unaligned); `p` must be valid for them.
+    unsafe fn load(p: *const f32) -> Self;
+    /// `self + c * x`, lane by lane, rounding after each operation.
+    unsafe fn mul_add(self, c: Self, x: Self) -> Self;
+    /// Stores the magnitudes to `p` (unaligned); `p` must be valid for them.
+    unsafe fn store_abs(self, p: *mut f32);
+}
+
+/// Plain arrays: the portable implementation (the compiler may vectorise).
+impl Vector for [f32; 4] {
+    const WIDTH: usize = 4;
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        [0.0; 4]
     }
-    s
+    #[inline(always)]
+    unsafe fn splat(v: f32) -> Self {
+        [v; 4]
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees four readable values.
+        unsafe { p.cast::<[f32; 4]>().read_unaligned() }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, c: Self, x: Self) -> Self {
+        core::array::from_fn(|l| self[l] + c[l] * x[l])
+    }
+    #[inline(always)]
+    unsafe fn store_abs(self, p: *mut f32) {
+        // SAFETY: the caller guarantees four writable values.
+        unsafe { p.cast::<[f32; 4]>().write_unaligned(self.map(f32::abs)) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::Vector;
+    use core::arch::x86_64::*;
+
+    /// SSE (part of the x86_64 baseline).
+    impl Vector for __m128 {
+        const WIDTH: usize = 4;
+        #[inline(always)]
+        unsafe fn zero() -> Self {
+            // SAFETY (all methods): the caller guarantees the CPU feature and
+            // valid pointers.
+            unsafe { _mm_setzero_ps() }
+        }
+        #[inline(always)]
+        unsafe fn splat(v: f32) -> Self {
+            unsafe { _mm_set1_ps(v) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            unsafe { _mm_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn mul_add(self, c: Self, x: Self) -> Self {
+            unsafe { _mm_add_ps(self, _mm_mul_ps(c, x)) }
+        }
+        #[inline(always)]
+        unsafe fn store_abs(self, p: *mut f32) {
+            unsafe { _mm_storeu_ps(p, _mm_andnot_ps(_mm_set1_ps(-0.0), self)) }
+        }
+    }
+
+    /// AVX (detected at run time).
+    impl Vector for __m256 {
+        const WIDTH: usize = 8;
+        #[inline(always)]
+        unsafe fn zero() -> Self {
+            // SAFETY (all methods): the caller guarantees the CPU feature and
+            // valid pointers.
+            unsafe { _mm256_setzero_ps() }
+        }
+        #[inline(always)]
+        unsafe fn splat(v: f32) -> Self {
+            unsafe { _mm256_set1_ps(v) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            unsafe { _mm256_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn mul_add(self, c: Self, x: Self) -> Self {
+            unsafe { _mm256_add_ps(self, _mm256_mul_ps(c, x)) }
+        }
+        #[inline(always)]
+        unsafe fn store_abs(self, p: *mut f32) {
+            unsafe { _mm256_storeu_ps(p, _mm256_andnot_ps(_mm256_set1_ps(-0.0), self)) }
+        }
+    }
+}
+
+/// The vector type every CPU of the target supports.
+#[cfg(target_arch = "x86_64")]
+type Baseline = core::arch::x86_64::__m128;
+#[cfg(not(target_arch = "x86_64"))]
+type Baseline = [f32; 4];
+
+/// Interpolated magnitudes `rows[p][n + 1] = |y_p[n]|` of phases
+/// `1..=P` for the outputs `n < len` (rounded up to whole steps; the extra
+/// ones are never read), `T` taps per phase. Register-blocked: `P × K`
+/// independent accumulators of `WIDTH` outputs each; each input vector is
+/// loaded once per tap and serves every phase. Each output is the sum
+/// `((c_0 x_0 + c_1 x_1) + ...)` in tap order, as in
+/// [`TruePeakInterpolator::push`].
+///
+/// # Safety
+/// The CPU supports `V`'s instructions.
+#[inline(always)]
+unsafe fn fir<V: Vector, const T: usize, const P: usize, const K: usize>(
+    coefs: &[[f32; MAX_FACTOR - 1]; HIGH_TAPS],
+    buf: &[f32; BUF],
+    len: usize,
+    rows: &mut [[f32; CHUNK + 1]; MAX_FACTOR],
+) {
+    let step = V::WIDTH * K;
+    // CHUNK is a multiple of every step, so no window or row overruns.
+    debug_assert!(CHUNK % step == 0 && len <= CHUNK);
+    let mut n0 = 0;
+    while n0 < len {
+        let win = &buf[n0..n0 + T - 1 + step];
+        // SAFETY: the caller guarantees the CPU feature; every load reads
+        // `win[j + k W..j + (k + 1) W]` with `j < T`, `(k + 1) W <= step`,
+        // inside `win`; every store writes inside `rows[p][n0 + 1..][..step]`,
+        // and `n0 + step <= CHUNK`.
+        unsafe {
+            let mut acc = [[V::zero(); K]; P];
+            for (j, c) in coefs[..T].iter().enumerate() {
+                let mut xs = [V::zero(); K];
+                for (k, x) in xs.iter_mut().enumerate() {
+                    *x = V::load(win.as_ptr().add(j + k * V::WIDTH));
+                }
+                for (a, &cp) in acc.iter_mut().zip(c) {
+                    let cp = V::splat(cp);
+                    for (a, &x) in a.iter_mut().zip(&xs) {
+                        *a = a.mul_add(cp, x);
+                    }
+                }
+            }
+            for (row, a) in rows[1..].iter_mut().zip(&acc) {
+                let dst = row[n0 + 1..n0 + 1 + step].as_mut_ptr();
+                for (k, a) in a.iter().enumerate() {
+                    a.store_abs(dst.add(k * V::WIDTH));
+                }
+            }
+        }
+        n0 += step;
+    }
 }
 
 impl TruePeakInterpolator {
@@ -140,11 +314,11 @@ impl TruePeakInterpolator {
     pub fn new(sample_rate: f64, precision: TruePeakPrecision) -> Self {
         let factor = precision.factor(sample_rate);
         let taps = precision.taps();
-        let mut coefs = [[0.0f32; HIGH_TAPS]; MAX_FACTOR];
+        let mut coefs = [[0.0f32; MAX_FACTOR - 1]; HIGH_TAPS];
         let centre = (factor * taps / 2) as f64;
         let beta = precision.kaiser_beta();
         let norm = bessel_i0(beta);
-        for (p, phase) in coefs.iter_mut().enumerate().take(factor).skip(1) {
+        for p in 1..factor {
             let mut g = [0.0f64; HIGH_TAPS];
             for (k, gk) in g.iter_mut().enumerate().take(taps) {
                 let t = (k * factor + p) as f64 - centre;
@@ -154,12 +328,12 @@ impl TruePeakInterpolator {
                 *gk = sin(PI * u) / (PI * u) * w;
             }
             let sum: f64 = g[..taps].iter().sum();
-            // Reverse so that phase[j] multiplies x[n - (T - 1) + j].
-            for j in 0..taps {
-                phase[j] = (g[taps - 1 - j] / sum) as f32;
+            // Reverse so that coefs[j][p - 1] multiplies x[n - (T - 1) + j].
+            for (j, c) in coefs.iter_mut().enumerate().take(taps) {
+                c[p - 1] = (g[taps - 1 - j] / sum) as f32;
             }
         }
-        Self { precision, factor, coefs, hist: [0.0; HIGH_TAPS], last: [0.0; MAX_FACTOR] }
+        Self { precision, factor, coefs, buf: [0.0; BUF], rows: [[0.0; CHUNK + 1]; MAX_FACTOR] }
     }
 
     /// Oversampling factor (1 means the reading is the sample peak).
@@ -180,8 +354,8 @@ impl TruePeakInterpolator {
 
     /// Clears the history. Never allocates.
     pub fn reset(&mut self) {
-        self.hist = [0.0; HIGH_TAPS];
-        self.last = [0.0; MAX_FACTOR];
+        self.buf = [0.0; BUF];
+        self.rows.iter_mut().for_each(|r| r[0] = 0.0);
     }
 
     /// Feeds one input sample; returns the largest magnitude among the
@@ -196,11 +370,44 @@ impl TruePeakInterpolator {
 
     /// Largest interpolated magnitude over a block: the same value as the
     /// maximum of [`push`](Self::push) over its samples (0 for an empty
-    /// block), computed several outputs at a time.
+    /// block), computed several outputs at a time (with AVX where the CPU
+    /// has it and `std` is on; the results are identical either way).
     pub fn process_peak(&mut self, x: &[f32]) -> f32 {
-        match self.precision {
-            TruePeakPrecision::Standard => self.block_taps::<STANDARD_TAPS>(x),
-            TruePeakPrecision::High => self.block_taps::<HIGH_TAPS>(x),
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("avx") {
+            // SAFETY: the CPU supports AVX (checked just above).
+            return unsafe { self.process_peak_avx(x) };
+        }
+        // SAFETY: every CPU of the target supports the baseline vectors.
+        unsafe { self.process_peak_with::<Baseline>(x) }
+    }
+
+    /// [`process_peak`](Self::process_peak) compiled for AVX.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx")]
+    fn process_peak_avx(&mut self, x: &[f32]) -> f32 {
+        // SAFETY: this function only runs on CPUs with AVX.
+        unsafe { self.process_peak_with::<core::arch::x86_64::__m256>(x) }
+    }
+
+    /// The block kernel for this interpolator's taps and factor, with
+    /// vectors `V`.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s instructions.
+    #[inline(always)]
+    unsafe fn process_peak_with<V: Vector>(&mut self, x: &[f32]) -> f32 {
+        use TruePeakPrecision::{High, Standard};
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            match (self.precision, self.factor) {
+                (_, 1) => x.iter().fold(0.0f32, |m, &v| vmax(m, finite_or_zero(v).abs())),
+                (Standard, 2) => self.block::<V, STANDARD_TAPS, 1, 4>(x),
+                (Standard, _) => self.block::<V, STANDARD_TAPS, 3, 2>(x),
+                (High, 2) => self.block::<V, HIGH_TAPS, 1, 4>(x),
+                (High, 4) => self.block::<V, HIGH_TAPS, 3, 2>(x),
+                (High, _) => self.block::<V, HIGH_TAPS, 7, 1>(x),
+            }
         }
     }
 
@@ -211,85 +418,77 @@ impl TruePeakInterpolator {
             return x.abs();
         }
         let mut w = [0.0f32; T];
-        w[..T - 1].copy_from_slice(&self.hist[HIGH_TAPS - (T - 1)..]);
+        w[..T - 1].copy_from_slice(&self.buf[..T - 1]);
         w[T - 1] = x;
-        self.hist.copy_within(1.., 0);
-        self.hist[HIGH_TAPS - 1] = x;
+        self.buf.copy_within(1..T - 1, 0);
+        self.buf[T - 2] = x;
+        // Same operations in the same order as `fir`: bit-identical.
+        let mut acc = [0.0f32; MAX_FACTOR - 1];
+        for (c, &v) in self.coefs[..T].iter().zip(&w) {
+            for p in 0..f - 1 {
+                acc[p] += c[p] * v;
+            }
+        }
         let mut cur = [0.0f32; MAX_FACTOR];
         cur[0] = w[T - 1 - T / 2].abs();
-        for (y, c) in cur[1..f].iter_mut().zip(&self.coefs[1..f]) {
-            *y = dot(c[..T].try_into().unwrap(), &w).abs();
+        for (y, a) in cur[1..f].iter_mut().zip(&acc) {
+            *y = a.abs();
         }
+        let last = |p: usize| self.rows[p][0];
         let peak = match self.precision {
             TruePeakPrecision::Standard => cur[..f].iter().fold(0.0, |m, &v| vmax(m, v)),
             TruePeakPrecision::High => {
-                let last = &self.last;
-                let mut m = refine(last[f - 2], last[f - 1], cur[0]);
-                m = vmax(m, refine(last[f - 1], cur[0], cur[1]));
+                let mut m = refine(last(f - 2), last(f - 1), cur[0]);
+                m = vmax(m, refine(last(f - 1), cur[0], cur[1]));
                 for p in 1..f - 1 {
                     m = vmax(m, refine(cur[p - 1], cur[p], cur[p + 1]));
                 }
                 m
             }
         };
-        self.last = cur;
+        for (row, &c) in self.rows.iter_mut().zip(&cur[..f]) {
+            row[0] = c;
+        }
         peak
     }
 
-    fn block_taps<const T: usize>(&mut self, x: &[f32]) -> f32 {
-        let f = self.factor;
-        if f == 1 {
-            return x.iter().fold(0.0f32, |m, &v| vmax(m, finite_or_zero(v).abs()));
-        }
-        let mut buf = [0.0f32; HIGH_TAPS - 1 + CHUNK];
-        // rows[p][i + 1] = |y_p[i]| for this chunk; rows[p][0] carries the
-        // previous chunk's last output.
-        let mut rows = [[0.0f32; CHUNK + 1]; MAX_FACTOR];
+    /// Peak of a block, `T` taps per phase, `P = factor - 1` computed
+    /// phases, `K` vectors per phase in the kernel.
+    ///
+    /// # Safety
+    /// The CPU supports `V`'s instructions.
+    #[inline(always)]
+    unsafe fn block<V: Vector, const T: usize, const P: usize, const K: usize>(
+        &mut self,
+        x: &[f32],
+    ) -> f32 {
+        let f = P + 1;
         let mut peak = 0.0f32;
         for chunk in x.chunks(CHUNK) {
             let len = chunk.len();
-            buf[..T - 1].copy_from_slice(&self.hist[HIGH_TAPS - (T - 1)..]);
-            for (d, &s) in buf[T - 1..T - 1 + len].iter_mut().zip(chunk) {
+            for (d, &s) in self.buf[T - 1..T - 1 + len].iter_mut().zip(chunk) {
                 *d = finite_or_zero(s);
             }
-            for (row, &l) in rows[..f].iter_mut().zip(&self.last) {
-                row[0] = l;
-            }
-            for (r, &v) in rows[0][1..=len].iter_mut().zip(&buf[T - 1 - T / 2..]) {
+            // Phase 0 is a pure delay.
+            for (r, &v) in self.rows[0][1..=len].iter_mut().zip(&self.buf[T - 1 - T / 2..]) {
                 *r = v.abs();
             }
-            for (row, c) in rows[1..f].iter_mut().zip(&self.coefs[1..f]) {
-                let c: &[f32; T] = c[..T].try_into().unwrap();
-                let mut n0 = 0;
-                while n0 < len {
-                    let mut acc = [0.0f32; LANES];
-                    for j in 0..T {
-                        let xs: &[f32; LANES] = buf[n0 + j..n0 + j + LANES].try_into().unwrap();
-                        for l in 0..LANES {
-                            acc[l] += c[j] * xs[l];
-                        }
-                    }
-                    let dst: &mut [f32; LANES] =
-                        (&mut row[n0 + 1..n0 + 1 + LANES]).try_into().unwrap();
-                    for l in 0..LANES {
-                        dst[l] = acc[l].abs();
-                    }
-                    n0 += LANES;
-                }
+            // SAFETY: forwarded from the caller.
+            unsafe { fir::<V, T, P, K>(&self.coefs, &self.buf, len, &mut self.rows) };
+            peak = vmax(peak, self.rows_peak(len));
+            for row in &mut self.rows[..f] {
+                row[0] = row[len];
             }
-            peak = vmax(peak, self.rows_peak(&rows, len));
-            for (l, row) in self.last.iter_mut().zip(&rows[..f]) {
-                *l = row[len];
-            }
-            let keep = self.hist.len() - (T - 1);
-            self.hist[keep..].copy_from_slice(&buf[len..len + T - 1]);
+            self.buf.copy_within(len..len + T - 1, 0);
         }
         peak
     }
 
     /// Peak of one chunk's outputs `rows[p][1..=len]`.
-    fn rows_peak(&self, rows: &[[f32; CHUNK + 1]; MAX_FACTOR], len: usize) -> f32 {
+    #[inline(always)]
+    fn rows_peak(&self, len: usize) -> f32 {
         let f = self.factor;
+        let rows = &self.rows;
         let cur = |p: usize| &rows[p][1..=len];
         let prev = |p: usize| &rows[p][..len];
         match self.precision {
@@ -311,6 +510,7 @@ impl TruePeakInterpolator {
 }
 
 /// Largest value of a row, several at a time.
+#[inline(always)]
 fn max_plain(b: &[f32]) -> f32 {
     let mut m = [0.0f32; LANES];
     let mut it = b.chunks_exact(LANES);
@@ -322,23 +522,17 @@ fn max_plain(b: &[f32]) -> f32 {
     it.remainder().iter().chain(&m).fold(0.0, |x, &y| vmax(x, y))
 }
 
-/// Largest [`refine`]d value over three equally long rows (`b` the centres),
-/// several at a time.
+/// Largest [`refine`]d value over three equally long rows (`b` the centres):
+/// an element-wise pass into a scratch row, then [`max_plain`] (both
+/// vectorise).
+#[inline(always)]
 fn max_refined(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
-    let n = b.len();
-    let (a, c) = (&a[..n], &c[..n]);
-    let mut m = [0.0f32; LANES];
-    let mut i = 0;
-    while i + LANES <= n {
-        for l in 0..LANES {
-            m[l] = vmax(m[l], refine(a[i + l], b[i + l], c[i + l]));
-        }
-        i += LANES;
+    let mut r = [0.0f32; CHUNK];
+    let n = b.len().min(CHUNK);
+    for (((r, &a), &b), &c) in r[..n].iter_mut().zip(a).zip(b).zip(c) {
+        *r = refine(a, b, c);
     }
-    for i in i..n {
-        m[0] = vmax(m[0], refine(a[i], b[i], c[i]));
-    }
-    m.iter().fold(0.0, |x, &y| vmax(x, y))
+    max_plain(&r[..n])
 }
 
 #[cfg(test)]
@@ -463,6 +657,34 @@ mod tests {
                     a.reset();
                 });
                 assert_eq!(allocs, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn every_vector_path_gives_identical_results() {
+        // Portable arrays, the target's baseline (SSE on x86_64) and AVX
+        // where the CPU has it all agree with `push` bit for bit.
+        let mut x: Vec<f32> = crate::test_util::noise(2_000, 1.5, 9);
+        x[700] = f32::NAN;
+        for fs in [44_100.0, 96_000.0, 192_000.0] {
+            for p in BOTH {
+                let mut a = TruePeakInterpolator::new(fs, p);
+                let want: Vec<f32> =
+                    x.chunks(37).map(|c| c.iter().fold(0.0f32, |m, &v| m.max(a.push(v)))).collect();
+                let run = |f: &dyn Fn(&mut TruePeakInterpolator, &[f32]) -> f32| {
+                    let mut b = TruePeakInterpolator::new(fs, p);
+                    x.chunks(37).map(|c| f(&mut b, c)).collect::<Vec<f32>>()
+                };
+                // SAFETY: the portable and baseline vectors run on every CPU
+                // of the target.
+                assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<[f32; 4]>(c) }), want);
+                assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<Baseline>(c) }), want);
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if std::is_x86_feature_detected!("avx") {
+                    // SAFETY: AVX is available (checked just above).
+                    assert_eq!(run(&|b, c| unsafe { b.process_peak_avx(c) }), want);
+                }
             }
         }
     }

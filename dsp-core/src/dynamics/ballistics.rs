@@ -26,8 +26,13 @@ impl Ballistics {
     /// Moves `state` one sample towards `target`.
     #[inline]
     pub fn next(&self, state: f32, target: f32) -> f32 {
-        let a = if target > state { self.rise } else { self.fall };
-        let y = target + a * (state - target);
+        // `a state + (1 - a) target` for both coefficients, then a select:
+        // the loop-carried chain is a multiply, an add and the select (the
+        // comparison and the target terms run beside it), not a compare,
+        // a coefficient lookup, a subtraction, a multiply and an add.
+        let rise = self.rise * state + (1.0 - self.rise) * target;
+        let fall = self.fall * state + (1.0 - self.fall) * target;
+        let y = if target > state { rise } else { fall };
         // Below a micro-decibel the reduction is exactly none.
         if y < 1e-6 { 0.0 } else { y }
     }

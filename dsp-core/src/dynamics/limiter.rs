@@ -44,12 +44,14 @@ const TP_GROUP: usize = 16;
 /// True-peak mode: the detector is the 8x oversampled, parabola-refined
 /// [`TruePeakInterpolator`] in [`TruePeakPrecision::High`] (under-read about
 /// 0.01 dB, so no margin is added), taken as the maximum over aligned groups
-/// of [`TP_GROUP`] samples. Each sample's required gain covers the
+/// of 16 samples. Each sample's required gain covers the
 /// inter-sample peaks on both sides of it, and the latency grows by the
-/// interpolator's delay plus `TP_GROUP - 1`. A time-varying gain is not
+/// interpolator's delay plus 15. A time-varying gain is not
 /// band-limited, so the output's true peak may still exceed the ceiling
 /// slightly; the tests bound this at 0.1 dB, measured with an independent
-/// High-precision meter.
+/// High-precision meter. (The detector is the meter's own High mode, not a
+/// cheaper variant with fewer taps: its vectorised kernel is fast enough
+/// that nothing of the guarantee needs trading for speed.)
 ///
 /// Automatic release adds a slow envelope of the gain (time constant
 /// [`AUTO_RELEASE_FACTOR`] × `release_ms`); the gain is the lower of the
@@ -280,16 +282,19 @@ impl Limiter {
     fn gain_step(&mut self, g: f32) -> f32 {
         // Sliding minimum over the last `lookahead + 1` required gains.
         let cap = self.dq_val.len();
+        // Ring index `i < 2 cap` wrapped without a division (`dq_head < cap`
+        // and `dq_len < cap`).
+        let wrap = |i: usize| if i >= cap { i - cap } else { i };
         let window = (self.lookahead + self.span) as u64;
-        while self.dq_len > 0 && self.dq_val[(self.dq_head + self.dq_len - 1) % cap] >= g {
+        while self.dq_len > 0 && self.dq_val[wrap(self.dq_head + self.dq_len - 1)] >= g {
             self.dq_len -= 1;
         }
-        let tail = (self.dq_head + self.dq_len) % cap;
+        let tail = wrap(self.dq_head + self.dq_len);
         self.dq_val[tail] = g;
         self.dq_idx[tail] = self.clock;
         self.dq_len += 1;
         if self.dq_idx[self.dq_head] + window <= self.clock {
-            self.dq_head = (self.dq_head + 1) % cap;
+            self.dq_head = wrap(self.dq_head + 1);
             self.dq_len -= 1;
         }
         self.clock += 1;
