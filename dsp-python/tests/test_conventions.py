@@ -285,7 +285,7 @@ def test_processors_are_not_constructible_from_the_base_class():
 
 def test_gil_is_released_during_processing():
     # An 8-band EQ: the DSP dominates the array copies made with the GIL held.
-    x = np.random.default_rng(0).standard_normal((2, 1_000_000)).astype(np.float32)
+    x = np.random.default_rng(0).standard_normal((2, 4_000_000)).astype(np.float32)
     p = ml.Equalizer(bands=[ml.PeakFilter(100.0 * 2**i, 3.0, 1.0) for i in range(8)])
     start = time.perf_counter()
     p(x, SR)
