@@ -82,6 +82,12 @@ pub struct Limiter {
     detect_delay: usize,
     // State.
     interp: Vec<TruePeakInterpolator>,
+    /// Per channel, the Hann-windowed interpolator (see the type docs).
+    hann: Vec<TruePeakInterpolator>,
+    /// Per channel, `hann_lag` delayed inputs and then the current group:
+    /// aligns the shorter Hann interpolator with the High one.
+    hann_buf: Vec<f32>,
+    hann_lag: usize,
     tp_clock: u64,
     tp_group: f32,
     tp_prev: f32,
@@ -141,6 +147,9 @@ impl Limiter {
             span: 1,
             detect_delay: 0,
             interp: Vec::new(),
+            hann: Vec::new(),
+            hann_buf: Vec::new(),
+            hann_lag: 0,
             tp_clock: 0,
             tp_group: 0.0,
             tp_prev: 0.0,
@@ -260,10 +269,16 @@ impl Limiter {
             let r = (self.tp_clock % TP_GROUP as u64) as usize;
             let len = (TP_GROUP - r).min(n - i);
             let range = start + i..start + i + len;
-            let m = channels
-                .iter()
-                .zip(self.interp.iter_mut())
-                .fold(self.tp_group, |m, (ch, tp)| m.max(tp.process_peak(&ch[range.clone()])));
+            let (lag, w) = (self.hann_lag, self.hann_lag + TP_GROUP);
+            let mut m = self.tp_group;
+            for (k, ch) in channels.iter().enumerate() {
+                let x = &ch[range.clone()];
+                let buf = &mut self.hann_buf[k * w..(k + 1) * w];
+                buf[lag..lag + len].copy_from_slice(x);
+                m = m.max(self.interp[k].process_peak(x));
+                m = m.max(self.hann[k].process_peak(&buf[..len]));
+                buf.copy_within(len..len + lag, 0);
+            }
             self.peak[i..i + len].fill(self.tp_prev);
             if r + len == TP_GROUP {
                 self.peak[i + len - 1] = m;
@@ -328,6 +343,10 @@ impl Processor for Limiter {
         let max = self.max_lookahead();
         let tp = TruePeakInterpolator::new(spec.sample_rate, TruePeakPrecision::High);
         self.stride = max + tp.latency() + TP_GROUP;
+        let hann = TruePeakInterpolator::hann(spec.sample_rate);
+        self.hann_lag = tp.latency() - hann.latency();
+        self.hann_buf = vec![0.0; spec.channels * (self.hann_lag + TP_GROUP)];
+        self.hann = vec![hann; spec.channels];
         self.interp = vec![tp; spec.channels];
         self.delay = vec![0.0; spec.channels * self.stride];
         self.channels = spec.channels;
@@ -350,7 +369,8 @@ impl Processor for Limiter {
             _ => (1, 0),
         };
         self.delay_len = self.lookahead + self.detect_delay;
-        self.interp.iter_mut().for_each(TruePeakInterpolator::reset);
+        self.interp.iter_mut().chain(&mut self.hann).for_each(TruePeakInterpolator::reset);
+        self.hann_buf.iter_mut().for_each(|v| *v = 0.0);
         self.tp_clock = 0;
         self.tp_group = 0.0;
         self.tp_prev = 0.0;
