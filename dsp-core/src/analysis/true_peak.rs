@@ -621,6 +621,10 @@ mod tests {
                     let err = read_dbtp(&x, fs, p) - expected;
                     assert!((-0.4..=0.2).contains(&err), "fs {fs} fs/{div} {phase} {p:?}: {err}");
                 }
+                let mut hann = TruePeakInterpolator::hann(fs);
+                let m = hann.process_peak(&x).max(hann.process_peak(&[0.0; 64]));
+                let err = gain_to_db(f64::from(m)) - expected;
+                assert!((-0.4..=0.2).contains(&err), "fs {fs} fs/{div} {phase} Hann: {err}");
             }
         }
     }
