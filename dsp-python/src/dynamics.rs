@@ -126,37 +126,34 @@ macro_rules! engine_dynamics {
 
 engine_dynamics!(dynamics::Compressor, dynamics::Expander, dynamics::NoiseGate);
 
-impl Dynamics for dynamics::DeEsser {
-    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
-        self.gain_reduction_db()
-    }
+/// De-esser and limiter: no sidechain input; the per-sample series is read
+/// sample by sample from the reduction they report.
+macro_rules! stepped_dynamics {
+    ($($t:ty),*) => {$(
+        impl Dynamics for $t {
+            fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+                self.gain_reduction_db()
+            }
 
-    fn run_block(&mut self, ch: &mut [&mut [f32]], _: Option<&[&[f32]]>, gr: &mut [&mut [f32]]) {
-        stepped(self, ch, gr, |d, _| d.gain_reduction_db());
-    }
+            fn run_block(
+                &mut self,
+                ch: &mut [&mut [f32]],
+                _: Option<&[&[f32]]>,
+                gr: &mut [&mut [f32]],
+            ) {
+                stepped(self, ch, gr, |d, _| d.gain_reduction_db());
+            }
+        }
+
+        impl Node for $t {
+            fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
+                Some(self)
+            }
+        }
+    )*};
 }
 
-impl Node for dynamics::DeEsser {
-    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
-        Some(self)
-    }
-}
-
-impl Dynamics for dynamics::Limiter {
-    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
-        self.gain_reduction_db()
-    }
-
-    fn run_block(&mut self, ch: &mut [&mut [f32]], _: Option<&[&[f32]]>, gr: &mut [&mut [f32]]) {
-        stepped(self, ch, gr, |l, _| l.gain_reduction_db());
-    }
-}
-
-impl Node for dynamics::Limiter {
-    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
-        Some(self)
-    }
-}
+stepped_dynamics!(dynamics::DeEsser, dynamics::Limiter);
 
 impl Dynamics for dynamics::MultibandCompressor {
     fn gain_reduction_rows(&self) -> usize {
