@@ -72,6 +72,18 @@ pub fn max_step(x: &[f32]) -> f32 {
     x.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max)
 }
 
+/// Magnitude in dB of the DFT of the impulse response `h` at `freq` (Hz),
+/// sample rate `fs`.
+pub fn dft_db(h: &[f32], freq: f64, fs: f64) -> f64 {
+    let w = 2.0 * core::f64::consts::PI * freq / fs;
+    let (mut re, mut im) = (0.0, 0.0);
+    for (n, &v) in h.iter().enumerate() {
+        re += v as f64 * libm::cos(w * n as f64);
+        im -= v as f64 * libm::sin(w * n as f64);
+    }
+    10.0 * libm::log10(re * re + im * im)
+}
+
 /// Measured gain in dB of `p` (prepared mono) for a sine at `freq`:
 /// ratio of output to input RMS after a settling period.
 pub fn measured_gain_db<P: Processor>(p: &mut P, freq: f64, fs: f64) -> f64 {

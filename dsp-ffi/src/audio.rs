@@ -5,8 +5,8 @@ use dsp_core::Error;
 use dsp_core::buffer::{deinterleave, interleave};
 use dsp_core::spec::MAX_CHANNELS;
 
-use crate::guard::{non_null, null_pointer};
-use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT};
+use crate::guard::{Handle, non_null, null_pointer, with_handle};
+use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus};
 
 /// Most frames deinterleaved at once by the interleaved entry points; bounds
 /// their scratch memory whatever the maximum block size.
@@ -165,4 +165,47 @@ unsafe fn pointer_list<'a>(list: *const *const f32, n: usize) -> Result<&'a [*co
         return Err(null_pointer());
     }
     Ok(ptrs)
+}
+
+/// Feeds planar audio to the meter behind `handle`: `num_channels` must equal
+/// `expected(h)`, then `add` gets the views.
+///
+/// # Safety
+/// `handle` as for [`with_handle`]; `channels` as for [`planar`].
+pub(crate) unsafe fn feed_planar<H: Handle>(
+    handle: *mut H,
+    channels: *const *const f32,
+    num_channels: usize,
+    num_samples: usize,
+    expected: impl FnOnce(&H) -> Result<usize, Fail>,
+    add: impl FnOnce(&mut H, &[&[f32]]) -> Result<(), Fail>,
+) -> MlStatus {
+    unsafe {
+        with_handle(handle, |h| {
+            check_channels(expected(h)?, num_channels)?;
+            let views = planar(channels, num_channels, num_samples)?;
+            add(h, &views[..num_channels])
+        })
+    }
+}
+
+/// Feeds interleaved audio to the meter behind `handle`: `num_channels` must
+/// equal `expected(h)`, then `add` gets the samples.
+///
+/// # Safety
+/// `handle` as for [`with_handle`]; `audio` as for [`interleaved`].
+pub(crate) unsafe fn feed_interleaved<H: Handle>(
+    handle: *mut H,
+    audio: *const f32,
+    num_channels: usize,
+    num_frames: usize,
+    expected: impl FnOnce(&H) -> Result<usize, Fail>,
+    add: impl FnOnce(&mut H, &[f32]) -> Result<(), Fail>,
+) -> MlStatus {
+    unsafe {
+        with_handle(handle, |h| {
+            check_channels(expected(h)?, num_channels)?;
+            add(h, interleaved(audio, num_channels, num_frames)?)
+        })
+    }
 }

@@ -9,7 +9,7 @@ use dsp_core::spec::MAX_CHANNELS;
 
 use crate::audio::{check_channels, planar, planar_mut};
 use crate::guard::{get_from, non_null, with_handle};
-use crate::processor::{MlProcessor, get_kind, new_processor, with_kind};
+use crate::processor::{MlProcessor, get_kind, new_processor, update_kind, with_kind};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_WRONG_KIND, MlStatus, unknown};
 
 /// What the level detector of a compressor, expander or gate measures.
@@ -37,6 +37,13 @@ impl MlDetector {
             Detector::Rms => ML_DETECTOR_RMS,
         }
     }
+}
+
+/// A default `T` with settings applied by `apply`.
+fn built<T: Default>(apply: impl FnOnce(&mut T) -> Result<(), Fail>) -> Result<T, Fail> {
+    let mut t = T::default();
+    apply(&mut t)?;
+    Ok(t)
 }
 
 /// Settings of a feed-forward compressor (also one band of a multiband).
@@ -87,9 +94,7 @@ impl MlCompressorConfig {
     }
 
     fn build(&self) -> Result<Compressor, Fail> {
-        let mut c = Compressor::default();
-        self.apply(&mut c)?;
-        Ok(c)
+        built(|c| self.apply(c))
     }
 
     fn from_core(c: &Compressor) -> Self {
@@ -218,12 +223,7 @@ pub unsafe extern "C" fn ml_compressor_set_makeup_db(p: *mut MlProcessor, db: f6
 /// `p` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_compressor_set_auto_makeup(p: *mut MlProcessor, on: bool) -> MlStatus {
-    unsafe {
-        with_kind(p, |c: &mut Compressor| {
-            c.set_auto_makeup(on);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { update_kind(p, |c: &mut Compressor| c.set_auto_makeup(on)) }
 }
 
 /// Sets a compressor's stereo link (0 to 1).
@@ -250,12 +250,7 @@ pub unsafe extern "C" fn ml_compressor_set_mix(p: *mut MlProcessor, mix: f64) ->
 /// `p` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_compressor_set_bypass(p: *mut MlProcessor, bypass: bool) -> MlStatus {
-    unsafe {
-        with_kind(p, |c: &mut Compressor| {
-            c.set_bypass(bypass);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { update_kind(p, |c: &mut Compressor| c.set_bypass(bypass)) }
 }
 
 /// Sets a compressor's detector type.
@@ -267,12 +262,7 @@ pub unsafe extern "C" fn ml_compressor_set_detector(
     p: *mut MlProcessor,
     detector: MlDetector,
 ) -> MlStatus {
-    unsafe {
-        with_kind(p, |c: &mut Compressor| {
-            c.set_detector(detector.to_core()?);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { with_kind(p, |c: &mut Compressor| detector.to_core().map(|d| c.set_detector(d))) }
 }
 
 /// Sets a compressor's RMS window in ms (0.1 to 1000).
@@ -380,13 +370,7 @@ pub unsafe extern "C" fn ml_expander_new(
     config: *const MlExpanderConfig,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
-    unsafe {
-        new_processor(out, || {
-            let mut e = Expander::default();
-            non_null(config)?.apply(&mut e)?;
-            Ok::<_, Fail>(e)
-        })
-    }
+    unsafe { new_processor(out, || built(|c| non_null(config)?.apply(c))) }
 }
 
 /// Sets all of an expander's settings.
@@ -503,12 +487,7 @@ pub unsafe extern "C" fn ml_expander_set_detector(
     p: *mut MlProcessor,
     detector: MlDetector,
 ) -> MlStatus {
-    unsafe {
-        with_kind(p, |e: &mut Expander| {
-            e.set_detector(detector.to_core()?);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { with_kind(p, |e: &mut Expander| detector.to_core().map(|d| e.set_detector(d))) }
 }
 
 /// Sets an expander's RMS window in ms (0.1 to 1000).
@@ -538,12 +517,7 @@ pub unsafe extern "C" fn ml_expander_set_sidechain_hpf_hz(
 /// `p` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_expander_set_bypass(p: *mut MlProcessor, bypass: bool) -> MlStatus {
-    unsafe {
-        with_kind(p, |e: &mut Expander| {
-            e.set_bypass(bypass);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { update_kind(p, |e: &mut Expander| e.set_bypass(bypass)) }
 }
 
 /// Settings of a noise gate (an expander with an infinite ratio).
@@ -617,13 +591,7 @@ pub unsafe extern "C" fn ml_noise_gate_new(
     config: *const MlNoiseGateConfig,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
-    unsafe {
-        new_processor(out, || {
-            let mut g = NoiseGate::default();
-            non_null(config)?.apply(&mut g)?;
-            Ok::<_, Fail>(g)
-        })
-    }
+    unsafe { new_processor(out, || built(|c| non_null(config)?.apply(c))) }
 }
 
 /// Sets all of a noise gate's settings.
@@ -722,12 +690,7 @@ pub unsafe extern "C" fn ml_noise_gate_set_detector(
     p: *mut MlProcessor,
     detector: MlDetector,
 ) -> MlStatus {
-    unsafe {
-        with_kind(p, |g: &mut NoiseGate| {
-            g.set_detector(detector.to_core()?);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { with_kind(p, |g: &mut NoiseGate| detector.to_core().map(|d| g.set_detector(d))) }
 }
 
 /// Sets a noise gate's sidechain high-pass cutoff in Hz (0 = off).
@@ -860,12 +823,7 @@ pub unsafe extern "C" fn ml_de_esser_set_threshold_db(p: *mut MlProcessor, db: f
 /// `p` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_de_esser_set_listen(p: *mut MlProcessor, listen: bool) -> MlStatus {
-    unsafe {
-        with_kind(p, |d: &mut DeEsser| {
-            d.set_listen(listen);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { update_kind(p, |d: &mut DeEsser| d.set_listen(listen)) }
 }
 
 /// Sets a de-esser's ratio (at least 1; INFINITY limits the band).
@@ -1118,13 +1076,7 @@ pub unsafe extern "C" fn ml_limiter_new(
     config: *const MlLimiterConfig,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
-    unsafe {
-        new_processor(out, || {
-            let mut l = Limiter::default();
-            non_null(config)?.apply(&mut l)?;
-            Ok::<_, Fail>(l)
-        })
-    }
+    unsafe { new_processor(out, || built(|c| non_null(config)?.apply(c))) }
 }
 
 /// Sets all of a limiter's settings (true peak and lookahead apply at the
@@ -1176,12 +1128,7 @@ pub unsafe extern "C" fn ml_limiter_set_release_ms(p: *mut MlProcessor, ms: f64)
 /// `p` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_limiter_set_auto_release(p: *mut MlProcessor, on: bool) -> MlStatus {
-    unsafe {
-        with_kind(p, |l: &mut Limiter| {
-            l.set_auto_release(on);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { update_kind(p, |l: &mut Limiter| l.set_auto_release(on)) }
 }
 
 /// Switches a limiter's true-peak mode (applies at the next prepare or reset: it changes the latency).
@@ -1190,12 +1137,7 @@ pub unsafe extern "C" fn ml_limiter_set_auto_release(p: *mut MlProcessor, on: bo
 /// `p` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_limiter_set_true_peak(p: *mut MlProcessor, on: bool) -> MlStatus {
-    unsafe {
-        with_kind(p, |l: &mut Limiter| {
-            l.set_true_peak(on);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { update_kind(p, |l: &mut Limiter| l.set_true_peak(on)) }
 }
 
 /// Sets a limiter's lookahead in ms (0.1 to 20; applies at the next prepare or reset).

@@ -9,7 +9,7 @@
 
 use dsp_core::analysis::{LoudnessMeter, TruePeakPrecision};
 
-use crate::audio::{check_channels, interleaved, planar};
+use crate::audio::{feed_interleaved, feed_planar};
 use crate::guard::{
     Handle, free_handle, get_from, new_handle, non_null, non_null_mut, with_handle,
 };
@@ -152,11 +152,14 @@ pub unsafe extern "C" fn ml_meter_add_planar(
     num_samples: usize,
 ) -> MlStatus {
     unsafe {
-        with_handle(m, |h| {
-            check_channels(h.meter.channels(), num_channels)?;
-            let views = planar(channels, num_channels, num_samples)?;
-            Ok(h.meter.add_planar(&views[..num_channels])?)
-        })
+        feed_planar(
+            m,
+            channels,
+            num_channels,
+            num_samples,
+            |h| Ok(h.meter.channels()),
+            |h, v| Ok(h.meter.add_planar(v)?),
+        )
     }
 }
 
@@ -175,10 +178,9 @@ pub unsafe extern "C" fn ml_meter_add_interleaved(
     num_frames: usize,
 ) -> MlStatus {
     unsafe {
-        with_handle(m, |h| {
-            check_channels(h.meter.channels(), num_channels)?;
-            let audio = interleaved(interleaved_audio, num_channels, num_frames)?;
-            Ok(h.meter.add_interleaved(audio)?)
+        let channels = |h: &MlMeter| Ok(h.meter.channels());
+        feed_interleaved(m, interleaved_audio, num_channels, num_frames, channels, |h, a| {
+            Ok(h.meter.add_interleaved(a)?)
         })
     }
 }

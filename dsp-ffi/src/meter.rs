@@ -3,7 +3,7 @@
 use dsp_core::analysis::LevelMeter;
 use dsp_core::{Error, ProcessSpec};
 
-use crate::audio::{INTERLEAVED_PIECE, check_channels, interleaved, planar, read_interleaved};
+use crate::audio::{INTERLEAVED_PIECE, feed_interleaved, feed_planar, read_interleaved};
 use crate::guard::{Handle, free_handle, get_from, new_handle, with_handle};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus};
 
@@ -118,11 +118,14 @@ pub unsafe extern "C" fn ml_level_meter_add_planar(
     num_samples: usize,
 ) -> MlStatus {
     unsafe {
-        with_handle(m, |h| {
-            check_channels(h.prepared_channels()?, num_channels)?;
-            let views = planar(channels, num_channels, num_samples)?;
-            Ok(h.meter.add(&views[..num_channels])?)
-        })
+        feed_planar(
+            m,
+            channels,
+            num_channels,
+            num_samples,
+            MlLevelMeter::prepared_channels,
+            |h, v| Ok(h.meter.add(v)?),
+        )
     }
 }
 
@@ -139,9 +142,8 @@ pub unsafe extern "C" fn ml_level_meter_add_interleaved(
     num_frames: usize,
 ) -> MlStatus {
     unsafe {
-        with_handle(m, |h| {
-            check_channels(h.prepared_channels()?, num_channels)?;
-            let audio = interleaved(interleaved_audio, num_channels, num_frames)?;
+        let channels = MlLevelMeter::prepared_channels;
+        feed_interleaved(m, interleaved_audio, num_channels, num_frames, channels, |h, audio| {
             let meter = &mut h.meter;
             read_interleaved(audio, &mut h.scratch, num_channels, INTERLEAVED_PIECE, |v| {
                 Ok(meter.add(v)?)

@@ -3,7 +3,7 @@
 use dsp_core::mix::{Gain, Pan, PanLaw, PanSource, StereoWidth};
 
 use crate::guard::non_null;
-use crate::processor::{MlProcessor, get_kind, new_processor, with_kind};
+use crate::processor::{MlProcessor, get_kind, new_processor, update_kind, with_kind};
 use crate::status::{Fail, MlStatus, unknown};
 
 /// Pan law: how the two channel gains follow the pan position.
@@ -147,12 +147,7 @@ pub unsafe extern "C" fn ml_gain_get_gain_db(p: *mut MlProcessor, out: *mut f64)
 /// `p` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_gain_set_invert(p: *mut MlProcessor, invert: bool) -> MlStatus {
-    unsafe {
-        with_kind(p, |g: &mut Gain| {
-            g.set_invert(invert);
-            Ok::<_, Fail>(())
-        })
-    }
+    unsafe { update_kind(p, |g: &mut Gain| g.set_invert(invert)) }
 }
 
 /// Writes whether a gain inverts the polarity to `*out`.

@@ -104,6 +104,23 @@ pub(crate) unsafe fn with_kind<T: Any, E: Into<Fail>>(
     unsafe { with_handle(p, |h| set(h.kind_mut::<T>()?).map_err(Into::into)) }
 }
 
+/// Runs an infallible typed setter on `p` if it is a `T`, else
+/// `ML_STATUS_WRONG_KIND`.
+///
+/// # Safety
+/// `p` is NULL or a live handle not used elsewhere during the call.
+pub(crate) unsafe fn update_kind<T: Any>(
+    p: *mut MlProcessor,
+    set: impl FnOnce(&mut T),
+) -> MlStatus {
+    unsafe {
+        with_kind(p, |t: &mut T| {
+            set(t);
+            Ok::<_, Fail>(())
+        })
+    }
+}
+
 /// Writes a typed getter's value to `out` if `p` is a `T`.
 ///
 /// # Safety

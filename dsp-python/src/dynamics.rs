@@ -126,37 +126,34 @@ macro_rules! engine_dynamics {
 
 engine_dynamics!(dynamics::Compressor, dynamics::Expander, dynamics::NoiseGate);
 
-impl Dynamics for dynamics::DeEsser {
-    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
-        self.gain_reduction_db()
-    }
+/// De-esser and limiter: no sidechain input; the per-sample series is read
+/// sample by sample from the reduction they report.
+macro_rules! stepped_dynamics {
+    ($($t:ty),*) => {$(
+        impl Dynamics for $t {
+            fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+                self.gain_reduction_db()
+            }
 
-    fn run_block(&mut self, ch: &mut [&mut [f32]], _: Option<&[&[f32]]>, gr: &mut [&mut [f32]]) {
-        stepped(self, ch, gr, |d, _| d.gain_reduction_db());
-    }
+            fn run_block(
+                &mut self,
+                ch: &mut [&mut [f32]],
+                _: Option<&[&[f32]]>,
+                gr: &mut [&mut [f32]],
+            ) {
+                stepped(self, ch, gr, |d, _| d.gain_reduction_db());
+            }
+        }
+
+        impl Node for $t {
+            fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
+                Some(self)
+            }
+        }
+    )*};
 }
 
-impl Node for dynamics::DeEsser {
-    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
-        Some(self)
-    }
-}
-
-impl Dynamics for dynamics::Limiter {
-    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
-        self.gain_reduction_db()
-    }
-
-    fn run_block(&mut self, ch: &mut [&mut [f32]], _: Option<&[&[f32]]>, gr: &mut [&mut [f32]]) {
-        stepped(self, ch, gr, |l, _| l.gain_reduction_db());
-    }
-}
-
-impl Node for dynamics::Limiter {
-    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
-        Some(self)
-    }
-}
+stepped_dynamics!(dynamics::DeEsser, dynamics::Limiter);
 
 impl Dynamics for dynamics::MultibandCompressor {
     fn gain_reduction_rows(&self) -> usize {
@@ -225,6 +222,68 @@ fn detector_name(d: Detector) -> &'static str {
         Detector::Peak => "peak",
         Detector::Rms => "rms",
     }
+}
+
+/// `#[pymethods] impl $class` with the given items plus properties that
+/// read and write the `dynamics::$core` inside: `f64` (the checked setter
+/// raises `ValueError`), `bool` and `detector` ("peak" or "rms").
+macro_rules! dynamics_methods {
+    (impl $class:ident for $core:ident { $($items:tt)* } $($props:tt)*) => {
+        dynamics_methods!(@acc $class $core [$($items)*] $($props)*);
+    };
+    (@acc $class:ident $core:ident [$($acc:tt)*]) => {
+        #[pymethods]
+        impl $class {
+            $($acc)*
+        }
+    };
+    (@acc $class:ident $core:ident [$($acc:tt)*]
+        $(#[$doc:meta])* f64 $get:ident, $set:ident; $($rest:tt)*) => {
+        dynamics_methods!(@acc $class $core [$($acc)*
+            $(#[$doc])*
+            #[getter]
+            fn $get(slf: PyRef<'_, Self>) -> f64 {
+                core::<Self, dynamics::$core>(&slf).$get()
+            }
+
+            #[setter]
+            fn $set(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
+                core_mut::<Self, dynamics::$core>(&mut slf).$set(value).map_err(value_error)
+            }
+        ] $($rest)*);
+    };
+    (@acc $class:ident $core:ident [$($acc:tt)*]
+        $(#[$doc:meta])* bool $get:ident, $set:ident; $($rest:tt)*) => {
+        dynamics_methods!(@acc $class $core [$($acc)*
+            $(#[$doc])*
+            #[getter]
+            fn $get(slf: PyRef<'_, Self>) -> bool {
+                core::<Self, dynamics::$core>(&slf).$get()
+            }
+
+            #[setter]
+            fn $set(mut slf: PyRefMut<'_, Self>, value: bool) {
+                core_mut::<Self, dynamics::$core>(&mut slf).$set(value);
+            }
+        ] $($rest)*);
+    };
+    (@acc $class:ident $core:ident [$($acc:tt)*]
+        $(#[$doc:meta])* detector; $($rest:tt)*) => {
+        dynamics_methods!(@acc $class $core [$($acc)*
+            $(#[$doc])*
+            #[getter]
+            fn detector(slf: PyRef<'_, Self>) -> &'static str {
+                detector_name(core::<Self, dynamics::$core>(&slf).detector())
+            }
+
+            #[setter]
+            fn set_detector(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
+                let d = detector(value)?;
+                core_mut::<Self, dynamics::$core>(&mut slf).set_detector(d);
+                Ok(())
+            }
+        ] $($rest)*);
+    };
 }
 
 /// The dsp-core processor of a dynamics class.
@@ -387,214 +446,92 @@ impl Compressor {
     }
 }
 
-#[pymethods]
-impl Compressor {
-    #[new]
-    #[pyo3(
-        text_signature = "(threshold_db=-20.0, ratio=4.0, knee_db=6.0, attack_ms=10.0, release_ms=100.0, makeup_db=0.0, link=1.0, mix=1.0, *, auto_makeup=False, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
-    )]
-    #[pyo3(signature = (
-        threshold_db = -20.0, ratio = 4.0, knee_db = 6.0, attack_ms = 10.0, release_ms = 100.0,
-        makeup_db = 0.0, link = 1.0, mix = 1.0, *, auto_makeup = false, detector = "peak",
-        rms_window_ms = 10.0, sidechain_hpf_hz = 0.0
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        threshold_db: f64,
-        ratio: f64,
-        knee_db: f64,
-        attack_ms: f64,
-        release_ms: f64,
-        makeup_db: f64,
-        link: f64,
-        mix: f64,
-        auto_makeup: bool,
-        detector: &str,
-        rms_window_ms: f64,
-        sidechain_hpf_hz: f64,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let c = Self::build(
-            threshold_db,
-            ratio,
-            knee_db,
-            attack_ms,
-            release_ms,
-            makeup_db,
-            link,
-            mix,
-            auto_makeup,
-            detector,
-            rms_window_ms,
-            sidechain_hpf_hz,
-        )?;
-        Ok(init(c, Vec::new(), Self))
+dynamics_methods! {
+    impl Compressor for Compressor {
+        #[new]
+        #[pyo3(
+            text_signature = "(threshold_db=-20.0, ratio=4.0, knee_db=6.0, attack_ms=10.0, release_ms=100.0, makeup_db=0.0, link=1.0, mix=1.0, *, auto_makeup=False, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
+        )]
+        #[pyo3(signature = (
+            threshold_db = -20.0, ratio = 4.0, knee_db = 6.0, attack_ms = 10.0, release_ms = 100.0,
+            makeup_db = 0.0, link = 1.0, mix = 1.0, *, auto_makeup = false, detector = "peak",
+            rms_window_ms = 10.0, sidechain_hpf_hz = 0.0
+        ))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            threshold_db: f64,
+            ratio: f64,
+            knee_db: f64,
+            attack_ms: f64,
+            release_ms: f64,
+            makeup_db: f64,
+            link: f64,
+            mix: f64,
+            auto_makeup: bool,
+            detector: &str,
+            rms_window_ms: f64,
+            sidechain_hpf_hz: f64,
+        ) -> PyResult<PyClassInitializer<Self>> {
+            let c = Self::build(
+                threshold_db,
+                ratio,
+                knee_db,
+                attack_ms,
+                release_ms,
+                makeup_db,
+                link,
+                mix,
+                auto_makeup,
+                detector,
+                rms_window_ms,
+                sidechain_hpf_hz,
+            )?;
+            Ok(init(c, Vec::new(), Self))
+        }
+
+        fn __repr__(slf: PyRef<'_, Self>) -> String {
+            let c = core::<Self, dynamics::Compressor>(&slf);
+            format!(
+                "Compressor(threshold_db={:?}, ratio={:?}, knee_db={:?}, attack_ms={:?}, \
+                 release_ms={:?}, makeup_db={:?}, link={:?}, mix={:?})",
+                c.threshold_db(),
+                c.ratio(),
+                c.knee_db(),
+                c.attack_ms(),
+                c.release_ms(),
+                c.makeup_db(),
+                c.link(),
+                c.mix()
+            )
+        }
     }
 
     /// Threshold in dB relative to full scale, -120 to +24.
-    #[getter]
-    fn threshold_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).threshold_db()
-    }
-
-    #[setter]
-    fn set_threshold_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf)
-            .set_threshold_db(value)
-            .map_err(value_error)
-    }
-
+    f64 threshold_db, set_threshold_db;
     /// Ratio, from 1 (none) up to inf (limiting).
-    #[getter]
-    fn ratio(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).ratio()
-    }
-
-    #[setter]
-    fn set_ratio(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_ratio(value).map_err(value_error)
-    }
-
+    f64 ratio, set_ratio;
     /// Knee width in dB centred on the threshold, 0 (hard) to 48.
-    #[getter]
-    fn knee_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).knee_db()
-    }
-
-    #[setter]
-    fn set_knee_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_knee_db(value).map_err(value_error)
-    }
-
+    f64 knee_db, set_knee_db;
     /// Attack time constant in ms (63.2 % of a step), 0 to 1000.
-    #[getter]
-    fn attack_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).attack_ms()
-    }
-
-    #[setter]
-    fn set_attack_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_attack_ms(value).map_err(value_error)
-    }
-
+    f64 attack_ms, set_attack_ms;
     /// Release time constant in ms, 0 to 10000.
-    #[getter]
-    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).release_ms()
-    }
-
-    #[setter]
-    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_release_ms(value).map_err(value_error)
-    }
-
+    f64 release_ms, set_release_ms;
     /// Make-up gain in dB, -48 to +48 (glides).
-    #[getter]
-    fn makeup_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).makeup_db()
-    }
-
-    #[setter]
-    fn set_makeup_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_makeup_db(value).map_err(value_error)
-    }
-
+    f64 makeup_db, set_makeup_db;
     /// Automatic make-up: adds the static reduction of a 0 dBFS level.
-    #[getter]
-    fn auto_makeup(slf: PyRef<'_, Self>) -> bool {
-        core::<Self, dynamics::Compressor>(&slf).auto_makeup()
-    }
-
-    #[setter]
-    fn set_auto_makeup(mut slf: PyRefMut<'_, Self>, value: bool) {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_auto_makeup(value);
-    }
-
+    bool auto_makeup, set_auto_makeup;
     /// Stereo link from 0 (independent channels) to 1 (100 %).
-    #[getter]
-    fn link(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).link()
-    }
-
-    #[setter]
-    fn set_link(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_link(value).map_err(value_error)
-    }
-
+    f64 link, set_link;
     /// Wet proportion from 0 (dry) to 1 (compressed only; glides).
-    #[getter]
-    fn mix(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).mix()
-    }
-
-    #[setter]
-    fn set_mix(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_mix(value).map_err(value_error)
-    }
-
+    f64 mix, set_mix;
     /// Level detector: "peak" or "rms".
-    #[getter]
-    fn detector(slf: PyRef<'_, Self>) -> &'static str {
-        detector_name(core::<Self, dynamics::Compressor>(&slf).detector())
-    }
-
-    #[setter]
-    fn set_detector(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
-        let d = detector(value)?;
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_detector(d);
-        Ok(())
-    }
-
+    detector;
     /// RMS window (time constant of the mean square) in ms, 0.1 to 1000.
-    #[getter]
-    fn rms_window_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).rms_window_ms()
-    }
-
-    #[setter]
-    fn set_rms_window_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf)
-            .set_rms_window_ms(value)
-            .map_err(value_error)
-    }
-
+    f64 rms_window_ms, set_rms_window_ms;
     /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
-    #[getter]
-    fn sidechain_hpf_hz(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Compressor>(&slf).sidechain_hpf_hz()
-    }
-
-    #[setter]
-    fn set_sidechain_hpf_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Compressor>(&mut slf)
-            .set_sidechain_hpf_hz(value)
-            .map_err(value_error)
-    }
-
+    f64 sidechain_hpf_hz, set_sidechain_hpf_hz;
     /// Bypass: crossfades to the dry input over 20 ms (the detector keeps running).
-    #[getter]
-    fn bypass(slf: PyRef<'_, Self>) -> bool {
-        core::<Self, dynamics::Compressor>(&slf).bypass()
-    }
-
-    #[setter]
-    fn set_bypass(mut slf: PyRefMut<'_, Self>, value: bool) {
-        core_mut::<Self, dynamics::Compressor>(&mut slf).set_bypass(value);
-    }
-    fn __repr__(slf: PyRef<'_, Self>) -> String {
-        let c = core::<Self, dynamics::Compressor>(&slf);
-        format!(
-            "Compressor(threshold_db={:?}, ratio={:?}, knee_db={:?}, attack_ms={:?}, \
-             release_ms={:?}, makeup_db={:?}, link={:?}, mix={:?})",
-            c.threshold_db(),
-            c.ratio(),
-            c.knee_db(),
-            c.attack_ms(),
-            c.release_ms(),
-            c.makeup_db(),
-            c.link(),
-            c.mix()
-        )
-    }
+    bool bypass, set_bypass;
 }
 
 /// Downward expander: below the threshold the output falls `ratio` dB per
@@ -603,202 +540,85 @@ impl Compressor {
 #[derive(Debug)]
 pub struct Expander;
 
-#[pymethods]
-impl Expander {
-    #[new]
-    #[pyo3(
-        text_signature = "(threshold_db=-40.0, ratio=2.0, range_db=40.0, attack_ms=1.0, release_ms=100.0, *, knee_db=0.0, hysteresis_db=0.0, hold_ms=10.0, link=1.0, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
-    )]
-    #[pyo3(signature = (
-        threshold_db = -40.0, ratio = 2.0, range_db = 40.0, attack_ms = 1.0, release_ms = 100.0,
-        *, knee_db = 0.0, hysteresis_db = 0.0, hold_ms = 10.0, link = 1.0, detector = "peak",
-        rms_window_ms = 10.0, sidechain_hpf_hz = 0.0
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        threshold_db: f64,
-        ratio: f64,
-        range_db: f64,
-        attack_ms: f64,
-        release_ms: f64,
-        knee_db: f64,
-        hysteresis_db: f64,
-        hold_ms: f64,
-        link: f64,
-        detector: &str,
-        rms_window_ms: f64,
-        sidechain_hpf_hz: f64,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let mut e = dynamics::Expander::new(threshold_db, ratio, range_db, attack_ms, release_ms)
-            .map_err(value_error)?;
-        e.set_knee_db(knee_db).map_err(value_error)?;
-        e.set_hysteresis_db(hysteresis_db).map_err(value_error)?;
-        e.set_hold_ms(hold_ms).map_err(value_error)?;
-        e.set_link(link).map_err(value_error)?;
-        e.set_detector(self::detector(detector)?);
-        e.set_rms_window_ms(rms_window_ms).map_err(value_error)?;
-        e.set_sidechain_hpf_hz(sidechain_hpf_hz).map_err(value_error)?;
-        Ok(init(e, Vec::new(), Self))
+dynamics_methods! {
+    impl Expander for Expander {
+        #[new]
+        #[pyo3(
+            text_signature = "(threshold_db=-40.0, ratio=2.0, range_db=40.0, attack_ms=1.0, release_ms=100.0, *, knee_db=0.0, hysteresis_db=0.0, hold_ms=10.0, link=1.0, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
+        )]
+        #[pyo3(signature = (
+            threshold_db = -40.0, ratio = 2.0, range_db = 40.0, attack_ms = 1.0, release_ms = 100.0,
+            *, knee_db = 0.0, hysteresis_db = 0.0, hold_ms = 10.0, link = 1.0, detector = "peak",
+            rms_window_ms = 10.0, sidechain_hpf_hz = 0.0
+        ))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            threshold_db: f64,
+            ratio: f64,
+            range_db: f64,
+            attack_ms: f64,
+            release_ms: f64,
+            knee_db: f64,
+            hysteresis_db: f64,
+            hold_ms: f64,
+            link: f64,
+            detector: &str,
+            rms_window_ms: f64,
+            sidechain_hpf_hz: f64,
+        ) -> PyResult<PyClassInitializer<Self>> {
+            let mut e =
+                dynamics::Expander::new(threshold_db, ratio, range_db, attack_ms, release_ms)
+                    .map_err(value_error)?;
+            e.set_knee_db(knee_db).map_err(value_error)?;
+            e.set_hysteresis_db(hysteresis_db).map_err(value_error)?;
+            e.set_hold_ms(hold_ms).map_err(value_error)?;
+            e.set_link(link).map_err(value_error)?;
+            e.set_detector(self::detector(detector)?);
+            e.set_rms_window_ms(rms_window_ms).map_err(value_error)?;
+            e.set_sidechain_hpf_hz(sidechain_hpf_hz).map_err(value_error)?;
+            Ok(init(e, Vec::new(), Self))
+        }
+
+        fn __repr__(slf: PyRef<'_, Self>) -> String {
+            let e = core::<Self, dynamics::Expander>(&slf);
+            format!(
+                "Expander(threshold_db={:?}, ratio={:?}, range_db={:?}, attack_ms={:?}, \
+                 release_ms={:?})",
+                e.threshold_db(),
+                e.ratio(),
+                e.range_db(),
+                e.attack_ms(),
+                e.release_ms()
+            )
+        }
     }
 
     /// Threshold in dB relative to full scale, -120 to +24.
-    #[getter]
-    fn threshold_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).threshold_db()
-    }
-
-    #[setter]
-    fn set_threshold_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_threshold_db(value).map_err(value_error)
-    }
-
+    f64 threshold_db, set_threshold_db;
     /// Ratio (output dB per input dB below the threshold), 1 up to inf (a gate).
-    #[getter]
-    fn ratio(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).ratio()
-    }
-
-    #[setter]
-    fn set_ratio(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_ratio(value).map_err(value_error)
-    }
-
+    f64 ratio, set_ratio;
     /// Largest reduction in dB, 0 to 120.
-    #[getter]
-    fn range_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).range_db()
-    }
-
-    #[setter]
-    fn set_range_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_range_db(value).map_err(value_error)
-    }
-
+    f64 range_db, set_range_db;
     /// Knee width in dB, 0 to 48.
-    #[getter]
-    fn knee_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).knee_db()
-    }
-
-    #[setter]
-    fn set_knee_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_knee_db(value).map_err(value_error)
-    }
-
+    f64 knee_db, set_knee_db;
     /// Hysteresis in dB, 0 to 24: once open, closes below threshold - hysteresis.
-    #[getter]
-    fn hysteresis_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).hysteresis_db()
-    }
-
-    #[setter]
-    fn set_hysteresis_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_hysteresis_db(value).map_err(value_error)
-    }
-
+    f64 hysteresis_db, set_hysteresis_db;
     /// Hold time in ms before the reduction grows again, 0 to 5000.
-    #[getter]
-    fn hold_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).hold_ms()
-    }
-
-    #[setter]
-    fn set_hold_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_hold_ms(value).map_err(value_error)
-    }
-
+    f64 hold_ms, set_hold_ms;
     /// Attack (opening) time constant in ms, 0 to 1000.
-    #[getter]
-    fn attack_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).attack_ms()
-    }
-
-    #[setter]
-    fn set_attack_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_attack_ms(value).map_err(value_error)
-    }
-
+    f64 attack_ms, set_attack_ms;
     /// Release (closing) time constant in ms, 0 to 10000.
-    #[getter]
-    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).release_ms()
-    }
-
-    #[setter]
-    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_release_ms(value).map_err(value_error)
-    }
-
+    f64 release_ms, set_release_ms;
     /// Stereo link from 0 (independent channels) to 1 (100 %).
-    #[getter]
-    fn link(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).link()
-    }
-
-    #[setter]
-    fn set_link(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_link(value).map_err(value_error)
-    }
-
+    f64 link, set_link;
     /// Level detector: "peak" or "rms".
-    #[getter]
-    fn detector(slf: PyRef<'_, Self>) -> &'static str {
-        detector_name(core::<Self, dynamics::Expander>(&slf).detector())
-    }
-
-    #[setter]
-    fn set_detector(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
-        let d = detector(value)?;
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_detector(d);
-        Ok(())
-    }
-
+    detector;
     /// RMS window (time constant of the mean square) in ms, 0.1 to 1000.
-    #[getter]
-    fn rms_window_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).rms_window_ms()
-    }
-
-    #[setter]
-    fn set_rms_window_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_rms_window_ms(value).map_err(value_error)
-    }
-
+    f64 rms_window_ms, set_rms_window_ms;
     /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
-    #[getter]
-    fn sidechain_hpf_hz(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Expander>(&slf).sidechain_hpf_hz()
-    }
-
-    #[setter]
-    fn set_sidechain_hpf_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Expander>(&mut slf)
-            .set_sidechain_hpf_hz(value)
-            .map_err(value_error)
-    }
-
+    f64 sidechain_hpf_hz, set_sidechain_hpf_hz;
     /// Bypass: crossfades to the dry input over 20 ms (the detector keeps running).
-    #[getter]
-    fn bypass(slf: PyRef<'_, Self>) -> bool {
-        core::<Self, dynamics::Expander>(&slf).bypass()
-    }
-
-    #[setter]
-    fn set_bypass(mut slf: PyRefMut<'_, Self>, value: bool) {
-        core_mut::<Self, dynamics::Expander>(&mut slf).set_bypass(value);
-    }
-    fn __repr__(slf: PyRef<'_, Self>) -> String {
-        let e = core::<Self, dynamics::Expander>(&slf);
-        format!(
-            "Expander(threshold_db={:?}, ratio={:?}, range_db={:?}, attack_ms={:?}, \
-             release_ms={:?})",
-            e.threshold_db(),
-            e.ratio(),
-            e.range_db(),
-            e.attack_ms(),
-            e.release_ms()
-        )
-    }
+    bool bypass, set_bypass;
 }
 
 /// Noise gate: an expander with an infinite ratio; below the threshold the
@@ -807,153 +627,69 @@ impl Expander {
 #[derive(Debug)]
 pub struct NoiseGate;
 
-#[pymethods]
-impl NoiseGate {
-    #[new]
-    #[pyo3(
-        text_signature = "(threshold_db=-50.0, range_db=80.0, attack_ms=0.5, release_ms=50.0, *, hysteresis_db=6.0, hold_ms=20.0, link=1.0, detector='peak', sidechain_hpf_hz=0.0)"
-    )]
-    #[pyo3(signature = (
-        threshold_db = -50.0, range_db = 80.0, attack_ms = 0.5, release_ms = 50.0, *,
-        hysteresis_db = 6.0, hold_ms = 20.0, link = 1.0, detector = "peak",
-        sidechain_hpf_hz = 0.0
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        threshold_db: f64,
-        range_db: f64,
-        attack_ms: f64,
-        release_ms: f64,
-        hysteresis_db: f64,
-        hold_ms: f64,
-        link: f64,
-        detector: &str,
-        sidechain_hpf_hz: f64,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let mut g = dynamics::NoiseGate::new(threshold_db, range_db, attack_ms, release_ms)
-            .map_err(value_error)?;
-        g.set_hysteresis_db(hysteresis_db).map_err(value_error)?;
-        g.set_hold_ms(hold_ms).map_err(value_error)?;
-        g.set_link(link).map_err(value_error)?;
-        g.set_detector(self::detector(detector)?);
-        g.set_sidechain_hpf_hz(sidechain_hpf_hz).map_err(value_error)?;
-        Ok(init(g, Vec::new(), Self))
+dynamics_methods! {
+    impl NoiseGate for NoiseGate {
+        #[new]
+        #[pyo3(
+            text_signature = "(threshold_db=-50.0, range_db=80.0, attack_ms=0.5, release_ms=50.0, *, hysteresis_db=6.0, hold_ms=20.0, link=1.0, detector='peak', sidechain_hpf_hz=0.0)"
+        )]
+        #[pyo3(signature = (
+            threshold_db = -50.0, range_db = 80.0, attack_ms = 0.5, release_ms = 50.0, *,
+            hysteresis_db = 6.0, hold_ms = 20.0, link = 1.0, detector = "peak",
+            sidechain_hpf_hz = 0.0
+        ))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            threshold_db: f64,
+            range_db: f64,
+            attack_ms: f64,
+            release_ms: f64,
+            hysteresis_db: f64,
+            hold_ms: f64,
+            link: f64,
+            detector: &str,
+            sidechain_hpf_hz: f64,
+        ) -> PyResult<PyClassInitializer<Self>> {
+            let mut g = dynamics::NoiseGate::new(threshold_db, range_db, attack_ms, release_ms)
+                .map_err(value_error)?;
+            g.set_hysteresis_db(hysteresis_db).map_err(value_error)?;
+            g.set_hold_ms(hold_ms).map_err(value_error)?;
+            g.set_link(link).map_err(value_error)?;
+            g.set_detector(self::detector(detector)?);
+            g.set_sidechain_hpf_hz(sidechain_hpf_hz).map_err(value_error)?;
+            Ok(init(g, Vec::new(), Self))
+        }
+
+        fn __repr__(slf: PyRef<'_, Self>) -> String {
+            let g = core::<Self, dynamics::NoiseGate>(&slf);
+            format!(
+                "NoiseGate(threshold_db={:?}, range_db={:?}, attack_ms={:?}, release_ms={:?})",
+                g.threshold_db(),
+                g.range_db(),
+                g.attack_ms(),
+                g.release_ms()
+            )
+        }
     }
 
     /// Threshold in dB relative to full scale, -120 to +24.
-    #[getter]
-    fn threshold_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::NoiseGate>(&slf).threshold_db()
-    }
-
-    #[setter]
-    fn set_threshold_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_threshold_db(value).map_err(value_error)
-    }
-
+    f64 threshold_db, set_threshold_db;
     /// Attenuation while closed in dB, 0 to 120.
-    #[getter]
-    fn range_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::NoiseGate>(&slf).range_db()
-    }
-
-    #[setter]
-    fn set_range_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_range_db(value).map_err(value_error)
-    }
-
+    f64 range_db, set_range_db;
     /// Hysteresis in dB, 0 to 24: the gate closes below threshold - hysteresis.
-    #[getter]
-    fn hysteresis_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::NoiseGate>(&slf).hysteresis_db()
-    }
-
-    #[setter]
-    fn set_hysteresis_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf)
-            .set_hysteresis_db(value)
-            .map_err(value_error)
-    }
-
+    f64 hysteresis_db, set_hysteresis_db;
     /// Hold time in ms, 0 to 5000.
-    #[getter]
-    fn hold_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::NoiseGate>(&slf).hold_ms()
-    }
-
-    #[setter]
-    fn set_hold_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_hold_ms(value).map_err(value_error)
-    }
-
+    f64 hold_ms, set_hold_ms;
     /// Attack (opening) time constant in ms, 0 to 1000.
-    #[getter]
-    fn attack_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::NoiseGate>(&slf).attack_ms()
-    }
-
-    #[setter]
-    fn set_attack_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_attack_ms(value).map_err(value_error)
-    }
-
+    f64 attack_ms, set_attack_ms;
     /// Release (closing) time constant in ms, 0 to 10000.
-    #[getter]
-    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::NoiseGate>(&slf).release_ms()
-    }
-
-    #[setter]
-    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_release_ms(value).map_err(value_error)
-    }
-
+    f64 release_ms, set_release_ms;
     /// Stereo link from 0 (independent channels) to 1 (100 %).
-    #[getter]
-    fn link(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::NoiseGate>(&slf).link()
-    }
-
-    #[setter]
-    fn set_link(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_link(value).map_err(value_error)
-    }
-
+    f64 link, set_link;
     /// Level detector: "peak" or "rms".
-    #[getter]
-    fn detector(slf: PyRef<'_, Self>) -> &'static str {
-        detector_name(core::<Self, dynamics::NoiseGate>(&slf).detector())
-    }
-
-    #[setter]
-    fn set_detector(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
-        let d = detector(value)?;
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf).set_detector(d);
-        Ok(())
-    }
-
+    detector;
     /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
-    #[getter]
-    fn sidechain_hpf_hz(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::NoiseGate>(&slf).sidechain_hpf_hz()
-    }
-
-    #[setter]
-    fn set_sidechain_hpf_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::NoiseGate>(&mut slf)
-            .set_sidechain_hpf_hz(value)
-            .map_err(value_error)
-    }
-    fn __repr__(slf: PyRef<'_, Self>) -> String {
-        let g = core::<Self, dynamics::NoiseGate>(&slf);
-        format!(
-            "NoiseGate(threshold_db={:?}, range_db={:?}, attack_ms={:?}, release_ms={:?})",
-            g.threshold_db(),
-            g.range_db(),
-            g.attack_ms(),
-            g.release_ms()
-        )
-    }
+    f64 sidechain_hpf_hz, set_sidechain_hpf_hz;
 }
 
 /// Split-band de-esser: the band above `frequency_hz` is compressed, keyed
@@ -962,107 +698,56 @@ impl NoiseGate {
 #[derive(Debug)]
 pub struct DeEsser;
 
-#[pymethods]
-impl DeEsser {
-    #[new]
-    #[pyo3(
-        text_signature = "(frequency_hz=6000.0, threshold_db=-30.0, ratio=4.0, attack_ms=0.5, release_ms=40.0, listen=False)"
-    )]
-    #[pyo3(signature = (
-        frequency_hz = 6000.0, threshold_db = -30.0, ratio = 4.0, attack_ms = 0.5,
-        release_ms = 40.0, listen = false
-    ))]
-    fn new(
-        frequency_hz: f64,
-        threshold_db: f64,
-        ratio: f64,
-        attack_ms: f64,
-        release_ms: f64,
-        listen: bool,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let mut d = dynamics::DeEsser::new(frequency_hz, threshold_db).map_err(value_error)?;
-        d.set_ratio(ratio).map_err(value_error)?;
-        d.set_attack_ms(attack_ms).map_err(value_error)?;
-        d.set_release_ms(release_ms).map_err(value_error)?;
-        d.set_listen(listen);
-        Ok(init(d, Vec::new(), Self))
+dynamics_methods! {
+    impl DeEsser for DeEsser {
+        #[new]
+        #[pyo3(
+            text_signature = "(frequency_hz=6000.0, threshold_db=-30.0, ratio=4.0, attack_ms=0.5, release_ms=40.0, listen=False)"
+        )]
+        #[pyo3(signature = (
+            frequency_hz = 6000.0, threshold_db = -30.0, ratio = 4.0, attack_ms = 0.5,
+            release_ms = 40.0, listen = false
+        ))]
+        fn new(
+            frequency_hz: f64,
+            threshold_db: f64,
+            ratio: f64,
+            attack_ms: f64,
+            release_ms: f64,
+            listen: bool,
+        ) -> PyResult<PyClassInitializer<Self>> {
+            let mut d = dynamics::DeEsser::new(frequency_hz, threshold_db).map_err(value_error)?;
+            d.set_ratio(ratio).map_err(value_error)?;
+            d.set_attack_ms(attack_ms).map_err(value_error)?;
+            d.set_release_ms(release_ms).map_err(value_error)?;
+            d.set_listen(listen);
+            Ok(init(d, Vec::new(), Self))
+        }
+
+        fn __repr__(slf: PyRef<'_, Self>) -> String {
+            let d = core::<Self, dynamics::DeEsser>(&slf);
+            format!(
+                "DeEsser(frequency_hz={:?}, threshold_db={:?}, ratio={:?}, listen={})",
+                d.frequency_hz(),
+                d.threshold_db(),
+                d.ratio(),
+                py_bool(d.listen())
+            )
+        }
     }
 
     /// Split frequency in Hz (below Nyquist when processing).
-    #[getter]
-    fn frequency_hz(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::DeEsser>(&slf).frequency_hz()
-    }
-
-    #[setter]
-    fn set_frequency_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_frequency_hz(value).map_err(value_error)
-    }
-
+    f64 frequency_hz, set_frequency_hz;
     /// Threshold of the upper band in dB, -120 to +24.
-    #[getter]
-    fn threshold_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::DeEsser>(&slf).threshold_db()
-    }
-
-    #[setter]
-    fn set_threshold_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_threshold_db(value).map_err(value_error)
-    }
-
+    f64 threshold_db, set_threshold_db;
     /// Ratio applied to the upper band, 1 up to inf.
-    #[getter]
-    fn ratio(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::DeEsser>(&slf).ratio()
-    }
-
-    #[setter]
-    fn set_ratio(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_ratio(value).map_err(value_error)
-    }
-
+    f64 ratio, set_ratio;
     /// Attack time constant in ms (63.2 % of a step), 0 to 1000.
-    #[getter]
-    fn attack_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::DeEsser>(&slf).attack_ms()
-    }
-
-    #[setter]
-    fn set_attack_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_attack_ms(value).map_err(value_error)
-    }
-
+    f64 attack_ms, set_attack_ms;
     /// Release time constant in ms, 0 to 10000.
-    #[getter]
-    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::DeEsser>(&slf).release_ms()
-    }
-
-    #[setter]
-    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_release_ms(value).map_err(value_error)
-    }
-
+    f64 release_ms, set_release_ms;
     /// Outputs the upper band alone (what the detector hears).
-    #[getter]
-    fn listen(slf: PyRef<'_, Self>) -> bool {
-        core::<Self, dynamics::DeEsser>(&slf).listen()
-    }
-
-    #[setter]
-    fn set_listen(mut slf: PyRefMut<'_, Self>, value: bool) {
-        core_mut::<Self, dynamics::DeEsser>(&mut slf).set_listen(value);
-    }
-    fn __repr__(slf: PyRef<'_, Self>) -> String {
-        let d = core::<Self, dynamics::DeEsser>(&slf);
-        format!(
-            "DeEsser(frequency_hz={:?}, threshold_db={:?}, ratio={:?}, listen={})",
-            d.frequency_hz(),
-            d.threshold_db(),
-            d.ratio(),
-            py_bool(d.listen())
-        )
-    }
+    bool listen, set_listen;
 }
 
 /// Lookahead brickwall limiter linked over all channels: no output sample
@@ -1072,93 +757,51 @@ impl DeEsser {
 #[derive(Debug)]
 pub struct Limiter;
 
-#[pymethods]
-impl Limiter {
-    #[new]
-    #[pyo3(
-        text_signature = "(ceiling_db=-1.0, true_peak=False, lookahead_ms=5.0, release_ms=100.0, *, auto_release=False)"
-    )]
-    #[pyo3(signature = (
-        ceiling_db = -1.0, true_peak = false, lookahead_ms = 5.0, release_ms = 100.0, *,
-        auto_release = false
-    ))]
-    fn new(
-        ceiling_db: f64,
-        true_peak: bool,
-        lookahead_ms: f64,
-        release_ms: f64,
-        auto_release: bool,
-    ) -> PyResult<PyClassInitializer<Self>> {
-        let mut l = dynamics::Limiter::new(ceiling_db, true_peak, lookahead_ms, release_ms)
-            .map_err(value_error)?;
-        l.set_auto_release(auto_release);
-        Ok(init(l, Vec::new(), Self))
+dynamics_methods! {
+    impl Limiter for Limiter {
+        #[new]
+        #[pyo3(
+            text_signature = "(ceiling_db=-1.0, true_peak=False, lookahead_ms=5.0, release_ms=100.0, *, auto_release=False)"
+        )]
+        #[pyo3(signature = (
+            ceiling_db = -1.0, true_peak = false, lookahead_ms = 5.0, release_ms = 100.0, *,
+            auto_release = false
+        ))]
+        fn new(
+            ceiling_db: f64,
+            true_peak: bool,
+            lookahead_ms: f64,
+            release_ms: f64,
+            auto_release: bool,
+        ) -> PyResult<PyClassInitializer<Self>> {
+            let mut l = dynamics::Limiter::new(ceiling_db, true_peak, lookahead_ms, release_ms)
+                .map_err(value_error)?;
+            l.set_auto_release(auto_release);
+            Ok(init(l, Vec::new(), Self))
+        }
+
+        fn __repr__(slf: PyRef<'_, Self>) -> String {
+            let l = core::<Self, dynamics::Limiter>(&slf);
+            format!(
+                "Limiter(ceiling_db={:?}, true_peak={}, lookahead_ms={:?}, release_ms={:?})",
+                l.ceiling_db(),
+                py_bool(l.true_peak()),
+                l.lookahead_ms(),
+                l.release_ms()
+            )
+        }
     }
 
     /// Ceiling in dB (dBFS, or dBTP with true_peak), -60 to 0.
-    #[getter]
-    fn ceiling_db(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Limiter>(&slf).ceiling_db()
-    }
-
-    #[setter]
-    fn set_ceiling_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Limiter>(&mut slf).set_ceiling_db(value).map_err(value_error)
-    }
-
+    f64 ceiling_db, set_ceiling_db;
     /// Limits the true (8x oversampled) peak; applies at the next reset.
-    #[getter]
-    fn true_peak(slf: PyRef<'_, Self>) -> bool {
-        core::<Self, dynamics::Limiter>(&slf).true_peak()
-    }
-
-    #[setter]
-    fn set_true_peak(mut slf: PyRefMut<'_, Self>, value: bool) {
-        core_mut::<Self, dynamics::Limiter>(&mut slf).set_true_peak(value);
-    }
-
+    bool true_peak, set_true_peak;
     /// Lookahead in ms, 0.1 to 20 (the latency); applies at the next reset.
-    #[getter]
-    fn lookahead_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Limiter>(&slf).lookahead_ms()
-    }
-
-    #[setter]
-    fn set_lookahead_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Limiter>(&mut slf).set_lookahead_ms(value).map_err(value_error)
-    }
-
+    f64 lookahead_ms, set_lookahead_ms;
     /// Release time constant in ms, 1 to 5000.
-    #[getter]
-    fn release_ms(slf: PyRef<'_, Self>) -> f64 {
-        core::<Self, dynamics::Limiter>(&slf).release_ms()
-    }
-
-    #[setter]
-    fn set_release_ms(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        core_mut::<Self, dynamics::Limiter>(&mut slf).set_release_ms(value).map_err(value_error)
-    }
-
+    f64 release_ms, set_release_ms;
     /// Program-dependent release: sustained limiting recovers more slowly.
-    #[getter]
-    fn auto_release(slf: PyRef<'_, Self>) -> bool {
-        core::<Self, dynamics::Limiter>(&slf).auto_release()
-    }
-
-    #[setter]
-    fn set_auto_release(mut slf: PyRefMut<'_, Self>, value: bool) {
-        core_mut::<Self, dynamics::Limiter>(&mut slf).set_auto_release(value);
-    }
-    fn __repr__(slf: PyRef<'_, Self>) -> String {
-        let l = core::<Self, dynamics::Limiter>(&slf);
-        format!(
-            "Limiter(ceiling_db={:?}, true_peak={}, lookahead_ms={:?}, release_ms={:?})",
-            l.ceiling_db(),
-            py_bool(l.true_peak()),
-            l.lookahead_ms(),
-            l.release_ms()
-        )
-    }
+    bool auto_release, set_auto_release;
 }
 
 /// The band objects for `crossovers` (given, or new default compressors).

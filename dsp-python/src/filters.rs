@@ -189,9 +189,15 @@ impl Filter {
     }
 }
 
-/// Defines a band filter class with a boost/cut: `(cutoff_hz, gain_db, q)`.
-macro_rules! gain_band {
-    ($(#[$doc:meta])* $name:ident, $kind:ident, q = $q:tt) => {
+/// Defines a band filter class made by `(cutoff_hz, <args>, *, design,
+/// enabled)`: `build` turns the `BandParams` of `cutoff_hz` (bound to `$p`)
+/// into the band; `extra` items (its own properties) join the methods.
+macro_rules! band_class {
+    (
+        $(#[$doc:meta])* $name:ident, $kind:ident,
+        ($($arg:ident: $ty:ident = $default:tt),*) => |$p:ident| $build:expr;
+        $($extra:tt)*
+    ) => {
         $(#[$doc])*
         #[pyclass(extends = Filter, module = "masterlib")]
         #[derive(Debug)]
@@ -200,21 +206,29 @@ macro_rules! gain_band {
         #[pymethods]
         impl $name {
             #[new]
-            #[pyo3(signature = (cutoff_hz, gain_db = 0.0, q = $q, *, design = "cookbook", enabled = true))]
+            #[pyo3(signature = (cutoff_hz, $($arg = $default,)* *, design = "cookbook", enabled = true))]
             fn new(
                 cutoff_hz: f64,
-                gain_db: f64,
-                q: f64,
+                $($arg: $ty,)*
                 design: &str,
                 enabled: bool,
             ) -> PyResult<PyClassInitializer<Self>> {
-                let params = BandParams::new(FilterKind::$kind, cutoff_hz)
-                    .with_gain_db(gain_db)
-                    .with_q(q)
-                    .with_design(self::design(design)?)
-                    .with_enabled(enabled);
+                let $p = BandParams::new(FilterKind::$kind, cutoff_hz);
+                let params = $build.with_design(self::design(design)?).with_enabled(enabled);
                 Ok(new_band(params)?.add_subclass(Self))
             }
+
+            $($extra)*
+        }
+    };
+}
+
+/// Defines a band filter class with a boost/cut: `(cutoff_hz, gain_db, q)`.
+macro_rules! gain_band {
+    ($(#[$doc:meta])* $name:ident, $kind:ident, q = $q:tt) => {
+        band_class! {
+            $(#[$doc])* $name, $kind,
+            (gain_db: f64 = 0.0, q: f64 = $q) => |p| p.with_gain_db(gain_db).with_q(q);
 
             /// Boost (positive) or cut in dB, -48 to +48.
             #[getter]
@@ -233,29 +247,10 @@ macro_rules! gain_band {
 /// Defines a Butterworth pass filter class: `(cutoff_hz, order, q)`.
 macro_rules! pass_band {
     ($(#[$doc:meta])* $name:ident, $kind:ident) => {
-        $(#[$doc])*
-        #[pyclass(extends = Filter, module = "masterlib")]
-        #[derive(Debug)]
-        pub struct $name;
-
-        #[pymethods]
-        impl $name {
-            #[new]
-            #[pyo3(signature = (cutoff_hz, order = 2, q = 0.7071067811865476, *, design = "cookbook", enabled = true))]
-            fn new(
-                cutoff_hz: f64,
-                order: i64,
-                q: f64,
-                design: &str,
-                enabled: bool,
-            ) -> PyResult<PyClassInitializer<Self>> {
-                let params = BandParams::new(FilterKind::$kind, cutoff_hz)
-                    .with_order(order_u8(order))
-                    .with_q(q)
-                    .with_design(self::design(design)?)
-                    .with_enabled(enabled);
-                Ok(new_band(params)?.add_subclass(Self))
-            }
+        band_class! {
+            $(#[$doc])* $name, $kind,
+            (order: i64 = 2, q: f64 = 0.7071067811865476) =>
+                |p| p.with_order(order_u8(order)).with_q(q);
 
             /// Butterworth order, 1 to 8 (6 dB/oct per order); `q` shapes
             /// order 2 only.
@@ -275,27 +270,8 @@ macro_rules! pass_band {
 /// Defines a band filter class shaped by `(cutoff_hz, q)` alone.
 macro_rules! plain_band {
     ($(#[$doc:meta])* $name:ident, $kind:ident) => {
-        $(#[$doc])*
-        #[pyclass(extends = Filter, module = "masterlib")]
-        #[derive(Debug)]
-        pub struct $name;
-
-        #[pymethods]
-        impl $name {
-            #[new]
-            #[pyo3(signature = (cutoff_hz, q = 0.7071067811865476, *, design = "cookbook", enabled = true))]
-            fn new(
-                cutoff_hz: f64,
-                q: f64,
-                design: &str,
-                enabled: bool,
-            ) -> PyResult<PyClassInitializer<Self>> {
-                let params = BandParams::new(FilterKind::$kind, cutoff_hz)
-                    .with_q(q)
-                    .with_design(self::design(design)?)
-                    .with_enabled(enabled);
-                Ok(new_band(params)?.add_subclass(Self))
-            }
+        band_class! {
+            $(#[$doc])* $name, $kind, (q: f64 = 0.7071067811865476) => |p| p.with_q(q);
         }
     };
 }

@@ -8,6 +8,7 @@ use crate::spec::ProcessSpec;
 use super::ballistics::Ballistics;
 use super::curve::GainComputer;
 use super::engine::{Engine, GainLaw};
+use super::params::{self, checked_params};
 
 #[derive(Debug, Clone)]
 struct CompressorLaw {
@@ -99,81 +100,37 @@ impl Compressor {
         Ok(c)
     }
 
-    /// Threshold in dB (relative to full scale).
-    pub fn threshold_db(&self) -> f64 {
-        self.threshold_db
-    }
+    checked_params! {
+        /// Threshold in dB (relative to full scale).
+        threshold_db;
+        /// Sets the threshold (-120 to +24 dB).
+        set_threshold_db(db) = params::threshold_db => update_curve;
 
-    /// Sets the threshold (-120 to +24 dB).
-    pub fn set_threshold_db(&mut self, db: f64) -> Result<(), Error> {
-        self.threshold_db =
-            check_range("threshold_db", db, -120.0, 24.0, "must be from -120 to +24 dB")?;
-        self.update_curve();
-        Ok(())
-    }
+        /// Compression ratio (input dB per output dB above the threshold).
+        ratio;
+        /// Sets the ratio, from 1 (none) up to infinity (limiting).
+        set_ratio(ratio) = params::ratio => update_curve;
 
-    /// Compression ratio (input dB per output dB above the threshold).
-    pub fn ratio(&self) -> f64 {
-        self.ratio
-    }
+        /// Knee width in dB (0 = hard knee).
+        knee_db;
+        /// Sets the knee width (0 to 48 dB), centred on the threshold.
+        set_knee_db(db) = params::knee_db => update_curve;
 
-    /// Sets the ratio, from 1 (none) up to infinity (limiting).
-    pub fn set_ratio(&mut self, ratio: f64) -> Result<(), Error> {
-        if ratio.is_nan() || ratio < 1.0 {
-            return Err(Error::InvalidParameter { name: "ratio", reason: "must be at least 1" });
-        }
-        self.ratio = ratio;
-        self.update_curve();
-        Ok(())
-    }
+        /// Attack time constant in ms.
+        attack_ms;
+        /// Sets the attack time constant (0 to 1000 ms; 0 = instant).
+        set_attack_ms(ms) = params::attack_ms => update_ballistics;
 
-    /// Knee width in dB (0 = hard knee).
-    pub fn knee_db(&self) -> f64 {
-        self.knee_db
-    }
+        /// Release time constant in ms.
+        release_ms;
+        /// Sets the release time constant (0 to 10000 ms; 0 = instant).
+        set_release_ms(ms) = params::release_ms => update_ballistics;
 
-    /// Sets the knee width (0 to 48 dB), centred on the threshold.
-    pub fn set_knee_db(&mut self, db: f64) -> Result<(), Error> {
-        self.knee_db = check_range("knee_db", db, 0.0, 48.0, "must be from 0 to 48 dB")?;
-        self.update_curve();
-        Ok(())
-    }
-
-    /// Attack time constant in ms.
-    pub fn attack_ms(&self) -> f64 {
-        self.attack_ms
-    }
-
-    /// Sets the attack time constant (0 to 1000 ms; 0 = instant).
-    pub fn set_attack_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.attack_ms = check_range("attack_ms", ms, 0.0, 1000.0, "must be from 0 to 1000 ms")?;
-        self.update_ballistics();
-        Ok(())
-    }
-
-    /// Release time constant in ms.
-    pub fn release_ms(&self) -> f64 {
-        self.release_ms
-    }
-
-    /// Sets the release time constant (0 to 10000 ms; 0 = instant).
-    pub fn set_release_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.release_ms =
-            check_range("release_ms", ms, 0.0, 10_000.0, "must be from 0 to 10000 ms")?;
-        self.update_ballistics();
-        Ok(())
-    }
-
-    /// Manual make-up gain in dB.
-    pub fn makeup_db(&self) -> f64 {
-        self.makeup_db
-    }
-
-    /// Sets the manual make-up gain (-48 to +48 dB; glides).
-    pub fn set_makeup_db(&mut self, db: f64) -> Result<(), Error> {
-        self.makeup_db = check_range("makeup_db", db, -48.0, 48.0, "must be from -48 to +48 dB")?;
-        self.update_makeup();
-        Ok(())
+        /// Manual make-up gain in dB.
+        makeup_db;
+        /// Sets the manual make-up gain (-48 to +48 dB; glides).
+        set_makeup_db(db) = |db| check_range("makeup_db", db, -48.0, 48.0, "must be from -48 to +48 dB")
+            => update_makeup;
     }
 
     /// Whether automatic make-up gain is on.

@@ -1,10 +1,9 @@
 //! Split-band de-esser.
 
 use crate::error::Error;
-use crate::processor::Processor;
-use crate::spec::ProcessSpec;
 
 use super::compressor::Compressor;
+use super::delegate::{delegate, delegate_processor};
 use super::detector::Detector;
 use super::multiband::MultibandCompressor;
 
@@ -55,44 +54,26 @@ impl DeEsser {
         self.bands.set_crossover_hz(0, hz)
     }
 
-    /// Threshold of the upper band in dB.
-    pub fn threshold_db(&self) -> f64 {
-        self.high().threshold_db()
+    delegate! { high() =>
+        /// Threshold of the upper band in dB.
+        threshold_db(&self) -> f64;
+        /// Ratio applied to the upper band above the threshold.
+        ratio(&self) -> f64;
+        /// Attack time constant in ms.
+        attack_ms(&self) -> f64;
+        /// Release time constant in ms.
+        release_ms(&self) -> f64;
     }
 
-    /// Sets the threshold (-120 to +24 dB).
-    pub fn set_threshold_db(&mut self, db: f64) -> Result<(), Error> {
-        self.high_mut().set_threshold_db(db)
-    }
-
-    /// Ratio applied to the upper band above the threshold.
-    pub fn ratio(&self) -> f64 {
-        self.high().ratio()
-    }
-
-    /// Sets the ratio (at least 1; infinity limits the band).
-    pub fn set_ratio(&mut self, ratio: f64) -> Result<(), Error> {
-        self.high_mut().set_ratio(ratio)
-    }
-
-    /// Attack time constant in ms.
-    pub fn attack_ms(&self) -> f64 {
-        self.high().attack_ms()
-    }
-
-    /// Sets the attack time constant (0 to 1000 ms).
-    pub fn set_attack_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.high_mut().set_attack_ms(ms)
-    }
-
-    /// Release time constant in ms.
-    pub fn release_ms(&self) -> f64 {
-        self.high().release_ms()
-    }
-
-    /// Sets the release time constant (0 to 10000 ms).
-    pub fn set_release_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.high_mut().set_release_ms(ms)
+    delegate! { high_mut() =>
+        /// Sets the threshold (-120 to +24 dB).
+        set_threshold_db(&mut self, db: f64) -> Result<(), Error>;
+        /// Sets the ratio (at least 1; infinity limits the band).
+        set_ratio(&mut self, ratio: f64) -> Result<(), Error>;
+        /// Sets the attack time constant (0 to 1000 ms).
+        set_attack_ms(&mut self, ms: f64) -> Result<(), Error>;
+        /// Sets the release time constant (0 to 10000 ms).
+        set_release_ms(&mut self, ms: f64) -> Result<(), Error>;
     }
 
     /// Whether the output is the upper band alone.
@@ -114,27 +95,13 @@ impl DeEsser {
     }
 }
 
-impl Processor for DeEsser {
-    fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error> {
-        self.bands.prepare(spec)
-    }
-
-    fn reset(&mut self) {
-        self.bands.reset();
-    }
-
-    fn process(&mut self, channels: &mut [&mut [f32]]) {
-        self.bands.process(channels);
-    }
-
-    fn nonfinite_count(&self) -> u64 {
-        self.bands.nonfinite_count()
-    }
-}
+delegate_processor!(DeEsser, bands);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::processor::Processor;
+    use crate::spec::ProcessSpec;
     use crate::test_util::*;
 
     const FS: f64 = 48_000.0;

@@ -9,8 +9,10 @@ use crate::spec::ProcessSpec;
 
 use super::ballistics::Ballistics;
 use super::curve::GainComputer;
+use super::delegate::{delegate, delegate_processor};
 use super::engine::{Engine, GainLaw, engine_methods};
 use super::fast_db::db_to_amp;
+use super::params::{self, checked_params};
 
 #[derive(Debug, Clone)]
 struct ExpanderLaw {
@@ -130,106 +132,50 @@ impl Expander {
         Ok(e)
     }
 
-    /// Threshold in dB.
-    pub fn threshold_db(&self) -> f64 {
-        self.threshold_db
-    }
+    checked_params! {
+        /// Threshold in dB.
+        threshold_db;
+        /// Sets the threshold (-120 to +24 dB).
+        set_threshold_db(db) = params::threshold_db => update_curve;
 
-    /// Sets the threshold (-120 to +24 dB).
-    pub fn set_threshold_db(&mut self, db: f64) -> Result<(), Error> {
-        self.threshold_db =
-            check_range("threshold_db", db, -120.0, 24.0, "must be from -120 to +24 dB")?;
-        self.update_curve();
-        Ok(())
-    }
+        /// Expansion ratio (output dB per input dB below the threshold).
+        ratio;
+        /// Sets the ratio, from 1 (none) up to infinity (a gate).
+        set_ratio(ratio) = params::ratio => update_curve;
 
-    /// Expansion ratio (output dB per input dB below the threshold).
-    pub fn ratio(&self) -> f64 {
-        self.ratio
-    }
+        /// Largest reduction in dB.
+        range_db;
+        /// Sets the largest reduction (0 to 120 dB).
+        set_range_db(db) = |db| check_range("range_db", db, 0.0, 120.0, "must be from 0 to 120 dB")
+            => update_curve;
 
-    /// Sets the ratio, from 1 (none) up to infinity (a gate).
-    pub fn set_ratio(&mut self, ratio: f64) -> Result<(), Error> {
-        if ratio.is_nan() || ratio < 1.0 {
-            return Err(Error::InvalidParameter { name: "ratio", reason: "must be at least 1" });
-        }
-        self.ratio = ratio;
-        self.update_curve();
-        Ok(())
-    }
+        /// Knee width in dB.
+        knee_db;
+        /// Sets the knee width (0 to 48 dB), centred on the threshold.
+        set_knee_db(db) = params::knee_db => update_curve;
 
-    /// Largest reduction in dB.
-    pub fn range_db(&self) -> f64 {
-        self.range_db
-    }
+        /// Hysteresis in dB.
+        hysteresis_db;
+        /// Sets the hysteresis (0 to 24 dB).
+        set_hysteresis_db(db) =
+            |db| check_range("hysteresis_db", db, 0.0, 24.0, "must be from 0 to 24 dB")
+            => update_curve;
 
-    /// Sets the largest reduction (0 to 120 dB).
-    pub fn set_range_db(&mut self, db: f64) -> Result<(), Error> {
-        self.range_db = check_range("range_db", db, 0.0, 120.0, "must be from 0 to 120 dB")?;
-        self.update_curve();
-        Ok(())
-    }
+        /// Hold time in ms.
+        hold_ms;
+        /// Sets the hold time (0 to 5000 ms).
+        set_hold_ms(ms) = |ms| check_range("hold_ms", ms, 0.0, 5000.0, "must be from 0 to 5000 ms")
+            => update_timing;
 
-    /// Knee width in dB.
-    pub fn knee_db(&self) -> f64 {
-        self.knee_db
-    }
+        /// Attack (opening) time constant in ms.
+        attack_ms;
+        /// Sets the attack time constant (0 to 1000 ms; 0 = instant).
+        set_attack_ms(ms) = params::attack_ms => update_timing;
 
-    /// Sets the knee width (0 to 48 dB), centred on the threshold.
-    pub fn set_knee_db(&mut self, db: f64) -> Result<(), Error> {
-        self.knee_db = check_range("knee_db", db, 0.0, 48.0, "must be from 0 to 48 dB")?;
-        self.update_curve();
-        Ok(())
-    }
-
-    /// Hysteresis in dB.
-    pub fn hysteresis_db(&self) -> f64 {
-        self.hysteresis_db
-    }
-
-    /// Sets the hysteresis (0 to 24 dB).
-    pub fn set_hysteresis_db(&mut self, db: f64) -> Result<(), Error> {
-        self.hysteresis_db =
-            check_range("hysteresis_db", db, 0.0, 24.0, "must be from 0 to 24 dB")?;
-        self.update_curve();
-        Ok(())
-    }
-
-    /// Hold time in ms.
-    pub fn hold_ms(&self) -> f64 {
-        self.hold_ms
-    }
-
-    /// Sets the hold time (0 to 5000 ms).
-    pub fn set_hold_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.hold_ms = check_range("hold_ms", ms, 0.0, 5000.0, "must be from 0 to 5000 ms")?;
-        self.update_timing();
-        Ok(())
-    }
-
-    /// Attack (opening) time constant in ms.
-    pub fn attack_ms(&self) -> f64 {
-        self.attack_ms
-    }
-
-    /// Sets the attack time constant (0 to 1000 ms; 0 = instant).
-    pub fn set_attack_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.attack_ms = check_range("attack_ms", ms, 0.0, 1000.0, "must be from 0 to 1000 ms")?;
-        self.update_timing();
-        Ok(())
-    }
-
-    /// Release (closing) time constant in ms.
-    pub fn release_ms(&self) -> f64 {
-        self.release_ms
-    }
-
-    /// Sets the release time constant (0 to 10000 ms; 0 = instant).
-    pub fn set_release_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.release_ms =
-            check_range("release_ms", ms, 0.0, 10_000.0, "must be from 0 to 10000 ms")?;
-        self.update_timing();
-        Ok(())
+        /// Release (closing) time constant in ms.
+        release_ms;
+        /// Sets the release time constant (0 to 10000 ms; 0 = instant).
+        set_release_ms(ms) = params::release_ms => update_timing;
     }
 
     /// The static curve used while closed.
@@ -304,20 +250,6 @@ impl Default for NoiseGate {
     }
 }
 
-macro_rules! forward {
-    ($($(#[$doc:meta])* $name:ident(&self $(, $a:ident: $t:ty)*) -> $r:ty;)*) => {$(
-        $(#[$doc])*
-        pub fn $name(&self $(, $a: $t)*) -> $r { self.inner.$name($($a),*) }
-    )*};
-}
-
-macro_rules! forward_mut {
-    ($($(#[$doc:meta])* $name:ident(&mut self $(, $a:ident: $t:ty)*) -> $r:ty;)*) => {$(
-        $(#[$doc])*
-        pub fn $name(&mut self $(, $a: $t)*) -> $r { self.inner.$name($($a),*) }
-    )*};
-}
-
 impl NoiseGate {
     /// A gate (no hysteresis, 10 ms hold until set otherwise); arguments
     /// are checked as by their setters.
@@ -332,7 +264,7 @@ impl NoiseGate {
         })
     }
 
-    forward! {
+    delegate! { inner =>
         /// Threshold in dB (the gate opens when the level reaches it).
         threshold_db(&self) -> f64;
         /// Attenuation while closed, in dB.
@@ -357,7 +289,7 @@ impl NoiseGate {
         block_gain_reduction_db(&self) -> f32;
     }
 
-    forward_mut! {
+    delegate! { inner =>
         /// Sets the threshold (-120 to +24 dB).
         set_threshold_db(&mut self, db: f64) -> Result<(), Error>;
         /// Sets the attenuation while closed (0 to 120 dB).
@@ -388,23 +320,7 @@ impl NoiseGate {
     }
 }
 
-impl Processor for NoiseGate {
-    fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error> {
-        self.inner.prepare(spec)
-    }
-
-    fn reset(&mut self) {
-        self.inner.reset();
-    }
-
-    fn process(&mut self, channels: &mut [&mut [f32]]) {
-        self.inner.process(channels);
-    }
-
-    fn nonfinite_count(&self) -> u64 {
-        self.inner.nonfinite_count()
-    }
-}
+delegate_processor!(NoiseGate, inner);
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,8 @@ pub mod curve;
 #[cfg(feature = "alloc")]
 mod deesser;
 #[cfg(feature = "alloc")]
+mod delegate;
+#[cfg(feature = "alloc")]
 mod detector;
 #[cfg(feature = "alloc")]
 mod engine;
@@ -22,6 +24,8 @@ pub mod fast_db;
 pub mod limiter;
 #[cfg(feature = "alloc")]
 mod multiband;
+#[cfg(feature = "alloc")]
+mod params;
 
 pub use ballistics::Ballistics;
 #[cfg(feature = "alloc")]
