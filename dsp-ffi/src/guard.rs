@@ -52,6 +52,22 @@ pub(crate) unsafe fn with_handle<H: Handle>(
     })
 }
 
+/// Like [`with_handle`] for a `body` that cannot fail.
+///
+/// # Safety
+/// As [`with_handle`].
+pub(crate) unsafe fn update_handle<H: Handle>(
+    handle: *mut H,
+    body: impl FnOnce(&mut H),
+) -> MlStatus {
+    unsafe {
+        with_handle(handle, |h| {
+            body(h);
+            Ok(())
+        })
+    }
+}
+
 /// Like [`with_handle`], and writes `get(handle)` to `out` (checked for NULL).
 ///
 /// # Safety

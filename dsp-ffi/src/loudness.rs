@@ -11,7 +11,7 @@ use dsp_core::analysis::{LoudnessMeter, TruePeakPrecision};
 
 use crate::audio::{feed_interleaved, feed_planar};
 use crate::guard::{
-    Handle, free_handle, get_from, new_handle, non_null, non_null_mut, with_handle,
+    Handle, free_handle, get_from, new_handle, non_null, non_null_mut, update_handle, with_handle,
 };
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus, unknown};
 
@@ -116,12 +116,7 @@ pub unsafe extern "C" fn ml_meter_new(
 /// `m` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_meter_reset(m: *mut MlMeter) -> MlStatus {
-    unsafe {
-        with_handle(m, |h| {
-            h.meter.reset();
-            Ok(())
-        })
-    }
+    unsafe { update_handle(m, |h| h.meter.reset()) }
 }
 
 /// Sets the BS.1770 weight of one channel (0 to 10; 0 excludes it) for

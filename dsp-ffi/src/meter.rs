@@ -4,7 +4,7 @@ use dsp_core::analysis::LevelMeter;
 use dsp_core::{Error, ProcessSpec};
 
 use crate::audio::{INTERLEAVED_PIECE, feed_interleaved, feed_planar, read_interleaved};
-use crate::guard::{Handle, free_handle, get_from, new_handle, with_handle};
+use crate::guard::{Handle, free_handle, get_from, new_handle, update_handle, with_handle};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus};
 
 /// Opaque handle to a level meter: sample peak and windowed RMS per channel.
@@ -96,12 +96,7 @@ pub unsafe extern "C" fn ml_level_meter_prepare(
 /// `m` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_level_meter_reset(m: *mut MlLevelMeter) -> MlStatus {
-    unsafe {
-        with_handle(m, |h| {
-            h.meter.reset();
-            Ok(())
-        })
-    }
+    unsafe { update_handle(m, |h| h.meter.reset()) }
 }
 
 /// Feeds planar audio (any length, 0 is a no-op). Non-finite samples count as

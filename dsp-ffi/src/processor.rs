@@ -11,7 +11,7 @@ use dsp_core::{Error, ProcessSpec, Processor};
 use crate::audio::{
     INTERLEAVED_PIECE, check_channels, interleaved_mut, planar_mut, process_interleaved,
 };
-use crate::guard::{Handle, free_handle, get_from, new_handle, with_handle};
+use crate::guard::{Handle, free_handle, get_from, new_handle, update_handle, with_handle};
 use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
 
 /// A processor that can be downcast to its concrete kind.
@@ -178,12 +178,7 @@ pub unsafe extern "C" fn ml_processor_prepare(
 /// `p` is NULL or a live handle not used by another thread during the call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_reset(p: *mut MlProcessor) -> MlStatus {
-    unsafe {
-        with_handle(p, |h| {
-            h.inner.reset();
-            Ok(())
-        })
-    }
+    unsafe { update_handle(p, |h| h.inner.reset()) }
 }
 
 /// Processes planar audio in place: `channels[c][i]` is sample `i` of channel `c`.
