@@ -1,7 +1,7 @@
 //! `MlProcessor`, the one opaque handle for every processor, and its generic
 //! functions. Processor kinds live in their own files and only add typed
-//! constructors and setters through [`new_processor`], [`with_kind`] and
-//! [`get_kind`].
+//! constructors and setters through `new_processor`, `with_kind` and
+//! `get_kind`.
 
 use std::any::Any;
 
