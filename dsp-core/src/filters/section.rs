@@ -21,22 +21,14 @@ pub type Lanes = [f64; 2];
 pub struct SectionState {
     x1: Lanes,
     x2: Lanes,
-    x3: Lanes,
-    x4: Lanes,
     y1: Lanes,
     y2: Lanes,
-    y3: Lanes,
-    y4: Lanes,
 }
 
 impl SectionState {
     /// Flushes denormal-sized state to zero.
     pub fn flush(&mut self) {
-        let (x, y) = (
-            [&mut self.x1, &mut self.x2, &mut self.x3, &mut self.x4],
-            [&mut self.y1, &mut self.y2, &mut self.y3, &mut self.y4],
-        );
-        for v in x.into_iter().chain(y).flatten() {
+        for v in [&mut self.x1, &mut self.x2, &mut self.y1, &mut self.y2].into_iter().flatten() {
             *v = flush_denormal_f64(*v);
         }
     }
@@ -111,72 +103,18 @@ impl Section {
         }
     }
 
-    /// The look-ahead form of these coefficients, which every path
-    /// derives the same way.
-    #[inline(always)]
-    pub fn kernel(&self) -> Kernel {
-        let Section { b0, b1, b2, a1, a2 } = *self;
-        Kernel {
-            d: [b0, b1 - a1 * b0, (b2 - a1 * b1) + a2 * b0, a2 * b1 - a1 * b2, a2 * b2],
-            c2: a1 * a1 - 2.0 * a2,
-            c4: -(a2 * a2),
-            first_order: b2 == 0.0 && a2 == 0.0,
-        }
-    }
-
     /// Processes one frame of two channels.
     #[inline(always)]
     pub fn tick(&self, st: &mut SectionState, x: Lanes) -> Lanes {
-        self.kernel().tick(st, x)
-    }
-}
-
-/// A section in look-ahead form: `H(z) = B(z)/A(z)` multiplied above and
-/// below by `A(−z) = 1 − a1·z⁻¹ + a2·z⁻²`, which leaves only even powers
-/// in the denominator,
-///
-/// `y[n] = Σ d[k]·x[n−k] + c2·y[n−2] + c4·y[n−4]`,
-/// `d = B(z)·A(−z)`, `c2 = a1² − 2·a2`, `c4 = −a2²`.
-///
-/// No output then waits for the one before it, so even and odd samples
-/// form two recursions that overlap in the pipeline. The poles become the
-/// squares of the section's poles (as stable); the added poles (the
-/// negated ones) are cancelled by the added zeros, with f64 rounding far
-/// below audibility. The state is still past inputs and outputs only.
-#[derive(Debug, Clone, Copy)]
-pub struct Kernel {
-    d: [f64; 5],
-    c2: f64,
-    c4: f64,
-    /// `b2 = a2 = 0`: the `x3`, `x4` and `y4` terms vanish and are skipped.
-    first_order: bool,
-}
-
-impl Kernel {
-    /// Processes one frame of two channels.
-    #[inline(always)]
-    pub fn tick(&self, st: &mut SectionState, x: Lanes) -> Lanes {
-        if self.first_order { self.step::<false>(st, x) } else { self.step::<true>(st, x) }
-    }
-
-    #[inline(always)]
-    fn step<const SECOND: bool>(&self, st: &mut SectionState, x: Lanes) -> Lanes {
-        let d = &self.d;
         let mut y = [0.0; 2];
         for l in 0..2 {
-            // Everything but `c2·y2` is off the critical recursion.
-            let mut v = d[0] * x[l] + d[1] * st.x1[l] + d[2] * st.x2[l];
-            if SECOND {
-                v = ((v + d[3] * st.x3[l]) + d[4] * st.x4[l]) + self.c4 * st.y4[l];
-            }
-            y[l] = v + self.c2 * st.y2[l];
+            // Feed-forward and the older output first: only `a1·y1` is on
+            // the critical recursion.
+            let ff = self.b0 * x[l] + self.b1 * st.x1[l] + self.b2 * st.x2[l];
+            y[l] = (ff - self.a2 * st.y2[l]) - self.a1 * st.y1[l];
         }
-        st.x4 = st.x3;
-        st.x3 = st.x2;
         st.x2 = st.x1;
         st.x1 = x;
-        st.y4 = st.y3;
-        st.y3 = st.y2;
         st.y2 = st.y1;
         st.y1 = y;
         y
@@ -222,7 +160,7 @@ pub fn run_series<const N: usize>(
     states: &mut [SectionState],
     frames: &mut (impl Frames + ?Sized),
 ) {
-    let c: [Kernel; N] = core::array::from_fn(|k| secs[k].kernel());
+    let c: [Section; N] = core::array::from_fn(|k| secs[k]);
     let mut s: [SectionState; N] = core::array::from_fn(|k| states[k]);
     frames.map_frames(|mut x| {
         for (c, s) in c.iter().zip(s.iter_mut()) {
