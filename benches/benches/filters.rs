@@ -22,6 +22,9 @@ fn filters(c: &mut Criterion) {
     bench_processor(c, "biquad_stereo", || {
         Filter::new(BandParams::new(FilterKind::Peak, 1000.0).with_gain_db(3.0)).unwrap()
     });
+    bench_processor(c, "highpass1_stereo", || {
+        Filter::new(BandParams::new(FilterKind::HighPass, 40.0).with_order(1)).unwrap()
+    });
     bench_processor(c, "eq8_stereo", || Equalizer::new(&eight_bands()).unwrap());
 }
 
