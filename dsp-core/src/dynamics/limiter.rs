@@ -12,6 +12,7 @@ use crate::processor::Processor;
 use crate::spec::ProcessSpec;
 
 use super::ballistics::time_coef;
+use super::fast_db::{greater, lesser};
 
 /// Longest lookahead in ms.
 pub const MAX_LOOKAHEAD_MS: f64 = 20.0;
@@ -364,13 +365,6 @@ impl Limiter {
     }
 }
 
-/// The smaller of two non-NaN values: one compare and select (a single
-/// `minss`), unlike `f32::min`, whose NaN handling lengthens the chain.
-#[inline(always)]
-fn lesser(a: f32, b: f32) -> f32 {
-    if b < a { b } else { a }
-}
-
 impl Processor for Limiter {
     fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error> {
         spec.validate()?;
@@ -452,7 +446,7 @@ impl Processor for Limiter {
                 peak.fill(0.0);
                 for ch in channels[..nch].iter() {
                     let x = &ch[start..start + n];
-                    peak.iter_mut().zip(x).for_each(|(p, x)| *p = p.max(x.abs()));
+                    peak.iter_mut().zip(x).for_each(|(p, x)| *p = greater(*p, x.abs()));
                 }
             }
             let c = self.ceiling;
@@ -477,7 +471,8 @@ impl Processor for Limiter {
             }
             self.pos = (self.pos + n) % d;
             self.last_gain = self.gain[n - 1];
-            self.block_min_gain = self.gain[..n].iter().fold(self.block_min_gain, |m, &g| m.min(g));
+            self.block_min_gain =
+                self.gain[..n].iter().fold(self.block_min_gain, |m, &g| lesser(m, g));
             start += n;
         }
     }
