@@ -303,6 +303,18 @@ impl Limiter {
 
     /// The gain path over `gain[..n]`: required gains in, applied gains out.
     fn gain_chunk(&mut self, n: usize) {
+        if self.auto_release {
+            self.gain_path::<true>(n);
+        } else {
+            self.gain_path::<false>(n);
+        }
+    }
+
+    /// [`gain_chunk`](Self::gain_chunk) with or without automatic release,
+    /// in one loop so that the independent stages overlap the release's
+    /// loop-carried chain.
+    #[inline(always)]
+    fn gain_path<const AUTO: bool>(&mut self, n: usize) {
         let gain = &mut self.gain[..n];
         // Sliding minimum over the last `lookahead + span` required gains:
         // the minimum of the current block's prefix and the previous
@@ -310,10 +322,20 @@ impl Limiter {
         let w = self.lookahead + self.span;
         let (cur, suf) = (&mut self.win_cur[..w], &mut self.win_suf[..w + 1]);
         let (mut pre, mut pos) = (self.win_pre, self.win_pos);
+        // Release: instant down, one-pole up (the lesser value is the held
+        // gain when it is below the state, as then the one-pole step
+        // exceeds it).
+        let (k, a, ks) = (self.k_fast, 1.0 - self.k_fast, self.k_slow);
+        let (mut fast, mut slow) = (self.fast, self.slow);
+        // Two exact box filters (fixed point, floor keeps the bound; the
+        // values stay far below 2^63, so signed conversions are exact).
+        let scale = 1.0 / (FIX * (self.box1 * self.box2) as f64);
+        let (ring1, ring2) = (&mut self.ring1[..self.box1], &mut self.ring2[..self.box2]);
+        let (mut sum1, mut sum2, mut pos1, mut pos2) = (self.sum1, self.sum2, self.pos1, self.pos2);
         for g in gain.iter_mut() {
             cur[pos] = *g;
             pre = lesser(pre, *g);
-            *g = lesser(pre, suf[pos + 1]);
+            let held = lesser(pre, suf[pos + 1]);
             pos += 1;
             if pos == w {
                 let mut m = f32::INFINITY;
@@ -324,35 +346,14 @@ impl Limiter {
                 pre = f32::INFINITY;
                 pos = 0;
             }
-        }
-        (self.win_pre, self.win_pos) = (pre, pos);
-        // Release: instant down, one-pole up (`min` selects the held gain
-        // when it is below the state, as then the one-pole step exceeds it).
-        let (k, a) = (self.k_fast, 1.0 - self.k_fast);
-        let mut fast = self.fast;
-        if self.auto_release {
-            let (ks, mut slow) = (self.k_slow, self.slow);
-            for g in gain.iter_mut() {
-                let held = *g;
-                fast = lesser(a * fast + k * held, held);
+            fast = lesser(a * fast + k * held, held);
+            let r = if AUTO {
                 slow += ks * (held - slow);
-                *g = lesser(fast, slow);
-            }
-            self.slow = slow;
-        } else {
-            for g in gain.iter_mut() {
-                fast = lesser(a * fast + k * *g, *g);
-                *g = fast;
-            }
-        }
-        self.fast = fast;
-        // Two exact box filters (fixed point, floor keeps the bound; the
-        // values stay far below 2^63, so signed conversions are exact).
-        let scale = 1.0 / (FIX * (self.box1 * self.box2) as f64);
-        let (ring1, ring2) = (&mut self.ring1[..self.box1], &mut self.ring2[..self.box2]);
-        let (mut sum1, mut sum2, mut pos1, mut pos2) = (self.sum1, self.sum2, self.pos1, self.pos2);
-        for g in gain.iter_mut() {
-            let q = (*g as f64 * FIX) as i64 as u64;
+                lesser(fast, slow)
+            } else {
+                fast
+            };
+            let q = (r as f64 * FIX) as i64 as u64;
             sum1 = sum1 + q - ring1[pos1];
             ring1[pos1] = q;
             pos1 = if pos1 + 1 == ring1.len() { 0 } else { pos1 + 1 };
@@ -361,6 +362,8 @@ impl Limiter {
             pos2 = if pos2 + 1 == ring2.len() { 0 } else { pos2 + 1 };
             *g = (sum2 as i64 as f64 * scale) as f32;
         }
+        (self.win_pre, self.win_pos) = (pre, pos);
+        (self.fast, self.slow) = (fast, slow);
         (self.sum1, self.sum2, self.pos1, self.pos2) = (sum1, sum2, pos1, pos2);
     }
 }
