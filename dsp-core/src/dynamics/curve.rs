@@ -89,6 +89,7 @@ impl GainComputer {
 
     /// Linear amplitude at the edge of the region without reduction (the
     /// lower knee edge of a compressor, the upper one of an expander).
+    #[cfg(feature = "alloc")]
     pub(crate) fn onset_amp(&self) -> f32 {
         self.onset_amp
     }
