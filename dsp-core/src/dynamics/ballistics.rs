@@ -33,8 +33,9 @@ impl Ballistics {
         let rise = self.rise * state + (1.0 - self.rise) * target;
         let fall = self.fall * state + (1.0 - self.fall) * target;
         let y = if target > state { rise } else { fall };
-        // Below a micro-decibel the reduction is exactly none.
-        if y < 1e-6 { 0.0 } else { y }
+        // Once state and target are both below a micro-decibel the reduction
+        // is exactly none; testing them (not `y`) keeps the test off the chain.
+        if super::fast_db::greater(state, target) < 1e-6 { 0.0 } else { y }
     }
 
     /// Follows a block of targets from `state`, replacing each target by the

@@ -1,6 +1,6 @@
 //! Static gain curves (gain computers, Giannoulis, Massberg and Reiss 2012).
 
-use super::fast_db::{amp_to_db, db_to_amp};
+use super::fast_db::{amp_to_db, db_to_amp, greater, lesser};
 
 /// A static gain computer: maps a detector level in dB to a gain reduction
 /// in dB (never negative).
@@ -63,7 +63,7 @@ impl GainComputer {
         } else {
             knee
         };
-        r.min(self.range_db)
+        lesser(r, self.range_db)
     }
 
     /// Gain reduction in dB for a linear amplitude.
@@ -76,15 +76,22 @@ impl GainComputer {
     pub fn reduce_block(&self, buf: &mut [f32]) {
         // Whole blocks outside the active region need no logarithms.
         let idle = if self.expand {
-            buf.iter().fold(f32::INFINITY, |m, &v| m.min(v)) >= self.onset_amp
+            buf.iter().fold(f32::INFINITY, |m, &v| lesser(m, v)) >= self.onset_amp
         } else {
-            buf.iter().fold(0.0f32, |m, &v| m.max(v)) <= self.onset_amp
+            buf.iter().fold(0.0f32, |m, &v| greater(m, v)) <= self.onset_amp
         };
         if idle {
             buf.fill(0.0);
         } else {
             buf.iter_mut().for_each(|v| *v = self.reduction_amp(*v));
         }
+    }
+
+    /// Linear amplitude at the edge of the region without reduction (the
+    /// lower knee edge of a compressor, the upper one of an expander).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn onset_amp(&self) -> f32 {
+        self.onset_amp
     }
 
     /// Output level in dB for a steady input level in dB (the static curve).

@@ -11,7 +11,7 @@ use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
 use super::detector::{CHUNK, LevelDetector};
-use super::fast_db::db_to_amp;
+use super::fast_db::{db_to_amp, greater};
 
 /// How a processor turns levels into a smoothed gain reduction.
 pub(crate) trait GainLaw {
@@ -182,7 +182,7 @@ impl Engine {
             linked.copy_from_slice(&amp[..n]);
             for c in 1..nch {
                 let a = &amp[c * CHUNK..c * CHUNK + n];
-                linked.iter_mut().zip(a).for_each(|(m, &v)| *m = m.max(v));
+                linked.iter_mut().zip(a).for_each(|(m, &v)| *m = greater(*m, v));
             }
             law.static_gr(nch, linked);
         }
@@ -200,8 +200,13 @@ impl Engine {
         }
         let (wet, dry) = (&self.wet_gain[..n], &self.dry_gain[..n]);
         let factor = |f: &mut [f32], s: &[f32]| {
-            for (((f, &s), &w), &d) in f.iter_mut().zip(s).zip(wet).zip(dry) {
-                *f = w * db_to_amp(-s) + d;
+            if s.iter().all(|&s| s == 0.0) {
+                // No reduction: `db_to_amp(-0.0)` is exactly 1.
+                f.iter_mut().zip(wet).zip(dry).for_each(|((f, &w), &d)| *f = w + d);
+            } else {
+                for (((f, &s), &w), &d) in f.iter_mut().zip(s).zip(wet).zip(dry) {
+                    *f = w * db_to_amp(-s) + d;
+                }
             }
         };
         let state = &mut self.state[..nch];
@@ -217,7 +222,7 @@ impl Engine {
                 let m = n.min(gr.len());
                 gr[..m].copy_from_slice(&linked[..m]);
             }
-            self.block_gr = linked.iter().fold(self.block_gr, |m, &v| m.max(v));
+            self.block_gr = linked.iter().fold(self.block_gr, |m, &v| greater(m, v));
             self.last_gr = s;
             return;
         }
@@ -234,13 +239,13 @@ impl Engine {
             }
             state[c] = law.follow(c, state[c], t);
             factor(&mut self.factor[c * CHUNK..c * CHUNK + n], t);
-            peak.iter_mut().zip(t.iter()).for_each(|(p, &v)| *p = p.max(v));
+            peak.iter_mut().zip(t.iter()).for_each(|(p, &v)| *p = greater(*p, v));
         }
         if let Some(gr) = gr {
             let m = n.min(gr.len());
             gr[..m].copy_from_slice(&peak[..m]);
         }
-        self.block_gr = peak[..n].iter().fold(self.block_gr, |m, &v| m.max(v));
+        self.block_gr = peak[..n].iter().fold(self.block_gr, |m, &v| greater(m, v));
         self.last_gr = state.iter().fold(0.0f32, |m, &v| m.max(v));
     }
 }

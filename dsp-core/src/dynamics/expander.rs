@@ -11,7 +11,10 @@ use super::ballistics::Ballistics;
 use super::curve::GainComputer;
 use super::delegate::{delegate, delegate_processor};
 use super::engine::{Engine, GainLaw, engine_methods};
-use super::fast_db::db_to_amp;
+use super::fast_db::{db_to_amp, greater, lesser};
+
+/// Margin of the gate's idle test above its thresholds (0.09 dB).
+const IDLE_MARGIN: f32 = 1.01;
 use super::params::{self, checked_params};
 
 #[derive(Debug, Clone)]
@@ -21,6 +24,9 @@ struct ExpanderLaw {
     open: GainComputer,
     open_amp: f32,
     close_amp: f32,
+    /// Levels from here up open the gate and get no reduction from either
+    /// curve (with a margin far above the fast-dB error).
+    idle_amp: f32,
     is_open: Vec<bool>,
     hold_left: Vec<u32>,
     hold_samples: u32,
@@ -29,6 +35,14 @@ struct ExpanderLaw {
 
 impl GainLaw for ExpanderLaw {
     fn static_gr(&mut self, slot: usize, levels: &mut [f32]) {
+        if !levels.is_empty()
+            && levels.iter().fold(f32::INFINITY, |m, &v| lesser(m, v)) >= self.idle_amp
+        {
+            // Every sample opens (or keeps open) and gets no reduction.
+            levels.fill(0.0);
+            self.is_open[slot] = true;
+            return;
+        }
         let mut open = self.is_open[slot];
         for v in levels.iter_mut() {
             let a = *v;
@@ -39,6 +53,12 @@ impl GainLaw for ExpanderLaw {
     }
 
     fn follow(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32 {
+        if state == 0.0 && targets.iter().all(|&t| t == 0.0) {
+            // Open and staying open: the hold restarts every sample.
+            targets.fill(0.0);
+            self.hold_left[ch] = self.hold_samples;
+            return 0.0;
+        }
         let mut s = state;
         let mut hold = self.hold_left[ch];
         for t in targets.iter_mut() {
@@ -117,6 +137,7 @@ impl Expander {
                 open: curve,
                 open_amp: 0.0,
                 close_amp: 0.0,
+                idle_amp: 0.0,
                 is_open: Vec::new(),
                 hold_left: Vec::new(),
                 hold_samples: 0,
@@ -197,6 +218,12 @@ impl Expander {
         self.law.open = GainComputer::expander(t - h, r, k, g);
         self.law.open_amp = db_to_amp(t);
         self.law.close_amp = db_to_amp(t - h);
+        let l = &mut self.law;
+        let edge = greater(
+            greater(l.open_amp, l.close_amp),
+            greater(l.open.onset_amp(), l.closed.onset_amp()),
+        );
+        l.idle_amp = edge * IDLE_MARGIN;
     }
 
     fn update_timing(&mut self) {

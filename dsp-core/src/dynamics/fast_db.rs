@@ -41,6 +41,19 @@ pub fn exp2(x: f32) -> f32 {
     p * f32::from_bits(((xi + 127) as u32) << 23)
 }
 
+/// The smaller of two non-NaN values: a compare and select (`minss`),
+/// without the NaN handling of `f32::min` that lengthens hot loops.
+#[inline(always)]
+pub(crate) fn lesser(a: f32, b: f32) -> f32 {
+    if b < a { b } else { a }
+}
+
+/// The larger of two non-NaN values (see [`lesser`]).
+#[inline(always)]
+pub(crate) fn greater(a: f32, b: f32) -> f32 {
+    if b > a { b } else { a }
+}
+
 /// Amplitude to dB (`20 log10`), floored at -200 dB.
 #[inline]
 pub fn amp_to_db(amp: f32) -> f32 {

@@ -12,6 +12,7 @@ use crate::processor::Processor;
 use crate::spec::ProcessSpec;
 
 use super::ballistics::time_coef;
+use super::fast_db::{greater, lesser};
 
 /// Longest lookahead in ms.
 pub const MAX_LOOKAHEAD_MS: f64 = 20.0;
@@ -101,11 +102,15 @@ pub struct Limiter {
     channels: usize,
     delay_len: usize,
     pos: usize,
-    clock: u64,
-    dq_val: Vec<f32>,
-    dq_idx: Vec<u64>,
-    dq_head: usize,
-    dq_len: usize,
+    /// Sliding minimum (van Herk / Gil-Werman) over blocks of the window
+    /// length aligned to the clock since reset: the current block's
+    /// required gains, the previous block's suffix minima (one extra
+    /// `INFINITY` at the end), the running minimum of the current block and
+    /// the position in it.
+    win_cur: Vec<f32>,
+    win_suf: Vec<f32>,
+    win_pre: f32,
+    win_pos: usize,
     fast: f32,
     slow: f32,
     ring1: Vec<u64>,
@@ -163,11 +168,10 @@ impl Limiter {
             channels: 0,
             delay_len: 0,
             pos: 0,
-            clock: 0,
-            dq_val: Vec::new(),
-            dq_idx: Vec::new(),
-            dq_head: 0,
-            dq_len: 0,
+            win_cur: Vec::new(),
+            win_suf: Vec::new(),
+            win_pre: f32::INFINITY,
+            win_pos: 0,
             fast: 1.0,
             slow: 1.0,
             ring1: Vec::new(),
@@ -297,46 +301,70 @@ impl Limiter {
         }
     }
 
-    /// One sample of the gain path: required gain in, applied gain out.
-    #[inline]
-    fn gain_step(&mut self, g: f32) -> f32 {
-        // Sliding minimum over the last `lookahead + 1` required gains.
-        let cap = self.dq_val.len();
-        // Ring index `i < 2 cap` wrapped without a division (`dq_head < cap`
-        // and `dq_len < cap`).
-        let wrap = |i: usize| if i >= cap { i - cap } else { i };
-        let window = (self.lookahead + self.span) as u64;
-        while self.dq_len > 0 && self.dq_val[wrap(self.dq_head + self.dq_len - 1)] >= g {
-            self.dq_len -= 1;
-        }
-        let tail = wrap(self.dq_head + self.dq_len);
-        self.dq_val[tail] = g;
-        self.dq_idx[tail] = self.clock;
-        self.dq_len += 1;
-        if self.dq_idx[self.dq_head] + window <= self.clock {
-            self.dq_head = wrap(self.dq_head + 1);
-            self.dq_len -= 1;
-        }
-        self.clock += 1;
-        let held = self.dq_val[self.dq_head];
-        // Release: instant down, one-pole up.
-        self.fast =
-            if held < self.fast { held } else { self.fast + self.k_fast * (held - self.fast) };
-        let r = if self.auto_release {
-            self.slow += self.k_slow * (held - self.slow);
-            self.fast.min(self.slow)
+    /// The gain path over `gain[..n]`: required gains in, applied gains out.
+    fn gain_chunk(&mut self, n: usize) {
+        if self.auto_release {
+            self.gain_path::<true>(n);
         } else {
-            self.fast
-        };
-        // Two exact box filters (fixed point, floor keeps the bound).
-        let q = (r as f64 * FIX) as u64;
-        self.sum1 = self.sum1 + q - self.ring1[self.pos1];
-        self.ring1[self.pos1] = q;
-        self.pos1 = if self.pos1 + 1 == self.box1 { 0 } else { self.pos1 + 1 };
-        self.sum2 = self.sum2 + self.sum1 - self.ring2[self.pos2];
-        self.ring2[self.pos2] = self.sum1;
-        self.pos2 = if self.pos2 + 1 == self.box2 { 0 } else { self.pos2 + 1 };
-        (self.sum2 as f64 / (FIX * (self.box1 * self.box2) as f64)) as f32
+            self.gain_path::<false>(n);
+        }
+    }
+
+    /// [`gain_chunk`](Self::gain_chunk) with or without automatic release,
+    /// in one loop so that the independent stages overlap the release's
+    /// loop-carried chain.
+    #[inline(always)]
+    fn gain_path<const AUTO: bool>(&mut self, n: usize) {
+        let gain = &mut self.gain[..n];
+        // Sliding minimum over the last `lookahead + span` required gains:
+        // the minimum of the current block's prefix and the previous
+        // block's suffix that the window still covers.
+        let w = self.lookahead + self.span;
+        let (cur, suf) = (&mut self.win_cur[..w], &mut self.win_suf[..w + 1]);
+        let (mut pre, mut pos) = (self.win_pre, self.win_pos);
+        // Release: instant down, one-pole up (the lesser value is the held
+        // gain when it is below the state, as then the one-pole step
+        // exceeds it).
+        let (k, a, ks) = (self.k_fast, 1.0 - self.k_fast, self.k_slow);
+        let (mut fast, mut slow) = (self.fast, self.slow);
+        // Two exact box filters (fixed point, floor keeps the bound; the
+        // values stay far below 2^63, so signed conversions are exact).
+        let scale = 1.0 / (FIX * (self.box1 * self.box2) as f64);
+        let (ring1, ring2) = (&mut self.ring1[..self.box1], &mut self.ring2[..self.box2]);
+        let (mut sum1, mut sum2, mut pos1, mut pos2) = (self.sum1, self.sum2, self.pos1, self.pos2);
+        for g in gain.iter_mut() {
+            cur[pos] = *g;
+            pre = lesser(pre, *g);
+            let held = lesser(pre, suf[pos + 1]);
+            pos += 1;
+            if pos == w {
+                let mut m = f32::INFINITY;
+                for (s, &c) in suf[..w].iter_mut().zip(cur.iter()).rev() {
+                    m = lesser(m, c);
+                    *s = m;
+                }
+                pre = f32::INFINITY;
+                pos = 0;
+            }
+            fast = lesser(a * fast + k * held, held);
+            let r = if AUTO {
+                slow += ks * (held - slow);
+                lesser(fast, slow)
+            } else {
+                fast
+            };
+            let q = (r as f64 * FIX) as i64 as u64;
+            sum1 = sum1 + q - ring1[pos1];
+            ring1[pos1] = q;
+            pos1 = if pos1 + 1 == ring1.len() { 0 } else { pos1 + 1 };
+            sum2 = sum2 + sum1 - ring2[pos2];
+            ring2[pos2] = sum1;
+            pos2 = if pos2 + 1 == ring2.len() { 0 } else { pos2 + 1 };
+            *g = (sum2 as i64 as f64 * scale) as f32;
+        }
+        (self.win_pre, self.win_pos) = (pre, pos);
+        (self.fast, self.slow) = (fast, slow);
+        (self.sum1, self.sum2, self.pos1, self.pos2) = (sum1, sum2, pos1, pos2);
     }
 }
 
@@ -355,8 +383,8 @@ impl Processor for Limiter {
         self.interp = vec![tp; spec.channels];
         self.delay = vec![0.0; spec.channels * self.stride];
         self.channels = spec.channels;
-        self.dq_val = vec![0.0; max + 3];
-        self.dq_idx = vec![0; max + 3];
+        self.win_cur = vec![0.0; max + 3];
+        self.win_suf = vec![0.0; max + 4];
         self.ring1 = vec![0; max + 3];
         self.ring2 = vec![0; max + 3];
         self.reset();
@@ -381,9 +409,10 @@ impl Processor for Limiter {
         self.tp_prev = 0.0;
         self.delay.iter_mut().for_each(|v| *v = 0.0);
         self.pos = 0;
-        self.clock = 0;
-        self.dq_head = 0;
-        self.dq_len = 0;
+        // Nothing before the reset counts: the window holds what came since.
+        self.win_suf.iter_mut().for_each(|v| *v = f32::INFINITY);
+        self.win_pre = f32::INFINITY;
+        self.win_pos = 0;
         self.fast = 1.0;
         self.slow = 1.0;
         // The smoothing sums start full of unity gain.
@@ -420,15 +449,14 @@ impl Processor for Limiter {
                 peak.fill(0.0);
                 for ch in channels[..nch].iter() {
                     let x = &ch[start..start + n];
-                    peak.iter_mut().zip(x).for_each(|(p, x)| *p = p.max(x.abs()));
+                    peak.iter_mut().zip(x).for_each(|(p, x)| *p = greater(*p, x.abs()));
                 }
             }
             let c = self.ceiling;
-            for i in 0..n {
-                let p = self.peak[i];
-                let g = if p > c { c / p } else { 1.0 };
-                self.gain[i] = self.gain_step(g);
+            for (g, &p) in self.gain[..n].iter_mut().zip(&self.peak[..n]) {
+                *g = if p > c { c / p } else { 1.0 };
             }
+            self.gain_chunk(n);
             // Delay line: swap the chunk with the ring (in spans up to the wrap).
             let d = self.delay_len;
             for (k, ch) in channels[..nch].iter_mut().enumerate() {
@@ -446,7 +474,8 @@ impl Processor for Limiter {
             }
             self.pos = (self.pos + n) % d;
             self.last_gain = self.gain[n - 1];
-            self.block_min_gain = self.gain[..n].iter().fold(self.block_min_gain, |m, &g| m.min(g));
+            self.block_min_gain =
+                self.gain[..n].iter().fold(self.block_min_gain, |m, &g| lesser(m, g));
             start += n;
         }
     }
