@@ -324,6 +324,7 @@ impl TruePeakInterpolator {
     /// style design (e.g. libebur128's). Its passband droops and its phases
     /// deviate from ideal delays above about 0.35 fs, so on broadband
     /// content it sometimes reads higher than the flat High design.
+    #[cfg(feature = "alloc")]
     pub(crate) fn hann(sample_rate: f64) -> Self {
         Self::design(sample_rate, TruePeakPrecision::Standard, |r| {
             let c = cos(0.5 * PI * r);
