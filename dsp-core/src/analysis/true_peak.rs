@@ -28,7 +28,7 @@
 //! and adds in tap order, so readings are identical bit for bit whichever
 //! runs, and equal to [`TruePeakInterpolator::push`].
 
-use crate::math::{PI, cos, sin, sqrt};
+use crate::math::{PI, sin, sqrt};
 
 /// How precisely true peaks are estimated (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -327,7 +327,7 @@ impl TruePeakInterpolator {
     #[cfg(feature = "alloc")]
     pub(crate) fn hann(sample_rate: f64) -> Self {
         Self::design(sample_rate, TruePeakPrecision::Standard, |r| {
-            let c = cos(0.5 * PI * r);
+            let c = crate::math::cos(0.5 * PI * r);
             c * c
         })
     }
