@@ -1741,6 +1741,18 @@ MlStatus ml_meter_add_interleaved(struct MlMeter *m,
 MlStatus ml_meter_integrated_lufs(struct MlMeter *m, double *out);
 
 /**
+ * Album loudness: the integrated loudness (LUFS) of the `n` meters'
+ * programmes taken as one, their gating blocks pooled and gated together
+ * (not the mean of their readings). `-INFINITY` when every block is gated
+ * out; `n == 0` is `ML_STATUS_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `meters` is NULL or points to `n` pointers, each NULL or a live handle;
+ * `out` is NULL or writable.
+ */
+MlStatus ml_meter_album_integrated_lufs(const struct MlMeter *const *meters, size_t n, double *out);
+
+/**
  * Momentary loudness (last 400 ms) in LUFS.
  *
  * # Safety

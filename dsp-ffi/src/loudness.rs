@@ -11,9 +11,10 @@ use dsp_core::analysis::{LoudnessMeter, TruePeakPrecision};
 
 use crate::audio::{feed_interleaved, feed_planar};
 use crate::guard::{
-    Handle, free_handle, get_from, new_handle, non_null, non_null_mut, update_handle, with_handle,
+    Handle, free_handle, get_from, guard, new_handle, non_null, non_null_mut, update_handle,
+    with_handle,
 };
-use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus, unknown};
+use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_POISONED, MlStatus, unknown};
 
 /// True-peak interpolator quality.
 #[repr(transparent)]
@@ -196,6 +197,45 @@ unsafe fn reading(m: *mut MlMeter, out: *mut f64, read: fn(&LoudnessMeter) -> f6
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_meter_integrated_lufs(m: *mut MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::integrated_lufs) }
+}
+
+/// Album loudness: the integrated loudness (LUFS) of the `n` meters'
+/// programmes taken as one, their gating blocks pooled and gated together
+/// (not the mean of their readings). `-INFINITY` when every block is gated
+/// out; `n == 0` is `ML_STATUS_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `meters` is NULL or points to `n` pointers, each NULL or a live handle;
+/// `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_meter_album_integrated_lufs(
+    meters: *const *const MlMeter,
+    n: usize,
+    out: *mut f64,
+) -> MlStatus {
+    guard(|| {
+        let out = unsafe { non_null_mut(out)? };
+        if n == 0 {
+            return Err(Fail::new(
+                ML_STATUS_INVALID_ARGUMENT,
+                "album loudness needs at least one meter",
+            ));
+        }
+        let handles = unsafe { std::slice::from_raw_parts(non_null(meters)?, n) };
+        let mut pooled = Vec::with_capacity(n);
+        for &h in handles {
+            let h = unsafe { non_null(h)? };
+            if h.poisoned {
+                return Err(Fail::new(
+                    ML_STATUS_POISONED,
+                    "a meter is poisoned by an earlier panic",
+                ));
+            }
+            pooled.push(&h.meter);
+        }
+        *out = LoudnessMeter::combined_integrated_lufs(&pooled);
+        Ok(())
+    })
 }
 
 /// Momentary loudness (last 400 ms) in LUFS.

@@ -120,6 +120,18 @@ impl LoudnessMeter {
         self.meter.integrated_lufs()
     }
 
+    /// Album loudness: the integrated loudness (LUFS) of several meters'
+    /// programmes taken as one, their gating blocks pooled and gated
+    /// together (not the mean of their readings).
+    #[staticmethod]
+    fn album_integrated_lufs(meters: Vec<PyRef<'_, LoudnessMeter>>) -> PyResult<f64> {
+        if meters.is_empty() {
+            return Err(PyValueError::new_err("album loudness needs at least one meter"));
+        }
+        let pooled: Vec<&analysis::LoudnessMeter> = meters.iter().map(|m| &m.meter).collect();
+        Ok(analysis::LoudnessMeter::combined_integrated_lufs(&pooled))
+    }
+
     /// Momentary loudness (last 400 ms), LUFS.
     #[getter]
     fn momentary_lufs(&self) -> f64 {

@@ -115,6 +115,28 @@ def test_streaming_add_in_random_chunks_equals_measure(cuts):
     assert meter.duration_s == pytest.approx(3.4)
 
 
+def test_album_loudness_pools_the_gating_blocks():
+    # Two tracks: 10 s at -20 dBFS and 20 s at -40 dBFS. The album reading
+    # gates their blocks together, like one meter over both (the quiet
+    # track falls under the -10 LU relative gate), not the mean of the two.
+    loud, quiet = tone([(10.0, -20.0)]), tone([(20.0, -40.0)])
+    meters = []
+    for track in (loud, quiet):
+        m = ml.LoudnessMeter(SR, 2, true_peak=False)
+        m.add(track)
+        meters.append(m)
+    whole = ml.LoudnessMeter(SR, 2, true_peak=False)
+    whole.add(np.concatenate([loud, quiet], axis=1))
+    album = ml.LoudnessMeter.album_integrated_lufs(meters)
+    assert album == pytest.approx(whole.integrated_lufs, abs=0.01)
+    assert album == pytest.approx(meters[0].integrated_lufs, abs=0.01)
+    assert album > 0.5 * (meters[0].integrated_lufs + meters[1].integrated_lufs) + 5
+    with pytest.raises(ValueError, match="at least one meter"):
+        ml.LoudnessMeter.album_integrated_lufs([])
+    with pytest.raises(TypeError):
+        ml.LoudnessMeter.album_integrated_lufs([loud])
+
+
 def test_meter_properties_reset_and_weights():
     m = ml.LoudnessMeter(SR, 2)
     assert (m.sample_rate, m.channels) == (SR, 2)

@@ -871,6 +871,39 @@ static void test_multiband_and_de_esser(void) {
   ml_processor_free(d);
 }
 
+/* Album loudness pools the tracks' gating blocks: a 10 s -20 dBFS track and
+ * a 20 s -40 dBFS one read like the loud track alone (the quiet one falls
+ * under the relative gate), not like the mean of the two readings. */
+static void test_album_loudness(void) {
+  enum { LOUD = 10 * 48000, QUIET = 20 * 48000 };
+  static float loud[LOUD], quiet[QUIET];
+  fill_sine(loud, LOUD, 1000.0, pow(10.0, -20.0 / 20.0));
+  fill_sine(quiet, QUIET, 1000.0, pow(10.0, -40.0 / 20.0));
+  MlMeterConfig config = ml_meter_config_default();
+  config.channels = 1;
+  config.true_peak = false;
+  MlMeter *a = NULL, *b = NULL;
+  CHECK_OK(ml_meter_new(&config, &a));
+  CHECK_OK(ml_meter_new(&config, &b));
+  const float *la[1] = {loud}, *qa[1] = {quiet};
+  CHECK_OK(ml_meter_add_planar(a, la, 1, LOUD));
+  CHECK_OK(ml_meter_add_planar(b, qa, 1, QUIET));
+  double ia = 0.0, ib = 0.0, album = 0.0;
+  CHECK_OK(ml_meter_integrated_lufs(a, &ia));
+  CHECK_OK(ml_meter_integrated_lufs(b, &ib));
+  const MlMeter *both[2] = {a, b};
+  CHECK_OK(ml_meter_album_integrated_lufs(both, 2, &album));
+  CHECK_NEAR(album, ia, 0.01);
+  CHECK(album > 0.5 * (ia + ib) + 5.0);
+  CHECK_STATUS(ml_meter_album_integrated_lufs(both, 0, &album), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_meter_album_integrated_lufs(NULL, 2, &album), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_meter_album_integrated_lufs(both, 2, NULL), ML_STATUS_NULL_POINTER);
+  const MlMeter *with_null[2] = {a, NULL};
+  CHECK_STATUS(ml_meter_album_integrated_lufs(with_null, 2, &album), ML_STATUS_NULL_POINTER);
+  ml_meter_free(a);
+  ml_meter_free(b);
+}
+
 int main(void) {
   test_status_strings();
   test_gain_halves_amplitude();
@@ -883,6 +916,7 @@ int main(void) {
   test_true_peak_quarter_rate_sine();
   test_targets();
   test_loudness_error_paths();
+  test_album_loudness();
   test_equalizer_peak_matches_measured_gain();
   test_filter_and_dc_blocker();
   test_error_paths();
