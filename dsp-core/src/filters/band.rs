@@ -234,6 +234,8 @@ impl Band {
 pub(crate) fn process_bands(bands: &mut [Band], clock: &mut u64, channels: &mut [&mut [f32]]) {
     let len = channels.first().map_or(0, |c| c.len());
     let pairs = channels.len().div_ceil(2).min(MAX_PAIRS);
+    // The missing right channel of an odd channel count (zeroed per use).
+    let mut spare = [0.0f32; CHUNK];
     let mut pos = 0;
     while pos < len {
         let off = (*clock % SUB_BLOCK as u64) as usize;
@@ -254,11 +256,13 @@ pub(crate) fn process_bands(bands: &mut [Band], clock: &mut u64, channels: &mut 
             let mut at = pos;
             while at < pos + n {
                 let m = CHUNK.min(pos + n - at);
-                let mut spare = [0.0f32; CHUNK];
                 let l = &mut left[0][at..at + m];
                 let r = match rest.first_mut() {
                     Some(r) => &mut r[at..at + m],
-                    None => &mut spare[..m],
+                    None => {
+                        spare[..m].fill(0.0);
+                        &mut spare[..m]
+                    }
                 };
                 if ramp {
                     run_ramp(bands, pair, off, l, r);
