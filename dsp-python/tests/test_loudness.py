@@ -128,7 +128,8 @@ def test_album_loudness_pools_the_gating_blocks():
     whole = ml.LoudnessMeter(SR, 2, true_peak=False)
     whole.add(np.concatenate([loud, quiet], axis=1))
     album = ml.LoudnessMeter.album_integrated_lufs(meters)
-    assert album == pytest.approx(whole.integrated_lufs, abs=0.01)
+    # One meter over the joined audio also has blocks that straddle the join.
+    assert album == pytest.approx(whole.integrated_lufs, abs=0.1)
     assert album == pytest.approx(meters[0].integrated_lufs, abs=0.01)
     assert album > 0.5 * (meters[0].integrated_lufs + meters[1].integrated_lufs) + 5
     with pytest.raises(ValueError, match="at least one meter"):
