@@ -93,14 +93,14 @@ impl QaReport {
         let (correlation, worst_correlation, mono_drop, balance) = if channels.len() >= 2 {
             let (l, r) = (channels[0], channels[1]);
             let hop = libm::round(sample_rate / 10.0) as usize;
-            let overall = correlation(l, r);
+            let overall = correlation(products(l, r));
             let worst = (0..)
                 .map(|k| k * hop)
                 .take_while(|&s| s + 4 * hop <= l.len())
                 .filter_map(|s| {
-                    let (a, b) = (&l[s..s + 4 * hop], &r[s..s + 4 * hop]);
-                    let loud = |x: &[f32]| mean_square(x) >= SILENT_MEAN_SQUARE;
-                    (loud(a) || loud(b)).then(|| correlation(a, b))
+                    let p = products(&l[s..s + 4 * hop], &r[s..s + 4 * hop]);
+                    let loud = |sq: f64| sq / (4 * hop) as f64 >= SILENT_MEAN_SQUARE;
+                    (loud(p[1]) || loud(p[2])).then(|| correlation(p))
                 })
                 .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))));
             let mut mono = LoudnessMeter::new(sample_rate, 1)?;
@@ -160,12 +160,8 @@ impl QaReport {
     }
 }
 
-fn mean_square(x: &[f32]) -> f64 {
-    x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len().max(1) as f64
-}
-
-/// Phase correlation `sum(l r) / sqrt(sum(l^2) sum(r^2))`; 0 if either is silent.
-fn correlation(l: &[f32], r: &[f32]) -> f64 {
+/// `[sum(l r), sum(l^2), sum(r^2)]` in one pass.
+fn products(l: &[f32], r: &[f32]) -> [f64; 3] {
     let (mut lr, mut ll, mut rr) = (0.0f64, 0.0f64, 0.0f64);
     for (&a, &b) in l.iter().zip(r) {
         let (a, b) = (f64::from(a), f64::from(b));
@@ -173,6 +169,12 @@ fn correlation(l: &[f32], r: &[f32]) -> f64 {
         ll += a * a;
         rr += b * b;
     }
+    [lr, ll, rr]
+}
+
+/// Phase correlation `sum(l r) / sqrt(sum(l^2) sum(r^2))` from
+/// [`products`]; 0 if either is silent.
+fn correlation([lr, ll, rr]: [f64; 3]) -> f64 {
     if ll > 0.0 && rr > 0.0 { (lr / libm::sqrt(ll * rr)).clamp(-1.0, 1.0) } else { 0.0 }
 }
 
