@@ -49,6 +49,27 @@ pub fn sine(freq: f64, fs: f64, len: usize, amp: f64) -> Vec<f32> {
         .collect()
 }
 
+/// A sine of `freq` Hz at `fs`, peak `amp`, starting at `phase_deg`, `len`
+/// samples long, with raised-cosine fades of `fade` samples at both ends
+/// (the EBU Tech 3341 true-peak tones).
+pub fn faded_sine(
+    freq: f64,
+    fs: f64,
+    amp: f64,
+    phase_deg: f64,
+    len: usize,
+    fade: usize,
+) -> Vec<f32> {
+    let pi = core::f64::consts::PI;
+    (0..len)
+        .map(|i| {
+            let edge = (i.min(len - 1 - i) as f64 / fade.max(1) as f64).min(1.0);
+            let g = 0.5 - 0.5 * libm::cos(pi * edge);
+            (g * amp * libm::sin(2.0 * pi * freq * i as f64 / fs + phase_deg.to_radians())) as f32
+        })
+        .collect()
+}
+
 /// Deterministic white noise in [-amp, amp] (xorshift).
 pub fn noise(len: usize, amp: f32, seed: u64) -> Vec<f32> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

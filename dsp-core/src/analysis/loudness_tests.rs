@@ -10,7 +10,7 @@ use super::loudness::{ChannelRole, LoudnessMeter};
 use super::true_peak::TruePeakPrecision;
 use crate::error::Error;
 use crate::math::PI;
-use crate::test_util::{count_allocs, noise};
+use crate::test_util::{count_allocs, faded_sine, noise};
 
 const RATES: [f64; 3] = [44_100.0, 48_000.0, 96_000.0];
 
@@ -205,12 +205,7 @@ fn tech3341_cases_15_to_19_true_peak() {
         for (div, amp, phase, want) in cases {
             let n = fs as usize;
             let fade = (0.01 * fs) as usize;
-            let x: Vec<f32> = (0..n)
-                .map(|i| {
-                    let g = (i.min(n - 1 - i) as f64 / fade as f64).min(1.0);
-                    (g * amp * libm::sin(2.0 * PI * i as f64 / div + f64::to_radians(phase))) as f32
-                })
-                .collect();
+            let x = faded_sine(fs / div, fs, amp, phase, n, fade);
             for p in [TruePeakPrecision::Standard, TruePeakPrecision::High] {
                 let mut m = LoudnessMeter::new(fs, 2).unwrap();
                 m.set_true_peak_precision(p);

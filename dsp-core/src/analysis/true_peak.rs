@@ -558,26 +558,8 @@ fn max_refined(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
 mod tests {
     use super::*;
     use crate::math::gain_to_db;
+    use crate::test_util::faded_sine;
     use std::vec::Vec;
-
-    /// `amp * sin(2 pi f n / fs + phase)` with raised-cosine fades.
-    fn tone(f: f64, fs: f64, amp: f64, phase_deg: f64, secs: f64, fade_s: f64) -> Vec<f32> {
-        let n = (secs * fs) as usize;
-        let fade = (fade_s * fs) as usize;
-        (0..n)
-            .map(|i| {
-                let g = if i < fade {
-                    0.5 - 0.5 * libm::cos(PI * i as f64 / fade as f64)
-                } else if n - 1 - i < fade {
-                    0.5 - 0.5 * libm::cos(PI * (n - 1 - i) as f64 / fade as f64)
-                } else {
-                    1.0
-                };
-                let ph = 2.0 * PI * f * i as f64 / fs + phase_deg.to_radians();
-                (g * amp * sin(ph)) as f32
-            })
-            .collect()
-    }
 
     fn read_dbtp(x: &[f32], fs: f64, precision: TruePeakPrecision) -> f64 {
         let mut tp = TruePeakInterpolator::new(fs, precision);
@@ -617,7 +599,7 @@ mod tests {
         ];
         for fs in [44_100.0, 48_000.0, 96_000.0] {
             for (div, amp, phase, expected) in cases {
-                let x = tone(fs / div, fs, amp, phase, 1.0, 0.01);
+                let x = faded_sine(fs / div, fs, amp, phase, fs as usize, (0.01 * fs) as usize);
                 for p in BOTH {
                     let err = read_dbtp(&x, fs, p) - expected;
                     assert!((-0.4..=0.2).contains(&err), "fs {fs} fs/{div} {phase} {p:?}: {err}");
@@ -635,7 +617,7 @@ mod tests {
         let fs = 48_000.0;
         let mut worst = (0.0f64, 0.0f64);
         let mut check = |f: f64, phase_deg: f64| {
-            let x = tone(f, fs, 0.5, phase_deg, 0.1, 0.01);
+            let x = faded_sine(f, fs, 0.5, phase_deg, (0.1 * fs) as usize, (0.01 * fs) as usize);
             let err = read_dbtp(&x, fs, TruePeakPrecision::High) - gain_to_db(0.5);
             worst = (worst.0.min(err), worst.1.max(err));
         };

@@ -677,20 +677,6 @@ mod tests {
         crate::math::gain_to_db(tp as f64)
     }
 
-    /// `amp sin(2π f n / fs + phase)` with 10 ms raised-cosine fades.
-    fn tone(f: f64, amp: f64, phase_deg: f64, len: usize) -> Vec<f32> {
-        let fade = 480.0;
-        (0..len)
-            .map(|i| {
-                let t = i as f64;
-                let edge = (t.min((len - 1) as f64 - t) / fade).min(1.0);
-                let w = 0.5 - 0.5 * libm::cos(core::f64::consts::PI * edge);
-                let ph = 2.0 * core::f64::consts::PI * f * t / FS + phase_deg.to_radians();
-                (amp * w * libm::sin(ph)) as f32
-            })
-            .collect()
-    }
-
     /// Loud music-like material: a detuned chord with harmonics up to
     /// 18 kHz, percussive bursts and noise, true peaks well above 0 dBTP.
     fn music_like(len: usize, seed: u64) -> Vec<f32> {
@@ -721,11 +707,11 @@ mod tests {
     fn true_peak_ceiling_holds_on_ebu_tones_music_and_squares() {
         let len = 24_000;
         let mut cases: Vec<(&str, Vec<f32>)> = vec![
-            ("3341-15 +12 dB", tone(12_000.0, 2.0, 0.0, len)),
-            ("3341-16 +12 dB", tone(12_000.0, 2.0, 45.0, len)),
-            ("3341-17 +12 dB", tone(8_000.0, 2.0, 60.0, len)),
-            ("3341-18 +12 dB", tone(6_000.0, 2.0, 67.5, len)),
-            ("3341-19 +6 dB", tone(12_000.0, 2.82, 45.0, len)),
+            ("3341-15 +12 dB", faded_sine(12_000.0, FS, 2.0, 0.0, len, 480)),
+            ("3341-16 +12 dB", faded_sine(12_000.0, FS, 2.0, 45.0, len, 480)),
+            ("3341-17 +12 dB", faded_sine(8_000.0, FS, 2.0, 60.0, len, 480)),
+            ("3341-18 +12 dB", faded_sine(6_000.0, FS, 2.0, 67.5, len, 480)),
+            ("3341-19 +6 dB", faded_sine(12_000.0, FS, 2.82, 45.0, len, 480)),
             ("music", music_like(len, 5)),
             ("noise", noise(len, 4.0, 11)),
             ("full-band noise +3 dB", noise(len, 1.41, 12)),
