@@ -4,6 +4,7 @@
 
 use dsp_core::Error;
 use dsp_core::Processor;
+use dsp_core::dynamics::crossover::MAX_BANDS;
 use dsp_core::dynamics::{self, Detector};
 use dsp_core::spec::MAX_CHANNELS;
 use pyo3::PyClass;
@@ -43,22 +44,32 @@ pub(crate) trait Dynamics: Send {
 }
 
 /// Runs `d` over channels of any length in [`BLOCK`] pieces, with the
-/// sidechain and gain-reduction rows split alike.
+/// sidechain and gain-reduction rows split alike (no allocation per block).
 pub(crate) fn run_dynamics(
     d: &mut dyn Dynamics,
     channels: &mut [&mut [f32]],
     side: Option<&[&[f32]]>,
     gr: &mut [&mut [f32]],
 ) {
+    let (nch, nrows) = (channels.len(), gr.len());
     let len = channels.first().map_or(0, |c| c.len());
     let mut start = 0;
     while start < len {
         let range = start..(start + BLOCK).min(len);
-        let mut block: Vec<&mut [f32]> =
-            channels.iter_mut().map(|c| &mut c[range.clone()]).collect();
-        let key: Option<Vec<&[f32]>> = side.map(|s| s.iter().map(|c| &c[range.clone()]).collect());
-        let mut rows: Vec<&mut [f32]> = gr.iter_mut().map(|r| &mut r[range.clone()]).collect();
-        d.run_block(&mut block, key.as_deref(), &mut rows);
+        let mut block: [&mut [f32]; MAX_CHANNELS] = std::array::from_fn(|_| Default::default());
+        for (b, c) in block.iter_mut().zip(channels.iter_mut()) {
+            *b = &mut c[range.clone()];
+        }
+        let mut key: [&[f32]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
+        for (k, s) in key.iter_mut().zip(side.unwrap_or_default()) {
+            *k = &s[range.clone()];
+        }
+        let mut rows: [&mut [f32]; MAX_BANDS] = std::array::from_fn(|_| Default::default());
+        for (o, r) in rows.iter_mut().zip(gr.iter_mut()) {
+            *o = &mut r[range.clone()];
+        }
+        let key = side.map(|s| &key[..s.len()]);
+        d.run_block(&mut block[..nch], key, &mut rows[..nrows]);
         start = range.end;
     }
 }
