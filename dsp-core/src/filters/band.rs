@@ -8,10 +8,11 @@
 //! parameters never step, and any split of the stream into blocks gives
 //! bit-identical output. While no band moves, the sections run pass by pass
 //! over whole segments (up to the next denormal flush), a few at a time with
-//! their states in registers; the arithmetic is the same as sample by sample.
+//! their states in registers (a lone first-order section in look-ahead
+//! form); a sample's arithmetic depends on the clock, never on the split.
 
 use super::params::{BandParams, MAX_SECTIONS};
-use super::section::{Frames, Planar, Section, SectionState, run_series};
+use super::section::{Frames, Planar, Section, SectionState, run_first_order, run_series};
 use crate::error::Error;
 use crate::math::{exp, log};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -341,6 +342,9 @@ fn run_groups(bands: &mut [Band], pair: usize, frames: &mut (impl Frames + ?Size
             k += 1;
             if k == GROUP || (Some(b) == last && s + 1 == len) {
                 match k {
+                    1 if secs[0].is_first_order() => {
+                        run_first_order(&secs[0], &mut states[0], frames)
+                    }
                     1 => run_series::<1>(&secs, &mut states, frames),
                     2 => run_series::<2>(&secs, &mut states, frames),
                     3 => run_series::<3>(&secs, &mut states, frames),
