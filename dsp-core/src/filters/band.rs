@@ -306,11 +306,32 @@ fn run_ramp(bands: &mut [Band], pair: usize, off: usize, l: &mut [f32], r: &mut 
 
 /// Runs at most `CHUNK` frames of one channel pair through all active
 /// sections with steady coefficients, `GROUP` sections per pass (through
-/// an f64 scratch buffer when more than one pass is needed).
+/// an f64 scratch buffer when more than one pass is needed), with fused
+/// multiply-adds where the processor has them.
 fn run_steady(bands: &mut [Band], pair: usize, l: &mut [f32], r: &mut [f32]) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::arch::is_x86_feature_detected!("fma") {
+        /// `run_steady_with::<true>` compiled for processors with FMA.
+        #[target_feature(enable = "fma")]
+        fn fused(bands: &mut [Band], pair: usize, l: &mut [f32], r: &mut [f32]) {
+            run_steady_with::<true>(bands, pair, l, r)
+        }
+        // SAFETY: the processor has FMA (checked above).
+        return unsafe { fused(bands, pair, l, r) };
+    }
+    run_steady_with::<false>(bands, pair, l, r)
+}
+
+#[inline(always)]
+fn run_steady_with<const FUSED: bool>(
+    bands: &mut [Band],
+    pair: usize,
+    l: &mut [f32],
+    r: &mut [f32],
+) {
     let total: usize = bands.iter().filter(|b| b.active).map(|b| b.len).sum();
     if total <= GROUP {
-        run_groups(bands, pair, &mut Planar(l, r));
+        run_groups::<FUSED>(bands, pair, &mut Planar(l, r));
         return;
     }
     let mut scratch = [[0.0f64; 2]; CHUNK];
@@ -318,7 +339,7 @@ fn run_steady(bands: &mut [Band], pair: usize, l: &mut [f32], r: &mut [f32]) {
     for ((x, a), b) in buf.iter_mut().zip(l.iter()).zip(r.iter()) {
         *x = [*a as f64, *b as f64];
     }
-    run_groups(bands, pair, buf);
+    run_groups::<FUSED>(bands, pair, buf);
     for ((x, a), b) in buf.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
         *a = x[0] as f32;
         *b = x[1] as f32;
@@ -327,7 +348,12 @@ fn run_steady(bands: &mut [Band], pair: usize, l: &mut [f32], r: &mut [f32]) {
 
 /// Runs the active sections of `bands` in series over `frames`, gathered
 /// in groups of up to `GROUP`.
-fn run_groups(bands: &mut [Band], pair: usize, frames: &mut (impl Frames + ?Sized)) {
+#[inline(always)]
+fn run_groups<const FUSED: bool>(
+    bands: &mut [Band],
+    pair: usize,
+    frames: &mut (impl Frames + ?Sized),
+) {
     let mut secs = [Section::IDENTITY; GROUP];
     let mut states = [SectionState::default(); GROUP];
     let mut from = [(0, 0); GROUP];
@@ -343,12 +369,12 @@ fn run_groups(bands: &mut [Band], pair: usize, frames: &mut (impl Frames + ?Size
             if k == GROUP || (Some(b) == last && s + 1 == len) {
                 match k {
                     1 if secs[0].is_first_order() => {
-                        run_first_order(&secs[0], &mut states[0], frames)
+                        run_first_order::<FUSED>(&secs[0], &mut states[0], frames)
                     }
-                    1 => run_series::<1>(&secs, &mut states, frames),
-                    2 => run_series::<2>(&secs, &mut states, frames),
-                    3 => run_series::<3>(&secs, &mut states, frames),
-                    _ => run_series::<GROUP>(&secs, &mut states, frames),
+                    1 => run_series::<1, FUSED>(&secs, &mut states, frames),
+                    2 => run_series::<2, FUSED>(&secs, &mut states, frames),
+                    3 => run_series::<3, FUSED>(&secs, &mut states, frames),
+                    _ => run_series::<GROUP, FUSED>(&secs, &mut states, frames),
                 }
                 for (st, &(b, s)) in states.iter().zip(&from).take(k) {
                     bands[b].state[pair][s] = *st;

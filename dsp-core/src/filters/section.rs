@@ -111,12 +111,18 @@ impl Section {
     /// Processes one frame of two channels.
     #[inline(always)]
     pub fn tick(&self, st: &mut SectionState, x: Lanes) -> Lanes {
+        self.tick_with::<false>(st, x)
+    }
+
+    /// [`tick`](Self::tick), with the feedback multiply-add fused when `FUSED`.
+    #[inline(always)]
+    fn tick_with<const FUSED: bool>(&self, st: &mut SectionState, x: Lanes) -> Lanes {
         let mut y = [0.0; 2];
         for l in 0..2 {
             // Feed-forward and the older output first: only `a1·y1` is on
             // the critical recursion.
             let ff = self.b0 * x[l] + self.b1 * st.x1[l] + self.b2 * st.x2[l];
-            y[l] = (ff - self.a2 * st.y2[l]) - self.a1 * st.y1[l];
+            y[l] = mul_add::<FUSED>(-self.a1, st.y1[l], ff - self.a2 * st.y2[l]);
         }
         st.x2 = st.x1;
         st.x1 = x;
@@ -124,6 +130,17 @@ impl Section {
         st.y1 = y;
         y
     }
+}
+
+/// `a·b + c`, rounded once when `FUSED` (only in code compiled with the
+/// `fma` target feature, where it is one instruction).
+#[inline(always)]
+fn mul_add<const FUSED: bool>(a: f64, b: f64, c: f64) -> f64 {
+    #[cfg(feature = "std")]
+    if FUSED {
+        return a.mul_add(b, c);
+    }
+    a * b + c
 }
 
 /// Audio frames a run of sections reads and rewrites in place.
@@ -160,7 +177,7 @@ impl Frames for [Lanes] {
 /// sections then overlap across samples, and no store sits on the
 /// recursion. Same arithmetic as [`Section::tick`].
 #[inline(always)]
-pub fn run_series<const N: usize>(
+pub fn run_series<const N: usize, const FUSED: bool>(
     secs: &[Section],
     states: &mut [SectionState],
     frames: &mut (impl Frames + ?Sized),
@@ -169,7 +186,7 @@ pub fn run_series<const N: usize>(
     let mut s: [SectionState; N] = core::array::from_fn(|k| states[k]);
     frames.map_frames(|mut x| {
         for (c, s) in c.iter().zip(s.iter_mut()) {
-            x = c.tick(s, x);
+            x = c.tick_with::<FUSED>(s, x);
         }
         x
     });
@@ -187,7 +204,11 @@ pub fn run_series<const N: usize>(
 /// block starts. (For second-order sections the look-ahead form costs more
 /// operations than the latency it saves, on two f64 lanes.)
 #[inline(always)]
-pub fn run_first_order(sec: &Section, st: &mut SectionState, frames: &mut (impl Frames + ?Sized)) {
+pub fn run_first_order<const FUSED: bool>(
+    sec: &Section,
+    st: &mut SectionState,
+    frames: &mut (impl Frames + ?Sized),
+) {
     let (c0, c1, c2) = (sec.b0, sec.b1 - sec.a1 * sec.b0, -sec.a1 * sec.b1);
     let d = sec.a1 * sec.a1;
     let mut s = *st;
@@ -195,7 +216,7 @@ pub fn run_first_order(sec: &Section, st: &mut SectionState, frames: &mut (impl 
         let mut y = [0.0; 2];
         for l in 0..2 {
             // Only `d·y2` is on the critical recursion.
-            y[l] = (c0 * x[l] + c1 * s.x1[l] + c2 * s.x2[l]) + d * s.y2[l];
+            y[l] = mul_add::<FUSED>(d, s.y2[l], c0 * x[l] + c1 * s.x1[l] + c2 * s.x2[l]);
         }
         s.x2 = s.x1;
         s.x1 = x;
@@ -250,7 +271,7 @@ mod tests {
             let mut worst = 0.0f64;
             for chunk in frames.chunks_mut(777) {
                 let want: Vec<Lanes> = chunk.iter().map(|&v| sec.tick(&mut direct, v)).collect();
-                run_first_order(&sec, &mut fast, chunk);
+                run_first_order::<false>(&sec, &mut fast, chunk);
                 for (g, w) in chunk.iter().zip(&want) {
                     worst = worst.max((g[0] - w[0]).abs()).max((g[1] - w[1]).abs());
                 }
