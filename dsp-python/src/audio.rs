@@ -131,8 +131,10 @@ fn copy_rows<T: numpy::Element + Copy>(
     }
     .map_err(|e| PyValueError::new_err(format!("not an audio array: {e}")))?;
     for (row, out) in view.outer_iter().zip(dst.chunks_mut(stride)) {
-        for (o, &v) in out.iter_mut().zip(row.iter()) {
-            *o = convert(v);
+        // Contiguous rows (the usual case) convert as slices, which vectorises.
+        match row.as_slice() {
+            Some(row) => out.iter_mut().zip(row).for_each(|(o, &v)| *o = convert(v)),
+            None => out.iter_mut().zip(row.iter()).for_each(|(o, &v)| *o = convert(v)),
         }
     }
     Ok(())

@@ -481,9 +481,11 @@ impl PyProcessor {
         }
         // Drop the first `lead` samples of every channel (latency).
         let drop_lead = |buf: &mut Vec<f32>, n: usize| {
-            for c in 0..n {
-                let start = c * stride + lead;
-                buf.copy_within(start..start + out_len, c * out_len);
+            if lead > 0 {
+                for c in 0..n {
+                    let start = c * stride + lead;
+                    buf.copy_within(start..start + out_len, c * out_len);
+                }
             }
             buf.truncate(n * out_len);
         };
