@@ -32,6 +32,7 @@ pub mod filters;
 pub mod math;
 pub mod mix;
 pub mod processor;
+mod simd;
 pub mod smooth;
 pub mod spec;
 

@@ -1,5 +1,8 @@
 //! Attack/release smoothing of gain reduction (log domain, smooth branching).
 
+use super::fast_db::max_branchless;
+use crate::simd::mul_add;
+
 /// One-pole coefficient for time constant `ms` at `sample_rate`:
 /// `exp(-1 / (τ fs))`, so that a step is followed to `1 - 1/e` (63.2 %) of
 /// its size after exactly `ms` milliseconds. 0 ms gives 0 (no smoothing).
@@ -24,15 +27,27 @@ impl Ballistics {
     }
 
     /// Moves `state` one sample towards `target`.
-    #[inline]
+    #[inline(always)]
     pub fn next(&self, state: f32, target: f32) -> f32 {
-        // `a state + (1 - a) target` for both coefficients, then a select:
-        // the loop-carried chain is a multiply, an add and the select (the
-        // comparison and the target terms run beside it), not a compare,
-        // a coefficient lookup, a subtraction, a multiply and an add.
-        let rise = self.rise * state + (1.0 - self.rise) * target;
-        let fall = self.fall * state + (1.0 - self.fall) * target;
-        let y = if target > state { rise } else { fall };
+        self.next_with::<false>(state, target)
+    }
+
+    /// [`next`](Self::next), with the multiply-adds fused when `FUSED`.
+    #[inline(always)]
+    pub(crate) fn next_with<const FUSED: bool>(&self, state: f32, target: f32) -> f32 {
+        // `a state + (1 - a) target` for both coefficients: the
+        // loop-carried chain is a multiply-add and a maximum, not a compare,
+        // a coefficient lookup, a subtraction, a multiply and an add. As
+        // `rise − fall = (a_rise − a_fall)(state − target)`, the one to take
+        // (rise while the target is above the state) is the larger one when
+        // `a_rise <= a_fall` (attack faster than release), else the smaller.
+        let rise = mul_add::<FUSED, f32>(self.rise, state, (1.0 - self.rise) * target);
+        let fall = mul_add::<FUSED, f32>(self.fall, state, (1.0 - self.fall) * target);
+        let y = if self.rise <= self.fall {
+            max_branchless(rise, fall)
+        } else {
+            -max_branchless(-rise, -fall)
+        };
         // Once state and target are both below a micro-decibel the reduction
         // is exactly none; testing them (not `y`) keeps the test off the chain.
         if super::fast_db::greater(state, target) < 1e-6 { 0.0 } else { y }
@@ -40,10 +55,19 @@ impl Ballistics {
 
     /// Follows a block of targets from `state`, replacing each target by the
     /// smoothed value; returns the last one.
-    #[inline]
-    pub fn follow(&self, mut state: f32, targets: &mut [f32]) -> f32 {
+    pub fn follow(&self, state: f32, targets: &mut [f32]) -> f32 {
+        self.follow_with::<false>(state, targets)
+    }
+
+    /// [`follow`](Self::follow), with the multiply-adds fused when `FUSED`.
+    #[inline(always)]
+    pub(crate) fn follow_with<const FUSED: bool>(
+        &self,
+        mut state: f32,
+        targets: &mut [f32],
+    ) -> f32 {
         for t in targets.iter_mut() {
-            state = self.next(state, *t);
+            state = self.next_with::<FUSED>(state, *t);
             *t = state;
         }
         state

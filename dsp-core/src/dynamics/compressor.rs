@@ -17,12 +17,14 @@ struct CompressorLaw {
 }
 
 impl GainLaw for CompressorLaw {
+    #[inline(always)]
     fn static_gr(&mut self, _slot: usize, levels: &mut [f32]) {
         self.curve.reduce_block(levels);
     }
 
-    fn follow(&mut self, _ch: usize, state: f32, targets: &mut [f32]) -> f32 {
-        self.ballistics.follow(state, targets)
+    #[inline(always)]
+    fn follow<const FUSED: bool>(&mut self, _ch: usize, state: f32, targets: &mut [f32]) -> f32 {
+        self.ballistics.follow_with::<FUSED>(state, targets)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Static gain curves (gain computers, Giannoulis, Massberg and Reiss 2012).
 
-use super::fast_db::{amp_to_db, db_to_amp, greater, lesser};
+use super::fast_db::{amp_to_db, db_to_amp, lesser, max_of, min_of};
 
 /// A static gain computer: maps a detector level in dB to a gain reduction
 /// in dB (never negative).
@@ -14,9 +14,16 @@ pub struct GainComputer {
     threshold_db: f32,
     slope: f32,
     knee_db: f32,
+    /// `slope / (2 W)` (0 without a knee): the knee's parabola factor.
+    knee_scale: f32,
     range_db: f32,
     expand: bool,
     onset_amp: f32,
+}
+
+/// `slope / (2 W)`, or 0 for a hard knee.
+fn knee_scale(slope: f32, knee_db: f32) -> f32 {
+    if knee_db > 0.0 { slope / (2.0 * knee_db) } else { 0.0 }
 }
 
 impl GainComputer {
@@ -27,6 +34,7 @@ impl GainComputer {
             threshold_db,
             slope: 1.0 - 1.0 / ratio,
             knee_db,
+            knee_scale: knee_scale(1.0 - 1.0 / ratio, knee_db),
             range_db: f32::INFINITY,
             expand: false,
             onset_amp: db_to_amp(onset),
@@ -41,6 +49,7 @@ impl GainComputer {
             threshold_db,
             slope: ratio - 1.0,
             knee_db,
+            knee_scale: knee_scale(ratio - 1.0, knee_db),
             range_db,
             expand: true,
             onset_amp: db_to_amp(onset),
@@ -55,7 +64,7 @@ impl GainComputer {
         let w = self.knee_db;
         // Branch-free so that block loops vectorise.
         let k = over + 0.5 * w;
-        let knee = if w > 0.0 { self.slope * k * k / (2.0 * w) } else { 0.0 };
+        let knee = self.knee_scale * k * k;
         let r = if 2.0 * over <= -w {
             0.0
         } else if 2.0 * over >= w {
@@ -73,12 +82,13 @@ impl GainComputer {
     }
 
     /// Replaces each linear amplitude in `buf` by its gain reduction in dB.
+    #[inline(always)]
     pub fn reduce_block(&self, buf: &mut [f32]) {
         // Whole blocks outside the active region need no logarithms.
         let idle = if self.expand {
-            buf.iter().fold(f32::INFINITY, |m, &v| lesser(m, v)) >= self.onset_amp
+            min_of(f32::INFINITY, buf) >= self.onset_amp
         } else {
-            buf.iter().fold(0.0f32, |m, &v| greater(m, v)) <= self.onset_amp
+            max_of(0.0, buf) <= self.onset_amp
         };
         if idle {
             buf.fill(0.0);

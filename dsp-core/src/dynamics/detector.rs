@@ -132,6 +132,7 @@ impl LevelDetector {
     }
 
     /// Levels of `n` frames from `start`, keyed by the processor's own input.
+    #[inline(always)]
     pub fn detect_own(&mut self, channels: &[&mut [f32]], start: usize, n: usize) {
         for (c, ch) in channels.iter().enumerate() {
             self.amp[c * CHUNK..c * CHUNK + n].copy_from_slice(&ch[start..start + n]);
@@ -143,6 +144,7 @@ impl LevelDetector {
     /// channel `c` by sidechain channel `c` if the counts match, otherwise
     /// every channel by the mean of all sidechain channels. Missing samples
     /// (a short sidechain) and non-finite ones count as silence.
+    #[inline(always)]
     pub fn detect_external(&mut self, side: &[&[f32]], nch: usize, start: usize, n: usize) {
         let mut bad = 0u64;
         let mut key = |ch: &[f32], i: usize| match ch.get(start + i) {
@@ -174,6 +176,7 @@ impl LevelDetector {
     }
 
     /// Turns the key in `amp` into levels in place.
+    #[inline(always)]
     fn levels(&mut self, nch: usize, n: usize) {
         for c in 0..nch {
             let buf = &mut self.amp[c * CHUNK..c * CHUNK + n];

@@ -7,11 +7,12 @@ use alloc::vec::Vec;
 use crate::buffer::sanitize;
 use crate::error::{Error, check_range};
 use crate::math::db_to_gain;
+use crate::simd::{Kernel, dispatch};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
 use super::detector::{CHUNK, LevelDetector};
-use super::fast_db::{db_to_amp, greater};
+use super::fast_db::{db_to_amp, greater, max_of};
 
 /// How a processor turns levels into a smoothed gain reduction.
 pub(crate) trait GainLaw {
@@ -20,8 +21,9 @@ pub(crate) trait GainLaw {
     /// laws with memory (hysteresis) keep one state per slot.
     fn static_gr(&mut self, slot: usize, levels: &mut [f32]);
     /// Smooths channel `ch`'s reduction from `state` through the targets,
-    /// replacing each by the smoothed value; returns the last one.
-    fn follow(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32;
+    /// replacing each by the smoothed value; returns the last one. `FUSED`
+    /// as for [`Kernel::run`].
+    fn follow<const FUSED: bool>(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32;
 }
 
 /// Detector, link, per-channel reduction state, make-up and mix.
@@ -151,6 +153,17 @@ impl Engine {
         law: &mut L,
         channels: &mut [&mut [f32]],
         side: Option<&[&[f32]]>,
+        gr_out: Option<&mut [f32]>,
+    ) {
+        dispatch(Run { engine: self, law, channels, side, gr_out });
+    }
+
+    #[inline(always)]
+    fn run_with<const FUSED: bool, L: GainLaw>(
+        &mut self,
+        law: &mut L,
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
         mut gr_out: Option<&mut [f32]>,
     ) {
         self.nonfinite += sanitize(channels);
@@ -165,7 +178,7 @@ impl Engine {
                 None => self.det.detect_own(&channels[..nch], start, n),
             }
             let gr = gr_out.as_deref_mut().map(|g| g.get_mut(start..).unwrap_or(&mut []));
-            self.gains(law, nch, n, gr);
+            self.gains::<FUSED, L>(law, nch, n, gr);
             for (c, ch) in channels[..nch].iter_mut().enumerate() {
                 let f = &self.factor[c * CHUNK..c * CHUNK + n];
                 ch[start..start + n].iter_mut().zip(f).for_each(|(x, g)| *x *= g);
@@ -174,7 +187,14 @@ impl Engine {
         }
     }
 
-    fn gains<L: GainLaw>(&mut self, law: &mut L, nch: usize, n: usize, gr: Option<&mut [f32]>) {
+    #[inline(always)]
+    fn gains<const FUSED: bool, L: GainLaw>(
+        &mut self,
+        law: &mut L,
+        nch: usize,
+        n: usize,
+        gr: Option<&mut [f32]>,
+    ) {
         let link = self.link as f32;
         let amp = &mut self.det.amp;
         let linked = &mut self.linked[..n];
@@ -212,7 +232,7 @@ impl Engine {
         let state = &mut self.state[..nch];
         // Fully linked channels in the same state share one computation.
         if link >= 1.0 && state.iter().all(|&s| s == state[0]) {
-            let s = law.follow(0, state[0], linked);
+            let s = law.follow::<FUSED>(0, state[0], linked);
             state.iter_mut().for_each(|v| *v = s);
             factor(&mut self.factor[..n], linked);
             for c in 1..nch {
@@ -222,7 +242,7 @@ impl Engine {
                 let m = n.min(gr.len());
                 gr[..m].copy_from_slice(&linked[..m]);
             }
-            self.block_gr = linked.iter().fold(self.block_gr, |m, &v| greater(m, v));
+            self.block_gr = max_of(self.block_gr, linked);
             self.last_gr = s;
             return;
         }
@@ -237,7 +257,7 @@ impl Engine {
                     t.iter_mut().zip(linked.iter()).for_each(|(o, &l)| *o += link * (l - *o));
                 }
             }
-            state[c] = law.follow(c, state[c], t);
+            state[c] = law.follow::<FUSED>(c, state[c], t);
             factor(&mut self.factor[c * CHUNK..c * CHUNK + n], t);
             peak.iter_mut().zip(t.iter()).for_each(|(p, &v)| *p = greater(*p, v));
         }
@@ -245,8 +265,26 @@ impl Engine {
             let m = n.min(gr.len());
             gr[..m].copy_from_slice(&peak[..m]);
         }
-        self.block_gr = peak[..n].iter().fold(self.block_gr, |m, &v| greater(m, v));
+        self.block_gr = max_of(self.block_gr, &peak[..n]);
         self.last_gr = state.iter().fold(0.0f32, |m, &v| m.max(v));
+    }
+}
+
+/// [`Engine::run`]'s arguments, as a [`Kernel`].
+struct Run<'a, 'b, L> {
+    engine: &'a mut Engine,
+    law: &'a mut L,
+    channels: &'a mut [&'b mut [f32]],
+    side: Option<&'a [&'a [f32]]>,
+    gr_out: Option<&'a mut [f32]>,
+}
+
+impl<L: GainLaw> Kernel for Run<'_, '_, L> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<const FUSED: bool>(self) {
+        self.engine.run_with::<FUSED, L>(self.law, self.channels, self.side, self.gr_out);
     }
 }
 

@@ -11,7 +11,7 @@ use super::ballistics::Ballistics;
 use super::curve::GainComputer;
 use super::delegate::{delegate, delegate_processor};
 use super::engine::{Engine, GainLaw, engine_methods};
-use super::fast_db::{db_to_amp, greater, lesser};
+use super::fast_db::{db_to_amp, greater, min_of};
 
 /// Margin of the gate's idle test above its thresholds (0.09 dB).
 const IDLE_MARGIN: f32 = 1.01;
@@ -34,10 +34,9 @@ struct ExpanderLaw {
 }
 
 impl GainLaw for ExpanderLaw {
+    #[inline(always)]
     fn static_gr(&mut self, slot: usize, levels: &mut [f32]) {
-        if !levels.is_empty()
-            && levels.iter().fold(f32::INFINITY, |m, &v| lesser(m, v)) >= self.idle_amp
-        {
+        if !levels.is_empty() && min_of(f32::INFINITY, levels) >= self.idle_amp {
             // Every sample opens (or keeps open) and gets no reduction.
             levels.fill(0.0);
             self.is_open[slot] = true;
@@ -52,7 +51,8 @@ impl GainLaw for ExpanderLaw {
         self.is_open[slot] = open;
     }
 
-    fn follow(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32 {
+    #[inline(always)]
+    fn follow<const FUSED: bool>(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32 {
         if state == 0.0 && targets.iter().all(|&t| t == 0.0) {
             // Open and staying open: the hold restarts every sample.
             targets.fill(0.0);
@@ -68,7 +68,7 @@ impl GainLaw for ExpanderLaw {
                 if *t <= s {
                     hold = self.hold_samples;
                 }
-                s = self.ballistics.next(s, *t);
+                s = self.ballistics.next_with::<FUSED>(s, *t);
             }
             *t = s;
         }

@@ -68,6 +68,51 @@ pub fn db_to_amp(db: f32) -> f32 {
     exp2(db * K)
 }
 
+/// The larger of two non-NaN values as one instruction where the target
+/// has one (x86-64): unlike a comparison and select, which the compiler
+/// may turn into a branch, it cannot mispredict on a recursion.
+#[inline(always)]
+pub(crate) fn max_branchless(a: f32, b: f32) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_mm_cvtss_f32, _mm_max_ss, _mm_set_ss};
+        // SAFETY: SSE is part of the x86-64 baseline (the intrinsics are
+        // safe functions on toolchains that know it).
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)))
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    greater(a, b)
+}
+
+/// Folds `x` into `init` with `f` (associative and commutative, like
+/// [`lesser`] and [`greater`]) through eight independent accumulators, so
+/// that the loop vectorises instead of waiting on one serial chain.
+#[inline(always)]
+fn fold_lanes(init: f32, x: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut acc = [init; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a = f(*a, v);
+        }
+    }
+    rest.iter().chain(&acc).fold(init, |m, &v| f(m, v))
+}
+
+/// The largest of `init` and the (non-NaN) values of `x`.
+pub(crate) fn max_of(init: f32, x: &[f32]) -> f32 {
+    fold_lanes(init, x, greater)
+}
+
+/// The smallest of `init` and the (non-NaN) values of `x`.
+pub(crate) fn min_of(init: f32, x: &[f32]) -> f32 {
+    fold_lanes(init, x, lesser)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

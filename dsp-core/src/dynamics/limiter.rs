@@ -12,7 +12,7 @@ use crate::processor::Processor;
 use crate::spec::ProcessSpec;
 
 use super::ballistics::time_coef;
-use super::fast_db::{greater, lesser};
+use super::fast_db::{greater, lesser, min_of};
 
 /// Longest lookahead in ms.
 pub const MAX_LOOKAHEAD_MS: f64 = 20.0;
@@ -474,8 +474,7 @@ impl Processor for Limiter {
             }
             self.pos = (self.pos + n) % d;
             self.last_gain = self.gain[n - 1];
-            self.block_min_gain =
-                self.gain[..n].iter().fold(self.block_min_gain, |m, &g| lesser(m, g));
+            self.block_min_gain = min_of(self.block_min_gain, &self.gain[..n]);
             start += n;
         }
     }

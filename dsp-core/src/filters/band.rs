@@ -15,6 +15,7 @@ use super::params::{BandParams, MAX_SECTIONS};
 use super::section::{Frames, Planar, Section, SectionState, run_first_order, run_series};
 use crate::error::Error;
 use crate::math::{exp, log};
+use crate::simd::{Kernel, dispatch};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::MAX_CHANNELS;
 
@@ -306,43 +307,41 @@ fn run_ramp(bands: &mut [Band], pair: usize, off: usize, l: &mut [f32], r: &mut 
 
 /// Runs at most `CHUNK` frames of one channel pair through all active
 /// sections with steady coefficients, `GROUP` sections per pass (through
-/// an f64 scratch buffer when more than one pass is needed), with fused
-/// multiply-adds where the processor has them.
+/// an f64 scratch buffer when more than one pass is needed), the feedback
+/// multiply-adds fused where the processor has FMA.
 fn run_steady(bands: &mut [Band], pair: usize, l: &mut [f32], r: &mut [f32]) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if std::arch::is_x86_feature_detected!("fma") {
-        /// `run_steady_with::<true>` compiled for processors with FMA.
-        #[target_feature(enable = "fma")]
-        fn fused(bands: &mut [Band], pair: usize, l: &mut [f32], r: &mut [f32]) {
-            run_steady_with::<true>(bands, pair, l, r)
-        }
-        // SAFETY: the processor has FMA (checked above).
-        return unsafe { fused(bands, pair, l, r) };
-    }
-    run_steady_with::<false>(bands, pair, l, r)
+    dispatch(Steady { bands, pair, l, r });
 }
 
-#[inline(always)]
-fn run_steady_with<const FUSED: bool>(
-    bands: &mut [Band],
+/// [`run_steady`]'s arguments, as a [`Kernel`].
+struct Steady<'a> {
+    bands: &'a mut [Band],
     pair: usize,
-    l: &mut [f32],
-    r: &mut [f32],
-) {
-    let total: usize = bands.iter().filter(|b| b.active).map(|b| b.len).sum();
-    if total <= GROUP {
-        run_groups::<FUSED>(bands, pair, &mut Planar(l, r));
-        return;
-    }
-    let mut scratch = [[0.0f64; 2]; CHUNK];
-    let buf = &mut scratch[..l.len()];
-    for ((x, a), b) in buf.iter_mut().zip(l.iter()).zip(r.iter()) {
-        *x = [*a as f64, *b as f64];
-    }
-    run_groups::<FUSED>(bands, pair, buf);
-    for ((x, a), b) in buf.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
-        *a = x[0] as f32;
-        *b = x[1] as f32;
+    l: &'a mut [f32],
+    r: &'a mut [f32],
+}
+
+impl Kernel for Steady<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<const FUSED: bool>(self) {
+        let Steady { bands, pair, l, r } = self;
+        let total: usize = bands.iter().filter(|b| b.active).map(|b| b.len).sum();
+        if total <= GROUP {
+            run_groups::<FUSED>(bands, pair, &mut Planar(l, r));
+            return;
+        }
+        let mut scratch = [[0.0f64; 2]; CHUNK];
+        let buf = &mut scratch[..l.len()];
+        for ((x, a), b) in buf.iter_mut().zip(l.iter()).zip(r.iter()) {
+            *x = [*a as f64, *b as f64];
+        }
+        run_groups::<FUSED>(bands, pair, buf);
+        for ((x, a), b) in buf.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
+            *a = x[0] as f32;
+            *b = x[1] as f32;
+        }
     }
 }
 

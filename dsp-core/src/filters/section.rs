@@ -12,6 +12,7 @@
 
 use super::biquad::Coefs;
 use crate::math::flush_denormal_f64;
+use crate::simd::mul_add;
 
 /// Two channels processed together (LLVM keeps both in one vector register).
 pub type Lanes = [f64; 2];
@@ -122,7 +123,7 @@ impl Section {
             // Feed-forward and the older output first: only `a1·y1` is on
             // the critical recursion.
             let ff = self.b0 * x[l] + self.b1 * st.x1[l] + self.b2 * st.x2[l];
-            y[l] = mul_add::<FUSED>(-self.a1, st.y1[l], ff - self.a2 * st.y2[l]);
+            y[l] = mul_add::<FUSED, f64>(-self.a1, st.y1[l], ff - self.a2 * st.y2[l]);
         }
         st.x2 = st.x1;
         st.x1 = x;
@@ -130,17 +131,6 @@ impl Section {
         st.y1 = y;
         y
     }
-}
-
-/// `a·b + c`, rounded once when `FUSED` (only in code compiled with the
-/// `fma` target feature, where it is one instruction).
-#[inline(always)]
-fn mul_add<const FUSED: bool>(a: f64, b: f64, c: f64) -> f64 {
-    #[cfg(feature = "std")]
-    if FUSED {
-        return a.mul_add(b, c);
-    }
-    a * b + c
 }
 
 /// Audio frames a run of sections reads and rewrites in place.
@@ -194,15 +184,16 @@ pub fn run_series<const N: usize, const FUSED: bool>(
 }
 
 /// Runs one first-order section (`b2 = a2 = 0`) over `frames` in two-step
-/// look-ahead form. Substituting `y[n−1]` into `y[n] = b0·x[n] + b1·x[n−1]
-/// − a1·y[n−1]` gives `y[n] = b0·x[n] + (b1 − a1·b0)·x[n−1] − a1·b1·x[n−2]
-/// + a1²·y[n−2]`: even and odd samples form two independent recursions that
-/// the processor overlaps, halving the feedback latency per sample. The
-/// added pole mirrors the filter's own (at `a1`, inside the unit circle)
-/// and the added zero cancels it. Reads and writes the same state as
-/// [`Section::tick`], and a sample's arithmetic does not depend on where a
-/// block starts. (For second-order sections the look-ahead form costs more
-/// operations than the latency it saves, on two f64 lanes.)
+/// look-ahead form. Substituting `y[n−1]` into the direct form
+/// `y[n] = b0·x[n] + b1·x[n−1] − a1·y[n−1]` gives
+/// `y[n] = b0·x[n] + (b1 − a1·b0)·x[n−1] − a1·b1·x[n−2] + a1²·y[n−2]`:
+/// even and odd samples form two independent recursions that the processor
+/// overlaps, halving the feedback latency per sample. The added pole
+/// mirrors the filter's own (at `a1`, inside the unit circle) and the added
+/// zero cancels it. Reads and writes the same state as [`Section::tick`],
+/// and a sample's arithmetic does not depend on where a block starts. (For
+/// second-order sections the look-ahead form costs more operations than the
+/// latency it saves, on two f64 lanes.)
 #[inline(always)]
 pub fn run_first_order<const FUSED: bool>(
     sec: &Section,
@@ -216,7 +207,7 @@ pub fn run_first_order<const FUSED: bool>(
         let mut y = [0.0; 2];
         for l in 0..2 {
             // Only `d·y2` is on the critical recursion.
-            y[l] = mul_add::<FUSED>(d, s.y2[l], c0 * x[l] + c1 * s.x1[l] + c2 * s.x2[l]);
+            y[l] = mul_add::<FUSED, f64>(d, s.y2[l], c0 * x[l] + c1 * s.x1[l] + c2 * s.x2[l]);
         }
         s.x2 = s.x1;
         s.x1 = x;
