@@ -71,7 +71,7 @@ pub(crate) fn mul_add<const FUSED: bool, T: MulAdd>(a: T, b: T, c: T) -> T {
 
 #[cfg(test)]
 mod tests {
-    use crate::dynamics::{Compressor, Expander};
+    use crate::dynamics::{Compressor, Expander, Limiter};
     use crate::filters::{BandParams, Equalizer, Filter, FilterKind};
     use crate::test_util::{check_processor_invariants, run_blocks, test_signal};
     use crate::{ProcessSpec, Processor};
@@ -117,5 +117,6 @@ mod tests {
         check(|| Compressor::new(-30.0, 4.0, 6.0, 5.0, 80.0, 0.0, 1.0, 1.0).unwrap());
         check(|| Compressor::new(-30.0, 4.0, 0.0, 50.0, 5.0, 0.0, 0.5, 0.7).unwrap());
         check(Expander::default);
+        check(|| Limiter::new(-12.0, false, 2.0, 30.0).unwrap());
     }
 }

@@ -9,6 +9,7 @@ use crate::buffer::sanitize;
 use crate::error::{Error, check_range};
 use crate::math::db_to_gain;
 use crate::processor::Processor;
+use crate::simd::{Kernel, dispatch, mul_add};
 use crate::spec::ProcessSpec;
 
 use super::ballistics::time_coef;
@@ -302,11 +303,12 @@ impl Limiter {
     }
 
     /// The gain path over `gain[..n]`: required gains in, applied gains out.
-    fn gain_chunk(&mut self, n: usize) {
+    #[inline(always)]
+    fn gain_chunk<const FUSED: bool>(&mut self, n: usize) {
         if self.auto_release {
-            self.gain_path::<true>(n);
+            self.gain_path::<true, FUSED>(n);
         } else {
-            self.gain_path::<false>(n);
+            self.gain_path::<false, FUSED>(n);
         }
     }
 
@@ -314,7 +316,7 @@ impl Limiter {
     /// in one loop so that the independent stages overlap the release's
     /// loop-carried chain.
     #[inline(always)]
-    fn gain_path<const AUTO: bool>(&mut self, n: usize) {
+    fn gain_path<const AUTO: bool, const FUSED: bool>(&mut self, n: usize) {
         let gain = &mut self.gain[..n];
         // Sliding minimum over the last `lookahead + span` required gains:
         // the minimum of the current block's prefix and the previous
@@ -346,7 +348,7 @@ impl Limiter {
                 pre = f32::INFINITY;
                 pos = 0;
             }
-            fast = lesser(a * fast + k * held, held);
+            fast = lesser(mul_add::<FUSED, f32>(a, fast, k * held), held);
             let r = if AUTO {
                 slow += ks * (held - slow);
                 lesser(fast, slow)
@@ -432,6 +434,32 @@ impl Processor for Limiter {
     }
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
+        dispatch(Run { limiter: self, channels });
+    }
+
+    fn nonfinite_count(&self) -> u64 {
+        self.nonfinite
+    }
+}
+
+/// [`Limiter::process`]'s arguments, as a [`Kernel`].
+struct Run<'a, 'b> {
+    limiter: &'a mut Limiter,
+    channels: &'a mut [&'b mut [f32]],
+}
+
+impl Kernel for Run<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<const FUSED: bool>(self) {
+        self.limiter.process_with::<FUSED>(self.channels);
+    }
+}
+
+impl Limiter {
+    #[inline(always)]
+    fn process_with<const FUSED: bool>(&mut self, channels: &mut [&mut [f32]]) {
         self.nonfinite += sanitize(channels);
         let len = channels.first().map_or(0, |c| c.len());
         let (stride, nch) = (self.stride, channels.len().min(self.channels));
@@ -456,7 +484,7 @@ impl Processor for Limiter {
             for (g, &p) in self.gain[..n].iter_mut().zip(&self.peak[..n]) {
                 *g = if p > c { c / p } else { 1.0 };
             }
-            self.gain_chunk(n);
+            self.gain_chunk::<FUSED>(n);
             // Delay line: swap the chunk with the ring (in spans up to the wrap).
             let d = self.delay_len;
             for (k, ch) in channels[..nch].iter_mut().enumerate() {
@@ -477,10 +505,6 @@ impl Processor for Limiter {
             self.block_min_gain = min_of(self.block_min_gain, &self.gain[..n]);
             start += n;
         }
-    }
-
-    fn nonfinite_count(&self) -> u64 {
-        self.nonfinite
     }
 }
 
