@@ -25,7 +25,8 @@ pub const AUTO_RELEASE_FACTOR: f64 = 5.0;
 const CEILING_MARGIN: f32 = 1.0 - 2e-6;
 /// Fixed-point scale of the attack smoothing sums (exact, drift-free).
 const FIX: f64 = 4_294_967_296.0;
-const CHUNK: usize = 64;
+/// Frames per pass of the gain path.
+const CHUNK: usize = 256;
 /// True-peak detection groups: the detector reports the largest true peak
 /// of aligned groups of this many input samples (an upper bound of each
 /// sample's own), at the cost of `TP_GROUP - 1` samples of latency.
@@ -114,10 +115,9 @@ pub struct Limiter {
     win_pos: usize,
     fast: f32,
     slow: f32,
-    ring1: Vec<u64>,
-    ring2: Vec<u64>,
-    pos1: usize,
-    pos2: usize,
+    /// Histories of the two box filters' inputs (see `gain_path`).
+    hist1: Vec<u64>,
+    hist2: Vec<u64>,
     sum1: u64,
     sum2: u64,
     peak: [f32; CHUNK],
@@ -175,10 +175,8 @@ impl Limiter {
             win_pos: 0,
             fast: 1.0,
             slow: 1.0,
-            ring1: Vec::new(),
-            ring2: Vec::new(),
-            pos1: 0,
-            pos2: 0,
+            hist1: Vec::new(),
+            hist2: Vec::new(),
             sum1: 0,
             sum2: 0,
             peak: [0.0; CHUNK],
@@ -331,10 +329,14 @@ impl Limiter {
         let (mut fast, mut slow) = (self.fast, self.slow);
         // Two exact box filters (fixed point, floor keeps the bound; the
         // values stay far below 2^63, so signed conversions are exact).
-        let scale = 1.0 / (FIX * (self.box1 * self.box2) as f64);
-        let (ring1, ring2) = (&mut self.ring1[..self.box1], &mut self.ring2[..self.box2]);
-        let (mut sum1, mut sum2, mut pos1, mut pos2) = (self.sum1, self.sum2, self.pos1, self.pos2);
-        for g in gain.iter_mut() {
+        // Each history holds the box's previous inputs, then this chunk's:
+        // a box's output moves by its newest input minus the one `box`
+        // samples older, both read in order without wrapping.
+        let (box1, box2) = (self.box1, self.box2);
+        let (hist1, hist2) = (&mut self.hist1[..box1 + n], &mut self.hist2[..box2 + n]);
+        let (mut sum1, mut sum2) = (self.sum1, self.sum2);
+        let scale = 1.0 / (FIX * (box1 * box2) as f64);
+        for (i, g) in gain.iter_mut().enumerate() {
             cur[pos] = *g;
             pre = lesser(pre, *g);
             let held = lesser(pre, suf[pos + 1]);
@@ -356,17 +358,17 @@ impl Limiter {
                 fast
             };
             let q = (r as f64 * FIX) as i64 as u64;
-            sum1 = sum1 + q - ring1[pos1];
-            ring1[pos1] = q;
-            pos1 = if pos1 + 1 == ring1.len() { 0 } else { pos1 + 1 };
-            sum2 = sum2 + sum1 - ring2[pos2];
-            ring2[pos2] = sum1;
-            pos2 = if pos2 + 1 == ring2.len() { 0 } else { pos2 + 1 };
+            sum1 = sum1 + q - hist1[i];
+            hist1[box1 + i] = q;
+            sum2 = sum2 + sum1 - hist2[i];
+            hist2[box2 + i] = sum1;
             *g = (sum2 as i64 as f64 * scale) as f32;
         }
+        hist1.copy_within(n.., 0);
+        hist2.copy_within(n.., 0);
+        (self.sum1, self.sum2) = (sum1, sum2);
         (self.win_pre, self.win_pos) = (pre, pos);
         (self.fast, self.slow) = (fast, slow);
-        (self.sum1, self.sum2, self.pos1, self.pos2) = (sum1, sum2, pos1, pos2);
     }
 }
 
@@ -387,8 +389,8 @@ impl Processor for Limiter {
         self.channels = spec.channels;
         self.win_cur = vec![0.0; max + 3];
         self.win_suf = vec![0.0; max + 4];
-        self.ring1 = vec![0; max + 3];
-        self.ring2 = vec![0; max + 3];
+        self.hist1 = vec![0; max + 3 + CHUNK];
+        self.hist2 = vec![0; max + 3 + CHUNK];
         self.reset();
         Ok(())
     }
@@ -419,12 +421,10 @@ impl Processor for Limiter {
         self.slow = 1.0;
         // The smoothing sums start full of unity gain.
         let one = FIX as u64;
-        self.ring1.iter_mut().for_each(|v| *v = one);
-        self.ring2.iter_mut().for_each(|v| *v = one * self.box1 as u64);
+        self.hist1.iter_mut().for_each(|v| *v = one);
+        self.hist2.iter_mut().for_each(|v| *v = one * self.box1 as u64);
         self.sum1 = one * self.box1 as u64;
         self.sum2 = self.sum1 * self.box2 as u64;
-        self.pos1 = 0;
-        self.pos2 = 0;
         self.last_gain = 1.0;
         self.block_min_gain = 1.0;
     }
