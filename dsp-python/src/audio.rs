@@ -6,7 +6,7 @@
 
 use dsp_core::Error;
 use dsp_core::spec::MAX_CHANNELS;
-use numpy::ndarray::{Axis, Ix1, Ix2};
+use numpy::ndarray::{Axis, Ix1, Ix2, s};
 use numpy::prelude::*;
 use numpy::{
     BorrowError, PyArray1, PyArrayDyn, PyReadonlyArrayDyn, PyReadwriteArrayDyn, PyUntypedArray,
@@ -112,51 +112,87 @@ pub(crate) fn float_array<'py>(x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyU
     Ok(array)
 }
 
+/// A real floating-point audio array borrowed for reading, in its own
+/// float type (other float types are converted to `f64` first).
+pub(crate) enum Samples<'py> {
+    F32(PyReadonlyArrayDyn<'py, f32>),
+    F64(PyReadonlyArrayDyn<'py, f64>),
+}
+
+impl<'py> Samples<'py> {
+    /// Borrows `array` (already checked to be real floating point).
+    pub(crate) fn new(array: &Bound<'py, PyUntypedArray>) -> PyResult<Self> {
+        if let Ok(a) = array.cast::<PyArrayDyn<f32>>() {
+            return Ok(Self::F32(a.try_readonly().map_err(borrow_error)?));
+        }
+        if let Ok(a) = array.cast::<PyArrayDyn<f64>>() {
+            return Ok(Self::F64(a.try_readonly().map_err(borrow_error)?));
+        }
+        // float16, long double, non-native byte order: let numpy convert.
+        let converted = array.call_method1("astype", ("=f8",))?;
+        Ok(Self::F64(converted.cast::<PyArrayDyn<f64>>()?.try_readonly().map_err(borrow_error)?))
+    }
+
+    /// Copies samples `start..start + n` of every channel of audio `shape`
+    /// as `f32` into `dst`, channel `c` from `c * stride`; samples past the
+    /// end of the audio read as zeros.
+    pub(crate) fn copy_block(
+        &self,
+        shape: Shape,
+        start: usize,
+        n: usize,
+        dst: &mut [f32],
+        stride: usize,
+    ) -> PyResult<()> {
+        match self {
+            Self::F32(a) => copy_rows(a, shape, start, n, dst, stride, |v| v),
+            Self::F64(a) => copy_rows(a, shape, start, n, dst, stride, |v| v as f32),
+        }
+    }
+}
+
 fn copy_rows<T: numpy::Element + Copy>(
-    array: &Bound<'_, PyArrayDyn<T>>,
+    array: &PyReadonlyArrayDyn<'_, T>,
     shape: Shape,
+    start: usize,
+    n: usize,
     dst: &mut [f32],
     stride: usize,
     convert: impl Fn(T) -> f32,
 ) -> PyResult<()> {
-    if stride == 0 {
-        return Ok(()); // no samples
+    if n == 0 {
+        return Ok(());
     }
-    let ro = array.try_readonly().map_err(borrow_error)?;
-    let view = ro.as_array();
+    let view = array.as_array();
     let view = if shape.one_d {
         view.into_dimensionality::<Ix1>().map(|v| v.insert_axis(Axis(0)))
     } else {
         view.into_dimensionality::<Ix2>()
     }
     .map_err(|e| PyValueError::new_err(format!("not an audio array: {e}")))?;
+    let (from, to) = (start.min(shape.samples), (start + n).min(shape.samples));
     for (row, out) in view.outer_iter().zip(dst.chunks_mut(stride)) {
+        let (head, zeros) = out[..n].split_at_mut(to - from);
+        let row = row.slice_move(s![from..to]);
         // Contiguous rows (the usual case) convert as slices, which vectorises.
         match row.as_slice() {
-            Some(row) => out.iter_mut().zip(row).for_each(|(o, &v)| *o = convert(v)),
-            None => out.iter_mut().zip(row.iter()).for_each(|(o, &v)| *o = convert(v)),
+            Some(row) => head.iter_mut().zip(row).for_each(|(o, &v)| *o = convert(v)),
+            None => head.iter_mut().zip(row.iter()).for_each(|(o, &v)| *o = convert(v)),
         }
+        zeros.fill(0.0);
     }
     Ok(())
 }
 
 /// Copies a real floating-point array of `shape` into `dst` as `f32`,
-/// channel `c` starting at `c * stride`.
+/// channel `c` starting at `c * stride` (zeros after its samples).
 pub(crate) fn copy_planar(
     array: &Bound<'_, PyUntypedArray>,
     shape: Shape,
     dst: &mut [f32],
     stride: usize,
 ) -> PyResult<()> {
-    if let Ok(a) = array.cast::<PyArrayDyn<f32>>() {
-        return copy_rows(a, shape, dst, stride, |v| v);
-    }
-    if let Ok(a) = array.cast::<PyArrayDyn<f64>>() {
-        return copy_rows(a, shape, dst, stride, |v| v as f32);
-    }
-    // float16, long double, non-native byte order: let numpy convert.
-    let converted = array.call_method1("astype", ("=f8",))?;
-    copy_rows(converted.cast::<PyArrayDyn<f64>>()?, shape, dst, stride, |v| v as f32)
+    Samples::new(array)?.copy_block(shape, 0, stride, dst, stride)
 }
 
 /// Reads `x` as planar `f32` audio: `(shape, samples)` with channel `c`

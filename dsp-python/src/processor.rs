@@ -18,12 +18,16 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::audio::{
-    audio_shape, copy_planar, float_array, to_numpy, value_error, value_error_in, writable_audio,
+    Samples, audio_shape, copy_planar, float_array, to_numpy, value_error, value_error_in,
+    writable_audio,
 };
 use crate::dynamics::{Dynamics, run_dynamics};
 
 /// Longest block handed to a dsp-core processor; longer audio is split.
 pub(crate) const BLOCK: usize = 4096;
+/// Frames per pass of `process` through its cache-sized buffers (whole
+/// blocks; the GIL is released once per stage and pass).
+const PASS: usize = 4 * BLOCK;
 
 /// A dsp-core processor as the bindings drive it.
 pub(crate) trait Node: Processor + Any + Sync {
@@ -456,44 +460,61 @@ impl PyProcessor {
         }
         let array = float_array(x)?;
         let shape = audio_shape(array.shape())?;
+        let input = Samples::new(&array)?;
         let plan = Plan::new(slf, sample_rate, shape.channels, reset)?;
         let (lead, extra) =
             if reset { (plan.latency, if tail { plan.tail } else { 0 }) } else { (0, 0) };
         let out_len = shape.samples + extra;
-        let stride = lead + out_len;
+        // Samples per channel run through the processors: the first `lead`
+        // outputs are the latency and are dropped.
+        let total = lead + out_len;
         // The sidechain is laid out like the input (zeros after it), so the
         // key of input sample i reaches the output where sample i does.
         let side = match keyed.as_ref().and_then(|k| k.sidechain) {
-            Some(s) => read_sidechain(s, shape.samples, stride)?,
+            Some(s) => read_sidechain(s, shape.samples, total)?,
             None => Vec::new(),
         };
         let rows = keyed.as_ref().map_or(0, |k| k.gain_reduction_rows);
-        let mut gr = vec![0.0f32; rows * stride];
-        let mut data = vec![0.0f32; plan.max_channels * stride];
-        copy_planar(&array, shape, &mut data, stride)?;
-        if stride > 0 {
-            let mut views: Vec<&mut [f32]> = data.chunks_mut(stride).collect();
+        let mut out = vec![0.0f32; plan.out_channels * out_len];
+        let mut gr = vec![0.0f32; rows * out_len];
+        // Block by block through cache-sized buffers: each sample is read
+        // from the input and written to the output once.
+        let mut block = vec![0.0f32; plan.max_channels * PASS];
+        let mut gr_block = vec![0.0f32; rows * PASS];
+        let mut start = 0;
+        while start < total {
+            let n = PASS.min(total - start);
+            input.copy_block(shape, start, n, &mut block, PASS)?;
+            let mut views: Vec<&mut [f32]> = block.chunks_mut(PASS).map(|c| &mut c[..n]).collect();
+            views[shape.channels..].iter_mut().for_each(|c| c.fill(0.0));
             count_nonfinite(slf, &mut views[..shape.channels])?;
             match keyed {
-                Some(_) => run_keyed(&plan, slf.py(), &mut views, &side, &mut gr, stride)?,
+                Some(_) => {
+                    let side: Vec<&[f32]> =
+                        side.chunks(total.max(1)).map(|c| &c[start..start + n]).collect();
+                    let mut gr_views: Vec<&mut [f32]> =
+                        gr_block.chunks_mut(PASS).map(|c| &mut c[..n]).collect();
+                    let keyed = KeyedBuffers {
+                        sidechain: (!side.is_empty()).then_some(&side[..]),
+                        gain_reduction: &mut gr_views[..],
+                    };
+                    plan.run(slf.py(), &mut views, Some(keyed))?;
+                }
                 None => plan.run(slf.py(), &mut views, None)?,
             }
-        }
-        // Drop the first `lead` samples of every channel (latency).
-        let drop_lead = |buf: &mut Vec<f32>, n: usize| {
-            if lead > 0 {
-                for c in 0..n {
-                    let start = c * stride + lead;
-                    buf.copy_within(start..start + out_len, c * out_len);
+            // Block sample `start + i` is output sample `start + i - lead`.
+            let skip = lead.saturating_sub(start).min(n);
+            let at = start + skip - lead;
+            for (dst, src) in [(&mut out, &block), (&mut gr, &gr_block)] {
+                for (d, s) in dst.chunks_mut(out_len.max(1)).zip(src.chunks(PASS)) {
+                    d[at..at + n - skip].copy_from_slice(&s[skip..n]);
                 }
             }
-            buf.truncate(n * out_len);
-        };
-        drop_lead(&mut data, plan.out_channels);
-        drop_lead(&mut gr, rows);
+            start += n;
+        }
         let py = slf.py();
         let out =
-            to_numpy(py, data, plan.out_channels, out_len, shape.one_d && plan.out_channels == 1)?;
+            to_numpy(py, out, plan.out_channels, out_len, shape.one_d && plan.out_channels == 1)?;
         let gr = match rows {
             0 => None,
             n => Some(to_numpy(py, gr, n, out_len, n == 1)?),

@@ -149,7 +149,7 @@ def test_sample_rate_of_wrong_type_is_type_error():
 
 def test_process_inplace_matches_process(case):
     make, channels = case
-    x = noise(channels, 7000)
+    x = noise(channels, 40_000)  # several passes of `process` (16384 frames each)
     p = make()
     expected = p(x, SR)
     y = x.copy()

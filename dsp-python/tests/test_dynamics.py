@@ -71,17 +71,18 @@ def test_full_link_gives_identical_gain_reduction_on_both_channels():
 
 
 def test_gain_reduction_series_is_the_applied_gain():
-    x = noise(2, 20_000, seed=5, amp=0.5) * np.linspace(0.05, 1.0, 20_000, dtype=np.float32)
+    n = 40_000  # several passes of `process` (16384 frames each)
+    x = noise(2, n, seed=5, amp=0.5) * np.linspace(0.05, 1.0, n, dtype=np.float32)
     c = ml.Compressor(-24.0, 3.0, 6.0, 3.0, 60.0)
     y, gr = c(x, SR, return_gain_reduction=True)
-    assert gr.shape == (20_000,) and gr.dtype == np.float32
+    assert gr.shape == (n,) and gr.dtype == np.float32
     np.testing.assert_allclose(y, x * 10 ** (-gr / 20), rtol=2e-4, atol=1e-7)
     assert gr[-1] == pytest.approx(c.gain_reduction_db, abs=1e-5)
     # Streaming in place returns the same series block by block.
     z = np.ascontiguousarray(x)
     c.reset()
     parts = []
-    for s in range(0, 20_000, 3000):
+    for s in range(0, n, 3000):
         block = np.ascontiguousarray(z[:, s : s + 3000])
         parts.append(c.process_inplace(block, SR, return_gain_reduction=True))
     np.testing.assert_array_equal(np.concatenate(parts), gr)
@@ -201,7 +202,8 @@ def test_limiter_output_is_aligned_with_the_input(true_peak):
 
 
 def test_limiter_gain_reduction_series_is_aligned_with_the_output():
-    x = hot_signal("noise", 1, 12.0)
+    # Long enough for `process` to run in several passes (16384 frames each).
+    x = hot_signal("noise", 1, 12.0, n=40_000)
     lim = ml.Limiter(-3.0, lookahead_ms=2.0)
     y, gr = lim(x, SR, return_gain_reduction=True)
     assert gr.shape == (x.shape[1],)
