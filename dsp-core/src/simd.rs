@@ -1,22 +1,25 @@
 //! Runtime dispatch of hot loops to code compiled for wider vector units.
 //!
 //! The library is built for the baseline of its target (SSE2 on x86-64).
-//! A [`Kernel`] is compiled twice: as is, and (on x86-64 with `std`) with
-//! AVX2 and FMA enabled, where its vector loops run eight lanes wide and
-//! [`mul_add`] is one fused instruction on recursions that wait on it.
-//! [`dispatch`] picks the second when the CPU has both features (a cached
-//! check, no allocation or lock). Results are deterministic on a given
-//! machine; a fused multiply-add rounds once, so outputs may differ from a
-//! machine without FMA in the last bits.
+//! A [`Kernel`] is compiled twice: as is (`WIDE = false`), and, on x86-64
+//! with `std`, with AVX2 and FMA enabled (`WIDE = true`), where its vector
+//! loops run eight lanes wide, AVX intrinsics may be used, and [`mul_add`]
+//! is one fused instruction on recursions that wait on it. [`dispatch`]
+//! picks the second when the CPU has both features (a cached check, no
+//! allocation or lock). Results are deterministic on a given machine; a
+//! fused multiply-add rounds once, so outputs may differ from a machine
+//! without FMA in the last bits.
 
 /// A loop body compiled once per instruction set; see [`dispatch`].
 pub(crate) trait Kernel {
     /// What the kernel returns.
     type Output;
-    /// Runs the kernel; `FUSED` says whether [`mul_add`] may fuse. Must be
+    /// Runs the kernel. `WIDE` is true only in the variant [`dispatch`]
+    /// runs on CPUs with AVX2 and FMA (never call `run::<true>` elsewhere):
+    /// [`mul_add`] fuses and AVX intrinsics are safe to use. Must be
     /// `#[inline(always)]`, as must the hot functions it calls, so that they
     /// are compiled inside the dispatching function with its features.
-    fn run<const FUSED: bool>(self) -> Self::Output;
+    fn run<const WIDE: bool>(self) -> Self::Output;
 }
 
 /// Runs `k` compiled for AVX2 + FMA if the CPU has them, else as built.
@@ -62,11 +65,10 @@ macro_rules! impl_mul_add {
 }
 impl_mul_add!(f32, f64);
 
-/// `a·b + c`, rounded once when `FUSED` (in a [`Kernel`] run by
-/// [`dispatch`], where it is one instruction).
+/// `a·b + c`, rounded once when `WIDE` (where it is one instruction).
 #[inline(always)]
-pub(crate) fn mul_add<const FUSED: bool, T: MulAdd>(a: T, b: T, c: T) -> T {
-    if FUSED { a.fused(b, c) } else { a * b + c }
+pub(crate) fn mul_add<const WIDE: bool, T: MulAdd>(a: T, b: T, c: T) -> T {
+    if WIDE { a.fused(b, c) } else { a * b + c }
 }
 
 #[cfg(test)]

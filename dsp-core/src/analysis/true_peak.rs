@@ -29,6 +29,7 @@
 //! runs, and equal to [`TruePeakInterpolator::push`].
 
 use crate::math::{PI, sin, sqrt};
+use crate::simd::{Kernel, dispatch};
 
 /// How precisely true peaks are estimated (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -390,23 +391,10 @@ impl TruePeakInterpolator {
     /// Largest interpolated magnitude over a block: the same value as the
     /// maximum of [`push`](Self::push) over its samples (0 for an empty
     /// block), computed several outputs at a time (with AVX where the CPU
-    /// has it and `std` is on; the results are identical either way).
+    /// has AVX2 and FMA and `std` is on; the results are identical either
+    /// way).
     pub fn process_peak(&mut self, x: &[f32]) -> f32 {
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if std::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU supports AVX (checked just above).
-            return unsafe { self.process_peak_avx(x) };
-        }
-        // SAFETY: every CPU of the target supports the baseline vectors.
-        unsafe { self.process_peak_with::<Baseline>(x) }
-    }
-
-    /// [`process_peak`](Self::process_peak) compiled for AVX.
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    #[target_feature(enable = "avx")]
-    fn process_peak_avx(&mut self, x: &[f32]) -> f32 {
-        // SAFETY: this function only runs on CPUs with AVX.
-        unsafe { self.process_peak_with::<core::arch::x86_64::__m256>(x) }
+        dispatch(PeakBlock { tp: self, x })
     }
 
     /// The block kernel for this interpolator's taps and factor, with
@@ -554,6 +542,27 @@ fn max_refined(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
     max_plain(&r[..n])
 }
 
+/// [`TruePeakInterpolator::process_peak`]'s arguments, as a [`Kernel`].
+struct PeakBlock<'a> {
+    tp: &'a mut TruePeakInterpolator,
+    x: &'a [f32],
+}
+
+impl Kernel for PeakBlock<'_> {
+    type Output = f32;
+
+    #[inline(always)]
+    fn run<const WIDE: bool>(self) -> f32 {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if WIDE {
+            // SAFETY: the wide variant runs only on CPUs with AVX2 (and so AVX).
+            return unsafe { self.tp.process_peak_with::<core::arch::x86_64::__m256>(self.x) };
+        }
+        // SAFETY: every CPU of the target supports the baseline vectors.
+        unsafe { self.tp.process_peak_with::<Baseline>(self.x) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -687,8 +696,9 @@ mod tests {
                 assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<Baseline>(c) }), want);
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
                 if std::is_x86_feature_detected!("avx") {
+                    use core::arch::x86_64::__m256;
                     // SAFETY: AVX is available (checked just above).
-                    assert_eq!(run(&|b, c| unsafe { b.process_peak_avx(c) }), want);
+                    assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<__m256>(c) }), want);
                 }
             }
         }

@@ -32,17 +32,17 @@ impl Ballistics {
         self.next_with::<false>(state, target)
     }
 
-    /// [`next`](Self::next), with the multiply-adds fused when `FUSED`.
+    /// [`next`](Self::next), with the multiply-adds fused when `WIDE`.
     #[inline(always)]
-    pub(crate) fn next_with<const FUSED: bool>(&self, state: f32, target: f32) -> f32 {
+    pub(crate) fn next_with<const WIDE: bool>(&self, state: f32, target: f32) -> f32 {
         // `a state + (1 - a) target` for both coefficients: the
         // loop-carried chain is a multiply-add and a maximum, not a compare,
         // a coefficient lookup, a subtraction, a multiply and an add. As
         // `rise − fall = (a_rise − a_fall)(state − target)`, the one to take
         // (rise while the target is above the state) is the larger one when
         // `a_rise <= a_fall` (attack faster than release), else the smaller.
-        let rise = mul_add::<FUSED, f32>(self.rise, state, (1.0 - self.rise) * target);
-        let fall = mul_add::<FUSED, f32>(self.fall, state, (1.0 - self.fall) * target);
+        let rise = mul_add::<WIDE, f32>(self.rise, state, (1.0 - self.rise) * target);
+        let fall = mul_add::<WIDE, f32>(self.fall, state, (1.0 - self.fall) * target);
         let y = if self.rise <= self.fall {
             max_branchless(rise, fall)
         } else {
@@ -59,15 +59,11 @@ impl Ballistics {
         self.follow_with::<false>(state, targets)
     }
 
-    /// [`follow`](Self::follow), with the multiply-adds fused when `FUSED`.
+    /// [`follow`](Self::follow), with the multiply-adds fused when `WIDE`.
     #[inline(always)]
-    pub(crate) fn follow_with<const FUSED: bool>(
-        &self,
-        mut state: f32,
-        targets: &mut [f32],
-    ) -> f32 {
+    pub(crate) fn follow_with<const WIDE: bool>(&self, mut state: f32, targets: &mut [f32]) -> f32 {
         for t in targets.iter_mut() {
-            state = self.next_with::<FUSED>(state, *t);
+            state = self.next_with::<WIDE>(state, *t);
             *t = state;
         }
         state

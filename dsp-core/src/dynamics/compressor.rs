@@ -23,8 +23,8 @@ impl GainLaw for CompressorLaw {
     }
 
     #[inline(always)]
-    fn follow<const FUSED: bool>(&mut self, _ch: usize, state: f32, targets: &mut [f32]) -> f32 {
-        self.ballistics.follow_with::<FUSED>(state, targets)
+    fn follow<const WIDE: bool>(&mut self, _ch: usize, state: f32, targets: &mut [f32]) -> f32 {
+        self.ballistics.follow_with::<WIDE>(state, targets)
     }
 }
 

@@ -21,9 +21,9 @@ pub(crate) trait GainLaw {
     /// laws with memory (hysteresis) keep one state per slot.
     fn static_gr(&mut self, slot: usize, levels: &mut [f32]);
     /// Smooths channel `ch`'s reduction from `state` through the targets,
-    /// replacing each by the smoothed value; returns the last one. `FUSED`
+    /// replacing each by the smoothed value; returns the last one. `WIDE`
     /// as for [`Kernel::run`].
-    fn follow<const FUSED: bool>(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32;
+    fn follow<const WIDE: bool>(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32;
 }
 
 /// Detector, link, per-channel reduction state, make-up and mix.
@@ -159,7 +159,7 @@ impl Engine {
     }
 
     #[inline(always)]
-    fn run_with<const FUSED: bool, L: GainLaw>(
+    fn run_with<const WIDE: bool, L: GainLaw>(
         &mut self,
         law: &mut L,
         channels: &mut [&mut [f32]],
@@ -178,7 +178,7 @@ impl Engine {
                 None => self.det.detect_own(&channels[..nch], start, n),
             }
             let gr = gr_out.as_deref_mut().map(|g| g.get_mut(start..).unwrap_or(&mut []));
-            self.gains::<FUSED, L>(law, nch, n, gr);
+            self.gains::<WIDE, L>(law, nch, n, gr);
             for (c, ch) in channels[..nch].iter_mut().enumerate() {
                 let f = &self.factor[c * CHUNK..c * CHUNK + n];
                 ch[start..start + n].iter_mut().zip(f).for_each(|(x, g)| *x *= g);
@@ -188,7 +188,7 @@ impl Engine {
     }
 
     #[inline(always)]
-    fn gains<const FUSED: bool, L: GainLaw>(
+    fn gains<const WIDE: bool, L: GainLaw>(
         &mut self,
         law: &mut L,
         nch: usize,
@@ -232,7 +232,7 @@ impl Engine {
         let state = &mut self.state[..nch];
         // Fully linked channels in the same state share one computation.
         if link >= 1.0 && state.iter().all(|&s| s == state[0]) {
-            let s = law.follow::<FUSED>(0, state[0], linked);
+            let s = law.follow::<WIDE>(0, state[0], linked);
             state.iter_mut().for_each(|v| *v = s);
             factor(&mut self.factor[..n], linked);
             for c in 1..nch {
@@ -257,7 +257,7 @@ impl Engine {
                     t.iter_mut().zip(linked.iter()).for_each(|(o, &l)| *o += link * (l - *o));
                 }
             }
-            state[c] = law.follow::<FUSED>(c, state[c], t);
+            state[c] = law.follow::<WIDE>(c, state[c], t);
             factor(&mut self.factor[c * CHUNK..c * CHUNK + n], t);
             peak.iter_mut().zip(t.iter()).for_each(|(p, &v)| *p = greater(*p, v));
         }
@@ -283,8 +283,8 @@ impl<L: GainLaw> Kernel for Run<'_, '_, L> {
     type Output = ();
 
     #[inline(always)]
-    fn run<const FUSED: bool>(self) {
-        self.engine.run_with::<FUSED, L>(self.law, self.channels, self.side, self.gr_out);
+    fn run<const WIDE: bool>(self) {
+        self.engine.run_with::<WIDE, L>(self.law, self.channels, self.side, self.gr_out);
     }
 }
 

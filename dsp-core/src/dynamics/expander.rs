@@ -52,7 +52,7 @@ impl GainLaw for ExpanderLaw {
     }
 
     #[inline(always)]
-    fn follow<const FUSED: bool>(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32 {
+    fn follow<const WIDE: bool>(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32 {
         if state == 0.0 && targets.iter().all(|&t| t == 0.0) {
             // Open and staying open: the hold restarts every sample.
             targets.fill(0.0);
@@ -68,7 +68,7 @@ impl GainLaw for ExpanderLaw {
                 if *t <= s {
                     hold = self.hold_samples;
                 }
-                s = self.ballistics.next_with::<FUSED>(s, *t);
+                s = self.ballistics.next_with::<WIDE>(s, *t);
             }
             *t = s;
         }

@@ -302,11 +302,11 @@ impl Limiter {
 
     /// The gain path over `gain[..n]`: required gains in, applied gains out.
     #[inline(always)]
-    fn gain_chunk<const FUSED: bool>(&mut self, n: usize) {
+    fn gain_chunk<const WIDE: bool>(&mut self, n: usize) {
         if self.auto_release {
-            self.gain_path::<true, FUSED>(n);
+            self.gain_path::<true, WIDE>(n);
         } else {
-            self.gain_path::<false, FUSED>(n);
+            self.gain_path::<false, WIDE>(n);
         }
     }
 
@@ -314,7 +314,7 @@ impl Limiter {
     /// in one loop so that the independent stages overlap the release's
     /// loop-carried chain.
     #[inline(always)]
-    fn gain_path<const AUTO: bool, const FUSED: bool>(&mut self, n: usize) {
+    fn gain_path<const AUTO: bool, const WIDE: bool>(&mut self, n: usize) {
         let gain = &mut self.gain[..n];
         // Sliding minimum over the last `lookahead + span` required gains:
         // the minimum of the current block's prefix and the previous
@@ -350,7 +350,7 @@ impl Limiter {
                 pre = f32::INFINITY;
                 pos = 0;
             }
-            fast = lesser(mul_add::<FUSED, f32>(a, fast, k * held), held);
+            fast = lesser(mul_add::<WIDE, f32>(a, fast, k * held), held);
             let r = if AUTO {
                 slow += ks * (held - slow);
                 lesser(fast, slow)
@@ -452,14 +452,14 @@ impl Kernel for Run<'_, '_> {
     type Output = ();
 
     #[inline(always)]
-    fn run<const FUSED: bool>(self) {
-        self.limiter.process_with::<FUSED>(self.channels);
+    fn run<const WIDE: bool>(self) {
+        self.limiter.process_with::<WIDE>(self.channels);
     }
 }
 
 impl Limiter {
     #[inline(always)]
-    fn process_with<const FUSED: bool>(&mut self, channels: &mut [&mut [f32]]) {
+    fn process_with<const WIDE: bool>(&mut self, channels: &mut [&mut [f32]]) {
         self.nonfinite += sanitize(channels);
         let len = channels.first().map_or(0, |c| c.len());
         let (stride, nch) = (self.stride, channels.len().min(self.channels));
@@ -484,7 +484,7 @@ impl Limiter {
             for (g, &p) in self.gain[..n].iter_mut().zip(&self.peak[..n]) {
                 *g = if p > c { c / p } else { 1.0 };
             }
-            self.gain_chunk::<FUSED>(n);
+            self.gain_chunk::<WIDE>(n);
             // Delay line: swap the chunk with the ring (in spans up to the wrap).
             let d = self.delay_len;
             for (k, ch) in channels[..nch].iter_mut().enumerate() {

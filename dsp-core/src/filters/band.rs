@@ -325,11 +325,11 @@ impl Kernel for Steady<'_> {
     type Output = ();
 
     #[inline(always)]
-    fn run<const FUSED: bool>(self) {
+    fn run<const WIDE: bool>(self) {
         let Steady { bands, pair, l, r } = self;
         let total: usize = bands.iter().filter(|b| b.active).map(|b| b.len).sum();
         if total <= GROUP {
-            run_groups::<FUSED>(bands, pair, &mut Planar(l, r));
+            run_groups::<WIDE>(bands, pair, &mut Planar(l, r));
             return;
         }
         let mut scratch = [[0.0f64; 2]; CHUNK];
@@ -337,7 +337,7 @@ impl Kernel for Steady<'_> {
         for ((x, a), b) in buf.iter_mut().zip(l.iter()).zip(r.iter()) {
             *x = [*a as f64, *b as f64];
         }
-        run_groups::<FUSED>(bands, pair, buf);
+        run_groups::<WIDE>(bands, pair, buf);
         for ((x, a), b) in buf.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
             *a = x[0] as f32;
             *b = x[1] as f32;
@@ -348,7 +348,7 @@ impl Kernel for Steady<'_> {
 /// Runs the active sections of `bands` in series over `frames`, gathered
 /// in groups of up to `GROUP`.
 #[inline(always)]
-fn run_groups<const FUSED: bool>(
+fn run_groups<const WIDE: bool>(
     bands: &mut [Band],
     pair: usize,
     frames: &mut (impl Frames + ?Sized),
@@ -368,12 +368,12 @@ fn run_groups<const FUSED: bool>(
             if k == GROUP || (Some(b) == last && s + 1 == len) {
                 match k {
                     1 if secs[0].is_first_order() => {
-                        run_first_order::<FUSED>(&secs[0], &mut states[0], frames)
+                        run_first_order::<WIDE>(&secs[0], &mut states[0], frames)
                     }
-                    1 => run_series::<1, FUSED>(&secs, &mut states, frames),
-                    2 => run_series::<2, FUSED>(&secs, &mut states, frames),
-                    3 => run_series::<3, FUSED>(&secs, &mut states, frames),
-                    _ => run_series::<GROUP, FUSED>(&secs, &mut states, frames),
+                    1 => run_series::<1, WIDE>(&secs, &mut states, frames),
+                    2 => run_series::<2, WIDE>(&secs, &mut states, frames),
+                    3 => run_series::<3, WIDE>(&secs, &mut states, frames),
+                    _ => run_series::<GROUP, WIDE>(&secs, &mut states, frames),
                 }
                 for (st, &(b, s)) in states.iter().zip(&from).take(k) {
                     bands[b].state[pair][s] = *st;

@@ -115,15 +115,15 @@ impl Section {
         self.tick_with::<false>(st, x)
     }
 
-    /// [`tick`](Self::tick), with the feedback multiply-add fused when `FUSED`.
+    /// [`tick`](Self::tick), with the feedback multiply-add fused when `WIDE`.
     #[inline(always)]
-    fn tick_with<const FUSED: bool>(&self, st: &mut SectionState, x: Lanes) -> Lanes {
+    fn tick_with<const WIDE: bool>(&self, st: &mut SectionState, x: Lanes) -> Lanes {
         let mut y = [0.0; 2];
         for l in 0..2 {
             // Feed-forward and the older output first: only `a1·y1` is on
             // the critical recursion.
             let ff = self.b0 * x[l] + self.b1 * st.x1[l] + self.b2 * st.x2[l];
-            y[l] = mul_add::<FUSED, f64>(-self.a1, st.y1[l], ff - self.a2 * st.y2[l]);
+            y[l] = mul_add::<WIDE, f64>(-self.a1, st.y1[l], ff - self.a2 * st.y2[l]);
         }
         st.x2 = st.x1;
         st.x1 = x;
@@ -167,7 +167,7 @@ impl Frames for [Lanes] {
 /// sections then overlap across samples, and no store sits on the
 /// recursion. Same arithmetic as [`Section::tick`].
 #[inline(always)]
-pub fn run_series<const N: usize, const FUSED: bool>(
+pub fn run_series<const N: usize, const WIDE: bool>(
     secs: &[Section],
     states: &mut [SectionState],
     frames: &mut (impl Frames + ?Sized),
@@ -176,7 +176,7 @@ pub fn run_series<const N: usize, const FUSED: bool>(
     let mut s: [SectionState; N] = core::array::from_fn(|k| states[k]);
     frames.map_frames(|mut x| {
         for (c, s) in c.iter().zip(s.iter_mut()) {
-            x = c.tick_with::<FUSED>(s, x);
+            x = c.tick_with::<WIDE>(s, x);
         }
         x
     });
@@ -195,7 +195,7 @@ pub fn run_series<const N: usize, const FUSED: bool>(
 /// second-order sections the look-ahead form costs more operations than the
 /// latency it saves, on two f64 lanes.)
 #[inline(always)]
-pub fn run_first_order<const FUSED: bool>(
+pub fn run_first_order<const WIDE: bool>(
     sec: &Section,
     st: &mut SectionState,
     frames: &mut (impl Frames + ?Sized),
@@ -207,7 +207,7 @@ pub fn run_first_order<const FUSED: bool>(
         let mut y = [0.0; 2];
         for l in 0..2 {
             // Only `d·y2` is on the critical recursion.
-            y[l] = mul_add::<FUSED, f64>(d, s.y2[l], c0 * x[l] + c1 * s.x1[l] + c2 * s.x2[l]);
+            y[l] = mul_add::<WIDE, f64>(d, s.y2[l], c0 * x[l] + c1 * s.x1[l] + c2 * s.x2[l]);
         }
         s.x2 = s.x1;
         s.x1 = x;
