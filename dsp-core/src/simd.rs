@@ -14,12 +14,14 @@
 pub(crate) trait Kernel {
     /// What the kernel returns.
     type Output;
-    /// Runs the kernel. `WIDE` is true only in the variant [`dispatch`]
-    /// runs on CPUs with AVX2 and FMA (never call `run::<true>` elsewhere):
-    /// [`mul_add`] fuses and AVX intrinsics are safe to use. Must be
-    /// `#[inline(always)]`, as must the hot functions it calls, so that they
-    /// are compiled inside the dispatching function with its features.
-    fn run<const WIDE: bool>(self) -> Self::Output;
+    /// Runs the kernel; with `WIDE`, [`mul_add`] fuses and the kernel may
+    /// use AVX2 and FMA instructions. Must be `#[inline(always)]`, as must
+    /// the hot functions it calls, so that they are compiled inside the
+    /// dispatching function with its features.
+    ///
+    /// # Safety
+    /// With `WIDE`, the CPU has AVX2 and FMA (only [`dispatch`] calls it).
+    unsafe fn run<const WIDE: bool>(self) -> Self::Output;
 }
 
 /// Runs `k` compiled for AVX2 + FMA if the CPU has them, else as built.
@@ -27,18 +29,21 @@ pub(crate) trait Kernel {
 pub(crate) fn dispatch<K: Kernel>(k: K) -> K::Output {
     #[cfg(test)]
     if tests::BASELINE_ONLY.with(core::cell::Cell::get) {
-        return k.run::<false>();
+        // SAFETY: the baseline variant runs on every CPU of the target.
+        return unsafe { k.run::<false>() };
     }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         #[target_feature(enable = "avx2,fma")]
         fn wide<K: Kernel>(k: K) -> K::Output {
-            k.run::<true>()
+            // SAFETY: `wide` only runs on CPUs with AVX2 and FMA.
+            unsafe { k.run::<true>() }
         }
         // SAFETY: the CPU has the features `wide` is compiled for.
         return unsafe { wide(k) };
     }
-    k.run::<false>()
+    // SAFETY: the baseline variant runs on every CPU of the target.
+    unsafe { k.run::<false>() }
 }
 
 /// Floats [`mul_add`] works on.

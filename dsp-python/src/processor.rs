@@ -332,7 +332,9 @@ impl PyProcessor {
     /// point) and returns a new float32 array. With `reset` the processor
     /// starts from silence and the output is latency compensated; `tail`
     /// appends `tail_samples` of output. With `reset=False` it continues a
-    /// stream and the output is delayed by `latency_samples`.
+    /// stream and the output is delayed by `latency_samples`. The GIL is
+    /// released while processing, in passes of 16384 frames: parameters
+    /// set from another thread meanwhile apply from the next pass.
     #[pyo3(signature = (x, sample_rate, reset = true, tail = false))]
     fn process<'py>(
         slf: &Bound<'py, Self>,
@@ -502,9 +504,10 @@ impl PyProcessor {
                 }
                 None => plan.run(slf.py(), &mut views, None)?,
             }
-            // Block sample `start + i` is output sample `start + i - lead`.
+            // Block sample `start + i` is output sample `start + i - lead`
+            // (a pass may lie wholly within the latency).
             let skip = lead.saturating_sub(start).min(n);
-            let at = start + skip - lead;
+            let at = (start + skip).saturating_sub(lead);
             for (dst, src) in [(&mut out, &block), (&mut gr, &gr_block)] {
                 for (d, s) in dst.chunks_mut(out_len.max(1)).zip(src.chunks(PASS)) {
                     d[at..at + n - skip].copy_from_slice(&s[skip..n]);

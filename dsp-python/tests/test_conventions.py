@@ -158,6 +158,20 @@ def test_process_inplace_matches_process(case):
     np.testing.assert_array_equal(y[:, lat:], expected[:, : x.shape[1] - lat])
 
 
+def test_latency_longer_than_a_pass_is_compensated():
+    # Two 20 ms lookahead limiters at 768 kHz delay by more than one pass
+    # of `process` (16384 frames).
+    sr = 768_000
+    chain = ml.Chain([ml.Limiter(-6.0, lookahead_ms=20.0), ml.Limiter(-6.0, lookahead_ms=20.0)])
+    x = noise(2, 20_000)
+    y = chain(x, sr, tail=True)
+    lat = chain.latency_samples
+    assert lat > 16_384
+    z = np.pad(x, ((0, 0), (0, lat + chain.tail_samples)))
+    chain.process_inplace(z, sr, reset=True)
+    np.testing.assert_array_equal(y, z[:, lat:])
+
+
 def test_process_inplace_writes_through_the_given_buffer():
     x = np.ones((2, 16), np.float32)
     ml.Gain(-6.0206).process_inplace(x, SR, reset=True)

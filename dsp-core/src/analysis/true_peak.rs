@@ -552,10 +552,10 @@ impl Kernel for PeakBlock<'_> {
     type Output = f32;
 
     #[inline(always)]
-    fn run<const WIDE: bool>(self) -> f32 {
+    unsafe fn run<const WIDE: bool>(self) -> f32 {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if WIDE {
-            // SAFETY: the wide variant runs only on CPUs with AVX2 (and so AVX).
+            // SAFETY: with WIDE the CPU has AVX2 (and so AVX), see `Kernel::run`.
             return unsafe { self.tp.process_peak_with::<core::arch::x86_64::__m256>(self.x) };
         }
         // SAFETY: every CPU of the target supports the baseline vectors.

@@ -283,7 +283,7 @@ impl<L: GainLaw> Kernel for Run<'_, '_, L> {
     type Output = ();
 
     #[inline(always)]
-    fn run<const WIDE: bool>(self) {
+    unsafe fn run<const WIDE: bool>(self) {
         self.engine.run_with::<WIDE, L>(self.law, self.channels, self.side, self.gr_out);
     }
 }

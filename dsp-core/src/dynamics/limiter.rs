@@ -452,7 +452,7 @@ impl Kernel for Run<'_, '_> {
     type Output = ();
 
     #[inline(always)]
-    fn run<const WIDE: bool>(self) {
+    unsafe fn run<const WIDE: bool>(self) {
         self.limiter.process_with::<WIDE>(self.channels);
     }
 }

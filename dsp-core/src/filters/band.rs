@@ -325,7 +325,7 @@ impl Kernel for Steady<'_> {
     type Output = ();
 
     #[inline(always)]
-    fn run<const WIDE: bool>(self) {
+    unsafe fn run<const WIDE: bool>(self) {
         let Steady { bands, pair, l, r } = self;
         let total: usize = bands.iter().filter(|b| b.active).map(|b| b.len).sum();
         if total <= GROUP {
