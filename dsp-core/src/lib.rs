@@ -43,4 +43,6 @@ pub use processor::Processor;
 pub use spec::ProcessSpec;
 
 #[cfg(test)]
+mod test_alloc;
+#[cfg(test)]
 mod test_util;

@@ -46,4 +46,7 @@ pub use qa::{MlQaReport, MlTarget, MlTargetCheck};
 pub use status::MlStatus;
 
 #[cfg(test)]
+#[path = "../../dsp-core/src/test_alloc.rs"]
+mod test_alloc;
+#[cfg(test)]
 mod tests;

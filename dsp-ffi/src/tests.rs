@@ -1,7 +1,5 @@
 //! Tests of the exported functions through their C signatures.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::ffi::CStr;
 use std::ptr::{null, null_mut};
 
@@ -16,31 +14,10 @@ use crate::mix::*;
 use crate::processor::*;
 use crate::qa::*;
 use crate::status::*;
-
-/// Counts allocations made on the current thread.
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+use crate::test_alloc::count_allocs;
 
 fn allocs_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCS.with(Cell::get);
-    f();
-    ALLOCS.with(Cell::get) - before
+    count_allocs(f).1
 }
 
 fn last_error() -> String {
