@@ -39,6 +39,21 @@ pub fn faded_sine(
         .collect()
 }
 
+/// EBU Tech 3341 cases 15 to 19: (frequency as a fraction of the sample
+/// rate, peak, phase in degrees, expected true peak in dBTP).
+pub const TECH3341_TRUE_PEAK_CASES: [(f64, f64, f64, f64); 5] = [
+    (4.0, 0.5, 0.0, -6.0),
+    (4.0, 0.5, 45.0, -6.0),
+    (6.0, 0.5, 60.0, -6.0),
+    (8.0, 0.5, 67.5, -6.0),
+    (4.0, 1.41, 45.0, 3.0),
+];
+
+/// The 1 s tone of a [`TECH3341_TRUE_PEAK_CASES`] entry at `fs` (10 ms fades).
+pub fn tech3341_tone(fs: f64, (div, amp, phase, _): (f64, f64, f64, f64)) -> Vec<f32> {
+    faded_sine(fs / div, fs, amp, phase, fs as usize, (0.01 * fs) as usize)
+}
+
 /// Deterministic white noise in [-amp, amp] (xorshift).
 pub fn noise(len: usize, amp: f32, seed: u64) -> Vec<f32> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

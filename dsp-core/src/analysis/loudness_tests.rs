@@ -10,7 +10,7 @@ use super::loudness::{ChannelRole, LoudnessMeter};
 use super::true_peak::TruePeakPrecision;
 use crate::error::Error;
 use crate::math::PI;
-use crate::test_util::{count_allocs, faded_sine, noise};
+use crate::test_util::{TECH3341_TRUE_PEAK_CASES, count_allocs, noise, tech3341_tone};
 
 const RATES: [f64; 3] = [44_100.0, 48_000.0, 96_000.0];
 
@@ -194,18 +194,10 @@ fn tech3341_cases_11_and_14_live_maxima() {
 
 #[test]
 fn tech3341_cases_15_to_19_true_peak() {
-    let cases = [
-        (4.0, 0.5, 0.0, -6.0),
-        (4.0, 0.5, 45.0, -6.0),
-        (6.0, 0.5, 60.0, -6.0),
-        (8.0, 0.5, 67.5, -6.0),
-        (4.0, 1.41, 45.0, 3.0),
-    ];
     for fs in RATES {
-        for (div, amp, phase, want) in cases {
-            let n = fs as usize;
-            let fade = (0.01 * fs) as usize;
-            let x = faded_sine(fs / div, fs, amp, phase, n, fade);
+        for case in TECH3341_TRUE_PEAK_CASES {
+            let (div, _, phase, want) = case;
+            let x = tech3341_tone(fs, case);
             for p in [TruePeakPrecision::Standard, TruePeakPrecision::High] {
                 let mut m = LoudnessMeter::new(fs, 2).unwrap();
                 m.set_true_peak_precision(p);

@@ -567,7 +567,7 @@ impl Kernel for PeakBlock<'_> {
 mod tests {
     use super::*;
     use crate::math::gain_to_db;
-    use crate::test_util::faded_sine;
+    use crate::test_util::{TECH3341_TRUE_PEAK_CASES, faded_sine, tech3341_tone};
     use std::vec::Vec;
 
     fn read_dbtp(x: &[f32], fs: f64, precision: TruePeakPrecision) -> f64 {
@@ -598,17 +598,10 @@ mod tests {
 
     #[test]
     fn ebu_tech_3341_cases_15_to_19() {
-        // (frequency as a fraction of fs, amplitude, phase in degrees, expected dBTP)
-        let cases = [
-            (4.0, 0.5, 0.0, -6.0),
-            (4.0, 0.5, 45.0, -6.0),
-            (6.0, 0.5, 60.0, -6.0),
-            (8.0, 0.5, 67.5, -6.0),
-            (4.0, 1.41, 45.0, 3.0),
-        ];
         for fs in [44_100.0, 48_000.0, 96_000.0] {
-            for (div, amp, phase, expected) in cases {
-                let x = faded_sine(fs / div, fs, amp, phase, fs as usize, (0.01 * fs) as usize);
+            for case in TECH3341_TRUE_PEAK_CASES {
+                let (div, _, phase, expected) = case;
+                let x = tech3341_tone(fs, case);
                 for p in BOTH {
                     let err = read_dbtp(&x, fs, p) - expected;
                     assert!((-0.4..=0.2).contains(&err), "fs {fs} fs/{div} {phase} {p:?}: {err}");
