@@ -231,9 +231,13 @@ typedef struct MlNoiseGateConfig {
    */
   double link;
   /**
-   * Detector type (the RMS window is 10 ms).
+   * Detector type.
    */
   MlDetector detector;
+  /**
+   * RMS window in ms, 0.1 to 1000.
+   */
+  double rms_window_ms;
   /**
    * Sidechain high-pass cutoff in Hz (0 = off).
    */
@@ -1137,7 +1141,8 @@ MlStatus ml_expander_set_bypass(struct MlProcessor *p, bool bypass);
 
 /**
  * Default gate settings: threshold -50 dB, range 80 dB, hysteresis 6 dB,
- * hold 20 ms, attack 0.5 ms, release 50 ms, 100 % link, peak detector.
+ * hold 20 ms, attack 0.5 ms, release 50 ms, 100 % link, peak detector,
+ * 10 ms RMS window, no sidechain high-pass.
  */
 struct MlNoiseGateConfig ml_noise_gate_config_default(void);
 
@@ -1230,6 +1235,22 @@ MlStatus ml_noise_gate_set_link(struct MlProcessor *p, double link);
  * `p` is NULL or a live handle.
  */
 MlStatus ml_noise_gate_set_detector(struct MlProcessor *p, MlDetector detector);
+
+/**
+ * Sets a noise gate's RMS window in ms (0.1 to 1000).
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_noise_gate_set_rms_window_ms(struct MlProcessor *p, double ms);
+
+/**
+ * Bypasses a noise gate (or not), crossfading over 20 ms.
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_noise_gate_set_bypass(struct MlProcessor *p, bool bypass);
 
 /**
  * Sets a noise gate's sidechain high-pass cutoff in Hz (0 = off).

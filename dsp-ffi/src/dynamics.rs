@@ -538,8 +538,10 @@ pub struct MlNoiseGateConfig {
     pub release_ms: f64,
     /// Stereo link, 0 to 1.
     pub link: f64,
-    /// Detector type (the RMS window is 10 ms).
+    /// Detector type.
     pub detector: MlDetector,
+    /// RMS window in ms, 0.1 to 1000.
+    pub rms_window_ms: f64,
     /// Sidechain high-pass cutoff in Hz (0 = off).
     pub sidechain_hpf_hz: f64,
 }
@@ -554,6 +556,7 @@ impl MlNoiseGateConfig {
         g.set_release_ms(self.release_ms)?;
         g.set_link(self.link)?;
         g.set_detector(self.detector.to_core()?);
+        g.set_rms_window_ms(self.rms_window_ms)?;
         g.set_sidechain_hpf_hz(self.sidechain_hpf_hz)?;
         Ok(())
     }
@@ -568,13 +571,15 @@ impl MlNoiseGateConfig {
             release_ms: g.release_ms(),
             link: g.link(),
             detector: MlDetector::from_core(g.detector()),
+            rms_window_ms: g.rms_window_ms(),
             sidechain_hpf_hz: g.sidechain_hpf_hz(),
         }
     }
 }
 
 /// Default gate settings: threshold -50 dB, range 80 dB, hysteresis 6 dB,
-/// hold 20 ms, attack 0.5 ms, release 50 ms, 100 % link, peak detector.
+/// hold 20 ms, attack 0.5 ms, release 50 ms, 100 % link, peak detector,
+/// 10 ms RMS window, no sidechain high-pass.
 #[unsafe(no_mangle)]
 pub extern "C" fn ml_noise_gate_config_default() -> MlNoiseGateConfig {
     MlNoiseGateConfig::from_core(&NoiseGate::default())
@@ -691,6 +696,24 @@ pub unsafe extern "C" fn ml_noise_gate_set_detector(
     detector: MlDetector,
 ) -> MlStatus {
     unsafe { with_kind(p, |g: &mut NoiseGate| detector.to_core().map(|d| g.set_detector(d))) }
+}
+
+/// Sets a noise gate's RMS window in ms (0.1 to 1000).
+///
+/// # Safety
+/// `p` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_noise_gate_set_rms_window_ms(p: *mut MlProcessor, ms: f64) -> MlStatus {
+    unsafe { with_kind(p, |g: &mut NoiseGate| g.set_rms_window_ms(ms)) }
+}
+
+/// Bypasses a noise gate (or not), crossfading over 20 ms.
+///
+/// # Safety
+/// `p` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_noise_gate_set_bypass(p: *mut MlProcessor, bypass: bool) -> MlStatus {
+    unsafe { update_kind(p, |g: &mut NoiseGate| g.set_bypass(bypass)) }
 }
 
 /// Sets a noise gate's sidechain high-pass cutoff in Hz (0 = off).

@@ -278,6 +278,20 @@ macro_rules! dynamics_methods {
             }
         ] $($rest)*);
     };
+    (@acc $class:ident $core:ident [$($acc:tt)*] engine; $($rest:tt)*) => {
+        dynamics_methods!(@acc $class $core [$($acc)*]
+            /// Stereo link from 0 (independent channels) to 1 (100 %).
+            f64 link, set_link;
+            /// Level detector: "peak" or "rms".
+            detector;
+            /// RMS window (time constant of the mean square) in ms, 0.1 to 1000.
+            f64 rms_window_ms, set_rms_window_ms;
+            /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
+            f64 sidechain_hpf_hz, set_sidechain_hpf_hz;
+            /// Bypass: crossfades to the dry input over 20 ms (the detector keeps running).
+            bool bypass, set_bypass;
+            $($rest)*);
+    };
     (@acc $class:ident $core:ident [$($acc:tt)*]
         $(#[$doc:meta])* detector; $($rest:tt)*) => {
         dynamics_methods!(@acc $class $core [$($acc)*
@@ -531,18 +545,9 @@ dynamics_methods! {
     f64 makeup_db, set_makeup_db;
     /// Automatic make-up: adds the static reduction of a 0 dBFS level.
     bool auto_makeup, set_auto_makeup;
-    /// Stereo link from 0 (independent channels) to 1 (100 %).
-    f64 link, set_link;
     /// Wet proportion from 0 (dry) to 1 (compressed only; glides).
     f64 mix, set_mix;
-    /// Level detector: "peak" or "rms".
-    detector;
-    /// RMS window (time constant of the mean square) in ms, 0.1 to 1000.
-    f64 rms_window_ms, set_rms_window_ms;
-    /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
-    f64 sidechain_hpf_hz, set_sidechain_hpf_hz;
-    /// Bypass: crossfades to the dry input over 20 ms (the detector keeps running).
-    bool bypass, set_bypass;
+    engine;
 }
 
 /// Downward expander: below the threshold the output falls `ratio` dB per
@@ -620,16 +625,7 @@ dynamics_methods! {
     f64 attack_ms, set_attack_ms;
     /// Release (closing) time constant in ms, 0 to 10000.
     f64 release_ms, set_release_ms;
-    /// Stereo link from 0 (independent channels) to 1 (100 %).
-    f64 link, set_link;
-    /// Level detector: "peak" or "rms".
-    detector;
-    /// RMS window (time constant of the mean square) in ms, 0.1 to 1000.
-    f64 rms_window_ms, set_rms_window_ms;
-    /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
-    f64 sidechain_hpf_hz, set_sidechain_hpf_hz;
-    /// Bypass: crossfades to the dry input over 20 ms (the detector keeps running).
-    bool bypass, set_bypass;
+    engine;
 }
 
 /// Noise gate: an expander with an infinite ratio; below the threshold the
@@ -642,12 +638,12 @@ dynamics_methods! {
     impl NoiseGate for NoiseGate {
         #[new]
         #[pyo3(
-            text_signature = "(threshold_db=-50.0, range_db=80.0, attack_ms=0.5, release_ms=50.0, *, hysteresis_db=6.0, hold_ms=20.0, link=1.0, detector='peak', sidechain_hpf_hz=0.0)"
+            text_signature = "(threshold_db=-50.0, range_db=80.0, attack_ms=0.5, release_ms=50.0, *, hysteresis_db=6.0, hold_ms=20.0, link=1.0, detector='peak', rms_window_ms=10.0, sidechain_hpf_hz=0.0)"
         )]
         #[pyo3(signature = (
             threshold_db = -50.0, range_db = 80.0, attack_ms = 0.5, release_ms = 50.0, *,
             hysteresis_db = 6.0, hold_ms = 20.0, link = 1.0, detector = "peak",
-            sidechain_hpf_hz = 0.0
+            rms_window_ms = 10.0, sidechain_hpf_hz = 0.0
         ))]
         #[allow(clippy::too_many_arguments)]
         fn new(
@@ -659,6 +655,7 @@ dynamics_methods! {
             hold_ms: f64,
             link: f64,
             detector: &str,
+            rms_window_ms: f64,
             sidechain_hpf_hz: f64,
         ) -> PyResult<PyClassInitializer<Self>> {
             let mut g = dynamics::NoiseGate::new(threshold_db, range_db, attack_ms, release_ms)
@@ -667,6 +664,7 @@ dynamics_methods! {
             g.set_hold_ms(hold_ms).map_err(value_error)?;
             g.set_link(link).map_err(value_error)?;
             g.set_detector(self::detector(detector)?);
+            g.set_rms_window_ms(rms_window_ms).map_err(value_error)?;
             g.set_sidechain_hpf_hz(sidechain_hpf_hz).map_err(value_error)?;
             Ok(init(g, Vec::new(), Self))
         }
@@ -695,12 +693,7 @@ dynamics_methods! {
     f64 attack_ms, set_attack_ms;
     /// Release (closing) time constant in ms, 0 to 10000.
     f64 release_ms, set_release_ms;
-    /// Stereo link from 0 (independent channels) to 1 (100 %).
-    f64 link, set_link;
-    /// Level detector: "peak" or "rms".
-    detector;
-    /// Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when processing).
-    f64 sidechain_hpf_hz, set_sidechain_hpf_hz;
+    engine;
 }
 
 /// Split-band de-esser: the band above `frequency_hz` is compressed, keyed

@@ -327,6 +327,21 @@ def test_gate_keyed_by_a_sidechain_burst_opens_at_the_burst():
     np.testing.assert_array_equal(z, y)
 
 
+def test_gate_rms_window_and_bypass():
+    # A sine peaking at -20 dBFS has an RMS of -23 dBFS: a -21.5 dB gate stays
+    # open on its peaks, closes on its RMS, and passes it all when bypassed.
+    x = sine(1000.0, 24_000, amp=0.1)
+    gate = ml.NoiseGate(threshold_db=-21.5, range_db=40.0, attack_ms=0.0, release_ms=5.0)
+    assert db(rms(gate(x, SR)[12_000:]) / rms(x[12_000:])) == pytest.approx(0.0, abs=0.5)
+    gate = ml.NoiseGate(-21.5, 40.0, 0.0, 5.0, detector="rms", rms_window_ms=50.0)
+    assert gate.rms_window_ms == 50.0
+    assert db(rms(gate(x, SR)[12_000:]) / rms(x[12_000:])) < -35.0
+    gate.bypass = True
+    np.testing.assert_allclose(gate(x, SR), x, atol=1e-6)
+    with pytest.raises(ValueError, match="rms_window_ms"):
+        gate.rms_window_ms = 0.0
+
+
 def test_compressor_keyed_by_a_stereo_sidechain_follows_it_channel_by_channel():
     n = 9600
     x = np.stack([square(-20.0, n), square(-20.0, n)])

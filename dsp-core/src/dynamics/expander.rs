@@ -308,8 +308,12 @@ impl NoiseGate {
         link(&self) -> f64;
         /// Detector type.
         detector(&self) -> super::Detector;
+        /// RMS window (time constant of the mean square) in ms.
+        rms_window_ms(&self) -> f64;
         /// Sidechain high-pass cutoff in Hz (0 = off).
         sidechain_hpf_hz(&self) -> f64;
+        /// Whether the gate is bypassed.
+        bypass(&self) -> bool;
         /// Gain reduction in dB after the last sample (largest over channels).
         gain_reduction_db(&self) -> f32;
         /// Largest gain reduction in dB during the last block.
@@ -333,8 +337,12 @@ impl NoiseGate {
         set_link(&mut self, link: f64) -> Result<(), Error>;
         /// Sets the detector type.
         set_detector(&mut self, detector: super::Detector) -> ();
+        /// Sets the RMS window (0.1 to 1000 ms).
+        set_rms_window_ms(&mut self, ms: f64) -> Result<(), Error>;
         /// Sets the sidechain high-pass cutoff (0 = off).
         set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), Error>;
+        /// Bypasses the gate (or not), crossfading over 20 ms.
+        set_bypass(&mut self, bypass: bool) -> ();
         /// Processes keyed by an external sidechain (see [`Expander::process_sidechain`]).
         process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) -> ();
         /// Processes and writes the per-sample gain reduction (dB) to `gr_out`.
@@ -448,6 +456,28 @@ mod tests {
         g.process_sidechain(&mut [&mut l, &mut r], &[&key[..], &key[..]]);
         assert!((gain_to_db(l[1023] as f64 / 0.5) + 40.0).abs() < 0.01);
         assert_eq!(l, r);
+    }
+
+    /// A sine peaking at -20 dBFS has an RMS of -23 dBFS: a -21.5 dB gate
+    /// stays open on its peaks but closes on its RMS; bypassed, it passes
+    /// the sine unchanged after the 20 ms crossfade.
+    #[test]
+    fn gate_rms_window_and_bypass() {
+        let out_db = |g: &mut NoiseGate| {
+            g.prepare(&ProcessSpec::new(FS, 1024, 1)).unwrap();
+            let mut x = sine(1000.0, FS, 24_000, 0.1);
+            crate::processor::process_in_blocks(g, &mut [&mut x], 1024);
+            gain_to_db(rms(&x[12_000..]) / rms(&sine(1000.0, FS, 12_000, 0.1)))
+        };
+        let mut g = NoiseGate::new(-21.5, 40.0, 0.0, 5.0).unwrap();
+        assert!(out_db(&mut g).abs() < 0.5);
+        g.set_detector(crate::dynamics::Detector::Rms);
+        g.set_rms_window_ms(50.0).unwrap();
+        assert_eq!(g.rms_window_ms(), 50.0);
+        assert!(out_db(&mut g) < -35.0);
+        g.set_bypass(true);
+        assert!(g.bypass());
+        assert!(out_db(&mut g).abs() < 1e-4);
     }
 
     #[test]

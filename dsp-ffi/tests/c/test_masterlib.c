@@ -735,6 +735,21 @@ static void test_sidechain_keyed_gate(void) {
   CHECK_STATUS(ml_limiter_set_ceiling_db(gate, -3.0), ML_STATUS_WRONG_KIND);
   CHECK_STATUS(ml_noise_gate_set_range_db(g, 10.0), ML_STATUS_WRONG_KIND);
 
+  /* Bypassed, the gate passes the signal the key would close it on. */
+  CHECK_STATUS(ml_noise_gate_set_rms_window_ms(gate, 0.0), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_noise_gate_set_rms_window_ms(gate, 50.0));
+  MlNoiseGateConfig got;
+  CHECK_OK(ml_noise_gate_get_config(gate, &got));
+  CHECK(got.rms_window_ms == 50.0);
+  CHECK_OK(ml_noise_gate_set_bypass(gate, true));
+  CHECK_OK(ml_processor_reset(gate));
+  fill_sine(l, N, 440.0, 0.1);
+  fill_sine(r, N, 440.0, 0.1);
+  memset(key, 0, sizeof key);
+  CHECK_OK(ml_processor_process_sidechain_planar(gate, channels, 2, side, 1, N));
+  CHECK_NEAR(rms(l + 1000, 1000), 0.1 / sqrt(2.0), 1e-3);
+  CHECK_STATUS(ml_noise_gate_set_bypass(g, true), ML_STATUS_WRONG_KIND);
+
   /* Sidechain argument errors. */
   CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 2, NULL, 1, N),
                ML_STATUS_NULL_POINTER);

@@ -548,6 +548,7 @@ class NoiseGate(Dynamics):
         hold_ms: float = 20.0,
         link: float = 1.0,
         detector: _DetectorName = "peak",
+        rms_window_ms: float = 10.0,
         sidechain_hpf_hz: float = 0.0,
     ) -> NoiseGate: ...
     threshold_db: float
@@ -558,7 +559,9 @@ class NoiseGate(Dynamics):
     release_ms: float
     link: float
     detector: _DetectorName
+    rms_window_ms: float
     sidechain_hpf_hz: float
+    bypass: bool
 
 @final
 class DeEsser(Dynamics):
