@@ -49,6 +49,20 @@ def best_time(fn: Callable[[], object], repeats: int) -> float:
     return best
 
 
+def paired_calls(
+    ours: dict[str, object], theirs: dict[str, object], x: np.ndarray
+) -> list[tuple[str, Callable[[], object], Callable[[], object] | None]]:
+    """(name, masterlib call, peer call or None) for each of our processors on `x`."""
+    return [
+        (
+            name,
+            lambda p=proc: p(x, SR),
+            (lambda b=theirs[name]: b(x, SR, reset=True)) if name in theirs else None,
+        )
+        for name, proc in ours.items()
+    ]
+
+
 def signal(seconds: float) -> np.ndarray:
     rng = np.random.default_rng(1)
     t = np.arange(int(seconds * SR)) / SR
@@ -98,17 +112,7 @@ def pedalboard_cases(x: np.ndarray) -> list[tuple[str, Callable[[], object], Cal
                 ]
             ),
         }
-    cases = []
-    for name, proc in ours.items():
-        peer = theirs.get(name)
-        cases.append(
-            (
-                name,
-                lambda p=proc: p(x, SR),
-                (lambda b=peer: b(x, SR, reset=True)) if peer is not None else None,
-            )
-        )
-    return cases
+    return paired_calls(ours, theirs, x)
 
 
 def stepped(x: np.ndarray) -> np.ndarray:
@@ -207,16 +211,7 @@ def dynamics_cases(
             theirs["Brickwall TP"] = pb.BrickwallLimiter(
                 ceiling_db=-1.0, release_ms=100.0, lookahead_ms=5.0, true_peak=True
             )
-    speed = []
-    for name, proc in ours.items():
-        peer = theirs.get(name)
-        speed.append(
-            (
-                name,
-                lambda p=proc: p(hot, SR),
-                (lambda b=peer: b(hot, SR, reset=True)) if peer is not None else None,
-            )
-        )
+    speed = paired_calls(ours, theirs, hot)
     meter = [("masterlib Limiter", lambda: ours["Brickwall"](hot, SR))]
     meter.append(("masterlib Limiter true_peak", lambda: ours["Brickwall TP"](hot, SR)))
     for name, label in [
