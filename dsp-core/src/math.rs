@@ -1,5 +1,6 @@
 //! One shim over `libm` for the float math the library needs, plus the
-//! decibel conversions every processor uses.
+//! decibel conversions every processor uses, and branch-free minima and
+//! maxima (single values and vectorising folds over slices).
 
 /// Smallest magnitude treated as signal; state below it is flushed to zero
 /// so that decaying filters never reach denormal numbers.
@@ -33,6 +34,71 @@ pub fn flush_denormal(x: f32) -> f32 {
 #[inline]
 pub fn flush_denormal_f64(x: f64) -> f64 {
     if libm::fabs(x) < DENORMAL_THRESHOLD as f64 { 0.0 } else { x }
+}
+
+/// The smaller of two non-NaN values: a compare and select (`minss`),
+/// without the NaN handling of `f32::min` that lengthens hot loops.
+#[inline(always)]
+pub(crate) fn lesser(a: f32, b: f32) -> f32 {
+    if b < a { b } else { a }
+}
+
+/// The larger of two non-NaN values (see [`lesser`]).
+#[inline(always)]
+pub(crate) fn greater(a: f32, b: f32) -> f32 {
+    if b > a { b } else { a }
+}
+
+/// The larger of two non-NaN values as one instruction where the target
+/// has one (x86-64): unlike a comparison and select, which the compiler
+/// may turn into a branch, it cannot mispredict on a recursion.
+#[inline(always)]
+pub(crate) fn max_branchless(a: f32, b: f32) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_mm_cvtss_f32, _mm_max_ss, _mm_set_ss};
+        // SAFETY: SSE is part of the x86-64 baseline (the intrinsics are
+        // safe functions on toolchains that know it).
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)))
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    greater(a, b)
+}
+
+/// Folds `map` of each value of `x` into `init` with `f` (associative and
+/// commutative, like [`lesser`] and [`greater`]) through eight independent
+/// accumulators, so that the loop vectorises instead of waiting on one
+/// serial chain.
+#[inline(always)]
+fn fold_lanes(init: f32, x: &[f32], map: impl Fn(f32) -> f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut acc = [init; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a = f(*a, map(v));
+        }
+    }
+    rest.iter().map(|&v| map(v)).chain(acc).fold(init, f)
+}
+
+/// The largest of `init` and the (non-NaN) values of `x`.
+pub(crate) fn max_of(init: f32, x: &[f32]) -> f32 {
+    fold_lanes(init, x, |v| v, greater)
+}
+
+/// The smallest of `init` and the (non-NaN) values of `x`.
+pub(crate) fn min_of(init: f32, x: &[f32]) -> f32 {
+    fold_lanes(init, x, |v| v, lesser)
+}
+
+/// The largest of `init` and the magnitudes of the (non-NaN) values of `x`.
+#[cfg(feature = "alloc")]
+pub(crate) fn max_abs_of(init: f32, x: &[f32]) -> f32 {
+    fold_lanes(init, x, f32::abs, greater)
 }
 
 pub use libm::{

@@ -45,7 +45,7 @@ use super::kweight::KWeightPair;
 use super::true_peak::{TruePeakInterpolator, TruePeakPrecision};
 use crate::buffer::find_nonfinite;
 use crate::error::{Error, check_range};
-use crate::math::gain_to_db;
+use crate::math::{gain_to_db, max_abs_of};
 use crate::spec::MAX_CHANNELS;
 
 /// Steps per 100 ms hop.
@@ -346,8 +346,7 @@ impl LoudnessMeter {
     fn add_frames(&mut self, channels: &[&[f32]]) {
         let len = channels[0].len();
         for (c, x) in channels.iter().enumerate() {
-            let peak = x.iter().fold(0.0f32, |m, &v| if v.abs() > m { v.abs() } else { m });
-            self.sample_peak[c] = self.sample_peak[c].max(peak);
+            self.sample_peak[c] = max_abs_of(self.sample_peak[c], x);
             if self.true_peak_enabled {
                 let tp = self.true_peak[c].process_peak(x);
                 self.true_peak_max[c] = self.true_peak_max[c].max(tp);

@@ -28,7 +28,7 @@
 //! and adds in tap order, so readings are identical bit for bit whichever
 //! runs, and equal to [`TruePeakInterpolator::push`].
 
-use crate::math::{PI, sin, sqrt};
+use crate::math::{PI, greater, max_of, sin, sqrt};
 use crate::simd::{Kernel, dispatch};
 
 /// How precisely true peaks are estimated (see the module docs).
@@ -49,8 +49,6 @@ const HIGH_TAPS: usize = 48;
 const MAX_FACTOR: usize = 8;
 /// Input samples per block in [`TruePeakInterpolator::process_peak`].
 const CHUNK: usize = 64;
-/// Lanes of the row maxima (the vectorised dimension).
-const LANES: usize = 8;
 
 impl TruePeakPrecision {
     fn taps(self) -> usize {
@@ -127,12 +125,6 @@ fn refine(a0: f32, a1: f32, a2: f32) -> f32 {
     // loops vectorise without branches.
     let v = a1 + d * d / (8.0 * c);
     if (a1 >= a0) & (a1 >= a2) & (c > 0.0) { v } else { a1 }
-}
-
-/// `max` that vectorises to one instruction (inputs are never NaN).
-#[inline(always)]
-fn vmax(a: f32, b: f32) -> f32 {
-    if b > a { b } else { a }
 }
 
 /// Non-finite samples read as silence.
@@ -408,7 +400,7 @@ impl TruePeakInterpolator {
         // SAFETY: forwarded from the caller.
         unsafe {
             match (self.precision, self.factor) {
-                (_, 1) => x.iter().fold(0.0f32, |m, &v| vmax(m, finite_or_zero(v).abs())),
+                (_, 1) => x.iter().fold(0.0f32, |m, &v| greater(m, finite_or_zero(v).abs())),
                 (Standard, 2) => self.block::<V, STANDARD_TAPS, 1, 4>(x),
                 (Standard, _) => self.block::<V, STANDARD_TAPS, 3, 2>(x),
                 (High, 2) => self.block::<V, HIGH_TAPS, 1, 4>(x),
@@ -443,12 +435,12 @@ impl TruePeakInterpolator {
         }
         let last = |p: usize| self.rows[p][0];
         let peak = match self.precision {
-            TruePeakPrecision::Standard => cur[..f].iter().fold(0.0, |m, &v| vmax(m, v)),
+            TruePeakPrecision::Standard => cur[..f].iter().fold(0.0, |m, &v| greater(m, v)),
             TruePeakPrecision::High => {
                 let mut m = refine(last(f - 2), last(f - 1), cur[0]);
-                m = vmax(m, refine(last(f - 1), cur[0], cur[1]));
+                m = greater(m, refine(last(f - 1), cur[0], cur[1]));
                 for p in 1..f - 1 {
-                    m = vmax(m, refine(cur[p - 1], cur[p], cur[p + 1]));
+                    m = greater(m, refine(cur[p - 1], cur[p], cur[p + 1]));
                 }
                 m
             }
@@ -482,7 +474,7 @@ impl TruePeakInterpolator {
             }
             // SAFETY: forwarded from the caller.
             unsafe { fir::<V, T, P, K>(&self.coefs, &self.buf, len, &mut self.rows) };
-            peak = vmax(peak, self.rows_peak(len));
+            peak = greater(peak, self.rows_peak(len));
             for row in &mut self.rows[..f] {
                 row[0] = row[len];
             }
@@ -500,15 +492,15 @@ impl TruePeakInterpolator {
         let prev = |p: usize| &rows[p][..len];
         match self.precision {
             TruePeakPrecision::Standard => {
-                rows[..f].iter().fold(0.0, |m, r| vmax(m, max_plain(&r[1..=len])))
+                rows[..f].iter().fold(0.0, |m, r| greater(m, max_of(0.0, &r[1..=len])))
             }
             TruePeakPrecision::High => {
                 // Centre (n - 1, f - 1): neighbours (n - 1, f - 2) and (n, 0);
                 // centre (n, 0): neighbours (n - 1, f - 1) and (n, 1).
                 let mut m = max_refined(prev(f - 2), prev(f - 1), cur(0));
-                m = vmax(m, max_refined(prev(f - 1), cur(0), cur(1)));
+                m = greater(m, max_refined(prev(f - 1), cur(0), cur(1)));
                 for p in 1..f - 1 {
-                    m = vmax(m, max_refined(cur(p - 1), cur(p), cur(p + 1)));
+                    m = greater(m, max_refined(cur(p - 1), cur(p), cur(p + 1)));
                 }
                 m
             }
@@ -516,21 +508,8 @@ impl TruePeakInterpolator {
     }
 }
 
-/// Largest value of a row, several at a time.
-#[inline(always)]
-fn max_plain(b: &[f32]) -> f32 {
-    let mut m = [0.0f32; LANES];
-    let mut it = b.chunks_exact(LANES);
-    for ch in &mut it {
-        for l in 0..LANES {
-            m[l] = vmax(m[l], ch[l]);
-        }
-    }
-    it.remainder().iter().chain(&m).fold(0.0, |x, &y| vmax(x, y))
-}
-
 /// Largest [`refine`]d value over three equally long rows (`b` the centres):
-/// an element-wise pass into a scratch row, then [`max_plain`] (both
+/// an element-wise pass into a scratch row, then its maximum (both
 /// vectorise).
 #[inline(always)]
 fn max_refined(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
@@ -539,7 +518,7 @@ fn max_refined(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
     for (((r, &a), &b), &c) in r[..n].iter_mut().zip(a).zip(b).zip(c) {
         *r = refine(a, b, c);
     }
-    max_plain(&r[..n])
+    max_of(0.0, &r[..n])
 }
 
 /// [`TruePeakInterpolator::process_peak`]'s arguments, as a [`Kernel`].

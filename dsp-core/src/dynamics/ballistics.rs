@@ -1,6 +1,6 @@
 //! Attack/release smoothing of gain reduction (log domain, smooth branching).
 
-use super::fast_db::max_branchless;
+use crate::math::{greater, max_branchless};
 use crate::simd::mul_add;
 
 /// One-pole coefficient for time constant `ms` at `sample_rate`:
@@ -50,7 +50,7 @@ impl Ballistics {
         };
         // Once state and target are both below a micro-decibel the reduction
         // is exactly none; testing them (not `y`) keeps the test off the chain.
-        if super::fast_db::greater(state, target) < 1e-6 { 0.0 } else { y }
+        if greater(state, target) < 1e-6 { 0.0 } else { y }
     }
 
     /// Follows a block of targets from `state`, replacing each target by the

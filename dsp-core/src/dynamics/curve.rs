@@ -1,6 +1,7 @@
 //! Static gain curves (gain computers, Giannoulis, Massberg and Reiss 2012).
 
-use super::fast_db::{amp_to_db, db_to_amp, lesser, max_of, min_of};
+use super::fast_db::{amp_to_db, db_to_amp};
+use crate::math::{lesser, max_of, min_of};
 
 /// A static gain computer: maps a detector level in dB to a gain reduction
 /// in dB (never negative).

@@ -12,7 +12,8 @@ use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
 use super::detector::{CHUNK, LevelDetector};
-use super::fast_db::{db_to_amp, greater, max_of};
+use super::fast_db::db_to_amp;
+use crate::math::{greater, max_of};
 
 /// How a processor turns levels into a smoothed gain reduction.
 pub(crate) trait GainLaw {

@@ -11,7 +11,8 @@ use super::ballistics::Ballistics;
 use super::curve::GainComputer;
 use super::delegate::{delegate, delegate_processor};
 use super::engine::{Engine, GainLaw, engine_methods};
-use super::fast_db::{db_to_amp, greater, min_of};
+use super::fast_db::db_to_amp;
+use crate::math::{greater, min_of};
 
 /// Margin of the gate's idle test above its thresholds (0.09 dB).
 const IDLE_MARGIN: f32 = 1.01;

@@ -41,19 +41,6 @@ pub fn exp2(x: f32) -> f32 {
     p * f32::from_bits(((xi + 127) as u32) << 23)
 }
 
-/// The smaller of two non-NaN values: a compare and select (`minss`),
-/// without the NaN handling of `f32::min` that lengthens hot loops.
-#[inline(always)]
-pub(crate) fn lesser(a: f32, b: f32) -> f32 {
-    if b < a { b } else { a }
-}
-
-/// The larger of two non-NaN values (see [`lesser`]).
-#[inline(always)]
-pub(crate) fn greater(a: f32, b: f32) -> f32 {
-    if b > a { b } else { a }
-}
-
 /// Amplitude to dB (`20 log10`), floored at -200 dB.
 #[inline]
 pub fn amp_to_db(amp: f32) -> f32 {
@@ -66,51 +53,6 @@ pub fn amp_to_db(amp: f32) -> f32 {
 pub fn db_to_amp(db: f32) -> f32 {
     const K: f32 = core::f32::consts::LOG2_10 / 20.0;
     exp2(db * K)
-}
-
-/// The larger of two non-NaN values as one instruction where the target
-/// has one (x86-64): unlike a comparison and select, which the compiler
-/// may turn into a branch, it cannot mispredict on a recursion.
-#[inline(always)]
-pub(crate) fn max_branchless(a: f32, b: f32) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use core::arch::x86_64::{_mm_cvtss_f32, _mm_max_ss, _mm_set_ss};
-        // SAFETY: SSE is part of the x86-64 baseline (the intrinsics are
-        // safe functions on toolchains that know it).
-        #[allow(unused_unsafe)]
-        unsafe {
-            _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)))
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    greater(a, b)
-}
-
-/// Folds `x` into `init` with `f` (associative and commutative, like
-/// [`lesser`] and [`greater`]) through eight independent accumulators, so
-/// that the loop vectorises instead of waiting on one serial chain.
-#[inline(always)]
-fn fold_lanes(init: f32, x: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
-    let mut acc = [init; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for (a, &v) in acc.iter_mut().zip(c) {
-            *a = f(*a, v);
-        }
-    }
-    rest.iter().chain(&acc).fold(init, |m, &v| f(m, v))
-}
-
-/// The largest of `init` and the (non-NaN) values of `x`.
-pub(crate) fn max_of(init: f32, x: &[f32]) -> f32 {
-    fold_lanes(init, x, greater)
-}
-
-/// The smallest of `init` and the (non-NaN) values of `x`.
-pub(crate) fn min_of(init: f32, x: &[f32]) -> f32 {
-    fold_lanes(init, x, lesser)
 }
 
 #[cfg(test)]

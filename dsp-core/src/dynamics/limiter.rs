@@ -13,7 +13,7 @@ use crate::simd::{Kernel, dispatch, mul_add};
 use crate::spec::ProcessSpec;
 
 use super::ballistics::time_coef;
-use super::fast_db::{greater, lesser, min_of};
+use crate::math::{greater, lesser, min_of};
 
 /// Longest lookahead in ms.
 pub const MAX_LOOKAHEAD_MS: f64 = 20.0;
