@@ -1513,13 +1513,13 @@ MlStatus ml_processor_gain_reduction_db(struct MlProcessor *p, float *out);
  * Processes planar audio in place keyed by an external sidechain
  * (compressor, expander, noise gate): the detector hears `sidechain`
  * instead of the input. A sidechain with as many channels as the input keys
- * channel by channel (then linked as set); any other count (1 to 16) is
- * averaged to one key for all channels. Both have `num_samples` samples.
+ * channel by channel (then linked as set); any other count (1 to
+ * `ML_MAX_CHANNELS`) is averaged to one key for all channels. Both have `num_samples` samples.
  * Non-finite sidechain samples count as silence and are counted.
  *
  * Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
  * a processor without a sidechain input, and `ML_STATUS_INVALID_ARGUMENT`
- * if `num_sidechain` is 0 or above 16.
+ * if `num_sidechain` is 0 or above `ML_MAX_CHANNELS`.
  *
  * # Safety
  * `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or

@@ -1175,22 +1175,22 @@ pub unsafe extern "C" fn ml_limiter_set_lookahead_ms(p: *mut MlProcessor, ms: f6
 /// The gain reduction (dB, >= 0) of any dynamics processor after its last
 /// processed sample: largest over channels, or over bands for a multiband.
 fn gain_reduction_of(h: &mut MlProcessor) -> Result<f32, Fail> {
-    if let Ok(c) = h.kind_mut::<Compressor>() {
+    if let Some(c) = h.try_kind::<Compressor>() {
         return Ok(c.gain_reduction_db());
     }
-    if let Ok(e) = h.kind_mut::<Expander>() {
+    if let Some(e) = h.try_kind::<Expander>() {
         return Ok(e.gain_reduction_db());
     }
-    if let Ok(g) = h.kind_mut::<NoiseGate>() {
+    if let Some(g) = h.try_kind::<NoiseGate>() {
         return Ok(g.gain_reduction_db());
     }
-    if let Ok(d) = h.kind_mut::<DeEsser>() {
+    if let Some(d) = h.try_kind::<DeEsser>() {
         return Ok(d.gain_reduction_db());
     }
-    if let Ok(l) = h.kind_mut::<Limiter>() {
+    if let Some(l) = h.try_kind::<Limiter>() {
         return Ok(l.gain_reduction_db());
     }
-    if let Ok(m) = h.kind_mut::<MultibandCompressor>() {
+    if let Some(m) = h.try_kind::<MultibandCompressor>() {
         return Ok((0..m.bands()).map(|b| m.band_gain_reduction_db(b)).fold(0.0, f32::max));
     }
     Err(Fail::new(ML_STATUS_WRONG_KIND, "this function needs a dynamics processor"))
@@ -1216,13 +1216,13 @@ pub unsafe extern "C" fn ml_processor_gain_reduction_db(
 /// Processes planar audio in place keyed by an external sidechain
 /// (compressor, expander, noise gate): the detector hears `sidechain`
 /// instead of the input. A sidechain with as many channels as the input keys
-/// channel by channel (then linked as set); any other count (1 to 16) is
-/// averaged to one key for all channels. Both have `num_samples` samples.
+/// channel by channel (then linked as set); any other count (1 to
+/// `ML_MAX_CHANNELS`) is averaged to one key for all channels. Both have `num_samples` samples.
 /// Non-finite sidechain samples count as silence and are counted.
 ///
 /// Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
 /// a processor without a sidechain input, and `ML_STATUS_INVALID_ARGUMENT`
-/// if `num_sidechain` is 0 or above 16.
+/// if `num_sidechain` is 0 or above `ML_MAX_CHANNELS`.
 ///
 /// # Safety
 /// `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or
@@ -1243,7 +1243,10 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
             let keyed = keyed_of(h)?;
             check_channels(spec.channels, num_channels)?;
             if !(1..=MAX_CHANNELS).contains(&num_sidechain) {
-                return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "num_sidechain must be 1 to 16"));
+                return Err(Fail::new(
+                    ML_STATUS_INVALID_ARGUMENT,
+                    "num_sidechain must be 1 to ML_MAX_CHANNELS",
+                ));
             }
             let mut views = planar_mut(channels, num_channels, num_samples)?;
             let side = planar(sidechain, num_sidechain, num_samples)?;
@@ -1270,19 +1273,19 @@ type Keyed = fn(&mut MlProcessor, &mut [&mut [f32]], &[&[f32]]) -> Result<(), Fa
 
 /// The sidechain step of `h`'s kind, or `ML_STATUS_WRONG_KIND`.
 fn keyed_of(h: &mut MlProcessor) -> Result<Keyed, Fail> {
-    if h.kind_mut::<Compressor>().is_ok() {
+    if h.try_kind::<Compressor>().is_some() {
         return Ok(|h, ch, sc| {
             h.kind_mut::<Compressor>()?.process_sidechain(ch, sc);
             Ok(())
         });
     }
-    if h.kind_mut::<Expander>().is_ok() {
+    if h.try_kind::<Expander>().is_some() {
         return Ok(|h, ch, sc| {
             h.kind_mut::<Expander>()?.process_sidechain(ch, sc);
             Ok(())
         });
     }
-    if h.kind_mut::<NoiseGate>().is_ok() {
+    if h.try_kind::<NoiseGate>().is_some() {
         return Ok(|h, ch, sc| {
             h.kind_mut::<NoiseGate>()?.process_sidechain(ch, sc);
             Ok(())

@@ -48,10 +48,15 @@ impl Handle for MlProcessor {
 }
 
 impl MlProcessor {
+    /// The processor as its concrete kind, if it is one (never allocates).
+    pub(crate) fn try_kind<T: Any>(&mut self) -> Option<&mut T> {
+        let any: &mut dyn Any = &mut *self.inner;
+        any.downcast_mut::<T>()
+    }
+
     /// The processor as its concrete kind, or `ML_STATUS_WRONG_KIND`.
     pub(crate) fn kind_mut<T: Any>(&mut self) -> Result<&mut T, Fail> {
-        let any: &mut dyn Any = &mut *self.inner;
-        any.downcast_mut::<T>().ok_or_else(|| {
+        self.try_kind::<T>().ok_or_else(|| {
             let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("other");
             Fail::new(ML_STATUS_WRONG_KIND, format!("this function needs a {name} processor"))
         })

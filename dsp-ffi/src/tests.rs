@@ -542,3 +542,43 @@ fn sidechain_pieces_match_one_core_call_without_allocating() {
     assert_eq!(r, r2);
     assert!(rms(&l[2000..3000]) < 0.5 * rms(&l[200..1000]), "the key compresses");
 }
+
+/// Kinds looked up after others (a gate, a limiter) neither allocate in
+/// keyed processing nor when asked for their gain reduction.
+#[test]
+fn later_dynamics_kinds_do_not_allocate() {
+    let n = 2000;
+    let (mut l, mut r) = (sine(300.0, 48e3, n, 0.3), sine(500.0, 48e3, n, 0.3));
+    let key = vec![0.0f32; n];
+    let channels = [l.as_mut_ptr(), r.as_mut_ptr()];
+    let side = [key.as_ptr()];
+    let (mut gate, mut lim) = (null_mut(), null_mut());
+    let mut gr = 0.0f32;
+    unsafe {
+        assert_eq!(ml_noise_gate_new(&ml_noise_gate_config_default(), &mut gate), ML_STATUS_OK);
+        assert_eq!(ml_limiter_new(&ml_limiter_config_default(), &mut lim), ML_STATUS_OK);
+        for p in [gate, lim] {
+            assert_eq!(ml_processor_prepare(p, 48e3, 256, 2), ML_STATUS_OK);
+        }
+        let allocs = allocs_during(|| {
+            let status = ml_processor_process_sidechain_planar(
+                gate,
+                channels.as_ptr(),
+                2,
+                side.as_ptr(),
+                1,
+                n,
+            );
+            assert_eq!(status, ML_STATUS_OK);
+            for p in [gate, lim] {
+                assert_eq!(ml_processor_gain_reduction_db(p, &mut gr), ML_STATUS_OK);
+            }
+        });
+        assert_eq!(allocs, 0, "keyed processing and gain-reduction queries must not allocate");
+        // The silent key is closing the gate (hold 20 ms, then release).
+        assert_eq!(ml_processor_gain_reduction_db(gate, &mut gr), ML_STATUS_OK);
+        assert!(gr > 10.0, "{gr}");
+        ml_processor_free(gate);
+        ml_processor_free(lim);
+    }
+}
