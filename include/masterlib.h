@@ -1519,7 +1519,8 @@ MlStatus ml_processor_gain_reduction_db(struct MlProcessor *p, float *out);
  *
  * Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
  * a processor without a sidechain input, and `ML_STATUS_INVALID_ARGUMENT`
- * if `num_sidechain` is 0 or above `ML_MAX_CHANNELS`.
+ * if `num_sidechain` is 0 or above `ML_MAX_CHANNELS` or a sidechain buffer
+ * shares memory with a processed channel.
  *
  * # Safety
  * `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or

@@ -37,13 +37,9 @@ pub(crate) unsafe fn planar_mut<'a>(
     num_samples: usize,
 ) -> Result<Views<'a, f32>, Fail> {
     let ptrs = unsafe { pointer_list(channels.cast(), num_channels)? };
-    let bytes = num_samples * size_of::<f32>();
     for (i, &a) in ptrs.iter().enumerate() {
-        for &b in &ptrs[i + 1..] {
-            let (a, b) = (a as usize, b as usize);
-            if num_samples > 0 && a < b + bytes && b < a + bytes {
-                return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "channel buffers overlap"));
-            }
+        if ptrs[i + 1..].iter().any(|&b| overlap(a, b, num_samples)) {
+            return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "channel buffers overlap"));
         }
     }
     let mut views: Views<'a, f32> = std::array::from_fn(|_| <&mut [f32]>::default());
@@ -51,6 +47,35 @@ pub(crate) unsafe fn planar_mut<'a>(
         *view = unsafe { std::slice::from_raw_parts_mut(p.cast_mut(), num_samples) };
     }
     Ok(views)
+}
+
+/// Whether buffers of `num_samples` floats at `a` and `b` share memory.
+fn overlap(a: *const f32, b: *const f32, num_samples: usize) -> bool {
+    let (a, b, bytes) = (a as usize, b as usize, num_samples * size_of::<f32>());
+    num_samples > 0 && a < b + bytes && b < a + bytes
+}
+
+/// Rejects read-only channels (a sidechain) that share memory with the
+/// channels processed in place, which would alias.
+///
+/// # Safety
+/// `channels` and `keys` as for [`planar_mut`] and [`planar`].
+pub(crate) unsafe fn check_disjoint(
+    channels: *const *mut f32,
+    num_channels: usize,
+    keys: *const *const f32,
+    num_keys: usize,
+    num_samples: usize,
+) -> Result<(), Fail> {
+    let written = unsafe { pointer_list(channels.cast(), num_channels)? };
+    let read = unsafe { pointer_list(keys, num_keys)? };
+    if written.iter().any(|&a| read.iter().any(|&b| overlap(a, b, num_samples))) {
+        return Err(Fail::new(
+            ML_STATUS_INVALID_ARGUMENT,
+            "the sidechain shares memory with the processed channels",
+        ));
+    }
+    Ok(())
 }
 
 /// Read-only version of [`planar_mut`] (overlap allowed).

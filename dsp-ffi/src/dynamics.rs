@@ -7,7 +7,7 @@ use dsp_core::dynamics::{
 };
 use dsp_core::spec::MAX_CHANNELS;
 
-use crate::audio::{check_channels, planar, planar_mut};
+use crate::audio::{check_channels, check_disjoint, planar, planar_mut};
 use crate::guard::{get_from, non_null, with_handle};
 use crate::processor::{MlProcessor, get_kind, new_processor, update_kind, with_kind};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_WRONG_KIND, MlStatus, unknown};
@@ -1222,7 +1222,8 @@ pub unsafe extern "C" fn ml_processor_gain_reduction_db(
 ///
 /// Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
 /// a processor without a sidechain input, and `ML_STATUS_INVALID_ARGUMENT`
-/// if `num_sidechain` is 0 or above `ML_MAX_CHANNELS`.
+/// if `num_sidechain` is 0 or above `ML_MAX_CHANNELS` or a sidechain buffer
+/// shares memory with a processed channel.
 ///
 /// # Safety
 /// `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or
@@ -1248,6 +1249,7 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
                     "num_sidechain must be 1 to ML_MAX_CHANNELS",
                 ));
             }
+            check_disjoint(channels, num_channels, sidechain, num_sidechain, num_samples)?;
             let mut views = planar_mut(channels, num_channels, num_samples)?;
             let side = planar(sidechain, num_sidechain, num_samples)?;
             let mut start = 0;

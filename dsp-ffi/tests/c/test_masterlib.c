@@ -755,6 +755,9 @@ static void test_sidechain_keyed_gate(void) {
                ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 2, side, 0, N),
                ML_STATUS_INVALID_ARGUMENT);
+  const float *aliased[1] = {r + 10}; /* overlaps a processed channel */
+  CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 2, aliased, 1, N),
+               ML_STATUS_INVALID_ARGUMENT);
   CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 1, side, 1, N),
                ML_STATUS_CHANNEL_MISMATCH);
   ml_processor_free(g);
