@@ -11,7 +11,7 @@ use std::ffi::{CStr, c_char};
 
 use dsp_core::Error;
 use dsp_core::analysis::qa::OCTAVE_CENTRES_HZ;
-use dsp_core::analysis::{QaReport, Target, TargetCheck};
+use dsp_core::analysis::{QaReport, Target};
 use dsp_core::spec::MAX_CHANNELS;
 
 use crate::audio::planar;
@@ -244,11 +244,8 @@ pub unsafe extern "C" fn ml_target_by_name(name: *const c_char, out: *mut MlTarg
     guard(|| {
         let out = unsafe { non_null_mut(out)? };
         let name = unsafe { CStr::from_ptr(non_null(name)?) }.to_string_lossy();
-        let target = Target::by_name(&name).map_err(|e| {
-            let fail = Fail::from(e);
-            let valid = Target::NAMES.join(", ");
-            Fail::new(fail.status, format!("unknown loudness target '{name}': use one of {valid}"))
-        })?;
+        let target = Target::by_name(&name)
+            .map_err(|e| Fail::new(Fail::from(e).status, Target::unknown_name_message(&name)))?;
         *out = MlTarget::from_core(&target);
         Ok(())
     })
@@ -321,12 +318,6 @@ pub struct MlTargetCheck {
     pub message: [c_char; ML_CHECK_MESSAGE_LEN],
 }
 
-/// The one-line message of a check (see [`MlTargetCheck::message`]).
-fn check_message(check: &TargetCheck) -> String {
-    let verdict = if check.pass { "PASS" } else { "FAIL" };
-    format!("{verdict}: {}. {}", check.reasons.join("; "), check.description)
-}
-
 /// Checks a report against a target (validated first) and fills `*out`.
 ///
 /// # Safety
@@ -342,7 +333,7 @@ pub unsafe extern "C" fn ml_qa_check(
         let out = unsafe { non_null_mut(out)? };
         let check = target.to_core()?.check(report.integrated_lufs, report.true_peak_dbtp);
         let mut message = [0; ML_CHECK_MESSAGE_LEN];
-        write_text(&mut message, &check_message(&check));
+        write_text(&mut message, &check.message());
         *out = MlTargetCheck { pass: check.pass, gain_change_db: check.gain_change_db, message };
         Ok(())
     })

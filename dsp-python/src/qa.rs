@@ -57,8 +57,8 @@ impl Target {
     fn by_name(name: &str) -> PyResult<Self> {
         CoreTarget::by_name(name).map(|inner| Self { inner }).map_err(|_| {
             PyValueError::new_err(format!(
-                "unknown loudness target {name:?}: use one of {}, or a masterlib.Target(...)",
-                CoreTarget::NAMES.join(", ")
+                "{}, or a masterlib.Target(...)",
+                CoreTarget::unknown_name_message(name)
             ))
         })
     }
@@ -175,8 +175,7 @@ impl TargetCheck {
     /// One line: PASS or FAIL, the reasons, and the description.
     #[getter]
     fn message(&self) -> String {
-        let verdict = if self.check.pass { "PASS" } else { "FAIL" };
-        format!("{verdict}: {}. {}", self.check.reasons.join("; "), self.check.description)
+        self.check.message()
     }
 
     /// The fields as a dict (JSON-serialisable).

@@ -62,7 +62,21 @@ pub struct TargetCheck {
     pub description: String,
 }
 
+impl TargetCheck {
+    /// One line: `PASS` or `FAIL`, the reasons, and what the platform
+    /// will do.
+    pub fn message(&self) -> String {
+        let verdict = if self.pass { "PASS" } else { "FAIL" };
+        format!("{verdict}: {}. {}", self.reasons.join("; "), self.description)
+    }
+}
+
 impl Target {
+    /// The error text for an unknown target `name`, listing the valid ones.
+    pub fn unknown_name_message(name: &str) -> String {
+        format!("unknown loudness target {name:?}: use one of {}", Self::NAMES.join(", "))
+    }
+
     /// Names of the built-in targets.
     pub const NAMES: [&'static str; 9] = {
         let mut names = [""; 9];
@@ -195,6 +209,8 @@ mod tests {
         assert_eq!(Target::by_name("deezer").unwrap().integrated_lufs, -15.0);
         assert_eq!(Target::all().len(), 9);
         assert!(matches!(Target::by_name("myspace"), Err(Error::UnknownName { .. })));
+        let hint = Target::unknown_name_message("myspace");
+        assert!(hint.contains("\"myspace\"") && hint.contains("spotify, apple"), "{hint}");
         assert!(Target::custom("club", -8.0, 0.5, -0.3, false).is_ok());
         assert!(Target::custom("bad", 5.0, 1.0, -1.0, false).is_err());
     }
@@ -208,6 +224,8 @@ mod tests {
         assert!(loud.reasons[1].contains("3.2 LU above -14.0"), "{}", loud.reasons[1]);
         assert_eq!(loud.description, "Spotify will turn it down 3.2 dB");
         assert!((loud.gain_change_db + 3.2).abs() < 1e-9);
+        assert!(loud.message().starts_with("FAIL: true peak -0.3 dBTP exceeds -1.0; integrated"));
+        assert!(loud.message().ends_with(". Spotify will turn it down 3.2 dB"));
         let ok = spotify.check(-14.4, -1.5);
         assert!(ok.pass, "{:?}", ok.reasons);
         // Quiet master: Spotify lifts only to 1 dB below the true-peak ceiling.
