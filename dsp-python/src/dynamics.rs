@@ -221,18 +221,7 @@ fn copy_settings(src: &dynamics::Compressor, dst: &mut dynamics::Compressor) -> 
 }
 
 fn detector(name: &str) -> PyResult<Detector> {
-    match name {
-        "peak" => Ok(Detector::Peak),
-        "rms" => Ok(Detector::Rms),
-        _ => Err(PyValueError::new_err(format!("detector must be 'peak' or 'rms', got {name:?}"))),
-    }
-}
-
-fn detector_name(d: Detector) -> &'static str {
-    match d {
-        Detector::Peak => "peak",
-        Detector::Rms => "rms",
-    }
+    Detector::from_name(name).map_err(value_error)
 }
 
 /// `#[pymethods] impl $class` with the given items plus properties that
@@ -298,7 +287,7 @@ macro_rules! dynamics_methods {
             $(#[$doc])*
             #[getter]
             fn detector(slf: PyRef<'_, Self>) -> &'static str {
-                detector_name(core::<Self, dynamics::$core>(&slf).detector())
+                core::<Self, dynamics::$core>(&slf).detector().name()
             }
 
             #[setter]

@@ -29,15 +29,7 @@ impl LoudnessMeter {
         true_peak: bool,
         true_peak_precision: &str,
     ) -> PyResult<Self> {
-        let precision = match true_peak_precision {
-            "standard" => TruePeakPrecision::Standard,
-            "high" => TruePeakPrecision::High,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "unknown true_peak_precision {other:?}: use \"standard\" or \"high\""
-                )));
-            }
-        };
+        let precision = TruePeakPrecision::from_name(true_peak_precision).map_err(value_error)?;
         let mut meter = analysis::LoudnessMeter::new(sample_rate, channels).map_err(value_error)?;
         meter.set_true_peak_precision(precision);
         meter.set_true_peak_enabled(true_peak);

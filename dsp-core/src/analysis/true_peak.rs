@@ -41,6 +41,19 @@ pub enum TruePeakPrecision {
     High,
 }
 
+impl TruePeakPrecision {
+    /// The precision called `name`: `standard` or `high`.
+    pub fn from_name(name: &str) -> Result<Self, crate::Error> {
+        match name {
+            "standard" => Ok(Self::Standard),
+            "high" => Ok(Self::High),
+            _ => Err(crate::Error::UnknownName {
+                kind: "true_peak_precision (expected standard or high)",
+            }),
+        }
+    }
+}
+
 /// Taps per phase in [`TruePeakPrecision::Standard`].
 const STANDARD_TAPS: usize = 12;
 /// Taps per phase in [`TruePeakPrecision::High`].
@@ -674,6 +687,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn precision_names() {
+        assert_eq!(TruePeakPrecision::from_name("high"), Ok(TruePeakPrecision::High));
+        assert_eq!(TruePeakPrecision::from_name("standard"), Ok(TruePeakPrecision::Standard));
+        let err = TruePeakPrecision::from_name("4x").unwrap_err().to_string();
+        assert!(err.contains("expected standard or high"), "{err}");
     }
 
     #[test]

@@ -410,6 +410,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_parameters() {
+        use crate::dynamics::Detector;
+        for d in [Detector::Peak, Detector::Rms] {
+            assert_eq!(Detector::from_name(d.name()), Ok(d));
+        }
+        assert!(Detector::from_name("vu").is_err());
         let mut c = Compressor::default();
         assert!(c.set_ratio(0.5).is_err());
         assert!(c.set_ratio(f64::NAN).is_err());

@@ -27,6 +27,25 @@ pub enum Detector {
     Rms,
 }
 
+impl Detector {
+    /// The detector called `name`: `peak` or `rms`.
+    pub fn from_name(name: &str) -> Result<Self, Error> {
+        match name {
+            "peak" => Ok(Self::Peak),
+            "rms" => Ok(Self::Rms),
+            _ => Err(Error::UnknownName { kind: "detector (expected peak or rms)" }),
+        }
+    }
+
+    /// The detector's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Peak => "peak",
+            Self::Rms => "rms",
+        }
+    }
+}
+
 /// Default RMS window in ms.
 pub const DEFAULT_RMS_WINDOW_MS: f64 = 10.0;
 
