@@ -806,12 +806,8 @@ fn band_objects(
     let Some(bands) = bands else {
         return (0..=crossovers)
             .map(|_| {
-                let c = Bound::new(
-                    py,
-                    Compressor::new(
-                        -20.0, 4.0, 6.0, 10.0, 100.0, 0.0, 1.0, 1.0, false, "peak", 10.0, 0.0,
-                    )?,
-                )?;
+                let c =
+                    Bound::new(py, init(dynamics::Compressor::default(), Vec::new(), Compressor))?;
                 Ok(c.into_any().cast_into::<PyProcessor>()?.unbind())
             })
             .collect();
@@ -838,16 +834,15 @@ fn band_objects(
     Ok(links)
 }
 
-/// A dsp-core multiband compressor at `crossovers_hz` with `links`' settings.
-fn multiband(
+/// Copies `links`' settings into the bands of `m`.
+fn sync_bands(
     py: Python<'_>,
-    crossovers_hz: &[f64],
+    m: &mut dynamics::MultibandCompressor,
     links: &[Py<PyProcessor>],
-) -> PyResult<dynamics::MultibandCompressor> {
-    let mut m = dynamics::MultibandCompressor::new(crossovers_hz).map_err(value_error)?;
+) -> PyResult<()> {
     let linked = links.iter().map(|l| l.bind(py).try_borrow()).collect::<Result<Vec<_>, _>>()?;
     m.sync(&linked).map_err(value_error)?;
-    Ok(m)
+    Ok(())
 }
 
 /// Multiband compressor: 2 to 5 bands split by Linkwitz-Riley crossovers
@@ -867,9 +862,9 @@ impl MultibandCompressor {
         crossovers_hz: Vec<f64>,
         bands: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyClassInitializer<Self>> {
-        dynamics::MultibandCompressor::new(&crossovers_hz).map_err(value_error)?;
+        let mut m = dynamics::MultibandCompressor::new(&crossovers_hz).map_err(value_error)?;
         let links = band_objects(py, crossovers_hz.len(), bands)?;
-        let m = multiband(py, &crossovers_hz, &links)?;
+        sync_bands(py, &mut m, &links)?;
         Ok(init(m, links, Self))
     }
 
@@ -893,7 +888,8 @@ impl MultibandCompressor {
         let solo: Vec<bool> = (0..old.bands()).map(|b| old.band_solo(b)).collect();
         let links: Vec<Py<PyProcessor>> =
             slf.as_super().as_super().links().iter().map(|l| l.clone_ref(py)).collect();
-        let mut m = multiband(py, &value, &links)?;
+        let mut m = dynamics::MultibandCompressor::new(&value).map_err(value_error)?;
+        sync_bands(py, &mut m, &links)?;
         for (b, &s) in solo.iter().enumerate() {
             m.set_band_solo(b, s).map_err(value_error)?;
         }
