@@ -86,18 +86,49 @@ pub fn process_in_blocks<P: Processor + ?Sized>(
     channels: &mut [&mut [f32]],
     max_block_size: usize,
 ) {
-    let n = channels.len().min(crate::spec::MAX_CHANNELS);
+    for_each_block(channels, &mut [], &[], max_block_size, |c, _, _| processor.process(c));
+}
+
+/// Splits planar `channels` (processed), `rows` (written alongside them,
+/// e.g. a gain-reduction series) and `keys` (read, e.g. a sidechain) into
+/// blocks of at most `max_block_size` samples and calls `f` on each, in
+/// order. Never allocates.
+///
+/// Each list holds at most [`MAX_CHANNELS`](crate::spec::MAX_CHANNELS)
+/// slices (extra ones are ignored); the blocks cover the shortest channel
+/// (rows and keys shorter than that give empty slices).
+pub fn for_each_block(
+    channels: &mut [&mut [f32]],
+    rows: &mut [&mut [f32]],
+    keys: &[&[f32]],
+    max_block_size: usize,
+    mut f: impl FnMut(&mut [&mut [f32]], &mut [&mut [f32]], &[&[f32]]),
+) {
+    use crate::spec::MAX_CHANNELS;
+    let (n, nr, nk) = (
+        channels.len().min(MAX_CHANNELS),
+        rows.len().min(MAX_CHANNELS),
+        keys.len().min(MAX_CHANNELS),
+    );
     let len = channels.iter().take(n).map(|c| c.len()).min().unwrap_or(0);
     let step = max_block_size.max(1);
     let mut start = 0;
     while start < len {
         let end = (start + step).min(len);
-        let mut views: [&mut [f32]; crate::spec::MAX_CHANNELS] =
+        let mut views: [&mut [f32]; MAX_CHANNELS] =
             core::array::from_fn(|_| <&mut [f32]>::default());
         for (view, ch) in views.iter_mut().zip(channels.iter_mut()) {
             *view = &mut ch[start..end];
         }
-        processor.process(&mut views[..n]);
+        let mut row_views: [&mut [f32]; MAX_CHANNELS] =
+            core::array::from_fn(|_| <&mut [f32]>::default());
+        for (view, row) in row_views.iter_mut().zip(rows.iter_mut()) {
+            *view = row.get_mut(start..end).unwrap_or_default();
+        }
+        let key_views: [&[f32]; MAX_CHANNELS] = core::array::from_fn(|c| {
+            keys.get(c).and_then(|k| k.get(start..end)).unwrap_or_default()
+        });
+        f(&mut views[..n], &mut row_views[..nr], &key_views[..nk]);
         start = end;
     }
 }
@@ -123,5 +154,31 @@ impl<P: Processor + ?Sized> Processor for alloc::boxed::Box<P> {
     }
     fn nonfinite_count(&self) -> u64 {
         (**self).nonfinite_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_each_block;
+    use std::vec::Vec;
+
+    /// Channels, rows and keys are cut at the same sample positions, in
+    /// order, covering the whole length.
+    #[test]
+    fn blocks_split_channels_rows_and_keys_alike() {
+        let mut a: Vec<f32> = (0..10).map(|i| i as f32).collect();
+        let mut row = [0.0f32; 10];
+        let key: Vec<f32> = (0..10).map(|i| 100.0 + i as f32).collect();
+        let mut calls = Vec::new();
+        for_each_block(&mut [&mut a], &mut [&mut row], &[&key], 4, |c, r, k| {
+            calls.push(c[0].len());
+            for ((x, o), &s) in c[0].iter_mut().zip(r[0].iter_mut()).zip(k[0]) {
+                *o = s - *x; // each key sample meets its own channel sample
+                *x = -*x;
+            }
+        });
+        assert_eq!(calls, [4, 4, 2]);
+        assert!(row.iter().all(|&v| v == 100.0));
+        assert!(a.iter().enumerate().all(|(i, &v)| v == -(i as f32)));
     }
 }

@@ -5,6 +5,7 @@ use dsp_core::dynamics::crossover::MAX_BANDS;
 use dsp_core::dynamics::{
     Compressor, DeEsser, Detector, Expander, Limiter, MultibandCompressor, NoiseGate,
 };
+use dsp_core::processor::for_each_block;
 use dsp_core::spec::MAX_CHANNELS;
 
 use crate::audio::{check_channels, check_disjoint, planar, planar_mut};
@@ -1252,45 +1253,37 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
             check_disjoint(channels, num_channels, sidechain, num_sidechain, num_samples)?;
             let mut views = planar_mut(channels, num_channels, num_samples)?;
             let side = planar(sidechain, num_sidechain, num_samples)?;
-            let mut start = 0;
-            while start < num_samples {
-                let n = (num_samples - start).min(spec.max_block_size);
-                let mut block: [&mut [f32]; MAX_CHANNELS] =
-                    std::array::from_fn(|_| Default::default());
-                for (b, v) in block.iter_mut().zip(views[..num_channels].iter_mut()) {
-                    *b = &mut v[start..start + n];
-                }
-                let key: [&[f32]; MAX_CHANNELS] =
-                    std::array::from_fn(|c| side[c].get(start..start + n).unwrap_or_default());
-                keyed(h, &mut block[..num_channels], &key[..num_sidechain])?;
-                start += n;
-            }
+            let keys = &side[..num_sidechain];
+            for_each_block(
+                &mut views[..num_channels],
+                &mut [],
+                keys,
+                spec.max_block_size,
+                |c, _, k| keyed(h, c, k),
+            );
             Ok(())
         })
     }
 }
 
 /// A sidechain processing step for the processor kind behind a handle.
-type Keyed = fn(&mut MlProcessor, &mut [&mut [f32]], &[&[f32]]) -> Result<(), Fail>;
+type Keyed = fn(&mut MlProcessor, &mut [&mut [f32]], &[&[f32]]);
 
 /// The sidechain step of `h`'s kind, or `ML_STATUS_WRONG_KIND`.
 fn keyed_of(h: &mut MlProcessor) -> Result<Keyed, Fail> {
     if h.try_kind::<Compressor>().is_some() {
         return Ok(|h, ch, sc| {
-            h.kind_mut::<Compressor>()?.process_sidechain(ch, sc);
-            Ok(())
+            h.try_kind::<Compressor>().map_or((), |d| d.process_sidechain(ch, sc))
         });
     }
     if h.try_kind::<Expander>().is_some() {
         return Ok(|h, ch, sc| {
-            h.kind_mut::<Expander>()?.process_sidechain(ch, sc);
-            Ok(())
+            h.try_kind::<Expander>().map_or((), |d| d.process_sidechain(ch, sc))
         });
     }
     if h.try_kind::<NoiseGate>().is_some() {
         return Ok(|h, ch, sc| {
-            h.kind_mut::<NoiseGate>()?.process_sidechain(ch, sc);
-            Ok(())
+            h.try_kind::<NoiseGate>().map_or((), |d| d.process_sidechain(ch, sc))
         });
     }
     Err(Fail::new(

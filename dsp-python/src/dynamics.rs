@@ -4,8 +4,8 @@
 
 use dsp_core::Error;
 use dsp_core::Processor;
-use dsp_core::dynamics::crossover::MAX_BANDS;
 use dsp_core::dynamics::{self, Detector};
+use dsp_core::processor::for_each_block;
 use dsp_core::spec::MAX_CHANNELS;
 use pyo3::PyClass;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -51,27 +51,10 @@ pub(crate) fn run_dynamics(
     side: Option<&[&[f32]]>,
     gr: &mut [&mut [f32]],
 ) {
-    let (nch, nrows) = (channels.len(), gr.len());
-    let len = channels.first().map_or(0, |c| c.len());
-    let mut start = 0;
-    while start < len {
-        let range = start..(start + BLOCK).min(len);
-        let mut block: [&mut [f32]; MAX_CHANNELS] = std::array::from_fn(|_| Default::default());
-        for (b, c) in block.iter_mut().zip(channels.iter_mut()) {
-            *b = &mut c[range.clone()];
-        }
-        let mut key: [&[f32]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
-        for (k, s) in key.iter_mut().zip(side.unwrap_or_default()) {
-            *k = &s[range.clone()];
-        }
-        let mut rows: [&mut [f32]; MAX_BANDS] = std::array::from_fn(|_| Default::default());
-        for (o, r) in rows.iter_mut().zip(gr.iter_mut()) {
-            *o = &mut r[range.clone()];
-        }
-        let key = side.map(|s| &key[..s.len()]);
-        d.run_block(&mut block[..nch], key, &mut rows[..nrows]);
-        start = range.end;
-    }
+    let keys = side.unwrap_or_default();
+    for_each_block(channels, gr, keys, BLOCK, |block, rows, key| {
+        d.run_block(block, side.map(|_| key), rows);
+    });
 }
 
 /// Processes `p` one sample at a time, reading each row's reduction after
