@@ -1,5 +1,7 @@
 //! Planar and interleaved buffer helpers, used at the edges of the library.
 
+use crate::spec::MAX_CHANNELS;
+
 /// Replaces every non-finite sample (NaN, ±Inf) with 0.0 and returns how many
 /// were replaced. This is the library's non-finite policy: bad samples are
 /// silence and never reach processor state.
@@ -68,6 +70,59 @@ pub fn interleave(planar: &[&mut [f32]], interleaved: &mut [f32]) {
     }
 }
 
+/// Runs `f` on consecutive pieces of interleaved audio, each at most
+/// `piece_len` frames, deinterleaved into `scratch` (at least
+/// `num_channels * piece_len` floats, `num_channels` at most
+/// [`MAX_CHANNELS`]) and interleaved back after `f`. Never allocates.
+pub fn process_interleaved(
+    interleaved: &mut [f32],
+    scratch: &mut [f32],
+    num_channels: usize,
+    piece_len: usize,
+    mut f: impl FnMut(&mut [&mut [f32]]),
+) {
+    let n = num_channels.max(1);
+    for piece in interleaved.chunks_mut(piece_len.max(1) * n) {
+        let mut views = scratch_views(scratch, piece_len, piece.len() / n);
+        let views = &mut views[..num_channels];
+        deinterleave(piece, views);
+        f(views);
+        interleave(views, piece);
+    }
+}
+
+/// Read-only version of [`process_interleaved`]: `f` sees each piece as
+/// planar channels; the first error it returns stops the loop.
+pub fn read_interleaved<E>(
+    interleaved: &[f32],
+    scratch: &mut [f32],
+    num_channels: usize,
+    piece_len: usize,
+    mut f: impl FnMut(&[&[f32]]) -> Result<(), E>,
+) -> Result<(), E> {
+    let n = num_channels.max(1);
+    for piece in interleaved.chunks(piece_len.max(1) * n) {
+        let mut views = scratch_views(scratch, piece_len, piece.len() / n);
+        deinterleave(piece, &mut views[..num_channels]);
+        let views: [&[f32]; MAX_CHANNELS] = core::array::from_fn(|i| &*views[i]);
+        f(&views[..num_channels])?;
+    }
+    Ok(())
+}
+
+/// Planar views of `frames` samples on consecutive `piece_len` chunks of `scratch`.
+fn scratch_views(
+    scratch: &mut [f32],
+    piece_len: usize,
+    frames: usize,
+) -> [&mut [f32]; MAX_CHANNELS] {
+    let mut views: [&mut [f32]; MAX_CHANNELS] = core::array::from_fn(|_| <&mut [f32]>::default());
+    for (view, ch) in views.iter_mut().zip(scratch.chunks_mut(piece_len.max(1))) {
+        *view = &mut ch[..frames];
+    }
+    views
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +155,30 @@ mod tests {
         let b = [0.0f32, f32::NAN];
         assert_eq!(find_nonfinite(&[&a[..], &b[..]]), Some((1, 1)));
         assert_eq!(find_nonfinite(&[&a[..]]), None);
+    }
+
+    /// Pieces shorter than the audio: every frame is seen once, as planar
+    /// channels, and written back interleaved.
+    #[test]
+    fn interleaved_pieces() {
+        let mut x: [f32; 14] = core::array::from_fn(|i| i as f32); // 7 frames, 2 channels
+        let mut scratch = [0.0f32; 6];
+        let mut seen = 0;
+        process_interleaved(&mut x, &mut scratch, 2, 3, |v| {
+            seen += v[0].len();
+            v[1].iter_mut().for_each(|s| *s = -*s);
+        });
+        assert_eq!(seen, 7);
+        assert!(
+            x.iter()
+                .enumerate()
+                .all(|(i, &v)| v == if i % 2 == 1 { -(i as f32) } else { i as f32 })
+        );
+        let mut left = 0.0;
+        let r: Result<(), ()> = read_interleaved(&x, &mut scratch, 2, 3, |v| {
+            left += v[0].iter().sum::<f32>();
+            Ok(())
+        });
+        assert_eq!((r, left), (Ok(()), 42.0));
     }
 }

@@ -1,8 +1,7 @@
-//! C audio buffers as Rust slices: planar channel pointers, interleaved
-//! frames, and a deinterleaving loop over scratch memory sized at prepare.
+//! C audio buffers as Rust slices: planar channel pointers and interleaved
+//! frames, checked for NULL, overlap and length.
 
 use dsp_core::Error;
-use dsp_core::buffer::{deinterleave, interleave};
 use dsp_core::spec::MAX_CHANNELS;
 
 use crate::guard::{Handle, non_null, null_pointer, with_handle};
@@ -130,53 +129,6 @@ fn interleaved_len(ptr: *const f32, num_channels: usize, num_frames: usize) -> R
     num_channels
         .checked_mul(num_frames)
         .ok_or_else(|| Fail::new(ML_STATUS_INVALID_ARGUMENT, "num_channels * num_frames overflows"))
-}
-
-/// Runs `f` on consecutive pieces of interleaved audio, each at most
-/// `piece_len` frames, deinterleaved into `scratch` (at least
-/// `num_channels * piece_len` floats) and interleaved back after `f`.
-pub(crate) fn process_interleaved(
-    interleaved: &mut [f32],
-    scratch: &mut [f32],
-    num_channels: usize,
-    piece_len: usize,
-    mut f: impl FnMut(&mut [&mut [f32]]),
-) {
-    let n = num_channels.max(1);
-    for piece in interleaved.chunks_mut(piece_len.max(1) * n) {
-        let mut views = scratch_views(scratch, piece_len, piece.len() / n);
-        let views = &mut views[..num_channels];
-        deinterleave(piece, views);
-        f(views);
-        interleave(views, piece);
-    }
-}
-
-/// Read-only version of [`process_interleaved`]: `f` sees each piece as planar channels.
-pub(crate) fn read_interleaved(
-    interleaved: &[f32],
-    scratch: &mut [f32],
-    num_channels: usize,
-    piece_len: usize,
-    mut f: impl FnMut(&[&[f32]]) -> Result<(), Fail>,
-) -> Result<(), Fail> {
-    let n = num_channels.max(1);
-    for piece in interleaved.chunks(piece_len.max(1) * n) {
-        let mut views = scratch_views(scratch, piece_len, piece.len() / n);
-        deinterleave(piece, &mut views[..num_channels]);
-        let views: [&[f32]; MAX_CHANNELS] = std::array::from_fn(|i| &*views[i]);
-        f(&views[..num_channels])?;
-    }
-    Ok(())
-}
-
-/// Planar views of `frames` samples on consecutive `piece_len` chunks of `scratch`.
-fn scratch_views(scratch: &mut [f32], piece_len: usize, frames: usize) -> Views<'_, f32> {
-    let mut views: Views<'_, f32> = std::array::from_fn(|_| <&mut [f32]>::default());
-    for (view, ch) in views.iter_mut().zip(scratch.chunks_mut(piece_len.max(1))) {
-        *view = &mut ch[..frames];
-    }
-    views
 }
 
 /// The `n` pointers of a C pointer array, each checked for NULL.

@@ -3,7 +3,9 @@
 use dsp_core::analysis::LevelMeter;
 use dsp_core::{Error, ProcessSpec};
 
-use crate::audio::{INTERLEAVED_PIECE, feed_interleaved, feed_planar, read_interleaved};
+use dsp_core::buffer::read_interleaved;
+
+use crate::audio::{INTERLEAVED_PIECE, feed_interleaved, feed_planar};
 use crate::guard::{Handle, free_handle, get_from, new_handle, update_handle, with_handle};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus};
 

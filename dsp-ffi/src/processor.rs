@@ -5,12 +5,11 @@
 
 use std::any::Any;
 
+use dsp_core::buffer::process_interleaved;
 use dsp_core::processor::process_in_blocks;
 use dsp_core::{Error, ProcessSpec, Processor};
 
-use crate::audio::{
-    INTERLEAVED_PIECE, check_channels, interleaved_mut, planar_mut, process_interleaved,
-};
+use crate::audio::{INTERLEAVED_PIECE, check_channels, interleaved_mut, planar_mut};
 use crate::guard::{Handle, free_handle, get_from, new_handle, update_handle, with_handle};
 use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
 

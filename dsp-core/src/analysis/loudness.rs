@@ -43,7 +43,7 @@ use alloc::vec::Vec;
 use super::gate::{GateHistogram, lufs};
 use super::kweight::KWeightPair;
 use super::true_peak::{TruePeakInterpolator, TruePeakPrecision};
-use crate::buffer::find_nonfinite;
+use crate::buffer::{find_nonfinite, read_interleaved};
 use crate::error::{Error, check_range};
 use crate::math::{gain_to_db, max_abs_of};
 use crate::spec::MAX_CHANNELS;
@@ -325,21 +325,12 @@ impl LoudnessMeter {
             return Err(Error::NonFinite { channel: i % n, index: i / n });
         }
         let mut scratch = core::mem::take(&mut self.scratch);
-        for block in samples.chunks(INTERLEAVE_FRAMES * n) {
-            let frames = block.len() / n;
-            let mut view: [&[f32]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
-            for (c, (v, ch)) in
-                view.iter_mut().zip(scratch.chunks_exact_mut(INTERLEAVE_FRAMES)).enumerate()
-            {
-                for (d, frame) in ch.iter_mut().zip(block.chunks_exact(n)) {
-                    *d = frame[c];
-                }
-                *v = &ch[..frames];
-            }
-            self.add_frames(&view[..n]);
-        }
+        let added = read_interleaved(samples, &mut scratch, n, INTERLEAVE_FRAMES, |v| {
+            self.add_frames(v);
+            Ok(())
+        });
         self.scratch = scratch;
-        Ok(())
+        added
     }
 
     /// The one processing path (input already validated).
