@@ -1,8 +1,8 @@
 //! Filters and equalisers: one band (`ml_filter_*`), a parametric EQ of any
 //! number of bands (`ml_equalizer_*`), and a DC blocker.
 
+use dsp_core::Error;
 use dsp_core::filters::{BandParams, DcBlocker, Design, Equalizer, Filter, FilterKind};
-use dsp_core::{Error, ProcessSpec};
 
 use crate::guard::{non_null, non_null_mut};
 use crate::processor::{MlProcessor, get_kind, new_processor, with_kind};
@@ -340,20 +340,7 @@ pub unsafe extern "C" fn ml_equalizer_magnitude_db(
         with_kind(p, |eq: &mut Equalizer| {
             let freqs = std::slice::from_raw_parts(non_null(freqs_hz)?, num_freqs);
             let out = std::slice::from_raw_parts_mut(non_null_mut(out_db)?, num_freqs);
-            ProcessSpec::new(sample_rate, 1, 1).validate()?;
-            for i in 0..eq.len() {
-                eq.band(i).map_or(Ok(()), |b| b.check_sample_rate(sample_rate))?;
-            }
-            if freqs.iter().any(|f| !(f.is_finite() && *f >= 0.0)) {
-                return Err(Fail::new(
-                    ML_STATUS_INVALID_ARGUMENT,
-                    "frequencies must be finite and >= 0 Hz",
-                ));
-            }
-            for (o, &f) in out.iter_mut().zip(freqs) {
-                *o = eq.magnitude_db(f, sample_rate);
-            }
-            Ok(())
+            eq.magnitude_response(freqs, sample_rate, out).map_err(Fail::from)
         })
     }
 }

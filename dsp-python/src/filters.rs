@@ -10,8 +10,9 @@
 // show them; pyo3 renders a named constant as `...`.
 #![allow(clippy::approx_constant)]
 
+use dsp_core::Error;
 use dsp_core::filters::{self, BandParams, Design, FilterKind};
-use dsp_core::{Error, ProcessSpec};
+use numpy::ndarray::ArrayD;
 use numpy::{IntoPyArray, PyArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -55,21 +56,20 @@ fn design(name: &str) -> PyResult<Design> {
     Design::from_name(name).map_err(value_error)
 }
 
-/// Magnitude response in dB at `freqs` (any shape), after `check`.
+/// Magnitude response in dB at `freqs` (Hz, any shape, as an array of the
+/// same shape) from `response`, which checks and fills a flat buffer.
 fn magnitude<'py>(
     freqs: &Bound<'py, PyAny>,
-    sample_rate: f64,
-    check: impl FnOnce() -> Result<(), Error>,
-    response: impl Fn(f64) -> f64,
+    response: impl FnOnce(&[f64], &mut [f64]) -> Result<(), Error>,
 ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-    ProcessSpec::new(sample_rate, 1, 1).validate().map_err(value_error)?;
-    check().map_err(value_error)?;
     let array = read_freqs(freqs)?;
     let view = array.as_array();
-    if view.iter().any(|f| !(f.is_finite() && *f >= 0.0)) {
-        return Err(PyValueError::new_err("freqs must be finite and non-negative (Hz)"));
-    }
-    Ok(view.mapv(response).into_pyarray(freqs.py()))
+    let flat: Vec<f64> = view.iter().copied().collect();
+    let mut out = vec![0.0; flat.len()];
+    response(&flat, &mut out).map_err(value_error)?;
+    let out = ArrayD::from_shape_vec(view.raw_dim(), out)
+        .map_err(|e| PyValueError::new_err(format!("freqs: {e}")))?;
+    Ok(out.into_pyarray(freqs.py()))
 }
 
 /// Applies `change` to a band filter's parameters. Parameters that are
@@ -161,12 +161,7 @@ impl Filter {
         sample_rate: f64,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let p = params_of(slf.as_super());
-        magnitude(
-            freqs,
-            sample_rate,
-            || p.check_sample_rate(sample_rate),
-            |f| p.magnitude_db(f, sample_rate),
-        )
+        magnitude(freqs, |f, out| p.add_magnitude_response(f, sample_rate, out))
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
@@ -421,11 +416,7 @@ impl Equalizer {
         let base = slf.as_super();
         base.sync_node(py, "Equalizer")?;
         let eq = base.get::<filters::Equalizer>();
-        let check = || {
-            (0..eq.len())
-                .try_for_each(|i| eq.band(i).map_or(Ok(()), |b| b.check_sample_rate(sample_rate)))
-        };
-        magnitude(freqs, sample_rate, check, |f| eq.magnitude_db(f, sample_rate))
+        magnitude(freqs, |f, out| eq.magnitude_response(f, sample_rate, out))
     }
 
     fn __repr__(slf: PyRef<'_, Self>) -> PyResult<String> {

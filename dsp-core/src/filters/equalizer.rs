@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use super::band::{Band, process_bands};
-use super::params::BandParams;
+use super::params::{BandParams, check_response_args};
 use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::processor::Processor;
@@ -77,6 +77,27 @@ impl Equalizer {
     pub fn magnitude_db(&self, freq_hz: f64, sample_rate: f64) -> f64 {
         self.bands.iter().map(|b| b.params().magnitude_db(freq_hz, sample_rate)).sum()
     }
+
+    /// The designed magnitude response in dB at each of `freqs_hz`, into
+    /// `out_db` (as many entries as both have; each band designed once).
+    /// Fails, leaving `out_db` alone, on an invalid sample rate, a band
+    /// at or above its Nyquist limit, or a negative or non-finite frequency.
+    pub fn magnitude_response(
+        &self,
+        freqs_hz: &[f64],
+        sample_rate: f64,
+        out_db: &mut [f64],
+    ) -> Result<(), Error> {
+        check_response_args(freqs_hz, sample_rate)?;
+        for b in &self.bands {
+            b.params().check_sample_rate(sample_rate)?;
+        }
+        out_db.iter_mut().for_each(|o| *o = 0.0);
+        for b in &self.bands {
+            b.params().add_response_checked(freqs_hz, sample_rate, out_db);
+        }
+        Ok(())
+    }
 }
 
 impl Processor for Equalizer {
@@ -130,6 +151,26 @@ mod tests {
                 .with_design(Design::Matched),
             BandParams::new(FilterKind::HighShelf, 6000.0).with_gain_db(-2.0).with_enabled(false),
         ]
+    }
+
+    /// The response over many frequencies matches the point queries, the
+    /// bad arguments fail and leave the output alone.
+    #[test]
+    fn magnitude_response_over_frequencies() {
+        let eq = Equalizer::new(&bands()).unwrap();
+        let freqs = [0.0, 30.0, 120.0, 900.0, 6000.0, 14_000.0, 20_000.0];
+        let mut out = [1.0; 7];
+        eq.magnitude_response(&freqs, 48_000.0, &mut out).unwrap();
+        for (&f, &o) in freqs.iter().zip(&out) {
+            assert_eq!(o, eq.magnitude_db(f, 48_000.0), "{f} Hz");
+        }
+        assert!((out[3] + 5.0).abs() < 0.1, "peak centre {}", out[3]);
+        let mut untouched = [7.0; 2];
+        assert!(eq.magnitude_response(&[100.0, f64::NAN], 48_000.0, &mut untouched).is_err());
+        assert!(eq.magnitude_response(&[-1.0, 1.0], 48_000.0, &mut untouched).is_err());
+        // The 14 kHz band is above Nyquist at 16 kHz.
+        assert!(eq.magnitude_response(&[100.0, 1.0], 16_000.0, &mut untouched).is_err());
+        assert_eq!(untouched, [7.0; 2]);
     }
 
     fn prepared(b: &[BandParams], fs: f64) -> Equalizer {

@@ -42,6 +42,16 @@ pub struct BandParams {
     pub enabled: bool,
 }
 
+/// Checks the arguments of a magnitude-response query: a valid sample
+/// rate and finite, non-negative frequencies.
+pub(crate) fn check_response_args(freqs_hz: &[f64], sample_rate: f64) -> Result<(), Error> {
+    crate::spec::ProcessSpec::new(sample_rate, 1, 1).validate()?;
+    for &f in freqs_hz {
+        check_range("freqs_hz", f, 0.0, f64::MAX, "must be finite and non-negative (Hz)")?;
+    }
+    Ok(())
+}
+
 impl BandParams {
     /// A band of `kind` at `cutoff_hz` with Q 1/√2, 0 dB, order 2, cookbook
     /// design, enabled.
@@ -120,6 +130,39 @@ impl BandParams {
         }
         let (secs, n) = self.sections(sample_rate);
         secs[..n].iter().map(|c| c.magnitude_db(freq_hz, sample_rate)).sum()
+    }
+
+    /// The designed magnitude response in dB at each of `freqs_hz`, added
+    /// to `out_db` (as many entries as both have; designed once). Checks
+    /// the sample rate, the parameters at it and the frequencies (finite
+    /// and non-negative) first and leaves `out_db` alone if any fails.
+    pub fn add_magnitude_response(
+        &self,
+        freqs_hz: &[f64],
+        sample_rate: f64,
+        out_db: &mut [f64],
+    ) -> Result<(), Error> {
+        check_response_args(freqs_hz, sample_rate)?;
+        self.validate()?;
+        self.check_sample_rate(sample_rate)?;
+        self.add_response_checked(freqs_hz, sample_rate, out_db);
+        Ok(())
+    }
+
+    /// [`add_magnitude_response`](Self::add_magnitude_response) with the
+    /// checks already done.
+    pub(crate) fn add_response_checked(
+        &self,
+        freqs_hz: &[f64],
+        sample_rate: f64,
+        out_db: &mut [f64],
+    ) {
+        if self.enabled {
+            let (secs, n) = self.sections(sample_rate);
+            for (o, &f) in out_db.iter_mut().zip(freqs_hz) {
+                *o += secs[..n].iter().map(|c| c.magnitude_db(f, sample_rate)).sum::<f64>();
+            }
+        }
     }
 
     /// The cascade of sections realising the band at `fs` (first `n` used).
