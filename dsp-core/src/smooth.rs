@@ -8,12 +8,17 @@ pub const DEFAULT_SMOOTHING_MS: f64 = 20.0;
 
 /// Linear ramp from the current value to a target over a fixed number of
 /// samples. Setting a new target mid-ramp starts a fresh ramp from the
-/// current value.
+/// current value. Each value is computed from the ramp's start and the
+/// samples taken (`start + k·step`), so skipping ahead costs nothing and
+/// gives the value stepping would.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LinearSmoother {
     current: f64,
     target: f64,
+    start: f64,
     step: f64,
+    /// Length of the ramp in progress.
+    len: u32,
     remaining: u32,
     ramp_samples: u32,
 }
@@ -21,7 +26,15 @@ pub struct LinearSmoother {
 impl LinearSmoother {
     /// A smoother resting at `value`.
     pub const fn new(value: f64) -> Self {
-        Self { current: value, target: value, step: 0.0, remaining: 0, ramp_samples: 0 }
+        Self {
+            current: value,
+            target: value,
+            start: value,
+            step: 0.0,
+            len: 0,
+            remaining: 0,
+            ramp_samples: 0,
+        }
     }
 
     /// Sets the ramp length from a time and sample rate.
@@ -40,6 +53,8 @@ impl LinearSmoother {
         if self.ramp_samples == 0 || target == self.current {
             self.snap();
         } else {
+            self.start = self.current;
+            self.len = self.ramp_samples;
             self.remaining = self.ramp_samples;
             self.step = (target - self.current) / self.ramp_samples as f64;
         }
@@ -79,28 +94,19 @@ impl LinearSmoother {
     #[allow(clippy::should_implement_trait)] // a smoother never ends; an Iterator would mislead
     #[inline]
     pub fn next(&mut self) -> f64 {
-        if self.remaining > 0 {
-            self.remaining -= 1;
-            if self.remaining == 0 {
-                self.current = self.target;
-            } else {
-                self.current += self.step;
-            }
-        }
-        self.current
+        self.advance(1)
     }
 
     /// Advances `n` samples at once and returns the value reached; gives
     /// the same value as `n` calls to [`next`](Self::next).
+    #[inline]
     pub fn advance(&mut self, n: usize) -> f64 {
         if self.remaining > 0 {
             if n as u64 >= self.remaining as u64 {
                 self.snap();
             } else {
-                // Repeated addition keeps bit-identity with `next`.
-                for _ in 0..n {
-                    self.next();
-                }
+                self.remaining -= n as u32;
+                self.current = self.start + (self.len - self.remaining) as f64 * self.step;
             }
         }
         self.current
