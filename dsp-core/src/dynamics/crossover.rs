@@ -133,11 +133,26 @@ impl Crossover {
         let rest = &mut last[0][..n];
         rest.copy_from_slice(input);
         for (j, band) in low_bands.iter_mut().enumerate() {
-            let low = &mut band[..n];
-            low.copy_from_slice(rest);
-            self.lp[j].iter_mut().for_each(|b| b.process(low));
-            self.hp[j].iter_mut().for_each(|b| b.process(rest));
-            self.ap[j][..self.splits - j - 1].iter_mut().for_each(|b| b.process(low));
+            // All sections of a split in one pass, their states in locals:
+            // the low and high recursions overlap instead of running one
+            // pass after another.
+            let (mut lp, mut hp, mut ap) = (self.lp[j], self.hp[j], self.ap[j]);
+            let ap = &mut ap[..self.splits - j - 1];
+            for (l, r) in band[..n].iter_mut().zip(rest.iter_mut()) {
+                let x = *r;
+                let low = lp.iter_mut().fold(x, |y, b| b.tick(y));
+                *l = ap.iter_mut().fold(low, |y, b| b.tick(y));
+                *r = hp.iter_mut().fold(x, |y, b| b.tick(y));
+            }
+            for (dst, src) in self.lp[j].iter_mut().chain(&mut self.hp[j]).zip(lp.iter().chain(&hp))
+            {
+                *dst = *src;
+                dst.flush();
+            }
+            for (dst, src) in self.ap[j].iter_mut().zip(ap.iter()) {
+                *dst = *src;
+                dst.flush();
+            }
         }
     }
 

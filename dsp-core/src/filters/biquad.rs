@@ -103,6 +103,11 @@ impl Biquad {
         for v in x.iter_mut() {
             *v = self.tick(*v);
         }
+        self.flush();
+    }
+
+    /// Flushes denormal-sized state to zero.
+    pub fn flush(&mut self) {
         self.s1 = flush_denormal(self.s1);
         self.s2 = flush_denormal(self.s2);
     }
