@@ -11,6 +11,7 @@
 //! their states in registers (a lone first-order section in look-ahead
 //! form); a sample's arithmetic depends on the clock, never on the split.
 
+use super::biquad::Coefs;
 use super::params::{BandParams, MAX_SECTIONS};
 use super::section::{Frames, Planar, Section, SectionState, run_first_order, run_series};
 use crate::error::Error;
@@ -45,6 +46,9 @@ pub(crate) struct Band {
     mix: LinearSmoother,
     sample_rate: f64,
     len: usize,
+    /// The last design: the smoothed (log cutoff, log q, gain) it was made
+    /// for and its sections, reused while only the mix moves.
+    designed: Option<([f64; 3], [Coefs; MAX_SECTIONS])>,
     /// Coefficients at the end of the current sub-block (steady value).
     coefs: [Section; MAX_SECTIONS],
     from: [Section; MAX_SECTIONS],
@@ -74,6 +78,7 @@ impl Band {
             mix: LinearSmoother::new(if params.enabled { 1.0 } else { 0.0 }),
             sample_rate: 0.0,
             len: 0,
+            designed: None,
             coefs: [Section::IDENTITY; MAX_SECTIONS],
             from: [Section::IDENTITY; MAX_SECTIONS],
             step: [Section::default(); MAX_SECTIONS],
@@ -146,6 +151,7 @@ impl Band {
     /// (only while the band is silent, or not yet running).
     fn switch_structure(&mut self) {
         self.running = self.params;
+        self.designed = None;
         self.log_cutoff.snap();
         self.log_q.snap();
         self.gain_db.snap();
@@ -158,14 +164,22 @@ impl Band {
 
     /// Coefficients for the smoothers' current values.
     fn design(&mut self) -> [Section; MAX_SECTIONS] {
-        let p = BandParams {
-            cutoff_hz: exp(self.log_cutoff.current()),
-            q: exp(self.log_q.current()),
-            gain_db: self.gain_db.current(),
-            ..self.running
+        let key = [self.log_cutoff.current(), self.log_q.current(), self.gain_db.current()];
+        let secs = match self.designed {
+            Some((k, secs)) if k == key => secs,
+            _ => {
+                let p = BandParams {
+                    cutoff_hz: exp(key[0]),
+                    q: exp(key[1]),
+                    gain_db: key[2],
+                    ..self.running
+                };
+                let (secs, len) = p.sections(self.sample_rate);
+                self.len = len;
+                self.designed = Some((key, secs));
+                secs
+            }
         };
-        let (secs, len) = p.sections(self.sample_rate);
-        self.len = len;
         let mix = self.mix.current();
         secs.map(|c| Section::new(&c, mix))
     }
