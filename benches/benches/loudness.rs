@@ -1,7 +1,8 @@
-//! Loudness meter and true-peak interpolator throughput, 48 kHz stereo.
+//! Loudness meter, level meter and true-peak interpolator throughput, 48 kHz stereo.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use dsp_core::analysis::{LoudnessMeter, TruePeakInterpolator, TruePeakPrecision};
+use dsp_core::ProcessSpec;
+use dsp_core::analysis::{LevelMeter, LoudnessMeter, TruePeakInterpolator, TruePeakPrecision};
 
 const FS: f64 = 48_000.0;
 
@@ -64,5 +65,24 @@ fn meter(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, true_peak, meter);
+/// Level meter (300 ms peak and RMS) fed 10 s of stereo in 4096-frame
+/// blocks; throughput in frames.
+fn level(c: &mut Criterion) {
+    let [l, r] = signal(10.0);
+    let mut g = c.benchmark_group("level_meter_stereo_48k_10s");
+    g.throughput(Throughput::Elements(l.len() as u64));
+    g.bench_function("add", |b| {
+        let mut m = LevelMeter::new(300.0).unwrap();
+        m.prepare(&ProcessSpec::new(FS, 4096, 2)).unwrap();
+        b.iter(|| {
+            for (x, y) in l.chunks(4096).zip(r.chunks(4096)) {
+                m.add(&[x, y]).unwrap();
+            }
+            m.rms_dbfs(0)
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, true_peak, meter, level);
 criterion_main!(benches);

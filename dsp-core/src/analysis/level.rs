@@ -4,7 +4,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::error::{Error, check_range};
-use crate::math::{gain_to_db, power_to_db};
+use crate::math::{gain_to_db, greater, power_to_db};
 use crate::spec::ProcessSpec;
 
 /// Number of sub-blocks the window is divided into for peak tracking.
@@ -17,7 +17,8 @@ struct ChannelLevel {
     sum: f64,
     peaks: [f32; PEAK_SLOTS],
     max_peak: f32,
-    max_mean_square: f64,
+    /// Largest running sum of squares over full windows.
+    max_sum: f64,
 }
 
 /// Peak and RMS levels per channel over a sliding window (default 300 ms),
@@ -70,7 +71,7 @@ impl LevelMeter {
             sum: 0.0,
             peaks: [0.0; PEAK_SLOTS],
             max_peak: 0.0,
-            max_mean_square: 0.0,
+            max_sum: 0.0,
         };
         self.channels = vec![ch; spec.channels];
         self.spec = Some(*spec);
@@ -85,7 +86,7 @@ impl LevelMeter {
             ch.sum = 0.0;
             ch.peaks = [0.0; PEAK_SLOTS];
             ch.max_peak = 0.0;
-            ch.max_mean_square = 0.0;
+            ch.max_sum = 0.0;
         }
         self.pos = 0;
         self.filled = 0;
@@ -101,39 +102,47 @@ impl LevelMeter {
         if let Some(c) = channels.iter().find(|c| c.len() != len) {
             return Err(Error::LengthMismatch { expected: len, actual: c.len() });
         }
-        for i in 0..len {
-            let slot = self.pos / self.slot_len;
-            let new_slot = self.pos % self.slot_len == 0;
+        // Runs up to the next peak slot boundary (or the window's end),
+        // each channel's state in locals.
+        let mut i = 0;
+        while i < len {
+            let (pos, slot_len, window) = (self.pos, self.slot_len, self.window);
+            let slot = pos / slot_len;
+            let run = ((slot + 1) * slot_len).min(window).min(pos + len - i) - pos;
+            // Full windows (whose mean square counts for the maximum) start
+            // at this sample of the run.
+            let full_from = (window - self.filled).saturating_sub(1);
             for (state, input) in self.channels.iter_mut().zip(channels) {
-                let mut x = input[i];
-                if !x.is_finite() {
-                    self.nonfinite += 1;
-                    x = 0.0;
+                let (mut sum, mut max_sum, mut bad) = (state.sum, state.max_sum, 0u64);
+                let mut peak = if pos % slot_len == 0 { 0.0 } else { state.peaks[slot] };
+                let squares = &mut state.squares[pos..pos + run];
+                for (k, (sq_old, &x)) in squares.iter_mut().zip(&input[i..i + run]).enumerate() {
+                    let finite = x.is_finite();
+                    bad += u64::from(!finite);
+                    let x = if finite { x } else { 0.0 };
+                    let sq = f64::from(x) * f64::from(x);
+                    sum += sq - *sq_old;
+                    *sq_old = sq;
+                    peak = greater(peak, x.abs());
+                    if k >= full_from {
+                        max_sum = max_sum.max(sum);
+                    }
                 }
-                let sq = f64::from(x) * f64::from(x);
-                state.sum += sq - state.squares[self.pos];
-                state.squares[self.pos] = sq;
-                if new_slot {
-                    state.peaks[slot] = 0.0;
-                }
-                state.peaks[slot] = state.peaks[slot].max(x.abs());
-                state.max_peak = state.max_peak.max(x.abs());
+                state.peaks[slot] = peak;
+                state.max_peak = greater(state.max_peak, peak);
+                (state.sum, state.max_sum) = (sum, max_sum);
+                self.nonfinite += bad;
             }
-            self.pos += 1;
-            if self.pos == self.window {
+            self.pos += run;
+            self.filled = (self.filled + run).min(window);
+            if self.pos == window {
                 self.pos = 0;
                 // Recompute the running sums exactly once per window (no drift).
                 for state in &mut self.channels {
                     state.sum = state.squares.iter().sum();
                 }
             }
-            self.filled = (self.filled + 1).min(self.window);
-            if self.filled == self.window {
-                for state in &mut self.channels {
-                    let ms = state.sum.max(0.0) / self.window as f64;
-                    state.max_mean_square = state.max_mean_square.max(ms);
-                }
-            }
+            i += run;
         }
         Ok(())
     }
@@ -158,7 +167,7 @@ impl LevelMeter {
 
     /// Largest full-window RMS since the last reset, in dBFS.
     pub fn max_rms_dbfs(&self, channel: usize) -> Option<f64> {
-        self.channels.get(channel).map(|c| power_to_db(c.max_mean_square))
+        self.channels.get(channel).map(|c| power_to_db(c.max_sum.max(0.0) / self.window as f64))
     }
 
     /// Number of channels the meter was prepared for.
@@ -202,6 +211,23 @@ mod tests {
         m.add(&[&vec![0.1f32; 9_600]]).unwrap();
         assert_abs_diff_eq!(m.peak_dbfs(0).unwrap(), -20.0, epsilon = 1e-4);
         assert_abs_diff_eq!(m.max_peak_dbfs(0).unwrap(), 0.0, epsilon = 1e-9);
+    }
+
+    /// Any split of the input gives the same readings.
+    #[test]
+    fn readings_do_not_depend_on_block_lengths() {
+        let x = noise(30_000, 0.7, 4);
+        let read = |chunk: usize| {
+            let mut m = LevelMeter::new(50.0).unwrap();
+            m.prepare(&ProcessSpec::new(48_000.0, 512, 1)).unwrap();
+            x.chunks(chunk).for_each(|c| m.add(&[c]).unwrap());
+            [m.peak_dbfs(0), m.rms_dbfs(0), m.max_peak_dbfs(0), m.max_rms_dbfs(0)]
+                .map(Option::unwrap)
+        };
+        let whole = read(x.len());
+        for chunk in [1, 7, 239, 4096] {
+            assert_eq!(read(chunk), whole, "chunks of {chunk}");
+        }
     }
 
     #[test]
