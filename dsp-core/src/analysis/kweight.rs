@@ -17,7 +17,9 @@
 //! the 0.02 LU accuracy this meter aims for.
 
 use crate::filters::Coefs;
+use crate::filters::section::{Section, SectionState, SumSquares, run_series};
 use crate::math::{PI, cos, log10, pow, tan};
+use crate::simd::{Kernel, dispatch};
 
 /// BS.1770 shelf parameters: corner Hz, gain dB, Q, exponent of the
 /// mid-band gain (libebur128's parametrisation).
@@ -181,60 +183,50 @@ pub(crate) fn k_weighting(sample_rate: f64) -> [Coefs; 2] {
     [shelf, highpass]
 }
 
-/// State below this magnitude is flushed to zero (keeps long silences away
-/// from denormal numbers; far below any audible or measurable level).
-const FLUSH: f64 = 1e-30;
-
-/// K-weighting for two channels (lanes), transposed direct form II in f64.
+/// K-weighting for two channels (lanes): the shelf and the high-pass in
+/// series, on the filters' section kernel (direct form I, f64 state).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KWeightPair {
-    coefs: [Coefs; 2],
-    /// `state[stage][0 or 1][lane]`.
-    state: [[[f64; 2]; 2]; 2],
+    sections: [Section; 2],
+    state: [SectionState; 2],
 }
 
 impl KWeightPair {
     /// A cleared filter pair for `sample_rate`.
     pub(crate) fn new(sample_rate: f64) -> Self {
-        Self { coefs: k_weighting(sample_rate), state: [[[0.0; 2]; 2]; 2] }
+        let sections = k_weighting(sample_rate).map(|c| Section::new(&c, 1.0));
+        Self { sections, state: [SectionState::default(); 2] }
     }
 
     /// Clears the state.
     pub(crate) fn reset(&mut self) {
-        self.state = [[[0.0; 2]; 2]; 2];
+        self.state = [SectionState::default(); 2];
     }
 
     /// Filters `a` (lane 0) and `b` (lane 1, of the same length) and returns
     /// the sum of squares of each lane's output.
     pub(crate) fn sum_squares(&mut self, a: &[f32], b: &[f32]) -> [f64; 2] {
-        let [c0, c1] = self.coefs;
-        let [[mut s01, mut s02], [mut s11, mut s12]] = self.state;
-        let mut acc = [0.0f64; 2];
-        for (&xa, &xb) in a.iter().zip(b) {
-            let x = [f64::from(xa), f64::from(xb)];
-            let mut y = [0.0; 2];
-            for l in 0..2 {
-                let u = c0.b0 * x[l] + s01[l];
-                s01[l] = c0.b1 * x[l] - c0.a1 * u + s02[l];
-                s02[l] = c0.b2 * x[l] - c0.a2 * u;
-                let v = c1.b0 * u + s11[l];
-                s11[l] = c1.b1 * u - c1.a1 * v + s12[l];
-                s12[l] = c1.b2 * u - c1.a2 * v;
-                y[l] = v;
-            }
-            for l in 0..2 {
-                acc[l] += y[l] * y[l];
-            }
-        }
-        for s in [&mut s01, &mut s02, &mut s11, &mut s12] {
-            for v in s.iter_mut() {
-                if v.abs() < FLUSH {
-                    *v = 0.0;
-                }
-            }
-        }
-        self.state = [[s01, s02], [s11, s12]];
+        let acc = dispatch(Weigh { pair: self, a, b });
+        self.state.iter_mut().for_each(SectionState::flush);
         acc
+    }
+}
+
+/// [`KWeightPair::sum_squares`]'s arguments, as a [`Kernel`].
+struct Weigh<'a> {
+    pair: &'a mut KWeightPair,
+    a: &'a [f32],
+    b: &'a [f32],
+}
+
+impl Kernel for Weigh<'_> {
+    type Output = [f64; 2];
+
+    #[inline(always)]
+    unsafe fn run<const WIDE: bool>(self) -> [f64; 2] {
+        let mut frames = SumSquares(self.a, self.b, [0.0; 2]);
+        run_series::<2, WIDE>(&self.pair.sections, &mut self.pair.state, &mut frames);
+        frames.2
     }
 }
 

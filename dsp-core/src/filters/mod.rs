@@ -10,7 +10,7 @@ pub mod design;
 mod equalizer;
 mod filter;
 mod params;
-mod section;
+pub(crate) mod section;
 
 pub use biquad::{Biquad, Coefs};
 pub use dc_blocker::{DEFAULT_DC_CUTOFF_HZ, DcBlocker};

@@ -153,6 +153,26 @@ impl Frames for Planar<'_> {
     }
 }
 
+/// Two read-only f32 channels whose processed frames are only measured:
+/// the sums of squares of each lane's output accumulate in `.2` (the
+/// loudness meter's K-weighting).
+#[cfg(feature = "alloc")]
+pub struct SumSquares<'a>(pub &'a [f32], pub &'a [f32], pub Lanes);
+
+#[cfg(feature = "alloc")]
+impl Frames for SumSquares<'_> {
+    #[inline(always)]
+    fn map_frames(&mut self, mut f: impl FnMut(Lanes) -> Lanes) {
+        let mut acc = self.2;
+        for (a, b) in self.0.iter().zip(self.1) {
+            let y = f([*a as f64, *b as f64]);
+            acc[0] += y[0] * y[0];
+            acc[1] += y[1] * y[1];
+        }
+        self.2 = acc;
+    }
+}
+
 impl Frames for [Lanes] {
     #[inline(always)]
     fn map_frames(&mut self, mut f: impl FnMut(Lanes) -> Lanes) {
