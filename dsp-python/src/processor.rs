@@ -18,8 +18,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::audio::{
-    Samples, audio_shape, copy_planar, float_array, to_numpy, value_error, value_error_in,
-    writable_audio,
+    Samples, Shape, audio_shape, float_array, to_numpy, value_error, value_error_in, writable_audio,
 };
 use crate::dynamics::{Dynamics, run_dynamics};
 
@@ -406,9 +405,11 @@ pub(crate) struct KeyedBuffers<'a, 'b> {
     gain_reduction: &'a mut [&'b mut [f32]],
 }
 
-/// Reads a sidechain array into `channels * stride` floats (zero-padded
-/// after `samples`), checking that it is audio as long as the input.
-fn read_sidechain(side: &Bound<'_, PyAny>, samples: usize, stride: usize) -> PyResult<Vec<f32>> {
+/// Borrows a sidechain array, checking that it is audio as long as the input.
+fn sidechain_input<'py>(
+    side: &Bound<'py, PyAny>,
+    samples: usize,
+) -> PyResult<(Shape, Samples<'py>)> {
     let array = float_array(side)?;
     let shape = audio_shape(array.shape())?;
     if shape.samples != samples {
@@ -417,28 +418,19 @@ fn read_sidechain(side: &Bound<'_, PyAny>, samples: usize, stride: usize) -> PyR
             shape.samples
         )));
     }
-    let mut data = vec![0.0f32; shape.channels * stride];
-    copy_planar(&array, shape, &mut data, stride)?;
-    Ok(data)
+    Ok((shape, Samples::new(&array)?))
 }
 
-/// Runs `plan` over `views` with the sidechain buffer `side` (channels of
-/// `stride` samples, or empty) and writes `rows` gain-reduction rows of
-/// `stride` samples into `gr`.
-fn run_keyed(
+/// Runs `plan` over `views` keyed by the sidechain channels `side` (none:
+/// keyed by the input) with `gr` as the gain-reduction rows.
+fn run_keyed<'a, 'b>(
     plan: &Plan<'_>,
     py: Python<'_>,
     views: &mut [&mut [f32]],
-    side: &[f32],
-    gr: &mut [f32],
-    stride: usize,
+    side: &'a [&'b [f32]],
+    gr: &'a mut [&'b mut [f32]],
 ) -> PyResult<()> {
-    let side_views: Vec<&[f32]> = side.chunks(stride).collect();
-    let mut gr_views: Vec<&mut [f32]> = gr.chunks_mut(stride).collect();
-    let keyed = KeyedBuffers {
-        sidechain: (!side_views.is_empty()).then_some(&side_views[..]),
-        gain_reduction: &mut gr_views[..],
-    };
+    let keyed = KeyedBuffers { sidechain: (!side.is_empty()).then_some(side), gain_reduction: gr };
     plan.run(py, views, Some(keyed))
 }
 
@@ -470,11 +462,12 @@ impl PyProcessor {
         // Samples per channel run through the processors: the first `lead`
         // outputs are the latency and are dropped.
         let total = lead + out_len;
-        // The sidechain is laid out like the input (zeros after it), so the
-        // key of input sample i reaches the output where sample i does.
+        // The sidechain is read pass by pass like the input (zeros after
+        // it), so the key of input sample i reaches the output where sample
+        // i does.
         let side = match keyed.as_ref().and_then(|k| k.sidechain) {
-            Some(s) => read_sidechain(s, shape.samples, total)?,
-            None => Vec::new(),
+            Some(s) => Some(sidechain_input(s, shape.samples)?),
+            None => None,
         };
         let rows = keyed.as_ref().map_or(0, |k| k.gain_reduction_rows);
         let mut out = vec![0.0f32; plan.out_channels * out_len];
@@ -483,6 +476,7 @@ impl PyProcessor {
         // from the input and written to the output once.
         let mut block = vec![0.0f32; plan.max_channels * PASS];
         let mut gr_block = vec![0.0f32; rows * PASS];
+        let mut side_block = vec![0.0f32; side.as_ref().map_or(0, |(s, _)| s.channels) * PASS];
         let mut start = 0;
         while start < total {
             let n = PASS.min(total - start);
@@ -490,17 +484,15 @@ impl PyProcessor {
             let mut views: Vec<&mut [f32]> = block.chunks_mut(PASS).map(|c| &mut c[..n]).collect();
             views[shape.channels..].iter_mut().for_each(|c| c.fill(0.0));
             count_nonfinite(slf, &mut views[..shape.channels])?;
+            if let Some((side_shape, side_input)) = &side {
+                side_input.copy_block(*side_shape, start, n, &mut side_block, PASS)?;
+            }
             match keyed {
                 Some(_) => {
-                    let side: Vec<&[f32]> =
-                        side.chunks(total.max(1)).map(|c| &c[start..start + n]).collect();
-                    let mut gr_views: Vec<&mut [f32]> =
+                    let side: Vec<&[f32]> = side_block.chunks(PASS).map(|c| &c[..n]).collect();
+                    let mut gr: Vec<&mut [f32]> =
                         gr_block.chunks_mut(PASS).map(|c| &mut c[..n]).collect();
-                    let keyed = KeyedBuffers {
-                        sidechain: (!side.is_empty()).then_some(&side[..]),
-                        gain_reduction: &mut gr_views[..],
-                    };
-                    plan.run(slf.py(), &mut views, Some(keyed))?;
+                    run_keyed(&plan, slf.py(), &mut views, &side, &mut gr)?;
                 }
                 None => plan.run(slf.py(), &mut views, None)?,
             }
@@ -545,7 +537,12 @@ impl PyProcessor {
             )));
         }
         let side = match keyed.as_ref().and_then(|k| k.sidechain) {
-            Some(s) => read_sidechain(s, shape.samples, shape.samples)?,
+            Some(s) => {
+                let (side_shape, side_input) = sidechain_input(s, shape.samples)?;
+                let mut data = vec![0.0f32; side_shape.channels * shape.samples];
+                side_input.copy_block(side_shape, 0, shape.samples, &mut data, shape.samples)?;
+                data
+            }
             None => Vec::new(),
         };
         let rows = keyed.as_ref().map_or(0, |k| k.gain_reduction_rows);
@@ -555,7 +552,11 @@ impl PyProcessor {
             let mut views: Vec<&mut [f32]> = data.chunks_mut(shape.samples).collect();
             count_nonfinite(slf, &mut views)?;
             match keyed {
-                Some(_) => run_keyed(&plan, slf.py(), &mut views, &side, &mut gr, shape.samples)?,
+                Some(_) => {
+                    let side: Vec<&[f32]> = side.chunks(shape.samples).collect();
+                    let mut gr: Vec<&mut [f32]> = gr.chunks_mut(shape.samples).collect();
+                    run_keyed(&plan, slf.py(), &mut views, &side, &mut gr)?;
+                }
                 None => plan.run(slf.py(), &mut views, None)?,
             }
         }
