@@ -209,7 +209,9 @@ fn detector(name: &str) -> PyResult<Detector> {
 
 /// `#[pymethods] impl $class` with the given items plus properties that
 /// read and write the `dynamics::$core` inside: `f64` (the checked setter
-/// raises `ValueError`), `bool` and `detector` ("peak" or "rms").
+/// raises `ValueError`), `bool` and `detector` ("peak" or "rms"); `engine`
+/// stands for the properties every engine-based processor has, `gate` for
+/// an expander's or gate's timing (and `engine`).
 macro_rules! dynamics_methods {
     (impl $class:ident for $core:ident { $($items:tt)* } $($props:tt)*) => {
         dynamics_methods!(@acc $class $core [$($items)*] $($props)*);
@@ -249,6 +251,19 @@ macro_rules! dynamics_methods {
                 core_mut::<Self, dynamics::$core>(&mut slf).$set(value);
             }
         ] $($rest)*);
+    };
+    (@acc $class:ident $core:ident [$($acc:tt)*] gate; $($rest:tt)*) => {
+        dynamics_methods!(@acc $class $core [$($acc)*]
+            /// Hysteresis in dB, 0 to 24: once open, closes below threshold - hysteresis.
+            f64 hysteresis_db, set_hysteresis_db;
+            /// Hold time in ms before the reduction grows again, 0 to 5000.
+            f64 hold_ms, set_hold_ms;
+            /// Attack (opening) time constant in ms, 0 to 1000.
+            f64 attack_ms, set_attack_ms;
+            /// Release (closing) time constant in ms, 0 to 10000.
+            f64 release_ms, set_release_ms;
+            engine;
+            $($rest)*);
     };
     (@acc $class:ident $core:ident [$($acc:tt)*] engine; $($rest:tt)*) => {
         dynamics_methods!(@acc $class $core [$($acc)*]
@@ -589,15 +604,7 @@ dynamics_methods! {
     f64 range_db, set_range_db;
     /// Knee width in dB, 0 to 48.
     f64 knee_db, set_knee_db;
-    /// Hysteresis in dB, 0 to 24: once open, closes below threshold - hysteresis.
-    f64 hysteresis_db, set_hysteresis_db;
-    /// Hold time in ms before the reduction grows again, 0 to 5000.
-    f64 hold_ms, set_hold_ms;
-    /// Attack (opening) time constant in ms, 0 to 1000.
-    f64 attack_ms, set_attack_ms;
-    /// Release (closing) time constant in ms, 0 to 10000.
-    f64 release_ms, set_release_ms;
-    engine;
+    gate;
 }
 
 /// Noise gate: an expander with an infinite ratio; below the threshold the
@@ -657,15 +664,7 @@ dynamics_methods! {
     f64 threshold_db, set_threshold_db;
     /// Attenuation while closed in dB, 0 to 120.
     f64 range_db, set_range_db;
-    /// Hysteresis in dB, 0 to 24: the gate closes below threshold - hysteresis.
-    f64 hysteresis_db, set_hysteresis_db;
-    /// Hold time in ms, 0 to 5000.
-    f64 hold_ms, set_hold_ms;
-    /// Attack (opening) time constant in ms, 0 to 1000.
-    f64 attack_ms, set_attack_ms;
-    /// Release (closing) time constant in ms, 0 to 10000.
-    f64 release_ms, set_release_ms;
-    engine;
+    gate;
 }
 
 /// Split-band de-esser: the band above `frequency_hz` is compressed, keyed
