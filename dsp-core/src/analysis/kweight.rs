@@ -204,9 +204,9 @@ impl KWeightPair {
     }
 
     /// Filters `a` (lane 0) and `b` (lane 1, of the same length) and returns
-    /// the sum of squares of each lane's output.
-    pub(crate) fn sum_squares(&mut self, a: &[f32], b: &[f32]) -> [f64; 2] {
-        let acc = dispatch(Weigh { pair: self, a, b });
+    /// `acc` plus the squares of each lane's output, added sample by sample.
+    pub(crate) fn sum_squares(&mut self, a: &[f32], b: &[f32], acc: [f64; 2]) -> [f64; 2] {
+        let acc = dispatch(Weigh { pair: self, a, b, acc });
         self.state.iter_mut().for_each(SectionState::flush);
         acc
     }
@@ -217,6 +217,7 @@ struct Weigh<'a> {
     pair: &'a mut KWeightPair,
     a: &'a [f32],
     b: &'a [f32],
+    acc: [f64; 2],
 }
 
 impl Kernel for Weigh<'_> {
@@ -224,7 +225,7 @@ impl Kernel for Weigh<'_> {
 
     #[inline(always)]
     unsafe fn run<const WIDE: bool>(self) -> [f64; 2] {
-        let mut frames = SumSquares(self.a, self.b, [0.0; 2]);
+        let mut frames = SumSquares(self.a, self.b, self.acc);
         run_series::<2, WIDE>(&self.pair.sections, &mut self.pair.state, &mut frames);
         frames.2
     }
@@ -295,8 +296,8 @@ mod tests {
                 let x = crate::test_util::sine(f, fs, (fs * 1.5) as usize, 1.0);
                 let mut k = KWeightPair::new(fs);
                 let skip = (fs * 0.5) as usize;
-                k.sum_squares(&x[..skip], &x[..skip]);
-                let [e, e2] = k.sum_squares(&x[skip..], &x[skip..]);
+                k.sum_squares(&x[..skip], &x[..skip], [0.0; 2]);
+                let [e, e2] = k.sum_squares(&x[skip..], &x[skip..], [0.0; 2]);
                 assert_eq!(e, e2);
                 let db = 10.0 * libm::log10(e / (x.len() - skip) as f64 * 2.0);
                 assert_abs_diff_eq!(db, k_db(fs, f), epsilon = 0.01);

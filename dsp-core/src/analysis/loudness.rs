@@ -108,13 +108,16 @@ pub struct LoudnessMeter {
     true_peak: Vec<TruePeakInterpolator>,
     true_peak_max: Vec<f32>,
     sample_peak: Vec<f32>,
-    /// Unweighted K-energy per channel since reset.
+    /// Unweighted K-energy per channel since reset, up to the last step.
     channel_energy: Vec<f64>,
+    /// Unweighted K-energy per channel in the current step, summed sample
+    /// by sample whatever the block boundaries (so readings never depend
+    /// on how the audio is cut).
+    step_sq: Vec<f64>,
     frames: u64,
     hop: usize,
     step: usize,
     step_filled: usize,
-    step_energy: f64,
     ring: Vec<f64>,
     ring_pos: usize,
     steps: u64,
@@ -165,11 +168,11 @@ impl LoudnessMeter {
             true_peak_max: vec![0.0; channels],
             sample_peak: vec![0.0; channels],
             channel_energy: vec![0.0; channels],
+            step_sq: vec![0.0; channels],
             frames: 0,
             hop: libm::round(sample_rate / 10.0) as usize,
             step: 0,
             step_filled: 0,
-            step_energy: 0.0,
             ring: vec![0.0; SHORT_TERM_STEPS],
             ring_pos: 0,
             steps: 0,
@@ -268,13 +271,12 @@ impl LoudnessMeter {
         for v in [&mut self.true_peak_max, &mut self.sample_peak] {
             v.iter_mut().for_each(|x| *x = 0.0);
         }
-        for v in [&mut self.channel_energy, &mut self.ring] {
+        for v in [&mut self.channel_energy, &mut self.step_sq, &mut self.ring] {
             v.iter_mut().for_each(|x| *x = 0.0);
         }
         self.frames = 0;
         self.step = 0;
         self.step_filled = 0;
-        self.step_energy = 0.0;
         self.ring_pos = 0;
         self.steps = 0;
         self.momentary = 0.0;
@@ -347,18 +349,15 @@ impl LoudnessMeter {
         while i < len {
             let step_len = self.step_len(self.step);
             let n = (step_len - self.step_filled).min(len - i);
-            let mut energy = 0.0;
             for (pair, filter) in self.filters.iter_mut().enumerate() {
                 let a = &channels[2 * pair][i..i + n];
                 let second = channels.get(2 * pair + 1);
                 let b = second.map_or(a, |b| &b[i..i + n]);
-                let e = filter.sum_squares(a, b);
-                for (lane, &e) in e.iter().enumerate().take(1 + usize::from(second.is_some())) {
-                    self.channel_energy[2 * pair + lane] += e;
-                    energy += self.weights[2 * pair + lane] * e;
-                }
+                let lanes = &mut self.step_sq[2 * pair..(2 * pair + 2).min(channels.len())];
+                let acc = [lanes[0], lanes.get(1).copied().unwrap_or(0.0)];
+                let e = filter.sum_squares(a, b, acc);
+                lanes.iter_mut().zip(e).for_each(|(s, e)| *s = e);
             }
-            self.step_energy += energy;
             self.step_filled += n;
             i += n;
             if self.step_filled == step_len {
@@ -384,10 +383,17 @@ impl LoudnessMeter {
     }
 
     fn finish_step(&mut self) {
-        self.ring[self.ring_pos] = self.step_energy;
+        let mut step_energy = 0.0;
+        for ((sq, total), w) in
+            self.step_sq.iter_mut().zip(&mut self.channel_energy).zip(&self.weights)
+        {
+            step_energy += w * *sq;
+            *total += *sq;
+            *sq = 0.0;
+        }
+        self.ring[self.ring_pos] = step_energy;
         self.ring_pos = (self.ring_pos + 1) % SHORT_TERM_STEPS;
         self.steps += 1;
-        self.step_energy = 0.0;
         self.step_filled = 0;
         self.step = (self.step + 1) % STEPS_PER_HOP;
         self.momentary = self.recent_energy(MOMENTARY_STEPS) / (4 * self.hop) as f64;
@@ -483,7 +489,7 @@ impl LoudnessMeter {
     /// Ungated loudness of one channel alone over everything added, in LUFS
     /// (as if its weight were 1; for balance readings).
     pub fn channel_loudness_lufs(&self, channel: usize) -> Option<f64> {
-        let e = *self.channel_energy.get(channel)?;
+        let e = self.channel_energy.get(channel)? + self.step_sq[channel];
         Some(lufs(e / self.frames.max(1) as f64))
     }
 

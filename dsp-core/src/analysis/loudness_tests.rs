@@ -466,3 +466,32 @@ fn weights_and_roles() {
     assert_near(one.integrated_lufs(), -3.01, 0.01, "997 Hz");
     assert_near(one.channel_loudness_lufs(0).unwrap(), -3.01, 0.02, "channel loudness");
 }
+
+/// Every reading is the same, to the bit, however the audio is cut into
+/// blocks (planar or interleaved).
+#[test]
+fn readings_do_not_depend_on_block_lengths() {
+    let (l, r) = (noise(480_000, 0.3, 11), noise(480_000, 0.2, 12));
+    let readings = |m: &LoudnessMeter| {
+        [
+            m.integrated_lufs(),
+            m.loudness_range_lu(),
+            m.max_momentary_lufs(),
+            m.max_short_term_lufs(),
+            m.channel_loudness_lufs(0).unwrap(),
+            m.channel_loudness_lufs(1).unwrap(),
+        ]
+    };
+    let mut whole = LoudnessMeter::new(48_000.0, 2).unwrap();
+    whole.add_planar(&[&l, &r]).unwrap();
+    let want = readings(&whole);
+    let mut planar = LoudnessMeter::new(48_000.0, 2).unwrap();
+    feed(&mut planar, &[l.clone(), r.clone()]);
+    assert_eq!(readings(&planar), want);
+    let inter: Vec<f32> = l.iter().zip(&r).flat_map(|(&a, &b)| [a, b]).collect();
+    let mut interleaved = LoudnessMeter::new(48_000.0, 2).unwrap();
+    for chunk in inter.chunks(2 * 999) {
+        interleaved.add_interleaved(chunk).unwrap();
+    }
+    assert_eq!(readings(&interleaved), want);
+}
