@@ -16,6 +16,26 @@ pub enum Error {
         /// What the valid range is.
         reason: &'static str,
     },
+    /// A parameter value outside its declared range (see
+    /// [`ParamInfo::check`](crate::params::ParamInfo::check)).
+    OutOfRange {
+        /// The parameter's declaration.
+        param: &'static crate::params::ParamInfo,
+        /// The rejected value.
+        value: f64,
+    },
+    /// A choice parameter given a name that is not one of its choices.
+    UnknownChoice {
+        /// The parameter's declaration.
+        param: &'static crate::params::ParamInfo,
+    },
+    /// A parameter id that the processor kind does not declare.
+    UnknownParameter {
+        /// The kind looked in.
+        kind: &'static crate::params::KindInfo,
+    },
+    /// A processor kind name that the registry does not know.
+    UnknownKind,
     /// A name (pan law, filter type, target...) that is not known.
     UnknownName {
         /// What kind of name was looked up (e.g. `pan law`).
@@ -89,6 +109,32 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Error::InvalidParameter { name, reason } => write!(f, "invalid {name}: {reason}"),
+            Error::OutOfRange { param, value } => {
+                write!(f, "invalid {} = {value}: must be ", param.id)?;
+                param.describe_range(f)
+            }
+            Error::UnknownChoice { param } => {
+                write!(f, "unknown {}: must be ", param.id)?;
+                param.describe_range(f)
+            }
+            Error::UnknownParameter { kind } => {
+                write!(f, "{} has no such parameter; its parameters are ", kind.name)?;
+                for (i, p) in kind.params.iter().enumerate() {
+                    write!(f, "{}{}", if i == 0 { "" } else { ", " }, p.id)?;
+                }
+                Ok(())
+            }
+            Error::UnknownKind => {
+                f.write_str("unknown processor kind")?;
+                #[cfg(feature = "alloc")]
+                {
+                    f.write_str("; the kinds are ")?;
+                    for (i, k) in crate::registry::kinds().enumerate() {
+                        write!(f, "{}{}", if i == 0 { "" } else { ", " }, k.name)?;
+                    }
+                }
+                Ok(())
+            }
             Error::UnknownName { kind } => write!(f, "unknown {kind}"),
             Error::InvalidSampleRate { sample_rate } => write!(
                 f,

@@ -31,7 +31,14 @@ pub mod error;
 pub mod filters;
 pub mod math;
 pub mod mix;
+pub mod params;
+#[cfg(feature = "alloc")]
+pub mod preset;
 pub mod processor;
+#[cfg(feature = "alloc")]
+pub mod registry;
+#[cfg(all(feature = "alloc", target_has_atomic = "64"))]
+pub mod shared_params;
 mod simd;
 pub mod smooth;
 pub mod spec;
@@ -39,6 +46,7 @@ pub mod spec;
 #[cfg(feature = "alloc")]
 pub use chain::Chain;
 pub use error::Error;
+pub use params::{DynProcessor, ParamInfo, Params};
 pub use processor::Processor;
 pub use spec::ProcessSpec;
 

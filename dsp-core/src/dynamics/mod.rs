@@ -27,6 +27,28 @@ mod multiband;
 #[cfg(feature = "alloc")]
 mod params;
 
+/// The sidechain input and gain-reduction output of a dynamics processor,
+/// as the bindings drive them without knowing the kind.
+pub trait Dynamics {
+    /// Rows of the gain-reduction series: 1, or one per band.
+    fn gain_reduction_rows(&self) -> usize {
+        1
+    }
+
+    /// Gain reduction in dB (>= 0) of `row` after the last processed sample.
+    fn row_gain_reduction_db(&self, row: usize) -> f32;
+
+    /// Processes one block, keyed by `side` when given (kinds without a
+    /// sidechain ignore it), writing each sample's reduction (dB) into the
+    /// `gr` rows (none when not asked for). Never allocates.
+    fn process_keyed(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    );
+}
+
 pub use ballistics::Ballistics;
 #[cfg(feature = "alloc")]
 pub use compressor::Compressor;

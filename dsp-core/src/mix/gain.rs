@@ -1,16 +1,20 @@
 //! Gain with smoothing and polarity inversion.
 
 use crate::buffer::sanitize;
-use crate::error::{Error, check_range};
+use crate::error::Error;
 use crate::math::db_to_gain;
+use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
-/// Lowest gain accepted, in dB (below it the signal is muted anyway).
-pub const MIN_GAIN_DB: f64 = -150.0;
-/// Highest gain accepted, in dB.
-pub const MAX_GAIN_DB: f64 = 60.0;
+crate::declare_params! {
+    Gain, GAIN_KIND = "gain", "Gain", Caps::PLAIN,
+        "Gain in dB, optionally with inverted polarity; changes are smoothed.";
+    GAIN_DB = ParamInfo::float("gain_db", -150.0, 60.0, 0.0, "dB", "Gain in dB")
+        .smoothed(DEFAULT_SMOOTHING_MS) => gain_db, set_gain_db;
+    INVERT = ParamInfo::toggle("invert", false, "Inverts the polarity") => invert, set_invert;
+}
 
 /// A gain stage in dB with optional polarity inversion.
 ///
@@ -40,13 +44,7 @@ impl Gain {
 
     /// Sets the gain in dB (from -150 to +60).
     pub fn set_gain_db(&mut self, gain_db: f64) -> Result<(), Error> {
-        self.gain_db = check_range(
-            "gain_db",
-            gain_db,
-            MIN_GAIN_DB,
-            MAX_GAIN_DB,
-            "must be finite, from -150 to +60 dB",
-        )?;
+        self.gain_db = Self::GAIN_DB.check(gain_db)?;
         self.gain.set_target(self.target());
         Ok(())
     }
@@ -65,6 +63,13 @@ impl Gain {
     fn target(&self) -> f64 {
         let g = db_to_gain(self.gain_db);
         if self.invert { -g } else { g }
+    }
+}
+
+impl Default for Gain {
+    /// 0 dB, not inverted.
+    fn default() -> Self {
+        Self::new(0.0, false).expect("valid defaults")
     }
 }
 

@@ -1,12 +1,14 @@
-//! Mixing basics: gain, panning and stereo width.
+//! Mixing basics: gain, panning, stereo width and a channel utility.
 
+mod channel_tool;
 mod gain;
 mod pan;
 mod width;
 
-pub use gain::Gain;
-pub use pan::{Pan, PanLaw, PanSource};
-pub use width::StereoWidth;
+pub use channel_tool::{CHANNEL_TOOL_KIND, ChannelMode, ChannelTool};
+pub use gain::{GAIN_KIND, Gain};
+pub use pan::{PAN_KIND, Pan, PanLaw, PanSource};
+pub use width::{STEREO_WIDTH_KIND, StereoWidth};
 
 #[cfg(test)]
 mod proptests {

@@ -1,8 +1,9 @@
 //! Stereo panning with the common pan laws.
 
 use crate::buffer::sanitize;
-use crate::error::{Error, check_range};
+use crate::error::Error;
 use crate::math::{PI, cos, sin, sqrt};
+use crate::params::{Caps, Channels, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
@@ -19,28 +20,13 @@ pub enum PanLaw {
     Compromise,
 }
 
+crate::named_choices!(PanLaw, "pan law" {
+    Linear = "linear",
+    ConstantPower = "constant_power",
+    Compromise = "compromise",
+});
+
 impl PanLaw {
-    /// Looks a law up by its name: `linear`, `constant_power` or `compromise`.
-    pub fn from_name(name: &str) -> Result<Self, Error> {
-        match name {
-            "linear" => Ok(Self::Linear),
-            "constant_power" => Ok(Self::ConstantPower),
-            "compromise" => Ok(Self::Compromise),
-            _ => Err(Error::UnknownName {
-                kind: "pan law (expected linear, constant_power or compromise)",
-            }),
-        }
-    }
-
-    /// The law's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Linear => "linear",
-            Self::ConstantPower => "constant_power",
-            Self::Compromise => "compromise",
-        }
-    }
-
     /// Left and right gains for a mono source at `pan` (-1 left … +1 right).
     pub fn gains(self, pan: f64) -> (f64, f64) {
         let u = 0.5 * (pan.clamp(-1.0, 1.0) + 1.0);
@@ -70,6 +56,31 @@ pub enum PanSource {
     /// A stereo signal: the law's balance form applies.
     #[default]
     Stereo,
+}
+
+crate::named_choices!(PanSource, "pan source" { Mono = "mono", Stereo = "stereo" });
+
+crate::declare_params! {
+    Pan, PAN_KIND = "pan", "Pan", Caps::PLAIN.channels(Channels::ToStereo),
+        "Pan position from -1 (left) to +1 (right). Mono input becomes stereo through the pan \
+         law; stereo input is balanced (the near side keeps unity gain, the far side is \
+         attenuated as the law's ratio to its centre).",
+        dyn {
+            fn route(&mut self, input: usize) -> Result<usize, Error> {
+                match input {
+                    1 => self.set_source(PanSource::Mono),
+                    2 => self.set_source(PanSource::Stereo),
+                    _ => return Err(Error::InvalidChannelCount { channels: input }),
+                }
+                Ok(2)
+            }
+        };
+    PAN = ParamInfo::float("pan", -1.0, 1.0, 0.0, "", "Position from -1 (left) through 0 (centre) to +1 (right)")
+        .smoothed(DEFAULT_SMOOTHING_MS) => pan, set_pan;
+    LAW = ParamInfo::choice("law", PanLaw::NAMES, 1, "Pan law: linear, constant_power or compromise (-4.5 dB centre)")
+        => law, set_law;
+    SOURCE = ParamInfo::choice("source", PanSource::NAMES, 1, "Whether the two channels carry a mono source (placed by the law) or a stereo one (balanced)")
+        => source, set_source;
 }
 
 /// Places a source in the stereo field. Works on two channels.
@@ -106,8 +117,7 @@ impl Pan {
 
     /// Sets the pan position, from -1 (left) to +1 (right).
     pub fn set_pan(&mut self, pan: f64) -> Result<(), Error> {
-        self.pan =
-            check_range("pan", pan, -1.0, 1.0, "must be finite, from -1 (left) to +1 (right)")?;
+        self.pan = Self::PAN.check(pan)?;
         self.update();
         Ok(())
     }
@@ -146,6 +156,13 @@ impl Pan {
         let (l, r) = self.gains();
         self.left.set_target(l);
         self.right.set_target(r);
+    }
+}
+
+impl Default for Pan {
+    /// Centre, constant-power law, stereo source.
+    fn default() -> Self {
+        Self::new(0.0, PanLaw::ConstantPower).expect("valid defaults")
     }
 }
 

@@ -1,12 +1,23 @@
 //! Mid/side stereo width.
 
 use crate::buffer::sanitize;
-use crate::error::{Error, check_range};
+use crate::error::Error;
 use crate::math::db_to_gain;
-use crate::mix::gain::{MAX_GAIN_DB, MIN_GAIN_DB};
+use crate::params::{Caps, Channels, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
+
+crate::declare_params! {
+    StereoWidth, STEREO_WIDTH_KIND = "stereo_width", "StereoWidth", Caps::PLAIN.channels(Channels::Stereo),
+        "Mid/side stereo width: 0 is mono, 1 unchanged, 2 doubles the side signal.";
+    WIDTH = ParamInfo::float("width", 0.0, 2.0, 1.0, "", "Side scale from 0 (mono) to 2")
+        .smoothed(DEFAULT_SMOOTHING_MS) => width, set_width;
+    MID_GAIN_DB = ParamInfo::float("mid_gain_db", -150.0, 60.0, 0.0, "dB", "Mid gain in dB")
+        .smoothed(DEFAULT_SMOOTHING_MS) => mid_gain_db, set_mid_gain_db;
+    SIDE_GAIN_DB = ParamInfo::float("side_gain_db", -150.0, 60.0, 0.0, "dB", "Side gain in dB")
+        .smoothed(DEFAULT_SMOOTHING_MS) => side_gain_db, set_side_gain_db;
+}
 
 /// Stereo width through mid/side: `M = (L+R)/2`, `S = (L-R)/2`, then
 /// `L' = m·M + w·s·S`, `R' = m·M − w·s·S` with width `w` (0 mono, 1
@@ -46,7 +57,7 @@ impl StereoWidth {
 
     /// Sets the width, from 0 (mono) to 2.
     pub fn set_width(&mut self, width: f64) -> Result<(), Error> {
-        self.width = check_range("width", width, 0.0, 2.0, "must be finite, from 0 (mono) to 2")?;
+        self.width = Self::WIDTH.check(width)?;
         self.update();
         Ok(())
     }
@@ -58,13 +69,7 @@ impl StereoWidth {
 
     /// Sets the mid gain in dB.
     pub fn set_mid_gain_db(&mut self, db: f64) -> Result<(), Error> {
-        self.mid_gain_db = check_range(
-            "mid_gain_db",
-            db,
-            MIN_GAIN_DB,
-            MAX_GAIN_DB,
-            "must be finite, from -150 to +60 dB",
-        )?;
+        self.mid_gain_db = Self::MID_GAIN_DB.check(db)?;
         self.update();
         Ok(())
     }
@@ -76,13 +81,7 @@ impl StereoWidth {
 
     /// Sets the side gain in dB.
     pub fn set_side_gain_db(&mut self, db: f64) -> Result<(), Error> {
-        self.side_gain_db = check_range(
-            "side_gain_db",
-            db,
-            MIN_GAIN_DB,
-            MAX_GAIN_DB,
-            "must be finite, from -150 to +60 dB",
-        )?;
+        self.side_gain_db = Self::SIDE_GAIN_DB.check(db)?;
         self.update();
         Ok(())
     }
@@ -90,6 +89,13 @@ impl StereoWidth {
     fn update(&mut self) {
         self.mid.set_target(db_to_gain(self.mid_gain_db));
         self.side.set_target(self.width * db_to_gain(self.side_gain_db));
+    }
+}
+
+impl Default for StereoWidth {
+    /// Width 1, no mid or side gain: unchanged.
+    fn default() -> Self {
+        Self::new(1.0, 0.0, 0.0).expect("valid defaults")
     }
 }
 

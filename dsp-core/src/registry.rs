@@ -1,0 +1,231 @@
+//! The processor registry: every kind by name, its declaration, and a
+//! constructor that gives a processor with the declared defaults.
+//!
+//! Adding a processor kind adds one line to [`ENTRIES`].
+
+use alloc::boxed::Box;
+
+use crate::error::Error;
+use crate::params::{Declared, DynProcessor, KindInfo};
+
+/// A registered kind: its declaration and a constructor.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// The kind's declaration.
+    pub info: &'static KindInfo,
+    /// Makes a processor of the kind with its declared defaults.
+    pub make: fn() -> Box<dyn DynProcessor>,
+}
+
+impl Entry {
+    /// The entry of a declared type whose `Default` has the declared defaults.
+    pub const fn of<P: DynProcessor + Declared + Default>() -> Self {
+        Self { info: P::KIND, make: make_default::<P> }
+    }
+}
+
+fn make_default<P: DynProcessor + Default>() -> Box<dyn DynProcessor> {
+    Box::new(P::default())
+}
+
+/// Every kind, in the order the bindings list them.
+pub static ENTRIES: &[Entry] = &[
+    Entry::of::<crate::mix::Gain>(),
+    Entry::of::<crate::mix::Pan>(),
+    Entry::of::<crate::mix::StereoWidth>(),
+    Entry::of::<crate::mix::ChannelTool>(),
+];
+
+/// The declarations of every kind.
+pub fn kinds() -> impl Iterator<Item = &'static KindInfo> {
+    ENTRIES.iter().map(|e| e.info)
+}
+
+/// The entry of the kind called `name`.
+pub fn entry(name: &str) -> Result<&'static Entry, Error> {
+    ENTRIES.iter().find(|e| e.info.name == name).ok_or(Error::UnknownKind)
+}
+
+/// The declaration of the kind called `name`, without creating one.
+pub fn find(name: &str) -> Result<&'static KindInfo, Error> {
+    entry(name).map(|e| e.info)
+}
+
+/// A new processor of the kind called `name`, with its declared defaults.
+pub fn create(name: &str) -> Result<Box<dyn DynProcessor>, Error> {
+    entry(name).map(|e| (e.make)())
+}
+
+/// Table-driven tests over every registered kind: what each declaration
+/// promises holds for the processor behind it.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ParamType;
+    use crate::preset;
+    use crate::shared_params::SharedParams;
+    use crate::spec::ProcessSpec;
+    use crate::test_util::*;
+    use std::string::ToString;
+    use std::vec::Vec;
+
+    /// Channels a kind is tested with.
+    fn channels(info: &KindInfo) -> usize {
+        info.caps.channels.output(2).map_or(1, |_| 2)
+    }
+
+    /// Runs `p` over a test signal and returns the output.
+    fn render(p: &mut dyn DynProcessor, info: &KindInfo) -> Vec<Vec<f32>> {
+        let n = channels(info);
+        p.prepare(&ProcessSpec::new(48_000.0, 512, n)).unwrap();
+        let mut x = test_signal(n, 4_000);
+        {
+            let mut views: Vec<&mut [f32]> = x.iter_mut().map(|c| c.as_mut_slice()).collect();
+            crate::processor::process_in_blocks(p, &mut views, 512);
+        }
+        x
+    }
+
+    #[test]
+    fn names_are_unique_and_unit_suffixed() {
+        let names: Vec<_> = kinds().map(|k| k.name).collect();
+        for (i, n) in names.iter().enumerate() {
+            assert!(!names[..i].contains(n), "{n} registered twice");
+            assert_eq!(find(n).unwrap().name, *n);
+        }
+        assert_eq!(create("no_such_kind").err(), Some(Error::UnknownKind));
+        assert!(Error::UnknownKind.to_string().contains("gain"));
+    }
+
+    /// A new processor holds every declared default, and the declared
+    /// defaults lie within the declared ranges.
+    #[test]
+    fn defaults_equal_the_declaration() {
+        for entry in ENTRIES {
+            let p = (entry.make)();
+            assert_eq!(p.kind(), entry.info);
+            for (i, info) in entry.info.params.iter().enumerate() {
+                assert_eq!(p.param(i), Some(info.default), "{}.{}", entry.info.name, info.id);
+                assert!(info.check(info.default).is_ok(), "{}.{}", entry.info.name, info.id);
+                assert!(!info.doc.is_empty());
+            }
+            assert_eq!(p.param(entry.info.params.len()), None);
+        }
+    }
+
+    /// Below min, above max and NaN are refused with an error naming the
+    /// parameter and its real range; the value is left as it was. Min and
+    /// max themselves are accepted and read back.
+    #[test]
+    fn ranges_are_enforced_from_the_declaration() {
+        for entry in ENTRIES {
+            let mut p = (entry.make)();
+            for (i, info) in entry.info.params.iter().enumerate() {
+                let below = info.min - 1.0;
+                let above = if info.max.is_finite() { info.max + 1.0 } else { f64::NAN };
+                for bad in [below, above, f64::NAN] {
+                    let err = p.set_param(i, bad).unwrap_err();
+                    assert!(
+                        matches!(err, Error::OutOfRange { param, .. } if param == info),
+                        "{err:?}"
+                    );
+                    let text = err.to_string();
+                    assert!(text.contains(info.id), "{text}");
+                    if info.ty == ParamType::Float && info.max.is_finite() {
+                        assert!(text.contains(&std::format!("{}", info.max)), "{text}");
+                    }
+                    assert_eq!(p.param(i), Some(info.default), "{}.{}", entry.info.name, info.id);
+                }
+                if info.ty != ParamType::Float {
+                    assert!(p.set_param(i, 0.5).is_err());
+                }
+                for good in [info.min, info.max, info.default] {
+                    p.set(info.id, good).unwrap();
+                    assert_eq!(p.get(info.id), Ok(good), "{}.{}", entry.info.name, info.id);
+                }
+            }
+            assert!(matches!(p.set("no_such_param", 0.0), Err(Error::UnknownParameter { .. })));
+        }
+    }
+
+    /// Every kind, with every parameter moved off its default, survives a
+    /// preset round trip with bit-identical output.
+    #[test]
+    fn presets_round_trip_with_identical_output() {
+        for entry in ENTRIES {
+            let mut p = (entry.make)();
+            for (i, info) in entry.info.params.iter().enumerate() {
+                // A value between default and max (or min), inside the range.
+                let to = if info.max.is_finite() { info.max } else { info.min };
+                let v = match info.ty {
+                    ParamType::Float => info.default + 0.25 * (to - info.default),
+                    _ => to,
+                };
+                p.set_param(i, v).unwrap();
+            }
+            let saved = preset::save(&*p);
+            assert_eq!(saved.kind, entry.info.name);
+            let mut q = preset::load(&saved).unwrap();
+            assert_eq!(preset::save(&*q), saved);
+            assert_eq!(render(&mut *p, entry.info), render(&mut *q, entry.info), "{}", saved.kind);
+        }
+    }
+
+    #[test]
+    fn presets_name_what_is_wrong() {
+        let mut saved = preset::save(&*create("gain").unwrap());
+        saved.params.insert("gain_db".into(), preset::Value::Number(99.0));
+        let e = preset::load(&saved).err().unwrap().to_string();
+        assert!(e.contains("gain_db") && e.contains("60"), "{e}");
+        saved.params.clear();
+        saved.params.insert("volume".into(), preset::Value::Number(1.0));
+        let e = preset::load(&saved).err().unwrap().to_string();
+        assert!(e.contains("volume") && e.contains("gain_db"), "{e}");
+        saved.params.clear();
+        saved.kind = "reverb9000".into();
+        let e = preset::load(&saved).err().unwrap().to_string();
+        assert!(e.contains("reverb9000"), "{e}");
+        saved.kind = "gain".into();
+        saved.version = preset::PRESET_VERSION + 1;
+        assert!(preset::load(&saved).is_err());
+        // A missing parameter takes its default.
+        saved.version = preset::PRESET_VERSION;
+        let p = preset::load(&saved).unwrap();
+        assert_eq!(p.get("gain_db"), Ok(0.0));
+    }
+
+    /// Targets set from another thread while processing runs reach the
+    /// processor at its next block; setting never allocates.
+    #[test]
+    fn shared_targets_reach_the_processor_from_another_thread() {
+        for entry in ENTRIES.iter().filter(|e| !e.info.params.is_empty()) {
+            let mut p = (entry.make)();
+            let shared = SharedParams::new(&*p);
+            let n = channels(entry.info);
+            p.prepare(&ProcessSpec::new(48_000.0, 256, n)).unwrap();
+            let last = entry.info.params.len() - 1;
+            let info = &entry.info.params[last];
+            let target = if info.max.is_finite() { info.max } else { info.min };
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let (r, allocs) = count_allocs(|| shared.set(last, target));
+                    r.unwrap();
+                    assert_eq!(allocs, 0);
+                    assert!(shared.set(last, f64::NAN).is_err());
+                });
+                let mut x = test_signal(n, 256);
+                for _ in 0..64 {
+                    let mut views: Vec<&mut [f32]> = x.iter_mut().map(|c| &mut c[..]).collect();
+                    let (_, allocs) = count_allocs(|| {
+                        shared.apply(&mut *p);
+                        p.process(&mut views);
+                    });
+                    assert_eq!(allocs, 0, "{}", entry.info.name);
+                }
+            });
+            shared.apply(&mut *p);
+            assert_eq!(p.param(last), Some(target), "{}", entry.info.name);
+            assert_eq!(shared.get(last), Some(target));
+        }
+    }
+}
