@@ -17,6 +17,8 @@ use crate::processor::Processor;
 pub enum ParamType {
     /// A real number within `min..=max`.
     Float,
+    /// A whole number within `min..=max` (an order, a band count).
+    Int,
     /// A switch: 0 (off) or 1 (on).
     Bool,
     /// One of the names, stored as its index.
@@ -90,6 +92,18 @@ impl ParamInfo {
         }
     }
 
+    /// A whole-number parameter within `min..=max`.
+    pub const fn int(
+        id: &'static str,
+        min: f64,
+        max: f64,
+        default: f64,
+        unit: &'static str,
+        doc: &'static str,
+    ) -> Self {
+        Self { ty: ParamType::Int, ..Self::float(id, min, max, default, unit, doc) }
+    }
+
     /// A switch.
     pub const fn toggle(id: &'static str, default: bool, doc: &'static str) -> Self {
         let default = if default { 1.0 } else { 0.0 };
@@ -124,7 +138,9 @@ impl ParamInfo {
         let in_range = value >= self.min && value <= self.max;
         let ok = match self.ty {
             ParamType::Float => in_range && (value.is_finite() || value == self.max),
-            ParamType::Bool | ParamType::Choice(_) => in_range && value == libm::trunc(value),
+            ParamType::Int | ParamType::Bool | ParamType::Choice(_) => {
+                in_range && value == libm::trunc(value)
+            }
         };
         if ok { Ok(value) } else { Err(Error::OutOfRange { param: self, value }) }
     }
@@ -164,6 +180,9 @@ impl ParamInfo {
                     write!(f, "{sep}{n}")?;
                 }
                 Ok(())
+            }
+            ParamType::Int => {
+                write!(f, "a whole number from {} to {}{unit}{}", self.min, self.max, self.unit)
             }
             ParamType::Float if self.max == f64::INFINITY => {
                 write!(f, "a number of at least {}{unit}{}", self.min, self.unit)

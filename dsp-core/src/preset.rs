@@ -107,7 +107,7 @@ pub fn save(p: &dyn DynProcessor) -> Preset {
         .map(|(i, info)| {
             let v = p.param(i).unwrap_or(info.default);
             let value = match info.ty {
-                ParamType::Float => Value::Number(v),
+                ParamType::Float | ParamType::Int => Value::Number(v),
                 ParamType::Bool => Value::Bool(v != 0.0),
                 ParamType::Choice(_) => Value::Name(info.choice_name(v).unwrap_or("").to_string()),
             };

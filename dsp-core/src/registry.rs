@@ -137,6 +137,7 @@ mod tests {
                     assert_eq!(p.param(i), Some(info.default), "{}.{}", entry.info.name, info.id);
                 }
                 if info.ty != ParamType::Float {
+                    // Whole numbers only.
                     assert!(p.set_param(i, 0.5).is_err());
                 }
                 for good in [info.min, info.max, info.default] {
@@ -159,6 +160,7 @@ mod tests {
                 let to = if info.max.is_finite() { info.max } else { info.min };
                 let v = match info.ty {
                     ParamType::Float => info.default + 0.25 * (to - info.default),
+                    ParamType::Int => libm::round(info.default + 0.25 * (to - info.default)),
                     _ => to,
                 };
                 p.set_param(i, v).unwrap();
