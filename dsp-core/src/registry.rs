@@ -34,6 +34,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::mix::Pan>(),
     Entry::of::<crate::mix::StereoWidth>(),
     Entry::of::<crate::mix::ChannelTool>(),
+    Entry::of::<crate::Chain>(),
 ];
 
 /// The declarations of every kind.
