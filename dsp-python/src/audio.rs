@@ -6,7 +6,7 @@
 
 use dsp_core::Error;
 use dsp_core::spec::MAX_CHANNELS;
-use numpy::ndarray::{Axis, Ix1, Ix2, s};
+use numpy::ndarray::{ArrayView2, ArrayViewD, Axis, Ix1, Ix2, s};
 use numpy::prelude::*;
 use numpy::{
     BorrowError, PyArray1, PyArrayDyn, PyReadonlyArrayDyn, PyReadwriteArrayDyn, PyUntypedArray,
@@ -17,11 +17,6 @@ use pyo3::prelude::*;
 /// Maps a library error to the Python exception the conventions ask for.
 pub(crate) fn value_error(e: Error) -> PyErr {
     PyValueError::new_err(e.to_string())
-}
-
-/// Like [`value_error`], prefixed with the name of what failed.
-pub(crate) fn value_error_in(what: &str, e: Error) -> PyErr {
-    PyValueError::new_err(format!("{what}: {e}"))
 }
 
 /// Channel count and length of an audio array, and whether it was 1-D.
@@ -133,9 +128,25 @@ impl<'py> Samples<'py> {
         Ok(Self::F64(converted.cast::<PyArrayDyn<f64>>()?.try_readonly().map_err(borrow_error)?))
     }
 
+    /// The samples as `(channels, samples)` views that may be read with
+    /// the GIL released (they are `Send`).
+    pub(crate) fn view(&self, shape: Shape) -> PyResult<View<'_>> {
+        fn two_d<T>(a: ArrayViewD<'_, T>, shape: Shape) -> PyResult<ArrayView2<'_, T>> {
+            if shape.one_d {
+                a.into_dimensionality::<Ix1>().map(|v| v.insert_axis(Axis(0)))
+            } else {
+                a.into_dimensionality::<Ix2>()
+            }
+            .map_err(|e| PyValueError::new_err(format!("not an audio array: {e}")))
+        }
+        Ok(match self {
+            Self::F32(a) => View::F32(two_d(a.as_array(), shape)?),
+            Self::F64(a) => View::F64(two_d(a.as_array(), shape)?),
+        })
+    }
+
     /// Copies samples `start..start + n` of every channel of audio `shape`
-    /// as `f32` into `dst`, channel `c` from `c * stride`; samples past the
-    /// end of the audio read as zeros.
+    /// as `f32` into `dst` (see [`View::copy_block`]).
     pub(crate) fn copy_block(
         &self,
         shape: Shape,
@@ -144,33 +155,52 @@ impl<'py> Samples<'py> {
         dst: &mut [f32],
         stride: usize,
     ) -> PyResult<()> {
+        self.view(shape)?.copy_block(start, n, dst, stride);
+        Ok(())
+    }
+}
+
+/// Audio `(channels, samples)` in its own float type, readable without the
+/// GIL.
+#[derive(Debug)]
+pub(crate) enum View<'a> {
+    F32(ArrayView2<'a, f32>),
+    F64(ArrayView2<'a, f64>),
+}
+
+impl View<'_> {
+    /// Channels of the audio.
+    pub(crate) fn channels(&self) -> usize {
         match self {
-            Self::F32(a) => copy_rows(a, shape, start, n, dst, stride, |v| v),
-            Self::F64(a) => copy_rows(a, shape, start, n, dst, stride, |v| v as f32),
+            Self::F32(a) => a.nrows(),
+            Self::F64(a) => a.nrows(),
+        }
+    }
+
+    /// Copies samples `start..start + n` of every channel as `f32` into
+    /// `dst`, channel `c` from `c * stride`; samples past the end of the
+    /// audio read as zeros.
+    pub(crate) fn copy_block(&self, start: usize, n: usize, dst: &mut [f32], stride: usize) {
+        match self {
+            Self::F32(a) => copy_rows(a, start, n, dst, stride, |v| v),
+            Self::F64(a) => copy_rows(a, start, n, dst, stride, |v| v as f32),
         }
     }
 }
 
-fn copy_rows<T: numpy::Element + Copy>(
-    array: &PyReadonlyArrayDyn<'_, T>,
-    shape: Shape,
+fn copy_rows<T: Copy>(
+    view: &ArrayView2<'_, T>,
     start: usize,
     n: usize,
     dst: &mut [f32],
     stride: usize,
     convert: impl Fn(T) -> f32,
-) -> PyResult<()> {
+) {
     if n == 0 {
-        return Ok(());
+        return;
     }
-    let view = array.as_array();
-    let view = if shape.one_d {
-        view.into_dimensionality::<Ix1>().map(|v| v.insert_axis(Axis(0)))
-    } else {
-        view.into_dimensionality::<Ix2>()
-    }
-    .map_err(|e| PyValueError::new_err(format!("not an audio array: {e}")))?;
-    let (from, to) = (start.min(shape.samples), (start + n).min(shape.samples));
+    let samples = view.ncols();
+    let (from, to) = (start.min(samples), (start + n).min(samples));
     for (row, out) in view.outer_iter().zip(dst.chunks_mut(stride)) {
         let (head, zeros) = out[..n].split_at_mut(to - from);
         let row = row.slice_move(s![from..to]);
@@ -181,7 +211,6 @@ fn copy_rows<T: numpy::Element + Copy>(
         }
         zeros.fill(0.0);
     }
-    Ok(())
 }
 
 /// Copies a real floating-point array of `shape` into `dst` as `f32`,

@@ -1,17 +1,18 @@
-//! `Chain`: a list of processors run in order.
+//! `Chain`: a list of processors run in order, each of which can be
+//! bypassed.
 //!
 //! Members stay the Python objects they were: changing a member's parameter
 //! changes the chain. Latency and tails add up and are compensated once.
 
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyIterator, PyList};
+use pyo3::types::{PyIterator, PyList, PyType};
 
-use crate::processor::{Body, PyProcessor};
+use crate::processor::{Body, Member, PyProcessor, lock};
 
 /// Processors applied in order; list-like (len, indexing, append, insert,
-/// deletion, iteration).
-#[pyclass(extends = PyProcessor, module = "masterlib", sequence)]
+/// deletion, iteration). A bypassed member is skipped.
+#[pyclass(extends = PyProcessor, frozen, module = "masterlib", sequence)]
 #[derive(Debug)]
 pub struct Chain;
 
@@ -40,30 +41,19 @@ fn reaches(from: &Bound<'_, PyProcessor>, target: &Bound<'_, PyAny>) -> PyResult
     if from.is(target) {
         return Ok(true);
     }
-    let members: Vec<Py<PyProcessor>> = match &from.try_borrow()?.body {
-        Body::Chain { members, .. } => members.iter().map(|m| m.clone_ref(from.py())).collect(),
-        Body::Node(_) => return Ok(false),
-    };
-    for m in &members {
-        if reaches(m.bind(from.py()), target)? {
+    for m in from.get().members(from.py()) {
+        if reaches(m.obj.bind(from.py()), target)? {
             return Ok(true);
         }
     }
     Ok(false)
 }
 
-fn members_mut<'a>(slf: &'a mut PyRefMut<'_, Chain>) -> &'a mut Vec<Py<PyProcessor>> {
-    match &mut slf.as_super().body {
-        Body::Chain { members, .. } => members,
-        Body::Node(_) => unreachable!("a Chain holds members"),
-    }
-}
-
-fn members(slf: &Bound<'_, Chain>) -> Vec<Py<PyProcessor>> {
-    let this = slf.borrow();
-    match &this.as_super().body {
-        Body::Chain { members, .. } => members.iter().map(|m| m.clone_ref(slf.py())).collect(),
-        Body::Node(_) => unreachable!("a Chain holds members"),
+/// Runs `f` on the member list of `slf`.
+fn edit<R>(slf: &Bound<'_, Chain>, f: impl FnOnce(&mut Vec<Member>) -> PyResult<R>) -> PyResult<R> {
+    match &slf.as_super().get().body {
+        Body::Chain { members, .. } => f(&mut lock(members)),
+        Body::Leaf(_) => unreachable!("a Chain holds members"),
     }
 }
 
@@ -77,6 +67,23 @@ fn position(index: isize, len: usize) -> PyResult<usize> {
     }
 }
 
+/// A new chain of class `cls` with `members` and their bypass flags.
+pub(crate) fn with_members<'py>(
+    cls: &Bound<'py, PyType>,
+    members: Vec<(Bound<'py, PyAny>, bool)>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let objs: Vec<_> = members.iter().map(|(m, _)| m.clone()).collect();
+    let chain = cls.call1((objs,))?;
+    let c = chain.cast::<Chain>()?;
+    edit(c, |list| {
+        for (slot, (_, bypassed)) in list.iter_mut().zip(&members) {
+            slot.bypassed = *bypassed;
+        }
+        Ok(())
+    })?;
+    Ok(chain)
+}
+
 #[pymethods]
 impl Chain {
     #[new]
@@ -85,66 +92,94 @@ impl Chain {
         let mut members = Vec::new();
         if let Some(items) = processors {
             for item in items.try_iter()? {
-                members.push(member(None, &item?)?);
+                members.push(Member { obj: member(None, &item?)?, bypassed: false });
             }
         }
-        let base = PyProcessor { body: Body::Chain { members, nonfinite: 0 } };
-        Ok(PyClassInitializer::from(base).add_subclass(Self))
+        Ok(PyClassInitializer::from(PyProcessor::chain(members)).add_subclass(Self))
     }
 
-    fn __len__(slf: &Bound<'_, Self>) -> usize {
-        members(slf).len()
+    fn __len__(slf: &Bound<'_, Self>) -> PyResult<usize> {
+        edit(slf, |m| Ok(m.len()))
     }
 
     fn __getitem__(slf: &Bound<'_, Self>, index: isize) -> PyResult<Py<PyProcessor>> {
-        let mut m = members(slf);
-        let i = position(index, m.len())?;
-        Ok(m.swap_remove(i))
+        let py = slf.py();
+        edit(slf, |m| Ok(m[position(index, m.len())?].obj.clone_ref(py)))
     }
 
     fn __setitem__(slf: &Bound<'_, Self>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = member(Some(slf.as_any()), value)?;
-        let mut this = slf.borrow_mut();
-        let members = members_mut(&mut this);
-        let i = position(index, members.len())?;
-        members[i] = value;
+        let obj = member(Some(slf.as_any()), value)?;
+        let old = edit(slf, |m| {
+            let i = position(index, m.len())?;
+            Ok(std::mem::replace(&mut m[i], Member { obj, bypassed: false }))
+        })?;
+        drop(old);
         Ok(())
     }
 
     fn __delitem__(slf: &Bound<'_, Self>, index: isize) -> PyResult<()> {
-        let mut this = slf.borrow_mut();
-        let members = members_mut(&mut this);
-        let i = position(index, members.len())?;
-        members.remove(i);
+        let removed = edit(slf, |m| Ok(m.remove(position(index, m.len())?)))?;
+        drop(removed);
         Ok(())
     }
 
     fn __iter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyIterator>> {
-        PyList::new(slf.py(), members(slf))?.try_iter()
+        let members = slf.as_super().get().members(slf.py());
+        PyList::new(slf.py(), members.into_iter().map(|m| m.obj))?.try_iter()
     }
 
     /// Appends a processor.
     fn append(slf: &Bound<'_, Self>, processor: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = member(Some(slf.as_any()), processor)?;
-        members_mut(&mut slf.borrow_mut()).push(value);
-        Ok(())
+        let obj = member(Some(slf.as_any()), processor)?;
+        edit(slf, |m| {
+            m.push(Member { obj, bypassed: false });
+            Ok(())
+        })
     }
 
     /// Inserts a processor before `index` (as `list.insert`).
     fn insert(slf: &Bound<'_, Self>, index: isize, processor: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = member(Some(slf.as_any()), processor)?;
-        let mut this = slf.borrow_mut();
-        let members = members_mut(&mut this);
-        let len = members.len() as isize;
-        let i = if index < 0 { (index + len).max(0) } else { index.min(len) };
-        members.insert(i as usize, value);
-        Ok(())
+        let obj = member(Some(slf.as_any()), processor)?;
+        edit(slf, |m| {
+            let len = m.len() as isize;
+            let i = if index < 0 { (index + len).max(0) } else { index.min(len) };
+            m.insert(i as usize, Member { obj, bypassed: false });
+            Ok(())
+        })
+    }
+
+    /// Bypasses (or restores) member `index`: a bypassed member is skipped
+    /// and adds no latency.
+    #[pyo3(signature = (index, bypassed = true))]
+    fn set_bypassed(slf: &Bound<'_, Self>, index: isize, bypassed: bool) -> PyResult<()> {
+        edit(slf, |m| {
+            let i = position(index, m.len())?;
+            m[i].bypassed = bypassed;
+            Ok(())
+        })
+    }
+
+    /// Whether member `index` is bypassed.
+    fn is_bypassed(slf: &Bound<'_, Self>, index: isize) -> PyResult<bool> {
+        edit(slf, |m| Ok(m[position(index, m.len())?].bypassed))
+    }
+
+    /// A new chain of the same member objects (and bypass flags).
+    fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let members = slf.as_super().get().members(py);
+        let members = members.into_iter().map(|m| (m.obj.into_bound(py).into_any(), m.bypassed));
+        with_members(&slf.get_type(), members.collect())
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let reprs = members(slf)
+        let py = slf.py();
+        let reprs = slf
+            .as_super()
+            .get()
+            .members(py)
             .iter()
-            .map(|m| Ok(m.bind(slf.py()).repr()?.to_string()))
+            .map(|m| Ok(m.obj.bind(py).repr()?.to_string()))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(format!("Chain([{}])", reprs.join(", ")))
     }

@@ -1,61 +1,21 @@
-//! Dynamics: `Compressor`, `Expander`, `NoiseGate`, `DeEsser`,
-//! `MultibandCompressor`, `Limiter`, and their base class `Dynamics`, which
-//! adds a sidechain input and the gain-reduction series to processing.
+//! Dynamics: the base class `Dynamics` (processors with a gain-reduction
+//! output), and, until their kinds are in the registry, the hand-written
+//! `Compressor`, `Expander`, `NoiseGate`, `DeEsser`, `MultibandCompressor`
+//! and `Limiter`.
+
+use std::any::Any;
 
 use dsp_core::Error;
 use dsp_core::Processor;
 use dsp_core::dynamics::{self, Detector};
-use dsp_core::processor::for_each_block;
 use dsp_core::spec::MAX_CHANNELS;
 use pyo3::PyClass;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::pyclass::boolean_struct::False;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
 use crate::audio::value_error;
-use crate::mix::py_bool;
-use crate::processor::{BLOCK, Keyed, Node, PyProcessor};
-
-/// A dsp-core dynamics processor as the bindings drive it.
-pub(crate) trait Dynamics: Send {
-    /// Whether it takes a sidechain (key) signal.
-    fn has_sidechain(&self) -> bool {
-        false
-    }
-
-    /// Rows of its gain-reduction series: 1, or one per band.
-    fn gain_reduction_rows(&self) -> usize {
-        1
-    }
-
-    /// Gain reduction in dB of `row` after the last processed sample.
-    fn row_gain_reduction_db(&self, row: usize) -> f32;
-
-    /// Processes one block (at most [`BLOCK`] samples), keyed by `side` if
-    /// given, writing each sample's reduction (dB) into the `gr` rows
-    /// (none when not asked for).
-    fn run_block(
-        &mut self,
-        channels: &mut [&mut [f32]],
-        side: Option<&[&[f32]]>,
-        gr: &mut [&mut [f32]],
-    );
-}
-
-/// Runs `d` over channels of any length in [`BLOCK`] pieces, with the
-/// sidechain and gain-reduction rows split alike (no allocation per block).
-pub(crate) fn run_dynamics(
-    d: &mut dyn Dynamics,
-    channels: &mut [&mut [f32]],
-    side: Option<&[&[f32]]>,
-    gr: &mut [&mut [f32]],
-) {
-    let keys = side.unwrap_or_default();
-    for_each_block(channels, gr, keys, BLOCK, |block, rows, key| {
-        d.run_block(block, side.map(|_| key), rows);
-    });
-}
+use crate::processor::{Node, PyProcessor, Unit};
 
 /// Processes `p` one sample at a time, reading each row's reduction after
 /// every sample (exact per-sample series for processors that only report
@@ -87,16 +47,20 @@ fn stepped<P: Processor>(
 /// reduction from the core.
 macro_rules! engine_dynamics {
     ($($t:ty),*) => {$(
-        impl Dynamics for $t {
+        impl Node for $t {
             fn has_sidechain(&self) -> bool {
                 true
             }
 
-            fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+            fn gain_reduction_rows(&mut self) -> usize {
+                1
+            }
+
+            fn row_gain_reduction_db(&mut self, _row: usize) -> f32 {
                 self.gain_reduction_db()
             }
 
-            fn run_block(
+            fn process_keyed(
                 &mut self,
                 channels: &mut [&mut [f32]],
                 side: Option<&[&[f32]]>,
@@ -108,11 +72,9 @@ macro_rules! engine_dynamics {
                     (None, None) => self.process(channels),
                 }
             }
-        }
 
-        impl Node for $t {
-            fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
-                Some(self)
+            fn snapshot(&self) -> Option<Box<dyn Any + Send + Sync>> {
+                Some(Box::new(self.clone()))
             }
         }
     )*};
@@ -124,12 +86,16 @@ engine_dynamics!(dynamics::Compressor, dynamics::Expander, dynamics::NoiseGate);
 /// sample by sample from the reduction they report.
 macro_rules! stepped_dynamics {
     ($($t:ty),*) => {$(
-        impl Dynamics for $t {
-            fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+        impl Node for $t {
+            fn gain_reduction_rows(&mut self) -> usize {
+                1
+            }
+
+            fn row_gain_reduction_db(&mut self, _row: usize) -> f32 {
                 self.gain_reduction_db()
             }
 
-            fn run_block(
+            fn process_keyed(
                 &mut self,
                 ch: &mut [&mut [f32]],
                 _: Option<&[&[f32]]>,
@@ -138,43 +104,36 @@ macro_rules! stepped_dynamics {
                 stepped(self, ch, gr, |d, _| d.gain_reduction_db());
             }
         }
-
-        impl Node for $t {
-            fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
-                Some(self)
-            }
-        }
     )*};
 }
 
 stepped_dynamics!(dynamics::DeEsser, dynamics::Limiter);
 
-impl Dynamics for dynamics::MultibandCompressor {
-    fn gain_reduction_rows(&self) -> usize {
+impl Node for dynamics::MultibandCompressor {
+    fn gain_reduction_rows(&mut self) -> usize {
         self.bands()
     }
 
-    fn row_gain_reduction_db(&self, row: usize) -> f32 {
+    fn row_gain_reduction_db(&mut self, row: usize) -> f32 {
         self.band_gain_reduction_db(row)
     }
 
-    fn run_block(&mut self, ch: &mut [&mut [f32]], _: Option<&[&[f32]]>, gr: &mut [&mut [f32]]) {
+    fn process_keyed(
+        &mut self,
+        ch: &mut [&mut [f32]],
+        _: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    ) {
         stepped(self, ch, gr, |m, b| m.band_gain_reduction_db(b));
     }
-}
 
-impl Node for dynamics::MultibandCompressor {
-    fn sync(&mut self, linked: &[PyRef<'_, PyProcessor>]) -> Result<bool, Error> {
+    fn sync(&mut self, linked: &[Box<dyn Any + Send + Sync>]) -> Result<bool, Error> {
         for (b, band) in linked.iter().enumerate() {
-            if let Some(dst) = self.band_mut(b) {
-                copy_settings(band.get::<dynamics::Compressor>(), dst)?;
+            if let (Some(src), Some(dst)) = (band.downcast_ref(), self.band_mut(b)) {
+                copy_settings(src, dst)?;
             }
         }
         Ok(false)
-    }
-
-    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
-        Some(self)
     }
 }
 
@@ -227,13 +186,13 @@ macro_rules! dynamics_methods {
         dynamics_methods!(@acc $class $core [$($acc)*
             $(#[$doc])*
             #[getter]
-            fn $get(slf: PyRef<'_, Self>) -> f64 {
-                core::<Self, dynamics::$core>(&slf).$get()
+            fn $get(slf: &Bound<'_, Self>) -> f64 {
+                with(slf, |c: &mut dynamics::$core| c.$get())
             }
 
             #[setter]
-            fn $set(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-                core_mut::<Self, dynamics::$core>(&mut slf).$set(value).map_err(value_error)
+            fn $set(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
+                with(slf, |c: &mut dynamics::$core| c.$set(value)).map_err(value_error)
             }
         ] $($rest)*);
     };
@@ -242,13 +201,13 @@ macro_rules! dynamics_methods {
         dynamics_methods!(@acc $class $core [$($acc)*
             $(#[$doc])*
             #[getter]
-            fn $get(slf: PyRef<'_, Self>) -> bool {
-                core::<Self, dynamics::$core>(&slf).$get()
+            fn $get(slf: &Bound<'_, Self>) -> bool {
+                with(slf, |c: &mut dynamics::$core| c.$get())
             }
 
             #[setter]
-            fn $set(mut slf: PyRefMut<'_, Self>, value: bool) {
-                core_mut::<Self, dynamics::$core>(&mut slf).$set(value);
+            fn $set(slf: &Bound<'_, Self>, value: bool) {
+                with(slf, |c: &mut dynamics::$core| c.$set(value));
             }
         ] $($rest)*);
     };
@@ -284,30 +243,36 @@ macro_rules! dynamics_methods {
         dynamics_methods!(@acc $class $core [$($acc)*
             $(#[$doc])*
             #[getter]
-            fn detector(slf: PyRef<'_, Self>) -> &'static str {
-                core::<Self, dynamics::$core>(&slf).detector().name()
+            fn detector(slf: &Bound<'_, Self>) -> &'static str {
+                with(slf, |c: &mut dynamics::$core| c.detector().name())
             }
 
             #[setter]
-            fn set_detector(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
+            fn set_detector(slf: &Bound<'_, Self>, value: &str) -> PyResult<()> {
                 let d = detector(value)?;
-                core_mut::<Self, dynamics::$core>(&mut slf).set_detector(d);
+                with(slf, |c: &mut dynamics::$core| c.set_detector(d));
                 Ok(())
             }
         ] $($rest)*);
     };
 }
 
-/// The dsp-core processor of a dynamics class.
-fn core<'a, C: PyClass<BaseType = PyDynamics>, T: Node>(slf: &'a PyRef<'_, C>) -> &'a T {
-    slf.as_super().as_super().get::<T>()
+/// Python's spelling of a bool, for `__repr__`.
+fn py_bool(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
 }
 
-/// Mutable access to the dsp-core processor of a dynamics class.
-fn core_mut<'a, C: PyClass<BaseType = PyDynamics, Frozen = False>, T: Node>(
-    slf: &'a mut PyRefMut<'_, C>,
-) -> &'a mut T {
-    slf.as_super().as_super().get_mut::<T>()
+/// The base part of a dynamics class.
+fn base<'a, C: PyClass<BaseType = PyDynamics>>(slf: &'a Bound<'_, C>) -> &'a PyProcessor {
+    slf.as_super().as_super().get()
+}
+
+/// Runs `f` on the dsp-core processor of a dynamics class.
+fn with<C: PyClass<BaseType = PyDynamics>, T: Node, R: Send>(
+    slf: &Bound<'_, C>,
+    f: impl FnOnce(&mut T) -> R + Send,
+) -> R {
+    base(slf).with_unit(slf.py(), |u| f(u.get_mut::<T>()))
 }
 
 /// The base part of a dynamics object around `node`.
@@ -316,109 +281,46 @@ fn init<C: PyClass<BaseType = PyDynamics>>(
     links: Vec<Py<PyProcessor>>,
     class: C,
 ) -> PyClassInitializer<C> {
-    PyProcessor::linked(node, links).add_subclass(PyDynamics).add_subclass(class)
+    PyClassInitializer::from(PyProcessor::legacy(node, links))
+        .add_subclass(PyDynamics)
+        .add_subclass(class)
 }
 
-/// Base class of the dynamics processors: `process` takes a `sidechain`
-/// keyword and can return the gain-reduction series.
-#[pyclass(extends = PyProcessor, subclass, module = "masterlib", name = "Dynamics")]
+/// Base class of the dynamics processors, which report their gain
+/// reduction (`process(..., return_gain_reduction=True)`); compressors,
+/// expanders and gates also take a `sidechain`. Not constructible itself.
+#[pyclass(extends = PyProcessor, frozen, subclass, module = "masterlib", name = "Dynamics")]
 #[derive(Debug)]
 pub struct PyDynamics;
 
-impl PyDynamics {
-    /// What to ask of the processor besides audio, checked against its kind.
-    fn keyed<'a, 'py>(
-        base: &Bound<'py, PyProcessor>,
-        sidechain: Option<&'a Bound<'py, PyAny>>,
-        return_gain_reduction: bool,
-    ) -> PyResult<Option<Keyed<'a, 'py>>> {
-        if sidechain.is_none() && !return_gain_reduction {
-            return Ok(None);
-        }
-        let mut this = base.try_borrow_mut()?;
-        let d = this.dynamics_mut().expect("dynamics classes hold dynamics nodes");
-        if sidechain.is_some() && !d.has_sidechain() {
-            let name = base.get_type().name()?;
-            return Err(PyTypeError::new_err(format!(
-                "{name} has no sidechain input (Compressor, Expander and NoiseGate have one)"
-            )));
-        }
-        let rows = if return_gain_reduction { d.gain_reduction_rows() } else { 0 };
-        Ok(Some(Keyed { sidechain, gain_reduction_rows: rows }))
-    }
-}
-
 #[pymethods]
 impl PyDynamics {
-    /// Same as `process`.
-    #[pyo3(signature = (x, sample_rate, reset = true, tail = false, *, sidechain = None, return_gain_reduction = false))]
-    fn __call__<'py>(
-        slf: &Bound<'py, Self>,
-        x: &Bound<'py, PyAny>,
-        sample_rate: f64,
-        reset: bool,
-        tail: bool,
-        sidechain: Option<&Bound<'py, PyAny>>,
-        return_gain_reduction: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        Self::process(slf, x, sample_rate, reset, tail, sidechain, return_gain_reduction)
-    }
-
-    /// Processes `x` like `Processor.process`. `sidechain` (same shape rules
-    /// and length as `x`; as many channels as `x` keys channel by channel,
-    /// any other count is averaged) replaces the input as the detector's
-    /// key. With `return_gain_reduction` returns `(y, gr)`: `gr` holds each
-    /// output sample's gain reduction in dB (float32, aligned with `y`;
-    /// 1-D, or `(bands, samples)` for a multiband compressor).
-    #[pyo3(signature = (x, sample_rate, reset = true, tail = false, *, sidechain = None, return_gain_reduction = false))]
-    fn process<'py>(
-        slf: &Bound<'py, Self>,
-        x: &Bound<'py, PyAny>,
-        sample_rate: f64,
-        reset: bool,
-        tail: bool,
-        sidechain: Option<&Bound<'py, PyAny>>,
-        return_gain_reduction: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let base = slf.as_super();
-        let keyed = Self::keyed(base, sidechain, return_gain_reduction)?;
-        let (y, gr) = PyProcessor::process_keyed(base, x, sample_rate, reset, tail, keyed)?;
-        match gr {
-            Some(gr) => Ok(PyTuple::new(slf.py(), [y, gr])?.into_any()),
-            None => Ok(y),
-        }
-    }
-
-    /// Processes in place like `Processor.process_inplace`, keyed by
-    /// `sidechain` if given; returns the gain-reduction series (as from
-    /// `process`) if `return_gain_reduction`, else None.
-    #[pyo3(signature = (x, sample_rate, reset = false, *, sidechain = None, return_gain_reduction = false))]
-    fn process_inplace<'py>(
-        slf: &Bound<'py, Self>,
-        x: &Bound<'py, PyAny>,
-        sample_rate: f64,
-        reset: bool,
-        sidechain: Option<&Bound<'py, PyAny>>,
-        return_gain_reduction: bool,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let base = slf.as_super();
-        let keyed = Self::keyed(base, sidechain, return_gain_reduction)?;
-        PyProcessor::process_inplace_keyed(base, x, sample_rate, reset, keyed)
+    #[new]
+    #[classmethod]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn new(
+        cls: &Bound<'_, PyType>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        Ok(PyClassInitializer::from(PyProcessor::construct(cls, args, kwargs)?).add_subclass(Self))
     }
 
     /// Gain reduction in dB (positive = reduction) after the last processed
     /// sample: largest over channels (and bands), excluding make-up and mix.
     #[getter]
-    fn gain_reduction_db(mut slf: PyRefMut<'_, Self>) -> f32 {
-        let d = slf.as_super().dynamics_mut().expect("dynamics classes hold dynamics nodes");
-        (0..d.gain_reduction_rows()).map(|r| d.row_gain_reduction_db(r)).fold(0.0, f32::max)
+    fn gain_reduction_db(slf: &Bound<'_, Self>) -> f32 {
+        slf.as_super().get().with_unit(slf.py(), |u: &mut Unit| {
+            let rows = u.node.gain_reduction_rows();
+            (0..rows).map(|r| u.node.row_gain_reduction_db(r)).fold(0.0, f32::max)
+        })
     }
 }
 
 /// Feed-forward compressor: static curve with soft knee on the detector
 /// level, attack/release smoothing of the reduction in dB, stereo link,
 /// make-up gain and dry/wet mix.
-#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[pyclass(extends = PyDynamics, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct Compressor;
 
@@ -501,8 +403,8 @@ dynamics_methods! {
             Ok(init(c, Vec::new(), Self))
         }
 
-        fn __repr__(slf: PyRef<'_, Self>) -> String {
-            let c = core::<Self, dynamics::Compressor>(&slf);
+        fn __repr__(slf: &Bound<'_, Self>) -> String {
+            with(slf, |c: &mut dynamics::Compressor| {
             format!(
                 "Compressor(threshold_db={:?}, ratio={:?}, knee_db={:?}, attack_ms={:?}, \
                  release_ms={:?}, makeup_db={:?}, link={:?}, mix={:?})",
@@ -515,6 +417,7 @@ dynamics_methods! {
                 c.link(),
                 c.mix()
             )
+        })
         }
     }
 
@@ -539,7 +442,7 @@ dynamics_methods! {
 
 /// Downward expander: below the threshold the output falls `ratio` dB per
 /// dB, never more than `range_db`; hysteresis and hold.
-#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[pyclass(extends = PyDynamics, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct Expander;
 
@@ -582,8 +485,8 @@ dynamics_methods! {
             Ok(init(e, Vec::new(), Self))
         }
 
-        fn __repr__(slf: PyRef<'_, Self>) -> String {
-            let e = core::<Self, dynamics::Expander>(&slf);
+        fn __repr__(slf: &Bound<'_, Self>) -> String {
+            with(slf, |e: &mut dynamics::Expander| {
             format!(
                 "Expander(threshold_db={:?}, ratio={:?}, range_db={:?}, attack_ms={:?}, \
                  release_ms={:?})",
@@ -593,6 +496,7 @@ dynamics_methods! {
                 e.attack_ms(),
                 e.release_ms()
             )
+        })
         }
     }
 
@@ -609,7 +513,7 @@ dynamics_methods! {
 
 /// Noise gate: an expander with an infinite ratio; below the threshold the
 /// signal drops by `range_db`.
-#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[pyclass(extends = PyDynamics, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct NoiseGate;
 
@@ -648,8 +552,8 @@ dynamics_methods! {
             Ok(init(g, Vec::new(), Self))
         }
 
-        fn __repr__(slf: PyRef<'_, Self>) -> String {
-            let g = core::<Self, dynamics::NoiseGate>(&slf);
+        fn __repr__(slf: &Bound<'_, Self>) -> String {
+            with(slf, |g: &mut dynamics::NoiseGate| {
             format!(
                 "NoiseGate(threshold_db={:?}, range_db={:?}, attack_ms={:?}, release_ms={:?})",
                 g.threshold_db(),
@@ -657,6 +561,7 @@ dynamics_methods! {
                 g.attack_ms(),
                 g.release_ms()
             )
+        })
         }
     }
 
@@ -669,7 +574,7 @@ dynamics_methods! {
 
 /// Split-band de-esser: the band above `frequency_hz` is compressed, keyed
 /// by itself, and added back to the untouched band below.
-#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[pyclass(extends = PyDynamics, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct DeEsser;
 
@@ -699,8 +604,8 @@ dynamics_methods! {
             Ok(init(d, Vec::new(), Self))
         }
 
-        fn __repr__(slf: PyRef<'_, Self>) -> String {
-            let d = core::<Self, dynamics::DeEsser>(&slf);
+        fn __repr__(slf: &Bound<'_, Self>) -> String {
+            with(slf, |d: &mut dynamics::DeEsser| {
             format!(
                 "DeEsser(frequency_hz={:?}, threshold_db={:?}, ratio={:?}, listen={})",
                 d.frequency_hz(),
@@ -708,6 +613,7 @@ dynamics_methods! {
                 d.ratio(),
                 py_bool(d.listen())
             )
+        })
         }
     }
 
@@ -728,7 +634,7 @@ dynamics_methods! {
 /// Lookahead brickwall limiter linked over all channels: no output sample
 /// exceeds the ceiling (sample-peak mode); true-peak mode bounds the
 /// inter-sample peak. `process` compensates its latency.
-#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[pyclass(extends = PyDynamics, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct Limiter;
 
@@ -755,8 +661,8 @@ dynamics_methods! {
             Ok(init(l, Vec::new(), Self))
         }
 
-        fn __repr__(slf: PyRef<'_, Self>) -> String {
-            let l = core::<Self, dynamics::Limiter>(&slf);
+        fn __repr__(slf: &Bound<'_, Self>) -> String {
+            with(slf, |l: &mut dynamics::Limiter| {
             format!(
                 "Limiter(ceiling_db={:?}, true_peak={}, lookahead_ms={:?}, release_ms={:?})",
                 l.ceiling_db(),
@@ -764,6 +670,7 @@ dynamics_methods! {
                 l.lookahead_ms(),
                 l.release_ms()
             )
+        })
         }
     }
 
@@ -822,17 +729,25 @@ fn sync_bands(
     m: &mut dynamics::MultibandCompressor,
     links: &[Py<PyProcessor>],
 ) -> PyResult<()> {
-    let linked = links.iter().map(|l| l.bind(py).try_borrow()).collect::<Result<Vec<_>, _>>()?;
-    m.sync(&linked).map_err(value_error)?;
+    let snaps: Vec<_> =
+        links.iter().filter_map(|l| l.get().with_unit(py, |u| u.node.snapshot())).collect();
+    m.sync(&snaps).map_err(value_error)?;
     Ok(())
 }
 
 /// Multiband compressor: 2 to 5 bands split by Linkwitz-Riley crossovers
 /// (all-pass compensated: unity bands sum flat), each band a `Compressor`.
 /// The band compressors are live objects: changing one changes this.
-#[pyclass(extends = PyDynamics, module = "masterlib")]
+#[pyclass(extends = PyDynamics, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct MultibandCompressor;
+
+/// The band objects of a multiband compressor.
+fn links(slf: &Bound<'_, MultibandCompressor>) -> Vec<Py<PyProcessor>> {
+    let py = slf.py();
+    let links = base(slf).with_unit(py, |u| u.links.clone());
+    links.iter().map(|l| l.clone_ref(py)).collect()
+}
 
 #[pymethods]
 impl MultibandCompressor {
@@ -853,80 +768,76 @@ impl MultibandCompressor {
     /// Crossover frequencies in Hz, ascending (one fewer than the bands).
     /// Setting them (same count) restarts the signal state.
     #[getter]
-    fn crossovers_hz(slf: PyRef<'_, Self>) -> Vec<f64> {
-        core::<Self, dynamics::MultibandCompressor>(&slf).crossovers_hz().to_vec()
+    fn crossovers_hz(slf: &Bound<'_, Self>) -> Vec<f64> {
+        with(slf, |m: &mut dynamics::MultibandCompressor| m.crossovers_hz().to_vec())
     }
 
     #[setter]
-    fn set_crossovers_hz(mut slf: PyRefMut<'_, Self>, value: Vec<f64>) -> PyResult<()> {
+    fn set_crossovers_hz(slf: &Bound<'_, Self>, value: Vec<f64>) -> PyResult<()> {
         let py = slf.py();
-        let old = core_mut::<Self, dynamics::MultibandCompressor>(&mut slf);
-        let count = old.crossovers_hz().len();
+        let (count, solo) = with(slf, |m: &mut dynamics::MultibandCompressor| {
+            (m.crossovers_hz().len(), (0..m.bands()).map(|b| m.band_solo(b)).collect::<Vec<_>>())
+        });
         if value.len() != count {
             return Err(PyValueError::new_err(format!(
                 "crossovers_hz needs {count} frequencies (the band count is fixed)"
             )));
         }
-        let solo: Vec<bool> = (0..old.bands()).map(|b| old.band_solo(b)).collect();
-        let links: Vec<Py<PyProcessor>> =
-            slf.as_super().as_super().links().iter().map(|l| l.clone_ref(py)).collect();
+        let links = links(slf);
         let mut m = dynamics::MultibandCompressor::new(&value).map_err(value_error)?;
         sync_bands(py, &mut m, &links)?;
         for (b, &s) in solo.iter().enumerate() {
             m.set_band_solo(b, s).map_err(value_error)?;
         }
-        slf.as_super().as_super().set_node(m, links);
+        base(slf).with_unit(py, move |u| u.replace(m, links));
         Ok(())
     }
 
     /// The band compressors (the same objects, lowest band first).
     #[getter]
-    fn bands<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyList>> {
-        let py = slf.py();
-        PyList::new(py, slf.as_super().as_super().links().iter().map(|l| l.clone_ref(py)))
+    fn bands<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(slf.py(), links(slf))
     }
 
     /// Solo state per band: while any band is soloed only soloed bands are
     /// heard (crossfades over 20 ms).
     #[getter]
-    fn solo(slf: PyRef<'_, Self>) -> Vec<bool> {
-        let m = core::<Self, dynamics::MultibandCompressor>(&slf);
-        (0..m.bands()).map(|b| m.band_solo(b)).collect()
+    fn solo(slf: &Bound<'_, Self>) -> Vec<bool> {
+        with(slf, |m: &mut dynamics::MultibandCompressor| {
+            (0..m.bands()).map(|b| m.band_solo(b)).collect()
+        })
     }
 
     #[setter]
-    fn set_solo(mut slf: PyRefMut<'_, Self>, value: Vec<bool>) -> PyResult<()> {
-        let m = core_mut::<Self, dynamics::MultibandCompressor>(&mut slf);
-        if value.len() != m.bands() {
-            return Err(PyValueError::new_err(format!(
-                "solo needs one bool per band ({}), got {}",
-                m.bands(),
-                value.len()
-            )));
-        }
-        for (b, s) in value.into_iter().enumerate() {
-            m.set_band_solo(b, s).map_err(value_error)?;
-        }
-        Ok(())
+    fn set_solo(slf: &Bound<'_, Self>, value: Vec<bool>) -> PyResult<()> {
+        with(slf, |m: &mut dynamics::MultibandCompressor| {
+            if value.len() != m.bands() {
+                return Err(PyValueError::new_err(format!(
+                    "solo needs one bool per band ({}), got {}",
+                    m.bands(),
+                    value.len()
+                )));
+            }
+            for (b, s) in value.into_iter().enumerate() {
+                m.set_band_solo(b, s).map_err(value_error)?;
+            }
+            Ok(())
+        })
     }
 
-    fn __len__(slf: PyRef<'_, Self>) -> usize {
-        core::<Self, dynamics::MultibandCompressor>(&slf).bands()
+    fn __len__(slf: &Bound<'_, Self>) -> usize {
+        with(slf, |m: &mut dynamics::MultibandCompressor| m.bands())
     }
 
-    fn __repr__(slf: PyRef<'_, Self>) -> PyResult<String> {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
-        let bands = slf
-            .as_super()
-            .as_super()
-            .links()
+        let bands = links(slf)
             .iter()
             .map(|l| Ok(l.bind(py).repr()?.to_string()))
             .collect::<PyResult<Vec<_>>>()?;
-        let m = core::<Self, dynamics::MultibandCompressor>(&slf);
+        let crossovers = Self::crossovers_hz(slf);
         Ok(format!(
-            "MultibandCompressor(crossovers_hz={:?}, bands=[{}])",
-            m.crossovers_hz(),
+            "MultibandCompressor(crossovers_hz={crossovers:?}, bands=[{}])",
             bands.join(", ")
         ))
     }

@@ -10,25 +10,32 @@
 // show them; pyo3 renders a named constant as `...`.
 #![allow(clippy::approx_constant)]
 
+use std::any::Any;
+
 use dsp_core::Error;
 use dsp_core::filters::{self, BandParams, Design, FilterKind};
 use numpy::ndarray::ArrayD;
 use numpy::{IntoPyArray, PyArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
 use crate::audio::{read_freqs, value_error};
-use crate::mix::py_bool;
 use crate::processor::{Node, PyProcessor};
+use crate::run::sync_links;
 
-impl Node for filters::Filter {}
+impl Node for filters::Filter {
+    fn snapshot(&self) -> Option<Box<dyn Any + Send + Sync>> {
+        Some(Box::new(*self.params()))
+    }
+}
 
 impl Node for filters::DcBlocker {}
 
 impl Node for filters::Equalizer {
-    fn sync(&mut self, linked: &[PyRef<'_, PyProcessor>]) -> Result<bool, Error> {
-        let bands: Vec<BandParams> = linked.iter().map(|b| params_of(b)).collect();
+    fn sync(&mut self, linked: &[Box<dyn Any + Send + Sync>]) -> Result<bool, Error> {
+        let bands: Vec<BandParams> =
+            linked.iter().filter_map(|b| b.downcast_ref().copied()).collect();
         let mut stale = false;
         for (i, &p) in bands.iter().enumerate() {
             if self.band(i) != Some(&p) {
@@ -48,8 +55,13 @@ impl Node for filters::Equalizer {
     }
 }
 
-fn params_of(base: &PyProcessor) -> BandParams {
-    *base.get::<filters::Filter>().params()
+fn params_of(py: Python<'_>, base: &PyProcessor) -> BandParams {
+    base.with_unit(py, |u| *u.get_mut::<filters::Filter>().params())
+}
+
+/// The base part of a band filter class.
+fn band_base<'a, C: pyo3::PyClass<BaseType = Filter>>(slf: &'a Bound<'_, C>) -> &'a PyProcessor {
+    slf.as_super().as_super().get()
 }
 
 fn design(name: &str) -> PyResult<Design> {
@@ -75,98 +87,116 @@ fn magnitude<'py>(
 /// Applies `change` to a band filter's parameters. Parameters that are
 /// valid but above Nyquist at the rate the filter was prepared for are
 /// accepted: the filter is rebuilt and checked at the next processing call.
-fn update(base: &mut PyProcessor, change: impl FnOnce(BandParams) -> BandParams) -> PyResult<()> {
-    let params = change(params_of(base));
-    match base.get_mut::<filters::Filter>().set_params(params) {
-        Ok(()) => Ok(()),
-        Err(Error::AboveNyquist { .. }) => {
-            base.set_node(filters::Filter::new(params).map_err(value_error)?, Vec::new());
-            Ok(())
+fn update(
+    py: Python<'_>,
+    base: &PyProcessor,
+    change: impl FnOnce(BandParams) -> BandParams + Send,
+) -> PyResult<()> {
+    base.with_unit(py, |u| {
+        let params = change(*u.get_mut::<filters::Filter>().params());
+        match u.get_mut::<filters::Filter>().set_params(params) {
+            Ok(()) => Ok(()),
+            Err(Error::AboveNyquist { .. }) => {
+                u.replace(filters::Filter::new(params).map_err(value_error)?, Vec::new());
+                Ok(())
+            }
+            Err(e) => Err(value_error(e)),
         }
-        Err(e) => Err(value_error(e)),
-    }
+    })
 }
 
 fn new_band(params: BandParams) -> PyResult<PyClassInitializer<Filter>> {
     let node = filters::Filter::new(params).map_err(value_error)?;
-    Ok(PyProcessor::node(node).add_subclass(Filter))
+    Ok(PyClassInitializer::from(PyProcessor::legacy(node, Vec::new())).add_subclass(Filter))
 }
 
 /// Base class of the band filters: a biquad cascade with smoothed
-/// parameters, usable alone or as an `Equalizer` band.
-#[pyclass(extends = PyProcessor, subclass, module = "masterlib")]
+/// parameters, usable alone or as an `Equalizer` band. Not constructible
+/// itself.
+#[pyclass(extends = PyProcessor, frozen, subclass, module = "masterlib")]
 #[derive(Debug)]
 pub struct Filter;
 
 #[pymethods]
 impl Filter {
+    #[new]
+    #[classmethod]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __new__(
+        cls: &Bound<'_, PyType>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        Ok(PyClassInitializer::from(PyProcessor::construct(cls, args, kwargs)?).add_subclass(Self))
+    }
+
     /// Response shape: "peak", "low_shelf", "high_shelf", "low_pass",
     /// "high_pass", "band_pass", "notch" or "all_pass".
     #[getter]
-    fn kind(slf: PyRef<'_, Self>) -> &'static str {
-        params_of(slf.as_super()).kind.name()
+    fn kind(slf: &Bound<'_, Self>) -> &'static str {
+        params_of(slf.py(), slf.as_super().get()).kind.name()
     }
 
     /// Cutoff (pass filters, shelves) or centre frequency in Hz.
     #[getter]
-    fn cutoff_hz(slf: PyRef<'_, Self>) -> f64 {
-        params_of(slf.as_super()).cutoff_hz
+    fn cutoff_hz(slf: &Bound<'_, Self>) -> f64 {
+        params_of(slf.py(), slf.as_super().get()).cutoff_hz
     }
 
     #[setter]
-    fn set_cutoff_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        update(slf.as_super(), |p| BandParams { cutoff_hz: value, ..p })
+    fn set_cutoff_hz(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
+        update(slf.py(), slf.as_super().get(), move |p| BandParams { cutoff_hz: value, ..p })
     }
 
     /// Quality factor, 0.01 to 100.
     #[getter]
-    fn q(slf: PyRef<'_, Self>) -> f64 {
-        params_of(slf.as_super()).q
+    fn q(slf: &Bound<'_, Self>) -> f64 {
+        params_of(slf.py(), slf.as_super().get()).q
     }
 
     #[setter]
-    fn set_q(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        update(slf.as_super(), |p| p.with_q(value))
+    fn set_q(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
+        update(slf.py(), slf.as_super().get(), move |p| p.with_q(value))
     }
 
     /// Whether the filter is applied (changes fade over 20 ms).
     #[getter]
-    fn enabled(slf: PyRef<'_, Self>) -> bool {
-        params_of(slf.as_super()).enabled
+    fn enabled(slf: &Bound<'_, Self>) -> bool {
+        params_of(slf.py(), slf.as_super().get()).enabled
     }
 
     #[setter]
-    fn set_enabled(mut slf: PyRefMut<'_, Self>, value: bool) -> PyResult<()> {
-        update(slf.as_super(), |p| p.with_enabled(value))
+    fn set_enabled(slf: &Bound<'_, Self>, value: bool) -> PyResult<()> {
+        update(slf.py(), slf.as_super().get(), move |p| p.with_enabled(value))
     }
 
     /// "cookbook" (bilinear RBJ designs) or "matched" (follows the analog
     /// response up to Nyquist).
     #[getter]
-    fn design(slf: PyRef<'_, Self>) -> &'static str {
-        params_of(slf.as_super()).design.name()
+    fn design(slf: &Bound<'_, Self>) -> &'static str {
+        params_of(slf.py(), slf.as_super().get()).design.name()
     }
 
     #[setter]
-    fn set_design(mut slf: PyRefMut<'_, Self>, value: &str) -> PyResult<()> {
+    fn set_design(slf: &Bound<'_, Self>, value: &str) -> PyResult<()> {
         let d = design(value)?;
-        update(slf.as_super(), |p| p.with_design(d))
+        update(slf.py(), slf.as_super().get(), move |p| p.with_design(d))
     }
 
     /// Designed magnitude response in dB at `freqs` (Hz, any shape) for
     /// `sample_rate`; 0 dB everywhere while disabled.
     fn magnitude_db<'py>(
-        slf: PyRef<'py, Self>,
+        slf: &Bound<'py, Self>,
         freqs: &Bound<'py, PyAny>,
         sample_rate: f64,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let p = params_of(slf.as_super());
+        let p = params_of(slf.py(), slf.as_super().get());
         magnitude(freqs, |f, out| p.add_magnitude_response(f, sample_rate, out))
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let name = slf.get_type().name()?;
-        let p = params_of(slf.borrow().as_super());
+        let p = params_of(slf.py(), slf.as_super().get());
         let shape = match p.kind {
             FilterKind::Peak | FilterKind::LowShelf | FilterKind::HighShelf => {
                 format!("gain_db={:?}, ", p.gain_db)
@@ -174,12 +204,12 @@ impl Filter {
             FilterKind::LowPass | FilterKind::HighPass => format!("order={}, ", p.order),
             _ => String::new(),
         };
+        let enabled = if p.enabled { "True" } else { "False" };
         Ok(format!(
-            "{name}(cutoff_hz={:?}, {shape}q={:?}, design='{}', enabled={})",
+            "{name}(cutoff_hz={:?}, {shape}q={:?}, design='{}', enabled={enabled})",
             p.cutoff_hz,
             p.q,
             p.design.name(),
-            py_bool(p.enabled)
         ))
     }
 }
@@ -194,7 +224,7 @@ macro_rules! band_class {
         $($extra:tt)*
     ) => {
         $(#[$doc])*
-        #[pyclass(extends = Filter, module = "masterlib")]
+        #[pyclass(extends = Filter, frozen, module = "masterlib")]
         #[derive(Debug)]
         pub struct $name;
 
@@ -227,13 +257,13 @@ macro_rules! gain_band {
 
             /// Boost (positive) or cut in dB, -48 to +48.
             #[getter]
-            fn gain_db(slf: PyRef<'_, Self>) -> f64 {
-                params_of(slf.as_super().as_super()).gain_db
+            fn gain_db(slf: &Bound<'_, Self>) -> f64 {
+                params_of(slf.py(), band_base(slf)).gain_db
             }
 
             #[setter]
-            fn set_gain_db(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-                update(slf.as_super().as_super(), |p| p.with_gain_db(value))
+            fn set_gain_db(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
+                update(slf.py(), band_base(slf), move |p| p.with_gain_db(value))
             }
         }
     };
@@ -250,13 +280,13 @@ macro_rules! pass_band {
             /// Butterworth order, 1 to 8 (6 dB/oct per order); `q` shapes
             /// order 2 only.
             #[getter]
-            fn order(slf: PyRef<'_, Self>) -> u8 {
-                params_of(slf.as_super().as_super()).order
+            fn order(slf: &Bound<'_, Self>) -> u8 {
+                params_of(slf.py(), band_base(slf)).order
             }
 
             #[setter]
-            fn set_order(mut slf: PyRefMut<'_, Self>, value: i64) -> PyResult<()> {
-                update(slf.as_super().as_super(), |p| p.with_order(order_u8(value)))
+            fn set_order(slf: &Bound<'_, Self>, value: i64) -> PyResult<()> {
+                update(slf.py(), band_base(slf), move |p| p.with_order(order_u8(value)))
             }
         }
     };
@@ -310,7 +340,7 @@ plain_band!(
 );
 
 /// Removes DC with a first-order high pass at `cutoff_hz` (default 5 Hz).
-#[pyclass(extends = PyProcessor, module = "masterlib")]
+#[pyclass(extends = PyProcessor, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct DcBlocker;
 
@@ -320,30 +350,31 @@ impl DcBlocker {
     #[pyo3(signature = (cutoff_hz = 5.0))]
     fn new(cutoff_hz: f64) -> PyResult<PyClassInitializer<Self>> {
         let node = filters::DcBlocker::new(cutoff_hz).map_err(value_error)?;
-        Ok(PyProcessor::node(node).add_subclass(Self))
+        Ok(PyClassInitializer::from(PyProcessor::legacy(node, Vec::new())).add_subclass(Self))
     }
 
     /// The -3 dB point in Hz.
     #[getter]
-    fn cutoff_hz(slf: PyRef<'_, Self>) -> f64 {
-        slf.as_super().get::<filters::DcBlocker>().cutoff_hz()
+    fn cutoff_hz(slf: &Bound<'_, Self>) -> f64 {
+        slf.as_super().get().with_unit(slf.py(), |u| u.get_mut::<filters::DcBlocker>().cutoff_hz())
     }
 
     #[setter]
-    fn set_cutoff_hz(mut slf: PyRefMut<'_, Self>, value: f64) -> PyResult<()> {
-        let base = slf.as_super();
-        match base.get_mut::<filters::DcBlocker>().set_cutoff_hz(value) {
-            Ok(()) => Ok(()),
-            Err(Error::AboveNyquist { .. }) => {
-                base.set_node(filters::DcBlocker::new(value).map_err(value_error)?, Vec::new());
-                Ok(())
+    fn set_cutoff_hz(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
+        slf.as_super().get().with_unit(slf.py(), |u| {
+            match u.get_mut::<filters::DcBlocker>().set_cutoff_hz(value) {
+                Ok(()) => Ok(()),
+                Err(Error::AboveNyquist { .. }) => {
+                    u.replace(filters::DcBlocker::new(value).map_err(value_error)?, Vec::new());
+                    Ok(())
+                }
+                Err(e) => Err(value_error(e)),
             }
-            Err(e) => Err(value_error(e)),
-        }
+        })
     }
 
-    fn __repr__(slf: PyRef<'_, Self>) -> String {
-        format!("DcBlocker(cutoff_hz={:?})", slf.as_super().get::<filters::DcBlocker>().cutoff_hz())
+    fn __repr__(slf: &Bound<'_, Self>) -> String {
+        format!("DcBlocker(cutoff_hz={:?})", Self::cutoff_hz(slf))
     }
 }
 
@@ -356,13 +387,12 @@ fn bands_of(bands: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyProcessor>>, Vec<Ban
         if !item.is_instance_of::<Filter>() {
             let name = item.get_type().name()?;
             return Err(PyTypeError::new_err(format!(
-                "Equalizer bands must be band filters (PeakFilter, LowShelf, HighShelf,                  LowPass, HighPass, BandPass, Notch, AllPass), got {name}"
+                "Equalizer bands must be band filters (PeakFilter, LowShelf, HighShelf, \
+                 LowPass, HighPass, BandPass, Notch, AllPass), got {name}"
             )));
         }
         let band = item.cast_into::<PyProcessor>()?;
-        let borrowed = band.try_borrow()?;
-        params.push(params_of(&borrowed));
-        drop(borrowed);
+        params.push(params_of(band.py(), band.get()));
         links.push(band.unbind());
     }
     Ok((links, params))
@@ -370,9 +400,16 @@ fn bands_of(bands: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyProcessor>>, Vec<Ban
 
 /// A parametric equalizer: its band filters applied in series. The bands
 /// are the filter objects given; changing one changes the equalizer.
-#[pyclass(extends = PyProcessor, module = "masterlib")]
+#[pyclass(extends = PyProcessor, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct Equalizer;
+
+/// The band objects of an equalizer.
+fn eq_bands(slf: &Bound<'_, Equalizer>) -> Vec<Py<PyProcessor>> {
+    let py = slf.py();
+    let links = slf.as_super().get().with_unit(py, |u| u.links.clone());
+    links.iter().map(|l| l.clone_ref(py)).collect()
+}
 
 #[pymethods]
 impl Equalizer {
@@ -384,46 +421,47 @@ impl Equalizer {
             None => (Vec::new(), Vec::new()),
         };
         let node = filters::Equalizer::new(&params).map_err(value_error)?;
-        Ok(PyProcessor::linked(node, links).add_subclass(Self))
+        Ok(PyClassInitializer::from(PyProcessor::legacy(node, links)).add_subclass(Self))
     }
 
     /// The band filters (the same objects, in order).
     #[getter]
-    fn bands<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(slf.py(), slf.as_super().links().iter().map(|l| l.clone_ref(slf.py())))
+    fn bands<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(slf.py(), eq_bands(slf))
     }
 
     #[setter]
-    fn set_bands(mut slf: PyRefMut<'_, Self>, bands: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn set_bands(slf: &Bound<'_, Self>, bands: &Bound<'_, PyAny>) -> PyResult<()> {
         let (links, params) = bands_of(bands)?;
         let node = filters::Equalizer::new(&params).map_err(value_error)?;
-        slf.as_super().set_node(node, links);
+        slf.as_super().get().with_unit(slf.py(), move |u| u.replace(node, links));
         Ok(())
     }
 
-    fn __len__(slf: PyRef<'_, Self>) -> usize {
-        slf.as_super().links().len()
+    fn __len__(slf: &Bound<'_, Self>) -> usize {
+        eq_bands(slf).len()
     }
 
     /// Designed magnitude response in dB at `freqs` (Hz, any shape) for
     /// `sample_rate`: the sum of the enabled bands' responses.
     fn magnitude_db<'py>(
-        mut slf: PyRefMut<'py, Self>,
+        slf: &Bound<'py, Self>,
         freqs: &Bound<'py, PyAny>,
         sample_rate: f64,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let py = slf.py();
         let base = slf.as_super();
-        base.sync_node(py, "Equalizer")?;
-        let eq = base.get::<filters::Equalizer>();
-        magnitude(freqs, |f, out| eq.magnitude_response(f, sample_rate, out))
+        sync_links(base, "Equalizer")?;
+        magnitude(freqs, |f, out| {
+            base.get().with_unit(py, |u| {
+                u.get_mut::<filters::Equalizer>().magnitude_response(f, sample_rate, out)
+            })
+        })
     }
 
-    fn __repr__(slf: PyRef<'_, Self>) -> PyResult<String> {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
-        let reprs = slf
-            .as_super()
-            .links()
+        let reprs = eq_bands(slf)
             .iter()
             .map(|l| Ok(l.bind(py).repr()?.to_string()))
             .collect::<PyResult<Vec<_>>>()?;

@@ -1,28 +1,33 @@
 //! Python bindings for masterlib: the native module `masterlib._masterlib`,
 //! re-exported by the typed Python package `masterlib`.
 //!
-//! Layout: `audio` converts and validates numpy arrays, `processor` holds the
-//! generic glue every processor class shares (the `masterlib.Processor` base
-//! class), and one module per family defines thin classes over dsp-core.
+//! Layout: `audio` converts and validates numpy arrays; `processor` is the
+//! base class `masterlib.Processor` every processor class extends, and
+//! `run` processes audio through one; `params`, `classes` and `preset`
+//! read dsp-core's parameter table: the classes of the registered kinds
+//! are made from it at module init, with their properties, `repr`,
+//! presets and pickling. `chain` (and, until their kinds are registered,
+//! `dynamics` and `filters`) hold hand-written classes.
 
 use pyo3::prelude::*;
 
 mod audio;
 mod chain;
+mod classes;
 mod dynamics;
 mod filters;
 mod loudness;
 mod meter;
-mod mix;
+mod params;
+mod preset;
 mod processor;
 mod qa;
+mod run;
 
 #[pymodule]
 fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<processor::PyProcessor>()?;
-    m.add_class::<mix::Gain>()?;
-    m.add_class::<mix::Pan>()?;
-    m.add_class::<mix::StereoWidth>()?;
+    m.add_class::<params::Parameter>()?;
     m.add_class::<chain::Chain>()?;
     m.add_class::<meter::LevelMeter>()?;
     m.add_class::<loudness::LoudnessMeter>()?;
@@ -49,5 +54,8 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dynamics::DeEsser>()?;
     m.add_class::<dynamics::MultibandCompressor>()?;
     m.add_class::<dynamics::Limiter>()?;
+    classes::generate(m)?;
+    // Private (not in `__all__`): the registered kinds and their classes.
+    m.setattr("_kinds", wrap_pyfunction!(classes::_kinds, m)?)?;
     Ok(())
 }

@@ -1,369 +1,451 @@
-//! The generic glue between numpy audio and any dsp-core [`Processor`].
+//! The base class `masterlib.Processor`, which every processor class
+//! extends.
 //!
-//! Every Python processor class extends the base class [`PyProcessor`]
-//! (`masterlib.Processor`), which holds either one boxed dsp-core processor
-//! ([`Engine`]) or, for `Chain`, a list of member Python objects. The base
-//! class implements `process`, `process_inplace`, `__call__`, `reset` and
-//! the latency/tail/non-finite properties once for all: shape and dtype
-//! checks, prepare-on-change, latency compensation and GIL release live
-//! here, so a new processor class only adds its constructor and parameters.
+//! A processor object is a leaf, holding one dsp-core processor, or a
+//! `Chain` of member objects. A leaf of a registered kind keeps its
+//! parameters in a [`SharedParams`]: any thread sets them without a lock
+//! (checked against the declaration) and processing picks them up before
+//! each block. Its processing state sits behind a `Mutex` that processing
+//! holds, with the GIL released, for a whole call; a second call on the
+//! same object waits there. The object is `frozen`: Python never holds a
+//! mutable borrow of it.
+//!
+//! The constructor, properties, `repr`, presets, pickling and copies are
+//! generic over the registry's declarations (see `classes` and `preset`).
 
 use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
-use dsp_core::buffer::sanitize;
-use dsp_core::processor::process_in_blocks;
-use dsp_core::{Error, ProcessSpec, Processor};
-use numpy::PyUntypedArrayMethods;
-use pyo3::exceptions::PyValueError;
+use dsp_core::params::{KindInfo, Params};
+use dsp_core::shared_params::SharedParams;
+use dsp_core::{DynProcessor, Error, ProcessSpec, Processor, registry};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
-use crate::audio::{
-    Samples, Shape, audio_shape, float_array, to_numpy, value_error, value_error_in, writable_audio,
-};
-use crate::dynamics::{Dynamics, run_dynamics};
+use crate::params::{class_error, from_py, to_py, visible};
+use crate::{preset, run};
 
 /// Longest block handed to a dsp-core processor; longer audio is split.
 pub(crate) const BLOCK: usize = 4096;
-/// Frames per pass of `process` through its cache-sized buffers (whole
-/// blocks; the GIL is released once per stage and pass).
-const PASS: usize = 4 * BLOCK;
 
-/// A dsp-core processor as the bindings drive it.
-pub(crate) trait Node: Processor + Any + Sync {
-    /// Channels the processor runs on when given `input` channels, or why it
-    /// cannot take them. May reconfigure the processor (e.g. `Pan` switches
-    /// to its mono-source law for one input channel); a mono input is
-    /// copied to every channel when more are returned.
-    fn route(&mut self, input: usize) -> Result<usize, String> {
+/// What a leaf runs: a registry processor, or the core processor of a
+/// hand-written class whose kind is not in the registry yet.
+pub(crate) trait Node: Processor + Any {
+    /// Generic access to the declared parameters (registry kinds).
+    fn params_mut(&mut self) -> Option<&mut dyn Params> {
+        None
+    }
+
+    /// Output channels for `input` channels (may reconfigure the node), or
+    /// the error naming the layout it needs.
+    fn route(&mut self, input: usize) -> Result<usize, Error> {
         Ok(input)
     }
 
-    /// Copies parameters from the objects linked to this one (an
-    /// `Equalizer`'s band filters) before processing or analysis. Returns
-    /// whether the processor must be prepared again.
-    fn sync(&mut self, _linked: &[PyRef<'_, PyProcessor>]) -> Result<bool, Error> {
-        Ok(false)
+    /// Whether a sidechain can key it.
+    fn has_sidechain(&self) -> bool {
+        false
     }
 
-    /// The node as a dynamics processor (sidechain input, gain-reduction
-    /// series), if it is one.
-    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
+    /// Rows of its gain-reduction series (0: it reports none).
+    fn gain_reduction_rows(&mut self) -> usize {
+        0
+    }
+
+    /// Gain reduction in dB of `row` after the last processed sample.
+    fn row_gain_reduction_db(&mut self, _row: usize) -> f32 {
+        0.0
+    }
+
+    /// Processes one block of at most [`BLOCK`] samples, keyed by `side`
+    /// when given, writing the `gr` rows.
+    fn process_keyed(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        _side: Option<&[&[f32]]>,
+        _gr: &mut [&mut [f32]],
+    ) {
+        self.process(channels);
+    }
+
+    /// The settings a linked object (an equalizer's band) takes from this
+    /// one.
+    fn snapshot(&self) -> Option<Box<dyn Any + Send + Sync>> {
         None
     }
+
+    /// Takes the settings of the linked objects; returns whether the node
+    /// must be prepared again.
+    fn sync(&mut self, _linked: &[Box<dyn Any + Send + Sync>]) -> Result<bool, Error> {
+        Ok(false)
+    }
 }
 
-/// A boxed processor and the configuration it was last prepared for.
-pub(crate) struct Engine {
-    node: Box<dyn Node>,
-    /// Objects whose parameters the node mirrors (see [`Node::sync`]).
-    links: Vec<Py<PyProcessor>>,
-    /// Spec and input channel count of the last successful `prepare`.
-    prepared: Option<(ProcessSpec, usize)>,
-}
-
-impl Engine {
-    /// Pulls parameters from the linked objects into the node.
-    fn sync(&mut self, py: Python<'_>, what: &str) -> PyResult<()> {
-        if self.links.is_empty() {
-            return Ok(());
-        }
-        let linked =
-            self.links.iter().map(|l| l.bind(py).try_borrow()).collect::<Result<Vec<_>, _>>()?;
-        if self.node.sync(&linked).map_err(|e| value_error_in(what, e))? {
-            self.prepared = None;
-        }
-        Ok(())
+impl Node for Box<dyn DynProcessor> {
+    fn params_mut(&mut self) -> Option<&mut dyn Params> {
+        Some(&mut **self)
     }
 
-    /// Syncs linked parameters, routes `input` channels, and (re)prepares
-    /// if the sample rate or the channel layout changed. Returns the
-    /// channel count the processor runs on.
-    fn configure(
+    fn route(&mut self, input: usize) -> Result<usize, Error> {
+        DynProcessor::route(&mut **self, input)
+    }
+
+    fn has_sidechain(&self) -> bool {
+        self.kind().caps.sidechain
+    }
+
+    fn gain_reduction_rows(&mut self) -> usize {
+        self.dynamics().map_or(0, |d| d.gain_reduction_rows())
+    }
+
+    fn row_gain_reduction_db(&mut self, row: usize) -> f32 {
+        self.dynamics().map_or(0.0, |d| d.row_gain_reduction_db(row))
+    }
+
+    fn process_keyed(
         &mut self,
-        py: Python<'_>,
-        sample_rate: f64,
-        input: usize,
-        what: &str,
-    ) -> PyResult<usize> {
-        self.sync(py, what)?;
-        let channels =
-            self.node.route(input).map_err(|m| PyValueError::new_err(format!("{what}: {m}")))?;
-        let spec = ProcessSpec::new(sample_rate, BLOCK, channels);
-        if self.prepared != Some((spec, input)) {
-            self.prepared = None;
-            self.node.prepare(&spec).map_err(|e| value_error_in(what, e))?;
-            self.prepared = Some((spec, input));
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    ) {
+        if let Some(d) = self.dynamics() {
+            d.process_keyed(channels, side, gr);
+            return;
         }
-        Ok(channels)
+        self.process(channels);
     }
+}
+
+/// A leaf's processing state, behind its mutex.
+pub(crate) struct Unit {
+    /// The processor.
+    pub node: Box<dyn Node>,
+    /// Objects whose settings the node takes before processing.
+    pub links: Arc<Vec<Py<PyProcessor>>>,
+    /// Spec and input channel count of the last successful `prepare`.
+    pub prepared: Option<(ProcessSpec, usize)>,
+}
+
+impl Unit {
+    fn new(node: Box<dyn Node>, links: Vec<Py<PyProcessor>>) -> Self {
+        Self { node, links: Arc::new(links), prepared: None }
+    }
+
+    /// Replaces the node and links; the next call prepares the node.
+    pub(crate) fn replace(&mut self, node: impl Node, links: Vec<Py<PyProcessor>>) {
+        *self = Self::new(Box::new(node), links);
+    }
+
+    /// The node as its concrete type.
+    pub(crate) fn get_mut<T: Node>(&mut self) -> &mut T {
+        let any: &mut dyn Any = &mut *self.node;
+        any.downcast_mut().expect("each class holds its own node type")
+    }
+
+    /// Hands the changed parameter targets to the node.
+    pub(crate) fn apply(&mut self, shared: Option<&SharedParams>) {
+        if let (Some(shared), Some(params)) = (shared, self.node.params_mut()) {
+            shared.apply(params);
+        }
+    }
+}
+
+/// A processor object holding one dsp-core processor.
+pub(crate) struct Leaf {
+    /// Parameter targets (None for hand-written classes outside the registry).
+    pub shared: Option<SharedParams>,
+    /// Processing state.
+    pub unit: Mutex<Unit>,
+}
+
+/// A member of a chain.
+#[derive(Debug)]
+pub(crate) struct Member {
+    /// The member object.
+    pub obj: Py<PyProcessor>,
+    /// Skipped while processing.
+    pub bypassed: bool,
 }
 
 /// What a processor object holds.
 pub(crate) enum Body {
     /// One dsp-core processor.
-    Node(Engine),
-    /// A chain: member objects (processed in order) and the count of
-    /// non-finite samples seen at the chain's input.
-    Chain { members: Vec<Py<PyProcessor>>, nonfinite: u64 },
+    Leaf(Leaf),
+    /// Member objects processed in order, and the count of non-finite
+    /// samples seen at the chain's input.
+    Chain { members: Mutex<Vec<Member>>, nonfinite: AtomicU64 },
 }
 
-/// Base class of every masterlib processor.
-#[pyclass(subclass, module = "masterlib", name = "Processor")]
+/// Base class of every processor: processing, latency, parameters,
+/// presets, pickling and copies. Not constructible itself.
+#[pyclass(frozen, subclass, module = "masterlib", name = "Processor")]
 pub struct PyProcessor {
     pub(crate) body: Body,
 }
 
 impl std::fmt::Debug for PyProcessor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.body {
-            Body::Node(e) => f.debug_struct("Processor").field("prepared", &e.prepared).finish(),
-            Body::Chain { members, .. } => f.debug_list().entries(members).finish(),
-        }
+        let kind = self.kind().map_or("?", |k| k.name);
+        f.debug_struct("Processor").field("kind", &kind).finish()
+    }
+}
+
+/// Locks `m`, whatever a panicking holder left behind.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The registered kind a class makes (its `_kind`), or `None` for the
+/// abstract bases.
+pub(crate) fn class_kind(cls: &Bound<'_, PyType>) -> PyResult<Option<&'static KindInfo>> {
+    match cls.getattr(pyo3::intern!(cls.py(), "_kind")) {
+        Ok(name) => Ok(registry::find(&name.extract::<String>()?).ok()),
+        Err(_) => Ok(None),
     }
 }
 
 impl PyProcessor {
-    /// The base part of a processor object around one dsp-core processor;
-    /// subclasses add themselves with `add_subclass`.
-    pub(crate) fn node(node: impl Node) -> PyClassInitializer<Self> {
-        Self::linked(node, Vec::new())
+    /// A leaf around a registry processor.
+    pub(crate) fn from_core(node: Box<dyn DynProcessor>) -> Self {
+        let shared = SharedParams::new(&*node);
+        Self::leaf(Some(shared), Box::new(node), Vec::new())
     }
 
-    /// Like [`PyProcessor::node`], with objects the node mirrors.
-    pub(crate) fn linked(node: impl Node, links: Vec<Py<PyProcessor>>) -> PyClassInitializer<Self> {
-        Self { body: Body::Node(Engine { node: Box::new(node), links, prepared: None }) }.into()
+    /// A leaf around a hand-written class's core processor, taking the
+    /// settings of `links` before processing.
+    pub(crate) fn legacy(node: impl Node, links: Vec<Py<PyProcessor>>) -> Self {
+        Self::leaf(None, Box::new(node), links)
     }
 
-    /// Replaces the node (and its links) of a class built with
-    /// [`PyProcessor::node`]; the next processing call prepares it.
-    pub(crate) fn set_node(&mut self, node: impl Node, links: Vec<Py<PyProcessor>>) {
-        self.body = Body::Node(Engine { node: Box::new(node), links, prepared: None });
+    fn leaf(shared: Option<SharedParams>, node: Box<dyn Node>, links: Vec<Py<Self>>) -> Self {
+        Self { body: Body::Leaf(Leaf { shared, unit: Mutex::new(Unit::new(node, links)) }) }
     }
 
-    /// Syncs the node from its linked objects (see [`Node::sync`]), for
-    /// analysis outside processing; errors name `what`.
-    pub(crate) fn sync_node(&mut self, py: Python<'_>, what: &str) -> PyResult<()> {
-        let Some(engine) = self.engine_mut() else { unreachable!("a chain has no node") };
-        engine.sync(py, what)
+    /// A chain of `members`.
+    pub(crate) fn chain(members: Vec<Member>) -> Self {
+        Self { body: Body::Chain { members: Mutex::new(members), nonfinite: AtomicU64::new(0) } }
     }
 
-    /// The objects the node mirrors.
-    pub(crate) fn links(&self) -> &[Py<PyProcessor>] {
+    /// The leaf part (None for a chain).
+    pub(crate) fn as_leaf(&self) -> Option<&Leaf> {
         match &self.body {
-            Body::Node(engine) => &engine.links,
-            Body::Chain { .. } => &[],
-        }
-    }
-
-    /// The node as a dynamics processor (None for other kinds and chains).
-    pub(crate) fn dynamics_mut(&mut self) -> Option<&mut dyn Dynamics> {
-        self.engine_mut()?.node.dynamics()
-    }
-
-    fn engine_mut(&mut self) -> Option<&mut Engine> {
-        match &mut self.body {
-            Body::Node(e) => Some(e),
+            Body::Leaf(leaf) => Some(leaf),
             Body::Chain { .. } => None,
         }
     }
 
-    /// The dsp-core processor of a class built with [`PyProcessor::node`].
-    pub(crate) fn get<T: Node>(&self) -> &T {
-        let Body::Node(engine) = &self.body else { unreachable!("a chain has no node") };
-        let any: &dyn Any = &*engine.node;
-        any.downcast_ref().expect("each class holds its own node type")
-    }
-
-    /// Mutable access to the dsp-core processor, as [`PyProcessor::get`].
-    pub(crate) fn get_mut<T: Node>(&mut self) -> &mut T {
-        let Some(engine) = self.engine_mut() else { unreachable!("a chain has no node") };
-        let any: &mut dyn Any = &mut *engine.node;
-        any.downcast_mut().expect("each class holds its own node type")
-    }
-}
-
-/// Appends the leaf processors under `obj` to `out` in processing order.
-fn collect<'py>(
-    obj: &Bound<'py, PyProcessor>,
-    path: &mut Vec<Bound<'py, PyProcessor>>,
-    out: &mut Vec<Bound<'py, PyProcessor>>,
-) -> PyResult<()> {
-    let members: Vec<Bound<'py, PyProcessor>> = match &obj.try_borrow()?.body {
-        Body::Node(_) => {
-            out.push(obj.clone());
-            return Ok(());
+    /// The registered kind (None for a hand-written class outside the registry).
+    pub(crate) fn kind(&self) -> Option<&'static KindInfo> {
+        match &self.body {
+            Body::Leaf(leaf) => leaf.shared.as_ref().map(|s| s.kind()),
+            Body::Chain { .. } => registry::find("chain").ok(),
         }
-        Body::Chain { members, .. } => members.iter().map(|m| m.bind(obj.py()).clone()).collect(),
-    };
-    if path.iter().any(|p| p.is(obj)) {
-        return Err(PyValueError::new_err("a Chain cannot contain itself"));
     }
-    path.push(obj.clone());
-    for m in &members {
-        collect(m, path, out)?;
+
+    /// The parameter targets.
+    pub(crate) fn shared(&self) -> Option<&SharedParams> {
+        self.as_leaf()?.shared.as_ref()
     }
-    path.pop();
-    Ok(())
-}
 
-/// The leaf processors of `obj`: itself, or a chain's members flattened.
-pub(crate) fn leaves<'py>(obj: &Bound<'py, PyProcessor>) -> PyResult<Vec<Bound<'py, PyProcessor>>> {
-    let mut out = Vec::new();
-    collect(obj, &mut Vec::new(), &mut out)?;
-    Ok(out)
-}
-
-/// One leaf processor in a processing run.
-struct Stage<'py> {
-    obj: Bound<'py, PyProcessor>,
-    name: String,
-}
-
-/// A processing run, configured: stages, channel counts, latency and tail.
-struct Plan<'py> {
-    stages: Vec<Stage<'py>>,
-    sample_rate: f64,
-    in_channels: usize,
-    out_channels: usize,
-    max_channels: usize,
-    latency: usize,
-    tail: usize,
-}
-
-impl<'py> Plan<'py> {
-    /// Configures (and, with `reset`, resets) every leaf of `obj` for
-    /// `channels` input channels at `sample_rate`.
-    fn new(
-        obj: &Bound<'py, PyProcessor>,
-        sample_rate: f64,
-        channels: usize,
-        reset: bool,
-    ) -> PyResult<Self> {
-        ProcessSpec::new(sample_rate, BLOCK, channels).validate().map_err(value_error)?;
-        let mut plan = Plan {
-            stages: Vec::new(),
-            sample_rate,
-            in_channels: channels,
-            out_channels: channels,
-            max_channels: channels,
-            latency: 0,
-            tail: 0,
-        };
-        for obj in leaves(obj)? {
-            let name = obj.get_type().name()?.to_string();
-            let mut this = obj.try_borrow_mut()?;
-            let engine = this.engine_mut().expect("leaves are nodes");
-            plan.out_channels =
-                engine.configure(obj.py(), sample_rate, plan.out_channels, &name)?;
-            if reset {
-                engine.node.reset();
-            }
-            plan.max_channels = plan.max_channels.max(plan.out_channels);
-            plan.latency += engine.node.latency();
-            plan.tail += engine.node.tail();
-            drop(this);
-            plan.stages.push(Stage { obj, name });
+    /// The members of a chain (empty for a leaf).
+    pub(crate) fn members(&self, py: Python<'_>) -> Vec<Member> {
+        match &self.body {
+            Body::Chain { members, .. } => lock(members)
+                .iter()
+                .map(|m| Member { obj: m.obj.clone_ref(py), bypassed: m.bypassed })
+                .collect(),
+            Body::Leaf(_) => Vec::new(),
         }
-        Ok(plan)
     }
 
-    /// Runs the stages over `views` (at least `max_channels` equally long
-    /// channels, the input in the first `in_channels`), with the GIL
-    /// released while each stage processes.
-    ///
-    /// With `keyed` (only for a single dynamics processor) the sidechain
-    /// keys it and its gain-reduction rows are written.
-    fn run(
+    /// Runs `f` on the leaf's processing state, waiting with the GIL
+    /// released while another thread processes.
+    pub(crate) fn with_unit<R: Send>(
         &self,
         py: Python<'_>,
-        views: &mut [&mut [f32]],
-        mut keyed: Option<KeyedBuffers<'_, '_>>,
-    ) -> PyResult<()> {
-        let mut channels = self.in_channels;
-        for stage in &self.stages {
-            let mut this = stage.obj.try_borrow_mut()?;
-            let engine = this.engine_mut().expect("leaves are nodes");
-            // Another thread may have changed parameters while a previous
-            // stage ran detached; re-checking is cheap when nothing changed.
-            let wanted = engine.configure(py, self.sample_rate, channels, &stage.name)?;
-            if channels == 1 {
-                let (first, rest) = views.split_at_mut(1);
-                rest[..wanted - 1].iter_mut().for_each(|ch| ch.copy_from_slice(first[0]));
+        f: impl FnOnce(&mut Unit) -> R + Send,
+    ) -> R {
+        let Some(leaf) = self.as_leaf() else { unreachable!("a chain has no processing state") };
+        match leaf.unit.try_lock() {
+            Ok(mut unit) => f(&mut unit),
+            Err(TryLockError::Poisoned(p)) => f(&mut p.into_inner()),
+            Err(TryLockError::WouldBlock) => py.detach(|| f(&mut lock(&leaf.unit))),
+        }
+    }
+
+    /// Sets parameter `index` of a registry leaf (shown as `class`). While
+    /// no call processes, the processor takes it at once, so its own
+    /// checks raise here; during processing the target is set, checked
+    /// against the declaration, and applied at the next block.
+    pub(crate) fn set_param(&self, class: &str, index: usize, value: f64) -> PyResult<()> {
+        let (Some(leaf), Some(shared)) = (self.as_leaf(), self.shared()) else {
+            return Err(PyTypeError::new_err(format!("{class} has no declared parameters")));
+        };
+        let kind = shared.kind();
+        kind.params[index].check(value).map_err(|e| class_error(class, e))?;
+        let mut unit = match leaf.unit.try_lock() {
+            Ok(unit) => unit,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return shared.set(index, value).map_err(|e| class_error(class, e));
             }
-            channels = wanted;
-            let node: &mut dyn Node = &mut *engine.node;
-            let active = &mut views[..channels];
-            match (keyed.take(), node.dynamics()) {
-                (Some(k), Some(dynamics)) => {
-                    py.detach(|| run_dynamics(dynamics, active, k.sidechain, k.gain_reduction));
-                }
-                (Some(_), None) => unreachable!("keyed processing is only offered by dynamics"),
-                (None, _) => py.detach(|| process_in_blocks(node, active, BLOCK)),
+        };
+        unit.apply(Some(shared));
+        let params = unit.node.params_mut().expect("registry leaves have parameters");
+        let Err(refused) = params.set_param(index, value) else {
+            shared.store(index, value);
+            return Ok(());
+        };
+        // Refused by the prepared processor (a cutoff above the Nyquist
+        // frequency of the rate in use): a new, unprepared one may take it,
+        // to be checked when processing starts at a rate.
+        let mut fresh = registry::create(kind.name).map_err(|e| class_error(class, e))?;
+        for i in 0..kind.params.len() {
+            let v = if i == index { value } else { shared.get(i).unwrap_or(f64::NAN) };
+            if fresh.set_param(i, v).is_err() {
+                return Err(class_error(class, refused));
             }
         }
+        unit.node = Box::new(fresh);
+        unit.prepared = None;
+        shared.store(index, value);
         Ok(())
+    }
+
+    /// A new leaf of the class `cls` from constructor arguments (declared
+    /// parameters by position or keyword).
+    pub(crate) fn construct(
+        cls: &Bound<'_, PyType>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let class = cls.name()?.to_string();
+        let Some(kind) = class_kind(cls)? else {
+            return Err(PyTypeError::new_err(format!(
+                "{class} is a base class and cannot be constructed; use a processor class \
+                 such as Gain or Chain"
+            )));
+        };
+        let shown: Vec<_> = visible(kind).collect();
+        if args.len() > shown.len() {
+            return Err(PyTypeError::new_err(format!(
+                "{class}() takes at most {} positional arguments ({} given)",
+                shown.len(),
+                args.len()
+            )));
+        }
+        let mut given: Vec<Option<Bound<'_, PyAny>>> = vec![None; kind.params.len()];
+        for (&(i, _), arg) in shown.iter().zip(args.iter()) {
+            given[i] = Some(arg);
+        }
+        for (key, value) in kwargs.into_iter().flat_map(|d| d.iter()) {
+            let key = key.cast_into::<PyString>()?;
+            let key = key.to_cow()?;
+            let Some(&(i, _)) = shown.iter().find(|(_, p)| p.id == key) else {
+                let names: Vec<_> = shown.iter().map(|(_, p)| p.id).collect();
+                return Err(PyTypeError::new_err(format!(
+                    "{class}() got an unexpected keyword argument '{key}'; its parameters are {}",
+                    names.join(", ")
+                )));
+            };
+            if given[i].replace(value).is_some() {
+                return Err(PyTypeError::new_err(format!(
+                    "{class}() got multiple values for argument '{key}'"
+                )));
+            }
+        }
+        let mut node = registry::create(kind.name).map_err(|e| class_error(&class, e))?;
+        for (i, value) in given.iter().enumerate() {
+            if let Some(value) = value {
+                let v = from_py(&class, kind, &kind.params[i], value)?;
+                node.set_param(i, v).map_err(|e| class_error(&class, e))?;
+            }
+        }
+        Ok(Self::from_core(node))
     }
 }
 
-/// A chain counts the non-finite samples at its input and silences them.
-fn count_nonfinite(obj: &Bound<'_, PyProcessor>, input: &mut [&mut [f32]]) -> PyResult<()> {
-    if let Body::Chain { nonfinite, .. } = &mut obj.try_borrow_mut()?.body {
-        *nonfinite += sanitize(input);
-    }
-    Ok(())
+/// The name of `obj`'s class.
+pub(crate) fn class_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(obj.get_type().name()?.to_string())
 }
 
 #[pymethods]
 impl PyProcessor {
-    /// Processes `x` and returns a new float32 array: same as `process`.
-    #[pyo3(signature = (x, sample_rate, reset = true, tail = false))]
+    #[new]
+    #[classmethod]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __new__(
+        cls: &Bound<'_, PyType>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        Self::construct(cls, args, kwargs)
+    }
+
+    /// Processes `x`: same as `process`.
+    #[pyo3(signature = (x, sample_rate, reset = true, tail = false, *, sidechain = None, return_gain_reduction = false))]
     fn __call__<'py>(
         slf: &Bound<'py, Self>,
         x: &Bound<'py, PyAny>,
         sample_rate: f64,
         reset: bool,
         tail: bool,
+        sidechain: Option<&Bound<'py, PyAny>>,
+        return_gain_reduction: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Self::process(slf, x, sample_rate, reset, tail)
+        run::process(slf, x, sample_rate, reset, tail, sidechain, return_gain_reduction)
     }
 
     /// Processes `x` (1-D mono or `(channels, samples)`, real floating
     /// point) and returns a new float32 array. With `reset` the processor
     /// starts from silence and the output is latency compensated; `tail`
     /// appends `tail_samples` of output. With `reset=False` it continues a
-    /// stream and the output is delayed by `latency_samples`. The GIL is
-    /// released while processing, in passes of 16384 frames: parameters
-    /// set from another thread meanwhile apply from the next pass.
-    #[pyo3(signature = (x, sample_rate, reset = true, tail = false))]
+    /// stream and the output is delayed by `latency_samples`.
+    ///
+    /// Dynamics processors take a `sidechain` (audio as long as `x`; as
+    /// many channels as `x` keys channel by channel, any other count is
+    /// averaged) that replaces the input as the detector's key; with
+    /// `return_gain_reduction` they return `(y, gr)`, `gr` holding each
+    /// output sample's gain reduction in dB (1-D, or `(bands, samples)`).
+    ///
+    /// The GIL is released for the whole call; parameters set from another
+    /// thread meanwhile apply from the next block (4096 samples).
+    #[pyo3(signature = (x, sample_rate, reset = true, tail = false, *, sidechain = None, return_gain_reduction = false))]
     fn process<'py>(
         slf: &Bound<'py, Self>,
         x: &Bound<'py, PyAny>,
         sample_rate: f64,
         reset: bool,
         tail: bool,
+        sidechain: Option<&Bound<'py, PyAny>>,
+        return_gain_reduction: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        Ok(Self::process_keyed(slf, x, sample_rate, reset, tail, None)?.0)
+        run::process(slf, x, sample_rate, reset, tail, sidechain, return_gain_reduction)
     }
 
     /// Processes a writable C-contiguous float32 array in place (never
     /// copies). Not latency compensated; `reset=False` continues a stream.
-    #[pyo3(signature = (x, sample_rate, reset = false))]
-    fn process_inplace(
-        slf: &Bound<'_, Self>,
-        x: &Bound<'_, PyAny>,
+    /// Returns the gain-reduction series (as from `process`) if
+    /// `return_gain_reduction`, else None.
+    #[pyo3(signature = (x, sample_rate, reset = false, *, sidechain = None, return_gain_reduction = false))]
+    fn process_inplace<'py>(
+        slf: &Bound<'py, Self>,
+        x: &Bound<'py, PyAny>,
         sample_rate: f64,
         reset: bool,
-    ) -> PyResult<()> {
-        Self::process_inplace_keyed(slf, x, sample_rate, reset, None)?;
-        Ok(())
+        sidechain: Option<&Bound<'py, PyAny>>,
+        return_gain_reduction: bool,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        run::process_inplace(slf, x, sample_rate, reset, sidechain, return_gain_reduction)
     }
 
     /// Clears all signal state (filter memories, smoothing, delay lines).
     fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
-        for obj in leaves(slf)? {
-            if let Some(engine) = obj.try_borrow_mut()?.engine_mut() {
-                engine.node.reset();
-            }
+        for leaf in run::leaves(slf, true)? {
+            leaf.get().with_unit(slf.py(), |u| u.node.reset());
         }
         Ok(())
     }
@@ -371,208 +453,84 @@ impl PyProcessor {
     /// Delay in samples that processing adds (as prepared by the last call).
     #[getter]
     fn latency_samples(slf: &Bound<'_, Self>) -> PyResult<usize> {
-        Self::sum_over_leaves(slf, |n| n.latency())
+        run::sum_over_leaves(slf, |n| n.latency())
     }
 
     /// Samples of output that may follow the input (`tail=True` appends them).
     #[getter]
     fn tail_samples(slf: &Bound<'_, Self>) -> PyResult<usize> {
-        Self::sum_over_leaves(slf, |n| n.tail())
+        run::sum_over_leaves(slf, |n| n.tail())
     }
 
     /// Non-finite input samples (NaN, Inf) seen and replaced by silence.
     #[getter]
-    fn nonfinite_count(&self) -> u64 {
+    fn nonfinite_count(&self, py: Python<'_>) -> u64 {
         match &self.body {
-            Body::Node(e) => e.node.nonfinite_count(),
-            Body::Chain { nonfinite, .. } => *nonfinite,
+            Body::Leaf(_) => self.with_unit(py, |u| u.node.nonfinite_count()),
+            Body::Chain { nonfinite, .. } => nonfinite.load(Ordering::Relaxed),
         }
     }
-}
 
-/// What a dynamics processor is asked for besides the audio: a sidechain
-/// (any audio array, as long as the input) and the gain-reduction series.
-pub(crate) struct Keyed<'a, 'py> {
-    /// The sidechain signal, if any.
-    pub sidechain: Option<&'a Bound<'py, PyAny>>,
-    /// Gain-reduction rows to return (0 = none).
-    pub gain_reduction_rows: usize,
-}
-
-/// The planar buffers behind [`Keyed`] for one run.
-pub(crate) struct KeyedBuffers<'a, 'b> {
-    sidechain: Option<&'a [&'b [f32]]>,
-    gain_reduction: &'a mut [&'b mut [f32]],
-}
-
-/// Borrows a sidechain array, checking that it is audio as long as the input.
-fn sidechain_input<'py>(
-    side: &Bound<'py, PyAny>,
-    samples: usize,
-) -> PyResult<(Shape, Samples<'py>)> {
-    let array = float_array(side)?;
-    let shape = audio_shape(array.shape())?;
-    if shape.samples != samples {
-        return Err(PyValueError::new_err(format!(
-            "sidechain has {} samples but x has {samples}: they must be the same length",
-            shape.samples
-        )));
-    }
-    Ok((shape, Samples::new(&array)?))
-}
-
-/// Runs `plan` over `views` keyed by the sidechain channels `side` (none:
-/// keyed by the input) with `gr` as the gain-reduction rows.
-fn run_keyed<'a, 'b>(
-    plan: &Plan<'_>,
-    py: Python<'_>,
-    views: &mut [&mut [f32]],
-    side: &'a [&'b [f32]],
-    gr: &'a mut [&'b mut [f32]],
-) -> PyResult<()> {
-    let keyed = KeyedBuffers { sidechain: (!side.is_empty()).then_some(side), gain_reduction: gr };
-    plan.run(py, views, Some(keyed))
-}
-
-impl PyProcessor {
-    /// `process`, with a sidechain and gain-reduction series for dynamics
-    /// processors: returns the output and, if rows were asked for, the
-    /// gain reduction in dB aligned with it (1-D for one row).
-    pub(crate) fn process_keyed<'py>(
-        slf: &Bound<'py, Self>,
-        x: &Bound<'py, PyAny>,
-        sample_rate: f64,
-        reset: bool,
-        tail: bool,
-        keyed: Option<Keyed<'_, 'py>>,
-    ) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
-        if tail && !reset {
-            return Err(PyValueError::new_err(
-                "tail=True needs reset=True: the tail ends a stream, so it is only \
-                 appended to one-shot processing",
-            ));
-        }
-        let array = float_array(x)?;
-        let shape = audio_shape(array.shape())?;
-        let input = Samples::new(&array)?;
-        let plan = Plan::new(slf, sample_rate, shape.channels, reset)?;
-        let (lead, extra) =
-            if reset { (plan.latency, if tail { plan.tail } else { 0 }) } else { (0, 0) };
-        let out_len = shape.samples + extra;
-        // Samples per channel run through the processors: the first `lead`
-        // outputs are the latency and are dropped.
-        let total = lead + out_len;
-        // The sidechain is read pass by pass like the input (zeros after
-        // it), so the key of input sample i reaches the output where sample
-        // i does.
-        let side = match keyed.as_ref().and_then(|k| k.sidechain) {
-            Some(s) => Some(sidechain_input(s, shape.samples)?),
-            None => None,
-        };
-        let rows = keyed.as_ref().map_or(0, |k| k.gain_reduction_rows);
-        let mut out = vec![0.0f32; plan.out_channels * out_len];
-        let mut gr = vec![0.0f32; rows * out_len];
-        // Block by block through cache-sized buffers: each sample is read
-        // from the input and written to the output once.
-        let mut block = vec![0.0f32; plan.max_channels * PASS];
-        let mut gr_block = vec![0.0f32; rows * PASS];
-        let mut side_block = vec![0.0f32; side.as_ref().map_or(0, |(s, _)| s.channels) * PASS];
-        let mut start = 0;
-        while start < total {
-            let n = PASS.min(total - start);
-            input.copy_block(shape, start, n, &mut block, PASS)?;
-            let mut views: Vec<&mut [f32]> = block.chunks_mut(PASS).map(|c| &mut c[..n]).collect();
-            views[shape.channels..].iter_mut().for_each(|c| c.fill(0.0));
-            count_nonfinite(slf, &mut views[..shape.channels])?;
-            if let Some((side_shape, side_input)) = &side {
-                side_input.copy_block(*side_shape, start, n, &mut side_block, PASS)?;
-            }
-            match keyed {
-                Some(_) => {
-                    let side: Vec<&[f32]> = side_block.chunks(PASS).map(|c| &c[..n]).collect();
-                    let mut gr: Vec<&mut [f32]> =
-                        gr_block.chunks_mut(PASS).map(|c| &mut c[..n]).collect();
-                    run_keyed(&plan, slf.py(), &mut views, &side, &mut gr)?;
-                }
-                None => plan.run(slf.py(), &mut views, None)?,
-            }
-            // Block sample `start + i` is output sample `start + i - lead`
-            // (a pass may lie wholly within the latency).
-            let skip = lead.saturating_sub(start).min(n);
-            let at = (start + skip).saturating_sub(lead);
-            for (dst, src) in [(&mut out, &block), (&mut gr, &gr_block)] {
-                for (d, s) in dst.chunks_mut(out_len.max(1)).zip(src.chunks(PASS)) {
-                    d[at..at + n - skip].copy_from_slice(&s[skip..n]);
-                }
-            }
-            start += n;
-        }
+    /// The class name and every parameter's value, as a constructor call.
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
-        let out =
-            to_numpy(py, out, plan.out_channels, out_len, shape.one_d && plan.out_channels == 1)?;
-        let gr = match rows {
-            0 => None,
-            n => Some(to_numpy(py, gr, n, out_len, n == 1)?),
-        };
-        Ok((out, gr))
+        let this = slf.get();
+        let mut parts = Vec::new();
+        if let Some(shared) = this.shared() {
+            for (i, info) in visible(shared.kind()) {
+                let v = to_py(py, info, shared.get(i).unwrap_or(info.default))?;
+                parts.push(format!("{}={}", info.id, v.repr()?));
+            }
+        }
+        Ok(format!("{}({})", class_name(slf.as_any())?, parts.join(", ")))
     }
 
-    /// `process_inplace`, with a sidechain and gain-reduction series for
-    /// dynamics processors (see [`PyProcessor::process_keyed`]).
-    pub(crate) fn process_inplace_keyed<'py>(
+    /// The settings as a preset dict: `{"version": 1, "kind": ..., "params":
+    /// {...}}`, with `"members"` for structured processors (chain members
+    /// with their bypass flags, equalizer and multiband bands).
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        preset::to_dict(slf)
+    }
+
+    /// The preset (see `to_dict`) as JSON text; an infinite value is null.
+    fn to_json(slf: &Bound<'_, Self>) -> PyResult<String> {
+        preset::to_json(slf)
+    }
+
+    /// A new processor from a preset dict (see `to_dict`). Called on a
+    /// class, the preset must be of its kind; on `Processor`, any kind.
+    #[classmethod]
+    fn from_dict<'py>(
+        cls: &Bound<'py, PyType>,
+        d: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        preset::from_dict(cls, d)
+    }
+
+    /// A new processor from preset JSON (see `to_json` and `from_dict`).
+    #[classmethod]
+    fn from_json<'py>(cls: &Bound<'py, PyType>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+        preset::from_json(cls, text)
+    }
+
+    /// Pickles through the preset dict: parameters, not signal state.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let from_dict = slf.get_type().getattr("from_dict")?;
+        let args = PyTuple::new(slf.py(), [preset::to_dict(slf)?])?;
+        PyTuple::new(slf.py(), [from_dict, args.into_any()])
+    }
+
+    /// A copy with the same parameters (and members), without signal state.
+    fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        preset::copy(slf)
+    }
+
+    /// A copy with the same parameters (and copies of the members),
+    /// without signal state.
+    fn __deepcopy__<'py>(
         slf: &Bound<'py, Self>,
-        x: &Bound<'py, PyAny>,
-        sample_rate: f64,
-        reset: bool,
-        keyed: Option<Keyed<'_, 'py>>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let (shape, mut array) = writable_audio(x)?;
-        let plan = Plan::new(slf, sample_rate, shape.channels, reset)?;
-        if plan.max_channels != shape.channels || plan.out_channels != shape.channels {
-            return Err(PyValueError::new_err(format!(
-                "this processor turns {} channel(s) into {}: process_inplace cannot change \
-                 the shape; use process(), which returns a new array",
-                shape.channels,
-                plan.out_channels.max(plan.max_channels)
-            )));
-        }
-        let side = match keyed.as_ref().and_then(|k| k.sidechain) {
-            Some(s) => {
-                let (side_shape, side_input) = sidechain_input(s, shape.samples)?;
-                let mut data = vec![0.0f32; side_shape.channels * shape.samples];
-                side_input.copy_block(side_shape, 0, shape.samples, &mut data, shape.samples)?;
-                data
-            }
-            None => Vec::new(),
-        };
-        let rows = keyed.as_ref().map_or(0, |k| k.gain_reduction_rows);
-        let mut gr = vec![0.0f32; rows * shape.samples];
-        let data = array.as_slice_mut()?;
-        if shape.samples > 0 {
-            let mut views: Vec<&mut [f32]> = data.chunks_mut(shape.samples).collect();
-            count_nonfinite(slf, &mut views)?;
-            match keyed {
-                Some(_) => {
-                    let side: Vec<&[f32]> = side.chunks(shape.samples).collect();
-                    let mut gr: Vec<&mut [f32]> = gr.chunks_mut(shape.samples).collect();
-                    run_keyed(&plan, slf.py(), &mut views, &side, &mut gr)?;
-                }
-                None => plan.run(slf.py(), &mut views, None)?,
-            }
-        }
-        match rows {
-            0 => Ok(None),
-            n => Ok(Some(to_numpy(slf.py(), gr, n, shape.samples, n == 1)?)),
-        }
-    }
-
-    fn sum_over_leaves(slf: &Bound<'_, Self>, f: impl Fn(&dyn Node) -> usize) -> PyResult<usize> {
-        let mut sum = 0;
-        for obj in leaves(slf)? {
-            if let Body::Node(e) = &obj.try_borrow()?.body {
-                sum += f(&*e.node);
-            }
-        }
-        Ok(sum)
+        _memo: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        preset::copy(slf)
     }
 }
