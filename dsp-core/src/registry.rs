@@ -34,6 +34,17 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::mix::Pan>(),
     Entry::of::<crate::mix::StereoWidth>(),
     Entry::of::<crate::mix::ChannelTool>(),
+    // Filters: one kind per shape of `Filter`, then the DC blocker and the equalizer.
+    crate::filters::PEAK_FILTER_ENTRY,
+    crate::filters::LOW_SHELF_ENTRY,
+    crate::filters::HIGH_SHELF_ENTRY,
+    crate::filters::LOW_PASS_ENTRY,
+    crate::filters::HIGH_PASS_ENTRY,
+    crate::filters::BAND_PASS_ENTRY,
+    crate::filters::NOTCH_ENTRY,
+    crate::filters::ALL_PASS_ENTRY,
+    Entry::of::<crate::filters::DcBlocker>(),
+    Entry::of::<crate::filters::Equalizer>(),
 ];
 
 /// The declarations of every kind.
