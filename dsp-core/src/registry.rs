@@ -34,6 +34,12 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::mix::Pan>(),
     Entry::of::<crate::mix::StereoWidth>(),
     Entry::of::<crate::mix::ChannelTool>(),
+    Entry::of::<crate::dynamics::Compressor>(),
+    Entry::of::<crate::dynamics::Expander>(),
+    Entry::of::<crate::dynamics::NoiseGate>(),
+    Entry::of::<crate::dynamics::DeEsser>(),
+    Entry::of::<crate::dynamics::Limiter>(),
+    Entry::of::<crate::dynamics::MultibandCompressor>(),
 ];
 
 /// The declarations of every kind.
