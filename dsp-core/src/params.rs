@@ -118,7 +118,7 @@ pub trait DynProcessor: Processor + Params + Any {
     }
 }
 
-/// A type that declares its parameters (implemented by [`declare_params!`]).
+/// A type that declares its parameters (implemented by [`declare_params!`](crate::declare_params)).
 pub trait Declared {
     /// The declaration.
     const KIND: &'static KindInfo;
@@ -300,7 +300,7 @@ macro_rules! declare_params {
     };
 }
 
-/// The error for an index past the last parameter (for [`declare_params!`]).
+/// The error for an index past the last parameter (for [`declare_params!`](crate::declare_params)).
 #[doc(hidden)]
 pub fn no_such_index_error() -> Error {
     Error::InvalidParameter { name: "index", reason: "no parameter at this index" }

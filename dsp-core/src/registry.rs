@@ -35,6 +35,13 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::mix::StereoWidth>(),
     Entry::of::<crate::mix::ChannelTool>(),
     Entry::of::<crate::Chain>(),
+    // Dynamics.
+    Entry::of::<crate::dynamics::Compressor>(),
+    Entry::of::<crate::dynamics::Expander>(),
+    Entry::of::<crate::dynamics::NoiseGate>(),
+    Entry::of::<crate::dynamics::DeEsser>(),
+    Entry::of::<crate::dynamics::Limiter>(),
+    Entry::of::<crate::dynamics::MultibandCompressor>(),
     // Filters: one kind per shape of `Filter`, then the DC blocker and the equalizer.
     crate::filters::PEAK_FILTER_ENTRY,
     crate::filters::LOW_SHELF_ENTRY,
