@@ -17,22 +17,22 @@ pub enum Error {
         reason: &'static str,
     },
     /// A parameter value outside its declared range (see
-    /// [`ParamInfo::check`](crate::params::ParamInfo::check)).
+    /// [`ParamInfo::check`](crate::param_info::ParamInfo::check)).
     OutOfRange {
         /// The parameter's declaration.
-        param: &'static crate::params::ParamInfo,
+        param: &'static crate::param_info::ParamInfo,
         /// The rejected value.
         value: f64,
     },
     /// A choice parameter given a name that is not one of its choices.
     UnknownChoice {
         /// The parameter's declaration.
-        param: &'static crate::params::ParamInfo,
+        param: &'static crate::param_info::ParamInfo,
     },
     /// A parameter id that the processor kind does not declare.
     UnknownParameter {
         /// The kind looked in.
-        kind: &'static crate::params::KindInfo,
+        kind: &'static crate::param_info::KindInfo,
     },
     /// A processor kind name that the registry does not know.
     UnknownKind,
@@ -41,10 +41,15 @@ pub enum Error {
         /// What kind of name was looked up (e.g. `pan law`).
         kind: &'static str,
     },
-    /// The sample rate is not finite or outside the supported range.
+    /// The sample rate is not finite or outside the range of the object
+    /// that refused it.
     InvalidSampleRate {
         /// The rejected sample rate in Hz.
         sample_rate: f64,
+        /// Lowest rate accepted there, in Hz.
+        min: f64,
+        /// Highest rate accepted there, in Hz.
+        max: f64,
     },
     /// A frequency parameter is at or above the Nyquist frequency.
     AboveNyquist {
@@ -59,6 +64,8 @@ pub enum Error {
     InvalidBlockSize {
         /// The rejected block size in samples.
         block_size: usize,
+        /// Largest block size accepted.
+        max: usize,
     },
     /// The channel count is zero or not supported by this processor.
     InvalidChannelCount {
@@ -124,33 +131,20 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::UnknownKind => {
-                f.write_str("unknown processor kind")?;
-                #[cfg(feature = "alloc")]
-                {
-                    f.write_str("; the kinds are ")?;
-                    for (i, k) in crate::registry::kinds().enumerate() {
-                        write!(f, "{}{}", if i == 0 { "" } else { ", " }, k.name)?;
-                    }
-                }
-                Ok(())
-            }
+            Error::UnknownKind => f.write_str("unknown processor kind"),
             Error::UnknownName { kind } => write!(f, "unknown {kind}"),
-            Error::InvalidSampleRate { sample_rate } => write!(
-                f,
-                "invalid sample rate {sample_rate} Hz: must be finite and between {} and {} Hz",
-                crate::spec::MIN_SAMPLE_RATE,
-                crate::spec::MAX_SAMPLE_RATE
-            ),
+            Error::InvalidSampleRate { sample_rate, min, max } => {
+                f.write_str("invalid sample rate ")?;
+                write_hz(f, sample_rate)?;
+                write!(f, ": must be finite and between {min} and {max} Hz")
+            }
             Error::AboveNyquist { name, value_hz, nyquist_hz } => write!(
                 f,
                 "{name} = {value_hz} Hz must be below the Nyquist frequency ({nyquist_hz} Hz)"
             ),
-            Error::InvalidBlockSize { block_size } => write!(
-                f,
-                "invalid maximum block size {block_size}: must be between 1 and {}",
-                crate::spec::MAX_BLOCK_SIZE
-            ),
+            Error::InvalidBlockSize { block_size, max } => {
+                write!(f, "invalid maximum block size {block_size}: must be between 1 and {max}")
+            }
             Error::InvalidChannelCount { channels } => {
                 write!(f, "unsupported channel count {channels}")
             }
@@ -174,6 +168,12 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// Writes a rate in Hz readably: in full when it is of a plausible size,
+/// in scientific notation when absurd (never hundreds of digits).
+fn write_hz(f: &mut fmt::Formatter<'_>, hz: f64) -> fmt::Result {
+    if hz.is_finite() && hz.abs() < 1e9 { write!(f, "{hz} Hz") } else { write!(f, "{hz:e} Hz") }
+}
 
 /// Checks that `value` is finite and within `min..=max`.
 pub fn check_range(

@@ -31,6 +31,7 @@ pub mod error;
 pub mod filters;
 pub mod math;
 pub mod mix;
+pub mod param_info;
 pub mod params;
 #[cfg(feature = "alloc")]
 pub mod preset;

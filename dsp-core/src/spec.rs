@@ -33,10 +33,17 @@ impl ProcessSpec {
         if !(self.sample_rate.is_finite()
             && (MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&self.sample_rate))
         {
-            return Err(Error::InvalidSampleRate { sample_rate: self.sample_rate });
+            return Err(Error::InvalidSampleRate {
+                sample_rate: self.sample_rate,
+                min: MIN_SAMPLE_RATE,
+                max: MAX_SAMPLE_RATE,
+            });
         }
         if self.max_block_size == 0 || self.max_block_size > MAX_BLOCK_SIZE {
-            return Err(Error::InvalidBlockSize { block_size: self.max_block_size });
+            return Err(Error::InvalidBlockSize {
+                block_size: self.max_block_size,
+                max: MAX_BLOCK_SIZE,
+            });
         }
         if self.channels == 0 || self.channels > MAX_CHANNELS {
             return Err(Error::InvalidChannelCount { channels: self.channels });

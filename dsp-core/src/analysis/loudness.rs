@@ -142,7 +142,11 @@ impl LoudnessMeter {
         if !(sample_rate.is_finite()
             && (MIN_LOUDNESS_RATE..=MAX_LOUDNESS_RATE).contains(&sample_rate))
         {
-            return Err(Error::InvalidSampleRate { sample_rate });
+            return Err(Error::InvalidSampleRate {
+                sample_rate,
+                min: MIN_LOUDNESS_RATE,
+                max: MAX_LOUDNESS_RATE,
+            });
         }
         if channels == 0 || channels > MAX_CHANNELS {
             return Err(Error::InvalidChannelCount { channels });

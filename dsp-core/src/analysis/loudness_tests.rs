@@ -334,6 +334,11 @@ fn any_sample_rate_from_8_to_384_khz() {
         assert_near(m.max_momentary_lufs(), -23.0, 0.1, &std::format!("{fs}"));
     }
     assert!(matches!(LoudnessMeter::new(4_000.0, 2), Err(Error::InvalidSampleRate { .. })));
+    // The message states the meter's own limits, not the processors'.
+    let text = LoudnessMeter::new(4_000.0, 2).err().unwrap().to_string();
+    assert!(text.contains("between 8000 and 768000 Hz"), "{text}");
+    let text = LoudnessMeter::new(1e300, 2).err().unwrap().to_string();
+    assert!(text.len() < 120 && text.contains("1e300"), "{text}");
     assert!(matches!(LoudnessMeter::new(48_000.0, 0), Err(Error::InvalidChannelCount { .. })));
 }
 

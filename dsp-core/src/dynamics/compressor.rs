@@ -1,14 +1,67 @@
 //! Feed-forward compressor (Giannoulis, Massberg and Reiss 2012: gain
 //! computer on the detector level, smoothing of the gain reduction in dB).
+//!
+//! Its declaration is also the home of the ranges the expander, gate and
+//! de-esser share (threshold, ratio, times, link, detector, sidechain).
 
-use crate::error::{Error, check_range};
+use crate::error::Error;
+use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
+use crate::smooth::DEFAULT_SMOOTHING_MS;
 use crate::spec::ProcessSpec;
 
 use super::ballistics::Ballistics;
 use super::curve::GainComputer;
-use super::engine::{Engine, GainLaw};
-use super::params::{self, checked_params};
+use super::detector::Detector;
+use super::engine::{DynamicsEngine, GainLaw};
+use super::{Dynamics, MAX_FREQUENCY_HZ};
+
+crate::declare_params! {
+    Compressor, COMPRESSOR_KIND = "compressor", "Compressor",
+        Caps::PLAIN.sidechain().gain_reduction(),
+        "Feed-forward downward compressor: static curve with soft knee on the detector level \
+         (peak or RMS of the input or of a sidechain), attack/release smoothing of the \
+         reduction in dB, stereo link, make-up gain and dry/wet mix.",
+        dyn {
+            fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
+                Some(self)
+            }
+        };
+    THRESHOLD_DB = ParamInfo::float("threshold_db", -120.0, 24.0, -20.0, "dB",
+        "Threshold in dB relative to full scale") => threshold_db, set_threshold_db;
+    RATIO = ParamInfo::float("ratio", 1.0, f64::INFINITY, 4.0, "",
+        "Ratio: input dB per output dB above the threshold, 1 (none) up to inf (limiting)")
+        => ratio, set_ratio;
+    KNEE_DB = ParamInfo::float("knee_db", 0.0, 48.0, 6.0, "dB",
+        "Knee width centred on the threshold (0 = hard knee)") => knee_db, set_knee_db;
+    ATTACK_MS = ParamInfo::float("attack_ms", 0.0, 1000.0, 10.0, "ms",
+        "Attack time constant: time to cover 63.2 % of a step (0 = instant)")
+        .log() => attack_ms, set_attack_ms;
+    RELEASE_MS = ParamInfo::float("release_ms", 0.0, 10_000.0, 100.0, "ms",
+        "Release time constant: time to cover 63.2 % of a step (0 = instant)")
+        .log() => release_ms, set_release_ms;
+    MAKEUP_DB = ParamInfo::float("makeup_db", -48.0, 48.0, 0.0, "dB", "Make-up gain in dB")
+        .smoothed(DEFAULT_SMOOTHING_MS) => makeup_db, set_makeup_db;
+    AUTO_MAKEUP = ParamInfo::toggle("auto_makeup", false,
+        "Automatic make-up: adds the static reduction of a 0 dBFS level")
+        => auto_makeup, set_auto_makeup;
+    LINK = ParamInfo::float("link", 0.0, 1.0, 1.0, "",
+        "Stereo link from 0 (independent channels) to 1 (100 %)") => link, set_link;
+    MIX = ParamInfo::float("mix", 0.0, 1.0, 1.0, "",
+        "Wet proportion from 0 (dry) to 1 (processed only)")
+        .smoothed(DEFAULT_SMOOTHING_MS) => mix, set_mix;
+    DETECTOR = ParamInfo::choice("detector", Detector::NAMES, 0, "Level detector: peak or rms")
+        => detector, set_detector;
+    RMS_WINDOW_MS = ParamInfo::float("rms_window_ms", 0.1, 1000.0, 10.0, "ms",
+        "RMS window: time constant of the mean square")
+        .log() => rms_window_ms, set_rms_window_ms;
+    SIDECHAIN_HPF_HZ = ParamInfo::float("sidechain_hpf_hz", 0.0, MAX_FREQUENCY_HZ, 0.0, "Hz",
+        "Cutoff of the high-pass on the detector input (0 = off; below Nyquist when processing)")
+        .log() => sidechain_hpf_hz, set_sidechain_hpf_hz;
+    BYPASS = ParamInfo::toggle("bypass", false,
+        "Bypass: crossfades to the dry input over 20 ms (the detector keeps running)")
+        .smoothed(DEFAULT_SMOOTHING_MS) => bypass, set_bypass;
+}
 
 #[derive(Debug, Clone)]
 struct CompressorLaw {
@@ -40,6 +93,9 @@ impl GainLaw for CompressorLaw {
 /// Output: `x · (mix · g · makeup + 1 - mix)` (parallel compression without
 /// latency). Make-up gain and mix glide over 20 ms; curve and time-constant
 /// changes act at once and are smoothed by the ballistics.
+///
+/// Every setter checks its value against the declaration of the parameter
+/// (the associated constants, e.g. [`Compressor::THRESHOLD_DB`]).
 #[derive(Debug, Clone)]
 pub struct Compressor {
     threshold_db: f64,
@@ -51,12 +107,12 @@ pub struct Compressor {
     auto_makeup: bool,
     sample_rate: f64,
     law: CompressorLaw,
-    engine: Engine,
+    engine: DynamicsEngine,
 }
 
 impl Default for Compressor {
     /// Threshold -20 dB, ratio 4, knee 6 dB, attack 10 ms, release 100 ms,
-    /// no make-up, 100 % link, fully wet.
+    /// no make-up, 100 % link, fully wet, peak detector.
     fn default() -> Self {
         Self::new(-20.0, 4.0, 6.0, 10.0, 100.0, 0.0, 1.0, 1.0).expect("valid defaults")
     }
@@ -88,7 +144,7 @@ impl Compressor {
                 curve: GainComputer::compressor(-20.0, 4.0, 0.0),
                 ballistics: Ballistics::new(10.0, 100.0, 48_000.0),
             },
-            engine: Engine::new(),
+            engine: DynamicsEngine::new(),
         };
         c.set_threshold_db(threshold_db)?;
         c.set_ratio(ratio)?;
@@ -102,37 +158,76 @@ impl Compressor {
         Ok(c)
     }
 
-    checked_params! {
-        /// Threshold in dB (relative to full scale).
-        threshold_db;
-        /// Sets the threshold (-120 to +24 dB).
-        set_threshold_db(db) = params::threshold_db => update_curve;
+    /// Threshold in dB (relative to full scale).
+    pub fn threshold_db(&self) -> f64 {
+        self.threshold_db
+    }
 
-        /// Compression ratio (input dB per output dB above the threshold).
-        ratio;
-        /// Sets the ratio, from 1 (none) up to infinity (limiting).
-        set_ratio(ratio) = params::ratio => update_curve;
+    /// Sets the threshold.
+    pub fn set_threshold_db(&mut self, db: f64) -> Result<(), Error> {
+        self.threshold_db = Self::THRESHOLD_DB.check(db)?;
+        self.update_curve();
+        Ok(())
+    }
 
-        /// Knee width in dB (0 = hard knee).
-        knee_db;
-        /// Sets the knee width (0 to 48 dB), centred on the threshold.
-        set_knee_db(db) = params::knee_db => update_curve;
+    /// Compression ratio (input dB per output dB above the threshold).
+    pub fn ratio(&self) -> f64 {
+        self.ratio
+    }
 
-        /// Attack time constant in ms.
-        attack_ms;
-        /// Sets the attack time constant (0 to 1000 ms; 0 = instant).
-        set_attack_ms(ms) = params::attack_ms => update_ballistics;
+    /// Sets the ratio, from 1 (none) up to infinity (limiting).
+    pub fn set_ratio(&mut self, ratio: f64) -> Result<(), Error> {
+        self.ratio = Self::RATIO.check(ratio)?;
+        self.update_curve();
+        Ok(())
+    }
 
-        /// Release time constant in ms.
-        release_ms;
-        /// Sets the release time constant (0 to 10000 ms; 0 = instant).
-        set_release_ms(ms) = params::release_ms => update_ballistics;
+    /// Knee width in dB (0 = hard knee).
+    pub fn knee_db(&self) -> f64 {
+        self.knee_db
+    }
 
-        /// Manual make-up gain in dB.
-        makeup_db;
-        /// Sets the manual make-up gain (-48 to +48 dB; glides).
-        set_makeup_db(db) = |db| check_range("makeup_db", db, -48.0, 48.0, "must be from -48 to +48 dB")
-            => update_makeup;
+    /// Sets the knee width, centred on the threshold.
+    pub fn set_knee_db(&mut self, db: f64) -> Result<(), Error> {
+        self.knee_db = Self::KNEE_DB.check(db)?;
+        self.update_curve();
+        Ok(())
+    }
+
+    /// Attack time constant in ms.
+    pub fn attack_ms(&self) -> f64 {
+        self.attack_ms
+    }
+
+    /// Sets the attack time constant (0 = instant).
+    pub fn set_attack_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.attack_ms = Self::ATTACK_MS.check(ms)?;
+        self.update_ballistics();
+        Ok(())
+    }
+
+    /// Release time constant in ms.
+    pub fn release_ms(&self) -> f64 {
+        self.release_ms
+    }
+
+    /// Sets the release time constant (0 = instant).
+    pub fn set_release_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.release_ms = Self::RELEASE_MS.check(ms)?;
+        self.update_ballistics();
+        Ok(())
+    }
+
+    /// Manual make-up gain in dB.
+    pub fn makeup_db(&self) -> f64 {
+        self.makeup_db
+    }
+
+    /// Sets the manual make-up gain (glides over 20 ms).
+    pub fn set_makeup_db(&mut self, db: f64) -> Result<(), Error> {
+        self.makeup_db = Self::MAKEUP_DB.check(db)?;
+        self.update_makeup();
+        Ok(())
     }
 
     /// Whether automatic make-up gain is on.
@@ -153,14 +248,71 @@ impl Compressor {
         if self.auto_makeup { self.law.curve.reduction_db(0.0) as f64 } else { 0.0 }
     }
 
+    /// Stereo link from 0 (independent channels) to 1 (100 %).
+    pub fn link(&self) -> f64 {
+        self.engine.link()
+    }
+
+    /// Sets the stereo link: each channel's reduction is
+    /// `(1 - link) r(own level) + link r(loudest channel's level)`.
+    pub fn set_link(&mut self, link: f64) -> Result<(), Error> {
+        self.engine.set_link(Self::LINK.check(link)?);
+        Ok(())
+    }
+
     /// Wet proportion (1 = compressed only, 0 = dry only).
     pub fn mix(&self) -> f64 {
         self.engine.mix()
     }
 
-    /// Sets the wet proportion (0 to 1; glides).
+    /// Sets the wet proportion (glides over 20 ms).
     pub fn set_mix(&mut self, mix: f64) -> Result<(), Error> {
-        self.engine.set_mix(mix)
+        self.engine.set_mix(Self::MIX.check(mix)?);
+        Ok(())
+    }
+
+    /// Detector type.
+    pub fn detector(&self) -> Detector {
+        self.engine.det.detector()
+    }
+
+    /// Sets the detector type.
+    pub fn set_detector(&mut self, detector: Detector) {
+        self.engine.det.set_detector(detector);
+    }
+
+    /// RMS window (time constant of the mean square) in ms.
+    pub fn rms_window_ms(&self) -> f64 {
+        self.engine.det.rms_window_ms()
+    }
+
+    /// Sets the RMS window.
+    pub fn set_rms_window_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.engine.det.set_rms_window_ms(Self::RMS_WINDOW_MS.check(ms)?);
+        Ok(())
+    }
+
+    /// Sidechain high-pass cutoff in Hz (0 = off).
+    pub fn sidechain_hpf_hz(&self) -> f64 {
+        self.engine.det.sidechain_hpf_hz()
+    }
+
+    /// Sets the sidechain high-pass cutoff (2nd-order Butterworth on the
+    /// detector input; 0 = off; must be below Nyquist, checked at
+    /// `prepare`, or at once if prepared).
+    pub fn set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), Error> {
+        self.engine.det.set_sidechain_hpf_hz(Self::SIDECHAIN_HPF_HZ.check(hz)?)
+    }
+
+    /// Whether the compressor is bypassed.
+    pub fn bypass(&self) -> bool {
+        self.engine.bypass()
+    }
+
+    /// Bypasses the compressor (or not): the output crossfades to the dry
+    /// input (or back) over 20 ms; the detector keeps running.
+    pub fn set_bypass(&mut self, bypass: bool) {
+        self.engine.set_bypass(bypass);
     }
 
     /// The static curve in use.
@@ -168,7 +320,47 @@ impl Compressor {
         self.law.curve
     }
 
-    super::engine::engine_methods!();
+    /// Gain reduction in dB (positive = reduction; largest over channels)
+    /// after the last processed sample; excludes make-up and mix.
+    pub fn gain_reduction_db(&self) -> f32 {
+        self.engine.gain_reduction_db()
+    }
+
+    /// Largest gain reduction in dB during the last processed block.
+    pub fn block_gain_reduction_db(&self) -> f32 {
+        self.engine.block_gain_reduction_db()
+    }
+
+    /// Gain reduction in dB of one channel after the last processed sample.
+    pub fn channel_gain_reduction_db(&self, channel: usize) -> f32 {
+        self.engine.channel_gain_reduction_db(channel)
+    }
+
+    /// Processes `channels` keyed by an external `sidechain`. A sidechain
+    /// with as many channels as `channels` keys channel by channel (then
+    /// linked as set); any other count is averaged to one key for all
+    /// channels. Missing or non-finite sidechain samples count as silence
+    /// (non-finite ones are counted).
+    pub fn process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
+        self.engine.run(&mut self.law, channels, Some(sidechain), None);
+    }
+
+    /// Processes like `process` (or `process_sidechain` if `sidechain` is
+    /// given) and writes each sample's gain reduction in dB (largest over
+    /// channels) to `gr_out`, as far as it is long enough.
+    pub fn process_with_gain_reduction(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        gr_out: &mut [f32],
+    ) {
+        self.engine.run(&mut self.law, channels, sidechain, Some(gr_out));
+    }
+
+    /// Processes, writing the per-sample reduction to `gr_out` if given.
+    pub(crate) fn process_row(&mut self, channels: &mut [&mut [f32]], gr_out: Option<&mut [f32]>) {
+        self.engine.run(&mut self.law, channels, None, gr_out);
+    }
 
     /// Whether the bypass is on and its crossfade done (nothing to compute).
     pub(crate) fn fully_bypassed(&self) -> bool {
@@ -211,6 +403,22 @@ impl Processor for Compressor {
 
     fn nonfinite_count(&self) -> u64 {
         self.engine.nonfinite_count()
+    }
+}
+
+impl Dynamics for Compressor {
+    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+        self.gain_reduction_db()
+    }
+
+    fn process_keyed(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    ) {
+        let row = gr.first_mut().map(|r| &mut **r);
+        self.engine.run(&mut self.law, channels, side, row);
     }
 }
 

@@ -81,6 +81,23 @@ impl Crossover {
         Ok(())
     }
 
+    /// Moves every crossover at once (1 to 4 strictly increasing
+    /// frequencies, each above 0 and below Nyquist). With as many
+    /// crossovers as before the filter state is kept; with another count
+    /// the splitter starts again from silence.
+    pub fn set_frequencies_hz(&mut self, frequencies_hz: &[f64]) -> Result<(), Error> {
+        check_frequencies(frequencies_hz, self.sample_rate)?;
+        let restart = frequencies_hz.len() != self.splits;
+        self.freqs = [0.0; MAX_SPLITS];
+        self.freqs[..frequencies_hz.len()].copy_from_slice(frequencies_hz);
+        self.splits = frequencies_hz.len();
+        if restart {
+            self.reset();
+        }
+        self.design();
+        Ok(())
+    }
+
     fn coefs(&self, kind: FilterKind, split: usize) -> Coefs {
         rbj(kind, self.freqs[split], Q, 0.0, self.sample_rate)
     }
@@ -269,5 +286,12 @@ mod tests {
         assert!(x.set_frequency_hz(0, 2000.0).is_err());
         assert!(x.set_frequency_hz(1, 3000.0).is_ok());
         assert_eq!(x.frequencies_hz(), &[100.0, 3000.0]);
+        assert!(x.set_frequencies_hz(&[3000.0, 100.0]).is_err());
+        x.set_frequencies_hz(&[200.0, 400.0, 800.0]).unwrap();
+        assert_eq!((x.bands(), x.frequencies_hz()), (4, &[200.0, 400.0, 800.0][..]));
+        assert_eq!(
+            x.response(0, 100.0),
+            Crossover::new(&[200.0, 400.0, 800.0], FS).unwrap().response(0, 100.0)
+        );
     }
 }

@@ -5,7 +5,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::error::{Error, check_range};
+use crate::error::Error;
 use crate::filters::design::{FilterKind, rbj};
 use crate::filters::{Biquad, Coefs};
 use crate::math::flush_denormal;
@@ -13,8 +13,9 @@ use crate::spec::ProcessSpec;
 
 use super::ballistics::time_coef;
 
-/// Frames processed per inner chunk (detector and gain scratch size).
-pub(crate) const CHUNK: usize = 64;
+/// Frames per detector pass of the compressor and expander engine (the
+/// size of its level and gain scratch).
+pub(crate) const DETECTOR_CHUNK: usize = 64;
 
 /// What the detector measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,27 +28,7 @@ pub enum Detector {
     Rms,
 }
 
-impl Detector {
-    /// The detector called `name`: `peak` or `rms`.
-    pub fn from_name(name: &str) -> Result<Self, Error> {
-        match name {
-            "peak" => Ok(Self::Peak),
-            "rms" => Ok(Self::Rms),
-            _ => Err(Error::UnknownName { kind: "detector (expected peak or rms)" }),
-        }
-    }
-
-    /// The detector's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Peak => "peak",
-            Self::Rms => "rms",
-        }
-    }
-}
-
-/// Default RMS window in ms.
-pub const DEFAULT_RMS_WINDOW_MS: f64 = 10.0;
+crate::named_choices!(Detector, "detector" { Peak = "peak", Rms = "rms" });
 
 /// Sidechain settings and per-channel detector state.
 #[derive(Debug, Clone)]
@@ -60,7 +41,7 @@ pub(crate) struct LevelDetector {
     rms_coef: f32,
     hpf: Vec<Biquad>,
     ms: Vec<f32>,
-    /// Key, then level (linear amplitude), per channel: `amp[c * CHUNK + i]`.
+    /// Key, then level (linear amplitude), per channel: `amp[c * DETECTOR_CHUNK + i]`.
     pub amp: Vec<f32>,
     /// Non-finite samples seen in external sidechains.
     pub nonfinite: u64,
@@ -70,7 +51,8 @@ impl Default for LevelDetector {
     fn default() -> Self {
         Self {
             detector: Detector::Peak,
-            rms_window_ms: DEFAULT_RMS_WINDOW_MS,
+            // The declared default (the declaration is the one place of it).
+            rms_window_ms: super::Compressor::RMS_WINDOW_MS.default,
             hpf_hz: 0.0,
             sample_rate: 48_000.0,
             prepared: false,
@@ -96,19 +78,19 @@ impl LevelDetector {
         self.rms_window_ms
     }
 
-    pub fn set_rms_window_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.rms_window_ms =
-            check_range("rms_window_ms", ms, 0.1, 1000.0, "must be from 0.1 to 1000 ms")?;
-        self.rms_coef = time_coef(self.rms_window_ms, self.sample_rate);
-        Ok(())
+    /// Sets the RMS window (checked by the caller's declaration).
+    pub fn set_rms_window_ms(&mut self, ms: f64) {
+        self.rms_window_ms = ms;
+        self.rms_coef = time_coef(ms, self.sample_rate);
     }
 
     pub fn sidechain_hpf_hz(&self) -> f64 {
         self.hpf_hz
     }
 
+    /// Sets the sidechain high-pass cutoff (range checked by the caller's
+    /// declaration); refuses one at or above Nyquist once prepared.
     pub fn set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), Error> {
-        check_range("sidechain_hpf_hz", hz, 0.0, 100_000.0, "must be 0 (off) or a frequency")?;
         if self.prepared && hz > 0.0 {
             ProcessSpec::new(self.sample_rate, 1, 1).check_below_nyquist("sidechain_hpf_hz", hz)?;
         }
@@ -141,7 +123,7 @@ impl LevelDetector {
         self.rms_coef = time_coef(self.rms_window_ms, spec.sample_rate);
         self.hpf = vec![Biquad::new(self.hpf_coefs()); spec.channels];
         self.ms = vec![0.0; spec.channels];
-        self.amp = vec![0.0; spec.channels * CHUNK];
+        self.amp = vec![0.0; spec.channels * DETECTOR_CHUNK];
         Ok(())
     }
 
@@ -154,7 +136,8 @@ impl LevelDetector {
     #[inline(always)]
     pub fn detect_own(&mut self, channels: &[&mut [f32]], start: usize, n: usize) {
         for (c, ch) in channels.iter().enumerate() {
-            self.amp[c * CHUNK..c * CHUNK + n].copy_from_slice(&ch[start..start + n]);
+            self.amp[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n]
+                .copy_from_slice(&ch[start..start + n]);
         }
         self.levels(channels.len(), n);
     }
@@ -177,7 +160,7 @@ impl LevelDetector {
         if side.len() == nch {
             for (c, ch) in side.iter().enumerate() {
                 for i in 0..n {
-                    self.amp[c * CHUNK + i] = key(ch, i);
+                    self.amp[c * DETECTOR_CHUNK + i] = key(ch, i);
                 }
             }
         } else {
@@ -187,7 +170,7 @@ impl LevelDetector {
                 self.amp[i] = sum * scale;
             }
             for c in 1..nch {
-                self.amp.copy_within(0..n, c * CHUNK);
+                self.amp.copy_within(0..n, c * DETECTOR_CHUNK);
             }
         }
         self.nonfinite += bad;
@@ -198,7 +181,7 @@ impl LevelDetector {
     #[inline(always)]
     fn levels(&mut self, nch: usize, n: usize) {
         for c in 0..nch {
-            let buf = &mut self.amp[c * CHUNK..c * CHUNK + n];
+            let buf = &mut self.amp[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
             if self.hpf_hz > 0.0 {
                 self.hpf[c].process(buf);
             }

@@ -5,13 +5,13 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::buffer::sanitize;
-use crate::error::{Error, check_range};
+use crate::error::Error;
 use crate::math::db_to_gain;
 use crate::simd::{Kernel, dispatch};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
-use super::detector::{CHUNK, LevelDetector};
+use super::detector::{DETECTOR_CHUNK, LevelDetector};
 use super::fast_db::db_to_amp;
 use crate::math::{greater, max_of};
 
@@ -27,9 +27,11 @@ pub(crate) trait GainLaw {
     fn follow<const WIDE: bool>(&mut self, ch: usize, state: f32, targets: &mut [f32]) -> f32;
 }
 
-/// Detector, link, per-channel reduction state, make-up and mix.
+/// The engine of the compressor and the expander/gate: detector, link,
+/// per-channel reduction state, make-up and mix. Its setters take values
+/// the processor has checked against its declaration.
 #[derive(Debug, Clone)]
-pub(crate) struct Engine {
+pub(crate) struct DynamicsEngine {
     pub det: LevelDetector,
     link: f64,
     mix: f64,
@@ -39,15 +41,15 @@ pub(crate) struct Engine {
     bypass: bool,
     state: Vec<f32>,
     factor: Vec<f32>,
-    linked: [f32; CHUNK],
-    wet_gain: [f32; CHUNK],
-    dry_gain: [f32; CHUNK],
+    linked: [f32; DETECTOR_CHUNK],
+    wet_gain: [f32; DETECTOR_CHUNK],
+    dry_gain: [f32; DETECTOR_CHUNK],
     last_gr: f32,
     block_gr: f32,
     nonfinite: u64,
 }
 
-impl Engine {
+impl DynamicsEngine {
     pub fn new() -> Self {
         Self {
             det: LevelDetector::default(),
@@ -59,9 +61,9 @@ impl Engine {
             bypass: false,
             state: Vec::new(),
             factor: Vec::new(),
-            linked: [0.0; CHUNK],
-            wet_gain: [0.0; CHUNK],
-            dry_gain: [0.0; CHUNK],
+            linked: [0.0; DETECTOR_CHUNK],
+            wet_gain: [0.0; DETECTOR_CHUNK],
+            dry_gain: [0.0; DETECTOR_CHUNK],
             last_gr: 0.0,
             block_gr: 0.0,
             nonfinite: 0,
@@ -72,19 +74,17 @@ impl Engine {
         self.link
     }
 
-    pub fn set_link(&mut self, link: f64) -> Result<(), Error> {
-        self.link = check_range("link", link, 0.0, 1.0, "must be from 0 (off) to 1 (100 %)")?;
-        Ok(())
+    pub fn set_link(&mut self, link: f64) {
+        self.link = link;
     }
 
     pub fn mix(&self) -> f64 {
         self.mix
     }
 
-    pub fn set_mix(&mut self, mix: f64) -> Result<(), Error> {
-        self.mix = check_range("mix", mix, 0.0, 1.0, "must be from 0 (dry) to 1 (wet)")?;
+    pub fn set_mix(&mut self, mix: f64) {
+        self.mix = mix;
         self.wet.set_target(mix);
-        Ok(())
     }
 
     pub fn bypass(&self) -> bool {
@@ -113,7 +113,7 @@ impl Engine {
         self.wet.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
         self.active.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
         self.state = vec![0.0; spec.channels];
-        self.factor = vec![0.0; spec.channels * CHUNK];
+        self.factor = vec![0.0; spec.channels * DETECTOR_CHUNK];
         self.reset();
         Ok(())
     }
@@ -173,7 +173,7 @@ impl Engine {
         self.block_gr = 0.0;
         let mut start = 0;
         while start < len {
-            let n = (len - start).min(CHUNK);
+            let n = (len - start).min(DETECTOR_CHUNK);
             match side {
                 Some(sc) => self.det.detect_external(sc, nch, start, n),
                 None => self.det.detect_own(&channels[..nch], start, n),
@@ -181,7 +181,7 @@ impl Engine {
             let gr = gr_out.as_deref_mut().map(|g| g.get_mut(start..).unwrap_or(&mut []));
             self.gains::<WIDE, L>(law, nch, n, gr);
             for (c, ch) in channels[..nch].iter_mut().enumerate() {
-                let f = &self.factor[c * CHUNK..c * CHUNK + n];
+                let f = &self.factor[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
                 ch[start..start + n].iter_mut().zip(f).for_each(|(x, g)| *x *= g);
             }
             start += n;
@@ -202,7 +202,7 @@ impl Engine {
         if link > 0.0 {
             linked.copy_from_slice(&amp[..n]);
             for c in 1..nch {
-                let a = &amp[c * CHUNK..c * CHUNK + n];
+                let a = &amp[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
                 linked.iter_mut().zip(a).for_each(|(m, &v)| *m = greater(*m, v));
             }
             law.static_gr(nch, linked);
@@ -237,7 +237,7 @@ impl Engine {
             state.iter_mut().for_each(|v| *v = s);
             factor(&mut self.factor[..n], linked);
             for c in 1..nch {
-                self.factor.copy_within(0..n, c * CHUNK);
+                self.factor.copy_within(0..n, c * DETECTOR_CHUNK);
             }
             if let Some(gr) = gr {
                 let m = n.min(gr.len());
@@ -247,9 +247,9 @@ impl Engine {
             self.last_gr = s;
             return;
         }
-        let mut peak = [0.0f32; CHUNK];
+        let mut peak = [0.0f32; DETECTOR_CHUNK];
         for c in 0..nch {
-            let t = &mut amp[c * CHUNK..c * CHUNK + n];
+            let t = &mut amp[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
             if link >= 1.0 {
                 t.copy_from_slice(linked);
             } else {
@@ -259,7 +259,7 @@ impl Engine {
                 }
             }
             state[c] = law.follow::<WIDE>(c, state[c], t);
-            factor(&mut self.factor[c * CHUNK..c * CHUNK + n], t);
+            factor(&mut self.factor[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n], t);
             peak.iter_mut().zip(t.iter()).for_each(|(p, &v)| *p = greater(*p, v));
         }
         if let Some(gr) = gr {
@@ -271,9 +271,9 @@ impl Engine {
     }
 }
 
-/// [`Engine::run`]'s arguments, as a [`Kernel`].
+/// [`DynamicsEngine::run`]'s arguments, as a [`Kernel`].
 struct Run<'a, 'b, L> {
-    engine: &'a mut Engine,
+    engine: &'a mut DynamicsEngine,
     law: &'a mut L,
     channels: &'a mut [&'b mut [f32]],
     side: Option<&'a [&'a [f32]]>,
@@ -288,102 +288,3 @@ impl<L: GainLaw> Kernel for Run<'_, '_, L> {
         self.engine.run_with::<WIDE, L>(self.law, self.channels, self.side, self.gr_out);
     }
 }
-
-/// Methods every engine-based processor shares (link, detector, sidechain,
-/// gain-reduction reports); expands inside an `impl` with fields `engine`
-/// and `law`.
-macro_rules! engine_methods {
-    () => {
-        /// Stereo link from 0 (independent channels) to 1 (100 %).
-        pub fn link(&self) -> f64 {
-            self.engine.link()
-        }
-
-        /// Sets the stereo link (0 to 1): each channel's reduction is
-        /// `(1 - link) r(own level) + link r(loudest channel's level)`.
-        pub fn set_link(&mut self, link: f64) -> Result<(), $crate::error::Error> {
-            self.engine.set_link(link)
-        }
-
-        /// Whether the processor is bypassed.
-        pub fn bypass(&self) -> bool {
-            self.engine.bypass()
-        }
-
-        /// Bypasses the processor (or not): the output crossfades to the
-        /// dry input (or back) over 20 ms; the detector keeps running.
-        pub fn set_bypass(&mut self, bypass: bool) {
-            self.engine.set_bypass(bypass);
-        }
-
-        /// Detector type.
-        pub fn detector(&self) -> $crate::dynamics::Detector {
-            self.engine.det.detector()
-        }
-
-        /// Sets the detector type.
-        pub fn set_detector(&mut self, detector: $crate::dynamics::Detector) {
-            self.engine.det.set_detector(detector);
-        }
-
-        /// RMS window (time constant of the mean square) in ms.
-        pub fn rms_window_ms(&self) -> f64 {
-            self.engine.det.rms_window_ms()
-        }
-
-        /// Sets the RMS window (0.1 to 1000 ms).
-        pub fn set_rms_window_ms(&mut self, ms: f64) -> Result<(), $crate::error::Error> {
-            self.engine.det.set_rms_window_ms(ms)
-        }
-
-        /// Sidechain high-pass cutoff in Hz (0 = off).
-        pub fn sidechain_hpf_hz(&self) -> f64 {
-            self.engine.det.sidechain_hpf_hz()
-        }
-
-        /// Sets the sidechain high-pass cutoff (2nd-order Butterworth on the
-        /// detector input; 0 = off; must be below Nyquist, checked at
-        /// `prepare`, or at once if prepared).
-        pub fn set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), $crate::error::Error> {
-            self.engine.det.set_sidechain_hpf_hz(hz)
-        }
-
-        /// Gain reduction in dB (positive = reduction; largest over
-        /// channels) after the last processed sample; excludes make-up and mix.
-        pub fn gain_reduction_db(&self) -> f32 {
-            self.engine.gain_reduction_db()
-        }
-
-        /// Largest gain reduction in dB during the last processed block.
-        pub fn block_gain_reduction_db(&self) -> f32 {
-            self.engine.block_gain_reduction_db()
-        }
-
-        /// Gain reduction in dB of one channel after the last processed sample.
-        pub fn channel_gain_reduction_db(&self, channel: usize) -> f32 {
-            self.engine.channel_gain_reduction_db(channel)
-        }
-
-        /// Processes `channels` keyed by an external `sidechain`. A
-        /// sidechain with as many channels as `channels` keys channel by
-        /// channel (then linked as set); any other count is averaged to one
-        /// key for all channels. Missing or non-finite sidechain samples
-        /// count as silence (non-finite ones are counted).
-        pub fn process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
-            self.engine.run(&mut self.law, channels, Some(sidechain), None);
-        }
-
-        /// Processes like `process` (or `process_sidechain` if `sidechain`
-        /// is given) and writes each sample's gain reduction in dB (largest
-        /// over channels) to `gr_out`, as far as it is long enough.
-        pub fn process_with_gain_reduction(
-            &mut self,
-            channels: &mut [&mut [f32]],
-            sidechain: Option<&[&[f32]]>,
-            gr_out: &mut [f32],
-        ) {
-            self.engine.run(&mut self.law, channels, sidechain, Some(gr_out));
-        }
-    };
-}
-pub(crate) use engine_methods;

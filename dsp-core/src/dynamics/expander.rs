@@ -3,20 +3,97 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::error::{Error, check_range};
+use crate::error::Error;
+use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
 use crate::spec::ProcessSpec;
 
+use super::Dynamics;
 use super::ballistics::Ballistics;
+use super::compressor::Compressor;
 use super::curve::GainComputer;
-use super::delegate::{delegate, delegate_processor};
-use super::engine::{Engine, GainLaw, engine_methods};
+use super::detector::Detector;
+use super::engine::{DynamicsEngine, GainLaw};
 use super::fast_db::db_to_amp;
 use crate::math::{greater, min_of};
 
 /// Margin of the gate's idle test above its thresholds (0.09 dB).
 const IDLE_MARGIN: f32 = 1.01;
-use super::params::{self, checked_params};
+
+crate::declare_params! {
+    Expander, EXPANDER_KIND = "expander", "Expander",
+        Caps::PLAIN.sidechain().gain_reduction(),
+        "Downward expander: below the threshold the output falls `ratio` dB per dB, never by \
+         more than `range_db`; hysteresis and hold; detector, sidechain and link as the \
+         compressor's.",
+        dyn {
+            fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
+                Some(self)
+            }
+        };
+    THRESHOLD_DB = ParamInfo { default: -40.0, ..Compressor::THRESHOLD_DB }
+        => threshold_db, set_threshold_db;
+    RATIO = ParamInfo {
+        default: 2.0,
+        doc: "Ratio: output dB per input dB below the threshold, 1 (none) up to inf (a gate)",
+        ..Compressor::RATIO
+    } => ratio, set_ratio;
+    RANGE_DB = ParamInfo::float("range_db", 0.0, 120.0, 40.0, "dB", "Largest reduction in dB")
+        => range_db, set_range_db;
+    ATTACK_MS = ParamInfo {
+        default: 1.0,
+        doc: "Attack (opening) time constant: time to cover 63.2 % of a step (0 = instant)",
+        ..Compressor::ATTACK_MS
+    } => attack_ms, set_attack_ms;
+    RELEASE_MS = ParamInfo {
+        default: 100.0,
+        doc: "Release (closing) time constant: time to cover 63.2 % of a step (0 = instant)",
+        ..Compressor::RELEASE_MS
+    } => release_ms, set_release_ms;
+    KNEE_DB = ParamInfo { default: 0.0, ..Compressor::KNEE_DB } => knee_db, set_knee_db;
+    HYSTERESIS_DB = ParamInfo::float("hysteresis_db", 0.0, 24.0, 0.0, "dB",
+        "Hysteresis: once open, closes below threshold - hysteresis")
+        => hysteresis_db, set_hysteresis_db;
+    HOLD_MS = ParamInfo::float("hold_ms", 0.0, 5000.0, 10.0, "ms",
+        "Hold time before the reduction grows again").log() => hold_ms, set_hold_ms;
+    LINK = Compressor::LINK => link, set_link;
+    DETECTOR = Compressor::DETECTOR => detector, set_detector;
+    RMS_WINDOW_MS = Compressor::RMS_WINDOW_MS => rms_window_ms, set_rms_window_ms;
+    SIDECHAIN_HPF_HZ = Compressor::SIDECHAIN_HPF_HZ => sidechain_hpf_hz, set_sidechain_hpf_hz;
+    BYPASS = Compressor::BYPASS => bypass, set_bypass;
+}
+
+crate::declare_params! {
+    NoiseGate, NOISE_GATE_KIND = "noise_gate", "NoiseGate",
+        Caps::PLAIN.sidechain().gain_reduction(),
+        "Noise gate: an expander with an infinite ratio; below the threshold the signal drops \
+         by `range_db`.",
+        dyn {
+            fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
+                Some(self)
+            }
+        };
+    THRESHOLD_DB = ParamInfo {
+        default: -50.0,
+        doc: "Threshold in dB relative to full scale: the gate opens when the level reaches it",
+        ..Expander::THRESHOLD_DB
+    } => threshold_db, set_threshold_db;
+    RANGE_DB = ParamInfo {
+        default: 80.0,
+        doc: "Attenuation while closed, in dB",
+        ..Expander::RANGE_DB
+    } => range_db, set_range_db;
+    ATTACK_MS = ParamInfo { default: 0.5, ..Expander::ATTACK_MS } => attack_ms, set_attack_ms;
+    RELEASE_MS = ParamInfo { default: 50.0, ..Expander::RELEASE_MS } => release_ms, set_release_ms;
+    HYSTERESIS_DB = ParamInfo { default: 6.0, ..Expander::HYSTERESIS_DB }
+        => hysteresis_db, set_hysteresis_db;
+    HOLD_MS = ParamInfo { default: 20.0, ..Expander::HOLD_MS } => hold_ms, set_hold_ms;
+    LINK = Expander::LINK => link, set_link;
+    DETECTOR = Expander::DETECTOR => detector, set_detector;
+    RMS_WINDOW_MS = Expander::RMS_WINDOW_MS => rms_window_ms, set_rms_window_ms;
+    SIDECHAIN_HPF_HZ = Expander::SIDECHAIN_HPF_HZ => sidechain_hpf_hz, set_sidechain_hpf_hz;
+    BYPASS = Expander::BYPASS => bypass, set_bypass;
+}
 
 #[derive(Debug, Clone)]
 struct ExpanderLaw {
@@ -88,7 +165,11 @@ impl GainLaw for ExpanderLaw {
 /// stayed above the current reduction for `hold_ms`. `attack_ms` is the
 /// time constant of opening (reduction shrinking), `release_ms` of closing,
 /// each the time to cover 63.2 % of a step in dB. Detector, sidechain and
-/// link as for the [`Compressor`](super::Compressor).
+/// link as for the [`Compressor`].
+///
+/// Every setter checks its value against the declaration of the parameter
+/// (the associated constants, e.g. [`Expander::RANGE_DB`]); the ranges it
+/// shares with the compressor are the compressor's.
 #[derive(Debug, Clone)]
 pub struct Expander {
     threshold_db: f64,
@@ -101,12 +182,12 @@ pub struct Expander {
     release_ms: f64,
     sample_rate: f64,
     law: ExpanderLaw,
-    engine: Engine,
+    engine: DynamicsEngine,
 }
 
 impl Default for Expander {
     /// Threshold -40 dB, ratio 2, range 40 dB, attack 1 ms, release 100 ms,
-    /// hold 10 ms, no knee or hysteresis, 100 % link.
+    /// hold 10 ms, no knee or hysteresis, 100 % link, peak detector.
     fn default() -> Self {
         Self::new(-40.0, 2.0, 40.0, 1.0, 100.0).expect("valid defaults")
     }
@@ -144,7 +225,7 @@ impl Expander {
                 hold_samples: 0,
                 ballistics,
             },
-            engine: Engine::new(),
+            engine: DynamicsEngine::new(),
         };
         e.set_threshold_db(threshold_db)?;
         e.set_ratio(ratio)?;
@@ -154,50 +235,155 @@ impl Expander {
         Ok(e)
     }
 
-    checked_params! {
-        /// Threshold in dB.
-        threshold_db;
-        /// Sets the threshold (-120 to +24 dB).
-        set_threshold_db(db) = params::threshold_db => update_curve;
+    /// Threshold in dB.
+    pub fn threshold_db(&self) -> f64 {
+        self.threshold_db
+    }
 
-        /// Expansion ratio (output dB per input dB below the threshold).
-        ratio;
-        /// Sets the ratio, from 1 (none) up to infinity (a gate).
-        set_ratio(ratio) = params::ratio => update_curve;
+    /// Sets the threshold.
+    pub fn set_threshold_db(&mut self, db: f64) -> Result<(), Error> {
+        self.threshold_db = Self::THRESHOLD_DB.check(db)?;
+        self.update_curve();
+        Ok(())
+    }
 
-        /// Largest reduction in dB.
-        range_db;
-        /// Sets the largest reduction (0 to 120 dB).
-        set_range_db(db) = |db| check_range("range_db", db, 0.0, 120.0, "must be from 0 to 120 dB")
-            => update_curve;
+    /// Expansion ratio (output dB per input dB below the threshold).
+    pub fn ratio(&self) -> f64 {
+        self.ratio
+    }
 
-        /// Knee width in dB.
-        knee_db;
-        /// Sets the knee width (0 to 48 dB), centred on the threshold.
-        set_knee_db(db) = params::knee_db => update_curve;
+    /// Sets the ratio, from 1 (none) up to infinity (a gate).
+    pub fn set_ratio(&mut self, ratio: f64) -> Result<(), Error> {
+        self.ratio = Self::RATIO.check(ratio)?;
+        self.update_curve();
+        Ok(())
+    }
 
-        /// Hysteresis in dB.
-        hysteresis_db;
-        /// Sets the hysteresis (0 to 24 dB).
-        set_hysteresis_db(db) =
-            |db| check_range("hysteresis_db", db, 0.0, 24.0, "must be from 0 to 24 dB")
-            => update_curve;
+    /// Largest reduction in dB.
+    pub fn range_db(&self) -> f64 {
+        self.range_db
+    }
 
-        /// Hold time in ms.
-        hold_ms;
-        /// Sets the hold time (0 to 5000 ms).
-        set_hold_ms(ms) = |ms| check_range("hold_ms", ms, 0.0, 5000.0, "must be from 0 to 5000 ms")
-            => update_timing;
+    /// Sets the largest reduction.
+    pub fn set_range_db(&mut self, db: f64) -> Result<(), Error> {
+        self.range_db = Self::RANGE_DB.check(db)?;
+        self.update_curve();
+        Ok(())
+    }
 
-        /// Attack (opening) time constant in ms.
-        attack_ms;
-        /// Sets the attack time constant (0 to 1000 ms; 0 = instant).
-        set_attack_ms(ms) = params::attack_ms => update_timing;
+    /// Knee width in dB.
+    pub fn knee_db(&self) -> f64 {
+        self.knee_db
+    }
 
-        /// Release (closing) time constant in ms.
-        release_ms;
-        /// Sets the release time constant (0 to 10000 ms; 0 = instant).
-        set_release_ms(ms) = params::release_ms => update_timing;
+    /// Sets the knee width, centred on the threshold.
+    pub fn set_knee_db(&mut self, db: f64) -> Result<(), Error> {
+        self.knee_db = Self::KNEE_DB.check(db)?;
+        self.update_curve();
+        Ok(())
+    }
+
+    /// Hysteresis in dB.
+    pub fn hysteresis_db(&self) -> f64 {
+        self.hysteresis_db
+    }
+
+    /// Sets the hysteresis: once open, the threshold drops by it.
+    pub fn set_hysteresis_db(&mut self, db: f64) -> Result<(), Error> {
+        self.hysteresis_db = Self::HYSTERESIS_DB.check(db)?;
+        self.update_curve();
+        Ok(())
+    }
+
+    /// Hold time in ms.
+    pub fn hold_ms(&self) -> f64 {
+        self.hold_ms
+    }
+
+    /// Sets the hold time.
+    pub fn set_hold_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.hold_ms = Self::HOLD_MS.check(ms)?;
+        self.update_timing();
+        Ok(())
+    }
+
+    /// Attack (opening) time constant in ms.
+    pub fn attack_ms(&self) -> f64 {
+        self.attack_ms
+    }
+
+    /// Sets the attack time constant (0 = instant).
+    pub fn set_attack_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.attack_ms = Self::ATTACK_MS.check(ms)?;
+        self.update_timing();
+        Ok(())
+    }
+
+    /// Release (closing) time constant in ms.
+    pub fn release_ms(&self) -> f64 {
+        self.release_ms
+    }
+
+    /// Sets the release time constant (0 = instant).
+    pub fn set_release_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.release_ms = Self::RELEASE_MS.check(ms)?;
+        self.update_timing();
+        Ok(())
+    }
+
+    /// Stereo link from 0 (independent channels) to 1 (100 %).
+    pub fn link(&self) -> f64 {
+        self.engine.link()
+    }
+
+    /// Sets the stereo link: each channel's reduction is
+    /// `(1 - link) r(own level) + link r(loudest channel's level)`.
+    pub fn set_link(&mut self, link: f64) -> Result<(), Error> {
+        self.engine.set_link(Self::LINK.check(link)?);
+        Ok(())
+    }
+
+    /// Detector type.
+    pub fn detector(&self) -> Detector {
+        self.engine.det.detector()
+    }
+
+    /// Sets the detector type.
+    pub fn set_detector(&mut self, detector: Detector) {
+        self.engine.det.set_detector(detector);
+    }
+
+    /// RMS window (time constant of the mean square) in ms.
+    pub fn rms_window_ms(&self) -> f64 {
+        self.engine.det.rms_window_ms()
+    }
+
+    /// Sets the RMS window.
+    pub fn set_rms_window_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.engine.det.set_rms_window_ms(Self::RMS_WINDOW_MS.check(ms)?);
+        Ok(())
+    }
+
+    /// Sidechain high-pass cutoff in Hz (0 = off).
+    pub fn sidechain_hpf_hz(&self) -> f64 {
+        self.engine.det.sidechain_hpf_hz()
+    }
+
+    /// Sets the sidechain high-pass cutoff (0 = off; must be below Nyquist,
+    /// checked at `prepare`, or at once if prepared).
+    pub fn set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), Error> {
+        self.engine.det.set_sidechain_hpf_hz(Self::SIDECHAIN_HPF_HZ.check(hz)?)
+    }
+
+    /// Whether the expander is bypassed.
+    pub fn bypass(&self) -> bool {
+        self.engine.bypass()
+    }
+
+    /// Bypasses the expander (or not): the output crossfades to the dry
+    /// input (or back) over 20 ms; the detector keeps running.
+    pub fn set_bypass(&mut self, bypass: bool) {
+        self.engine.set_bypass(bypass);
     }
 
     /// The static curve used while closed.
@@ -205,7 +391,40 @@ impl Expander {
         self.law.closed
     }
 
-    engine_methods!();
+    /// Gain reduction in dB (positive = reduction; largest over channels)
+    /// after the last processed sample.
+    pub fn gain_reduction_db(&self) -> f32 {
+        self.engine.gain_reduction_db()
+    }
+
+    /// Largest gain reduction in dB during the last processed block.
+    pub fn block_gain_reduction_db(&self) -> f32 {
+        self.engine.block_gain_reduction_db()
+    }
+
+    /// Gain reduction in dB of one channel after the last processed sample.
+    pub fn channel_gain_reduction_db(&self, channel: usize) -> f32 {
+        self.engine.channel_gain_reduction_db(channel)
+    }
+
+    /// Processes `channels` keyed by an external `sidechain` (channel by
+    /// channel if the counts match, else their mean keys every channel; see
+    /// [`Compressor::process_sidechain`]).
+    pub fn process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
+        self.engine.run(&mut self.law, channels, Some(sidechain), None);
+    }
+
+    /// Processes like `process` (or `process_sidechain` if `sidechain` is
+    /// given) and writes each sample's gain reduction in dB (largest over
+    /// channels) to `gr_out`, as far as it is long enough.
+    pub fn process_with_gain_reduction(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        gr_out: &mut [f32],
+    ) {
+        self.engine.run(&mut self.law, channels, sidechain, Some(gr_out));
+    }
 
     fn update_curve(&mut self) {
         let (t, r, k, g) = (
@@ -260,16 +479,34 @@ impl Processor for Expander {
     }
 }
 
+impl Dynamics for Expander {
+    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+        self.gain_reduction_db()
+    }
+
+    fn process_keyed(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    ) {
+        let row = gr.first_mut().map(|r| &mut **r);
+        self.engine.run(&mut self.law, channels, side, row);
+    }
+}
+
 /// A noise gate: an [`Expander`] with an infinite ratio, so that below the
-/// threshold the signal drops by the full range.
+/// threshold the signal drops by the full range. Its methods pass on to the
+/// expander after checking against the gate's own declarations (which
+/// differ from the expander's in their defaults only).
 #[derive(Debug, Clone)]
 pub struct NoiseGate {
     inner: Expander,
 }
 
 impl Default for NoiseGate {
-    /// Threshold -50 dB, range 80 dB, hysteresis 6 dB, attack 0.5 ms,
-    /// hold 20 ms, release 50 ms, 100 % link.
+    /// Threshold -50 dB, range 80 dB, attack 0.5 ms, release 50 ms,
+    /// hysteresis 6 dB, hold 20 ms, 100 % link, peak detector.
     fn default() -> Self {
         let mut g = Self::new(-50.0, 80.0, 0.5, 50.0).expect("valid defaults");
         g.set_hysteresis_db(6.0).expect("valid default");
@@ -287,76 +524,180 @@ impl NoiseGate {
         attack_ms: f64,
         release_ms: f64,
     ) -> Result<Self, Error> {
-        Ok(Self {
-            inner: Expander::new(threshold_db, f64::INFINITY, range_db, attack_ms, release_ms)?,
-        })
+        let (t, r) = (Self::THRESHOLD_DB.check(threshold_db)?, Self::RANGE_DB.check(range_db)?);
+        let (a, d) = (Self::ATTACK_MS.check(attack_ms)?, Self::RELEASE_MS.check(release_ms)?);
+        Ok(Self { inner: Expander::new(t, f64::INFINITY, r, a, d)? })
     }
 
-    delegate! { inner =>
-        /// Threshold in dB (the gate opens when the level reaches it).
-        threshold_db(&self) -> f64;
-        /// Attenuation while closed, in dB.
-        range_db(&self) -> f64;
-        /// Hysteresis in dB (the gate closes below threshold - hysteresis).
-        hysteresis_db(&self) -> f64;
-        /// Hold time in ms.
-        hold_ms(&self) -> f64;
-        /// Attack (opening) time constant in ms.
-        attack_ms(&self) -> f64;
-        /// Release (closing) time constant in ms.
-        release_ms(&self) -> f64;
-        /// Stereo link (0 to 1).
-        link(&self) -> f64;
-        /// Detector type.
-        detector(&self) -> super::Detector;
-        /// RMS window (time constant of the mean square) in ms.
-        rms_window_ms(&self) -> f64;
-        /// Sidechain high-pass cutoff in Hz (0 = off).
-        sidechain_hpf_hz(&self) -> f64;
-        /// Whether the gate is bypassed.
-        bypass(&self) -> bool;
-        /// Gain reduction in dB after the last sample (largest over channels).
-        gain_reduction_db(&self) -> f32;
-        /// Largest gain reduction in dB during the last block.
-        block_gain_reduction_db(&self) -> f32;
+    /// Threshold in dB (the gate opens when the level reaches it).
+    pub fn threshold_db(&self) -> f64 {
+        self.inner.threshold_db()
     }
 
-    delegate! { inner =>
-        /// Sets the threshold (-120 to +24 dB).
-        set_threshold_db(&mut self, db: f64) -> Result<(), Error>;
-        /// Sets the attenuation while closed (0 to 120 dB).
-        set_range_db(&mut self, db: f64) -> Result<(), Error>;
-        /// Sets the hysteresis (0 to 24 dB).
-        set_hysteresis_db(&mut self, db: f64) -> Result<(), Error>;
-        /// Sets the hold time (0 to 5000 ms).
-        set_hold_ms(&mut self, ms: f64) -> Result<(), Error>;
-        /// Sets the attack time constant (0 to 1000 ms).
-        set_attack_ms(&mut self, ms: f64) -> Result<(), Error>;
-        /// Sets the release time constant (0 to 10000 ms).
-        set_release_ms(&mut self, ms: f64) -> Result<(), Error>;
-        /// Sets the stereo link (0 to 1).
-        set_link(&mut self, link: f64) -> Result<(), Error>;
-        /// Sets the detector type.
-        set_detector(&mut self, detector: super::Detector) -> ();
-        /// Sets the RMS window (0.1 to 1000 ms).
-        set_rms_window_ms(&mut self, ms: f64) -> Result<(), Error>;
-        /// Sets the sidechain high-pass cutoff (0 = off).
-        set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), Error>;
-        /// Bypasses the gate (or not), crossfading over 20 ms.
-        set_bypass(&mut self, bypass: bool) -> ();
-        /// Processes keyed by an external sidechain (see [`Expander::process_sidechain`]).
-        process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) -> ();
-        /// Processes and writes the per-sample gain reduction (dB) to `gr_out`.
-        process_with_gain_reduction(
-            &mut self,
-            channels: &mut [&mut [f32]],
-            sidechain: Option<&[&[f32]]>,
-            gr_out: &mut [f32]
-        ) -> ();
+    /// Sets the threshold.
+    pub fn set_threshold_db(&mut self, db: f64) -> Result<(), Error> {
+        self.inner.set_threshold_db(Self::THRESHOLD_DB.check(db)?)
+    }
+
+    /// Attenuation while closed, in dB.
+    pub fn range_db(&self) -> f64 {
+        self.inner.range_db()
+    }
+
+    /// Sets the attenuation while closed.
+    pub fn set_range_db(&mut self, db: f64) -> Result<(), Error> {
+        self.inner.set_range_db(Self::RANGE_DB.check(db)?)
+    }
+
+    /// Attack (opening) time constant in ms.
+    pub fn attack_ms(&self) -> f64 {
+        self.inner.attack_ms()
+    }
+
+    /// Sets the attack time constant (0 = instant).
+    pub fn set_attack_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.inner.set_attack_ms(Self::ATTACK_MS.check(ms)?)
+    }
+
+    /// Release (closing) time constant in ms.
+    pub fn release_ms(&self) -> f64 {
+        self.inner.release_ms()
+    }
+
+    /// Sets the release time constant (0 = instant).
+    pub fn set_release_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.inner.set_release_ms(Self::RELEASE_MS.check(ms)?)
+    }
+
+    /// Hysteresis in dB (the gate closes below threshold - hysteresis).
+    pub fn hysteresis_db(&self) -> f64 {
+        self.inner.hysteresis_db()
+    }
+
+    /// Sets the hysteresis.
+    pub fn set_hysteresis_db(&mut self, db: f64) -> Result<(), Error> {
+        self.inner.set_hysteresis_db(Self::HYSTERESIS_DB.check(db)?)
+    }
+
+    /// Hold time in ms.
+    pub fn hold_ms(&self) -> f64 {
+        self.inner.hold_ms()
+    }
+
+    /// Sets the hold time.
+    pub fn set_hold_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.inner.set_hold_ms(Self::HOLD_MS.check(ms)?)
+    }
+
+    /// Stereo link from 0 (independent channels) to 1 (100 %).
+    pub fn link(&self) -> f64 {
+        self.inner.link()
+    }
+
+    /// Sets the stereo link.
+    pub fn set_link(&mut self, link: f64) -> Result<(), Error> {
+        self.inner.set_link(Self::LINK.check(link)?)
+    }
+
+    /// Detector type.
+    pub fn detector(&self) -> Detector {
+        self.inner.detector()
+    }
+
+    /// Sets the detector type.
+    pub fn set_detector(&mut self, detector: Detector) {
+        self.inner.set_detector(detector);
+    }
+
+    /// RMS window (time constant of the mean square) in ms.
+    pub fn rms_window_ms(&self) -> f64 {
+        self.inner.rms_window_ms()
+    }
+
+    /// Sets the RMS window.
+    pub fn set_rms_window_ms(&mut self, ms: f64) -> Result<(), Error> {
+        self.inner.set_rms_window_ms(Self::RMS_WINDOW_MS.check(ms)?)
+    }
+
+    /// Sidechain high-pass cutoff in Hz (0 = off).
+    pub fn sidechain_hpf_hz(&self) -> f64 {
+        self.inner.sidechain_hpf_hz()
+    }
+
+    /// Sets the sidechain high-pass cutoff (0 = off; below Nyquist).
+    pub fn set_sidechain_hpf_hz(&mut self, hz: f64) -> Result<(), Error> {
+        self.inner.set_sidechain_hpf_hz(Self::SIDECHAIN_HPF_HZ.check(hz)?)
+    }
+
+    /// Whether the gate is bypassed.
+    pub fn bypass(&self) -> bool {
+        self.inner.bypass()
+    }
+
+    /// Bypasses the gate (or not), crossfading over 20 ms.
+    pub fn set_bypass(&mut self, bypass: bool) {
+        self.inner.set_bypass(bypass);
+    }
+
+    /// Gain reduction in dB after the last sample (largest over channels).
+    pub fn gain_reduction_db(&self) -> f32 {
+        self.inner.gain_reduction_db()
+    }
+
+    /// Largest gain reduction in dB during the last block.
+    pub fn block_gain_reduction_db(&self) -> f32 {
+        self.inner.block_gain_reduction_db()
+    }
+
+    /// Processes keyed by an external sidechain (see
+    /// [`Expander::process_sidechain`]).
+    pub fn process_sidechain(&mut self, channels: &mut [&mut [f32]], sidechain: &[&[f32]]) {
+        self.inner.process_sidechain(channels, sidechain);
+    }
+
+    /// Processes and writes the per-sample gain reduction (dB) to `gr_out`.
+    pub fn process_with_gain_reduction(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        gr_out: &mut [f32],
+    ) {
+        self.inner.process_with_gain_reduction(channels, sidechain, gr_out);
     }
 }
 
-delegate_processor!(NoiseGate, inner);
+impl Processor for NoiseGate {
+    fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error> {
+        self.inner.prepare(spec)
+    }
+
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    fn process(&mut self, channels: &mut [&mut [f32]]) {
+        self.inner.process(channels);
+    }
+
+    fn nonfinite_count(&self) -> u64 {
+        self.inner.nonfinite_count()
+    }
+}
+
+impl Dynamics for NoiseGate {
+    fn row_gain_reduction_db(&self, row: usize) -> f32 {
+        self.inner.row_gain_reduction_db(row)
+    }
+
+    fn process_keyed(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    ) {
+        self.inner.process_keyed(channels, side, gr);
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -6,12 +6,14 @@ use alloc::vec::Vec;
 
 use crate::analysis::{TruePeakInterpolator, TruePeakPrecision};
 use crate::buffer::sanitize;
-use crate::error::{Error, check_range};
+use crate::error::Error;
 use crate::math::db_to_gain;
+use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
 use crate::simd::{Kernel, dispatch, mul_add};
 use crate::spec::ProcessSpec;
 
+use super::Dynamics;
 use super::ballistics::time_coef;
 use crate::math::{greater, lesser, min_of};
 
@@ -25,12 +27,39 @@ pub const AUTO_RELEASE_FACTOR: f64 = 5.0;
 const CEILING_MARGIN: f32 = 1.0 - 2e-6;
 /// Fixed-point scale of the attack smoothing sums (exact, drift-free).
 const FIX: f64 = 4_294_967_296.0;
-/// Frames per pass of the gain path.
-const CHUNK: usize = 256;
+/// Frames per pass of the limiter's gain path (detector, sliding minimum,
+/// release and attack smoothing, delay line).
+const LIMITER_PASS: usize = 256;
 /// True-peak detection groups: the detector reports the largest true peak
 /// of aligned groups of this many input samples (an upper bound of each
 /// sample's own), at the cost of `TP_GROUP - 1` samples of latency.
 const TP_GROUP: usize = 16;
+
+crate::declare_params! {
+    Limiter, LIMITER_KIND = "limiter", "Limiter", Caps::PLAIN.gain_reduction().latency(),
+        "Lookahead brickwall limiter linked over all channels: no output sample exceeds the \
+         ceiling (sample-peak mode); true-peak mode bounds the inter-sample peak. Adds \
+         `lookahead_ms` of latency (more in true-peak mode).",
+        dyn {
+            fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
+                Some(self)
+            }
+        };
+    CEILING_DB = ParamInfo::float("ceiling_db", -60.0, 0.0, -1.0, "dB",
+        "Ceiling in dB (dBFS, or dBTP in true-peak mode)") => ceiling_db, set_ceiling_db;
+    TRUE_PEAK = ParamInfo::toggle("true_peak", false,
+        "Limits the true (inter-sample) peak; applies at the next prepare or reset")
+        => true_peak, set_true_peak;
+    LOOKAHEAD_MS = ParamInfo::float("lookahead_ms", 0.1, MAX_LOOKAHEAD_MS, 5.0, "ms",
+        "Lookahead (the latency); applies at the next prepare or reset")
+        .log() => lookahead_ms, set_lookahead_ms;
+    RELEASE_MS = ParamInfo::float("release_ms", 1.0, 5000.0, 100.0, "ms",
+        "Release time constant: time to cover 63.2 % of the way back").log()
+        => release_ms, set_release_ms;
+    AUTO_RELEASE = ParamInfo::toggle("auto_release", false,
+        "Program-dependent release: sustained limiting recovers more slowly")
+        => auto_release, set_auto_release;
+}
 
 /// A lookahead brickwall limiter, linked across all channels.
 ///
@@ -67,8 +96,9 @@ const TP_GROUP: usize = 16;
 /// recovers slowly (program dependent).
 ///
 /// Ceiling and release changes apply to samples entering from then on;
-/// `lookahead_ms` (which sets the latency) applies at the next `prepare`
-/// or `reset`.
+/// `lookahead_ms` and `true_peak` (which set the latency) apply at the next
+/// `prepare` or `reset`. Every setter checks its value against the
+/// declaration of the parameter (e.g. [`Limiter::CEILING_DB`]).
 #[derive(Debug, Clone)]
 pub struct Limiter {
     ceiling_db: f64,
@@ -120,8 +150,8 @@ pub struct Limiter {
     hist2: Vec<u64>,
     sum1: u64,
     sum2: u64,
-    peak: [f32; CHUNK],
-    gain: [f32; CHUNK],
+    peak: [f32; LIMITER_PASS],
+    gain: [f32; LIMITER_PASS],
     last_gain: f32,
     block_min_gain: f32,
     nonfinite: u64,
@@ -179,8 +209,8 @@ impl Limiter {
             hist2: Vec::new(),
             sum1: 0,
             sum2: 0,
-            peak: [0.0; CHUNK],
-            gain: [1.0; CHUNK],
+            peak: [0.0; LIMITER_PASS],
+            gain: [1.0; LIMITER_PASS],
             last_gain: 1.0,
             block_min_gain: 1.0,
             nonfinite: 0,
@@ -196,9 +226,9 @@ impl Limiter {
         self.ceiling_db
     }
 
-    /// Sets the ceiling (-60 to 0 dB).
+    /// Sets the ceiling.
     pub fn set_ceiling_db(&mut self, db: f64) -> Result<(), Error> {
-        self.ceiling_db = check_range("ceiling_db", db, -60.0, 0.0, "must be from -60 to 0 dB")?;
+        self.ceiling_db = Self::CEILING_DB.check(db)?;
         self.ceiling = db_to_gain(db) as f32 * CEILING_MARGIN;
         Ok(())
     }
@@ -219,10 +249,10 @@ impl Limiter {
         self.lookahead_ms
     }
 
-    /// Sets the lookahead (0.1 to 20 ms; applies at the next prepare or reset).
+    /// Sets the lookahead (up to [`MAX_LOOKAHEAD_MS`]; applies at the next
+    /// prepare or reset).
     pub fn set_lookahead_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.lookahead_ms =
-            check_range("lookahead_ms", ms, 0.1, MAX_LOOKAHEAD_MS, "must be from 0.1 to 20 ms")?;
+        self.lookahead_ms = Self::LOOKAHEAD_MS.check(ms)?;
         Ok(())
     }
 
@@ -231,9 +261,9 @@ impl Limiter {
         self.release_ms
     }
 
-    /// Sets the release time constant (1 to 5000 ms).
+    /// Sets the release time constant.
     pub fn set_release_ms(&mut self, ms: f64) -> Result<(), Error> {
-        self.release_ms = check_range("release_ms", ms, 1.0, 5000.0, "must be from 1 to 5000 ms")?;
+        self.release_ms = Self::RELEASE_MS.check(ms)?;
         self.update_release();
         Ok(())
     }
@@ -250,12 +280,18 @@ impl Limiter {
 
     /// Gain reduction in dB (positive) applied to the last output sample.
     pub fn gain_reduction_db(&self) -> f32 {
-        -20.0 * libm::log10f(self.last_gain)
+        gain_to_reduction_db(self.last_gain)
     }
 
     /// Largest gain reduction in dB during the last processed block.
     pub fn block_gain_reduction_db(&self) -> f32 {
-        -20.0 * libm::log10f(self.block_min_gain)
+        gain_to_reduction_db(self.block_min_gain)
+    }
+
+    /// Processes like `process` and writes the gain reduction (dB) applied
+    /// to each output sample to `gr_out`, as far as it is long enough.
+    pub fn process_with_gain_reduction(&mut self, channels: &mut [&mut [f32]], gr_out: &mut [f32]) {
+        dispatch(Run { limiter: self, channels, gr_out: Some(gr_out) });
     }
 
     fn update_release(&mut self) {
@@ -389,8 +425,8 @@ impl Processor for Limiter {
         self.channels = spec.channels;
         self.win_cur = vec![0.0; max + 3];
         self.win_suf = vec![0.0; max + 4];
-        self.hist1 = vec![0; max + 3 + CHUNK];
-        self.hist2 = vec![0; max + 3 + CHUNK];
+        self.hist1 = vec![0; max + 3 + LIMITER_PASS];
+        self.hist2 = vec![0; max + 3 + LIMITER_PASS];
         self.reset();
         Ok(())
     }
@@ -434,7 +470,7 @@ impl Processor for Limiter {
     }
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
-        dispatch(Run { limiter: self, channels });
+        dispatch(Run { limiter: self, channels, gr_out: None });
     }
 
     fn nonfinite_count(&self) -> u64 {
@@ -442,10 +478,33 @@ impl Processor for Limiter {
     }
 }
 
+impl Dynamics for Limiter {
+    fn row_gain_reduction_db(&self, _row: usize) -> f32 {
+        self.gain_reduction_db()
+    }
+
+    fn process_keyed(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        _side: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    ) {
+        let gr_out = gr.first_mut().map(|r| &mut **r);
+        dispatch(Run { limiter: self, channels, gr_out });
+    }
+}
+
+/// Gain reduction in dB (positive) of a linear gain.
+#[inline(always)]
+fn gain_to_reduction_db(gain: f32) -> f32 {
+    -20.0 * libm::log10f(gain)
+}
+
 /// [`Limiter::process`]'s arguments, as a [`Kernel`].
 struct Run<'a, 'b> {
     limiter: &'a mut Limiter,
     channels: &'a mut [&'b mut [f32]],
+    gr_out: Option<&'a mut [f32]>,
 }
 
 impl Kernel for Run<'_, '_> {
@@ -453,13 +512,17 @@ impl Kernel for Run<'_, '_> {
 
     #[inline(always)]
     unsafe fn run<const WIDE: bool>(self) {
-        self.limiter.process_with::<WIDE>(self.channels);
+        self.limiter.process_with::<WIDE>(self.channels, self.gr_out);
     }
 }
 
 impl Limiter {
     #[inline(always)]
-    fn process_with<const WIDE: bool>(&mut self, channels: &mut [&mut [f32]]) {
+    fn process_with<const WIDE: bool>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        mut gr_out: Option<&mut [f32]>,
+    ) {
         self.nonfinite += sanitize(channels);
         let len = channels.first().map_or(0, |c| c.len());
         let (stride, nch) = (self.stride, channels.len().min(self.channels));
@@ -469,7 +532,7 @@ impl Limiter {
         self.block_min_gain = 1.0;
         let mut start = 0;
         while start < len {
-            let n = (len - start).min(CHUNK);
+            let n = (len - start).min(LIMITER_PASS);
             if self.span == 2 {
                 self.detect_true_peak(&channels[..nch], start, n);
             } else {
@@ -501,6 +564,11 @@ impl Limiter {
                 out.iter_mut().zip(&self.gain[..n]).for_each(|(x, g)| *x *= g);
             }
             self.pos = (self.pos + n) % d;
+            if let Some(gr) = gr_out.as_deref_mut().and_then(|g| g.get_mut(start..)) {
+                for (r, &g) in gr.iter_mut().zip(&self.gain[..n]) {
+                    *r = gain_to_reduction_db(g);
+                }
+            }
             self.last_gain = self.gain[n - 1];
             self.block_min_gain = min_of(self.block_min_gain, &self.gain[..n]);
             start += n;

@@ -12,8 +12,6 @@ pub mod curve;
 #[cfg(feature = "alloc")]
 mod deesser;
 #[cfg(feature = "alloc")]
-mod delegate;
-#[cfg(feature = "alloc")]
 mod detector;
 #[cfg(feature = "alloc")]
 mod engine;
@@ -24,8 +22,12 @@ pub mod fast_db;
 pub mod limiter;
 #[cfg(feature = "alloc")]
 mod multiband;
-#[cfg(feature = "alloc")]
-mod params;
+
+/// Highest value of the dynamics processors' frequency parameters
+/// (crossovers, the de-esser's split, the sidechain high-pass), in Hz. The
+/// Nyquist frequency of the sample rate in use bounds them too: checked at
+/// `prepare`, and by the setters once prepared.
+pub const MAX_FREQUENCY_HZ: f64 = 40_000.0;
 
 /// The sidechain input and gain-reduction output of a dynamics processor,
 /// as the bindings drive them without knowing the kind.
@@ -51,16 +53,176 @@ pub trait Dynamics {
 
 pub use ballistics::Ballistics;
 #[cfg(feature = "alloc")]
-pub use compressor::Compressor;
+pub use compressor::{COMPRESSOR_KIND, Compressor};
 pub use crossover::Crossover;
 pub use curve::GainComputer;
 #[cfg(feature = "alloc")]
-pub use deesser::DeEsser;
+pub use deesser::{DE_ESSER_KIND, DeEsser};
 #[cfg(feature = "alloc")]
 pub use detector::Detector;
 #[cfg(feature = "alloc")]
-pub use expander::{Expander, NoiseGate};
+pub use expander::{EXPANDER_KIND, Expander, NOISE_GATE_KIND, NoiseGate};
 #[cfg(feature = "alloc")]
-pub use limiter::Limiter;
+pub use limiter::{LIMITER_KIND, Limiter};
 #[cfg(feature = "alloc")]
-pub use multiband::MultibandCompressor;
+pub use multiband::{MULTIBAND_COMPRESSOR_KIND, MultibandCompressor};
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use super::*;
+    use crate::processor::{Processor, for_each_block};
+    use crate::registry;
+    use crate::spec::ProcessSpec;
+    use crate::test_util::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    const FS: f64 = 48_000.0;
+
+    /// Stereo material that every kind reacts to: loud (peaks above 0 dBFS)
+    /// for a while, then quiet, then loud again.
+    fn material(len: usize) -> Vec<Vec<f32>> {
+        let mut x = test_signal(2, len);
+        for ch in x.iter_mut() {
+            for (i, v) in ch.iter_mut().enumerate() {
+                *v *= if (i / 3000) % 2 == 0 { 1.6 } else { 0.003 };
+            }
+        }
+        x
+    }
+
+    /// Through [`Dynamics::process_keyed`] in blocks of `block`: output and
+    /// gain-reduction rows. Never allocates.
+    fn keyed<P: Dynamics + Processor>(
+        p: &mut P,
+        x: &[Vec<f32>],
+        block: usize,
+    ) -> [Vec<Vec<f32>>; 2] {
+        let mut y = x.to_vec();
+        let mut gr = vec![vec![f32::NAN; x[0].len()]; p.gain_reduction_rows()];
+        let mut views: Vec<&mut [f32]> = y.iter_mut().map(|c| &mut c[..]).collect();
+        let mut rows: Vec<&mut [f32]> = gr.iter_mut().map(|r| &mut r[..]).collect();
+        let ((), allocs) = count_allocs(|| {
+            for_each_block(&mut views, &mut rows, &[], block, |c, r, _| {
+                p.process_keyed(c, None, r)
+            });
+        });
+        assert_eq!(allocs, 0);
+        [y, gr]
+    }
+
+    /// Checks that the keyed path's output and reduction rows equal, bit for
+    /// bit, what the typed API gives when run sample by sample (and that
+    /// there is a reduction to compare if `reduces`).
+    fn check<P: Dynamics + Processor + Clone>(
+        p: P,
+        rows: usize,
+        reduces: bool,
+        read: impl Fn(&P, usize) -> f32,
+    ) {
+        let x = material(12_000);
+        let (mut a, mut b) = (p.clone(), p);
+        for q in [&mut a, &mut b] {
+            q.prepare(&ProcessSpec::new(FS, 512, 2)).unwrap();
+        }
+        assert_eq!(a.gain_reduction_rows(), rows);
+        let [ya, ga] = keyed(&mut a, &x, 512);
+        // The typed API, one sample at a time, each row read after every sample.
+        let mut yb = x.clone();
+        let mut gb = vec![vec![0.0f32; x[0].len()]; rows];
+        for i in 0..x[0].len() {
+            let (l, r) = yb.split_at_mut(1);
+            b.process(&mut [&mut l[0][i..=i], &mut r[0][i..=i]]);
+            for (row, g) in gb.iter_mut().enumerate() {
+                g[i] = read(&b, row);
+            }
+        }
+        assert_eq!(ya, yb);
+        assert_eq!(ga, gb);
+        let most = ga.iter().flatten().fold(0.0f32, |m, &g| m.max(g));
+        assert_eq!(
+            most > 1.0,
+            reduces,
+            "{}: largest reduction {most}",
+            core::any::type_name::<P>()
+        );
+        for (row, g) in ga.iter().enumerate() {
+            assert_eq!(a.row_gain_reduction_db(row), g[g.len() - 1]);
+        }
+    }
+
+    #[test]
+    fn keyed_rows_equal_the_typed_reports() {
+        check(Compressor::default(), 1, true, |c, _| c.gain_reduction_db());
+        let mut c = Compressor::new(-30.0, 3.0, 6.0, 2.0, 50.0, 3.0, 0.4, 0.7).unwrap();
+        c.set_detector(Detector::Rms);
+        check(c, 1, true, |c, _| c.gain_reduction_db());
+        check(Expander::default(), 1, true, |e, _| e.gain_reduction_db());
+        check(NoiseGate::default(), 1, true, |g, _| g.gain_reduction_db());
+        check(DeEsser::new(3000.0, -40.0).unwrap(), 1, true, |d, _| d.gain_reduction_db());
+        let mut d = DeEsser::default();
+        d.set_listen(true);
+        check(d, 1, false, |d, _| d.gain_reduction_db());
+        check(Limiter::default(), 1, true, |l, _| l.gain_reduction_db());
+        let mut l = Limiter::new(-6.0, true, 1.0, 50.0).unwrap();
+        l.set_auto_release(true);
+        check(l, 1, true, |l, _| l.gain_reduction_db());
+        let mut m = MultibandCompressor::new(&[300.0, 2500.0, 9000.0]).unwrap();
+        m.band_mut(1).unwrap().set_threshold_db(-35.0).unwrap();
+        m.set_band_bypass(2, true).unwrap();
+        m.set_band_solo(3, true).unwrap();
+        check(m, 4, true, |m, b| m.band_gain_reduction_db(b));
+    }
+
+    /// Every registered dynamics kind hands out its [`Dynamics`] interface
+    /// as its caps declare; a sidechain keys the compressor (and the other
+    /// kinds with a sidechain) through it.
+    #[test]
+    fn a_sidechain_keys_the_compressor_through_the_registry() {
+        let quiet = [vec![0.01f32; 1024], vec![0.01f32; 1024]];
+        let key = vec![1.0f32; 1024];
+        let mut sidechain_kinds = 0;
+        for entry in registry::ENTRIES {
+            let (name, caps) = (entry.info.name, entry.info.caps);
+            let mut p = (entry.make)();
+            assert_eq!(p.dynamics().is_some(), caps.gain_reduction, "{name}");
+            if !caps.sidechain {
+                continue;
+            }
+            sidechain_kinds += 1;
+            // Instant times, so that 1024 samples settle.
+            for (id, v) in [("threshold_db", -30.0), ("attack_ms", 0.0), ("release_ms", 0.0)] {
+                p.set(id, v).unwrap();
+            }
+            if entry.info.index_of("hold_ms").is_ok() {
+                p.set("hold_ms", 0.0).unwrap();
+            }
+            p.prepare(&ProcessSpec::new(FS, 1024, 2)).unwrap();
+            let run = |p: &mut dyn crate::DynProcessor, side: Option<&[&[f32]]>| {
+                p.reset();
+                let mut y = quiet.clone();
+                let mut gr = vec![0.0f32; 1024];
+                let (l, r) = y.split_at_mut(1);
+                let d = p.dynamics().unwrap();
+                d.process_keyed(&mut [&mut l[0], &mut r[0]], side, &mut [&mut gr]);
+                assert_eq!(d.row_gain_reduction_db(0), gr[1023]);
+                (crate::math::gain_to_db(y[0][1023] as f64 / 0.01), gr[1023])
+            };
+            // At -40 dBFS a compressor does nothing; an expander or gate closes.
+            let (out_db, unkeyed) = run(&mut *p, None);
+            // Keyed by a loud mono sidechain (averaged for both channels) a
+            // compressor reduces by 3/4 of the key's 30 dB over the
+            // threshold; an expander or gate opens.
+            let (keyed_db, keyed) = run(&mut *p, Some(&[&key]));
+            if name == "compressor" {
+                assert!(out_db.abs() < 1e-4 && unkeyed == 0.0, "{out_db} {unkeyed}");
+                assert!((keyed - 22.5).abs() < 0.01, "{keyed}");
+                assert!((keyed_db + 22.5).abs() < 0.01, "{keyed_db}");
+            } else {
+                assert!(unkeyed > 5.0 && (out_db + unkeyed as f64).abs() < 0.01, "{name}");
+                assert!(keyed == 0.0 && keyed_db.abs() < 1e-4, "{name}: {keyed} {keyed_db}");
+            }
+        }
+        assert_eq!(sidechain_kinds, 3);
+    }
+}

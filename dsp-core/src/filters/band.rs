@@ -43,11 +43,11 @@ pub(crate) struct Band {
     log_q: LinearSmoother,
     gain_db: LinearSmoother,
     /// 1 = band applied, 0 = bypassed; glides for click-free enable/disable.
-    mix: LinearSmoother,
+    blend: LinearSmoother,
     sample_rate: f64,
     len: usize,
     /// The last design: the smoothed (log cutoff, log q, gain) it was made
-    /// for and its sections, reused while only the mix moves.
+    /// for and its sections, reused while only the blend moves.
     designed: Option<([f64; 3], [Coefs; MAX_SECTIONS])>,
     /// Coefficients at the end of the current sub-block (steady value).
     coefs: [Section; MAX_SECTIONS],
@@ -75,7 +75,7 @@ impl Band {
             log_cutoff: LinearSmoother::new(log(params.cutoff_hz)),
             log_q: LinearSmoother::new(log(params.q)),
             gain_db: LinearSmoother::new(params.gain_db),
-            mix: LinearSmoother::new(if params.enabled { 1.0 } else { 0.0 }),
+            blend: LinearSmoother::new(if params.enabled { 1.0 } else { 0.0 }),
             sample_rate: 0.0,
             len: 0,
             designed: None,
@@ -105,11 +105,12 @@ impl Band {
         retarget(&mut self.log_cutoff, log(p.cutoff_hz));
         retarget(&mut self.log_q, log(p.q));
         retarget(&mut self.gain_db, p.gain_db);
-        if !self.structure_matches() && (self.mix.current() == 0.0 || self.mix.ramp_samples() == 0)
+        if !self.structure_matches()
+            && (self.blend.current() == 0.0 || self.blend.ramp_samples() == 0)
         {
             self.switch_structure();
         }
-        self.retarget_mix();
+        self.retarget_blend();
         Ok(())
     }
 
@@ -117,7 +118,7 @@ impl Band {
     pub fn prepare(&mut self, sample_rate: f64) -> Result<(), Error> {
         self.params.check_sample_rate(sample_rate)?;
         self.sample_rate = sample_rate;
-        for s in [&mut self.log_cutoff, &mut self.log_q, &mut self.gain_db, &mut self.mix] {
+        for s in [&mut self.log_cutoff, &mut self.log_q, &mut self.gain_db, &mut self.blend] {
             s.set_ramp_ms(DEFAULT_SMOOTHING_MS, sample_rate);
         }
         self.reset();
@@ -127,10 +128,10 @@ impl Band {
     /// Jumps to the target parameters and clears the state.
     pub fn reset(&mut self) {
         self.switch_structure();
-        self.mix.snap_to(self.mix_target());
+        self.blend.snap_to(self.blend_target());
         self.coefs = self.design();
         self.ramping = false;
-        self.active = self.mix.current() > 0.0;
+        self.active = self.blend.current() > 0.0;
     }
 
     fn structure_matches(&self) -> bool {
@@ -138,13 +139,13 @@ impl Band {
         a.kind == b.kind && a.order == b.order && a.design == b.design
     }
 
-    fn mix_target(&self) -> f64 {
+    fn blend_target(&self) -> f64 {
         if self.params.enabled && self.structure_matches() { 1.0 } else { 0.0 }
     }
 
-    fn retarget_mix(&mut self) {
-        let target = self.mix_target();
-        retarget(&mut self.mix, target);
+    fn retarget_blend(&mut self) {
+        let target = self.blend_target();
+        retarget(&mut self.blend, target);
     }
 
     /// Adopts the target structure with cleared state and snapped values
@@ -180,21 +181,21 @@ impl Band {
                 secs
             }
         };
-        let mix = self.mix.current();
-        secs.map(|c| Section::new(&c, mix))
+        let blend = self.blend.current();
+        secs.map(|c| Section::new(&c, blend))
     }
 
     /// Whether sub-block boundaries leave the band as it is until its
     /// parameters are set again.
     fn is_settled(&self) -> bool {
-        !self.is_moving() && (!self.active || self.mix.current() != 0.0)
+        !self.is_moving() && (!self.active || self.blend.current() != 0.0)
     }
 
     fn is_moving(&self) -> bool {
         self.log_cutoff.is_smoothing()
             || self.log_q.is_smoothing()
             || self.gain_db.is_smoothing()
-            || self.mix.is_smoothing()
+            || self.blend.is_smoothing()
             || !self.structure_matches()
     }
 
@@ -202,24 +203,24 @@ impl Band {
     fn begin_sub_block(&mut self) {
         self.ramping = false;
         if !self.is_moving() {
-            if self.active && self.mix.current() == 0.0 {
+            if self.active && self.blend.current() == 0.0 {
                 self.active = false;
                 self.clear_state();
             }
             return;
         }
-        if !self.structure_matches() && self.mix.current() == 0.0 {
+        if !self.structure_matches() && self.blend.current() == 0.0 {
             self.switch_structure();
-            self.retarget_mix();
+            self.retarget_blend();
             self.coefs = [Section::IDENTITY; MAX_SECTIONS];
         }
-        let mix_before = self.mix.current();
-        for s in [&mut self.log_cutoff, &mut self.log_q, &mut self.gain_db, &mut self.mix] {
+        let blend_before = self.blend.current();
+        for s in [&mut self.log_cutoff, &mut self.log_q, &mut self.gain_db, &mut self.blend] {
             s.advance(SUB_BLOCK);
         }
         self.from = self.coefs;
         self.coefs = self.design();
-        self.active = mix_before > 0.0 || self.mix.current() > 0.0;
+        self.active = blend_before > 0.0 || self.blend.current() > 0.0;
         if !self.active {
             self.clear_state();
             return;

@@ -2,13 +2,25 @@
 
 use super::design::FilterKind;
 use super::filter::Filter;
-use super::params::{BandParams, check_cutoff};
+use super::params::BandParams;
 use crate::error::Error;
+use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
+use crate::smooth::DEFAULT_SMOOTHING_MS;
 use crate::spec::ProcessSpec;
 
 /// Default DC blocker cutoff in Hz.
 pub const DEFAULT_DC_CUTOFF_HZ: f64 = 5.0;
+
+crate::declare_params! {
+    DcBlocker, DC_BLOCKER_KIND = "dc_blocker", "DcBlocker", Caps::PLAIN.tail(),
+        "Removes DC with a first-order Butterworth high pass (zero gain at DC, -3 dB at the \
+         cutoff, 6 dB/oct below it); cutoff changes glide over 20 ms.";
+    CUTOFF_HZ = ParamInfo::float("cutoff_hz", 1.0, 200.0, DEFAULT_DC_CUTOFF_HZ, "Hz",
+        "The -3 dB point")
+        .log()
+        .smoothed(DEFAULT_SMOOTHING_MS) => cutoff_hz, set_cutoff_hz;
+}
 
 /// Removes DC with a first-order Butterworth high pass (zero gain at DC,
 /// -3 dB at the cutoff, 6 dB/oct below it); cutoff changes glide.
@@ -16,29 +28,27 @@ pub const DEFAULT_DC_CUTOFF_HZ: f64 = 5.0;
 pub struct DcBlocker(Filter);
 
 impl Default for DcBlocker {
+    /// Cutoff at [`DEFAULT_DC_CUTOFF_HZ`].
     fn default() -> Self {
-        Self(Filter::new(Self::params(DEFAULT_DC_CUTOFF_HZ)).expect("valid default"))
+        Self::new(DEFAULT_DC_CUTOFF_HZ).expect("valid default")
     }
 }
 
 impl DcBlocker {
-    /// A DC blocker with its -3 dB point at `cutoff_hz`.
+    /// A DC blocker with its -3 dB point at `cutoff_hz` (1 to 200 Hz).
     pub fn new(cutoff_hz: f64) -> Result<Self, Error> {
-        check_cutoff(cutoff_hz)?;
-        Ok(Self(Filter::new(Self::params(cutoff_hz))?))
-    }
-
-    fn params(cutoff_hz: f64) -> BandParams {
-        BandParams::new(FilterKind::HighPass, cutoff_hz).with_order(1)
+        let cutoff_hz = Self::CUTOFF_HZ.check(cutoff_hz)?;
+        Ok(Self(Filter::new(BandParams::new(FilterKind::HighPass, cutoff_hz).with_order(1))?))
     }
 
     /// The cutoff in Hz.
     pub fn cutoff_hz(&self) -> f64 {
-        self.0.params().cutoff_hz
+        self.0.cutoff_hz()
     }
 
-    /// Sets the cutoff in Hz.
+    /// Sets the cutoff in Hz (1 to 200; after `prepare`, below Nyquist).
     pub fn set_cutoff_hz(&mut self, cutoff_hz: f64) -> Result<(), Error> {
+        let cutoff_hz = Self::CUTOFF_HZ.check(cutoff_hz)?;
         self.0.set_cutoff_hz(cutoff_hz)
     }
 }
@@ -105,5 +115,10 @@ mod tests {
         let mut d = DcBlocker::new(10.0).unwrap();
         assert_eq!(d.cutoff_hz(), 10.0);
         assert!(d.set_cutoff_hz(0.0).is_err());
+        assert!(matches!(
+            d.set_cutoff_hz(500.0),
+            Err(Error::OutOfRange { param, .. }) if *param == DcBlocker::CUTOFF_HZ
+        ));
+        assert_eq!(d.cutoff_hz(), 10.0);
     }
 }

@@ -3,7 +3,6 @@
 //! sections that follow the analog prototype up to Nyquist.
 
 use super::biquad::Coefs;
-use crate::error::Error;
 use crate::math::{PI, cos, cosh, exp, pow, sin, sqrt, tan};
 
 /// The response shapes of a second-order section.
@@ -27,8 +26,19 @@ pub enum FilterKind {
     AllPass,
 }
 
+crate::named_choices!(FilterKind, "filter kind" {
+    LowPass = "low_pass",
+    HighPass = "high_pass",
+    BandPass = "band_pass",
+    Notch = "notch",
+    Peak = "peak",
+    LowShelf = "low_shelf",
+    HighShelf = "high_shelf",
+    AllPass = "all_pass",
+});
+
 impl FilterKind {
-    /// Every kind, in declaration order.
+    /// Every kind, in declaration order (the order of [`FilterKind::NAMES`]).
     pub const ALL: [FilterKind; 8] = [
         Self::LowPass,
         Self::HighPass,
@@ -39,29 +49,6 @@ impl FilterKind {
         Self::HighShelf,
         Self::AllPass,
     ];
-
-    /// Looks a kind up by its name: `low_pass`, `high_pass`, `band_pass`,
-    /// `notch`, `peak`, `low_shelf`, `high_shelf` or `all_pass`.
-    pub fn from_name(name: &str) -> Result<Self, Error> {
-        Self::ALL.into_iter().find(|k| k.name() == name).ok_or(Error::UnknownName {
-            kind: "filter kind (expected low_pass, high_pass, band_pass, notch, peak, \
-                   low_shelf, high_shelf or all_pass)",
-        })
-    }
-
-    /// The kind's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::LowPass => "low_pass",
-            Self::HighPass => "high_pass",
-            Self::BandPass => "band_pass",
-            Self::Notch => "notch",
-            Self::Peak => "peak",
-            Self::LowShelf => "low_shelf",
-            Self::HighShelf => "high_shelf",
-            Self::AllPass => "all_pass",
-        }
-    }
 
     /// Whether `gain_db` shapes this kind's response (peak and shelves).
     pub fn uses_gain(self) -> bool {
@@ -85,24 +72,7 @@ pub enum Design {
     Matched,
 }
 
-impl Design {
-    /// Looks a design up by its name: `cookbook` or `matched`.
-    pub fn from_name(name: &str) -> Result<Self, Error> {
-        match name {
-            "cookbook" => Ok(Self::Cookbook),
-            "matched" => Ok(Self::Matched),
-            _ => Err(Error::UnknownName { kind: "filter design (expected cookbook or matched)" }),
-        }
-    }
-
-    /// The design's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Cookbook => "cookbook",
-            Self::Matched => "matched",
-        }
-    }
-}
+crate::named_choices!(Design, "filter design" { Cookbook = "cookbook", Matched = "matched" });
 
 /// Q that gives shelf slope `slope` (1 = steepest without overshoot) at `gain_db`
 /// (RBJ cookbook: `1/Q = sqrt((A + 1/A)(1/S − 1) + 2)`).
@@ -294,17 +264,24 @@ pub(crate) mod analog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
+    use std::string::ToString;
 
     #[test]
     fn names_round_trip() {
-        for k in FilterKind::ALL {
+        for (i, k) in FilterKind::ALL.into_iter().enumerate() {
             assert_eq!(FilterKind::from_name(k.name()), Ok(k));
+            assert_eq!(k.name(), FilterKind::NAMES[i]);
         }
         for d in [Design::Cookbook, Design::Matched] {
             assert_eq!(Design::from_name(d.name()), Ok(d));
         }
         assert!(matches!(FilterKind::from_name("lowpass"), Err(Error::UnknownName { .. })));
         assert!(matches!(Design::from_name("vicanek"), Err(Error::UnknownName { .. })));
+        let e = Design::from_name("vicanek").unwrap_err().to_string();
+        assert!(e.contains("filter design") && e.contains("matched"), "{e}");
+        let e = FilterKind::from_name("lowpass").unwrap_err().to_string();
+        assert!(e.contains("filter kind") && e.contains("low_pass"), "{e}");
         assert_eq!(Design::default(), Design::Cookbook);
     }
 

@@ -1,20 +1,119 @@
-//! A single filter band as a processor.
+//! A single filter band as a processor, declared as one registry kind per
+//! shape.
 
 use super::band::{Band, process_bands};
-use super::params::{BandParams, check_cutoff, check_gain, check_q};
+use super::design::{Design, FilterKind};
+use super::params::{BandParams, Field};
 use crate::buffer::sanitize;
 use crate::error::Error;
+use crate::params::{Caps, DynProcessor, KindInfo, ParamInfo, ParamValue, Params};
 use crate::processor::Processor;
 use crate::spec::{MAX_CHANNELS, ProcessSpec};
 
-/// One filter band (any [`FilterKind`](super::FilterKind), Butterworth up to
-/// order 8) on any number of channels.
+/// One [`ParamInfo`] of a shape's kind: the field's shared declaration, or
+/// the same with another default.
+macro_rules! field_info {
+    ($field:ident) => {
+        *Field::$field.base()
+    };
+    ($field:ident = $default:expr) => {
+        ParamInfo { default: $default, ..*Field::$field.base() }
+    };
+}
+
+/// Declares one kind per filter shape (a `static` [`KindInfo`] each, and
+/// its registry entry), and [`shape`], which gives a shape's kind and the
+/// fields behind its parameters, in the same order.
+macro_rules! filter_shapes {
+    ($(
+        $shape:ident => $konst:ident, $entry:ident = $name:literal, $class:literal, $doc:literal,
+            [$($field:ident $(= $default:expr)?),+];
+    )+) => {
+        $(
+            #[doc = concat!(
+                "Declaration of the `", $name, "` kind: a [`Filter`] of shape [`FilterKind::",
+                stringify!($shape), "`]."
+            )]
+            pub static $konst: KindInfo = KindInfo {
+                name: $name,
+                class: $class,
+                doc: $doc,
+                caps: Caps::PLAIN.tail(),
+                params: &[$(field_info!($field $(= $default)?)),+],
+            };
+
+            #[doc = concat!("Registry entry of the `", $name, "` kind.")]
+            #[cfg(feature = "alloc")]
+            pub(crate) const $entry: crate::registry::Entry = crate::registry::Entry {
+                info: &$konst,
+                make: || alloc::boxed::Box::new(Filter::with_defaults(FilterKind::$shape)),
+            };
+        )+
+
+        /// The kind of shape `kind` and the fields of its parameters.
+        fn shape(kind: FilterKind) -> (&'static KindInfo, &'static [Field]) {
+            match kind {
+                $(FilterKind::$shape => (&$konst, &[$(Field::$field),+]),)+
+            }
+        }
+    };
+}
+
+filter_shapes! {
+    Peak => PEAK_FILTER_KIND, PEAK_FILTER_ENTRY = "peak_filter", "PeakFilter",
+        "Peaking (bell) filter: gain_db at cutoff_hz, bandwidth set by q. Cutoff, gain and q \
+         glide over 20 ms; enabling or disabling fades, a new design cross-fades.",
+        [CutoffHz, GainDb, Q = 1.0, Design, Enabled];
+    LowShelf => LOW_SHELF_KIND, LOW_SHELF_ENTRY = "low_shelf", "LowShelf",
+        "Low shelf: gain_db below cutoff_hz, q sets the slope. Cutoff, gain and q glide over \
+         20 ms; enabling or disabling fades. The matched design falls back to the cookbook.",
+        [CutoffHz, GainDb, Q, Design, Enabled];
+    HighShelf => HIGH_SHELF_KIND, HIGH_SHELF_ENTRY = "high_shelf", "HighShelf",
+        "High shelf: gain_db above cutoff_hz, q sets the slope. Cutoff, gain and q glide over \
+         20 ms; enabling or disabling fades. The matched design falls back to the cookbook.",
+        [CutoffHz, GainDb, Q, Design, Enabled];
+    LowPass => LOW_PASS_KIND, LOW_PASS_ENTRY = "low_pass", "LowPass",
+        "Butterworth low pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched \
+         design too). Cutoff and q glide over 20 ms; a new order or design cross-fades.",
+        [CutoffHz, Order, Q, Design, Enabled];
+    HighPass => HIGH_PASS_KIND, HIGH_PASS_ENTRY = "high_pass", "HighPass",
+        "Butterworth high pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched \
+         design too). Cutoff and q glide over 20 ms; a new order or design cross-fades.",
+        [CutoffHz, Order, Q, Design, Enabled];
+    BandPass => BAND_PASS_KIND, BAND_PASS_ENTRY = "band_pass", "BandPass",
+        "Band pass with a 0 dB peak at cutoff_hz, bandwidth set by q. Cutoff and q glide over \
+         20 ms; enabling or disabling fades, a new design cross-fades.",
+        [CutoffHz, Q, Design, Enabled];
+    Notch => NOTCH_KIND, NOTCH_ENTRY = "notch", "Notch",
+        "Notch (band reject) at cutoff_hz, width set by q. Cutoff and q glide over 20 ms; \
+         enabling or disabling fades. The matched design falls back to the cookbook.",
+        [CutoffHz, Q, Design, Enabled];
+    AllPass => ALL_PASS_KIND, ALL_PASS_ENTRY = "all_pass", "AllPass",
+        "All pass: flat magnitude, phase turning through cutoff_hz at a rate set by q. Cutoff \
+         and q glide over 20 ms. The matched design falls back to the cookbook.",
+        [CutoffHz, Q, Design, Enabled];
+}
+
+/// The declaration that checks `field` for a band of shape `kind`: its
+/// kind's, or the shared one where the kind does not declare the field
+/// (`gain_db` of a low pass, set through the Rust API).
+pub(crate) fn declared(kind: FilterKind, field: Field) -> &'static ParamInfo {
+    let (info, fields) = shape(kind);
+    fields.iter().position(|f| *f == field).map_or(field.base(), |i| &info.params[i])
+}
+
+/// One filter band (any [`FilterKind`], Butterworth up to order 8) on any
+/// number of channels.
 ///
 /// Cutoff (in log frequency), q (in log) and gain (in dB) glide over 20 ms;
 /// disabling fades the band out and enabling fades it in; a new kind, order
 /// or design fades the old band out and the new one in. Coefficients are
 /// designed in f64 at most once per 32 samples while moving and interpolated
 /// per sample; the sections run in direct form I with f64 state.
+///
+/// Its parameters are those its shape's kind declares ([`PEAK_FILTER_KIND`],
+/// [`LOW_PASS_KIND`]...; see [`Filter::kind_info`]); every setter checks
+/// against them.
 #[derive(Debug, Clone)]
 pub struct Filter {
     band: Band,
@@ -29,6 +128,26 @@ impl Filter {
         Ok(Self { band: Band::new(params)?, clock: 0, nonfinite: 0 })
     }
 
+    /// A filter of shape `kind` with the defaults its kind declares.
+    pub fn with_defaults(kind: FilterKind) -> Self {
+        let (info, fields) = shape(kind);
+        let mut p = BandParams::new(kind, BandParams::CUTOFF_HZ.default);
+        for (field, param) in fields.iter().zip(info.params) {
+            field.put(&mut p, param.default);
+        }
+        Self::new(p).expect("declared defaults are valid")
+    }
+
+    /// The kind of a filter of shape `kind` (`peak_filter`, `low_pass`...).
+    pub fn kind_info(kind: FilterKind) -> &'static KindInfo {
+        shape(kind).0
+    }
+
+    /// The shape whose kind is called `name` (`None` if no filter kind is).
+    pub fn shape_named(name: &str) -> Option<FilterKind> {
+        FilterKind::ALL.into_iter().find(|&k| shape(k).0.name == name)
+    }
+
     /// The target parameters.
     pub fn params(&self) -> &BandParams {
         self.band.params()
@@ -39,27 +158,72 @@ impl Filter {
         self.band.set_params(params)
     }
 
+    /// Checks `value` against the declaration of `field` and sets it.
+    fn set_field(&mut self, field: Field, value: f64) -> Result<(), Error> {
+        let value = declared(self.params().kind, field).check(value)?;
+        let mut p = *self.params();
+        field.put(&mut p, value);
+        self.set_params(p)
+    }
+
+    /// The cutoff (or centre) frequency in Hz.
+    pub fn cutoff_hz(&self) -> f64 {
+        self.params().cutoff_hz
+    }
+
     /// Sets the cutoff (or centre) frequency in Hz.
     pub fn set_cutoff_hz(&mut self, cutoff_hz: f64) -> Result<(), Error> {
-        let cutoff_hz = check_cutoff(cutoff_hz)?;
-        self.set_params(BandParams { cutoff_hz, ..*self.params() })
+        self.set_field(Field::CutoffHz, cutoff_hz)
+    }
+
+    /// The quality factor.
+    pub fn q(&self) -> f64 {
+        self.params().q
     }
 
     /// Sets the quality factor.
     pub fn set_q(&mut self, q: f64) -> Result<(), Error> {
-        let q = check_q(q)?;
-        self.set_params(BandParams { q, ..*self.params() })
+        self.set_field(Field::Q, q)
+    }
+
+    /// The gain in dB (peak and shelves).
+    pub fn gain_db(&self) -> f64 {
+        self.params().gain_db
     }
 
     /// Sets the gain in dB (peak and shelves).
     pub fn set_gain_db(&mut self, gain_db: f64) -> Result<(), Error> {
-        let gain_db = check_gain(gain_db)?;
-        self.set_params(BandParams { gain_db, ..*self.params() })
+        self.set_field(Field::GainDb, gain_db)
+    }
+
+    /// The Butterworth order (low and high pass; 2 for the other shapes).
+    pub fn order(&self) -> u8 {
+        self.params().order
+    }
+
+    /// Sets the Butterworth order of a low or high pass (cross-fades).
+    pub fn set_order(&mut self, order: u8) -> Result<(), Error> {
+        self.set_field(Field::Order, order.to_param())
+    }
+
+    /// The design.
+    pub fn design(&self) -> Design {
+        self.params().design
+    }
+
+    /// Sets the design (cross-fades).
+    pub fn set_design(&mut self, design: Design) -> Result<(), Error> {
+        self.set_field(Field::Design, design.to_param())
+    }
+
+    /// Whether the filter is applied.
+    pub fn enabled(&self) -> bool {
+        self.params().enabled
     }
 
     /// Enables the filter or bypasses it (with a fade either way).
     pub fn set_enabled(&mut self, enabled: bool) -> Result<(), Error> {
-        self.set_params(BandParams { enabled, ..*self.params() })
+        self.set_field(Field::Enabled, enabled.to_param())
     }
 
     /// Processes one frame: one sample per channel (same output as `process`).
@@ -71,6 +235,33 @@ impl Filter {
             *view = x;
         }
         self.process(&mut views[..n]);
+    }
+}
+
+impl Params for Filter {
+    /// The kind of the filter's shape.
+    fn kind(&self) -> &'static KindInfo {
+        shape(self.params().kind).0
+    }
+
+    fn param(&self, index: usize) -> Option<f64> {
+        shape(self.params().kind).1.get(index).map(|f| f.get(self.params()))
+    }
+
+    fn set_param(&mut self, index: usize, value: f64) -> Result<(), Error> {
+        let fields = shape(self.params().kind).1;
+        let field = *fields.get(index).ok_or_else(crate::params::no_such_index_error)?;
+        self.set_field(field, value)
+    }
+}
+
+impl DynProcessor for Filter {
+    fn as_any(&self) -> &dyn core::any::Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn core::any::Any {
+        self
     }
 }
 
@@ -105,8 +296,8 @@ impl Processor for Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filters::MAX_ORDER;
     use crate::filters::design::analog;
-    use crate::filters::{Design, FilterKind, MAX_ORDER};
     use crate::test_util::*;
     use std::vec::Vec;
 
@@ -365,28 +556,38 @@ mod tests {
     fn rejects_bad_parameters() {
         let bad = |p: BandParams| Filter::new(p).unwrap_err();
         let p = BandParams::new(FilterKind::Peak, 1000.0);
-        assert!(matches!(bad(p.with_q(f64::NAN)), Error::InvalidParameter { name: "q", .. }));
-        assert!(matches!(bad(p.with_q(0.0)), Error::InvalidParameter { name: "q", .. }));
+        // Ranges come from the declarations (`OutOfRange` naming the
+        // parameter); the cross-parameter order rule is `InvalidParameter`.
+        assert!(
+            matches!(bad(p.with_q(f64::NAN)), Error::OutOfRange { param, .. } if param.id == "q")
+        );
+        assert!(matches!(bad(p.with_q(0.0)), Error::OutOfRange { param, .. } if param.id == "q"));
         assert!(matches!(
             bad(BandParams { cutoff_hz: -5.0, ..p }),
-            Error::InvalidParameter { name: "cutoff_hz", .. }
+            Error::OutOfRange { param, .. } if param.id == "cutoff_hz"
         ));
         assert!(matches!(
             bad(p.with_gain_db(f64::INFINITY)),
-            Error::InvalidParameter { name: "gain_db", .. }
+            Error::OutOfRange { param, .. } if param.id == "gain_db"
         ));
         assert!(matches!(
             bad(p.with_gain_db(60.0)),
-            Error::InvalidParameter { name: "gain_db", .. }
+            Error::OutOfRange { param, .. } if param.id == "gain_db"
         ));
         assert!(matches!(bad(p.with_order(4)), Error::InvalidParameter { name: "order", .. }));
         let lp = BandParams::new(FilterKind::LowPass, 1000.0);
         for order in [0, 9] {
             assert!(matches!(
                 bad(lp.with_order(order)),
-                Error::InvalidParameter { name: "order", .. }
+                Error::OutOfRange { param, .. } if param.id == "order"
             ));
         }
+        // The shape's own declaration is the one named: the peak's q
+        // defaults to 1.
+        assert_eq!(
+            bad(p.with_q(0.0)),
+            Error::OutOfRange { param: &PEAK_FILTER_KIND.params[2], value: 0.0 }
+        );
         let mut f = Filter::new(BandParams::new(FilterKind::LowPass, 30_000.0)).unwrap();
         let err = f.prepare(&ProcessSpec::new(48_000.0, 64, 2)).unwrap_err();
         assert!(matches!(err, Error::AboveNyquist { name: "cutoff_hz", .. }));
@@ -396,6 +597,79 @@ mod tests {
         assert!(f.set_q(-1.0).is_err());
         assert_eq!(f.params().cutoff_hz, 1000.0);
         assert!(f.set_enabled(false).is_ok());
+    }
+
+    /// Each shape is one kind with the parameters of its binding's class,
+    /// in constructor order, and the filter reports the kind of its shape.
+    #[test]
+    fn shapes_declare_their_kinds() {
+        let expect: [(FilterKind, &str, &str, &[&str]); 8] = [
+            (FilterKind::Peak, "peak_filter", "PeakFilter", &["cutoff_hz", "gain_db", "q"]),
+            (FilterKind::LowShelf, "low_shelf", "LowShelf", &["cutoff_hz", "gain_db", "q"]),
+            (FilterKind::HighShelf, "high_shelf", "HighShelf", &["cutoff_hz", "gain_db", "q"]),
+            (FilterKind::LowPass, "low_pass", "LowPass", &["cutoff_hz", "order", "q"]),
+            (FilterKind::HighPass, "high_pass", "HighPass", &["cutoff_hz", "order", "q"]),
+            (FilterKind::BandPass, "band_pass", "BandPass", &["cutoff_hz", "q"]),
+            (FilterKind::Notch, "notch", "Notch", &["cutoff_hz", "q"]),
+            (FilterKind::AllPass, "all_pass", "AllPass", &["cutoff_hz", "q"]),
+        ];
+        for (kind, name, class, ids) in expect {
+            let info = Filter::kind_info(kind);
+            assert_eq!((info.name, info.class), (name, class));
+            assert!(info.caps.tail);
+            let got: Vec<_> = info.params.iter().map(|p| p.id).collect();
+            assert_eq!(got[..ids.len()], *ids, "{name}");
+            assert_eq!(got[ids.len()..], ["design", "enabled"], "{name}");
+            assert_eq!(Filter::shape_named(name), Some(kind));
+            let f = Filter::with_defaults(kind);
+            assert_eq!(f.kind(), info);
+            let q = info.params[info.index_of("q").unwrap()].default;
+            let want_q =
+                if kind == FilterKind::Peak { 1.0 } else { core::f64::consts::FRAC_1_SQRT_2 };
+            assert_eq!((f.q(), q), (want_q, want_q));
+        }
+        assert_eq!(Filter::shape_named("peak"), None);
+        // A new shape is a new kind.
+        let mut f = Filter::with_defaults(FilterKind::Peak);
+        f.set_params(BandParams::new(FilterKind::LowPass, 300.0).with_order(5)).unwrap();
+        assert_eq!(f.kind().name, "low_pass");
+        assert_eq!((f.get("order"), f.get("cutoff_hz")), (Ok(5.0), Ok(300.0)));
+        assert!(matches!(f.get("gain_db"), Err(Error::UnknownParameter { .. })));
+    }
+
+    /// Typed setters, generic set and `BandParams` all check against the
+    /// shape's declaration.
+    #[test]
+    fn setters_check_against_the_declarations() {
+        let mut f = Filter::with_defaults(FilterKind::Peak);
+        let q = &PEAK_FILTER_KIND.params[2];
+        assert_eq!(f.set_q(200.0), Err(Error::OutOfRange { param: q, value: 200.0 }));
+        assert_eq!(f.set("q", 200.0), Err(Error::OutOfRange { param: q, value: 200.0 }));
+        assert_eq!(f.q(), 1.0);
+        f.set("design", 1.0).unwrap();
+        assert_eq!(f.design(), Design::Matched);
+        f.set_design(Design::Cookbook).unwrap();
+        assert_eq!(f.get("design"), Ok(0.0));
+        f.set_enabled(false).unwrap();
+        assert_eq!(f.get("enabled"), Ok(0.0));
+        assert!(
+            matches!(f.set_cutoff_hz(0.5), Err(Error::OutOfRange { param, .. }) if param.id == "cutoff_hz")
+        );
+        // A peak has order 2 only (a cross-parameter rule).
+        assert!(matches!(f.set_order(4), Err(Error::InvalidParameter { name: "order", .. })));
+        let mut lp = Filter::with_defaults(FilterKind::LowPass);
+        lp.set_order(8).unwrap();
+        assert_eq!(lp.get("order"), Ok(8.0));
+        assert!(
+            matches!(lp.set("order", 9.0), Err(Error::OutOfRange { param, .. }) if *param == LOW_PASS_KIND.params[1])
+        );
+        // gain_db, undeclared by a low pass, is still checked by the shared declaration.
+        lp.set_gain_db(6.0).unwrap();
+        assert_eq!(
+            lp.set_gain_db(49.0),
+            Err(Error::OutOfRange { param: &BandParams::GAIN_DB, value: 49.0 })
+        );
+        assert_eq!(lp.gain_db(), 6.0);
     }
 
     proptest::proptest! {

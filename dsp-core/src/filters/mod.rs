@@ -1,6 +1,7 @@
 //! Filters and equalisers: the biquad kernel, the designs (RBJ cookbook,
 //! Butterworth, Vicanek matched), and the processors built on them:
-//! [`Filter`], [`Equalizer`] and [`DcBlocker`].
+//! [`Filter`] (one registry kind per shape: [`PEAK_FILTER_KIND`],
+//! [`LOW_PASS_KIND`]...), [`Equalizer`] and [`DcBlocker`].
 
 mod band;
 pub mod biquad;
@@ -13,9 +14,17 @@ mod params;
 pub(crate) mod section;
 
 pub use biquad::{Biquad, Coefs};
-pub use dc_blocker::{DEFAULT_DC_CUTOFF_HZ, DcBlocker};
+pub use dc_blocker::{DC_BLOCKER_KIND, DEFAULT_DC_CUTOFF_HZ, DcBlocker};
 pub use design::{Design, FilterKind, shelf_q_from_slope};
 #[cfg(feature = "alloc")]
-pub use equalizer::Equalizer;
-pub use filter::Filter;
+pub use equalizer::{EQUALIZER_KIND, Equalizer};
+#[cfg(feature = "alloc")]
+pub(crate) use filter::{
+    ALL_PASS_ENTRY, BAND_PASS_ENTRY, HIGH_PASS_ENTRY, HIGH_SHELF_ENTRY, LOW_PASS_ENTRY,
+    LOW_SHELF_ENTRY, NOTCH_ENTRY, PEAK_FILTER_ENTRY,
+};
+pub use filter::{
+    ALL_PASS_KIND, BAND_PASS_KIND, Filter, HIGH_PASS_KIND, HIGH_SHELF_KIND, LOW_PASS_KIND,
+    LOW_SHELF_KIND, NOTCH_KIND, PEAK_FILTER_KIND,
+};
 pub use params::{BandParams, MAX_GAIN_DB, MAX_ORDER, MAX_Q, MIN_Q};

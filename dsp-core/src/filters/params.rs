@@ -2,7 +2,10 @@
 
 use super::biquad::Coefs;
 use super::design::{Design, FilterKind, butterworth_q, first_order, matched, rbj};
+use super::filter::declared;
 use crate::error::{Error, check_range};
+use crate::params::{ParamInfo, ParamValue};
+use crate::smooth::DEFAULT_SMOOTHING_MS;
 
 /// Smallest quality factor accepted.
 pub const MIN_Q: f64 = 0.01;
@@ -40,6 +43,128 @@ pub struct BandParams {
     pub design: Design,
     /// Whether the band is applied (a disabled band passes audio unchanged).
     pub enabled: bool,
+}
+
+impl BandParams {
+    /// Declaration of [`cutoff_hz`](Self::cutoff_hz) (every filter shape).
+    pub const CUTOFF_HZ: ParamInfo = ParamInfo::float(
+        "cutoff_hz",
+        1.0,
+        96_000.0,
+        1000.0,
+        "Hz",
+        "Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist",
+    )
+    .log()
+    .smoothed(DEFAULT_SMOOTHING_MS);
+
+    /// Declaration of [`gain_db`](Self::gain_db) (peak and shelves).
+    pub const GAIN_DB: ParamInfo = ParamInfo::float(
+        "gain_db",
+        -MAX_GAIN_DB,
+        MAX_GAIN_DB,
+        0.0,
+        "dB",
+        "Boost (positive) or cut",
+    )
+    .smoothed(DEFAULT_SMOOTHING_MS);
+
+    /// Declaration of [`q`](Self::q); the peak filter declares default 1.
+    pub const Q: ParamInfo = ParamInfo::float(
+        "q",
+        MIN_Q,
+        MAX_Q,
+        core::f64::consts::FRAC_1_SQRT_2,
+        "",
+        "Quality factor (pass filters: shapes order 2 only)",
+    )
+    .log()
+    .smoothed(DEFAULT_SMOOTHING_MS);
+
+    /// Declaration of [`order`](Self::order) (low and high pass).
+    pub const ORDER: ParamInfo = ParamInfo::int(
+        "order",
+        1.0,
+        MAX_ORDER as f64,
+        2.0,
+        "",
+        "Butterworth order, 6 dB/oct each; a change cross-fades",
+    );
+
+    /// Declaration of [`design`](Self::design).
+    pub const DESIGN: ParamInfo = ParamInfo::choice(
+        "design",
+        Design::NAMES,
+        0,
+        "cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); \
+         a change cross-fades",
+    );
+
+    /// Declaration of [`enabled`](Self::enabled).
+    pub const ENABLED: ParamInfo =
+        ParamInfo::toggle("enabled", true, "Whether the filter is applied (changes fade)")
+            .smoothed(DEFAULT_SMOOTHING_MS);
+}
+
+/// A declared field of [`BandParams`]: links a parameter declaration to the
+/// field it reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    /// `cutoff_hz`.
+    CutoffHz,
+    /// `gain_db`.
+    GainDb,
+    /// `q`.
+    Q,
+    /// `order`.
+    Order,
+    /// `design`.
+    Design,
+    /// `enabled`.
+    Enabled,
+}
+
+impl Field {
+    /// Every field, in `BandParams` order.
+    pub const ALL: [Field; 6] =
+        [Self::CutoffHz, Self::GainDb, Self::Q, Self::Order, Self::Design, Self::Enabled];
+
+    /// The declaration shared by every shape (a shape may declare another
+    /// default, never another range).
+    pub const fn base(self) -> &'static ParamInfo {
+        match self {
+            Self::CutoffHz => &BandParams::CUTOFF_HZ,
+            Self::GainDb => &BandParams::GAIN_DB,
+            Self::Q => &BandParams::Q,
+            Self::Order => &BandParams::ORDER,
+            Self::Design => &BandParams::DESIGN,
+            Self::Enabled => &BandParams::ENABLED,
+        }
+    }
+
+    /// The field's value in `p`, as a parameter.
+    pub fn get(self, p: &BandParams) -> f64 {
+        match self {
+            Self::CutoffHz => p.cutoff_hz,
+            Self::GainDb => p.gain_db,
+            Self::Q => p.q,
+            Self::Order => p.order.to_param(),
+            Self::Design => p.design.to_param(),
+            Self::Enabled => p.enabled.to_param(),
+        }
+    }
+
+    /// Writes `value` (checked against the declaration) into `p`.
+    pub fn put(self, p: &mut BandParams, value: f64) {
+        match self {
+            Self::CutoffHz => p.cutoff_hz = value,
+            Self::GainDb => p.gain_db = value,
+            Self::Q => p.q = value,
+            Self::Order => p.order = u8::from_param(value),
+            Self::Design => p.design = Design::from_param(value),
+            Self::Enabled => p.enabled = bool::from_param(value),
+        }
+    }
 }
 
 /// Checks the arguments of a magnitude-response query: a valid sample
@@ -92,18 +217,19 @@ impl BandParams {
         Self { enabled, ..self }
     }
 
-    /// Checks everything that does not depend on the sample rate: finite
-    /// values, `cutoff_hz > 0`, `q` in [0.01, 100], `|gain_db| <= 48`, order 1
-    /// to 8 for pass filters and 2 for the other kinds.
+    /// Checks everything that does not depend on the sample rate: every
+    /// field against its declaration (the shape's kind's, else the shared
+    /// one: [`CUTOFF_HZ`](Self::CUTOFF_HZ), [`Q`](Self::Q)...), and order 2
+    /// for every kind but low and high pass.
     pub fn validate(&self) -> Result<(), Error> {
-        check_cutoff(self.cutoff_hz)?;
-        check_q(self.q)?;
-        check_gain(self.gain_db)?;
+        for field in Field::ALL {
+            declared(self.kind, field).check(field.get(self))?;
+        }
         let pass = matches!(self.kind, FilterKind::LowPass | FilterKind::HighPass);
-        if !(1..=MAX_ORDER).contains(&self.order) || (!pass && self.order != 2) {
+        if !pass && self.order != 2 {
             return Err(Error::InvalidParameter {
                 name: "order",
-                reason: "must be 1 to 8 for low_pass/high_pass and 2 for other kinds",
+                reason: "must be 2 for kinds other than low_pass and high_pass",
             });
         }
         Ok(())
@@ -187,21 +313,6 @@ impl BandParams {
         .unwrap_or_else(|| rbj(self.kind, f0, q, g, fs));
         (out, 1)
     }
-}
-
-/// Checks a cutoff frequency (finite, positive).
-pub(crate) fn check_cutoff(cutoff_hz: f64) -> Result<f64, Error> {
-    check_range("cutoff_hz", cutoff_hz, f64::MIN_POSITIVE, f64::MAX, "must be finite and > 0 Hz")
-}
-
-/// Checks a quality factor.
-pub(crate) fn check_q(q: f64) -> Result<f64, Error> {
-    check_range("q", q, MIN_Q, MAX_Q, "must be finite, from 0.01 to 100")
-}
-
-/// Checks a band gain.
-pub(crate) fn check_gain(gain_db: f64) -> Result<f64, Error> {
-    check_range("gain_db", gain_db, -MAX_GAIN_DB, MAX_GAIN_DB, "must be finite, from -48 to +48 dB")
 }
 
 #[cfg(test)]

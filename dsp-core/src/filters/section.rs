@@ -49,14 +49,14 @@ impl Section {
     /// The pass-through section.
     pub const IDENTITY: Section = Section { b0: 1.0, b1: 0.0, b2: 0.0, a1: 0.0, a2: 0.0 };
 
-    /// The section with transfer function `(1 − mix) + mix·H(z)` for the
-    /// biquad `c`; `mix` fades a band in and out.
-    pub fn new(c: &Coefs, mix: f64) -> Self {
-        let dry = 1.0 - mix;
+    /// The section with transfer function `(1 − blend) + blend·H(z)` for
+    /// the biquad `c`; `blend` fades a band in (1) and out (0).
+    pub fn new(c: &Coefs, blend: f64) -> Self {
+        let through = 1.0 - blend;
         Section {
-            b0: mix * c.b0 + dry,
-            b1: mix * c.b1 + dry * c.a1,
-            b2: mix * c.b2 + dry * c.a2,
+            b0: blend * c.b0 + through,
+            b1: blend * c.b1 + through * c.a1,
+            b2: blend * c.b2 + through * c.a2,
             a1: c.a1,
             a2: c.a2,
         }
