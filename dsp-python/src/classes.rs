@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyList, PyModule, PyTuple, PyType};
 
 use crate::dynamics::PyDynamics;
+use crate::filters::{self, Filter};
 use crate::params::{Parameter, Range, from_py, to_py, visible};
 use crate::processor::{PyProcessor, class_name};
 
@@ -26,7 +27,7 @@ fn processor_of<'a>(
     kind: &'static KindInfo,
 ) -> PyResult<&'a PyProcessor> {
     let p = obj.cast::<PyProcessor>()?.get();
-    if p.kind() != Some(kind) {
+    if !std::ptr::eq(p.kind(), kind) {
         return Err(PyTypeError::new_err(format!(
             "a {} parameter cannot be used on a {}",
             kind.class,
@@ -104,6 +105,8 @@ fn class_doc(py: Python<'_>, kind: &'static KindInfo) -> PyResult<String> {
 fn base_of<'py>(py: Python<'py>, kind: &'static KindInfo) -> Bound<'py, PyType> {
     if kind.caps.gain_reduction {
         py.get_type::<PyDynamics>()
+    } else if filters::is_band(kind) {
+        py.get_type::<Filter>()
     } else {
         py.get_type::<PyProcessor>()
     }

@@ -1,19 +1,14 @@
-//! Filters and the equalizer.
+//! Filters: the base class `Filter` of the band filters (the registry's
+//! filter shapes: `PeakFilter`, `LowShelf`, ... `AllPass`), and the
+//! hand-written `Equalizer`, whose bands are filter objects.
 //!
-//! `Filter` is the base class of the band filters (`PeakFilter`,
-//! `LowShelf`, `HighShelf`, `LowPass`, `HighPass`, `BandPass`, `Notch`,
-//! `AllPass`), which are processors on their own and the band specs of an
-//! `Equalizer`. The equalizer keeps the band objects themselves and copies
-//! their parameters before it processes, so changing a band changes the EQ.
+//! The equalizer keeps the band objects themselves and hands their
+//! parameter targets to its core bands before each block, so changing a
+//! band changes the EQ (gliding, as the band would).
 
-// Default q values are written as literals (1/√2) so that Python signatures
-// show them; pyo3 renders a named constant as `...`.
-#![allow(clippy::approx_constant)]
-
-use std::any::Any;
-
-use dsp_core::Error;
-use dsp_core::filters::{self, BandParams, Design, FilterKind};
+use dsp_core::filters::{self, BandParams};
+use dsp_core::params::KindInfo;
+use dsp_core::{DynProcessor, Error, registry};
 use numpy::ndarray::ArrayD;
 use numpy::{IntoPyArray, PyArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -21,51 +16,27 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
 use crate::audio::{read_freqs, value_error};
-use crate::processor::{Node, PyProcessor};
-use crate::run::sync_links;
+use crate::params::class_error;
+use crate::processor::{LinkMode, PyProcessor, Unit};
 
-impl Node for filters::Filter {
-    fn snapshot(&self) -> Option<Box<dyn Any + Send + Sync>> {
-        Some(Box::new(*self.params()))
-    }
+/// Whether `kind` is a band filter (a shape of the core `Filter`).
+pub(crate) fn is_band(kind: &KindInfo) -> bool {
+    filters::Filter::shape_named(kind.name).is_some()
 }
 
-impl Node for filters::DcBlocker {}
-
-impl Node for filters::Equalizer {
-    fn sync(&mut self, linked: &[Box<dyn Any + Send + Sync>]) -> Result<bool, Error> {
-        let bands: Vec<BandParams> =
-            linked.iter().filter_map(|b| b.downcast_ref().copied()).collect();
-        let mut stale = false;
-        for (i, &p) in bands.iter().enumerate() {
-            if self.band(i) != Some(&p) {
-                match self.set_band(i, p) {
-                    Ok(()) => {}
-                    // Valid, but above Nyquist at the prepared rate: prepare
-                    // again at the next call, which checks the rate in use.
-                    Err(Error::AboveNyquist { .. }) => stale = true,
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        if stale {
-            *self = filters::Equalizer::new(&bands)?;
-        }
-        Ok(stale)
-    }
+/// The band parameters of a core filter.
+fn band_of(node: &dyn DynProcessor) -> BandParams {
+    let filter: &filters::Filter = node.as_any().downcast_ref().expect("a band filter");
+    *filter.params()
 }
 
-fn params_of(py: Python<'_>, base: &PyProcessor) -> BandParams {
-    base.with_unit(py, |u| *u.get_mut::<filters::Filter>().params())
-}
-
-/// The base part of a band filter class.
-fn band_base<'a, C: pyo3::PyClass<BaseType = Filter>>(slf: &'a Bound<'_, C>) -> &'a PyProcessor {
-    slf.as_super().as_super().get()
-}
-
-fn design(name: &str) -> PyResult<Design> {
-    Design::from_name(name).map_err(value_error)
+/// The band parameters a filter object's targets describe.
+fn band_params(py: Python<'_>, obj: &PyProcessor) -> BandParams {
+    let shared = obj.shared().expect("a filter is a leaf");
+    obj.with_unit(py, |u| {
+        u.apply(shared);
+        band_of(&*u.node)
+    })
 }
 
 /// Magnitude response in dB at `freqs` (Hz, any shape, as an array of the
@@ -82,32 +53,6 @@ fn magnitude<'py>(
     let out = ArrayD::from_shape_vec(view.raw_dim(), out)
         .map_err(|e| PyValueError::new_err(format!("freqs: {e}")))?;
     Ok(out.into_pyarray(freqs.py()))
-}
-
-/// Applies `change` to a band filter's parameters. Parameters that are
-/// valid but above Nyquist at the rate the filter was prepared for are
-/// accepted: the filter is rebuilt and checked at the next processing call.
-fn update(
-    py: Python<'_>,
-    base: &PyProcessor,
-    change: impl FnOnce(BandParams) -> BandParams + Send,
-) -> PyResult<()> {
-    base.with_unit(py, |u| {
-        let params = change(*u.get_mut::<filters::Filter>().params());
-        match u.get_mut::<filters::Filter>().set_params(params) {
-            Ok(()) => Ok(()),
-            Err(Error::AboveNyquist { .. }) => {
-                u.replace(filters::Filter::new(params).map_err(value_error)?, Vec::new());
-                Ok(())
-            }
-            Err(e) => Err(value_error(e)),
-        }
-    })
-}
-
-fn new_band(params: BandParams) -> PyResult<PyClassInitializer<Filter>> {
-    let node = filters::Filter::new(params).map_err(value_error)?;
-    Ok(PyClassInitializer::from(PyProcessor::legacy(node, Vec::new())).add_subclass(Filter))
 }
 
 /// Base class of the band filters: a biquad cascade with smoothed
@@ -134,53 +79,8 @@ impl Filter {
     /// "high_pass", "band_pass", "notch" or "all_pass".
     #[getter]
     fn kind(slf: &Bound<'_, Self>) -> &'static str {
-        params_of(slf.py(), slf.as_super().get()).kind.name()
-    }
-
-    /// Cutoff (pass filters, shelves) or centre frequency in Hz.
-    #[getter]
-    fn cutoff_hz(slf: &Bound<'_, Self>) -> f64 {
-        params_of(slf.py(), slf.as_super().get()).cutoff_hz
-    }
-
-    #[setter]
-    fn set_cutoff_hz(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
-        update(slf.py(), slf.as_super().get(), move |p| BandParams { cutoff_hz: value, ..p })
-    }
-
-    /// Quality factor, 0.01 to 100.
-    #[getter]
-    fn q(slf: &Bound<'_, Self>) -> f64 {
-        params_of(slf.py(), slf.as_super().get()).q
-    }
-
-    #[setter]
-    fn set_q(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
-        update(slf.py(), slf.as_super().get(), move |p| p.with_q(value))
-    }
-
-    /// Whether the filter is applied (changes fade over 20 ms).
-    #[getter]
-    fn enabled(slf: &Bound<'_, Self>) -> bool {
-        params_of(slf.py(), slf.as_super().get()).enabled
-    }
-
-    #[setter]
-    fn set_enabled(slf: &Bound<'_, Self>, value: bool) -> PyResult<()> {
-        update(slf.py(), slf.as_super().get(), move |p| p.with_enabled(value))
-    }
-
-    /// "cookbook" (bilinear RBJ designs) or "matched" (follows the analog
-    /// response up to Nyquist).
-    #[getter]
-    fn design(slf: &Bound<'_, Self>) -> &'static str {
-        params_of(slf.py(), slf.as_super().get()).design.name()
-    }
-
-    #[setter]
-    fn set_design(slf: &Bound<'_, Self>, value: &str) -> PyResult<()> {
-        let d = design(value)?;
-        update(slf.py(), slf.as_super().get(), move |p| p.with_design(d))
+        let shape = filters::Filter::shape_named(slf.as_super().get().kind().name);
+        shape.expect("a filter's kind is a shape").name()
     }
 
     /// Designed magnitude response in dB at `freqs` (Hz, any shape) for
@@ -190,198 +90,83 @@ impl Filter {
         freqs: &Bound<'py, PyAny>,
         sample_rate: f64,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let p = params_of(slf.py(), slf.as_super().get());
+        let p = band_params(slf.py(), slf.as_super().get());
         magnitude(freqs, |f, out| p.add_magnitude_response(f, sample_rate, out))
     }
+}
 
-    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let name = slf.get_type().name()?;
-        let p = params_of(slf.py(), slf.as_super().get());
-        let shape = match p.kind {
-            FilterKind::Peak | FilterKind::LowShelf | FilterKind::HighShelf => {
-                format!("gain_db={:?}, ", p.gain_db)
+/// Hands the band objects' targets to the bands of an equalizer (`unit`):
+/// each band's copy keeps the values last handed over, and a band whose
+/// targets moved glides to them. New band objects replace every band.
+pub(crate) fn sync_bands(unit: &mut Unit, mode: LinkMode) -> Result<bool, Error> {
+    let Unit { node, links, copies, .. } = unit;
+    let eq: &mut filters::Equalizer = node.as_any_mut().downcast_mut().expect("an equalizer");
+    if copies.len() != links.len() {
+        if mode == LinkMode::Run {
+            return Ok(false);
+        }
+        let mut fresh = Vec::with_capacity(links.len());
+        for link in links.iter() {
+            let kind = link.get().kind();
+            let mut copy = registry::create(kind.name)?;
+            take_targets(link.get(), &mut *copy)?;
+            fresh.push(copy);
+        }
+        *copies = fresh;
+        let bands: Vec<BandParams> = copies.iter().map(|c| band_of(&**c)).collect();
+        return match eq.set_bands(&bands) {
+            Ok(()) => Ok(false),
+            Err(Error::AboveNyquist { .. }) => {
+                *eq = filters::Equalizer::new(&bands)?;
+                Ok(true)
             }
-            FilterKind::LowPass | FilterKind::HighPass => format!("order={}, ", p.order),
-            _ => String::new(),
+            Err(e) => Err(e),
         };
-        let enabled = if p.enabled { "True" } else { "False" };
-        Ok(format!(
-            "{name}(cutoff_hz={:?}, {shape}q={:?}, design='{}', enabled={enabled})",
-            p.cutoff_hz,
-            p.q,
-            p.design.name(),
-        ))
     }
-}
-
-/// Defines a band filter class made by `(cutoff_hz, <args>, *, design,
-/// enabled)`: `build` turns the `BandParams` of `cutoff_hz` (bound to `$p`)
-/// into the band; `extra` items (its own properties) join the methods.
-macro_rules! band_class {
-    (
-        $(#[$doc:meta])* $name:ident, $kind:ident,
-        ($($arg:ident: $ty:ident = $default:tt),*) => |$p:ident| $build:expr;
-        $($extra:tt)*
-    ) => {
-        $(#[$doc])*
-        #[pyclass(extends = Filter, frozen, module = "masterlib")]
-        #[derive(Debug)]
-        pub struct $name;
-
-        #[pymethods]
-        impl $name {
-            #[new]
-            #[pyo3(signature = (cutoff_hz, $($arg = $default,)* *, design = "cookbook", enabled = true))]
-            fn new(
-                cutoff_hz: f64,
-                $($arg: $ty,)*
-                design: &str,
-                enabled: bool,
-            ) -> PyResult<PyClassInitializer<Self>> {
-                let $p = BandParams::new(FilterKind::$kind, cutoff_hz);
-                let params = $build.with_design(self::design(design)?).with_enabled(enabled);
-                Ok(new_band(params)?.add_subclass(Self))
-            }
-
-            $($extra)*
+    let mut stale = false;
+    for (b, (link, copy)) in links.iter().zip(copies.iter_mut()).enumerate() {
+        if !take_targets(link.get(), &mut **copy)? {
+            continue;
         }
-    };
-}
-
-/// Defines a band filter class with a boost/cut: `(cutoff_hz, gain_db, q)`.
-macro_rules! gain_band {
-    ($(#[$doc:meta])* $name:ident, $kind:ident, q = $q:tt) => {
-        band_class! {
-            $(#[$doc])* $name, $kind,
-            (gain_db: f64 = 0.0, q: f64 = $q) => |p| p.with_gain_db(gain_db).with_q(q);
-
-            /// Boost (positive) or cut in dB, -48 to +48.
-            #[getter]
-            fn gain_db(slf: &Bound<'_, Self>) -> f64 {
-                params_of(slf.py(), band_base(slf)).gain_db
+        match eq.set_band(b, band_of(&**copy)) {
+            Ok(()) => {}
+            // Mid-run the band keeps its old values; the next call hands
+            // all bands over again and reports the refusal.
+            Err(_) if mode == LinkMode::Run => {
+                copies.clear();
+                return Ok(false);
             }
-
-            #[setter]
-            fn set_gain_db(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
-                update(slf.py(), band_base(slf), move |p| p.with_gain_db(value))
-            }
+            // Above the prepared rate's Nyquist frequency: checked against
+            // the rate in use when the EQ is prepared again.
+            Err(Error::AboveNyquist { .. }) if mode == LinkMode::Prepare => stale = true,
+            Err(e) => return Err(e),
         }
-    };
+    }
+    if stale {
+        let bands: Vec<BandParams> = copies.iter().map(|c| band_of(&**c)).collect();
+        *eq = filters::Equalizer::new(&bands)?;
+    }
+    Ok(stale)
 }
 
-/// Defines a Butterworth pass filter class: `(cutoff_hz, order, q)`.
-macro_rules! pass_band {
-    ($(#[$doc:meta])* $name:ident, $kind:ident) => {
-        band_class! {
-            $(#[$doc])* $name, $kind,
-            (order: i64 = 2, q: f64 = 0.7071067811865476) =>
-                |p| p.with_order(order_u8(order)).with_q(q);
-
-            /// Butterworth order, 1 to 8 (6 dB/oct per order); `q` shapes
-            /// order 2 only.
-            #[getter]
-            fn order(slf: &Bound<'_, Self>) -> u8 {
-                params_of(slf.py(), band_base(slf)).order
-            }
-
-            #[setter]
-            fn set_order(slf: &Bound<'_, Self>, value: i64) -> PyResult<()> {
-                update(slf.py(), band_base(slf), move |p| p.with_order(order_u8(value)))
-            }
+/// Sets `copy` (unprepared, of `obj`'s kind) to the targets of `obj`;
+/// returns whether any differed.
+fn take_targets(obj: &PyProcessor, copy: &mut dyn DynProcessor) -> Result<bool, Error> {
+    let shared = obj.shared().expect("a filter is a leaf");
+    let mut changed = false;
+    for i in 0..shared.kind().params.len() {
+        let v = shared.get(i).unwrap_or(f64::NAN);
+        if copy.param(i) != Some(v) {
+            copy.set_param(i, v)?;
+            changed = true;
         }
-    };
+    }
+    Ok(changed)
 }
 
-/// Defines a band filter class shaped by `(cutoff_hz, q)` alone.
-macro_rules! plain_band {
-    ($(#[$doc:meta])* $name:ident, $kind:ident) => {
-        band_class! {
-            $(#[$doc])* $name, $kind, (q: f64 = 0.7071067811865476) => |p| p.with_q(q);
-        }
-    };
-}
-
-/// An out-of-range order maps to 0, which validation rejects by name.
-fn order_u8(order: i64) -> u8 {
-    u8::try_from(order).unwrap_or(0)
-}
-
-gain_band!(
-    /// Peaking (bell) filter: `gain_db` at `cutoff_hz`, bandwidth set by `q`.
-    PeakFilter, Peak, q = 1.0
-);
-gain_band!(
-    /// Low shelf: `gain_db` below `cutoff_hz`.
-    LowShelf, LowShelf, q = 0.7071067811865476
-);
-gain_band!(
-    /// High shelf: `gain_db` above `cutoff_hz`.
-    HighShelf, HighShelf, q = 0.7071067811865476
-);
-pass_band!(
-    /// Butterworth low pass, order 1 to 8.
-    LowPass, LowPass
-);
-pass_band!(
-    /// Butterworth high pass, order 1 to 8.
-    HighPass, HighPass
-);
-plain_band!(
-    /// Band pass (0 dB peak at `cutoff_hz`).
-    BandPass, BandPass
-);
-plain_band!(
-    /// Notch (band reject) at `cutoff_hz`.
-    Notch, Notch
-);
-plain_band!(
-    /// All pass: flat magnitude, phase turning through `cutoff_hz`.
-    AllPass, AllPass
-);
-
-/// Removes DC with a first-order high pass at `cutoff_hz` (default 5 Hz).
-#[pyclass(extends = PyProcessor, frozen, module = "masterlib")]
-#[derive(Debug)]
-pub struct DcBlocker;
-
-#[pymethods]
-impl DcBlocker {
-    #[new]
-    #[pyo3(signature = (cutoff_hz = 5.0))]
-    fn new(cutoff_hz: f64) -> PyResult<PyClassInitializer<Self>> {
-        let node = filters::DcBlocker::new(cutoff_hz).map_err(value_error)?;
-        Ok(PyClassInitializer::from(PyProcessor::legacy(node, Vec::new())).add_subclass(Self))
-    }
-
-    /// The -3 dB point in Hz.
-    #[getter]
-    fn cutoff_hz(slf: &Bound<'_, Self>) -> f64 {
-        slf.as_super().get().with_unit(slf.py(), |u| u.get_mut::<filters::DcBlocker>().cutoff_hz())
-    }
-
-    #[setter]
-    fn set_cutoff_hz(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
-        slf.as_super().get().with_unit(slf.py(), |u| {
-            match u.get_mut::<filters::DcBlocker>().set_cutoff_hz(value) {
-                Ok(()) => Ok(()),
-                Err(Error::AboveNyquist { .. }) => {
-                    u.replace(filters::DcBlocker::new(value).map_err(value_error)?, Vec::new());
-                    Ok(())
-                }
-                Err(e) => Err(value_error(e)),
-            }
-        })
-    }
-
-    fn __repr__(slf: &Bound<'_, Self>) -> String {
-        format!("DcBlocker(cutoff_hz={:?})", Self::cutoff_hz(slf))
-    }
-}
-
-/// The band objects and their parameters, checking every item is a filter.
-fn bands_of(bands: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyProcessor>>, Vec<BandParams>)> {
+/// The band objects, checking every item is a band filter.
+fn bands_of(bands: &Bound<'_, PyAny>) -> PyResult<Vec<Py<PyProcessor>>> {
     let mut links = Vec::new();
-    let mut params = Vec::new();
     for item in bands.try_iter()? {
         let item = item?;
         if !item.is_instance_of::<Filter>() {
@@ -391,11 +176,9 @@ fn bands_of(bands: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyProcessor>>, Vec<Ban
                  LowPass, HighPass, BandPass, Notch, AllPass), got {name}"
             )));
         }
-        let band = item.cast_into::<PyProcessor>()?;
-        params.push(params_of(band.py(), band.get()));
-        links.push(band.unbind());
+        links.push(item.cast_into::<PyProcessor>()?.unbind());
     }
-    Ok((links, params))
+    Ok(links)
 }
 
 /// A parametric equalizer: its band filters applied in series. The bands
@@ -403,6 +186,10 @@ fn bands_of(bands: &Bound<'_, PyAny>) -> PyResult<(Vec<Py<PyProcessor>>, Vec<Ban
 #[pyclass(extends = PyProcessor, frozen, module = "masterlib")]
 #[derive(Debug)]
 pub struct Equalizer;
+
+fn new_equalizer() -> PyResult<Box<dyn DynProcessor>> {
+    registry::create("equalizer").map_err(|e| class_error("Equalizer", e))
+}
 
 /// The band objects of an equalizer.
 fn eq_bands(slf: &Bound<'_, Equalizer>) -> Vec<Py<PyProcessor>> {
@@ -416,12 +203,12 @@ impl Equalizer {
     #[new]
     #[pyo3(signature = (bands = None))]
     fn new(bands: Option<&Bound<'_, PyAny>>) -> PyResult<PyClassInitializer<Self>> {
-        let (links, params) = match bands {
+        let links = match bands {
             Some(b) => bands_of(b)?,
-            None => (Vec::new(), Vec::new()),
+            None => Vec::new(),
         };
-        let node = filters::Equalizer::new(&params).map_err(value_error)?;
-        Ok(PyClassInitializer::from(PyProcessor::legacy(node, links)).add_subclass(Self))
+        Ok(PyClassInitializer::from(PyProcessor::from_core(new_equalizer()?, links))
+            .add_subclass(Self))
     }
 
     /// The band filters (the same objects, in order).
@@ -432,8 +219,8 @@ impl Equalizer {
 
     #[setter]
     fn set_bands(slf: &Bound<'_, Self>, bands: &Bound<'_, PyAny>) -> PyResult<()> {
-        let (links, params) = bands_of(bands)?;
-        let node = filters::Equalizer::new(&params).map_err(value_error)?;
+        let links = bands_of(bands)?;
+        let node = new_equalizer()?;
         slf.as_super().get().with_unit(slf.py(), move |u| u.replace(node, links));
         Ok(())
     }
@@ -450,10 +237,12 @@ impl Equalizer {
         sample_rate: f64,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let py = slf.py();
-        let base = slf.as_super();
-        sync_links(base, "Equalizer")?;
+        let base = slf.as_super().get();
         magnitude(freqs, |f, out| {
-            base.get().with_unit(py, |u| {
+            base.with_unit(py, |u| {
+                if u.sync_links(LinkMode::Prepare)? {
+                    u.prepared = None;
+                }
                 u.get_mut::<filters::Equalizer>().magnitude_response(f, sample_rate, out)
             })
         })

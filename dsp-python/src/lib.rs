@@ -6,8 +6,9 @@
 //! `run` processes audio through one; `params`, `classes` and `preset`
 //! read dsp-core's parameter table: the classes of the registered kinds
 //! are made from it at module init, with their properties, `repr`,
-//! presets and pickling. `chain` (and, until their kinds are registered,
-//! `dynamics` and `filters`) hold hand-written classes.
+//! presets and pickling. `chain`, `dynamics` and `filters` hold the
+//! hand-written parts: the structured kinds (`Chain`, `MultibandCompressor`,
+//! `Equalizer`) and the base classes `Dynamics` and `Filter`.
 
 use pyo3::prelude::*;
 
@@ -37,23 +38,9 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(qa::measure, m)?)?;
     m.add_function(wrap_pyfunction!(qa::targets, m)?)?;
     m.add_class::<filters::Filter>()?;
-    m.add_class::<filters::PeakFilter>()?;
-    m.add_class::<filters::LowShelf>()?;
-    m.add_class::<filters::HighShelf>()?;
-    m.add_class::<filters::LowPass>()?;
-    m.add_class::<filters::HighPass>()?;
-    m.add_class::<filters::BandPass>()?;
-    m.add_class::<filters::Notch>()?;
-    m.add_class::<filters::AllPass>()?;
-    m.add_class::<filters::DcBlocker>()?;
     m.add_class::<filters::Equalizer>()?;
     m.add_class::<dynamics::PyDynamics>()?;
-    m.add_class::<dynamics::Compressor>()?;
-    m.add_class::<dynamics::Expander>()?;
-    m.add_class::<dynamics::NoiseGate>()?;
-    m.add_class::<dynamics::DeEsser>()?;
     m.add_class::<dynamics::MultibandCompressor>()?;
-    m.add_class::<dynamics::Limiter>()?;
     classes::generate(m)?;
     // Private (not in `__all__`): the registered kinds and their classes.
     m.setattr("_kinds", wrap_pyfunction!(classes::_kinds, m)?)?;

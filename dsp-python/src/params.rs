@@ -5,21 +5,25 @@
 use std::fmt;
 
 use dsp_core::Error;
+use dsp_core::dynamics::Detector;
+use dsp_core::filters::{Design, FilterKind};
+use dsp_core::mix::{ChannelMode, PanLaw, PanSource};
 use dsp_core::params::{KindInfo, ParamInfo, ParamType};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-/// Parameters that channel routing sets from the input's channel count
-/// (`Pan.source`): in Python the input's shape decides them, so they are
-/// neither keywords, properties nor preset entries.
-const ROUTED: &[(&str, &str)] = &[("pan", "source")];
+/// Parameters that Python derives instead of showing them as keywords,
+/// properties or preset entries: `Pan.source` follows the input's channel
+/// count, and a multiband compressor's band count is the number of its band
+/// compressors.
+const DERIVED: &[(&str, &str)] = &[("pan", "source"), ("multiband_compressor", "bands")];
 
 /// The parameters of `kind` that Python shows, with their table indices.
 pub(crate) fn visible(
     kind: &'static KindInfo,
 ) -> impl Iterator<Item = (usize, &'static ParamInfo)> + Clone {
-    kind.params.iter().enumerate().filter(move |(_, p)| !ROUTED.contains(&(kind.name, p.id)))
+    kind.params.iter().enumerate().filter(move |(_, p)| !DERIVED.contains(&(kind.name, p.id)))
 }
 
 /// The valid values of a parameter, as error messages show them.
@@ -49,6 +53,22 @@ pub(crate) fn to_py<'py>(
         ParamType::Bool => (value != 0.0).into_pyobject(py)?.to_owned().into_any(),
         ParamType::Choice(_) => PyString::new(py, info.choice_name(value).unwrap_or("")).into_any(),
     })
+}
+
+/// What the core calls the names of a choice ("pan law", "filter design"):
+/// the noun its `from_name` errors use.
+fn choice_noun(names: &[&str]) -> Option<String> {
+    macro_rules! nouns {
+        ($($t:ty),*) => {$(
+            if names == <$t>::NAMES
+                && let Err(Error::UnknownName { kind }) = <$t>::from_name("")
+            {
+                return kind.split(" (").next().map(str::to_string);
+            }
+        )*};
+    }
+    nouns!(PanLaw, PanSource, ChannelMode, Detector, Design, FilterKind);
+    None
 }
 
 /// The Python type a parameter takes, for messages and stubs.
@@ -95,9 +115,10 @@ pub(crate) fn from_py(
             match names.iter().position(|n| *n == name) {
                 Some(i) => i as f64,
                 None => {
+                    let noun = choice_noun(names)
+                        .unwrap_or_else(|| format!("{} {}", kind.name.replace('_', " "), info.id));
                     return Err(PyValueError::new_err(format!(
-                        "{class}: '{name}' is not a {} {}: must be {}",
-                        kind.name.replace('_', " "),
+                        "{class}: '{name}' is not a {noun}: {} must be {}",
                         info.id,
                         Range(info)
                     )));

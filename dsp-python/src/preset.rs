@@ -18,18 +18,13 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
 
 use crate::chain;
 use crate::params::{to_py, visible};
-use crate::processor::{Body, PyProcessor, class_kind, class_name};
+use crate::processor::{Body, PyProcessor, class_kind};
 
 /// The preset of `obj`: its kind, shown parameters and members.
 pub(crate) fn save(obj: &Bound<'_, PyProcessor>) -> PyResult<Preset> {
     let py = obj.py();
     let this = obj.get();
-    let Some(kind) = this.kind() else {
-        return Err(PyTypeError::new_err(format!(
-            "{} has no presets yet: its kind is not in the processor registry",
-            class_name(obj.as_any())?
-        )));
-    };
+    let kind = this.kind();
     let mut params = BTreeMap::new();
     if let Some(shared) = this.shared() {
         for (i, info) in visible(kind) {
@@ -249,15 +244,16 @@ fn build<'py>(cls: &Bound<'py, PyType>, p: &Preset) -> PyResult<Bound<'py, PyAny
     if kind.name == "chain" {
         return chain::with_members(&class, members);
     }
+    // A default object of the class, then the loaded processor and the
+    // member objects (an equalizer's or multiband compressor's bands).
     let obj = class.call0()?;
     let this = obj.cast::<PyProcessor>()?.get();
-    if let Some(shared) = this.shared() {
-        shared.store_all(&*loaded);
-    }
-    this.with_unit(py, move |u| {
-        u.node = Box::new(loaded);
-        u.prepared = None;
-    });
+    let links: Vec<Py<PyProcessor>> = members
+        .into_iter()
+        .map(|(m, _)| Ok(m.cast_into::<PyProcessor>()?.unbind()))
+        .collect::<PyResult<_>>()?;
+    this.shared().expect("a leaf").store_all(&*loaded);
+    this.with_unit(py, move |u| u.replace(loaded, links));
     Ok(obj)
 }
 

@@ -13,149 +13,86 @@
 //! The constructor, properties, `repr`, presets, pickling and copies are
 //! generic over the registry's declarations (see `classes` and `preset`).
 
-use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
-use dsp_core::params::{KindInfo, Params};
+use dsp_core::params::KindInfo;
 use dsp_core::shared_params::SharedParams;
-use dsp_core::{DynProcessor, Error, ProcessSpec, Processor, registry};
+use dsp_core::{DynProcessor, Error, ProcessSpec, registry};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use crate::params::{class_error, from_py, to_py, visible};
-use crate::{preset, run};
+use crate::{dynamics, filters, preset, run};
 
 /// Longest block handed to a dsp-core processor; longer audio is split.
 pub(crate) const BLOCK: usize = 4096;
 
-/// What a leaf runs: a registry processor, or the core processor of a
-/// hand-written class whose kind is not in the registry yet.
-pub(crate) trait Node: Processor + Any {
-    /// Generic access to the declared parameters (registry kinds).
-    fn params_mut(&mut self) -> Option<&mut dyn Params> {
-        None
-    }
-
-    /// Output channels for `input` channels (may reconfigure the node), or
-    /// the error naming the layout it needs.
-    fn route(&mut self, input: usize) -> Result<usize, Error> {
-        Ok(input)
-    }
-
-    /// Whether a sidechain can key it.
-    fn has_sidechain(&self) -> bool {
-        false
-    }
-
-    /// Rows of its gain-reduction series (0: it reports none).
-    fn gain_reduction_rows(&mut self) -> usize {
-        0
-    }
-
-    /// Gain reduction in dB of `row` after the last processed sample.
-    fn row_gain_reduction_db(&mut self, _row: usize) -> f32 {
-        0.0
-    }
-
-    /// Processes one block of at most [`BLOCK`] samples, keyed by `side`
-    /// when given, writing the `gr` rows.
-    fn process_keyed(
-        &mut self,
-        channels: &mut [&mut [f32]],
-        _side: Option<&[&[f32]]>,
-        _gr: &mut [&mut [f32]],
-    ) {
-        self.process(channels);
-    }
-
-    /// The settings a linked object (an equalizer's band) takes from this
-    /// one.
-    fn snapshot(&self) -> Option<Box<dyn Any + Send + Sync>> {
-        None
-    }
-
-    /// Takes the settings of the linked objects; returns whether the node
-    /// must be prepared again.
-    fn sync(&mut self, _linked: &[Box<dyn Any + Send + Sync>]) -> Result<bool, Error> {
-        Ok(false)
-    }
-}
-
-impl Node for Box<dyn DynProcessor> {
-    fn params_mut(&mut self) -> Option<&mut dyn Params> {
-        Some(&mut **self)
-    }
-
-    fn route(&mut self, input: usize) -> Result<usize, Error> {
-        DynProcessor::route(&mut **self, input)
-    }
-
-    fn has_sidechain(&self) -> bool {
-        self.kind().caps.sidechain
-    }
-
-    fn gain_reduction_rows(&mut self) -> usize {
-        self.dynamics().map_or(0, |d| d.gain_reduction_rows())
-    }
-
-    fn row_gain_reduction_db(&mut self, row: usize) -> f32 {
-        self.dynamics().map_or(0.0, |d| d.row_gain_reduction_db(row))
-    }
-
-    fn process_keyed(
-        &mut self,
-        channels: &mut [&mut [f32]],
-        side: Option<&[&[f32]]>,
-        gr: &mut [&mut [f32]],
-    ) {
-        if let Some(d) = self.dynamics() {
-            d.process_keyed(channels, side, gr);
-            return;
-        }
-        self.process(channels);
-    }
+/// How a member refusing a linked object's value is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LinkMode {
+    /// Mid-run: the member keeps its old value.
+    Run,
+    /// Before preparing: a value above the prepared rate's Nyquist
+    /// frequency asks for a new preparation (`Ok(true)`).
+    Prepare,
+    /// Every refusal is an error.
+    Strict,
 }
 
 /// A leaf's processing state, behind its mutex.
 pub(crate) struct Unit {
     /// The processor.
-    pub node: Box<dyn Node>,
-    /// Objects whose settings the node takes before processing.
+    pub node: Box<dyn DynProcessor>,
+    /// Objects whose parameters the node's members take (an equalizer's
+    /// band filters, a multiband compressor's band compressors).
     pub links: Arc<Vec<Py<PyProcessor>>>,
+    /// Per link, a processor of its kind holding the values last handed
+    /// over (kept by kinds whose members are not processors themselves).
+    pub copies: Vec<Box<dyn DynProcessor>>,
     /// Spec and input channel count of the last successful `prepare`.
     pub prepared: Option<(ProcessSpec, usize)>,
 }
 
 impl Unit {
-    fn new(node: Box<dyn Node>, links: Vec<Py<PyProcessor>>) -> Self {
-        Self { node, links: Arc::new(links), prepared: None }
+    fn new(node: Box<dyn DynProcessor>, links: Vec<Py<PyProcessor>>) -> Self {
+        Self { node, links: Arc::new(links), copies: Vec::new(), prepared: None }
     }
 
     /// Replaces the node and links; the next call prepares the node.
-    pub(crate) fn replace(&mut self, node: impl Node, links: Vec<Py<PyProcessor>>) {
-        *self = Self::new(Box::new(node), links);
+    pub(crate) fn replace(&mut self, node: Box<dyn DynProcessor>, links: Vec<Py<PyProcessor>>) {
+        *self = Self::new(node, links);
     }
 
     /// The node as its concrete type.
-    pub(crate) fn get_mut<T: Node>(&mut self) -> &mut T {
-        let any: &mut dyn Any = &mut *self.node;
-        any.downcast_mut().expect("each class holds its own node type")
+    pub(crate) fn get_mut<T: 'static>(&mut self) -> &mut T {
+        self.node.as_any_mut().downcast_mut().expect("each class holds its own node type")
     }
 
     /// Hands the changed parameter targets to the node.
-    pub(crate) fn apply(&mut self, shared: Option<&SharedParams>) {
-        if let (Some(shared), Some(params)) = (shared, self.node.params_mut()) {
-            shared.apply(params);
+    pub(crate) fn apply(&mut self, shared: &SharedParams) {
+        shared.apply(&mut *self.node);
+    }
+
+    /// Hands the linked objects' parameter targets to the node's members;
+    /// returns whether the node must be prepared again.
+    pub(crate) fn sync_links(&mut self, mode: LinkMode) -> Result<bool, Error> {
+        if self.links.is_empty() {
+            return Ok(false);
+        }
+        match self.node.kind().name {
+            "equalizer" => filters::sync_bands(self, mode),
+            "multiband_compressor" => dynamics::sync_bands(self, mode),
+            _ => Ok(false),
         }
     }
 }
 
 /// A processor object holding one dsp-core processor.
 pub(crate) struct Leaf {
-    /// Parameter targets (None for hand-written classes outside the registry).
-    pub shared: Option<SharedParams>,
+    /// Parameter targets.
+    pub shared: SharedParams,
     /// Processing state.
     pub unit: Mutex<Unit>,
 }
@@ -187,8 +124,7 @@ pub struct PyProcessor {
 
 impl std::fmt::Debug for PyProcessor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = self.kind().map_or("?", |k| k.name);
-        f.debug_struct("Processor").field("kind", &kind).finish()
+        f.debug_struct("Processor").field("kind", &self.kind().name).finish()
     }
 }
 
@@ -207,19 +143,10 @@ pub(crate) fn class_kind(cls: &Bound<'_, PyType>) -> PyResult<Option<&'static Ki
 }
 
 impl PyProcessor {
-    /// A leaf around a registry processor.
-    pub(crate) fn from_core(node: Box<dyn DynProcessor>) -> Self {
+    /// A leaf around a registry processor whose members take the
+    /// parameters of `links`.
+    pub(crate) fn from_core(node: Box<dyn DynProcessor>, links: Vec<Py<PyProcessor>>) -> Self {
         let shared = SharedParams::new(&*node);
-        Self::leaf(Some(shared), Box::new(node), Vec::new())
-    }
-
-    /// A leaf around a hand-written class's core processor, taking the
-    /// settings of `links` before processing.
-    pub(crate) fn legacy(node: impl Node, links: Vec<Py<PyProcessor>>) -> Self {
-        Self::leaf(None, Box::new(node), links)
-    }
-
-    fn leaf(shared: Option<SharedParams>, node: Box<dyn Node>, links: Vec<Py<Self>>) -> Self {
         Self { body: Body::Leaf(Leaf { shared, unit: Mutex::new(Unit::new(node, links)) }) }
     }
 
@@ -236,17 +163,17 @@ impl PyProcessor {
         }
     }
 
-    /// The registered kind (None for a hand-written class outside the registry).
-    pub(crate) fn kind(&self) -> Option<&'static KindInfo> {
+    /// The registered kind.
+    pub(crate) fn kind(&self) -> &'static KindInfo {
         match &self.body {
-            Body::Leaf(leaf) => leaf.shared.as_ref().map(|s| s.kind()),
-            Body::Chain { .. } => registry::find("chain").ok(),
+            Body::Leaf(leaf) => leaf.shared.kind(),
+            Body::Chain { .. } => &dsp_core::chain::CHAIN_KIND,
         }
     }
 
     /// The parameter targets.
     pub(crate) fn shared(&self) -> Option<&SharedParams> {
-        self.as_leaf()?.shared.as_ref()
+        self.as_leaf().map(|leaf| &leaf.shared)
     }
 
     /// The members of a chain (empty for a leaf).
@@ -280,9 +207,10 @@ impl PyProcessor {
     /// checks raise here; during processing the target is set, checked
     /// against the declaration, and applied at the next block.
     pub(crate) fn set_param(&self, class: &str, index: usize, value: f64) -> PyResult<()> {
-        let (Some(leaf), Some(shared)) = (self.as_leaf(), self.shared()) else {
+        let Some(leaf) = self.as_leaf() else {
             return Err(PyTypeError::new_err(format!("{class} has no declared parameters")));
         };
+        let shared = &leaf.shared;
         let kind = shared.kind();
         kind.params[index].check(value).map_err(|e| class_error(class, e))?;
         let mut unit = match leaf.unit.try_lock() {
@@ -292,9 +220,8 @@ impl PyProcessor {
                 return shared.set(index, value).map_err(|e| class_error(class, e));
             }
         };
-        unit.apply(Some(shared));
-        let params = unit.node.params_mut().expect("registry leaves have parameters");
-        let Err(refused) = params.set_param(index, value) else {
+        unit.apply(shared);
+        let Err(refused) = unit.node.set_param(index, value) else {
             shared.store(index, value);
             return Ok(());
         };
@@ -308,7 +235,8 @@ impl PyProcessor {
                 return Err(class_error(class, refused));
             }
         }
-        unit.node = Box::new(fresh);
+        unit.node = fresh;
+        unit.copies.clear();
         unit.prepared = None;
         shared.store(index, value);
         Ok(())
@@ -363,7 +291,7 @@ impl PyProcessor {
                 node.set_param(i, v).map_err(|e| class_error(&class, e))?;
             }
         }
-        Ok(Self::from_core(node))
+        Ok(Self::from_core(node, Vec::new()))
     }
 }
 

@@ -10,14 +10,13 @@
 //! in cache-sized passes, handing each leaf its changed parameter targets
 //! before every block.
 
-use std::any::Any;
 use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
 
 use dsp_core::buffer::sanitize;
 use dsp_core::processor::for_each_block;
 use dsp_core::shared_params::SharedParams;
-use dsp_core::{Error, ProcessSpec, registry};
+use dsp_core::{DynProcessor, Error, ProcessSpec, registry};
 use numpy::PyUntypedArrayMethods;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -25,7 +24,7 @@ use pyo3::types::PyTuple;
 
 use crate::audio::{Samples, Shape, View, audio_shape, float_array, to_numpy, writable_audio};
 use crate::params::class_error;
-use crate::processor::{BLOCK, Body, Node, PyProcessor, Unit, class_name, lock};
+use crate::processor::{BLOCK, Body, LinkMode, PyProcessor, Unit, class_name, lock};
 
 /// Frames per pass through the cache-sized buffers of `process`.
 const PASS: usize = 4 * BLOCK;
@@ -69,7 +68,7 @@ pub(crate) fn leaves<'py>(
 /// Sums `f` over the processed leaves of `obj`.
 pub(crate) fn sum_over_leaves(
     obj: &Bound<'_, PyProcessor>,
-    f: impl Fn(&dyn Node) -> usize + Send + Sync + Copy,
+    f: impl Fn(&dyn DynProcessor) -> usize + Send + Sync + Copy,
 ) -> PyResult<usize> {
     let mut sum = 0;
     for leaf in leaves(obj, false)? {
@@ -78,54 +77,23 @@ pub(crate) fn sum_over_leaves(
     Ok(sum)
 }
 
-/// The settings the linked objects of `obj` (a leaf) hand to it, taken
-/// with the GIL held; `None` when it has no links.
-fn snapshots(obj: &Bound<'_, PyProcessor>) -> Option<Vec<Box<dyn Any + Send + Sync>>> {
-    let py = obj.py();
-    let links = obj.get().with_unit(py, |u| u.links.clone());
-    if links.is_empty() {
-        return None;
-    }
-    let snaps = links.iter().filter_map(|l| l.get().with_unit(py, |u| u.node.snapshot()));
-    Some(snaps.collect())
-}
-
-/// Brings `obj`'s node up to date with its linked objects (for analysis
-/// outside processing); errors name `what`.
-pub(crate) fn sync_links(obj: &Bound<'_, PyProcessor>, what: &str) -> PyResult<()> {
-    if let Some(snaps) = snapshots(obj) {
-        obj.get().with_unit(obj.py(), |u| sync(u, &snaps, what))?;
-    }
-    Ok(())
-}
-
-fn sync(unit: &mut Unit, snaps: &[Box<dyn Any + Send + Sync>], what: &str) -> PyResult<()> {
-    if unit.node.sync(snaps).map_err(|e| class_error(what, e))? {
-        unit.prepared = None;
-    }
-    Ok(())
-}
-
 /// One leaf of a run.
 struct Stage {
     obj: Py<PyProcessor>,
     name: String,
-    /// Settings of its linked objects.
-    snaps: Option<Vec<Box<dyn Any + Send + Sync>>>,
 }
 
 /// The leaves of `obj` as the stages of a run.
 fn stages(obj: &Bound<'_, PyProcessor>) -> PyResult<Vec<Stage>> {
     leaves(obj, false)?
         .into_iter()
-        .map(|leaf| {
-            Ok(Stage {
-                name: class_name(leaf.as_any())?,
-                snaps: snapshots(&leaf),
-                obj: leaf.unbind(),
-            })
-        })
+        .map(|leaf| Ok(Stage { name: class_name(leaf.as_any())?, obj: leaf.unbind() }))
         .collect()
+}
+
+/// Rows of the gain-reduction series of `node` (0: it reports none).
+pub(crate) fn gain_reduction_rows(node: &mut dyn DynProcessor) -> usize {
+    node.dynamics().map_or(0, |d| d.gain_reduction_rows())
 }
 
 /// The ", X, Y and Z have one" part of the no-sidechain message.
@@ -161,10 +129,9 @@ impl Ask {
     }
 }
 
-/// Refuses what the kind of `obj` cannot do (hand-written classes outside
-/// the registry are checked once locked).
+/// Refuses what the kind of `obj` cannot do.
 fn check_ask(obj: &Bound<'_, PyProcessor>, ask: Ask) -> PyResult<()> {
-    let Some(kind) = obj.get().kind() else { return Ok(()) };
+    let kind = obj.get().kind();
     let name = class_name(obj.as_any())?;
     if ask.sidechain && !kind.caps.sidechain {
         return Err(no_sidechain(&name));
@@ -184,7 +151,7 @@ fn plural(n: usize) -> &'static str {
 struct Run<'a> {
     units: Vec<MutexGuard<'a, Unit>>,
     /// Per stage: its unit, its targets, and the channels it runs on.
-    stages: Vec<(usize, Option<&'a SharedParams>, usize)>,
+    stages: Vec<(usize, &'a SharedParams, usize)>,
     in_channels: usize,
     out_channels: usize,
     max_channels: usize,
@@ -228,21 +195,15 @@ impl<'a> Run<'a> {
         };
         for stage in stages {
             let at = order.binary_search(&(stage.obj.as_ptr() as usize)).expect("locked");
-            let shared = leaves[at].shared();
+            let shared = &leaves[at].as_leaf().expect("stages are leaves").shared;
             let unit = &mut *run.units[at];
             let input = run.out_channels;
             let out = configure(unit, shared, stage, sample_rate, input)?;
             if reset {
                 unit.node.reset();
             }
-            if ask.sidechain && !unit.node.has_sidechain() {
-                return Err(no_sidechain(&stage.name));
-            }
             if ask.gain_reduction {
-                run.rows = unit.node.gain_reduction_rows();
-                if run.rows == 0 {
-                    return Err(no_gain_reduction(&stage.name));
-                }
+                run.rows = gain_reduction_rows(&mut *unit.node);
             }
             run.stages.push((at, shared, out));
             run.out_channels = out;
@@ -273,52 +234,56 @@ impl<'a> Run<'a> {
             }
             channels = wanted;
             let active = &mut views[..channels];
-            if keyed {
-                let keys = (!side.is_empty()).then_some(());
-                for_each_block(active, gr, side, BLOCK, |block, rows, key| {
-                    unit.apply(shared);
-                    unit.node.process_keyed(block, keys.map(|_| key), rows);
-                });
-            } else {
-                for_each_block(active, &mut [], &[], BLOCK, |block, _, _| {
-                    unit.apply(shared);
+            let keys = (!side.is_empty()).then_some(());
+            let (gr, side) = if keyed { (&mut *gr, side) } else { (&mut [][..], &[][..]) };
+            for_each_block(active, gr, side, BLOCK, |block, rows, key| {
+                unit.apply(shared);
+                // A band refused mid-run keeps its old value; the next
+                // call's configuration reports it.
+                let _ = unit.sync_links(LinkMode::Run);
+                if keyed && let Some(d) = unit.node.dynamics() {
+                    d.process_keyed(block, keys.map(|_| key), rows);
+                } else {
                     unit.node.process(block);
-                });
-            }
+                }
+            });
         }
     }
 }
 
-/// Hands the stage its parameters and links, routes `input` channels, and
-/// (re)prepares if the sample rate or the layout changed. Returns the
-/// channels it runs on.
+/// Hands the stage its parameters and its links' parameters, routes
+/// `input` channels, and (re)prepares if the sample rate or the layout
+/// changed. Returns the channels it runs on.
 fn configure(
     unit: &mut Unit,
-    shared: Option<&SharedParams>,
+    shared: &SharedParams,
     stage: &Stage,
     sample_rate: f64,
     input: usize,
 ) -> PyResult<usize> {
     unit.apply(shared);
-    if let Some(snaps) = &stage.snaps {
-        sync(unit, snaps, &stage.name)?;
+    let error = |e| class_error(&stage.name, e);
+    let stale = unit.sync_links(LinkMode::Prepare).map_err(error)?;
+    if stale {
+        unit.prepared = None;
     }
-    let channels = unit.node.route(input).map_err(|e| match (e, shared) {
-        (Error::InvalidChannelCount { channels: n }, Some(shared)) => {
-            PyValueError::new_err(format!(
-                "{}: needs {}, got {n} channel{}",
-                stage.name,
-                shared.kind().caps.channels.requirement(),
-                plural(n)
-            ))
-        }
-        (e, _) => class_error(&stage.name, e),
+    let channels = unit.node.route(input).map_err(|e| match e {
+        Error::InvalidChannelCount { channels: n } => PyValueError::new_err(format!(
+            "{}: needs {}, got {n} channel{}",
+            stage.name,
+            shared.kind().caps.channels.requirement(),
+            plural(n)
+        )),
+        e => class_error(&stage.name, e),
     })?;
     let spec = ProcessSpec::new(sample_rate, BLOCK, channels);
     if unit.prepared != Some((spec, input)) {
         unit.prepared = None;
-        unit.node.prepare(&spec).map_err(|e| class_error(&stage.name, e))?;
+        unit.node.prepare(&spec).map_err(error)?;
         unit.prepared = Some((spec, input));
+    }
+    if stale {
+        unit.sync_links(LinkMode::Strict).map_err(error)?;
     }
     Ok(channels)
 }

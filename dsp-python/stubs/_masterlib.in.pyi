@@ -17,12 +17,10 @@ import numpy.typing as npt
 _Audio = npt.ArrayLike
 _Float32Array = npt.NDArray[np.float32]
 _Float64Array = npt.NDArray[np.float64]
-_DesignName = Literal["cookbook", "matched"]
 _FilterKindName = Literal[
     "peak", "low_shelf", "high_shelf", "low_pass", "high_pass", "band_pass", "notch", "all_pass"
 ]
 _Freqs = npt.ArrayLike
-_DetectorName = Literal["peak", "rms"]
 
 @disjoint_base
 class Processor:
@@ -169,114 +167,7 @@ class Filter(Processor):
 
     @property
     def kind(self) -> _FilterKindName: ...
-    cutoff_hz: float
-    q: float
-    enabled: bool
-    design: _DesignName
     def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
-
-@final
-class PeakFilter(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        gain_db: float = 0.0,
-        q: float = 1.0,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> PeakFilter: ...
-    gain_db: float
-
-@final
-class LowShelf(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        gain_db: float = 0.0,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> LowShelf: ...
-    gain_db: float
-
-@final
-class HighShelf(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        gain_db: float = 0.0,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> HighShelf: ...
-    gain_db: float
-
-@final
-class LowPass(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        order: int = 2,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> LowPass: ...
-    order: int
-
-@final
-class HighPass(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        order: int = 2,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> HighPass: ...
-    order: int
-
-@final
-class BandPass(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> BandPass: ...
-
-@final
-class Notch(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> Notch: ...
-
-@final
-class AllPass(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> AllPass: ...
-
-@final
-class DcBlocker(Processor):
-    def __new__(cls, cutoff_hz: float = 5.0) -> DcBlocker: ...
-    cutoff_hz: float
 
 @final
 class Equalizer(Processor):
@@ -464,122 +355,13 @@ class Dynamics(Processor):
     def gain_reduction_db(self) -> float: ...
 
 @final
-class Compressor(Dynamics):
-    def __new__(
-        cls,
-        threshold_db: float = -20.0,
-        ratio: float = 4.0,
-        knee_db: float = 6.0,
-        attack_ms: float = 10.0,
-        release_ms: float = 100.0,
-        makeup_db: float = 0.0,
-        link: float = 1.0,
-        mix: float = 1.0,
-        *,
-        auto_makeup: bool = False,
-        detector: _DetectorName = "peak",
-        rms_window_ms: float = 10.0,
-        sidechain_hpf_hz: float = 0.0,
-    ) -> Compressor: ...
-    threshold_db: float
-    ratio: float
-    knee_db: float
-    attack_ms: float
-    release_ms: float
-    makeup_db: float
-    auto_makeup: bool
-    link: float
-    mix: float
-    detector: _DetectorName
-    rms_window_ms: float
-    sidechain_hpf_hz: float
-    bypass: bool
-
-@final
-class Expander(Dynamics):
-    def __new__(
-        cls,
-        threshold_db: float = -40.0,
-        ratio: float = 2.0,
-        range_db: float = 40.0,
-        attack_ms: float = 1.0,
-        release_ms: float = 100.0,
-        *,
-        knee_db: float = 0.0,
-        hysteresis_db: float = 0.0,
-        hold_ms: float = 10.0,
-        link: float = 1.0,
-        detector: _DetectorName = "peak",
-        rms_window_ms: float = 10.0,
-        sidechain_hpf_hz: float = 0.0,
-    ) -> Expander: ...
-    threshold_db: float
-    ratio: float
-    range_db: float
-    knee_db: float
-    hysteresis_db: float
-    hold_ms: float
-    attack_ms: float
-    release_ms: float
-    link: float
-    detector: _DetectorName
-    rms_window_ms: float
-    sidechain_hpf_hz: float
-    bypass: bool
-
-@final
-class NoiseGate(Dynamics):
-    def __new__(
-        cls,
-        threshold_db: float = -50.0,
-        range_db: float = 80.0,
-        attack_ms: float = 0.5,
-        release_ms: float = 50.0,
-        *,
-        hysteresis_db: float = 6.0,
-        hold_ms: float = 20.0,
-        link: float = 1.0,
-        detector: _DetectorName = "peak",
-        rms_window_ms: float = 10.0,
-        sidechain_hpf_hz: float = 0.0,
-    ) -> NoiseGate: ...
-    threshold_db: float
-    range_db: float
-    hysteresis_db: float
-    hold_ms: float
-    attack_ms: float
-    release_ms: float
-    link: float
-    detector: _DetectorName
-    rms_window_ms: float
-    sidechain_hpf_hz: float
-    bypass: bool
-
-@final
-class DeEsser(Dynamics):
-    def __new__(
-        cls,
-        frequency_hz: float = 6000.0,
-        threshold_db: float = -30.0,
-        ratio: float = 4.0,
-        attack_ms: float = 0.5,
-        release_ms: float = 40.0,
-        listen: bool = False,
-    ) -> DeEsser: ...
-    frequency_hz: float
-    threshold_db: float
-    ratio: float
-    attack_ms: float
-    release_ms: float
-    listen: bool
-
-@final
 class MultibandCompressor(Dynamics):
     def __new__(
         cls,
         crossovers_hz: Sequence[float] = (200.0, 2000.0),
         bands: Optional[Iterable[Compressor]] = None,
     ) -> MultibandCompressor: ...
+    # @generated: parameters MultibandCompressor
     @property
     def crossovers_hz(self) -> list[float]: ...
     @crossovers_hz.setter
@@ -592,19 +374,3 @@ class MultibandCompressor(Dynamics):
     def solo(self, value: Sequence[bool]) -> None: ...
     def __len__(self) -> int: ...
 
-@final
-class Limiter(Dynamics):
-    def __new__(
-        cls,
-        ceiling_db: float = -1.0,
-        true_peak: bool = False,
-        lookahead_ms: float = 5.0,
-        release_ms: float = 100.0,
-        *,
-        auto_release: bool = False,
-    ) -> Limiter: ...
-    ceiling_db: float
-    true_peak: bool
-    lookahead_ms: float
-    release_ms: float
-    auto_release: bool

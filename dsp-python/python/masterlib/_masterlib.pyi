@@ -50,12 +50,10 @@ __all__ = [
 _Audio = npt.ArrayLike
 _Float32Array = npt.NDArray[np.float32]
 _Float64Array = npt.NDArray[np.float64]
-_DesignName = Literal["cookbook", "matched"]
 _FilterKindName = Literal[
     "peak", "low_shelf", "high_shelf", "low_pass", "high_pass", "band_pass", "notch", "all_pass"
 ]
 _Freqs = npt.ArrayLike
-_DetectorName = Literal["peak", "rms"]
 
 @disjoint_base
 class Processor:
@@ -192,6 +190,17 @@ _ChannelToolMode = Literal[
     "mid_side_encode",
     "mid_side_decode",
 ]
+_CompressorDetector = Literal["peak", "rms"]
+_ExpanderDetector = Literal["peak", "rms"]
+_NoiseGateDetector = Literal["peak", "rms"]
+_PeakFilterDesign = Literal["cookbook", "matched"]
+_LowShelfDesign = Literal["cookbook", "matched"]
+_HighShelfDesign = Literal["cookbook", "matched"]
+_LowPassDesign = Literal["cookbook", "matched"]
+_HighPassDesign = Literal["cookbook", "matched"]
+_BandPassDesign = Literal["cookbook", "matched"]
+_NotchDesign = Literal["cookbook", "matched"]
+_AllPassDesign = Literal["cookbook", "matched"]
 
 @final
 class Gain(Processor):
@@ -310,6 +319,961 @@ class ChannelTool(Processor):
     def invert_right(self, value: bool) -> None: ...
 
 @final
+class Compressor(Dynamics):
+    """Feed-forward downward compressor: static curve with soft knee on the detector level (peak or
+    RMS of the input or of a sidechain), attack/release smoothing of the reduction in dB, stereo
+    link, make-up gain and dry/wet mix.
+
+    Parameters:
+        threshold_db: Threshold in dB relative to full scale (a number from -120 to 24 dB;
+            default -20.0).
+        ratio: Ratio: input dB per output dB above the threshold, 1 (none) up to inf (limiting)
+            (a number of at least 1; default 4.0).
+        knee_db: Knee width centred on the threshold (0 = hard knee) (a number from 0 to 48 dB;
+            default 6.0).
+        attack_ms: Attack time constant: time to cover 63.2 % of a step (0 = instant) (a number
+            from 0 to 1000 ms; default 10.0).
+        release_ms: Release time constant: time to cover 63.2 % of a step (0 = instant) (a
+            number from 0 to 10000 ms; default 100.0).
+        makeup_db: Make-up gain in dB (a number from -48 to 48 dB; default 0.0).
+        auto_makeup: Automatic make-up: adds the static reduction of a 0 dBFS level (default
+            False).
+        link: Stereo link from 0 (independent channels) to 1 (100 %) (a number from 0 to 1;
+            default 1.0).
+        mix: Wet proportion from 0 (dry) to 1 (processed only) (a number from 0 to 1; default
+            1.0).
+        detector: Level detector: peak or rms (default 'peak').
+        rms_window_ms: RMS window: time constant of the mean square (a number from 0.1 to 1000
+            ms; default 10.0).
+        sidechain_hpf_hz: Cutoff of the high-pass on the detector input (0 = off; below Nyquist
+            when processing) (a number from 0 to 40000 Hz; default 0.0).
+        bypass: Bypass: crossfades to the dry input over 20 ms (the detector keeps running)
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        threshold_db: float = -20.0,
+        ratio: float = 4.0,
+        knee_db: float = 6.0,
+        attack_ms: float = 10.0,
+        release_ms: float = 100.0,
+        makeup_db: float = 0.0,
+        auto_makeup: bool = False,
+        link: float = 1.0,
+        mix: float = 1.0,
+        detector: _CompressorDetector = "peak",
+        rms_window_ms: float = 10.0,
+        sidechain_hpf_hz: float = 0.0,
+        bypass: bool = False,
+    ) -> Compressor: ...
+    @property
+    def threshold_db(self) -> float:
+        """Threshold in dB relative to full scale (a number from -120 to 24 dB; default -20.0)."""
+    @threshold_db.setter
+    def threshold_db(self, value: float) -> None: ...
+    @property
+    def ratio(self) -> float:
+        """Ratio: input dB per output dB above the threshold, 1 (none) up to inf (limiting) (a number
+        of at least 1; default 4.0).
+        """
+    @ratio.setter
+    def ratio(self, value: float) -> None: ...
+    @property
+    def knee_db(self) -> float:
+        """Knee width centred on the threshold (0 = hard knee) (a number from 0 to 48 dB; default
+        6.0).
+        """
+    @knee_db.setter
+    def knee_db(self, value: float) -> None: ...
+    @property
+    def attack_ms(self) -> float:
+        """Attack time constant: time to cover 63.2 % of a step (0 = instant) (a number from 0 to 1000
+        ms; default 10.0).
+        """
+    @attack_ms.setter
+    def attack_ms(self, value: float) -> None: ...
+    @property
+    def release_ms(self) -> float:
+        """Release time constant: time to cover 63.2 % of a step (0 = instant) (a number from 0 to
+        10000 ms; default 100.0).
+        """
+    @release_ms.setter
+    def release_ms(self, value: float) -> None: ...
+    @property
+    def makeup_db(self) -> float:
+        """Make-up gain in dB (a number from -48 to 48 dB; default 0.0)."""
+    @makeup_db.setter
+    def makeup_db(self, value: float) -> None: ...
+    @property
+    def auto_makeup(self) -> bool:
+        """Automatic make-up: adds the static reduction of a 0 dBFS level (default False)."""
+    @auto_makeup.setter
+    def auto_makeup(self, value: bool) -> None: ...
+    @property
+    def link(self) -> float:
+        """Stereo link from 0 (independent channels) to 1 (100 %) (a number from 0 to 1; default 1.0).
+        """
+    @link.setter
+    def link(self, value: float) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry) to 1 (processed only) (a number from 0 to 1; default 1.0).
+        """
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+    @property
+    def detector(self) -> _CompressorDetector:
+        """Level detector: peak or rms (default 'peak')."""
+    @detector.setter
+    def detector(self, value: _CompressorDetector) -> None: ...
+    @property
+    def rms_window_ms(self) -> float:
+        """RMS window: time constant of the mean square (a number from 0.1 to 1000 ms; default 10.0).
+        """
+    @rms_window_ms.setter
+    def rms_window_ms(self, value: float) -> None: ...
+    @property
+    def sidechain_hpf_hz(self) -> float:
+        """Cutoff of the high-pass on the detector input (0 = off; below Nyquist when processing) (a
+        number from 0 to 40000 Hz; default 0.0).
+        """
+    @sidechain_hpf_hz.setter
+    def sidechain_hpf_hz(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Bypass: crossfades to the dry input over 20 ms (the detector keeps running) (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
+
+@final
+class Expander(Dynamics):
+    """Downward expander: below the threshold the output falls `ratio` dB per dB, never by more than
+    `range_db`; hysteresis and hold; detector, sidechain and link as the compressor's.
+
+    Parameters:
+        threshold_db: Threshold in dB relative to full scale (a number from -120 to 24 dB;
+            default -40.0).
+        ratio: Ratio: output dB per input dB below the threshold, 1 (none) up to inf (a gate)
+            (a number of at least 1; default 2.0).
+        range_db: Largest reduction in dB (a number from 0 to 120 dB; default 40.0).
+        attack_ms: Attack (opening) time constant: time to cover 63.2 % of a step (0 = instant)
+            (a number from 0 to 1000 ms; default 1.0).
+        release_ms: Release (closing) time constant: time to cover 63.2 % of a step (0 =
+            instant) (a number from 0 to 10000 ms; default 100.0).
+        knee_db: Knee width centred on the threshold (0 = hard knee) (a number from 0 to 48 dB;
+            default 0.0).
+        hysteresis_db: Hysteresis: once open, closes below threshold - hysteresis (a number
+            from 0 to 24 dB; default 0.0).
+        hold_ms: Hold time before the reduction grows again (a number from 0 to 5000 ms;
+            default 10.0).
+        link: Stereo link from 0 (independent channels) to 1 (100 %) (a number from 0 to 1;
+            default 1.0).
+        detector: Level detector: peak or rms (default 'peak').
+        rms_window_ms: RMS window: time constant of the mean square (a number from 0.1 to 1000
+            ms; default 10.0).
+        sidechain_hpf_hz: Cutoff of the high-pass on the detector input (0 = off; below Nyquist
+            when processing) (a number from 0 to 40000 Hz; default 0.0).
+        bypass: Bypass: crossfades to the dry input over 20 ms (the detector keeps running)
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        threshold_db: float = -40.0,
+        ratio: float = 2.0,
+        range_db: float = 40.0,
+        attack_ms: float = 1.0,
+        release_ms: float = 100.0,
+        knee_db: float = 0.0,
+        hysteresis_db: float = 0.0,
+        hold_ms: float = 10.0,
+        link: float = 1.0,
+        detector: _ExpanderDetector = "peak",
+        rms_window_ms: float = 10.0,
+        sidechain_hpf_hz: float = 0.0,
+        bypass: bool = False,
+    ) -> Expander: ...
+    @property
+    def threshold_db(self) -> float:
+        """Threshold in dB relative to full scale (a number from -120 to 24 dB; default -40.0)."""
+    @threshold_db.setter
+    def threshold_db(self, value: float) -> None: ...
+    @property
+    def ratio(self) -> float:
+        """Ratio: output dB per input dB below the threshold, 1 (none) up to inf (a gate) (a number of
+        at least 1; default 2.0).
+        """
+    @ratio.setter
+    def ratio(self, value: float) -> None: ...
+    @property
+    def range_db(self) -> float:
+        """Largest reduction in dB (a number from 0 to 120 dB; default 40.0)."""
+    @range_db.setter
+    def range_db(self, value: float) -> None: ...
+    @property
+    def attack_ms(self) -> float:
+        """Attack (opening) time constant: time to cover 63.2 % of a step (0 = instant) (a number from
+        0 to 1000 ms; default 1.0).
+        """
+    @attack_ms.setter
+    def attack_ms(self, value: float) -> None: ...
+    @property
+    def release_ms(self) -> float:
+        """Release (closing) time constant: time to cover 63.2 % of a step (0 = instant) (a number
+        from 0 to 10000 ms; default 100.0).
+        """
+    @release_ms.setter
+    def release_ms(self, value: float) -> None: ...
+    @property
+    def knee_db(self) -> float:
+        """Knee width centred on the threshold (0 = hard knee) (a number from 0 to 48 dB; default
+        0.0).
+        """
+    @knee_db.setter
+    def knee_db(self, value: float) -> None: ...
+    @property
+    def hysteresis_db(self) -> float:
+        """Hysteresis: once open, closes below threshold - hysteresis (a number from 0 to 24 dB;
+        default 0.0).
+        """
+    @hysteresis_db.setter
+    def hysteresis_db(self, value: float) -> None: ...
+    @property
+    def hold_ms(self) -> float:
+        """Hold time before the reduction grows again (a number from 0 to 5000 ms; default 10.0).
+        """
+    @hold_ms.setter
+    def hold_ms(self, value: float) -> None: ...
+    @property
+    def link(self) -> float:
+        """Stereo link from 0 (independent channels) to 1 (100 %) (a number from 0 to 1; default 1.0).
+        """
+    @link.setter
+    def link(self, value: float) -> None: ...
+    @property
+    def detector(self) -> _ExpanderDetector:
+        """Level detector: peak or rms (default 'peak')."""
+    @detector.setter
+    def detector(self, value: _ExpanderDetector) -> None: ...
+    @property
+    def rms_window_ms(self) -> float:
+        """RMS window: time constant of the mean square (a number from 0.1 to 1000 ms; default 10.0).
+        """
+    @rms_window_ms.setter
+    def rms_window_ms(self, value: float) -> None: ...
+    @property
+    def sidechain_hpf_hz(self) -> float:
+        """Cutoff of the high-pass on the detector input (0 = off; below Nyquist when processing) (a
+        number from 0 to 40000 Hz; default 0.0).
+        """
+    @sidechain_hpf_hz.setter
+    def sidechain_hpf_hz(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Bypass: crossfades to the dry input over 20 ms (the detector keeps running) (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
+
+@final
+class NoiseGate(Dynamics):
+    """Noise gate: an expander with an infinite ratio; below the threshold the signal drops by
+    `range_db`.
+
+    Parameters:
+        threshold_db: Threshold in dB relative to full scale: the gate opens when the level
+            reaches it (a number from -120 to 24 dB; default -50.0).
+        range_db: Attenuation while closed, in dB (a number from 0 to 120 dB; default 80.0).
+        attack_ms: Attack (opening) time constant: time to cover 63.2 % of a step (0 = instant)
+            (a number from 0 to 1000 ms; default 0.5).
+        release_ms: Release (closing) time constant: time to cover 63.2 % of a step (0 =
+            instant) (a number from 0 to 10000 ms; default 50.0).
+        hysteresis_db: Hysteresis: once open, closes below threshold - hysteresis (a number
+            from 0 to 24 dB; default 6.0).
+        hold_ms: Hold time before the reduction grows again (a number from 0 to 5000 ms;
+            default 20.0).
+        link: Stereo link from 0 (independent channels) to 1 (100 %) (a number from 0 to 1;
+            default 1.0).
+        detector: Level detector: peak or rms (default 'peak').
+        rms_window_ms: RMS window: time constant of the mean square (a number from 0.1 to 1000
+            ms; default 10.0).
+        sidechain_hpf_hz: Cutoff of the high-pass on the detector input (0 = off; below Nyquist
+            when processing) (a number from 0 to 40000 Hz; default 0.0).
+        bypass: Bypass: crossfades to the dry input over 20 ms (the detector keeps running)
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        threshold_db: float = -50.0,
+        range_db: float = 80.0,
+        attack_ms: float = 0.5,
+        release_ms: float = 50.0,
+        hysteresis_db: float = 6.0,
+        hold_ms: float = 20.0,
+        link: float = 1.0,
+        detector: _NoiseGateDetector = "peak",
+        rms_window_ms: float = 10.0,
+        sidechain_hpf_hz: float = 0.0,
+        bypass: bool = False,
+    ) -> NoiseGate: ...
+    @property
+    def threshold_db(self) -> float:
+        """Threshold in dB relative to full scale: the gate opens when the level reaches it (a number
+        from -120 to 24 dB; default -50.0).
+        """
+    @threshold_db.setter
+    def threshold_db(self, value: float) -> None: ...
+    @property
+    def range_db(self) -> float:
+        """Attenuation while closed, in dB (a number from 0 to 120 dB; default 80.0)."""
+    @range_db.setter
+    def range_db(self, value: float) -> None: ...
+    @property
+    def attack_ms(self) -> float:
+        """Attack (opening) time constant: time to cover 63.2 % of a step (0 = instant) (a number from
+        0 to 1000 ms; default 0.5).
+        """
+    @attack_ms.setter
+    def attack_ms(self, value: float) -> None: ...
+    @property
+    def release_ms(self) -> float:
+        """Release (closing) time constant: time to cover 63.2 % of a step (0 = instant) (a number
+        from 0 to 10000 ms; default 50.0).
+        """
+    @release_ms.setter
+    def release_ms(self, value: float) -> None: ...
+    @property
+    def hysteresis_db(self) -> float:
+        """Hysteresis: once open, closes below threshold - hysteresis (a number from 0 to 24 dB;
+        default 6.0).
+        """
+    @hysteresis_db.setter
+    def hysteresis_db(self, value: float) -> None: ...
+    @property
+    def hold_ms(self) -> float:
+        """Hold time before the reduction grows again (a number from 0 to 5000 ms; default 20.0).
+        """
+    @hold_ms.setter
+    def hold_ms(self, value: float) -> None: ...
+    @property
+    def link(self) -> float:
+        """Stereo link from 0 (independent channels) to 1 (100 %) (a number from 0 to 1; default 1.0).
+        """
+    @link.setter
+    def link(self, value: float) -> None: ...
+    @property
+    def detector(self) -> _NoiseGateDetector:
+        """Level detector: peak or rms (default 'peak')."""
+    @detector.setter
+    def detector(self, value: _NoiseGateDetector) -> None: ...
+    @property
+    def rms_window_ms(self) -> float:
+        """RMS window: time constant of the mean square (a number from 0.1 to 1000 ms; default 10.0).
+        """
+    @rms_window_ms.setter
+    def rms_window_ms(self, value: float) -> None: ...
+    @property
+    def sidechain_hpf_hz(self) -> float:
+        """Cutoff of the high-pass on the detector input (0 = off; below Nyquist when processing) (a
+        number from 0 to 40000 Hz; default 0.0).
+        """
+    @sidechain_hpf_hz.setter
+    def sidechain_hpf_hz(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Bypass: crossfades to the dry input over 20 ms (the detector keeps running) (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
+
+@final
+class DeEsser(Dynamics):
+    """Split-band de-esser: the band above `frequency_hz` is compressed, keyed by itself (peak
+    detector, hard knee), and added back to the untouched band below.
+
+    Parameters:
+        frequency_hz: Split frequency in Hz (below Nyquist when processing) (a number from 20
+            to 40000 Hz; default 6000.0).
+        threshold_db: Threshold of the upper band in dB relative to full scale (a number from
+            -120 to 24 dB; default -30.0).
+        ratio: Ratio applied to the upper band above the threshold, 1 up to inf (a number of at
+            least 1; default 4.0).
+        attack_ms: Attack time constant: time to cover 63.2 % of a step (0 = instant) (a number
+            from 0 to 1000 ms; default 0.5).
+        release_ms: Release time constant: time to cover 63.2 % of a step (0 = instant) (a
+            number from 0 to 10000 ms; default 40.0).
+        listen: Outputs the upper band alone (what the detector hears), crossfading over 20 ms
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        frequency_hz: float = 6000.0,
+        threshold_db: float = -30.0,
+        ratio: float = 4.0,
+        attack_ms: float = 0.5,
+        release_ms: float = 40.0,
+        listen: bool = False,
+    ) -> DeEsser: ...
+    @property
+    def frequency_hz(self) -> float:
+        """Split frequency in Hz (below Nyquist when processing) (a number from 20 to 40000 Hz;
+        default 6000.0).
+        """
+    @frequency_hz.setter
+    def frequency_hz(self, value: float) -> None: ...
+    @property
+    def threshold_db(self) -> float:
+        """Threshold of the upper band in dB relative to full scale (a number from -120 to 24 dB;
+        default -30.0).
+        """
+    @threshold_db.setter
+    def threshold_db(self, value: float) -> None: ...
+    @property
+    def ratio(self) -> float:
+        """Ratio applied to the upper band above the threshold, 1 up to inf (a number of at least 1;
+        default 4.0).
+        """
+    @ratio.setter
+    def ratio(self, value: float) -> None: ...
+    @property
+    def attack_ms(self) -> float:
+        """Attack time constant: time to cover 63.2 % of a step (0 = instant) (a number from 0 to 1000
+        ms; default 0.5).
+        """
+    @attack_ms.setter
+    def attack_ms(self, value: float) -> None: ...
+    @property
+    def release_ms(self) -> float:
+        """Release time constant: time to cover 63.2 % of a step (0 = instant) (a number from 0 to
+        10000 ms; default 40.0).
+        """
+    @release_ms.setter
+    def release_ms(self, value: float) -> None: ...
+    @property
+    def listen(self) -> bool:
+        """Outputs the upper band alone (what the detector hears), crossfading over 20 ms (default
+        False).
+        """
+    @listen.setter
+    def listen(self, value: bool) -> None: ...
+
+@final
+class Limiter(Dynamics):
+    """Lookahead brickwall limiter linked over all channels: no output sample exceeds the ceiling
+    (sample-peak mode); true-peak mode bounds the inter-sample peak. Adds `lookahead_ms` of latency
+    (more in true-peak mode).
+
+    Parameters:
+        ceiling_db: Ceiling in dB (dBFS, or dBTP in true-peak mode) (a number from -60 to 0 dB;
+            default -1.0).
+        true_peak: Limits the true (inter-sample) peak; applies at the next prepare or reset
+            (default False).
+        lookahead_ms: Lookahead (the latency); applies at the next prepare or reset (a number
+            from 0.1 to 20 ms; default 5.0).
+        release_ms: Release time constant: time to cover 63.2 % of the way back (a number from
+            1 to 5000 ms; default 100.0).
+        auto_release: Program-dependent release: sustained limiting recovers more slowly
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        ceiling_db: float = -1.0,
+        true_peak: bool = False,
+        lookahead_ms: float = 5.0,
+        release_ms: float = 100.0,
+        auto_release: bool = False,
+    ) -> Limiter: ...
+    @property
+    def ceiling_db(self) -> float:
+        """Ceiling in dB (dBFS, or dBTP in true-peak mode) (a number from -60 to 0 dB; default -1.0).
+        """
+    @ceiling_db.setter
+    def ceiling_db(self, value: float) -> None: ...
+    @property
+    def true_peak(self) -> bool:
+        """Limits the true (inter-sample) peak; applies at the next prepare or reset (default False).
+        """
+    @true_peak.setter
+    def true_peak(self, value: bool) -> None: ...
+    @property
+    def lookahead_ms(self) -> float:
+        """Lookahead (the latency); applies at the next prepare or reset (a number from 0.1 to 20 ms;
+        default 5.0).
+        """
+    @lookahead_ms.setter
+    def lookahead_ms(self, value: float) -> None: ...
+    @property
+    def release_ms(self) -> float:
+        """Release time constant: time to cover 63.2 % of the way back (a number from 1 to 5000 ms;
+        default 100.0).
+        """
+    @release_ms.setter
+    def release_ms(self, value: float) -> None: ...
+    @property
+    def auto_release(self) -> bool:
+        """Program-dependent release: sustained limiting recovers more slowly (default False)."""
+    @auto_release.setter
+    def auto_release(self, value: bool) -> None: ...
+
+@final
+class PeakFilter(Filter):
+    """Peaking (bell) filter: gain_db at cutoff_hz, bandwidth set by q. Cutoff, gain and q glide over
+    20 ms; enabling or disabling fades, a new design cross-fades.
+
+    Parameters:
+        cutoff_hz: Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist
+            (a number from 1 to 96000 Hz; default 1000.0).
+        gain_db: Boost (positive) or cut (a number from -48 to 48 dB; default 0.0).
+        q: Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100;
+            default 1.0).
+        design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
+            a change cross-fades (default 'cookbook').
+        enabled: Whether the filter is applied (changes fade) (default True).
+    """
+
+    def __new__(
+        cls,
+        cutoff_hz: float = 1000.0,
+        gain_db: float = 0.0,
+        q: float = 1.0,
+        design: _PeakFilterDesign = "cookbook",
+        enabled: bool = True,
+    ) -> PeakFilter: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist (a number from 1
+        to 96000 Hz; default 1000.0).
+        """
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def gain_db(self) -> float:
+        """Boost (positive) or cut (a number from -48 to 48 dB; default 0.0)."""
+    @gain_db.setter
+    def gain_db(self, value: float) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100; default
+        1.0).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def design(self) -> _PeakFilterDesign:
+        """cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); a change
+        cross-fades (default 'cookbook').
+        """
+    @design.setter
+    def design(self, value: _PeakFilterDesign) -> None: ...
+    @property
+    def enabled(self) -> bool:
+        """Whether the filter is applied (changes fade) (default True)."""
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+
+@final
+class LowShelf(Filter):
+    """Low shelf: gain_db below cutoff_hz, q sets the slope. Cutoff, gain and q glide over 20 ms;
+    enabling or disabling fades. The matched design falls back to the cookbook.
+
+    Parameters:
+        cutoff_hz: Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist
+            (a number from 1 to 96000 Hz; default 1000.0).
+        gain_db: Boost (positive) or cut (a number from -48 to 48 dB; default 0.0).
+        q: Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100;
+            default 0.7071067811865476).
+        design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
+            a change cross-fades (default 'cookbook').
+        enabled: Whether the filter is applied (changes fade) (default True).
+    """
+
+    def __new__(
+        cls,
+        cutoff_hz: float = 1000.0,
+        gain_db: float = 0.0,
+        q: float = 0.7071067811865476,
+        design: _LowShelfDesign = "cookbook",
+        enabled: bool = True,
+    ) -> LowShelf: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist (a number from 1
+        to 96000 Hz; default 1000.0).
+        """
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def gain_db(self) -> float:
+        """Boost (positive) or cut (a number from -48 to 48 dB; default 0.0)."""
+    @gain_db.setter
+    def gain_db(self, value: float) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100; default
+        0.7071067811865476).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def design(self) -> _LowShelfDesign:
+        """cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); a change
+        cross-fades (default 'cookbook').
+        """
+    @design.setter
+    def design(self, value: _LowShelfDesign) -> None: ...
+    @property
+    def enabled(self) -> bool:
+        """Whether the filter is applied (changes fade) (default True)."""
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+
+@final
+class HighShelf(Filter):
+    """High shelf: gain_db above cutoff_hz, q sets the slope. Cutoff, gain and q glide over 20 ms;
+    enabling or disabling fades. The matched design falls back to the cookbook.
+
+    Parameters:
+        cutoff_hz: Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist
+            (a number from 1 to 96000 Hz; default 1000.0).
+        gain_db: Boost (positive) or cut (a number from -48 to 48 dB; default 0.0).
+        q: Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100;
+            default 0.7071067811865476).
+        design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
+            a change cross-fades (default 'cookbook').
+        enabled: Whether the filter is applied (changes fade) (default True).
+    """
+
+    def __new__(
+        cls,
+        cutoff_hz: float = 1000.0,
+        gain_db: float = 0.0,
+        q: float = 0.7071067811865476,
+        design: _HighShelfDesign = "cookbook",
+        enabled: bool = True,
+    ) -> HighShelf: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist (a number from 1
+        to 96000 Hz; default 1000.0).
+        """
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def gain_db(self) -> float:
+        """Boost (positive) or cut (a number from -48 to 48 dB; default 0.0)."""
+    @gain_db.setter
+    def gain_db(self, value: float) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100; default
+        0.7071067811865476).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def design(self) -> _HighShelfDesign:
+        """cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); a change
+        cross-fades (default 'cookbook').
+        """
+    @design.setter
+    def design(self, value: _HighShelfDesign) -> None: ...
+    @property
+    def enabled(self) -> bool:
+        """Whether the filter is applied (changes fade) (default True)."""
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+
+@final
+class LowPass(Filter):
+    """Butterworth low pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched design
+    too). Cutoff and q glide over 20 ms; a new order or design cross-fades.
+
+    Parameters:
+        cutoff_hz: Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist
+            (a number from 1 to 96000 Hz; default 1000.0).
+        order: Butterworth order, 6 dB/oct each; a change cross-fades (a whole number from 1 to
+            8; default 2).
+        q: Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100;
+            default 0.7071067811865476).
+        design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
+            a change cross-fades (default 'cookbook').
+        enabled: Whether the filter is applied (changes fade) (default True).
+    """
+
+    def __new__(
+        cls,
+        cutoff_hz: float = 1000.0,
+        order: int = 2,
+        q: float = 0.7071067811865476,
+        design: _LowPassDesign = "cookbook",
+        enabled: bool = True,
+    ) -> LowPass: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist (a number from 1
+        to 96000 Hz; default 1000.0).
+        """
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def order(self) -> int:
+        """Butterworth order, 6 dB/oct each; a change cross-fades (a whole number from 1 to 8; default
+        2).
+        """
+    @order.setter
+    def order(self, value: int) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100; default
+        0.7071067811865476).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def design(self) -> _LowPassDesign:
+        """cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); a change
+        cross-fades (default 'cookbook').
+        """
+    @design.setter
+    def design(self, value: _LowPassDesign) -> None: ...
+    @property
+    def enabled(self) -> bool:
+        """Whether the filter is applied (changes fade) (default True)."""
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+
+@final
+class HighPass(Filter):
+    """Butterworth high pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched design
+    too). Cutoff and q glide over 20 ms; a new order or design cross-fades.
+
+    Parameters:
+        cutoff_hz: Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist
+            (a number from 1 to 96000 Hz; default 1000.0).
+        order: Butterworth order, 6 dB/oct each; a change cross-fades (a whole number from 1 to
+            8; default 2).
+        q: Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100;
+            default 0.7071067811865476).
+        design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
+            a change cross-fades (default 'cookbook').
+        enabled: Whether the filter is applied (changes fade) (default True).
+    """
+
+    def __new__(
+        cls,
+        cutoff_hz: float = 1000.0,
+        order: int = 2,
+        q: float = 0.7071067811865476,
+        design: _HighPassDesign = "cookbook",
+        enabled: bool = True,
+    ) -> HighPass: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist (a number from 1
+        to 96000 Hz; default 1000.0).
+        """
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def order(self) -> int:
+        """Butterworth order, 6 dB/oct each; a change cross-fades (a whole number from 1 to 8; default
+        2).
+        """
+    @order.setter
+    def order(self, value: int) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100; default
+        0.7071067811865476).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def design(self) -> _HighPassDesign:
+        """cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); a change
+        cross-fades (default 'cookbook').
+        """
+    @design.setter
+    def design(self, value: _HighPassDesign) -> None: ...
+    @property
+    def enabled(self) -> bool:
+        """Whether the filter is applied (changes fade) (default True)."""
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+
+@final
+class BandPass(Filter):
+    """Band pass with a 0 dB peak at cutoff_hz, bandwidth set by q. Cutoff and q glide over 20 ms;
+    enabling or disabling fades, a new design cross-fades.
+
+    Parameters:
+        cutoff_hz: Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist
+            (a number from 1 to 96000 Hz; default 1000.0).
+        q: Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100;
+            default 0.7071067811865476).
+        design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
+            a change cross-fades (default 'cookbook').
+        enabled: Whether the filter is applied (changes fade) (default True).
+    """
+
+    def __new__(
+        cls,
+        cutoff_hz: float = 1000.0,
+        q: float = 0.7071067811865476,
+        design: _BandPassDesign = "cookbook",
+        enabled: bool = True,
+    ) -> BandPass: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist (a number from 1
+        to 96000 Hz; default 1000.0).
+        """
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100; default
+        0.7071067811865476).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def design(self) -> _BandPassDesign:
+        """cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); a change
+        cross-fades (default 'cookbook').
+        """
+    @design.setter
+    def design(self, value: _BandPassDesign) -> None: ...
+    @property
+    def enabled(self) -> bool:
+        """Whether the filter is applied (changes fade) (default True)."""
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+
+@final
+class Notch(Filter):
+    """Notch (band reject) at cutoff_hz, width set by q. Cutoff and q glide over 20 ms; enabling or
+    disabling fades. The matched design falls back to the cookbook.
+
+    Parameters:
+        cutoff_hz: Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist
+            (a number from 1 to 96000 Hz; default 1000.0).
+        q: Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100;
+            default 0.7071067811865476).
+        design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
+            a change cross-fades (default 'cookbook').
+        enabled: Whether the filter is applied (changes fade) (default True).
+    """
+
+    def __new__(
+        cls,
+        cutoff_hz: float = 1000.0,
+        q: float = 0.7071067811865476,
+        design: _NotchDesign = "cookbook",
+        enabled: bool = True,
+    ) -> Notch: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist (a number from 1
+        to 96000 Hz; default 1000.0).
+        """
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100; default
+        0.7071067811865476).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def design(self) -> _NotchDesign:
+        """cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); a change
+        cross-fades (default 'cookbook').
+        """
+    @design.setter
+    def design(self, value: _NotchDesign) -> None: ...
+    @property
+    def enabled(self) -> bool:
+        """Whether the filter is applied (changes fade) (default True)."""
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+
+@final
+class AllPass(Filter):
+    """All pass: flat magnitude, phase turning through cutoff_hz at a rate set by q. Cutoff and q
+    glide over 20 ms. The matched design falls back to the cookbook.
+
+    Parameters:
+        cutoff_hz: Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist
+            (a number from 1 to 96000 Hz; default 1000.0).
+        q: Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100;
+            default 0.7071067811865476).
+        design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
+            a change cross-fades (default 'cookbook').
+        enabled: Whether the filter is applied (changes fade) (default True).
+    """
+
+    def __new__(
+        cls,
+        cutoff_hz: float = 1000.0,
+        q: float = 0.7071067811865476,
+        design: _AllPassDesign = "cookbook",
+        enabled: bool = True,
+    ) -> AllPass: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """Cutoff (pass filters, shelves) or centre frequency; must lie below Nyquist (a number from 1
+        to 96000 Hz; default 1000.0).
+        """
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor (pass filters: shapes order 2 only) (a number from 0.01 to 100; default
+        0.7071067811865476).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def design(self) -> _AllPassDesign:
+        """cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); a change
+        cross-fades (default 'cookbook').
+        """
+    @design.setter
+    def design(self, value: _AllPassDesign) -> None: ...
+    @property
+    def enabled(self) -> bool:
+        """Whether the filter is applied (changes fade) (default True)."""
+    @enabled.setter
+    def enabled(self, value: bool) -> None: ...
+
+@final
+class DcBlocker(Processor):
+    """Removes DC with a first-order Butterworth high pass (zero gain at DC, -3 dB at the cutoff, 6
+    dB/oct below it); cutoff changes glide over 20 ms.
+
+    Parameters:
+        cutoff_hz: The -3 dB point; must lie below Nyquist (a number from 1 to 96000 Hz;
+            default 5.0).
+    """
+
+    def __new__(cls, cutoff_hz: float = 5.0) -> DcBlocker: ...
+    @property
+    def cutoff_hz(self) -> float:
+        """The -3 dB point; must lie below Nyquist (a number from 1 to 96000 Hz; default 5.0)."""
+    @cutoff_hz.setter
+    def cutoff_hz(self, value: float) -> None: ...
+
+@final
 class Chain(Processor):
     def __new__(cls, processors: Optional[Iterable[Processor]] = None) -> Chain: ...
     def __len__(self) -> int: ...
@@ -327,114 +1291,7 @@ class Filter(Processor):
 
     @property
     def kind(self) -> _FilterKindName: ...
-    cutoff_hz: float
-    q: float
-    enabled: bool
-    design: _DesignName
     def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
-
-@final
-class PeakFilter(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        gain_db: float = 0.0,
-        q: float = 1.0,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> PeakFilter: ...
-    gain_db: float
-
-@final
-class LowShelf(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        gain_db: float = 0.0,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> LowShelf: ...
-    gain_db: float
-
-@final
-class HighShelf(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        gain_db: float = 0.0,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> HighShelf: ...
-    gain_db: float
-
-@final
-class LowPass(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        order: int = 2,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> LowPass: ...
-    order: int
-
-@final
-class HighPass(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        order: int = 2,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> HighPass: ...
-    order: int
-
-@final
-class BandPass(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> BandPass: ...
-
-@final
-class Notch(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> Notch: ...
-
-@final
-class AllPass(Filter):
-    def __new__(
-        cls,
-        cutoff_hz: float,
-        q: float = 0.7071067811865476,
-        *,
-        design: _DesignName = "cookbook",
-        enabled: bool = True,
-    ) -> AllPass: ...
-
-@final
-class DcBlocker(Processor):
-    def __new__(cls, cutoff_hz: float = 5.0) -> DcBlocker: ...
-    cutoff_hz: float
 
 @final
 class Equalizer(Processor):
@@ -622,122 +1479,38 @@ class Dynamics(Processor):
     def gain_reduction_db(self) -> float: ...
 
 @final
-class Compressor(Dynamics):
-    def __new__(
-        cls,
-        threshold_db: float = -20.0,
-        ratio: float = 4.0,
-        knee_db: float = 6.0,
-        attack_ms: float = 10.0,
-        release_ms: float = 100.0,
-        makeup_db: float = 0.0,
-        link: float = 1.0,
-        mix: float = 1.0,
-        *,
-        auto_makeup: bool = False,
-        detector: _DetectorName = "peak",
-        rms_window_ms: float = 10.0,
-        sidechain_hpf_hz: float = 0.0,
-    ) -> Compressor: ...
-    threshold_db: float
-    ratio: float
-    knee_db: float
-    attack_ms: float
-    release_ms: float
-    makeup_db: float
-    auto_makeup: bool
-    link: float
-    mix: float
-    detector: _DetectorName
-    rms_window_ms: float
-    sidechain_hpf_hz: float
-    bypass: bool
-
-@final
-class Expander(Dynamics):
-    def __new__(
-        cls,
-        threshold_db: float = -40.0,
-        ratio: float = 2.0,
-        range_db: float = 40.0,
-        attack_ms: float = 1.0,
-        release_ms: float = 100.0,
-        *,
-        knee_db: float = 0.0,
-        hysteresis_db: float = 0.0,
-        hold_ms: float = 10.0,
-        link: float = 1.0,
-        detector: _DetectorName = "peak",
-        rms_window_ms: float = 10.0,
-        sidechain_hpf_hz: float = 0.0,
-    ) -> Expander: ...
-    threshold_db: float
-    ratio: float
-    range_db: float
-    knee_db: float
-    hysteresis_db: float
-    hold_ms: float
-    attack_ms: float
-    release_ms: float
-    link: float
-    detector: _DetectorName
-    rms_window_ms: float
-    sidechain_hpf_hz: float
-    bypass: bool
-
-@final
-class NoiseGate(Dynamics):
-    def __new__(
-        cls,
-        threshold_db: float = -50.0,
-        range_db: float = 80.0,
-        attack_ms: float = 0.5,
-        release_ms: float = 50.0,
-        *,
-        hysteresis_db: float = 6.0,
-        hold_ms: float = 20.0,
-        link: float = 1.0,
-        detector: _DetectorName = "peak",
-        rms_window_ms: float = 10.0,
-        sidechain_hpf_hz: float = 0.0,
-    ) -> NoiseGate: ...
-    threshold_db: float
-    range_db: float
-    hysteresis_db: float
-    hold_ms: float
-    attack_ms: float
-    release_ms: float
-    link: float
-    detector: _DetectorName
-    rms_window_ms: float
-    sidechain_hpf_hz: float
-    bypass: bool
-
-@final
-class DeEsser(Dynamics):
-    def __new__(
-        cls,
-        frequency_hz: float = 6000.0,
-        threshold_db: float = -30.0,
-        ratio: float = 4.0,
-        attack_ms: float = 0.5,
-        release_ms: float = 40.0,
-        listen: bool = False,
-    ) -> DeEsser: ...
-    frequency_hz: float
-    threshold_db: float
-    ratio: float
-    attack_ms: float
-    release_ms: float
-    listen: bool
-
-@final
 class MultibandCompressor(Dynamics):
     def __new__(
         cls,
         crossovers_hz: Sequence[float] = (200.0, 2000.0),
         bands: Optional[Iterable[Compressor]] = None,
     ) -> MultibandCompressor: ...
+    @property
+    def crossover_1_hz(self) -> float:
+        """Crossover between bands 1 and 2 (a number from 20 to 40000 Hz; default 200.0)."""
+    @crossover_1_hz.setter
+    def crossover_1_hz(self, value: float) -> None: ...
+    @property
+    def crossover_2_hz(self) -> float:
+        """Crossover between bands 2 and 3 (used from 3 bands on) (a number from 20 to 40000 Hz;
+        default 2000.0).
+        """
+    @crossover_2_hz.setter
+    def crossover_2_hz(self, value: float) -> None: ...
+    @property
+    def crossover_3_hz(self) -> float:
+        """Crossover between bands 3 and 4 (used from 4 bands on) (a number from 20 to 40000 Hz;
+        default 6000.0).
+        """
+    @crossover_3_hz.setter
+    def crossover_3_hz(self, value: float) -> None: ...
+    @property
+    def crossover_4_hz(self) -> float:
+        """Crossover between bands 4 and 5 (used with 5 bands) (a number from 20 to 40000 Hz; default
+        12000.0).
+        """
+    @crossover_4_hz.setter
+    def crossover_4_hz(self, value: float) -> None: ...
     @property
     def crossovers_hz(self) -> list[float]: ...
     @crossovers_hz.setter
@@ -750,19 +1523,3 @@ class MultibandCompressor(Dynamics):
     def solo(self, value: Sequence[bool]) -> None: ...
     def __len__(self) -> int: ...
 
-@final
-class Limiter(Dynamics):
-    def __new__(
-        cls,
-        ceiling_db: float = -1.0,
-        true_peak: bool = False,
-        lookahead_ms: float = 5.0,
-        release_ms: float = 100.0,
-        *,
-        auto_release: bool = False,
-    ) -> Limiter: ...
-    ceiling_db: float
-    true_peak: bool
-    lookahead_ms: float
-    release_ms: float
-    auto_release: bool
