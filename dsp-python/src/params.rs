@@ -13,10 +13,10 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-/// Parameters that Python derives instead of showing them as keywords,
-/// properties or preset entries: `Pan.source` follows the input's channel
-/// count, and a multiband compressor's band count is the number of its band
-/// compressors.
+/// Parameters that Python derives instead of showing them as keywords or
+/// properties (presets keep them): `Pan.source` follows the input's
+/// channel count, and a multiband compressor's band count is the number of
+/// its band compressors.
 const DERIVED: &[(&str, &str)] = &[("pan", "source"), ("multiband_compressor", "bands")];
 
 /// The parameters of `kind` that Python shows, with their table indices.
@@ -26,12 +26,16 @@ pub(crate) fn visible(
     kind.params.iter().enumerate().filter(move |(_, p)| !DERIVED.contains(&(kind.name, p.id)))
 }
 
-/// The valid values of a parameter, as error messages show them.
+/// The valid values of a parameter, as error messages show them (a
+/// switch in Python's words).
 pub(crate) struct Range(pub &'static ParamInfo);
 
 impl fmt::Display for Range {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.describe_range(f)
+        match self.0.ty {
+            ParamType::Bool => f.write_str("True or False"),
+            _ => self.0.describe_range(f),
+        }
     }
 }
 

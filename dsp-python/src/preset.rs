@@ -17,7 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
 
 use crate::chain;
-use crate::params::{to_py, visible};
+use crate::params::to_py;
 use crate::processor::{Body, PyProcessor, class_kind};
 
 /// The preset of `obj`: its kind, shown parameters and members.
@@ -25,9 +25,11 @@ pub(crate) fn save(obj: &Bound<'_, PyProcessor>) -> PyResult<Preset> {
     let py = obj.py();
     let this = obj.get();
     let kind = this.kind();
+    // Every declared parameter, the derived ones too (the core reads a
+    // multiband compressor's band count from its preset).
     let mut params = BTreeMap::new();
     if let Some(shared) = this.shared() {
-        for (i, info) in visible(kind) {
+        for (i, info) in kind.params.iter().enumerate() {
             let v = shared.get(i).unwrap_or(info.default);
             let value = match info.ty {
                 ParamType::Float | ParamType::Int => Value::Number(v),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import subprocess
 import sys
@@ -94,3 +95,31 @@ def test_mypy_stubtest_agrees_with_the_runtime():
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def load_generator():
+    """The stub generator script as a module."""
+    path = Path(__file__).resolve().parents[1] / "scripts" / "gen_stubs.py"
+    spec = importlib.util.spec_from_file_location("gen_stubs", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_stub_is_what_the_generator_writes():
+    generated = load_generator().render()
+    assert STUB.read_text() == generated, (
+        "the committed stub is stale: run python dsp-python/scripts/gen_stubs.py"
+    )
+
+
+def test_every_registered_kind_has_a_stubbed_class_with_its_parameters():
+    classes = stub_classes()
+    kinds = _masterlib._kinds()
+    assert set(kinds) >= {"gain", "compressor", "peak_filter", "equalizer", "chain"}
+    for name, cls in kinds.items():
+        assert cls._kind == name and cls.__name__ in ml.__all__
+        stub = classes[cls.__name__]
+        for p in cls.parameters:
+            assert p.name in stub, f"{cls.__name__}.{p.name} missing from the stub"
