@@ -36,6 +36,7 @@ FACTORIES: list[tuple[str, Callable[[], ml.Processor], int]] = [
     ("Gain", lambda: ml.Gain(-3.0, invert=True), 2),
     ("Pan", lambda: ml.Pan(0.4, law="compromise"), 2),
     ("StereoWidth", lambda: ml.StereoWidth(1.5, mid_gain_db=-1.0, side_gain_db=2.0), 2),
+    ("ChannelTool", lambda: ml.ChannelTool("mid_side_encode", invert_left=True), 2),
     ("Chain", lambda: ml.Chain([ml.Gain(-2.0), ml.StereoWidth(0.5)]), 2),
     ("Chain1", lambda: ml.Chain([ml.Gain(-2.0), ml.Gain(1.0, invert=True)]), 1),
     ("LowPass", lambda: ml.LowPass(3000.0, order=5), 2),
