@@ -6,6 +6,33 @@
  * ml_status_str and ml_last_error_message); constructors write a handle
  * through an out-pointer; *_free(NULL) is a no-op; the caller owns all
  * audio buffers; no call ever unwinds or aborts on bad input.
+ *
+ * Processors: every kind is one MlProcessor, created by name
+ * (ml_processor_new_kind("compressor", &p)) or from JSON
+ * (ml_processor_load_json), listed with ml_kind_count / ml_kind_info, and
+ * configured through its declared parameters (ml_processor_param_info,
+ * ml_processor_param_set / _get by id, _set_at / _get_at by index). Values
+ * are doubles: switches 0 or 1, choices the index of their name.
+ *
+ * Thread rules (each function's comment repeats its rule):
+ * - Any thread, concurrently with processing: ml_processor_param_*,
+ *   ml_processor_kind, ml_processor_gain_reduction_db, the ml_kind_*
+ *   queries, ml_processor_new_kind and ml_processor_load_json. Parameter
+ *   get and set never lock or allocate; a value set reaches the processor
+ *   before its next block (a long buffer is split at the prepared
+ *   max_block, and each piece picks up the latest values).
+ * - The processing thread only (never two of these at once on one handle):
+ *   prepare, process (planar, interleaved, sidechain), reset, latency, tail,
+ *   nonfinite_count, save_json, structural changes (chain push, bypass,
+ *   band changes) and free. Any thread may be "the processing thread" as
+ *   long as the caller serializes these calls. So are the typed setters
+ *   and getters of kinds not yet in the parameter table (ml_compressor_*,
+ *   ml_filter_*...).
+ * - Meters (MlLevelMeter, MlMeter): one thread at a time per handle.
+ * Strings from info calls are static and live for the whole program; the
+ * last error message is per thread and lives until the next failing call
+ * on that thread. Handles are freed by their _free function, except a
+ * processor pushed into a chain, which the chain then owns.
  */
 
 #ifndef MASTERLIB_H
@@ -69,10 +96,12 @@ typedef struct MlMeter MlMeter;
 /**
  * Opaque handle to any processor (gain, pan, filter, equalizer, chain...).
  *
- * Create it with a typed constructor (`ml_gain_new`...), prepare it with
- * `ml_processor_prepare`, process with `ml_processor_process_planar` or
+ * Create it by kind name (`ml_processor_new_kind`) or from a preset
+ * (`ml_processor_load_json`), prepare it with `ml_processor_prepare`,
+ * process with `ml_processor_process_planar` or
  * `ml_processor_process_interleaved`, free it with `ml_processor_free`.
- * A handle may be used from any thread, but not from two at once.
+ * Parameters may be read and set from any thread while one thread
+ * processes; see the thread rules in the header's introduction.
  */
 typedef struct MlProcessor MlProcessor;
 
@@ -402,64 +431,111 @@ typedef struct MlMeterConfig {
 } MlMeterConfig;
 
 /**
- * Settings of a gain.
+ * Channel layout a processor kind takes and gives.
  */
-typedef struct MlGainConfig {
-  /**
-   * Gain in dB, -150 to +60.
-   */
-  double gain_db;
-  /**
-   * Inverts the polarity.
-   */
-  bool invert;
-} MlGainConfig;
+typedef int32_t MlChannels;
 
 /**
- * Pan law: how the two channel gains follow the pan position.
+ * A processor kind: names, doc and capabilities. All strings are static.
  */
-typedef int32_t MlPanLaw;
+typedef struct MlKindInfo {
+  /**
+   * Registry name, `snake_case` (`"compressor"`), for `ml_processor_new_kind`.
+   */
+  const char *name;
+  /**
+   * Class name in the bindings, `CamelCase` (`"Compressor"`).
+   */
+  const char *class_name;
+  /**
+   * One-paragraph description.
+   */
+  const char *doc;
+  /**
+   * Takes a sidechain (`ml_processor_process_sidechain_planar`).
+   */
+  bool sidechain;
+  /**
+   * Reports gain reduction (`ml_processor_gain_reduction_db`).
+   */
+  bool gain_reduction;
+  /**
+   * Channel layout.
+   */
+  MlChannels channels;
+  /**
+   * May add latency (`ml_processor_latency`).
+   */
+  bool latency;
+  /**
+   * May ring after its input ends (`ml_processor_tail`).
+   */
+  bool tail;
+  /**
+   * Number of declared parameters.
+   */
+  size_t param_count;
+} MlKindInfo;
 
 /**
- * What a pan does with its two input channels.
+ * The type of a parameter's value (every value travels as a `double`).
  */
-typedef int32_t MlPanSource;
+typedef int32_t MlParamType;
 
 /**
- * Settings of a pan (stereo in, stereo out).
+ * How a parameter is best shown and automated.
  */
-typedef struct MlPanConfig {
-  /**
-   * Position from -1 (left) through 0 (centre) to +1 (right).
-   */
-  double pan;
-  /**
-   * Pan law.
-   */
-  MlPanLaw law;
-  /**
-   * Mono source (placed) or stereo source (balanced).
-   */
-  MlPanSource source;
-} MlPanConfig;
+typedef int32_t MlScale;
 
 /**
- * Settings of a mid/side stereo width control (stereo only).
+ * One declared parameter. All strings and the choice array are static.
  */
-typedef struct MlStereoWidthConfig {
+typedef struct MlParamInfo {
   /**
-   * Side level relative to mid: 0 is mono, 1 unchanged, 2 twice as wide.
+   * Id with its unit suffix (`"threshold_db"`), for the get/set calls.
    */
-  double width;
+  const char *id;
   /**
-   * Mid gain in dB, -150 to +60.
+   * Unit symbol (`"dB"`, `"Hz"`, `"ms"`), empty when unitless.
    */
-  double mid_gain_db;
+  const char *unit;
   /**
-   * Side gain in dB, -150 to +60 (applied on top of the width).
+   * One-line description.
    */
-  double side_gain_db;
-} MlStereoWidthConfig;
+  const char *doc;
+  /**
+   * Value type.
+   */
+  MlParamType type;
+  /**
+   * Smallest value (0 for switches and choices).
+   */
+  double min;
+  /**
+   * Largest value (may be `INFINITY`, e.g. a ratio).
+   */
+  double max;
+  /**
+   * Value of a new processor.
+   */
+  double default_value;
+  /**
+   * Display scale.
+   */
+  MlScale scale;
+  /**
+   * Time over which a change glides, in ms (0: applies at once).
+   */
+  double smoothing_ms;
+  /**
+   * Number of choices (0 unless a choice).
+   */
+  size_t choice_count;
+  /**
+   * `choice_count` choice names, in value order (NULL when there are none).
+   */
+  const char *const *choices;
+} MlParamInfo;
 
 /**
  * Quality report of a whole track, filled by `ml_measure`.
@@ -683,29 +759,50 @@ typedef struct MlTargetCheck {
 #define ML_TRUE_PEAK_PRECISION_HIGH 1
 
 /**
- * Gains 1 - u and u: -6.02 dB per side at the centre.
+ * Any channel count; as many channels out as in.
  */
-#define ML_PAN_LAW_LINEAR 0
+#define ML_CHANNELS_ANY 0
 
 /**
- * Sine/cosine gains: constant power, -3.01 dB per side at the centre.
+ * Stereo in, stereo out (prepare with 2 channels).
  */
-#define ML_PAN_LAW_CONSTANT_POWER 1
+#define ML_CHANNELS_STEREO 1
 
 /**
- * The geometric mean of linear and constant power: -4.5 dB at the centre.
+ * Mono or stereo source, stereo out (a panner: prepare with 2 channels
+ * and set its `source` parameter).
  */
-#define ML_PAN_LAW_COMPROMISE 2
+#define ML_CHANNELS_TO_STEREO 2
 
 /**
- * The input is mono (the channels are summed to their mean) and placed by the pan law.
+ * A real number from `min` to `max`.
  */
-#define ML_PAN_SOURCE_MONO 0
+#define ML_PARAM_TYPE_FLOAT 0
 
 /**
- * The input is stereo: the pan is a balance control (0 leaves both channels unchanged).
+ * A whole number from `min` to `max`.
  */
-#define ML_PAN_SOURCE_STEREO 1
+#define ML_PARAM_TYPE_INT 1
+
+/**
+ * A switch: 0 (off) or 1 (on).
+ */
+#define ML_PARAM_TYPE_BOOL 2
+
+/**
+ * One of `choices`, as its index (0 to `choice_count - 1`).
+ */
+#define ML_PARAM_TYPE_CHOICE 3
+
+/**
+ * Evenly spaced values.
+ */
+#define ML_SCALE_LINEAR 0
+
+/**
+ * Evenly spaced ratios (frequencies, times).
+ */
+#define ML_SCALE_LOG 1
 
 /**
  * Success.
@@ -807,18 +904,6 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Creates an empty chain (processes as identity) and writes its handle to `*out`.
- *
- * A chain is an `MlProcessor`: prepare, process, reset and free it with the
- * `ml_processor_*` functions. Its latency and tail are the sums over the
- * members that are not bypassed.
- *
- * # Safety
- * `out` is NULL or writable.
- */
-MlStatus ml_chain_new(struct MlProcessor **out);
-
-/**
  * Appends `member` to the end of `chain`.
  *
  * On success the chain owns `member`: the caller must neither use nor free
@@ -826,9 +911,15 @@ MlStatus ml_chain_new(struct MlProcessor **out);
  * still owns it. The chain must be prepared again afterwards
  * (`ML_STATUS_NOT_PREPARED` until then).
  *
+ * Parameters set on `member` before the push are kept; afterwards they are
+ * reached through the chain's preset (`ml_processor_save_json`).
+ *
  * Fails with `ML_STATUS_WRONG_KIND` if `chain` is not a chain,
  * `ML_STATUS_INVALID_ARGUMENT` if `member` is `chain` itself, and
  * `ML_STATUS_POISONED` if `member` is poisoned.
+ *
+ * Thread rule: the processing thread of `chain` only, and no other call on
+ * `member` may run or follow (it is consumed).
  *
  * # Safety
  * `chain` and `member` are NULL or live handles.
@@ -837,6 +928,8 @@ MlStatus ml_chain_push(struct MlProcessor *chain, struct MlProcessor *member);
 
 /**
  * Writes the number of members of `chain` to `*out`.
+ *
+ * Thread rule: the processing thread only.
  *
  * # Safety
  * `chain` is NULL or a live handle; `out` is NULL or writable.
@@ -848,6 +941,8 @@ MlStatus ml_chain_len(struct MlProcessor *chain, size_t *out);
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `chain` is NULL or a live handle.
  */
@@ -857,6 +952,8 @@ MlStatus ml_chain_set_bypassed(struct MlProcessor *chain, size_t index, bool byp
  * Writes whether member `index` is bypassed to `*out`.
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
+ *
+ * Thread rule: the processing thread only.
  *
  * # Safety
  * `chain` is NULL or a live handle; `out` is NULL or writable.
@@ -1498,11 +1595,15 @@ MlStatus ml_limiter_set_lookahead_ms(struct MlProcessor *p, double ms);
 
 /**
  * Writes the gain reduction in dB (positive = reduction) after the last
- * processed sample to `*out`: largest over channels (over bands for a
+ * processed block to `*out`: largest over channels (over bands for a
  * multiband compressor; the upper band for a de-esser). Excludes make-up
  * gain and mix. Call it after each block for a meter.
  *
- * Fails with `ML_STATUS_WRONG_KIND` on a processor that is not dynamics.
+ * Fails with `ML_STATUS_WRONG_KIND` on a kind whose info has no
+ * `gain_reduction` capability.
+ *
+ * Thread rule: any thread, concurrently with processing (it reads a value
+ * the processing thread stores after each block).
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
@@ -1510,17 +1611,20 @@ MlStatus ml_limiter_set_lookahead_ms(struct MlProcessor *p, double ms);
 MlStatus ml_processor_gain_reduction_db(struct MlProcessor *p, float *out);
 
 /**
- * Processes planar audio in place keyed by an external sidechain
- * (compressor, expander, noise gate): the detector hears `sidechain`
- * instead of the input. A sidechain with as many channels as the input keys
- * channel by channel (then linked as set); any other count (1 to
- * `ML_MAX_CHANNELS`) is averaged to one key for all channels. Both have `num_samples` samples.
- * Non-finite sidechain samples count as silence and are counted.
+ * Processes planar audio in place keyed by an external sidechain (kinds
+ * whose info has the `sidechain` capability: compressor, expander, noise
+ * gate): the detector hears `sidechain` instead of the input. A sidechain
+ * with as many channels as the input keys channel by channel (then linked
+ * as set); any other count (1 to `ML_MAX_CHANNELS`) is averaged to one key
+ * for all channels. Both have `num_samples` samples. Non-finite sidechain
+ * samples count as silence and are counted.
  *
  * Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
  * a processor without a sidechain input, and `ML_STATUS_INVALID_ARGUMENT`
  * if `num_sidechain` is 0 or above `ML_MAX_CHANNELS` or a sidechain buffer
  * shares memory with a processed channel.
+ *
+ * Thread rule: the processing thread only.
  *
  * # Safety
  * `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or
@@ -1970,180 +2074,203 @@ MlStatus ml_level_meter_nonfinite_count(struct MlLevelMeter *m, uint64_t *out);
 void ml_level_meter_free(struct MlLevelMeter *m);
 
 /**
- * Default gain settings: 0 dB, not inverted.
+ * Number of registered processor kinds (indices for `ml_kind_info`).
+ *
+ * Thread rule: any thread.
  */
-struct MlGainConfig ml_gain_config_default(void);
+size_t ml_kind_count(void);
 
 /**
- * Creates a gain (any channel count) and writes its handle to `*out`.
+ * Writes the info of kind `index` (0 to `ml_kind_count() - 1`) to `*out`.
  *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` if `gain_db` is not finite or out of range.
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` past the last kind.
  *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_gain_new(const struct MlGainConfig *config, struct MlProcessor **out);
-
-/**
- * Sets a gain's level in dB (smoothed over 20 ms).
+ * Thread rule: any thread.
  *
  * # Safety
- * `p` is NULL or a live handle.
+ * `out` is NULL or writable.
  */
-MlStatus ml_gain_set_gain_db(struct MlProcessor *p, double gain_db);
+MlStatus ml_kind_info(size_t index, struct MlKindInfo *out);
 
 /**
- * Writes a gain's level in dB to `*out`.
+ * Writes the info of the kind called `name` to `*out`, without creating a
+ * processor.
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME` (the message lists the kinds).
+ *
+ * Thread rule: any thread.
  *
  * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
+ * `name` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-MlStatus ml_gain_get_gain_db(struct MlProcessor *p, double *out);
+MlStatus ml_kind_find(const char *name, struct MlKindInfo *out);
 
 /**
- * Sets whether a gain inverts the polarity (smoothed).
+ * Writes the info of parameter `index` of the kind called `kind` to `*out`,
+ * without creating a processor.
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME` (unknown kind) or
+ * `ML_STATUS_INVALID_ARGUMENT` (past the last parameter).
+ *
+ * Thread rule: any thread.
  *
  * # Safety
- * `p` is NULL or a live handle.
+ * `kind` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-MlStatus ml_gain_set_invert(struct MlProcessor *p, bool invert);
+MlStatus ml_kind_param_info(const char *kind, size_t index, struct MlParamInfo *out);
 
 /**
- * Writes whether a gain inverts the polarity to `*out`.
+ * Creates a processor of the kind called `kind` (`"gain"`, `"pan"`,
+ * `"chain"`...; see `ml_kind_count` / `ml_kind_info`) with its declared
+ * defaults, and writes its handle to `*out` (NULL on failure). Free it
+ * with `ml_processor_free`.
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME`; the message lists the kinds.
+ *
+ * Thread rule: any thread.
  *
  * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
+ * `kind` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-MlStatus ml_gain_get_invert(struct MlProcessor *p, bool *out);
+MlStatus ml_processor_new_kind(const char *kind, struct MlProcessor **out);
 
 /**
- * Default pan settings: centre, constant power, stereo source.
- */
-struct MlPanConfig ml_pan_config_default(void);
-
-/**
- * Creates a pan (prepare it with 2 channels) and writes its handle to `*out`.
+ * Writes the info of the processor's kind to `*out`.
  *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (pan outside -1..1 or not finite)
- * or `ML_STATUS_UNKNOWN_NAME` (law or source not one of the constants).
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_pan_new(const struct MlPanConfig *config, struct MlProcessor **out);
-
-/**
- * Sets a pan's position, -1 (left) to +1 (right) (smoothed).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_pan_set_pan(struct MlProcessor *p, double pan);
-
-/**
- * Writes a pan's position to `*out`.
+ * Thread rule: any thread, concurrently with processing.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_pan_get_pan(struct MlProcessor *p, double *out);
+MlStatus ml_processor_kind(struct MlProcessor *p, struct MlKindInfo *out);
 
 /**
- * Sets a pan's law (smoothed).
+ * Writes the number of the processor's parameters to `*out`.
  *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_pan_set_law(struct MlProcessor *p, MlPanLaw law);
-
-/**
- * Writes a pan's law to `*out`.
+ * Thread rule: any thread, concurrently with processing.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_pan_get_law(struct MlProcessor *p, MlPanLaw *out);
+MlStatus ml_processor_param_count(struct MlProcessor *p, size_t *out);
 
 /**
- * Sets whether a pan treats its input as mono or stereo (smoothed).
+ * Writes the info of the processor's parameter `index` to `*out`.
  *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_pan_set_source(struct MlProcessor *p, MlPanSource source);
-
-/**
- * Writes a pan's source mode to `*out`.
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` past the last parameter.
+ *
+ * Thread rule: any thread, concurrently with processing.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_pan_get_source(struct MlProcessor *p, MlPanSource *out);
+MlStatus ml_processor_param_info(struct MlProcessor *p, size_t index, struct MlParamInfo *out);
 
 /**
- * Default stereo width settings: width 1, mid and side at 0 dB (identity).
- */
-struct MlStereoWidthConfig ml_stereo_width_config_default(void);
-
-/**
- * Creates a stereo width control (prepare it with 2 channels) and writes its
- * handle to `*out`.
+ * Writes the index of the parameter called `id` to `*out`.
  *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (width outside 0..2, gains out of
- * range, or anything not finite).
+ * Fails with `ML_STATUS_UNKNOWN_NAME` (the message lists the parameters).
+ *
+ * Thread rule: any thread, concurrently with processing.
  *
  * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
+ * `p` is NULL or a live handle; `id` is NULL or a NUL-terminated string;
+ * `out` is NULL or writable.
  */
-MlStatus ml_stereo_width_new(const struct MlStereoWidthConfig *config, struct MlProcessor **out);
+MlStatus ml_processor_param_index(struct MlProcessor *p, const char *id, size_t *out);
 
 /**
- * Sets the width, 0 (mono) to 2 (smoothed).
+ * Writes the value of the parameter called `id` to `*out`: the last value
+ * set (switches 0 or 1, choices their index).
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME` for an unknown id.
+ *
+ * Thread rule: any thread, concurrently with processing. Lock-free.
  *
  * # Safety
- * `p` is NULL or a live handle.
+ * `p` is NULL or a live handle; `id` is NULL or a NUL-terminated string;
+ * `out` is NULL or writable.
  */
-MlStatus ml_stereo_width_set_width(struct MlProcessor *p, double width);
+MlStatus ml_processor_param_get(struct MlProcessor *p, const char *id, double *out);
 
 /**
- * Writes the width to `*out`.
+ * Sets the parameter called `id`, checked against its declaration; the
+ * processing thread picks it up before its next block (and glides to it
+ * over the parameter's `smoothing_ms`).
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME` for an unknown id, and with
+ * `ML_STATUS_INVALID_ARGUMENT` for a value outside the range (or NaN, or a
+ * fraction for a whole number, switch or choice); `ml_last_error_message`
+ * names the parameter and its range, and the value is left as it was.
+ *
+ * Thread rule: any thread, concurrently with processing. Lock-free; never
+ * allocates on success.
  *
  * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
+ * `p` is NULL or a live handle; `id` is NULL or a NUL-terminated string.
  */
-MlStatus ml_stereo_width_get_width(struct MlProcessor *p, double *out);
+MlStatus ml_processor_param_set(struct MlProcessor *p, const char *id, double value);
 
 /**
- * Sets the mid gain in dB (smoothed).
+ * Writes the value of parameter `index` (see `ml_processor_param_info`) to
+ * `*out`.
  *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_stereo_width_set_mid_gain_db(struct MlProcessor *p, double db);
-
-/**
- * Writes the mid gain in dB to `*out`.
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` past the last parameter.
  *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_stereo_width_get_mid_gain_db(struct MlProcessor *p, double *out);
-
-/**
- * Sets the side gain in dB (smoothed).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_stereo_width_set_side_gain_db(struct MlProcessor *p, double db);
-
-/**
- * Writes the side gain in dB to `*out`.
+ * Thread rule: any thread, concurrently with processing. Lock-free.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_stereo_width_get_side_gain_db(struct MlProcessor *p, double *out);
+MlStatus ml_processor_param_get_at(struct MlProcessor *p, size_t index, double *out);
+
+/**
+ * Sets parameter `index`, as `ml_processor_param_set` does by id.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` past the last parameter or for a
+ * value out of range.
+ *
+ * Thread rule: any thread, concurrently with processing. Lock-free; never
+ * allocates on success.
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_processor_param_set_at(struct MlProcessor *p, size_t index, double value);
+
+/**
+ * Writes the processor's settings as JSON (kind, format version, every
+ * parameter by id, and members such as a chain's, recursively) to `buf`,
+ * NUL-terminated, if it fits in `capacity` bytes; always writes the JSON's
+ * length without the NUL to `*len`. Call it with `buf` NULL and
+ * `capacity` 0 to ask for the length.
+ *
+ * Fails with `ML_STATUS_CAPACITY_EXCEEDED` if `buf` is given but too
+ * small (it then holds an empty string).
+ *
+ * Thread rule: the processing thread only (it reads the processor).
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `buf` is NULL or writable for `capacity`
+ * bytes; `len` is NULL or writable.
+ */
+MlStatus ml_processor_save_json(struct MlProcessor *p, char *buf, size_t capacity, size_t *len);
+
+/**
+ * Creates a processor from JSON written by `ml_processor_save_json` (any
+ * kind, members included) and writes its handle to `*out` (NULL on
+ * failure). A parameter the JSON leaves out takes its default.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` for malformed JSON, an unknown
+ * kind or parameter, or a value out of range; `ml_last_error_message`
+ * names it (and where it sits among members).
+ *
+ * Thread rule: any thread.
+ *
+ * # Safety
+ * `json` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ */
+MlStatus ml_processor_load_json(const char *json, struct MlProcessor **out);
 
 /**
  * Prepares the processor for a sample rate, a maximum block size (samples per
@@ -2155,6 +2282,9 @@ MlStatus ml_stereo_width_get_side_gain_db(struct MlProcessor *p, double *out);
  * pan is stereo only) or `ML_STATUS_ABOVE_NYQUIST` (a cutoff the sample rate
  * cannot represent); the processor is then unprepared.
  *
+ * Thread rule: the processing thread only (not concurrently with another
+ * call on the same handle except the parameter and info calls).
+ *
  * @param p the processor
  * @param sample_rate sample rate in Hz
  * @param max_block largest block (samples per channel) one low-level process
@@ -2162,7 +2292,7 @@ MlStatus ml_stereo_width_get_side_gain_db(struct MlProcessor *p, double *out);
  * @param channels number of planar channels
  *
  * # Safety
- * `p` is NULL or a live handle not used by another thread during the call.
+ * `p` is NULL or a live handle; see the thread rule.
  */
 MlStatus ml_processor_prepare(struct MlProcessor *p,
                               double sample_rate,
@@ -2174,8 +2304,10 @@ MlStatus ml_processor_prepare(struct MlProcessor *p,
  * smoothed parameters to their targets, as at the start of a new stream.
  * Never allocates.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
- * `p` is NULL or a live handle not used by another thread during the call.
+ * `p` is NULL or a live handle; see the thread rule.
  */
 MlStatus ml_processor_reset(struct MlProcessor *p);
 
@@ -2184,6 +2316,7 @@ MlStatus ml_processor_reset(struct MlProcessor *p);
  *
  * Any `num_samples` is accepted (longer than `max_block` is split into
  * pieces; 0 is a no-op); `num_channels` must equal the prepared count.
+ * Parameters set from other threads are picked up before each piece.
  * Never allocates. Non-finite input samples are processed as silence and
  * counted (`ml_processor_nonfinite_count`).
  *
@@ -2191,9 +2324,11 @@ MlStatus ml_processor_reset(struct MlProcessor *p);
  * `ML_STATUS_NULL_POINTER` (the array or one of its channels), or
  * `ML_STATUS_INVALID_ARGUMENT` if channel buffers overlap.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `channels` is NULL or holds `num_channels` pointers, each NULL or valid for
- * reads and writes of `num_samples` floats.
+ * reads and writes of `num_samples` floats; see the thread rule.
  */
 MlStatus ml_processor_process_planar(struct MlProcessor *p,
                                      float *const *channels,
@@ -2208,9 +2343,11 @@ MlStatus ml_processor_process_planar(struct MlProcessor *p,
  * processing of the same audio. Deinterleaves through scratch memory sized
  * by `ml_processor_prepare`, so it never allocates.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `interleaved` is NULL or valid for reads and writes of
- * `num_channels * num_frames` floats.
+ * `num_channels * num_frames` floats; see the thread rule.
  */
 MlStatus ml_processor_process_interleaved(struct MlProcessor *p,
                                           float *interleaved,
@@ -2219,6 +2356,8 @@ MlStatus ml_processor_process_interleaved(struct MlProcessor *p,
 
 /**
  * Writes the delay the processor adds, in samples, to `*out`.
+ *
+ * Thread rule: the processing thread only.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
@@ -2229,6 +2368,8 @@ MlStatus ml_processor_latency(struct MlProcessor *p, size_t *out);
  * Writes the number of output samples that may follow the end of the input
  * (reverb and filter tails) to `*out`.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
  */
@@ -2238,6 +2379,8 @@ MlStatus ml_processor_tail(struct MlProcessor *p, size_t *out);
  * Writes the number of non-finite input samples (NaN, Inf) seen since
  * creation to `*out`; they were processed as silence.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
  */
@@ -2245,6 +2388,8 @@ MlStatus ml_processor_nonfinite_count(struct MlProcessor *p, uint64_t *out);
 
 /**
  * Frees a processor. NULL is a no-op.
+ *
+ * Thread rule: no other call on the handle may run or follow.
  *
  * # Safety
  * `p` is NULL or a handle from a constructor that has not been freed or

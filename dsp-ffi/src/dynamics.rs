@@ -1,6 +1,7 @@
 //! Dynamics: compressor, expander, noise gate, de-esser, multiband
 //! compressor and limiter; sidechain processing and gain-reduction reports.
 
+use dsp_core::DynProcessor;
 use dsp_core::dynamics::crossover::MAX_BANDS;
 use dsp_core::dynamics::{
     Compressor, DeEsser, Detector, Expander, Limiter, MultibandCompressor, NoiseGate,
@@ -9,8 +10,9 @@ use dsp_core::processor::for_each_block;
 use dsp_core::spec::MAX_CHANNELS;
 
 use crate::audio::{check_channels, check_disjoint, planar, planar_mut};
-use crate::guard::{get_from, non_null, with_handle};
-use crate::processor::{MlProcessor, get_kind, new_processor, update_kind, with_kind};
+use crate::guard::{get_shared, non_null};
+use crate::legacy::{new_legacy, update_kind};
+use crate::processor::{MlProcessor, get_kind, get_state, with_kind, with_processor};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_WRONG_KIND, MlStatus, unknown};
 
 /// What the level detector of a compressor, expander or gate measures.
@@ -136,7 +138,7 @@ pub unsafe extern "C" fn ml_compressor_new(
     config: *const MlCompressorConfig,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
-    unsafe { new_processor(out, || non_null(config)?.build()) }
+    unsafe { new_legacy(out, || non_null(config)?.build()) }
 }
 
 /// Sets all of a compressor's settings (each checked as by its setter; on a
@@ -371,7 +373,7 @@ pub unsafe extern "C" fn ml_expander_new(
     config: *const MlExpanderConfig,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
-    unsafe { new_processor(out, || built(|c| non_null(config)?.apply(c))) }
+    unsafe { new_legacy(out, || built(|c| non_null(config)?.apply(c))) }
 }
 
 /// Sets all of an expander's settings.
@@ -597,7 +599,7 @@ pub unsafe extern "C" fn ml_noise_gate_new(
     config: *const MlNoiseGateConfig,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
-    unsafe { new_processor(out, || built(|c| non_null(config)?.apply(c))) }
+    unsafe { new_legacy(out, || built(|c| non_null(config)?.apply(c))) }
 }
 
 /// Sets all of a noise gate's settings.
@@ -790,7 +792,7 @@ pub unsafe extern "C" fn ml_de_esser_new(
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
     unsafe {
-        new_processor(out, || {
+        new_legacy(out, || {
             let c = non_null(config)?;
             let mut d = DeEsser::new(c.frequency_hz, c.threshold_db)?;
             c.apply(&mut d)?;
@@ -923,7 +925,7 @@ pub unsafe extern "C" fn ml_multiband_new(
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
     unsafe {
-        new_processor(out, || {
+        new_legacy(out, || {
             let c = non_null(config)?;
             if !(2..=ML_MULTIBAND_MAX_BANDS).contains(&c.num_bands) {
                 return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "num_bands must be 2 to 5"));
@@ -991,8 +993,8 @@ pub unsafe extern "C" fn ml_multiband_get_band(
     out: *mut MlCompressorConfig,
 ) -> MlStatus {
     unsafe {
-        get_from(p, out, |h| {
-            let m = h.kind_mut::<MultibandCompressor>()?;
+        get_state(p, out, |st| {
+            let m = st.kind_mut::<MultibandCompressor>()?;
             Ok(MlCompressorConfig::from_core(band_of(m, index)?))
         })
     }
@@ -1037,8 +1039,8 @@ pub unsafe extern "C" fn ml_multiband_get_band_gain_reduction_db(
     out: *mut f32,
 ) -> MlStatus {
     unsafe {
-        get_from(p, out, |h| {
-            let m = h.kind_mut::<MultibandCompressor>()?;
+        get_state(p, out, |st| {
+            let m = st.kind_mut::<MultibandCompressor>()?;
             band_of(m, index)?;
             Ok(m.band_gain_reduction_db(index))
         })
@@ -1100,7 +1102,7 @@ pub unsafe extern "C" fn ml_limiter_new(
     config: *const MlLimiterConfig,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
-    unsafe { new_processor(out, || built(|c| non_null(config)?.apply(c))) }
+    unsafe { new_legacy(out, || built(|c| non_null(config)?.apply(c))) }
 }
 
 /// Sets all of a limiter's settings (true peak and lookahead apply at the
@@ -1174,35 +1176,43 @@ pub unsafe extern "C" fn ml_limiter_set_lookahead_ms(p: *mut MlProcessor, ms: f6
 }
 
 /// The gain reduction (dB, >= 0) of any dynamics processor after its last
-/// processed sample: largest over channels, or over bands for a multiband.
-fn gain_reduction_of(h: &mut MlProcessor) -> Result<f32, Fail> {
-    if let Some(c) = h.try_kind::<Compressor>() {
-        return Ok(c.gain_reduction_db());
+/// processed sample: largest over its rows (channels, or bands for a
+/// multiband). Never allocates.
+pub(crate) fn gain_reduction_of(inner: &mut dyn DynProcessor) -> Option<f32> {
+    if let Some(d) = inner.dynamics() {
+        let rows = d.gain_reduction_rows();
+        return Some((0..rows).map(|r| d.row_gain_reduction_db(r)).fold(0.0, f32::max));
     }
-    if let Some(e) = h.try_kind::<Expander>() {
-        return Ok(e.gain_reduction_db());
+    let any = inner.as_any_mut();
+    if let Some(c) = any.downcast_mut::<Compressor>() {
+        return Some(c.gain_reduction_db());
     }
-    if let Some(g) = h.try_kind::<NoiseGate>() {
-        return Ok(g.gain_reduction_db());
+    if let Some(e) = any.downcast_mut::<Expander>() {
+        return Some(e.gain_reduction_db());
     }
-    if let Some(d) = h.try_kind::<DeEsser>() {
-        return Ok(d.gain_reduction_db());
+    if let Some(g) = any.downcast_mut::<NoiseGate>() {
+        return Some(g.gain_reduction_db());
     }
-    if let Some(l) = h.try_kind::<Limiter>() {
-        return Ok(l.gain_reduction_db());
+    if let Some(d) = any.downcast_mut::<DeEsser>() {
+        return Some(d.gain_reduction_db());
     }
-    if let Some(m) = h.try_kind::<MultibandCompressor>() {
-        return Ok((0..m.bands()).map(|b| m.band_gain_reduction_db(b)).fold(0.0, f32::max));
+    if let Some(l) = any.downcast_mut::<Limiter>() {
+        return Some(l.gain_reduction_db());
     }
-    Err(Fail::new(ML_STATUS_WRONG_KIND, "this function needs a dynamics processor"))
+    let m = any.downcast_mut::<MultibandCompressor>()?;
+    Some((0..m.bands()).map(|b| m.band_gain_reduction_db(b)).fold(0.0, f32::max))
 }
 
 /// Writes the gain reduction in dB (positive = reduction) after the last
-/// processed sample to `*out`: largest over channels (over bands for a
+/// processed block to `*out`: largest over channels (over bands for a
 /// multiband compressor; the upper band for a de-esser). Excludes make-up
 /// gain and mix. Call it after each block for a meter.
 ///
-/// Fails with `ML_STATUS_WRONG_KIND` on a processor that is not dynamics.
+/// Fails with `ML_STATUS_WRONG_KIND` on a kind whose info has no
+/// `gain_reduction` capability.
+///
+/// Thread rule: any thread, concurrently with processing (it reads a value
+/// the processing thread stores after each block).
 ///
 /// # Safety
 /// `p` is NULL or a live handle; `out` is NULL or writable.
@@ -1211,20 +1221,23 @@ pub unsafe extern "C" fn ml_processor_gain_reduction_db(
     p: *mut MlProcessor,
     out: *mut f32,
 ) -> MlStatus {
-    unsafe { get_from(p, out, gain_reduction_of) }
+    unsafe { get_shared(p, out, MlProcessor::gain_reduction_db) }
 }
 
-/// Processes planar audio in place keyed by an external sidechain
-/// (compressor, expander, noise gate): the detector hears `sidechain`
-/// instead of the input. A sidechain with as many channels as the input keys
-/// channel by channel (then linked as set); any other count (1 to
-/// `ML_MAX_CHANNELS`) is averaged to one key for all channels. Both have `num_samples` samples.
-/// Non-finite sidechain samples count as silence and are counted.
+/// Processes planar audio in place keyed by an external sidechain (kinds
+/// whose info has the `sidechain` capability: compressor, expander, noise
+/// gate): the detector hears `sidechain` instead of the input. A sidechain
+/// with as many channels as the input keys channel by channel (then linked
+/// as set); any other count (1 to `ML_MAX_CHANNELS`) is averaged to one key
+/// for all channels. Both have `num_samples` samples. Non-finite sidechain
+/// samples count as silence and are counted.
 ///
 /// Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
 /// a processor without a sidechain input, and `ML_STATUS_INVALID_ARGUMENT`
 /// if `num_sidechain` is 0 or above `ML_MAX_CHANNELS` or a sidechain buffer
 /// shares memory with a processed channel.
+///
+/// Thread rule: the processing thread only.
 ///
 /// # Safety
 /// `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or
@@ -1240,9 +1253,14 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
     num_samples: usize,
 ) -> MlStatus {
     unsafe {
-        with_handle(p, |h| {
-            let spec = h.prepared_spec()?;
-            let keyed = keyed_of(h)?;
+        with_processor(p, |h, st| {
+            let spec = st.prepared_spec()?;
+            if !h.kind().caps.sidechain {
+                return Err(Fail::new(
+                    ML_STATUS_WRONG_KIND,
+                    format!("a {} has no sidechain input", h.kind().name),
+                ));
+            }
             check_channels(spec.channels, num_channels)?;
             if !(1..=MAX_CHANNELS).contains(&num_sidechain) {
                 return Err(Fail::new(
@@ -1254,40 +1272,30 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
             let mut views = planar_mut(channels, num_channels, num_samples)?;
             let side = planar(sidechain, num_sidechain, num_samples)?;
             let keys = &side[..num_sidechain];
-            for_each_block(
-                &mut views[..num_channels],
-                &mut [],
-                keys,
-                spec.max_block_size,
-                |c, _, k| keyed(h, c, k),
-            );
+            let inner = &mut *st.inner;
+            let max = spec.max_block_size;
+            for_each_block(&mut views[..num_channels], &mut [], keys, max, |c, _, k| {
+                h.params().apply(&mut *inner);
+                keyed(inner, c, k);
+            });
+            h.store_gain_reduction(inner);
             Ok(())
         })
     }
 }
 
-/// A sidechain processing step for the processor kind behind a handle.
-type Keyed = fn(&mut MlProcessor, &mut [&mut [f32]], &[&[f32]]);
-
-/// The sidechain step of `h`'s kind, or `ML_STATUS_WRONG_KIND`.
-fn keyed_of(h: &mut MlProcessor) -> Result<Keyed, Fail> {
-    if h.try_kind::<Compressor>().is_some() {
-        return Ok(|h, ch, sc| {
-            h.try_kind::<Compressor>().map_or((), |d| d.process_sidechain(ch, sc))
-        });
+/// Processes one block of `inner` keyed by `keys`. Never allocates.
+fn keyed(inner: &mut dyn DynProcessor, channels: &mut [&mut [f32]], keys: &[&[f32]]) {
+    if let Some(d) = inner.dynamics() {
+        d.process_keyed(channels, Some(keys), &mut []);
+        return;
     }
-    if h.try_kind::<Expander>().is_some() {
-        return Ok(|h, ch, sc| {
-            h.try_kind::<Expander>().map_or((), |d| d.process_sidechain(ch, sc))
-        });
+    let any = inner.as_any_mut();
+    if let Some(d) = any.downcast_mut::<Compressor>() {
+        d.process_sidechain(channels, keys);
+    } else if let Some(d) = any.downcast_mut::<Expander>() {
+        d.process_sidechain(channels, keys);
+    } else if let Some(d) = any.downcast_mut::<NoiseGate>() {
+        d.process_sidechain(channels, keys);
     }
-    if h.try_kind::<NoiseGate>().is_some() {
-        return Ok(|h, ch, sc| {
-            h.try_kind::<NoiseGate>().map_or((), |d| d.process_sidechain(ch, sc))
-        });
-    }
-    Err(Fail::new(
-        ML_STATUS_WRONG_KIND,
-        "sidechain processing needs a compressor, expander or noise gate",
-    ))
 }

@@ -5,7 +5,8 @@ use dsp_core::Error;
 use dsp_core::filters::{BandParams, DcBlocker, Design, Equalizer, Filter, FilterKind};
 
 use crate::guard::{non_null, non_null_mut};
-use crate::processor::{MlProcessor, get_kind, new_processor, with_kind};
+use crate::legacy::new_legacy;
+use crate::processor::{MlProcessor, get_kind, with_kind};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus, unknown};
 
 /// Response shape of a filter band.
@@ -148,7 +149,7 @@ pub unsafe extern "C" fn ml_filter_new(
     band: *const MlBand,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
-    unsafe { new_processor(out, || Ok::<_, Fail>(Filter::new(non_null(band)?.to_core()?)?)) }
+    unsafe { new_legacy(out, || Ok::<_, Fail>(Filter::new(non_null(band)?.to_core()?)?)) }
 }
 
 /// Sets all of a filter's parameters; frequency, Q and gain glide over 20 ms,
@@ -226,7 +227,7 @@ pub unsafe extern "C" fn ml_equalizer_new(
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
     unsafe {
-        new_processor(out, || {
+        new_legacy(out, || {
             let bands = match num_bands {
                 0 => &[][..],
                 n => std::slice::from_raw_parts(non_null(bands)?, n),
@@ -355,7 +356,7 @@ pub const ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ: f64 = 5.0;
 /// `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_dc_blocker_new(cutoff_hz: f64, out: *mut *mut MlProcessor) -> MlStatus {
-    unsafe { new_processor(out, || DcBlocker::new(cutoff_hz)) }
+    unsafe { new_legacy(out, || DcBlocker::new(cutoff_hz)) }
 }
 
 /// Sets a DC blocker's cutoff in Hz (glides).

@@ -30,11 +30,41 @@ static double gain_db(const float *out, const float *in, size_t n) {
   return 20.0 * log10(rms(out, n) / rms(in, n));
 }
 
-static MlProcessor *new_gain(double db) {
-  MlGainConfig config = ml_gain_config_default();
-  config.gain_db = db;
+static MlProcessor *new_kind(const char *kind) {
   MlProcessor *p = NULL;
-  CHECK_OK(ml_gain_new(&config, &p));
+  CHECK_OK(ml_processor_new_kind(kind, &p));
+  return p;
+}
+
+/* The value of parameter `id` of `p` (NAN if it cannot be read). */
+static double param(MlProcessor *p, const char *id) {
+  double v = NAN;
+  CHECK_OK(ml_processor_param_get(p, id, &v));
+  return v;
+}
+
+/* The index of choice `name` of parameter `id` of `kind` (-1 if none). */
+static double choice(const char *kind, const char *id, const char *name) {
+  MlKindInfo k;
+  CHECK_OK(ml_kind_find(kind, &k));
+  for (size_t i = 0; i < k.param_count; i++) {
+    MlParamInfo info;
+    CHECK_OK(ml_kind_param_info(kind, i, &info));
+    if (strcmp(info.id, id) != 0) {
+      continue;
+    }
+    for (size_t c = 0; c < info.choice_count; c++) {
+      if (strcmp(info.choices[c], name) == 0) {
+        return (double)c;
+      }
+    }
+  }
+  return -1.0;
+}
+
+static MlProcessor *new_gain(double db) {
+  MlProcessor *p = new_kind("gain");
+  CHECK_OK(ml_processor_param_set(p, "gain_db", db));
   return p;
 }
 
@@ -59,11 +89,7 @@ static void test_gain_halves_amplitude(void) {
   CHECK_NEAR(gain_db(x, in, N), -6.0, 1e-4);
   CHECK_NEAR(rms(x, N) / rms(in, N), 0.5012, 1e-4);
 
-  double db = 0.0;
-  bool invert = true;
-  CHECK_OK(ml_gain_get_gain_db(g, &db));
-  CHECK_OK(ml_gain_get_invert(g, &invert));
-  CHECK(db == -6.0 && !invert);
+  CHECK(param(g, "gain_db") == -6.0 && param(g, "invert") == 0.0);
   size_t latency = 99, tail = 99;
   CHECK_OK(ml_processor_latency(g, &latency));
   CHECK_OK(ml_processor_tail(g, &tail));
@@ -84,21 +110,20 @@ static void test_constant_power_pan_centre(void) {
   fill_sine(in, N, 1000.0, 0.5);
   memcpy(l, in, sizeof l);
   memcpy(r, in, sizeof r);
-  MlPanConfig config = ml_pan_config_default();
-  CHECK(config.law == ML_PAN_LAW_CONSTANT_POWER && config.pan == 0.0);
-  config.source = ML_PAN_SOURCE_MONO;
-  MlProcessor *p = NULL;
-  CHECK_OK(ml_pan_new(&config, &p));
+  MlProcessor *p = new_kind("pan");
+  double constant_power = choice("pan", "law", "constant_power");
+  CHECK(constant_power == 1.0);
+  CHECK(param(p, "law") == constant_power && param(p, "pan") == 0.0);
+  CHECK_OK(ml_processor_param_set(p, "source", choice("pan", "source", "mono")));
   CHECK_STATUS(ml_processor_prepare(p, FS, 256, 1), ML_STATUS_INVALID_CHANNEL_COUNT);
   CHECK_OK(ml_processor_prepare(p, FS, 256, 2));
   float *channels[2] = {l, r};
   CHECK_OK(ml_processor_process_planar(p, channels, 2, N));
   CHECK_NEAR(gain_db(l, in, N), -3.0103, 1e-3);
   CHECK_NEAR(gain_db(r, in, N), -3.0103, 1e-3);
-  MlPanLaw law = -1;
-  CHECK_OK(ml_pan_get_law(p, &law));
-  CHECK(law == ML_PAN_LAW_CONSTANT_POWER);
-  CHECK_STATUS(ml_pan_set_law(p, 42), ML_STATUS_UNKNOWN_NAME);
+  CHECK(param(p, "law") == constant_power);
+  CHECK_STATUS(ml_processor_param_set(p, "law", 42.0), ML_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(ml_last_error_message(), "compromise") != NULL);
   ml_processor_free(p);
 }
 
@@ -106,10 +131,8 @@ static void test_width_zero_is_mono(void) {
   static float l[N], r[N];
   fill_sine(l, N, 440.0, 0.7);
   fill_sine(r, N, 660.0, 0.3);
-  MlStereoWidthConfig config = ml_stereo_width_config_default();
-  config.width = 0.0;
-  MlProcessor *w = NULL;
-  CHECK_OK(ml_stereo_width_new(&config, &w));
+  MlProcessor *w = new_kind("stereo_width");
+  CHECK_OK(ml_processor_param_set(w, "width", 0.0));
   CHECK_OK(ml_processor_prepare(w, FS, 1024, 2));
   float *channels[2] = {l, r};
   CHECK_OK(ml_processor_process_planar(w, channels, 2, N));
@@ -127,16 +150,14 @@ static void test_interleaved_equals_planar(void) {
     inter[2 * i] = l[i];
     inter[2 * i + 1] = r[i];
   }
-  MlStereoWidthConfig config = ml_stereo_width_config_default();
-  config.width = 1.7;
-  config.mid_gain_db = -2.0;
-  MlProcessor *a = NULL, *b = NULL;
-  CHECK_OK(ml_stereo_width_new(&config, &a));
-  CHECK_OK(ml_stereo_width_new(&config, &b));
-  CHECK_OK(ml_processor_prepare(a, FS, 700, 2));
-  CHECK_OK(ml_processor_prepare(b, FS, 700, 2));
-  CHECK_OK(ml_stereo_width_set_side_gain_db(a, 3.0));
-  CHECK_OK(ml_stereo_width_set_side_gain_db(b, 3.0));
+  MlProcessor *a = new_kind("stereo_width"), *b = new_kind("stereo_width");
+  MlProcessor *both[2] = {a, b};
+  for (int i = 0; i < 2; i++) {
+    CHECK_OK(ml_processor_param_set(both[i], "width", 1.7));
+    CHECK_OK(ml_processor_param_set(both[i], "mid_gain_db", -2.0));
+    CHECK_OK(ml_processor_prepare(both[i], FS, 700, 2));
+    CHECK_OK(ml_processor_param_set(both[i], "side_gain_db", 3.0));
+  }
   float *channels[2] = {l, r};
   CHECK_OK(ml_processor_process_planar(a, channels, 2, FRAMES));
   CHECK_OK(ml_processor_process_interleaved(b, inter, 2, FRAMES));
@@ -153,8 +174,7 @@ static void test_chain(void) {
   static float in[N], x[N];
   fill_sine(in, N, 1000.0, 0.5);
   memcpy(x, in, sizeof x);
-  MlProcessor *chain = NULL;
-  CHECK_OK(ml_chain_new(&chain));
+  MlProcessor *chain = new_kind("chain");
   CHECK_OK(ml_chain_push(chain, new_gain(-3.0)));
   CHECK_OK(ml_chain_push(chain, new_gain(-3.0)));
   CHECK_OK(ml_chain_push(chain, new_gain(-12.0)));
@@ -167,7 +187,7 @@ static void test_chain(void) {
   float *channels[1] = {x};
   CHECK_OK(ml_processor_process_planar(chain, channels, 1, N));
   CHECK_NEAR(gain_db(x, in, N), -6.0, 1e-4);
-  CHECK_STATUS(ml_gain_set_gain_db(chain, 0.0), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_processor_param_set(chain, "gain_db", 0.0), ML_STATUS_UNKNOWN_NAME);
   ml_processor_free(chain);
 }
 
@@ -458,33 +478,36 @@ static void test_error_paths(void) {
   float x[64] = {0};
   float *one[1] = {x};
   float *two[2] = {x, x + 32};
-  MlGainConfig config = ml_gain_config_default();
   MlProcessor *p = NULL;
   double value = 0.0;
 
   /* NULL handles and pointers. */
-  CHECK_STATUS(ml_gain_new(NULL, &p), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_gain_new(&config, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_new_kind(NULL, &p), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_new_kind("gain", NULL), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_processor_prepare(NULL, FS, 64, 1), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_processor_process_planar(NULL, one, 1, 8), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_processor_reset(NULL), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_gain_set_gain_db(NULL, 0.0), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_param_set(NULL, "gain_db", 0.0), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_level_meter_prepare(NULL, FS, 1), ML_STATUS_NULL_POINTER);
   CHECK(strlen(ml_last_error_message()) > 0);
 
-  /* A rejected parameter leaves no handle behind. */
-  config.gain_db = NAN;
+  /* A rejected parameter or kind leaves no handle behind. */
   p = (MlProcessor *)&value; /* overwritten with NULL on failure */
-  CHECK_STATUS(ml_gain_new(&config, &p), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_processor_load_json("{\"kind\": \"gain\", \"params\": {\"gain_db\": 1e9}}", &p),
+               ML_STATUS_INVALID_ARGUMENT);
   CHECK(p == NULL);
+  p = (MlProcessor *)&value;
+  CHECK_STATUS(ml_processor_new_kind("gian", &p), ML_STATUS_UNKNOWN_NAME);
+  CHECK(p == NULL);
+  CHECK(strstr(ml_last_error_message(), "stereo_width") != NULL); /* lists the kinds */
 
   p = new_gain(0.0);
-  CHECK_STATUS(ml_gain_get_gain_db(p, NULL), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_gain_set_gain_db(p, NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_processor_param_get(p, "gain_db", NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_param_set(p, "gain_db", NAN), ML_STATUS_INVALID_ARGUMENT);
   CHECK(strstr(ml_last_error_message(), "gain_db") != NULL);
-  CHECK_STATUS(ml_gain_set_gain_db(p, INFINITY), ML_STATUS_INVALID_ARGUMENT);
-  CHECK_STATUS(ml_pan_set_pan(p, 0.5), ML_STATUS_WRONG_KIND);
-  CHECK_STATUS(ml_stereo_width_get_width(p, &value), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_processor_param_set(p, "gain_db", INFINITY), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_processor_param_set(p, "pan", 0.5), ML_STATUS_UNKNOWN_NAME);
+  CHECK_STATUS(ml_processor_param_get(p, "width", &value), ML_STATUS_UNKNOWN_NAME);
   CHECK_STATUS(ml_chain_set_bypassed(p, 0, true), ML_STATUS_WRONG_KIND);
 
   /* Process before prepare, bad specs, channel mismatch. */
@@ -577,7 +600,7 @@ static void test_filter_and_dc_blocker(void) {
   MlBand got = ml_band_default(ML_FILTER_KIND_NOTCH, 1.0);
   CHECK_OK(ml_filter_get_band(f, &got));
   CHECK(got.kind == ML_FILTER_KIND_LOW_PASS && got.cutoff_hz == 1000.0 && got.enabled);
-  CHECK_STATUS(ml_gain_set_gain_db(f, 0.0), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_processor_param_set(f, "gain_db", 0.0), ML_STATUS_UNKNOWN_NAME);
   ml_processor_free(f);
 
   MlProcessor *dc = NULL;
@@ -922,6 +945,153 @@ static void test_album_loudness(void) {
   ml_meter_free(b);
 }
 
+/* The processor's settings as JSON, in a buffer the caller frees. */
+static char *save_json(MlProcessor *p) {
+  size_t len = 0;
+  CHECK_OK(ml_processor_save_json(p, NULL, 0, &len));
+  char *buf = malloc(len + 1);
+  size_t again = 0;
+  CHECK_OK(ml_processor_save_json(p, buf, len + 1, &again));
+  CHECK(again == len && strlen(buf) == len);
+  return buf;
+}
+
+/* Prepares `p` at 192 kHz (every declared cutoff lies below its Nyquist
+ * frequency) and processes a fixed signal of `channels` channels into `out`
+ * (channels * FRAMES floats, planar). */
+enum { FRAMES = 2000 };
+static void render(MlProcessor *p, size_t channels, float *out) {
+  float *planes[2] = {out, out + FRAMES};
+  for (size_t c = 0; c < channels; c++) {
+    fill_sine(planes[c], FRAMES, 220.0 * (double)(c + 1), 0.5);
+  }
+  CHECK_OK(ml_processor_prepare(p, 192000.0, 256, channels));
+  CHECK_OK(ml_processor_process_planar(p, planes, channels, FRAMES));
+}
+
+/* Walks every kind through the generic API: info, creation, every
+ * parameter at min, default and max (and refused below, above and at NaN),
+ * processing, and a JSON round trip with identical output. */
+static void test_every_kind(void) {
+  size_t kinds = ml_kind_count();
+  CHECK(kinds >= 5);
+  for (size_t k = 0; k < kinds; k++) {
+    MlKindInfo info, found;
+    CHECK_OK(ml_kind_info(k, &info));
+    CHECK(info.name[0] != '\0' && info.class_name[0] != '\0' && info.doc[0] != '\0');
+    CHECK_OK(ml_kind_find(info.name, &found));
+    CHECK(found.name == info.name && found.param_count == info.param_count);
+    MlProcessor *p = new_kind(info.name);
+    if (p == NULL) {
+      continue;
+    }
+    size_t count = 99;
+    CHECK_OK(ml_processor_param_count(p, &count));
+    CHECK(count == info.param_count);
+    CHECK_OK(ml_processor_kind(p, &found));
+    CHECK(found.name == info.name && found.channels == info.channels);
+    for (size_t i = 0; i < count; i++) {
+      MlParamInfo pi, ki;
+      CHECK_OK(ml_processor_param_info(p, i, &pi));
+      CHECK_OK(ml_kind_param_info(info.name, i, &ki));
+      CHECK(pi.id == ki.id && pi.min == ki.min && pi.max == ki.max);
+      CHECK(pi.doc[0] != '\0' && pi.unit != NULL);
+      CHECK(pi.min <= pi.default_value && pi.default_value <= pi.max);
+      CHECK((pi.type == ML_PARAM_TYPE_CHOICE) == (pi.choice_count > 0));
+      CHECK(pi.type != ML_PARAM_TYPE_CHOICE || pi.max == (double)(pi.choice_count - 1));
+      for (size_t c = 0; c < pi.choice_count; c++) {
+        CHECK(pi.choices[c] != NULL && pi.choices[c][0] != '\0');
+      }
+      size_t index = 99;
+      CHECK_OK(ml_processor_param_index(p, pi.id, &index));
+      CHECK(index == i);
+      CHECK(param(p, pi.id) == pi.default_value);
+      double bad[3] = {pi.min - 1.0, isinf(pi.max) ? NAN : pi.max + 1.0, NAN};
+      for (int b = 0; b < 3; b++) {
+        CHECK_STATUS(ml_processor_param_set(p, pi.id, bad[b]), ML_STATUS_INVALID_ARGUMENT);
+        CHECK(strstr(ml_last_error_message(), pi.id) != NULL);
+        CHECK(param(p, pi.id) == pi.default_value);
+      }
+      double good[3] = {pi.min, pi.default_value, pi.max};
+      for (int g = 0; g < 3; g++) {
+        double got = NAN;
+        CHECK_OK(ml_processor_param_set(p, pi.id, good[g]));
+        CHECK(param(p, pi.id) == good[g]);
+        CHECK_OK(ml_processor_param_set_at(p, i, good[g]));
+        CHECK_OK(ml_processor_param_get_at(p, i, &got));
+        CHECK(got == good[g]);
+      }
+      /* Leave it off its default for the round trip. */
+      double to = isinf(pi.max) ? pi.min : pi.max;
+      double v = pi.default_value + 0.25 * (to - pi.default_value);
+      if (pi.type != ML_PARAM_TYPE_FLOAT) {
+        v = pi.type == ML_PARAM_TYPE_INT ? round(v) : to;
+      }
+      CHECK_OK(ml_processor_param_set_at(p, i, v));
+    }
+    CHECK_STATUS(ml_processor_param_set_at(p, count, 0.0), ML_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(ml_processor_param_set(p, "no_such_param", 0.0), ML_STATUS_UNKNOWN_NAME);
+
+    char *json = save_json(p);
+    MlProcessor *q = NULL;
+    CHECK_OK(ml_processor_load_json(json, &q));
+    char *again = save_json(q);
+    CHECK(strcmp(json, again) == 0);
+    size_t channels = info.channels == ML_CHANNELS_ANY ? 1 : 2;
+    static float a[2 * FRAMES], b[2 * FRAMES];
+    render(p, channels, a);
+    render(q, channels, b);
+    CHECK(memcmp(a, b, channels * FRAMES * sizeof(float)) == 0);
+    if (memcmp(a, b, channels * FRAMES * sizeof(float)) != 0) {
+      fprintf(stderr, "  kind %s: %s\n", info.name, json);
+    }
+    free(json);
+    free(again);
+    ml_processor_free(p);
+    ml_processor_free(q);
+  }
+  MlKindInfo none;
+  CHECK_STATUS(ml_kind_info(kinds, &none), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_kind_find("reverb9000", &none), ML_STATUS_UNKNOWN_NAME);
+  CHECK(strstr(ml_last_error_message(), "channel_tool") != NULL);
+}
+
+/* A chain with a nested chain and a bypassed member, configured before the
+ * pushes, survives JSON with identical output; a small buffer is refused
+ * and still told the length. */
+static void test_chain_json(void) {
+  MlProcessor *outer = new_kind("chain"), *inner = new_kind("chain");
+  MlProcessor *pan = new_kind("pan"), *tool = new_kind("channel_tool");
+  CHECK_OK(ml_processor_param_set(pan, "pan", -0.3));
+  CHECK_OK(ml_processor_param_set(tool, "mode", choice("channel_tool", "mode", "swap")));
+  CHECK_OK(ml_chain_push(inner, pan));
+  CHECK_OK(ml_chain_push(inner, tool));
+  CHECK_OK(ml_chain_set_bypassed(inner, 0, true));
+  CHECK_OK(ml_chain_push(outer, new_gain(-2.5)));
+  CHECK_OK(ml_chain_push(outer, inner));
+  char *json = save_json(outer);
+  CHECK(strstr(json, "\"mode\":\"swap\"") != NULL && strstr(json, "\"bypass\":true") != NULL);
+  char small[4] = "xyz";
+  size_t len = 0;
+  CHECK_STATUS(ml_processor_save_json(outer, small, sizeof small, &len), ML_STATUS_CAPACITY_EXCEEDED);
+  CHECK(len == strlen(json) && small[0] == '\0');
+  MlProcessor *copy = NULL;
+  CHECK_OK(ml_processor_load_json(json, &copy));
+  static float a[2 * FRAMES], b[2 * FRAMES];
+  render(outer, 2, a);
+  render(copy, 2, b);
+  CHECK(memcmp(a, b, sizeof a) == 0);
+  ml_processor_free(copy);
+  CHECK_STATUS(ml_processor_load_json("{\"kind\": \"chain\", \"members\": [{\"kind\": \"gain\", "
+                                      "\"params\": {\"volume\": 1}}]}",
+                                      &copy),
+               ML_STATUS_INVALID_ARGUMENT);
+  CHECK(copy == NULL);
+  CHECK(strstr(ml_last_error_message(), "volume") != NULL);
+  free(json);
+  ml_processor_free(outer);
+}
+
 int main(void) {
   test_status_strings();
   test_gain_halves_amplitude();
@@ -943,5 +1113,7 @@ int main(void) {
   test_sidechain_keyed_gate();
   test_dynamics_errors();
   test_multiband_and_de_esser();
+  test_every_kind();
+  test_chain_json();
   return check_summary();
 }
