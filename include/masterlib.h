@@ -29,6 +29,8 @@
  *   and getters of kinds not yet in the parameter table (ml_compressor_*,
  *   ml_filter_*...).
  * - Meters (MlLevelMeter, MlMeter): one thread at a time per handle.
+ * - Any thread: ml_status_str, ml_last_error_message (per thread),
+ *   ml_measure, ml_target_*, ml_qa_check (no shared state).
  * Strings from info calls are static and live for the whole program; the
  * last error message is per thread and lives until the next failing call
  * on that thread. Handles are freed by their _free function, except a
