@@ -27,7 +27,7 @@
  *   band changes) and free. Any thread may be "the processing thread" as
  *   long as the caller serializes these calls. So are the typed setters
  *   and getters of kinds not yet in the parameter table (ml_compressor_*,
- *   ml_filter_*...).
+ *   ml_limiter_*...).
  * - Meters (MlLevelMeter, MlMeter): one thread at a time per handle.
  * - Any thread: ml_status_str, ml_last_error_message (per thread),
  *   ml_measure, ml_target_*, ml_qa_check (no shared state).
@@ -50,11 +50,6 @@
  * Most bands of a multiband compressor.
  */
 #define ML_MULTIBAND_MAX_BANDS 5
-
-/**
- * Default DC blocker cutoff in Hz.
- */
-#define ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ 5.0
 
 /**
  * Most channels of any measurement (the length of per-channel arrays).
@@ -350,52 +345,6 @@ typedef struct MlLimiterConfig {
    */
   bool auto_release;
 } MlLimiterConfig;
-
-/**
- * Response shape of a filter band.
- */
-typedef int32_t MlFilterKind;
-
-/**
- * How a band's second-order section is derived from its analog prototype.
- */
-typedef int32_t MlDesign;
-
-/**
- * One filter band (mirrors the Rust `BandParams`).
- */
-typedef struct MlBand {
-  /**
-   * Response shape.
-   */
-  MlFilterKind kind;
-  /**
-   * Corner frequency (pass filters, shelves) or centre frequency, in Hz;
-   * must be below Nyquist when prepared.
-   */
-  double cutoff_hz;
-  /**
-   * Quality factor, 0.01 to 100 (0.7071 is Butterworth; higher and odd
-   * pass-filter orders ignore it).
-   */
-  double q;
-  /**
-   * Boost or cut in dB, -48 to +48 (peak and shelves only).
-   */
-  double gain_db;
-  /**
-   * Order, 1 to 8 for low/high pass (6 dB/oct per order), 2 for other kinds.
-   */
-  uint32_t order;
-  /**
-   * Design method.
-   */
-  MlDesign design;
-  /**
-   * Whether the band is applied (a disabled band passes audio unchanged).
-   */
-  bool enabled;
-} MlBand;
 
 /**
  * True-peak interpolator quality.
@@ -698,57 +647,6 @@ typedef struct MlTargetCheck {
  * Root mean square over an exponential window of `rms_window_ms`.
  */
 #define ML_DETECTOR_RMS 1
-
-/**
- * Low pass (Butterworth, order 1 to 8).
- */
-#define ML_FILTER_KIND_LOW_PASS 0
-
-/**
- * High pass (Butterworth, order 1 to 8).
- */
-#define ML_FILTER_KIND_HIGH_PASS 1
-
-/**
- * Band pass, 0 dB at the centre frequency.
- */
-#define ML_FILTER_KIND_BAND_PASS 2
-
-/**
- * Band reject.
- */
-#define ML_FILTER_KIND_NOTCH 3
-
-/**
- * Peaking (bell) EQ: `gain_db` at the centre frequency.
- */
-#define ML_FILTER_KIND_PEAK 4
-
-/**
- * Low shelf: `gain_db` below the corner frequency.
- */
-#define ML_FILTER_KIND_LOW_SHELF 5
-
-/**
- * High shelf: `gain_db` above the corner frequency.
- */
-#define ML_FILTER_KIND_HIGH_SHELF 6
-
-/**
- * All pass: flat magnitude, phase turning around the centre frequency.
- */
-#define ML_FILTER_KIND_ALL_PASS 7
-
-/**
- * RBJ cookbook (bilinear transform): exact at the cutoff, cramped near Nyquist.
- */
-#define ML_DESIGN_COOKBOOK 0
-
-/**
- * Matched design: follows the analog prototype up to Nyquist (peak, band
- * pass, second-order low/high pass; other kinds fall back to the cookbook).
- */
-#define ML_DESIGN_MATCHED 1
 
 /**
  * 4x oversampling below 96 kHz, 12-tap phases (the BS.1770 Annex 2 class).
@@ -1641,130 +1539,77 @@ MlStatus ml_processor_process_sidechain_planar(struct MlProcessor *p,
                                                size_t num_samples);
 
 /**
- * A band of `kind` at `cutoff_hz` with the defaults: Q 0.7071, 0 dB, order 2,
- * cookbook design, enabled. Nothing is checked until the band is used.
- */
-struct MlBand ml_band_default(MlFilterKind kind, double cutoff_hz);
-
-/**
- * Creates a filter of one band (any channel count) and writes its handle to `*out`.
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (a value out of range or not
- * finite) or `ML_STATUS_UNKNOWN_NAME` (kind or design not one of the
- * constants). A cutoff at or above Nyquist fails at `ml_processor_prepare`
- * with `ML_STATUS_ABOVE_NYQUIST`.
- *
- * # Safety
- * `band` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_filter_new(const struct MlBand *band, struct MlProcessor **out);
-
-/**
- * Sets all of a filter's parameters; frequency, Q and gain glide over 20 ms,
- * a new kind, order or design cross-fades.
- *
- * # Safety
- * `p` is NULL or a live handle; `band` is NULL or readable.
- */
-MlStatus ml_filter_set_band(struct MlProcessor *p, const struct MlBand *band);
-
-/**
- * Writes a filter's parameters to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_filter_get_band(struct MlProcessor *p, struct MlBand *out);
-
-/**
- * Sets a filter's cutoff (or centre) frequency in Hz (glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_filter_set_cutoff_hz(struct MlProcessor *p, double cutoff_hz);
-
-/**
- * Sets a filter's quality factor (glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_filter_set_q(struct MlProcessor *p, double q);
-
-/**
- * Sets a filter's gain in dB (peak and shelves; glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_filter_set_gain_db(struct MlProcessor *p, double gain_db);
-
-/**
- * Enables a filter or bypasses it (with a fade either way).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_filter_set_enabled(struct MlProcessor *p, bool enabled);
-
-/**
- * Creates a parametric equaliser of `num_bands` bands in series (any channel
- * count) and writes its handle to `*out`. `bands` may be NULL when
- * `num_bands` is 0.
- *
- * Fails like `ml_filter_new` for any band.
- *
- * # Safety
- * `bands` is NULL or points to `num_bands` readable bands; `out` is NULL or writable.
- */
-MlStatus ml_equalizer_new(const struct MlBand *bands, size_t num_bands, struct MlProcessor **out);
-
-/**
  * Writes the number of bands of an equaliser to `*out`.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
+ * `eq` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_equalizer_len(struct MlProcessor *p, size_t *out);
+MlStatus ml_equalizer_len(struct MlProcessor *eq, size_t *out);
 
 /**
- * Sets band `index` of an equaliser (real-time safe; changes glide or cross-fade).
+ * Appends a band with the shape and settings of `band`, a filter processor
+ * (kind `peak_filter`, `low_shelf`, `high_shelf`, `low_pass`, `high_pass`,
+ * `band_pass`, `notch` or `all_pass`); it fades in if the equaliser is
+ * running. `band` is copied, not consumed: the caller still frees it.
+ * May allocate.
+ *
+ * Fails with `ML_STATUS_WRONG_KIND` if `eq` is not an equaliser or `band`
+ * not a filter, and `ML_STATUS_ABOVE_NYQUIST` if the equaliser is prepared
+ * for a rate whose Nyquist frequency is at or below the band's cutoff.
+ *
+ * Thread rule: the processing thread of `eq` only; `band` is only read
+ * through its parameters (as `ml_processor_param_get` does).
+ *
+ * # Safety
+ * `eq` and `band` are NULL or live handles.
+ */
+MlStatus ml_equalizer_push_band(struct MlProcessor *eq, const struct MlProcessor *band);
+
+/**
+ * Sets band `index` of an equaliser to the shape and settings of `band`
+ * (copied, as for `ml_equalizer_push_band`); the change glides or
+ * cross-fades. Never allocates.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band, and as
+ * `ml_equalizer_push_band` does.
+ *
+ * Thread rule: the processing thread of `eq` only.
+ *
+ * # Safety
+ * `eq` and `band` are NULL or live handles.
+ */
+MlStatus ml_equalizer_set_band(struct MlProcessor *eq,
+                               size_t index,
+                               const struct MlProcessor *band);
+
+/**
+ * Creates a filter processor holding the shape and settings of band
+ * `index` and writes it to `*out` (NULL on failure); read it with the
+ * parameter functions and free it with `ml_processor_free`.
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
  *
+ * Thread rule: the processing thread of `eq` only.
+ *
  * # Safety
- * `p` is NULL or a live handle; `band` is NULL or readable.
+ * `eq` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_equalizer_set_band(struct MlProcessor *p, size_t index, const struct MlBand *band);
+MlStatus ml_equalizer_get_band(struct MlProcessor *eq, size_t index, struct MlProcessor **out);
 
 /**
- * Writes band `index` of an equaliser to `*out`.
+ * Removes band `index` of an equaliser at once (set its `enabled` to 0 and
+ * wait 20 ms first to avoid a click).
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
  *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_equalizer_get_band(struct MlProcessor *p, size_t index, struct MlBand *out);
-
-/**
- * Appends a band to an equaliser (it fades in if running). May allocate:
- * not for the audio thread.
+ * Thread rule: the processing thread only.
  *
  * # Safety
- * `p` is NULL or a live handle; `band` is NULL or readable.
+ * `eq` is NULL or a live handle.
  */
-MlStatus ml_equalizer_push_band(struct MlProcessor *p, const struct MlBand *band);
-
-/**
- * Removes band `index` of an equaliser at once (disable it and wait 20 ms
- * first to avoid a click).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_equalizer_remove_band(struct MlProcessor *p, size_t index);
+MlStatus ml_equalizer_remove_band(struct MlProcessor *eq, size_t index);
 
 /**
  * Writes the designed magnitude response of an equaliser, in dB, at each of
@@ -1775,31 +1620,16 @@ MlStatus ml_equalizer_remove_band(struct MlProcessor *p, size_t index);
  * band's cutoff at that rate) or `ML_STATUS_INVALID_ARGUMENT` (a bad
  * frequency); `out_db` is then left unchanged.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `freqs_hz` and `out_db` are NULL or valid for `num_freqs` reads and writes.
  */
-MlStatus ml_equalizer_magnitude_db(struct MlProcessor *p,
+MlStatus ml_equalizer_magnitude_db(struct MlProcessor *eq,
                                    const double *freqs_hz,
                                    double *out_db,
                                    size_t num_freqs,
                                    double sample_rate);
-
-/**
- * Creates a DC blocker (first-order high pass, -3 dB at `cutoff_hz`; use
- * `ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ` if unsure) and writes its handle to `*out`.
- *
- * # Safety
- * `out` is NULL or writable.
- */
-MlStatus ml_dc_blocker_new(double cutoff_hz, struct MlProcessor **out);
-
-/**
- * Sets a DC blocker's cutoff in Hz (glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_dc_blocker_set_cutoff_hz(struct MlProcessor *p, double cutoff_hz);
 
 /**
  * The default meter configuration: 48 kHz stereo, true peak on (standard

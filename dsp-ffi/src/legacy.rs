@@ -1,5 +1,5 @@
 //! Interim adapter for processor kinds whose parameters dsp-core does not
-//! declare yet (dynamics, filters): it gives them an empty declaration so
+//! declare yet (dynamics): it gives them an empty declaration so
 //! that an `MlProcessor` can hold them as a `DynProcessor`, and their typed
 //! C functions keep working until the declarations land and this file goes.
 
@@ -81,7 +81,6 @@ macro_rules! undeclared {
 }
 
 use dsp_core::dynamics::{Compressor, DeEsser, Expander, Limiter, MultibandCompressor, NoiseGate};
-use dsp_core::filters::{DcBlocker, Equalizer, Filter};
 
 undeclared! {
     Compressor = "compressor", Caps::PLAIN.sidechain().gain_reduction();
@@ -90,9 +89,6 @@ undeclared! {
     DeEsser = "de_esser", Caps::PLAIN.gain_reduction();
     MultibandCompressor = "multiband_compressor", Caps::PLAIN.gain_reduction();
     Limiter = "limiter", Caps::PLAIN.gain_reduction().latency();
-    Filter = "filter", Caps::PLAIN.tail();
-    Equalizer = "equalizer", Caps::PLAIN.tail();
-    DcBlocker = "dc_blocker", Caps::PLAIN.tail();
 }
 
 /// Creates a handle for the undeclared processor `make` returns.

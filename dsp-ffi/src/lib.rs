@@ -17,7 +17,7 @@
 //! kind declared and registered in dsp-core needs nothing here. Parameters
 //! may be set from any thread while one thread processes (`processor.rs`
 //! explains how). Structural calls with no parameter equivalent (chain
-//! members, sidechain processing, gain reduction) check the kind's
+//! members, equaliser bands, sidechain processing, gain reduction) check the kind's
 //! capabilities and return `ML_STATUS_WRONG_KIND` on other kinds.
 //!
 //! Meters have handles of their own (`MlLevelMeter`, the loudness meter
@@ -42,7 +42,6 @@ pub use dynamics::{
     MlCompressorConfig, MlDeEsserConfig, MlDetector, MlExpanderConfig, MlLimiterConfig,
     MlMultibandConfig, MlNoiseGateConfig,
 };
-pub use filters::{MlBand, MlDesign, MlFilterKind};
 pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};
 pub use meter::MlLevelMeter;
 pub use params::{MlChannels, MlKindInfo, MlParamInfo, MlParamType, MlScale};

@@ -338,46 +338,76 @@ fn level_meter_reads_a_sine_and_agrees_across_layouts() {
     }
 }
 
-#[test]
-fn filter_bands_round_trip_and_are_validated() {
-    let mut f = null_mut();
-    let mut band = MlBand { gain_db: 4.0, q: 2.0, ..ml_band_default(ML_FILTER_KIND_PEAK, 2500.0) };
-    let mut got = ml_band_default(ML_FILTER_KIND_LOW_PASS, 1.0);
+/// Index of choice `name` of parameter `id` of `p`.
+fn choice(p: *mut MlProcessor, id: &CStr, name: &str) -> f64 {
+    let mut index = 0;
+    let mut info = std::mem::MaybeUninit::<MlParamInfo>::uninit();
     unsafe {
-        assert_eq!(ml_filter_new(&band, &mut f), ML_STATUS_OK);
-        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
-        assert_eq!(got, band);
-        band.design = ML_DESIGN_MATCHED;
-        band.cutoff_hz = 3000.0;
-        assert_eq!(ml_filter_set_band(f, &band), ML_STATUS_OK);
-        assert_eq!(ml_filter_set_gain_db(f, -3.0), ML_STATUS_OK);
-        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
-        assert_eq!(got, MlBand { gain_db: -3.0, ..band });
-        for (bad, status) in [
-            (MlBand { kind: MlFilterKind(8), ..band }, ML_STATUS_UNKNOWN_NAME),
-            (MlBand { design: MlDesign(-1), ..band }, ML_STATUS_UNKNOWN_NAME),
-            (MlBand { order: 258, ..band }, ML_STATUS_INVALID_ARGUMENT),
-            (MlBand { order: 4, ..band }, ML_STATUS_INVALID_ARGUMENT),
-            (MlBand { q: f64::NAN, ..band }, ML_STATUS_INVALID_ARGUMENT),
-            (MlBand { cutoff_hz: 0.0, ..band }, ML_STATUS_INVALID_ARGUMENT),
-        ] {
-            assert_eq!(ml_filter_set_band(f, &bad), status, "{bad:?}");
-            let mut other = null_mut();
-            assert_eq!(ml_filter_new(&bad, &mut other), status, "{bad:?}");
-        }
-        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
-        assert_eq!(got.gain_db, -3.0, "rejected bands change nothing");
-        assert_eq!(ml_equalizer_set_band(f, 0, &band), ML_STATUS_WRONG_KIND);
+        assert_eq!(ml_processor_param_index(p, id.as_ptr(), &mut index), ML_STATUS_OK);
+        assert_eq!(ml_processor_param_info(p, index, info.as_mut_ptr()), ML_STATUS_OK);
+        let info = info.assume_init();
+        (0..info.choice_count)
+            .position(|i| text(*info.choices.add(i)) == name)
+            .unwrap_or_else(|| panic!("no choice {name} of {id:?}")) as f64
+    }
+}
+
+/// A filter of `kind` with `(id, value)` settings.
+fn new_filter(kind: &CStr, settings: &[(&CStr, f64)]) -> *mut MlProcessor {
+    let f = new_kind(kind);
+    for &(id, v) in settings {
+        assert_eq!(set(f, id, v), ML_STATUS_OK, "{id:?} = {v}");
+    }
+    f
+}
+
+#[test]
+fn filter_parameters_round_trip_and_are_validated() {
+    let f = new_filter(c"peak_filter", &[(c"cutoff_hz", 2500.0), (c"gain_db", 4.0), (c"q", 2.0)]);
+    assert_eq!((get(f, c"cutoff_hz"), get(f, c"gain_db"), get(f, c"q")), (2500.0, 4.0, 2.0));
+    assert_eq!(get(f, c"design"), choice(f, c"design", "cookbook"));
+    assert_eq!(get(f, c"enabled"), 1.0);
+    assert_eq!(set(f, c"design", choice(f, c"design", "matched")), ML_STATUS_OK);
+    assert_eq!(set(f, c"cutoff_hz", 3000.0), ML_STATUS_OK);
+    assert_eq!(set(f, c"gain_db", -3.0), ML_STATUS_OK);
+    assert_eq!(get(f, c"design"), 1.0);
+    let low = new_kind(c"low_pass");
+    for (p, id, bad, status) in [
+        (f, c"design", -1.0, ML_STATUS_INVALID_ARGUMENT),
+        (low, c"order", 258.0, ML_STATUS_INVALID_ARGUMENT),
+        (low, c"order", 2.5, ML_STATUS_INVALID_ARGUMENT),
+        (f, c"order", 4.0, ML_STATUS_UNKNOWN_NAME),
+        (f, c"q", f64::NAN, ML_STATUS_INVALID_ARGUMENT),
+        (f, c"cutoff_hz", 0.0, ML_STATUS_INVALID_ARGUMENT),
+    ] {
+        assert_eq!(set(p, id, bad), status, "{id:?} = {bad}");
+        let json = CString::new(format!(
+            r#"{{"kind": "{}", "params": {{"{}": {bad}}}}}"#,
+            if p == f { "peak_filter" } else { "low_pass" },
+            id.to_str().unwrap()
+        ))
+        .unwrap();
+        let mut other = null_mut();
+        let status = unsafe { ml_processor_load_json(json.as_ptr(), &mut other) };
+        assert_eq!(status, ML_STATUS_INVALID_ARGUMENT, "{json:?}");
+        assert!(other.is_null());
+    }
+    assert_eq!(get(f, c"gain_db"), -3.0, "rejected values change nothing");
+    let mut unknown = null_mut();
+    let status = unsafe { ml_processor_new_kind(c"bell_filter".as_ptr(), &mut unknown) };
+    assert_eq!(status, ML_STATUS_UNKNOWN_NAME);
+    assert!(last_error().contains("peak_filter"), "{}", last_error());
+    unsafe {
+        assert_eq!(ml_equalizer_push_band(f, f), ML_STATUS_WRONG_KIND);
         ml_processor_free(f);
+        ml_processor_free(low);
     }
 }
 
 #[test]
 fn cutoff_at_or_above_nyquist_fails_at_prepare() {
-    let mut f = null_mut();
-    let band = ml_band_default(ML_FILTER_KIND_HIGH_PASS, 30_000.0);
+    let f = new_filter(c"high_pass", &[(c"cutoff_hz", 30_000.0)]);
     unsafe {
-        assert_eq!(ml_filter_new(&band, &mut f), ML_STATUS_OK);
         assert_eq!(ml_processor_prepare(f, 48e3, 64, 2), ML_STATUS_ABOVE_NYQUIST);
         assert!(last_error().contains("Nyquist"), "{}", last_error());
         let mut x = [0.0f32; 4];
@@ -392,15 +422,17 @@ fn cutoff_at_or_above_nyquist_fails_at_prepare() {
 #[test]
 fn equalizer_response_matches_measured_sine_gain() {
     let bands = [
-        MlBand { gain_db: 6.0, q: 1.0, ..ml_band_default(ML_FILTER_KIND_PEAK, 1000.0) },
-        MlBand { gain_db: -4.0, ..ml_band_default(ML_FILTER_KIND_HIGH_SHELF, 6000.0) },
+        new_filter(c"peak_filter", &[(c"cutoff_hz", 1000.0), (c"gain_db", 6.0), (c"q", 1.0)]),
+        new_filter(c"high_shelf", &[(c"cutoff_hz", 6000.0), (c"gain_db", -4.0)]),
     ];
     let freqs = [250.0, 1000.0, 3000.0, 12_000.0];
     let mut mags = [0.0; 4];
-    let mut eq = null_mut();
+    let eq = new_kind(c"equalizer");
     let mut len = 0;
     unsafe {
-        assert_eq!(ml_equalizer_new(bands.as_ptr(), 2, &mut eq), ML_STATUS_OK);
+        for b in bands {
+            assert_eq!(ml_equalizer_push_band(eq, b), ML_STATUS_OK);
+        }
         assert_eq!(ml_equalizer_len(eq, &mut len), ML_STATUS_OK);
         assert_eq!(len, 2);
         let status = ml_equalizer_magnitude_db(eq, freqs.as_ptr(), mags.as_mut_ptr(), 4, 48e3);
@@ -425,36 +457,52 @@ fn equalizer_response_matches_measured_sine_gain() {
         let status = ml_equalizer_magnitude_db(eq, null(), mags.as_mut_ptr(), 1, 48e3);
         assert_eq!(status, ML_STATUS_NULL_POINTER);
 
-        let mut got = ml_band_default(ML_FILTER_KIND_NOTCH, 1.0);
+        let mut got = null_mut();
         assert_eq!(ml_equalizer_get_band(eq, 1, &mut got), ML_STATUS_OK);
-        assert_eq!(got, bands[1]);
+        let mut kind = std::mem::MaybeUninit::<MlKindInfo>::uninit();
+        assert_eq!(ml_processor_kind(got, kind.as_mut_ptr()), ML_STATUS_OK);
+        assert_eq!(text(kind.assume_init().name), "high_shelf");
+        for id in [c"cutoff_hz", c"gain_db", c"q", c"design", c"enabled"] {
+            assert_eq!(get(got, id), get(bands[1], id), "{id:?}");
+        }
+        ml_processor_free(got);
         assert_eq!(ml_equalizer_get_band(eq, 2, &mut got), ML_STATUS_INVALID_ARGUMENT);
-        assert_eq!(ml_equalizer_push_band(eq, &bands[0]), ML_STATUS_OK);
+        assert!(got.is_null());
+        assert_eq!(ml_equalizer_set_band(eq, 2, bands[0]), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_equalizer_set_band(eq, 0, eq), ML_STATUS_WRONG_KIND);
+        assert_eq!(ml_equalizer_push_band(eq, null()), ML_STATUS_NULL_POINTER);
+        assert_eq!(ml_equalizer_push_band(eq, bands[0]), ML_STATUS_OK);
         assert_eq!(ml_equalizer_remove_band(eq, 0), ML_STATUS_OK);
         assert_eq!(ml_equalizer_remove_band(eq, 5), ML_STATUS_INVALID_ARGUMENT);
         assert_eq!(ml_equalizer_len(eq, &mut len), ML_STATUS_OK);
         assert_eq!(len, 2);
-        ml_processor_free(eq);
-
-        assert_eq!(ml_equalizer_new(null(), 0, &mut eq), ML_STATUS_OK);
-        ml_processor_free(eq);
-        assert_eq!(ml_equalizer_new(null(), 1, &mut eq), ML_STATUS_NULL_POINTER);
+        // The bands survive a preset round trip.
+        let copy = load_json(&save_json(eq));
+        assert_eq!(ml_equalizer_len(copy, &mut len), ML_STATUS_OK);
+        assert_eq!(len, 2);
+        assert_eq!(render(eq, 1), render(copy, 1));
+        for p in [eq, copy, bands[0], bands[1]] {
+            ml_processor_free(p);
+        }
+        let empty = new_kind(c"equalizer");
+        assert_eq!(ml_equalizer_len(empty, &mut len), ML_STATUS_OK);
+        assert_eq!(len, 0);
+        ml_processor_free(empty);
     }
 }
 
 #[test]
 fn dc_blocker_removes_dc() {
-    assert_eq!(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, dsp_core::filters::DEFAULT_DC_CUTOFF_HZ);
-    let mut d = null_mut();
+    let d = new_kind(c"dc_blocker");
+    assert_eq!(get(d, c"cutoff_hz"), dsp_core::filters::DEFAULT_DC_CUTOFF_HZ);
     let mut x = vec![0.5f32; 48_000];
     unsafe {
-        assert_eq!(ml_dc_blocker_new(-1.0, &mut d), ML_STATUS_INVALID_ARGUMENT);
-        assert_eq!(ml_dc_blocker_new(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, &mut d), ML_STATUS_OK);
+        assert_eq!(set(d, c"cutoff_hz", -1.0), ML_STATUS_INVALID_ARGUMENT);
         assert_eq!(ml_processor_prepare(d, 48e3, 1024, 1), ML_STATUS_OK);
         let ptrs = [x.as_mut_ptr()];
         assert_eq!(ml_processor_process_planar(d, ptrs.as_ptr(), 1, x.len()), ML_STATUS_OK);
-        assert_eq!(ml_dc_blocker_set_cutoff_hz(d, 10.0), ML_STATUS_OK);
-        assert_eq!(ml_filter_set_q(d, 1.0), ML_STATUS_WRONG_KIND);
+        assert_eq!(set(d, c"cutoff_hz", 10.0), ML_STATUS_OK);
+        assert_eq!(set(d, c"q", 1.0), ML_STATUS_UNKNOWN_NAME);
         ml_processor_free(d);
     }
     // A 5 Hz first-order high pass decays with tau = 1 / (2 pi 5) = 32 ms.

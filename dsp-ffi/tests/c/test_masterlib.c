@@ -538,17 +538,26 @@ static void test_error_paths(void) {
   ml_level_meter_free(NULL);
 }
 
+/* A filter of `kind` with cutoff, gain and q (gain NAN: left at its default). */
+static MlProcessor *new_filter(const char *kind, double cutoff_hz, double gain_db, double q) {
+  MlProcessor *f = new_kind(kind);
+  CHECK_OK(ml_processor_param_set(f, "cutoff_hz", cutoff_hz));
+  if (!isnan(gain_db)) {
+    CHECK_OK(ml_processor_param_set(f, "gain_db", gain_db));
+  }
+  CHECK_OK(ml_processor_param_set(f, "q", q));
+  return f;
+}
+
 static void test_equalizer_peak_matches_measured_gain(void) {
   enum { LEN = 19200, SKIP = 9600 }; /* the last 9600 samples hold whole periods */
   static float in[LEN], y[LEN];
-  MlBand bands[2];
-  bands[0] = ml_band_default(ML_FILTER_KIND_PEAK, 1000.0);
-  bands[0].gain_db = 6.0;
-  bands[0].q = 1.0;
-  bands[1] = ml_band_default(ML_FILTER_KIND_HIGH_PASS, 40.0);
-  bands[1].order = 4;
-  MlProcessor *eq = NULL;
-  CHECK_OK(ml_equalizer_new(bands, 2, &eq));
+  MlProcessor *peak = new_filter("peak_filter", 1000.0, 6.0, 1.0);
+  MlProcessor *high_pass = new_filter("high_pass", 40.0, NAN, 0.7071);
+  CHECK_OK(ml_processor_param_set(high_pass, "order", 4.0));
+  MlProcessor *eq = new_kind("equalizer");
+  CHECK_OK(ml_equalizer_push_band(eq, peak));
+  CHECK_OK(ml_equalizer_push_band(eq, high_pass));
   const double freqs[4] = {250.0, 1000.0, 2000.0, 4000.0};
   double designed[4] = {0};
   CHECK_OK(ml_equalizer_magnitude_db(eq, freqs, designed, 4, FS));
@@ -566,46 +575,51 @@ static void test_equalizer_peak_matches_measured_gain(void) {
   }
 
   /* Setting a band changes the designed response. */
-  bands[0].gain_db = -6.0;
-  CHECK_OK(ml_equalizer_set_band(eq, 0, &bands[0]));
+  CHECK_OK(ml_processor_param_set(peak, "gain_db", -6.0));
+  CHECK_OK(ml_equalizer_set_band(eq, 0, peak));
   CHECK_OK(ml_equalizer_magnitude_db(eq, freqs + 1, designed, 1, FS));
   CHECK_NEAR(designed[0], -6.0, 0.01);
+  MlProcessor *band = NULL;
+  CHECK_OK(ml_equalizer_get_band(eq, 1, &band));
+  CHECK(param(band, "order") == 4.0 && param(band, "cutoff_hz") == 40.0);
+  ml_processor_free(band);
 
   /* Error paths. */
   CHECK_STATUS(ml_equalizer_magnitude_db(eq, freqs, designed, 4, 0.0), ML_STATUS_INVALID_SAMPLE_RATE);
   CHECK_STATUS(ml_equalizer_magnitude_db(eq, NULL, designed, 4, FS), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_equalizer_set_band(eq, 2, &bands[0]), ML_STATUS_INVALID_ARGUMENT);
-  CHECK_STATUS(ml_filter_set_band(eq, &bands[0]), ML_STATUS_WRONG_KIND);
-  bands[0].q = NAN;
-  CHECK_STATUS(ml_equalizer_set_band(eq, 0, &bands[0]), ML_STATUS_INVALID_ARGUMENT);
-  bands[0].q = 1.0;
-  bands[0].kind = 99;
-  CHECK_STATUS(ml_equalizer_set_band(eq, 0, &bands[0]), ML_STATUS_UNKNOWN_NAME);
+  CHECK_STATUS(ml_equalizer_set_band(eq, 2, peak), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_equalizer_push_band(peak, peak), ML_STATUS_WRONG_KIND);
+  CHECK_STATUS(ml_processor_param_set(peak, "q", NAN), ML_STATUS_INVALID_ARGUMENT);
+  MlProcessor *gain = new_gain(0.0);
+  CHECK_STATUS(ml_equalizer_set_band(eq, 0, gain), ML_STATUS_WRONG_KIND);
+  CHECK(strstr(ml_last_error_message(), "peak_filter") != NULL);
+  ml_processor_free(gain);
+  ml_processor_free(peak);
+  ml_processor_free(high_pass);
   ml_processor_free(eq);
 }
 
 static void test_filter_and_dc_blocker(void) {
   static float x[N];
-  MlBand band = ml_band_default(ML_FILTER_KIND_LOW_PASS, 30000.0);
-  MlProcessor *f = NULL;
-  CHECK_OK(ml_filter_new(&band, &f));
+  MlProcessor *f = new_filter("low_pass", 30000.0, NAN, 0.7071);
   CHECK_STATUS(ml_processor_prepare(f, FS, 256, 2), ML_STATUS_ABOVE_NYQUIST);
   CHECK(strstr(ml_last_error_message(), "Nyquist") != NULL);
   CHECK_OK(ml_processor_prepare(f, 96000.0, 256, 2));
-  CHECK_STATUS(ml_filter_set_cutoff_hz(f, NAN), ML_STATUS_INVALID_ARGUMENT);
-  CHECK_OK(ml_filter_set_cutoff_hz(f, 1000.0));
+  CHECK_STATUS(ml_processor_param_set(f, "cutoff_hz", NAN), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_processor_param_set(f, "cutoff_hz", 1000.0));
   size_t tail = 0;
   CHECK_OK(ml_processor_tail(f, &tail));
   CHECK(tail > 0);
-  MlBand got = ml_band_default(ML_FILTER_KIND_NOTCH, 1.0);
-  CHECK_OK(ml_filter_get_band(f, &got));
-  CHECK(got.kind == ML_FILTER_KIND_LOW_PASS && got.cutoff_hz == 1000.0 && got.enabled);
+  MlKindInfo kind;
+  CHECK_OK(ml_processor_kind(f, &kind));
+  CHECK(strcmp(kind.name, "low_pass") == 0 && kind.tail);
+  CHECK(param(f, "cutoff_hz") == 1000.0 && param(f, "enabled") == 1.0);
   CHECK_STATUS(ml_processor_param_set(f, "gain_db", 0.0), ML_STATUS_UNKNOWN_NAME);
   ml_processor_free(f);
 
-  MlProcessor *dc = NULL;
-  CHECK_STATUS(ml_dc_blocker_new(0.0, &dc), ML_STATUS_INVALID_ARGUMENT);
-  CHECK_OK(ml_dc_blocker_new(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, &dc));
+  MlProcessor *dc = new_kind("dc_blocker");
+  CHECK_STATUS(ml_processor_param_set(dc, "cutoff_hz", 0.0), ML_STATUS_INVALID_ARGUMENT);
+  CHECK(param(dc, "cutoff_hz") == 5.0);
   CHECK_OK(ml_processor_prepare(dc, FS, 512, 1));
   float *channels[1] = {x};
   for (int block = 0; block < 10; block++) { /* 1 s of constant 0.5 */
