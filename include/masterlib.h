@@ -16,18 +16,16 @@
  *
  * Thread rules (each function's comment repeats its rule):
  * - Any thread, concurrently with processing: ml_processor_param_*,
- *   ml_processor_kind, ml_processor_gain_reduction_db, the ml_kind_*
+ *   ml_processor_kind, ml_processor_gain_reduction_*, the ml_kind_*
  *   queries, ml_processor_new_kind and ml_processor_load_json. Parameter
  *   get and set never lock or allocate; a value set reaches the processor
  *   before its next block (a long buffer is split at the prepared
  *   max_block, and each piece picks up the latest values).
  * - The processing thread only (never two of these at once on one handle):
  *   prepare, process (planar, interleaved, sidechain), reset, latency, tail,
- *   nonfinite_count, save_json, structural changes (chain push, bypass,
- *   band changes) and free. Any thread may be "the processing thread" as
- *   long as the caller serializes these calls. So are the typed setters
- *   and getters of kinds not yet in the parameter table (ml_compressor_*,
- *   ml_limiter_*...).
+ *   nonfinite_count, save_json, structural calls (ml_chain_*,
+ *   ml_equalizer_*, ml_multiband_*) and free. Any thread may be "the processing thread" as
+ *   long as the caller serializes these calls.
  * - Meters (MlLevelMeter, MlMeter): one thread at a time per handle.
  * - Any thread: ml_status_str, ml_last_error_message (per thread),
  *   ml_measure, ml_target_*, ml_qa_check (no shared state).
@@ -47,9 +45,9 @@
 #include <stdint.h>
 
 /**
- * Most bands of a multiband compressor.
+ * Most gain-reduction rows (bands) whose readings are kept per processor.
  */
-#define ML_MULTIBAND_MAX_BANDS 5
+#define ML_MAX_GAIN_REDUCTION_ROWS 8
 
 /**
  * Most channels of any measurement (the length of per-channel arrays).
@@ -110,241 +108,6 @@ typedef struct MlProcessor MlProcessor;
  * in later versions; treat any negative value as a failure.
  */
 typedef int32_t MlStatus;
-
-/**
- * What the level detector of a compressor, expander or gate measures.
- */
-typedef int32_t MlDetector;
-
-/**
- * Settings of a feed-forward compressor (also one band of a multiband).
- */
-typedef struct MlCompressorConfig {
-  /**
-   * Threshold in dB relative to full scale, -120 to +24.
-   */
-  double threshold_db;
-  /**
-   * Ratio, 1 (none) up to INFINITY (limiting).
-   */
-  double ratio;
-  /**
-   * Knee width in dB centred on the threshold, 0 (hard) to 48.
-   */
-  double knee_db;
-  /**
-   * Attack time constant in ms (63.2 % of a step), 0 to 1000.
-   */
-  double attack_ms;
-  /**
-   * Release time constant in ms, 0 to 10000.
-   */
-  double release_ms;
-  /**
-   * Make-up gain in dB, -48 to +48.
-   */
-  double makeup_db;
-  /**
-   * Adds the static reduction of a 0 dBFS level as make-up gain.
-   */
-  bool auto_makeup;
-  /**
-   * Stereo link, 0 (independent channels) to 1 (100 %).
-   */
-  double link;
-  /**
-   * Wet proportion, 0 (dry) to 1 (compressed only).
-   */
-  double mix;
-  /**
-   * Detector type.
-   */
-  MlDetector detector;
-  /**
-   * RMS window in ms (RMS detector), 0.1 to 1000.
-   */
-  double rms_window_ms;
-  /**
-   * Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when prepared).
-   */
-  double sidechain_hpf_hz;
-} MlCompressorConfig;
-
-/**
- * Settings of a downward expander.
- */
-typedef struct MlExpanderConfig {
-  /**
-   * Threshold in dB, -120 to +24.
-   */
-  double threshold_db;
-  /**
-   * Ratio (output dB per input dB below the threshold), 1 up to INFINITY (a gate).
-   */
-  double ratio;
-  /**
-   * Largest reduction in dB, 0 to 120.
-   */
-  double range_db;
-  /**
-   * Knee width in dB, 0 to 48.
-   */
-  double knee_db;
-  /**
-   * Hysteresis in dB, 0 to 24: once open, closes below threshold - hysteresis.
-   */
-  double hysteresis_db;
-  /**
-   * Hold time in ms before the reduction grows again, 0 to 5000.
-   */
-  double hold_ms;
-  /**
-   * Attack (opening) time constant in ms, 0 to 1000.
-   */
-  double attack_ms;
-  /**
-   * Release (closing) time constant in ms, 0 to 10000.
-   */
-  double release_ms;
-  /**
-   * Stereo link, 0 to 1.
-   */
-  double link;
-  /**
-   * Detector type.
-   */
-  MlDetector detector;
-  /**
-   * RMS window in ms, 0.1 to 1000.
-   */
-  double rms_window_ms;
-  /**
-   * Sidechain high-pass cutoff in Hz (0 = off).
-   */
-  double sidechain_hpf_hz;
-} MlExpanderConfig;
-
-/**
- * Settings of a noise gate (an expander with an infinite ratio).
- */
-typedef struct MlNoiseGateConfig {
-  /**
-   * Threshold in dB at which the gate opens, -120 to +24.
-   */
-  double threshold_db;
-  /**
-   * Attenuation while closed in dB, 0 to 120.
-   */
-  double range_db;
-  /**
-   * Hysteresis in dB, 0 to 24: the gate closes below threshold - hysteresis.
-   */
-  double hysteresis_db;
-  /**
-   * Hold time in ms, 0 to 5000.
-   */
-  double hold_ms;
-  /**
-   * Attack (opening) time constant in ms, 0 to 1000.
-   */
-  double attack_ms;
-  /**
-   * Release (closing) time constant in ms, 0 to 10000.
-   */
-  double release_ms;
-  /**
-   * Stereo link, 0 to 1.
-   */
-  double link;
-  /**
-   * Detector type.
-   */
-  MlDetector detector;
-  /**
-   * RMS window in ms, 0.1 to 1000.
-   */
-  double rms_window_ms;
-  /**
-   * Sidechain high-pass cutoff in Hz (0 = off).
-   */
-  double sidechain_hpf_hz;
-} MlNoiseGateConfig;
-
-/**
- * Settings of a split-band de-esser.
- */
-typedef struct MlDeEsserConfig {
-  /**
-   * Split frequency in Hz (below Nyquist when prepared).
-   */
-  double frequency_hz;
-  /**
-   * Threshold of the upper band in dB, -120 to +24.
-   */
-  double threshold_db;
-  /**
-   * Ratio applied to the upper band, 1 up to INFINITY.
-   */
-  double ratio;
-  /**
-   * Attack time constant in ms, 0 to 1000.
-   */
-  double attack_ms;
-  /**
-   * Release time constant in ms, 0 to 10000.
-   */
-  double release_ms;
-  /**
-   * Outputs the upper band alone (what the detector hears).
-   */
-  bool listen;
-} MlDeEsserConfig;
-
-/**
- * Settings of a multiband compressor: `num_bands` bands (2 to 5) split at
- * `num_bands - 1` ascending crossover frequencies, each band a compressor.
- */
-typedef struct MlMultibandConfig {
-  /**
-   * Number of bands, 2 to 5.
-   */
-  size_t num_bands;
-  /**
-   * Crossover frequencies in Hz, strictly ascending; the first
-   * `num_bands - 1` are used.
-   */
-  double crossovers_hz[4];
-  /**
-   * Per-band compressor settings; the first `num_bands` are used.
-   */
-  struct MlCompressorConfig bands[5];
-} MlMultibandConfig;
-
-/**
- * Settings of a lookahead brickwall limiter (linked over all channels).
- */
-typedef struct MlLimiterConfig {
-  /**
-   * Ceiling in dB (dBFS, or dBTP in true-peak mode), -60 to 0.
-   */
-  double ceiling_db;
-  /**
-   * Limits the true (8x oversampled) peak instead of the sample peak.
-   */
-  bool true_peak;
-  /**
-   * Lookahead in ms, 0.1 to 20 (sets the latency).
-   */
-  double lookahead_ms;
-  /**
-   * Release time constant in ms, 1 to 5000.
-   */
-  double release_ms;
-  /**
-   * Program-dependent release: sustained limiting recovers more slowly.
-   */
-  bool auto_release;
-} MlLimiterConfig;
 
 /**
  * True-peak interpolator quality.
@@ -639,16 +402,6 @@ typedef struct MlTargetCheck {
 } MlTargetCheck;
 
 /**
- * Instantaneous absolute sample value.
- */
-#define ML_DETECTOR_PEAK 0
-
-/**
- * Root mean square over an exponential window of `rms_window_ms`.
- */
-#define ML_DETECTOR_RMS 1
-
-/**
  * 4x oversampling below 96 kHz, 12-tap phases (the BS.1770 Annex 2 class).
  */
 #define ML_TRUE_PEAK_PRECISION_STANDARD 0
@@ -861,654 +614,49 @@ MlStatus ml_chain_set_bypassed(struct MlProcessor *chain, size_t index, bool byp
 MlStatus ml_chain_get_bypassed(struct MlProcessor *chain, size_t index, bool *out);
 
 /**
- * Default compressor settings: threshold -20 dB, ratio 4, knee 6 dB, attack
- * 10 ms, release 100 ms, no make-up, 100 % link, fully wet, peak detector,
- * 10 ms RMS window, no sidechain high-pass.
- */
-struct MlCompressorConfig ml_compressor_config_default(void);
-
-/**
- * Creates a compressor (any channel count) and writes its handle to `*out`.
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (a value out of range or NaN) or
- * `ML_STATUS_UNKNOWN_NAME` (detector not one of the constants).
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_compressor_new(const struct MlCompressorConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of a compressor's settings (each checked as by its setter; on a
- * failure the settings before it have been applied).
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_compressor_set_config(struct MlProcessor *p, const struct MlCompressorConfig *config);
-
-/**
- * Writes a compressor's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_compressor_get_config(struct MlProcessor *p, struct MlCompressorConfig *out);
-
-/**
- * Sets a compressor's threshold in dB (-120 to +24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_threshold_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a compressor's ratio (at least 1; INFINITY limits).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_ratio(struct MlProcessor *p, double ratio);
-
-/**
- * Sets a compressor's knee width in dB (0 to 48).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_knee_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a compressor's attack time constant in ms (0 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_attack_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a compressor's release time constant in ms (0 to 10000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a compressor's make-up gain in dB (-48 to +48; glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_makeup_db(struct MlProcessor *p, double db);
-
-/**
- * Turns a compressor's automatic make-up gain on or off.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_auto_makeup(struct MlProcessor *p, bool on);
-
-/**
- * Sets a compressor's stereo link (0 to 1).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_link(struct MlProcessor *p, double link);
-
-/**
- * Sets a compressor's wet proportion (0 to 1; glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_mix(struct MlProcessor *p, double mix);
-
-/**
- * Bypasses a compressor (or not), crossfading over 20 ms.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_bypass(struct MlProcessor *p, bool bypass);
-
-/**
- * Sets a compressor's detector type.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_detector(struct MlProcessor *p, MlDetector detector);
-
-/**
- * Sets a compressor's RMS window in ms (0.1 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_rms_window_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a compressor's sidechain high-pass cutoff in Hz (0 = off).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_sidechain_hpf_hz(struct MlProcessor *p, double hz);
-
-/**
- * Default expander settings: threshold -40 dB, ratio 2, range 40 dB, no knee
- * or hysteresis, hold 10 ms, attack 1 ms, release 100 ms, 100 % link, peak
- * detector, 10 ms RMS window, no sidechain high-pass.
- */
-struct MlExpanderConfig ml_expander_config_default(void);
-
-/**
- * Creates a downward expander (any channel count) and writes its handle to `*out`.
- *
- * Fails like `ml_compressor_new`.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_expander_new(const struct MlExpanderConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of an expander's settings.
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_expander_set_config(struct MlProcessor *p, const struct MlExpanderConfig *config);
-
-/**
- * Writes an expander's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_expander_get_config(struct MlProcessor *p, struct MlExpanderConfig *out);
-
-/**
- * Sets an expander's threshold in dB (-120 to +24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_threshold_db(struct MlProcessor *p, double db);
-
-/**
- * Sets an expander's ratio (at least 1; INFINITY gates).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_ratio(struct MlProcessor *p, double ratio);
-
-/**
- * Sets an expander's range (largest reduction) in dB (0 to 120).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_range_db(struct MlProcessor *p, double db);
-
-/**
- * Sets an expander's hysteresis in dB (0 to 24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_hysteresis_db(struct MlProcessor *p, double db);
-
-/**
- * Sets an expander's hold time in ms (0 to 5000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_hold_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets an expander's attack (opening) time constant in ms (0 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_attack_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets an expander's release (closing) time constant in ms (0 to 10000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets an expander's knee width in dB (0 to 48).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_knee_db(struct MlProcessor *p, double db);
-
-/**
- * Sets an expander's stereo link (0 to 1).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_link(struct MlProcessor *p, double link);
-
-/**
- * Sets an expander's detector type.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_detector(struct MlProcessor *p, MlDetector detector);
-
-/**
- * Sets an expander's RMS window in ms (0.1 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_rms_window_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets an expander's sidechain high-pass cutoff in Hz (0 = off).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_sidechain_hpf_hz(struct MlProcessor *p, double hz);
-
-/**
- * Bypasses an expander (or not), crossfading over 20 ms.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_bypass(struct MlProcessor *p, bool bypass);
-
-/**
- * Default gate settings: threshold -50 dB, range 80 dB, hysteresis 6 dB,
- * hold 20 ms, attack 0.5 ms, release 50 ms, 100 % link, peak detector,
- * 10 ms RMS window, no sidechain high-pass.
- */
-struct MlNoiseGateConfig ml_noise_gate_config_default(void);
-
-/**
- * Creates a noise gate (any channel count) and writes its handle to `*out`.
- *
- * Fails like `ml_compressor_new`.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_noise_gate_new(const struct MlNoiseGateConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of a noise gate's settings.
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_noise_gate_set_config(struct MlProcessor *p, const struct MlNoiseGateConfig *config);
-
-/**
- * Writes a noise gate's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_noise_gate_get_config(struct MlProcessor *p, struct MlNoiseGateConfig *out);
-
-/**
- * Sets a noise gate's threshold in dB (-120 to +24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_threshold_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a noise gate's attenuation while closed in dB (0 to 120).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_range_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a noise gate's hysteresis in dB (0 to 24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_hysteresis_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a noise gate's hold time in ms (0 to 5000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_hold_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a noise gate's attack (opening) time constant in ms (0 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_attack_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a noise gate's release (closing) time constant in ms (0 to 10000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a noise gate's stereo link (0 to 1).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_link(struct MlProcessor *p, double link);
-
-/**
- * Sets a noise gate's detector type.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_detector(struct MlProcessor *p, MlDetector detector);
-
-/**
- * Sets a noise gate's RMS window in ms (0.1 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_rms_window_ms(struct MlProcessor *p, double ms);
-
-/**
- * Bypasses a noise gate (or not), crossfading over 20 ms.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_bypass(struct MlProcessor *p, bool bypass);
-
-/**
- * Sets a noise gate's sidechain high-pass cutoff in Hz (0 = off).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_sidechain_hpf_hz(struct MlProcessor *p, double hz);
-
-/**
- * Default de-esser settings: 6 kHz, threshold -30 dB, ratio 4, attack
- * 0.5 ms, release 40 ms, not listening.
- */
-struct MlDeEsserConfig ml_de_esser_config_default(void);
-
-/**
- * Creates a de-esser (any channel count) and writes its handle to `*out`.
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT`; a split frequency at or above
- * Nyquist fails at `ml_processor_prepare` with `ML_STATUS_ABOVE_NYQUIST`.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_de_esser_new(const struct MlDeEsserConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of a de-esser's settings.
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_de_esser_set_config(struct MlProcessor *p, const struct MlDeEsserConfig *config);
-
-/**
- * Writes a de-esser's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_de_esser_get_config(struct MlProcessor *p, struct MlDeEsserConfig *out);
-
-/**
- * Sets a de-esser's split frequency in Hz.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_frequency_hz(struct MlProcessor *p, double hz);
-
-/**
- * Sets a de-esser's threshold in dB (-120 to +24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_threshold_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a de-esser's listen mode (output the upper band alone; crossfades).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_listen(struct MlProcessor *p, bool listen);
-
-/**
- * Sets a de-esser's ratio (at least 1; INFINITY limits the band).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_ratio(struct MlProcessor *p, double ratio);
-
-/**
- * Sets a de-esser's attack time constant in ms (0 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_attack_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a de-esser's release time constant in ms (0 to 10000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Default multiband settings: 3 bands split at 200 Hz and 2 kHz (4th and
- * 5th crossover 6 kHz and 12 kHz when more bands are asked for), each band
- * a default compressor.
- */
-struct MlMultibandConfig ml_multiband_config_default(void);
-
-/**
- * Creates a multiband compressor (any channel count) and writes its handle
- * to `*out`.
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (band count, crossover order or a
- * band setting); a crossover at or above Nyquist fails at
- * `ml_processor_prepare` with `ML_STATUS_ABOVE_NYQUIST`.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_multiband_new(const struct MlMultibandConfig *config, struct MlProcessor **out);
-
-/**
- * Writes the number of bands of a multiband compressor to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_multiband_num_bands(struct MlProcessor *p, size_t *out);
-
-/**
- * Moves crossover `index` (0 to `num_bands - 2`) to `hz`; it must stay
- * between its neighbours and below Nyquist.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_multiband_set_crossover_hz(struct MlProcessor *p, size_t index, double hz);
-
-/**
- * Sets all compressor settings of band `index`.
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_multiband_set_band(struct MlProcessor *p,
-                               size_t index,
-                               const struct MlCompressorConfig *config);
-
-/**
- * Writes the compressor settings of band `index` to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_multiband_get_band(struct MlProcessor *p, size_t index, struct MlCompressorConfig *out);
-
-/**
- * Solos band `index` (or not): while any band is soloed only soloed bands
- * are heard (crossfades over 20 ms).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_multiband_set_band_solo(struct MlProcessor *p, size_t index, bool solo);
-
-/**
- * Bypasses the compressor of band `index` (or not; crossfades over 20 ms).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_multiband_set_band_bypass(struct MlProcessor *p, size_t index, bool bypass);
-
-/**
- * Writes the gain reduction of band `index` in dB after the last processed
- * sample to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_multiband_get_band_gain_reduction_db(struct MlProcessor *p, size_t index, float *out);
-
-/**
- * Default limiter settings: ceiling -1 dB, sample peak, lookahead 5 ms,
- * release 100 ms, no auto release.
- */
-struct MlLimiterConfig ml_limiter_config_default(void);
-
-/**
- * Creates a limiter (any channel count) and writes its handle to `*out`.
- * Its latency (`ml_processor_latency`) is the lookahead, plus the true-peak
- * detector's delay in true-peak mode.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_limiter_new(const struct MlLimiterConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of a limiter's settings (true peak and lookahead apply at the
- * next prepare or reset).
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_limiter_set_config(struct MlProcessor *p, const struct MlLimiterConfig *config);
-
-/**
- * Writes a limiter's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_limiter_get_config(struct MlProcessor *p, struct MlLimiterConfig *out);
-
-/**
- * Sets a limiter's ceiling in dB (-60 to 0).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_ceiling_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a limiter's release time constant in ms (1 to 5000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Turns a limiter's automatic release on or off.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_auto_release(struct MlProcessor *p, bool on);
-
-/**
- * Switches a limiter's true-peak mode (applies at the next prepare or reset: it changes the latency).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_true_peak(struct MlProcessor *p,
-                                  bool on);
-
-/**
- * Sets a limiter's lookahead in ms (0.1 to 20; applies at the next prepare or reset).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_lookahead_ms(struct MlProcessor *p, double ms);
-
-/**
  * Writes the gain reduction in dB (positive = reduction) after the last
- * processed block to `*out`: largest over channels (over bands for a
- * multiband compressor; the upper band for a de-esser). Excludes make-up
- * gain and mix. Call it after each block for a meter.
+ * processed block to `*out`: largest over channels, and over bands for a
+ * multiband compressor. Excludes make-up gain and mix. Call it after each
+ * block for a meter.
  *
  * Fails with `ML_STATUS_WRONG_KIND` on a kind whose info has no
  * `gain_reduction` capability.
  *
- * Thread rule: any thread, concurrently with processing (it reads a value
+ * Thread rule: any thread, concurrently with processing (it reads values
  * the processing thread stores after each block).
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
 MlStatus ml_processor_gain_reduction_db(struct MlProcessor *p, float *out);
+
+/**
+ * Writes the number of gain-reduction rows after the last processed block
+ * to `*out`: 1, or one per band in use (a multiband compressor); at most
+ * `ML_MAX_GAIN_REDUCTION_ROWS` are kept.
+ *
+ * Fails as `ml_processor_gain_reduction_db` does.
+ *
+ * Thread rule: any thread, concurrently with processing.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_processor_gain_reduction_rows(struct MlProcessor *p, size_t *out);
+
+/**
+ * Writes the gain reduction in dB of row `row` (band `row` of a multiband
+ * compressor, lowest first) after the last processed block to `*out`.
+ *
+ * Fails as `ml_processor_gain_reduction_db` does, and with
+ * `ML_STATUS_INVALID_ARGUMENT` past the last row.
+ *
+ * Thread rule: any thread, concurrently with processing.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_processor_gain_reduction_row_db(struct MlProcessor *p, size_t row, float *out);
 
 /**
  * Processes planar audio in place keyed by an external sidechain (kinds
@@ -1537,6 +685,53 @@ MlStatus ml_processor_process_sidechain_planar(struct MlProcessor *p,
                                                const float *const *sidechain,
                                                size_t num_sidechain,
                                                size_t num_samples);
+
+/**
+ * Sets band `index` (0 is the lowest; its parameter `bands` sets how many
+ * there are) of a multiband compressor to the settings of `compressor`, a
+ * processor of kind `compressor` (copied, not consumed: the caller still
+ * frees it). Its `bypass` bypasses the band. Never allocates.
+ *
+ * Fails with `ML_STATUS_WRONG_KIND` if `p` is not a multiband compressor
+ * or `compressor` not a compressor, and `ML_STATUS_INVALID_ARGUMENT` if
+ * there is no such band.
+ *
+ * Thread rule: the processing thread of `p` only; `compressor` is only
+ * read through its parameters (as `ml_processor_param_get` does).
+ *
+ * # Safety
+ * `p` and `compressor` are NULL or live handles.
+ */
+MlStatus ml_multiband_set_band(struct MlProcessor *p,
+                               size_t index,
+                               const struct MlProcessor *compressor);
+
+/**
+ * Creates a compressor processor holding the settings of band `index` of
+ * a multiband compressor and writes it to `*out` (NULL on failure); read
+ * it with the parameter functions and free it with `ml_processor_free`.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+ *
+ * Thread rule: the processing thread of `p` only.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_multiband_get_band(struct MlProcessor *p, size_t index, struct MlProcessor **out);
+
+/**
+ * Solos band `index` of a multiband compressor (or not): while any band is
+ * soloed only soloed bands are heard (crossfades over 20 ms).
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+ *
+ * Thread rule: the processing thread only.
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_multiband_set_band_solo(struct MlProcessor *p, size_t index, bool solo);
 
 /**
  * Writes the number of bands of an equaliser to `*out`.

@@ -6,9 +6,9 @@
 //! name and set through their declared parameters (`params.rs`).
 
 use dsp_core::filters::{BandParams, Equalizer, Filter, FilterKind};
-use dsp_core::params::Params;
 
 use crate::guard::{non_null, non_null_mut};
+use crate::params::copy_params;
 use crate::processor::{MlProcessor, get_kind, with_kind, with_processor};
 use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
 
@@ -24,11 +24,7 @@ fn band_of(filter: &MlProcessor) -> Result<BandParams, Fail> {
         )
     })?;
     let mut f = Filter::with_defaults(shape);
-    for i in 0..kind.params.len() {
-        if let Some(v) = filter.params().get(i) {
-            f.set_param(i, v)?;
-        }
-    }
+    copy_params(filter, &mut f)?;
     Ok(*f.params())
 }
 

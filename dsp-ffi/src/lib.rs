@@ -30,7 +30,6 @@ pub mod chain;
 pub mod dynamics;
 pub mod filters;
 mod guard;
-mod legacy;
 pub mod loudness;
 pub mod meter;
 pub mod params;
@@ -38,10 +37,6 @@ pub mod processor;
 pub mod qa;
 pub mod status;
 
-pub use dynamics::{
-    MlCompressorConfig, MlDeEsserConfig, MlDetector, MlExpanderConfig, MlLimiterConfig,
-    MlMultibandConfig, MlNoiseGateConfig,
-};
 pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};
 pub use meter::MlLevelMeter;
 pub use params::{MlChannels, MlKindInfo, MlParamInfo, MlParamType, MlScale};

@@ -8,14 +8,15 @@
 use std::ffi::{CStr, CString, c_char};
 use std::sync::OnceLock;
 
-use dsp_core::params::{Channels, KindInfo, ParamInfo, ParamType, Scale};
+use dsp_core::params::{Channels, KindInfo, ParamInfo, ParamType, Params, Scale};
 use dsp_core::preset::{self, Preset};
 use dsp_core::registry;
 
 use crate::guard::{get_shared, guard, non_null, non_null_mut, null_pointer, with_shared};
 use crate::processor::{MlProcessor, new_processor, with_processor};
 use crate::status::{
-    Fail, ML_STATUS_CAPACITY_EXCEEDED, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME, MlStatus,
+    Fail, ML_STATUS_CAPACITY_EXCEEDED, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME,
+    ML_STATUS_WRONG_KIND, MlStatus,
 };
 
 /// Channel layout a processor kind takes and gives.
@@ -273,6 +274,25 @@ fn value_at(h: &MlProcessor, index: usize) -> Result<f64, Fail> {
             ),
         )
     })
+}
+
+/// Sets `to` (of the same kind as `from`) to `from`'s parameter values,
+/// read from its targets. On a failure (a value the processor refuses
+/// once prepared) the values before it have been set.
+pub(crate) fn copy_params(from: &MlProcessor, to: &mut dyn Params) -> Result<(), Fail> {
+    let (want, got) = (to.kind(), from.kind());
+    if want.name != got.name {
+        return Err(Fail::new(
+            ML_STATUS_WRONG_KIND,
+            format!("this needs a {} processor, not a {}", want.name, got.name),
+        ));
+    }
+    for i in 0..want.params.len() {
+        if let Some(v) = from.params().get(i) {
+            to.set_param(i, v)?;
+        }
+    }
+    Ok(())
 }
 
 /// Number of registered processor kinds (indices for `ml_kind_info`).

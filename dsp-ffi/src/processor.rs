@@ -12,7 +12,7 @@
 
 use std::any::Any;
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use dsp_core::buffer::process_interleaved;
 use dsp_core::params::KindInfo;
@@ -21,6 +21,7 @@ use dsp_core::shared_params::SharedParams;
 use dsp_core::{DynProcessor, Error, ProcessSpec};
 
 use crate::audio::{INTERLEAVED_PIECE, check_channels, interleaved_mut, planar_mut};
+use crate::dynamics::GainReduction;
 use crate::guard::{Handle, Outcome, free_handle, get_shared, new_handle, with_shared};
 use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
 
@@ -35,8 +36,8 @@ use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
 pub struct MlProcessor {
     kind: &'static KindInfo,
     params: SharedParams,
-    /// Gain reduction (dB, `f32` bits) after the last processed block.
-    gain_reduction: AtomicU32,
+    /// Gain reduction after the last processed block (dynamics kinds).
+    gain_reduction: GainReduction,
     poisoned: AtomicBool,
     state: UnsafeCell<State>,
 }
@@ -65,11 +66,15 @@ impl Handle for MlProcessor {
 
 impl MlProcessor {
     /// A handle for `inner`, its parameter targets holding its values.
-    pub(crate) fn new(inner: Box<dyn DynProcessor>) -> Self {
+    pub(crate) fn new(mut inner: Box<dyn DynProcessor>) -> Self {
+        let gain_reduction = GainReduction::default();
+        if inner.kind().caps.gain_reduction {
+            gain_reduction.store(&mut *inner);
+        }
         Self {
             kind: inner.kind(),
             params: SharedParams::new(&*inner),
-            gain_reduction: AtomicU32::new(0.0f32.to_bits()),
+            gain_reduction,
             poisoned: AtomicBool::new(false),
             state: UnsafeCell::new(State { inner, spec: None, scratch: Vec::new() }),
         }
@@ -101,20 +106,19 @@ impl MlProcessor {
     /// Records the processor's gain reduction for any thread to read.
     pub(crate) fn store_gain_reduction(&self, inner: &mut dyn DynProcessor) {
         if self.kind.caps.gain_reduction {
-            let db = crate::dynamics::gain_reduction_of(inner).unwrap_or(0.0);
-            self.gain_reduction.store(db.to_bits(), Ordering::Release);
+            self.gain_reduction.store(inner);
         }
     }
 
-    /// The gain reduction after the last processed block.
-    pub(crate) fn gain_reduction_db(&self) -> Result<f32, Fail> {
+    /// The gain-reduction readings, for kinds that report them.
+    pub(crate) fn gain_reduction(&self) -> Result<&GainReduction, Fail> {
         if !self.kind.caps.gain_reduction {
             return Err(Fail::new(
                 ML_STATUS_WRONG_KIND,
                 format!("a {} does not report gain reduction", self.kind.name),
             ));
         }
-        Ok(f32::from_bits(self.gain_reduction.load(Ordering::Acquire)))
+        Ok(&self.gain_reduction)
     }
 
     /// Takes the processor out of the handle (for a chain to own), with

@@ -603,14 +603,13 @@ fn sidechain_pieces_match_one_core_call_without_allocating() {
     let (mut l, mut r) = (sine(300.0, 48e3, n, 0.3), sine(500.0, 48e3, n, 0.3));
     let key: Vec<f32> = (0..n).map(|i| if (1000..3000).contains(&i) { 0.9 } else { 0.0 }).collect();
     let (mut l2, mut r2) = (l.clone(), r.clone());
-    let config = MlCompressorConfig { threshold_db: -30.0, ..ml_compressor_config_default() };
     let mut core = dsp_core::dynamics::Compressor::default();
     core.set_threshold_db(-30.0).unwrap();
     core.prepare(&ProcessSpec::new(48e3, n, 2)).unwrap();
     core.process_sidechain(&mut [&mut l2, &mut r2], &[&key]);
-    let mut p = null_mut();
+    let p = new_kind(c"compressor");
+    assert_eq!(set(p, c"threshold_db", -30.0), ML_STATUS_OK);
     unsafe {
-        assert_eq!(ml_compressor_new(&config, &mut p), ML_STATUS_OK);
         assert_eq!(ml_processor_prepare(p, 48e3, 256, 2), ML_STATUS_OK);
         let channels = [l.as_mut_ptr(), r.as_mut_ptr()];
         let side = [key.as_ptr()];
@@ -639,11 +638,9 @@ fn later_dynamics_kinds_do_not_allocate() {
     let key = vec![0.0f32; n];
     let channels = [l.as_mut_ptr(), r.as_mut_ptr()];
     let side = [key.as_ptr()];
-    let (mut gate, mut lim) = (null_mut(), null_mut());
+    let (gate, lim) = (new_kind(c"noise_gate"), new_kind(c"limiter"));
     let mut gr = 0.0f32;
     unsafe {
-        assert_eq!(ml_noise_gate_new(&ml_noise_gate_config_default(), &mut gate), ML_STATUS_OK);
-        assert_eq!(ml_limiter_new(&ml_limiter_config_default(), &mut lim), ML_STATUS_OK);
         for p in [gate, lim] {
             assert_eq!(ml_processor_prepare(p, 48e3, 256, 2), ML_STATUS_OK);
         }
@@ -965,4 +962,49 @@ fn parameters_set_from_another_thread_reach_processing_without_allocating() {
     assert!((db + 12.0).abs() < 1e-3, "{db}");
     assert_eq!(get(h.0, c"gain_db"), -12.0);
     unsafe { ml_processor_free(h.0) };
+}
+
+/// Multiband bands are read and set as compressor processors; their
+/// gain reductions are rows, readable from any thread.
+#[test]
+fn multiband_bands_are_compressors_and_report_rows() {
+    let m = new_kind(c"multiband_compressor");
+    assert_eq!(set(m, c"bands", 4.0), ML_STATUS_OK);
+    let hard = new_kind(c"compressor");
+    for (id, v) in [(c"threshold_db", -40.0), (c"ratio", 8.0), (c"attack_ms", 0.0)] {
+        assert_eq!(set(hard, id, v), ML_STATUS_OK);
+    }
+    let (mut rows, mut gr, mut band) = (0, 0.0f32, null_mut());
+    unsafe {
+        assert_eq!(ml_multiband_set_band(m, 3, hard), ML_STATUS_OK, "band 3 of 4");
+        assert_eq!(ml_multiband_set_band(m, 4, hard), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_multiband_set_band(m, 0, m), ML_STATUS_WRONG_KIND);
+        assert_eq!(ml_multiband_set_band(hard, 0, hard), ML_STATUS_WRONG_KIND);
+        assert_eq!(ml_multiband_get_band(m, 3, &mut band), ML_STATUS_OK);
+        assert_eq!((get(band, c"threshold_db"), get(band, c"ratio")), (-40.0, 8.0));
+        ml_processor_free(band);
+        assert_eq!(ml_multiband_get_band(m, 4, &mut band), ML_STATUS_INVALID_ARGUMENT);
+        assert!(band.is_null());
+        assert_eq!(ml_processor_prepare(m, 48e3, 256, 1), ML_STATUS_OK);
+        assert_eq!(ml_processor_gain_reduction_rows(m, &mut rows), ML_STATUS_OK);
+        assert_eq!(rows, 4);
+        let mut x = sine(15_000.0, 48e3, 4800, 0.5);
+        let ptrs = [x.as_mut_ptr()];
+        assert_eq!(ml_processor_process_planar(m, ptrs.as_ptr(), 1, x.len()), ML_STATUS_OK);
+        let mut top = 0.0f32;
+        assert_eq!(ml_processor_gain_reduction_row_db(m, 3, &mut top), ML_STATUS_OK);
+        assert!(top > 10.0, "the hard top band compresses a loud 15 kHz tone: {top}");
+        assert_eq!(ml_processor_gain_reduction_db(m, &mut gr), ML_STATUS_OK);
+        assert_eq!(gr, top, "the largest row");
+        assert_eq!(ml_processor_gain_reduction_row_db(m, 4, &mut gr), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_multiband_set_band_solo(m, 4, true), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_multiband_set_band_solo(m, 1, true), ML_STATUS_OK);
+        // The bands survive a preset round trip.
+        let copy = load_json(&save_json(m));
+        assert_eq!(ml_multiband_get_band(copy, 3, &mut band), ML_STATUS_OK);
+        assert_eq!(get(band, c"ratio"), 8.0);
+        for p in [m, copy, hard, band] {
+            ml_processor_free(p);
+        }
+    }
 }

@@ -1,5 +1,6 @@
-/* Thread test of libmasterlib: one thread processes in a loop while another
- * sets and reads parameters (by id and by index) and queries kind and
+/* Thread test of libmasterlib: one thread processes a stereo width and a
+ * compressor in a loop while another sets and reads their parameters (by id
+ * and by index), reads the compressor's gain reduction, and queries kind and
  * parameter info. Built with -fsanitize=thread and run by tests/c_api.rs. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 
 typedef struct {
   MlProcessor *p;
+  MlProcessor *comp;
   atomic_int done;
   int blocks;
   int failures;
@@ -41,6 +43,7 @@ static void *process(void *arg) {
     }
     s->failures += ml_processor_process_planar(s->p, channels, 2, FRAMES) != ML_STATUS_OK;
     s->failures += ml_processor_process_interleaved(s->p, inter, 2, FRAMES) != ML_STATUS_OK;
+    s->failures += ml_processor_process_planar(s->comp, channels, 2, FRAMES) != ML_STATUS_OK;
     s->blocks++;
   }
   return NULL;
@@ -58,6 +61,10 @@ static void *control(void *arg) {
     failures += ml_processor_param_set_at(s->p, 1, -0.01 * (double)(i % 100)) != ML_STATUS_OK;
     failures += ml_processor_param_get(s->p, "mid_gain_db", &got) != ML_STATUS_OK;
     failures += ml_processor_param_set(s->p, "side_gain_db", NAN) != ML_STATUS_INVALID_ARGUMENT;
+    float gr = -1.0f;
+    failures += ml_processor_param_set(s->comp, "threshold_db", -10.0 - (double)(i % 30)) != ML_STATUS_OK;
+    failures += ml_processor_param_set(s->comp, "ratio", i % 2 ? 2.0 : INFINITY) != ML_STATUS_OK;
+    failures += ml_processor_gain_reduction_db(s->comp, &gr) != ML_STATUS_OK || gr < 0.0f;
     if (i % 1000 == 0) {
       MlKindInfo kind;
       MlParamInfo info;
@@ -74,9 +81,11 @@ static void *control(void *arg) {
 }
 
 int main(void) {
-  Shared s = {NULL, 0, 0, 0};
+  Shared s = {NULL, NULL, 0, 0, 0};
   CHECK_OK(ml_processor_new_kind("stereo_width", &s.p));
   CHECK_OK(ml_processor_prepare(s.p, FS, 64, 2));
+  CHECK_OK(ml_processor_new_kind("compressor", &s.comp));
+  CHECK_OK(ml_processor_prepare(s.comp, FS, 128, 2));
   pthread_t worker, controller;
   CHECK(pthread_create(&worker, NULL, process, &s) == 0);
   CHECK(pthread_create(&controller, NULL, control, &s) == 0);
@@ -97,6 +106,10 @@ int main(void) {
   double w = -1.0;
   CHECK_OK(ml_processor_param_get(s.p, "width", &w));
   CHECK(w == 0.0);
+  double ratio = 0.0;
+  CHECK_OK(ml_processor_param_get(s.comp, "ratio", &ratio));
+  CHECK(ratio == 2.0); /* the last set (i = SETS - 1 is odd) */
   ml_processor_free(s.p);
+  ml_processor_free(s.comp);
   return check_summary();
 }
