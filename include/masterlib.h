@@ -1228,7 +1228,10 @@ MlStatus ml_processor_param_get(struct MlProcessor *p, const char *id, double *o
  * Fails with `ML_STATUS_UNKNOWN_NAME` for an unknown id, and with
  * `ML_STATUS_INVALID_ARGUMENT` for a value outside the range (or NaN, or a
  * fraction for a whole number, switch or choice); `ml_last_error_message`
- * names the parameter and its range, and the value is left as it was.
+ * names the parameter and its range, and the value is left as it was. A
+ * value in range that the prepared processor refuses (a cutoff at or above
+ * the Nyquist frequency) is dropped at the next block: the parameter then
+ * reads back as the value in use.
  *
  * Thread rule: any thread, concurrently with processing. Lock-free; never
  * allocates on success.

@@ -415,6 +415,10 @@ fn cutoff_at_or_above_nyquist_fails_at_prepare() {
         assert_eq!(ml_processor_process_planar(f, ptrs.as_ptr(), 1, 4), ML_STATUS_NOT_PREPARED);
         assert_eq!(ml_processor_prepare(f, 96e3, 64, 1), ML_STATUS_OK);
         assert_eq!(ml_processor_process_planar(f, ptrs.as_ptr(), 1, 4), ML_STATUS_OK);
+        // In range, but above the prepared Nyquist: dropped at the next block.
+        assert_eq!(set(f, c"cutoff_hz", 60_000.0), ML_STATUS_OK);
+        assert_eq!(ml_processor_process_planar(f, ptrs.as_ptr(), 1, 4), ML_STATUS_OK);
+        assert_eq!(get(f, c"cutoff_hz"), 30_000.0);
         ml_processor_free(f);
     }
 }
