@@ -6,6 +6,33 @@
  * ml_status_str and ml_last_error_message); constructors write a handle
  * through an out-pointer; *_free(NULL) is a no-op; the caller owns all
  * audio buffers; no call ever unwinds or aborts on bad input.
+ *
+ * Processors: every kind is one MlProcessor, created by name
+ * (ml_processor_new_kind("compressor", &p)) or from JSON
+ * (ml_processor_load_json), listed with ml_kind_count / ml_kind_info, and
+ * configured through its declared parameters (ml_processor_param_info,
+ * ml_processor_param_set / _get by id, _set_at / _get_at by index). Values
+ * are doubles: switches 0 or 1, choices the index of their name.
+ *
+ * Thread rules (each function's comment repeats its rule):
+ * - Any thread, concurrently with processing: ml_processor_param_*,
+ *   ml_processor_kind, ml_processor_gain_reduction_*, the ml_kind_*
+ *   queries, ml_processor_new_kind and ml_processor_load_json. Parameter
+ *   get and set never lock or allocate; a value set reaches the processor
+ *   before its next block (a long buffer is split at the prepared
+ *   max_block, and each piece picks up the latest values).
+ * - The processing thread only (never two of these at once on one handle):
+ *   prepare, process (planar, interleaved, sidechain), reset, latency, tail,
+ *   nonfinite_count, save_json, structural calls (ml_chain_*,
+ *   ml_equalizer_*, ml_multiband_*) and free. Any thread may be "the processing thread" as
+ *   long as the caller serializes these calls.
+ * - Meters (MlLevelMeter, MlMeter): one thread at a time per handle.
+ * - Any thread: ml_status_str, ml_last_error_message (per thread),
+ *   ml_measure, ml_target_*, ml_qa_check (no shared state).
+ * Strings from info calls are static and live for the whole program; the
+ * last error message is per thread and lives until the next failing call
+ * on that thread. Handles are freed by their _free function, except a
+ * processor pushed into a chain, which the chain then owns.
  */
 
 #ifndef MASTERLIB_H
@@ -18,14 +45,9 @@
 #include <stdint.h>
 
 /**
- * Most bands of a multiband compressor.
+ * Most gain-reduction rows (bands) whose readings are kept per processor.
  */
-#define ML_MULTIBAND_MAX_BANDS 5
-
-/**
- * Default DC blocker cutoff in Hz.
- */
-#define ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ 5.0
+#define ML_MAX_GAIN_REDUCTION_ROWS 8
 
 /**
  * Most channels of any measurement (the length of per-channel arrays).
@@ -69,10 +91,12 @@ typedef struct MlMeter MlMeter;
 /**
  * Opaque handle to any processor (gain, pan, filter, equalizer, chain...).
  *
- * Create it with a typed constructor (`ml_gain_new`...), prepare it with
- * `ml_processor_prepare`, process with `ml_processor_process_planar` or
+ * Create it by kind name (`ml_processor_new_kind`) or from a preset
+ * (`ml_processor_load_json`), prepare it with `ml_processor_prepare`,
+ * process with `ml_processor_process_planar` or
  * `ml_processor_process_interleaved`, free it with `ml_processor_free`.
- * A handle may be used from any thread, but not from two at once.
+ * Parameters may be read and set from any thread while one thread
+ * processes; see the thread rules in the header's introduction.
  */
 typedef struct MlProcessor MlProcessor;
 
@@ -84,287 +108,6 @@ typedef struct MlProcessor MlProcessor;
  * in later versions; treat any negative value as a failure.
  */
 typedef int32_t MlStatus;
-
-/**
- * What the level detector of a compressor, expander or gate measures.
- */
-typedef int32_t MlDetector;
-
-/**
- * Settings of a feed-forward compressor (also one band of a multiband).
- */
-typedef struct MlCompressorConfig {
-  /**
-   * Threshold in dB relative to full scale, -120 to +24.
-   */
-  double threshold_db;
-  /**
-   * Ratio, 1 (none) up to INFINITY (limiting).
-   */
-  double ratio;
-  /**
-   * Knee width in dB centred on the threshold, 0 (hard) to 48.
-   */
-  double knee_db;
-  /**
-   * Attack time constant in ms (63.2 % of a step), 0 to 1000.
-   */
-  double attack_ms;
-  /**
-   * Release time constant in ms, 0 to 10000.
-   */
-  double release_ms;
-  /**
-   * Make-up gain in dB, -48 to +48.
-   */
-  double makeup_db;
-  /**
-   * Adds the static reduction of a 0 dBFS level as make-up gain.
-   */
-  bool auto_makeup;
-  /**
-   * Stereo link, 0 (independent channels) to 1 (100 %).
-   */
-  double link;
-  /**
-   * Wet proportion, 0 (dry) to 1 (compressed only).
-   */
-  double mix;
-  /**
-   * Detector type.
-   */
-  MlDetector detector;
-  /**
-   * RMS window in ms (RMS detector), 0.1 to 1000.
-   */
-  double rms_window_ms;
-  /**
-   * Sidechain high-pass cutoff in Hz (0 = off; below Nyquist when prepared).
-   */
-  double sidechain_hpf_hz;
-} MlCompressorConfig;
-
-/**
- * Settings of a downward expander.
- */
-typedef struct MlExpanderConfig {
-  /**
-   * Threshold in dB, -120 to +24.
-   */
-  double threshold_db;
-  /**
-   * Ratio (output dB per input dB below the threshold), 1 up to INFINITY (a gate).
-   */
-  double ratio;
-  /**
-   * Largest reduction in dB, 0 to 120.
-   */
-  double range_db;
-  /**
-   * Knee width in dB, 0 to 48.
-   */
-  double knee_db;
-  /**
-   * Hysteresis in dB, 0 to 24: once open, closes below threshold - hysteresis.
-   */
-  double hysteresis_db;
-  /**
-   * Hold time in ms before the reduction grows again, 0 to 5000.
-   */
-  double hold_ms;
-  /**
-   * Attack (opening) time constant in ms, 0 to 1000.
-   */
-  double attack_ms;
-  /**
-   * Release (closing) time constant in ms, 0 to 10000.
-   */
-  double release_ms;
-  /**
-   * Stereo link, 0 to 1.
-   */
-  double link;
-  /**
-   * Detector type.
-   */
-  MlDetector detector;
-  /**
-   * RMS window in ms, 0.1 to 1000.
-   */
-  double rms_window_ms;
-  /**
-   * Sidechain high-pass cutoff in Hz (0 = off).
-   */
-  double sidechain_hpf_hz;
-} MlExpanderConfig;
-
-/**
- * Settings of a noise gate (an expander with an infinite ratio).
- */
-typedef struct MlNoiseGateConfig {
-  /**
-   * Threshold in dB at which the gate opens, -120 to +24.
-   */
-  double threshold_db;
-  /**
-   * Attenuation while closed in dB, 0 to 120.
-   */
-  double range_db;
-  /**
-   * Hysteresis in dB, 0 to 24: the gate closes below threshold - hysteresis.
-   */
-  double hysteresis_db;
-  /**
-   * Hold time in ms, 0 to 5000.
-   */
-  double hold_ms;
-  /**
-   * Attack (opening) time constant in ms, 0 to 1000.
-   */
-  double attack_ms;
-  /**
-   * Release (closing) time constant in ms, 0 to 10000.
-   */
-  double release_ms;
-  /**
-   * Stereo link, 0 to 1.
-   */
-  double link;
-  /**
-   * Detector type.
-   */
-  MlDetector detector;
-  /**
-   * RMS window in ms, 0.1 to 1000.
-   */
-  double rms_window_ms;
-  /**
-   * Sidechain high-pass cutoff in Hz (0 = off).
-   */
-  double sidechain_hpf_hz;
-} MlNoiseGateConfig;
-
-/**
- * Settings of a split-band de-esser.
- */
-typedef struct MlDeEsserConfig {
-  /**
-   * Split frequency in Hz (below Nyquist when prepared).
-   */
-  double frequency_hz;
-  /**
-   * Threshold of the upper band in dB, -120 to +24.
-   */
-  double threshold_db;
-  /**
-   * Ratio applied to the upper band, 1 up to INFINITY.
-   */
-  double ratio;
-  /**
-   * Attack time constant in ms, 0 to 1000.
-   */
-  double attack_ms;
-  /**
-   * Release time constant in ms, 0 to 10000.
-   */
-  double release_ms;
-  /**
-   * Outputs the upper band alone (what the detector hears).
-   */
-  bool listen;
-} MlDeEsserConfig;
-
-/**
- * Settings of a multiband compressor: `num_bands` bands (2 to 5) split at
- * `num_bands - 1` ascending crossover frequencies, each band a compressor.
- */
-typedef struct MlMultibandConfig {
-  /**
-   * Number of bands, 2 to 5.
-   */
-  size_t num_bands;
-  /**
-   * Crossover frequencies in Hz, strictly ascending; the first
-   * `num_bands - 1` are used.
-   */
-  double crossovers_hz[4];
-  /**
-   * Per-band compressor settings; the first `num_bands` are used.
-   */
-  struct MlCompressorConfig bands[5];
-} MlMultibandConfig;
-
-/**
- * Settings of a lookahead brickwall limiter (linked over all channels).
- */
-typedef struct MlLimiterConfig {
-  /**
-   * Ceiling in dB (dBFS, or dBTP in true-peak mode), -60 to 0.
-   */
-  double ceiling_db;
-  /**
-   * Limits the true (8x oversampled) peak instead of the sample peak.
-   */
-  bool true_peak;
-  /**
-   * Lookahead in ms, 0.1 to 20 (sets the latency).
-   */
-  double lookahead_ms;
-  /**
-   * Release time constant in ms, 1 to 5000.
-   */
-  double release_ms;
-  /**
-   * Program-dependent release: sustained limiting recovers more slowly.
-   */
-  bool auto_release;
-} MlLimiterConfig;
-
-/**
- * Response shape of a filter band.
- */
-typedef int32_t MlFilterKind;
-
-/**
- * How a band's second-order section is derived from its analog prototype.
- */
-typedef int32_t MlDesign;
-
-/**
- * One filter band (mirrors the Rust `BandParams`).
- */
-typedef struct MlBand {
-  /**
-   * Response shape.
-   */
-  MlFilterKind kind;
-  /**
-   * Corner frequency (pass filters, shelves) or centre frequency, in Hz;
-   * must be below Nyquist when prepared.
-   */
-  double cutoff_hz;
-  /**
-   * Quality factor, 0.01 to 100 (0.7071 is Butterworth; higher and odd
-   * pass-filter orders ignore it).
-   */
-  double q;
-  /**
-   * Boost or cut in dB, -48 to +48 (peak and shelves only).
-   */
-  double gain_db;
-  /**
-   * Order, 1 to 8 for low/high pass (6 dB/oct per order), 2 for other kinds.
-   */
-  uint32_t order;
-  /**
-   * Design method.
-   */
-  MlDesign design;
-  /**
-   * Whether the band is applied (a disabled band passes audio unchanged).
-   */
-  bool enabled;
-} MlBand;
 
 /**
  * True-peak interpolator quality.
@@ -402,64 +145,111 @@ typedef struct MlMeterConfig {
 } MlMeterConfig;
 
 /**
- * Settings of a gain.
+ * Channel layout a processor kind takes and gives.
  */
-typedef struct MlGainConfig {
-  /**
-   * Gain in dB, -150 to +60.
-   */
-  double gain_db;
-  /**
-   * Inverts the polarity.
-   */
-  bool invert;
-} MlGainConfig;
+typedef int32_t MlChannels;
 
 /**
- * Pan law: how the two channel gains follow the pan position.
+ * A processor kind: names, doc and capabilities. All strings are static.
  */
-typedef int32_t MlPanLaw;
+typedef struct MlKindInfo {
+  /**
+   * Registry name, `snake_case` (`"compressor"`), for `ml_processor_new_kind`.
+   */
+  const char *name;
+  /**
+   * Class name in the bindings, `CamelCase` (`"Compressor"`).
+   */
+  const char *class_name;
+  /**
+   * One-paragraph description.
+   */
+  const char *doc;
+  /**
+   * Takes a sidechain (`ml_processor_process_sidechain_planar`).
+   */
+  bool sidechain;
+  /**
+   * Reports gain reduction (`ml_processor_gain_reduction_db`).
+   */
+  bool gain_reduction;
+  /**
+   * Channel layout.
+   */
+  MlChannels channels;
+  /**
+   * May add latency (`ml_processor_latency`).
+   */
+  bool latency;
+  /**
+   * May ring after its input ends (`ml_processor_tail`).
+   */
+  bool tail;
+  /**
+   * Number of declared parameters.
+   */
+  size_t param_count;
+} MlKindInfo;
 
 /**
- * What a pan does with its two input channels.
+ * The type of a parameter's value (every value travels as a `double`).
  */
-typedef int32_t MlPanSource;
+typedef int32_t MlParamType;
 
 /**
- * Settings of a pan (stereo in, stereo out).
+ * How a parameter is best shown and automated.
  */
-typedef struct MlPanConfig {
-  /**
-   * Position from -1 (left) through 0 (centre) to +1 (right).
-   */
-  double pan;
-  /**
-   * Pan law.
-   */
-  MlPanLaw law;
-  /**
-   * Mono source (placed) or stereo source (balanced).
-   */
-  MlPanSource source;
-} MlPanConfig;
+typedef int32_t MlScale;
 
 /**
- * Settings of a mid/side stereo width control (stereo only).
+ * One declared parameter. All strings and the choice array are static.
  */
-typedef struct MlStereoWidthConfig {
+typedef struct MlParamInfo {
   /**
-   * Side level relative to mid: 0 is mono, 1 unchanged, 2 twice as wide.
+   * Id with its unit suffix (`"threshold_db"`), for the get/set calls.
    */
-  double width;
+  const char *id;
   /**
-   * Mid gain in dB, -150 to +60.
+   * Unit symbol (`"dB"`, `"Hz"`, `"ms"`), empty when unitless.
    */
-  double mid_gain_db;
+  const char *unit;
   /**
-   * Side gain in dB, -150 to +60 (applied on top of the width).
+   * One-line description.
    */
-  double side_gain_db;
-} MlStereoWidthConfig;
+  const char *doc;
+  /**
+   * Value type.
+   */
+  MlParamType type;
+  /**
+   * Smallest value (0 for switches and choices).
+   */
+  double min;
+  /**
+   * Largest value (may be `INFINITY`, e.g. a ratio).
+   */
+  double max;
+  /**
+   * Value of a new processor.
+   */
+  double default_value;
+  /**
+   * Display scale.
+   */
+  MlScale scale;
+  /**
+   * Time over which a change glides, in ms (0: applies at once).
+   */
+  double smoothing_ms;
+  /**
+   * Number of choices (0 unless a choice).
+   */
+  size_t choice_count;
+  /**
+   * `choice_count` choice names, in value order (NULL when there are none).
+   */
+  const char *const *choices;
+} MlParamInfo;
 
 /**
  * Quality report of a whole track, filled by `ml_measure`.
@@ -612,67 +402,6 @@ typedef struct MlTargetCheck {
 } MlTargetCheck;
 
 /**
- * Instantaneous absolute sample value.
- */
-#define ML_DETECTOR_PEAK 0
-
-/**
- * Root mean square over an exponential window of `rms_window_ms`.
- */
-#define ML_DETECTOR_RMS 1
-
-/**
- * Low pass (Butterworth, order 1 to 8).
- */
-#define ML_FILTER_KIND_LOW_PASS 0
-
-/**
- * High pass (Butterworth, order 1 to 8).
- */
-#define ML_FILTER_KIND_HIGH_PASS 1
-
-/**
- * Band pass, 0 dB at the centre frequency.
- */
-#define ML_FILTER_KIND_BAND_PASS 2
-
-/**
- * Band reject.
- */
-#define ML_FILTER_KIND_NOTCH 3
-
-/**
- * Peaking (bell) EQ: `gain_db` at the centre frequency.
- */
-#define ML_FILTER_KIND_PEAK 4
-
-/**
- * Low shelf: `gain_db` below the corner frequency.
- */
-#define ML_FILTER_KIND_LOW_SHELF 5
-
-/**
- * High shelf: `gain_db` above the corner frequency.
- */
-#define ML_FILTER_KIND_HIGH_SHELF 6
-
-/**
- * All pass: flat magnitude, phase turning around the centre frequency.
- */
-#define ML_FILTER_KIND_ALL_PASS 7
-
-/**
- * RBJ cookbook (bilinear transform): exact at the cutoff, cramped near Nyquist.
- */
-#define ML_DESIGN_COOKBOOK 0
-
-/**
- * Matched design: follows the analog prototype up to Nyquist (peak, band
- * pass, second-order low/high pass; other kinds fall back to the cookbook).
- */
-#define ML_DESIGN_MATCHED 1
-
-/**
  * 4x oversampling below 96 kHz, 12-tap phases (the BS.1770 Annex 2 class).
  */
 #define ML_TRUE_PEAK_PRECISION_STANDARD 0
@@ -683,29 +412,50 @@ typedef struct MlTargetCheck {
 #define ML_TRUE_PEAK_PRECISION_HIGH 1
 
 /**
- * Gains 1 - u and u: -6.02 dB per side at the centre.
+ * Any channel count; as many channels out as in.
  */
-#define ML_PAN_LAW_LINEAR 0
+#define ML_CHANNELS_ANY 0
 
 /**
- * Sine/cosine gains: constant power, -3.01 dB per side at the centre.
+ * Stereo in, stereo out (prepare with 2 channels).
  */
-#define ML_PAN_LAW_CONSTANT_POWER 1
+#define ML_CHANNELS_STEREO 1
 
 /**
- * The geometric mean of linear and constant power: -4.5 dB at the centre.
+ * Mono or stereo source, stereo out (a panner: prepare with 2 channels
+ * and set its `source` parameter).
  */
-#define ML_PAN_LAW_COMPROMISE 2
+#define ML_CHANNELS_TO_STEREO 2
 
 /**
- * The input is mono (the channels are summed to their mean) and placed by the pan law.
+ * A real number from `min` to `max`.
  */
-#define ML_PAN_SOURCE_MONO 0
+#define ML_PARAM_TYPE_FLOAT 0
 
 /**
- * The input is stereo: the pan is a balance control (0 leaves both channels unchanged).
+ * A whole number from `min` to `max`.
  */
-#define ML_PAN_SOURCE_STEREO 1
+#define ML_PARAM_TYPE_INT 1
+
+/**
+ * A switch: 0 (off) or 1 (on).
+ */
+#define ML_PARAM_TYPE_BOOL 2
+
+/**
+ * One of `choices`, as its index (0 to `choice_count - 1`).
+ */
+#define ML_PARAM_TYPE_CHOICE 3
+
+/**
+ * Evenly spaced values.
+ */
+#define ML_SCALE_LINEAR 0
+
+/**
+ * Evenly spaced ratios (frequencies, times).
+ */
+#define ML_SCALE_LOG 1
 
 /**
  * Success.
@@ -807,18 +557,6 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Creates an empty chain (processes as identity) and writes its handle to `*out`.
- *
- * A chain is an `MlProcessor`: prepare, process, reset and free it with the
- * `ml_processor_*` functions. Its latency and tail are the sums over the
- * members that are not bypassed.
- *
- * # Safety
- * `out` is NULL or writable.
- */
-MlStatus ml_chain_new(struct MlProcessor **out);
-
-/**
  * Appends `member` to the end of `chain`.
  *
  * On success the chain owns `member`: the caller must neither use nor free
@@ -826,9 +564,15 @@ MlStatus ml_chain_new(struct MlProcessor **out);
  * still owns it. The chain must be prepared again afterwards
  * (`ML_STATUS_NOT_PREPARED` until then).
  *
+ * Parameters set on `member` before the push are kept; afterwards they are
+ * reached through the chain's preset (`ml_processor_save_json`).
+ *
  * Fails with `ML_STATUS_WRONG_KIND` if `chain` is not a chain,
  * `ML_STATUS_INVALID_ARGUMENT` if `member` is `chain` itself, and
  * `ML_STATUS_POISONED` if `member` is poisoned.
+ *
+ * Thread rule: the processing thread of `chain` only, and no other call on
+ * `member` may run or follow (it is consumed).
  *
  * # Safety
  * `chain` and `member` are NULL or live handles.
@@ -837,6 +581,8 @@ MlStatus ml_chain_push(struct MlProcessor *chain, struct MlProcessor *member);
 
 /**
  * Writes the number of members of `chain` to `*out`.
+ *
+ * Thread rule: the processing thread only.
  *
  * # Safety
  * `chain` is NULL or a live handle; `out` is NULL or writable.
@@ -848,6 +594,8 @@ MlStatus ml_chain_len(struct MlProcessor *chain, size_t *out);
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `chain` is NULL or a live handle.
  */
@@ -858,651 +606,24 @@ MlStatus ml_chain_set_bypassed(struct MlProcessor *chain, size_t index, bool byp
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `chain` is NULL or a live handle; `out` is NULL or writable.
  */
 MlStatus ml_chain_get_bypassed(struct MlProcessor *chain, size_t index, bool *out);
 
 /**
- * Default compressor settings: threshold -20 dB, ratio 4, knee 6 dB, attack
- * 10 ms, release 100 ms, no make-up, 100 % link, fully wet, peak detector,
- * 10 ms RMS window, no sidechain high-pass.
- */
-struct MlCompressorConfig ml_compressor_config_default(void);
-
-/**
- * Creates a compressor (any channel count) and writes its handle to `*out`.
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (a value out of range or NaN) or
- * `ML_STATUS_UNKNOWN_NAME` (detector not one of the constants).
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_compressor_new(const struct MlCompressorConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of a compressor's settings (each checked as by its setter; on a
- * failure the settings before it have been applied).
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_compressor_set_config(struct MlProcessor *p, const struct MlCompressorConfig *config);
-
-/**
- * Writes a compressor's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_compressor_get_config(struct MlProcessor *p, struct MlCompressorConfig *out);
-
-/**
- * Sets a compressor's threshold in dB (-120 to +24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_threshold_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a compressor's ratio (at least 1; INFINITY limits).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_ratio(struct MlProcessor *p, double ratio);
-
-/**
- * Sets a compressor's knee width in dB (0 to 48).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_knee_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a compressor's attack time constant in ms (0 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_attack_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a compressor's release time constant in ms (0 to 10000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a compressor's make-up gain in dB (-48 to +48; glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_makeup_db(struct MlProcessor *p, double db);
-
-/**
- * Turns a compressor's automatic make-up gain on or off.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_auto_makeup(struct MlProcessor *p, bool on);
-
-/**
- * Sets a compressor's stereo link (0 to 1).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_link(struct MlProcessor *p, double link);
-
-/**
- * Sets a compressor's wet proportion (0 to 1; glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_mix(struct MlProcessor *p, double mix);
-
-/**
- * Bypasses a compressor (or not), crossfading over 20 ms.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_bypass(struct MlProcessor *p, bool bypass);
-
-/**
- * Sets a compressor's detector type.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_detector(struct MlProcessor *p, MlDetector detector);
-
-/**
- * Sets a compressor's RMS window in ms (0.1 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_rms_window_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a compressor's sidechain high-pass cutoff in Hz (0 = off).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_compressor_set_sidechain_hpf_hz(struct MlProcessor *p, double hz);
-
-/**
- * Default expander settings: threshold -40 dB, ratio 2, range 40 dB, no knee
- * or hysteresis, hold 10 ms, attack 1 ms, release 100 ms, 100 % link, peak
- * detector, 10 ms RMS window, no sidechain high-pass.
- */
-struct MlExpanderConfig ml_expander_config_default(void);
-
-/**
- * Creates a downward expander (any channel count) and writes its handle to `*out`.
- *
- * Fails like `ml_compressor_new`.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_expander_new(const struct MlExpanderConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of an expander's settings.
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_expander_set_config(struct MlProcessor *p, const struct MlExpanderConfig *config);
-
-/**
- * Writes an expander's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_expander_get_config(struct MlProcessor *p, struct MlExpanderConfig *out);
-
-/**
- * Sets an expander's threshold in dB (-120 to +24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_threshold_db(struct MlProcessor *p, double db);
-
-/**
- * Sets an expander's ratio (at least 1; INFINITY gates).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_ratio(struct MlProcessor *p, double ratio);
-
-/**
- * Sets an expander's range (largest reduction) in dB (0 to 120).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_range_db(struct MlProcessor *p, double db);
-
-/**
- * Sets an expander's hysteresis in dB (0 to 24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_hysteresis_db(struct MlProcessor *p, double db);
-
-/**
- * Sets an expander's hold time in ms (0 to 5000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_hold_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets an expander's attack (opening) time constant in ms (0 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_attack_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets an expander's release (closing) time constant in ms (0 to 10000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets an expander's knee width in dB (0 to 48).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_knee_db(struct MlProcessor *p, double db);
-
-/**
- * Sets an expander's stereo link (0 to 1).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_link(struct MlProcessor *p, double link);
-
-/**
- * Sets an expander's detector type.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_detector(struct MlProcessor *p, MlDetector detector);
-
-/**
- * Sets an expander's RMS window in ms (0.1 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_rms_window_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets an expander's sidechain high-pass cutoff in Hz (0 = off).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_sidechain_hpf_hz(struct MlProcessor *p, double hz);
-
-/**
- * Bypasses an expander (or not), crossfading over 20 ms.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_expander_set_bypass(struct MlProcessor *p, bool bypass);
-
-/**
- * Default gate settings: threshold -50 dB, range 80 dB, hysteresis 6 dB,
- * hold 20 ms, attack 0.5 ms, release 50 ms, 100 % link, peak detector,
- * 10 ms RMS window, no sidechain high-pass.
- */
-struct MlNoiseGateConfig ml_noise_gate_config_default(void);
-
-/**
- * Creates a noise gate (any channel count) and writes its handle to `*out`.
- *
- * Fails like `ml_compressor_new`.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_noise_gate_new(const struct MlNoiseGateConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of a noise gate's settings.
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_noise_gate_set_config(struct MlProcessor *p, const struct MlNoiseGateConfig *config);
-
-/**
- * Writes a noise gate's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_noise_gate_get_config(struct MlProcessor *p, struct MlNoiseGateConfig *out);
-
-/**
- * Sets a noise gate's threshold in dB (-120 to +24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_threshold_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a noise gate's attenuation while closed in dB (0 to 120).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_range_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a noise gate's hysteresis in dB (0 to 24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_hysteresis_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a noise gate's hold time in ms (0 to 5000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_hold_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a noise gate's attack (opening) time constant in ms (0 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_attack_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a noise gate's release (closing) time constant in ms (0 to 10000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a noise gate's stereo link (0 to 1).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_link(struct MlProcessor *p, double link);
-
-/**
- * Sets a noise gate's detector type.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_detector(struct MlProcessor *p, MlDetector detector);
-
-/**
- * Sets a noise gate's RMS window in ms (0.1 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_rms_window_ms(struct MlProcessor *p, double ms);
-
-/**
- * Bypasses a noise gate (or not), crossfading over 20 ms.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_bypass(struct MlProcessor *p, bool bypass);
-
-/**
- * Sets a noise gate's sidechain high-pass cutoff in Hz (0 = off).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_noise_gate_set_sidechain_hpf_hz(struct MlProcessor *p, double hz);
-
-/**
- * Default de-esser settings: 6 kHz, threshold -30 dB, ratio 4, attack
- * 0.5 ms, release 40 ms, not listening.
- */
-struct MlDeEsserConfig ml_de_esser_config_default(void);
-
-/**
- * Creates a de-esser (any channel count) and writes its handle to `*out`.
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT`; a split frequency at or above
- * Nyquist fails at `ml_processor_prepare` with `ML_STATUS_ABOVE_NYQUIST`.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_de_esser_new(const struct MlDeEsserConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of a de-esser's settings.
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_de_esser_set_config(struct MlProcessor *p, const struct MlDeEsserConfig *config);
-
-/**
- * Writes a de-esser's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_de_esser_get_config(struct MlProcessor *p, struct MlDeEsserConfig *out);
-
-/**
- * Sets a de-esser's split frequency in Hz.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_frequency_hz(struct MlProcessor *p, double hz);
-
-/**
- * Sets a de-esser's threshold in dB (-120 to +24).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_threshold_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a de-esser's listen mode (output the upper band alone; crossfades).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_listen(struct MlProcessor *p, bool listen);
-
-/**
- * Sets a de-esser's ratio (at least 1; INFINITY limits the band).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_ratio(struct MlProcessor *p, double ratio);
-
-/**
- * Sets a de-esser's attack time constant in ms (0 to 1000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_attack_ms(struct MlProcessor *p, double ms);
-
-/**
- * Sets a de-esser's release time constant in ms (0 to 10000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_de_esser_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Default multiband settings: 3 bands split at 200 Hz and 2 kHz (4th and
- * 5th crossover 6 kHz and 12 kHz when more bands are asked for), each band
- * a default compressor.
- */
-struct MlMultibandConfig ml_multiband_config_default(void);
-
-/**
- * Creates a multiband compressor (any channel count) and writes its handle
- * to `*out`.
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (band count, crossover order or a
- * band setting); a crossover at or above Nyquist fails at
- * `ml_processor_prepare` with `ML_STATUS_ABOVE_NYQUIST`.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_multiband_new(const struct MlMultibandConfig *config, struct MlProcessor **out);
-
-/**
- * Writes the number of bands of a multiband compressor to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_multiband_num_bands(struct MlProcessor *p, size_t *out);
-
-/**
- * Moves crossover `index` (0 to `num_bands - 2`) to `hz`; it must stay
- * between its neighbours and below Nyquist.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_multiband_set_crossover_hz(struct MlProcessor *p, size_t index, double hz);
-
-/**
- * Sets all compressor settings of band `index`.
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_multiband_set_band(struct MlProcessor *p,
-                               size_t index,
-                               const struct MlCompressorConfig *config);
-
-/**
- * Writes the compressor settings of band `index` to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_multiband_get_band(struct MlProcessor *p, size_t index, struct MlCompressorConfig *out);
-
-/**
- * Solos band `index` (or not): while any band is soloed only soloed bands
- * are heard (crossfades over 20 ms).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_multiband_set_band_solo(struct MlProcessor *p, size_t index, bool solo);
-
-/**
- * Bypasses the compressor of band `index` (or not; crossfades over 20 ms).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_multiband_set_band_bypass(struct MlProcessor *p, size_t index, bool bypass);
-
-/**
- * Writes the gain reduction of band `index` in dB after the last processed
- * sample to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_multiband_get_band_gain_reduction_db(struct MlProcessor *p, size_t index, float *out);
-
-/**
- * Default limiter settings: ceiling -1 dB, sample peak, lookahead 5 ms,
- * release 100 ms, no auto release.
- */
-struct MlLimiterConfig ml_limiter_config_default(void);
-
-/**
- * Creates a limiter (any channel count) and writes its handle to `*out`.
- * Its latency (`ml_processor_latency`) is the lookahead, plus the true-peak
- * detector's delay in true-peak mode.
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_limiter_new(const struct MlLimiterConfig *config, struct MlProcessor **out);
-
-/**
- * Sets all of a limiter's settings (true peak and lookahead apply at the
- * next prepare or reset).
- *
- * # Safety
- * `p` is NULL or a live handle; `config` is NULL or readable.
- */
-MlStatus ml_limiter_set_config(struct MlProcessor *p, const struct MlLimiterConfig *config);
-
-/**
- * Writes a limiter's settings to `*out`.
- *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_limiter_get_config(struct MlProcessor *p, struct MlLimiterConfig *out);
-
-/**
- * Sets a limiter's ceiling in dB (-60 to 0).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_ceiling_db(struct MlProcessor *p, double db);
-
-/**
- * Sets a limiter's release time constant in ms (1 to 5000).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_release_ms(struct MlProcessor *p, double ms);
-
-/**
- * Turns a limiter's automatic release on or off.
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_auto_release(struct MlProcessor *p, bool on);
-
-/**
- * Switches a limiter's true-peak mode (applies at the next prepare or reset: it changes the latency).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_true_peak(struct MlProcessor *p,
-                                  bool on);
-
-/**
- * Sets a limiter's lookahead in ms (0.1 to 20; applies at the next prepare or reset).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_limiter_set_lookahead_ms(struct MlProcessor *p, double ms);
-
-/**
  * Writes the gain reduction in dB (positive = reduction) after the last
- * processed sample to `*out`: largest over channels (over bands for a
- * multiband compressor; the upper band for a de-esser). Excludes make-up
- * gain and mix. Call it after each block for a meter.
+ * processed block to `*out`: largest over channels, and over bands for a
+ * multiband compressor. Excludes make-up gain and mix. Call it after each
+ * block for a meter.
  *
- * Fails with `ML_STATUS_WRONG_KIND` on a processor that is not dynamics.
+ * Fails with `ML_STATUS_WRONG_KIND` on a kind whose info has no
+ * `gain_reduction` capability.
+ *
+ * Thread rule: any thread, concurrently with processing (it reads values
+ * the processing thread stores after each block).
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
@@ -1510,17 +631,48 @@ MlStatus ml_limiter_set_lookahead_ms(struct MlProcessor *p, double ms);
 MlStatus ml_processor_gain_reduction_db(struct MlProcessor *p, float *out);
 
 /**
- * Processes planar audio in place keyed by an external sidechain
- * (compressor, expander, noise gate): the detector hears `sidechain`
- * instead of the input. A sidechain with as many channels as the input keys
- * channel by channel (then linked as set); any other count (1 to
- * `ML_MAX_CHANNELS`) is averaged to one key for all channels. Both have `num_samples` samples.
- * Non-finite sidechain samples count as silence and are counted.
+ * Writes the number of gain-reduction rows after the last processed block
+ * to `*out`: 1, or one per band in use (a multiband compressor); at most
+ * `ML_MAX_GAIN_REDUCTION_ROWS` are kept.
+ *
+ * Fails as `ml_processor_gain_reduction_db` does.
+ *
+ * Thread rule: any thread, concurrently with processing.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_processor_gain_reduction_rows(struct MlProcessor *p, size_t *out);
+
+/**
+ * Writes the gain reduction in dB of row `row` (band `row` of a multiband
+ * compressor, lowest first) after the last processed block to `*out`.
+ *
+ * Fails as `ml_processor_gain_reduction_db` does, and with
+ * `ML_STATUS_INVALID_ARGUMENT` past the last row.
+ *
+ * Thread rule: any thread, concurrently with processing.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_processor_gain_reduction_row_db(struct MlProcessor *p, size_t row, float *out);
+
+/**
+ * Processes planar audio in place keyed by an external sidechain (kinds
+ * whose info has the `sidechain` capability: compressor, expander, noise
+ * gate): the detector hears `sidechain` instead of the input. A sidechain
+ * with as many channels as the input keys channel by channel (then linked
+ * as set); any other count (1 to `ML_MAX_CHANNELS`) is averaged to one key
+ * for all channels. Both have `num_samples` samples. Non-finite sidechain
+ * samples count as silence and are counted.
  *
  * Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
  * a processor without a sidechain input, and `ML_STATUS_INVALID_ARGUMENT`
  * if `num_sidechain` is 0 or above `ML_MAX_CHANNELS` or a sidechain buffer
  * shares memory with a processed channel.
+ *
+ * Thread rule: the processing thread only.
  *
  * # Safety
  * `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or
@@ -1535,130 +687,124 @@ MlStatus ml_processor_process_sidechain_planar(struct MlProcessor *p,
                                                size_t num_samples);
 
 /**
- * A band of `kind` at `cutoff_hz` with the defaults: Q 0.7071, 0 dB, order 2,
- * cookbook design, enabled. Nothing is checked until the band is used.
- */
-struct MlBand ml_band_default(MlFilterKind kind, double cutoff_hz);
-
-/**
- * Creates a filter of one band (any channel count) and writes its handle to `*out`.
+ * Sets band `index` (0 is the lowest; its parameter `bands` sets how many
+ * there are) of a multiband compressor to the settings of `compressor`, a
+ * processor of kind `compressor` (copied, not consumed: the caller still
+ * frees it). Its `bypass` bypasses the band. Never allocates.
  *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (a value out of range or not
- * finite) or `ML_STATUS_UNKNOWN_NAME` (kind or design not one of the
- * constants). A cutoff at or above Nyquist fails at `ml_processor_prepare`
- * with `ML_STATUS_ABOVE_NYQUIST`.
+ * Fails with `ML_STATUS_WRONG_KIND` if `p` is not a multiband compressor
+ * or `compressor` not a compressor, and `ML_STATUS_INVALID_ARGUMENT` if
+ * there is no such band.
  *
- * # Safety
- * `band` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_filter_new(const struct MlBand *band, struct MlProcessor **out);
-
-/**
- * Sets all of a filter's parameters; frequency, Q and gain glide over 20 ms,
- * a new kind, order or design cross-fades.
+ * Thread rule: the processing thread of `p` only; `compressor` is only
+ * read through its parameters (as `ml_processor_param_get` does).
  *
  * # Safety
- * `p` is NULL or a live handle; `band` is NULL or readable.
+ * `p` and `compressor` are NULL or live handles.
  */
-MlStatus ml_filter_set_band(struct MlProcessor *p, const struct MlBand *band);
+MlStatus ml_multiband_set_band(struct MlProcessor *p,
+                               size_t index,
+                               const struct MlProcessor *compressor);
 
 /**
- * Writes a filter's parameters to `*out`.
+ * Creates a compressor processor holding the settings of band `index` of
+ * a multiband compressor and writes it to `*out` (NULL on failure); read
+ * it with the parameter functions and free it with `ml_processor_free`.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+ *
+ * Thread rule: the processing thread of `p` only.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_filter_get_band(struct MlProcessor *p, struct MlBand *out);
+MlStatus ml_multiband_get_band(struct MlProcessor *p, size_t index, struct MlProcessor **out);
 
 /**
- * Sets a filter's cutoff (or centre) frequency in Hz (glides).
+ * Solos band `index` of a multiband compressor (or not): while any band is
+ * soloed only soloed bands are heard (crossfades over 20 ms).
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+ *
+ * Thread rule: the processing thread only.
  *
  * # Safety
  * `p` is NULL or a live handle.
  */
-MlStatus ml_filter_set_cutoff_hz(struct MlProcessor *p, double cutoff_hz);
-
-/**
- * Sets a filter's quality factor (glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_filter_set_q(struct MlProcessor *p, double q);
-
-/**
- * Sets a filter's gain in dB (peak and shelves; glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_filter_set_gain_db(struct MlProcessor *p, double gain_db);
-
-/**
- * Enables a filter or bypasses it (with a fade either way).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_filter_set_enabled(struct MlProcessor *p, bool enabled);
-
-/**
- * Creates a parametric equaliser of `num_bands` bands in series (any channel
- * count) and writes its handle to `*out`. `bands` may be NULL when
- * `num_bands` is 0.
- *
- * Fails like `ml_filter_new` for any band.
- *
- * # Safety
- * `bands` is NULL or points to `num_bands` readable bands; `out` is NULL or writable.
- */
-MlStatus ml_equalizer_new(const struct MlBand *bands, size_t num_bands, struct MlProcessor **out);
+MlStatus ml_multiband_set_band_solo(struct MlProcessor *p, size_t index, bool solo);
 
 /**
  * Writes the number of bands of an equaliser to `*out`.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
+ * `eq` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_equalizer_len(struct MlProcessor *p, size_t *out);
+MlStatus ml_equalizer_len(struct MlProcessor *eq, size_t *out);
 
 /**
- * Sets band `index` of an equaliser (real-time safe; changes glide or cross-fade).
+ * Appends a band with the shape and settings of `band`, a filter processor
+ * (kind `peak_filter`, `low_shelf`, `high_shelf`, `low_pass`, `high_pass`,
+ * `band_pass`, `notch` or `all_pass`); it fades in if the equaliser is
+ * running. `band` is copied, not consumed: the caller still frees it.
+ * May allocate.
+ *
+ * Fails with `ML_STATUS_WRONG_KIND` if `eq` is not an equaliser or `band`
+ * not a filter, and `ML_STATUS_ABOVE_NYQUIST` if the equaliser is prepared
+ * for a rate whose Nyquist frequency is at or below the band's cutoff.
+ *
+ * Thread rule: the processing thread of `eq` only; `band` is only read
+ * through its parameters (as `ml_processor_param_get` does).
+ *
+ * # Safety
+ * `eq` and `band` are NULL or live handles.
+ */
+MlStatus ml_equalizer_push_band(struct MlProcessor *eq, const struct MlProcessor *band);
+
+/**
+ * Sets band `index` of an equaliser to the shape and settings of `band`
+ * (copied, as for `ml_equalizer_push_band`); the change glides or
+ * cross-fades. Never allocates.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band, and as
+ * `ml_equalizer_push_band` does.
+ *
+ * Thread rule: the processing thread of `eq` only.
+ *
+ * # Safety
+ * `eq` and `band` are NULL or live handles.
+ */
+MlStatus ml_equalizer_set_band(struct MlProcessor *eq,
+                               size_t index,
+                               const struct MlProcessor *band);
+
+/**
+ * Creates a filter processor holding the shape and settings of band
+ * `index` and writes it to `*out` (NULL on failure); read it with the
+ * parameter functions and free it with `ml_processor_free`.
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
  *
+ * Thread rule: the processing thread of `eq` only.
+ *
  * # Safety
- * `p` is NULL or a live handle; `band` is NULL or readable.
+ * `eq` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_equalizer_set_band(struct MlProcessor *p, size_t index, const struct MlBand *band);
+MlStatus ml_equalizer_get_band(struct MlProcessor *eq, size_t index, struct MlProcessor **out);
 
 /**
- * Writes band `index` of an equaliser to `*out`.
+ * Removes band `index` of an equaliser at once (set its `enabled` to 0 and
+ * wait 20 ms first to avoid a click).
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
  *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_equalizer_get_band(struct MlProcessor *p, size_t index, struct MlBand *out);
-
-/**
- * Appends a band to an equaliser (it fades in if running). May allocate:
- * not for the audio thread.
+ * Thread rule: the processing thread only.
  *
  * # Safety
- * `p` is NULL or a live handle; `band` is NULL or readable.
+ * `eq` is NULL or a live handle.
  */
-MlStatus ml_equalizer_push_band(struct MlProcessor *p, const struct MlBand *band);
-
-/**
- * Removes band `index` of an equaliser at once (disable it and wait 20 ms
- * first to avoid a click).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_equalizer_remove_band(struct MlProcessor *p, size_t index);
+MlStatus ml_equalizer_remove_band(struct MlProcessor *eq, size_t index);
 
 /**
  * Writes the designed magnitude response of an equaliser, in dB, at each of
@@ -1669,31 +815,16 @@ MlStatus ml_equalizer_remove_band(struct MlProcessor *p, size_t index);
  * band's cutoff at that rate) or `ML_STATUS_INVALID_ARGUMENT` (a bad
  * frequency); `out_db` is then left unchanged.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `freqs_hz` and `out_db` are NULL or valid for `num_freqs` reads and writes.
  */
-MlStatus ml_equalizer_magnitude_db(struct MlProcessor *p,
+MlStatus ml_equalizer_magnitude_db(struct MlProcessor *eq,
                                    const double *freqs_hz,
                                    double *out_db,
                                    size_t num_freqs,
                                    double sample_rate);
-
-/**
- * Creates a DC blocker (first-order high pass, -3 dB at `cutoff_hz`; use
- * `ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ` if unsure) and writes its handle to `*out`.
- *
- * # Safety
- * `out` is NULL or writable.
- */
-MlStatus ml_dc_blocker_new(double cutoff_hz, struct MlProcessor **out);
-
-/**
- * Sets a DC blocker's cutoff in Hz (glides).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_dc_blocker_set_cutoff_hz(struct MlProcessor *p, double cutoff_hz);
 
 /**
  * The default meter configuration: 48 kHz stereo, true peak on (standard
@@ -1970,180 +1101,206 @@ MlStatus ml_level_meter_nonfinite_count(struct MlLevelMeter *m, uint64_t *out);
 void ml_level_meter_free(struct MlLevelMeter *m);
 
 /**
- * Default gain settings: 0 dB, not inverted.
+ * Number of registered processor kinds (indices for `ml_kind_info`).
+ *
+ * Thread rule: any thread.
  */
-struct MlGainConfig ml_gain_config_default(void);
+size_t ml_kind_count(void);
 
 /**
- * Creates a gain (any channel count) and writes its handle to `*out`.
+ * Writes the info of kind `index` (0 to `ml_kind_count() - 1`) to `*out`.
  *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` if `gain_db` is not finite or out of range.
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` past the last kind.
  *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_gain_new(const struct MlGainConfig *config, struct MlProcessor **out);
-
-/**
- * Sets a gain's level in dB (smoothed over 20 ms).
+ * Thread rule: any thread.
  *
  * # Safety
- * `p` is NULL or a live handle.
+ * `out` is NULL or writable.
  */
-MlStatus ml_gain_set_gain_db(struct MlProcessor *p, double gain_db);
+MlStatus ml_kind_info(size_t index, struct MlKindInfo *out);
 
 /**
- * Writes a gain's level in dB to `*out`.
+ * Writes the info of the kind called `name` to `*out`, without creating a
+ * processor.
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME` (the message lists the kinds).
+ *
+ * Thread rule: any thread.
  *
  * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
+ * `name` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-MlStatus ml_gain_get_gain_db(struct MlProcessor *p, double *out);
+MlStatus ml_kind_find(const char *name, struct MlKindInfo *out);
 
 /**
- * Sets whether a gain inverts the polarity (smoothed).
+ * Writes the info of parameter `index` of the kind called `kind` to `*out`,
+ * without creating a processor.
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME` (unknown kind) or
+ * `ML_STATUS_INVALID_ARGUMENT` (past the last parameter).
+ *
+ * Thread rule: any thread.
  *
  * # Safety
- * `p` is NULL or a live handle.
+ * `kind` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-MlStatus ml_gain_set_invert(struct MlProcessor *p, bool invert);
+MlStatus ml_kind_param_info(const char *kind, size_t index, struct MlParamInfo *out);
 
 /**
- * Writes whether a gain inverts the polarity to `*out`.
+ * Creates a processor of the kind called `kind` (`"gain"`, `"pan"`,
+ * `"chain"`...; see `ml_kind_count` / `ml_kind_info`) with its declared
+ * defaults, and writes its handle to `*out` (NULL on failure). Free it
+ * with `ml_processor_free`.
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME`; the message lists the kinds.
+ *
+ * Thread rule: any thread.
  *
  * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
+ * `kind` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-MlStatus ml_gain_get_invert(struct MlProcessor *p, bool *out);
+MlStatus ml_processor_new_kind(const char *kind, struct MlProcessor **out);
 
 /**
- * Default pan settings: centre, constant power, stereo source.
- */
-struct MlPanConfig ml_pan_config_default(void);
-
-/**
- * Creates a pan (prepare it with 2 channels) and writes its handle to `*out`.
+ * Writes the info of the processor's kind to `*out`.
  *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (pan outside -1..1 or not finite)
- * or `ML_STATUS_UNKNOWN_NAME` (law or source not one of the constants).
- *
- * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
- */
-MlStatus ml_pan_new(const struct MlPanConfig *config, struct MlProcessor **out);
-
-/**
- * Sets a pan's position, -1 (left) to +1 (right) (smoothed).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_pan_set_pan(struct MlProcessor *p, double pan);
-
-/**
- * Writes a pan's position to `*out`.
+ * Thread rule: any thread, concurrently with processing.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_pan_get_pan(struct MlProcessor *p, double *out);
+MlStatus ml_processor_kind(struct MlProcessor *p, struct MlKindInfo *out);
 
 /**
- * Sets a pan's law (smoothed).
+ * Writes the number of the processor's parameters to `*out`.
  *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_pan_set_law(struct MlProcessor *p, MlPanLaw law);
-
-/**
- * Writes a pan's law to `*out`.
+ * Thread rule: any thread, concurrently with processing.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_pan_get_law(struct MlProcessor *p, MlPanLaw *out);
+MlStatus ml_processor_param_count(struct MlProcessor *p, size_t *out);
 
 /**
- * Sets whether a pan treats its input as mono or stereo (smoothed).
+ * Writes the info of the processor's parameter `index` to `*out`.
  *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_pan_set_source(struct MlProcessor *p, MlPanSource source);
-
-/**
- * Writes a pan's source mode to `*out`.
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` past the last parameter.
+ *
+ * Thread rule: any thread, concurrently with processing.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_pan_get_source(struct MlProcessor *p, MlPanSource *out);
+MlStatus ml_processor_param_info(struct MlProcessor *p, size_t index, struct MlParamInfo *out);
 
 /**
- * Default stereo width settings: width 1, mid and side at 0 dB (identity).
- */
-struct MlStereoWidthConfig ml_stereo_width_config_default(void);
-
-/**
- * Creates a stereo width control (prepare it with 2 channels) and writes its
- * handle to `*out`.
+ * Writes the index of the parameter called `id` to `*out`.
  *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` (width outside 0..2, gains out of
- * range, or anything not finite).
+ * Fails with `ML_STATUS_UNKNOWN_NAME` (the message lists the parameters).
+ *
+ * Thread rule: any thread, concurrently with processing.
  *
  * # Safety
- * `config` is NULL or readable; `out` is NULL or writable.
+ * `p` is NULL or a live handle; `id` is NULL or a NUL-terminated string;
+ * `out` is NULL or writable.
  */
-MlStatus ml_stereo_width_new(const struct MlStereoWidthConfig *config, struct MlProcessor **out);
+MlStatus ml_processor_param_index(struct MlProcessor *p, const char *id, size_t *out);
 
 /**
- * Sets the width, 0 (mono) to 2 (smoothed).
+ * Writes the value of the parameter called `id` to `*out`: the last value
+ * set (switches 0 or 1, choices their index).
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME` for an unknown id.
+ *
+ * Thread rule: any thread, concurrently with processing. Lock-free.
  *
  * # Safety
- * `p` is NULL or a live handle.
+ * `p` is NULL or a live handle; `id` is NULL or a NUL-terminated string;
+ * `out` is NULL or writable.
  */
-MlStatus ml_stereo_width_set_width(struct MlProcessor *p, double width);
+MlStatus ml_processor_param_get(struct MlProcessor *p, const char *id, double *out);
 
 /**
- * Writes the width to `*out`.
+ * Sets the parameter called `id`, checked against its declaration; the
+ * processing thread picks it up before its next block (and glides to it
+ * over the parameter's `smoothing_ms`).
+ *
+ * Fails with `ML_STATUS_UNKNOWN_NAME` for an unknown id, and with
+ * `ML_STATUS_INVALID_ARGUMENT` for a value outside the range (or NaN, or a
+ * fraction for a whole number, switch or choice); `ml_last_error_message`
+ * names the parameter and its range, and the value is left as it was. A
+ * value in range that the prepared processor refuses (a cutoff at or above
+ * the Nyquist frequency) is dropped at the next block: the parameter then
+ * reads back as the value in use.
+ *
+ * Thread rule: any thread, concurrently with processing. Lock-free; never
+ * allocates on success.
  *
  * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
+ * `p` is NULL or a live handle; `id` is NULL or a NUL-terminated string.
  */
-MlStatus ml_stereo_width_get_width(struct MlProcessor *p, double *out);
+MlStatus ml_processor_param_set(struct MlProcessor *p, const char *id, double value);
 
 /**
- * Sets the mid gain in dB (smoothed).
+ * Writes the value of parameter `index` (see `ml_processor_param_info`) to
+ * `*out`.
  *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_stereo_width_set_mid_gain_db(struct MlProcessor *p, double db);
-
-/**
- * Writes the mid gain in dB to `*out`.
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` past the last parameter.
  *
- * # Safety
- * `p` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_stereo_width_get_mid_gain_db(struct MlProcessor *p, double *out);
-
-/**
- * Sets the side gain in dB (smoothed).
- *
- * # Safety
- * `p` is NULL or a live handle.
- */
-MlStatus ml_stereo_width_set_side_gain_db(struct MlProcessor *p, double db);
-
-/**
- * Writes the side gain in dB to `*out`.
+ * Thread rule: any thread, concurrently with processing. Lock-free.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_stereo_width_get_side_gain_db(struct MlProcessor *p, double *out);
+MlStatus ml_processor_param_get_at(struct MlProcessor *p, size_t index, double *out);
+
+/**
+ * Sets parameter `index`, as `ml_processor_param_set` does by id.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` past the last parameter or for a
+ * value out of range.
+ *
+ * Thread rule: any thread, concurrently with processing. Lock-free; never
+ * allocates on success.
+ *
+ * # Safety
+ * `p` is NULL or a live handle.
+ */
+MlStatus ml_processor_param_set_at(struct MlProcessor *p, size_t index, double value);
+
+/**
+ * Writes the processor's settings as JSON (kind, format version, every
+ * parameter by id, and members such as a chain's, recursively) to `buf`,
+ * NUL-terminated, if it fits in `capacity` bytes; always writes the JSON's
+ * length without the NUL to `*len`. Call it with `buf` NULL and
+ * `capacity` 0 to ask for the length.
+ *
+ * Fails with `ML_STATUS_CAPACITY_EXCEEDED` if `buf` is given but too
+ * small (it then holds an empty string).
+ *
+ * Thread rule: the processing thread only (it reads the processor).
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `buf` is NULL or writable for `capacity`
+ * bytes; `len` is NULL or writable.
+ */
+MlStatus ml_processor_save_json(struct MlProcessor *p, char *buf, size_t capacity, size_t *len);
+
+/**
+ * Creates a processor from JSON written by `ml_processor_save_json` (any
+ * kind, members included) and writes its handle to `*out` (NULL on
+ * failure). A parameter the JSON leaves out takes its default.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` for malformed JSON, an unknown
+ * kind or parameter, or a value out of range; `ml_last_error_message`
+ * names it (and where it sits among members).
+ *
+ * Thread rule: any thread.
+ *
+ * # Safety
+ * `json` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ */
+MlStatus ml_processor_load_json(const char *json, struct MlProcessor **out);
 
 /**
  * Prepares the processor for a sample rate, a maximum block size (samples per
@@ -2155,6 +1312,9 @@ MlStatus ml_stereo_width_get_side_gain_db(struct MlProcessor *p, double *out);
  * pan is stereo only) or `ML_STATUS_ABOVE_NYQUIST` (a cutoff the sample rate
  * cannot represent); the processor is then unprepared.
  *
+ * Thread rule: the processing thread only (not concurrently with another
+ * call on the same handle except the parameter and info calls).
+ *
  * @param p the processor
  * @param sample_rate sample rate in Hz
  * @param max_block largest block (samples per channel) one low-level process
@@ -2162,7 +1322,7 @@ MlStatus ml_stereo_width_get_side_gain_db(struct MlProcessor *p, double *out);
  * @param channels number of planar channels
  *
  * # Safety
- * `p` is NULL or a live handle not used by another thread during the call.
+ * `p` is NULL or a live handle; see the thread rule.
  */
 MlStatus ml_processor_prepare(struct MlProcessor *p,
                               double sample_rate,
@@ -2174,8 +1334,10 @@ MlStatus ml_processor_prepare(struct MlProcessor *p,
  * smoothed parameters to their targets, as at the start of a new stream.
  * Never allocates.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
- * `p` is NULL or a live handle not used by another thread during the call.
+ * `p` is NULL or a live handle; see the thread rule.
  */
 MlStatus ml_processor_reset(struct MlProcessor *p);
 
@@ -2184,6 +1346,7 @@ MlStatus ml_processor_reset(struct MlProcessor *p);
  *
  * Any `num_samples` is accepted (longer than `max_block` is split into
  * pieces; 0 is a no-op); `num_channels` must equal the prepared count.
+ * Parameters set from other threads are picked up before each piece.
  * Never allocates. Non-finite input samples are processed as silence and
  * counted (`ml_processor_nonfinite_count`).
  *
@@ -2191,9 +1354,11 @@ MlStatus ml_processor_reset(struct MlProcessor *p);
  * `ML_STATUS_NULL_POINTER` (the array or one of its channels), or
  * `ML_STATUS_INVALID_ARGUMENT` if channel buffers overlap.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `channels` is NULL or holds `num_channels` pointers, each NULL or valid for
- * reads and writes of `num_samples` floats.
+ * reads and writes of `num_samples` floats; see the thread rule.
  */
 MlStatus ml_processor_process_planar(struct MlProcessor *p,
                                      float *const *channels,
@@ -2208,9 +1373,11 @@ MlStatus ml_processor_process_planar(struct MlProcessor *p,
  * processing of the same audio. Deinterleaves through scratch memory sized
  * by `ml_processor_prepare`, so it never allocates.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `interleaved` is NULL or valid for reads and writes of
- * `num_channels * num_frames` floats.
+ * `num_channels * num_frames` floats; see the thread rule.
  */
 MlStatus ml_processor_process_interleaved(struct MlProcessor *p,
                                           float *interleaved,
@@ -2219,6 +1386,8 @@ MlStatus ml_processor_process_interleaved(struct MlProcessor *p,
 
 /**
  * Writes the delay the processor adds, in samples, to `*out`.
+ *
+ * Thread rule: the processing thread only.
  *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
@@ -2229,6 +1398,8 @@ MlStatus ml_processor_latency(struct MlProcessor *p, size_t *out);
  * Writes the number of output samples that may follow the end of the input
  * (reverb and filter tails) to `*out`.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
  */
@@ -2238,6 +1409,8 @@ MlStatus ml_processor_tail(struct MlProcessor *p, size_t *out);
  * Writes the number of non-finite input samples (NaN, Inf) seen since
  * creation to `*out`; they were processed as silence.
  *
+ * Thread rule: the processing thread only.
+ *
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
  */
@@ -2245,6 +1418,8 @@ MlStatus ml_processor_nonfinite_count(struct MlProcessor *p, uint64_t *out);
 
 /**
  * Frees a processor. NULL is a no-op.
+ *
+ * Thread rule: no other call on the handle may run or follow.
  *
  * # Safety
  * `p` is NULL or a handle from a constructor that has not been freed or

@@ -1,321 +1,144 @@
-//! Filters and equalisers: one band (`ml_filter_*`), a parametric EQ of any
-//! number of bands (`ml_equalizer_*`), and a DC blocker.
+//! The equaliser's structural calls: its bands, each described by a filter
+//! processor (`peak_filter`, `low_shelf`, `low_pass`...) configured through
+//! the generic parameter functions, and its designed response.
+//!
+//! Filters, the DC blocker and the equaliser themselves are created by kind
+//! name and set through their declared parameters (`params.rs`).
 
-use dsp_core::Error;
-use dsp_core::filters::{BandParams, DcBlocker, Design, Equalizer, Filter, FilterKind};
+use dsp_core::filters::{BandParams, Equalizer, Filter, FilterKind};
 
 use crate::guard::{non_null, non_null_mut};
-use crate::processor::{MlProcessor, get_kind, new_processor, with_kind};
-use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus, unknown};
+use crate::params::copy_params;
+use crate::processor::{MlProcessor, get_kind, with_kind, with_processor};
+use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
 
-/// Response shape of a filter band.
-#[repr(transparent)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MlFilterKind(pub i32);
-
-/// Low pass (Butterworth, order 1 to 8).
-pub const ML_FILTER_KIND_LOW_PASS: MlFilterKind = MlFilterKind(0);
-/// High pass (Butterworth, order 1 to 8).
-pub const ML_FILTER_KIND_HIGH_PASS: MlFilterKind = MlFilterKind(1);
-/// Band pass, 0 dB at the centre frequency.
-pub const ML_FILTER_KIND_BAND_PASS: MlFilterKind = MlFilterKind(2);
-/// Band reject.
-pub const ML_FILTER_KIND_NOTCH: MlFilterKind = MlFilterKind(3);
-/// Peaking (bell) EQ: `gain_db` at the centre frequency.
-pub const ML_FILTER_KIND_PEAK: MlFilterKind = MlFilterKind(4);
-/// Low shelf: `gain_db` below the corner frequency.
-pub const ML_FILTER_KIND_LOW_SHELF: MlFilterKind = MlFilterKind(5);
-/// High shelf: `gain_db` above the corner frequency.
-pub const ML_FILTER_KIND_HIGH_SHELF: MlFilterKind = MlFilterKind(6);
-/// All pass: flat magnitude, phase turning around the centre frequency.
-pub const ML_FILTER_KIND_ALL_PASS: MlFilterKind = MlFilterKind(7);
-
-/// How a band's second-order section is derived from its analog prototype.
-#[repr(transparent)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MlDesign(pub i32);
-
-/// RBJ cookbook (bilinear transform): exact at the cutoff, cramped near Nyquist.
-pub const ML_DESIGN_COOKBOOK: MlDesign = MlDesign(0);
-/// Matched design: follows the analog prototype up to Nyquist (peak, band
-/// pass, second-order low/high pass; other kinds fall back to the cookbook).
-pub const ML_DESIGN_MATCHED: MlDesign = MlDesign(1);
-
-const KINDS: [(MlFilterKind, FilterKind); 8] = [
-    (ML_FILTER_KIND_LOW_PASS, FilterKind::LowPass),
-    (ML_FILTER_KIND_HIGH_PASS, FilterKind::HighPass),
-    (ML_FILTER_KIND_BAND_PASS, FilterKind::BandPass),
-    (ML_FILTER_KIND_NOTCH, FilterKind::Notch),
-    (ML_FILTER_KIND_PEAK, FilterKind::Peak),
-    (ML_FILTER_KIND_LOW_SHELF, FilterKind::LowShelf),
-    (ML_FILTER_KIND_HIGH_SHELF, FilterKind::HighShelf),
-    (ML_FILTER_KIND_ALL_PASS, FilterKind::AllPass),
-];
-
-const DESIGNS: [(MlDesign, Design); 2] =
-    [(ML_DESIGN_COOKBOOK, Design::Cookbook), (ML_DESIGN_MATCHED, Design::Matched)];
-
-/// One filter band (mirrors the Rust `BandParams`).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MlBand {
-    /// Response shape.
-    pub kind: MlFilterKind,
-    /// Corner frequency (pass filters, shelves) or centre frequency, in Hz;
-    /// must be below Nyquist when prepared.
-    pub cutoff_hz: f64,
-    /// Quality factor, 0.01 to 100 (0.7071 is Butterworth; higher and odd
-    /// pass-filter orders ignore it).
-    pub q: f64,
-    /// Boost or cut in dB, -48 to +48 (peak and shelves only).
-    pub gain_db: f64,
-    /// Order, 1 to 8 for low/high pass (6 dB/oct per order), 2 for other kinds.
-    pub order: u32,
-    /// Design method.
-    pub design: MlDesign,
-    /// Whether the band is applied (a disabled band passes audio unchanged).
-    pub enabled: bool,
+/// The band a filter processor describes: the shape of its kind and its
+/// parameter values (read from the targets, so any thread may hold it).
+fn band_of(filter: &MlProcessor) -> Result<BandParams, Fail> {
+    let kind = filter.kind();
+    let shape = Filter::shape_named(kind.name).ok_or_else(|| {
+        let shapes: Vec<_> = FilterKind::ALL.iter().map(|&k| Filter::kind_info(k).name).collect();
+        Fail::new(
+            ML_STATUS_WRONG_KIND,
+            format!("a band is a filter ({}), not a {}", shapes.join(", "), kind.name),
+        )
+    })?;
+    let mut f = Filter::with_defaults(shape);
+    copy_params(filter, &mut f)?;
+    Ok(*f.params())
 }
 
-impl MlBand {
-    fn to_core(self) -> Result<BandParams, Fail> {
-        let kind =
-            KINDS.iter().find(|k| k.0 == self.kind).ok_or(unknown("MlFilterKind", self.kind.0))?;
-        let design = DESIGNS
-            .iter()
-            .find(|d| d.0 == self.design)
-            .ok_or(unknown("MlDesign", self.design.0))?;
-        let order = u8::try_from(self.order).map_err(|_| {
-            Fail::new(
-                ML_STATUS_INVALID_ARGUMENT,
-                "invalid order: must be 1 to 8 (low/high pass) or 2",
-            )
-        })?;
-        let params = BandParams {
-            kind: kind.1,
-            cutoff_hz: self.cutoff_hz,
-            q: self.q,
-            gain_db: self.gain_db,
-            order,
-            design: design.1,
-            enabled: self.enabled,
-        };
-        params.validate()?;
-        Ok(params)
-    }
-
-    fn from_core(p: &BandParams) -> Self {
-        let kind = KINDS.iter().find(|k| k.1 == p.kind).map_or(MlFilterKind(-1), |k| k.0);
-        let design = DESIGNS.iter().find(|d| d.1 == p.design).map_or(MlDesign(-1), |d| d.0);
-        Self {
-            kind,
-            cutoff_hz: p.cutoff_hz,
-            q: p.q,
-            gain_db: p.gain_db,
-            order: u32::from(p.order),
-            design,
-            enabled: p.enabled,
-        }
-    }
-}
-
-/// A band of `kind` at `cutoff_hz` with the defaults: Q 0.7071, 0 dB, order 2,
-/// cookbook design, enabled. Nothing is checked until the band is used.
-#[unsafe(no_mangle)]
-pub extern "C" fn ml_band_default(kind: MlFilterKind, cutoff_hz: f64) -> MlBand {
-    MlBand {
-        kind,
-        cutoff_hz,
-        q: core::f64::consts::FRAC_1_SQRT_2,
-        gain_db: 0.0,
-        order: 2,
-        design: ML_DESIGN_COOKBOOK,
-        enabled: true,
-    }
-}
-
-/// Creates a filter of one band (any channel count) and writes its handle to `*out`.
-///
-/// Fails with `ML_STATUS_INVALID_ARGUMENT` (a value out of range or not
-/// finite) or `ML_STATUS_UNKNOWN_NAME` (kind or design not one of the
-/// constants). A cutoff at or above Nyquist fails at `ml_processor_prepare`
-/// with `ML_STATUS_ABOVE_NYQUIST`.
-///
-/// # Safety
-/// `band` is NULL or readable; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_filter_new(
-    band: *const MlBand,
-    out: *mut *mut MlProcessor,
-) -> MlStatus {
-    unsafe { new_processor(out, || Ok::<_, Fail>(Filter::new(non_null(band)?.to_core()?)?)) }
-}
-
-/// Sets all of a filter's parameters; frequency, Q and gain glide over 20 ms,
-/// a new kind, order or design cross-fades.
-///
-/// # Safety
-/// `p` is NULL or a live handle; `band` is NULL or readable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_filter_set_band(p: *mut MlProcessor, band: *const MlBand) -> MlStatus {
-    unsafe {
-        with_kind(p, |f: &mut Filter| {
-            f.set_params(non_null(band)?.to_core()?)?;
-            Ok::<_, Fail>(())
-        })
-    }
-}
-
-/// Writes a filter's parameters to `*out`.
-///
-/// # Safety
-/// `p` is NULL or a live handle; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_filter_get_band(p: *mut MlProcessor, out: *mut MlBand) -> MlStatus {
-    unsafe { get_kind(p, out, |f: &Filter| MlBand::from_core(f.params())) }
-}
-
-/// Sets a filter's cutoff (or centre) frequency in Hz (glides).
-///
-/// # Safety
-/// `p` is NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_filter_set_cutoff_hz(p: *mut MlProcessor, cutoff_hz: f64) -> MlStatus {
-    unsafe { with_kind(p, |f: &mut Filter| f.set_cutoff_hz(cutoff_hz)) }
-}
-
-/// Sets a filter's quality factor (glides).
-///
-/// # Safety
-/// `p` is NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_filter_set_q(p: *mut MlProcessor, q: f64) -> MlStatus {
-    unsafe { with_kind(p, |f: &mut Filter| f.set_q(q)) }
-}
-
-/// Sets a filter's gain in dB (peak and shelves; glides).
-///
-/// # Safety
-/// `p` is NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_filter_set_gain_db(p: *mut MlProcessor, gain_db: f64) -> MlStatus {
-    unsafe { with_kind(p, |f: &mut Filter| f.set_gain_db(gain_db)) }
-}
-
-/// Enables a filter or bypasses it (with a fade either way).
-///
-/// # Safety
-/// `p` is NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_filter_set_enabled(p: *mut MlProcessor, enabled: bool) -> MlStatus {
-    unsafe { with_kind(p, |f: &mut Filter| f.set_enabled(enabled)) }
-}
-
-/// Creates a parametric equaliser of `num_bands` bands in series (any channel
-/// count) and writes its handle to `*out`. `bands` may be NULL when
-/// `num_bands` is 0.
-///
-/// Fails like `ml_filter_new` for any band.
-///
-/// # Safety
-/// `bands` is NULL or points to `num_bands` readable bands; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_equalizer_new(
-    bands: *const MlBand,
-    num_bands: usize,
-    out: *mut *mut MlProcessor,
-) -> MlStatus {
-    unsafe {
-        new_processor(out, || {
-            let bands = match num_bands {
-                0 => &[][..],
-                n => std::slice::from_raw_parts(non_null(bands)?, n),
-            };
-            let params = bands.iter().map(|b| b.to_core()).collect::<Result<Vec<_>, _>>()?;
-            Ok::<_, Fail>(Equalizer::new(&params)?)
-        })
-    }
+/// Band `index` of `eq`, or `ML_STATUS_INVALID_ARGUMENT`.
+fn band_at(eq: &Equalizer, index: usize) -> Result<BandParams, Fail> {
+    eq.band(index).copied().ok_or_else(|| {
+        dsp_core::Error::InvalidParameter { name: "band", reason: "index out of range" }.into()
+    })
 }
 
 /// Writes the number of bands of an equaliser to `*out`.
 ///
+/// Thread rule: the processing thread only.
+///
 /// # Safety
-/// `p` is NULL or a live handle; `out` is NULL or writable.
+/// `eq` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_equalizer_len(p: *mut MlProcessor, out: *mut usize) -> MlStatus {
-    unsafe { get_kind(p, out, Equalizer::len) }
+pub unsafe extern "C" fn ml_equalizer_len(eq: *mut MlProcessor, out: *mut usize) -> MlStatus {
+    unsafe { get_kind(eq, out, Equalizer::len) }
 }
 
-/// Sets band `index` of an equaliser (real-time safe; changes glide or cross-fade).
+/// Appends a band with the shape and settings of `band`, a filter processor
+/// (kind `peak_filter`, `low_shelf`, `high_shelf`, `low_pass`, `high_pass`,
+/// `band_pass`, `notch` or `all_pass`); it fades in if the equaliser is
+/// running. `band` is copied, not consumed: the caller still frees it.
+/// May allocate.
 ///
-/// Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+/// Fails with `ML_STATUS_WRONG_KIND` if `eq` is not an equaliser or `band`
+/// not a filter, and `ML_STATUS_ABOVE_NYQUIST` if the equaliser is prepared
+/// for a rate whose Nyquist frequency is at or below the band's cutoff.
 ///
-/// # Safety
-/// `p` is NULL or a live handle; `band` is NULL or readable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_equalizer_set_band(
-    p: *mut MlProcessor,
-    index: usize,
-    band: *const MlBand,
-) -> MlStatus {
-    unsafe {
-        with_kind(p, |eq: &mut Equalizer| {
-            eq.set_band(index, non_null(band)?.to_core()?)?;
-            Ok::<_, Fail>(())
-        })
-    }
-}
-
-/// Writes band `index` of an equaliser to `*out`.
-///
-/// Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+/// Thread rule: the processing thread of `eq` only; `band` is only read
+/// through its parameters (as `ml_processor_param_get` does).
 ///
 /// # Safety
-/// `p` is NULL or a live handle; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_equalizer_get_band(
-    p: *mut MlProcessor,
-    index: usize,
-    out: *mut MlBand,
-) -> MlStatus {
-    unsafe {
-        with_kind(p, |eq: &mut Equalizer| {
-            let out = non_null_mut(out)?;
-            let band = eq
-                .band(index)
-                .ok_or(Error::InvalidParameter { name: "band", reason: "index out of range" })?;
-            *out = MlBand::from_core(band);
-            Ok::<_, Fail>(())
-        })
-    }
-}
-
-/// Appends a band to an equaliser (it fades in if running). May allocate:
-/// not for the audio thread.
-///
-/// # Safety
-/// `p` is NULL or a live handle; `band` is NULL or readable.
+/// `eq` and `band` are NULL or live handles.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_equalizer_push_band(
-    p: *mut MlProcessor,
-    band: *const MlBand,
+    eq: *mut MlProcessor,
+    band: *const MlProcessor,
 ) -> MlStatus {
     unsafe {
-        with_kind(p, |eq: &mut Equalizer| {
-            eq.push_band(non_null(band)?.to_core()?)?;
-            Ok::<_, Fail>(())
+        with_processor(eq, |_, st| {
+            let eq = st.kind_mut::<Equalizer>()?;
+            Ok(eq.push_band(band_of(non_null(band)?)?)?)
         })
     }
 }
 
-/// Removes band `index` of an equaliser at once (disable it and wait 20 ms
-/// first to avoid a click).
+/// Sets band `index` of an equaliser to the shape and settings of `band`
+/// (copied, as for `ml_equalizer_push_band`); the change glides or
+/// cross-fades. Never allocates.
+///
+/// Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band, and as
+/// `ml_equalizer_push_band` does.
+///
+/// Thread rule: the processing thread of `eq` only.
 ///
 /// # Safety
-/// `p` is NULL or a live handle.
+/// `eq` and `band` are NULL or live handles.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_equalizer_remove_band(p: *mut MlProcessor, index: usize) -> MlStatus {
-    unsafe { with_kind(p, |eq: &mut Equalizer| eq.remove_band(index)) }
+pub unsafe extern "C" fn ml_equalizer_set_band(
+    eq: *mut MlProcessor,
+    index: usize,
+    band: *const MlProcessor,
+) -> MlStatus {
+    unsafe {
+        with_processor(eq, |_, st| {
+            let eq = st.kind_mut::<Equalizer>()?;
+            band_at(eq, index)?;
+            Ok(eq.set_band(index, band_of(non_null(band)?)?)?)
+        })
+    }
+}
+
+/// Creates a filter processor holding the shape and settings of band
+/// `index` and writes it to `*out` (NULL on failure); read it with the
+/// parameter functions and free it with `ml_processor_free`.
+///
+/// Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+///
+/// Thread rule: the processing thread of `eq` only.
+///
+/// # Safety
+/// `eq` is NULL or a live handle; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_equalizer_get_band(
+    eq: *mut MlProcessor,
+    index: usize,
+    out: *mut *mut MlProcessor,
+) -> MlStatus {
+    unsafe {
+        with_processor(eq, |_, st| {
+            let out = non_null_mut(out)?;
+            *out = std::ptr::null_mut();
+            let filter = Filter::new(band_at(st.kind_mut::<Equalizer>()?, index)?)?;
+            *out = Box::into_raw(Box::new(MlProcessor::new(Box::new(filter))));
+            Ok(())
+        })
+    }
+}
+
+/// Removes band `index` of an equaliser at once (set its `enabled` to 0 and
+/// wait 20 ms first to avoid a click).
+///
+/// Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
+///
+/// Thread rule: the processing thread only.
+///
+/// # Safety
+/// `eq` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_equalizer_remove_band(eq: *mut MlProcessor, index: usize) -> MlStatus {
+    unsafe { with_kind(eq, |e: &mut Equalizer| e.remove_band(index)) }
 }
 
 /// Writes the designed magnitude response of an equaliser, in dB, at each of
@@ -326,46 +149,23 @@ pub unsafe extern "C" fn ml_equalizer_remove_band(p: *mut MlProcessor, index: us
 /// band's cutoff at that rate) or `ML_STATUS_INVALID_ARGUMENT` (a bad
 /// frequency); `out_db` is then left unchanged.
 ///
+/// Thread rule: the processing thread only.
+///
 /// # Safety
 /// `freqs_hz` and `out_db` are NULL or valid for `num_freqs` reads and writes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_equalizer_magnitude_db(
-    p: *mut MlProcessor,
+    eq: *mut MlProcessor,
     freqs_hz: *const f64,
     out_db: *mut f64,
     num_freqs: usize,
     sample_rate: f64,
 ) -> MlStatus {
     unsafe {
-        with_kind(p, |eq: &mut Equalizer| {
+        with_kind(eq, |e: &mut Equalizer| {
             let freqs = std::slice::from_raw_parts(non_null(freqs_hz)?, num_freqs);
             let out = std::slice::from_raw_parts_mut(non_null_mut(out_db)?, num_freqs);
-            eq.magnitude_response(freqs, sample_rate, out).map_err(Fail::from)
+            e.magnitude_response(freqs, sample_rate, out).map_err(Fail::from)
         })
     }
-}
-
-/// Default DC blocker cutoff in Hz.
-pub const ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ: f64 = 5.0;
-
-/// Creates a DC blocker (first-order high pass, -3 dB at `cutoff_hz`; use
-/// `ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ` if unsure) and writes its handle to `*out`.
-///
-/// # Safety
-/// `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_dc_blocker_new(cutoff_hz: f64, out: *mut *mut MlProcessor) -> MlStatus {
-    unsafe { new_processor(out, || DcBlocker::new(cutoff_hz)) }
-}
-
-/// Sets a DC blocker's cutoff in Hz (glides).
-///
-/// # Safety
-/// `p` is NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_dc_blocker_set_cutoff_hz(
-    p: *mut MlProcessor,
-    cutoff_hz: f64,
-) -> MlStatus {
-    unsafe { with_kind(p, |d: &mut DcBlocker| d.set_cutoff_hz(cutoff_hz)) }
 }

@@ -1,8 +1,14 @@
 //! The one guard around every export: pointer checks, `catch_unwind`, and
 //! poisoning of a handle whose call panicked. No panic crosses the ABI.
+//!
+//! Handles used by one thread at a time (meters) are reached as `&mut H`
+//! ([`with_handle`]); a processor handle, which one thread processes while
+//! others set its parameters, is only ever reached as `&H`
+//! ([`with_shared`]), so no `&mut` to it aliases another thread's borrow.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::status::{
     Fail, ML_STATUS_NULL_POINTER, ML_STATUS_OK, ML_STATUS_PANIC, ML_STATUS_POISONED, MlStatus,
@@ -13,8 +19,18 @@ pub(crate) type Outcome = Result<(), Fail>;
 
 /// A handle that can be poisoned by a panic inside a call on it.
 pub(crate) trait Handle {
-    /// The handle's poison flag.
-    fn poison_flag(&mut self) -> &mut bool;
+    /// The handle's poison flag (atomic: any thread may set or read it).
+    fn poison_flag(&self) -> &AtomicBool;
+
+    /// Whether a call on the handle panicked earlier.
+    fn is_poisoned(&self) -> bool {
+        self.poison_flag().load(Ordering::Acquire)
+    }
+}
+
+/// The failure for a call on a poisoned handle.
+fn poisoned() -> Fail {
+    Fail::new(ML_STATUS_POISONED, "handle poisoned by an earlier panic")
 }
 
 /// Runs `body`, turning its failure or panic into a status code (and the
@@ -38,18 +54,60 @@ pub(crate) unsafe fn with_handle<H: Handle>(
 ) -> MlStatus {
     guard(|| {
         let h = unsafe { non_null_mut(handle)? };
-        if *h.poison_flag() {
-            return Err(Fail::new(ML_STATUS_POISONED, "handle poisoned by an earlier panic"));
+        if h.is_poisoned() {
+            return Err(poisoned());
         }
         match catch_unwind(AssertUnwindSafe(|| body(h))) {
             Ok(outcome) => outcome,
             Err(payload) => {
                 // The borrow handed to `body` ended with the unwind.
-                *unsafe { &mut *handle }.poison_flag() = true;
+                unsafe { &*handle }.poison_flag().store(true, Ordering::Release);
                 Err(panic_fail(payload))
             }
         }
     })
+}
+
+/// Runs `body` on a shared reference to the handle behind `handle`, for
+/// calls that other threads may make at the same time: NULL is
+/// `ML_STATUS_NULL_POINTER`, a poisoned handle is `ML_STATUS_POISONED`, and
+/// a panic poisons it.
+///
+/// # Safety
+/// `handle` is NULL or points to a live handle that is not freed during the
+/// call; whatever `body` does beyond `&H` access carries its own contract.
+pub(crate) unsafe fn with_shared<H: Handle>(
+    handle: *const H,
+    body: impl FnOnce(&H) -> Outcome,
+) -> MlStatus {
+    guard(|| {
+        let h = unsafe { non_null(handle)? };
+        if h.is_poisoned() {
+            return Err(poisoned());
+        }
+        catch_unwind(AssertUnwindSafe(|| body(h))).unwrap_or_else(|payload| {
+            h.poison_flag().store(true, Ordering::Release);
+            Err(panic_fail(payload))
+        })
+    })
+}
+
+/// Like [`with_shared`], and writes `get(handle)` to `out` (checked for NULL).
+///
+/// # Safety
+/// As [`with_shared`]; `out` is NULL or valid for a write of `T`.
+pub(crate) unsafe fn get_shared<H: Handle, T>(
+    handle: *const H,
+    out: *mut T,
+    get: impl FnOnce(&H) -> Result<T, Fail>,
+) -> MlStatus {
+    unsafe {
+        with_shared(handle, |h| {
+            let out = non_null_mut(out)?;
+            *out = get(h)?;
+            Ok(())
+        })
+    }
 }
 
 /// Like [`with_handle`] for a `body` that cannot fail.

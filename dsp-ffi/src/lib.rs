@@ -10,11 +10,15 @@
 //! `ML_STATUS_PANIC`, and poisons the handle it happened on
 //! (`ML_STATUS_POISONED` afterwards).
 //!
-//! Every processor is one opaque `MlProcessor`, created by a typed
-//! constructor (`ml_gain_new`...) and driven by the generic `ml_processor_*`
-//! functions; typed setters return `ML_STATUS_WRONG_KIND` on a processor of
-//! another kind. A new processor kind adds a file with its constructor and
-//! setters built on `processor::{new_processor, with_kind, get_kind}`.
+//! Every processor is one opaque `MlProcessor`, created by kind name
+//! (`ml_processor_new_kind`) or from a JSON preset, and driven by the
+//! generic `ml_processor_*` functions. Kinds, capabilities and parameters are
+//! read from dsp-core's declaration table (`params.rs`): a new processor
+//! kind declared and registered in dsp-core needs nothing here. Parameters
+//! may be set from any thread while one thread processes (`processor.rs`
+//! explains how). Structural calls with no parameter equivalent (chain
+//! members, equaliser bands, sidechain processing, gain reduction) check the kind's
+//! capabilities and return `ML_STATUS_WRONG_KIND` on other kinds.
 //!
 //! Meters have handles of their own (`MlLevelMeter`, the loudness meter
 //! `MlMeter`); `ml_measure` fills a plain `MlQaReport` struct in one call, and
@@ -28,19 +32,14 @@ pub mod filters;
 mod guard;
 pub mod loudness;
 pub mod meter;
-pub mod mix;
+pub mod params;
 pub mod processor;
 pub mod qa;
 pub mod status;
 
-pub use dynamics::{
-    MlCompressorConfig, MlDeEsserConfig, MlDetector, MlExpanderConfig, MlLimiterConfig,
-    MlMultibandConfig, MlNoiseGateConfig,
-};
-pub use filters::{MlBand, MlDesign, MlFilterKind};
 pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};
 pub use meter::MlLevelMeter;
-pub use mix::{MlGainConfig, MlPanConfig, MlPanLaw, MlPanSource, MlStereoWidthConfig};
+pub use params::{MlChannels, MlKindInfo, MlParamInfo, MlParamType, MlScale};
 pub use processor::MlProcessor;
 pub use qa::{MlQaReport, MlTarget, MlTargetCheck};
 pub use status::MlStatus;

@@ -7,6 +7,8 @@
 //! `ML_STATUS_NONFINITE` (the message names its channel and index) and leaves
 //! the meter unchanged.
 
+use std::sync::atomic::AtomicBool;
+
 use dsp_core::analysis::{LoudnessMeter, TruePeakPrecision};
 
 use crate::audio::{feed_interleaved, feed_planar};
@@ -85,12 +87,12 @@ impl MlMeterConfig {
 #[derive(Debug)]
 pub struct MlMeter {
     meter: LoudnessMeter,
-    poisoned: bool,
+    poisoned: AtomicBool,
 }
 
 impl Handle for MlMeter {
-    fn poison_flag(&mut self) -> &mut bool {
-        &mut self.poisoned
+    fn poison_flag(&self) -> &AtomicBool {
+        &self.poisoned
     }
 }
 
@@ -106,7 +108,7 @@ pub unsafe extern "C" fn ml_meter_new(
     unsafe {
         new_handle(out, || {
             let meter = non_null(config)?.build()?;
-            Ok(MlMeter { meter, poisoned: false })
+            Ok(MlMeter { meter, poisoned: AtomicBool::new(false) })
         })
     }
 }
@@ -225,7 +227,7 @@ pub unsafe extern "C" fn ml_meter_album_integrated_lufs(
         let mut pooled = Vec::with_capacity(n);
         for &h in handles {
             let h = unsafe { non_null(h)? };
-            if h.poisoned {
+            if h.is_poisoned() {
                 return Err(Fail::new(
                     ML_STATUS_POISONED,
                     "a meter is poisoned by an earlier panic",

@@ -1,5 +1,7 @@
 //! The level meter (peak and RMS per channel): its own handle, fed and queried.
 
+use std::sync::atomic::AtomicBool;
+
 use dsp_core::analysis::LevelMeter;
 use dsp_core::{Error, ProcessSpec};
 
@@ -19,12 +21,12 @@ pub struct MlLevelMeter {
     meter: LevelMeter,
     channels: Option<usize>,
     scratch: Vec<f32>,
-    poisoned: bool,
+    poisoned: AtomicBool,
 }
 
 impl Handle for MlLevelMeter {
-    fn poison_flag(&mut self) -> &mut bool {
-        &mut self.poisoned
+    fn poison_flag(&self) -> &AtomicBool {
+        &self.poisoned
     }
 }
 
@@ -65,7 +67,7 @@ pub unsafe extern "C" fn ml_level_meter_new(
                 meter: LevelMeter::new(window_ms)?,
                 channels: None,
                 scratch: Vec::new(),
-                poisoned: false,
+                poisoned: AtomicBool::new(false),
             })
         })
     }

@@ -109,8 +109,11 @@ impl MlStatus {
 /// back to `ML_STATUS_OTHER` until they get a code of their own.
 pub(crate) fn status_of(error: &Error) -> MlStatus {
     match error {
-        Error::InvalidParameter { .. } => ML_STATUS_INVALID_ARGUMENT,
-        Error::UnknownName { .. } => ML_STATUS_UNKNOWN_NAME,
+        Error::InvalidParameter { .. } | Error::OutOfRange { .. } => ML_STATUS_INVALID_ARGUMENT,
+        Error::UnknownName { .. }
+        | Error::UnknownChoice { .. }
+        | Error::UnknownParameter { .. }
+        | Error::UnknownKind => ML_STATUS_UNKNOWN_NAME,
         Error::InvalidSampleRate { .. } => ML_STATUS_INVALID_SAMPLE_RATE,
         Error::AboveNyquist { .. } => ML_STATUS_ABOVE_NYQUIST,
         Error::InvalidBlockSize { .. } => ML_STATUS_INVALID_BLOCK_SIZE,

@@ -1,8 +1,9 @@
 //! Tests of the exported functions through their C signatures.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString, c_char};
 use std::ptr::{null, null_mut};
 
+use dsp_core::params::Caps;
 use dsp_core::{Error, ProcessSpec, Processor};
 
 use crate::chain::*;
@@ -10,7 +11,7 @@ use crate::dynamics::*;
 use crate::filters::*;
 use crate::loudness::*;
 use crate::meter::*;
-use crate::mix::*;
+use crate::params::*;
 use crate::processor::*;
 use crate::qa::*;
 use crate::status::*;
@@ -50,17 +51,38 @@ impl Processor for Boom {
     }
 }
 
-fn new_gain(gain_db: f64) -> *mut MlProcessor {
+dsp_core::declare_params! {
+    Boom, BOOM_KIND = "boom", "Boom", Caps::PLAIN, "Panics on demand.";
+}
+
+/// A new processor of `kind` with its defaults.
+fn new_kind(kind: &CStr) -> *mut MlProcessor {
     let mut p = null_mut();
-    let config = MlGainConfig { gain_db, ..ml_gain_config_default() };
-    assert_eq!(unsafe { ml_gain_new(&config, &mut p) }, ML_STATUS_OK);
+    assert_eq!(unsafe { ml_processor_new_kind(kind.as_ptr(), &mut p) }, ML_STATUS_OK, "{kind:?}");
+    p
+}
+
+/// Sets parameter `id` of `p`.
+fn set(p: *mut MlProcessor, id: &CStr, value: f64) -> MlStatus {
+    unsafe { ml_processor_param_set(p, id.as_ptr(), value) }
+}
+
+/// Reads parameter `id` of `p`.
+fn get(p: *mut MlProcessor, id: &CStr) -> f64 {
+    let mut v = f64::NAN;
+    assert_eq!(unsafe { ml_processor_param_get(p, id.as_ptr(), &mut v) }, ML_STATUS_OK);
+    v
+}
+
+fn new_gain(gain_db: f64) -> *mut MlProcessor {
+    let p = new_kind(c"gain");
+    assert_eq!(set(p, c"gain_db", gain_db), ML_STATUS_OK);
     p
 }
 
 fn new_width(width: f64) -> *mut MlProcessor {
-    let mut p = null_mut();
-    let config = MlStereoWidthConfig { width, ..ml_stereo_width_config_default() };
-    assert_eq!(unsafe { ml_stereo_width_new(&config, &mut p) }, ML_STATUS_OK);
+    let p = new_kind(c"stereo_width");
+    assert_eq!(set(p, c"width", width), ML_STATUS_OK);
     p
 }
 
@@ -73,7 +95,7 @@ fn run_planar(p: *mut MlProcessor, l: &mut [f32], r: &mut [f32]) -> MlStatus {
 #[test]
 fn a_panic_is_caught_and_poisons_the_handle() {
     let mut p = null_mut();
-    let status = unsafe { new_processor(&mut p, || Ok::<_, Fail>(Boom { armed: false })) };
+    let status = unsafe { new_processor(&mut p, || Ok(Box::new(Boom { armed: false }))) };
     assert_eq!(status, ML_STATUS_OK);
     unsafe {
         assert_eq!(ml_processor_prepare(p, 48_000.0, 64, 1), ML_STATUS_OK);
@@ -91,12 +113,12 @@ fn a_panic_is_caught_and_poisons_the_handle() {
             ml_processor_reset(p),
             ml_processor_prepare(p, 48_000.0, 64, 1),
             ml_processor_process_planar(p, ptrs.as_ptr(), 1, 16),
-            ml_gain_set_gain_db(p, 0.0),
+            set(p, c"gain_db", 0.0),
+            ml_processor_param_get_at(p, 0, &mut 0.0),
         ] {
             assert_eq!(status, ML_STATUS_POISONED);
         }
-        let mut other = null_mut();
-        assert_eq!(ml_chain_new(&mut other), ML_STATUS_OK);
+        let other = new_kind(c"chain");
         assert_eq!(ml_chain_push(other, p), ML_STATUS_POISONED);
         ml_processor_free(other);
         ml_processor_free(p);
@@ -110,10 +132,14 @@ fn pointer_and_state_errors_have_their_codes() {
     let ptrs = [x.as_mut_ptr()];
     let mut out = 0.0;
     unsafe {
-        assert_eq!(ml_gain_new(null(), &mut null_mut()), ML_STATUS_NULL_POINTER);
-        assert_eq!(ml_gain_new(&ml_gain_config_default(), null_mut()), ML_STATUS_NULL_POINTER);
+        assert_eq!(ml_processor_new_kind(null(), &mut null_mut()), ML_STATUS_NULL_POINTER);
+        assert_eq!(ml_processor_new_kind(c"gain".as_ptr(), null_mut()), ML_STATUS_NULL_POINTER);
         assert_eq!(ml_processor_prepare(null_mut(), 48e3, 64, 1), ML_STATUS_NULL_POINTER);
-        assert_eq!(ml_gain_get_gain_db(g, null_mut()), ML_STATUS_NULL_POINTER);
+        assert_eq!(
+            ml_processor_param_get(g, c"gain_db".as_ptr(), null_mut()),
+            ML_STATUS_NULL_POINTER
+        );
+        assert_eq!(ml_processor_param_set(g, null(), 0.0), ML_STATUS_NULL_POINTER);
         assert_eq!(ml_processor_process_planar(g, ptrs.as_ptr(), 1, 8), ML_STATUS_NOT_PREPARED);
         assert_eq!(ml_processor_prepare(g, 0.0, 64, 1), ML_STATUS_INVALID_SAMPLE_RATE);
         assert_eq!(ml_processor_prepare(g, 1e9, 64, 1), ML_STATUS_INVALID_SAMPLE_RATE);
@@ -132,12 +158,12 @@ fn pointer_and_state_errors_have_their_codes() {
         assert_eq!(ml_processor_process_interleaved(g, null_mut(), 1, 8), ML_STATUS_NULL_POINTER);
         assert_eq!(ml_processor_process_planar(g, ptrs.as_ptr(), 1, 0), ML_STATUS_OK);
         assert_eq!(x, [0.25; 8], "an empty call leaves the buffer alone");
-        assert_eq!(ml_gain_set_gain_db(g, f64::NAN), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(set(g, c"gain_db", f64::NAN), ML_STATUS_INVALID_ARGUMENT);
         assert!(last_error().contains("gain_db"), "{}", last_error());
-        assert_eq!(ml_gain_get_gain_db(g, &mut out), ML_STATUS_OK);
+        assert_eq!(ml_processor_param_get(g, c"gain_db".as_ptr(), &mut out), ML_STATUS_OK);
         assert_eq!(out, -6.0, "a rejected value leaves the setting unchanged");
-        assert_eq!(ml_pan_set_pan(g, 0.5), ML_STATUS_WRONG_KIND);
-        assert!(last_error().contains("Pan"), "{}", last_error());
+        assert_eq!(set(g, c"pan", 0.5), ML_STATUS_UNKNOWN_NAME);
+        assert!(last_error().contains("gain_db, invert"), "{}", last_error());
         let member = new_gain(0.0);
         assert_eq!(ml_chain_push(g, member), ML_STATUS_WRONG_KIND);
         ml_processor_free(member);
@@ -162,19 +188,32 @@ fn overlapping_channels_are_rejected() {
     }
 }
 
+/// Choices are indices into the declared names: anything else is refused,
+/// and an unknown choice name in a preset is reported.
 #[test]
-fn enum_values_outside_the_constants_are_unknown_names() {
+fn choice_values_outside_the_choices_are_refused() {
     let mut p = null_mut();
-    let config = MlPanConfig { law: MlPanLaw(7), ..ml_pan_config_default() };
     unsafe {
-        assert_eq!(ml_pan_new(&config, &mut p), ML_STATUS_UNKNOWN_NAME);
+        let json = cr#"{"kind": "pan", "params": {"law": "sideways"}}"#;
+        assert_eq!(ml_processor_load_json(json.as_ptr(), &mut p), ML_STATUS_INVALID_ARGUMENT);
+        assert!(last_error().contains("law") && last_error().contains("compromise"));
         assert!(p.is_null());
-        assert_eq!(ml_pan_new(&ml_pan_config_default(), &mut p), ML_STATUS_OK);
-        assert_eq!(ml_pan_set_source(p, MlPanSource(-3)), ML_STATUS_UNKNOWN_NAME);
-        assert_eq!(ml_pan_set_law(p, ML_PAN_LAW_LINEAR), ML_STATUS_OK);
-        let mut law = MlPanLaw(-1);
-        assert_eq!(ml_pan_get_law(p, &mut law), ML_STATUS_OK);
-        assert_eq!(law, ML_PAN_LAW_LINEAR);
+        p = new_kind(c"pan");
+        assert_eq!(set(p, c"source", -3.0), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(set(p, c"law", 7.0), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(set(p, c"law", 0.5), ML_STATUS_INVALID_ARGUMENT);
+        let mut index = 0;
+        assert_eq!(ml_processor_param_index(p, c"law".as_ptr(), &mut index), ML_STATUS_OK);
+        let mut info = std::mem::MaybeUninit::<MlParamInfo>::uninit();
+        assert_eq!(ml_processor_param_info(p, index, info.as_mut_ptr()), ML_STATUS_OK);
+        let info = info.assume_init();
+        assert_eq!(info.r#type, ML_PARAM_TYPE_CHOICE);
+        let names: Vec<&str> = (0..info.choice_count)
+            .map(|i| CStr::from_ptr(*info.choices.add(i)).to_str().unwrap())
+            .collect();
+        assert_eq!(names, ["linear", "constant_power", "compromise"]);
+        assert_eq!(ml_processor_param_set_at(p, index, 0.0), ML_STATUS_OK);
+        assert_eq!(get(p, c"law"), 0.0, "linear");
         assert_eq!(ml_processor_prepare(p, 48e3, 64, 1), ML_STATUS_INVALID_CHANNEL_COUNT);
         ml_processor_free(p);
     }
@@ -190,8 +229,8 @@ fn interleaved_equals_planar_and_long_buffers_are_split() {
     unsafe {
         assert_eq!(ml_processor_prepare(a, 48e3, 300, 2), ML_STATUS_OK);
         assert_eq!(ml_processor_prepare(b, 48e3, 300, 2), ML_STATUS_OK);
-        assert_eq!(ml_stereo_width_set_width(a, 0.3), ML_STATUS_OK);
-        assert_eq!(ml_stereo_width_set_width(b, 0.3), ML_STATUS_OK);
+        assert_eq!(set(a, c"width", 0.3), ML_STATUS_OK);
+        assert_eq!(set(b, c"width", 0.3), ML_STATUS_OK);
         let allocs = allocs_during(|| {
             assert_eq!(run_planar(a, &mut l, &mut r), ML_STATUS_OK);
             let status = ml_processor_process_interleaved(b, inter.as_mut_ptr(), 2, n);
@@ -210,7 +249,7 @@ fn interleaved_equals_planar_and_long_buffers_are_split() {
 #[test]
 fn gain_and_pan_measure_as_designed() {
     let g = new_gain(-6.0);
-    let mut pan = null_mut();
+    let pan;
     let x = sine(1000.0, 48e3, 4800, 0.5);
     let (mut l, mut r) = (x.clone(), x.clone());
     let mut mono = x.clone();
@@ -218,8 +257,9 @@ fn gain_and_pan_measure_as_designed() {
         assert_eq!(ml_processor_prepare(g, 48e3, 512, 1), ML_STATUS_OK);
         let ptrs = [mono.as_mut_ptr()];
         assert_eq!(ml_processor_process_planar(g, ptrs.as_ptr(), 1, mono.len()), ML_STATUS_OK);
-        let config = MlPanConfig { source: ML_PAN_SOURCE_MONO, ..ml_pan_config_default() };
-        assert_eq!(ml_pan_new(&config, &mut pan), ML_STATUS_OK);
+        pan = new_kind(c"pan");
+        assert_eq!(get(pan, c"law"), 1.0, "constant power by default");
+        assert_eq!(set(pan, c"source", 0.0), ML_STATUS_OK, "mono");
         assert_eq!(ml_processor_prepare(pan, 48e3, 512, 2), ML_STATUS_OK);
         assert_eq!(run_planar(pan, &mut l, &mut r), ML_STATUS_OK);
         ml_processor_free(g);
@@ -233,12 +273,11 @@ fn gain_and_pan_measure_as_designed() {
 
 #[test]
 fn chain_owns_members_and_bypasses_them() {
-    let mut chain = null_mut();
+    let chain = new_kind(c"chain");
     let mut len = 0;
     let mut bypassed = true;
     let x = sine(1000.0, 48e3, 2048, 0.5);
     unsafe {
-        assert_eq!(ml_chain_new(&mut chain), ML_STATUS_OK);
         assert_eq!(ml_chain_push(chain, chain), ML_STATUS_INVALID_ARGUMENT);
         assert_eq!(ml_chain_push(chain, null_mut()), ML_STATUS_NULL_POINTER);
         assert_eq!(ml_chain_push(chain, new_gain(-6.0)), ML_STATUS_OK);
@@ -259,7 +298,7 @@ fn chain_owns_members_and_bypasses_them() {
         assert_eq!(ml_processor_process_planar(chain, ptrs.as_ptr(), 1, 2048), ML_STATUS_OK);
         let db = 20.0 * (rms(&y) / rms(&x)).log10();
         assert!((db + 6.0).abs() < 1e-4, "one active -6 dB member: {db}");
-        assert_eq!(ml_gain_set_gain_db(chain, 0.0), ML_STATUS_WRONG_KIND);
+        assert_eq!(set(chain, c"gain_db", 0.0), ML_STATUS_UNKNOWN_NAME);
         ml_processor_free(chain);
     }
 }
@@ -299,46 +338,76 @@ fn level_meter_reads_a_sine_and_agrees_across_layouts() {
     }
 }
 
-#[test]
-fn filter_bands_round_trip_and_are_validated() {
-    let mut f = null_mut();
-    let mut band = MlBand { gain_db: 4.0, q: 2.0, ..ml_band_default(ML_FILTER_KIND_PEAK, 2500.0) };
-    let mut got = ml_band_default(ML_FILTER_KIND_LOW_PASS, 1.0);
+/// Index of choice `name` of parameter `id` of `p`.
+fn choice(p: *mut MlProcessor, id: &CStr, name: &str) -> f64 {
+    let mut index = 0;
+    let mut info = std::mem::MaybeUninit::<MlParamInfo>::uninit();
     unsafe {
-        assert_eq!(ml_filter_new(&band, &mut f), ML_STATUS_OK);
-        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
-        assert_eq!(got, band);
-        band.design = ML_DESIGN_MATCHED;
-        band.cutoff_hz = 3000.0;
-        assert_eq!(ml_filter_set_band(f, &band), ML_STATUS_OK);
-        assert_eq!(ml_filter_set_gain_db(f, -3.0), ML_STATUS_OK);
-        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
-        assert_eq!(got, MlBand { gain_db: -3.0, ..band });
-        for (bad, status) in [
-            (MlBand { kind: MlFilterKind(8), ..band }, ML_STATUS_UNKNOWN_NAME),
-            (MlBand { design: MlDesign(-1), ..band }, ML_STATUS_UNKNOWN_NAME),
-            (MlBand { order: 258, ..band }, ML_STATUS_INVALID_ARGUMENT),
-            (MlBand { order: 4, ..band }, ML_STATUS_INVALID_ARGUMENT),
-            (MlBand { q: f64::NAN, ..band }, ML_STATUS_INVALID_ARGUMENT),
-            (MlBand { cutoff_hz: 0.0, ..band }, ML_STATUS_INVALID_ARGUMENT),
-        ] {
-            assert_eq!(ml_filter_set_band(f, &bad), status, "{bad:?}");
-            let mut other = null_mut();
-            assert_eq!(ml_filter_new(&bad, &mut other), status, "{bad:?}");
-        }
-        assert_eq!(ml_filter_get_band(f, &mut got), ML_STATUS_OK);
-        assert_eq!(got.gain_db, -3.0, "rejected bands change nothing");
-        assert_eq!(ml_equalizer_set_band(f, 0, &band), ML_STATUS_WRONG_KIND);
+        assert_eq!(ml_processor_param_index(p, id.as_ptr(), &mut index), ML_STATUS_OK);
+        assert_eq!(ml_processor_param_info(p, index, info.as_mut_ptr()), ML_STATUS_OK);
+        let info = info.assume_init();
+        (0..info.choice_count)
+            .position(|i| text(*info.choices.add(i)) == name)
+            .unwrap_or_else(|| panic!("no choice {name} of {id:?}")) as f64
+    }
+}
+
+/// A filter of `kind` with `(id, value)` settings.
+fn new_filter(kind: &CStr, settings: &[(&CStr, f64)]) -> *mut MlProcessor {
+    let f = new_kind(kind);
+    for &(id, v) in settings {
+        assert_eq!(set(f, id, v), ML_STATUS_OK, "{id:?} = {v}");
+    }
+    f
+}
+
+#[test]
+fn filter_parameters_round_trip_and_are_validated() {
+    let f = new_filter(c"peak_filter", &[(c"cutoff_hz", 2500.0), (c"gain_db", 4.0), (c"q", 2.0)]);
+    assert_eq!((get(f, c"cutoff_hz"), get(f, c"gain_db"), get(f, c"q")), (2500.0, 4.0, 2.0));
+    assert_eq!(get(f, c"design"), choice(f, c"design", "cookbook"));
+    assert_eq!(get(f, c"enabled"), 1.0);
+    assert_eq!(set(f, c"design", choice(f, c"design", "matched")), ML_STATUS_OK);
+    assert_eq!(set(f, c"cutoff_hz", 3000.0), ML_STATUS_OK);
+    assert_eq!(set(f, c"gain_db", -3.0), ML_STATUS_OK);
+    assert_eq!(get(f, c"design"), 1.0);
+    let low = new_kind(c"low_pass");
+    for (p, id, bad, status) in [
+        (f, c"design", -1.0, ML_STATUS_INVALID_ARGUMENT),
+        (low, c"order", 258.0, ML_STATUS_INVALID_ARGUMENT),
+        (low, c"order", 2.5, ML_STATUS_INVALID_ARGUMENT),
+        (f, c"order", 4.0, ML_STATUS_UNKNOWN_NAME),
+        (f, c"q", f64::NAN, ML_STATUS_INVALID_ARGUMENT),
+        (f, c"cutoff_hz", 0.0, ML_STATUS_INVALID_ARGUMENT),
+    ] {
+        assert_eq!(set(p, id, bad), status, "{id:?} = {bad}");
+        let json = CString::new(format!(
+            r#"{{"kind": "{}", "params": {{"{}": {bad}}}}}"#,
+            if p == f { "peak_filter" } else { "low_pass" },
+            id.to_str().unwrap()
+        ))
+        .unwrap();
+        let mut other = null_mut();
+        let status = unsafe { ml_processor_load_json(json.as_ptr(), &mut other) };
+        assert_eq!(status, ML_STATUS_INVALID_ARGUMENT, "{json:?}");
+        assert!(other.is_null());
+    }
+    assert_eq!(get(f, c"gain_db"), -3.0, "rejected values change nothing");
+    let mut unknown = null_mut();
+    let status = unsafe { ml_processor_new_kind(c"bell_filter".as_ptr(), &mut unknown) };
+    assert_eq!(status, ML_STATUS_UNKNOWN_NAME);
+    assert!(last_error().contains("peak_filter"), "{}", last_error());
+    unsafe {
+        assert_eq!(ml_equalizer_push_band(f, f), ML_STATUS_WRONG_KIND);
         ml_processor_free(f);
+        ml_processor_free(low);
     }
 }
 
 #[test]
 fn cutoff_at_or_above_nyquist_fails_at_prepare() {
-    let mut f = null_mut();
-    let band = ml_band_default(ML_FILTER_KIND_HIGH_PASS, 30_000.0);
+    let f = new_filter(c"high_pass", &[(c"cutoff_hz", 30_000.0)]);
     unsafe {
-        assert_eq!(ml_filter_new(&band, &mut f), ML_STATUS_OK);
         assert_eq!(ml_processor_prepare(f, 48e3, 64, 2), ML_STATUS_ABOVE_NYQUIST);
         assert!(last_error().contains("Nyquist"), "{}", last_error());
         let mut x = [0.0f32; 4];
@@ -346,6 +415,10 @@ fn cutoff_at_or_above_nyquist_fails_at_prepare() {
         assert_eq!(ml_processor_process_planar(f, ptrs.as_ptr(), 1, 4), ML_STATUS_NOT_PREPARED);
         assert_eq!(ml_processor_prepare(f, 96e3, 64, 1), ML_STATUS_OK);
         assert_eq!(ml_processor_process_planar(f, ptrs.as_ptr(), 1, 4), ML_STATUS_OK);
+        // In range, but above the prepared Nyquist: dropped at the next block.
+        assert_eq!(set(f, c"cutoff_hz", 60_000.0), ML_STATUS_OK);
+        assert_eq!(ml_processor_process_planar(f, ptrs.as_ptr(), 1, 4), ML_STATUS_OK);
+        assert_eq!(get(f, c"cutoff_hz"), 30_000.0);
         ml_processor_free(f);
     }
 }
@@ -353,15 +426,17 @@ fn cutoff_at_or_above_nyquist_fails_at_prepare() {
 #[test]
 fn equalizer_response_matches_measured_sine_gain() {
     let bands = [
-        MlBand { gain_db: 6.0, q: 1.0, ..ml_band_default(ML_FILTER_KIND_PEAK, 1000.0) },
-        MlBand { gain_db: -4.0, ..ml_band_default(ML_FILTER_KIND_HIGH_SHELF, 6000.0) },
+        new_filter(c"peak_filter", &[(c"cutoff_hz", 1000.0), (c"gain_db", 6.0), (c"q", 1.0)]),
+        new_filter(c"high_shelf", &[(c"cutoff_hz", 6000.0), (c"gain_db", -4.0)]),
     ];
     let freqs = [250.0, 1000.0, 3000.0, 12_000.0];
     let mut mags = [0.0; 4];
-    let mut eq = null_mut();
+    let eq = new_kind(c"equalizer");
     let mut len = 0;
     unsafe {
-        assert_eq!(ml_equalizer_new(bands.as_ptr(), 2, &mut eq), ML_STATUS_OK);
+        for b in bands {
+            assert_eq!(ml_equalizer_push_band(eq, b), ML_STATUS_OK);
+        }
         assert_eq!(ml_equalizer_len(eq, &mut len), ML_STATUS_OK);
         assert_eq!(len, 2);
         let status = ml_equalizer_magnitude_db(eq, freqs.as_ptr(), mags.as_mut_ptr(), 4, 48e3);
@@ -386,36 +461,52 @@ fn equalizer_response_matches_measured_sine_gain() {
         let status = ml_equalizer_magnitude_db(eq, null(), mags.as_mut_ptr(), 1, 48e3);
         assert_eq!(status, ML_STATUS_NULL_POINTER);
 
-        let mut got = ml_band_default(ML_FILTER_KIND_NOTCH, 1.0);
+        let mut got = null_mut();
         assert_eq!(ml_equalizer_get_band(eq, 1, &mut got), ML_STATUS_OK);
-        assert_eq!(got, bands[1]);
+        let mut kind = std::mem::MaybeUninit::<MlKindInfo>::uninit();
+        assert_eq!(ml_processor_kind(got, kind.as_mut_ptr()), ML_STATUS_OK);
+        assert_eq!(text(kind.assume_init().name), "high_shelf");
+        for id in [c"cutoff_hz", c"gain_db", c"q", c"design", c"enabled"] {
+            assert_eq!(get(got, id), get(bands[1], id), "{id:?}");
+        }
+        ml_processor_free(got);
         assert_eq!(ml_equalizer_get_band(eq, 2, &mut got), ML_STATUS_INVALID_ARGUMENT);
-        assert_eq!(ml_equalizer_push_band(eq, &bands[0]), ML_STATUS_OK);
+        assert!(got.is_null());
+        assert_eq!(ml_equalizer_set_band(eq, 2, bands[0]), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_equalizer_set_band(eq, 0, eq), ML_STATUS_WRONG_KIND);
+        assert_eq!(ml_equalizer_push_band(eq, null()), ML_STATUS_NULL_POINTER);
+        assert_eq!(ml_equalizer_push_band(eq, bands[0]), ML_STATUS_OK);
         assert_eq!(ml_equalizer_remove_band(eq, 0), ML_STATUS_OK);
         assert_eq!(ml_equalizer_remove_band(eq, 5), ML_STATUS_INVALID_ARGUMENT);
         assert_eq!(ml_equalizer_len(eq, &mut len), ML_STATUS_OK);
         assert_eq!(len, 2);
-        ml_processor_free(eq);
-
-        assert_eq!(ml_equalizer_new(null(), 0, &mut eq), ML_STATUS_OK);
-        ml_processor_free(eq);
-        assert_eq!(ml_equalizer_new(null(), 1, &mut eq), ML_STATUS_NULL_POINTER);
+        // The bands survive a preset round trip.
+        let copy = load_json(&save_json(eq));
+        assert_eq!(ml_equalizer_len(copy, &mut len), ML_STATUS_OK);
+        assert_eq!(len, 2);
+        assert_eq!(render(eq, 1), render(copy, 1));
+        for p in [eq, copy, bands[0], bands[1]] {
+            ml_processor_free(p);
+        }
+        let empty = new_kind(c"equalizer");
+        assert_eq!(ml_equalizer_len(empty, &mut len), ML_STATUS_OK);
+        assert_eq!(len, 0);
+        ml_processor_free(empty);
     }
 }
 
 #[test]
 fn dc_blocker_removes_dc() {
-    assert_eq!(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, dsp_core::filters::DEFAULT_DC_CUTOFF_HZ);
-    let mut d = null_mut();
+    let d = new_kind(c"dc_blocker");
+    assert_eq!(get(d, c"cutoff_hz"), dsp_core::filters::DEFAULT_DC_CUTOFF_HZ);
     let mut x = vec![0.5f32; 48_000];
     unsafe {
-        assert_eq!(ml_dc_blocker_new(-1.0, &mut d), ML_STATUS_INVALID_ARGUMENT);
-        assert_eq!(ml_dc_blocker_new(ML_DC_BLOCKER_DEFAULT_CUTOFF_HZ, &mut d), ML_STATUS_OK);
+        assert_eq!(set(d, c"cutoff_hz", -1.0), ML_STATUS_INVALID_ARGUMENT);
         assert_eq!(ml_processor_prepare(d, 48e3, 1024, 1), ML_STATUS_OK);
         let ptrs = [x.as_mut_ptr()];
         assert_eq!(ml_processor_process_planar(d, ptrs.as_ptr(), 1, x.len()), ML_STATUS_OK);
-        assert_eq!(ml_dc_blocker_set_cutoff_hz(d, 10.0), ML_STATUS_OK);
-        assert_eq!(ml_filter_set_q(d, 1.0), ML_STATUS_WRONG_KIND);
+        assert_eq!(set(d, c"cutoff_hz", 10.0), ML_STATUS_OK);
+        assert_eq!(set(d, c"q", 1.0), ML_STATUS_UNKNOWN_NAME);
         ml_processor_free(d);
     }
     // A 5 Hz first-order high pass decays with tau = 1 / (2 pi 5) = 32 ms.
@@ -516,14 +607,13 @@ fn sidechain_pieces_match_one_core_call_without_allocating() {
     let (mut l, mut r) = (sine(300.0, 48e3, n, 0.3), sine(500.0, 48e3, n, 0.3));
     let key: Vec<f32> = (0..n).map(|i| if (1000..3000).contains(&i) { 0.9 } else { 0.0 }).collect();
     let (mut l2, mut r2) = (l.clone(), r.clone());
-    let config = MlCompressorConfig { threshold_db: -30.0, ..ml_compressor_config_default() };
     let mut core = dsp_core::dynamics::Compressor::default();
     core.set_threshold_db(-30.0).unwrap();
     core.prepare(&ProcessSpec::new(48e3, n, 2)).unwrap();
     core.process_sidechain(&mut [&mut l2, &mut r2], &[&key]);
-    let mut p = null_mut();
+    let p = new_kind(c"compressor");
+    assert_eq!(set(p, c"threshold_db", -30.0), ML_STATUS_OK);
     unsafe {
-        assert_eq!(ml_compressor_new(&config, &mut p), ML_STATUS_OK);
         assert_eq!(ml_processor_prepare(p, 48e3, 256, 2), ML_STATUS_OK);
         let channels = [l.as_mut_ptr(), r.as_mut_ptr()];
         let side = [key.as_ptr()];
@@ -552,11 +642,9 @@ fn later_dynamics_kinds_do_not_allocate() {
     let key = vec![0.0f32; n];
     let channels = [l.as_mut_ptr(), r.as_mut_ptr()];
     let side = [key.as_ptr()];
-    let (mut gate, mut lim) = (null_mut(), null_mut());
+    let (gate, lim) = (new_kind(c"noise_gate"), new_kind(c"limiter"));
     let mut gr = 0.0f32;
     unsafe {
-        assert_eq!(ml_noise_gate_new(&ml_noise_gate_config_default(), &mut gate), ML_STATUS_OK);
-        assert_eq!(ml_limiter_new(&ml_limiter_config_default(), &mut lim), ML_STATUS_OK);
         for p in [gate, lim] {
             assert_eq!(ml_processor_prepare(p, 48e3, 256, 2), ML_STATUS_OK);
         }
@@ -580,5 +668,347 @@ fn later_dynamics_kinds_do_not_allocate() {
         assert!(gr > 10.0, "{gr}");
         ml_processor_free(gate);
         ml_processor_free(lim);
+    }
+}
+
+/// A C string as `&str` (static library strings).
+fn text<'a>(s: *const c_char) -> &'a str {
+    assert!(!s.is_null());
+    unsafe { CStr::from_ptr(s) }.to_str().unwrap()
+}
+
+/// Channels a kind is run with: stereo if it takes stereo, else mono.
+fn test_channels(info: &MlKindInfo) -> usize {
+    if info.channels == ML_CHANNELS_ANY { 1 } else { 2 }
+}
+
+/// Prepares `p` at 192 kHz (every declared cutoff lies below its Nyquist
+/// frequency) and runs a deterministic signal through it in blocks of 256;
+/// returns the output.
+fn render(p: *mut MlProcessor, channels: usize) -> Vec<Vec<f32>> {
+    let mut x: Vec<Vec<f32>> =
+        (0..channels).map(|c| sine(110.0 * (c + 1) as f64, 48e3, 3000, 0.5)).collect();
+    unsafe {
+        assert_eq!(ml_processor_prepare(p, 192e3, 256, channels), ML_STATUS_OK);
+        let ptrs: Vec<*mut f32> = x.iter_mut().map(|c| c.as_mut_ptr()).collect();
+        assert_eq!(ml_processor_process_planar(p, ptrs.as_ptr(), channels, 3000), ML_STATUS_OK);
+    }
+    x
+}
+
+/// The processor's JSON preset.
+fn save_json(p: *mut MlProcessor) -> CString {
+    let mut len = 0;
+    unsafe {
+        assert_eq!(ml_processor_save_json(p, null_mut(), 0, &mut len), ML_STATUS_OK);
+        let mut buf = vec![0u8; len + 1];
+        let status = ml_processor_save_json(p, buf.as_mut_ptr().cast(), buf.len(), &mut len);
+        assert_eq!(status, ML_STATUS_OK);
+        CStr::from_bytes_with_nul(&buf).unwrap().to_owned()
+    }
+}
+
+fn load_json(json: &CStr) -> *mut MlProcessor {
+    let mut p = null_mut();
+    assert_eq!(unsafe { ml_processor_load_json(json.as_ptr(), &mut p) }, ML_STATUS_OK);
+    p
+}
+
+/// Every registered kind, through the C functions only: described as the
+/// core declares it, created with its defaults, every parameter set to its
+/// min, default and max and read back, out-of-range values refused with a
+/// message naming the parameter, and a JSON round trip with identical output.
+#[test]
+fn every_kind_is_described_created_checked_and_round_tripped() {
+    assert_eq!(ml_kind_count(), dsp_core::registry::ENTRIES.len());
+    for (k, entry) in dsp_core::registry::ENTRIES.iter().enumerate() {
+        let core = entry.info;
+        let mut info = std::mem::MaybeUninit::<MlKindInfo>::uninit();
+        let info = unsafe {
+            assert_eq!(ml_kind_info(k, info.as_mut_ptr()), ML_STATUS_OK);
+            info.assume_init()
+        };
+        assert_eq!(text(info.name), core.name);
+        assert_eq!(text(info.class_name), core.class);
+        assert_eq!(text(info.doc), core.doc);
+        assert_eq!(info.param_count, core.params.len());
+        assert_eq!(
+            (info.sidechain, info.gain_reduction),
+            (core.caps.sidechain, core.caps.gain_reduction)
+        );
+        assert_eq!((info.latency, info.tail), (core.caps.latency, core.caps.tail));
+        let mut found = std::mem::MaybeUninit::<MlKindInfo>::uninit();
+        let p = unsafe {
+            assert_eq!(ml_kind_find(info.name, found.as_mut_ptr()), ML_STATUS_OK);
+            assert_eq!(found.assume_init().name, info.name, "strings are built once");
+            new_kind(CStr::from_ptr(info.name))
+        };
+        let mut count = 0;
+        unsafe {
+            assert_eq!(ml_processor_kind(p, found.as_mut_ptr()), ML_STATUS_OK);
+            assert_eq!(found.assume_init().name, info.name);
+            assert_eq!(ml_processor_param_count(p, &mut count), ML_STATUS_OK);
+        }
+        assert_eq!(count, core.params.len());
+        for (i, decl) in core.params.iter().enumerate() {
+            let mut pi = std::mem::MaybeUninit::<MlParamInfo>::uninit();
+            let mut ki = std::mem::MaybeUninit::<MlParamInfo>::uninit();
+            let (pi, ki) = unsafe {
+                assert_eq!(ml_processor_param_info(p, i, pi.as_mut_ptr()), ML_STATUS_OK);
+                assert_eq!(ml_kind_param_info(info.name, i, ki.as_mut_ptr()), ML_STATUS_OK);
+                (pi.assume_init(), ki.assume_init())
+            };
+            assert_eq!((pi.id, pi.doc, pi.choices), (ki.id, ki.doc, ki.choices));
+            assert_eq!((text(pi.id), text(pi.unit), text(pi.doc)), (decl.id, decl.unit, decl.doc));
+            assert_eq!((pi.min, pi.max, pi.default_value), (decl.min, decl.max, decl.default));
+            assert_eq!(pi.smoothing_ms, decl.smoothing_ms);
+            assert_eq!(pi.choice_count, decl.choices().len());
+            let id = CString::new(decl.id).unwrap();
+            let mut index = usize::MAX;
+            unsafe {
+                assert_eq!(ml_processor_param_index(p, id.as_ptr(), &mut index), ML_STATUS_OK);
+            }
+            assert_eq!(index, i);
+            assert_eq!(get(p, &id), decl.default);
+            let above = if decl.max.is_finite() { decl.max + 1.0 } else { f64::NAN };
+            for bad in [decl.min - 1.0, above, f64::NAN] {
+                assert_eq!(
+                    set(p, &id, bad),
+                    ML_STATUS_INVALID_ARGUMENT,
+                    "{}.{}",
+                    core.name,
+                    decl.id
+                );
+                assert!(last_error().contains(decl.id), "{}", last_error());
+                assert_eq!(get(p, &id), decl.default, "a refused value changes nothing");
+            }
+            for good in [decl.min, decl.max, decl.default] {
+                assert_eq!(set(p, &id, good), ML_STATUS_OK, "{}.{} = {good}", core.name, decl.id);
+                assert_eq!(get(p, &id), good);
+                let mut at = f64::NAN;
+                unsafe { assert_eq!(ml_processor_param_get_at(p, i, &mut at), ML_STATUS_OK) };
+                assert_eq!(at, good);
+            }
+            // Off the default, inside the range, for the round trip.
+            let to = if decl.max.is_finite() { decl.max } else { decl.min };
+            let v = match pi.r#type {
+                ML_PARAM_TYPE_FLOAT => decl.default + 0.25 * (to - decl.default),
+                ML_PARAM_TYPE_INT => (decl.default + 0.25 * (to - decl.default)).round(),
+                _ => to,
+            };
+            unsafe { assert_eq!(ml_processor_param_set_at(p, i, v), ML_STATUS_OK) };
+        }
+        let json = save_json(p);
+        let q = load_json(&json);
+        assert_eq!(save_json(q), json);
+        let n = test_channels(&info);
+        assert_eq!(render(p, n), render(q, n), "{}", core.name);
+        unsafe {
+            ml_processor_free(p);
+            ml_processor_free(q);
+        }
+    }
+}
+
+#[test]
+fn unknown_kinds_and_indices_are_reported() {
+    let mut p = null_mut();
+    let mut info = std::mem::MaybeUninit::<MlKindInfo>::uninit();
+    let mut param = std::mem::MaybeUninit::<MlParamInfo>::uninit();
+    let mut v = 0.0;
+    unsafe {
+        assert_eq!(ml_processor_new_kind(c"reverb9000".as_ptr(), &mut p), ML_STATUS_UNKNOWN_NAME);
+        assert!(p.is_null());
+        let e = last_error();
+        assert!(e.contains("reverb9000") && e.contains("gain") && e.contains("chain"), "{e}");
+        assert_eq!(ml_kind_find(c"reverb9000".as_ptr(), info.as_mut_ptr()), ML_STATUS_UNKNOWN_NAME);
+        assert_eq!(ml_kind_find(c"gain".as_ptr(), null_mut()), ML_STATUS_NULL_POINTER);
+        assert_eq!(ml_kind_info(ml_kind_count(), info.as_mut_ptr()), ML_STATUS_INVALID_ARGUMENT);
+        let status = ml_kind_param_info(c"gain".as_ptr(), 2, param.as_mut_ptr());
+        assert_eq!(status, ML_STATUS_INVALID_ARGUMENT);
+        p = new_kind(c"gain");
+        assert_eq!(ml_processor_param_info(p, 2, param.as_mut_ptr()), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_processor_param_get_at(p, 2, &mut v), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_processor_param_set_at(p, 2, 0.0), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_processor_param_set_at(p, 0, 99.0), ML_STATUS_INVALID_ARGUMENT);
+        let e = last_error();
+        assert!(e.contains("gain_db") && e.contains("-150") && e.contains("60"), "{e}");
+        assert_eq!(ml_processor_gain_reduction_db(p, &mut 0.0), ML_STATUS_WRONG_KIND);
+        ml_processor_free(p);
+    }
+}
+
+/// A nested chain with bypassed members, saved after parameters were set
+/// but before any processing, loads back with identical output; the JSON
+/// length is reported whatever the buffer.
+#[test]
+fn nested_chain_presets_round_trip_and_report_their_length() {
+    let inner = new_kind(c"chain");
+    let pan = new_kind(c"pan");
+    assert_eq!(set(pan, c"pan", 0.4), ML_STATUS_OK);
+    assert_eq!(set(pan, c"law", 2.0), ML_STATUS_OK);
+    let tool = new_kind(c"channel_tool");
+    assert_eq!(set(tool, c"mode", 1.0), ML_STATUS_OK);
+    let outer = new_kind(c"chain");
+    let gain = new_gain(-4.5);
+    assert_eq!(set(gain, c"invert", 1.0), ML_STATUS_OK);
+    unsafe {
+        assert_eq!(ml_chain_push(inner, pan), ML_STATUS_OK);
+        assert_eq!(ml_chain_push(inner, tool), ML_STATUS_OK);
+        assert_eq!(ml_chain_set_bypassed(inner, 1, true), ML_STATUS_OK);
+        assert_eq!(ml_chain_push(outer, gain), ML_STATUS_OK);
+        assert_eq!(ml_chain_push(outer, inner), ML_STATUS_OK);
+        assert_eq!(ml_chain_push(outer, new_width(1.4)), ML_STATUS_OK);
+    }
+    let json = save_json(outer);
+    let s = json.to_str().unwrap();
+    assert!(s.contains(r#""gain_db":-4.5"#) && s.contains(r#""law":"compromise""#), "{s}");
+    assert!(s.contains(r#""mode":"swap""#) && s.contains(r#""bypass":true"#), "{s}");
+    let copy = load_json(&json);
+    assert_eq!(save_json(copy), json);
+    assert_eq!(render(outer, 2), render(copy, 2));
+
+    let mut len = 0;
+    let mut small = [b'x' as c_char; 8];
+    unsafe {
+        let status = ml_processor_save_json(outer, small.as_mut_ptr(), 8, &mut len);
+        assert_eq!(status, ML_STATUS_CAPACITY_EXCEEDED);
+        assert_eq!(len, json.as_bytes().len());
+        assert_eq!(small[0], 0, "a buffer too small holds an empty string");
+        let mut exact = vec![0 as c_char; len];
+        let status = ml_processor_save_json(outer, exact.as_mut_ptr(), len, &mut len);
+        assert_eq!(status, ML_STATUS_CAPACITY_EXCEEDED, "no room for the NUL");
+        assert_eq!(ml_processor_save_json(outer, null_mut(), 8, &mut len), ML_STATUS_NULL_POINTER);
+        assert_eq!(
+            ml_processor_save_json(outer, small.as_mut_ptr(), 8, null_mut()),
+            ML_STATUS_NULL_POINTER
+        );
+
+        let mut p = null_mut();
+        for (bad, names) in [
+            (c"{not json", "invalid preset"),
+            (cr#"{"kind": "gain", "params": {"volume": 1}}"#, "volume"),
+            (cr#"{"kind": "gain", "params": {"gain_db": 99}}"#, "gain_db"),
+            (cr#"{"kind": "chain", "members": [{"kind": "nope"}]}"#, "member 0"),
+        ] {
+            assert_eq!(ml_processor_load_json(bad.as_ptr(), &mut p), ML_STATUS_INVALID_ARGUMENT);
+            assert!(last_error().contains(names), "{}", last_error());
+            assert!(p.is_null());
+        }
+        assert_eq!(ml_processor_load_json(null(), &mut p), ML_STATUS_NULL_POINTER);
+        ml_processor_free(outer);
+        ml_processor_free(copy);
+    }
+}
+
+/// A processor handle shared between threads (the C contract: one thread
+/// processes, others only call the parameter functions).
+#[derive(Clone, Copy)]
+struct SharedHandle(*mut MlProcessor);
+// SAFETY: the test keeps to the thread rules of the C API.
+unsafe impl Send for SharedHandle {}
+// SAFETY: as above.
+unsafe impl Sync for SharedHandle {}
+
+impl SharedHandle {
+    /// The handle (a method, so closures capture the whole `SharedHandle`).
+    fn ptr(&self) -> *mut MlProcessor {
+        self.0
+    }
+}
+
+/// Thread A sets parameters through the C functions while thread B
+/// processes: neither allocates, and the last value set is what B hears.
+#[test]
+fn parameters_set_from_another_thread_reach_processing_without_allocating() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let h = SharedHandle(new_gain(0.0));
+    unsafe { assert_eq!(ml_processor_prepare(h.ptr(), 48e3, 128, 2), ML_STATUS_OK) };
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let (_, allocs) = count_allocs(|| {
+                for i in 0..20_000 {
+                    let db = if i % 2 == 0 { -3.0 } else { -9.0 };
+                    assert_eq!(set(h.ptr(), c"gain_db", db), ML_STATUS_OK);
+                    assert_eq!(unsafe { ml_processor_param_set_at(h.ptr(), 1, 0.0) }, ML_STATUS_OK);
+                    let mut v = 0.0;
+                    assert_eq!(
+                        unsafe { ml_processor_param_get_at(h.ptr(), 0, &mut v) },
+                        ML_STATUS_OK
+                    );
+                    assert!(v == -3.0 || v == -9.0 || v == -12.0);
+                }
+                assert_eq!(set(h.ptr(), c"gain_db", -12.0), ML_STATUS_OK);
+            });
+            assert_eq!(allocs, 0, "setting parameters must not allocate");
+            done.store(true, Ordering::Release);
+        });
+        s.spawn(|| {
+            let mut l = sine(1000.0, 48e3, 1000, 0.5);
+            let mut r = l.clone();
+            let mut blocks = 0;
+            let (_, allocs) = count_allocs(|| {
+                while !done.load(Ordering::Acquire) || blocks < 10 {
+                    assert_eq!(run_planar(h.ptr(), &mut l, &mut r), ML_STATUS_OK);
+                    l.iter_mut().zip(&mut r).for_each(|(a, b)| *b = *a);
+                    blocks += 1;
+                }
+            });
+            assert_eq!(allocs, 0, "processing must not allocate");
+        });
+    });
+    // After the setter thread's last value and the 20 ms glide: -12 dB.
+    let x = sine(1000.0, 48e3, 4800, 0.5);
+    let (mut l, mut r) = (x.clone(), x.clone());
+    assert_eq!(run_planar(h.0, &mut l, &mut r), ML_STATUS_OK);
+    let db = 20.0 * (rms(&l[2400..]) / rms(&x[2400..])).log10();
+    assert!((db + 12.0).abs() < 1e-3, "{db}");
+    assert_eq!(get(h.0, c"gain_db"), -12.0);
+    unsafe { ml_processor_free(h.0) };
+}
+
+/// Multiband bands are read and set as compressor processors; their
+/// gain reductions are rows, readable from any thread.
+#[test]
+fn multiband_bands_are_compressors_and_report_rows() {
+    let m = new_kind(c"multiband_compressor");
+    assert_eq!(set(m, c"bands", 4.0), ML_STATUS_OK);
+    let hard = new_kind(c"compressor");
+    for (id, v) in [(c"threshold_db", -40.0), (c"ratio", 8.0), (c"attack_ms", 0.0)] {
+        assert_eq!(set(hard, id, v), ML_STATUS_OK);
+    }
+    let (mut rows, mut gr, mut band) = (0, 0.0f32, null_mut());
+    unsafe {
+        assert_eq!(ml_multiband_set_band(m, 3, hard), ML_STATUS_OK, "band 3 of 4");
+        assert_eq!(ml_multiband_set_band(m, 4, hard), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_multiband_set_band(m, 0, m), ML_STATUS_WRONG_KIND);
+        assert_eq!(ml_multiband_set_band(hard, 0, hard), ML_STATUS_WRONG_KIND);
+        assert_eq!(ml_multiband_get_band(m, 3, &mut band), ML_STATUS_OK);
+        assert_eq!((get(band, c"threshold_db"), get(band, c"ratio")), (-40.0, 8.0));
+        ml_processor_free(band);
+        assert_eq!(ml_multiband_get_band(m, 4, &mut band), ML_STATUS_INVALID_ARGUMENT);
+        assert!(band.is_null());
+        assert_eq!(ml_processor_prepare(m, 48e3, 256, 1), ML_STATUS_OK);
+        assert_eq!(ml_processor_gain_reduction_rows(m, &mut rows), ML_STATUS_OK);
+        assert_eq!(rows, 4);
+        let mut x = sine(15_000.0, 48e3, 4800, 0.5);
+        let ptrs = [x.as_mut_ptr()];
+        assert_eq!(ml_processor_process_planar(m, ptrs.as_ptr(), 1, x.len()), ML_STATUS_OK);
+        let mut top = 0.0f32;
+        assert_eq!(ml_processor_gain_reduction_row_db(m, 3, &mut top), ML_STATUS_OK);
+        assert!(top > 10.0, "the hard top band compresses a loud 15 kHz tone: {top}");
+        assert_eq!(ml_processor_gain_reduction_db(m, &mut gr), ML_STATUS_OK);
+        assert_eq!(gr, top, "the largest row");
+        assert_eq!(ml_processor_gain_reduction_row_db(m, 4, &mut gr), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_multiband_set_band_solo(m, 4, true), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_multiband_set_band_solo(m, 1, true), ML_STATUS_OK);
+        // The bands survive a preset round trip.
+        let copy = load_json(&save_json(m));
+        assert_eq!(ml_multiband_get_band(copy, 3, &mut band), ML_STATUS_OK);
+        assert_eq!(get(band, c"ratio"), 8.0);
+        for p in [m, copy, hard, band] {
+            ml_processor_free(p);
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Builds the C test (`tests/c/test_masterlib.c`) against the committed header
 //! `include/masterlib.h`, links it with the static and with the shared
-//! library, runs both, and compiles the header as C++.
+//! library, runs both, and compiles the header as C++. Builds the thread
+//! test (`tests/c/test_threads.c`: one thread processes while another sets
+//! parameters) with ThreadSanitizer and runs it.
 //!
 //! `cargo test` builds this package's library (all crate types: rlib,
 //! staticlib, cdylib) before its integration tests, writing
@@ -43,12 +45,18 @@ fn compiler(var: &str, default: &str) -> Command {
 
 /// `cc -std=c11 -Wall -Wextra -Werror` for the C test, with `extra` link arguments.
 fn build_c_test(output: &Path, link: &[&std::ffi::OsStr]) {
+    build_c(output, "test_masterlib.c", &[], link);
+}
+
+/// Compiles `tests/c/<source>` with the warning flags, `flags` and `link`.
+fn build_c(output: &Path, source: &str, flags: &[&str], link: &[&std::ffi::OsStr]) {
     let (crate_dir, include) = dirs();
     let mut cc = compiler("CC", "cc");
     cc.args(["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-g"])
+        .args(flags)
         .arg("-I")
         .arg(&include)
-        .arg(crate_dir.join("tests/c/test_masterlib.c"))
+        .arg(crate_dir.join("tests/c").join(source))
         .arg("-o")
         .arg(output)
         .args(link)
@@ -86,6 +94,41 @@ fn c_test_with_shared_library() {
     });
     assert!(ldd.contains("libmasterlib.so"), "not dynamically linked:\n{ldd}");
     run_c_test(&exe, &lib_dir);
+}
+
+/// The thread test under ThreadSanitizer (halting at the first report).
+/// If the TSan runtime cannot map its shadow memory (kernels with high
+/// ASLR entropy), it is run again without address randomization
+/// (`setarch -R`).
+#[test]
+fn c_threads_under_thread_sanitizer() {
+    let lib = library("libmasterlib.a");
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_threads_tsan");
+    let flags = ["-O1", "-fsanitize=thread", "-pthread"];
+    build_c(&exe, "test_threads.c", &flags, &[lib.as_os_str(), "-ldl".as_ref(), "-lm".as_ref()]);
+    let tsan = |setarch: bool| {
+        let mut cmd = if setarch {
+            let mut c = Command::new("setarch");
+            c.args([std::env::consts::ARCH, "-R"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        };
+        cmd.env("TSAN_OPTIONS", "halt_on_error=1 exitcode=66");
+        cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    };
+    let mut out = tsan(false);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() && stderr.contains("FATAL: ThreadSanitizer") {
+        eprintln!("TSan could not start ({}); retrying with setarch -R", stderr.trim());
+        out = tsan(true);
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    print!("{stdout}");
+    assert!(!stderr.contains("WARNING: ThreadSanitizer"), "{stderr}");
+    assert!(out.status.success(), "thread test failed ({}):\n{stdout}\n{stderr}", out.status);
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
 
 #[test]

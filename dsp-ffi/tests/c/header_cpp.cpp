@@ -5,8 +5,14 @@ static_assert(sizeof(MlStatus) == 4, "MlStatus is int32_t");
 
 int main() {
   MlProcessor *p = nullptr;
-  MlGainConfig config = ml_gain_config_default();
-  MlStatus status = ml_gain_new(&config, &p);
+  MlStatus status = ml_processor_new_kind("gain", &p);
+  MlParamInfo info;
+  if (status == ML_STATUS_OK) {
+    status = ml_processor_param_info(p, 0, &info);
+  }
+  if (status == ML_STATUS_OK) {
+    status = ml_processor_param_set(p, info.id, info.default_value);
+  }
   ml_processor_free(p);
   return status == ML_STATUS_OK ? 0 : 1;
 }
