@@ -164,14 +164,6 @@ impl Chain {
         edit(slf, |m| Ok(m[position(index, m.len())?].bypassed))
     }
 
-    /// A new chain of the same member objects (and bypass flags).
-    fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let members = slf.as_super().get().members(py);
-        let members = members.into_iter().map(|m| (m.obj.into_bound(py).into_any(), m.bypassed));
-        with_members(&slf.get_type(), members.collect())
-    }
-
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
         let reprs = slf

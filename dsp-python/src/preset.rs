@@ -233,16 +233,27 @@ fn class_for<'py>(
 }
 
 /// A new object of `cls` (or the registered class of the preset's kind,
-/// for a base class) from `p`.
-fn build<'py>(cls: &Bound<'py, PyType>, p: &Preset) -> PyResult<Bound<'py, PyAny>> {
+/// for a base class) from `p`, with member objects made from the preset's
+/// members, or `members` (objects with their bypass flags) if given.
+fn build<'py>(
+    cls: &Bound<'py, PyType>,
+    p: &Preset,
+    members: Option<Vec<(Bound<'py, PyAny>, bool)>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let py = cls.py();
     let loaded =
         preset::load(p).map_err(|e| PyValueError::new_err(format!("invalid preset: {e}")))?;
     let kind = loaded.kind();
     let class = class_for(cls, kind)?;
     let base = py.get_type::<PyProcessor>();
-    let members: Vec<(Bound<'py, PyAny>, bool)> =
-        p.members.iter().map(|m| Ok((build(&base, m)?, m.bypass))).collect::<PyResult<_>>()?;
+    let members = match members {
+        Some(m) => m,
+        None => p
+            .members
+            .iter()
+            .map(|m| Ok((build(&base, m, None)?, m.bypass)))
+            .collect::<PyResult<_>>()?,
+    };
     if kind.name == "chain" {
         return chain::with_members(&class, members);
     }
@@ -264,7 +275,7 @@ pub(crate) fn from_dict<'py>(
     cls: &Bound<'py, PyType>,
     d: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    build(cls, &preset_from_py(d)?)
+    build(cls, &preset_from_py(d)?, None)
 }
 
 /// `Kind.from_json(text)`.
@@ -274,7 +285,23 @@ pub(crate) fn from_json<'py>(cls: &Bound<'py, PyType>, text: &str) -> PyResult<B
     from_dict(cls, &json_to_py(cls.py(), &value)?)
 }
 
-/// A new object of `obj`'s class with its settings (members copied too).
-pub(crate) fn copy<'py>(obj: &Bound<'py, PyProcessor>) -> PyResult<Bound<'py, PyAny>> {
-    build(&obj.get_type(), &save(obj)?)
+/// A new object of `obj`'s class with its settings, sharing its member
+/// objects, or with copies of them if `deep`.
+pub(crate) fn copy<'py>(obj: &Bound<'py, PyProcessor>, deep: bool) -> PyResult<Bound<'py, PyAny>> {
+    let py = obj.py();
+    let this = obj.get();
+    let members = match &this.body {
+        _ if deep => None,
+        Body::Chain { .. } => Some(
+            this.members(py)
+                .into_iter()
+                .map(|m| (m.obj.into_bound(py).into_any(), m.bypassed))
+                .collect(),
+        ),
+        Body::Leaf(_) => {
+            let links = this.with_unit(py, |u| u.links.clone());
+            Some(links.iter().map(|l| (l.bind(py).clone().into_any(), false)).collect())
+        }
+    };
+    build(&obj.get_type(), &save(obj)?, members)
 }

@@ -448,9 +448,10 @@ impl PyProcessor {
         PyTuple::new(slf.py(), [from_dict, args.into_any()])
     }
 
-    /// A copy with the same parameters (and members), without signal state.
+    /// A copy with the same parameters, sharing the member objects (a
+    /// chain's members, an equalizer's bands), without signal state.
     fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        preset::copy(slf)
+        preset::copy(slf, false)
     }
 
     /// A copy with the same parameters (and copies of the members),
@@ -459,6 +460,6 @@ impl PyProcessor {
         slf: &Bound<'py, Self>,
         _memo: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        preset::copy(slf)
+        preset::copy(slf, true)
     }
 }

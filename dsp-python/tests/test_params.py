@@ -414,3 +414,17 @@ def test_band_changes_reach_a_running_equalizer():
     y = eq.process(x, SR, reset=False)
     assert not np.allclose(y, x, atol=1e-3)
     assert eq.to_dict()["members"][0]["params"]["gain_db"] == 12.0
+
+
+@pytest.mark.parametrize("name", ["chain_with_bypass", "equalizer", "multiband_compressor"])
+def test_copy_shares_members_and_deepcopy_copies_them(name):
+    p = PRESETS[name]()
+
+    def members(obj):
+        return list(obj) if isinstance(obj, ml.Chain) else obj.bands
+
+    shallow, deep = copy.copy(p), copy.deepcopy(p)
+    assert len(members(shallow)) == len(members(deep)) == len(members(p)) > 0
+    assert all(a is b for a, b in zip(members(shallow), members(p)))
+    assert not any(a is b for a, b in zip(members(deep), members(p)))
+    assert shallow.to_dict() == deep.to_dict() == p.to_dict()
