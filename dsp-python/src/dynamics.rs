@@ -183,7 +183,7 @@ impl MultibandCompressor {
             )));
         }
         for (c, hz) in value.into_iter().enumerate() {
-            base(slf).set_param("MultibandCompressor", crossover_index(c)?, hz)?;
+            base(slf).set_param(&|| "MultibandCompressor".into(), crossover_index(c)?, hz)?;
         }
         Ok(())
     }

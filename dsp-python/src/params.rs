@@ -85,17 +85,19 @@ fn type_name(info: &ParamInfo) -> &'static str {
     }
 }
 
-/// Reads `value` for parameter `info` of `kind` (shown as `class`) and
-/// checks it against the declaration: `TypeError` for a value of the wrong
-/// type, `ValueError` naming the parameter and its range otherwise.
+/// Reads `value` for parameter `info` of `kind` and checks it against the
+/// declaration: `TypeError` for a value of the wrong type, `ValueError`
+/// naming the parameter and its range otherwise (messages name the class
+/// `class()` gives).
 pub(crate) fn from_py(
-    class: &str,
+    class: &dyn Fn() -> String,
     kind: &KindInfo,
     info: &'static ParamInfo,
     value: &Bound<'_, PyAny>,
 ) -> PyResult<f64> {
     let wrong = |wanted: &str| -> PyResult<PyErr> {
         let got = value.get_type().name()?;
+        let class = class();
         Ok(PyTypeError::new_err(format!("{class}.{} must be {wanted}, got {got}", info.id)))
     };
     let v = match info.ty {
@@ -122,7 +124,8 @@ pub(crate) fn from_py(
                     let noun = choice_noun(names)
                         .unwrap_or_else(|| format!("{} {}", kind.name.replace('_', " "), info.id));
                     return Err(PyValueError::new_err(format!(
-                        "{class}: '{name}' is not a {noun}: {} must be {}",
+                        "{}: '{name}' is not a {noun}: {} must be {}",
+                        class(),
                         info.id,
                         Range(info)
                     )));
@@ -130,7 +133,7 @@ pub(crate) fn from_py(
             }
         }
     };
-    info.check(v).map_err(|e| class_error(class, e))
+    info.check(v).map_err(|e| class_error(&class(), e))
 }
 
 /// One declared parameter of a processor class: its name (with the unit

@@ -202,22 +202,28 @@ impl PyProcessor {
         }
     }
 
-    /// Sets parameter `index` of a registry leaf (shown as `class`). While
-    /// no call processes, the processor takes it at once, so its own
-    /// checks raise here; during processing the target is set, checked
-    /// against the declaration, and applied at the next block.
-    pub(crate) fn set_param(&self, class: &str, index: usize, value: f64) -> PyResult<()> {
+    /// Sets parameter `index` of a leaf (errors name the class `class()`
+    /// gives). While no call processes, the processor takes it at once, so
+    /// its own checks raise here; during processing the target is set,
+    /// checked against the declaration, and applied at the next block.
+    pub(crate) fn set_param(
+        &self,
+        class: &dyn Fn() -> String,
+        index: usize,
+        value: f64,
+    ) -> PyResult<()> {
+        let class_error = |e| class_error(&class(), e);
         let Some(leaf) = self.as_leaf() else {
-            return Err(PyTypeError::new_err(format!("{class} has no declared parameters")));
+            return Err(PyTypeError::new_err(format!("{} has no parameters", class())));
         };
         let shared = &leaf.shared;
         let kind = shared.kind();
-        kind.params[index].check(value).map_err(|e| class_error(class, e))?;
+        kind.params[index].check(value).map_err(class_error)?;
         let mut unit = match leaf.unit.try_lock() {
             Ok(unit) => unit,
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
             Err(TryLockError::WouldBlock) => {
-                return shared.set(index, value).map_err(|e| class_error(class, e));
+                return shared.set(index, value).map_err(class_error);
             }
         };
         unit.apply(shared);
@@ -228,11 +234,11 @@ impl PyProcessor {
         // Refused by the prepared processor (a cutoff above the Nyquist
         // frequency of the rate in use): a new, unprepared one may take it,
         // to be checked when processing starts at a rate.
-        let mut fresh = registry::create(kind.name).map_err(|e| class_error(class, e))?;
+        let mut fresh = registry::create(kind.name).map_err(class_error)?;
         for i in 0..kind.params.len() {
             let v = if i == index { value } else { shared.get(i).unwrap_or(f64::NAN) };
             if fresh.set_param(i, v).is_err() {
-                return Err(class_error(class, refused));
+                return Err(class_error(refused));
             }
         }
         unit.node = fresh;
@@ -287,7 +293,7 @@ impl PyProcessor {
         let mut node = registry::create(kind.name).map_err(|e| class_error(&class, e))?;
         for (i, value) in given.iter().enumerate() {
             if let Some(value) = value {
-                let v = from_py(&class, kind, &kind.params[i], value)?;
+                let v = from_py(&|| class.clone(), kind, &kind.params[i], value)?;
                 node.set_param(i, v).map_err(|e| class_error(&class, e))?;
             }
         }
