@@ -10,7 +10,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::params::{DynProcessor, ParamType};
+use crate::params::{DynProcessor, KindInfo, ParamInfo, ParamType};
 use crate::registry;
 
 /// The preset format version this library writes (and the newest it reads).
@@ -97,30 +97,54 @@ impl From<crate::error::Error> for PresetError {
     }
 }
 
-/// The settings of `p`: its kind, every declared parameter and its members.
-pub fn save(p: &dyn DynProcessor) -> Preset {
-    let kind = p.kind();
+/// How parameter `info` stores `v`: a number, a switch, a choice's name,
+/// or `"inf"` / `"-inf"` for an infinite float (JSON has no infinity).
+pub fn value_of(info: &ParamInfo, v: f64) -> Value {
+    match info.ty {
+        ParamType::Float | ParamType::Int if v.is_infinite() => {
+            Value::Name(if v > 0.0 { "inf" } else { "-inf" }.to_string())
+        }
+        ParamType::Float | ParamType::Int => Value::Number(v),
+        ParamType::Bool => Value::Bool(v != 0.0),
+        ParamType::Choice(_) => Value::Name(info.choice_name(v).unwrap_or("").to_string()),
+    }
+}
+
+/// The number a stored `value` stands for in parameter `info` (not yet
+/// range-checked).
+pub fn number_of(info: &'static ParamInfo, value: &Value) -> Result<f64, PresetError> {
+    match (value, info.ty) {
+        (Value::Number(v), _) => Ok(*v),
+        (Value::Bool(b), ParamType::Bool) => Ok(f64::from(u8::from(*b))),
+        (Value::Name(name), ParamType::Choice(_)) => Ok(info.choice_value(name)?),
+        (Value::Name(name), ParamType::Float) if name == "inf" => Ok(f64::INFINITY),
+        (Value::Name(name), ParamType::Float) if name == "-inf" => Ok(f64::NEG_INFINITY),
+        (other, _) => Err(PresetError::new(format!(
+            "{}: {other:?} is not a value of this parameter",
+            info.id
+        ))),
+    }
+}
+
+/// A preset of `kind` with parameter values `value(i)` (the default where
+/// `None`) and `members`.
+pub fn save_values(
+    kind: &'static KindInfo,
+    value: impl Fn(usize) -> Option<f64>,
+    members: Vec<Preset>,
+) -> Preset {
     let params = kind
         .params
         .iter()
         .enumerate()
-        .map(|(i, info)| {
-            let v = p.param(i).unwrap_or(info.default);
-            let value = match info.ty {
-                ParamType::Float | ParamType::Int => Value::Number(v),
-                ParamType::Bool => Value::Bool(v != 0.0),
-                ParamType::Choice(_) => Value::Name(info.choice_name(v).unwrap_or("").to_string()),
-            };
-            (info.id.to_string(), value)
-        })
+        .map(|(i, info)| (info.id.to_string(), value_of(info, value(i).unwrap_or(info.default))))
         .collect();
-    Preset {
-        version: PRESET_VERSION,
-        kind: kind.name.to_string(),
-        params,
-        bypass: false,
-        members: p.save_members(),
-    }
+    Preset { version: PRESET_VERSION, kind: kind.name.to_string(), params, bypass: false, members }
+}
+
+/// The settings of `p`: its kind, every declared parameter and its members.
+pub fn save(p: &dyn DynProcessor) -> Preset {
+    save_values(p.kind(), |i| p.param(i), p.save_members())
 }
 
 /// A new processor made from `preset`.
@@ -155,17 +179,7 @@ pub fn restore(p: &mut dyn DynProcessor, preset: &Preset) -> Result<(), PresetEr
     for (i, info) in kind.params.iter().enumerate() {
         let value = match preset.params.get(info.id) {
             None => info.default,
-            Some(Value::Number(v)) => *v,
-            Some(Value::Bool(b)) if info.ty == ParamType::Bool => f64::from(u8::from(*b)),
-            Some(Value::Name(name)) if matches!(info.ty, ParamType::Choice(_)) => {
-                info.choice_value(name).map_err(|e| at(e.into()))?
-            }
-            Some(other) => {
-                return Err(at(PresetError::new(format!(
-                    "{}: {other:?} is not a value of this parameter",
-                    info.id
-                ))));
-            }
+            Some(v) => number_of(info, v).map_err(at)?,
         };
         p.set_param(i, value).map_err(|e| at(e.into()))?;
     }

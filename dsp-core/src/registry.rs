@@ -215,6 +215,20 @@ mod tests {
         assert_eq!(p.get("gain_db"), Ok(0.0));
     }
 
+    /// An infinite value (a limiting ratio) is stored as the name "inf",
+    /// which JSON can hold, and reads back as infinity.
+    #[test]
+    fn infinite_values_round_trip_as_names() {
+        let mut p = create("compressor").unwrap();
+        p.set("ratio", f64::INFINITY).unwrap();
+        let saved = preset::save(&*p);
+        assert_eq!(saved.params["ratio"], preset::Value::Name("inf".into()));
+        assert_eq!(preset::load(&saved).unwrap().get("ratio"), Ok(f64::INFINITY));
+        let mut bad = saved.clone();
+        bad.params.insert("ratio".into(), preset::Value::Name("lots".into()));
+        assert!(preset::load(&bad).err().unwrap().to_string().contains("ratio"));
+    }
+
     /// Targets set from another thread while processing runs reach the
     /// processor at its next block; setting never allocates.
     #[test]
@@ -223,7 +237,7 @@ mod tests {
             let mut p = (entry.make)();
             let shared = SharedParams::new(&*p);
             let n = channels(entry.info);
-            p.prepare(&ProcessSpec::new(48_000.0, 256, n)).unwrap();
+            p.prepare(&ProcessSpec::new(384_000.0, 256, n)).unwrap();
             let last = entry.info.params.len() - 1;
             let info = &entry.info.params[last];
             let target = if info.max.is_finite() { info.max } else { info.min };

@@ -1012,3 +1012,21 @@ fn multiband_bands_are_compressors_and_report_rows() {
         }
     }
 }
+
+/// A limiting ratio (infinity) survives a JSON preset: JSON has no
+/// infinity, so it is stored as the name "inf".
+#[test]
+fn infinite_ratio_survives_json() {
+    let p = new_kind(c"compressor");
+    unsafe {
+        assert_eq!(ml_processor_param_set(p, c"ratio".as_ptr(), f64::INFINITY), ML_STATUS_OK);
+        let json = save_json(p);
+        assert!(json.to_str().unwrap().contains(r#""ratio":"inf""#), "{json:?}");
+        let q = load_json(&json);
+        let mut ratio = 0.0;
+        assert_eq!(ml_processor_param_get(q, c"ratio".as_ptr(), &mut ratio), ML_STATUS_OK);
+        assert_eq!(ratio, f64::INFINITY);
+        ml_processor_free(p);
+        ml_processor_free(q);
+    }
+}

@@ -3,9 +3,9 @@
 //! and as JSON, and new objects made from them.
 //!
 //! Every preset is validated by the core (`preset::load`), so errors name
-//! the kind, member and parameter at fault. A non-finite value is written
-//! as JSON null (serde_json's rule); only an infinite range bound can be
-//! one, so null reads back as that bound.
+//! the kind, member and parameter at fault. An infinite value (a ratio) is
+//! stored as the name `"inf"`, as the core writes it, and shown in a dict
+//! as a float.
 
 use std::collections::BTreeMap;
 
@@ -27,18 +27,7 @@ pub(crate) fn save(obj: &Bound<'_, PyProcessor>) -> PyResult<Preset> {
     let kind = this.kind();
     // Every declared parameter, the derived ones too (the core reads a
     // multiband compressor's band count from its preset).
-    let mut params = BTreeMap::new();
-    if let Some(shared) = this.shared() {
-        for (i, info) in kind.params.iter().enumerate() {
-            let v = shared.get(i).unwrap_or(info.default);
-            let value = match info.ty {
-                ParamType::Float | ParamType::Int => Value::Number(v),
-                ParamType::Bool => Value::Bool(v != 0.0),
-                ParamType::Choice(_) => Value::Name(info.choice_name(v).unwrap_or("").into()),
-            };
-            params.insert(info.id.to_string(), value);
-        }
-    }
+    let shared = this.shared();
     let members = match &this.body {
         Body::Chain { .. } => this
             .members(py)
@@ -51,7 +40,7 @@ pub(crate) fn save(obj: &Bound<'_, PyProcessor>) -> PyResult<Preset> {
             links.iter().map(|l| save(l.bind(py))).collect::<PyResult<_>>()?
         }
     };
-    Ok(Preset { version: PRESET_VERSION, kind: kind.name.into(), params, bypass: false, members })
+    Ok(preset::save_values(kind, |i| shared.and_then(|s| s.get(i)), members))
 }
 
 /// `obj.to_dict()`.
@@ -71,6 +60,11 @@ fn preset_to_py<'py>(py: Python<'py>, p: &Preset) -> PyResult<Bound<'py, PyDict>
     for (id, value) in &p.params {
         let info = kind.and_then(|k| k.index_of(id).ok().map(|i| &k.params[i]));
         let v = match (value, info) {
+            (Value::Name(_), Some(info)) if info.ty == ParamType::Float => {
+                let v = preset::number_of(info, value)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                to_py(py, info, v)?
+            }
             (Value::Number(v), Some(info)) => to_py(py, info, *v)?,
             (Value::Number(v), None) => v.into_pyobject(py)?.into_any(),
             (Value::Bool(b), _) => PyBool::new(py, *b).to_owned().into_any(),
@@ -91,25 +85,6 @@ fn preset_to_py<'py>(py: Python<'py>, p: &Preset) -> PyResult<Bound<'py, PyDict>
         d.set_item("members", members)?;
     }
     Ok(d)
-}
-
-/// The value a null (None) stands for in parameter `id` of `kind`: its
-/// infinite bound.
-fn null_value(kind: &str, id: &str) -> PyResult<Value> {
-    let Some(info) = registry::find(kind).ok().and_then(|k| Some(&k.params[k.index_of(id).ok()?]))
-    else {
-        // An unknown kind or parameter: loading names it.
-        return Ok(Value::Number(f64::NAN));
-    };
-    if info.max == f64::INFINITY {
-        Ok(Value::Number(info.max))
-    } else if info.min == f64::NEG_INFINITY {
-        Ok(Value::Number(info.min))
-    } else {
-        Err(PyValueError::new_err(format!(
-            "invalid preset: {kind}: {id}: null (None) is not a value of this parameter"
-        )))
-    }
 }
 
 fn field<'py, T: pyo3::conversion::FromPyObjectOwned<'py>>(
@@ -151,9 +126,7 @@ fn preset_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Preset> {
     if let Some(p) = field::<Bound<'_, PyDict>>(d, "params", "a dict")? {
         for (id, v) in p.iter() {
             let id: String = id.extract()?;
-            let value = if v.is_none() {
-                null_value(&kind, &id)?
-            } else if v.is_instance_of::<PyBool>() {
+            let value = if v.is_instance_of::<PyBool>() {
                 Value::Bool(v.extract()?)
             } else if v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
                 Value::Number(v.extract()?)

@@ -121,10 +121,8 @@ def test_cutoff_at_or_above_nyquist_raises_when_processing():
         f(noise(2, 100), SR)
     with pytest.raises(ValueError, match="Nyquist"):
         ml.Chain([ml.Gain(0.0), ml.HighShelf(30_000.0)])(noise(2, 100), SR)
-    # The DC blocker's declared range (1 to 200 Hz) lies below every
-    # supported Nyquist frequency: a higher cutoff is refused when set.
-    with pytest.raises(ValueError, match="cutoff_hz = 25000: must be a number from 1 to 200 Hz"):
-        ml.DcBlocker(25_000.0)
+    with pytest.raises(ValueError, match="Nyquist"):
+        ml.DcBlocker(25_000.0)(noise(2, 100), SR)
 
 
 @pytest.mark.parametrize(

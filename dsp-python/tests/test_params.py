@@ -219,16 +219,16 @@ def test_structured_presets_nest_members_with_bypass_flags():
     assert all(isinstance(b, ml.Compressor) for b in again.bands)
 
 
-def test_infinite_values_are_null_in_json():
+def test_infinite_values_are_named_in_json():
     c = ml.Compressor(ratio=float("inf"))
     assert c.to_dict()["params"]["ratio"] == float("inf")
-    assert json.loads(c.to_json())["params"]["ratio"] is None
+    assert json.loads(c.to_json())["params"]["ratio"] == "inf"
     assert ml.Compressor.from_json(c.to_json()).ratio == float("inf")
     d = c.to_dict()
-    d["params"]["ratio"] = None
+    d["params"]["ratio"] = "inf"
     assert ml.Compressor.from_dict(d).ratio == float("inf")
     d["params"]["threshold_db"] = None
-    with pytest.raises(ValueError, match="threshold_db"):
+    with pytest.raises((ValueError, TypeError), match="threshold_db"):
         ml.Compressor.from_dict(d)
 
 

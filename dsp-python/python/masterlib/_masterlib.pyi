@@ -1262,13 +1262,13 @@ class DcBlocker(Processor):
     dB/oct below it); cutoff changes glide over 20 ms.
 
     Parameters:
-        cutoff_hz: The -3 dB point (a number from 1 to 200 Hz; default 5.0).
+        cutoff_hz: The -3 dB point (a number from 1 to 96000 Hz; default 5.0).
     """
 
     def __new__(cls, cutoff_hz: float = 5.0) -> DcBlocker: ...
     @property
     def cutoff_hz(self) -> float:
-        """The -3 dB point (a number from 1 to 200 Hz; default 5.0)."""
+        """The -3 dB point (a number from 1 to 96000 Hz; default 5.0)."""
     @cutoff_hz.setter
     def cutoff_hz(self, value: float) -> None: ...
 
