@@ -53,6 +53,7 @@ pub static ENTRIES: &[Entry] = &[
     crate::filters::ALL_PASS_ENTRY,
     Entry::of::<crate::filters::DcBlocker>(),
     Entry::of::<crate::filters::Equalizer>(),
+    Entry::of::<crate::effects::Delay>(),
 ];
 
 /// The declarations of every kind.
