@@ -3,7 +3,8 @@
 
 use alloc::vec::Vec;
 
-use super::delay_line::{DelayLine, MIN_DELAY_SAMPLES, Tap};
+use super::TAIL_LEVEL;
+use super::delay_line::{DelayLine, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
 use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::filters::design::{FilterKind, first_order};
@@ -16,16 +17,9 @@ use crate::spec::ProcessSpec;
 
 /// Longest delay time, in ms (tempo-synced times are clamped to it).
 pub const MAX_DELAY_MS: f64 = 10_000.0;
-/// Shortest glide of the delay time, in ms: smaller changes take this long.
-pub const MIN_GLIDE_MS: f64 = 50.0;
-/// Fastest glide of the delay time, in ms of delay per ms: the read
-/// speed stays within 1 ± this (at most an octave down, 7 semitones up).
-pub const MAX_GLIDE_RATE: f64 = 0.5;
 /// Longest tail [`Delay`] reports, in seconds (near-unity feedback rings
 /// longer than this above -90 dB).
 pub const MAX_TAIL_S: f64 = 60.0;
-/// Level, relative to the input, below which a tail counts as ended (-90 dB).
-const TAIL_LEVEL: f64 = 3.162_277_660_168_379_5e-5;
 
 /// A note length for tempo sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -320,11 +314,12 @@ impl FilterStep {
 /// counts it has no effect.
 ///
 /// Time changes (of `delay_ms`, or of the tempo and note when synced)
-/// glide linearly over at least [`MIN_GLIDE_MS`], longer for large jumps
-/// so that the read speed stays within `1 ±` [`MAX_GLIDE_RATE`] (the pitch
-/// bends like tape rather than clicking). Feedback, mix, the filters and
-/// the ping-pong routing glide over 20 ms. Memory for [`MAX_DELAY_MS`] is
-/// allocated in `prepare`.
+/// glide as [`glide_to`] describes: over at least [`MIN_GLIDE_MS`], longer
+/// for large jumps so that the read speed stays within `1 ±`
+/// [`MAX_GLIDE_RATE`](super::MAX_GLIDE_RATE); the pitch bends like tape
+/// rather than clicking. Feedback, mix, the filters and the ping-pong
+/// routing glide over 20 ms. Memory for [`MAX_DELAY_MS`] is allocated in
+/// `prepare`.
 #[derive(Debug, Clone)]
 pub struct Delay {
     delay_ms: f64,
@@ -516,12 +511,8 @@ impl Delay {
     }
 
     fn retarget_time(&mut self) {
-        let fs = self.sample_rate;
-        let target = self.time_ms() * 1e-3 * fs;
-        let time = &mut self.glides.time;
-        let distance = (target - time.current()).abs();
-        time.set_ramp_ms((distance / MAX_GLIDE_RATE / fs * 1e3).max(MIN_GLIDE_MS), fs);
-        time.set_target(target);
+        let target = self.time_ms() * 1e-3 * self.sample_rate;
+        glide_to(&mut self.glides.time, target, self.sample_rate);
     }
 
     /// Processes each channel on its own (any channel count but two).
@@ -779,6 +770,7 @@ impl Processor for Delay {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::effects::MAX_GLIDE_RATE;
     use crate::test_util::*;
     use std::vec::Vec;
 

@@ -18,9 +18,29 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::smooth::LinearSmoother;
+
 /// Shortest delay in samples a line reads: the four taps of a read taken
 /// before the current input is pushed must all be older than it.
 pub const MIN_DELAY_SAMPLES: f64 = 3.0;
+/// Shortest glide of a delay time, in ms: smaller changes take this long.
+pub const MIN_GLIDE_MS: f64 = 50.0;
+/// Fastest glide of a delay time, in ms of delay per ms: the read speed
+/// stays within 1 ± this (at most an octave down, 7 semitones up).
+pub const MAX_GLIDE_RATE: f64 = 0.5;
+
+/// Starts `time` (a delay, or a modulation depth, in samples at
+/// `sample_rate`) gliding to `target`: linearly, over [`MIN_GLIDE_MS`] or
+/// longer, so that it changes by at most [`MAX_GLIDE_RATE`] samples per
+/// sample. A read that follows it bends in pitch like tape, never clicks.
+pub fn glide_to(time: &mut LinearSmoother, target: f64, sample_rate: f64) {
+    let distance = (target - time.current()).abs();
+    time.set_ramp_ms(
+        (distance / MAX_GLIDE_RATE / sample_rate * 1e3).max(MIN_GLIDE_MS),
+        sample_rate,
+    );
+    time.set_target(target);
+}
 
 /// Where and how to read a delay line: the offset of the oldest of the
 /// four taps behind the write position and their weights. Reading the
@@ -36,8 +56,11 @@ impl Tap {
     /// [`MIN_DELAY_SAMPLES`]; the caller clamps).
     #[inline(always)]
     pub fn new(delay: f64) -> Self {
-        let whole = libm::ceil(delay);
-        let t = (whole - delay) as f32;
+        // ceil(delay) for a positive delay, by a truncating conversion
+        // (one instruction, where libm's ceil is a function call).
+        let truncated = delay as usize;
+        let whole = truncated + usize::from((truncated as f64) < delay);
+        let t = (whole as f64 - delay) as f32;
         // Catmull-Rom weights of the taps at whole - 1 (oldest, relative
         // to the read position between the middle two), whole, whole + 1 and
         // whole + 2 samples after it.
@@ -47,7 +70,7 @@ impl Tap {
             t * (0.5 + t * (2.0 - 1.5 * t)),
             t * t * (-0.5 + 0.5 * t),
         ];
-        Tap { back: whole as usize + 1, weights }
+        Tap { back: whole + 1, weights }
     }
 
     /// How many consecutive samples [`DelayLine::read_block`] can read at
