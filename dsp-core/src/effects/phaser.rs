@@ -591,7 +591,10 @@ mod tests {
                 p.set_stereo_phase_deg(90.0).unwrap();
                 let (l, r) = run2(&mut p, &x, &y);
                 let peak = l.iter().chain(&r).fold(0.0f32, |m, v| m.max(v.abs()));
-                assert!(peak.is_finite() && peak < 100.0, "fb {fb} centre {centre}: {peak}");
+                assert!(
+                    peak.is_finite() && peak > 1.0 && peak < 100.0,
+                    "fb {fb} centre {centre}: {peak}"
+                );
             }
         }
     }
