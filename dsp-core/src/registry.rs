@@ -53,6 +53,10 @@ pub static ENTRIES: &[Entry] = &[
     crate::filters::ALL_PASS_ENTRY,
     Entry::of::<crate::filters::DcBlocker>(),
     Entry::of::<crate::filters::Equalizer>(),
+    Entry::of::<crate::effects::Delay>(),
+    Entry::of::<crate::effects::Chorus>(),
+    Entry::of::<crate::effects::Flanger>(),
+    Entry::of::<crate::effects::Phaser>(),
 ];
 
 /// The declarations of every kind.

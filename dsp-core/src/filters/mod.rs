@@ -1,4 +1,5 @@
-//! Filters and equalisers: the biquad kernel, the designs (RBJ cookbook,
+//! Filters and equalisers: the biquad kernel, the modulation-safe TPT
+//! one-pole, the designs (RBJ cookbook,
 //! Butterworth, Vicanek matched), and the processors built on them:
 //! [`Filter`] (one registry kind per shape: [`PEAK_FILTER_KIND`],
 //! [`LOW_PASS_KIND`]...), [`Equalizer`] and [`DcBlocker`].
@@ -10,6 +11,7 @@ pub mod design;
 #[cfg(feature = "alloc")]
 mod equalizer;
 mod filter;
+pub mod one_pole;
 mod params;
 pub(crate) mod section;
 
@@ -27,4 +29,5 @@ pub use filter::{
     ALL_PASS_KIND, BAND_PASS_KIND, Filter, HIGH_PASS_KIND, HIGH_SHELF_KIND, LOW_PASS_KIND,
     LOW_SHELF_KIND, NOTCH_KIND, PEAK_FILTER_KIND,
 };
+pub use one_pole::{TptOnePole, tpt_coef};
 pub use params::{BandParams, MAX_GAIN_DB, MAX_ORDER, MAX_Q, MIN_Q};
