@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::params::{Caps, DynProcessor};
-use crate::preset::{self, Preset, PresetError};
+use crate::params::{Caps, DynProcessor, MemberLoader};
+use crate::preset_format::{Preset, PresetError};
 use crate::processor::{Processor, check_planar, process_in_blocks};
 use crate::spec::ProcessSpec;
 
@@ -30,17 +30,17 @@ crate::declare_params! {
                 Ok(input)
             }
 
-            fn save_members(&self) -> Vec<Preset> {
+            fn save_members(&self, save: &dyn Fn(&dyn DynProcessor) -> Preset) -> Vec<Preset> {
                 self.slots
                     .iter()
-                    .map(|s| Preset { bypass: s.bypassed, ..preset::save(&*s.processor) })
+                    .map(|s| Preset { bypass: s.bypassed, ..save(&*s.processor) })
                     .collect()
             }
 
-            fn load_members(&mut self, members: &[Preset]) -> Result<(), PresetError> {
+            fn load_members(&mut self, members: &[Preset], load: &MemberLoader) -> Result<(), PresetError> {
                 let mut chain = Chain::new();
                 for (i, m) in members.iter().enumerate() {
-                    let p = preset::load(m).map_err(|e| PresetError::new(format!("member {i}: {e}")))?;
+                    let p = load(m).map_err(|e| e.within(&format!("member {i}")))?;
                     chain.push(p);
                     chain.slots[i].bypassed = m.bypass;
                 }
@@ -167,6 +167,7 @@ impl Processor for Chain {
 mod tests {
     use super::*;
     use crate::mix::{Gain, StereoWidth};
+    use crate::preset;
     use crate::test_util::*;
     use approx::assert_abs_diff_eq;
 

@@ -37,6 +37,8 @@ pub mod param_info;
 pub mod params;
 #[cfg(feature = "alloc")]
 pub mod preset;
+#[cfg(feature = "alloc")]
+pub mod preset_format;
 pub mod processor;
 #[cfg(feature = "alloc")]
 pub mod registry;

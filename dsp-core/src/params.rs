@@ -9,7 +9,11 @@
 use core::any::Any;
 
 use crate::error::Error;
+#[cfg(feature = "alloc")]
+use crate::preset_format::{Preset, PresetError};
 use crate::processor::Processor;
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
 
 pub use crate::param_info::{Caps, Channels, KindInfo, ParamInfo, ParamType, Scale};
 
@@ -90,32 +94,61 @@ pub trait DynProcessor: Processor + Params + Any {
 
     /// The processor's sidechain and gain-reduction interface, for kinds
     /// whose caps declare them.
-    fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
+    fn dynamics(&mut self) -> Option<&mut dyn Dynamics> {
         None
     }
 
     /// Members of a structured processor (chain members, equalizer bands,
-    /// multiband bands), serialized; empty for plain ones.
+    /// multiband bands), each turned into a preset by `save`; empty for
+    /// plain ones.
     #[cfg(feature = "alloc")]
-    fn save_members(&self) -> alloc::vec::Vec<crate::preset::Preset> {
-        alloc::vec::Vec::new()
+    fn save_members(&self, save: &dyn Fn(&dyn DynProcessor) -> Preset) -> Vec<Preset> {
+        let _ = save;
+        Vec::new()
     }
 
-    /// Replaces the members from presets (plain processors accept none).
+    /// Replaces the members from presets, each made into a processor by
+    /// `load` (plain processors accept none).
     #[cfg(feature = "alloc")]
-    fn load_members(
-        &mut self,
-        members: &[crate::preset::Preset],
-    ) -> Result<(), crate::preset::PresetError> {
+    fn load_members(&mut self, members: &[Preset], load: &MemberLoader) -> Result<(), PresetError> {
+        let _ = load;
         match members.first() {
             None => Ok(()),
-            Some(m) => Err(crate::preset::PresetError::new(alloc::format!(
+            Some(m) => Err(PresetError::new(alloc::format!(
                 "{} takes no members, got one of kind {:?}",
                 self.kind().name,
                 m.kind
             ))),
         }
     }
+}
+
+/// Makes a member processor from its preset (handed to
+/// [`DynProcessor::load_members`], so that structured kinds need not know
+/// the registry).
+#[cfg(feature = "alloc")]
+pub type MemberLoader = dyn Fn(&Preset) -> Result<alloc::boxed::Box<dyn DynProcessor>, PresetError>;
+
+/// The sidechain input and gain-reduction output of a dynamics processor,
+/// as the bindings drive them without knowing the kind.
+pub trait Dynamics {
+    /// Rows of the gain-reduction series: 1, or one per band.
+    fn gain_reduction_rows(&self) -> usize {
+        1
+    }
+
+    /// Gain reduction in dB (>= 0) of `row` after the last processed sample.
+    fn row_gain_reduction_db(&self, row: usize) -> f32;
+
+    /// Processes one block, keyed by `side` when given (kinds without a
+    /// sidechain ignore it), writing each sample's reduction (dB) into the
+    /// `gr` rows (none when not asked for). Never allocates.
+    fn process_keyed(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        side: Option<&[&[f32]]>,
+        gr: &mut [&mut [f32]],
+    );
 }
 
 /// A type that declares its parameters (implemented by [`declare_params!`](crate::declare_params)).

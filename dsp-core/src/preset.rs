@@ -1,101 +1,14 @@
-//! Serialization: a processor as its kind name, parameter values and
-//! members (chain members, equalizer bands), with a format version. With
-//! feature `serde` a [`Preset`] is serde-serializable (JSON in the
-//! bindings).
+//! Saving and loading presets: a processor's kind, parameter values and
+//! members to a [`Preset`] and back, checked against the declarations.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
-use core::fmt;
 
 use crate::params::{DynProcessor, KindInfo, ParamInfo, ParamType};
+pub use crate::preset_format::{PRESET_VERSION, Preset, PresetError, Value};
 use crate::registry;
-
-/// The preset format version this library writes (and the newest it reads).
-pub const PRESET_VERSION: u32 = 1;
-
-/// A processor's settings: kind, parameter values, bypass flag (for chain
-/// members) and members.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Preset {
-    /// Format version ([`PRESET_VERSION`] when written).
-    #[cfg_attr(feature = "serde", serde(default = "first_version"))]
-    pub version: u32,
-    /// Registry kind name.
-    pub kind: String,
-    /// Parameter values by id; a missing parameter takes its default.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub params: BTreeMap<String, Value>,
-    /// Whether the processor is bypassed where it is a chain member.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "is_false"))]
-    pub bypass: bool,
-    /// Members of a structured processor, in order.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
-    pub members: Vec<Preset>,
-}
-
-#[cfg(feature = "serde")]
-fn first_version() -> u32 {
-    1
-}
-
-#[cfg(feature = "serde")]
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-/// A parameter value as stored: a number, a switch, or a choice's name.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(untagged))]
-pub enum Value {
-    /// A switch.
-    Bool(bool),
-    /// A number (floats; also accepted for switches and choice indices).
-    Number(f64),
-    /// A choice's name.
-    Name(String),
-}
-
-/// Why a preset could not be loaded; the message names the kind, the
-/// parameter or the member at fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PresetError {
-    message: String,
-}
-
-impl PresetError {
-    /// An error with `message`.
-    pub fn new(message: String) -> Self {
-        Self { message }
-    }
-
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    fn within(self, place: &str) -> Self {
-        Self { message: format!("{place}: {}", self.message) }
-    }
-}
-
-impl fmt::Display for PresetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl core::error::Error for PresetError {}
-
-impl From<crate::error::Error> for PresetError {
-    fn from(e: crate::error::Error) -> Self {
-        Self::new(e.to_string())
-    }
-}
 
 /// How parameter `info` stores `v`: a number, a switch, a choice's name,
 /// or `"inf"` / `"-inf"` for an infinite float (JSON has no infinity).
@@ -144,7 +57,7 @@ pub fn save_values(
 
 /// The settings of `p`: its kind, every declared parameter and its members.
 pub fn save(p: &dyn DynProcessor) -> Preset {
-    save_values(p.kind(), |i| p.param(i), p.save_members())
+    save_values(p.kind(), |i| p.param(i), p.save_members(&save))
 }
 
 /// A new processor made from `preset`.
@@ -183,5 +96,5 @@ pub fn restore(p: &mut dyn DynProcessor, preset: &Preset) -> Result<(), PresetEr
         };
         p.set_param(i, value).map_err(|e| at(e.into()))?;
     }
-    p.load_members(&preset.members).map_err(at)
+    p.load_members(&preset.members, &load).map_err(at)
 }

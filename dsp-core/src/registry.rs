@@ -267,4 +267,56 @@ mod tests {
             assert_eq!(shared.get(last), Some(target));
         }
     }
+
+    /// Every registered dynamics kind hands out its [`Dynamics`] interface
+    /// as its caps declare; a sidechain keys the compressor (and the other
+    /// kinds with a sidechain) through it.
+    #[test]
+    fn a_sidechain_keys_the_compressor_through_the_registry() {
+        let quiet = [vec![0.01f32; 1024], vec![0.01f32; 1024]];
+        let key = vec![1.0f32; 1024];
+        let mut sidechain_kinds = 0;
+        for entry in ENTRIES {
+            let (name, caps) = (entry.info.name, entry.info.caps);
+            let mut p = (entry.make)();
+            assert_eq!(p.dynamics().is_some(), caps.gain_reduction, "{name}");
+            if !caps.sidechain {
+                continue;
+            }
+            sidechain_kinds += 1;
+            // Instant times, so that 1024 samples settle.
+            for (id, v) in [("threshold_db", -30.0), ("attack_ms", 0.0), ("release_ms", 0.0)] {
+                p.set(id, v).unwrap();
+            }
+            if entry.info.index_of("hold_ms").is_ok() {
+                p.set("hold_ms", 0.0).unwrap();
+            }
+            p.prepare(&ProcessSpec::new(48_000.0, 1024, 2)).unwrap();
+            let run = |p: &mut dyn crate::DynProcessor, side: Option<&[&[f32]]>| {
+                p.reset();
+                let mut y = quiet.clone();
+                let mut gr = vec![0.0f32; 1024];
+                let (l, r) = y.split_at_mut(1);
+                let d = p.dynamics().unwrap();
+                d.process_keyed(&mut [&mut l[0], &mut r[0]], side, &mut [&mut gr]);
+                assert_eq!(d.row_gain_reduction_db(0), gr[1023]);
+                (crate::math::gain_to_db(y[0][1023] as f64 / 0.01), gr[1023])
+            };
+            // At -40 dBFS a compressor does nothing; an expander or gate closes.
+            let (out_db, unkeyed) = run(&mut *p, None);
+            // Keyed by a loud mono sidechain (averaged for both channels) a
+            // compressor reduces by 3/4 of the key's 30 dB over the
+            // threshold; an expander or gate opens.
+            let (keyed_db, keyed) = run(&mut *p, Some(&[&key]));
+            if name == "compressor" {
+                assert!(out_db.abs() < 1e-4 && unkeyed == 0.0, "{out_db} {unkeyed}");
+                assert!((keyed - 22.5).abs() < 0.01, "{keyed}");
+                assert!((keyed_db + 22.5).abs() < 0.01, "{keyed_db}");
+            } else {
+                assert!(unkeyed > 5.0 && (out_db + unkeyed as f64).abs() < 0.01, "{name}");
+                assert!(keyed == 0.0 && keyed_db.abs() < 1e-4, "{name}: {keyed} {keyed_db}");
+            }
+        }
+        assert_eq!(sidechain_kinds, 3);
+    }
 }

@@ -7,9 +7,6 @@
 //! parameters (`params.rs`); these calls reach them through the core's
 //! `Dynamics` trait and the kind's capabilities.
 
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-
-use dsp_core::DynProcessor;
 use dsp_core::dynamics::MultibandCompressor;
 use dsp_core::processor::for_each_block;
 use dsp_core::spec::MAX_CHANNELS;
@@ -19,54 +16,6 @@ use crate::guard::{get_shared, non_null, non_null_mut};
 use crate::params::copy_params;
 use crate::processor::{MlProcessor, with_kind, with_processor};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_WRONG_KIND, MlStatus};
-
-/// Most gain-reduction rows (bands) whose readings are kept per processor.
-pub const ML_MAX_GAIN_REDUCTION_ROWS: usize = 8;
-
-/// Gain-reduction readings (dB, `f32` bits) that the processing thread
-/// stores after each block and any thread reads.
-#[derive(Debug, Default)]
-pub(crate) struct GainReduction {
-    largest: AtomicU32,
-    rows: [AtomicU32; ML_MAX_GAIN_REDUCTION_ROWS],
-    count: AtomicUsize,
-}
-
-impl GainReduction {
-    /// Stores the readings of `inner` (no reading for a kind without the
-    /// `Dynamics` interface). Never allocates.
-    pub(crate) fn store(&self, inner: &mut dyn DynProcessor) {
-        let Some(d) = inner.dynamics() else { return };
-        let n = d.gain_reduction_rows();
-        let mut largest = 0.0f32;
-        for r in 0..n {
-            let db = d.row_gain_reduction_db(r);
-            largest = largest.max(db);
-            if let Some(slot) = self.rows.get(r) {
-                slot.store(db.to_bits(), Ordering::Relaxed);
-            }
-        }
-        self.count.store(n.min(ML_MAX_GAIN_REDUCTION_ROWS), Ordering::Relaxed);
-        self.largest.store(largest.to_bits(), Ordering::Release);
-    }
-
-    /// The largest reduction over the rows.
-    fn largest(&self) -> f32 {
-        f32::from_bits(self.largest.load(Ordering::Acquire))
-    }
-
-    /// Row `row`'s reduction, or `ML_STATUS_INVALID_ARGUMENT`.
-    fn row(&self, row: usize) -> Result<f32, Fail> {
-        let n = self.count.load(Ordering::Acquire);
-        match self.rows.get(row) {
-            Some(slot) if row < n => Ok(f32::from_bits(slot.load(Ordering::Relaxed))),
-            _ => Err(Fail::new(
-                ML_STATUS_INVALID_ARGUMENT,
-                format!("no gain-reduction row {row} (there are {n})"),
-            )),
-        }
-    }
-}
 
 /// Writes the gain reduction in dB (positive = reduction) after the last
 /// processed block to `*out`: largest over channels, and over bands for a
@@ -104,7 +53,7 @@ pub unsafe extern "C" fn ml_processor_gain_reduction_rows(
     p: *mut MlProcessor,
     out: *mut usize,
 ) -> MlStatus {
-    unsafe { get_shared(p, out, |h| Ok(h.gain_reduction()?.count.load(Ordering::Acquire))) }
+    unsafe { get_shared(p, out, |h| Ok(h.gain_reduction()?.count())) }
 }
 
 /// Writes the gain reduction in dB of row `row` (band `row` of a multiband

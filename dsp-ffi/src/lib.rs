@@ -29,6 +29,7 @@ mod audio;
 pub mod chain;
 pub mod dynamics;
 pub mod filters;
+mod gain_reduction;
 mod guard;
 pub mod loudness;
 pub mod meter;

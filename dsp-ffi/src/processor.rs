@@ -21,7 +21,7 @@ use dsp_core::shared_params::SharedParams;
 use dsp_core::{DynProcessor, Error, ProcessSpec};
 
 use crate::audio::{INTERLEAVED_PIECE, check_channels, interleaved_mut, planar_mut};
-use crate::dynamics::GainReduction;
+use crate::gain_reduction::GainReduction;
 use crate::guard::{Handle, Outcome, free_handle, get_shared, new_handle, with_shared};
 use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
 

@@ -29,28 +29,7 @@ mod multiband;
 /// `prepare`, and by the setters once prepared.
 pub const MAX_FREQUENCY_HZ: f64 = 40_000.0;
 
-/// The sidechain input and gain-reduction output of a dynamics processor,
-/// as the bindings drive them without knowing the kind.
-pub trait Dynamics {
-    /// Rows of the gain-reduction series: 1, or one per band.
-    fn gain_reduction_rows(&self) -> usize {
-        1
-    }
-
-    /// Gain reduction in dB (>= 0) of `row` after the last processed sample.
-    fn row_gain_reduction_db(&self, row: usize) -> f32;
-
-    /// Processes one block, keyed by `side` when given (kinds without a
-    /// sidechain ignore it), writing each sample's reduction (dB) into the
-    /// `gr` rows (none when not asked for). Never allocates.
-    fn process_keyed(
-        &mut self,
-        channels: &mut [&mut [f32]],
-        side: Option<&[&[f32]]>,
-        gr: &mut [&mut [f32]],
-    );
-}
-
+pub use crate::params::Dynamics;
 pub use ballistics::Ballistics;
 #[cfg(feature = "alloc")]
 pub use compressor::{COMPRESSOR_KIND, Compressor};
@@ -71,7 +50,6 @@ pub use multiband::{MULTIBAND_COMPRESSOR_KIND, MultibandCompressor};
 mod tests {
     use super::*;
     use crate::processor::{Processor, for_each_block};
-    use crate::registry;
     use crate::spec::ProcessSpec;
     use crate::test_util::*;
     use std::vec;
@@ -172,57 +150,5 @@ mod tests {
         m.set_band_bypass(2, true).unwrap();
         m.set_band_solo(3, true).unwrap();
         check(m, 4, true, |m, b| m.band_gain_reduction_db(b));
-    }
-
-    /// Every registered dynamics kind hands out its [`Dynamics`] interface
-    /// as its caps declare; a sidechain keys the compressor (and the other
-    /// kinds with a sidechain) through it.
-    #[test]
-    fn a_sidechain_keys_the_compressor_through_the_registry() {
-        let quiet = [vec![0.01f32; 1024], vec![0.01f32; 1024]];
-        let key = vec![1.0f32; 1024];
-        let mut sidechain_kinds = 0;
-        for entry in registry::ENTRIES {
-            let (name, caps) = (entry.info.name, entry.info.caps);
-            let mut p = (entry.make)();
-            assert_eq!(p.dynamics().is_some(), caps.gain_reduction, "{name}");
-            if !caps.sidechain {
-                continue;
-            }
-            sidechain_kinds += 1;
-            // Instant times, so that 1024 samples settle.
-            for (id, v) in [("threshold_db", -30.0), ("attack_ms", 0.0), ("release_ms", 0.0)] {
-                p.set(id, v).unwrap();
-            }
-            if entry.info.index_of("hold_ms").is_ok() {
-                p.set("hold_ms", 0.0).unwrap();
-            }
-            p.prepare(&ProcessSpec::new(FS, 1024, 2)).unwrap();
-            let run = |p: &mut dyn crate::DynProcessor, side: Option<&[&[f32]]>| {
-                p.reset();
-                let mut y = quiet.clone();
-                let mut gr = vec![0.0f32; 1024];
-                let (l, r) = y.split_at_mut(1);
-                let d = p.dynamics().unwrap();
-                d.process_keyed(&mut [&mut l[0], &mut r[0]], side, &mut [&mut gr]);
-                assert_eq!(d.row_gain_reduction_db(0), gr[1023]);
-                (crate::math::gain_to_db(y[0][1023] as f64 / 0.01), gr[1023])
-            };
-            // At -40 dBFS a compressor does nothing; an expander or gate closes.
-            let (out_db, unkeyed) = run(&mut *p, None);
-            // Keyed by a loud mono sidechain (averaged for both channels) a
-            // compressor reduces by 3/4 of the key's 30 dB over the
-            // threshold; an expander or gate opens.
-            let (keyed_db, keyed) = run(&mut *p, Some(&[&key]));
-            if name == "compressor" {
-                assert!(out_db.abs() < 1e-4 && unkeyed == 0.0, "{out_db} {unkeyed}");
-                assert!((keyed - 22.5).abs() < 0.01, "{keyed}");
-                assert!((keyed_db + 22.5).abs() < 0.01, "{keyed_db}");
-            } else {
-                assert!(unkeyed > 5.0 && (out_db + unkeyed as f64).abs() < 0.01, "{name}");
-                assert!(keyed == 0.0 && keyed_db.abs() < 1e-4, "{name}: {keyed} {keyed_db}");
-            }
-        }
-        assert_eq!(sidechain_kinds, 3);
     }
 }

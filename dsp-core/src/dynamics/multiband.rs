@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::params::{Caps, ParamInfo};
-use crate::preset::{Preset, PresetError};
+use crate::params::{Caps, DynProcessor, MemberLoader, ParamInfo};
+use crate::preset_format::{Preset, PresetError};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::{MAX_CHANNELS, ProcessSpec};
@@ -31,15 +31,12 @@ crate::declare_params! {
                 Some(self)
             }
 
-            fn save_members(&self) -> alloc::vec::Vec<crate::preset::Preset> {
-                self.band_presets()
+            fn save_members(&self, save: &dyn Fn(&dyn DynProcessor) -> Preset) -> Vec<Preset> {
+                self.compressors[..self.bands].iter().map(|c| save(c)).collect()
             }
 
-            fn load_members(
-                &mut self,
-                members: &[crate::preset::Preset],
-            ) -> Result<(), crate::preset::PresetError> {
-                self.load_band_presets(members)
+            fn load_members(&mut self, members: &[Preset], load: &MemberLoader) -> Result<(), PresetError> {
+                self.load_band_presets(members, load)
             }
         };
     CROSSOVER_1_HZ = ParamInfo::float("crossover_1_hz", 20.0, MAX_FREQUENCY_HZ, 200.0, "Hz",
@@ -348,13 +345,12 @@ impl MultibandCompressor {
         }
     }
 
-    /// A preset of each band's compressor, lowest band first.
-    fn band_presets(&self) -> Vec<Preset> {
-        self.compressors[..self.bands].iter().map(|c| crate::preset::save(c)).collect()
-    }
-
     /// Sets every band's compressor from its preset (all or none).
-    fn load_band_presets(&mut self, members: &[Preset]) -> Result<(), PresetError> {
+    fn load_band_presets(
+        &mut self,
+        members: &[Preset],
+        load: &MemberLoader,
+    ) -> Result<(), PresetError> {
         let n = self.bands;
         if members.len() != n {
             return Err(PresetError::new(format!(
@@ -364,8 +360,11 @@ impl MultibandCompressor {
         }
         let mut bands = self.compressors[..n].to_vec();
         for (b, (band, preset)) in bands.iter_mut().zip(members).enumerate() {
-            crate::preset::restore(band, preset)
-                .map_err(|e| PresetError::new(format!("band {} of {n}: {e}", b + 1)))?;
+            let at = |e: &dyn core::fmt::Display| format!("band {} of {n}: {e}", b + 1);
+            let member = load(preset).map_err(|e| PresetError::new(at(&e)))?;
+            *band = member.as_any().downcast_ref::<Compressor>().cloned().ok_or_else(|| {
+                PresetError::new(at(&format!("a {} is not a compressor", preset.kind)))
+            })?;
         }
         self.compressors[..n].clone_from_slice(&bands);
         Ok(())
@@ -687,7 +686,7 @@ mod tests {
         let e = preset::load(&wrong).err().unwrap().to_string();
         assert!(e.contains("band 2 of 4") && e.contains("limiter"), "{e}");
         let mut fresh = MultibandCompressor::new(&[300.0, 3000.0, 8000.0]).unwrap();
-        assert!(fresh.load_members(&wrong.members).is_err());
+        assert!(fresh.load_members(&wrong.members, &preset::load).is_err());
         assert_eq!(fresh.band(2).unwrap().threshold_db(), -20.0);
     }
 }

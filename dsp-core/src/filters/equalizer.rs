@@ -9,8 +9,8 @@ use super::filter::Filter;
 use super::params::{BandParams, check_response_args};
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::params::Caps;
-use crate::preset::{self, Preset, PresetError};
+use crate::params::{Caps, DynProcessor, MemberLoader};
+use crate::preset_format::{Preset, PresetError};
 use crate::processor::Processor;
 use crate::spec::ProcessSpec;
 
@@ -19,12 +19,12 @@ crate::declare_params! {
         "A parametric equalizer: its bands (filters of any shape) applied in series. It has no \
          parameters of its own; its presets hold each band as the preset of its filter kind.",
         dyn {
-            fn save_members(&self) -> Vec<Preset> {
-                self.save_bands()
+            fn save_members(&self, save: &dyn Fn(&dyn DynProcessor) -> Preset) -> Vec<Preset> {
+                self.save_bands(save)
             }
 
-            fn load_members(&mut self, members: &[Preset]) -> Result<(), PresetError> {
-                self.load_bands(members)
+            fn load_members(&mut self, members: &[Preset], load: &MemberLoader) -> Result<(), PresetError> {
+                self.load_bands(members, load)
             }
         };
 }
@@ -146,20 +146,18 @@ impl Default for Equalizer {
 
 impl Equalizer {
     /// Each band as the preset of a filter of its shape.
-    fn save_bands(&self) -> Vec<Preset> {
+    fn save_bands(&self, save: &dyn Fn(&dyn DynProcessor) -> Preset) -> Vec<Preset> {
         self.bands
             .iter()
-            .map(|b| {
-                preset::save(&Filter::new(*b.params()).expect("a band's parameters are valid"))
-            })
+            .map(|b| save(&Filter::new(*b.params()).expect("a band's parameters are valid")))
             .collect()
     }
 
     /// Rebuilds the bands from filter presets (all or none).
-    fn load_bands(&mut self, members: &[Preset]) -> Result<(), PresetError> {
+    fn load_bands(&mut self, members: &[Preset], load: &MemberLoader) -> Result<(), PresetError> {
         let mut bands = Vec::with_capacity(members.len());
         for (i, m) in members.iter().enumerate() {
-            let Some(shape) = Filter::shape_named(&m.kind) else {
+            if Filter::shape_named(&m.kind).is_none() {
                 let kinds: Vec<_> =
                     FilterKind::ALL.iter().map(|&k| Filter::kind_info(k).name).collect();
                 return Err(PresetError::new(format!(
@@ -167,13 +165,16 @@ impl Equalizer {
                     m.kind,
                     kinds.join(", ")
                 )));
-            };
+            }
             let at = |e: &dyn core::fmt::Display| PresetError::new(format!("band {i}: {e}"));
             if m.bypass {
                 return Err(at(&"equalizer bands have no bypass; set enabled to false"));
             }
-            let mut filter = Filter::with_defaults(shape);
-            preset::restore(&mut filter, m).map_err(|e| at(&e))?;
+            let member = load(m).map_err(|e| at(&e))?;
+            let filter = member
+                .as_any()
+                .downcast_ref::<Filter>()
+                .ok_or_else(|| at(&"a filter shape's kind made no filter"))?;
             if let Some(fs) = self.sample_rate {
                 filter.params().check_sample_rate(fs).map_err(|e| at(&e))?;
             }
@@ -222,6 +223,7 @@ impl Processor for Equalizer {
 mod tests {
     use super::*;
     use crate::filters::Design;
+    use crate::preset;
     use crate::test_util::*;
 
     fn bands() -> [BandParams; 5] {
