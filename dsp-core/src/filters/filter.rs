@@ -3,104 +3,36 @@
 
 use super::band::{Band, process_bands};
 use super::design::{Design, FilterKind};
-use super::params::{BandParams, Field};
+use super::params::{
+    ALL_PASS_KIND, BAND_PASS_KIND, BandParams, Field, HIGH_PASS_KIND, HIGH_SHELF_KIND,
+    LOW_PASS_KIND, LOW_SHELF_KIND, NOTCH_KIND, PEAK_FILTER_KIND, declared, shape,
+};
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::params::{Caps, DynProcessor, KindInfo, ParamInfo, ParamValue, Params};
+use crate::params::{DynProcessor, KindInfo, ParamValue, Params};
 use crate::processor::Processor;
 use crate::spec::{MAX_CHANNELS, ProcessSpec};
 
-/// One [`ParamInfo`] of a shape's kind: the field's shared declaration, or
-/// the same with another default.
-macro_rules! field_info {
-    ($field:ident) => {
-        *Field::$field.base()
-    };
-    ($field:ident = $default:expr) => {
-        ParamInfo { default: $default, ..*Field::$field.base() }
-    };
-}
-
-/// Declares one kind per filter shape (a `static` [`KindInfo`] each, and
-/// its registry entry), and [`shape`], which gives a shape's kind and the
-/// fields behind its parameters, in the same order.
-macro_rules! filter_shapes {
-    ($(
-        $shape:ident => $konst:ident, $entry:ident = $name:literal, $class:literal, $doc:literal,
-            [$($field:ident $(= $default:expr)?),+];
-    )+) => {
-        $(
-            #[doc = concat!(
-                "Declaration of the `", $name, "` kind: a [`Filter`] of shape [`FilterKind::",
-                stringify!($shape), "`]."
-            )]
-            pub static $konst: KindInfo = KindInfo {
-                name: $name,
-                class: $class,
-                doc: $doc,
-                caps: Caps::PLAIN.tail(),
-                params: &[$(field_info!($field $(= $default)?)),+],
-            };
-
-            #[doc = concat!("Registry entry of the `", $name, "` kind.")]
-            #[cfg(feature = "alloc")]
-            pub(crate) const $entry: crate::registry::Entry = crate::registry::Entry {
-                info: &$konst,
-                make: || alloc::boxed::Box::new(Filter::with_defaults(FilterKind::$shape)),
-            };
-        )+
-
-        /// The kind of shape `kind` and the fields of its parameters.
-        fn shape(kind: FilterKind) -> (&'static KindInfo, &'static [Field]) {
-            match kind {
-                $(FilterKind::$shape => (&$konst, &[$(Field::$field),+]),)+
-            }
-        }
+/// The registry entry of a filter shape's kind (declared in `params`).
+macro_rules! shape_entry {
+    ($entry:ident = $shape:ident, $konst:ident) => {
+        #[doc = concat!("Registry entry of [`", stringify!($konst), "`].")]
+        #[cfg(feature = "alloc")]
+        pub(crate) const $entry: crate::registry::Entry = crate::registry::Entry {
+            info: &$konst,
+            make: || alloc::boxed::Box::new(Filter::with_defaults(FilterKind::$shape)),
+        };
     };
 }
 
-filter_shapes! {
-    Peak => PEAK_FILTER_KIND, PEAK_FILTER_ENTRY = "peak_filter", "PeakFilter",
-        "Peaking (bell) filter: gain_db at cutoff_hz, bandwidth set by q. Cutoff, gain and q \
-         glide over 20 ms; enabling or disabling fades, a new design cross-fades.",
-        [CutoffHz, GainDb, Q = 1.0, Design, Enabled];
-    LowShelf => LOW_SHELF_KIND, LOW_SHELF_ENTRY = "low_shelf", "LowShelf",
-        "Low shelf: gain_db below cutoff_hz, q sets the slope. Cutoff, gain and q glide over \
-         20 ms; enabling or disabling fades. The matched design falls back to the cookbook.",
-        [CutoffHz, GainDb, Q, Design, Enabled];
-    HighShelf => HIGH_SHELF_KIND, HIGH_SHELF_ENTRY = "high_shelf", "HighShelf",
-        "High shelf: gain_db above cutoff_hz, q sets the slope. Cutoff, gain and q glide over \
-         20 ms; enabling or disabling fades. The matched design falls back to the cookbook.",
-        [CutoffHz, GainDb, Q, Design, Enabled];
-    LowPass => LOW_PASS_KIND, LOW_PASS_ENTRY = "low_pass", "LowPass",
-        "Butterworth low pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched \
-         design too). Cutoff and q glide over 20 ms; a new order or design cross-fades.",
-        [CutoffHz, Order, Q, Design, Enabled];
-    HighPass => HIGH_PASS_KIND, HIGH_PASS_ENTRY = "high_pass", "HighPass",
-        "Butterworth high pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched \
-         design too). Cutoff and q glide over 20 ms; a new order or design cross-fades.",
-        [CutoffHz, Order, Q, Design, Enabled];
-    BandPass => BAND_PASS_KIND, BAND_PASS_ENTRY = "band_pass", "BandPass",
-        "Band pass with a 0 dB peak at cutoff_hz, bandwidth set by q. Cutoff and q glide over \
-         20 ms; enabling or disabling fades, a new design cross-fades.",
-        [CutoffHz, Q, Design, Enabled];
-    Notch => NOTCH_KIND, NOTCH_ENTRY = "notch", "Notch",
-        "Notch (band reject) at cutoff_hz, width set by q. Cutoff and q glide over 20 ms; \
-         enabling or disabling fades. The matched design falls back to the cookbook.",
-        [CutoffHz, Q, Design, Enabled];
-    AllPass => ALL_PASS_KIND, ALL_PASS_ENTRY = "all_pass", "AllPass",
-        "All pass: flat magnitude, phase turning through cutoff_hz at a rate set by q. Cutoff \
-         and q glide over 20 ms. The matched design falls back to the cookbook.",
-        [CutoffHz, Q, Design, Enabled];
-}
-
-/// The declaration that checks `field` for a band of shape `kind`: its
-/// kind's, or the shared one where the kind does not declare the field
-/// (`gain_db` of a low pass, set through the Rust API).
-pub(crate) fn declared(kind: FilterKind, field: Field) -> &'static ParamInfo {
-    let (info, fields) = shape(kind);
-    fields.iter().position(|f| *f == field).map_or(field.base(), |i| &info.params[i])
-}
+shape_entry!(PEAK_FILTER_ENTRY = Peak, PEAK_FILTER_KIND);
+shape_entry!(LOW_SHELF_ENTRY = LowShelf, LOW_SHELF_KIND);
+shape_entry!(HIGH_SHELF_ENTRY = HighShelf, HIGH_SHELF_KIND);
+shape_entry!(LOW_PASS_ENTRY = LowPass, LOW_PASS_KIND);
+shape_entry!(HIGH_PASS_ENTRY = HighPass, HIGH_PASS_KIND);
+shape_entry!(BAND_PASS_ENTRY = BandPass, BAND_PASS_KIND);
+shape_entry!(NOTCH_ENTRY = Notch, NOTCH_KIND);
+shape_entry!(ALL_PASS_ENTRY = AllPass, ALL_PASS_KIND);
 
 /// One filter band (any [`FilterKind`], Butterworth up to order 8) on any
 /// number of channels.

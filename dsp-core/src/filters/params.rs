@@ -2,9 +2,8 @@
 
 use super::biquad::Coefs;
 use super::design::{Design, FilterKind, butterworth_q, first_order, matched, rbj};
-use super::filter::declared;
 use crate::error::{Error, check_range};
-use crate::params::{ParamInfo, ParamValue};
+use crate::params::{Caps, KindInfo, ParamInfo, ParamValue};
 use crate::smooth::DEFAULT_SMOOTHING_MS;
 
 /// Smallest quality factor accepted.
@@ -313,6 +312,92 @@ impl BandParams {
         .unwrap_or_else(|| rbj(self.kind, f0, q, g, fs));
         (out, 1)
     }
+}
+
+/// One [`ParamInfo`] of a shape's kind: the field's shared declaration, or
+/// the same with another default.
+macro_rules! field_info {
+    ($field:ident) => {
+        *Field::$field.base()
+    };
+    ($field:ident = $default:expr) => {
+        ParamInfo { default: $default, ..*Field::$field.base() }
+    };
+}
+
+/// Declares one kind per filter shape (a `static` [`KindInfo`] each) and
+/// [`shape`], which gives a shape's kind and the fields behind its
+/// parameters, in the same order.
+macro_rules! filter_shapes {
+    ($(
+        $shape:ident => $konst:ident = $name:literal, $class:literal, $doc:literal,
+            [$($field:ident $(= $default:expr)?),+];
+    )+) => {
+        $(
+            #[doc = concat!(
+                "Declaration of the `", $name, "` kind: a [`Filter`](super::Filter) of shape [`FilterKind::",
+                stringify!($shape), "`]."
+            )]
+            pub static $konst: KindInfo = KindInfo {
+                name: $name,
+                class: $class,
+                doc: $doc,
+                caps: Caps::PLAIN.tail(),
+                params: &[$(field_info!($field $(= $default)?)),+],
+            };
+
+        )+
+
+        /// The kind of shape `kind` and the fields of its parameters.
+        pub(crate) fn shape(kind: FilterKind) -> (&'static KindInfo, &'static [Field]) {
+            match kind {
+                $(FilterKind::$shape => (&$konst, &[$(Field::$field),+]),)+
+            }
+        }
+    };
+}
+
+filter_shapes! {
+    Peak => PEAK_FILTER_KIND = "peak_filter", "PeakFilter",
+        "Peaking (bell) filter: gain_db at cutoff_hz, bandwidth set by q. Cutoff, gain and q \
+         glide over 20 ms; enabling or disabling fades, a new design cross-fades.",
+        [CutoffHz, GainDb, Q = 1.0, Design, Enabled];
+    LowShelf => LOW_SHELF_KIND = "low_shelf", "LowShelf",
+        "Low shelf: gain_db below cutoff_hz, q sets the slope. Cutoff, gain and q glide over \
+         20 ms; enabling or disabling fades. The matched design falls back to the cookbook.",
+        [CutoffHz, GainDb, Q, Design, Enabled];
+    HighShelf => HIGH_SHELF_KIND = "high_shelf", "HighShelf",
+        "High shelf: gain_db above cutoff_hz, q sets the slope. Cutoff, gain and q glide over \
+         20 ms; enabling or disabling fades. The matched design falls back to the cookbook.",
+        [CutoffHz, GainDb, Q, Design, Enabled];
+    LowPass => LOW_PASS_KIND = "low_pass", "LowPass",
+        "Butterworth low pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched \
+         design too). Cutoff and q glide over 20 ms; a new order or design cross-fades.",
+        [CutoffHz, Order, Q, Design, Enabled];
+    HighPass => HIGH_PASS_KIND = "high_pass", "HighPass",
+        "Butterworth high pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched \
+         design too). Cutoff and q glide over 20 ms; a new order or design cross-fades.",
+        [CutoffHz, Order, Q, Design, Enabled];
+    BandPass => BAND_PASS_KIND = "band_pass", "BandPass",
+        "Band pass with a 0 dB peak at cutoff_hz, bandwidth set by q. Cutoff and q glide over \
+         20 ms; enabling or disabling fades, a new design cross-fades.",
+        [CutoffHz, Q, Design, Enabled];
+    Notch => NOTCH_KIND = "notch", "Notch",
+        "Notch (band reject) at cutoff_hz, width set by q. Cutoff and q glide over 20 ms; \
+         enabling or disabling fades. The matched design falls back to the cookbook.",
+        [CutoffHz, Q, Design, Enabled];
+    AllPass => ALL_PASS_KIND = "all_pass", "AllPass",
+        "All pass: flat magnitude, phase turning through cutoff_hz at a rate set by q. Cutoff \
+         and q glide over 20 ms. The matched design falls back to the cookbook.",
+        [CutoffHz, Q, Design, Enabled];
+}
+
+/// The declaration that checks `field` for a band of shape `kind`: its
+/// kind's, or the shared one where the kind does not declare the field
+/// (`gain_db` of a low pass, set through the Rust API).
+pub(crate) fn declared(kind: FilterKind, field: Field) -> &'static ParamInfo {
+    let (info, fields) = shape(kind);
+    fields.iter().position(|f| *f == field).map_or(field.base(), |i| &info.params[i])
 }
 
 #[cfg(test)]
