@@ -6,9 +6,9 @@
 
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyIterator, PyList, PyType};
+use pyo3::types::{PyIterator, PyList};
 
-use crate::processor::{Body, Member, PyProcessor, lock};
+use crate::processor::{Member, PyProcessor};
 
 /// Processors applied in order; list-like (len, indexing, append, insert,
 /// deletion, iteration). A bypassed member is skipped.
@@ -51,10 +51,7 @@ fn reaches(from: &Bound<'_, PyProcessor>, target: &Bound<'_, PyAny>) -> PyResult
 
 /// Runs `f` on the member list of `slf`.
 fn edit<R>(slf: &Bound<'_, Chain>, f: impl FnOnce(&mut Vec<Member>) -> PyResult<R>) -> PyResult<R> {
-    match &slf.as_super().get().body {
-        Body::Chain { members, .. } => f(&mut lock(members)),
-        Body::Leaf(_) => unreachable!("a Chain holds members"),
-    }
+    slf.as_super().get().with_members(f).expect("a Chain holds members")
 }
 
 /// Resolves a (possibly negative) index into `0..len`.
@@ -65,23 +62,6 @@ fn position(index: isize, len: usize) -> PyResult<usize> {
     } else {
         Err(PyIndexError::new_err("Chain index out of range"))
     }
-}
-
-/// A new chain of class `cls` with `members` and their bypass flags.
-pub(crate) fn with_members<'py>(
-    cls: &Bound<'py, PyType>,
-    members: Vec<(Bound<'py, PyAny>, bool)>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let objs: Vec<_> = members.iter().map(|(m, _)| m.clone()).collect();
-    let chain = cls.call1((objs,))?;
-    let c = chain.cast::<Chain>()?;
-    edit(c, |list| {
-        for (slot, (_, bypassed)) in list.iter_mut().zip(&members) {
-            slot.bypassed = *bypassed;
-        }
-        Ok(())
-    })?;
-    Ok(chain)
 }
 
 #[pymethods]

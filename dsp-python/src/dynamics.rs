@@ -158,7 +158,7 @@ impl MultibandCompressor {
         let core =
             dynamics::MultibandCompressor::new(&crossovers_hz).map_err(|e| class_error(what, e))?;
         let links = band_objects(py, crossovers_hz.len(), bands)?;
-        let base = PyProcessor::from_core(Box::new(core), links);
+        let base = PyProcessor::from_core(Box::new(core), links, Some(sync_bands));
         base.with_unit(py, |u| sync_bands(u, LinkMode::Strict))
             .map_err(|e| class_error(what, e))?;
         Ok(PyClassInitializer::from(base).add_subclass(PyDynamics).add_subclass(Self))

@@ -207,8 +207,8 @@ impl Equalizer {
             Some(b) => bands_of(b)?,
             None => Vec::new(),
         };
-        Ok(PyClassInitializer::from(PyProcessor::from_core(new_equalizer()?, links))
-            .add_subclass(Self))
+        let base = PyProcessor::from_core(new_equalizer()?, links, Some(sync_bands));
+        Ok(PyClassInitializer::from(base).add_subclass(Self))
     }
 
     /// The band filters (the same objects, in order).

@@ -1,14 +1,20 @@
 //! Python bindings for masterlib: the native module `masterlib._masterlib`,
 //! re-exported by the typed Python package `masterlib`.
 //!
-//! Layout: `audio` converts and validates numpy arrays; `processor` is the
-//! base class `masterlib.Processor` every processor class extends, and
-//! `run` processes audio through one; `params`, `classes` and `preset`
-//! read dsp-core's parameter table: the classes of the registered kinds
-//! are made from it at module init, with their properties, `repr`,
-//! presets and pickling. `chain`, `dynamics` and `filters` hold the
-//! hand-written parts: the structured kinds (`Chain`, `MultibandCompressor`,
-//! `Equalizer`) and the base classes `Dynamics` and `Filter`.
+//! Layout: `audio` converts and validates numpy arrays; `processor` holds
+//! the data of the base class `masterlib.Processor` every processor class
+//! extends, `run` processes audio through one, and `methods` is the base
+//! class's Python methods; `params`, `classes` and `preset` read
+//! dsp-core's parameter table: the classes of the registered kinds are
+//! made from it at module init, with their properties, `repr`, presets and
+//! pickling. `chain`, `dynamics` and `filters` hold the hand-written parts:
+//! the structured kinds (`Chain`, `MultibandCompressor`, `Equalizer`) and
+//! the base classes `Dynamics` and `Filter`.
+//!
+//! The modules import each other in layers, never in a circle: `params`
+//! and `audio` at the bottom; `processor` on them; `run` and `preset` on
+//! `processor`; `methods` on those, and `chain`, `dynamics` and `filters`
+//! on `processor`; `classes` and this root on top.
 
 use pyo3::prelude::*;
 
@@ -19,6 +25,7 @@ mod dynamics;
 mod filters;
 mod loudness;
 mod meter;
+mod methods;
 mod params;
 mod preset;
 mod processor;

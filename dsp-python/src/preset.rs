@@ -16,7 +16,6 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
 
-use crate::chain;
 use crate::params::to_py;
 use crate::processor::{Body, PyProcessor, class_kind};
 
@@ -205,6 +204,23 @@ fn class_for<'py>(
     }
 }
 
+/// A new chain of class `cls` with `members` and their bypass flags.
+fn chain_of<'py>(
+    cls: &Bound<'py, PyType>,
+    members: Vec<(Bound<'py, PyAny>, bool)>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let objs: Vec<_> = members.iter().map(|(m, _)| m.clone()).collect();
+    let chain = cls.call1((objs,))?;
+    let this = chain.cast::<PyProcessor>()?.get();
+    this.with_members(|list| {
+        for (slot, (_, bypassed)) in list.iter_mut().zip(&members) {
+            slot.bypassed = *bypassed;
+        }
+    })
+    .expect("a chain holds members");
+    Ok(chain)
+}
+
 /// A new object of `cls` (or the registered class of the preset's kind,
 /// for a base class) from `p`, with member objects made from the preset's
 /// members, or `members` (objects with their bypass flags) if given.
@@ -228,7 +244,7 @@ fn build<'py>(
             .collect::<PyResult<_>>()?,
     };
     if kind.name == "chain" {
-        return chain::with_members(&class, members);
+        return chain_of(&class, members);
     }
     // A default object of the class, then the loaded processor and the
     // member objects (an equalizer's or multiband compressor's bands).

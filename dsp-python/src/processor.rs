@@ -10,10 +10,13 @@
 //! same object waits there. The object is `frozen`: Python never holds a
 //! mutable borrow of it.
 //!
-//! The constructor, properties, `repr`, presets, pickling and copies are
-//! generic over the registry's declarations (see `classes` and `preset`).
+//! These data types are the base layer of the processor classes: this
+//! module imports none of the modules built on it. The class's Python
+//! methods are in `methods`; a structured kind's class stores in the
+//! [`Unit`] the [`SyncLinks`] function that hands its linked objects'
+//! parameters to its node.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 use dsp_core::params::KindInfo;
@@ -23,8 +26,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
-use crate::params::{class_error, from_py, to_py, visible};
-use crate::{dynamics, filters, preset, run};
+use crate::params::{class_error, from_py, visible};
 
 /// Longest block handed to a dsp-core processor; longer audio is split.
 pub(crate) const BLOCK: usize = 4096;
@@ -41,6 +43,10 @@ pub(crate) enum LinkMode {
     Strict,
 }
 
+/// Hands the targets of a unit's linked objects to its node's members;
+/// returns whether the node must be prepared again (see [`LinkMode`]).
+pub(crate) type SyncLinks = fn(&mut Unit, LinkMode) -> Result<bool, Error>;
+
 /// A leaf's processing state, behind its mutex.
 pub(crate) struct Unit {
     /// The processor.
@@ -48,6 +54,8 @@ pub(crate) struct Unit {
     /// Objects whose parameters the node's members take (an equalizer's
     /// band filters, a multiband compressor's band compressors).
     pub links: Arc<Vec<Py<PyProcessor>>>,
+    /// How the links' targets reach the node (kinds with links).
+    pub sync: Option<SyncLinks>,
     /// Per link, a processor of its kind holding the values last handed
     /// over (kept by kinds whose members are not processors themselves).
     pub copies: Vec<Box<dyn DynProcessor>>,
@@ -56,13 +64,18 @@ pub(crate) struct Unit {
 }
 
 impl Unit {
-    fn new(node: Box<dyn DynProcessor>, links: Vec<Py<PyProcessor>>) -> Self {
-        Self { node, links: Arc::new(links), copies: Vec::new(), prepared: None }
+    fn new(
+        node: Box<dyn DynProcessor>,
+        links: Vec<Py<PyProcessor>>,
+        sync: Option<SyncLinks>,
+    ) -> Self {
+        Self { node, links: Arc::new(links), sync, copies: Vec::new(), prepared: None }
     }
 
-    /// Replaces the node and links; the next call prepares the node.
+    /// Replaces the node and links (keeping `sync`); the next call
+    /// prepares the node.
     pub(crate) fn replace(&mut self, node: Box<dyn DynProcessor>, links: Vec<Py<PyProcessor>>) {
-        *self = Self::new(node, links);
+        *self = Self::new(node, links, self.sync);
     }
 
     /// The node as its concrete type.
@@ -78,12 +91,8 @@ impl Unit {
     /// Hands the linked objects' parameter targets to the node's members;
     /// returns whether the node must be prepared again.
     pub(crate) fn sync_links(&mut self, mode: LinkMode) -> Result<bool, Error> {
-        if self.links.is_empty() {
-            return Ok(false);
-        }
-        match self.node.kind().name {
-            "equalizer" => filters::sync_bands(self, mode),
-            "multiband_compressor" => dynamics::sync_bands(self, mode),
+        match self.sync {
+            Some(sync) if !self.links.is_empty() => sync(self, mode),
             _ => Ok(false),
         }
     }
@@ -144,10 +153,15 @@ pub(crate) fn class_kind(cls: &Bound<'_, PyType>) -> PyResult<Option<&'static Ki
 
 impl PyProcessor {
     /// A leaf around a registry processor whose members take the
-    /// parameters of `links`.
-    pub(crate) fn from_core(node: Box<dyn DynProcessor>, links: Vec<Py<PyProcessor>>) -> Self {
+    /// parameters of `links`, handed over by `sync`.
+    pub(crate) fn from_core(
+        node: Box<dyn DynProcessor>,
+        links: Vec<Py<PyProcessor>>,
+        sync: Option<SyncLinks>,
+    ) -> Self {
         let shared = SharedParams::new(&*node);
-        Self { body: Body::Leaf(Leaf { shared, unit: Mutex::new(Unit::new(node, links)) }) }
+        let unit = Mutex::new(Unit::new(node, links, sync));
+        Self { body: Body::Leaf(Leaf { shared, unit }) }
     }
 
     /// A chain of `members`.
@@ -176,15 +190,21 @@ impl PyProcessor {
         self.as_leaf().map(|leaf| &leaf.shared)
     }
 
+    /// Runs `f` on a chain's member list, under its lock (`None` for a
+    /// leaf).
+    pub(crate) fn with_members<R>(&self, f: impl FnOnce(&mut Vec<Member>) -> R) -> Option<R> {
+        match &self.body {
+            Body::Chain { members, .. } => Some(f(&mut lock(members))),
+            Body::Leaf(_) => None,
+        }
+    }
+
     /// The members of a chain (empty for a leaf).
     pub(crate) fn members(&self, py: Python<'_>) -> Vec<Member> {
-        match &self.body {
-            Body::Chain { members, .. } => lock(members)
-                .iter()
-                .map(|m| Member { obj: m.obj.clone_ref(py), bypassed: m.bypassed })
-                .collect(),
-            Body::Leaf(_) => Vec::new(),
-        }
+        self.with_members(|list| {
+            list.iter().map(|m| Member { obj: m.obj.clone_ref(py), bypassed: m.bypassed }).collect()
+        })
+        .unwrap_or_default()
     }
 
     /// Runs `f` on the leaf's processing state, waiting with the GIL
@@ -297,175 +317,11 @@ impl PyProcessor {
                 node.set_param(i, v).map_err(|e| class_error(&class, e))?;
             }
         }
-        Ok(Self::from_core(node, Vec::new()))
+        Ok(Self::from_core(node, Vec::new(), None))
     }
 }
 
 /// The name of `obj`'s class.
 pub(crate) fn class_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(obj.get_type().name()?.to_string())
-}
-
-#[pymethods]
-impl PyProcessor {
-    #[new]
-    #[classmethod]
-    #[pyo3(signature = (*args, **kwargs))]
-    fn __new__(
-        cls: &Bound<'_, PyType>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        Self::construct(cls, args, kwargs)
-    }
-
-    /// Processes `x`: same as `process`.
-    #[pyo3(signature = (x, sample_rate, reset = true, tail = false, *, sidechain = None, return_gain_reduction = false))]
-    fn __call__<'py>(
-        slf: &Bound<'py, Self>,
-        x: &Bound<'py, PyAny>,
-        sample_rate: f64,
-        reset: bool,
-        tail: bool,
-        sidechain: Option<&Bound<'py, PyAny>>,
-        return_gain_reduction: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        run::process(slf, x, sample_rate, reset, tail, sidechain, return_gain_reduction)
-    }
-
-    /// Processes `x` (1-D mono or `(channels, samples)`, real floating
-    /// point) and returns a new float32 array. With `reset` the processor
-    /// starts from silence and the output is latency compensated; `tail`
-    /// appends `tail_samples` of output. With `reset=False` it continues a
-    /// stream and the output is delayed by `latency_samples`.
-    ///
-    /// Dynamics processors take a `sidechain` (audio as long as `x`; as
-    /// many channels as `x` keys channel by channel, any other count is
-    /// averaged) that replaces the input as the detector's key; with
-    /// `return_gain_reduction` they return `(y, gr)`, `gr` holding each
-    /// output sample's gain reduction in dB (1-D, or `(bands, samples)`).
-    ///
-    /// The GIL is released for the whole call; parameters set from another
-    /// thread meanwhile apply from the next block (4096 samples).
-    #[pyo3(signature = (x, sample_rate, reset = true, tail = false, *, sidechain = None, return_gain_reduction = false))]
-    fn process<'py>(
-        slf: &Bound<'py, Self>,
-        x: &Bound<'py, PyAny>,
-        sample_rate: f64,
-        reset: bool,
-        tail: bool,
-        sidechain: Option<&Bound<'py, PyAny>>,
-        return_gain_reduction: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        run::process(slf, x, sample_rate, reset, tail, sidechain, return_gain_reduction)
-    }
-
-    /// Processes a writable C-contiguous float32 array in place (never
-    /// copies). Not latency compensated; `reset=False` continues a stream.
-    /// Returns the gain-reduction series (as from `process`) if
-    /// `return_gain_reduction`, else None.
-    #[pyo3(signature = (x, sample_rate, reset = false, *, sidechain = None, return_gain_reduction = false))]
-    fn process_inplace<'py>(
-        slf: &Bound<'py, Self>,
-        x: &Bound<'py, PyAny>,
-        sample_rate: f64,
-        reset: bool,
-        sidechain: Option<&Bound<'py, PyAny>>,
-        return_gain_reduction: bool,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        run::process_inplace(slf, x, sample_rate, reset, sidechain, return_gain_reduction)
-    }
-
-    /// Clears all signal state (filter memories, smoothing, delay lines).
-    fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
-        for leaf in run::leaves(slf, true)? {
-            leaf.get().with_unit(slf.py(), |u| u.node.reset());
-        }
-        Ok(())
-    }
-
-    /// Delay in samples that processing adds (as prepared by the last call).
-    #[getter]
-    fn latency_samples(slf: &Bound<'_, Self>) -> PyResult<usize> {
-        run::sum_over_leaves(slf, |n| n.latency())
-    }
-
-    /// Samples of output that may follow the input (`tail=True` appends them).
-    #[getter]
-    fn tail_samples(slf: &Bound<'_, Self>) -> PyResult<usize> {
-        run::sum_over_leaves(slf, |n| n.tail())
-    }
-
-    /// Non-finite input samples (NaN, Inf) seen and replaced by silence.
-    #[getter]
-    fn nonfinite_count(&self, py: Python<'_>) -> u64 {
-        match &self.body {
-            Body::Leaf(_) => self.with_unit(py, |u| u.node.nonfinite_count()),
-            Body::Chain { nonfinite, .. } => nonfinite.load(Ordering::Relaxed),
-        }
-    }
-
-    /// The class name and every parameter's value, as a constructor call.
-    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let py = slf.py();
-        let this = slf.get();
-        let mut parts = Vec::new();
-        if let Some(shared) = this.shared() {
-            for (i, info) in visible(shared.kind()) {
-                let v = to_py(py, info, shared.get(i).unwrap_or(info.default))?;
-                parts.push(format!("{}={}", info.id, v.repr()?));
-            }
-        }
-        Ok(format!("{}({})", class_name(slf.as_any())?, parts.join(", ")))
-    }
-
-    /// The settings as a preset dict: `{"version": 1, "kind": ..., "params":
-    /// {...}}`, with `"members"` for structured processors (chain members
-    /// with their bypass flags, equalizer and multiband bands).
-    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
-        preset::to_dict(slf)
-    }
-
-    /// The preset (see `to_dict`) as JSON text; an infinite value is null.
-    fn to_json(slf: &Bound<'_, Self>) -> PyResult<String> {
-        preset::to_json(slf)
-    }
-
-    /// A new processor from a preset dict (see `to_dict`). Called on a
-    /// class, the preset must be of its kind; on `Processor`, any kind.
-    #[classmethod]
-    fn from_dict<'py>(
-        cls: &Bound<'py, PyType>,
-        d: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        preset::from_dict(cls, d)
-    }
-
-    /// A new processor from preset JSON (see `to_json` and `from_dict`).
-    #[classmethod]
-    fn from_json<'py>(cls: &Bound<'py, PyType>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-        preset::from_json(cls, text)
-    }
-
-    /// Pickles through the preset dict: parameters, not signal state.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let from_dict = slf.get_type().getattr("from_dict")?;
-        let args = PyTuple::new(slf.py(), [preset::to_dict(slf)?])?;
-        PyTuple::new(slf.py(), [from_dict, args.into_any()])
-    }
-
-    /// A copy with the same parameters, sharing the member objects (a
-    /// chain's members, an equalizer's bands), without signal state.
-    fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        preset::copy(slf, false)
-    }
-
-    /// A copy with the same parameters (and copies of the members),
-    /// without signal state.
-    fn __deepcopy__<'py>(
-        slf: &Bound<'py, Self>,
-        _memo: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        preset::copy(slf, true)
-    }
 }

@@ -17,13 +17,16 @@ __all__ = [
     "BandPass",
     "Chain",
     "ChannelTool",
+    "Chorus",
     "Compressor",
     "DcBlocker",
     "DeEsser",
+    "Delay",
     "Dynamics",
     "Equalizer",
     "Expander",
     "Filter",
+    "Flanger",
     "Gain",
     "HighPass",
     "HighShelf",
@@ -38,6 +41,7 @@ __all__ = [
     "Pan",
     "Parameter",
     "PeakFilter",
+    "Phaser",
     "Processor",
     "QaReport",
     "StereoWidth",
@@ -201,6 +205,8 @@ _HighPassDesign = Literal["cookbook", "matched"]
 _BandPassDesign = Literal["cookbook", "matched"]
 _NotchDesign = Literal["cookbook", "matched"]
 _AllPassDesign = Literal["cookbook", "matched"]
+_DelayNote = Literal["1/1", "1/2", "1/4", "1/8", "1/16", "1/32"]
+_DelayNoteModifier = Literal["straight", "dotted", "triplet"]
 
 @final
 class Gain(Processor):
@@ -1271,6 +1277,324 @@ class DcBlocker(Processor):
         """The -3 dB point (a number from 1 to 96000 Hz; default 5.0)."""
     @cutoff_hz.setter
     def cutoff_hz(self, value: float) -> None: ...
+
+@final
+class Delay(Processor):
+    """Feedback delay: a free time in ms or a note length synced to a tempo, feedback through a first-
+    order low cut and high cut (so each repeat is darker and thinner than the last), optional ping-
+    pong between the stereo channels, and a dry/wet mix. Time changes glide like tape (read through
+    a cubic interpolator), so automation never clicks.
+
+    Parameters:
+        delay_ms: Delay time when not synced; changes glide over at least 50 ms (a number from
+            1 to 10000 ms; default 250.0).
+        sync: Takes the time from bpm, note and note_modifier instead of delay_ms (default
+            False).
+        bpm: Tempo for sync, in quarter notes per minute (a number from 20 to 300 bpm; default
+            120.0).
+        note: Synced note length: 1/1, 1/2, 1/4, 1/8, 1/16 or 1/32 (at most 10 s) (default
+            '1/4').
+        note_modifier: Synced note length altered: straight, dotted (x1.5) or triplet (x2/3)
+            (default 'straight').
+        feedback: Part of each repeat fed back into the delay (below 1, so repeats always die
+            away) (a number from 0 to 0.99; default 0.3).
+        low_cut_hz: High-pass corner in the feedback loop, 6 dB/oct per repeat (0 = off) (a
+            number from 0 to 20000 Hz; default 0.0).
+        high_cut_hz: Low-pass corner in the feedback loop, 6 dB/oct per repeat (off at or above
+            Nyquist) (a number from 20 to 96000 Hz; default 96000.0).
+        ping_pong: Stereo: the input (summed to mono) starts on the left and repeats alternate
+            sides (default False).
+        mix: Wet proportion from 0 (dry only) to 1 (repeats only) (a number from 0 to 1;
+            default 0.5).
+    """
+
+    def __new__(
+        cls,
+        delay_ms: float = 250.0,
+        sync: bool = False,
+        bpm: float = 120.0,
+        note: _DelayNote = "1/4",
+        note_modifier: _DelayNoteModifier = "straight",
+        feedback: float = 0.3,
+        low_cut_hz: float = 0.0,
+        high_cut_hz: float = 96000.0,
+        ping_pong: bool = False,
+        mix: float = 0.5,
+    ) -> Delay: ...
+    @property
+    def delay_ms(self) -> float:
+        """Delay time when not synced; changes glide over at least 50 ms (a number from 1 to 10000 ms;
+        default 250.0).
+        """
+    @delay_ms.setter
+    def delay_ms(self, value: float) -> None: ...
+    @property
+    def sync(self) -> bool:
+        """Takes the time from bpm, note and note_modifier instead of delay_ms (default False)."""
+    @sync.setter
+    def sync(self, value: bool) -> None: ...
+    @property
+    def bpm(self) -> float:
+        """Tempo for sync, in quarter notes per minute (a number from 20 to 300 bpm; default 120.0).
+        """
+    @bpm.setter
+    def bpm(self, value: float) -> None: ...
+    @property
+    def note(self) -> _DelayNote:
+        """Synced note length: 1/1, 1/2, 1/4, 1/8, 1/16 or 1/32 (at most 10 s) (default '1/4')."""
+    @note.setter
+    def note(self, value: _DelayNote) -> None: ...
+    @property
+    def note_modifier(self) -> _DelayNoteModifier:
+        """Synced note length altered: straight, dotted (x1.5) or triplet (x2/3) (default 'straight').
+        """
+    @note_modifier.setter
+    def note_modifier(self, value: _DelayNoteModifier) -> None: ...
+    @property
+    def feedback(self) -> float:
+        """Part of each repeat fed back into the delay (below 1, so repeats always die away) (a number
+        from 0 to 0.99; default 0.3).
+        """
+    @feedback.setter
+    def feedback(self, value: float) -> None: ...
+    @property
+    def low_cut_hz(self) -> float:
+        """High-pass corner in the feedback loop, 6 dB/oct per repeat (0 = off) (a number from 0 to
+        20000 Hz; default 0.0).
+        """
+    @low_cut_hz.setter
+    def low_cut_hz(self, value: float) -> None: ...
+    @property
+    def high_cut_hz(self) -> float:
+        """Low-pass corner in the feedback loop, 6 dB/oct per repeat (off at or above Nyquist) (a
+        number from 20 to 96000 Hz; default 96000.0).
+        """
+    @high_cut_hz.setter
+    def high_cut_hz(self, value: float) -> None: ...
+    @property
+    def ping_pong(self) -> bool:
+        """Stereo: the input (summed to mono) starts on the left and repeats alternate sides (default
+        False).
+        """
+    @ping_pong.setter
+    def ping_pong(self, value: bool) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry only) to 1 (repeats only) (a number from 0 to 1; default 0.5).
+        """
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+
+@final
+class Chorus(Processor):
+    """Chorus: the input delayed by 1 to 50 ms, the delay swept by a sine LFO (cubic interpolation),
+    mixed with the dry signal; odd channels' LFO runs stereo_phase_deg behind for width. Optional
+    feedback.
+
+    Parameters:
+        rate_hz: LFO rate (0 freezes the LFO) (a number from 0 to 20 Hz; default 0.8).
+        depth_ms: Delay swing each way from the centre (limited to keep the delay positive) (a
+            number from 0 to 20 ms; default 3.0).
+        delay_ms: Centre delay (a number from 1 to 50 ms; default 15.0).
+        feedback: Part of the delayed signal fed back (negative inverts it) (a number from -0.9
+            to 0.9; default 0.0).
+        mix: Wet proportion from 0 (dry only) to 1 (wet only) (a number from 0 to 1; default
+            0.5).
+        stereo_phase_deg: LFO phase of the right (odd) channels after the left (0 = mono sweep)
+            (a number from 0 to 180 deg; default 90.0).
+    """
+
+    def __new__(
+        cls,
+        rate_hz: float = 0.8,
+        depth_ms: float = 3.0,
+        delay_ms: float = 15.0,
+        feedback: float = 0.0,
+        mix: float = 0.5,
+        stereo_phase_deg: float = 90.0,
+    ) -> Chorus: ...
+    @property
+    def rate_hz(self) -> float:
+        """LFO rate (0 freezes the LFO) (a number from 0 to 20 Hz; default 0.8)."""
+    @rate_hz.setter
+    def rate_hz(self, value: float) -> None: ...
+    @property
+    def depth_ms(self) -> float:
+        """Delay swing each way from the centre (limited to keep the delay positive) (a number from 0
+        to 20 ms; default 3.0).
+        """
+    @depth_ms.setter
+    def depth_ms(self, value: float) -> None: ...
+    @property
+    def delay_ms(self) -> float:
+        """Centre delay (a number from 1 to 50 ms; default 15.0)."""
+    @delay_ms.setter
+    def delay_ms(self, value: float) -> None: ...
+    @property
+    def feedback(self) -> float:
+        """Part of the delayed signal fed back (negative inverts it) (a number from -0.9 to 0.9;
+        default 0.0).
+        """
+    @feedback.setter
+    def feedback(self, value: float) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry only) to 1 (wet only) (a number from 0 to 1; default 0.5)."""
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+    @property
+    def stereo_phase_deg(self) -> float:
+        """LFO phase of the right (odd) channels after the left (0 = mono sweep) (a number from 0 to
+        180 deg; default 90.0).
+        """
+    @stereo_phase_deg.setter
+    def stereo_phase_deg(self, value: float) -> None: ...
+
+@final
+class Flanger(Processor):
+    """Flanger: a short delay (0.1 to 20 ms) swept by a sine LFO with positive or negative feedback,
+    mixed with the dry signal: a comb of notches (at odd multiples of 1/(2·delay) unless the
+    feedback is negative) moves up and down the spectrum.
+
+    Parameters:
+        rate_hz: LFO rate (0 freezes the LFO) (a number from 0 to 20 Hz; default 0.25).
+        depth_ms: Delay swing each way from the centre (limited to keep the delay positive) (a
+            number from 0 to 10 ms; default 1.5).
+        delay_ms: Centre delay (a number from 0.1 to 20 ms; default 2.0).
+        feedback: Part of the delayed signal fed back (negative: notches where positive has
+            peaks) (a number from -0.95 to 0.95; default 0.5).
+        mix: Wet proportion from 0 (dry only) to 1 (wet only) (a number from 0 to 1; default
+            0.5).
+        stereo_phase_deg: LFO phase of the right (odd) channels after the left (0 = mono sweep)
+            (a number from 0 to 180 deg; default 0.0).
+    """
+
+    def __new__(
+        cls,
+        rate_hz: float = 0.25,
+        depth_ms: float = 1.5,
+        delay_ms: float = 2.0,
+        feedback: float = 0.5,
+        mix: float = 0.5,
+        stereo_phase_deg: float = 0.0,
+    ) -> Flanger: ...
+    @property
+    def rate_hz(self) -> float:
+        """LFO rate (0 freezes the LFO) (a number from 0 to 20 Hz; default 0.25)."""
+    @rate_hz.setter
+    def rate_hz(self, value: float) -> None: ...
+    @property
+    def depth_ms(self) -> float:
+        """Delay swing each way from the centre (limited to keep the delay positive) (a number from 0
+        to 10 ms; default 1.5).
+        """
+    @depth_ms.setter
+    def depth_ms(self, value: float) -> None: ...
+    @property
+    def delay_ms(self) -> float:
+        """Centre delay (a number from 0.1 to 20 ms; default 2.0)."""
+    @delay_ms.setter
+    def delay_ms(self, value: float) -> None: ...
+    @property
+    def feedback(self) -> float:
+        """Part of the delayed signal fed back (negative: notches where positive has peaks) (a number
+        from -0.95 to 0.95; default 0.5).
+        """
+    @feedback.setter
+    def feedback(self, value: float) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry only) to 1 (wet only) (a number from 0 to 1; default 0.5)."""
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+    @property
+    def stereo_phase_deg(self) -> float:
+        """LFO phase of the right (odd) channels after the left (0 = mono sweep) (a number from 0 to
+        180 deg; default 0.0).
+        """
+    @stereo_phase_deg.setter
+    def stereo_phase_deg(self, value: float) -> None: ...
+
+@final
+class Phaser(Processor):
+    """Phaser: an even number of first-order all-pass stages (modulation-safe trapezoidal filters)
+    whose common break frequency a sine LFO sweeps around centre_hz, with feedback, mixed with the
+    dry signal: stages/2 notches move through the spectrum. Odd channels' LFO runs stereo_phase_deg
+    behind.
+
+    Parameters:
+        rate_hz: LFO rate (0 freezes the LFO) (a number from 0 to 20 Hz; default 0.5).
+        depth: Sweep: the break frequency swings 2·depth octaves each way from centre_hz (a
+            number from 0 to 1; default 0.7).
+        centre_hz: Centre of the sweep (the swept frequency stays below 0.45 times the sample
+            rate) (a number from 20 to 20000 Hz; default 800.0).
+        stages: All-pass stages, even (each pair adds a notch); changes crossfade over 20 ms (a
+            whole number from 2 to 12; default 4).
+        feedback: Part of the output fed back to the first stage (sharpens the notches' peaks)
+            (a number from -0.95 to 0.95; default 0.3).
+        mix: Wet proportion from 0 (dry only) to 1 (wet only); 0.5 gives the deepest notches (a
+            number from 0 to 1; default 0.5).
+        stereo_phase_deg: LFO phase of the right (odd) channels after the left (0 = mono sweep)
+            (a number from 0 to 180 deg; default 0.0).
+    """
+
+    def __new__(
+        cls,
+        rate_hz: float = 0.5,
+        depth: float = 0.7,
+        centre_hz: float = 800.0,
+        stages: int = 4,
+        feedback: float = 0.3,
+        mix: float = 0.5,
+        stereo_phase_deg: float = 0.0,
+    ) -> Phaser: ...
+    @property
+    def rate_hz(self) -> float:
+        """LFO rate (0 freezes the LFO) (a number from 0 to 20 Hz; default 0.5)."""
+    @rate_hz.setter
+    def rate_hz(self, value: float) -> None: ...
+    @property
+    def depth(self) -> float:
+        """Sweep: the break frequency swings 2·depth octaves each way from centre_hz (a number from 0
+        to 1; default 0.7).
+        """
+    @depth.setter
+    def depth(self, value: float) -> None: ...
+    @property
+    def centre_hz(self) -> float:
+        """Centre of the sweep (the swept frequency stays below 0.45 times the sample rate) (a number
+        from 20 to 20000 Hz; default 800.0).
+        """
+    @centre_hz.setter
+    def centre_hz(self, value: float) -> None: ...
+    @property
+    def stages(self) -> int:
+        """All-pass stages, even (each pair adds a notch); changes crossfade over 20 ms (a whole
+        number from 2 to 12; default 4).
+        """
+    @stages.setter
+    def stages(self, value: int) -> None: ...
+    @property
+    def feedback(self) -> float:
+        """Part of the output fed back to the first stage (sharpens the notches' peaks) (a number from
+        -0.95 to 0.95; default 0.3).
+        """
+    @feedback.setter
+    def feedback(self, value: float) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry only) to 1 (wet only); 0.5 gives the deepest notches (a number
+        from 0 to 1; default 0.5).
+        """
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+    @property
+    def stereo_phase_deg(self) -> float:
+        """LFO phase of the right (odd) channels after the left (0 = mono sweep) (a number from 0 to
+        180 deg; default 0.0).
+        """
+    @stereo_phase_deg.setter
+    def stereo_phase_deg(self, value: float) -> None: ...
 
 @final
 class Chain(Processor):
