@@ -27,6 +27,8 @@ pub mod buffer;
 #[cfg(feature = "alloc")]
 pub mod chain;
 pub mod dynamics;
+#[cfg(feature = "alloc")]
+pub mod effects;
 pub mod error;
 pub mod filters;
 pub mod math;

@@ -53,6 +53,9 @@ pub static ENTRIES: &[Entry] = &[
     crate::filters::ALL_PASS_ENTRY,
     Entry::of::<crate::filters::DcBlocker>(),
     Entry::of::<crate::filters::Equalizer>(),
+    // Effects.
+    Entry::of::<crate::effects::Reverb>(),
+    Entry::of::<crate::effects::PlateReverb>(),
 ];
 
 /// The declarations of every kind.
