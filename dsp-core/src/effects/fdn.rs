@@ -461,7 +461,7 @@ impl Fdn {
 
     /// Fixes the block's integer delays `D` (for its middle sample, so
     /// that every sample's fraction `Δ = d − D` lies within 0.5 − 0.3 ..
-    /// 1.5 + 0.3), sets the all-pass coefficients `η = (1 − Δ)/(1 + Δ)`
+    /// 1.5 + 0.3: `|step| ≤ 0.085`), sets the all-pass coefficients `η = (1 − Δ)/(1 + Δ)`
     /// at the block's first and last samples (linear between them; `|η| <
     /// 1` holds throughout, so the interpolator stays all-pass), advances
     /// the delays to the next block, and reads each line's window of
@@ -470,20 +470,25 @@ impl Fdn {
     fn read_block<const W: bool>(&mut self, block_start: usize) {
         let mask = (self.size - 1) as u32;
         let last = (BLOCK - 1) as f32;
-        // d ≥ MIN_DELAY, so the integer delay is at least BLOCK + 1.
-        let whole: [u32; LINES] = core::array::from_fn(|i| {
-            (self.delay[i] + 0.5 * last * self.step[i] - 0.5) as i32 as u32
-        });
-        for (i, &whole) in whole.iter().enumerate() {
+        // D = round(d_mid − 1), through the float whose spacing is 1 at 2²³
+        // (adding 2²³ rounds to an integer, exactly; its bits then count
+        // it). d ≥ MIN_DELAY gives D ≥ BLOCK + 1; d < 2²² keeps it exact.
+        const ONE_STEP: f32 = 8_388_608.0;
+        let rounded: Lanes =
+            core::array::from_fn(|i| (self.delay[i] + 0.5 * last * self.step[i] - 1.0) + ONE_STEP);
+        for (i, &rounded) in rounded.iter().enumerate() {
             let (d, step) = (self.delay[i], self.step[i]);
-            let frac = d - whole as i32 as f32;
+            let frac = d - (rounded - ONE_STEP);
             let first = (1.0 - frac) / (1.0 + frac);
             let frac = frac + last * step;
             self.eta[i] = first;
             self.eta_step[i] = ((1.0 - frac) / (1.0 + frac) - first) * (1.0 / last);
             self.delay[i] = d + BLOCK as f32 * step;
         }
-        let offset = whole.map(|w| (block_start as u32).wrapping_sub(w + 1) & mask);
+        let offset = rounded.map(|r| {
+            let whole = r.to_bits() - ONE_STEP.to_bits();
+            (block_start as u32).wrapping_sub(whole + 1) & mask
+        });
         let at: [usize; LINES] = core::array::from_fn(|i| i * self.stride + offset[i] as usize);
         // `at[i] + BLOCK < (i + 1) · stride`: each window lies in its line.
         #[cfg(target_arch = "x86_64")]
