@@ -135,6 +135,13 @@ pub fn last_above_db(x: &[f32], fs: f64, floor_db: f64) -> usize {
     last.min(x.len())
 }
 
+/// Normalised correlation (at lag 0) of `a` and `b`.
+pub fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let dot =
+        |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| *p as f64 * *q as f64).sum::<f64>();
+    dot(a, b) / libm::sqrt(dot(a, a) * dot(b, b))
+}
+
 /// Gaussian white noise (Box-Muller on the library's test noise).
 pub fn gaussian(len: usize, seed: u64) -> Vec<f32> {
     let u = crate::test_util::noise(2 * len, 1.0, seed);

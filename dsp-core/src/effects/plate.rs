@@ -596,4 +596,47 @@ mod tests {
             }
         }
     }
+
+    /// The lowest and highest sample rates prepare and give a finite,
+    /// audible reverberation.
+    #[test]
+    fn extreme_sample_rates() {
+        for fs in [1_000.0, 768_000.0] {
+            let mut p = PlateReverb::new(2.0, 20.0, 0.0, 1.0).unwrap();
+            p.set_modulation(1.0).unwrap();
+            p.prepare(&ProcessSpec::new(fs, 512, 2)).unwrap();
+            let n = (0.3 * fs) as usize;
+            let (mut l, mut r) = (vec![0.0f32; n], vec![0.0f32; n]);
+            l[0] = 1.0;
+            r[0] = 1.0;
+            crate::processor::process_in_blocks(&mut p, &mut [&mut l, &mut r], 512);
+            assert!(l.iter().chain(&r).all(|v| v.is_finite()));
+            assert!(rms(&l[n / 2..]) > 1e-4, "{fs}: {}", rms(&l[n / 2..]));
+        }
+    }
+
+    /// `width` spreads the late field: at 1 the two outputs are nearly
+    /// uncorrelated, at 0 they are the same.
+    #[test]
+    fn width_sets_the_correlation_of_the_sides() {
+        for width in [1.0, 0.0] {
+            let [l, r] = impulse_response(
+                &mut {
+                    let mut p = PlateReverb::new(2.0, 0.0, 0.3, 1.0).unwrap();
+                    p.set_width(width).unwrap();
+                    p
+                },
+                1.0,
+            );
+            let rho = correlation(&l[9600..], &r[9600..]);
+            std::println!(
+                "PlateReverb width {width}: correlation of the sides after 200 ms {rho:.3}"
+            );
+            if width == 1.0 {
+                assert!(rho.abs() < 0.2, "{rho}");
+            } else {
+                assert!(rho > 0.999_999, "{rho}");
+            }
+        }
+    }
 }
