@@ -388,9 +388,8 @@ impl Reverb {
             ring.write(x);
             let back = n + self.predelay;
             ring.read(back, &mut pre[side][..n]);
-            for &(t, g) in &self.early[side] {
-                ring.add_scaled(back + t, g, &mut early[side][..n]);
-            }
+            let taps = self.early[side].map(|(t, g)| (back + t, g));
+            ring.taps(&taps, &mut early[side][..n]);
             for d in &mut self.diffusers[side] {
                 d.process(&mut pre[side][..n]);
             }

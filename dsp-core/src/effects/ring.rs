@@ -85,6 +85,31 @@ impl Ring {
         out[n..].copy_from_slice(&self.buf[..m]);
     }
 
+    /// Writes into `out` the sum of `gain` times the samples
+    /// [`read`](Self::read) would give `back` samples back, over the
+    /// `(back, gain)` pairs of `taps` (in one pass where no tap's samples
+    /// wrap round the end of the ring).
+    #[inline(always)]
+    pub fn taps<const N: usize>(&self, taps: &[(usize, f32); N], out: &mut [f32]) {
+        let n = out.len();
+        let starts = taps.map(|(back, _)| self.pos.wrapping_sub(back) & self.mask);
+        if starts.iter().all(|&s| s + n <= self.buf.len()) {
+            let slices: [&[f32]; N] = core::array::from_fn(|j| &self.buf[starts[j]..starts[j] + n]);
+            for (k, o) in out.iter_mut().enumerate() {
+                let mut acc = 0.0;
+                for j in 0..N {
+                    acc += taps[j].1 * slices[j][k];
+                }
+                *o = acc;
+            }
+        } else {
+            out.fill(0.0);
+            for &(back, gain) in taps {
+                self.add_scaled(back, gain, out);
+            }
+        }
+    }
+
     /// Adds `gain` times the samples [`read`](Self::read) would give to `out`.
     #[inline(always)]
     pub fn add_scaled(&self, back: usize, gain: f32, out: &mut [f32]) {
@@ -122,7 +147,9 @@ impl Diffuser {
     pub fn prepare_modulated(&mut self, delay: usize, longest: usize, gain: f32) {
         self.delay = delay.max(1);
         self.gain = gain;
-        self.ring.allocate(longest.max(self.delay) + 2);
+        // Room for a chunk beyond the delay: the window read and the one
+        // written never overlap.
+        self.ring.allocate(longest.max(self.delay) + MAX_CHUNK + 2);
     }
 
     /// Sets the gain.
@@ -174,6 +201,27 @@ impl Diffuser {
     #[inline(always)]
     pub fn process(&mut self, x: &mut [f32]) {
         let n = x.len();
+        let (len, mask, pos) = (self.ring.buf.len(), self.ring.mask, self.ring.pos);
+        let from = pos.wrapping_sub(self.delay) & mask;
+        if from + n <= len && pos + n <= len {
+            // Neither window wraps: work in the ring. They do not overlap:
+            // the delay is at least the chunk, and the ring holds a chunk
+            // more than the delay.
+            let g = self.gain;
+            let (old, new) = if from < pos {
+                let (a, b) = self.ring.buf.split_at_mut(pos);
+                (&a[from..from + n], &mut b[..n])
+            } else {
+                let (a, b) = self.ring.buf.split_at_mut(from);
+                (&b[..n], &mut a[pos..pos + n])
+            };
+            for ((v, &o), w) in x.iter_mut().zip(old).zip(new.iter_mut()) {
+                *w = crate::math::flush_denormal(*v + g * o);
+                *v = o - g * *w;
+            }
+            self.ring.pos = (pos + n) & mask;
+            return;
+        }
         let mut old = [0.0f32; MAX_CHUNK];
         let old = &mut old[..n];
         self.ring.read(self.delay, old);
