@@ -134,19 +134,21 @@ impl Branch {
 /// Dattorro's plate reverb on stereo audio (the input is summed to mono;
 /// a mono source arrives in both channels).
 ///
-/// Signal path: predelay → one-pole low-pass (`bandwidth_hz`) → four
+/// Signal path: predelay → first-order low-pass (`bandwidth_hz`) → four
 /// all-pass diffusers → the tank. Each branch of the tank takes the
 /// diffused input plus the other branch's output times the decay gain,
-/// and runs it through a modulated all-pass, a delay, a one-pole low-pass
-/// (`damping`), the decay gain, an all-pass and a second delay. Seven taps
+/// and runs it through a modulated all-pass, a delay, a first-order
+/// low-pass (`damping`), the decay gain, an all-pass and a second delay. Seven taps
 /// per side, inside both branches, make the output. Delays are Dattorro's,
 /// scaled from 29 761 Hz to the sample rate.
 ///
 /// `decay_s` sets the decay gain `g` so that the tank falls by 60 dB in
 /// `decay_s` at 1 kHz without damping: four passes of `g` per trip round
 /// the tank, whose eight delays the all-passes lengthen by 11 % on average
-/// (measured; low frequencies take a few percent longer, and `damping`
-/// shortens the highs). The low-pass filters are those of
+/// (measured: the 1 kHz T30 is within 1 % of `decay_s` at 1 s and 5 %
+/// short at 4 s, where the second all-passes' gain has risen; low
+/// frequencies take a few percent longer, and `damping` shortens the
+/// highs). The low-pass filters are those of
 /// [`filters::design`](crate::filters::design); the modulated all-passes
 /// read by linear interpolation. Every gain in the loop stays below 1, so
 /// the tank is stable for every setting.

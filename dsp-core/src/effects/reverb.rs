@@ -36,7 +36,8 @@ crate::declare_params! {
         .smoothed(DEFAULT_SMOOTHING_MS) => mix, set_mix;
     SIZE = ParamInfo::float("size", 0.25, MAX_SIZE, 1.0, "",
         "Room size: scales the delay lines (19 to 60 ms at 1, lengthened where long decays \
-         need it) and the reflection pattern; the lines glide to a new size at most 8 % fast")
+         need it) and the reflection pattern; the lines glide to a new size, bending the \
+         tail's pitch by at most 8 %")
         .log() => size, set_size;
     MODULATION = ParamInfo::float("modulation", 0.0, 1.0, 0.3, "",
         "Depth of the slow delay modulation that breaks up metallic ringing (1 = +-0.5 ms)")
@@ -45,7 +46,7 @@ crate::declare_params! {
         "Reverberation time below low_crossover_hz as a multiple of decay_s")
         .log() => low_decay_mult, set_low_decay_mult;
     LOW_CROSSOVER_HZ = ParamInfo::float("low_crossover_hz", 50.0, 1000.0, 250.0, "Hz",
-        "Frequency of the low band's edge (shelf midpoint)")
+        "Frequency of the low band's edge (shelf midpoint; held below 0.45 x the sample rate)")
         .log() => low_crossover_hz, set_low_crossover_hz;
     HIGH_CROSSOVER_HZ = ParamInfo::float("high_crossover_hz", 1000.0, 20_000.0, 4000.0, "Hz",
         "Frequency of the high band's edge (shelf midpoint; held below 0.45 x the sample rate)")
