@@ -699,32 +699,50 @@ mod tests {
     }
 
     /// At the most resonant settings, a burst of noise followed by 20 s of
-    /// silence stays finite and bounded and dies away, including while the
-    /// lines glide to another size.
+    /// silence stays finite and bounded and dies away, also while the
+    /// lines glide to new lengths (decay 20 s to 1 s, whose lines the
+    /// mode-density rule no longer stretches; size 0.25 to 2 and back).
     #[test]
     fn stable_at_extreme_settings() {
-        for size in [0.25, 2.0] {
-            let mut r = Reverb::new(20.0, 0.0, 0.0, 1.0, 1.0).unwrap();
-            r.set_low_decay_mult(4.0).unwrap();
+        // (decay, low multiplier, size), and decay and size from 3.4 s on
+        // (at 20 s the mode-density rule sets the lengths, whatever the
+        // size; at 2 s the size does).
+        let cases = [
+            ((20.0, 4.0, 0.25), (20.0, 0.25)),
+            ((20.0, 4.0, 1.0), (1.0, 1.0)),
+            ((2.0, 1.0, 0.25), (2.0, 2.0)),
+            ((2.0, 1.0, 2.0), (2.0, 0.25)),
+        ];
+        for ((decay, low, size), (new_decay, new_size)) in cases {
+            let mut r = Reverb::new(decay, 0.0, 0.0, 1.0, 1.0).unwrap();
+            r.set_low_decay_mult(low).unwrap();
             r.set_low_crossover_hz(1000.0).unwrap();
             r.set_high_crossover_hz(1000.0).unwrap();
             r.set_modulation(1.0).unwrap();
             r.set_size(size).unwrap();
             r.prepare(&ProcessSpec::new(FS, 4096, 2)).unwrap();
+            let before = r.line_lengths();
             let n = (20.5 * FS) as usize;
             let mut l = vec![0.0f32; n];
             l[..24_000].copy_from_slice(&noise(24_000, 0.5, 11));
             let mut rr = l.clone();
             for (i, (a, b)) in l.chunks_mut(4096).zip(rr.chunks_mut(4096)).enumerate() {
                 if i == 40 {
-                    r.set_size(2.25 - size).unwrap();
+                    r.set_decay_s(new_decay).unwrap();
+                    r.set_size(new_size).unwrap();
+                    if (new_decay, new_size) != (decay, size) {
+                        assert_ne!(r.line_lengths(), before, "the lines glide");
+                    }
                 }
                 r.process_stereo(a, b);
             }
             assert!(l.iter().chain(&rr).all(|v| v.is_finite() && v.abs() < 10.0));
             let second = |s: f64| rms(&l[(s * FS) as usize..((s + 1.0) * FS) as usize]);
             let (early, late) = (second(0.5), second(19.5));
-            std::println!("size {size}: rms {early:.4} after the burst, {late:.6} 19 s later");
+            std::println!(
+                "decay {decay} s (low x{low}), size {size} -> {new_decay} s, {new_size}: rms \
+                 {early:.4} after the burst, {late:.2e} 19 s later"
+            );
             assert!(late < early, "{late} {early}");
         }
     }
