@@ -10,9 +10,15 @@
 //! delays are fixed when it starts, so each line's 9 samples are one
 //! contiguous read, turned into 8 rows of 16 lanes by 8×8 transposes, and
 //! the block's 8 rows of new samples are transposed back and stored as one
-//! contiguous write per line. Every sample still sees exactly what a
-//! sample-by-sample loop would, so the output does not depend on how the
-//! stream is cut into process calls.
+//! contiguous write per line (a block only reads samples older than
+//! itself: every delay is at least 10 samples). Blocks and the 32-sample
+//! cells of the modulation fall on multiples of the stream's sample clock
+//! and keep their state between calls, so every sample is computed the
+//! same way however the stream is cut into process calls. The absorption
+//! filters are the cookbook shelves of [`filters::design`](crate::filters::design),
+//! run by a 16-lane form of the library's biquad (one lane per line),
+//! since one [`Biquad`](crate::filters::Biquad) per line would not
+//! vectorise across the lines.
 
 use alloc::vec;
 use alloc::vec::Vec;
