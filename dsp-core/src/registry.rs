@@ -53,10 +53,13 @@ pub static ENTRIES: &[Entry] = &[
     crate::filters::ALL_PASS_ENTRY,
     Entry::of::<crate::filters::DcBlocker>(),
     Entry::of::<crate::filters::Equalizer>(),
+    // Effects.
     Entry::of::<crate::effects::Delay>(),
     Entry::of::<crate::effects::Chorus>(),
     Entry::of::<crate::effects::Flanger>(),
     Entry::of::<crate::effects::Phaser>(),
+    Entry::of::<crate::effects::Reverb>(),
+    Entry::of::<crate::effects::PlateReverb>(),
 ];
 
 /// The declarations of every kind.

@@ -1,13 +1,21 @@
 //! Effects: a feedback delay and the modulation effects (chorus and
 //! flanger on one modulated-delay core, phaser), built on a shared
-//! fractional delay line ([`DelayLine`]) and LFO ([`Lfo`]).
+//! fractional delay line ([`DelayLine`]) and LFO ([`Lfo`]); and the
+//! algorithmic reverbs ([`Reverb`], a feedback delay network, and
+//! [`PlateReverb`], Dattorro's plate).
 
 pub mod delay_line;
 pub mod lfo;
 
 mod delay;
+mod fdn;
+#[cfg(test)]
+mod ir_analysis;
 mod modulated;
 mod phaser;
+mod plate;
+mod reverb;
+mod ring;
 
 pub use delay::{DELAY_KIND, Delay, MAX_DELAY_MS, MAX_TAIL_S, NoteModifier, NoteValue, synced_ms};
 pub use delay_line::{DelayLine, MAX_GLIDE_RATE, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
@@ -17,6 +25,8 @@ pub use modulated::{
     ModulatedParams, SPREAD_GLIDE_MS, Voicing,
 };
 pub use phaser::{MAX_BREAK_RATIO, MAX_STAGES, MIN_BREAK_HZ, PHASER_KIND, Phaser, SWEEP_OCTAVES};
+pub use plate::{PLATE_REVERB_KIND, PlateReverb};
+pub use reverb::{REVERB_KIND, Reverb};
 
 /// Level, relative to the input, below which a tail counts as ended
 /// (-90 dB): what `tail()` reports the time to.
