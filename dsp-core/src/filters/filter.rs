@@ -3,10 +3,12 @@
 
 use super::band::{Band, process_bands};
 use super::design::{Design, FilterKind};
+#[cfg(feature = "alloc")]
 use super::params::{
-    ALL_PASS_KIND, BAND_PASS_KIND, BandParams, Field, HIGH_PASS_KIND, HIGH_SHELF_KIND,
-    LOW_PASS_KIND, LOW_SHELF_KIND, NOTCH_KIND, PEAK_FILTER_KIND, declared, shape,
+    ALL_PASS_KIND, BAND_PASS_KIND, HIGH_PASS_KIND, HIGH_SHELF_KIND, LOW_PASS_KIND, LOW_SHELF_KIND,
+    NOTCH_KIND, PEAK_FILTER_KIND,
 };
+use super::params::{BandParams, Field, declared, shape};
 use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::params::{DynProcessor, KindInfo, ParamValue, Params};
