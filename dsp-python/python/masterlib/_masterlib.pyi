@@ -42,8 +42,10 @@ __all__ = [
     "Parameter",
     "PeakFilter",
     "Phaser",
+    "PlateReverb",
     "Processor",
     "QaReport",
+    "Reverb",
     "StereoWidth",
     "Target",
     "TargetCheck",
@@ -1595,6 +1597,200 @@ class Phaser(Processor):
         """
     @stereo_phase_deg.setter
     def stereo_phase_deg(self, value: float) -> None: ...
+
+@final
+class Reverb(Processor):
+    """Algorithmic reverb: predelay, early reflections (a tapped pattern of 8 echoes per side within 4
+    to 46 ms at size 1), input diffusion, and a 16-line feedback delay network with a Hadamard
+    matrix whose lines carry absorption filters that give the low, mid and high bands their own
+    reverberation times (Jot), and slowly modulated delays. Mono or stereo in, stereo out.
+
+    Parameters:
+        decay_s: Reverberation time (RT60) between the two crossovers, in seconds (a number
+            from 0.1 to 20 s; default 2.0).
+        predelay_ms: Delay before the early reflections and the reverberation start (a number
+            from 0 to 500 ms; default 10.0).
+        damping: High-frequency damping: above high_crossover_hz the reverberation time is
+            decay_s x (1 - 0.9 x damping) (a number from 0 to 1; default 0.5).
+        width: Stereo width of the reverberation, from 0 (mono) to 1 (uncorrelated sides) (a
+            number from 0 to 1; default 1.0).
+        mix: Wet proportion from 0 (dry) to 1 (reverberation only) (a number from 0 to 1;
+            default 0.3).
+        size: Room size: scales the delay lines (19 to 60 ms at 1, lengthened where long decays
+            need it) and the reflection pattern; the lines glide to a new size, bending the
+            tail's pitch by at most 8 % (a number from 0.25 to 2; default 1.0).
+        modulation: Depth of the slow delay modulation that breaks up metallic ringing (1 =
+            +-0.5 ms) (a number from 0 to 1; default 0.3).
+        low_decay_mult: Reverberation time below low_crossover_hz as a multiple of decay_s (a
+            number from 0.25 to 4; default 1.0).
+        low_crossover_hz: Frequency of the low band's edge (shelf midpoint; held below 0.45 x
+            the sample rate) (a number from 50 to 1000 Hz; default 250.0).
+        high_crossover_hz: Frequency of the high band's edge (shelf midpoint; held below 0.45 x
+            the sample rate) (a number from 1000 to 20000 Hz; default 4000.0).
+    """
+
+    def __new__(
+        cls,
+        decay_s: float = 2.0,
+        predelay_ms: float = 10.0,
+        damping: float = 0.5,
+        width: float = 1.0,
+        mix: float = 0.3,
+        size: float = 1.0,
+        modulation: float = 0.3,
+        low_decay_mult: float = 1.0,
+        low_crossover_hz: float = 250.0,
+        high_crossover_hz: float = 4000.0,
+    ) -> Reverb: ...
+    @property
+    def decay_s(self) -> float:
+        """Reverberation time (RT60) between the two crossovers, in seconds (a number from 0.1 to 20
+        s; default 2.0).
+        """
+    @decay_s.setter
+    def decay_s(self, value: float) -> None: ...
+    @property
+    def predelay_ms(self) -> float:
+        """Delay before the early reflections and the reverberation start (a number from 0 to 500 ms;
+        default 10.0).
+        """
+    @predelay_ms.setter
+    def predelay_ms(self, value: float) -> None: ...
+    @property
+    def damping(self) -> float:
+        """High-frequency damping: above high_crossover_hz the reverberation time is decay_s x (1 -
+        0.9 x damping) (a number from 0 to 1; default 0.5).
+        """
+    @damping.setter
+    def damping(self, value: float) -> None: ...
+    @property
+    def width(self) -> float:
+        """Stereo width of the reverberation, from 0 (mono) to 1 (uncorrelated sides) (a number from 0
+        to 1; default 1.0).
+        """
+    @width.setter
+    def width(self, value: float) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry) to 1 (reverberation only) (a number from 0 to 1; default 0.3).
+        """
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+    @property
+    def size(self) -> float:
+        """Room size: scales the delay lines (19 to 60 ms at 1, lengthened where long decays need it)
+        and the reflection pattern; the lines glide to a new size, bending the tail's pitch by at
+        most 8 % (a number from 0.25 to 2; default 1.0).
+        """
+    @size.setter
+    def size(self, value: float) -> None: ...
+    @property
+    def modulation(self) -> float:
+        """Depth of the slow delay modulation that breaks up metallic ringing (1 = +-0.5 ms) (a number
+        from 0 to 1; default 0.3).
+        """
+    @modulation.setter
+    def modulation(self, value: float) -> None: ...
+    @property
+    def low_decay_mult(self) -> float:
+        """Reverberation time below low_crossover_hz as a multiple of decay_s (a number from 0.25 to
+        4; default 1.0).
+        """
+    @low_decay_mult.setter
+    def low_decay_mult(self, value: float) -> None: ...
+    @property
+    def low_crossover_hz(self) -> float:
+        """Frequency of the low band's edge (shelf midpoint; held below 0.45 x the sample rate) (a
+        number from 50 to 1000 Hz; default 250.0).
+        """
+    @low_crossover_hz.setter
+    def low_crossover_hz(self, value: float) -> None: ...
+    @property
+    def high_crossover_hz(self) -> float:
+        """Frequency of the high band's edge (shelf midpoint; held below 0.45 x the sample rate) (a
+        number from 1000 to 20000 Hz; default 4000.0).
+        """
+    @high_crossover_hz.setter
+    def high_crossover_hz(self, value: float) -> None: ...
+
+@final
+class PlateReverb(Processor):
+    """Plate reverb after Dattorro (1997): predelay, input band limit, four input diffusers, and a
+    figure-of-eight tank of two branches (modulated all-pass, delay, damping, all-pass, delay)
+    whose taps make the stereo output. Mono or stereo in (summed), stereo out.
+
+    Parameters:
+        decay_s: Reverberation time (RT60) of the tank at 1 kHz without damping, in seconds (a
+            number from 0.2 to 20 s; default 2.0).
+        predelay_ms: Delay before the tank (a number from 0 to 500 ms; default 10.0).
+        damping: High-frequency damping in the tank: its low-pass moves from 20 kHz (0) down to
+            200 Hz (1) on a log scale (a number from 0 to 1; default 0.3).
+        bandwidth_hz: Cutoff of the low-pass on the input (held below 0.45 x the sample rate)
+            (a number from 500 to 20000 Hz; default 12000.0).
+        modulation: Depth of the tank's delay modulation (0.5 = Dattorro's 16 samples at 29.8
+            kHz, +-0.54 ms) (a number from 0 to 1; default 0.5).
+        width: Stereo width of the reverberation, from 0 (mono) to 1 (the tank's taps as they
+            are) (a number from 0 to 1; default 1.0).
+        mix: Wet proportion from 0 (dry) to 1 (reverberation only) (a number from 0 to 1;
+            default 0.3).
+    """
+
+    def __new__(
+        cls,
+        decay_s: float = 2.0,
+        predelay_ms: float = 10.0,
+        damping: float = 0.3,
+        bandwidth_hz: float = 12000.0,
+        modulation: float = 0.5,
+        width: float = 1.0,
+        mix: float = 0.3,
+    ) -> PlateReverb: ...
+    @property
+    def decay_s(self) -> float:
+        """Reverberation time (RT60) of the tank at 1 kHz without damping, in seconds (a number from
+        0.2 to 20 s; default 2.0).
+        """
+    @decay_s.setter
+    def decay_s(self, value: float) -> None: ...
+    @property
+    def predelay_ms(self) -> float:
+        """Delay before the tank (a number from 0 to 500 ms; default 10.0)."""
+    @predelay_ms.setter
+    def predelay_ms(self, value: float) -> None: ...
+    @property
+    def damping(self) -> float:
+        """High-frequency damping in the tank: its low-pass moves from 20 kHz (0) down to 200 Hz (1)
+        on a log scale (a number from 0 to 1; default 0.3).
+        """
+    @damping.setter
+    def damping(self, value: float) -> None: ...
+    @property
+    def bandwidth_hz(self) -> float:
+        """Cutoff of the low-pass on the input (held below 0.45 x the sample rate) (a number from 500
+        to 20000 Hz; default 12000.0).
+        """
+    @bandwidth_hz.setter
+    def bandwidth_hz(self, value: float) -> None: ...
+    @property
+    def modulation(self) -> float:
+        """Depth of the tank's delay modulation (0.5 = Dattorro's 16 samples at 29.8 kHz, +-0.54 ms)
+        (a number from 0 to 1; default 0.5).
+        """
+    @modulation.setter
+    def modulation(self, value: float) -> None: ...
+    @property
+    def width(self) -> float:
+        """Stereo width of the reverberation, from 0 (mono) to 1 (the tank's taps as they are) (a
+        number from 0 to 1; default 1.0).
+        """
+    @width.setter
+    def width(self, value: float) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry) to 1 (reverberation only) (a number from 0 to 1; default 0.3).
+        """
+    @mix.setter
+    def mix(self, value: float) -> None: ...
 
 @final
 class Chain(Processor):
