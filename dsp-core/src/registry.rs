@@ -222,6 +222,27 @@ mod tests {
         assert_eq!(p.get("gain_db"), Ok(0.0));
     }
 
+    /// Setting a parameter by id gives the same output as the typed setter.
+    #[test]
+    fn set_by_id_equals_the_typed_setter() {
+        use crate::dynamics::{Compressor, Limiter};
+        use crate::effects::Delay;
+        use crate::mix::{Pan, PanLaw};
+        fn same<P: DynProcessor + Default>(typed: impl FnOnce(&mut P), id: &str, value: f64) {
+            let (mut a, mut b) = (P::default(), P::default());
+            typed(&mut a);
+            b.set(id, value).unwrap();
+            assert_eq!(a.get(id), b.get(id));
+            let kind = a.kind();
+            assert_eq!(render(&mut a, kind), render(&mut b, kind), "{id}");
+        }
+        same::<Compressor>(|c| c.set_threshold_db(-31.5).unwrap(), "threshold_db", -31.5);
+        same::<Compressor>(|c| c.set_detector(crate::dynamics::Detector::Rms), "detector", 1.0);
+        same::<Limiter>(|l| l.set_true_peak(true), "true_peak", 1.0);
+        same::<Pan>(|p| p.set_law(PanLaw::Linear), "law", 0.0);
+        same::<Delay>(|d| d.set_feedback(0.7).unwrap(), "feedback", 0.7);
+    }
+
     /// An infinite value (a limiting ratio) is stored as the name "inf",
     /// which JSON can hold, and reads back as infinity.
     #[test]
