@@ -493,25 +493,6 @@ mod tests {
     const FS: f64 = 48_000.0;
     const BANDS: [f64; 7] = [125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0];
 
-    /// The response (left, right) of `p` to a unit impulse in both
-    /// channels, `seconds` long.
-    fn impulse_response(p: &mut PlateReverb, seconds: f64) -> [Vec<f32>; 2] {
-        p.prepare(&ProcessSpec::new(FS, 4096, 2)).unwrap();
-        let n = (seconds * FS) as usize;
-        let mut l = vec![0.0f32; n];
-        l[0] = 1.0;
-        let mut r = l.clone();
-        crate::processor::process_in_blocks(p, &mut [&mut l, &mut r], 4096);
-        [l, r]
-    }
-
-    /// Prints `values` as a row of a table (seen with `--nocapture`).
-    fn report(label: &str, values: &[f64]) {
-        let row: Vec<std::string::String> =
-            values.iter().map(|v| std::format!("{v:7.3}")).collect();
-        std::println!("{label:<34}{}", row.join(" "));
-    }
-
     #[test]
     fn invariants() {
         check_processor_invariants(PlateReverb::default, 2, |p| {

@@ -517,7 +517,6 @@ mod tests {
     use super::*;
     use crate::effects::ir_analysis::*;
     use crate::test_util::*;
-    use std::vec::Vec;
 
     const FS: f64 = 48_000.0;
     const BANDS: [f64; 7] = [125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0];
@@ -525,25 +524,6 @@ mod tests {
     /// A fully wet reverb with both band multipliers 1 and no predelay.
     fn wet(decay_s: f64) -> Reverb {
         Reverb::new(decay_s, 0.0, 0.0, 1.0, 1.0).unwrap()
-    }
-
-    /// The response (left, right) of `r` to a unit impulse in both
-    /// channels, `seconds` long.
-    fn impulse_response(r: &mut Reverb, seconds: f64) -> [Vec<f32>; 2] {
-        r.prepare(&ProcessSpec::new(FS, 4096, 2)).unwrap();
-        let n = (seconds * FS) as usize;
-        let mut l = vec![0.0f32; n];
-        l[0] = 1.0;
-        let mut r_ = l.clone();
-        crate::processor::process_in_blocks(r, &mut [&mut l, &mut r_], 4096);
-        [l, r_]
-    }
-
-    /// Prints `values` as a row of a table (seen with `--nocapture`).
-    fn report(label: &str, values: &[f64]) {
-        let row: Vec<std::string::String> =
-            values.iter().map(|v| std::format!("{v:7.3}")).collect();
-        std::println!("{label:<34}{}", row.join(" "));
     }
 
     #[test]
