@@ -2,7 +2,7 @@
 
 use benches::bench_processor;
 use criterion::{Criterion, criterion_group, criterion_main};
-use dsp_core::effects::{Chorus, Delay, Flanger, Phaser};
+use dsp_core::effects::{Chorus, Delay, Flanger, Oversampling, Phaser, Saturation, SaturationMode};
 
 fn effects(c: &mut Criterion) {
     bench_processor(c, "delay", || Delay::new(250.0, 0.4, 0.5).unwrap());
@@ -21,6 +21,12 @@ fn effects(c: &mut Criterion) {
     bench_processor(c, "flanger", Flanger::default);
     bench_processor(c, "phaser", Phaser::default);
     bench_processor(c, "phaser_12_stages", || Phaser::new(0.5, 0.7, 800.0, 12, 0.3, 0.5).unwrap());
+    bench_processor(c, "saturation", Saturation::default);
+    bench_processor(c, "saturation_tanh_8x", || {
+        let mut s = Saturation::new(12.0, SaturationMode::Tanh).unwrap();
+        s.set_oversampling(Oversampling::X8);
+        s
+    });
 }
 
 criterion_group!(benches, effects);

@@ -57,6 +57,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::effects::Chorus>(),
     Entry::of::<crate::effects::Flanger>(),
     Entry::of::<crate::effects::Phaser>(),
+    Entry::of::<crate::effects::Saturation>(),
 ];
 
 /// The declarations of every kind.

@@ -1,13 +1,16 @@
 //! Effects: a feedback delay and the modulation effects (chorus and
-//! flanger on one modulated-delay core, phaser), built on a shared
+//! flanger on one modulated-delay core, phaser), an oversampled
+//! saturator, built on a shared
 //! fractional delay line ([`DelayLine`]) and LFO ([`Lfo`]).
 
 pub mod delay_line;
 pub mod lfo;
+pub mod oversample;
 
 mod delay;
 mod modulated;
 mod phaser;
+mod saturation;
 
 pub use delay::{DELAY_KIND, Delay, MAX_DELAY_MS, MAX_TAIL_S, NoteModifier, NoteValue, synced_ms};
 pub use delay_line::{DelayLine, MAX_GLIDE_RATE, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
@@ -16,7 +19,11 @@ pub use modulated::{
     CHORUS_KIND, Chorus, ChorusVoicing, FLANGER_KIND, Flanger, FlangerVoicing, ModulatedDelay,
     ModulatedParams, SPREAD_GLIDE_MS, Voicing,
 };
+pub use oversample::Oversampler;
 pub use phaser::{MAX_BREAK_RATIO, MAX_STAGES, MIN_BREAK_HZ, PHASER_KIND, Phaser, SWEEP_OCTAVES};
+pub use saturation::{
+    Oversampling, SATURATION_KIND, Saturation, SaturationMode, TAPE_BIAS, TAPE_DC_HZ,
+};
 
 /// Level, relative to the input, below which a tail counts as ended
 /// (-90 dB): what `tail()` reports the time to.
