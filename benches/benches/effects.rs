@@ -1,8 +1,10 @@
-//! Delay and modulation effects at 48 kHz stereo.
+//! Delay, modulation, saturation and transient effects at 48 kHz stereo.
 
 use benches::bench_processor;
 use criterion::{Criterion, criterion_group, criterion_main};
-use dsp_core::effects::{Chorus, Delay, Flanger, Oversampling, Phaser, Saturation, SaturationMode};
+use dsp_core::effects::{
+    Chorus, Delay, Flanger, Oversampling, Phaser, Saturation, SaturationMode, TransientShaper,
+};
 
 fn effects(c: &mut Criterion) {
     bench_processor(c, "delay", || Delay::new(250.0, 0.4, 0.5).unwrap());
@@ -27,6 +29,7 @@ fn effects(c: &mut Criterion) {
         s.set_oversampling(Oversampling::X8);
         s
     });
+    bench_processor(c, "transient_shaper", || TransientShaper::new(9.0, -6.0).unwrap());
 }
 
 criterion_group!(benches, effects);

@@ -58,6 +58,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::effects::Flanger>(),
     Entry::of::<crate::effects::Phaser>(),
     Entry::of::<crate::effects::Saturation>(),
+    Entry::of::<crate::effects::TransientShaper>(),
 ];
 
 /// The declarations of every kind.

@@ -1,6 +1,6 @@
 //! Effects: a feedback delay and the modulation effects (chorus and
 //! flanger on one modulated-delay core, phaser), an oversampled
-//! saturator, built on a shared
+//! saturator and a transient shaper, built on a shared
 //! fractional delay line ([`DelayLine`]) and LFO ([`Lfo`]).
 
 pub mod delay_line;
@@ -11,6 +11,7 @@ mod delay;
 mod modulated;
 mod phaser;
 mod saturation;
+mod transient;
 
 pub use delay::{DELAY_KIND, Delay, MAX_DELAY_MS, MAX_TAIL_S, NoteModifier, NoteValue, synced_ms};
 pub use delay_line::{DelayLine, MAX_GLIDE_RATE, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
@@ -23,6 +24,10 @@ pub use oversample::Oversampler;
 pub use phaser::{MAX_BREAK_RATIO, MAX_STAGES, MIN_BREAK_HZ, PHASER_KIND, Phaser, SWEEP_OCTAVES};
 pub use saturation::{
     Oversampling, SATURATION_KIND, Saturation, SaturationMode, TAPE_BIAS, TAPE_DC_HZ,
+};
+pub use transient::{
+    FAST_ATTACK_MS, FAST_RELEASE_MS, FULL_SCALE_DB, GAIN_SMOOTHING_MS, TRANSIENT_SHAPER_KIND,
+    TransientShaper,
 };
 
 /// Level, relative to the input, below which a tail counts as ended
