@@ -1,8 +1,10 @@
-//! Delay and modulation effects at 48 kHz stereo.
+//! Delay, modulation, saturation and transient effects at 48 kHz stereo.
 
 use benches::bench_processor;
 use criterion::{Criterion, criterion_group, criterion_main};
-use dsp_core::effects::{Chorus, Delay, Flanger, Phaser};
+use dsp_core::effects::{
+    Chorus, Delay, Flanger, Oversampling, Phaser, Saturation, SaturationMode, TransientShaper,
+};
 
 fn effects(c: &mut Criterion) {
     bench_processor(c, "delay", || Delay::new(250.0, 0.4, 0.5).unwrap());
@@ -21,6 +23,13 @@ fn effects(c: &mut Criterion) {
     bench_processor(c, "flanger", Flanger::default);
     bench_processor(c, "phaser", Phaser::default);
     bench_processor(c, "phaser_12_stages", || Phaser::new(0.5, 0.7, 800.0, 12, 0.3, 0.5).unwrap());
+    bench_processor(c, "saturation", Saturation::default);
+    bench_processor(c, "saturation_tanh_8x", || {
+        let mut s = Saturation::new(12.0, SaturationMode::Tanh).unwrap();
+        s.set_oversampling(Oversampling::X8);
+        s
+    });
+    bench_processor(c, "transient_shaper", || TransientShaper::new(9.0, -6.0).unwrap());
 }
 
 criterion_group!(benches, effects);

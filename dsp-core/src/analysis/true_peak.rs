@@ -115,7 +115,7 @@ pub struct TruePeakInterpolator {
 const BUF: usize = HIGH_TAPS - 1 + CHUNK;
 
 /// Zeroth-order modified Bessel function of the first kind (power series).
-fn bessel_i0(x: f64) -> f64 {
+pub(crate) fn bessel_i0(x: f64) -> f64 {
     let q = 0.25 * x * x;
     let (mut sum, mut term, mut k) = (1.0, 1.0, 1.0);
     while term > 1e-17 * sum {

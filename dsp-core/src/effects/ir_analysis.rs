@@ -154,6 +154,25 @@ pub fn gaussian(len: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// The response (left, right) of `p` to a unit impulse in both channels,
+/// `seconds` long at 48 kHz.
+pub fn impulse_response<P: Processor>(p: &mut P, seconds: f64) -> [Vec<f32>; 2] {
+    const FS: f64 = 48_000.0;
+    p.prepare(&ProcessSpec::new(FS, 4096, 2)).unwrap();
+    let n = (seconds * FS) as usize;
+    let mut l = vec![0.0f32; n];
+    l[0] = 1.0;
+    let mut r = l.clone();
+    crate::processor::process_in_blocks(p, &mut [&mut l, &mut r], 4096);
+    [l, r]
+}
+
+/// Prints `values` as a row of a table (seen with `--nocapture`).
+pub fn report(label: &str, values: &[f64]) {
+    let row: Vec<std::string::String> = values.iter().map(|v| std::format!("{v:7.3}")).collect();
+    std::println!("{label:<34}{}", row.join(" "));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,23 +218,4 @@ mod tests {
         let d = mean_density(&echo_density(&clicks, fs, 0.02, 256), 0.0, 1.0);
         assert!(d < 0.2, "{d}");
     }
-}
-
-/// The response (left, right) of `p` to a unit impulse in both channels,
-/// `seconds` long at 48 kHz.
-pub fn impulse_response<P: Processor>(p: &mut P, seconds: f64) -> [Vec<f32>; 2] {
-    const FS: f64 = 48_000.0;
-    p.prepare(&ProcessSpec::new(FS, 4096, 2)).unwrap();
-    let n = (seconds * FS) as usize;
-    let mut l = vec![0.0f32; n];
-    l[0] = 1.0;
-    let mut r = l.clone();
-    crate::processor::process_in_blocks(p, &mut [&mut l, &mut r], 4096);
-    [l, r]
-}
-
-/// Prints `values` as a row of a table (seen with `--nocapture`).
-pub fn report(label: &str, values: &[f64]) {
-    let row: Vec<std::string::String> = values.iter().map(|v| std::format!("{v:7.3}")).collect();
-    std::println!("{label:<34}{}", row.join(" "));
 }

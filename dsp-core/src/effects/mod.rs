@@ -1,11 +1,13 @@
 //! Effects: a feedback delay and the modulation effects (chorus and
-//! flanger on one modulated-delay core, phaser), built on a shared
-//! fractional delay line ([`DelayLine`]) and LFO ([`Lfo`]); and the
-//! algorithmic reverbs ([`Reverb`], a feedback delay network, and
-//! [`PlateReverb`], Dattorro's plate).
+//! flanger on one modulated-delay core, phaser), an oversampled
+//! saturator and a transient shaper, built on a shared fractional delay
+//! line ([`DelayLine`]) and LFO ([`Lfo`]); and the algorithmic reverbs
+//! ([`Reverb`], a feedback delay network, and [`PlateReverb`], Dattorro's
+//! plate).
 
 pub mod delay_line;
 pub mod lfo;
+pub mod oversample;
 
 mod delay;
 mod fdn;
@@ -16,6 +18,8 @@ mod phaser;
 mod plate;
 mod reverb;
 mod ring;
+mod saturation;
+mod transient;
 
 pub use delay::{DELAY_KIND, Delay, MAX_DELAY_MS, MAX_TAIL_S, NoteModifier, NoteValue, synced_ms};
 pub use delay_line::{DelayLine, MAX_GLIDE_RATE, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
@@ -24,9 +28,17 @@ pub use modulated::{
     CHORUS_KIND, Chorus, ChorusVoicing, FLANGER_KIND, Flanger, FlangerVoicing, ModulatedDelay,
     ModulatedParams, SPREAD_GLIDE_MS, Voicing,
 };
+pub use oversample::Oversampler;
 pub use phaser::{MAX_BREAK_RATIO, MAX_STAGES, MIN_BREAK_HZ, PHASER_KIND, Phaser, SWEEP_OCTAVES};
 pub use plate::{PLATE_REVERB_KIND, PlateReverb};
 pub use reverb::{REVERB_KIND, Reverb};
+pub use saturation::{
+    Oversampling, SATURATION_KIND, Saturation, SaturationMode, TAPE_BIAS, TAPE_DC_HZ,
+};
+pub use transient::{
+    FAST_ATTACK_MS, FAST_RELEASE_MS, FULL_SCALE_DB, GAIN_SMOOTHING_MS, TRANSIENT_SHAPER_KIND,
+    TransientShaper,
+};
 
 /// Level, relative to the input, below which a tail counts as ended
 /// (-90 dB): what `tail()` reports the time to.
