@@ -46,9 +46,11 @@ __all__ = [
     "Processor",
     "QaReport",
     "Reverb",
+    "Saturation",
     "StereoWidth",
     "Target",
     "TargetCheck",
+    "TransientShaper",
     "measure",
     "targets",
 ]
@@ -209,6 +211,8 @@ _NotchDesign = Literal["cookbook", "matched"]
 _AllPassDesign = Literal["cookbook", "matched"]
 _DelayNote = Literal["1/1", "1/2", "1/4", "1/8", "1/16", "1/32"]
 _DelayNoteModifier = Literal["straight", "dotted", "triplet"]
+_SaturationMode = Literal["soft_clip", "tanh", "tape"]
+_SaturationOversampling = Literal["2x", "4x", "8x"]
 
 @final
 class Gain(Processor):
@@ -1791,6 +1795,119 @@ class PlateReverb(Processor):
         """
     @mix.setter
     def mix(self, value: float) -> None: ...
+
+@final
+class Saturation(Processor):
+    """Saturation: drive_db into a static curve (soft_clip, tanh or an asymmetric tape curve) run at
+    2x, 4x or 8x the sample rate between linear-phase half-band filters, so that harmonics above
+    Nyquist do not fold back; then output_db, mixed with the dry signal delayed by the filters'
+    latency (59, 69 or 72 samples).
+
+    Parameters:
+        drive_db: Gain into the curve (a number from -24 to 48 dB; default 6.0).
+        mode: Curve: soft_clip, tanh or tape (asymmetric, even harmonics); changes at once
+            (default 'soft_clip').
+        oversampling: Oversampling factor; a change clears the filters and changes the latency
+            (one of 2x, 4x, 8x; default '4x').
+        output_db: Gain after the curve (a number from -48 to 24 dB; default 0.0).
+        mix: Wet proportion from 0 (dry, delayed by the latency) to 1 (wet only) (a number from
+            0 to 1; default 1.0).
+    """
+
+    def __new__(
+        cls,
+        drive_db: float = 6.0,
+        mode: _SaturationMode = "soft_clip",
+        oversampling: _SaturationOversampling = "4x",
+        output_db: float = 0.0,
+        mix: float = 1.0,
+    ) -> Saturation: ...
+    @property
+    def drive_db(self) -> float:
+        """Gain into the curve (a number from -24 to 48 dB; default 6.0)."""
+    @drive_db.setter
+    def drive_db(self, value: float) -> None: ...
+    @property
+    def mode(self) -> _SaturationMode:
+        """Curve: soft_clip, tanh or tape (asymmetric, even harmonics); changes at once (default
+        'soft_clip').
+        """
+    @mode.setter
+    def mode(self, value: _SaturationMode) -> None: ...
+    @property
+    def oversampling(self) -> _SaturationOversampling:
+        """Oversampling factor; a change clears the filters and changes the latency (one of 2x, 4x,
+        8x; default '4x').
+        """
+    @oversampling.setter
+    def oversampling(self, value: _SaturationOversampling) -> None: ...
+    @property
+    def output_db(self) -> float:
+        """Gain after the curve (a number from -48 to 24 dB; default 0.0)."""
+    @output_db.setter
+    def output_db(self, value: float) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry, delayed by the latency) to 1 (wet only) (a number from 0 to 1;
+        default 1.0).
+        """
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+
+@final
+class TransientShaper(Processor):
+    """Transient shaper: boosts or cuts the attack and the sustain of sounds whatever their level. A
+    fast envelope follower on the level linked across channels is compared with one that rises over
+    attack_ms (their difference marks an attack) and with one that falls over release_ms (marks a
+    decaying tail); the differences scale attack_db and sustain_db. A steady signal is left as it
+    is.
+
+    Parameters:
+        attack_db: Gain on attacks (positive: punchier, negative: softer) (a number from -24 to
+            24 dB; default 0.0).
+        sustain_db: Gain on decaying tails (positive: longer, negative: drier) (a number from
+            -24 to 24 dB; default 0.0).
+        attack_ms: Rise time of the slow follower: how long an attack counts as one (a number
+            from 1 to 100 ms; default 20.0).
+        release_ms: Fall time of the slow follower: how long a tail counts as sustain (a number
+            from 20 to 2000 ms; default 300.0).
+    """
+
+    def __new__(
+        cls,
+        attack_db: float = 0.0,
+        sustain_db: float = 0.0,
+        attack_ms: float = 20.0,
+        release_ms: float = 300.0,
+    ) -> TransientShaper: ...
+    @property
+    def attack_db(self) -> float:
+        """Gain on attacks (positive: punchier, negative: softer) (a number from -24 to 24 dB; default
+        0.0).
+        """
+    @attack_db.setter
+    def attack_db(self, value: float) -> None: ...
+    @property
+    def sustain_db(self) -> float:
+        """Gain on decaying tails (positive: longer, negative: drier) (a number from -24 to 24 dB;
+        default 0.0).
+        """
+    @sustain_db.setter
+    def sustain_db(self, value: float) -> None: ...
+    @property
+    def attack_ms(self) -> float:
+        """Rise time of the slow follower: how long an attack counts as one (a number from 1 to 100
+        ms; default 20.0).
+        """
+    @attack_ms.setter
+    def attack_ms(self, value: float) -> None: ...
+    @property
+    def release_ms(self) -> float:
+        """Fall time of the slow follower: how long a tail counts as sustain (a number from 20 to 2000
+        ms; default 300.0).
+        """
+    @release_ms.setter
+    def release_ms(self, value: float) -> None: ...
 
 @final
 class Chain(Processor):
