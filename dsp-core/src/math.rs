@@ -107,8 +107,8 @@ pub(crate) fn max_abs_of(init: f32, x: &[f32]) -> f32 {
 pub const MAX_LEVEL: f32 = 1.0e18;
 
 /// Largest magnitude written into a feedback loop (delay lines, reverb
-/// tanks), +80 dBFS: a loop holding it decays below audio within its tail
-/// plus a few seconds.
+/// tanks) or a slow envelope, +80 dBFS: a loop holding it decays below
+/// audio within its tail (or release) plus a few seconds.
 pub const MAX_LOOP_LEVEL: f32 = 1.0e4;
 
 /// `x` limited to `[-bound, bound]`, branch-free; ±Inf become ±`bound`.
