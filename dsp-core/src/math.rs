@@ -101,6 +101,41 @@ pub(crate) fn max_abs_of(init: f32, x: &[f32]) -> f32 {
     fold_lanes(init, x, f32::abs, greater)
 }
 
+/// Largest magnitude let into detectors, envelopes and filter state
+/// (+360 dBFS): far above any audio, and its square (and a sum of a few
+/// hundred squares) is still finite in f32.
+pub const MAX_LEVEL: f32 = 1.0e18;
+
+/// Largest magnitude written into a feedback loop (delay lines, reverb
+/// tanks) or a slow envelope, +80 dBFS: a loop holding it decays below
+/// audio within its tail (or release) plus a few seconds.
+pub const MAX_LOOP_LEVEL: f32 = 1.0e4;
+
+/// `x` limited to `[-bound, bound]`, branch-free; ±Inf become ±`bound`.
+#[inline(always)]
+pub fn clamp_level(x: f32, bound: f32) -> f32 {
+    lesser(greater(x, -bound), bound)
+}
+
+/// `x` limited to the finite range: ±Inf become ±`f32::MAX` (output
+/// saturation).
+#[inline(always)]
+pub fn saturate(x: f32) -> f32 {
+    clamp_level(x, f32::MAX)
+}
+
+/// Every value of `x` limited to `[-bound, bound]` (vectorises).
+#[inline]
+pub fn clamp_slice(x: &mut [f32], bound: f32) {
+    x.iter_mut().for_each(|v| *v = clamp_level(*v, bound));
+}
+
+/// Every value of `x` limited to the finite range (see [`saturate`]).
+#[inline]
+pub fn saturate_slice(x: &mut [f32]) {
+    clamp_slice(x, f32::MAX);
+}
+
 pub use libm::{
     atan, cos, cosh, exp, expf, fabs, fabsf, floor, log, log10, log10f, pow, round, sin, sinh,
     sqrt, sqrtf, tan,
@@ -119,6 +154,17 @@ mod tests {
         assert_relative_eq!(db_to_gain(-6.0206), 0.5, epsilon = 1e-4);
         assert_relative_eq!(gain_to_db(db_to_gain(3.5)), 3.5, epsilon = 1e-12);
         assert!(gain_to_db(0.0).is_infinite());
+    }
+
+    #[test]
+    fn clamps_and_saturates() {
+        assert_eq!(clamp_level(2e20, MAX_LEVEL), MAX_LEVEL);
+        assert_eq!(clamp_level(-0.25, MAX_LEVEL), -0.25);
+        assert_eq!(saturate(f32::INFINITY), f32::MAX);
+        assert_eq!(saturate(f32::NEG_INFINITY), -f32::MAX);
+        let mut x = [1.0, f32::INFINITY, -1e30];
+        clamp_slice(&mut x, 1e4);
+        assert_eq!(x, [1.0, 1e4, -1e4]);
     }
 
     #[test]

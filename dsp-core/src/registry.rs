@@ -95,6 +95,7 @@ mod tests {
     use crate::spec::ProcessSpec;
     use crate::test_util::*;
     use std::string::ToString;
+    use std::vec;
     use std::vec::Vec;
 
     /// Channels a kind is tested with.
@@ -344,5 +345,97 @@ mod tests {
             }
         }
         assert_eq!(sidechain_kinds, 3);
+    }
+
+    /// The settings a kind is spiked with: its defaults, and its most
+    /// extreme gains where a kind has them.
+    fn spike_variants(entry: &Entry) -> Vec<(&'static str, Box<dyn DynProcessor>)> {
+        let mut out = vec![("default", (entry.make)())];
+        let loud = ["gain_db", "mid_gain_db", "side_gain_db", "drive_db", "output_db", "makeup_db"];
+        let mut p = (entry.make)();
+        let mut any = false;
+        for (i, info) in entry.info.params.iter().enumerate() {
+            if loud.contains(&info.id) && info.max.is_finite() {
+                p.set_param(i, info.max).unwrap();
+                any = true;
+            }
+        }
+        if any {
+            out.push(("loudest", p));
+        }
+        if entry.info.name == "multiband_compressor" {
+            let mut m = crate::dynamics::MultibandCompressor::default();
+            for b in 0..m.bands() {
+                m.set_band_bypass(b, true).unwrap();
+            }
+            out.push(("bands bypassed", Box::new(m)));
+        }
+        out
+    }
+
+    /// Policy: finite input never makes output non-finite, and after any
+    /// finite spike (1e30, 2e38, `f32::MAX`, one sample) every kind returns
+    /// to the output it gives without the spike within its own time
+    /// constants (its tail plus a few seconds).
+    #[test]
+    fn every_kind_recovers_from_a_finite_spike() {
+        const FS: f64 = 48_000.0;
+        const BLOCK: usize = 512;
+        let fs = FS as usize;
+        let mut failures = Vec::new();
+        for entry in ENTRIES {
+            for (label, mut p) in spike_variants(entry) {
+                let n = channels(entry.info);
+                p.prepare(&ProcessSpec::new(FS, BLOCK, n)).unwrap();
+                let tail = p.tail().min(10 * fs);
+                let len = fs + 1 + tail + 3 * fs;
+                let clean: Vec<Vec<f32>> = (0..n)
+                    .map(|c| {
+                        let s = sine(440.0 + 110.0 * c as f64, FS, len, 0.5);
+                        let w = noise(len, 0.05, 7 + c as u64);
+                        s.iter().zip(&w).map(|(a, b)| a + b).collect()
+                    })
+                    .collect();
+                let run = |p: &mut dyn DynProcessor, spike: Option<f32>| {
+                    p.reset();
+                    let mut x = clean.clone();
+                    if let Some(v) = spike {
+                        for ch in x.iter_mut() {
+                            ch[fs] = v;
+                        }
+                    }
+                    let mut views: Vec<&mut [f32]> = x.iter_mut().map(|c| &mut c[..]).collect();
+                    crate::processor::process_in_blocks(p, &mut views, BLOCK);
+                    x
+                };
+                let reference = run(&mut *p, None);
+                let last = len - fs / 2;
+                for spike in [1e30f32, 2e38, f32::MAX] {
+                    let y = run(&mut *p, Some(spike));
+                    let name = std::format!("{} ({label}), spike {spike:e}", entry.info.name);
+                    if let Some((c, i)) = crate::buffer::find_nonfinite(&y) {
+                        failures.push(std::format!("{name}: non-finite output at {c}:{i}"));
+                        continue;
+                    }
+                    assert_eq!(p.nonfinite_count(), 0, "{name}");
+                    for (c, (y, r)) in y.iter().zip(&reference).enumerate() {
+                        let (got, want) = (rms(&y[last..]), rms(&r[last..]));
+                        let diff: Vec<f32> =
+                            y[last..].iter().zip(&r[last..]).map(|(a, b)| a - b).collect();
+                        let err = rms(&diff);
+                        let level_ok = (got - want).abs() < 1e-4
+                            || (crate::math::gain_to_db(got / want)).abs() < 0.5;
+                        let state_ok = err <= 0.01 * want + 1e-4;
+                        if !(level_ok && state_ok) {
+                            failures.push(std::format!(
+                                "{name}, channel {c}: rms {got:e} against {want:e}, \
+                                 difference {err:e}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use crate::error::Error;
 use crate::filters::design::{FilterKind, rbj};
 use crate::filters::{Biquad, Coefs};
-use crate::math::flush_denormal;
+use crate::math::{MAX_LEVEL, clamp_slice, flush_denormal};
 use crate::spec::ProcessSpec;
 
 use super::ballistics::time_coef;
@@ -182,6 +182,8 @@ impl LevelDetector {
     fn levels(&mut self, nch: usize, n: usize) {
         for c in 0..nch {
             let buf = &mut self.amp[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
+            // Bounded, so that filter state and squares stay finite.
+            clamp_slice(buf, MAX_LEVEL);
             if self.hpf_hz > 0.0 {
                 self.hpf[c].process(buf);
             }

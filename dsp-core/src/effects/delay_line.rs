@@ -18,6 +18,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::math::{MAX_LOOP_LEVEL, clamp_level};
 use crate::smooth::LinearSmoother;
 
 /// Shortest delay in samples a line reads: the four taps of a read taken
@@ -136,11 +137,11 @@ impl DelayLine {
         delay.max(MIN_DELAY_SAMPLES).min(self.max_delay.max(MIN_DELAY_SAMPLES))
     }
 
-    /// Appends one sample (the newest).
+    /// Appends one sample (the newest), bounded to ±[`MAX_LOOP_LEVEL`].
     #[inline(always)]
     pub fn push(&mut self, x: f32) {
         if let Some(slot) = self.buf.get_mut(self.pos) {
-            *slot = x;
+            *slot = clamp_level(x, MAX_LOOP_LEVEL);
         }
         self.pos = (self.pos + 1) & self.mask;
     }
@@ -180,7 +181,7 @@ impl DelayLine {
         }
     }
 
-    /// Appends `xs` (oldest first), as many [`push`](Self::push)es would.
+    /// Appends `xs` (oldest first, bounded), as many [`push`](Self::push)es would.
     #[inline]
     pub fn push_block(&mut self, xs: &[f32]) {
         if self.buf.is_empty() {
@@ -189,7 +190,11 @@ impl DelayLine {
         let mut rest = xs;
         while !rest.is_empty() {
             let room = (self.buf.len() - self.pos).min(rest.len());
-            self.buf[self.pos..self.pos + room].copy_from_slice(&rest[..room]);
+            let slots = &mut self.buf[self.pos..self.pos + room];
+            slots
+                .iter_mut()
+                .zip(&rest[..room])
+                .for_each(|(s, &x)| *s = clamp_level(x, MAX_LOOP_LEVEL));
             self.pos = (self.pos + room) & self.mask;
             rest = &rest[room..];
         }

@@ -5,7 +5,7 @@ use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::filters::Biquad;
 use crate::filters::design::{FilterKind, first_order};
-use crate::math::{PI, cos, sin};
+use crate::math::{MAX_LOOP_LEVEL, PI, clamp_level, cos, sin};
 use crate::params::{Caps, Channels, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -446,7 +446,7 @@ impl Processor for PlateReverb {
         }
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
             let excursion = self.excursion.next() as f32;
-            let (wl, wr) = self.tick(0.5 * (*l + *r), excursion);
+            let (wl, wr) = self.tick(clamp_level(0.5 * (*l + *r), MAX_LOOP_LEVEL), excursion);
             let width = self.width_s.next() as f32;
             let mix = self.mix_s.next() as f32;
             let mid = 0.5 * (wl + wr);

@@ -6,6 +6,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::math::{MAX_LOOP_LEVEL, clamp_level};
+
 /// A circular buffer of past samples with a power-of-two length.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Ring {
@@ -35,10 +37,10 @@ impl Ring {
         self.pos = 0;
     }
 
-    /// Appends one sample.
+    /// Appends one sample, bounded to ±[`MAX_LOOP_LEVEL`].
     #[inline(always)]
     pub fn push(&mut self, x: f32) {
-        self.buf[self.pos & self.mask] = x;
+        self.buf[self.pos & self.mask] = clamp_level(x, MAX_LOOP_LEVEL);
         self.pos = (self.pos + 1) & self.mask;
     }
 
@@ -67,12 +69,15 @@ impl Ring {
         [(start, first), (0, len - first)]
     }
 
-    /// Appends `x` (at most the ring's length).
+    /// Appends `x` (at most the ring's length), bounded to ±[`MAX_LOOP_LEVEL`].
     #[inline(always)]
     pub fn write(&mut self, x: &[f32]) {
         let [(s, n), (_, m)] = self.pieces(0, x.len());
-        self.buf[s..s + n].copy_from_slice(&x[..n]);
-        self.buf[..m].copy_from_slice(&x[n..]);
+        let bound = |to: &mut [f32], from: &[f32]| {
+            to.iter_mut().zip(from).for_each(|(t, &v)| *t = clamp_level(v, MAX_LOOP_LEVEL));
+        };
+        bound(&mut self.buf[s..s + n], &x[..n]);
+        bound(&mut self.buf[..m], &x[n..]);
         self.pos = (self.pos + x.len()) & self.mask;
     }
 

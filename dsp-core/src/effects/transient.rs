@@ -6,7 +6,7 @@ use crate::buffer::sanitize;
 use crate::dynamics::ballistics::time_coef;
 use crate::dynamics::fast_db::{amp_to_db, db_to_amp};
 use crate::error::Error;
-use crate::math::flush_denormal;
+use crate::math::{MAX_LOOP_LEVEL, flush_denormal, saturate};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -195,7 +195,8 @@ impl Processor for TransientShaper {
         let [fast_rise, fast_fall, slow_rise, slow_fall, smooth] = self.coefs;
         let mut e = self.env;
         for i in 0..len {
-            let level = channels.iter().fold(0.0f32, |m, c| m.max(c[i].abs()));
+            // Bounded, so that the envelopes decay from a spike within their times.
+            let level = channels.iter().fold(0.0f32, |m, c| m.max(c[i].abs())).min(MAX_LOOP_LEVEL);
             let c = if level > e.fast { fast_rise } else { fast_fall };
             e.fast = level + c * (e.fast - level);
             e.slow_attack = if e.fast > e.slow_attack {
@@ -216,7 +217,7 @@ impl Processor for TransientShaper {
             e.gain_db = target + smooth * (e.gain_db - target);
             let g = db_to_amp(e.gain_db);
             for ch in channels.iter_mut() {
-                ch[i] *= g;
+                ch[i] = saturate(ch[i] * g);
             }
         }
         e.fast = flush_denormal(e.fast);
