@@ -2,9 +2,13 @@
 
 use crate::spec::MAX_CHANNELS;
 
+use crate::math::MAX_LEVEL;
+
 /// Replaces every non-finite sample (NaN, ±Inf) with 0.0 and returns how many
-/// were replaced. This is the library's non-finite policy: bad samples are
-/// silence and never reach processor state.
+/// were replaced, and bounds finite samples to ±[`MAX_LEVEL`] (far above
+/// any audio, which it leaves as it is). This is the library's input
+/// policy: bad samples are silence and never reach processor state, and
+/// no gain the library offers can take a bounded sample past `f32::MAX`.
 #[inline]
 pub fn sanitize(channels: &mut [&mut [f32]]) -> u64 {
     let mut count = 0u64;
@@ -19,16 +23,21 @@ pub fn sanitize(channels: &mut [&mut [f32]]) -> u64 {
 pub fn sanitize_slice(x: &mut [f32]) -> u64 {
     // Fast path: a branch-free scan that vectorises (32-bit counts fill
     // the vector lanes; a chunk's count cannot overflow them); rewrite only
-    // if needed.
-    let bad = x
+    // if a sample is non-finite or out of bounds (NaN fails the test too).
+    let outside: u64 = x
         .chunks(1 << 16)
-        .map(|c| u64::from(c.iter().map(|v| u32::from(!v.is_finite())).sum::<u32>()))
+        .map(|c| u64::from(c.iter().map(|v| u32::from(!(v.abs() <= MAX_LEVEL))).sum::<u32>()))
         .sum();
-    if bad > 0 {
-        for v in x.iter_mut() {
-            if !v.is_finite() {
-                *v = 0.0;
-            }
+    if outside == 0 {
+        return 0;
+    }
+    let mut bad = 0;
+    for v in x.iter_mut() {
+        if v.is_finite() {
+            *v = v.clamp(-MAX_LEVEL, MAX_LEVEL);
+        } else {
+            *v = 0.0;
+            bad += 1;
         }
     }
     bad
@@ -126,6 +135,18 @@ fn scratch_views(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Non-finite samples become silence and are counted; finite ones
+    /// beyond ±MAX_LEVEL are bounded but not counted; audio is untouched.
+    #[test]
+    fn sanitize_zeroes_nonfinite_and_bounds_huge_values() {
+        let mut x = [0.5f32, f32::NAN, 2e38, -f32::MAX, f32::INFINITY, -0.25];
+        assert_eq!(sanitize_slice(&mut x), 2);
+        assert_eq!(x, [0.5, 0.0, MAX_LEVEL, -MAX_LEVEL, 0.0, -0.25]);
+        let mut y = [0.1f32, -1.0, 3.0];
+        assert_eq!(sanitize_slice(&mut y), 0);
+        assert_eq!(y, [0.1, -1.0, 3.0]);
+    }
 
     #[test]
     fn sanitize_zeroes_and_counts() {

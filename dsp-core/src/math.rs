@@ -117,25 +117,6 @@ pub fn clamp_level(x: f32, bound: f32) -> f32 {
     lesser(greater(x, -bound), bound)
 }
 
-/// `x` limited to the finite range: ±Inf become ±`f32::MAX` (output
-/// saturation).
-#[inline(always)]
-pub fn saturate(x: f32) -> f32 {
-    clamp_level(x, f32::MAX)
-}
-
-/// Every value of `x` limited to `[-bound, bound]` (vectorises).
-#[inline]
-pub fn clamp_slice(x: &mut [f32], bound: f32) {
-    x.iter_mut().for_each(|v| *v = clamp_level(*v, bound));
-}
-
-/// Every value of `x` limited to the finite range (see [`saturate`]).
-#[inline]
-pub fn saturate_slice(x: &mut [f32]) {
-    clamp_slice(x, f32::MAX);
-}
-
 pub use libm::{
     atan, cos, cosh, exp, expf, fabs, fabsf, floor, log, log10, log10f, pow, round, sin, sinh,
     sqrt, sqrtf, tan,
@@ -157,14 +138,10 @@ mod tests {
     }
 
     #[test]
-    fn clamps_and_saturates() {
+    fn clamps_levels() {
         assert_eq!(clamp_level(2e20, MAX_LEVEL), MAX_LEVEL);
         assert_eq!(clamp_level(-0.25, MAX_LEVEL), -0.25);
-        assert_eq!(saturate(f32::INFINITY), f32::MAX);
-        assert_eq!(saturate(f32::NEG_INFINITY), -f32::MAX);
-        let mut x = [1.0, f32::INFINITY, -1e30];
-        clamp_slice(&mut x, 1e4);
-        assert_eq!(x, [1.0, 1e4, -1e4]);
+        assert_eq!(clamp_level(f32::INFINITY, MAX_LOOP_LEVEL), MAX_LOOP_LEVEL);
     }
 
     #[test]

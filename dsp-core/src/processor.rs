@@ -21,12 +21,13 @@ use crate::spec::ProcessSpec;
 ///
 /// Finite input never makes state or output non-finite, and after any
 /// finite spike (up to `f32::MAX`) a processor returns to the output it
-/// would have given without it within its own time constants: levels
-/// entering detectors, envelopes and filter state are bounded to
-/// ±[`MAX_LEVEL`](crate::math::MAX_LEVEL), what enters a feedback loop
-/// (delay line, reverb tank) to ±[`MAX_LOOP_LEVEL`](crate::math::MAX_LOOP_LEVEL),
-/// and outputs saturate at ±`f32::MAX` instead of becoming infinite. Both
-/// bounds lie far above audio, which they leave bit for bit as it is.
+/// would have given without it within its own time constants: input
+/// samples are bounded to ±[`MAX_LEVEL`](crate::math::MAX_LEVEL) on the way in
+/// (with the non-finite check, in one pass: no gain the library offers can
+/// take such a sample past `f32::MAX`), and what enters a feedback loop
+/// (delay line, reverb tank, slow envelope) to
+/// ±[`MAX_LOOP_LEVEL`](crate::math::MAX_LOOP_LEVEL). Both bounds lie far
+/// above audio, which they leave bit for bit as it is.
 pub trait Processor: Send {
     /// Sizes internal memory for `spec` and resets the state.
     fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error>;

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use crate::error::Error;
 use crate::filters::design::{FilterKind, rbj};
 use crate::filters::{Biquad, Coefs};
-use crate::math::{MAX_LEVEL, clamp_slice, flush_denormal};
+use crate::math::{MAX_LEVEL, clamp_level, flush_denormal};
 use crate::spec::ProcessSpec;
 
 use super::ballistics::time_coef;
@@ -150,7 +150,8 @@ impl LevelDetector {
     pub fn detect_external(&mut self, side: &[&[f32]], nch: usize, start: usize, n: usize) {
         let mut bad = 0u64;
         let mut key = |ch: &[f32], i: usize| match ch.get(start + i) {
-            Some(v) if v.is_finite() => *v,
+            // Bounded like processed input (see `sanitize`).
+            Some(v) if v.is_finite() => clamp_level(*v, MAX_LEVEL),
             Some(_) => {
                 bad += 1;
                 0.0
@@ -182,8 +183,6 @@ impl LevelDetector {
     fn levels(&mut self, nch: usize, n: usize) {
         for c in 0..nch {
             let buf = &mut self.amp[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
-            // Bounded, so that filter state and squares stay finite.
-            clamp_slice(buf, MAX_LEVEL);
             if self.hpf_hz > 0.0 {
                 self.hpf[c].process(buf);
             }

@@ -13,7 +13,7 @@ use crate::spec::ProcessSpec;
 
 use super::detector::{DETECTOR_CHUNK, LevelDetector};
 use super::fast_db::db_to_amp;
-use crate::math::{greater, max_of, saturate};
+use crate::math::{greater, max_of};
 
 /// How a processor turns levels into a smoothed gain reduction.
 pub(crate) trait GainLaw {
@@ -182,7 +182,7 @@ impl DynamicsEngine {
             self.gains::<WIDE, L>(law, nch, n, gr);
             for (c, ch) in channels[..nch].iter_mut().enumerate() {
                 let f = &self.factor[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
-                ch[start..start + n].iter_mut().zip(f).for_each(|(x, g)| *x = saturate(*x * g));
+                ch[start..start + n].iter_mut().zip(f).for_each(|(x, g)| *x *= g);
             }
             start += n;
         }

@@ -6,7 +6,6 @@ use alloc::vec::Vec;
 
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::math::{MAX_LEVEL, clamp_slice, saturate_slice};
 use crate::params::{Caps, DynProcessor, MemberLoader, ParamInfo};
 use crate::preset_format::{Preset, PresetError};
 use crate::processor::Processor;
@@ -375,8 +374,6 @@ impl MultibandCompressor {
     /// into `rows[b]` where given (as far as it is long enough).
     pub(crate) fn process_bands(&mut self, channels: &mut [&mut [f32]], rows: &mut [&mut [f32]]) {
         self.nonfinite += sanitize(channels);
-        // Bounded, so that the crossover's state stays finite.
-        channels.iter_mut().for_each(|c| clamp_slice(c, MAX_LEVEL));
         let (nb, mb) = (self.active_bands(), self.max_block);
         let nch = channels.len().min(self.splitters.len());
         let len = channels.first().map_or(0, |c| c.len()).min(mb);
@@ -416,7 +413,6 @@ impl MultibandCompressor {
                     out.iter_mut().zip(band).for_each(|(o, &v)| *o += g * v);
                 }
             }
-            saturate_slice(out);
         }
         self.weight.iter_mut().for_each(|w| {
             w.advance(len);

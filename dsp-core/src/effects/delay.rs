@@ -9,7 +9,7 @@ use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::filters::design::{FilterKind, first_order};
 use crate::filters::{Biquad, Coefs};
-use crate::math::{MAX_LEVEL, clamp_slice, flush_denormal, log};
+use crate::math::{flush_denormal, log};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -736,8 +736,6 @@ impl Processor for Delay {
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         self.nonfinite += sanitize(channels);
-        // Bounded, so that the ping-pong sums stay finite.
-        channels.iter_mut().for_each(|c| clamp_slice(c, MAX_LEVEL));
         if channels.len() > self.voices.len() {
             return; // not prepared for these channels
         }

@@ -6,7 +6,7 @@ use crate::buffer::sanitize;
 use crate::dynamics::ballistics::time_coef;
 use crate::dynamics::fast_db::{amp_to_db, db_to_amp};
 use crate::error::Error;
-use crate::math::{MAX_LOOP_LEVEL, flush_denormal, saturate};
+use crate::math::{MAX_LOOP_LEVEL, flush_denormal};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -217,7 +217,7 @@ impl Processor for TransientShaper {
             e.gain_db = target + smooth * (e.gain_db - target);
             let g = db_to_amp(e.gain_db);
             for ch in channels.iter_mut() {
-                ch[i] = saturate(ch[i] * g);
+                ch[i] *= g;
             }
         }
         e.fast = flush_denormal(e.fast);

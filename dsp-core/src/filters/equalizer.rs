@@ -9,7 +9,6 @@ use super::filter::Filter;
 use super::params::{BandParams, check_response_args};
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::math::{MAX_LEVEL, clamp_slice, saturate_slice};
 use crate::params::{Caps, DynProcessor, MemberLoader};
 use crate::preset_format::{Preset, PresetError};
 use crate::processor::Processor;
@@ -206,10 +205,7 @@ impl Processor for Equalizer {
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         self.nonfinite += sanitize(channels);
-        // Bounded in (the state stays finite) and saturated out.
-        channels.iter_mut().for_each(|c| clamp_slice(c, MAX_LEVEL));
         process_bands(&mut self.bands, &mut self.clock, channels);
-        channels.iter_mut().for_each(|c| saturate_slice(c));
     }
 
     /// Samples for the bands' ringing to decay by 80 dB (summed over the

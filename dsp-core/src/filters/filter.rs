@@ -11,7 +11,6 @@ use super::params::{
 use super::params::{BandParams, Field, declared, shape};
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::math::{MAX_LEVEL, clamp_slice, saturate_slice};
 use crate::params::{DynProcessor, KindInfo, ParamValue, Params};
 use crate::processor::Processor;
 use crate::spec::{MAX_CHANNELS, ProcessSpec};
@@ -215,10 +214,7 @@ impl Processor for Filter {
 
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         self.nonfinite += sanitize(channels);
-        // Bounded in (the state stays finite) and saturated out.
-        channels.iter_mut().for_each(|c| clamp_slice(c, MAX_LEVEL));
         process_bands(core::slice::from_mut(&mut self.band), &mut self.clock, channels);
-        channels.iter_mut().for_each(|c| saturate_slice(c));
     }
 
     /// Samples for the ringing to decay by 80 dB.

@@ -2,7 +2,7 @@
 
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::math::{db_to_gain, saturate};
+use crate::math::db_to_gain;
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -91,7 +91,7 @@ impl Processor for Gain {
         if !self.gain.is_smoothing() {
             let g = self.gain.current() as f32;
             for ch in channels.iter_mut() {
-                ch.iter_mut().for_each(|x| *x = saturate(*x * g));
+                ch.iter_mut().for_each(|x| *x *= g);
             }
             return;
         }
@@ -100,7 +100,7 @@ impl Processor for Gain {
         for ch in channels.iter_mut() {
             let mut s = start;
             for x in ch.iter_mut() {
-                *x = saturate(*x * s.next() as f32);
+                *x *= s.next() as f32;
             }
         }
         self.gain.advance(len);

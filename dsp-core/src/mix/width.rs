@@ -2,7 +2,7 @@
 
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::math::{MAX_LEVEL, clamp_level, db_to_gain};
+use crate::math::db_to_gain;
 use crate::params::{Caps, Channels, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -139,10 +139,8 @@ impl Processor for StereoWidth {
 fn apply(l: &mut [f32], r: &mut [f32], mut gains: impl FnMut() -> (f32, f32)) {
     for (a, b) in l.iter_mut().zip(r.iter_mut()) {
         let (gm, gs) = gains();
-        // Bounded first, so that sums and gains stay finite.
-        let (x, y) = (clamp_level(*a, MAX_LEVEL), clamp_level(*b, MAX_LEVEL));
-        let m = 0.5 * (x + y) * gm;
-        let s = 0.5 * (x - y) * gs;
+        let m = 0.5 * (*a + *b) * gm;
+        let s = 0.5 * (*a - *b) * gs;
         (*a, *b) = (m + s, m - s);
     }
 }
