@@ -26,7 +26,9 @@ pub fn sanitize_slice(x: &mut [f32]) -> u64 {
     // if a sample is non-finite or out of bounds (NaN fails the test too).
     let outside: u64 = x
         .chunks(1 << 16)
-        .map(|c| u64::from(c.iter().map(|v| u32::from(!(v.abs() <= MAX_LEVEL))).sum::<u32>()))
+        .map(|c| {
+            u64::from(c.iter().map(|v| u32::from(v.is_nan() | (v.abs() > MAX_LEVEL))).sum::<u32>())
+        })
         .sum();
     if outside == 0 {
         return 0;
