@@ -102,7 +102,8 @@ def print_report(report: ml.QaReport, targets: list[str]) -> None:
     for name in targets:
         check = report.check(name)
         verdict = "PASS" if check.passed else "FAIL"
-        print(f"  {check.target.label:<13}{verdict}  {'; '.join(check.reasons)}")
+        why = check.reasons if check.passed else check.failures
+        print(f"  {check.target.label:<13}{verdict}  {'; '.join(why)}")
         print(f"  {'':<13}      -> {check.description}")
 
 

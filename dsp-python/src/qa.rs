@@ -166,13 +166,20 @@ impl TargetCheck {
         self.check.reasons.clone()
     }
 
+    /// The reasons of the criteria that failed (empty when it passes).
+    #[getter]
+    fn failures(&self) -> Vec<String> {
+        self.check.failures.clone()
+    }
+
     /// What the platform will do, e.g. "Spotify will turn it down 3.2 dB".
     #[getter]
     fn description(&self) -> &str {
         &self.check.description
     }
 
-    /// One line: PASS or FAIL, the reasons, and the description.
+    /// One line: PASS and every reason, or FAIL and the failed criteria;
+    /// then the description.
     #[getter]
     fn message(&self) -> String {
         self.check.message()
@@ -185,6 +192,7 @@ impl TargetCheck {
         d.set_item("passed", self.check.pass)?;
         d.set_item("gain_change_db", self.check.gain_change_db)?;
         d.set_item("reasons", &self.check.reasons)?;
+        d.set_item("failures", &self.check.failures)?;
         d.set_item("description", &self.check.description)?;
         d.set_item("message", self.message())?;
         Ok(d)

@@ -279,11 +279,14 @@ def test_check_spotify_too_loud_and_compliant():
     assert c.description == "Spotify will turn it down 13.5 dB"
     assert c.message.endswith(". Spotify will turn it down 13.5 dB")
     assert len(c.reasons) == 2 and "above -14.0" in c.reasons[1]
+    assert c.failures == c.reasons  # both criteria fail
+    assert c.to_dict()["failures"] == c.failures
     assert c.target.name == "spotify"
 
     ok = ml.measure(tone([(3.0, -14.0)]), SR)
     c = ok.check()  # spotify by default
     assert c.passed, c.message
+    assert c.failures == []
     assert abs(c.gain_change_db) < 0.1
     assert c.message.startswith("PASS: ")
     assert ok.check(target="apple").gain_change_db == pytest.approx(-2.0, abs=0.1)

@@ -55,6 +55,8 @@ pub struct TargetCheck {
     /// One sentence per criterion, saying how it went (e.g.
     /// "true peak -0.3 dBTP exceeds -1.0").
     pub reasons: Vec<String>,
+    /// The reasons of the criteria that failed (empty when it passes).
+    pub failures: Vec<String>,
     /// Gain the platform will apply on playback, in dB (negative: down).
     pub gain_change_db: f64,
     /// What the platform will do, in words (e.g. "Spotify will turn it
@@ -63,11 +65,12 @@ pub struct TargetCheck {
 }
 
 impl TargetCheck {
-    /// One line: `PASS` or `FAIL`, the reasons, and what the platform
-    /// will do.
+    /// One line: `PASS` and every reason, or `FAIL` and the failed
+    /// criteria only; then what the platform will do.
     pub fn message(&self) -> String {
-        let verdict = if self.pass { "PASS" } else { "FAIL" };
-        format!("{verdict}: {}. {}", self.reasons.join("; "), self.description)
+        let (verdict, why) =
+            if self.pass { ("PASS", &self.reasons) } else { ("FAIL", &self.failures) };
+        format!("{verdict}: {}. {}", why.join("; "), self.description)
     }
 }
 
@@ -154,19 +157,19 @@ impl Target {
     pub fn check(&self, integrated_lufs: f64, true_peak_dbtp: f64) -> TargetCheck {
         let mut reasons = Vec::new();
         let peak_ok = true_peak_dbtp <= self.true_peak_dbtp;
-        reasons.push(if peak_ok {
-            format!("true peak {true_peak_dbtp:.1} dBTP is within {:.1}", self.true_peak_dbtp)
-        } else {
-            format!("true peak {true_peak_dbtp:.1} dBTP exceeds {:.1}", self.true_peak_dbtp)
-        });
+        let d = decimals(true_peak_dbtp, self.true_peak_dbtp);
+        let verb = if peak_ok { "is within" } else { "exceeds" };
+        reasons
+            .push(format!("true peak {true_peak_dbtp:.d$} dBTP {verb} {:.1}", self.true_peak_dbtp));
         let off = integrated_lufs - self.integrated_lufs;
         let loudness_ok = off.abs() <= self.tolerance_lu;
         reasons.push(if !integrated_lufs.is_finite() {
             "no integrated loudness (silent, or shorter than 400 ms)".to_string()
         } else {
             let side = if off > 0.0 { "above" } else { "below" };
+            let d = decimals(off.abs(), self.tolerance_lu);
             format!(
-                "integrated {integrated_lufs:.1} LUFS is {:.1} LU {side} {:.1} ({} tolerance +/-{:.1})",
+                "integrated {integrated_lufs:.1} LUFS is {:.d$} LU {side} {:.1} ({} tolerance +/-{:.1})",
                 off.abs(),
                 self.integrated_lufs,
                 if loudness_ok { "within" } else { "outside" },
@@ -189,8 +192,27 @@ impl Target {
         } else {
             format!("{label} will leave it as is")
         };
-        TargetCheck { pass: peak_ok && loudness_ok, reasons, gain_change_db: gain, description }
+        let failures = [(peak_ok, &reasons[0]), (loudness_ok, &reasons[1])]
+            .into_iter()
+            .filter(|(ok, _)| !ok)
+            .map(|(_, r)| r.clone())
+            .collect();
+        TargetCheck {
+            pass: peak_ok && loudness_ok,
+            reasons,
+            failures,
+            gain_change_db: gain,
+            description,
+        }
     }
+}
+
+/// Decimals (1 to 3) to show `value` with, so that it does not read as
+/// `limit` when it differs from it (a failing margin is never rounded away).
+fn decimals(value: f64, limit: f64) -> usize {
+    (1..=3)
+        .find(|&d| value == limit || format!("{value:.d$}") != format!("{limit:.d$}"))
+        .unwrap_or(3)
 }
 
 #[cfg(test)]
@@ -226,7 +248,16 @@ mod tests {
         assert!((loud.gain_change_db + 3.2).abs() < 1e-9);
         assert!(loud.message().starts_with("FAIL: true peak -0.3 dBTP exceeds -1.0; integrated"));
         assert!(loud.message().ends_with(". Spotify will turn it down 3.2 dB"));
+        // A failing margin is shown, not rounded away; under FAIL only the
+        // failed criterion is listed.
+        let close = spotify.check(-14.2, -0.994);
+        assert_eq!(close.failures, ["true peak -0.99 dBTP exceeds -1.0"]);
+        assert!(close.message().starts_with("FAIL: true peak -0.99 dBTP exceeds -1.0. "));
+        assert!(!close.message().contains("integrated"), "{}", close.message());
+        let near = spotify.check(-12.96, -3.0);
+        assert!(near.failures[0].contains("1.04 LU above -14.0"), "{:?}", near.failures);
         let ok = spotify.check(-14.4, -1.5);
+        assert!(ok.failures.is_empty());
         assert!(ok.pass, "{:?}", ok.reasons);
         // Quiet master: Spotify lifts only to 1 dB below the true-peak ceiling.
         let quiet = spotify.check(-20.0, -5.0);

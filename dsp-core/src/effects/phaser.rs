@@ -30,9 +30,9 @@ const CONTROL: usize = 16;
 
 crate::declare_params! {
     Phaser, PHASER_KIND = "phaser", "Phaser", Caps::PLAIN.tail(),
-        "Phaser: an even number of first-order all-pass stages (modulation-safe trapezoidal \
-         filters) whose common break frequency a sine LFO sweeps around centre_hz, with \
-         feedback, mixed with the dry signal: stages/2 notches move through the spectrum. \
+        "Phaser: first-order all-pass stages (modulation-safe trapezoidal filters) whose \
+         common break frequency a sine LFO sweeps around centre_hz, with feedback, mixed with \
+         the dry signal: stages/2 notches (rounded down) move through the spectrum. \
          Odd channels' LFO runs stereo_phase_deg behind.";
     RATE_HZ = ParamInfo::float("rate_hz", 0.0, 20.0, 0.5, "Hz", "LFO rate (0 freezes the LFO)")
         .log() => rate_hz, set_rate_hz;
@@ -43,7 +43,7 @@ crate::declare_params! {
         "Centre of the sweep (the swept frequency stays below 0.45 times the sample rate)")
         .log().smoothed(DEFAULT_SMOOTHING_MS) => centre_hz, set_centre_hz;
     STAGES = ParamInfo::int("stages", 2.0, MAX_STAGES as f64, 4.0, "",
-        "All-pass stages, even (each pair adds a notch); changes crossfade over 20 ms")
+        "All-pass stages (each pair adds a notch); changes crossfade over 20 ms")
         .smoothed(DEFAULT_SMOOTHING_MS) => stages, set_stages;
     FEEDBACK = ParamInfo::float("feedback", -0.95, 0.95, 0.3, "",
         "Part of the output fed back to the first stage (sharpens the notches' peaks)")
@@ -212,12 +212,10 @@ impl Phaser {
         self.stages
     }
 
-    /// Sets the number of all-pass stages (even, 2 to 12; crossfades).
+    /// Sets the number of all-pass stages (2 to 12; each pair adds a
+    /// notch, an odd one adds phase only; crossfades).
     pub fn set_stages(&mut self, stages: u8) -> Result<(), Error> {
         Self::STAGES.check(f64::from(stages))?;
-        if stages % 2 != 0 {
-            return Err(Error::InvalidParameter { name: "stages", reason: "must be even" });
-        }
         if stages != self.stages {
             self.previous = self.current_output_stages();
             self.stages = stages;
@@ -483,7 +481,7 @@ mod tests {
     #[test]
     fn notches_at_the_expected_frequencies() {
         let (centre, depth) = (1000.0, 0.5);
-        for stages in [2u8, 4, 6, 12] {
+        for stages in [2u8, 3, 4, 5, 6, 12] {
             let mut p = Phaser::new(0.0, depth, centre, stages, 0.0, 0.5).unwrap();
             p.set_stereo_phase_deg(180.0).unwrap();
             let (l, r) = run2(&mut p, &impulse(16_384), &impulse(16_384));
@@ -531,14 +529,17 @@ mod tests {
         assert!(dft_db(&h, notch, FS) < -50.0, "{}", dft_db(&h, notch, FS));
     }
 
+    /// The declaration is the whole rule: every whole number from 2 to 12
+    /// is accepted (odd counts too), others are refused by it.
     #[test]
-    fn odd_stage_counts_are_refused() {
+    fn stage_counts_follow_the_declaration() {
         let mut p = Phaser::default();
-        let e = p.set_stages(5).unwrap_err();
-        assert_eq!(e, Error::InvalidParameter { name: "stages", reason: "must be even" });
+        let e = p.set_stages(14).unwrap_err();
+        assert!(matches!(e, Error::OutOfRange { param, .. } if *param == Phaser::STAGES));
+        assert!(p.set_stages(0).is_err());
         assert_eq!(p.stages(), 4);
-        assert!(p.set_stages(14).is_err() && p.set_stages(0).is_err());
-        assert!(crate::params::Params::set(&mut p, "stages", 7.0).is_err());
+        crate::params::Params::set(&mut p, "stages", 7.0).unwrap();
+        assert_eq!(p.stages(), 7);
         p.set_stages(12).unwrap();
         assert_eq!(p.stages(), 12);
     }

@@ -1523,10 +1523,10 @@ class Flanger(Processor):
 
 @final
 class Phaser(Processor):
-    """Phaser: an even number of first-order all-pass stages (modulation-safe trapezoidal filters)
-    whose common break frequency a sine LFO sweeps around centre_hz, with feedback, mixed with the
-    dry signal: stages/2 notches move through the spectrum. Odd channels' LFO runs stereo_phase_deg
-    behind.
+    """Phaser: first-order all-pass stages (modulation-safe trapezoidal filters) whose common break
+    frequency a sine LFO sweeps around centre_hz, with feedback, mixed with the dry signal:
+    stages/2 notches (rounded down) move through the spectrum. Odd channels' LFO runs
+    stereo_phase_deg behind.
 
     Parameters:
         rate_hz: LFO rate (0 freezes the LFO) (a number from 0 to 20 Hz; default 0.5).
@@ -1534,8 +1534,8 @@ class Phaser(Processor):
             number from 0 to 1; default 0.7).
         centre_hz: Centre of the sweep (the swept frequency stays below 0.45 times the sample
             rate) (a number from 20 to 20000 Hz; default 800.0).
-        stages: All-pass stages, even (each pair adds a notch); changes crossfade over 20 ms (a
-            whole number from 2 to 12; default 4).
+        stages: All-pass stages (each pair adds a notch); changes crossfade over 20 ms (a whole
+            number from 2 to 12; default 4).
         feedback: Part of the output fed back to the first stage (sharpens the notches' peaks)
             (a number from -0.95 to 0.95; default 0.3).
         mix: Wet proportion from 0 (dry only) to 1 (wet only); 0.5 gives the deepest notches (a
@@ -1575,8 +1575,8 @@ class Phaser(Processor):
     def centre_hz(self, value: float) -> None: ...
     @property
     def stages(self) -> int:
-        """All-pass stages, even (each pair adds a notch); changes crossfade over 20 ms (a whole
-        number from 2 to 12; default 4).
+        """All-pass stages (each pair adds a notch); changes crossfade over 20 ms (a whole number from
+        2 to 12; default 4).
         """
     @stages.setter
     def stages(self, value: int) -> None: ...
@@ -2048,6 +2048,8 @@ class TargetCheck:
     def gain_change_db(self) -> float: ...
     @property
     def reasons(self) -> list[str]: ...
+    @property
+    def failures(self) -> list[str]: ...
     @property
     def description(self) -> str: ...
     @property

@@ -91,7 +91,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         })?;
         let check = r.check(&target);
         let verdict = if check.pass { "PASS" } else { "FAIL" };
-        println!("  {:<13}{verdict}  {}", target.label, check.reasons.join("; "));
+        let why = if check.pass { &check.reasons } else { &check.failures };
+        println!("  {:<13}{verdict}  {}", target.label, why.join("; "));
         println!("  {:<13}      -> {}", "", check.description);
     }
     Ok(())
