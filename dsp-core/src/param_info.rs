@@ -59,6 +59,19 @@ pub struct ParamInfo {
     pub smoothing_ms: f64,
     /// One-line description.
     pub doc: &'static str,
+    /// What a choice's values are called in messages (`pan law`); empty
+    /// for other types.
+    pub noun: &'static str,
+}
+
+/// The values of a choice parameter: their names and what they are called
+/// (`named_choices!` declares one per enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choices {
+    /// What the values are called in messages (`pan law`).
+    pub noun: &'static str,
+    /// The names, in index order.
+    pub names: &'static [&'static str],
 }
 
 impl ParamInfo {
@@ -81,6 +94,7 @@ impl ParamInfo {
             scale: Scale::Linear,
             smoothing_ms: 0.0,
             doc,
+            noun: "",
         }
     }
 
@@ -105,12 +119,16 @@ impl ParamInfo {
     /// A choice among `names`; `default` is an index into them.
     pub const fn choice(
         id: &'static str,
-        names: &'static [&'static str],
+        choices: Choices,
         default: usize,
         doc: &'static str,
     ) -> Self {
-        let max = (names.len() - 1) as f64;
-        Self { ty: ParamType::Choice(names), ..Self::float(id, 0.0, max, default as f64, "", doc) }
+        let max = (choices.names.len() - 1) as f64;
+        Self {
+            ty: ParamType::Choice(choices.names),
+            noun: choices.noun,
+            ..Self::float(id, 0.0, max, default as f64, "", doc)
+        }
     }
 
     /// The same parameter shown on a logarithmic scale.

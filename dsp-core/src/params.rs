@@ -15,7 +15,7 @@ use crate::processor::Processor;
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
-pub use crate::param_info::{Caps, Channels, KindInfo, ParamInfo, ParamType, Scale};
+pub use crate::param_info::{Caps, Channels, Choices, KindInfo, ParamInfo, ParamType, Scale};
 
 impl ParamInfo {
     /// Checks `value` against the declaration: finite (or an infinite
@@ -219,6 +219,9 @@ macro_rules! named_choices {
         impl $ty {
             /// The names of the variants, in order.
             pub const NAMES: &'static [&'static str] = &[$($name),+];
+            /// The names and what they are called, for a choice parameter.
+            pub const CHOICES: $crate::params::Choices =
+                $crate::params::Choices { noun: $what, names: Self::NAMES };
             const VARIANTS: &'static [$ty] = &[$(<$ty>::$variant),+];
 
             /// The variant's name.

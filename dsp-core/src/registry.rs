@@ -137,6 +137,8 @@ mod tests {
                 assert_eq!(p.param(i), Some(info.default), "{}.{}", entry.info.name, info.id);
                 assert!(info.check(info.default).is_ok(), "{}.{}", entry.info.name, info.id);
                 assert!(!info.doc.is_empty());
+                // A choice says what its values are called; nothing else does.
+                assert_eq!(info.noun.is_empty(), !matches!(info.ty, ParamType::Choice(_)));
             }
             assert_eq!(p.param(entry.info.params.len()), None);
         }

@@ -71,7 +71,7 @@ fn property<'py>(
         let (obj, value) = (args.get_item(0)?, args.get_item(1)?);
         let p = processor_of(&obj, kind)?;
         let class = || class_name(&obj).unwrap_or_else(|_| kind.class.to_string());
-        let v = from_py(&class, kind, info, &value)?;
+        let v = from_py(&class, info, &value)?;
         p.set_param(&class, index, v)
     })?;
     let property = py.import("builtins")?.getattr("property")?;

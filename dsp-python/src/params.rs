@@ -5,9 +5,6 @@
 use std::fmt;
 
 use dsp_core::Error;
-use dsp_core::dynamics::Detector;
-use dsp_core::filters::{Design, FilterKind};
-use dsp_core::mix::{ChannelMode, PanLaw, PanSource};
 use dsp_core::params::{KindInfo, ParamInfo, ParamType};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -59,22 +56,6 @@ pub(crate) fn to_py<'py>(
     })
 }
 
-/// What the core calls the names of a choice ("pan law", "filter design"):
-/// the noun its `from_name` errors use.
-fn choice_noun(names: &[&str]) -> Option<String> {
-    macro_rules! nouns {
-        ($($t:ty),*) => {$(
-            if names == <$t>::NAMES
-                && let Err(Error::UnknownName { kind }) = <$t>::from_name("")
-            {
-                return kind.split(" (").next().map(str::to_string);
-            }
-        )*};
-    }
-    nouns!(PanLaw, PanSource, ChannelMode, Detector, Design, FilterKind);
-    None
-}
-
 /// The Python type a parameter takes, for messages and stubs.
 fn type_name(info: &ParamInfo) -> &'static str {
     match info.ty {
@@ -85,13 +66,12 @@ fn type_name(info: &ParamInfo) -> &'static str {
     }
 }
 
-/// Reads `value` for parameter `info` of `kind` and checks it against the
+/// Reads `value` for parameter `info` and checks it against the
 /// declaration: `TypeError` for a value of the wrong type, `ValueError`
 /// naming the parameter and its range otherwise (messages name the class
 /// `class()` gives).
 pub(crate) fn from_py(
     class: &dyn Fn() -> String,
-    kind: &KindInfo,
     info: &'static ParamInfo,
     value: &Bound<'_, PyAny>,
 ) -> PyResult<f64> {
@@ -121,11 +101,10 @@ pub(crate) fn from_py(
             match names.iter().position(|n| *n == name) {
                 Some(i) => i as f64,
                 None => {
-                    let noun = choice_noun(names)
-                        .unwrap_or_else(|| format!("{} {}", kind.name.replace('_', " "), info.id));
                     return Err(PyValueError::new_err(format!(
-                        "{}: '{name}' is not a {noun}: {} must be {}",
+                        "{}: '{name}' is not a {}: {} must be {}",
                         class(),
+                        info.noun,
                         info.id,
                         Range(info)
                     )));

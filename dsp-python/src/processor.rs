@@ -313,7 +313,7 @@ impl PyProcessor {
         let mut node = registry::create(kind.name).map_err(|e| class_error(&class, e))?;
         for (i, value) in given.iter().enumerate() {
             if let Some(value) = value {
-                let v = from_py(&|| class.clone(), kind, &kind.params[i], value)?;
+                let v = from_py(&|| class.clone(), &kind.params[i], value)?;
                 node.set_param(i, v).map_err(|e| class_error(&class, e))?;
             }
         }

@@ -428,3 +428,11 @@ def test_copy_shares_members_and_deepcopy_copies_them(name):
     assert all(a is b for a, b in zip(members(shallow), members(p)))
     assert not any(a is b for a, b in zip(members(deep), members(p)))
     assert shallow.to_dict() == deep.to_dict() == p.to_dict()
+
+
+def test_unknown_choice_names_what_the_values_are():
+    # The noun comes from the core declaration, for every kind (new ones too).
+    with pytest.raises(ValueError, match=r"Delay: '1/3' is not a note value: note must be one of"):
+        ml.Delay(note="1/3")
+    with pytest.raises(ValueError, match="is not a pan law"):
+        ml.Pan(law="sideways")

@@ -50,7 +50,7 @@ crate::declare_params! {
     MIX = ParamInfo::float("mix", 0.0, 1.0, 1.0, "",
         "Wet proportion from 0 (dry) to 1 (processed only)")
         .smoothed(DEFAULT_SMOOTHING_MS) => mix, set_mix;
-    DETECTOR = ParamInfo::choice("detector", Detector::NAMES, 0, "Level detector: peak or rms")
+    DETECTOR = ParamInfo::choice("detector", Detector::CHOICES, 0, "Level detector: peak or rms")
         => detector, set_detector;
     RMS_WINDOW_MS = ParamInfo::float("rms_window_ms", 0.1, 1000.0, 10.0, "ms",
         "RMS window: time constant of the mean square")

@@ -111,9 +111,9 @@ crate::declare_params! {
         => sync, set_sync;
     BPM = ParamInfo::float("bpm", 20.0, 300.0, 120.0, "bpm",
         "Tempo for sync, in quarter notes per minute") => bpm, set_bpm;
-    NOTE = ParamInfo::choice("note", NoteValue::NAMES, 2,
+    NOTE = ParamInfo::choice("note", NoteValue::CHOICES, 2,
         "Synced note length: 1/1, 1/2, 1/4, 1/8, 1/16 or 1/32 (at most 10 s)") => note, set_note;
-    NOTE_MODIFIER = ParamInfo::choice("note_modifier", NoteModifier::NAMES, 0,
+    NOTE_MODIFIER = ParamInfo::choice("note_modifier", NoteModifier::CHOICES, 0,
         "Synced note length altered: straight, dotted (x1.5) or triplet (x2/3)")
         => note_modifier, set_note_modifier;
     FEEDBACK = ParamInfo::float("feedback", 0.0, 0.99, 0.3, "",

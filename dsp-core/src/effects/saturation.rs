@@ -79,10 +79,10 @@ crate::declare_params! {
          signal delayed by the filters' latency (59, 69 or 72 samples).";
     DRIVE_DB = ParamInfo::float("drive_db", -24.0, 48.0, 6.0, "dB", "Gain into the curve")
         .smoothed(DEFAULT_SMOOTHING_MS) => drive_db, set_drive_db;
-    MODE = ParamInfo::choice("mode", SaturationMode::NAMES, 0,
+    MODE = ParamInfo::choice("mode", SaturationMode::CHOICES, 0,
         "Curve: soft_clip, tanh or tape (asymmetric, even harmonics); changes at once")
         => mode, set_mode;
-    OVERSAMPLING = ParamInfo::choice("oversampling", Oversampling::NAMES, 1,
+    OVERSAMPLING = ParamInfo::choice("oversampling", Oversampling::CHOICES, 1,
         "Oversampling factor; a change clears the filters and changes the latency")
         => oversampling, set_oversampling;
     OUTPUT_DB = ParamInfo::float("output_db", -48.0, 24.0, 0.0, "dB", "Gain after the curve")

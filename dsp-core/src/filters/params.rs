@@ -93,7 +93,7 @@ impl BandParams {
     /// Declaration of [`design`](Self::design).
     pub const DESIGN: ParamInfo = ParamInfo::choice(
         "design",
-        Design::NAMES,
+        Design::CHOICES,
         0,
         "cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); \
          a change cross-fades",

@@ -62,7 +62,7 @@ crate::declare_params! {
         "Channel utility on stereo audio: swap, mono sum, one side to both, mid/side encode \
          and decode, and per-channel polarity (applied to the input). Changes crossfade over \
          20 ms.";
-    MODE = ParamInfo::choice("mode", ChannelMode::NAMES, 0,
+    MODE = ParamInfo::choice("mode", ChannelMode::CHOICES, 0,
         "stereo, swap, mono_sum, left, right, mid_side_encode or mid_side_decode")
         .smoothed(DEFAULT_SMOOTHING_MS) => mode, set_mode;
     INVERT_LEFT = ParamInfo::toggle("invert_left", false, "Inverts the polarity of the left input")

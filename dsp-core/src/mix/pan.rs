@@ -77,9 +77,9 @@ crate::declare_params! {
         };
     PAN = ParamInfo::float("pan", -1.0, 1.0, 0.0, "", "Position from -1 (left) through 0 (centre) to +1 (right)")
         .smoothed(DEFAULT_SMOOTHING_MS) => pan, set_pan;
-    LAW = ParamInfo::choice("law", PanLaw::NAMES, 1, "Pan law: linear, constant_power or compromise (-4.5 dB centre)")
+    LAW = ParamInfo::choice("law", PanLaw::CHOICES, 1, "Pan law: linear, constant_power or compromise (-4.5 dB centre)")
         => law, set_law;
-    SOURCE = ParamInfo::choice("source", PanSource::NAMES, 1, "Whether the two channels carry a mono source (placed by the law) or a stereo one (balanced)")
+    SOURCE = ParamInfo::choice("source", PanSource::CHOICES, 1, "Whether the two channels carry a mono source (placed by the law) or a stereo one (balanced)")
         => source, set_source;
 }
 
