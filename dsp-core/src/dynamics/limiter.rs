@@ -25,6 +25,16 @@ pub const AUTO_RELEASE_FACTOR: f64 = 5.0;
 /// Internal ceiling relative to the set one, absorbing f32 rounding so that
 /// the output never exceeds the ceiling (about -0.00002 dB).
 const CEILING_MARGIN: f32 = 1.0 - 2e-6;
+/// How far below the set ceiling true-peak mode holds its detector, in dB.
+///
+/// The applied gain varies in time, so the output's true peak is not the
+/// detected input peak times the gain: measured after limiting music-like
+/// material 14 dB into a -1 dBTP ceiling, the output read up to 0.003 dB over
+/// on our High meter, 0.008 dB over on libebur128 (whose 4x interpolator
+/// reads any sample 0.008 dB high) and 0.028 dB over on a 16x oversampled
+/// Kaiser reference. 0.05 dB covers each with room; it costs 0.05 dB of
+/// loudness.
+pub const TRUE_PEAK_MARGIN_DB: f64 = 0.05;
 /// Fixed-point scale of the attack smoothing sums (exact, drift-free).
 const FIX: f64 = 4_294_967_296.0;
 /// Frames per pass of the limiter's gain path (detector, sliding minimum,
@@ -38,7 +48,8 @@ const TP_GROUP: usize = 16;
 crate::declare_params! {
     Limiter, LIMITER_KIND = "limiter", "Limiter", Caps::PLAIN.gain_reduction().latency(),
         "Lookahead brickwall limiter linked over all channels: no output sample exceeds the \
-         ceiling (sample-peak mode); true-peak mode bounds the inter-sample peak. Adds \
+         ceiling (sample-peak mode); true-peak mode holds the inter-sample peak 0.05 dB below \
+         it, so that any true-peak meter reads at or below the ceiling on music. Adds \
          `lookahead_ms` of latency (more in true-peak mode).",
         dyn {
             fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
@@ -86,7 +97,10 @@ crate::declare_params! {
 /// required gain covers the inter-sample peaks on both sides of it, and the
 /// latency grows by the High interpolator's delay plus 15. A time-varying
 /// gain is not band-limited, so the output's true peak may still exceed the
-/// ceiling slightly; the tests bound this at 0.1 dB. An ideal (infinitely
+/// detected ceiling slightly: true-peak mode therefore holds its detector
+/// [`TRUE_PEAK_MARGIN_DB`] (0.05 dB) below the set ceiling, so that music
+/// reads at or below the ceiling on our meter, libebur128 and a 16x
+/// oversampled reference (the sample peak sits 0.05 dB lower). An ideal (infinitely
 /// long sinc) reconstruction of limited full-band white noise still reads
 /// up to about 0.8 dB over: no finite interpolator bounds it.
 ///
@@ -109,6 +123,8 @@ pub struct Limiter {
     sample_rate: f64,
     // Derived settings.
     ceiling: f32,
+    /// The detector ceiling of true-peak mode ([`TRUE_PEAK_MARGIN_DB`] lower).
+    tp_ceiling: f32,
     k_fast: f32,
     k_slow: f32,
     lookahead: usize,
@@ -180,6 +196,7 @@ impl Limiter {
             auto_release: false,
             sample_rate: 48_000.0,
             ceiling: 1.0,
+            tp_ceiling: 1.0,
             k_fast: 1.0,
             k_slow: 1.0,
             lookahead: 1,
@@ -230,6 +247,7 @@ impl Limiter {
     pub fn set_ceiling_db(&mut self, db: f64) -> Result<(), Error> {
         self.ceiling_db = Self::CEILING_DB.check(db)?;
         self.ceiling = db_to_gain(db) as f32 * CEILING_MARGIN;
+        self.tp_ceiling = db_to_gain(db - TRUE_PEAK_MARGIN_DB) as f32;
         Ok(())
     }
 
@@ -543,7 +561,7 @@ impl Limiter {
                     peak.iter_mut().zip(x).for_each(|(p, x)| *p = greater(*p, x.abs()));
                 }
             }
-            let c = self.ceiling;
+            let c = if self.span == 2 { self.tp_ceiling } else { self.ceiling };
             for (g, &p) in self.gain[..n].iter_mut().zip(&self.peak[..n]) {
                 *g = if p > c { c / p } else { 1.0 };
             }
@@ -825,7 +843,11 @@ mod tests {
                         .max(meter_db(&y, || TruePeakInterpolator::hann(FS)))
                         - ceiling;
                     worst = worst.max(over);
-                    assert!(over <= 0.1, "{name} at {ceiling} dBTP: {over:+.3} dB over");
+                    // Music and the EBU tones read at or below the ceiling
+                    // (the margin); squares and full-band noise within 0.1 dB.
+                    let limit =
+                        if name.starts_with("3341") || *name == "music" { 0.0 } else { 0.1 };
+                    assert!(over <= limit, "{name} at {ceiling} dBTP: {over:+.4} dB over");
                 }
             }
         }

@@ -779,8 +779,9 @@ class DeEsser(Dynamics):
 @final
 class Limiter(Dynamics):
     """Lookahead brickwall limiter linked over all channels: no output sample exceeds the ceiling
-    (sample-peak mode); true-peak mode bounds the inter-sample peak. Adds `lookahead_ms` of latency
-    (more in true-peak mode).
+    (sample-peak mode); true-peak mode holds the inter-sample peak 0.05 dB below it, so that any
+    true-peak meter reads at or below the ceiling on music. Adds `lookahead_ms` of latency (more in
+    true-peak mode).
 
     Parameters:
         ceiling_db: Ceiling in dB (dBFS, or dBTP in true-peak mode) (a number from -60 to 0 dB;
