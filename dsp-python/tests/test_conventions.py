@@ -3,6 +3,7 @@ latency, non-finite samples, errors and GIL release."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -317,3 +318,44 @@ def test_gil_is_released_during_processing():
     thread.join()
     # With the GIL held through the DSP, this loop would stall for most of it.
     assert max(gaps) < 0.5 * alone, (max(gaps), alone)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: ml.Chain([ml.HighPass(80.0), ml.Compressor(), ml.PeakFilter(1000.0, 2.0), ml.Limiter()])(x, SR),
+        lambda x: ml.Compressor()(x, SR),
+        lambda x: ml.Compressor().process_inplace(x.copy(), SR),
+        lambda x: ml.measure(x, SR),
+    ],
+    ids=["chain", "compressor", "inplace", "measure"],
+)
+def test_gil_is_taken_back_once_per_call_beside_a_busy_thread(call):
+    """Defect: the GIL was re-taken once per 16384-frame pass, so a busy
+    pure-Python thread beside a call made it 25-46x slower (each re-take waits
+    for the other thread's switch interval)."""
+    x = np.random.default_rng(1).standard_normal((2, 20 * SR)).astype(np.float32) * 0.3
+    call(x)
+    start = time.perf_counter()
+    call(x)
+    alone = time.perf_counter() - start
+    stop = threading.Event()
+
+    def spin() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.02)  # a re-take per pass would wait up to 20 ms each time: 1.2 s over 59 passes
+    busy = threading.Thread(target=spin)
+    busy.start()
+    try:
+        start = time.perf_counter()
+        call(x)
+        beside = time.perf_counter() - start
+    finally:
+        stop.set()
+        busy.join()
+        sys.setswitchinterval(interval)
+    assert beside < 2.0 * alone + 0.3, (beside, alone)
