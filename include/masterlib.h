@@ -1085,7 +1085,8 @@ MlStatus ml_level_meter_max_peak_dbfs(struct MlLevelMeter *m, size_t channel, do
 MlStatus ml_level_meter_max_rms_dbfs(struct MlLevelMeter *m, size_t channel, double *out);
 
 /**
- * Writes the number of non-finite samples fed so far (read as silence) to `*out`.
+ * Writes the number of non-finite samples fed since creation or the last
+ * reset (read as silence) to `*out`.
  *
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
@@ -1406,8 +1407,10 @@ MlStatus ml_processor_latency(struct MlProcessor *p, size_t *out);
 MlStatus ml_processor_tail(struct MlProcessor *p, size_t *out);
 
 /**
- * Writes the number of non-finite input samples (NaN, Inf) seen since
- * creation to `*out`; they were processed as silence.
+ * Writes the number of non-finite input samples (NaN, Inf) seen since the
+ * last `ml_processor_prepare` or `ml_processor_reset` to `*out`; they were
+ * processed as silence. A chain counts its input (its first active member
+ * counts the same samples).
  *
  * Thread rule: the processing thread only.
  *

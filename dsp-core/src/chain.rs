@@ -4,7 +4,7 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::vec::Vec;
 
-use crate::buffer::sanitize;
+use crate::buffer::{count_nonfinite, sanitize};
 use crate::error::Error;
 use crate::params::{Caps, DynProcessor, MemberLoader};
 use crate::preset_format::{Preset, PresetError};
@@ -138,13 +138,20 @@ impl Processor for Chain {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         for slot in &mut self.slots {
             slot.processor.reset();
         }
     }
 
+    /// Counts the non-finite input samples; the first active member
+    /// silences (and counts) them, or the chain does when none is active.
     fn process(&mut self, channels: &mut [&mut [f32]]) {
-        self.nonfinite += sanitize(channels);
+        if self.slots.iter().all(|s| s.bypassed) {
+            self.nonfinite += sanitize(channels);
+            return;
+        }
+        self.nonfinite += count_nonfinite(channels);
         for slot in self.slots.iter_mut().filter(|s| !s.bypassed) {
             slot.processor.process(channels);
         }

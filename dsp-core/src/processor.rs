@@ -50,7 +50,7 @@ pub trait Processor: Send {
         0
     }
 
-    /// Non-finite input samples seen since construction.
+    /// Non-finite input samples seen since the last `prepare` or `reset`.
     fn nonfinite_count(&self) -> u64;
 
     /// Convenience: processes a mono buffer.

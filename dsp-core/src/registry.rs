@@ -117,6 +117,39 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_counts_nonfinite_input_per_stream() {
+        for info in kinds() {
+            let mut p = create(info.name).unwrap();
+            let n = channels(info);
+            p.prepare(&ProcessSpec::new(48_000.0, 512, n)).unwrap();
+            let mut x = test_signal(n, 512);
+            x[0][3] = f32::NAN;
+            x[n - 1][7] = f32::NEG_INFINITY;
+            let mut views: Vec<&mut [f32]> = x.iter_mut().map(|c| c.as_mut_slice()).collect();
+            p.process(&mut views);
+            assert_eq!(p.nonfinite_count(), 2, "{}", info.name);
+            p.reset();
+            assert_eq!(p.nonfinite_count(), 0, "{}: reset starts a new count", info.name);
+        }
+    }
+
+    #[test]
+    fn a_chain_and_its_first_member_count_the_same_samples() {
+        use crate::Processor;
+        let mut chain = crate::Chain::new();
+        chain.push(create("high_pass").unwrap());
+        chain.push(create("gain").unwrap());
+        chain.prepare(&ProcessSpec::new(48_000.0, 64, 1)).unwrap();
+        let mut x = [0.5f32; 64];
+        x[5] = f32::NAN;
+        chain.process(&mut [&mut x]);
+        assert!(x.iter().all(|v| v.is_finite()));
+        let first = chain.get_mut(0).unwrap().nonfinite_count();
+        let second = chain.get_mut(1).unwrap().nonfinite_count();
+        assert_eq!((chain.nonfinite_count(), first, second), (1, 1, 0));
+    }
+
+    #[test]
     fn names_are_unique_and_unit_suffixed() {
         let names: Vec<_> = kinds().map(|k| k.name).collect();
         for (i, n) in names.iter().enumerate() {

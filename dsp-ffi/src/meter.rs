@@ -204,7 +204,8 @@ pub unsafe extern "C" fn ml_level_meter_max_rms_dbfs(
     unsafe { get_from(m, out, |h| h.reading(channel, LevelMeter::max_rms_dbfs)) }
 }
 
-/// Writes the number of non-finite samples fed so far (read as silence) to `*out`.
+/// Writes the number of non-finite samples fed since creation or the last
+/// reset (read as silence) to `*out`.
 ///
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.

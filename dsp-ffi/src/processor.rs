@@ -380,8 +380,10 @@ pub unsafe extern "C" fn ml_processor_tail(p: *mut MlProcessor, out: *mut usize)
     unsafe { get_state(p, out, |st| Ok(st.inner.tail())) }
 }
 
-/// Writes the number of non-finite input samples (NaN, Inf) seen since
-/// creation to `*out`; they were processed as silence.
+/// Writes the number of non-finite input samples (NaN, Inf) seen since the
+/// last `ml_processor_prepare` or `ml_processor_reset` to `*out`; they were
+/// processed as silence. A chain counts its input (its first active member
+/// counts the same samples).
 ///
 /// Thread rule: the processing thread only.
 ///

@@ -45,7 +45,12 @@ pub(crate) fn audio_shape(shape: &[usize]) -> PyResult<Shape> {
         [0, _] => Err(PyValueError::new_err(format!(
             "audio has no channels (shape {s}): pass (channels, samples) with at least one channel"
         ))),
-        [channels, samples] if channels <= MAX_CHANNELS => {
+        // More than stereo's worth of rows over one or two columns is a
+        // (samples, channels) block of mono or stereo, not many channels of
+        // a sample or two (an empty block is fine).
+        [channels, samples]
+            if channels <= MAX_CHANNELS && (samples > 2 || samples == 0 || channels <= 2) =>
+        {
             Ok(Shape { channels, samples, one_d: false })
         }
         [_, samples] if samples <= MAX_CHANNELS => Err(PyValueError::new_err(format!(

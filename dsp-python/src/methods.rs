@@ -84,12 +84,11 @@ impl PyProcessor {
         run::process_inplace(slf, x, sample_rate, reset, sidechain, return_gain_reduction)
     }
 
-    /// Clears all signal state (filter memories, smoothing, delay lines).
+    /// Clears all signal state (filter memories, smoothing, delay lines)
+    /// and `nonfinite_count`; the next call starts a new stream (any sample
+    /// rate or channel count).
     fn reset(slf: &Bound<'_, Self>) -> PyResult<()> {
-        for leaf in run::leaves(slf, true)? {
-            leaf.get().with_unit(slf.py(), |u| u.node.reset());
-        }
-        Ok(())
+        run::reset(slf)
     }
 
     /// Delay in samples that processing adds (as prepared by the last call).
@@ -104,7 +103,9 @@ impl PyProcessor {
         run::sum_over_leaves(slf, |n| n.tail())
     }
 
-    /// Non-finite input samples (NaN, Inf) seen and replaced by silence.
+    /// Non-finite input samples (NaN, Inf) replaced by silence since the
+    /// last reset (`reset()` or a call with `reset=True`). A chain counts
+    /// its input; its first active member counts the same samples.
     #[getter]
     fn nonfinite_count(&self, py: Python<'_>) -> u64 {
         match &self.body {

@@ -13,7 +13,7 @@
 use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
 
-use dsp_core::buffer::sanitize;
+use dsp_core::buffer::{self, sanitize};
 use dsp_core::processor::for_each_block;
 use dsp_core::shared_params::SharedParams;
 use dsp_core::{DynProcessor, Error, ProcessSpec, registry};
@@ -63,6 +63,29 @@ pub(crate) fn leaves<'py>(
     let mut out = Vec::new();
     collect(obj, all, &mut Vec::new(), &mut out)?;
     Ok(out.into_iter().map(|p| p.into_bound(obj.py())).collect())
+}
+
+/// `reset()`: clears every leaf's state and non-finite count, and the
+/// counts of the chains on the way; the next call starts a new stream.
+pub(crate) fn reset(obj: &Bound<'_, PyProcessor>) -> PyResult<()> {
+    for leaf in leaves(obj, true)? {
+        leaf.get().with_unit(obj.py(), |u| {
+            u.node.reset();
+            u.prepared = None;
+        });
+    }
+    clear_chain_counts(obj);
+    Ok(())
+}
+
+/// Zeroes the non-finite counts of `obj` and the chains under it.
+fn clear_chain_counts(obj: &Bound<'_, PyProcessor>) {
+    if let Body::Chain { nonfinite, .. } = &obj.get().body {
+        nonfinite.store(0, Ordering::Relaxed);
+        for m in obj.get().members(obj.py()) {
+            clear_chain_counts(m.obj.bind(obj.py()));
+        }
+    }
 }
 
 /// Sums `f` over the processed leaves of `obj`.
@@ -198,7 +221,7 @@ impl<'a> Run<'a> {
             let shared = &leaves[at].as_leaf().expect("stages are leaves").shared;
             let unit = &mut *run.units[at];
             let input = run.out_channels;
-            let out = configure(unit, shared, stage, sample_rate, input)?;
+            let out = configure(unit, shared, stage, sample_rate, input, !reset)?;
             if reset {
                 unit.node.reset();
             }
@@ -253,13 +276,15 @@ impl<'a> Run<'a> {
 
 /// Hands the stage its parameters and its links' parameters, routes
 /// `input` channels, and (re)prepares if the sample rate or the layout
-/// changed. Returns the channels it runs on.
+/// changed, which a `continuing` stream refuses. Returns the channels it
+/// runs on.
 fn configure(
     unit: &mut Unit,
     shared: &SharedParams,
     stage: &Stage,
     sample_rate: f64,
     input: usize,
+    continuing: bool,
 ) -> PyResult<usize> {
     unit.apply(shared);
     let error = |e| class_error(&stage.name, e);
@@ -278,6 +303,16 @@ fn configure(
     })?;
     let spec = ProcessSpec::new(sample_rate, BLOCK, channels);
     if unit.prepared != Some((spec, input)) {
+        if let Some((was, was_input)) = unit.prepared.filter(|_| continuing) {
+            return Err(PyValueError::new_err(format!(
+                "{}: reset=False continues the stream at {} Hz with {was_input} channel{}, but                  this call has {input} channel{} at {} Hz; pass reset=True (or call reset()) to                  start a new stream",
+                stage.name,
+                was.sample_rate,
+                plural(was_input),
+                plural(input),
+                sample_rate
+            )));
+        }
         unit.prepared = None;
         unit.node.prepare(&spec).map_err(error)?;
         unit.prepared = Some((spec, input));
@@ -304,10 +339,12 @@ fn sidechain_input<'py>(
     Ok((shape, Samples::new(&array)?))
 }
 
-/// Counts and silences the non-finite samples at a chain's input.
-fn count_nonfinite(obj: &PyProcessor, input: &mut [&mut [f32]]) {
+/// Counts the non-finite samples at a chain's input. The first stage
+/// silences (and counts) them; with no stage, the chain silences them.
+fn count_nonfinite(obj: &PyProcessor, input: &mut [&mut [f32]], stages: usize) {
     if let Body::Chain { nonfinite, .. } = &obj.body {
-        nonfinite.fetch_add(sanitize(input), Ordering::Relaxed);
+        let n = if stages == 0 { sanitize(input) } else { buffer::count_nonfinite(input) };
+        nonfinite.fetch_add(n, Ordering::Relaxed);
     }
 }
 
@@ -355,6 +392,9 @@ pub(crate) fn process<'py>(
         None => None,
     };
     let stages = stages(obj)?;
+    if reset {
+        clear_chain_counts(obj);
+    }
     let this = obj.get();
     let out = py.detach(|| {
         run_process(this, &stages, &input, side_view.as_ref(), sample_rate, reset, tail, ask)
@@ -407,7 +447,7 @@ fn run_process(
         input.copy_block(start, n, &mut block, PASS);
         let mut views: Vec<&mut [f32]> = block.chunks_mut(PASS).map(|c| &mut c[..n]).collect();
         views[in_channels..].iter_mut().for_each(|c| c.fill(0.0));
-        count_nonfinite(obj, &mut views[..in_channels]);
+        count_nonfinite(obj, &mut views[..in_channels], run.stages.len());
         if let Some(side) = side {
             side.copy_block(start, n, &mut side_block, PASS);
         }
@@ -453,6 +493,9 @@ pub(crate) fn process_inplace<'py>(
         None => None,
     };
     let stages = stages(obj)?;
+    if reset {
+        clear_chain_counts(obj);
+    }
     let this = obj.get();
     let data = array.as_slice_mut()?;
     let (gr, rows) = py.detach(|| -> PyResult<_> {
@@ -469,7 +512,7 @@ pub(crate) fn process_inplace<'py>(
         let mut gr = vec![0.0f32; run.rows * n];
         if n > 0 {
             let mut views: Vec<&mut [f32]> = data.chunks_mut(n).collect();
-            count_nonfinite(this, &mut views);
+            count_nonfinite(this, &mut views, run.stages.len());
             let mut keys_data = vec![0.0f32; side_view.as_ref().map_or(0, View::channels) * n];
             if let Some(side) = &side_view {
                 side.copy_block(0, n, &mut keys_data, n);

@@ -264,7 +264,9 @@ def test_nonfinite_samples_become_silence_and_are_counted(case):
     assert np.isfinite(y).all()
     assert p.nonfinite_count == 3
     np.testing.assert_array_equal(y, make()(clean, SR))
-    p.process_inplace(bad, SR, reset=True)
+    p.process_inplace(bad.copy(), SR, reset=True)  # a new stream, a new count
+    assert p.nonfinite_count == 3
+    p.process_inplace(bad, SR, reset=False)
     assert p.nonfinite_count == 6
 
 
@@ -359,3 +361,55 @@ def test_gil_is_taken_back_once_per_call_beside_a_busy_thread(call):
         busy.join()
         sys.setswitchinterval(interval)
     assert beside < 2.0 * alone + 0.3, (beside, alone)
+
+
+@pytest.mark.parametrize("shape", [(64, 2), (3, 2), (48, 1), (2048, 2)])
+def test_samples_by_channels_blocks_are_refused_at_any_length(shape):
+    """Defect: a (64, 2) block was processed as 64 channels of 2 samples."""
+    with pytest.raises(ValueError, match=r"pass x\.T"):
+        ml.Gain(-6.0)(np.zeros(shape, np.float32), SR)
+
+
+@pytest.mark.parametrize("shape", [(2, 1), (1, 2), (2, 2), (4, 3)])
+def test_short_blocks_of_few_channels_are_still_audio(shape):
+    x = np.ones(shape, np.float32)
+    np.testing.assert_allclose(ml.Gain(-6.0)(x, SR), x * 10 ** (-6 / 20), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "first,second",
+    [((SR, (2, 480)), (44_100, (2, 480))), ((SR, (2, 480)), (SR, (1, 480)))],
+    ids=["sample rate", "channels"],
+)
+def test_a_continued_stream_refuses_a_new_rate_or_layout(first, second):
+    """Defect: reset=False with a new rate or channel count silently
+    restarted the stream."""
+    p = ml.Chain([ml.HighPass(100.0), ml.Compressor()])
+    rate, shape = first
+    p.process(np.ones(shape, np.float32), rate, reset=False)
+    rate2, shape2 = second
+    with pytest.raises(ValueError, match="reset=True"):
+        p.process(np.ones(shape2, np.float32), rate2, reset=False)
+    p.process(np.ones(shape2, np.float32), rate2, reset=True)  # a new stream: fine
+    p.reset()
+    p.process(np.ones(shape, np.float32), rate, reset=False)  # after reset(): fine
+
+
+def test_nonfinite_count_is_per_stream_and_a_chain_agrees_with_its_first_member():
+    """Defect: nonfinite_count never reset, and a Chain reported 2 while its
+    members reported 0."""
+    first, second = ml.HighPass(100.0), ml.Gain(-3.0)
+    chain = ml.Chain([first, second])
+    x = np.zeros((2, 1000), np.float32)
+    x[0, 10], x[1, 20] = np.nan, np.inf
+    y = chain(x, SR)
+    assert np.isfinite(y).all()
+    assert (chain.nonfinite_count, first.nonfinite_count, second.nonfinite_count) == (2, 2, 0)
+    chain.process(x, SR, reset=False)
+    assert (chain.nonfinite_count, first.nonfinite_count) == (4, 4)
+    chain(x, SR)  # reset=True starts a new count
+    assert (chain.nonfinite_count, first.nonfinite_count) == (2, 2)
+    chain.reset()
+    assert (chain.nonfinite_count, first.nonfinite_count) == (0, 0)
+    empty = ml.Chain([])
+    assert np.isfinite(empty(x, SR)).all() and empty.nonfinite_count == 2

@@ -89,6 +89,7 @@ impl LevelMeter {
             ch.max_sum = 0.0;
         }
         self.pos = 0;
+        self.nonfinite = 0;
         self.filled = 0;
     }
 

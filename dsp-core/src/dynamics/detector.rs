@@ -128,6 +128,7 @@ impl LevelDetector {
     }
 
     pub fn reset(&mut self) {
+        self.nonfinite = 0;
         self.hpf.iter_mut().for_each(Biquad::reset);
         self.ms.iter_mut().for_each(|m| *m = 0.0);
     }

@@ -119,6 +119,7 @@ impl DynamicsEngine {
     }
 
     pub fn reset(&mut self) {
+        self.nonfinite = 0;
         self.det.reset();
         self.makeup.snap();
         self.wet.snap();

@@ -450,6 +450,7 @@ impl Processor for Limiter {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         let fs = self.sample_rate;
         self.lookahead = (libm::round(self.lookahead_ms * 1e-3 * fs) as usize)
             .clamp(1, self.max_lookahead().saturating_sub(1).max(1));

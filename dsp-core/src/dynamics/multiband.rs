@@ -464,6 +464,7 @@ impl Processor for MultibandCompressor {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.splitters.iter_mut().for_each(Crossover::reset);
         self.compressors.iter_mut().for_each(Processor::reset);
         self.weight.iter_mut().for_each(LinearSmoother::snap);

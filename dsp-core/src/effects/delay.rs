@@ -726,6 +726,7 @@ impl Processor for Delay {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.glides.snap();
         let c = self.glides.coefs();
         for v in &mut self.voices {

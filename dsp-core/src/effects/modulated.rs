@@ -414,6 +414,7 @@ impl<V: Voicing> Processor for ModulatedDelay<V> {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.glides.snap();
         self.glides.lfo.reset();
         self.lines.iter_mut().for_each(DelayLine::clear);

@@ -372,6 +372,7 @@ impl Processor for Phaser {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.snap();
         let g = &mut self.glides;
         g.lfo.reset();

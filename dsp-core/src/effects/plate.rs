@@ -428,6 +428,7 @@ impl Processor for PlateReverb {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.pre.clear();
         self.bandwidth.reset();
         self.input.iter_mut().for_each(Diffuser::clear);

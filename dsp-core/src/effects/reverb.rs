@@ -474,6 +474,7 @@ impl Processor for Reverb {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.pre.iter_mut().for_each(Ring::clear);
         self.diffusers.iter_mut().flatten().for_each(Diffuser::clear);
         self.fdn.reset();

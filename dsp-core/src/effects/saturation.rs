@@ -281,6 +281,7 @@ impl Processor for Saturation {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.snap();
         self.write = 0;
         for v in &mut self.voices {

@@ -184,6 +184,7 @@ impl Processor for TransientShaper {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.attack_amount.snap();
         self.sustain_amount.snap();
         self.env = Envelopes::default();

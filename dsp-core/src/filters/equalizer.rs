@@ -199,6 +199,7 @@ impl Processor for Equalizer {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.bands.iter_mut().for_each(Band::reset);
         self.clock = 0;
     }

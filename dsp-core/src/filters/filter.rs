@@ -208,6 +208,7 @@ impl Processor for Filter {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.band.reset();
         self.clock = 0;
     }

@@ -166,6 +166,7 @@ impl Processor for ChannelTool {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.fade.snap();
         self.polarity.iter_mut().for_each(LinearSmoother::snap);
     }

@@ -82,6 +82,7 @@ impl Processor for Gain {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.gain.snap();
     }
 

@@ -179,6 +179,7 @@ impl Processor for Pan {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.left.snap();
         self.right.snap();
     }

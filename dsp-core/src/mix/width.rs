@@ -112,6 +112,7 @@ impl Processor for StereoWidth {
     }
 
     fn reset(&mut self) {
+        self.nonfinite = 0;
         self.mid.snap();
         self.side.snap();
     }
