@@ -15,7 +15,7 @@ use crate::audio::{check_channels, check_disjoint, planar, planar_mut};
 use crate::guard::{get_shared, non_null, non_null_mut};
 use crate::params::copy_params;
 use crate::processor::{MlProcessor, with_kind, with_processor};
-use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_WRONG_KIND, MlStatus};
+use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_WRONG_KIND, Message, MlStatus};
 
 /// Writes the gain reduction in dB (positive = reduction) after the last
 /// processed block to `*out`: largest over channels, and over bands for a
@@ -107,9 +107,10 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
         with_processor(p, |h, st| {
             let spec = st.prepared_spec()?;
             if !h.kind().caps.sidechain || st.inner.dynamics().is_none() {
+                let lacks = "has no sidechain input";
                 return Err(Fail::new(
                     ML_STATUS_WRONG_KIND,
-                    format!("a {} has no sidechain input", h.kind().name),
+                    Message::KindLacks { kind: h.kind().name, lacks },
                 ));
             }
             check_channels(spec.channels, num_channels)?;
@@ -139,7 +140,10 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
 
 /// The failure for a band index past the bands in use.
 fn no_band(index: usize, bands: usize) -> Fail {
-    Fail::new(ML_STATUS_INVALID_ARGUMENT, format!("no band {index} (there are {bands})"))
+    Fail::new(
+        ML_STATUS_INVALID_ARGUMENT,
+        Message::NoIndex { owner: "", what: "band", index, count: bands },
+    )
 }
 
 /// Sets band `index` (0 is the lowest; its parameter `bands` sets how many

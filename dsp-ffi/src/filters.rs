@@ -5,23 +5,19 @@
 //! Filters, the DC blocker and the equaliser themselves are created by kind
 //! name and set through their declared parameters (`params.rs`).
 
-use dsp_core::filters::{BandParams, Equalizer, Filter, FilterKind};
+use dsp_core::filters::{BandParams, Equalizer, Filter};
 
 use crate::guard::{non_null, non_null_mut};
 use crate::params::copy_params;
 use crate::processor::{MlProcessor, get_kind, with_kind, with_processor};
-use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
+use crate::status::{Fail, ML_STATUS_WRONG_KIND, Message, MlStatus};
 
 /// The band a filter processor describes: the shape of its kind and its
 /// parameter values (read from the targets, so any thread may hold it).
 fn band_of(filter: &MlProcessor) -> Result<BandParams, Fail> {
     let kind = filter.kind();
     let shape = Filter::shape_named(kind.name).ok_or_else(|| {
-        let shapes: Vec<_> = FilterKind::ALL.iter().map(|&k| Filter::kind_info(k).name).collect();
-        Fail::new(
-            ML_STATUS_WRONG_KIND,
-            format!("a band is a filter ({}), not a {}", shapes.join(", "), kind.name),
-        )
+        Fail::new(ML_STATUS_WRONG_KIND, Message::NeedsKind { want: "filter", got: kind.name })
     })?;
     let mut f = Filter::with_defaults(shape);
     copy_params(filter, &mut f)?;

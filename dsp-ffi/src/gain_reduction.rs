@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use dsp_core::DynProcessor;
 
-use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT};
+use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, Message};
 
 /// Most gain-reduction rows (bands) whose readings are kept per processor.
 pub const ML_MAX_GAIN_REDUCTION_ROWS: usize = 8;
@@ -54,7 +54,7 @@ impl GainReduction {
             Some(slot) if row < n => Ok(f32::from_bits(slot.load(Ordering::Relaxed))),
             _ => Err(Fail::new(
                 ML_STATUS_INVALID_ARGUMENT,
-                format!("no gain-reduction row {row} (there are {n})"),
+                Message::NoIndex { owner: "", what: "gain-reduction row", index: row, count: n },
             )),
         }
     }

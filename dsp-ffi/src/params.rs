@@ -16,7 +16,7 @@ use crate::guard::{get_shared, guard, non_null, non_null_mut, null_pointer, with
 use crate::processor::{MlProcessor, new_processor, with_processor};
 use crate::status::{
     Fail, ML_STATUS_CAPACITY_EXCEEDED, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME,
-    ML_STATUS_WRONG_KIND, MlStatus,
+    ML_STATUS_WRONG_KIND, Message, MlStatus,
 };
 
 /// Channel layout a processor kind takes and gives.
@@ -265,13 +265,10 @@ unsafe fn index_of(h: &MlProcessor, id: *const c_char) -> Result<usize, Fail> {
 /// The target of parameter `index` of `h`.
 fn value_at(h: &MlProcessor, index: usize) -> Result<f64, Fail> {
     h.params().get(index).ok_or_else(|| {
+        let (owner, count) = (h.kind().name, h.kind().params.len());
         Fail::new(
             ML_STATUS_INVALID_ARGUMENT,
-            format!(
-                "{} has no parameter {index} (it has {})",
-                h.kind().name,
-                h.kind().params.len()
-            ),
+            Message::NoIndex { owner, what: "parameter", index, count },
         )
     })
 }
@@ -284,7 +281,7 @@ pub(crate) fn copy_params(from: &MlProcessor, to: &mut dyn Params) -> Result<(),
     if want.name != got.name {
         return Err(Fail::new(
             ML_STATUS_WRONG_KIND,
-            format!("this needs a {} processor, not a {}", want.name, got.name),
+            Message::NeedsKind { want: want.name, got: got.name },
         ));
     }
     for i in 0..want.params.len() {

@@ -23,7 +23,7 @@ use dsp_core::{DynProcessor, Error, ProcessSpec};
 use crate::audio::{INTERLEAVED_PIECE, check_channels, interleaved_mut, planar_mut};
 use crate::gain_reduction::GainReduction;
 use crate::guard::{Handle, Outcome, free_handle, get_shared, new_handle, with_shared};
-use crate::status::{Fail, ML_STATUS_WRONG_KIND, MlStatus};
+use crate::status::{Fail, ML_STATUS_WRONG_KIND, Message, MlStatus};
 
 /// Opaque handle to any processor (gain, pan, filter, equalizer, chain...).
 ///
@@ -113,9 +113,10 @@ impl MlProcessor {
     /// The gain-reduction readings, for kinds that report them.
     pub(crate) fn gain_reduction(&self) -> Result<&GainReduction, Fail> {
         if !self.kind.caps.gain_reduction {
+            let lacks = "does not report gain reduction";
             return Err(Fail::new(
                 ML_STATUS_WRONG_KIND,
-                format!("a {} does not report gain reduction", self.kind.name),
+                Message::KindLacks { kind: self.kind.name, lacks },
             ));
         }
         Ok(&self.gain_reduction)
@@ -151,10 +152,7 @@ impl State {
         let name = self.inner.kind().name;
         self.try_kind::<T>().ok_or_else(|| {
             let want = std::any::type_name::<T>().rsplit("::").next().unwrap_or("other");
-            Fail::new(
-                ML_STATUS_WRONG_KIND,
-                format!("this function needs a {want} processor, not a {name}"),
-            )
+            Fail::new(ML_STATUS_WRONG_KIND, Message::NeedsKind { want, got: name })
         })
     }
 }

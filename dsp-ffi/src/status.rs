@@ -1,7 +1,8 @@
 //! Status codes, their static descriptions, and the per-thread last error message.
 
 use std::cell::RefCell;
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, c_char};
+use std::fmt::{self, Write};
 
 use dsp_core::Error;
 
@@ -133,26 +134,93 @@ pub(crate) fn status_of(error: &Error) -> MlStatus {
 #[derive(Debug)]
 pub(crate) struct Fail {
     pub(crate) status: MlStatus,
-    message: String,
+    message: Message,
+}
+
+/// A failure's message, kept as what it is until it is reported, where it
+/// is formatted into a fixed buffer: every variant but `Text` reports without
+/// allocating (the audio path and the setters use only those); `Text` is for
+/// calls that may allocate anyway (constructors, JSON, names).
+#[derive(Debug)]
+pub(crate) enum Message {
+    Static(&'static str),
+    Error(Error),
+    /// "this function needs a {want} processor, not a {got}".
+    NeedsKind {
+        want: &'static str,
+        got: &'static str,
+    },
+    /// "a {kind} {lacks}", e.g. "a gain has no sidechain input".
+    KindLacks {
+        kind: &'static str,
+        lacks: &'static str,
+    },
+    /// "{owner} has no {what} {index} (it has {count})", or without an
+    /// owner "no {what} {index} (there are {count})".
+    NoIndex {
+        owner: &'static str,
+        what: &'static str,
+        index: usize,
+        count: usize,
+    },
+    Text(String),
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Static(text) => f.write_str(text),
+            Message::Error(e) => write!(f, "{e}"),
+            Message::NeedsKind { want, got } => {
+                write!(f, "this function needs a {want} processor, not a {got}")
+            }
+            Message::KindLacks { kind, lacks } => write!(f, "a {kind} {lacks}"),
+            Message::NoIndex { owner: "", what, index, count } => {
+                write!(f, "no {what} {index} (there are {count})")
+            }
+            Message::NoIndex { owner, what, index, count } => {
+                write!(f, "{owner} has no {what} {index} (it has {count})")
+            }
+            Message::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<&'static str> for Message {
+    fn from(text: &'static str) -> Self {
+        Message::Static(text)
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message::Text(text)
+    }
 }
 
 impl Fail {
     /// A failure with a message of its own.
-    pub(crate) fn new(status: MlStatus, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: MlStatus, message: impl Into<Message>) -> Self {
         Self { status, message: message.into() }
     }
 
     /// Records the message as the thread's last error and returns the code.
+    /// Never allocates: the message is written into a fixed buffer.
     pub(crate) fn report(self) -> MlStatus {
-        let message = CString::new(self.message.replace('\0', " ")).unwrap_or_default();
-        LAST_ERROR.with(|last| *last.borrow_mut() = message);
+        LAST_ERROR.with(|last| {
+            let mut last = last.borrow_mut();
+            last.len = 0;
+            // A message longer than the buffer is cut (`write_str` stops).
+            let _ = write!(last, "{}", self.message);
+            last.terminate();
+        });
         self.status
     }
 }
 
 impl From<Error> for Fail {
     fn from(error: Error) -> Self {
-        Self::new(status_of(&error), error.to_string())
+        Self { status: status_of(&error), message: Message::Error(error) }
     }
 }
 
@@ -161,8 +229,40 @@ pub(crate) fn unknown(type_name: &str, value: i32) -> Fail {
     Fail::new(ML_STATUS_UNKNOWN_NAME, format!("{value} is not a valid {type_name}"))
 }
 
+/// Longest last-error message in bytes (longer ones are cut at a character).
+const MESSAGE_CAPACITY: usize = 1023;
+
+/// A thread's last error message: a NUL-terminated text in a fixed buffer.
+struct MessageBuf {
+    bytes: [u8; MESSAGE_CAPACITY + 1],
+    len: usize,
+}
+
+impl MessageBuf {
+    /// NUL-terminates the text (a NUL inside it would end it early: it
+    /// becomes a space).
+    fn terminate(&mut self) {
+        self.bytes[..self.len].iter_mut().filter(|b| **b == 0).for_each(|b| *b = b' ');
+        self.bytes[self.len] = 0;
+    }
+}
+
+impl fmt::Write for MessageBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = MESSAGE_CAPACITY - self.len;
+        let mut take = s.len().min(room);
+        while !s.is_char_boundary(take) {
+            take -= 1;
+        }
+        self.bytes[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.len += take;
+        if take < s.len() { Err(fmt::Error) } else { Ok(()) }
+    }
+}
+
 thread_local! {
-    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    static LAST_ERROR: RefCell<MessageBuf> =
+        const { RefCell::new(MessageBuf { bytes: [0; MESSAGE_CAPACITY + 1], len: 0 }) };
 }
 
 /// Static, NUL-terminated English description of a status code.
@@ -178,11 +278,13 @@ pub extern "C" fn ml_status_str(status: MlStatus) -> *const c_char {
 /// (e.g. "cutoff_hz = 30000 Hz must be below the Nyquist frequency (22050 Hz)").
 ///
 /// Empty if no call has failed on this thread yet; successful calls leave it
-/// unchanged. Never returns NULL. The string belongs to the library and stays
+/// unchanged. Never returns NULL. Recording it never allocates (setters and
+/// the audio path stay real-time safe when they fail); a message is cut at
+/// 1023 bytes. The string belongs to the library and stays
 /// valid until the next failing call on the same thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn ml_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|last| last.borrow().as_ptr())
+    LAST_ERROR.with(|last| last.borrow().bytes.as_ptr().cast())
 }
 
 #[cfg(test)]

@@ -1030,3 +1030,145 @@ fn infinite_ratio_survives_json() {
         ml_processor_free(q);
     }
 }
+
+/// Setters and the audio path never allocate, failing or not: a failure's
+/// message is formatted into a fixed per-thread buffer (defect: a band
+/// change made 4 heap calls, a channel mismatch 7).
+#[test]
+fn setters_and_audio_path_errors_do_not_allocate() {
+    unsafe {
+        let eq = new_kind(c"equalizer");
+        let band = new_filter(c"peak_filter", &[(c"cutoff_hz", 1000.0), (c"gain_db", 3.0)]);
+        assert_eq!(ml_equalizer_push_band(eq, band), ML_STATUS_OK);
+        let gain = new_gain(-3.0);
+        let mb = new_kind(c"multiband_compressor");
+        let comp = new_kind(c"compressor");
+        let chain = new_kind(c"chain");
+        assert_eq!(ml_chain_push(chain, new_gain(0.0)), ML_STATUS_OK);
+        for p in [eq, gain, mb, chain] {
+            assert_eq!(ml_processor_prepare(p, 48_000.0, 256, 2), ML_STATUS_OK);
+        }
+        let unprepared = new_gain(0.0);
+        let (mut l, mut r) = (vec![0.1f32; 256], vec![0.1f32; 256]);
+        let mut inter = vec![0.1f32; 512];
+        let (mut v, mut gr) = (0.0f64, 0.0f32);
+        let (lp, rp, ip) = (l.as_mut_ptr(), r.as_mut_ptr(), inter.as_mut_ptr());
+        let (vp, grp) = (&raw mut v, &raw mut gr);
+        let one = [lp];
+        let cases: Vec<(&str, MlStatus, Box<dyn Fn() -> MlStatus>)> = vec![
+            (
+                "band frequency change",
+                ML_STATUS_OK,
+                Box::new(|| {
+                    set(band, c"cutoff_hz", 1200.0);
+                    ml_equalizer_set_band(eq, 0, band)
+                }),
+            ),
+            (
+                "band index",
+                ML_STATUS_INVALID_ARGUMENT,
+                Box::new(|| ml_equalizer_set_band(eq, 9, band)),
+            ),
+            (
+                "band of a wrong kind",
+                ML_STATUS_WRONG_KIND,
+                Box::new(|| ml_equalizer_set_band(eq, 0, gain)),
+            ),
+            (
+                "set_band on a gain",
+                ML_STATUS_WRONG_KIND,
+                Box::new(|| ml_equalizer_set_band(gain, 0, band)),
+            ),
+            ("multiband band", ML_STATUS_OK, Box::new(|| ml_multiband_set_band(mb, 1, comp))),
+            (
+                "multiband band index",
+                ML_STATUS_INVALID_ARGUMENT,
+                Box::new(|| ml_multiband_set_band(mb, 9, comp)),
+            ),
+            ("chain bypass", ML_STATUS_OK, Box::new(|| ml_chain_set_bypassed(chain, 0, true))),
+            (
+                "chain bypass index",
+                ML_STATUS_INVALID_ARGUMENT,
+                Box::new(|| ml_chain_set_bypassed(chain, 5, true)),
+            ),
+            ("param set", ML_STATUS_OK, Box::new(|| set(gain, c"gain_db", -6.0))),
+            (
+                "param out of range",
+                ML_STATUS_INVALID_ARGUMENT,
+                Box::new(|| set(gain, c"gain_db", 1e300)),
+            ),
+            ("param NaN", ML_STATUS_INVALID_ARGUMENT, Box::new(|| set(gain, c"gain_db", f64::NAN))),
+            ("unknown param", ML_STATUS_UNKNOWN_NAME, Box::new(|| set(gain, c"no_such_db", 0.0))),
+            (
+                "param index",
+                ML_STATUS_INVALID_ARGUMENT,
+                Box::new(|| ml_processor_param_set_at(gain, 99, 0.0)),
+            ),
+            (
+                "param get index",
+                ML_STATUS_INVALID_ARGUMENT,
+                Box::new(|| ml_processor_param_get_at(gain, 99, vp)),
+            ),
+            (
+                "channel mismatch",
+                ML_STATUS_CHANNEL_MISMATCH,
+                Box::new(|| ml_processor_process_planar(gain, one.as_ptr(), 1, 256)),
+            ),
+            (
+                "interleaved mismatch",
+                ML_STATUS_CHANNEL_MISMATCH,
+                Box::new(|| ml_processor_process_interleaved(gain, ip, 1, 512)),
+            ),
+            (
+                "not prepared",
+                ML_STATUS_NOT_PREPARED,
+                Box::new(|| {
+                    let ptrs = [lp, rp];
+                    ml_processor_process_planar(unprepared, ptrs.as_ptr(), 2, 256)
+                }),
+            ),
+            (
+                "NULL channels",
+                ML_STATUS_NULL_POINTER,
+                Box::new(|| ml_processor_process_planar(gain, null(), 2, 256)),
+            ),
+            ("NULL handle", ML_STATUS_NULL_POINTER, Box::new(|| ml_processor_reset(null_mut()))),
+            (
+                "no sidechain",
+                ML_STATUS_WRONG_KIND,
+                Box::new(|| {
+                    let ptrs = [lp, rp];
+                    let key = [ip.cast_const()];
+                    ml_processor_process_sidechain_planar(
+                        gain,
+                        ptrs.as_ptr(),
+                        2,
+                        key.as_ptr(),
+                        1,
+                        256,
+                    )
+                }),
+            ),
+            (
+                "no gain reduction",
+                ML_STATUS_WRONG_KIND,
+                Box::new(|| ml_processor_gain_reduction_db(gain, grp)),
+            ),
+            (
+                "gain-reduction row",
+                ML_STATUS_INVALID_ARGUMENT,
+                Box::new(|| ml_processor_gain_reduction_row_db(mb, 99, grp)),
+            ),
+            ("reset", ML_STATUS_OK, Box::new(|| ml_processor_reset(eq))),
+        ];
+        for (name, want, call) in &cases {
+            call(); // warm up: the first failure on a thread touches its buffer
+            let (status, allocs) = count_allocs(|| call());
+            assert_eq!(status, *want, "{name}: {}", last_error());
+            assert_eq!(allocs, 0, "{name} allocated ({})", last_error());
+        }
+        for p in [eq, band, gain, mb, comp, chain, unprepared] {
+            ml_processor_free(p);
+        }
+    }
+}
