@@ -1513,7 +1513,9 @@ const char *ml_status_str(MlStatus status);
  * (e.g. "cutoff_hz = 30000 Hz must be below the Nyquist frequency (22050 Hz)").
  *
  * Empty if no call has failed on this thread yet; successful calls leave it
- * unchanged. Never returns NULL. The string belongs to the library and stays
+ * unchanged. Never returns NULL. Recording it never allocates (setters and
+ * the audio path stay real-time safe when they fail); a message is cut at
+ * 1023 bytes. The string belongs to the library and stays
  * valid until the next failing call on the same thread.
  */
 const char *ml_last_error_message(void);

@@ -12,12 +12,17 @@ use crate::params::copy_params;
 use crate::processor::{MlProcessor, get_kind, with_kind, with_processor};
 use crate::status::{Fail, ML_STATUS_WRONG_KIND, Message, MlStatus};
 
+/// What a band must be, for the wrong-kind message (static: it is a
+/// setter's error path). A test checks it names every shape.
+const FILTER_KINDS: &str =
+    "filter (peak_filter, low_shelf, high_shelf, low_pass, high_pass, band_pass, notch, all_pass)";
+
 /// The band a filter processor describes: the shape of its kind and its
 /// parameter values (read from the targets, so any thread may hold it).
 fn band_of(filter: &MlProcessor) -> Result<BandParams, Fail> {
     let kind = filter.kind();
     let shape = Filter::shape_named(kind.name).ok_or_else(|| {
-        Fail::new(ML_STATUS_WRONG_KIND, Message::NeedsKind { want: "filter", got: kind.name })
+        Fail::new(ML_STATUS_WRONG_KIND, Message::NeedsKind { want: FILTER_KINDS, got: kind.name })
     })?;
     let mut f = Filter::with_defaults(shape);
     copy_params(filter, &mut f)?;
@@ -163,5 +168,18 @@ pub unsafe extern "C" fn ml_equalizer_magnitude_db(
             let out = std::slice::from_raw_parts_mut(non_null_mut(out_db)?, num_freqs);
             e.magnitude_response(freqs, sample_rate, out).map_err(Fail::from)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dsp_core::filters::{Filter, FilterKind};
+
+    #[test]
+    fn the_wrong_kind_message_names_every_filter_shape() {
+        for k in FilterKind::ALL {
+            let name = Filter::kind_info(k).name;
+            assert!(super::FILTER_KINDS.contains(name), "{name} missing");
+        }
     }
 }

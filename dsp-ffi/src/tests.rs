@@ -1055,7 +1055,8 @@ fn setters_and_audio_path_errors_do_not_allocate() {
         let (lp, rp, ip) = (l.as_mut_ptr(), r.as_mut_ptr(), inter.as_mut_ptr());
         let (vp, grp) = (&raw mut v, &raw mut gr);
         let one = [lp];
-        let cases: Vec<(&str, MlStatus, Box<dyn Fn() -> MlStatus>)> = vec![
+        type Call<'a> = Box<dyn Fn() -> MlStatus + 'a>;
+        let cases: Vec<(&str, MlStatus, Call)> = vec![
             (
                 "band frequency change",
                 ML_STATUS_OK,
@@ -1163,7 +1164,7 @@ fn setters_and_audio_path_errors_do_not_allocate() {
         ];
         for (name, want, call) in &cases {
             call(); // warm up: the first failure on a thread touches its buffer
-            let (status, allocs) = count_allocs(|| call());
+            let (status, allocs) = count_allocs(call);
             assert_eq!(status, *want, "{name}: {}", last_error());
             assert_eq!(allocs, 0, "{name} allocated ({})", last_error());
         }
