@@ -557,22 +557,23 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * Appends `member` to the end of `chain`.
+ * Appends `member` to the end of `chain`, which owns it from then on.
  *
- * On success the chain owns `member`: the caller must neither use nor free
- * it again (configure members before pushing them). On failure the caller
- * still owns it. The chain must be prepared again afterwards
+ * The `member` handle stays valid while the chain lives: set and read its
+ * parameters from any thread and read its gain reduction as before, and
+ * make its structural calls (e.g. `ml_equalizer_set_band`) on the chain's
+ * processing thread. The chain prepares, processes, resets and frees it:
+ * those calls on `member` fail with `ML_STATUS_INVALID_ARGUMENT`, and
+ * `ml_processor_free(member)` does nothing. `ml_chain_member` finds it again
+ * by index. The chain must be prepared again afterwards
  * (`ML_STATUS_NOT_PREPARED` until then).
  *
- * Parameters set on `member` before the push are kept; afterwards they are
- * reached through the chain's preset (`ml_processor_save_json`).
- *
  * Fails with `ML_STATUS_WRONG_KIND` if `chain` is not a chain,
- * `ML_STATUS_INVALID_ARGUMENT` if `member` is `chain` itself, and
- * `ML_STATUS_POISONED` if `member` is poisoned.
+ * `ML_STATUS_INVALID_ARGUMENT` if `member` is `chain` itself or already in a
+ * chain, and `ML_STATUS_POISONED` if `member` is poisoned; the caller then
+ * still owns it.
  *
- * Thread rule: the processing thread of `chain` only, and no other call on
- * `member` may run or follow (it is consumed).
+ * Thread rule: the processing thread of `chain` only.
  *
  * # Safety
  * `chain` and `member` are NULL or live handles.
@@ -612,6 +613,22 @@ MlStatus ml_chain_set_bypassed(struct MlProcessor *chain, size_t index, bool byp
  * `chain` is NULL or a live handle; `out` is NULL or writable.
  */
 MlStatus ml_chain_get_bypassed(struct MlProcessor *chain, size_t index, bool *out);
+
+/**
+ * Writes member `index` (0 is the first pushed) of `chain` to `*out`: a
+ * handle the chain owns (see `ml_chain_push`), valid while the chain lives
+ * and the member stays in it. Reach a loaded chain's members this way too.
+ * May allocate (the first time a loaded member is reached).
+ *
+ * Fails with `ML_STATUS_WRONG_KIND` if `chain` is not a chain and
+ * `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
+ *
+ * Thread rule: the processing thread of `chain` only.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_chain_member(struct MlProcessor *chain, size_t index, struct MlProcessor **out);
 
 /**
  * Writes the gain reduction in dB (positive = reduction) after the last
@@ -1420,13 +1437,14 @@ MlStatus ml_processor_tail(struct MlProcessor *p, size_t *out);
 MlStatus ml_processor_nonfinite_count(struct MlProcessor *p, uint64_t *out);
 
 /**
- * Frees a processor. NULL is a no-op.
+ * Frees a processor. NULL is a no-op, and so is a handle a chain owns
+ * (`ml_chain_push`): the chain frees its members.
  *
  * Thread rule: no other call on the handle may run or follow.
  *
  * # Safety
- * `p` is NULL or a handle from a constructor that has not been freed or
- * handed to a chain; it must not be used afterwards.
+ * `p` is NULL, a chain's member, or a handle from a constructor that has
+ * not been freed; a freed handle must not be used afterwards.
  */
 void ml_processor_free(struct MlProcessor *p);
 

@@ -112,6 +112,19 @@ impl Chain {
         self.slots.get_mut(index).map(|s| &mut *s.processor)
     }
 
+    /// Replaces member `index` by `wrap(member)` (bindings wrap members in
+    /// their own handles); `None` if there is no such member. May allocate.
+    pub fn wrap_member(
+        &mut self,
+        index: usize,
+        wrap: impl FnOnce(Box<dyn DynProcessor>) -> Box<dyn DynProcessor>,
+    ) -> Option<&mut (dyn DynProcessor + 'static)> {
+        let slot = self.slots.get_mut(index)?;
+        let member = core::mem::replace(&mut slot.processor, Box::new(crate::mix::Gain::default()));
+        slot.processor = wrap(member);
+        Some(&mut *slot.processor)
+    }
+
     /// The spec the chain was last prepared with.
     pub fn spec(&self) -> Option<&ProcessSpec> {
         self.spec.as_ref()

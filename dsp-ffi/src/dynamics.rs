@@ -105,6 +105,7 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
 ) -> MlStatus {
     unsafe {
         with_processor(p, |h, st| {
+            h.free_standing()?;
             let spec = st.prepared_spec()?;
             if !h.kind().caps.sidechain || st.inner.dynamics().is_none() {
                 let lacks = "has no sidechain input";

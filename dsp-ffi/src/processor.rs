@@ -12,7 +12,7 @@
 
 use std::any::Any;
 use std::cell::UnsafeCell;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use dsp_core::buffer::process_interleaved;
 use dsp_core::params::KindInfo;
@@ -23,7 +23,7 @@ use dsp_core::{DynProcessor, Error, ProcessSpec};
 use crate::audio::{INTERLEAVED_PIECE, check_channels, interleaved_mut, planar_mut};
 use crate::gain_reduction::GainReduction;
 use crate::guard::{Handle, Outcome, free_handle, get_shared, new_handle, with_shared};
-use crate::status::{Fail, ML_STATUS_WRONG_KIND, Message, MlStatus};
+use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_WRONG_KIND, Message, MlStatus};
 
 /// Opaque handle to any processor (gain, pan, filter, equalizer, chain...).
 ///
@@ -39,6 +39,8 @@ pub struct MlProcessor {
     /// Gain reduction after the last processed block (dynamics kinds).
     gain_reduction: GainReduction,
     poisoned: AtomicBool,
+    /// Set when a chain takes the handle: the chain processes it from then on.
+    in_chain: AtomicBool,
     state: UnsafeCell<State>,
 }
 
@@ -76,6 +78,7 @@ impl MlProcessor {
             params: SharedParams::new(&*inner),
             gain_reduction,
             poisoned: AtomicBool::new(false),
+            in_chain: AtomicBool::new(false),
             state: UnsafeCell::new(State { inner, spec: None, scratch: Vec::new() }),
         }
     }
@@ -83,6 +86,39 @@ impl MlProcessor {
     /// The processor's kind (fixed for the handle's life).
     pub(crate) fn kind(&self) -> &'static KindInfo {
         self.kind
+    }
+
+    /// Marks the handle as a chain's member (see `ml_chain_push`).
+    pub(crate) fn enter_chain(&self) {
+        self.in_chain.store(true, Ordering::Release);
+    }
+
+    /// Whether a chain owns the handle.
+    pub(crate) fn is_in_chain(&self) -> bool {
+        self.in_chain.load(Ordering::Acquire)
+    }
+
+    /// `Ok` unless a chain owns the handle: a member is prepared, processed
+    /// and reset by its chain only.
+    pub(crate) fn free_standing(&self) -> Result<(), Fail> {
+        if self.is_in_chain() {
+            let lacks = "belongs to a chain: prepare, process and reset the chain instead";
+            return Err(Fail::new(
+                ML_STATUS_INVALID_ARGUMENT,
+                Message::KindLacks { kind: self.kind.name, lacks },
+            ));
+        }
+        Ok(())
+    }
+
+    /// The processing state, for a chain running its member (processing
+    /// thread only, as [`Self::with_state`]; the caller applies the targets).
+    ///
+    /// # Safety
+    /// As [`Self::with_state`], and no other borrow of the state is alive.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn state_mut(&self) -> &mut State {
+        unsafe { &mut *self.state.get() }
     }
 
     /// The parameter targets, which any thread may read and set.
@@ -120,14 +156,6 @@ impl MlProcessor {
             ));
         }
         Ok(&self.gain_reduction)
-    }
-
-    /// Takes the processor out of the handle (for a chain to own), with
-    /// every parameter target applied.
-    pub(crate) fn into_processor(self) -> Box<dyn DynProcessor> {
-        let mut state = self.state.into_inner();
-        self.params.apply(&mut *state.inner);
-        state.inner
     }
 }
 
@@ -247,6 +275,7 @@ pub unsafe extern "C" fn ml_processor_prepare(
 ) -> MlStatus {
     unsafe {
         with_processor(p, |h, st| {
+            h.free_standing()?;
             st.spec = None;
             let spec = ProcessSpec::new(sample_rate, max_block, channels);
             spec.validate()?;
@@ -271,6 +300,7 @@ pub unsafe extern "C" fn ml_processor_prepare(
 pub unsafe extern "C" fn ml_processor_reset(p: *mut MlProcessor) -> MlStatus {
     unsafe {
         with_processor(p, |h, st| {
+            h.free_standing()?;
             st.inner.reset();
             h.store_gain_reduction(&mut *st.inner);
             Ok(())
@@ -304,6 +334,7 @@ pub unsafe extern "C" fn ml_processor_process_planar(
 ) -> MlStatus {
     unsafe {
         with_processor(p, |h, st| {
+            h.free_standing()?;
             let spec = st.prepared_spec()?;
             check_channels(spec.channels, num_channels)?;
             let mut views = planar_mut(channels, num_channels, num_samples)?;
@@ -340,6 +371,7 @@ pub unsafe extern "C" fn ml_processor_process_interleaved(
 ) -> MlStatus {
     unsafe {
         with_processor(p, |h, st| {
+            h.free_standing()?;
             let spec = st.prepared_spec()?;
             check_channels(spec.channels, num_channels)?;
             let audio = interleaved_mut(interleaved, num_channels, num_frames)?;
@@ -395,14 +427,18 @@ pub unsafe extern "C" fn ml_processor_nonfinite_count(
     unsafe { get_state(p, out, |st| Ok(st.inner.nonfinite_count())) }
 }
 
-/// Frees a processor. NULL is a no-op.
+/// Frees a processor. NULL is a no-op, and so is a handle a chain owns
+/// (`ml_chain_push`): the chain frees its members.
 ///
 /// Thread rule: no other call on the handle may run or follow.
 ///
 /// # Safety
-/// `p` is NULL or a handle from a constructor that has not been freed or
-/// handed to a chain; it must not be used afterwards.
+/// `p` is NULL, a chain's member, or a handle from a constructor that has
+/// not been freed; a freed handle must not be used afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_free(p: *mut MlProcessor) {
+    if unsafe { p.as_ref() }.is_some_and(MlProcessor::is_in_chain) {
+        return;
+    }
     unsafe { free_handle(p) }
 }

@@ -1173,3 +1173,73 @@ fn setters_and_audio_path_errors_do_not_allocate() {
         }
     }
 }
+
+/// A pushed member stays reachable (defect: the chain consumed the handle,
+/// so a host could not automate its compressor or read its gain reduction,
+/// and the old pointer was a silent use-after-free).
+#[test]
+fn chain_members_are_reachable_for_parameters_and_gain_reduction() {
+    let chain = new_kind(c"chain");
+    let comp = new_kind(c"compressor");
+    let gain = new_gain(0.0);
+    let x = sine(1000.0, 48e3, 9600, 0.9);
+    let run = |chain| {
+        let mut y = x.clone();
+        let ptrs = [y.as_mut_ptr()];
+        assert_eq!(unsafe { ml_processor_reset(chain) }, ML_STATUS_OK);
+        assert_eq!(
+            unsafe { ml_processor_process_planar(chain, ptrs.as_ptr(), 1, 9600) },
+            ML_STATUS_OK
+        );
+        20.0 * (rms(&y[4800..]) / rms(&x[4800..])).log10()
+    };
+    unsafe {
+        assert_eq!(ml_chain_push(chain, comp), ML_STATUS_OK);
+        assert_eq!(ml_chain_push(chain, gain), ML_STATUS_OK);
+        assert_eq!(ml_chain_push(chain, gain), ML_STATUS_INVALID_ARGUMENT, "already in a chain");
+        assert_eq!(ml_processor_prepare(chain, 48e3, 512, 1), ML_STATUS_OK);
+        let mut found = null_mut();
+        assert_eq!(ml_chain_member(chain, 0, &mut found), ML_STATUS_OK);
+        assert_eq!(found, comp);
+        assert_eq!(ml_chain_member(chain, 2, &mut found), ML_STATUS_INVALID_ARGUMENT);
+        // Parameters through the kept handles (any thread may do this).
+        assert_eq!(set(comp, c"threshold_db", -30.0), ML_STATUS_OK);
+        assert_eq!(set(comp, c"ratio", 4.0), ML_STATUS_OK);
+        assert_eq!(set(gain, c"gain_db", -6.0), ML_STATUS_OK);
+        let db = run(chain);
+        let mut gr = 0.0f32;
+        assert_eq!(ml_processor_gain_reduction_db(comp, &mut gr), ML_STATUS_OK);
+        // -0.9 dBFS sine peak ~ -3.9 dB RMS: about 19.5 dB over -30 dB at 4:1.
+        assert!(gr > 10.0, "member gain reduction {gr} dB");
+        assert!((db + f64::from(gr) + 6.0).abs() < 1.5, "chain {db} dB, member GR {gr} dB");
+        set(comp, c"ratio", 1.0);
+        assert!((run(chain) + 6.0).abs() < 0.05, "ratio 1: only the gain member");
+        // The chain prepares, processes, resets and frees its members.
+        let ptrs = [x.as_ptr().cast_mut()];
+        assert_eq!(ml_processor_prepare(comp, 48e3, 512, 1), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(
+            ml_processor_process_planar(comp, ptrs.as_ptr(), 1, 10),
+            ML_STATUS_INVALID_ARGUMENT
+        );
+        assert!(last_error().contains("belongs to a chain"), "{}", last_error());
+        ml_processor_free(comp); // a no-op: the chain owns it
+        assert_eq!(set(comp, c"ratio", 2.0), ML_STATUS_OK);
+        // The preset holds what was set through the member handles; a loaded
+        // chain's members are reached by index alike.
+        let json = save_json(chain);
+        assert!(json.to_str().unwrap().contains("\"gain_db\":-6"), "{json:?}");
+        let loaded = load_json(&json);
+        assert_eq!(ml_processor_prepare(loaded, 48e3, 512, 1), ML_STATUS_OK);
+        let mut member = null_mut();
+        assert_eq!(ml_chain_member(loaded, 1, &mut member), ML_STATUS_OK);
+        assert_eq!(get(member, c"gain_db"), -6.0);
+        assert_eq!(set(member, c"gain_db", -12.0), ML_STATUS_OK);
+        set(comp, c"ratio", 1.0);
+        let mut first = null_mut();
+        assert_eq!(ml_chain_member(loaded, 0, &mut first), ML_STATUS_OK);
+        set(first, c"ratio", 1.0);
+        assert!((run(loaded) + 12.0).abs() < 0.05);
+        ml_processor_free(loaded);
+        ml_processor_free(chain);
+    }
+}
