@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use dsp_core::Error;
 use dsp_core::mixer::{
-    BusData, BusStrip, LaneData, Mixer as CoreMixer, SendData, Session, SESSION_VERSION, TrackData,
+    BusData, BusStrip, LaneData, Mixer as CoreMixer, SESSION_VERSION, SendData, Session, TrackData,
     TrackSource, TrackStrip,
 };
 use dsp_core::params::{DynProcessor, KindInfo, Params};
@@ -34,16 +34,29 @@ fn core_error(e: impl std::fmt::Display) -> PyErr {
 }
 
 /// Reads a strip attribute through the strip's table.
-fn get_param<'py>(py: Python<'py>, p: &dyn DynProcessor, name: &str) -> PyResult<Bound<'py, PyAny>> {
+fn get_param<'py>(
+    py: Python<'py>,
+    p: &dyn DynProcessor,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     let kind = p.kind();
-    let i = kind.index_of(name).map_err(|e| pyo3::exceptions::PyAttributeError::new_err(e.to_string()))?;
+    let i = kind
+        .index_of(name)
+        .map_err(|e| pyo3::exceptions::PyAttributeError::new_err(e.to_string()))?;
     to_py(py, &kind.params[i], p.param(i).unwrap_or(f64::NAN))
 }
 
 /// Writes a strip attribute through the strip's table (checked).
-fn set_param(class: &str, p: &mut dyn DynProcessor, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+fn set_param(
+    class: &str,
+    p: &mut dyn DynProcessor,
+    name: &str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
     let kind: &'static KindInfo = p.kind();
-    let i = kind.index_of(name).map_err(|e| pyo3::exceptions::PyAttributeError::new_err(e.to_string()))?;
+    let i = kind
+        .index_of(name)
+        .map_err(|e| pyo3::exceptions::PyAttributeError::new_err(e.to_string()))?;
     let v = from_py(&|| class.to_string(), &kind.params[i], value)?;
     p.set_param(i, v).map_err(core_error)
 }
@@ -88,6 +101,28 @@ fn automation(times_s: Vec<f64>, values: Vec<f64>) -> PyResult<(Vec<f64>, Vec<f6
     Ok((times_s, values))
 }
 
+/// Properties of a strip's parameters, read and written through its table.
+macro_rules! strip_properties {
+    ($ty:ident, $class:literal, { $($rest:tt)* } $($get:ident, $set:ident, $id:literal;)*) => {
+        #[pymethods]
+        impl $ty {
+            $($rest)*
+            $(
+                #[doc = concat!("The strip's `", $id, "` (see `parameters` of the strip's table).")]
+                #[getter]
+                fn $get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    get_param(py, &self.strip, $id)
+                }
+
+                #[setter]
+                fn $set(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+                    set_param($class, &mut self.strip, $id, value)
+                }
+            )*
+        }
+    };
+}
+
 /// A mixer track: its audio, strip settings (`gain_db`, `pan`, `pan_law`,
 /// `width`, `mute`, `solo`, `invert_polarity`), `inserts` (a `Chain`),
 /// sends and automation. Made by `Mixer.add_track`.
@@ -104,8 +139,7 @@ pub struct Track {
     automation: Vec<(String, Vec<f64>, Vec<f64>)>,
 }
 
-#[pymethods]
-impl Track {
+strip_properties!(Track, "MixerTrack", {
     /// The insert chain (a `Chain`; edit it in place or assign a new one).
     #[getter]
     fn inserts(&self, py: Python<'_>) -> Py<PyAny> {
@@ -122,17 +156,6 @@ impl Track {
     #[getter]
     fn channels(&self) -> usize {
         self.shape.channels
-    }
-
-    fn __getattr__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        get_param(py, &self.strip, name)
-    }
-
-    fn __setattr__(&mut self, py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        if name == "inserts" {
-            return self.set_inserts(py, value);
-        }
-        set_param("MixerTrack", &mut self.strip, name, value)
     }
 
     /// Sends this track to `bus` (a `MixerBus` or its name) at `level_db`,
@@ -174,6 +197,14 @@ impl Track {
         )
     }
 }
+    gain_db, set_gain_db, "gain_db";
+    pan, set_pan, "pan";
+    pan_law, set_pan_law, "pan_law";
+    width, set_width, "width";
+    mute, set_mute, "mute";
+    solo, set_solo, "solo";
+    invert_polarity, set_invert_polarity, "invert_polarity";
+);
 
 /// An aux bus or the master: strip settings (`gain_db`, `mute`, `solo`,
 /// `solo_safe`), `inserts` and automation. Made by `Mixer.add_bus`; the
@@ -188,8 +219,7 @@ pub struct Bus {
     automation: Vec<(String, Vec<f64>, Vec<f64>)>,
 }
 
-#[pymethods]
-impl Bus {
+strip_properties!(Bus, "MixerBus", {
     /// The insert chain (a `Chain`).
     #[getter]
     fn inserts(&self, py: Python<'_>) -> Py<PyAny> {
@@ -200,17 +230,6 @@ impl Bus {
     fn set_inserts(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.inserts = new_chain(py, Some(value))?;
         Ok(())
-    }
-
-    fn __getattr__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        get_param(py, &self.strip, name)
-    }
-
-    fn __setattr__(&mut self, py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        if name == "inserts" {
-            return self.set_inserts(py, value);
-        }
-        set_param("MixerBus", &mut self.strip, name, value)
     }
 
     /// Automates `parameter` (as `MixerTrack.automate`, without sends).
@@ -225,6 +244,11 @@ impl Bus {
         format!("MixerBus({:?}, gain_db={})", self.name, self.strip.gain_db())
     }
 }
+    gain_db, set_gain_db, "gain_db";
+    mute, set_mute, "mute";
+    solo, set_solo, "solo";
+    solo_safe, set_solo_safe, "solo_safe";
+);
 
 impl Bus {
     fn new(py: Python<'_>, name: &str, inserts: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
@@ -252,7 +276,11 @@ impl Bus {
             name: d.name.clone(),
             strip,
             inserts: chain_from(py, &d.inserts)?,
-            automation: d.automation.iter().map(|l| (l.parameter.clone(), l.times_s.clone(), l.values.clone())).collect(),
+            automation: d
+                .automation
+                .iter()
+                .map(|l| (l.parameter.clone(), l.times_s.clone(), l.values.clone()))
+                .collect(),
         })
     }
 }
@@ -379,8 +407,11 @@ impl Mixer {
             ("solo", solo.into_pyobject(py)?.to_owned().into_any()),
             ("invert_polarity", invert_polarity.into_pyobject(py)?.to_owned().into_any()),
         ] {
-            let i = <TrackStrip as dsp_core::params::Declared>::KIND.index_of(id).map_err(core_error)?;
-            let value = from_py(&class, &<TrackStrip as dsp_core::params::Declared>::KIND.params[i], &v)?;
+            let i = <TrackStrip as dsp_core::params::Declared>::KIND
+                .index_of(id)
+                .map_err(core_error)?;
+            let value =
+                from_py(&class, &<TrackStrip as dsp_core::params::Declared>::KIND.params[i], &v)?;
             strip.set_param(i, value).map_err(core_error)?;
         }
         let track = Track {
@@ -400,7 +431,12 @@ impl Mixer {
     /// Adds a stereo aux bus with `inserts` (processors or a `Chain`) and
     /// returns it.
     #[pyo3(signature = (name, inserts = None))]
-    fn add_bus(&mut self, py: Python<'_>, name: &str, inserts: Option<&Bound<'_, PyAny>>) -> PyResult<Py<Bus>> {
+    fn add_bus(
+        &mut self,
+        py: Python<'_>,
+        name: &str,
+        inserts: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<Bus>> {
         if self.buses.iter().any(|b| b.borrow(py).name == name) || name == "master" {
             return Err(PyValueError::new_err(format!("a bus called {name:?} exists")));
         }
@@ -452,15 +488,16 @@ impl Mixer {
             return Err(PyValueError::new_err("the mixer has no tracks: add_track first"));
         }
         let mut mx = self.core(py)?;
-        let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let threads =
+            threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         mx.set_threads(threads.clamp(1, self.tracks.len().max(1))).map_err(core_error)?;
         let arrays: Vec<Bound<'py, PyUntypedArray>> =
             self.tracks.iter().map(|t| t.borrow(py).audio.bind(py).clone()).collect();
-        let samples: Vec<Samples<'py>> = arrays.iter().map(Samples::new).collect::<PyResult<_>>()?;
+        let samples: Vec<Samples<'py>> =
+            arrays.iter().map(Samples::new).collect::<PyResult<_>>()?;
         let shapes: Vec<Shape> = self.tracks.iter().map(|t| t.borrow(py).shape).collect();
-        let views = Views(
-            samples.iter().zip(&shapes).map(|(s, sh)| s.view(*sh)).collect::<PyResult<_>>()?,
-        );
+        let views =
+            Views(samples.iter().zip(&shapes).map(|(s, sh)| s.view(*sh)).collect::<PyResult<_>>()?);
         let len = shapes[0].samples;
         let total = mx.render_length(len, tail);
         let result = match sink {
@@ -529,15 +566,19 @@ impl Mixer {
         if let Some(bad) = offsets_lu.keys().find(|k| !names.contains(k)) {
             return Err(PyValueError::new_err(format!("balance: no track called {bad:?}")));
         }
-        let offsets: Vec<f64> = names.iter().map(|n| offsets_lu.get(n).copied().unwrap_or(0.0)).collect();
+        let offsets: Vec<f64> =
+            names.iter().map(|n| offsets_lu.get(n).copied().unwrap_or(0.0)).collect();
         let mut mx = self.core(py)?;
         let arrays: Vec<Bound<'py, PyUntypedArray>> =
             self.tracks.iter().map(|t| t.borrow(py).audio.bind(py).clone()).collect();
-        let samples: Vec<Samples<'py>> = arrays.iter().map(Samples::new).collect::<PyResult<_>>()?;
+        let samples: Vec<Samples<'py>> =
+            arrays.iter().map(Samples::new).collect::<PyResult<_>>()?;
         let shapes: Vec<Shape> = self.tracks.iter().map(|t| t.borrow(py).shape).collect();
-        let views = Views(samples.iter().zip(&shapes).map(|(s, sh)| s.view(*sh)).collect::<PyResult<_>>()?);
+        let views =
+            Views(samples.iter().zip(&shapes).map(|(s, sh)| s.view(*sh)).collect::<PyResult<_>>()?);
         let len = shapes.first().map_or(0, |s| s.samples);
-        let faders = py.detach(|| mx.balance(&views, len, &offsets, reference_lufs)).map_err(core_error)?;
+        let faders =
+            py.detach(|| mx.balance(&views, len, &offsets, reference_lufs)).map_err(core_error)?;
         let out = PyDict::new(py);
         for ((t, name), g) in self.tracks.iter().zip(&names).zip(faders) {
             t.borrow_mut(py).strip.set_gain_db(g).map_err(core_error)?;
@@ -569,7 +610,19 @@ impl Mixer {
             let x = audio.get_item(&t.name)?.ok_or_else(|| {
                 PyValueError::new_err(format!("from_json: no audio given for track {:?}", t.name))
             })?;
-            let track = mx.add_track(py, &t.name, &x, 0.0, 0.0, "constant_power", 1.0, false, false, false, None)?;
+            let track = mx.add_track(
+                py,
+                &t.name,
+                &x,
+                0.0,
+                0.0,
+                "constant_power",
+                1.0,
+                false,
+                false,
+                false,
+                None,
+            )?;
             let mut tr = track.borrow_mut(py);
             if tr.shape.channels != t.channels {
                 return Err(PyValueError::new_err(format!(
@@ -580,14 +633,24 @@ impl Mixer {
             restore(&mut tr.strip, &t.params)?;
             tr.inserts = chain_from(py, &t.inserts)?;
             tr.sends = t.sends.clone();
-            tr.automation = t.automation.iter().map(|l| (l.parameter.clone(), l.times_s.clone(), l.values.clone())).collect();
+            tr.automation = t
+                .automation
+                .iter()
+                .map(|l| (l.parameter.clone(), l.times_s.clone(), l.values.clone()))
+                .collect();
         }
         Ok(mx)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        let names: Vec<String> = self.tracks.iter().map(|t| format!("{:?}", t.borrow(py).name)).collect();
-        format!("Mixer({}, tracks=[{}], buses={})", self.sample_rate, names.join(", "), self.buses.len())
+        let names: Vec<String> =
+            self.tracks.iter().map(|t| format!("{:?}", t.borrow(py).name)).collect();
+        format!(
+            "Mixer({}, tracks=[{}], buses={})",
+            self.sample_rate,
+            names.join(", "),
+            self.buses.len()
+        )
     }
 }
 
@@ -645,7 +708,10 @@ fn check_finite(name: &str, array: &Bound<'_, PyUntypedArray>, shape: Shape) -> 
     Ok(())
 }
 
-fn meter_dict<'py>(py: Python<'py>, m: Option<&dsp_core::analysis::LoudnessMeter>) -> PyResult<Bound<'py, PyDict>> {
+fn meter_dict<'py>(
+    py: Python<'py>,
+    m: Option<&dsp_core::analysis::LoudnessMeter>,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     if let Some(m) = m {
         d.set_item("sample_peak_dbfs", m.sample_peak_dbfs())?;

@@ -30,7 +30,10 @@ impl Mixer {
             return Err(Error::NotPrepared);
         }
         if offsets_lu.len() != self.tracks.len() {
-            return Err(Error::LengthMismatch { expected: self.tracks.len(), actual: offsets_lu.len() });
+            return Err(Error::LengthMismatch {
+                expected: self.tracks.len(),
+                actual: offsets_lu.len(),
+            });
         }
         let bad = Error::InvalidParameter { name: "offsets_lu", reason: "must be finite" };
         if !reference_lufs.is_finite() || offsets_lu.iter().any(|v| !v.is_finite()) {

@@ -71,7 +71,9 @@ pub use automation::{AUTOMATION_STEP, Owner};
 pub use bus::Bus;
 #[cfg(feature = "serde")]
 pub use session::{BusData, LaneData, SESSION_VERSION, SendData, Session, TrackData};
-pub use strip::{BUS_STRIP_KIND, BusStrip, FADER_MAX_DB, FADER_MIN_DB, TRACK_STRIP_KIND, TrackStrip};
+pub use strip::{
+    BUS_STRIP_KIND, BusStrip, FADER_MAX_DB, FADER_MIN_DB, TRACK_STRIP_KIND, TrackStrip,
+};
 pub use track::{SEND_LEVEL_DB, Send, Track, TrackSource};
 
 use automation::{Lane, Point};
@@ -143,7 +145,10 @@ impl Mixer {
     /// index. Names are unique among tracks.
     pub fn add_track(&mut self, name: &str, channels: usize) -> Result<usize, Error> {
         if self.track_index(name).is_some() {
-            return Err(Error::InvalidParameter { name: "name", reason: "a track of this name exists" });
+            return Err(Error::InvalidParameter {
+                name: "name",
+                reason: "a track of this name exists",
+            });
         }
         if !(1..=2).contains(&channels) {
             return Err(Error::InvalidChannelCount { channels });
@@ -157,7 +162,10 @@ impl Mixer {
     /// buses.
     pub fn add_bus(&mut self, name: &str) -> Result<usize, Error> {
         if self.bus_index(name).is_some() {
-            return Err(Error::InvalidParameter { name: "name", reason: "a bus of this name exists" });
+            return Err(Error::InvalidParameter {
+                name: "name",
+                reason: "a bus of this name exists",
+            });
         }
         self.buses.push(Bus::new(name));
         self.prepared = false;
@@ -349,9 +357,10 @@ impl Mixer {
         let point = self.resolve(owner, path)?;
         let info = self.info(owner, point)?;
         let stepped = info.ty != ParamType::Float;
-        let lane = Lane::new(owner, point, path, times_s, values, self.sample_rate, stepped, |v| {
-            info.check(v)
-        })?;
+        let lane =
+            Lane::new(owner, point, path, times_s, values, self.sample_rate, stepped, |v| {
+                info.check(v)
+            })?;
         self.lanes.retain(|l| !(l.owner == owner && l.point == point));
         self.lanes.push(lane);
         if self.prepared {
@@ -378,7 +387,12 @@ impl Mixer {
     #[cfg(feature = "std")]
     pub fn set_threads(&mut self, threads: usize) -> Result<(), Error> {
         self.pool = match threads {
-            0 => return Err(Error::InvalidParameter { name: "threads", reason: "must be at least 1" }),
+            0 => {
+                return Err(Error::InvalidParameter {
+                    name: "threads",
+                    reason: "must be at least 1",
+                });
+            }
             1 => None,
             n => Some(rayon::ThreadPoolBuilder::new().num_threads(n).build().map_err(|_| {
                 Error::InvalidParameter { name: "threads", reason: "could not start the threads" }
@@ -443,7 +457,10 @@ impl Mixer {
             }
             let b = self.bus_index(bus).ok_or(no_such("bus"))?;
             let s = self.tracks[t].sends.iter().position(|s| s.bus == b).ok_or(
-                Error::InvalidParameter { name: "sends", reason: "the track has no send to this bus" },
+                Error::InvalidParameter {
+                    name: "sends",
+                    reason: "the track has no send to this bus",
+                },
             )?;
             return Ok(Point::Send(s));
         }
@@ -564,7 +581,9 @@ impl Mixer {
             (Owner::Track(t), Point::Strip(i)) => self.tracks.get(t)?.strip.param(i),
             (Owner::Track(t), Point::Send(s)) => Some(self.tracks.get(t)?.sends.get(s)?.level_db),
             (_, Point::Strip(i)) => self.bus_ref(owner).ok()?.strip.param(i),
-            (_, Point::Insert { slot, param }) => self.chain_mut(owner).ok()?.get_mut(slot)?.param(param),
+            (_, Point::Insert { slot, param }) => {
+                self.chain_mut(owner).ok()?.get_mut(slot)?.param(param)
+            }
             _ => None,
         }
     }
@@ -587,8 +606,8 @@ impl Mixer {
 
     /// Moves every path's gain target from the strips and the solo state.
     fn update_gains(&mut self) {
-        let any_solo = self.tracks.iter().any(|t| t.strip.solo())
-            || self.buses.iter().any(|b| b.strip.solo());
+        let any_solo =
+            self.tracks.iter().any(|t| t.strip.solo()) || self.buses.iter().any(|b| b.strip.solo());
         for (s, b) in self.bus_solo.iter_mut().zip(&self.buses) {
             *s = b.strip.solo();
         }

@@ -29,7 +29,10 @@ impl Mixer {
             return Err(Error::NotPrepared);
         }
         if inputs.len() != self.tracks.len() {
-            return Err(Error::ChannelMismatch { expected: self.tracks.len(), actual: inputs.len() });
+            return Err(Error::ChannelMismatch {
+                expected: self.tracks.len(),
+                actual: inputs.len(),
+            });
         }
         let len = out[0].len();
         if out[1].len() != len {
@@ -112,7 +115,10 @@ impl Mixer {
         tail: bool,
     ) -> Result<[Vec<f32>; 2], Error> {
         if inputs.len() != self.tracks.len() {
-            return Err(Error::ChannelMismatch { expected: self.tracks.len(), actual: inputs.len() });
+            return Err(Error::ChannelMismatch {
+                expected: self.tracks.len(),
+                actual: inputs.len(),
+            });
         }
         for (t, x) in self.tracks.iter().zip(inputs) {
             if x.len() != t.channels {
@@ -178,7 +184,10 @@ impl Mixer {
         use rayon::prelude::*;
         match &self.pool {
             Some(pool) => pool.install(|| {
-                self.tracks.par_iter_mut().enumerate().for_each(|(i, t)| t.run(i, source, start, n));
+                self.tracks
+                    .par_iter_mut()
+                    .enumerate()
+                    .for_each(|(i, t)| t.run(i, source, start, n));
             }),
             None => run_serial(&mut self.tracks, source, start, n),
         }

@@ -185,7 +185,10 @@ impl Mixer {
     }
 }
 
-fn load_strip(p: &mut dyn DynProcessor, params: &BTreeMap<String, Value>) -> Result<(), PresetError> {
+fn load_strip(
+    p: &mut dyn DynProcessor,
+    params: &BTreeMap<String, Value>,
+) -> Result<(), PresetError> {
     let mut preset = preset::save(p);
     preset.params = params.clone();
     preset::restore(p, &preset)

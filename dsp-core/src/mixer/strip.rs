@@ -409,13 +409,9 @@ mod tests {
                 s.set_mute(true);
             },
         );
-        check_processor_invariants(
-            BusStrip::default,
-            2,
-            |b| {
-                b.set_gain_db(-10.0).unwrap();
-                b.set_mute(true);
-            },
-        );
+        check_processor_invariants(BusStrip::default, 2, |b| {
+            b.set_gain_db(-10.0).unwrap();
+            b.set_mute(true);
+        });
     }
 }

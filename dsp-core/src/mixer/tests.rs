@@ -25,7 +25,10 @@ fn peak(x: &[Vec<f32>; 2]) -> f32 {
 
 fn max_diff(a: &[Vec<f32>; 2], b: &[Vec<f32>; 2]) -> f32 {
     assert_eq!(a[0].len(), b[0].len());
-    a.iter().zip(b).flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs())).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
+        .fold(0.0, f32::max)
 }
 
 /// A session with latency on tracks and buses, whose paths cancel when
@@ -123,7 +126,9 @@ fn sends_tap_before_or_after_the_fader() {
     assert!((lpre - (direct + 17.0)).abs() < 0.01, "pre {lpre} vs direct {direct}");
     // Peaks are read too: the track's direct path at -20 dB.
     let pk = mx.track(t).unwrap().meter().unwrap().sample_peak_dbfs();
-    assert!((pk - gain_to_db(0.5 * db_to_gain(-20.0) * core::f64::consts::FRAC_1_SQRT_2)).abs() < 0.01);
+    assert!(
+        (pk - gain_to_db(0.5 * db_to_gain(-20.0) * core::f64::consts::FRAC_1_SQRT_2)).abs() < 0.01
+    );
 }
 
 /// Two tracks and a reverb-like bus; what soloing and muting leave is
@@ -138,7 +143,10 @@ fn solo_and_mute_silence_the_right_paths() {
         let ta = mx.add_track("a", 1).unwrap();
         let tb = mx.add_track("b", 1).unwrap();
         let bus = mx.add_bus("verb").unwrap();
-        mx.bus_mut(bus).unwrap().inserts_mut().push(insert("delay", &[("delay_ms", 50.0), ("mix", 1.0)]));
+        mx.bus_mut(bus)
+            .unwrap()
+            .inserts_mut()
+            .push(insert("delay", &[("delay_ms", 50.0), ("mix", 1.0)]));
         mx.send(ta, bus, -6.0, false).unwrap();
         mx.send(tb, bus, -6.0, false).unwrap();
         mx.set_param(Owner::Track(ta), "solo", f64::from(u8::from(solo_a))).unwrap();
@@ -147,7 +155,8 @@ fn solo_and_mute_silence_the_right_paths() {
         mx.prepare().unwrap();
         mx
     };
-    let render = |mut mx: Mixer, a: &[f32], b: &[f32]| mx.render_to_vec(&[&[a], &[b]], false).unwrap();
+    let render =
+        |mut mx: Mixer, a: &[f32], b: &[f32]| mx.render_to_vec(&[&[a], &[b]], false).unwrap();
     // Solo a with a solo-safe bus: a and a's reverb, nothing of b.
     let got = render(build(true, true, false), &a, &b);
     let want = render(build(false, true, false), &a, &zero);
@@ -181,7 +190,10 @@ fn automation_lands_on_the_right_samples() {
         let t = mx.add_track("t", 1).unwrap();
         let other = mx.add_track("other", 1).unwrap();
         if lookahead {
-            mx.track_mut(other).unwrap().inserts_mut().push(insert("limiter", &[("lookahead_ms", 3.0)]));
+            mx.track_mut(other)
+                .unwrap()
+                .inserts_mut()
+                .push(insert("limiter", &[("lookahead_ms", 3.0)]));
         }
         mx.track_mut(t).unwrap().inserts_mut().push(insert("gain", &[]));
         // Fader step at 0.25 s (sample 12 000); insert gain step at 0.5 s + 1/3 sample.
@@ -229,8 +241,14 @@ fn rich_session() -> Mixer {
     t.push(insert("high_pass", &[("cutoff_hz", 120.0)]));
     t.push(insert("compressor", &[("threshold_db", -24.0), ("ratio", 3.0)]));
     mx.track_mut(g).unwrap().inserts_mut().push(insert("limiter", &[("lookahead_ms", 2.0)]));
-    mx.bus_mut(verb).unwrap().inserts_mut().push(insert("reverb", &[("decay_s", 1.2), ("mix", 1.0)]));
-    mx.bus_mut(dly).unwrap().inserts_mut().push(insert("delay", &[("delay_ms", 180.0), ("mix", 1.0)]));
+    mx.bus_mut(verb)
+        .unwrap()
+        .inserts_mut()
+        .push(insert("reverb", &[("decay_s", 1.2), ("mix", 1.0)]));
+    mx.bus_mut(dly)
+        .unwrap()
+        .inserts_mut()
+        .push(insert("delay", &[("delay_ms", 180.0), ("mix", 1.0)]));
     mx.master_mut().inserts_mut().push(insert("limiter", &[("ceiling_db", -1.0)]));
     mx.send(v, verb, -10.0, false).unwrap();
     mx.send(v, dly, -14.0, true).unwrap();

@@ -53,7 +53,11 @@ pub(crate) struct Path {
 impl Default for Path {
     /// Unity gain, no delay, no memory.
     fn default() -> Self {
-        Self { gain: LinearSmoother::new(1.0), delay: PathDelay::default(), buf: Default::default() }
+        Self {
+            gain: LinearSmoother::new(1.0),
+            delay: PathDelay::default(),
+            buf: Default::default(),
+        }
     }
 }
 
