@@ -23,63 +23,66 @@ from song import make_stems  # noqa: E402
 SAMPLE_RATE = 48_000
 
 
-def channel_strip(*processors: object) -> ml.Chain:
-    return ml.Chain(list(processors))
-
-
 def mix(stems: dict[str, np.ndarray], sr: int) -> np.ndarray:
-    """Mixes the stems to stereo with gain, EQ, panning and width."""
-    strips = {
-        "drums": (
-            channel_strip(
-                ml.HighPass(cutoff_hz=30.0, order=2),
-                ml.PeakFilter(cutoff_hz=400.0, gain_db=-3.0, q=1.0),
-                ml.HighShelf(cutoff_hz=8000.0, gain_db=2.0, q=0.7),
-                ml.Gain(gain_db=-2.0),
-            ),
-            ml.Pan(pan=0.0, law="constant_power"),
-        ),
-        "bass": (
-            channel_strip(
-                ml.HighPass(cutoff_hz=35.0, order=4),
-                ml.LowPass(cutoff_hz=2500.0, order=2),
-                ml.Gain(gain_db=-4.0),
-            ),
-            ml.Pan(pan=0.0, law="constant_power"),
-        ),
-        "lead": (
-            channel_strip(
-                ml.HighPass(cutoff_hz=200.0, order=2),
-                ml.PeakFilter(cutoff_hz=3000.0, gain_db=2.5, q=0.8, design="matched"),
-                ml.Gain(gain_db=-7.0),
-            ),
-            ml.Pan(pan=0.25, law="constant_power"),
-        ),
-    }
-    out = np.zeros((2, stems["drums"].shape[-1]), dtype=np.float32)
-    for name, (strip, pan) in strips.items():
-        out += pan(strip(stems[name], sr), sr)
-    pad = ml.Chain(
-        [
+    """Mixes the stems to stereo through an ml.Mixer: per-track EQ, faders
+    and pans, a shared reverb bus, a delay send on the lead, and a gentle
+    mix-bus EQ and limiter on the master."""
+    mixer = ml.Mixer(sr)
+    drums = mixer.add_track(
+        "drums",
+        stems["drums"],
+        gain_db=-2.0,
+        inserts=[
+            ml.HighPass(cutoff_hz=30.0, order=2),
+            ml.PeakFilter(cutoff_hz=400.0, gain_db=-3.0, q=1.0),
+            ml.HighShelf(cutoff_hz=8000.0, gain_db=2.0, q=0.7),
+        ],
+    )
+    mixer.add_track(
+        "bass",
+        stems["bass"],
+        gain_db=-4.0,
+        inserts=[ml.HighPass(cutoff_hz=35.0, order=4), ml.LowPass(cutoff_hz=2500.0, order=2)],
+    )
+    lead = mixer.add_track(
+        "lead",
+        stems["lead"],
+        gain_db=-7.0,
+        pan=0.25,
+        inserts=[
+            ml.HighPass(cutoff_hz=200.0, order=2),
+            ml.PeakFilter(cutoff_hz=3000.0, gain_db=2.5, q=0.8, design="matched"),
+        ],
+    )
+    chords = mixer.add_track(
+        "chords",
+        stems["chords"],
+        gain_db=-9.0,
+        width=1.4,
+        inserts=[
             ml.HighPass(cutoff_hz=150.0, order=2),
             ml.Equalizer(bands=[ml.PeakFilter(cutoff_hz=800.0, gain_db=-2.0, q=1.2)]),
-            ml.StereoWidth(width=1.4),
-            ml.Gain(gain_db=-9.0),
-        ]
+        ],
     )
-    out += pad(stems["chords"], sr)
-    bus = ml.Chain(
-        [
-            ml.Equalizer(
-                bands=[
-                    ml.LowShelf(cutoff_hz=100.0, gain_db=1.0, q=0.7),
-                    ml.HighShelf(cutoff_hz=10_000.0, gain_db=1.5, q=0.7),
-                ]
-            ),
-            ml.Gain(gain_db=-1.0),
-        ]
+    # A shared reverb bus (fed after the faders) and a delay on the lead.
+    reverb = mixer.add_bus(
+        "reverb", inserts=[ml.HighPass(cutoff_hz=250.0, order=2), ml.Reverb(decay_s=1.8, predelay_ms=20.0, mix=1.0)]
     )
-    return bus(out, sr)
+    delay = mixer.add_bus("delay", inserts=[ml.Delay(delay_ms=375.0, feedback=0.3, mix=1.0), ml.LowPass(cutoff_hz=5000.0)])
+    lead.send(reverb, -12.0)
+    chords.send(reverb, -14.0)
+    drums.send(reverb, -22.0)
+    lead.send(delay, -16.0)
+    mixer.master.inserts = [
+        ml.Equalizer(
+            bands=[
+                ml.LowShelf(cutoff_hz=100.0, gain_db=1.0, q=0.7),
+                ml.HighShelf(cutoff_hz=10_000.0, gain_db=1.5, q=0.7),
+            ]
+        ),
+        ml.Gain(gain_db=2.5),
+    ]
+    return mixer.render()
 
 
 def fmt(value: float, unit: str) -> str:

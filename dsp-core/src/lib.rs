@@ -33,6 +33,8 @@ pub mod error;
 pub mod filters;
 pub mod math;
 pub mod mix;
+#[cfg(feature = "alloc")]
+pub mod mixer;
 pub mod param_info;
 pub mod params;
 #[cfg(feature = "alloc")]

@@ -26,6 +26,7 @@ mod filters;
 mod loudness;
 mod meter;
 mod methods;
+mod mixer;
 mod params;
 mod preset;
 mod processor;
@@ -48,6 +49,9 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<filters::Equalizer>()?;
     m.add_class::<dynamics::PyDynamics>()?;
     m.add_class::<dynamics::MultibandCompressor>()?;
+    m.add_class::<mixer::Mixer>()?;
+    m.add_class::<mixer::Track>()?;
+    m.add_class::<mixer::Bus>()?;
     classes::generate(m)?;
     // Private (not in `__all__`): the registered kinds and their classes.
     m.setattr("_kinds", wrap_pyfunction!(classes::_kinds, m)?)?;

@@ -17,7 +17,7 @@ mod modulated;
 mod phaser;
 mod plate;
 mod reverb;
-mod ring;
+pub(crate) mod ring;
 mod saturation;
 mod transient;
 

@@ -35,6 +35,9 @@ __all__ = [
     "LoudnessMeter",
     "LowPass",
     "LowShelf",
+    "Mixer",
+    "MixerBus",
+    "MixerTrack",
     "MultibandCompressor",
     "NoiseGate",
     "Notch",
@@ -1966,6 +1969,92 @@ class LevelMeter:
     def max_rms_dbfs(self) -> _Float64Array: ...
     @property
     def nonfinite_count(self) -> int: ...
+
+@final
+class MixerTrack:
+    """A mixer track (made by ``Mixer.add_track``): strip settings, inserts,
+    sends and automation."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def channels(self) -> int: ...
+    gain_db: float
+    pan: float
+    pan_law: Literal["linear", "constant_power", "compromise"]
+    width: float
+    mute: bool
+    solo: bool
+    invert_polarity: bool
+    @property
+    def inserts(self) -> Chain: ...
+    @inserts.setter
+    def inserts(self, value: Union[Chain, Iterable[Processor]]) -> None: ...
+    def send(self, bus: Union[MixerBus, str], level_db: float, pre_fader: bool = False) -> None: ...
+    def automate(self, parameter: str, times_s: Sequence[float], values: Sequence[float]) -> None: ...
+
+@final
+class MixerBus:
+    """An aux bus or the master (made by ``Mixer.add_bus``; ``Mixer.master``)."""
+
+    @property
+    def name(self) -> str: ...
+    gain_db: float
+    mute: bool
+    solo: bool
+    solo_safe: bool
+    @property
+    def inserts(self) -> Chain: ...
+    @inserts.setter
+    def inserts(self, value: Union[Chain, Iterable[Processor]]) -> None: ...
+    def automate(self, parameter: str, times_s: Sequence[float], values: Sequence[float]) -> None: ...
+
+@final
+class Mixer:
+    """A multitrack mixing session: tracks, aux buses, master, sends,
+    latency compensation, automation, meters and JSON."""
+
+    def __new__(cls, sample_rate: float) -> Mixer: ...
+    @property
+    def sample_rate(self) -> float: ...
+    @property
+    def tracks(self) -> list[MixerTrack]: ...
+    @property
+    def buses(self) -> list[MixerBus]: ...
+    @property
+    def master(self) -> MixerBus: ...
+    @property
+    def latency_samples(self) -> int: ...
+    def add_track(
+        self,
+        name: str,
+        audio: _Audio,
+        gain_db: float = 0.0,
+        pan: float = 0.0,
+        *,
+        pan_law: Literal["linear", "constant_power", "compromise"] = "constant_power",
+        width: float = 1.0,
+        mute: bool = False,
+        solo: bool = False,
+        invert_polarity: bool = False,
+        inserts: Optional[Union[Chain, Iterable[Processor]]] = None,
+    ) -> MixerTrack: ...
+    def add_bus(
+        self, name: str, inserts: Optional[Union[Chain, Iterable[Processor]]] = None
+    ) -> MixerBus: ...
+    @overload
+    def render(self, tail: bool = False, sink: None = None, threads: Optional[int] = None) -> _Float32Array: ...
+    @overload
+    def render(
+        self, tail: bool = False, *, sink: Any, threads: Optional[int] = None
+    ) -> None: ...
+    def meters(self) -> dict[str, Any]: ...
+    def balance(
+        self, offsets_lu: Optional[Mapping[str, float]] = None, reference_lufs: float = ...
+    ) -> dict[str, float]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str, audio: Mapping[str, _Audio]) -> Mixer: ...
 
 @final
 class LoudnessMeter:

@@ -1,0 +1,125 @@
+//! An aux bus or the master bus: summed stereo input, insert chain, fader.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::meter::Meter;
+use super::strip::BusStrip;
+use super::track::Path;
+use crate::chain::Chain;
+use crate::error::Error;
+use crate::processor::Processor;
+use crate::spec::ProcessSpec;
+
+/// A stereo bus: the sum of what is sent to it, through its insert chain
+/// and fader. Aux buses return into the master bus; the master bus is the
+/// mixer's output.
+#[derive(Debug)]
+pub struct Bus {
+    pub(crate) name: String,
+    pub(crate) strip: BusStrip,
+    pub(crate) inserts: Chain,
+    /// Summed input, then the bus's output.
+    pub(crate) input: [Vec<f32>; 2],
+    /// Return to the master (unity gain; the strip applies the fader).
+    pub(crate) ret: Path,
+    pub(crate) meter: Meter,
+}
+
+impl Bus {
+    pub(crate) fn new(name: &str) -> Self {
+        let mut ret = Path::default();
+        ret.target(1.0);
+        ret.reset();
+        Self {
+            name: name.into(),
+            strip: BusStrip::default(),
+            inserts: Chain::new(),
+            input: Default::default(),
+            ret,
+            meter: Meter::default(),
+        }
+    }
+
+    /// The bus's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The strip (fader, mute, solo, solo safety).
+    pub fn strip(&self) -> &BusStrip {
+        &self.strip
+    }
+
+    /// The strip, to change its settings.
+    pub fn strip_mut(&mut self) -> &mut BusStrip {
+        &mut self.strip
+    }
+
+    /// The insert chain (stereo).
+    pub fn inserts(&self) -> &Chain {
+        &self.inserts
+    }
+
+    /// The insert chain, to change it; after adding or removing members,
+    /// call [`Mixer::prepare`](super::Mixer::prepare) again.
+    pub fn inserts_mut(&mut self) -> &mut Chain {
+        &mut self.inserts
+    }
+
+    /// The bus's meter (post-fader), if metering is on.
+    pub fn meter(&self) -> Option<&crate::analysis::LoudnessMeter> {
+        self.meter.get()
+    }
+
+    pub(crate) fn prepare(
+        &mut self,
+        sample_rate: f64,
+        block: usize,
+        delay_capacity: usize,
+        metering: bool,
+    ) -> Result<(), Error> {
+        use crate::params::DynProcessor;
+        if self.inserts.route(2)? != 2 {
+            return Err(Error::InvalidChannelCount { channels: 2 });
+        }
+        let spec = ProcessSpec::new(sample_rate, block, 2);
+        self.inserts.prepare(&spec)?;
+        self.strip.prepare(&spec)?;
+        self.input = [vec![0.0; block], vec![0.0; block]];
+        self.ret.allocate(block, delay_capacity, sample_rate);
+        self.meter.prepare(sample_rate, metering)
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.inserts.reset();
+        self.strip.reset();
+        self.ret.reset();
+        self.meter.reset();
+    }
+
+    /// Zeroes the first `n` input samples.
+    pub(crate) fn clear_input(&mut self, n: usize) {
+        self.input.iter_mut().for_each(|c| c[..n].fill(0.0));
+    }
+
+    /// Runs the summed input through the chain and fader, in place. Never
+    /// allocates.
+    pub(crate) fn run(&mut self, n: usize, any_solo: bool) {
+        let [l, r] = &mut self.input;
+        let mut ch = [&mut l[..n], &mut r[..n]];
+        self.inserts.process(&mut ch);
+        self.strip.update(any_solo);
+        self.strip.apply(&mut ch);
+        self.meter.add(&self.input, n);
+    }
+
+    /// Runs the bus and adds its delayed return into `master`.
+    pub(crate) fn run_into(&mut self, n: usize, any_solo: bool, master: &mut [Vec<f32>; 2]) {
+        self.run(n, any_solo);
+        let [l, r] = &self.input;
+        self.ret.feed(&l[..n], &r[..n], n);
+        self.ret.add_into(master, n);
+    }
+}

@@ -1,0 +1,206 @@
+//! Running the session: streaming block processing and the offline render
+//! that hands the output to a sink block by block.
+
+use alloc::vec::Vec;
+
+use super::{Mixer, Track, TrackSource};
+use crate::error::Error;
+
+/// The tracks' inputs of one [`Mixer::process`] call.
+struct Blocks<'a>(&'a [&'a [&'a [f32]]]);
+
+impl TrackSource for Blocks<'_> {
+    fn read(&self, track: usize, start: usize, out: &mut [&mut [f32]]) {
+        for (o, x) in out.iter_mut().zip(self.0[track].iter()) {
+            o.copy_from_slice(&x[start..start + o.len()]);
+        }
+    }
+}
+
+impl Mixer {
+    /// Processes one stretch of the stream: `inputs[t]` holds track `t`'s
+    /// channels (its channel count, all of one length), `out` receives the
+    /// master's left and right channels, as long as the inputs. Any length
+    /// is accepted (it is split into blocks of at most
+    /// [`max_block`](Self::max_block)). The output is delayed by
+    /// [`latency`](Self::latency). Never allocates (single-threaded).
+    pub fn process(&mut self, inputs: &[&[&[f32]]], out: [&mut [f32]; 2]) -> Result<(), Error> {
+        if !self.prepared || self.chains_changed() {
+            return Err(Error::NotPrepared);
+        }
+        if inputs.len() != self.tracks.len() {
+            return Err(Error::ChannelMismatch {
+                expected: self.tracks.len(),
+                actual: inputs.len(),
+            });
+        }
+        let len = out[0].len();
+        if out[1].len() != len {
+            return Err(Error::LengthMismatch { expected: len, actual: out[1].len() });
+        }
+        for (t, x) in self.tracks.iter().zip(inputs) {
+            if x.len() != t.channels {
+                return Err(Error::ChannelMismatch { expected: t.channels, actual: x.len() });
+            }
+            if let Some(c) = x.iter().find(|c| c.len() != len) {
+                return Err(Error::LengthMismatch { expected: len, actual: c.len() });
+            }
+        }
+        let [l, r] = out;
+        let source = Blocks(inputs);
+        let mut done = 0;
+        while done < len {
+            let n = self.run(&source, done, len - done);
+            l[done..done + n].copy_from_slice(&self.master.input[0][..n]);
+            r[done..done + n].copy_from_slice(&self.master.input[1][..n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Renders the session from the start: reads `len` samples of every
+    /// track from `source`, removes the latency (the output lines up with
+    /// the input) and hands the master's output to `sink` in blocks of at
+    /// most [`max_block`](Self::max_block) stereo samples, `len` in all,
+    /// plus the session's [`tail`](Self::tail) if `tail` is set. Memory stays
+    /// one block per track and path whatever `len` is. Equal, sample for
+    /// sample, to [`process`](Self::process) on the same input after
+    /// [`reset`](Self::reset), shifted by the latency.
+    pub fn render<S, E>(
+        &mut self,
+        source: &S,
+        len: usize,
+        tail: bool,
+        mut sink: impl FnMut(&[&[f32]]) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        S: TrackSource + ?Sized,
+        E: From<Error>,
+    {
+        if !self.prepared || self.chains_changed() {
+            return Err(Error::NotPrepared.into());
+        }
+        self.reset();
+        let latency = self.latency();
+        let total = self.render_length(len, tail);
+        let mut skip = latency;
+        let mut emitted = 0;
+        let mut pos = 0;
+        while emitted < total {
+            let want = (total - emitted + skip).min(self.max_block);
+            let n = self.run(source, pos, want);
+            pos += n;
+            let drop = skip.min(n);
+            skip -= drop;
+            let keep = (n - drop).min(total - emitted);
+            if keep > 0 {
+                let [l, r] = &self.master.input;
+                sink(&[&l[drop..drop + keep], &r[drop..drop + keep]])?;
+                emitted += keep;
+            }
+        }
+        Ok(())
+    }
+
+    /// Output samples [`render`](Self::render) gives for `len` input samples.
+    pub fn render_length(&self, len: usize, tail: bool) -> usize {
+        len + if tail { self.tail() } else { 0 }
+    }
+
+    /// Convenience over [`render`](Self::render): the whole output in two
+    /// vectors (allocates them).
+    pub fn render_to_vec(
+        &mut self,
+        inputs: &[&[&[f32]]],
+        tail: bool,
+    ) -> Result<[Vec<f32>; 2], Error> {
+        if inputs.len() != self.tracks.len() {
+            return Err(Error::ChannelMismatch {
+                expected: self.tracks.len(),
+                actual: inputs.len(),
+            });
+        }
+        for (t, x) in self.tracks.iter().zip(inputs) {
+            if x.len() != t.channels {
+                return Err(Error::ChannelMismatch { expected: t.channels, actual: x.len() });
+            }
+        }
+        let len = inputs.iter().flat_map(|x| x.iter().map(|c| c.len())).max().unwrap_or(0);
+        let mut out = [Vec::new(), Vec::new()];
+        let n = self.render_length(len, tail);
+        out.iter_mut().for_each(|c| c.reserve_exact(n));
+        self.render(inputs, len, tail, |b: &[&[f32]]| {
+            out[0].extend_from_slice(b[0]);
+            out[1].extend_from_slice(b[1]);
+            Ok::<(), Error>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Whether an insert chain was changed (members added or removed) since
+    /// [`prepare`](Self::prepare).
+    fn chains_changed(&self) -> bool {
+        self.tracks.iter().any(|t| t.inserts.spec().is_none())
+            || self.buses.iter().any(|b| b.inserts.spec().is_none())
+            || self.master.inserts.spec().is_none()
+    }
+
+    /// Runs up to `max` samples (cut at the block size and at the next
+    /// automation change) with the source read from `start`; the output is
+    /// left in the master's buffer. Returns the samples run. Never
+    /// allocates when single-threaded.
+    fn run<S: TrackSource + ?Sized>(&mut self, source: &S, start: usize, max: usize) -> usize {
+        let pos = self.position;
+        self.apply_automation(pos);
+        if self.refresh_latencies() {
+            self.update_plan();
+            self.apply_plan();
+        }
+        let mut n = max.min(self.max_block);
+        if let Some(next) = self.next_automation(pos) {
+            n = n.min(next - pos);
+        }
+        self.update_gains();
+        let any_solo = self.any_solo();
+        self.run_tracks(source, start, n);
+        self.master.clear_input(n);
+        self.buses.iter_mut().for_each(|b| b.clear_input(n));
+        for t in &self.tracks {
+            t.direct.add_into(&mut self.master.input, n);
+            for s in &t.sends {
+                s.path.add_into(&mut self.buses[s.bus].input, n);
+            }
+        }
+        for b in &mut self.buses {
+            b.run_into(n, any_solo, &mut self.master.input);
+        }
+        self.master.run(n, false);
+        self.position += n;
+        n
+    }
+
+    #[cfg(feature = "std")]
+    fn run_tracks<S: TrackSource + ?Sized>(&mut self, source: &S, start: usize, n: usize) {
+        use rayon::prelude::*;
+        match &self.pool {
+            Some(pool) => pool.install(|| {
+                self.tracks
+                    .par_iter_mut()
+                    .enumerate()
+                    .for_each(|(i, t)| t.run(i, source, start, n));
+            }),
+            None => run_serial(&mut self.tracks, source, start, n),
+        }
+    }
+
+    #[cfg(not(feature = "std"))]
+    fn run_tracks<S: TrackSource + ?Sized>(&mut self, source: &S, start: usize, n: usize) {
+        run_serial(&mut self.tracks, source, start, n);
+    }
+}
+
+fn run_serial<S: TrackSource + ?Sized>(tracks: &mut [Track], source: &S, start: usize, n: usize) {
+    for (i, t) in tracks.iter_mut().enumerate() {
+        t.run(i, source, start, n);
+    }
+}
