@@ -40,15 +40,17 @@ EQ_HZ = (120.0, 6000.0, 300.0, 3000.0)  # the 4-band EQ: shelves (DawDreamer has
 
 
 def stems(seconds: float) -> np.ndarray:
-    """(TRACKS, samples) float32: each track a different decaying tone burst pattern plus noise."""
+    """(TRACKS, samples) float32: each track a decaying tone pattern plus noise,
+    generated one second at a time so that no temporary outgrows the input."""
     n = int(seconds * SR)
-    t = np.arange(n, dtype=np.float64) / SR
     rng = np.random.default_rng(7)
     out = np.empty((TRACKS, n), dtype=np.float32)
-    for i in range(TRACKS):
-        f = 55.0 * 2 ** (i / 4)
-        env = np.exp(-((t * (1 + i % 4)) % 1.0) * 6)
-        out[i] = (0.3 * env * np.sin(2 * np.pi * f * t) + 0.02 * rng.standard_normal(n)).astype(np.float32)
+    for start in range(0, n, SR):
+        t = np.arange(start, min(start + SR, n)) / SR
+        for i in range(TRACKS):
+            f = 55.0 * 2 ** (i / 4)
+            env = np.exp(-((t * (1 + i % 4)) % 1.0) * 6)
+            out[i, start : start + len(t)] = 0.3 * env * np.sin(2 * np.pi * f * t) + 0.02 * rng.standard_normal(len(t))
     return out
 
 
