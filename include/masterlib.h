@@ -89,6 +89,12 @@ typedef struct MlLevelMeter MlLevelMeter;
 typedef struct MlMeter MlMeter;
 
 /**
+ * Opaque handle to a mixing session. Create it with `ml_mixer_new` or
+ * `ml_mixer_load_json`, free it with `ml_mixer_free`.
+ */
+typedef struct MlMixer MlMixer;
+
+/**
  * Opaque handle to any processor (gain, pan, filter, equalizer, chain...).
  *
  * Create it by kind name (`ml_processor_new_kind`) or from a preset
@@ -143,6 +149,36 @@ typedef struct MlMeterConfig {
    */
   double max_duration_s;
 } MlMeterConfig;
+
+/**
+ * What an `index` names in the mixer calls.
+ */
+typedef struct MlMixerOwner {
+  int32_t _0;
+} MlMixerOwner;
+
+/**
+ * A track's or bus's meter after processing: sample peak (dBFS) and
+ * loudness (LUFS) of its output, -inf while silent.
+ */
+typedef struct MlMixerMeter {
+  /**
+   * Largest sample magnitude in dBFS.
+   */
+  double sample_peak_dbfs;
+  /**
+   * Integrated (gated) loudness in LUFS.
+   */
+  double integrated_lufs;
+  /**
+   * Largest momentary (400 ms) loudness in LUFS.
+   */
+  double max_momentary_lufs;
+  /**
+   * Largest short-term (3 s) loudness in LUFS.
+   */
+  double max_short_term_lufs;
+} MlMixerMeter;
 
 /**
  * Channel layout a processor kind takes and gives.
@@ -410,6 +446,21 @@ typedef struct MlTargetCheck {
  * 8x oversampling below 96 kHz, 48-tap phases and parabolic refinement (slower).
  */
 #define ML_TRUE_PEAK_PRECISION_HIGH 1
+
+/**
+ * Track `index`.
+ */
+#define ML_MIXER_TRACK (MlMixerOwner){ ._0 = 0 }
+
+/**
+ * Aux bus `index`.
+ */
+#define ML_MIXER_BUS (MlMixerOwner){ ._0 = 1 }
+
+/**
+ * The master bus (the index is ignored).
+ */
+#define ML_MIXER_MASTER (MlMixerOwner){ ._0 = 2 }
 
 /**
  * Any channel count; as many channels out as in.
@@ -1117,6 +1168,240 @@ MlStatus ml_level_meter_nonfinite_count(struct MlLevelMeter *m, uint64_t *out);
  * `m` is NULL or a handle from `ml_level_meter_new` not freed before.
  */
 void ml_level_meter_free(struct MlLevelMeter *m);
+
+/**
+ * Creates an empty session (no tracks, no buses) at `sample_rate` Hz,
+ * processing in blocks of at most `max_block` samples, and writes it to
+ * `*out` (NULL on failure).
+ *
+ * Fails with `ML_STATUS_INVALID_SAMPLE_RATE` or `ML_STATUS_INVALID_BLOCK_SIZE`.
+ *
+ * # Safety
+ * `out` is NULL or writable.
+ */
+MlStatus ml_mixer_new(double sample_rate, size_t max_block, struct MlMixer **out);
+
+/**
+ * Frees a session and the insert processors it owns. NULL is a no-op.
+ *
+ * # Safety
+ * `m` is NULL or a live handle, not used afterwards.
+ */
+void ml_mixer_free(struct MlMixer *m);
+
+/**
+ * Adds a track called `name` with `channels` (1 or 2) input channels and
+ * writes its index to `*index`. A mono track stays mono until its pan.
+ * May allocate; prepare again afterwards.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` for a name in use, an empty one,
+ * or a channel count other than 1 or 2.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `name` NULL or a NUL-terminated string;
+ * `index` NULL or writable.
+ */
+MlStatus ml_mixer_add_track(struct MlMixer *m, const char *name, size_t channels, size_t *index);
+
+/**
+ * Adds an aux bus called `name` (its output returns into the master) and
+ * writes its index to `*index`. May allocate; prepare again afterwards.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` for a name in use or an empty one.
+ *
+ * # Safety
+ * As `ml_mixer_add_track`.
+ */
+MlStatus ml_mixer_add_bus(struct MlMixer *m, const char *name, size_t *index);
+
+/**
+ * Sends track `track` to aux bus `bus` at `level_db` (-150 to +24 dB),
+ * before the fader (after the pan) or after it; replaces an earlier send
+ * to that bus. Its level is then the parameter `sends.<bus name>.level_db`.
+ * May allocate; prepare again afterwards.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+MlStatus ml_mixer_send(struct MlMixer *m,
+                       size_t track,
+                       size_t bus,
+                       double level_db,
+                       bool pre_fader);
+
+/**
+ * Appends `processor` to the insert chain of a track, bus or the master.
+ * The mixer owns it from then on, as a chain owns a pushed member (see
+ * `ml_chain_push`): its handle stays valid for its parameters (any
+ * thread) and readings until the mixer is freed. Prepare again afterwards.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` for an unknown owner index or a
+ * processor already in a chain (the caller then still owns it).
+ *
+ * # Safety
+ * `m` and `processor` are NULL or live handles.
+ */
+MlStatus ml_mixer_insert_push(struct MlMixer *m,
+                              struct MlMixerOwner who,
+                              size_t index,
+                              struct MlProcessor *processor);
+
+/**
+ * Writes the handle of insert `position` of a track, bus or the master to
+ * `*out` (valid while the mixer lives; see `ml_mixer_insert_push`), also
+ * for a session loaded from JSON. May allocate the first time.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` NULL or writable.
+ */
+MlStatus ml_mixer_insert(struct MlMixer *m,
+                         struct MlMixerOwner who,
+                         size_t index,
+                         size_t position,
+                         struct MlProcessor **out);
+
+/**
+ * Sets a parameter by its path (see the module notes); it glides as its
+ * declaration says. Never allocates.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` for an unknown path, owner
+ * index or a value out of range, `ML_STATUS_UNKNOWN_NAME` for an unknown
+ * parameter id.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `path` NULL or a NUL-terminated string.
+ */
+MlStatus ml_mixer_param_set(struct MlMixer *m,
+                            struct MlMixerOwner who,
+                            size_t index,
+                            const char *path,
+                            double value);
+
+/**
+ * Writes the value of a parameter by its path to `*out`.
+ *
+ * # Safety
+ * As `ml_mixer_param_set`; `out` NULL or writable.
+ */
+MlStatus ml_mixer_param_get(struct MlMixer *m,
+                            struct MlMixerOwner who,
+                            size_t index,
+                            const char *path,
+                            double *out);
+
+/**
+ * Automates a parameter (path as for `ml_mixer_param_set`) with `count`
+ * breakpoints: `times_s` (seconds from the start of the stream,
+ * non-decreasing) and `values`; values move in straight lines between them
+ * (switches and choices step), sample-accurately. Replaces earlier
+ * automation of the parameter; `count` 0 removes it. May allocate.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `path` NULL or a NUL-terminated string;
+ * `times_s` and `values` NULL or readable for `count` doubles.
+ */
+MlStatus ml_mixer_automate(struct MlMixer *m,
+                           struct MlMixerOwner who,
+                           size_t index,
+                           const char *path,
+                           const double *times_s,
+                           const double *values,
+                           size_t count);
+
+/**
+ * Prepares the session after tracks, buses, sends or inserts changed (may
+ * allocate): sizes every path's memory and works out the latency
+ * compensation; resets the stream.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+MlStatus ml_mixer_prepare(struct MlMixer *m);
+
+/**
+ * Starts the stream again from time 0 (signal state, meters and
+ * automation position). Never allocates.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+MlStatus ml_mixer_reset(struct MlMixer *m);
+
+/**
+ * Writes the session's total latency in samples (every path is delayed to
+ * the slowest; the master's inserts included) to `*out`.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` NULL or writable.
+ */
+MlStatus ml_mixer_latency(struct MlMixer *m, size_t *out);
+
+/**
+ * Writes the samples of output that may follow the end of the input (the
+ * longest reverb or delay tail along any path) to `*out`.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` NULL or writable.
+ */
+MlStatus ml_mixer_tail(struct MlMixer *m, size_t *out);
+
+/**
+ * Processes `num_frames` samples of the stream: `tracks[t][c]` is channel
+ * `c` of track `t` (each track's channel count as added), the master's
+ * output goes to `out_left` and `out_right`. Any `num_frames` is accepted
+ * (0 is a no-op). The output is delayed by `ml_mixer_latency`; automation
+ * and meters advance. Never allocates.
+ *
+ * Fails with `ML_STATUS_NOT_PREPARED` after a structural change, and
+ * `ML_STATUS_NULL_POINTER` for a NULL array, track or channel.
+ *
+ * # Safety
+ * `tracks` holds one pointer per track, each to its channels' pointers,
+ * each readable for `num_frames` floats; the outputs are writable for
+ * `num_frames` floats and do not overlap the inputs.
+ */
+MlStatus ml_mixer_process(struct MlMixer *m,
+                          const float *const *const *tracks,
+                          float *out_left,
+                          float *out_right,
+                          size_t num_frames);
+
+/**
+ * Writes the meter of a track, bus or the master (after its fader, since
+ * the last reset) to `*out`.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` NULL or writable.
+ */
+MlStatus ml_mixer_meter(struct MlMixer *m,
+                        struct MlMixerOwner who,
+                        size_t index,
+                        struct MlMixerMeter *out);
+
+/**
+ * Writes the session (tracks, buses, sends, inserts, automation; no audio)
+ * as JSON to `buf`, as `ml_processor_save_json` does (ask for the length
+ * with `buf` NULL and `capacity` 0).
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `buf` NULL or writable for `capacity`
+ * bytes; `len` NULL or writable.
+ */
+MlStatus ml_mixer_save_json(struct MlMixer *m, char *buf, size_t capacity, size_t *len);
+
+/**
+ * Creates a session from JSON written by `ml_mixer_save_json` (or Python's
+ * `Mixer.to_json`), processing in blocks of at most `max_block`, and
+ * writes it to `*out` (NULL on failure), prepared. Its inserts are reached
+ * with `ml_mixer_insert`.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` for malformed JSON or a session
+ * that does not load; `ml_last_error_message` says where.
+ *
+ * # Safety
+ * `json` NULL or a NUL-terminated string; `out` NULL or writable.
+ */
+MlStatus ml_mixer_load_json(const char *json, size_t max_block, struct MlMixer **out);
 
 /**
  * Number of registered processor kinds (indices for `ml_kind_info`).

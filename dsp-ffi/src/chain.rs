@@ -13,7 +13,7 @@ use dsp_core::params::{Dynamics, KindInfo, MemberLoader};
 use dsp_core::preset_format::{Preset, PresetError};
 use dsp_core::{Chain, DynProcessor, Error, Params, ProcessSpec, Processor};
 
-use crate::guard::{Handle, non_null};
+use crate::guard::{Handle, Outcome, non_null};
 use crate::processor::{MlProcessor, get_kind, get_state, with_kind, with_processor};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_POISONED, Message, MlStatus};
 
@@ -44,17 +44,7 @@ pub unsafe extern "C" fn ml_chain_push(
 ) -> MlStatus {
     unsafe {
         with_processor(chain, |_, st| {
-            if std::ptr::eq(chain, member) {
-                return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "a chain cannot contain itself"));
-            }
-            if non_null(member)?.is_poisoned() {
-                return Err(Fail::new(ML_STATUS_POISONED, "member poisoned by an earlier panic"));
-            }
-            let c = st.kind_mut::<Chain>()?;
-            if non_null(member)?.is_in_chain() {
-                return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "member is already in a chain"));
-            }
-            c.push(Box::new(Member::new(member)));
+            push_member(st.kind_mut::<Chain>()?, chain, member)?;
             st.unprepare();
             Ok(())
         })
@@ -130,25 +120,68 @@ pub unsafe extern "C" fn ml_chain_member(
     index: usize,
     out: *mut *mut MlProcessor,
 ) -> MlStatus {
+    unsafe { get_state(chain, out, |st| member_handle(st.kind_mut::<Chain>()?, index)) }
+}
+
+/// Appends the handle `member` (checked: live, not poisoned, in no chain)
+/// to `chain`, which owns it from then on.
+///
+/// # Safety
+/// `member` is NULL or a live handle from `Box::into_raw`.
+pub(crate) unsafe fn push_member(
+    chain: &mut Chain,
+    this: *const MlProcessor,
+    member: *mut MlProcessor,
+) -> Outcome {
+    let h = unsafe { non_null(member)? };
+    if reaches(h, this) {
+        return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "a chain cannot contain itself"));
+    }
+    if h.is_poisoned() {
+        return Err(Fail::new(ML_STATUS_POISONED, "member poisoned by an earlier panic"));
+    }
+    if h.is_in_chain() {
+        return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "member is already in a chain"));
+    }
+    chain.push(Box::new(Member::new(member)));
+    Ok(())
+}
+
+/// Whether `target` is `h` or a member of it, at any depth (processing
+/// thread: it enters chains' states).
+fn reaches(h: &MlProcessor, target: *const MlProcessor) -> bool {
+    if std::ptr::eq(h, target) {
+        return true;
+    }
+    // SAFETY: the processing thread of the chain being built.
     unsafe {
-        get_state(chain, out, |st| {
-            let c = st.kind_mut::<Chain>()?;
-            let count = c.len();
-            let missing = || {
-                let message = Message::NoIndex { owner: "", what: "chain member", index, count };
-                Fail::new(ML_STATUS_INVALID_ARGUMENT, message)
-            };
-            if let Some(m) = c.get_mut(index).and_then(|m| m.as_any().downcast_ref::<Member>()) {
-                return Ok(m.handle.as_ptr());
-            }
-            let wrap = |p| -> Box<dyn DynProcessor> {
-                Box::new(Member::new(Box::into_raw(Box::new(MlProcessor::new(p)))))
-            };
-            let m = c.wrap_member(index, wrap).ok_or_else(missing)?;
-            let m = m.as_any().downcast_ref::<Member>().expect("just wrapped");
-            Ok(m.handle.as_ptr())
+        h.with_state(|st| {
+            let Some(c) = st.try_kind::<Chain>() else { return false };
+            (0..c.len()).any(|i| {
+                c.get_mut(i)
+                    .and_then(|m| m.as_any().downcast_ref::<Member>())
+                    .is_some_and(|m| reaches(m.handle(), target))
+            })
         })
     }
+}
+
+/// The handle of member `index` of `chain`, wrapping a member that has none
+/// yet (a loaded one).
+pub(crate) fn member_handle(chain: &mut Chain, index: usize) -> Result<*mut MlProcessor, Fail> {
+    let count = chain.len();
+    if let Some(m) = chain.get_mut(index).and_then(|m| m.as_any().downcast_ref::<Member>()) {
+        return Ok(m.handle.as_ptr());
+    }
+    let wrap = |p| -> Box<dyn DynProcessor> {
+        Box::new(Member::new(Box::into_raw(Box::new(MlProcessor::new(p)))))
+    };
+    let missing = || {
+        let message = Message::NoIndex { owner: "", what: "member", index, count };
+        Fail::new(ML_STATUS_INVALID_ARGUMENT, message)
+    };
+    let m = chain.wrap_member(index, wrap).ok_or_else(missing)?;
+    Ok(m.as_any().downcast_ref::<Member>().expect("just wrapped").handle.as_ptr())
 }
 
 /// A chain's member kept in its own handle, so that the host can still

@@ -20,6 +20,9 @@
 //! members, equaliser bands, sidechain processing, gain reduction) check the kind's
 //! capabilities and return `ML_STATUS_WRONG_KIND` on other kinds.
 //!
+//! The mixing session is `MlMixer` (`mixer.rs`): tracks, buses, sends,
+//! inserts (processor handles), automation and latency compensation.
+//!
 //! Meters have handles of their own (`MlLevelMeter`, the loudness meter
 //! `MlMeter`); `ml_measure` fills a plain `MlQaReport` struct in one call, and
 //! delivery targets are plain `MlTarget` structs checked with `ml_qa_check`.
@@ -33,6 +36,7 @@ mod gain_reduction;
 mod guard;
 pub mod loudness;
 pub mod meter;
+pub mod mixer;
 pub mod params;
 pub mod processor;
 pub mod qa;
@@ -40,6 +44,7 @@ pub mod status;
 
 pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};
 pub use meter::MlLevelMeter;
+pub use mixer::{MlMixer, MlMixerMeter, MlMixerOwner};
 pub use params::{MlChannels, MlKindInfo, MlParamInfo, MlParamType, MlScale};
 pub use processor::MlProcessor;
 pub use qa::{MlQaReport, MlTarget, MlTargetCheck};

@@ -12,7 +12,7 @@ use dsp_core::params::{Channels, KindInfo, ParamInfo, ParamType, Params, Scale};
 use dsp_core::preset::{self, Preset};
 use dsp_core::registry;
 
-use crate::guard::{get_shared, guard, non_null, non_null_mut, null_pointer, with_shared};
+use crate::guard::{Outcome, get_shared, guard, non_null, non_null_mut, null_pointer, with_shared};
 use crate::processor::{MlProcessor, new_processor, with_processor};
 use crate::status::{
     Fail, ML_STATUS_CAPACITY_EXCEEDED, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME,
@@ -232,7 +232,7 @@ fn param_info(t: &'static KindText, index: usize) -> Result<MlParamInfo, Fail> {
 ///
 /// # Safety
 /// `s` is NULL or a NUL-terminated string readable for `'a`.
-unsafe fn str_arg<'a>(s: *const c_char) -> Result<&'a str, Fail> {
+pub(crate) unsafe fn str_arg<'a>(s: *const c_char) -> Result<&'a str, Fail> {
     let s = unsafe { CStr::from_ptr(non_null(s)?) };
     s.to_str().map_err(|_| Fail::new(ML_STATUS_INVALID_ARGUMENT, "a name is not valid UTF-8"))
 }
@@ -558,31 +558,47 @@ pub unsafe extern "C" fn ml_processor_save_json(
 ) -> MlStatus {
     unsafe {
         with_processor(p, |_, st| {
-            let len = non_null_mut(len)?;
             let json = serde_json::to_string(&preset::save(&*st.inner))
                 .map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
-            *len = json.len();
-            if buf.is_null() && capacity == 0 {
-                return Ok(());
-            }
-            if buf.is_null() {
-                return Err(null_pointer());
-            }
-            let out = std::slice::from_raw_parts_mut(buf.cast::<u8>(), capacity);
-            if json.len() < capacity {
-                out[..json.len()].copy_from_slice(json.as_bytes());
-                out[json.len()] = 0;
-                return Ok(());
-            }
-            if let Some(first) = out.first_mut() {
-                *first = 0;
-            }
-            Err(Fail::new(
-                ML_STATUS_CAPACITY_EXCEEDED,
-                format!("the JSON needs {} bytes, the buffer has {capacity}", json.len() + 1),
-            ))
+            write_text(&json, buf, capacity, len)
         })
     }
+}
+
+/// Writes `text` NUL-terminated to `buf` if it fits in `capacity` bytes, and
+/// always its length without the NUL to `*len`; `buf` NULL with `capacity`
+/// 0 only asks for the length. Too small a buffer holds an empty string and
+/// gives `ML_STATUS_CAPACITY_EXCEEDED`.
+///
+/// # Safety
+/// `buf` is NULL or writable for `capacity` bytes; `len` is NULL or writable.
+pub(crate) unsafe fn write_text(
+    text: &str,
+    buf: *mut c_char,
+    capacity: usize,
+    len: *mut usize,
+) -> Outcome {
+    let len = unsafe { non_null_mut(len)? };
+    *len = text.len();
+    if buf.is_null() && capacity == 0 {
+        return Ok(());
+    }
+    if buf.is_null() {
+        return Err(null_pointer());
+    }
+    let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), capacity) };
+    if text.len() < capacity {
+        out[..text.len()].copy_from_slice(text.as_bytes());
+        out[text.len()] = 0;
+        return Ok(());
+    }
+    if let Some(first) = out.first_mut() {
+        *first = 0;
+    }
+    Err(Fail::new(
+        ML_STATUS_CAPACITY_EXCEEDED,
+        format!("the JSON needs {} bytes, the buffer has {capacity}", text.len() + 1),
+    ))
 }
 
 /// Creates a processor from JSON written by `ml_processor_save_json` (any

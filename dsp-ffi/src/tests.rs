@@ -1243,3 +1243,205 @@ fn chain_members_are_reachable_for_parameters_and_gain_reduction() {
         ml_processor_free(chain);
     }
 }
+
+mod mixer {
+    use super::*;
+    use crate::mixer::*;
+
+    fn new_mixer() -> *mut MlMixer {
+        let mut m = null_mut();
+        assert_eq!(unsafe { ml_mixer_new(48e3, 512, &mut m) }, ML_STATUS_OK);
+        m
+    }
+
+    /// Renders `n` samples of mono tracks `x` (one per track) through `m`.
+    fn render(m: *mut MlMixer, x: &[&[f32]], n: usize) -> [Vec<f32>; 2] {
+        let chans: Vec<[*const f32; 1]> = x.iter().map(|t| [t.as_ptr()]).collect();
+        let tracks: Vec<*const *const f32> = chans.iter().map(|c| c.as_ptr()).collect();
+        let (mut l, mut r) = (vec![0.0f32; n], vec![0.0f32; n]);
+        let status =
+            unsafe { ml_mixer_process(m, tracks.as_ptr(), l.as_mut_ptr(), r.as_mut_ptr(), n) };
+        assert_eq!(status, ML_STATUS_OK, "{}", last_error());
+        [l, r]
+    }
+
+    fn add_track(m: *mut MlMixer, name: &CStr) -> usize {
+        let mut i = usize::MAX;
+        assert_eq!(unsafe { ml_mixer_add_track(m, name.as_ptr(), 1, &mut i) }, ML_STATUS_OK);
+        i
+    }
+
+    /// Latency compensation through the C API: a track through a lookahead
+    /// limiter against an inverted dry copy nulls after the latency.
+    #[test]
+    fn latency_is_compensated_and_sessions_round_trip() {
+        unsafe {
+            let m = new_mixer();
+            let (a, b) = (add_track(m, c"limited"), add_track(m, c"dry"));
+            let lim = new_kind(c"limiter");
+            set(lim, c"ceiling_db", 0.0);
+            assert_eq!(ml_mixer_insert_push(m, ML_MIXER_TRACK, a, lim), ML_STATUS_OK);
+            assert_eq!(
+                ml_mixer_param_set(m, ML_MIXER_TRACK, b, c"invert_polarity".as_ptr(), 1.0),
+                ML_STATUS_OK
+            );
+            assert_eq!(ml_mixer_prepare(m), ML_STATUS_OK);
+            let mut latency = 0;
+            assert_eq!(ml_mixer_latency(m, &mut latency), ML_STATUS_OK);
+            let mut lim_latency = 0;
+            // The insert's handle is still the host's to read (not to process).
+            let mut insert = null_mut();
+            assert_eq!(ml_mixer_insert(m, ML_MIXER_TRACK, a, 0, &mut insert), ML_STATUS_OK);
+            assert_eq!(insert, lim);
+            assert_eq!(get(insert, c"ceiling_db"), 0.0);
+            assert_eq!(ml_processor_latency(lim, &mut lim_latency), ML_STATUS_OK);
+            assert!(latency >= lim_latency && latency > 0, "{latency} vs {lim_latency}");
+            let x = sine(440.0, 48e3, 9600, 0.25);
+            let [l, r] = render(m, &[&x, &x], 9600);
+            let residual = l.iter().chain(&r).fold(0.0f32, |p, v| p.max(v.abs()));
+            assert!(20.0 * f64::from(residual).log10() <= -120.0, "residual {residual}");
+            // Without the inverted copy, the limited track arrives `latency` late.
+            ml_mixer_param_set(m, ML_MIXER_TRACK, b, c"mute".as_ptr(), 1.0);
+            ml_mixer_reset(m);
+            let [l, _] = render(m, &[&x, &x], 9600);
+            let gain = std::f32::consts::FRAC_1_SQRT_2; // centre pan, constant power
+            for i in (latency..9600).step_by(97) {
+                assert!((l[i] - gain * x[i - latency]).abs() < 1e-5, "sample {i}");
+            }
+            // JSON round trip: the loaded session renders bit-identically.
+            let mut len = 0;
+            assert_eq!(ml_mixer_save_json(m, null_mut(), 0, &mut len), ML_STATUS_OK);
+            let mut buf = vec![0u8; len + 1];
+            assert_eq!(
+                ml_mixer_save_json(m, buf.as_mut_ptr().cast(), buf.len(), &mut len),
+                ML_STATUS_OK
+            );
+            let mut loaded = null_mut();
+            assert_eq!(
+                ml_mixer_load_json(buf.as_ptr().cast(), 512, &mut loaded),
+                ML_STATUS_OK,
+                "{}",
+                last_error()
+            );
+            ml_mixer_reset(m);
+            assert_eq!(render(m, &[&x, &x], 9600), render(loaded, &[&x, &x], 9600));
+            let mut meter = MlMixerMeter {
+                sample_peak_dbfs: 0.0,
+                integrated_lufs: 0.0,
+                max_momentary_lufs: 0.0,
+                max_short_term_lufs: 0.0,
+            };
+            assert_eq!(ml_mixer_meter(loaded, ML_MIXER_TRACK, 0, &mut meter), ML_STATUS_OK);
+            assert!(
+                (meter.sample_peak_dbfs - 20.0 * (0.25 * std::f64::consts::FRAC_1_SQRT_2).log10())
+                    .abs()
+                    < 0.1,
+                "{meter:?}"
+            );
+            ml_mixer_free(loaded);
+            ml_mixer_free(m);
+        }
+    }
+
+    #[test]
+    fn sends_automation_errors_and_no_allocation() {
+        unsafe {
+            let m = new_mixer();
+            let t = add_track(m, c"vox");
+            let mut bus = usize::MAX;
+            assert_eq!(ml_mixer_add_bus(m, c"fx".as_ptr(), &mut bus), ML_STATUS_OK);
+            assert_eq!(ml_mixer_send(m, t, bus, -6.0, false), ML_STATUS_OK);
+            assert_eq!(ml_mixer_send(m, t, 7, -6.0, false), ML_STATUS_INVALID_ARGUMENT);
+            // The send alone: the track's direct path muted through its fader.
+            assert_eq!(
+                ml_mixer_param_set(m, ML_MIXER_TRACK, t, c"gain_db".as_ptr(), -150.0),
+                ML_STATUS_OK
+            );
+            assert_eq!(ml_mixer_send(m, t, bus, -6.0, true), ML_STATUS_OK); // pre-fader
+            let x = vec![0.5f32; 4800];
+            let [l, _] = {
+                let process = |m| render(m, &[&x], 4800);
+                assert_eq!(ml_mixer_prepare(m), ML_STATUS_OK);
+                process(m)
+            };
+            let want = 0.5 * std::f32::consts::FRAC_1_SQRT_2 * 10f32.powf(-6.0 / 20.0);
+            assert!((l[4000] - want).abs() < 1e-4, "pre-fader send: {} vs {want}", l[4000]);
+            let mut v = 0.0;
+            let path = c"sends.fx.level_db";
+            assert_eq!(
+                ml_mixer_param_get(m, ML_MIXER_TRACK, t, path.as_ptr(), &mut v),
+                ML_STATUS_OK
+            );
+            assert_eq!(v, -6.0);
+            // Automation of the master's fader lands on its sample.
+            let (times, values) = ([0.05, 0.05], [0.0, -20.0]);
+            let gain = c"gain_db";
+            assert_eq!(
+                ml_mixer_automate(
+                    m,
+                    ML_MIXER_MASTER,
+                    0,
+                    gain.as_ptr(),
+                    times.as_ptr(),
+                    values.as_ptr(),
+                    2
+                ),
+                ML_STATUS_OK
+            );
+            ml_mixer_reset(m);
+            let [l, _] = render(m, &[&x], 4800);
+            assert!(
+                (l[2399] - want).abs() < 1e-4 && l[2400 + 960 * 2] < want * 0.2,
+                "{} {}",
+                l[2399],
+                l[4319]
+            );
+            // Errors name what is wrong; none allocates on the audio path.
+            let bad = [
+                (
+                    ml_mixer_param_set(m, ML_MIXER_BUS, 9, gain.as_ptr(), 0.0),
+                    ML_STATUS_INVALID_ARGUMENT,
+                ),
+                (
+                    ml_mixer_param_set(m, ML_MIXER_TRACK, t, c"nope_db".as_ptr(), 0.0),
+                    ML_STATUS_UNKNOWN_NAME,
+                ),
+                (
+                    ml_mixer_param_set(m, ML_MIXER_TRACK, t, gain.as_ptr(), 99.0),
+                    ML_STATUS_INVALID_ARGUMENT,
+                ),
+                (
+                    ml_mixer_param_set(m, MlMixerOwner(7), 0, gain.as_ptr(), 0.0),
+                    ML_STATUS_UNKNOWN_NAME,
+                ),
+                (ml_mixer_process(m, null(), null_mut(), null_mut(), 8), ML_STATUS_NULL_POINTER),
+                (ml_mixer_prepare(null_mut()), ML_STATUS_NULL_POINTER),
+            ];
+            for (i, (got, want)) in bad.into_iter().enumerate() {
+                assert_eq!(got, want, "case {i}: {}", last_error());
+            }
+            let chans = [x.as_ptr()];
+            let tracks = [chans.as_ptr()];
+            let (mut l, mut r) = (vec![0.0f32; 4800], vec![0.0f32; 4800]);
+            let allocs = allocs_during(|| {
+                ml_mixer_process(m, tracks.as_ptr(), l.as_mut_ptr(), r.as_mut_ptr(), 4800);
+                ml_mixer_param_set(m, ML_MIXER_TRACK, t, c"pan".as_ptr(), 0.3);
+                ml_mixer_param_set(m, ML_MIXER_TRACK, 5, c"pan".as_ptr(), 0.3);
+                ml_mixer_reset(m);
+            });
+            assert_eq!(allocs, 0);
+            let mut added = 0;
+            assert_eq!(
+                ml_mixer_add_track(m, c"vox".as_ptr(), 1, &mut added),
+                ML_STATUS_INVALID_ARGUMENT
+            );
+            assert_eq!(ml_mixer_add_track(m, c"late".as_ptr(), 1, &mut added), ML_STATUS_OK);
+            let two = [chans.as_ptr(), chans.as_ptr()];
+            assert_eq!(
+                ml_mixer_process(m, two.as_ptr(), l.as_mut_ptr(), r.as_mut_ptr(), 8),
+                ML_STATUS_NOT_PREPARED
+            );
+            ml_mixer_free(m);
+        }
+    }
+}

@@ -46,11 +46,29 @@ impl Mixer {
                 return Err(Error::LengthMismatch { expected: len, actual: c.len() });
             }
         }
+        self.process_source(&Blocks(inputs), out)
+    }
+
+    /// [`process`](Self::process) reading the tracks from `source` (its
+    /// samples `0..out[0].len()` of this stretch), for callers that hold
+    /// track audio their own way (the C API); the caller vouches that every
+    /// track has that much audio. Never allocates (single-threaded).
+    pub fn process_source<S: TrackSource + ?Sized>(
+        &mut self,
+        source: &S,
+        out: [&mut [f32]; 2],
+    ) -> Result<(), Error> {
+        if !self.prepared || self.chains_changed() {
+            return Err(Error::NotPrepared);
+        }
         let [l, r] = out;
-        let source = Blocks(inputs);
+        let len = l.len();
+        if r.len() != len {
+            return Err(Error::LengthMismatch { expected: len, actual: r.len() });
+        }
         let mut done = 0;
         while done < len {
-            let n = self.run(&source, done, len - done);
+            let n = self.run(source, done, len - done);
             l[done..done + n].copy_from_slice(&self.master.input[0][..n]);
             r[done..done + n].copy_from_slice(&self.master.input[1][..n]);
             done += n;

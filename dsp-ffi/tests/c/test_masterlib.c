@@ -1090,6 +1090,59 @@ static void test_chain_json(void) {
   ml_processor_free(outer);
 }
 
+/* A pushed member stays the host's to automate and read; the chain owns it. */
+static void test_chain_member_handles(void) {
+  static float in[N], x[N];
+  fill_sine(in, N, 1000.0, 0.5);
+  memcpy(x, in, sizeof x);
+  MlProcessor *chain = new_kind("chain");
+  MlProcessor *gain = new_gain(-3.0);
+  CHECK_OK(ml_chain_push(chain, gain));
+  CHECK_OK(ml_processor_prepare(chain, FS, 128, 1));
+  CHECK_OK(ml_processor_param_set(gain, "gain_db", -9.0)); /* after the push */
+  MlProcessor *found = NULL;
+  CHECK_OK(ml_chain_member(chain, 0, &found));
+  CHECK(found == gain);
+  CHECK_STATUS(ml_chain_member(chain, 1, &found), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_processor_reset(chain)); /* the new gain without its glide */
+  float *channels[1] = {x};
+  CHECK_OK(ml_processor_process_planar(chain, channels, 1, N));
+  CHECK_NEAR(gain_db(x, in, N), -9.0, 0.05);
+  CHECK_STATUS(ml_processor_process_planar(gain, channels, 1, N), ML_STATUS_INVALID_ARGUMENT);
+  ml_processor_free(gain); /* a no-op: the chain frees it */
+  ml_processor_free(chain);
+}
+
+/* A mixing session: a lookahead limiter on one track, an inverted dry copy
+   on another: latency compensation makes them cancel. */
+static void test_mixer_null(void) {
+  static float x[N], left[N], right[N];
+  fill_sine(x, N, 440.0, 0.25);
+  MlMixer *m = NULL;
+  CHECK_OK(ml_mixer_new(FS, 256, &m));
+  size_t a = 0, b = 0;
+  CHECK_OK(ml_mixer_add_track(m, "limited", 1, &a));
+  CHECK_OK(ml_mixer_add_track(m, "dry", 1, &b));
+  MlProcessor *lim = new_kind("limiter");
+  CHECK_OK(ml_processor_param_set(lim, "ceiling_db", 0.0));
+  CHECK_OK(ml_mixer_insert_push(m, ML_MIXER_TRACK, a, lim));
+  CHECK_OK(ml_mixer_param_set(m, ML_MIXER_TRACK, b, "invert_polarity", 1.0));
+  CHECK_STATUS(ml_mixer_param_set(m, ML_MIXER_TRACK, 9, "pan", 0.0), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_mixer_prepare(m));
+  size_t latency = 0;
+  CHECK_OK(ml_mixer_latency(m, &latency));
+  CHECK(latency > 0);
+  const float *chans[1] = {x};
+  const float *const *tracks[2] = {chans, chans};
+  CHECK_OK(ml_mixer_process(m, tracks, left, right, N));
+  float worst = 0.0f;
+  for (size_t i = 0; i < N; i++) {
+    worst = fmaxf(worst, fmaxf(fabsf(left[i]), fabsf(right[i])));
+  }
+  CHECK(worst < 1e-6f);
+  ml_mixer_free(m);
+}
+
 int main(void) {
   test_status_strings();
   test_gain_halves_amplitude();
@@ -1113,5 +1166,7 @@ int main(void) {
   test_multiband_and_de_esser();
   test_every_kind();
   test_chain_json();
+  test_chain_member_handles();
+  test_mixer_null();
   return check_summary();
 }
