@@ -52,6 +52,8 @@ impl PyProcessor {
     /// averaged) that replaces the input as the detector's key; with
     /// `return_gain_reduction` they return `(y, gr)`, `gr` holding each
     /// output sample's gain reduction in dB (1-D, or `(bands, samples)`).
+    /// A `Chain` keys its members that have a sidechain and returns one row
+    /// per row of its members that report gain reduction, in order.
     ///
     /// The GIL is released for the whole call; parameters set from another
     /// thread meanwhile apply from the next block (4096 samples).

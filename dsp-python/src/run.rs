@@ -152,14 +152,17 @@ impl Ask {
     }
 }
 
-/// Refuses what the kind of `obj` cannot do.
+/// Refuses what `obj` cannot do: a chain can if one of its members can.
 fn check_ask(obj: &Bound<'_, PyProcessor>, ask: Ask) -> PyResult<()> {
-    let kind = obj.get().kind();
     let name = class_name(obj.as_any())?;
-    if ask.sidechain && !kind.caps.sidechain {
+    let kinds: Vec<_> = match obj.get().body {
+        Body::Leaf(_) => vec![obj.get().kind()],
+        Body::Chain { .. } => leaves(obj, false)?.iter().map(|l| l.get().kind()).collect(),
+    };
+    if ask.sidechain && !kinds.iter().any(|k| k.caps.sidechain) {
         return Err(no_sidechain(&name));
     }
-    if ask.gain_reduction && !kind.caps.gain_reduction {
+    if ask.gain_reduction && !kinds.iter().any(|k| k.caps.gain_reduction) {
         return Err(no_gain_reduction(&name));
     }
     Ok(())
@@ -173,15 +176,19 @@ fn plural(n: usize) -> &'static str {
 /// A run with every leaf locked and configured.
 struct Run<'a> {
     units: Vec<MutexGuard<'a, Unit>>,
-    /// Per stage: its unit, its targets, and the channels it runs on.
-    stages: Vec<(usize, &'a SharedParams, usize)>,
+    /// Per stage: its unit, its targets, the channels it runs on, and its
+    /// gain-reduction rows (first row, count).
+    stages: Vec<(usize, &'a SharedParams, usize, (usize, usize))>,
     in_channels: usize,
     out_channels: usize,
     max_channels: usize,
     latency: usize,
     tail: usize,
-    /// Gain-reduction rows asked for (keyed runs of one leaf).
+    /// Gain-reduction rows asked for: every dynamics stage's, in order.
     rows: usize,
+    /// Per row: the latency up to its stage's output, which a one-shot
+    /// run drops from it so that it lines up with the output audio.
+    row_latency: Vec<usize>,
 }
 
 impl<'a> Run<'a> {
@@ -215,6 +222,7 @@ impl<'a> Run<'a> {
             latency: 0,
             tail: 0,
             rows: 0,
+            row_latency: Vec::new(),
         };
         for stage in stages {
             let at = order.binary_search(&(stage.obj.as_ptr() as usize)).expect("locked");
@@ -225,10 +233,11 @@ impl<'a> Run<'a> {
             if reset {
                 unit.node.reset();
             }
-            if ask.gain_reduction {
-                run.rows = gain_reduction_rows(&mut *unit.node);
-            }
-            run.stages.push((at, shared, out));
+            let rows = if ask.gain_reduction { gain_reduction_rows(&mut *unit.node) } else { 0 };
+            run.stages.push((at, shared, out, (run.rows, rows)));
+            run.rows += rows;
+            let through = run.latency + unit.node.latency();
+            run.row_latency.extend(std::iter::repeat_n(through, rows));
             run.out_channels = out;
             run.max_channels = run.max_channels.max(out);
             run.latency += unit.node.latency();
@@ -238,9 +247,10 @@ impl<'a> Run<'a> {
     }
 
     /// Runs the stages over `views` (at least `max_channels` equally long
-    /// channels, the input in the first `in_channels`). A `keyed` run (of
-    /// one dynamics leaf) is keyed by the `side` channels (none: by its
-    /// input) and writes the `gr` rows.
+    /// channels, the input in the first `in_channels`). In a `keyed` run the
+    /// dynamics stages are keyed by the `side` channels (those with a
+    /// sidechain input; none given: by their input) and write their `gr`
+    /// rows.
     fn pass(
         &mut self,
         views: &mut [&mut [f32]],
@@ -249,7 +259,7 @@ impl<'a> Run<'a> {
         gr: &mut [&mut [f32]],
     ) {
         let mut channels = self.in_channels;
-        for &(at, shared, wanted) in &self.stages {
+        for &(at, shared, wanted, (first_row, rows)) in &self.stages {
             let unit = &mut *self.units[at];
             if channels == 1 {
                 let (first, rest) = views.split_at_mut(1);
@@ -257,8 +267,13 @@ impl<'a> Run<'a> {
             }
             channels = wanted;
             let active = &mut views[..channels];
+            let side = if shared.kind().caps.sidechain { side } else { &[][..] };
             let keys = (!side.is_empty()).then_some(());
-            let (gr, side) = if keyed { (&mut *gr, side) } else { (&mut [][..], &[][..]) };
+            let (gr, side) = if keyed {
+                (&mut gr[first_row..first_row + rows], side)
+            } else {
+                (&mut [][..], &[][..])
+            };
             for_each_block(active, gr, side, BLOCK, |block, rows, key| {
                 unit.apply(shared);
                 // A band refused mid-run keeps its old value; the next
@@ -454,18 +469,28 @@ fn run_process(
         let keys: Vec<&[f32]> = side_block.chunks(PASS).map(|c| &c[..n]).collect();
         let mut rows: Vec<&mut [f32]> = gr_block.chunks_mut(PASS).map(|c| &mut c[..n]).collect();
         run.pass(&mut views, ask.keyed(), &keys, &mut rows);
-        // Block sample `start + i` is output sample `start + i - lead`
-        // (a pass may lie wholly within the latency).
-        let skip = lead.saturating_sub(start).min(n);
-        let at = (start + skip).saturating_sub(lead);
-        for (dst, src) in [(&mut out, &block), (&mut gr, &gr_block)] {
-            for (d, s) in dst.chunks_mut(out_len.max(1)).zip(src.chunks(PASS)) {
-                d[at..at + n - skip].copy_from_slice(&s[skip..n]);
-            }
+        for (d, s) in out.chunks_mut(out_len.max(1)).zip(block.chunks(PASS)) {
+            place(d, &s[..n], start, lead);
+        }
+        let row_leads = run.row_latency.iter().map(|&l| if reset { l } else { 0 });
+        for ((d, s), row_lead) in
+            gr.chunks_mut(out_len.max(1)).zip(gr_block.chunks(PASS)).zip(row_leads)
+        {
+            place(d, &s[..n], start, row_lead);
         }
         start += n;
     }
     Ok(Output { audio: out, channels: run.out_channels, gr, rows, samples: out_len })
+}
+
+/// Copies a pass's samples `src` (run times `start..`) into `dst` (an
+/// output row) where run time `t` is output sample `t - lead`: what lies
+/// within the latency or past the row is dropped.
+fn place(dst: &mut [f32], src: &[f32], start: usize, lead: usize) {
+    let skip = lead.saturating_sub(start).min(src.len());
+    let at = (start + skip).saturating_sub(lead);
+    let len = (src.len() - skip).min(dst.len().saturating_sub(at));
+    dst[at..at + len].copy_from_slice(&src[skip..skip + len]);
 }
 
 /// `process_inplace`: the gain-reduction series if asked for.

@@ -105,3 +105,36 @@ def test_reset_resets_every_member():
     g.gain_db = -20.0  # starts a ramp
     c.reset()  # jumps to the target
     np.testing.assert_allclose(c.process(x, SR, reset=False), 0.1, rtol=1e-5)
+
+
+def test_chain_takes_a_sidechain_and_returns_its_members_gain_reduction():
+    """Defect: a Chain refused sidechain= and return_gain_reduction= even when
+    a member could use them."""
+    rng = np.random.default_rng(3)
+    x = (0.1 * rng.standard_normal((2, 9600))).astype(np.float32)
+    key = np.zeros_like(x)
+    key[:, 4800:] = 0.9  # the key opens the compressor's reduction halfway
+    hp = dict(cutoff_hz=80.0)
+    comp = dict(threshold_db=-20.0, ratio=8.0, attack_ms=1.0, release_ms=50.0)
+    chain = ml.Chain([ml.HighPass(**hp), ml.Compressor(**comp), ml.Gain(-3.0), ml.Limiter(ceiling_db=-30.0)])
+    y, gr = chain(x, SR, sidechain=key, return_gain_reduction=True)
+    # The same by hand: the compressor keyed, the limiter keyed by its input.
+    a = ml.HighPass(**hp)(x, SR)
+    b, gr_comp = ml.Compressor(**comp)(a, SR, sidechain=key, return_gain_reduction=True)
+    c = ml.Gain(-3.0)(b, SR)
+    want, gr_lim = ml.Limiter(ceiling_db=-30.0)(c, SR, return_gain_reduction=True)
+    np.testing.assert_array_equal(y, want)
+    # One row per member that reports it, each aligned with the output.
+    assert gr.shape == (2, x.shape[1])
+    np.testing.assert_array_equal(gr[0], gr_comp)
+    np.testing.assert_array_equal(gr[1], gr_lim)
+    assert gr[0][:4000].max() < 0.5 and gr[0][-1000:].min() > 10.0
+
+
+def test_chain_without_a_capable_member_refuses_sidechain_and_gain_reduction():
+    chain = ml.Chain([ml.Gain(-3.0), ml.HighPass(80.0)])
+    x = np.zeros((2, 100), np.float32)
+    with pytest.raises(TypeError, match="sidechain"):
+        chain(x, SR, sidechain=x)
+    with pytest.raises(TypeError, match="gain reduction"):
+        chain(x, SR, return_gain_reduction=True)
