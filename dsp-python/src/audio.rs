@@ -45,11 +45,11 @@ pub(crate) fn audio_shape(shape: &[usize]) -> PyResult<Shape> {
         [0, _] => Err(PyValueError::new_err(format!(
             "audio has no channels (shape {s}): pass (channels, samples) with at least one channel"
         ))),
-        // More than stereo's worth of rows over one or two columns is a
-        // (samples, channels) block of mono or stereo, not many channels of
-        // a sample or two (an empty block is fine).
+        // Many rows over one or two columns (more than 7.1 surround's
+        // eight) is a (samples, channels) block of mono or stereo, not
+        // channels of a sample or two.
         [channels, samples]
-            if channels <= MAX_CHANNELS && (samples > 2 || samples == 0 || channels <= 2) =>
+            if channels <= MAX_CHANNELS && (samples > 2 || samples == 0 || channels <= 8) =>
         {
             Ok(Shape { channels, samples, one_d: false })
         }

