@@ -639,7 +639,7 @@ MlStatus ml_chain_push(struct MlProcessor *chain, struct MlProcessor *member);
  * # Safety
  * `chain` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_chain_len(struct MlProcessor *chain, size_t *out);
+MlStatus ml_chain_len(const struct MlProcessor *chain, size_t *out);
 
 /**
  * Bypasses (or re-enables) member `index` (0 is the first pushed).
@@ -663,7 +663,7 @@ MlStatus ml_chain_set_bypassed(struct MlProcessor *chain, size_t index, bool byp
  * # Safety
  * `chain` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_chain_get_bypassed(struct MlProcessor *chain, size_t index, bool *out);
+MlStatus ml_chain_get_bypassed(const struct MlProcessor *chain, size_t index, bool *out);
 
 /**
  * Writes member `index` (0 is the first pushed) of `chain` to `*out`: a
@@ -696,7 +696,7 @@ MlStatus ml_chain_member(struct MlProcessor *chain, size_t index, struct MlProce
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_processor_gain_reduction_db(struct MlProcessor *p, float *out);
+MlStatus ml_processor_gain_reduction_db(const struct MlProcessor *p, double *out);
 
 /**
  * Writes the number of gain-reduction rows after the last processed block
@@ -710,7 +710,7 @@ MlStatus ml_processor_gain_reduction_db(struct MlProcessor *p, float *out);
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_processor_gain_reduction_rows(struct MlProcessor *p, size_t *out);
+MlStatus ml_processor_gain_reduction_rows(const struct MlProcessor *p, size_t *out);
 
 /**
  * Writes the gain reduction in dB of row `row` (band `row` of a multiband
@@ -724,7 +724,7 @@ MlStatus ml_processor_gain_reduction_rows(struct MlProcessor *p, size_t *out);
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_processor_gain_reduction_row_db(struct MlProcessor *p, size_t row, float *out);
+MlStatus ml_processor_gain_reduction_row_db(const struct MlProcessor *p, size_t row, double *out);
 
 /**
  * Processes planar audio in place keyed by an external sidechain (kinds
@@ -732,7 +732,7 @@ MlStatus ml_processor_gain_reduction_row_db(struct MlProcessor *p, size_t row, f
  * gate): the detector hears `sidechain` instead of the input. A sidechain
  * with as many channels as the input keys channel by channel (then linked
  * as set); any other count (1 to `ML_MAX_CHANNELS`) is averaged to one key
- * for all channels. Both have `num_samples` samples. Non-finite sidechain
+ * for all channels. Both have `num_frames` samples. Non-finite sidechain
  * samples count as silence and are counted.
  *
  * Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
@@ -745,14 +745,14 @@ MlStatus ml_processor_gain_reduction_row_db(struct MlProcessor *p, size_t row, f
  * # Safety
  * `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or
  * holds `num_sidechain` pointers, each NULL or valid for reads of
- * `num_samples` floats.
+ * `num_frames` floats.
  */
 MlStatus ml_processor_process_sidechain_planar(struct MlProcessor *p,
                                                float *const *channels,
                                                size_t num_channels,
-                                               const float *const *sidechain,
+                                               float *const *sidechain,
                                                size_t num_sidechain,
-                                               size_t num_samples);
+                                               size_t num_frames);
 
 /**
  * Sets band `index` (0 is the lowest; its parameter `bands` sets how many
@@ -809,7 +809,7 @@ MlStatus ml_multiband_set_band_solo(struct MlProcessor *p, size_t index, bool so
  * # Safety
  * `eq` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_equalizer_len(struct MlProcessor *eq, size_t *out);
+MlStatus ml_equalizer_len(const struct MlProcessor *eq, size_t *out);
 
 /**
  * Appends a band with the shape and settings of `band`, a filter processor
@@ -931,12 +931,12 @@ MlStatus ml_meter_set_channel_weight(struct MlMeter *m, size_t channel, double w
  *
  * # Safety
  * `channels` is NULL or holds `num_channels` pointers, each NULL or valid
- * for reads of `num_samples` floats.
+ * for reads of `num_frames` floats.
  */
 MlStatus ml_meter_add_planar(struct MlMeter *m,
-                             const float *const *channels,
+                             float *const *channels,
                              size_t num_channels,
-                             size_t num_samples);
+                             size_t num_frames);
 
 /**
  * Feeds interleaved audio: `interleaved_audio[i * num_channels + c]` is
@@ -959,7 +959,7 @@ MlStatus ml_meter_add_interleaved(struct MlMeter *m,
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_integrated_lufs(struct MlMeter *m, double *out);
+MlStatus ml_meter_integrated_lufs(const struct MlMeter *m, double *out);
 
 /**
  * Album loudness: the integrated loudness (LUFS) of the `n` meters'
@@ -979,7 +979,7 @@ MlStatus ml_meter_album_integrated_lufs(const struct MlMeter *const *meters, siz
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_momentary_lufs(struct MlMeter *m, double *out);
+MlStatus ml_meter_momentary_lufs(const struct MlMeter *m, double *out);
 
 /**
  * Short-term loudness (last 3 s) in LUFS.
@@ -987,7 +987,7 @@ MlStatus ml_meter_momentary_lufs(struct MlMeter *m, double *out);
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_short_term_lufs(struct MlMeter *m, double *out);
+MlStatus ml_meter_short_term_lufs(const struct MlMeter *m, double *out);
 
 /**
  * Largest momentary loudness since the start or reset, in LUFS.
@@ -995,7 +995,7 @@ MlStatus ml_meter_short_term_lufs(struct MlMeter *m, double *out);
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_max_momentary_lufs(struct MlMeter *m, double *out);
+MlStatus ml_meter_max_momentary_lufs(const struct MlMeter *m, double *out);
 
 /**
  * Largest short-term loudness since the start or reset, in LUFS.
@@ -1003,7 +1003,7 @@ MlStatus ml_meter_max_momentary_lufs(struct MlMeter *m, double *out);
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_max_short_term_lufs(struct MlMeter *m, double *out);
+MlStatus ml_meter_max_short_term_lufs(const struct MlMeter *m, double *out);
 
 /**
  * Loudness range (EBU Tech 3342) in LU; 0 before a 3 s window passes the gates.
@@ -1011,7 +1011,7 @@ MlStatus ml_meter_max_short_term_lufs(struct MlMeter *m, double *out);
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_loudness_range_lu(struct MlMeter *m, double *out);
+MlStatus ml_meter_loudness_range_lu(const struct MlMeter *m, double *out);
 
 /**
  * True peak over all channels in dBTP (`-INFINITY` for silence).
@@ -1019,7 +1019,7 @@ MlStatus ml_meter_loudness_range_lu(struct MlMeter *m, double *out);
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_true_peak_dbtp(struct MlMeter *m, double *out);
+MlStatus ml_meter_true_peak_dbtp(const struct MlMeter *m, double *out);
 
 /**
  * Sample peak over all channels in dBFS (`-INFINITY` for silence).
@@ -1027,7 +1027,7 @@ MlStatus ml_meter_true_peak_dbtp(struct MlMeter *m, double *out);
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_sample_peak_dbfs(struct MlMeter *m, double *out);
+MlStatus ml_meter_sample_peak_dbfs(const struct MlMeter *m, double *out);
 
 /**
  * Duration of the audio added since the start or reset, in seconds.
@@ -1035,7 +1035,7 @@ MlStatus ml_meter_sample_peak_dbfs(struct MlMeter *m, double *out);
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_duration_s(struct MlMeter *m, double *out);
+MlStatus ml_meter_duration_s(const struct MlMeter *m, double *out);
 
 /**
  * Writes the true peak of one channel, in dBTP, to `*out`.
@@ -1043,7 +1043,7 @@ MlStatus ml_meter_duration_s(struct MlMeter *m, double *out);
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_meter_channel_true_peak_dbtp(struct MlMeter *m, size_t channel, double *out);
+MlStatus ml_meter_channel_true_peak_dbtp(const struct MlMeter *m, size_t channel, double *out);
 
 /**
  * Copies the 10 Hz loudness series (entry `k` measured at `(k + 1) * 100`
@@ -1100,12 +1100,12 @@ MlStatus ml_level_meter_reset(struct MlLevelMeter *m);
  *
  * # Safety
  * `channels` is NULL or holds `num_channels` pointers, each NULL or valid for
- * reads of `num_samples` floats.
+ * reads of `num_frames` floats.
  */
 MlStatus ml_level_meter_add_planar(struct MlLevelMeter *m,
-                                   const float *const *channels,
+                                   float *const *channels,
                                    size_t num_channels,
-                                   size_t num_samples);
+                                   size_t num_frames);
 
 /**
  * Feeds interleaved audio: `interleaved_audio[i * num_channels + c]` is sample `i`
@@ -1125,7 +1125,7 @@ MlStatus ml_level_meter_add_interleaved(struct MlLevelMeter *m,
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_level_meter_peak_dbfs(struct MlLevelMeter *m, size_t channel, double *out);
+MlStatus ml_level_meter_peak_dbfs(const struct MlLevelMeter *m, size_t channel, double *out);
 
 /**
  * Writes the RMS level of `channel` over the last window, in dBFS, to `*out`
@@ -1134,7 +1134,7 @@ MlStatus ml_level_meter_peak_dbfs(struct MlLevelMeter *m, size_t channel, double
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_level_meter_rms_dbfs(struct MlLevelMeter *m, size_t channel, double *out);
+MlStatus ml_level_meter_rms_dbfs(const struct MlLevelMeter *m, size_t channel, double *out);
 
 /**
  * Writes the largest sample peak of `channel` since the last reset, in dBFS, to `*out`.
@@ -1142,7 +1142,7 @@ MlStatus ml_level_meter_rms_dbfs(struct MlLevelMeter *m, size_t channel, double 
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_level_meter_max_peak_dbfs(struct MlLevelMeter *m, size_t channel, double *out);
+MlStatus ml_level_meter_max_peak_dbfs(const struct MlLevelMeter *m, size_t channel, double *out);
 
 /**
  * Writes the largest full-window RMS of `channel` since the last reset, in dBFS, to `*out`.
@@ -1150,7 +1150,7 @@ MlStatus ml_level_meter_max_peak_dbfs(struct MlLevelMeter *m, size_t channel, do
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_level_meter_max_rms_dbfs(struct MlLevelMeter *m, size_t channel, double *out);
+MlStatus ml_level_meter_max_rms_dbfs(const struct MlLevelMeter *m, size_t channel, double *out);
 
 /**
  * Writes the number of non-finite samples fed since creation or the last
@@ -1159,7 +1159,7 @@ MlStatus ml_level_meter_max_rms_dbfs(struct MlLevelMeter *m, size_t channel, dou
  * # Safety
  * `m` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_level_meter_nonfinite_count(struct MlLevelMeter *m, uint64_t *out);
+MlStatus ml_level_meter_nonfinite_count(const struct MlLevelMeter *m, uint64_t *out);
 
 /**
  * Frees a level meter. NULL is a no-op.
@@ -1283,7 +1283,7 @@ MlStatus ml_mixer_param_set(struct MlMixer *m,
  * # Safety
  * As `ml_mixer_param_set`; `out` NULL or writable.
  */
-MlStatus ml_mixer_param_get(struct MlMixer *m,
+MlStatus ml_mixer_param_get(const struct MlMixer *m,
                             struct MlMixerOwner who,
                             size_t index,
                             const char *path,
@@ -1334,7 +1334,7 @@ MlStatus ml_mixer_reset(struct MlMixer *m);
  * # Safety
  * `m` is NULL or a live handle; `out` NULL or writable.
  */
-MlStatus ml_mixer_latency(struct MlMixer *m, size_t *out);
+MlStatus ml_mixer_latency(const struct MlMixer *m, size_t *out);
 
 /**
  * Writes the samples of output that may follow the end of the input (the
@@ -1343,7 +1343,7 @@ MlStatus ml_mixer_latency(struct MlMixer *m, size_t *out);
  * # Safety
  * `m` is NULL or a live handle; `out` NULL or writable.
  */
-MlStatus ml_mixer_tail(struct MlMixer *m, size_t *out);
+MlStatus ml_mixer_tail(const struct MlMixer *m, size_t *out);
 
 /**
  * Processes `num_frames` samples of the stream: `tracks[t][c]` is channel
@@ -1361,7 +1361,7 @@ MlStatus ml_mixer_tail(struct MlMixer *m, size_t *out);
  * `num_frames` floats and do not overlap the inputs.
  */
 MlStatus ml_mixer_process(struct MlMixer *m,
-                          const float *const *const *tracks,
+                          float *const *const *tracks,
                           float *out_left,
                           float *out_right,
                           size_t num_frames);
@@ -1373,7 +1373,7 @@ MlStatus ml_mixer_process(struct MlMixer *m,
  * # Safety
  * `m` is NULL or a live handle; `out` NULL or writable.
  */
-MlStatus ml_mixer_meter(struct MlMixer *m,
+MlStatus ml_mixer_meter(const struct MlMixer *m,
                         struct MlMixerOwner who,
                         size_t index,
                         struct MlMixerMeter *out);
@@ -1472,7 +1472,7 @@ MlStatus ml_processor_new_kind(const char *kind, struct MlProcessor **out);
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_processor_kind(struct MlProcessor *p, struct MlKindInfo *out);
+MlStatus ml_processor_kind(const struct MlProcessor *p, struct MlKindInfo *out);
 
 /**
  * Writes the number of the processor's parameters to `*out`.
@@ -1482,7 +1482,7 @@ MlStatus ml_processor_kind(struct MlProcessor *p, struct MlKindInfo *out);
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_processor_param_count(struct MlProcessor *p, size_t *out);
+MlStatus ml_processor_param_count(const struct MlProcessor *p, size_t *out);
 
 /**
  * Writes the info of the processor's parameter `index` to `*out`.
@@ -1494,7 +1494,9 @@ MlStatus ml_processor_param_count(struct MlProcessor *p, size_t *out);
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_processor_param_info(struct MlProcessor *p, size_t index, struct MlParamInfo *out);
+MlStatus ml_processor_param_info(const struct MlProcessor *p,
+                                 size_t index,
+                                 struct MlParamInfo *out);
 
 /**
  * Writes the index of the parameter called `id` to `*out`.
@@ -1507,7 +1509,7 @@ MlStatus ml_processor_param_info(struct MlProcessor *p, size_t index, struct MlP
  * `p` is NULL or a live handle; `id` is NULL or a NUL-terminated string;
  * `out` is NULL or writable.
  */
-MlStatus ml_processor_param_index(struct MlProcessor *p, const char *id, size_t *out);
+MlStatus ml_processor_param_index(const struct MlProcessor *p, const char *id, size_t *out);
 
 /**
  * Writes the value of the parameter called `id` to `*out`: the last value
@@ -1521,7 +1523,7 @@ MlStatus ml_processor_param_index(struct MlProcessor *p, const char *id, size_t 
  * `p` is NULL or a live handle; `id` is NULL or a NUL-terminated string;
  * `out` is NULL or writable.
  */
-MlStatus ml_processor_param_get(struct MlProcessor *p, const char *id, double *out);
+MlStatus ml_processor_param_get(const struct MlProcessor *p, const char *id, double *out);
 
 /**
  * Sets the parameter called `id`, checked against its declaration; the
@@ -1555,7 +1557,7 @@ MlStatus ml_processor_param_set(struct MlProcessor *p, const char *id, double va
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or writable.
  */
-MlStatus ml_processor_param_get_at(struct MlProcessor *p, size_t index, double *out);
+MlStatus ml_processor_param_get_at(const struct MlProcessor *p, size_t index, double *out);
 
 /**
  * Sets parameter `index`, as `ml_processor_param_set` does by id.
@@ -1647,7 +1649,7 @@ MlStatus ml_processor_reset(struct MlProcessor *p);
 /**
  * Processes planar audio in place: `channels[c][i]` is sample `i` of channel `c`.
  *
- * Any `num_samples` is accepted (longer than `max_block` is split into
+ * Any `num_frames` is accepted (longer than `max_block` is split into
  * pieces; 0 is a no-op); `num_channels` must equal the prepared count.
  * Parameters set from other threads are picked up before each piece.
  * Never allocates. Non-finite input samples are processed as silence and
@@ -1661,12 +1663,12 @@ MlStatus ml_processor_reset(struct MlProcessor *p);
  *
  * # Safety
  * `channels` is NULL or holds `num_channels` pointers, each NULL or valid for
- * reads and writes of `num_samples` floats; see the thread rule.
+ * reads and writes of `num_frames` floats; see the thread rule.
  */
 MlStatus ml_processor_process_planar(struct MlProcessor *p,
                                      float *const *channels,
                                      size_t num_channels,
-                                     size_t num_samples);
+                                     size_t num_frames);
 
 /**
  * Processes interleaved audio in place: `interleaved[i * num_channels + c]`
@@ -1695,7 +1697,7 @@ MlStatus ml_processor_process_interleaved(struct MlProcessor *p,
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
  */
-MlStatus ml_processor_latency(struct MlProcessor *p, size_t *out);
+MlStatus ml_processor_latency(const struct MlProcessor *p, size_t *out);
 
 /**
  * Writes the number of output samples that may follow the end of the input
@@ -1706,7 +1708,7 @@ MlStatus ml_processor_latency(struct MlProcessor *p, size_t *out);
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
  */
-MlStatus ml_processor_tail(struct MlProcessor *p, size_t *out);
+MlStatus ml_processor_tail(const struct MlProcessor *p, size_t *out);
 
 /**
  * Writes the number of non-finite input samples (NaN, Inf) seen since the
@@ -1719,7 +1721,7 @@ MlStatus ml_processor_tail(struct MlProcessor *p, size_t *out);
  * # Safety
  * `p` is NULL or a live handle; `out` is NULL or valid for a write.
  */
-MlStatus ml_processor_nonfinite_count(struct MlProcessor *p, uint64_t *out);
+MlStatus ml_processor_nonfinite_count(const struct MlProcessor *p, uint64_t *out);
 
 /**
  * Frees a processor. NULL is a no-op, and so is a handle a chain owns
@@ -1734,7 +1736,7 @@ MlStatus ml_processor_nonfinite_count(struct MlProcessor *p, uint64_t *out);
 void ml_processor_free(struct MlProcessor *p);
 
 /**
- * Measures a whole track (planar, `num_channels` channels of `num_samples`
+ * Measures a whole track (planar, `num_channels` channels of `num_frames`
  * samples, at least one) and fills `*out`.
  *
  * Fails with `ML_STATUS_NONFINITE` on a NaN or infinite sample (the message
@@ -1745,11 +1747,11 @@ void ml_processor_free(struct MlProcessor *p);
  *
  * # Safety
  * `channels` is NULL or holds `num_channels` pointers, each NULL or valid
- * for reads of `num_samples` floats; `out` is NULL or writable.
+ * for reads of `num_frames` floats; `out` is NULL or writable.
  */
-MlStatus ml_measure(const float *const *channels,
+MlStatus ml_measure(float *const *channels,
                     size_t num_channels,
-                    size_t num_samples,
+                    size_t num_frames,
                     double sample_rate,
                     struct MlQaReport *out);
 

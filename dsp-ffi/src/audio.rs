@@ -24,34 +24,34 @@ pub(crate) fn check_channels(expected: usize, actual: usize) -> Result<(), Fail>
 }
 
 /// Borrows `num_channels` (already checked to be at most [`MAX_CHANNELS`])
-/// planar channels of `num_samples` each. Rejects NULL pointers and
+/// planar channels of `num_frames` each. Rejects NULL pointers and
 /// overlapping channel buffers (which would alias).
 ///
 /// # Safety
 /// `channels` is NULL or points to `num_channels` pointers, each NULL or
-/// valid for reads and writes of `num_samples` floats for `'a`.
+/// valid for reads and writes of `num_frames` floats for `'a`.
 pub(crate) unsafe fn planar_mut<'a>(
     channels: *const *mut f32,
     num_channels: usize,
-    num_samples: usize,
+    num_frames: usize,
 ) -> Result<Views<'a, f32>, Fail> {
     let ptrs = unsafe { pointer_list(channels.cast(), num_channels)? };
     for (i, &a) in ptrs.iter().enumerate() {
-        if ptrs[i + 1..].iter().any(|&b| overlap(a, b, num_samples)) {
+        if ptrs[i + 1..].iter().any(|&b| overlap(a, b, num_frames)) {
             return Err(Fail::new(ML_STATUS_INVALID_ARGUMENT, "channel buffers overlap"));
         }
     }
     let mut views: Views<'a, f32> = std::array::from_fn(|_| <&mut [f32]>::default());
     for (view, &p) in views.iter_mut().zip(ptrs) {
-        *view = unsafe { std::slice::from_raw_parts_mut(p.cast_mut(), num_samples) };
+        *view = unsafe { std::slice::from_raw_parts_mut(p.cast_mut(), num_frames) };
     }
     Ok(views)
 }
 
-/// Whether buffers of `num_samples` floats at `a` and `b` share memory.
-fn overlap(a: *const f32, b: *const f32, num_samples: usize) -> bool {
-    let (a, b, bytes) = (a as usize, b as usize, num_samples * size_of::<f32>());
-    num_samples > 0 && a < b + bytes && b < a + bytes
+/// Whether buffers of `num_frames` floats at `a` and `b` share memory.
+fn overlap(a: *const f32, b: *const f32, num_frames: usize) -> bool {
+    let (a, b, bytes) = (a as usize, b as usize, num_frames * size_of::<f32>());
+    num_frames > 0 && a < b + bytes && b < a + bytes
 }
 
 /// Rejects read-only channels (a sidechain) that share memory with the
@@ -64,11 +64,11 @@ pub(crate) unsafe fn check_disjoint(
     num_channels: usize,
     keys: *const *const f32,
     num_keys: usize,
-    num_samples: usize,
+    num_frames: usize,
 ) -> Result<(), Fail> {
     let written = unsafe { pointer_list(channels.cast(), num_channels)? };
     let read = unsafe { pointer_list(keys, num_keys)? };
-    if written.iter().any(|&a| read.iter().any(|&b| overlap(a, b, num_samples))) {
+    if written.iter().any(|&a| read.iter().any(|&b| overlap(a, b, num_frames))) {
         return Err(Fail::new(
             ML_STATUS_INVALID_ARGUMENT,
             "the sidechain shares memory with the processed channels",
@@ -81,16 +81,16 @@ pub(crate) unsafe fn check_disjoint(
 ///
 /// # Safety
 /// `channels` is NULL or points to `num_channels` pointers, each NULL or
-/// valid for reads of `num_samples` floats for `'a`.
+/// valid for reads of `num_frames` floats for `'a`.
 pub(crate) unsafe fn planar<'a>(
     channels: *const *const f32,
     num_channels: usize,
-    num_samples: usize,
+    num_frames: usize,
 ) -> Result<[&'a [f32]; MAX_CHANNELS], Fail> {
     let ptrs = unsafe { pointer_list(channels, num_channels)? };
     let mut views = [<&[f32]>::default(); MAX_CHANNELS];
     for (view, &p) in views.iter_mut().zip(ptrs) {
-        *view = unsafe { std::slice::from_raw_parts(p, num_samples) };
+        *view = unsafe { std::slice::from_raw_parts(p, num_frames) };
     }
     Ok(views)
 }
@@ -153,14 +153,14 @@ pub(crate) unsafe fn feed_planar<H: Handle>(
     handle: *mut H,
     channels: *const *const f32,
     num_channels: usize,
-    num_samples: usize,
+    num_frames: usize,
     expected: impl FnOnce(&H) -> Result<usize, Fail>,
     add: impl FnOnce(&mut H, &[&[f32]]) -> Result<(), Fail>,
 ) -> MlStatus {
     unsafe {
         with_handle(handle, |h| {
             check_channels(expected(h)?, num_channels)?;
-            let views = planar(channels, num_channels, num_samples)?;
+            let views = planar(channels, num_channels, num_frames)?;
             add(h, &views[..num_channels])
         })
     }

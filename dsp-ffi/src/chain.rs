@@ -58,7 +58,7 @@ pub unsafe extern "C" fn ml_chain_push(
 /// # Safety
 /// `chain` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_chain_len(chain: *mut MlProcessor, out: *mut usize) -> MlStatus {
+pub unsafe extern "C" fn ml_chain_len(chain: *const MlProcessor, out: *mut usize) -> MlStatus {
     unsafe { get_kind(chain, out, Chain::len) }
 }
 
@@ -89,7 +89,7 @@ pub unsafe extern "C" fn ml_chain_set_bypassed(
 /// `chain` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_chain_get_bypassed(
-    chain: *mut MlProcessor,
+    chain: *const MlProcessor,
     index: usize,
     out: *mut bool,
 ) -> MlStatus {

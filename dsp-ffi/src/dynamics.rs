@@ -32,10 +32,10 @@ use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_WRONG_KIND, Mess
 /// `p` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_gain_reduction_db(
-    p: *mut MlProcessor,
-    out: *mut f32,
+    p: *const MlProcessor,
+    out: *mut f64,
 ) -> MlStatus {
-    unsafe { get_shared(p, out, |h| Ok(h.gain_reduction()?.largest())) }
+    unsafe { get_shared(p, out, |h| Ok(f64::from(h.gain_reduction()?.largest()))) }
 }
 
 /// Writes the number of gain-reduction rows after the last processed block
@@ -50,7 +50,7 @@ pub unsafe extern "C" fn ml_processor_gain_reduction_db(
 /// `p` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_gain_reduction_rows(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     out: *mut usize,
 ) -> MlStatus {
     unsafe { get_shared(p, out, |h| Ok(h.gain_reduction()?.count())) }
@@ -68,11 +68,11 @@ pub unsafe extern "C" fn ml_processor_gain_reduction_rows(
 /// `p` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_gain_reduction_row_db(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     row: usize,
-    out: *mut f32,
+    out: *mut f64,
 ) -> MlStatus {
-    unsafe { get_shared(p, out, |h| h.gain_reduction()?.row(row)) }
+    unsafe { get_shared(p, out, |h| h.gain_reduction()?.row(row).map(f64::from)) }
 }
 
 /// Processes planar audio in place keyed by an external sidechain (kinds
@@ -80,7 +80,7 @@ pub unsafe extern "C" fn ml_processor_gain_reduction_row_db(
 /// gate): the detector hears `sidechain` instead of the input. A sidechain
 /// with as many channels as the input keys channel by channel (then linked
 /// as set); any other count (1 to `ML_MAX_CHANNELS`) is averaged to one key
-/// for all channels. Both have `num_samples` samples. Non-finite sidechain
+/// for all channels. Both have `num_frames` samples. Non-finite sidechain
 /// samples count as silence and are counted.
 ///
 /// Fails like `ml_processor_process_planar`, with `ML_STATUS_WRONG_KIND` on
@@ -93,15 +93,15 @@ pub unsafe extern "C" fn ml_processor_gain_reduction_row_db(
 /// # Safety
 /// `channels` as for `ml_processor_process_planar`; `sidechain` is NULL or
 /// holds `num_sidechain` pointers, each NULL or valid for reads of
-/// `num_samples` floats.
+/// `num_frames` floats.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
     p: *mut MlProcessor,
     channels: *const *mut f32,
     num_channels: usize,
-    sidechain: *const *const f32,
+    sidechain: *const *mut f32,
     num_sidechain: usize,
-    num_samples: usize,
+    num_frames: usize,
 ) -> MlStatus {
     unsafe {
         with_processor(p, |h, st| {
@@ -121,9 +121,9 @@ pub unsafe extern "C" fn ml_processor_process_sidechain_planar(
                     "num_sidechain must be 1 to ML_MAX_CHANNELS",
                 ));
             }
-            check_disjoint(channels, num_channels, sidechain, num_sidechain, num_samples)?;
-            let mut views = planar_mut(channels, num_channels, num_samples)?;
-            let side = planar(sidechain, num_sidechain, num_samples)?;
+            check_disjoint(channels, num_channels, sidechain.cast(), num_sidechain, num_frames)?;
+            let mut views = planar_mut(channels, num_channels, num_frames)?;
+            let side = planar(sidechain.cast(), num_sidechain, num_frames)?;
             let keys = &side[..num_sidechain];
             let inner = &mut *st.inner;
             let max = spec.max_block_size;

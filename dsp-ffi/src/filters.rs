@@ -43,7 +43,7 @@ fn band_at(eq: &Equalizer, index: usize) -> Result<BandParams, Fail> {
 /// # Safety
 /// `eq` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_equalizer_len(eq: *mut MlProcessor, out: *mut usize) -> MlStatus {
+pub unsafe extern "C" fn ml_equalizer_len(eq: *const MlProcessor, out: *mut usize) -> MlStatus {
     unsafe { get_kind(eq, out, Equalizer::len) }
 }
 

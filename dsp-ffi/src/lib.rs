@@ -10,6 +10,11 @@
 //! `ML_STATUS_PANIC`, and poisons the handle it happened on
 //! (`ML_STATUS_POISONED` afterwards).
 //!
+//! One convention throughout: planar audio is `float *const *` (the array a
+//! host processes is the one it meters, no cast), its length `num_frames`
+//! (samples per channel); getters take `const` handles; readings are
+//! `double`.
+//!
 //! Every processor is one opaque `MlProcessor`, created by kind name
 //! (`ml_processor_new_kind`) or from a JSON preset, and driven by the
 //! generic `ml_processor_*` functions. Kinds, capabilities and parameters are

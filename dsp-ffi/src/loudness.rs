@@ -13,10 +13,12 @@ use dsp_core::analysis::{LoudnessMeter, TruePeakPrecision};
 
 use crate::audio::{feed_interleaved, feed_planar};
 use crate::guard::{
-    Handle, free_handle, get_from, guard, new_handle, non_null, non_null_mut, update_handle,
+    Handle, free_handle, get_shared, guard, new_handle, non_null, non_null_mut, update_handle,
     with_handle,
 };
-use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_POISONED, MlStatus, unknown};
+use crate::status::{
+    Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_POISONED, Message, MlStatus, unknown,
+};
 
 /// True-peak interpolator quality.
 #[repr(transparent)]
@@ -141,20 +143,20 @@ pub unsafe extern "C" fn ml_meter_set_channel_weight(
 ///
 /// # Safety
 /// `channels` is NULL or holds `num_channels` pointers, each NULL or valid
-/// for reads of `num_samples` floats.
+/// for reads of `num_frames` floats.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_meter_add_planar(
     m: *mut MlMeter,
-    channels: *const *const f32,
+    channels: *const *mut f32,
     num_channels: usize,
-    num_samples: usize,
+    num_frames: usize,
 ) -> MlStatus {
     unsafe {
         feed_planar(
             m,
-            channels,
+            channels.cast(),
             num_channels,
-            num_samples,
+            num_frames,
             |h| Ok(h.meter.channels()),
             |h, v| Ok(h.meter.add_planar(v)?),
         )
@@ -187,8 +189,8 @@ pub unsafe extern "C" fn ml_meter_add_interleaved(
 ///
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
-unsafe fn reading(m: *mut MlMeter, out: *mut f64, read: fn(&LoudnessMeter) -> f64) -> MlStatus {
-    unsafe { get_from(m, out, |h| Ok(read(&h.meter))) }
+unsafe fn reading(m: *const MlMeter, out: *mut f64, read: fn(&LoudnessMeter) -> f64) -> MlStatus {
+    unsafe { get_shared(m, out, |h| Ok(read(&h.meter))) }
 }
 
 /// Integrated loudness (BS.1770 gating) in LUFS; `-INFINITY` before the
@@ -197,7 +199,7 @@ unsafe fn reading(m: *mut MlMeter, out: *mut f64, read: fn(&LoudnessMeter) -> f6
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_integrated_lufs(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_integrated_lufs(m: *const MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::integrated_lufs) }
 }
 
@@ -245,7 +247,7 @@ pub unsafe extern "C" fn ml_meter_album_integrated_lufs(
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_momentary_lufs(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_momentary_lufs(m: *const MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::momentary_lufs) }
 }
 
@@ -254,7 +256,7 @@ pub unsafe extern "C" fn ml_meter_momentary_lufs(m: *mut MlMeter, out: *mut f64)
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_short_term_lufs(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_short_term_lufs(m: *const MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::short_term_lufs) }
 }
 
@@ -263,7 +265,7 @@ pub unsafe extern "C" fn ml_meter_short_term_lufs(m: *mut MlMeter, out: *mut f64
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_max_momentary_lufs(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_max_momentary_lufs(m: *const MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::max_momentary_lufs) }
 }
 
@@ -272,7 +274,10 @@ pub unsafe extern "C" fn ml_meter_max_momentary_lufs(m: *mut MlMeter, out: *mut 
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_max_short_term_lufs(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_max_short_term_lufs(
+    m: *const MlMeter,
+    out: *mut f64,
+) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::max_short_term_lufs) }
 }
 
@@ -281,7 +286,7 @@ pub unsafe extern "C" fn ml_meter_max_short_term_lufs(m: *mut MlMeter, out: *mut
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_loudness_range_lu(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_loudness_range_lu(m: *const MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::loudness_range_lu) }
 }
 
@@ -290,7 +295,7 @@ pub unsafe extern "C" fn ml_meter_loudness_range_lu(m: *mut MlMeter, out: *mut f
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_true_peak_dbtp(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_true_peak_dbtp(m: *const MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::true_peak_dbtp) }
 }
 
@@ -299,7 +304,7 @@ pub unsafe extern "C" fn ml_meter_true_peak_dbtp(m: *mut MlMeter, out: *mut f64)
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_sample_peak_dbfs(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_sample_peak_dbfs(m: *const MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::sample_peak_dbfs) }
 }
 
@@ -308,7 +313,7 @@ pub unsafe extern "C" fn ml_meter_sample_peak_dbfs(m: *mut MlMeter, out: *mut f6
 /// # Safety
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_meter_duration_s(m: *mut MlMeter, out: *mut f64) -> MlStatus {
+pub unsafe extern "C" fn ml_meter_duration_s(m: *const MlMeter, out: *mut f64) -> MlStatus {
     unsafe { reading(m, out, LoudnessMeter::duration_s) }
 }
 
@@ -318,17 +323,17 @@ pub unsafe extern "C" fn ml_meter_duration_s(m: *mut MlMeter, out: *mut f64) -> 
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_meter_channel_true_peak_dbtp(
-    m: *mut MlMeter,
+    m: *const MlMeter,
     channel: usize,
     out: *mut f64,
 ) -> MlStatus {
     unsafe {
-        get_from(m, out, |h| {
+        get_shared(m, out, |h| {
             h.meter.channel_true_peak_dbtp(channel).ok_or_else(|| {
-                Fail::new(
-                    ML_STATUS_INVALID_ARGUMENT,
-                    format!("channel {channel} out of range (meter has {})", h.meter.channels()),
-                )
+                let count = h.meter.channels();
+                let message =
+                    Message::NoIndex { owner: "the meter", what: "channel", index: channel, count };
+                Fail::new(ML_STATUS_INVALID_ARGUMENT, message)
             })
         })
     }

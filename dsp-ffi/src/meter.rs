@@ -8,7 +8,7 @@ use dsp_core::{Error, ProcessSpec};
 use dsp_core::buffer::read_interleaved;
 
 use crate::audio::{INTERLEAVED_PIECE, feed_interleaved, feed_planar};
-use crate::guard::{Handle, free_handle, get_from, new_handle, update_handle, with_handle};
+use crate::guard::{Handle, free_handle, get_shared, new_handle, update_handle, with_handle};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus};
 
 /// Opaque handle to a level meter: sample peak and windowed RMS per channel.
@@ -108,20 +108,20 @@ pub unsafe extern "C" fn ml_level_meter_reset(m: *mut MlLevelMeter) -> MlStatus 
 ///
 /// # Safety
 /// `channels` is NULL or holds `num_channels` pointers, each NULL or valid for
-/// reads of `num_samples` floats.
+/// reads of `num_frames` floats.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_level_meter_add_planar(
     m: *mut MlLevelMeter,
-    channels: *const *const f32,
+    channels: *const *mut f32,
     num_channels: usize,
-    num_samples: usize,
+    num_frames: usize,
 ) -> MlStatus {
     unsafe {
         feed_planar(
             m,
-            channels,
+            channels.cast(),
             num_channels,
-            num_samples,
+            num_frames,
             MlLevelMeter::prepared_channels,
             |h, v| Ok(h.meter.add(v)?),
         )
@@ -157,11 +157,11 @@ pub unsafe extern "C" fn ml_level_meter_add_interleaved(
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_level_meter_peak_dbfs(
-    m: *mut MlLevelMeter,
+    m: *const MlLevelMeter,
     channel: usize,
     out: *mut f64,
 ) -> MlStatus {
-    unsafe { get_from(m, out, |h| h.reading(channel, LevelMeter::peak_dbfs)) }
+    unsafe { get_shared(m, out, |h| h.reading(channel, LevelMeter::peak_dbfs)) }
 }
 
 /// Writes the RMS level of `channel` over the last window, in dBFS, to `*out`
@@ -171,11 +171,11 @@ pub unsafe extern "C" fn ml_level_meter_peak_dbfs(
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_level_meter_rms_dbfs(
-    m: *mut MlLevelMeter,
+    m: *const MlLevelMeter,
     channel: usize,
     out: *mut f64,
 ) -> MlStatus {
-    unsafe { get_from(m, out, |h| h.reading(channel, LevelMeter::rms_dbfs)) }
+    unsafe { get_shared(m, out, |h| h.reading(channel, LevelMeter::rms_dbfs)) }
 }
 
 /// Writes the largest sample peak of `channel` since the last reset, in dBFS, to `*out`.
@@ -184,11 +184,11 @@ pub unsafe extern "C" fn ml_level_meter_rms_dbfs(
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_level_meter_max_peak_dbfs(
-    m: *mut MlLevelMeter,
+    m: *const MlLevelMeter,
     channel: usize,
     out: *mut f64,
 ) -> MlStatus {
-    unsafe { get_from(m, out, |h| h.reading(channel, LevelMeter::max_peak_dbfs)) }
+    unsafe { get_shared(m, out, |h| h.reading(channel, LevelMeter::max_peak_dbfs)) }
 }
 
 /// Writes the largest full-window RMS of `channel` since the last reset, in dBFS, to `*out`.
@@ -197,11 +197,11 @@ pub unsafe extern "C" fn ml_level_meter_max_peak_dbfs(
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_level_meter_max_rms_dbfs(
-    m: *mut MlLevelMeter,
+    m: *const MlLevelMeter,
     channel: usize,
     out: *mut f64,
 ) -> MlStatus {
-    unsafe { get_from(m, out, |h| h.reading(channel, LevelMeter::max_rms_dbfs)) }
+    unsafe { get_shared(m, out, |h| h.reading(channel, LevelMeter::max_rms_dbfs)) }
 }
 
 /// Writes the number of non-finite samples fed since creation or the last
@@ -211,10 +211,10 @@ pub unsafe extern "C" fn ml_level_meter_max_rms_dbfs(
 /// `m` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_level_meter_nonfinite_count(
-    m: *mut MlLevelMeter,
+    m: *const MlLevelMeter,
     out: *mut u64,
 ) -> MlStatus {
-    unsafe { get_from(m, out, |h| Ok(h.meter.nonfinite_count())) }
+    unsafe { get_shared(m, out, |h| Ok(h.meter.nonfinite_count())) }
 }
 
 /// Frees a level meter. NULL is a no-op.

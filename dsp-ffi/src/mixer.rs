@@ -21,7 +21,7 @@ use dsp_core::analysis::LoudnessMeter;
 use dsp_core::mixer::{Mixer, Owner, Session, TrackSource};
 
 use crate::chain::{member_handle, push_member};
-use crate::guard::{Handle, free_handle, get_from, new_handle, non_null, with_handle};
+use crate::guard::{Handle, free_handle, get_from, get_shared, new_handle, non_null, with_handle};
 use crate::params::{str_arg, write_text};
 use crate::processor::MlProcessor;
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_NULL_POINTER, Message, MlStatus};
@@ -265,14 +265,14 @@ pub unsafe extern "C" fn ml_mixer_param_set(
 /// As `ml_mixer_param_set`; `out` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_mixer_param_get(
-    m: *mut MlMixer,
+    m: *const MlMixer,
     who: MlMixerOwner,
     index: usize,
     path: *const c_char,
     out: *mut f64,
 ) -> MlStatus {
     unsafe {
-        get_from(m, out, |h| {
+        get_from(m.cast_mut(), out, |h| {
             let who = owner(&h.mixer, who, index)?;
             Ok(h.mixer.param(who, str_arg(path)?)?)
         })
@@ -344,8 +344,8 @@ pub unsafe extern "C" fn ml_mixer_reset(m: *mut MlMixer) -> MlStatus {
 /// # Safety
 /// `m` is NULL or a live handle; `out` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_mixer_latency(m: *mut MlMixer, out: *mut usize) -> MlStatus {
-    unsafe { get_from(m, out, |h| Ok(h.mixer.latency())) }
+pub unsafe extern "C" fn ml_mixer_latency(m: *const MlMixer, out: *mut usize) -> MlStatus {
+    unsafe { get_shared(m, out, |h| Ok(h.mixer.latency())) }
 }
 
 /// Writes the samples of output that may follow the end of the input (the
@@ -354,14 +354,14 @@ pub unsafe extern "C" fn ml_mixer_latency(m: *mut MlMixer, out: *mut usize) -> M
 /// # Safety
 /// `m` is NULL or a live handle; `out` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_mixer_tail(m: *mut MlMixer, out: *mut usize) -> MlStatus {
-    unsafe { get_from(m, out, |h| Ok(h.mixer.tail())) }
+pub unsafe extern "C" fn ml_mixer_tail(m: *const MlMixer, out: *mut usize) -> MlStatus {
+    unsafe { get_shared(m, out, |h| Ok(h.mixer.tail())) }
 }
 
 /// The tracks' input of one `ml_mixer_process` call, read through the
 /// caller's pointers.
 struct CInputs {
-    tracks: *const *const *const f32,
+    tracks: *const *const *mut f32,
 }
 
 // SAFETY: only read, by the thread of the call (the C mixer renders on one
@@ -373,7 +373,7 @@ impl TrackSource for CInputs {
         for (c, o) in out.iter_mut().enumerate() {
             // SAFETY: checked non-NULL in `ml_mixer_process`; the caller
             // vouches for `num_frames` samples per channel.
-            let x = unsafe { (*(*self.tracks.add(track)).add(c)).add(start) };
+            let x = unsafe { (*(*self.tracks.add(track)).add(c)).add(start).cast_const() };
             o.copy_from_slice(unsafe { std::slice::from_raw_parts(x, o.len()) });
         }
     }
@@ -395,7 +395,7 @@ impl TrackSource for CInputs {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_mixer_process(
     m: *mut MlMixer,
-    tracks: *const *const *const f32,
+    tracks: *const *const *mut f32,
     out_left: *mut f32,
     out_right: *mut f32,
     num_frames: usize,
@@ -431,13 +431,13 @@ pub unsafe extern "C" fn ml_mixer_process(
 /// `m` is NULL or a live handle; `out` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_mixer_meter(
-    m: *mut MlMixer,
+    m: *const MlMixer,
     who: MlMixerOwner,
     index: usize,
     out: *mut MlMixerMeter,
 ) -> MlStatus {
     unsafe {
-        get_from(m, out, |h| {
+        get_shared(m, out, |h| {
             let meter: Option<&LoudnessMeter> = match owner(&h.mixer, who, index)? {
                 Owner::Track(i) => h.mixer.track(i).and_then(|t| t.meter()),
                 Owner::Bus(i) => h.mixer.bus(i).and_then(|b| b.meter()),

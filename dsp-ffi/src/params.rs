@@ -395,7 +395,10 @@ pub unsafe extern "C" fn ml_processor_new_kind(
 /// # Safety
 /// `p` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_processor_kind(p: *mut MlProcessor, out: *mut MlKindInfo) -> MlStatus {
+pub unsafe extern "C" fn ml_processor_kind(
+    p: *const MlProcessor,
+    out: *mut MlKindInfo,
+) -> MlStatus {
     unsafe { get_shared(p, out, |h| Ok(kind_info(text_of(h.kind())?))) }
 }
 
@@ -407,7 +410,7 @@ pub unsafe extern "C" fn ml_processor_kind(p: *mut MlProcessor, out: *mut MlKind
 /// `p` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_param_count(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     out: *mut usize,
 ) -> MlStatus {
     unsafe { get_shared(p, out, |h| Ok(h.kind().params.len())) }
@@ -423,7 +426,7 @@ pub unsafe extern "C" fn ml_processor_param_count(
 /// `p` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_param_info(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     index: usize,
     out: *mut MlParamInfo,
 ) -> MlStatus {
@@ -441,7 +444,7 @@ pub unsafe extern "C" fn ml_processor_param_info(
 /// `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_param_index(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     id: *const c_char,
     out: *mut usize,
 ) -> MlStatus {
@@ -460,7 +463,7 @@ pub unsafe extern "C" fn ml_processor_param_index(
 /// `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_param_get(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     id: *const c_char,
     out: *mut f64,
 ) -> MlStatus {
@@ -504,7 +507,7 @@ pub unsafe extern "C" fn ml_processor_param_set(
 /// `p` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_param_get_at(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     index: usize,
     out: *mut f64,
 ) -> MlStatus {

@@ -214,7 +214,7 @@ pub(crate) unsafe fn with_processor(
 /// # Safety
 /// As [`with_processor`]; `out` is NULL or valid for a write of `T`.
 pub(crate) unsafe fn get_state<T>(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     out: *mut T,
     get: impl FnOnce(&mut State) -> Result<T, Fail>,
 ) -> MlStatus {
@@ -239,7 +239,7 @@ pub(crate) unsafe fn with_kind<T: Any, E: Into<Fail>>(
 /// # Safety
 /// As [`with_processor`]; `out` is NULL or valid for a write of `V`.
 pub(crate) unsafe fn get_kind<T: Any, V>(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     out: *mut V,
     get: impl FnOnce(&T) -> V,
 ) -> MlStatus {
@@ -310,7 +310,7 @@ pub unsafe extern "C" fn ml_processor_reset(p: *mut MlProcessor) -> MlStatus {
 
 /// Processes planar audio in place: `channels[c][i]` is sample `i` of channel `c`.
 ///
-/// Any `num_samples` is accepted (longer than `max_block` is split into
+/// Any `num_frames` is accepted (longer than `max_block` is split into
 /// pieces; 0 is a no-op); `num_channels` must equal the prepared count.
 /// Parameters set from other threads are picked up before each piece.
 /// Never allocates. Non-finite input samples are processed as silence and
@@ -324,20 +324,20 @@ pub unsafe extern "C" fn ml_processor_reset(p: *mut MlProcessor) -> MlStatus {
 ///
 /// # Safety
 /// `channels` is NULL or holds `num_channels` pointers, each NULL or valid for
-/// reads and writes of `num_samples` floats; see the thread rule.
+/// reads and writes of `num_frames` floats; see the thread rule.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_process_planar(
     p: *mut MlProcessor,
     channels: *const *mut f32,
     num_channels: usize,
-    num_samples: usize,
+    num_frames: usize,
 ) -> MlStatus {
     unsafe {
         with_processor(p, |h, st| {
             h.free_standing()?;
             let spec = st.prepared_spec()?;
             check_channels(spec.channels, num_channels)?;
-            let mut views = planar_mut(channels, num_channels, num_samples)?;
+            let mut views = planar_mut(channels, num_channels, num_frames)?;
             let inner = &mut *st.inner;
             let max = spec.max_block_size;
             for_each_block(&mut views[..num_channels], &mut [], &[], max, |c, _, _| {
@@ -394,7 +394,7 @@ pub unsafe extern "C" fn ml_processor_process_interleaved(
 /// # Safety
 /// `p` is NULL or a live handle; `out` is NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_processor_latency(p: *mut MlProcessor, out: *mut usize) -> MlStatus {
+pub unsafe extern "C" fn ml_processor_latency(p: *const MlProcessor, out: *mut usize) -> MlStatus {
     unsafe { get_state(p, out, |st| Ok(st.inner.latency())) }
 }
 
@@ -406,7 +406,7 @@ pub unsafe extern "C" fn ml_processor_latency(p: *mut MlProcessor, out: *mut usi
 /// # Safety
 /// `p` is NULL or a live handle; `out` is NULL or valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_processor_tail(p: *mut MlProcessor, out: *mut usize) -> MlStatus {
+pub unsafe extern "C" fn ml_processor_tail(p: *const MlProcessor, out: *mut usize) -> MlStatus {
     unsafe { get_state(p, out, |st| Ok(st.inner.tail())) }
 }
 
@@ -421,7 +421,7 @@ pub unsafe extern "C" fn ml_processor_tail(p: *mut MlProcessor, out: *mut usize)
 /// `p` is NULL or a live handle; `out` is NULL or valid for a write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_processor_nonfinite_count(
-    p: *mut MlProcessor,
+    p: *const MlProcessor,
     out: *mut u64,
 ) -> MlStatus {
     unsafe { get_state(p, out, |st| Ok(st.inner.nonfinite_count())) }

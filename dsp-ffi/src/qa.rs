@@ -120,7 +120,7 @@ impl MlQaReport {
     }
 }
 
-/// Measures a whole track (planar, `num_channels` channels of `num_samples`
+/// Measures a whole track (planar, `num_channels` channels of `num_frames`
 /// samples, at least one) and fills `*out`.
 ///
 /// Fails with `ML_STATUS_NONFINITE` on a NaN or infinite sample (the message
@@ -131,12 +131,12 @@ impl MlQaReport {
 ///
 /// # Safety
 /// `channels` is NULL or holds `num_channels` pointers, each NULL or valid
-/// for reads of `num_samples` floats; `out` is NULL or writable.
+/// for reads of `num_frames` floats; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_measure(
-    channels: *const *const f32,
+    channels: *const *mut f32,
     num_channels: usize,
-    num_samples: usize,
+    num_frames: usize,
     sample_rate: f64,
     out: *mut MlQaReport,
 ) -> MlStatus {
@@ -145,7 +145,7 @@ pub unsafe extern "C" fn ml_measure(
         if num_channels == 0 || num_channels > MAX_CHANNELS {
             return Err(Error::InvalidChannelCount { channels: num_channels }.into());
         }
-        let views = unsafe { planar(channels, num_channels, num_samples)? };
+        let views = unsafe { planar(channels.cast(), num_channels, num_frames)? };
         let report = QaReport::measure(&views[..num_channels], sample_rate)?;
         *out = MlQaReport::from_core(&report);
         Ok(())

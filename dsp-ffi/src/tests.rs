@@ -314,7 +314,7 @@ fn level_meter_reads_a_sine_and_agrees_across_layouts() {
         assert_eq!(ml_level_meter_new(0.0, &mut a), ML_STATUS_INVALID_ARGUMENT);
         assert_eq!(ml_level_meter_new(300.0, &mut a), ML_STATUS_OK);
         assert_eq!(ml_level_meter_new(300.0, &mut b), ML_STATUS_OK);
-        let ptrs = [l.as_ptr(), r.as_ptr()];
+        let ptrs = [l.as_ptr().cast_mut(), r.as_ptr().cast_mut()];
         assert_eq!(ml_level_meter_add_planar(a, ptrs.as_ptr(), 2, 10), ML_STATUS_NOT_PREPARED);
         assert_eq!(ml_level_meter_rms_dbfs(a, 0, &mut ra), ML_STATUS_NOT_PREPARED);
         assert_eq!(ml_level_meter_prepare(a, 48e3, 2), ML_STATUS_OK);
@@ -526,7 +526,7 @@ fn loudness_meter_feeds_without_allocating_and_matches_the_report() {
         assert_eq!(ml_meter_new(&config, &mut b), ML_STATUS_OK);
         let allocs = allocs_during(|| {
             for chunk in x.chunks(4_801) {
-                let ptrs = [chunk.as_ptr(), chunk.as_ptr()];
+                let ptrs = [chunk.as_ptr().cast_mut(), chunk.as_ptr().cast_mut()];
                 assert_eq!(ml_meter_add_planar(a, ptrs.as_ptr(), 2, chunk.len()), ML_STATUS_OK);
             }
             for chunk in inter.chunks(2 * 999) {
@@ -539,7 +539,7 @@ fn loudness_meter_feeds_without_allocating_and_matches_the_report() {
         assert_eq!(ml_meter_integrated_lufs(b, &mut lb), ML_STATUS_OK);
         assert_eq!(la, lb);
         assert!((la + 20.0).abs() < 0.1, "0.1 FS stereo 1 kHz sine reads {la} LUFS");
-        let ptrs = [x.as_ptr(), x.as_ptr()];
+        let ptrs = [x.as_ptr().cast_mut(), x.as_ptr().cast_mut()];
         assert_eq!(ml_measure(ptrs.as_ptr(), 2, x.len(), 48e3, report.as_mut_ptr()), ML_STATUS_OK);
         assert_eq!(report.assume_init_ref().integrated_lufs, la);
         ml_meter_free(a);
@@ -616,16 +616,16 @@ fn sidechain_pieces_match_one_core_call_without_allocating() {
     unsafe {
         assert_eq!(ml_processor_prepare(p, 48e3, 256, 2), ML_STATUS_OK);
         let channels = [l.as_mut_ptr(), r.as_mut_ptr()];
-        let side = [key.as_ptr()];
+        let side = [key.as_ptr().cast_mut()];
         let allocs = allocs_during(|| {
             let status =
                 ml_processor_process_sidechain_planar(p, channels.as_ptr(), 2, side.as_ptr(), 1, n);
             assert_eq!(status, ML_STATUS_OK);
         });
         assert_eq!(allocs, 0, "sidechain processing must not allocate");
-        let mut gr = 0.0f32;
+        let mut gr = 0.0f64;
         assert_eq!(ml_processor_gain_reduction_db(p, &mut gr), ML_STATUS_OK);
-        assert_eq!(gr, core.gain_reduction_db());
+        assert_eq!(gr, f64::from(core.gain_reduction_db()));
         ml_processor_free(p);
     }
     assert_eq!(l, l2);
@@ -641,9 +641,9 @@ fn later_dynamics_kinds_do_not_allocate() {
     let (mut l, mut r) = (sine(300.0, 48e3, n, 0.3), sine(500.0, 48e3, n, 0.3));
     let key = vec![0.0f32; n];
     let channels = [l.as_mut_ptr(), r.as_mut_ptr()];
-    let side = [key.as_ptr()];
+    let side = [key.as_ptr().cast_mut()];
     let (gate, lim) = (new_kind(c"noise_gate"), new_kind(c"limiter"));
-    let mut gr = 0.0f32;
+    let mut gr = 0.0f64;
     unsafe {
         for p in [gate, lim] {
             assert_eq!(ml_processor_prepare(p, 48e3, 256, 2), ML_STATUS_OK);
@@ -978,7 +978,7 @@ fn multiband_bands_are_compressors_and_report_rows() {
     for (id, v) in [(c"threshold_db", -40.0), (c"ratio", 8.0), (c"attack_ms", 0.0)] {
         assert_eq!(set(hard, id, v), ML_STATUS_OK);
     }
-    let (mut rows, mut gr, mut band) = (0, 0.0f32, null_mut());
+    let (mut rows, mut gr, mut band) = (0, 0.0f64, null_mut());
     unsafe {
         assert_eq!(ml_multiband_set_band(m, 3, hard), ML_STATUS_OK, "band 3 of 4");
         assert_eq!(ml_multiband_set_band(m, 4, hard), ML_STATUS_INVALID_ARGUMENT);
@@ -995,7 +995,7 @@ fn multiband_bands_are_compressors_and_report_rows() {
         let mut x = sine(15_000.0, 48e3, 4800, 0.5);
         let ptrs = [x.as_mut_ptr()];
         assert_eq!(ml_processor_process_planar(m, ptrs.as_ptr(), 1, x.len()), ML_STATUS_OK);
-        let mut top = 0.0f32;
+        let mut top = 0.0f64;
         assert_eq!(ml_processor_gain_reduction_row_db(m, 3, &mut top), ML_STATUS_OK);
         assert!(top > 10.0, "the hard top band compresses a loud 15 kHz tone: {top}");
         assert_eq!(ml_processor_gain_reduction_db(m, &mut gr), ML_STATUS_OK);
@@ -1051,7 +1051,7 @@ fn setters_and_audio_path_errors_do_not_allocate() {
         let unprepared = new_gain(0.0);
         let (mut l, mut r) = (vec![0.1f32; 256], vec![0.1f32; 256]);
         let mut inter = vec![0.1f32; 512];
-        let (mut v, mut gr) = (0.0f64, 0.0f32);
+        let (mut v, mut gr) = (0.0f64, 0.0f64);
         let (lp, rp, ip) = (l.as_mut_ptr(), r.as_mut_ptr(), inter.as_mut_ptr());
         let (vp, grp) = (&raw mut v, &raw mut gr);
         let one = [lp];
@@ -1139,7 +1139,7 @@ fn setters_and_audio_path_errors_do_not_allocate() {
                 ML_STATUS_WRONG_KIND,
                 Box::new(|| {
                     let ptrs = [lp, rp];
-                    let key = [ip.cast_const()];
+                    let key = [ip];
                     ml_processor_process_sidechain_planar(
                         gain,
                         ptrs.as_ptr(),
@@ -1207,11 +1207,11 @@ fn chain_members_are_reachable_for_parameters_and_gain_reduction() {
         assert_eq!(set(comp, c"ratio", 4.0), ML_STATUS_OK);
         assert_eq!(set(gain, c"gain_db", -6.0), ML_STATUS_OK);
         let db = run(chain);
-        let mut gr = 0.0f32;
+        let mut gr = 0.0f64;
         assert_eq!(ml_processor_gain_reduction_db(comp, &mut gr), ML_STATUS_OK);
         // -0.9 dBFS sine peak ~ -3.9 dB RMS: about 19.5 dB over -30 dB at 4:1.
         assert!(gr > 10.0, "member gain reduction {gr} dB");
-        assert!((db + f64::from(gr) + 6.0).abs() < 1.5, "chain {db} dB, member GR {gr} dB");
+        assert!((db + gr + 6.0).abs() < 1.5, "chain {db} dB, member GR {gr} dB");
         set(comp, c"ratio", 1.0);
         assert!((run(chain) + 6.0).abs() < 0.05, "ratio 1: only the gain member");
         // The chain prepares, processes, resets and frees its members.
@@ -1256,8 +1256,8 @@ mod mixer {
 
     /// Renders `n` samples of mono tracks `x` (one per track) through `m`.
     fn render(m: *mut MlMixer, x: &[&[f32]], n: usize) -> [Vec<f32>; 2] {
-        let chans: Vec<[*const f32; 1]> = x.iter().map(|t| [t.as_ptr()]).collect();
-        let tracks: Vec<*const *const f32> = chans.iter().map(|c| c.as_ptr()).collect();
+        let chans: Vec<[*mut f32; 1]> = x.iter().map(|t| [t.as_ptr().cast_mut()]).collect();
+        let tracks: Vec<*const *mut f32> = chans.iter().map(|c| c.as_ptr()).collect();
         let (mut l, mut r) = (vec![0.0f32; n], vec![0.0f32; n]);
         let status =
             unsafe { ml_mixer_process(m, tracks.as_ptr(), l.as_mut_ptr(), r.as_mut_ptr(), n) };
@@ -1420,7 +1420,7 @@ mod mixer {
             for (i, (got, want)) in bad.into_iter().enumerate() {
                 assert_eq!(got, want, "case {i}: {}", last_error());
             }
-            let chans = [x.as_ptr()];
+            let chans = [x.as_ptr().cast_mut()];
             let tracks = [chans.as_ptr()];
             let (mut l, mut r) = (vec![0.0f32; 4800], vec![0.0f32; 4800]);
             let allocs = allocs_during(|| {

@@ -205,7 +205,7 @@ static void test_level_meter(void) {
   CHECK(a == NULL);
   CHECK_OK(ml_level_meter_new(300.0, &a));
   CHECK_OK(ml_level_meter_new(300.0, &b));
-  const float *channels[2] = {l, r};
+  float *channels[2] = {l, r};
   CHECK_STATUS(ml_level_meter_add_planar(a, channels, 2, FRAMES), ML_STATUS_NOT_PREPARED);
   CHECK_STATUS(ml_level_meter_prepare(a, 0.0, 2), ML_STATUS_INVALID_SAMPLE_RATE);
   CHECK_OK(ml_level_meter_prepare(a, FS, 2));
@@ -259,7 +259,7 @@ static void test_loudness_meter(void) {
   CHECK_OK(ml_meter_new(&config, &frames));
   /* Planar in blocks of 1000, interleaved in one call. */
   for (size_t start = 0; start < FRAMES; start += BLOCK) {
-    const float *block[2] = {l + start, r + start};
+    float *block[2] = {l + start, r + start};
     CHECK_OK(ml_meter_add_planar(planar, block, 2, BLOCK));
   }
   CHECK_OK(ml_meter_add_interleaved(frames, inter, 2, FRAMES));
@@ -294,7 +294,7 @@ static void test_loudness_meter(void) {
   CHECK(z.range == 0.0 && z.duration == 0.0);
 
   /* The one-shot report agrees with the meter. */
-  const float *channels[2] = {l, r};
+  float *channels[2] = {l, r};
   MlQaReport report;
   CHECK_OK(ml_measure(channels, 2, FRAMES, FS, &report));
   CHECK(report.integrated_lufs == a.integrated);
@@ -319,7 +319,7 @@ static void test_true_peak_quarter_rate_sine(void) {
   for (size_t i = 0; i < FRAMES; i++) {
     x[i] = (float)(0.5 * sin(TWO_PI * 0.25 * (double)i + TWO_PI / 8.0));
   }
-  const float *channels[1] = {x};
+  float *channels[1] = {x};
   MlQaReport report;
   CHECK_OK(ml_measure(channels, 1, FRAMES, FS, &report));
   CHECK_NEAR(report.sample_peak_dbfs, -9.03, 0.01);
@@ -331,7 +331,7 @@ static void test_targets(void) {
   enum { FRAMES = 5 * 48000 };
   static float x[FRAMES];
   fill_sine(x, FRAMES, 1000.0, pow(10.0, -23.0 / 20.0));
-  const float *channels[2] = {x, x};
+  float *channels[2] = {x, x};
   MlQaReport report;
   CHECK_OK(ml_measure(channels, 2, FRAMES, FS, &report));
 
@@ -384,8 +384,8 @@ static void test_targets(void) {
 
 static void test_loudness_error_paths(void) {
   float x[480] = {0};
-  const float *one[1] = {x};
-  const float *two[2] = {x, x};
+  float *one[1] = {x};
+  float *two[2] = {x, x};
   MlMeterConfig config = ml_meter_config_default();
   MlMeter *m = NULL;
   MlQaReport report;
@@ -430,7 +430,7 @@ static void test_loudness_error_paths(void) {
   CHECK_OK(ml_meter_add_planar(m, two, 2, 0));
   float bad[480] = {0};
   bad[123] = NAN;
-  const float *with_nan[2] = {x, bad};
+  float *with_nan[2] = {x, bad};
   CHECK_STATUS(ml_meter_add_planar(m, with_nan, 2, 480), ML_STATUS_NONFINITE);
   CHECK(strstr(ml_last_error_message(), "channel 1, index 123") != NULL);
   bad[123] = 0.0f;
@@ -665,7 +665,7 @@ static void test_compressor_static_gain(void) {
     CHECK_OK(ml_processor_process_planar(c, channels, 2, N));
     CHECK_NEAR(20.0 * log10(fabs(l[N - 1])), want[k], 0.05);
     CHECK_NEAR(20.0 * log10(fabs(r[N - 1])), want[k], 0.05);
-    float gr = -1.0f;
+    double gr = -1.0;
     CHECK_OK(ml_processor_gain_reduction_db(c, &gr));
     CHECK_NEAR(gr, levels[k] - want[k], 0.05);
   }
@@ -694,7 +694,7 @@ static void test_limiter_ceiling_and_latency(void) {
   CHECK_OK(ml_processor_process_planar(lim, channels, 1, N));
   CHECK(peak_abs(x, N) <= pow(10.0, -1.0 / 20.0));
   CHECK(peak_abs(x + N / 2, N / 2) > 0.8);
-  float gr = 0.0f;
+  double gr = 0.0;
   CHECK_OK(ml_processor_gain_reduction_db(lim, &gr));
   CHECK(gr > 1.0f);
 
@@ -739,12 +739,12 @@ static void test_sidechain_keyed_gate(void) {
     key[i] = 0.5f;
   }
   float *channels[2] = {l, r};
-  const float *side[1] = {key};
+  float *side[1] = {key};
   CHECK_OK(ml_processor_process_sidechain_planar(gate, channels, 2, side, 1, N));
   CHECK(rms(l + 1000, 1000) < 1e-4 * 0.0707 * 10); /* closed: -80 dB range */
   CHECK_NEAR(rms(l + 2500, 1000), 0.1 / sqrt(2.0), 1e-3); /* open */
   CHECK(rms(r + 4200, 600) < 1e-3);                         /* closed again */
-  float gr = 0.0f;
+  double gr = 0.0;
   CHECK_OK(ml_processor_gain_reduction_db(gate, &gr));
   CHECK(gr > 70.0f);
 
@@ -780,7 +780,7 @@ static void test_sidechain_keyed_gate(void) {
                ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 2, side, 0, N),
                ML_STATUS_INVALID_ARGUMENT);
-  const float *aliased[1] = {r + 10}; /* overlaps a processed channel */
+  float *aliased[1] = {r + 10}; /* overlaps a processed channel */
   CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 2, aliased, 1, N),
                ML_STATUS_INVALID_ARGUMENT);
   CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 1, side, 1, N),
@@ -816,7 +816,7 @@ static void test_dynamics_errors(void) {
   CHECK_STATUS(ml_processor_gain_reduction_db(NULL, NULL), ML_STATUS_NULL_POINTER);
   float x[8] = {0};
   float *channels[1] = {x};
-  const float *side[1] = {x};
+  float *side[1] = {x};
   CHECK_STATUS(ml_processor_process_sidechain_planar(p, channels, 1, side, 1, 8),
                ML_STATUS_NOT_PREPARED);
   ml_processor_free(p);
@@ -853,7 +853,7 @@ static void test_dynamics_errors(void) {
   CHECK_STATUS(ml_multiband_set_band(p, 0, NULL), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_multiband_set_band_solo(p, 3, true), ML_STATUS_INVALID_ARGUMENT);
   CHECK_STATUS(ml_processor_param_set(p, "crossover_1_hz", NAN), ML_STATUS_INVALID_ARGUMENT);
-  float gr = 0.0f;
+  double gr = 0.0;
   CHECK_STATUS(ml_processor_gain_reduction_row_db(p, 3, &gr), ML_STATUS_INVALID_ARGUMENT);
   CHECK_OK(ml_processor_gain_reduction_row_db(p, 2, &gr));
   ml_processor_free(band);
@@ -924,7 +924,7 @@ static void test_album_loudness(void) {
   MlMeter *a = NULL, *b = NULL;
   CHECK_OK(ml_meter_new(&config, &a));
   CHECK_OK(ml_meter_new(&config, &b));
-  const float *la[1] = {loud}, *qa[1] = {quiet};
+  float *la[1] = {loud}, *qa[1] = {quiet};
   CHECK_OK(ml_meter_add_planar(a, la, 1, LOUD));
   CHECK_OK(ml_meter_add_planar(b, qa, 1, QUIET));
   double ia = 0.0, ib = 0.0, album = 0.0;
@@ -1132,8 +1132,8 @@ static void test_mixer_null(void) {
   size_t latency = 0;
   CHECK_OK(ml_mixer_latency(m, &latency));
   CHECK(latency > 0);
-  const float *chans[1] = {x};
-  const float *const *tracks[2] = {chans, chans};
+  float *chans[1] = {x};
+  float *const *tracks[2] = {chans, chans};
   CHECK_OK(ml_mixer_process(m, tracks, left, right, N));
   float worst = 0.0f;
   for (size_t i = 0; i < N; i++) {
@@ -1141,6 +1141,39 @@ static void test_mixer_null(void) {
   }
   CHECK(worst < 1e-6f);
   ml_mixer_free(m);
+}
+
+/* One convention: the channel array a host processes is the one it meters
+   (no cast), getters take const handles, readings are double. */
+static void test_conventions_need_no_casts(void) {
+  static float l[N], r[N];
+  fill_sine(l, N, 997.0, 0.5);
+  fill_sine(r, N, 997.0, 0.5);
+  float *channels[2] = {l, r};
+  MlProcessor *lim = new_kind("limiter");
+  CHECK_OK(ml_processor_prepare(lim, FS, 256, 2));
+  CHECK_OK(ml_processor_process_planar(lim, channels, 2, N));
+  MlMeterConfig config = ml_meter_config_default();
+  config.sample_rate = FS;
+  config.channels = 2;
+  MlMeter *meter = NULL;
+  CHECK_OK(ml_meter_new(&config, &meter));
+  CHECK_OK(ml_meter_add_planar(meter, channels, 2, N));
+  MlQaReport report;
+  CHECK_OK(ml_measure(channels, 2, N, FS, &report));
+  const MlProcessor *view = lim;
+  double ceiling = 0.0, gr = -1.0;
+  size_t latency = 0;
+  CHECK_OK(ml_processor_param_get(view, "ceiling_db", &ceiling));
+  CHECK_OK(ml_processor_gain_reduction_db(view, &gr));
+  CHECK_OK(ml_processor_latency(view, &latency));
+  CHECK(ceiling == -1.0 && gr >= 0.0 && latency > 0);
+  const MlMeter *reading = meter;
+  double peak = 0.0;
+  CHECK_OK(ml_meter_sample_peak_dbfs(reading, &peak));
+  CHECK(peak <= -1.0 + 1e-6);
+  ml_meter_free(meter);
+  ml_processor_free(lim);
 }
 
 int main(void) {
@@ -1168,5 +1201,6 @@ int main(void) {
   test_chain_json();
   test_chain_member_handles();
   test_mixer_null();
+  test_conventions_need_no_casts();
   return check_summary();
 }

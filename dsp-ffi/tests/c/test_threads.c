@@ -61,7 +61,7 @@ static void *control(void *arg) {
     failures += ml_processor_param_set_at(s->p, 1, -0.01 * (double)(i % 100)) != ML_STATUS_OK;
     failures += ml_processor_param_get(s->p, "mid_gain_db", &got) != ML_STATUS_OK;
     failures += ml_processor_param_set(s->p, "side_gain_db", NAN) != ML_STATUS_INVALID_ARGUMENT;
-    float gr = -1.0f;
+    double gr = -1.0;
     failures += ml_processor_param_set(s->comp, "threshold_db", -10.0 - (double)(i % 30)) != ML_STATUS_OK;
     failures += ml_processor_param_set(s->comp, "ratio", i % 2 ? 2.0 : INFINITY) != ML_STATUS_OK;
     failures += ml_processor_gain_reduction_db(s->comp, &gr) != ML_STATUS_OK || gr < 0.0f;
