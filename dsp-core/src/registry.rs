@@ -386,7 +386,16 @@ mod tests {
     /// extreme gains where a kind has them.
     fn spike_variants(entry: &Entry) -> Vec<(&'static str, Box<dyn DynProcessor>)> {
         let mut out = vec![("default", (entry.make)())];
-        let loud = ["gain_db", "mid_gain_db", "side_gain_db", "drive_db", "output_db", "makeup_db"];
+        let loud = [
+            "gain_db",
+            "mid_gain_db",
+            "side_gain_db",
+            "drive_db",
+            "output_db",
+            "makeup_db",
+            "attack_db",
+            "sustain_db",
+        ];
         let mut p = (entry.make)();
         let mut any = false;
         for (i, info) in entry.info.params.iter().enumerate() {

@@ -6,7 +6,7 @@ use crate::buffer::sanitize;
 use crate::dynamics::ballistics::time_coef;
 use crate::dynamics::fast_db::{amp_to_db, db_to_amp};
 use crate::error::Error;
-use crate::math::{MAX_LOOP_LEVEL, flush_denormal};
+use crate::math::flush_denormal;
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
@@ -52,6 +52,11 @@ struct Envelopes {
     slow_release: f32,
     gain_db: f32,
 }
+
+/// Highest level the followers see (+24 dBFS): a louder spike holds them no
+/// longer than a hit at +24 dBFS would, about four release times back to
+/// program level, so the gain recovers within the shaper's own times.
+const LEVEL_CEILING: f32 = 16.0;
 
 /// A transient shaper on any number of channels (one linked gain).
 ///
@@ -197,7 +202,7 @@ impl Processor for TransientShaper {
         let mut e = self.env;
         for i in 0..len {
             // Bounded, so that the envelopes decay from a spike within their times.
-            let level = channels.iter().fold(0.0f32, |m, c| m.max(c[i].abs())).min(MAX_LOOP_LEVEL);
+            let level = channels.iter().fold(0.0f32, |m, c| m.max(c[i].abs())).min(LEVEL_CEILING);
             let c = if level > e.fast { fast_rise } else { fast_fall };
             e.fast = level + c * (e.fast - level);
             e.slow_attack = if e.fast > e.slow_attack {
