@@ -2,7 +2,8 @@
 //! `include/masterlib.h`, links it with the static and with the shared
 //! library, runs both, and compiles the header as C++. Builds the thread
 //! test (`tests/c/test_threads.c`: one thread processes while another sets
-//! parameters) with ThreadSanitizer and runs it.
+//! parameters) with ThreadSanitizer and runs it, and runs the C test under
+//! AddressSanitizer + UndefinedBehaviorSanitizer and under valgrind.
 //!
 //! `cargo test` builds this package's library (all crate types: rlib,
 //! staticlib, cdylib) before its integration tests, writing
@@ -140,4 +141,50 @@ fn header_compiles_as_cpp() {
         .arg(&include)
         .arg(crate_dir.join("tests/c/header_cpp.cpp"));
     run(cxx);
+}
+
+/// The C test under AddressSanitizer and UndefinedBehaviorSanitizer (with
+/// leak detection), linked with the static library: any report fails it.
+#[test]
+fn c_test_under_address_and_undefined_behavior_sanitizers() {
+    let lib = library("libmasterlib.a");
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_asan");
+    let flags = [
+        "-O1",
+        "-fsanitize=address,undefined",
+        "-fno-omit-frame-pointer",
+        "-fno-sanitize-recover=all",
+    ];
+    let link = [lib.as_os_str(), "-lpthread".as_ref(), "-ldl".as_ref()];
+    build_c(&exe, "test_masterlib.c", &flags, &link);
+    let mut cmd = Command::new(&exe);
+    cmd.env("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
+        .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
+    let stdout = run(cmd);
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+/// The C test (shared library) under valgrind's memcheck: no invalid access,
+/// no use of uninitialised values, nothing definitely lost. Suppressions,
+/// each explained, are in `tests/c/valgrind.supp`. Skipped, saying so, where
+/// valgrind is not installed.
+#[test]
+fn c_test_under_valgrind() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!("valgrind is not installed: skipping the memcheck run");
+        return;
+    }
+    let lib_dir = library("libmasterlib.so").parent().unwrap().to_path_buf();
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_valgrind");
+    let search = format!("-L{}", lib_dir.display());
+    let rpath = format!("-Wl,-rpath,{}", lib_dir.display());
+    build_c_test(&exe, &[search.as_ref(), "-lmasterlib".as_ref(), rpath.as_ref()]);
+    let (crate_dir, _) = dirs();
+    let mut cmd = Command::new("valgrind");
+    cmd.args(["--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite"])
+        .arg(format!("--suppressions={}", crate_dir.join("tests/c/valgrind.supp").display()))
+        .arg(&exe)
+        .env("LD_LIBRARY_PATH", &lib_dir);
+    let stdout = run(cmd);
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
