@@ -57,6 +57,8 @@ pub use params::{DynProcessor, ParamInfo, Params};
 pub use processor::Processor;
 pub use spec::ProcessSpec;
 
+#[cfg(all(test, feature = "std"))]
+mod fuzz_tests;
 #[cfg(test)]
 mod test_alloc;
 #[cfg(test)]

@@ -106,7 +106,9 @@ impl QaReport {
             let mut mono = LoudnessMeter::new(sample_rate, 1)?;
             mono.set_true_peak_enabled(false);
             mono.set_channel_role(0, ChannelRole::DualMono)?;
-            let fold: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * (a + b)).collect();
+            // Halved before the sum, so that finite samples (up to f32::MAX)
+            // fold to a finite one.
+            let fold: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * a + 0.5 * b).collect();
             mono.add_planar(&[&fold])?;
             let drop =
                 if integrated.is_finite() { integrated - mono.integrated_lufs() } else { 0.0 };
