@@ -110,11 +110,11 @@ impl IrLayout {
 /// The wet signal equals the direct convolution to f32 rounding (error
 /// energy about -130 dB relative to the signal), delayed by [`BLOCK`]
 /// samples, the reported latency; the dry signal is delayed to match. The
-/// response is cut into partitions that double in size along it (see
+/// response is cut into partitions that grow fourfold along it (see
 /// [`partitioned`](super::partitioned)), so that a response of seconds
 /// costs little more per sample than a short one. Each level of
 /// partitions does its work in the block in which its input frame
-/// completes, so the cost per block varies (every 16384 samples one block
+/// completes, so the cost per block varies (every 32768 samples one block
 /// carries the largest transforms); the output does not depend on the
 /// host's block sizes.
 ///
