@@ -51,6 +51,10 @@ const GROWTH: usize = 4;
 /// multiply-accumulate work, which grows with the partitions per level).
 const MIN_PARTS: usize = 2;
 
+/// Bins the multiply-accumulate sums over all partitions at a time (the
+/// accumulator stays in the first-level cache).
+const MAC_CHUNK: usize = 256;
+
 /// One level of the partition plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
@@ -128,6 +132,7 @@ impl RealFft {
 
     /// Twice the spectrum of the `2m` real samples packed in `z` (see
     /// [`as_floats`]) into `re`, `im` (`m + 1` bins each); `z` is used up.
+    #[inline(always)]
     fn forward(&self, z: &mut [C32], scratch: &mut [C32], re: &mut [f32], im: &mut [f32]) {
         let m = self.m;
         let z = &mut z[..m];
@@ -148,6 +153,7 @@ impl RealFft {
 
     /// The second half of `2m` times the real signal whose spectrum is
     /// `re`, `im` (`m + 1` bins), written to `out` (`m` samples).
+    #[inline(always)]
     fn inverse_tail(&self, re: &[f32], im: &[f32], z: &mut [C32], scratch: &mut [C32], out: &mut [f32]) {
         let m = self.m;
         let z = &mut z[..m];
@@ -390,20 +396,29 @@ impl Engine {
                 let (re, im) = history.frame_mut(level.head);
                 level.fft.forward(z, scratch, re, im);
             }
+            let shift = level.seg.shift();
             for (o, out) in level.out.iter_mut().enumerate() {
                 let (ar, ai) = acc.frame_mut(0);
                 let (ar, ai) = (&mut ar[..size + 1], &mut ai[..size + 1]);
-                ar.fill(0.0);
-                ai.fill(0.0);
-                for path in paths.iter().filter(|p| p.output == o) {
-                    let (history, parts) = (&level.history[path.input], &level.parts[path.ir]);
-                    for p in 0..level.seg.parts {
-                        let slot = (level.head + 2 * slots - level.seg.shift() - p) % slots;
-                        multiply_accumulate::<W>(
-                            (&mut *ar, &mut *ai),
-                            history.frame(slot),
-                            parts.frame(p),
-                        );
+                // Bins in chunks that stay in the first-level cache while
+                // every partition adds to them.
+                for start in (0..size + 1).step_by(MAC_CHUNK) {
+                    let end = (start + MAC_CHUNK).min(size + 1);
+                    let (cr, ci) = (&mut ar[start..end], &mut ai[start..end]);
+                    cr.fill(0.0);
+                    ci.fill(0.0);
+                    for path in paths.iter().filter(|p| p.output == o) {
+                        let (history, parts) = (&level.history[path.input], &level.parts[path.ir]);
+                        for p in 0..level.seg.parts {
+                            let slot = (level.head + 2 * slots - shift - p) % slots;
+                            let (xr, xi) = history.frame(slot);
+                            let (hr, hi) = parts.frame(p);
+                            multiply_accumulate::<W>(
+                                (&mut *cr, &mut *ci),
+                                (&xr[start..end], &xi[start..end]),
+                                (&hr[start..end], &hi[start..end]),
+                            );
+                        }
                     }
                 }
                 level.fft.inverse_tail(ar, ai, z, scratch, out);
