@@ -430,19 +430,14 @@ mod tests {
     /// the output with the latency removed.
     fn render(p: &mut ConvolutionReverb, x: &[Vec<f32>], extra: usize, seed: u64) -> Vec<Vec<f32>> {
         let lat = p.latency();
-        let mut buf: Vec<Vec<f32>> = x
+        let padded: Vec<Vec<f32>> = x
             .iter()
             .map(|c| c.iter().copied().chain(core::iter::repeat_n(0.0, lat + extra)).collect())
             .collect();
-        let blocks: Vec<usize> = noise(64, 1.0, seed)
-            .iter()
-            .map(|v| 1 + ((v.abs() * 3000.0) as usize % 2048))
-            .collect();
-        run_blocks(p, &buf.clone(), &blocks, usize::MAX, &|_| {})
-            .into_iter()
-            .zip(buf.iter_mut())
-            .map(|(y, _)| y[lat..].to_vec())
-            .collect()
+        let blocks: Vec<usize> =
+            noise(64, 1.0, seed).iter().map(|v| 1 + ((v.abs() * 3000.0) as usize % 2048)).collect();
+        let y = run_blocks(p, &padded, &blocks, usize::MAX, &|_| {});
+        y.into_iter().map(|c| c[lat..].to_vec()).collect()
     }
 
     /// The wet output equals the direct convolution within -100 dB for
@@ -460,7 +455,7 @@ mod tests {
                 p.prepare(&ProcessSpec::new(FS, 2048, 2)).unwrap();
                 assert_eq!(p.tail(), len - 1);
                 let y = render(&mut p, &x, len - 1, len as u64);
-                for out in 0..2 {
+                for (out, got) in y.iter().enumerate() {
                     let mut want = vec![0.0; 3000 + len - 1];
                     let terms: Vec<(usize, usize)> = match layout {
                         1 => vec![(out, 0)],
@@ -472,7 +467,7 @@ mod tests {
                             *w += d;
                         }
                     }
-                    let err = error_db(&y[out], &want);
+                    let err = error_db(got, &want);
                     worst = worst.max(err);
                     assert!(err < -100.0, "length {len}, {layout} channel(s), out {out}: {err} dB");
                 }
@@ -485,16 +480,19 @@ mod tests {
     /// predelay adds to it.
     #[test]
     fn latency_is_the_measured_impulse_delay() {
-        for (ir, predelay_ms, delay) in
-            [(vec![1.0f32], 0.0, 0usize), (vec![0.0, 0.0, 0.0, 1.0], 0.0, 3), (vec![1.0], 10.0, 480)]
-        {
+        for (ir, predelay_ms, delay) in [
+            (vec![1.0f32], 0.0, 0usize),
+            (vec![0.0, 0.0, 0.0, 1.0], 0.0, 3),
+            (vec![1.0], 10.0, 480),
+        ] {
             let mut p = ConvolutionReverb::new(&[&ir], FS).unwrap();
             p.set_predelay_ms(predelay_ms).unwrap();
             p.prepare(&ProcessSpec::new(FS, 512, 1)).unwrap();
             let mut x = vec![0.0f32; 4096];
             x[100] = 1.0;
             p.process(&mut [&mut x]);
-            let peak = x.iter().enumerate().fold(0, |m, (i, v)| if v.abs() > x[m].abs() { i } else { m });
+            let peak =
+                x.iter().enumerate().fold(0, |m, (i, v)| if v.abs() > x[m].abs() { i } else { m });
             assert_eq!(peak, 100 + p.latency() + delay);
             assert!((x[peak] - 1.0).abs() < 1e-5, "{}", x[peak]);
             assert_eq!(p.latency(), BLOCK);
@@ -511,12 +509,12 @@ mod tests {
         let mut p = ConvolutionReverb::new(&[&h], FS).unwrap();
         p.set_mix(0.0).unwrap();
         p.prepare(&ProcessSpec::new(FS, 512, 1)).unwrap();
-        let y = render(&mut p, &[x.clone()], 0, 1);
+        let y = render(&mut p, std::slice::from_ref(&x), 0, 1);
         assert_eq!(&y[0][..], &x[..]);
         p.set_mix(0.25).unwrap();
         p.set_wet_db(-6.0).unwrap();
         p.reset();
-        let y = render(&mut p, &[x.clone()], 0, 2);
+        let y = render(&mut p, std::slice::from_ref(&x), 0, 2);
         let g = 0.25 * db_to_gain(-6.0);
         let want: Vec<f64> =
             direct(&x, &h).iter().zip(&x).map(|(w, &d)| 0.75 * d as f64 + g * w).collect();
@@ -547,23 +545,29 @@ mod tests {
     fn bad_responses_and_rates_are_refused() {
         let h: &[f32] = &[0.5; 10];
         let mut p = ConvolutionReverb::default();
-        assert!(matches!(p.set_ir(&[&h, &h, &h], FS), Err(Error::InvalidParameter { name: "ir", .. })));
+        assert!(matches!(
+            p.set_ir(&[h, h, h], FS),
+            Err(Error::InvalidParameter { name: "ir", .. })
+        ));
         assert!(p.set_ir(&[h; 5], FS).is_err());
         assert!(p.set_ir(&[], FS).is_err());
         assert_eq!(p.set_ir(&[&[]], FS), Err(Error::EmptyInput));
-        assert_eq!(p.set_ir(&[&h, &h[..4]], FS), Err(Error::LengthMismatch { expected: 10, actual: 4 }));
+        assert_eq!(
+            p.set_ir(&[h, &h[..4]], FS),
+            Err(Error::LengthMismatch { expected: 10, actual: 4 })
+        );
         let mut nan = h.to_vec();
         nan[3] = f32::NAN;
         assert_eq!(p.set_ir(&[h, &nan], FS), Err(Error::NonFinite { channel: 1, index: 3 }));
-        assert!(matches!(p.set_ir(&[&h], 0.0), Err(Error::InvalidSampleRate { .. })));
+        assert!(matches!(p.set_ir(&[h], 0.0), Err(Error::InvalidSampleRate { .. })));
         assert_eq!(p.ir(), &[vec![1.0]]);
 
-        p.set_ir(&[&h, &h], 44_100.0).unwrap();
+        p.set_ir(&[h, h], 44_100.0).unwrap();
         let err = p.prepare(&ProcessSpec::new(FS, 512, 2)).unwrap_err();
         assert_eq!(err, Error::SampleRateMismatch { expected: 44_100.0, actual: FS });
         let text = std::string::ToString::to_string(&err);
         assert!(text.contains("44100 Hz") && text.contains("48000 Hz"), "{text}");
-        p.set_ir(&[&h, &h], FS).unwrap();
+        p.set_ir(&[h, h], FS).unwrap();
         // A stereo response needs stereo input.
         assert!(matches!(
             p.prepare(&ProcessSpec::new(FS, 512, 1)),
@@ -574,7 +578,7 @@ mod tests {
         assert_eq!(p.route(2), Ok(2));
         p.prepare(&ProcessSpec::new(FS, 512, 2)).unwrap();
         // Once prepared, a response for another rate or layout is refused.
-        assert!(p.set_ir(&[&h, &h], 44_100.0).is_err());
+        assert!(p.set_ir(&[h, h], 44_100.0).is_err());
         assert!(p.set_ir(&[h; 4], FS).is_ok());
         assert_eq!(p.layout(), IrLayout::TrueStereo);
         // A mono response takes any channel count; the default fits any rate.
@@ -591,7 +595,7 @@ mod tests {
         let h = decaying(2000, 8);
         p.set_ir(&[&h], FS).unwrap();
         let x = noise(4000, 0.5, 2);
-        let y = render(&mut p, &[x.clone()], 0, 3);
+        let y = render(&mut p, std::slice::from_ref(&x), 0, 3);
         assert!(error_db(&y[0], &direct(&x, &h)) < -100.0);
     }
 

@@ -123,7 +123,12 @@ impl RealFft {
                 C32::new(libm::cos(a) as f32, libm::sin(a) as f32)
             })
             .collect();
-        Self { m, forward: planner.plan_fft_forward(m), inverse: planner.plan_fft_inverse(m), twiddles }
+        Self {
+            m,
+            forward: planner.plan_fft_forward(m),
+            inverse: planner.plan_fft_inverse(m),
+            twiddles,
+        }
     }
 
     fn scratch_len(&self) -> usize {
@@ -154,7 +159,14 @@ impl RealFft {
     /// The second half of `2m` times the real signal whose spectrum is
     /// `re`, `im` (`m + 1` bins), written to `out` (`m` samples).
     #[inline(always)]
-    fn inverse_tail(&self, re: &[f32], im: &[f32], z: &mut [C32], scratch: &mut [C32], out: &mut [f32]) {
+    fn inverse_tail(
+        &self,
+        re: &[f32],
+        im: &[f32],
+        z: &mut [C32],
+        scratch: &mut [C32],
+        out: &mut [f32],
+    ) {
         let m = self.m;
         let z = &mut z[..m];
         let mirrored = re[1..=m].iter().rev().zip(im[1..=m].iter().rev());
