@@ -46,11 +46,6 @@ pub const MAX_PART: usize = 32_768;
 /// 2.4 times faster on a 3 s response).
 const GROWTH: usize = 4;
 
-/// Partitions a level holds at least before the size doubles (a trade of
-/// transform work, which grows with the number of levels, for
-/// multiply-accumulate work, which grows with the partitions per level).
-const MIN_PARTS: usize = 2;
-
 /// Bins the multiply-accumulate sums over all partitions at a time (the
 /// accumulator stays in the first-level cache).
 const MAC_CHUNK: usize = 256;
@@ -75,7 +70,8 @@ impl Segment {
 }
 
 /// The partition plan for a response of `len` samples (at least one
-/// partition).
+/// partition): each level grows as soon as the next size may start, which
+/// gives `GROWTH - 1` partitions per level before the largest size.
 pub fn plan(len: usize) -> Vec<Segment> {
     let mut segments = Vec::new();
     let (mut size, mut offset) = (BLOCK, 0);
@@ -86,7 +82,7 @@ pub fn plan(len: usize) -> Vec<Segment> {
             parts += 1;
             offset += size;
             let can_grow = (offset + BLOCK) % (GROWTH * size) == 0 && GROWTH * size <= MAX_PART;
-            if offset >= len || (can_grow && parts >= MIN_PARTS) {
+            if offset >= len || can_grow {
                 break;
             }
         }
@@ -465,6 +461,7 @@ mod tests {
                 assert!(s.size <= MAX_PART && s.parts >= 1);
                 if i > 0 {
                     assert_eq!(s.size, GROWTH * segs[i - 1].size);
+                    assert_eq!(segs[i - 1].parts, GROWTH - 1, "{len}: {segs:?}");
                 }
                 offset += s.size * s.parts;
             }
