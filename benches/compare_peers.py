@@ -24,8 +24,9 @@ The dynamics section runs on the same material 12 dB hotter and also prints
 each limiter's output sample peak and true peak (pyebur128, libebur128's
 true-peak meter).
 
-The effects section times Delay, Reverb, PlateReverb, Chorus, Phaser, Flanger,
-Saturation and TransientShaper against pedalboard's nearest plugin with
+The effects section times Delay, Reverb, PlateReverb, ConvolutionReverb (a 3 s
+stereo impulse response), Chorus, Phaser, Flanger, Saturation and
+TransientShaper against pedalboard's nearest plugin with
 comparable settings (see `effects_cases`). Neither side returns tails: our
 processors only append the delay/reverb tail when called with `tail=True`, and
 pedalboard's Reverb and Delay drop theirs unless flushed (`reset=False` and
@@ -85,6 +86,14 @@ def signal(seconds: float) -> np.ndarray:
     t = np.arange(int(seconds * SR)) / SR
     tone = 0.3 * np.sin(2 * np.pi * 220 * t)
     return (np.stack([tone, np.roll(tone, 100)]) + 0.1 * rng.standard_normal((2, t.size))).astype(np.float32)
+
+
+def impulse_response(seconds: float = 3.0) -> np.ndarray:
+    """A stereo impulse response: noise decaying by 60 dB over `seconds`, different per side."""
+    rng = np.random.default_rng(2)
+    n = int(seconds * SR)
+    env = 10 ** (-3 * np.arange(n) / n)
+    return (0.05 * rng.standard_normal((2, n)) * env).astype(np.float32)
 
 
 def eq_bands(n: int) -> list:
@@ -277,10 +286,12 @@ def run_dynamics(x: np.ndarray, seconds: float, repeats: int) -> None:
 def effects_cases(x: np.ndarray) -> list[tuple[str, Callable[[], object], Callable[[], object] | None]]:
     """Speed cases for the effects, each against pedalboard's nearest plugin (settings matched by hand)."""
     pb = import_pedalboard()
+    ir = impulse_response()
     ours = {
         "Delay": ml.Delay(delay_ms=250.0, feedback=0.3, mix=0.5),
         "Reverb": ml.Reverb(decay_s=2.0, mix=0.3),
         "PlateReverb": ml.PlateReverb(decay_s=2.0, mix=0.3),
+        "Convolution 3s": ml.ConvolutionReverb(ir, SR),
         "Chorus": ml.Chorus(rate_hz=1.0, depth_ms=2.5, delay_ms=7.0, feedback=0.0, mix=0.5, stereo_phase_deg=0.0),
         "Phaser": ml.Phaser(rate_hz=0.5, depth=0.5, centre_hz=1300.0, stages=6, feedback=0.3, mix=0.5),
         "Flanger/pb.Chorus": ml.Flanger(rate_hz=0.25, depth_ms=1.0, delay_ms=2.0, feedback=0.5, mix=0.5),
@@ -301,6 +312,9 @@ def effects_cases(x: np.ndarray) -> list[tuple[str, Callable[[], object], Callab
             "Delay": pb.Delay(delay_seconds=0.25, feedback=0.3, mix=0.5),
             "Reverb": reverb,
             "PlateReverb": reverb,
+            # JUCE's convolution (uniform partitions after a head, the response normalised by
+            # default: the level differs, the work does not), fully wet like ours.
+            "Convolution 3s": pb.Convolution(ir, mix=1.0, sample_rate=SR),
             # JUCE's chorus swings its delay +-10 * depth ms around centre_delay_ms, LFO shared by
             # both channels (hence our stereo_phase_deg=0).
             "Chorus": pb.Chorus(rate_hz=1.0, depth=0.25, centre_delay_ms=7.0, feedback=0.0, mix=0.5),
@@ -317,7 +331,7 @@ def effects_cases(x: np.ndarray) -> list[tuple[str, Callable[[], object], Callab
 def run_effects(x: np.ndarray, seconds: float, repeats: int) -> None:
     print("\neffects vs pedalboard (no tails on either side: output as long as the input)")
     print_speed(effects_cases(x), seconds, repeats)
-    print("peers: Delay, Reverb (Freeverb, also for PlateReverb), Chorus, Phaser (6 stages),")
+    print("peers: Delay, Reverb (Freeverb, also for PlateReverb), Convolution, Chorus, Phaser (6 stages),")
     print("Chorus as a flanger, Distortion (tanh, not oversampled); TransientShaper has none")
 
 

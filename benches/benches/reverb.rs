@@ -1,8 +1,9 @@
-//! The algorithmic reverbs at 48 kHz stereo.
+//! The reverbs at 48 kHz stereo: the algorithmic ones, and convolution
+//! with a 3 s stereo impulse response.
 
 use benches::bench_processor;
 use criterion::{Criterion, criterion_group, criterion_main};
-use dsp_core::effects::{PlateReverb, Reverb};
+use dsp_core::effects::{ConvolutionReverb, PlateReverb, Reverb};
 
 fn reverb(c: &mut Criterion) {
     bench_processor(c, "reverb", Reverb::default);
@@ -12,6 +13,13 @@ fn reverb(c: &mut Criterion) {
         r
     });
     bench_processor(c, "plate_reverb", PlateReverb::default);
+    // A 3 s stereo response: decaying noise, different per side.
+    let ir = benches::stereo_signal(3 * benches::SIGNAL_LEN).map(|h| {
+        h.iter().enumerate().map(|(i, v)| v * (-(i as f32) / 24_000.0).exp()).collect::<Vec<_>>()
+    });
+    bench_processor(c, "convolution_3s_stereo", || {
+        ConvolutionReverb::new(&[&ir[0], &ir[1]], benches::SAMPLE_RATE).unwrap()
+    });
 }
 
 criterion_group!(benches, reverb);

@@ -51,6 +51,14 @@ pub enum Error {
         /// Highest rate accepted there, in Hz.
         max: f64,
     },
+    /// The processing sample rate differs from the one a piece of data (an
+    /// impulse response) was recorded at.
+    SampleRateMismatch {
+        /// The data's sample rate in Hz.
+        expected: f64,
+        /// The processing sample rate in Hz.
+        actual: f64,
+    },
     /// A frequency parameter is at or above the Nyquist frequency.
     AboveNyquist {
         /// Parameter name (e.g. `cutoff_hz`).
@@ -137,6 +145,13 @@ impl fmt::Display for Error {
                 f.write_str("invalid sample rate ")?;
                 write_hz(f, sample_rate)?;
                 write!(f, ": must be finite and between {min} and {max} Hz")
+            }
+            Error::SampleRateMismatch { expected, actual } => {
+                f.write_str("sample rate ")?;
+                write_hz(f, actual)?;
+                f.write_str(" differs from the impulse response's ")?;
+                write_hz(f, expected)?;
+                f.write_str(": resample the impulse response or process at its rate")
             }
             Error::AboveNyquist { name, value_hz, nyquist_hz } => write!(
                 f,

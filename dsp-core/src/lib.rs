@@ -10,7 +10,8 @@
 //! Meters (level, loudness) are not processors: they are fed blocks and
 //! queried.
 //!
-//! Features: `std` (default, implies `alloc`) enables FFT-based analysis;
+//! Features: `std` (default, implies `alloc`) enables FFT-based analysis
+//! and the convolution reverb;
 //! `alloc` enables everything that needs heap memory ([`Chain`], the
 //! equalizer, lookahead buffers); with neither, the fixed-size processors
 //! remain.

@@ -60,6 +60,8 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::effects::Phaser>(),
     Entry::of::<crate::effects::Reverb>(),
     Entry::of::<crate::effects::PlateReverb>(),
+    #[cfg(feature = "std")]
+    Entry::of::<crate::effects::ConvolutionReverb>(),
     Entry::of::<crate::effects::Saturation>(),
     Entry::of::<crate::effects::TransientShaper>(),
 ];

@@ -125,5 +125,8 @@ mod tests {
         check(|| Compressor::new(-30.0, 4.0, 0.0, 50.0, 5.0, 0.0, 0.5, 0.7).unwrap());
         check(Expander::default);
         check(|| Limiter::new(-12.0, false, 2.0, 30.0).unwrap());
+        let ir: std::vec::Vec<f32> =
+            (0..3000).map(|i| libm::expf(-(i as f32) / 500.0) / 500.0).collect();
+        check(|| crate::effects::ConvolutionReverb::new(&[&ir], 48_000.0).unwrap());
     }
 }

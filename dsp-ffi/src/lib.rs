@@ -35,6 +35,7 @@
 
 mod audio;
 pub mod chain;
+pub mod convolution;
 pub mod dynamics;
 pub mod filters;
 mod gain_reduction;

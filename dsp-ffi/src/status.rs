@@ -115,7 +115,9 @@ pub(crate) fn status_of(error: &Error) -> MlStatus {
         | Error::UnknownChoice { .. }
         | Error::UnknownParameter { .. }
         | Error::UnknownKind => ML_STATUS_UNKNOWN_NAME,
-        Error::InvalidSampleRate { .. } => ML_STATUS_INVALID_SAMPLE_RATE,
+        Error::InvalidSampleRate { .. } | Error::SampleRateMismatch { .. } => {
+            ML_STATUS_INVALID_SAMPLE_RATE
+        }
         Error::AboveNyquist { .. } => ML_STATUS_ABOVE_NYQUIST,
         Error::InvalidBlockSize { .. } => ML_STATUS_INVALID_BLOCK_SIZE,
         Error::InvalidChannelCount { .. } => ML_STATUS_INVALID_CHANNEL_COUNT,

@@ -8,7 +8,8 @@
 //! dsp-core's parameter table: the classes of the registered kinds are
 //! made from it at module init, with their properties, `repr`, presets and
 //! pickling. `chain`, `dynamics` and `filters` hold the hand-written parts:
-//! the structured kinds (`Chain`, `MultibandCompressor`, `Equalizer`) and
+//! the structured kinds (`Chain`, `MultibandCompressor`, `Equalizer`), the
+//! `ConvolutionReverb` with its impulse response, and
 //! the base classes `Dynamics` and `Filter`.
 //!
 //! The modules import each other in layers, never in a circle: `params`
@@ -21,6 +22,7 @@ use pyo3::prelude::*;
 mod audio;
 mod chain;
 mod classes;
+mod convolution;
 mod dynamics;
 mod filters;
 mod loudness;
@@ -52,6 +54,7 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mixer::Mixer>()?;
     m.add_class::<mixer::Track>()?;
     m.add_class::<mixer::Bus>()?;
+    m.add_class::<convolution::ConvolutionReverb>()?;
     classes::generate(m)?;
     // Private (not in `__all__`): the registered kinds and their classes.
     m.setattr("_kinds", wrap_pyfunction!(classes::_kinds, m)?)?;

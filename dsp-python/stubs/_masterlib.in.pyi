@@ -180,6 +180,36 @@ class Equalizer(Processor):
     def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
 
 @final
+class ConvolutionReverb(Processor):
+    """Convolution reverb: the input convolved with an impulse response `ir` (1-D mono, or
+    `(channels, frames)`: 1 channel for every input channel, 2 for left to left and right to
+    right, 4 for true stereo: left to left, left to right, right to left, right to right)
+    recorded at `sample_rate` Hz, by partitioned FFT convolution (latency 128 samples,
+    compensated by `process`). Output has as many channels as the input; a stereo or
+    true-stereo response needs stereo input. Processing at another rate than the response's is
+    an error. Without a response the output is the input.
+
+    Copies and pickles keep the response; presets (`to_dict`, `to_json`) hold the parameters
+    only.
+    """
+
+    def __new__(
+        cls,
+        ir: Optional[_Audio] = None,
+        sample_rate: Optional[float] = None,
+        *,
+        mix: float = 1.0,
+        wet_db: float = 0.0,
+        predelay_ms: float = 0.0,
+    ) -> ConvolutionReverb: ...
+    @property
+    def ir(self) -> _Float32Array: ...
+    @property
+    def ir_sample_rate(self) -> Optional[float]: ...
+    def set_ir(self, ir: _Audio, sample_rate: float) -> None: ...
+    # @generated: parameters ConvolutionReverb
+
+@final
 class LevelMeter:
     def __new__(
         cls,

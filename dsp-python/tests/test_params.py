@@ -122,8 +122,10 @@ def test_ranges_are_enforced_naming_the_parameter_and_its_range(item):
 
 
 # Every class whose constructor takes the declared parameters (the
-# multiband compressor is made from crossovers_hz and its bands).
-GENERATED = [c for c in KINDS.values() if c.parameters and c is not ml.MultibandCompressor]
+# multiband compressor is made from crossovers_hz and its bands, the
+# convolution reverb from its impulse response and its rate, then keywords).
+OWN_CONSTRUCTOR = (ml.MultibandCompressor, ml.ConvolutionReverb)
+GENERATED = [c for c in KINDS.values() if c.parameters and c not in OWN_CONSTRUCTOR]
 
 
 @pytest.mark.parametrize("cls", GENERATED, ids=lambda c: c.__name__)
@@ -155,6 +157,7 @@ def preset_cases():
     cases["equalizer"] = lambda: ml.Equalizer(
         [configured(ml.PeakFilter), configured(ml.LowShelf), ml.HighPass(40.0, order=4)]
     )
+    cases["convolution_reverb"] = lambda: configured(ml.ConvolutionReverb)
     cases["multiband_compressor"] = lambda: ml.MultibandCompressor(
         [300.0, 2500.0, 9000.0], bands=[configured(ml.Compressor) for _ in range(4)]
     )

@@ -3,12 +3,17 @@
 //! saturator and a transient shaper, built on a shared fractional delay
 //! line ([`DelayLine`]) and LFO ([`Lfo`]); and the algorithmic reverbs
 //! ([`Reverb`], a feedback delay network, and [`PlateReverb`], Dattorro's
-//! plate).
+//! plate); with `std`, the [`ConvolutionReverb`] (partitioned FFT
+//! convolution).
 
 pub mod delay_line;
 pub mod lfo;
 pub mod oversample;
+#[cfg(feature = "std")]
+pub mod partitioned;
 
+#[cfg(feature = "std")]
+mod convolution;
 mod delay;
 mod fdn;
 #[cfg(test)]
@@ -21,6 +26,8 @@ pub(crate) mod ring;
 mod saturation;
 mod transient;
 
+#[cfg(feature = "std")]
+pub use convolution::{CONVOLUTION_REVERB_KIND, ConvolutionReverb, IrLayout, MAX_IR_FRAMES};
 pub use delay::{DELAY_KIND, Delay, MAX_DELAY_MS, MAX_TAIL_S, NoteModifier, NoteValue, synced_ms};
 pub use delay_line::{DelayLine, MAX_GLIDE_RATE, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
 pub use lfo::Lfo;

@@ -1176,6 +1176,58 @@ static void test_conventions_need_no_casts(void) {
   ml_processor_free(lim);
 }
 
+/* A convolution reverb with a stereo impulse response: the output is the
+ * input convolved with each side's response, delayed by the reported
+ * latency; the response's errors have their own statuses. */
+static void test_convolution_reverb(void) {
+  MlProcessor *p = new_kind("convolution_reverb");
+  enum { IR = 300 };
+  static float left_ir[IR], right_ir[IR];
+  for (size_t i = 0; i < IR; i++) {
+    left_ir[i] = (float)(exp(-(double)i / 60.0) * ((i % 7) - 3.0) / 3.0);
+    right_ir[i] = 0.5f * left_ir[i];
+  }
+  float *ir[2] = {left_ir, right_ir};
+  CHECK_OK(ml_processor_set_ir(p, ir, 2, IR, 48000.0));
+  /* The response's rate must be the processing rate; a stereo response
+   * needs stereo input. */
+  CHECK_STATUS(ml_processor_prepare(p, 44100.0, 512, 2), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK(strstr(ml_last_error_message(), "44100") != NULL);
+  CHECK_STATUS(ml_processor_prepare(p, 48000.0, 512, 1), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_processor_prepare(p, 48000.0, 512, 2));
+  size_t latency = 0, tail = 0;
+  CHECK_OK(ml_processor_latency(p, &latency));
+  CHECK_OK(ml_processor_tail(p, &tail));
+  CHECK(latency > 0 && latency < 1024 && tail == IR - 1);
+  static float l[N], r[N]; /* N = 4800 frames */
+  memset(l, 0, sizeof l);
+  memset(r, 0, sizeof r);
+  l[10] = 1.0f;
+  r[20] = 1.0f;
+  float *planes[2] = {l, r};
+  CHECK_OK(ml_processor_process_planar(p, planes, 2, N));
+  double err = 0.0;
+  for (size_t i = 0; i < IR; i++) {
+    err = fmax(err, fabs(l[10 + latency + i] - left_ir[i]));
+    err = fmax(err, fabs(r[20 + latency + i] - right_ir[i]));
+  }
+  CHECK(err < 1e-5);
+  /* Errors: wrong kind, NULL, bad channel counts, empty, non-finite. */
+  MlProcessor *gain = new_gain(0.0);
+  CHECK_STATUS(ml_processor_set_ir(gain, ir, 2, IR, 48000.0), ML_STATUS_WRONG_KIND);
+  ml_processor_free(gain);
+  CHECK_STATUS(ml_processor_set_ir(p, NULL, 2, IR, 48000.0), ML_STATUS_NULL_POINTER);
+  float *with_null[2] = {left_ir, NULL};
+  CHECK_STATUS(ml_processor_set_ir(p, with_null, 2, IR, 48000.0), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_processor_set_ir(p, ir, 3, IR, 48000.0), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_processor_set_ir(p, ir, 0, IR, 48000.0), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_processor_set_ir(p, ir, 2, 0, 48000.0), ML_STATUS_EMPTY_INPUT);
+  CHECK_STATUS(ml_processor_set_ir(p, ir, 2, IR, 44100.0), ML_STATUS_INVALID_SAMPLE_RATE);
+  left_ir[5] = NAN;
+  CHECK_STATUS(ml_processor_set_ir(p, ir, 2, IR, 48000.0), ML_STATUS_NONFINITE);
+  ml_processor_free(p);
+}
+
 int main(void) {
   test_status_strings();
   test_gain_halves_amplitude();
@@ -1202,5 +1254,6 @@ int main(void) {
   test_chain_member_handles();
   test_mixer_null();
   test_conventions_need_no_casts();
+  test_convolution_reverb();
   return check_summary();
 }

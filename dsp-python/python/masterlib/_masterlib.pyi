@@ -19,6 +19,7 @@ __all__ = [
     "ChannelTool",
     "Chorus",
     "Compressor",
+    "ConvolutionReverb",
     "DcBlocker",
     "DeEsser",
     "Delay",
@@ -1942,6 +1943,53 @@ class Equalizer(Processor):
     def bands(self, value: Iterable[Filter]) -> None: ...
     def __len__(self) -> int: ...
     def magnitude_db(self, freqs: _Freqs, sample_rate: float) -> _Float64Array: ...
+
+@final
+class ConvolutionReverb(Processor):
+    """Convolution reverb: the input convolved with an impulse response `ir` (1-D mono, or
+    `(channels, frames)`: 1 channel for every input channel, 2 for left to left and right to
+    right, 4 for true stereo: left to left, left to right, right to left, right to right)
+    recorded at `sample_rate` Hz, by partitioned FFT convolution (latency 128 samples,
+    compensated by `process`). Output has as many channels as the input; a stereo or
+    true-stereo response needs stereo input. Processing at another rate than the response's is
+    an error. Without a response the output is the input.
+
+    Copies and pickles keep the response; presets (`to_dict`, `to_json`) hold the parameters
+    only.
+    """
+
+    def __new__(
+        cls,
+        ir: Optional[_Audio] = None,
+        sample_rate: Optional[float] = None,
+        *,
+        mix: float = 1.0,
+        wet_db: float = 0.0,
+        predelay_ms: float = 0.0,
+    ) -> ConvolutionReverb: ...
+    @property
+    def ir(self) -> _Float32Array: ...
+    @property
+    def ir_sample_rate(self) -> Optional[float]: ...
+    def set_ir(self, ir: _Audio, sample_rate: float) -> None: ...
+    @property
+    def mix(self) -> float:
+        """Wet proportion from 0 (dry) to 1 (convolved signal only) (a number from 0 to 1; default
+        1.0).
+        """
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+    @property
+    def wet_db(self) -> float:
+        """Gain of the convolved signal (a number from -60 to 24 dB; default 0.0)."""
+    @wet_db.setter
+    def wet_db(self, value: float) -> None: ...
+    @property
+    def predelay_ms(self) -> float:
+        """Delay of the convolved signal (applies at once) (a number from 0 to 500 ms; default 0.0).
+        """
+    @predelay_ms.setter
+    def predelay_ms(self, value: float) -> None: ...
 
 @final
 class LevelMeter:
