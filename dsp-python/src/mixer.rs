@@ -136,7 +136,18 @@ pub struct Track {
     strip: TrackStrip,
     inserts: Py<PyAny>,
     sends: Vec<SendData>,
+    output: Option<String>,
     automation: Vec<(String, Vec<f64>, Vec<f64>)>,
+}
+
+/// The name of a `MixerBus` or a bus name.
+fn bus_name(what: &str, bus: &Bound<'_, PyAny>) -> PyResult<String> {
+    match bus.cast::<Bus>() {
+        Ok(b) => Ok(b.borrow().name.clone()),
+        Err(_) => bus.extract::<String>().map_err(|_| {
+            PyTypeError::new_err(format!("{what}: bus must be a MixerBus or a bus name"))
+        }),
+    }
 }
 
 strip_properties!(Track, "MixerTrack", {
@@ -163,16 +174,28 @@ strip_properties!(Track, "MixerTrack", {
     /// send to the same bus.
     #[pyo3(signature = (bus, level_db, pre_fader = false))]
     fn send(&mut self, bus: &Bound<'_, PyAny>, level_db: f64, pre_fader: bool) -> PyResult<()> {
-        let name = match bus.cast::<Bus>() {
-            Ok(b) => b.borrow().name.clone(),
-            Err(_) => bus.extract::<String>().map_err(|_| {
-                PyTypeError::new_err("send: bus must be a MixerBus or a bus name")
-            })?,
-        };
+        let name = bus_name("send", bus)?;
         dsp_core::mixer::SEND_LEVEL_DB.check(level_db).map_err(core_error)?;
         self.sends.retain(|s| s.bus != name);
         self.sends.push(SendData { bus: name, level_db, pre_fader });
         Ok(())
+    }
+
+    /// Routes this track's output to `bus` (a `MixerBus` or its name; a
+    /// group bus) at unity after the fader, instead of to the master; `None`
+    /// (or `"master"`) routes it back. The bus is checked at render.
+    fn route(&mut self, bus: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.output = match bus {
+            None => None,
+            Some(b) => Some(bus_name("route", b)?).filter(|n| n != "master"),
+        };
+        Ok(())
+    }
+
+    /// The name of the bus the track is routed to, or None for the master.
+    #[getter]
+    fn output(&self) -> Option<String> {
+        self.output.clone()
     }
 
     /// Automates `parameter` (a strip parameter such as `"gain_db"`, an
@@ -421,6 +444,7 @@ impl Mixer {
             strip,
             inserts: new_chain(py, inserts)?,
             sends: Vec::new(),
+            output: None,
             automation: Vec::new(),
         };
         let t = Py::new(py, track)?;
@@ -633,6 +657,7 @@ impl Mixer {
             restore(&mut tr.strip, &t.params)?;
             tr.inserts = chain_from(py, &t.inserts)?;
             tr.sends = t.sends.clone();
+            tr.output = t.output.clone();
             tr.automation = t
                 .automation
                 .iter()
@@ -667,6 +692,7 @@ impl Mixer {
                     params: preset::save(&t.strip).params,
                     inserts: chain_members(py, &t.inserts)?,
                     sends: t.sends.clone(),
+                    output: t.output.clone(),
                     automation: lanes(&t.automation),
                 })
             })

@@ -161,20 +161,23 @@ impl Mixer {
             n = n.min(next - pos);
         }
         self.update_gains();
-        let any_solo = self.any_solo();
         self.run_tracks(source, start, n);
         self.master.clear_input(n);
         self.buses.iter_mut().for_each(|b| b.clear_input(n));
         for t in &self.tracks {
-            t.direct.add_into(&mut self.master.input, n);
+            let to = match t.output {
+                Some(b) => &mut self.buses[b].input,
+                None => &mut self.master.input,
+            };
+            t.direct.add_into(to, n);
             for s in &t.sends {
                 s.path.add_into(&mut self.buses[s.bus].input, n);
             }
         }
         for b in &mut self.buses {
-            b.run_into(n, any_solo, &mut self.master.input);
+            b.run_into(n, &mut self.master.input);
         }
-        self.master.run(n, false);
+        self.master.run(n);
         self.position += n;
         n
     }
