@@ -286,6 +286,15 @@ fn threaded_render_is_bit_identical_to_one_thread() {
     let many = mx.render_to_vec(&inputs, true).unwrap();
     assert!(one == many);
     assert!(one[0].len() > 30_000 && peak(&one) > 0.05);
+    // Without automation the threads overlap buses and tracks: still equal.
+    let paths: Vec<_> = mx.automation().map(|(o, p, ..)| (o, p.to_string())).collect();
+    paths.iter().for_each(|(o, p)| mx.clear_automation(*o, p).unwrap());
+    mx.set_threads(1).unwrap();
+    let one = mx.render_to_vec(&inputs, true).unwrap();
+    for threads in [2, 3] {
+        mx.set_threads(threads).unwrap();
+        assert!(one == mx.render_to_vec(&inputs, true).unwrap(), "{threads} threads");
+    }
 }
 
 #[cfg(feature = "serde")]
