@@ -337,6 +337,12 @@ struct Views<'a>(Vec<View<'a>>);
 
 impl TrackSource for Views<'_> {
     fn read(&self, track: usize, start: usize, out: &mut [&mut [f32]]) {
+        if let [mono] = out {
+            // One channel: straight into the track's buffer.
+            let n = mono.len();
+            self.0[track].copy_block(start, n, mono, n);
+            return;
+        }
         let n = out.first().map_or(0, |c| c.len());
         let mut buf = [0.0f32; 2 * BLOCK];
         for piece in (0..n).step_by(BLOCK) {
@@ -499,19 +505,26 @@ impl Mixer {
     /// to it as a `(2, n)` float32 array instead, and None is returned: long
     /// sessions then never hold the whole mix. Tracks render on `threads`
     /// threads (default: the CPU count); the output does not depend on it.
-    /// Meters are read afterwards with `meters()`.
-    #[pyo3(signature = (tail = false, sink = None, threads = None))]
+    /// Meters are read afterwards with `meters()`; `meters=False` skips
+    /// them (faster: each track and bus meter K-weights its output).
+    #[pyo3(signature = (tail = false, sink = None, threads = None, meters = true))]
     fn render<'py>(
         &mut self,
         py: Python<'py>,
         tail: bool,
         sink: Option<&Bound<'py, PyAny>>,
         threads: Option<usize>,
+        meters: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         if self.tracks.is_empty() {
             return Err(PyValueError::new_err("the mixer has no tracks: add_track first"));
         }
+        self.meters = None;
         let mut mx = self.core(py)?;
+        if !meters {
+            mx.set_metering(false);
+            mx.prepare().map_err(core_error)?;
+        }
         let threads =
             threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         mx.set_threads(threads.clamp(1, self.tracks.len().max(1))).map_err(core_error)?;
@@ -559,7 +572,9 @@ impl Mixer {
                 None
             }
         };
-        self.meters = Some(meters(py, &mx, &self.tracks, &self.buses)?.unbind());
+        if meters {
+            self.meters = Some(meter_readings(py, &mx, &self.tracks, &self.buses)?.unbind());
+        }
         Ok(result)
     }
 
@@ -570,7 +585,7 @@ impl Mixer {
     fn meters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         match &self.meters {
             Some(m) => Ok(m.bind(py).clone()),
-            None => Err(PyValueError::new_err("no meters yet: render first")),
+            None => Err(PyValueError::new_err("no meters: render first (with meters=True)")),
         }
     }
 
@@ -748,7 +763,7 @@ fn meter_dict<'py>(
     Ok(d)
 }
 
-fn meters<'py>(
+fn meter_readings<'py>(
     py: Python<'py>,
     mx: &CoreMixer,
     tracks: &[Py<Track>],

@@ -41,6 +41,11 @@ def test_sends_pre_and_post_fader():
     direct = m["tracks"]["t"]["integrated_lufs"]
     assert m["buses"]["post"]["integrated_lufs"] == pytest.approx(direct - 3.0, abs=0.01)
     assert m["buses"]["pre"]["integrated_lufs"] == pytest.approx(direct + 17.0, abs=0.01)
+    # Without meters the mix is the same and there is nothing to read.
+    y = mx.render()
+    np.testing.assert_array_equal(mx.render(meters=False), y)
+    with pytest.raises(ValueError, match="meters=True"):
+        mx.meters()
 
 
 def test_solo_and_mute():
