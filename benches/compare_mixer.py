@@ -19,7 +19,9 @@ as the input's size plus the peak growth of the process while it renders
 of the input plus the output: the issue asks
 for a peak of at most 1.2x (input + output). DawDreamer has no latency
 compensation and no send level of its own: the send is an add processor with
-gains 0.2 ahead of its reverb.
+gains 0.2 ahead of its reverb. DawDreamer meters nothing, so masterlib renders
+with `meters=False` unless `--meters` is given (a K-weighted loudness meter
+on every track and bus).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def pan_of(i: int) -> float:
     return -0.8 + 1.6 * i / (TRACKS - 1)
 
 
-def run_masterlib(x: np.ndarray, eq: bool) -> np.ndarray:
+def run_masterlib(x: np.ndarray, eq: bool, meters: bool) -> np.ndarray:
     import masterlib as ml
 
     m = ml.Mixer(SR)
@@ -78,10 +80,10 @@ def run_masterlib(x: np.ndarray, eq: bool) -> np.ndarray:
         t.send(reverb, 20 * np.log10(0.2))
         if eq:
             t.route(groups[i // 8])
-    return m.render()
+    return m.render(meters=meters)
 
 
-def run_dawdreamer(x: np.ndarray, eq: bool) -> np.ndarray:
+def run_dawdreamer(x: np.ndarray, eq: bool, meters: bool) -> np.ndarray:
     import dawdreamer as dd
 
     engine = dd.RenderEngine(SR, 512)
@@ -115,14 +117,14 @@ def run_dawdreamer(x: np.ndarray, eq: bool) -> np.ndarray:
     return engine.get_audio()
 
 
-def child(lib: str, seconds: float, eq: bool) -> None:
+def child(lib: str, seconds: float, eq: bool, meters: bool) -> None:
     """One measured run, in this process; prints a JSON line."""
     run = run_masterlib if lib == "masterlib" else run_dawdreamer
     __import__("masterlib" if lib == "masterlib" else "dawdreamer")
     x = stems(seconds)
     base = rss_mb()  # after imports and the input: the peak adds the input back below
     t = time.perf_counter()
-    y = run(x, eq)
+    y = run(x, eq, meters)
     elapsed = time.perf_counter() - t
     print(
         json.dumps(
@@ -137,11 +139,13 @@ def child(lib: str, seconds: float, eq: bool) -> None:
     )
 
 
-def measure(lib: str, seconds: float, eq: bool, cores: str) -> dict:
+def measure(lib: str, seconds: float, eq: bool, cores: str, meters: bool) -> dict:
     env = dict(os.environ, RAYON_NUM_THREADS=str(len(cores.split(","))))
     cmd = ["taskset", "-c", cores, sys.executable, __file__, "--child", lib, "--seconds", str(seconds)]
     if eq:
         cmd.append("--eq")
+    if meters:
+        cmd.append("--meters")
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -152,19 +156,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--child", choices=["masterlib", "dawdreamer"])
     parser.add_argument("--eq", action="store_true")
+    parser.add_argument("--meters", action="store_true", help="masterlib meters every track and bus")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.seconds, args.eq)
+        child(args.child, args.seconds, args.eq, args.meters)
         return
     cpus = os.cpu_count() or 1
     two = "0,1" if cpus >= 2 else "0"
-    print(f"16 mono tracks, {args.seconds:.0f} s at {SR} Hz; best of {args.repeats}; x = times real time")
+    meters = "with" if args.meters else "without"
+    print(f"16 mono tracks, {args.seconds:.0f} s at {SR} Hz; best of {args.repeats}; x = times real time; masterlib {meters} meters")
     print(f"{'session':<34}{'time s':>8}{'x RT':>9}{'peak MB':>9}{'in+out MB':>11}{'peak/io':>9}")
     for eq in (False, True):
         layout = "+4-band EQ, 2 group buses" if eq else "HP, compressor, pan, reverb send"
         for lib, cores in (("dawdreamer", "0"), ("masterlib", "0"), ("masterlib", two)):
             try:
-                runs = [measure(lib, args.seconds, eq, cores) for _ in range(args.repeats)]
+                runs = [measure(lib, args.seconds, eq, cores, args.meters) for _ in range(args.repeats)]
             except subprocess.CalledProcessError as e:
                 print(f"{lib}: failed: {e.stderr.strip().splitlines()[-1] if e.stderr else e}")
                 continue

@@ -1,6 +1,7 @@
 //! The 16-track session: mono tracks through a high-pass and a compressor,
 //! panned, with a 0.2 (-14 dB) post-fader send to one reverb bus; 10 s at
-//! 44.1 kHz rendered offline, on one thread and on two.
+//! 44.1 kHz rendered offline, on one thread and on two, with meters on
+//! every track and bus (the default) and without.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dsp_core::mixer::{Mixer, Owner};
@@ -8,7 +9,7 @@ use dsp_core::registry;
 
 const SR: f64 = 44_100.0;
 
-fn session(threads: usize) -> Mixer {
+fn session(threads: usize, meters: bool) -> Mixer {
     let mut mx = Mixer::new(SR, 4096).unwrap();
     let verb = mx.add_bus("verb").unwrap();
     let mut r = registry::create("reverb").unwrap();
@@ -25,6 +26,7 @@ fn session(threads: usize) -> Mixer {
         mx.send(t, verb, 20.0 * 0.2f64.log10(), false).unwrap();
     }
     mx.set_threads(threads).unwrap();
+    mx.set_metering(meters);
     mx.prepare().unwrap();
     mx
 }
@@ -40,9 +42,10 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     // Throughput in session samples (10 s of audio per render).
     g.throughput(Throughput::Elements(len as u64));
-    for threads in [1, 2] {
-        let mut mx = session(threads);
-        g.bench_function(format!("threads_{threads}"), |b| {
+    for (threads, meters) in [(1, true), (2, true), (1, false), (2, false)] {
+        let mut mx = session(threads, meters);
+        let name = if meters { "" } else { "_no_meters" };
+        g.bench_function(format!("threads_{threads}{name}"), |b| {
             b.iter(|| {
                 mx.render(&inputs[..], len, false, |_: &[&[f32]]| Ok::<(), dsp_core::Error>(()))
                     .unwrap()

@@ -136,7 +136,18 @@ pub struct Track {
     strip: TrackStrip,
     inserts: Py<PyAny>,
     sends: Vec<SendData>,
+    output: Option<String>,
     automation: Vec<(String, Vec<f64>, Vec<f64>)>,
+}
+
+/// The name of a `MixerBus` or a bus name.
+fn bus_name(what: &str, bus: &Bound<'_, PyAny>) -> PyResult<String> {
+    match bus.cast::<Bus>() {
+        Ok(b) => Ok(b.borrow().name.clone()),
+        Err(_) => bus.extract::<String>().map_err(|_| {
+            PyTypeError::new_err(format!("{what}: bus must be a MixerBus or a bus name"))
+        }),
+    }
 }
 
 strip_properties!(Track, "MixerTrack", {
@@ -163,16 +174,28 @@ strip_properties!(Track, "MixerTrack", {
     /// send to the same bus.
     #[pyo3(signature = (bus, level_db, pre_fader = false))]
     fn send(&mut self, bus: &Bound<'_, PyAny>, level_db: f64, pre_fader: bool) -> PyResult<()> {
-        let name = match bus.cast::<Bus>() {
-            Ok(b) => b.borrow().name.clone(),
-            Err(_) => bus.extract::<String>().map_err(|_| {
-                PyTypeError::new_err("send: bus must be a MixerBus or a bus name")
-            })?,
-        };
+        let name = bus_name("send", bus)?;
         dsp_core::mixer::SEND_LEVEL_DB.check(level_db).map_err(core_error)?;
         self.sends.retain(|s| s.bus != name);
         self.sends.push(SendData { bus: name, level_db, pre_fader });
         Ok(())
+    }
+
+    /// Routes this track's output to `bus` (a `MixerBus` or its name; a
+    /// group bus) at unity after the fader, instead of to the master; `None`
+    /// (or `"master"`) routes it back. The bus is checked at render.
+    fn route(&mut self, bus: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.output = match bus {
+            None => None,
+            Some(b) => Some(bus_name("route", b)?).filter(|n| n != "master"),
+        };
+        Ok(())
+    }
+
+    /// The name of the bus the track is routed to, or None for the master.
+    #[getter]
+    fn output(&self) -> Option<String> {
+        self.output.clone()
     }
 
     /// Automates `parameter` (a strip parameter such as `"gain_db"`, an
@@ -314,6 +337,12 @@ struct Views<'a>(Vec<View<'a>>);
 
 impl TrackSource for Views<'_> {
     fn read(&self, track: usize, start: usize, out: &mut [&mut [f32]]) {
+        if let [mono] = out {
+            // One channel: straight into the track's buffer.
+            let n = mono.len();
+            self.0[track].copy_block(start, n, mono, n);
+            return;
+        }
         let n = out.first().map_or(0, |c| c.len());
         let mut buf = [0.0f32; 2 * BLOCK];
         for piece in (0..n).step_by(BLOCK) {
@@ -421,6 +450,7 @@ impl Mixer {
             strip,
             inserts: new_chain(py, inserts)?,
             sends: Vec::new(),
+            output: None,
             automation: Vec::new(),
         };
         let t = Py::new(py, track)?;
@@ -475,19 +505,26 @@ impl Mixer {
     /// to it as a `(2, n)` float32 array instead, and None is returned: long
     /// sessions then never hold the whole mix. Tracks render on `threads`
     /// threads (default: the CPU count); the output does not depend on it.
-    /// Meters are read afterwards with `meters()`.
-    #[pyo3(signature = (tail = false, sink = None, threads = None))]
+    /// Meters are read afterwards with `meters()`; `meters=False` skips
+    /// them (faster: each track and bus meter K-weights its output).
+    #[pyo3(signature = (tail = false, sink = None, threads = None, meters = true))]
     fn render<'py>(
         &mut self,
         py: Python<'py>,
         tail: bool,
         sink: Option<&Bound<'py, PyAny>>,
         threads: Option<usize>,
+        meters: bool,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         if self.tracks.is_empty() {
             return Err(PyValueError::new_err("the mixer has no tracks: add_track first"));
         }
+        self.meters = None;
         let mut mx = self.core(py)?;
+        if !meters {
+            mx.set_metering(false);
+            mx.prepare().map_err(core_error)?;
+        }
         let threads =
             threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         mx.set_threads(threads.clamp(1, self.tracks.len().max(1))).map_err(core_error)?;
@@ -535,7 +572,9 @@ impl Mixer {
                 None
             }
         };
-        self.meters = Some(meters(py, &mx, &self.tracks, &self.buses)?.unbind());
+        if meters {
+            self.meters = Some(meter_readings(py, &mx, &self.tracks, &self.buses)?.unbind());
+        }
         Ok(result)
     }
 
@@ -546,7 +585,7 @@ impl Mixer {
     fn meters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         match &self.meters {
             Some(m) => Ok(m.bind(py).clone()),
-            None => Err(PyValueError::new_err("no meters yet: render first")),
+            None => Err(PyValueError::new_err("no meters: render first (with meters=True)")),
         }
     }
 
@@ -633,6 +672,7 @@ impl Mixer {
             restore(&mut tr.strip, &t.params)?;
             tr.inserts = chain_from(py, &t.inserts)?;
             tr.sends = t.sends.clone();
+            tr.output = t.output.clone();
             tr.automation = t
                 .automation
                 .iter()
@@ -667,6 +707,7 @@ impl Mixer {
                     params: preset::save(&t.strip).params,
                     inserts: chain_members(py, &t.inserts)?,
                     sends: t.sends.clone(),
+                    output: t.output.clone(),
                     automation: lanes(&t.automation),
                 })
             })
@@ -722,7 +763,7 @@ fn meter_dict<'py>(
     Ok(d)
 }
 
-fn meters<'py>(
+fn meter_readings<'py>(
     py: Python<'py>,
     mx: &CoreMixer,
     tracks: &[Py<Track>],

@@ -41,6 +41,11 @@ def test_sends_pre_and_post_fader():
     direct = m["tracks"]["t"]["integrated_lufs"]
     assert m["buses"]["post"]["integrated_lufs"] == pytest.approx(direct - 3.0, abs=0.01)
     assert m["buses"]["pre"]["integrated_lufs"] == pytest.approx(direct + 17.0, abs=0.01)
+    # Without meters the mix is the same and there is nothing to read.
+    y = mx.render()
+    np.testing.assert_array_equal(mx.render(meters=False), y)
+    with pytest.raises(ValueError, match="meters=True"):
+        mx.meters()
 
 
 def test_solo_and_mute():
@@ -60,6 +65,36 @@ def test_solo_and_mute():
     ta.mute = False
     tb.mute = True
     np.testing.assert_array_equal(mx.render(), ref)
+
+
+def test_routed_track_passes_through_its_group_bus():
+    x = noise(24_000, seed=9)
+    mx = ml.Mixer(SR)
+    t = mx.add_track("a", x, inserts=[ml.Limiter(lookahead_ms=1.0)])
+    group = mx.add_bus("group", inserts=[ml.HighPass(cutoff_hz=200.0), ml.Limiter(lookahead_ms=3.0)])
+    mx.add_track("b", x, invert_polarity=True, inserts=[ml.Limiter(lookahead_ms=1.0), ml.HighPass(cutoff_hz=200.0), ml.Limiter(lookahead_ms=3.0)])
+    assert t.output is None
+    t.route(group)
+    assert t.output == "group"
+    assert mx.latency_samples == 192
+    assert 20 * np.log10(np.abs(mx.render()).max() + 1e-30) <= -120
+    # JSON keeps the routing; a session written without it routes to the master.
+    text = mx.to_json()
+    assert json.loads(text)["tracks"][0]["output"] == "group"
+    copy = ml.Mixer.from_json(text, audio={"a": x, "b": x})
+    assert copy.tracks[0].output == "group"
+    np.testing.assert_array_equal(copy.render(), mx.render())
+    old = json.loads(text)
+    del old["tracks"][0]["output"]
+    assert ml.Mixer.from_json(json.dumps(old), audio={"a": x, "b": x}).tracks[0].output is None
+    t.route(None)
+    assert t.output is None and "output" not in json.loads(mx.to_json())["tracks"][0]
+    assert 20 * np.log10(np.abs(mx.render()).max()) > -40
+    t.route("nowhere")
+    with pytest.raises(ValueError, match="nowhere"):
+        mx.render()
+    with pytest.raises(TypeError, match="route"):
+        t.route(3)
 
 
 def test_automation_lands_on_its_sample():

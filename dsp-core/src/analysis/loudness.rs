@@ -339,8 +339,9 @@ impl LoudnessMeter {
         added
     }
 
-    /// The one processing path (input already validated).
-    fn add_frames(&mut self, channels: &[&[f32]]) {
+    /// The one processing path: planar audio already validated (one slice
+    /// per channel, of one length, finite).
+    pub(crate) fn add_frames(&mut self, channels: &[&[f32]]) {
         let len = channels[0].len();
         for (c, x) in channels.iter().enumerate() {
             self.sample_peak[c] = max_abs_of(self.sample_peak[c], x);

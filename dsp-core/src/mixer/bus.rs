@@ -104,20 +104,19 @@ impl Bus {
         self.input.iter_mut().for_each(|c| c[..n].fill(0.0));
     }
 
-    /// Runs the summed input through the chain and fader, in place. Never
-    /// allocates.
-    pub(crate) fn run(&mut self, n: usize, any_solo: bool) {
+    /// Runs the summed input through the chain and fader (whose target the
+    /// mixer moved for this block), in place. Never allocates.
+    pub(crate) fn run(&mut self, n: usize) {
         let [l, r] = &mut self.input;
         let mut ch = [&mut l[..n], &mut r[..n]];
         self.inserts.process(&mut ch);
-        self.strip.update(any_solo);
         self.strip.apply(&mut ch);
         self.meter.add(&self.input, n);
     }
 
     /// Runs the bus and adds its delayed return into `master`.
-    pub(crate) fn run_into(&mut self, n: usize, any_solo: bool, master: &mut [Vec<f32>; 2]) {
-        self.run(n, any_solo);
+    pub(crate) fn run_into(&mut self, n: usize, master: &mut [Vec<f32>; 2]) {
+        self.run(n);
         let [l, r] = &self.input;
         self.ret.feed(&l[..n], &r[..n], n);
         self.ret.add_into(master, n);

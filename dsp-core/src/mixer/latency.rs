@@ -2,10 +2,11 @@
 //! master bus into time, and the plan that computes them.
 //!
 //! With `L(t)` a track's insert latency, `L(b)` a bus's, every bus aligns
-//! its inputs to `A(b) = max L(t)` over the tracks sending to it (a send is
-//! delayed by `A(b) - L(t)`), and the master aligns everything to
-//! `M = max(max L(t), max A(b) + L(b))`: a track's direct path is delayed
-//! by `M - L(t)`, a bus return by `M - A(b) - L(b)`. The session's latency
+//! its inputs to `A(b) = max L(t)` over the tracks sending or routed to it
+//! (a send, or the direct path of a routed track, is delayed by
+//! `A(b) - L(t)`), and the master aligns everything to
+//! `M = max(max L(t), max A(b) + L(b))`: an unrouted track's direct path is
+//! delayed by `M - L(t)`, a bus return by `M - A(b) - L(b)`. The session's latency
 //! is `M` plus the master chain's.
 
 use alloc::vec::Vec;
@@ -75,7 +76,7 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// Recomputes the plan in place from track latencies, each track's
-    /// destination buses (`sends(t)`), and bus latencies. Never allocates
+    /// destination buses (sends and route), and bus latencies. Never allocates
     /// once `bus_align` has its length.
     pub fn update<D: IntoIterator<Item = usize>>(
         &mut self,

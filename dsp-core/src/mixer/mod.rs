@@ -8,15 +8,18 @@
 //! [`Chain`] on its own channels (a mono track stays mono), then its
 //! [`TrackStrip`]: polarity, width (stereo sources), pan (mono sources are
 //! placed by the pan law) and fader. From there the direct path goes to the
-//! master bus and each [`Send`] to an aux [`Bus`], before the fader (after
-//! the pan) or after it, at its own level. Aux buses run their own chains
-//! (a shared reverb, a delay) and faders and return into the master bus,
-//! whose chain and fader give the output.
+//! master bus, or at unity to the aux [`Bus`] the track is routed to
+//! ([`Mixer::route`]: a group bus), and each [`Send`] to an aux bus, before
+//! the fader (after the pan) or after it, at its own level. Aux buses run
+//! their own chains (a shared reverb, a delay, a group's compressor) and
+//! faders and return into the master bus, whose chain and fader give the
+//! output. Buses do not feed buses.
 //!
 //! Mute silences a track and its sends. While any track or bus is soloed,
 //! only soloed tracks are heard directly; a non-soloed track still feeds a
-//! soloed bus; an aux bus is heard if soloed or solo-safe (the default, so
-//! a soloed track keeps its reverb).
+//! soloed bus (sends, and the direct path of a track routed to it); an aux
+//! bus is heard if soloed, solo-safe (the default, so a soloed track keeps
+//! its reverb) or routed to by a soloed track.
 //!
 //! Latency is compensated on every path (see [`latency`](self#latency)):
 //! [`Mixer::latency`] reports the total, and [`Mixer::render`] removes it.
@@ -46,7 +49,7 @@
 //! # Latency
 //!
 //! Every bus aligns its inputs to the largest insert latency among the
-//! tracks sending to it, and the master aligns direct paths and bus returns
+//! tracks sending or routed to it, and the master aligns direct paths and bus returns
 //! to the largest arrival time, by delaying the earlier ones; delay memory
 //! is sized at [`Mixer::prepare`] with 50 ms to spare, so a latency that
 //! changes while playing is followed without allocating (and clamped to
@@ -200,6 +203,18 @@ impl Mixer {
         };
         self.prepared = false;
         Ok(i)
+    }
+
+    /// Routes track `track`'s output (its post-fader direct path) to aux
+    /// bus `bus` at unity, or back to the master with `None`; a routed
+    /// track reaches the master only through that bus (group buses).
+    pub fn route(&mut self, track: usize, bus: Option<usize>) -> Result<(), Error> {
+        if bus.is_some_and(|b| b >= self.buses.len()) {
+            return Err(no_such("bus"));
+        }
+        self.tracks.get_mut(track).ok_or(no_such("track"))?.output = bus;
+        self.prepared = false;
+        Ok(())
     }
 
     /// Number of tracks.
@@ -525,7 +540,8 @@ impl Mixer {
 
     fn update_plan(&mut self) {
         use crate::processor::Processor;
-        let tracks = self.tracks.iter().map(|t| (t.latency, t.sends.iter().map(|s| s.bus)));
+        let tracks =
+            self.tracks.iter().map(|t| (t.latency, t.sends.iter().map(|s| s.bus).chain(t.output)));
         let buses = self.buses.iter().map(|b| b.inserts.latency());
         self.plan.update(tracks, buses);
     }
@@ -535,7 +551,8 @@ impl Mixer {
         use crate::processor::Processor;
         let m = self.plan.master_align;
         for t in &mut self.tracks {
-            t.direct.delay.set_delay(m - t.latency);
+            let to = t.output.map_or(m, |b| self.plan.bus_align[b]);
+            t.direct.delay.set_delay(to - t.latency);
             for s in &mut t.sends {
                 s.path.delay.set_delay(self.plan.bus_align[s.bus] - t.latency);
             }
@@ -614,14 +631,12 @@ impl Mixer {
         for t in &mut self.tracks {
             t.update_gains(any_solo, &self.bus_solo);
         }
-        for b in &mut self.buses {
-            b.strip.update(any_solo);
+        for (i, b) in self.buses.iter_mut().enumerate() {
+            // A bus a soloed track is routed to stays audible.
+            let fed = self.tracks.iter().any(|t| t.output == Some(i) && t.strip.solo());
+            b.strip.update(any_solo && !fed);
         }
         self.master.strip.update(false);
-    }
-
-    fn any_solo(&self) -> bool {
-        self.bus_solo.iter().any(|&s| s) || self.tracks.iter().any(|t| t.strip.solo())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Mixer, Track, TrackSource};
+use super::{Bus, Mixer, Track, TrackSource};
 use crate::error::Error;
 
 /// The tracks' inputs of one [`Mixer::process`] call.
@@ -84,6 +84,9 @@ impl Mixer {
     /// one block per track and path whatever `len` is. Equal, sample for
     /// sample, to [`process`](Self::process) on the same input after
     /// [`reset`](Self::reset), shifted by the latency.
+    ///
+    /// With several [threads](Self::set_threads) and no automation, the
+    /// buses and master of one block run while the tracks of the next do.
     pub fn render<S, E>(
         &mut self,
         source: &S,
@@ -99,25 +102,67 @@ impl Mixer {
             return Err(Error::NotPrepared.into());
         }
         self.reset();
-        let latency = self.latency();
-        let total = self.render_length(len, tail);
-        let mut skip = latency;
-        let mut emitted = 0;
+        let mut cursor =
+            Cursor { skip: self.latency(), emitted: 0, total: self.render_length(len, tail) };
+        #[cfg(feature = "std")]
+        if self.pool.is_some() && self.lanes.is_empty() {
+            return self.render_pipelined(source, &mut cursor, &mut sink);
+        }
         let mut pos = 0;
-        while emitted < total {
-            let want = (total - emitted + skip).min(self.max_block);
-            let n = self.run(source, pos, want);
+        while cursor.emitted < cursor.total {
+            let n = self.run(source, pos, cursor.remaining().min(self.max_block));
             pos += n;
-            let drop = skip.min(n);
-            skip -= drop;
-            let keep = (n - drop).min(total - emitted);
-            if keep > 0 {
-                let [l, r] = &self.master.input;
-                sink(&[&l[drop..drop + keep], &r[drop..drop + keep]])?;
-                emitted += keep;
-            }
+            cursor.emit(&self.master, n, &mut sink)?;
         }
         Ok(())
+    }
+
+    /// [`render`](Self::render) on the thread pool, without automation (so
+    /// that gains and latencies stay as [`reset`](Self::reset) left them):
+    /// while the buses and master run block `k`, the tracks run block
+    /// `k + 1`. Every processor sees the same samples in the same order as
+    /// in [`run`](Self::run), so the output is the same to the bit.
+    #[cfg(feature = "std")]
+    fn render_pipelined<S, E>(
+        &mut self,
+        source: &S,
+        cursor: &mut Cursor,
+        sink: &mut impl FnMut(&[&[f32]]) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        S: TrackSource + ?Sized,
+        E: From<Error>,
+    {
+        let Self { pool: Some(pool), tracks, buses, master, position, max_block, .. } = self else {
+            return Ok(());
+        };
+        if cursor.emitted >= cursor.total {
+            return Ok(());
+        }
+        let mut pos = 0;
+        let mut n = cursor.remaining().min(*max_block);
+        pool.install(|| run_parallel(tracks, source, pos, n));
+        loop {
+            gather(tracks, buses, master, n);
+            let next = pos + n;
+            let m = (cursor.remaining() - n).min(*max_block);
+            if m > 0 {
+                pool.install(|| {
+                    rayon::join(
+                        || run_buses(buses, master, n),
+                        || run_parallel(tracks, source, next, m),
+                    )
+                });
+            } else {
+                run_buses(buses, master, n);
+            }
+            *position += n;
+            cursor.emit(master, n, sink)?;
+            if m == 0 {
+                return Ok(());
+            }
+            (pos, n) = (next, m);
+        }
     }
 
     /// Output samples [`render`](Self::render) gives for `len` input samples.
@@ -179,34 +224,17 @@ impl Mixer {
             n = n.min(next - pos);
         }
         self.update_gains();
-        let any_solo = self.any_solo();
         self.run_tracks(source, start, n);
-        self.master.clear_input(n);
-        self.buses.iter_mut().for_each(|b| b.clear_input(n));
-        for t in &self.tracks {
-            t.direct.add_into(&mut self.master.input, n);
-            for s in &t.sends {
-                s.path.add_into(&mut self.buses[s.bus].input, n);
-            }
-        }
-        for b in &mut self.buses {
-            b.run_into(n, any_solo, &mut self.master.input);
-        }
-        self.master.run(n, false);
+        gather(&self.tracks, &mut self.buses, &mut self.master, n);
+        run_buses(&mut self.buses, &mut self.master, n);
         self.position += n;
         n
     }
 
     #[cfg(feature = "std")]
     fn run_tracks<S: TrackSource + ?Sized>(&mut self, source: &S, start: usize, n: usize) {
-        use rayon::prelude::*;
         match &self.pool {
-            Some(pool) => pool.install(|| {
-                self.tracks
-                    .par_iter_mut()
-                    .enumerate()
-                    .for_each(|(i, t)| t.run(i, source, start, n));
-            }),
+            Some(pool) => pool.install(|| run_parallel(&mut self.tracks, source, start, n)),
             None => run_serial(&mut self.tracks, source, start, n),
         }
     }
@@ -215,6 +243,73 @@ impl Mixer {
     fn run_tracks<S: TrackSource + ?Sized>(&mut self, source: &S, start: usize, n: usize) {
         run_serial(&mut self.tracks, source, start, n);
     }
+}
+
+/// Where [`Mixer::render`] stands in the output.
+struct Cursor {
+    /// Latency samples still to drop.
+    skip: usize,
+    /// Samples handed to the sink.
+    emitted: usize,
+    /// Samples to hand to the sink in all.
+    total: usize,
+}
+
+impl Cursor {
+    /// Samples still to run.
+    fn remaining(&self) -> usize {
+        self.total - self.emitted + self.skip
+    }
+
+    /// Hands the part of the master's last `n` samples that is output
+    /// (past the latency) to `sink`.
+    fn emit<E>(
+        &mut self,
+        master: &Bus,
+        n: usize,
+        sink: &mut impl FnMut(&[&[f32]]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let drop = self.skip.min(n);
+        self.skip -= drop;
+        let keep = (n - drop).min(self.total - self.emitted);
+        if keep > 0 {
+            let [l, r] = &master.input;
+            sink(&[&l[drop..drop + keep], &r[drop..drop + keep]])?;
+            self.emitted += keep;
+        }
+        Ok(())
+    }
+}
+
+/// Sums the tracks' last `n` samples into the buses' and master's inputs,
+/// in track order.
+fn gather(tracks: &[Track], buses: &mut [Bus], master: &mut Bus, n: usize) {
+    master.clear_input(n);
+    buses.iter_mut().for_each(|b| b.clear_input(n));
+    for t in tracks {
+        let to = match t.output {
+            Some(b) => &mut buses[b].input,
+            None => &mut master.input,
+        };
+        t.direct.add_into(to, n);
+        for s in &t.sends {
+            s.path.add_into(&mut buses[s.bus].input, n);
+        }
+    }
+}
+
+/// Runs the aux buses into the master, then the master, over `n` samples.
+fn run_buses(buses: &mut [Bus], master: &mut Bus, n: usize) {
+    for b in buses {
+        b.run_into(n, &mut master.input);
+    }
+    master.run(n);
+}
+
+#[cfg(feature = "std")]
+fn run_parallel<S: TrackSource + ?Sized>(tracks: &mut [Track], source: &S, start: usize, n: usize) {
+    use rayon::prelude::*;
+    tracks.par_iter_mut().enumerate().for_each(|(i, t)| t.run(i, source, start, n));
 }
 
 fn run_serial<S: TrackSource + ?Sized>(tracks: &mut [Track], source: &S, start: usize, n: usize) {

@@ -1,5 +1,5 @@
 //! The session as data (feature `serde`): tracks with their strip
-//! settings, inserts (as presets), sends and automation; buses; the master.
+//! settings, inserts (as presets), sends, output routing and automation; buses; the master.
 //! Audio is not part of it: a loaded session is rendered with the caller's
 //! audio per track. Strip settings are stored by parameter id and loaded
 //! back through the parameter table, as presets are.
@@ -49,6 +49,9 @@ pub struct TrackData {
     /// Sends to aux buses.
     #[serde(default)]
     pub sends: Vec<SendData>,
+    /// The aux bus the track's output is routed to (missing: the master).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
     /// Automated parameters.
     #[serde(default)]
     pub automation: Vec<LaneData>,
@@ -141,6 +144,7 @@ impl Mixer {
                             pre_fader: s.pre_fader,
                         })
                         .collect(),
+                    output: t.output.map(|b| self.buses[b].name.clone()),
                     automation: lanes(Owner::Track(i)),
                 })
                 .collect(),
@@ -173,6 +177,12 @@ impl Mixer {
                     at(PresetError::new(format!("send to unknown bus {:?}", s.bus)))
                 })?;
                 mx.send(i, b, s.level_db, s.pre_fader).map_err(|e| at(e.into()))?;
+            }
+            if let Some(name) = &t.output {
+                let b = mx.bus_index(name).ok_or_else(|| {
+                    at(PresetError::new(format!("output to unknown bus {name:?}")))
+                })?;
+                mx.route(i, Some(b)).map_err(|e| at(e.into()))?;
             }
             load_lanes(&mut mx, Owner::Track(i), &t.automation).map_err(at)?;
         }

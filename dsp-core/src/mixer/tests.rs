@@ -250,6 +250,12 @@ fn rich_session() -> Mixer {
         .inserts_mut()
         .push(insert("delay", &[("delay_ms", 180.0), ("mix", 1.0)]));
     mx.master_mut().inserts_mut().push(insert("limiter", &[("ceiling_db", -1.0)]));
+    let group = mx.add_bus("group").unwrap();
+    mx.bus_mut(group)
+        .unwrap()
+        .inserts_mut()
+        .push(insert("compressor", &[("threshold_db", -30.0), ("ratio", 2.0)]));
+    mx.route(g, Some(group)).unwrap();
     mx.send(v, verb, -10.0, false).unwrap();
     mx.send(v, dly, -14.0, true).unwrap();
     mx.send(g, verb, -16.0, false).unwrap();
@@ -280,6 +286,15 @@ fn threaded_render_is_bit_identical_to_one_thread() {
     let many = mx.render_to_vec(&inputs, true).unwrap();
     assert!(one == many);
     assert!(one[0].len() > 30_000 && peak(&one) > 0.05);
+    // Without automation the threads overlap buses and tracks: still equal.
+    let paths: Vec<_> = mx.automation().map(|(o, p, ..)| (o, p.to_string())).collect();
+    paths.iter().for_each(|(o, p)| mx.clear_automation(*o, p).unwrap());
+    mx.set_threads(1).unwrap();
+    let one = mx.render_to_vec(&inputs, true).unwrap();
+    for threads in [2, 3] {
+        mx.set_threads(threads).unwrap();
+        assert!(one == mx.render_to_vec(&inputs, true).unwrap(), "{threads} threads");
+    }
 }
 
 #[cfg(feature = "serde")]
@@ -292,10 +307,97 @@ fn session_round_trip_renders_bit_identically() {
     let mut copy = Mixer::from_session(&session, 512).unwrap();
     assert_eq!(copy.to_session(), session);
     assert!(mx.render_to_vec(&inputs, true).unwrap() == copy.render_to_vec(&inputs, true).unwrap());
+    assert_eq!(session.tracks[1].output.as_deref(), Some("group"));
+    assert_eq!(session.tracks[0].output, None);
     let mut bad = session.clone();
     bad.tracks[0].sends[0].bus = "nope".into();
     let e = Mixer::from_session(&bad, 512).unwrap_err().to_string();
     assert!(e.contains("vox") && e.contains("nope"), "{e}");
+    let mut bad = session.clone();
+    bad.tracks[1].output = Some("nowhere".into());
+    let e = Mixer::from_session(&bad, 512).unwrap_err().to_string();
+    assert!(e.contains("gtr") && e.contains("nowhere"), "{e}");
+}
+
+/// A track routed to a group bus reaches the master only through the
+/// bus's inserts, aligned with everything else: `x` routed (after a 1 ms
+/// lookahead) into a bus with a high-pass and a 3 ms lookahead limiter
+/// nulls against `-x` on the master through the same three inserts, while
+/// a silent track with a 5 ms lookahead makes the bus return wait too.
+#[test]
+fn routed_tracks_pass_through_their_bus_latency_aligned() {
+    let bus_inserts = || {
+        [insert("high_pass", &[("cutoff_hz", 200.0)]), insert("limiter", &[("lookahead_ms", 3.0)])]
+    };
+    let build = |route: bool| {
+        let mut mx = Mixer::new(SR, 512).unwrap();
+        let a = mx.add_track("a", 1).unwrap();
+        let b = mx.add_track("b", 1).unwrap();
+        let c = mx.add_track("c", 1).unwrap();
+        let g = mx.add_bus("group").unwrap();
+        mx.track_mut(a).unwrap().inserts_mut().push(insert("limiter", &[("lookahead_ms", 1.0)]));
+        let chain = mx.bus_mut(g).unwrap().inserts_mut();
+        bus_inserts().into_iter().for_each(|p| chain.push(p));
+        let chain = mx.track_mut(b).unwrap().inserts_mut();
+        chain.push(insert("limiter", &[("lookahead_ms", 1.0)]));
+        bus_inserts().into_iter().for_each(|p| chain.push(p));
+        mx.set_param(Owner::Track(b), "invert_polarity", 1.0).unwrap();
+        mx.track_mut(c).unwrap().inserts_mut().push(insert("limiter", &[("lookahead_ms", 5.0)]));
+        if route {
+            mx.route(a, Some(g)).unwrap();
+        }
+        mx.prepare().unwrap();
+        mx
+    };
+    let x = noise(24_000, 0.1, 5);
+    let zero = vec![0.0f32; x.len()];
+    let inputs: [&[&[f32]]; 3] = [&[&x], &[&x], &[&zero]];
+    let mut mx = build(true);
+    assert_eq!(mx.track(0).unwrap().output(), Some(0));
+    assert_eq!(mx.latency(), 240);
+    let out = mx.render_to_vec(&inputs, false).unwrap();
+    let residual = gain_to_db(peak(&out) as f64);
+    assert!(residual <= -120.0, "residual {residual} dBFS");
+    // Unrouted, `a` skips the bus's high-pass: no null.
+    let out = build(false).render_to_vec(&inputs, false).unwrap();
+    assert!(gain_to_db(peak(&out) as f64) > -40.0);
+    // Routed, the track has no other way to the master: a muted bus
+    // silences it (and `b` is muted here).
+    mx.set_param(Owner::Bus(0), "mute", 1.0).unwrap();
+    mx.set_param(Owner::Track(1), "mute", 1.0).unwrap();
+    assert_eq!(peak(&mx.render_to_vec(&inputs, false).unwrap()), 0.0);
+    assert!(mx.route(0, Some(1)).is_err() && mx.route(9, None).is_err());
+}
+
+/// Solo through a group bus: a soloed routed track keeps its group bus
+/// audible even when the bus is not solo-safe, and a soloed group bus
+/// lets the tracks routed to it be heard.
+#[test]
+fn solo_follows_the_routing() {
+    let a = sine(440.0, SR, 20_000, 0.3);
+    let b = sine(1000.0, SR, 20_000, 0.3);
+    let build = |solo_track: bool, solo_bus: bool| {
+        let mut mx = Mixer::new(SR, 512).unwrap();
+        let ta = mx.add_track("a", 1).unwrap();
+        mx.add_track("b", 1).unwrap();
+        let g = mx.add_bus("group").unwrap();
+        mx.set_param(Owner::Bus(g), "solo_safe", 0.0).unwrap();
+        mx.set_param(Owner::Bus(g), "gain_db", -6.0).unwrap();
+        mx.route(ta, Some(g)).unwrap();
+        mx.set_param(Owner::Track(ta), "solo", f64::from(u8::from(solo_track))).unwrap();
+        mx.set_param(Owner::Bus(g), "solo", f64::from(u8::from(solo_bus))).unwrap();
+        mx.prepare().unwrap();
+        mx
+    };
+    let inputs: [&[&[f32]]; 2] = [&[&a], &[&b]];
+    let zero = vec![0.0f32; a.len()];
+    let only_a: [&[&[f32]]; 2] = [&[&a], &[&zero]];
+    let want = build(false, false).render_to_vec(&only_a, false).unwrap();
+    assert!(peak(&want) > 0.1);
+    for (solo_track, solo_bus) in [(true, false), (false, true)] {
+        let got = build(solo_track, solo_bus).render_to_vec(&inputs, false).unwrap();
+        assert!(max_diff(&got, &want) == 0.0, "solo track {solo_track}, bus {solo_bus}");
+    }
 }
 
 #[test]

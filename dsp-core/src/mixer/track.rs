@@ -144,6 +144,8 @@ pub struct Track {
     pub(crate) strip: TrackStrip,
     pub(crate) inserts: Chain,
     pub(crate) sends: Vec<Send>,
+    /// The bus the direct path goes to (`None`: the master).
+    pub(crate) output: Option<usize>,
     pub(crate) direct: Path,
     /// Insert latency when the plan was last made.
     pub(crate) latency: usize,
@@ -159,6 +161,7 @@ impl Track {
             strip: TrackStrip::new(channels)?,
             inserts: Chain::new(),
             sends: Vec::new(),
+            output: None,
             direct: Path::default(),
             latency: 0,
             pre: Default::default(),
@@ -202,6 +205,12 @@ impl Track {
         &self.sends
     }
 
+    /// The aux bus the track's output goes to, or `None` for the master
+    /// (see [`Mixer::route`](super::Mixer::route)).
+    pub fn output(&self) -> Option<usize> {
+        self.output
+    }
+
     /// The track's meter (post-fader, stereo), if metering is on.
     pub fn meter(&self) -> Option<&crate::analysis::LoudnessMeter> {
         self.meter.get()
@@ -240,12 +249,13 @@ impl Track {
     }
 
     /// Moves the path gains' targets: the direct path is heard unless
-    /// muted or silenced by a solo elsewhere; a send also while its bus is
-    /// soloed.
+    /// muted or silenced by a solo elsewhere (it is heard while the bus it
+    /// is routed to is soloed); a send also while its bus is soloed.
     pub(crate) fn update_gains(&mut self, any_solo: bool, bus_solo: &[bool]) {
         let fader = db_to_gain(self.strip.gain_db());
         let on = !self.strip.mute();
-        let heard = on && (!any_solo || self.strip.solo());
+        let routed_solo = self.output.is_some_and(|b| bus_solo[b]);
+        let heard = on && (!any_solo || self.strip.solo() || routed_solo);
         self.direct.target(if heard { fader } else { 0.0 });
         for s in &mut self.sends {
             let heard = on && (!any_solo || self.strip.solo() || bus_solo[s.bus]);
