@@ -1265,6 +1265,26 @@ MlStatus ml_mixer_send(struct MlMixer *m,
                        bool pre_fader);
 
 /**
+ * Routes track `track`'s output (after its fader, at unity) to aux bus
+ * `index` (`who` `ML_MIXER_BUS`) instead of the master, or back to the
+ * master (`ML_MIXER_MASTER`): group buses. May allocate; prepare again
+ * afterwards.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+MlStatus ml_mixer_route(struct MlMixer *m, size_t track, struct MlMixerOwner who, size_t index);
+
+/**
+ * Turns the per-track and per-bus meters on (the default) or off (about a
+ * fifth less work; `ml_mixer_meter` then fails). Prepare again afterwards.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+MlStatus ml_mixer_set_metering(struct MlMixer *m, bool on);
+
+/**
  * Appends `processor` to the insert chain of a track, bus or the master.
  * The mixer owns it from then on, as a chain owns a pushed member (see
  * `ml_chain_push`): its handle stays valid for its parameters (any

@@ -187,6 +187,52 @@ pub unsafe extern "C" fn ml_mixer_send(
     }
 }
 
+/// Routes track `track`'s output (after its fader, at unity) to aux bus
+/// `index` (`who` `ML_MIXER_BUS`) instead of the master, or back to the
+/// master (`ML_MIXER_MASTER`): group buses. May allocate; prepare again
+/// afterwards.
+///
+/// # Safety
+/// `m` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_mixer_route(
+    m: *mut MlMixer,
+    track: usize,
+    who: MlMixerOwner,
+    index: usize,
+) -> MlStatus {
+    unsafe {
+        with_handle(m, |h| {
+            let bus = match owner(&h.mixer, who, index)? {
+                Owner::Bus(b) => Some(b),
+                Owner::Master => None,
+                Owner::Track(_) => {
+                    return Err(Fail::new(
+                        ML_STATUS_INVALID_ARGUMENT,
+                        "a track outputs to a bus or the master",
+                    ));
+                }
+            };
+            Ok(h.mixer.route(track, bus)?)
+        })
+    }
+}
+
+/// Turns the per-track and per-bus meters on (the default) or off (about a
+/// fifth less work; `ml_mixer_meter` then fails). Prepare again afterwards.
+///
+/// # Safety
+/// `m` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_mixer_set_metering(m: *mut MlMixer, on: bool) -> MlStatus {
+    unsafe {
+        with_handle(m, |h| {
+            h.mixer.set_metering(on);
+            Ok(())
+        })
+    }
+}
+
 /// Appends `processor` to the insert chain of a track, bus or the master.
 /// The mixer owns it from then on, as a chain owns a pushed member (see
 /// `ml_chain_push`): its handle stays valid for its parameters (any

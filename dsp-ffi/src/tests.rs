@@ -1430,6 +1430,20 @@ mod mixer {
                 ml_mixer_reset(m);
             });
             assert_eq!(allocs, 0);
+            // Routed to the bus (a group), the track is heard only through it.
+            assert_eq!(ml_mixer_route(m, t, ML_MIXER_BUS, bus), ML_STATUS_OK);
+            assert_eq!(ml_mixer_route(m, t, ML_MIXER_TRACK, 0), ML_STATUS_INVALID_ARGUMENT);
+            assert_eq!(ml_mixer_send(m, t, bus, -150.0, false), ML_STATUS_OK);
+            ml_mixer_param_set(m, ML_MIXER_TRACK, t, c"gain_db".as_ptr(), -6.0);
+            ml_mixer_param_set(m, ML_MIXER_TRACK, t, c"pan".as_ptr(), 0.0);
+            ml_mixer_param_set(m, ML_MIXER_BUS, bus, c"gain_db".as_ptr(), -6.0);
+            ml_mixer_automate(m, ML_MIXER_MASTER, 0, gain.as_ptr(), null(), null(), 0);
+            ml_mixer_param_set(m, ML_MIXER_MASTER, 0, gain.as_ptr(), 0.0);
+            assert_eq!(ml_mixer_prepare(m), ML_STATUS_OK);
+            let [grouped, _] = render(m, &[&x], 4800);
+            let routed = 0.5 * std::f32::consts::FRAC_1_SQRT_2 * 10f32.powf(-12.0 / 20.0);
+            let got = grouped[4000];
+            assert!((got - routed).abs() < 1e-4, "routed: {got} vs {routed}");
             let mut added = 0;
             assert_eq!(
                 ml_mixer_add_track(m, c"vox".as_ptr(), 1, &mut added),
