@@ -70,6 +70,27 @@
 #define ML_CHECK_MESSAGE_LEN 256
 
 /**
+ * Major version: the shared library's SONAME is `libmasterlib.so.<major>`.
+ */
+#define MASTERLIB_VERSION_MAJOR 0
+
+/**
+ * Minor version.
+ */
+#define MASTERLIB_VERSION_MINOR 1
+
+/**
+ * Patch version.
+ */
+#define MASTERLIB_VERSION_PATCH 0
+
+/**
+ * The three numbers in one, `major * 1000000 + minor * 1000 + patch`,
+ * comparable with `ml_version()`.
+ */
+#define MASTERLIB_VERSION (((MASTERLIB_VERSION_MAJOR * 1000000) + (MASTERLIB_VERSION_MINOR * 1000)) + MASTERLIB_VERSION_PATCH)
+
+/**
  * Opaque handle to a level meter: sample peak and windowed RMS per channel.
  *
  * Create with `ml_level_meter_new`, prepare with `ml_level_meter_prepare`,
@@ -1879,6 +1900,23 @@ const char *ml_status_str(MlStatus status);
  * valid until the next failing call on the same thread.
  */
 const char *ml_last_error_message(void);
+
+/**
+ * Version of the library at run time, encoded as `MASTERLIB_VERSION` is
+ * (`major * 1000000 + minor * 1000 + patch`). A program can compare it with
+ * the macros it was compiled with: the major versions must be equal.
+ *
+ * Thread rule: any thread.
+ */
+uint32_t ml_version(void);
+
+/**
+ * Version of the library at run time as a static NUL-terminated string,
+ * e.g. `"0.1.0"`. Never NULL; must not be freed.
+ *
+ * Thread rule: any thread.
+ */
+const char *ml_version_string(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -5,44 +5,14 @@
 //! parameters) with ThreadSanitizer and runs it, and runs the C test under
 //! AddressSanitizer + UndefinedBehaviorSanitizer and under valgrind.
 //!
-//! `cargo test` builds this package's library (all crate types: rlib,
-//! staticlib, cdylib) before its integration tests, writing
-//! `libmasterlib.a` and `libmasterlib.so` into `target/<profile>/deps/`, the
-//! directory holding this test executable. (Only `cargo build` copies them
-//! up to `target/<profile>/`, where they may be stale during `cargo test`.)
-//! The compilers are `$CC` (default `cc`) and `$CXX` (default `c++`).
+//! `tests/support/mod.rs` says where the libraries and compilers come from.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::Command;
 
-/// The crate directory and the workspace `include/` directory.
-fn dirs() -> (PathBuf, PathBuf) {
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let include = crate_dir.join("../include");
-    (crate_dir, include)
-}
-
-/// The library `name` built with this test: in the `deps/` directory that
-/// holds the test executable.
-fn library(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let lib = exe.parent().expect("deps directory").join(name);
-    assert!(lib.exists(), "{} not found; run through `cargo test -p dsp-ffi`", lib.display());
-    lib
-}
-
-/// Runs `cmd`, panicking with its output if it fails; returns stdout.
-fn run(mut cmd: Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{cmd:?} failed ({})\n{stdout}\n{stderr}", out.status);
-    stdout
-}
-
-fn compiler(var: &str, default: &str) -> Command {
-    Command::new(std::env::var(var).unwrap_or_else(|_| default.to_owned()))
-}
+use support::{compiler, dirs, library, run, shared_library_dir};
 
 /// `cc -std=c11 -Wall -Wextra -Werror` for the C test, with `extra` link arguments.
 fn build_c_test(output: &Path, link: &[&std::ffi::OsStr]) {
@@ -83,7 +53,7 @@ fn c_test_with_static_library() {
 
 #[test]
 fn c_test_with_shared_library() {
-    let lib_dir = library("libmasterlib.so").parent().unwrap().to_path_buf();
+    let lib_dir = shared_library_dir();
     let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_shared");
     let search = format!("-L{}", lib_dir.display());
     let rpath = format!("-Wl,-rpath,{}", lib_dir.display());

@@ -1,0 +1,483 @@
+/*
+ * masterlib.hpp: header-only C++17 wrapper of the masterlib C API
+ * (masterlib.h). Link with libmasterlib as for C.
+ *
+ * - Handles are move-only RAII objects (like std::unique_ptr): Processor,
+ *   Chain, Meter, Mixer free their C handle when destroyed; release() hands
+ *   it over, handle() lends it to the C functions.
+ * - A failing call throws masterlib::Error (a std::runtime_error) carrying
+ *   the MlStatus and the library's message (ml_last_error_message).
+ *   Errors on the audio path (process) come only from misuse (not prepared,
+ *   wrong channel count); a caller that must never throw there can call
+ *   ml_processor_process_planar(p.handle(), ...) and check the status.
+ * - Buffers are masterlib::span<T> (pointer and length, as std::span of
+ *   C++20): built from a std::vector, std::array, C array or pointer and
+ *   size. Planar audio is a span of channel spans: p.process({left, right}).
+ * - The thread rules are the C API's (see masterlib.h): one thread
+ *   processes a handle; set()/get() of parameters from any thread; a meter
+ *   one thread at a time. The wrapper adds no state and no locks.
+ */
+#ifndef MASTERLIB_HPP
+#define MASTERLIB_HPP
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "masterlib.h"
+
+namespace masterlib {
+
+/** A failed call: its status code and message. */
+class Error : public std::runtime_error {
+ public:
+  Error(MlStatus status, const std::string &message)
+      : std::runtime_error(message), status_(status) {}
+  /** The C status code (a negative ML_STATUS_* value). */
+  MlStatus status() const noexcept { return status_; }
+
+ private:
+  MlStatus status_;
+};
+
+namespace detail {
+
+/** Throws an Error for a failing status, with the thread's last message. */
+inline void check(MlStatus status) {
+  if (status == ML_STATUS_OK) {
+    return;
+  }
+  std::string message = ml_status_str(status);
+  const char *detail = ml_last_error_message();
+  if (detail != nullptr && *detail != '\0') {
+    message += ": ";
+    message += detail;
+  }
+  throw Error(status, message);
+}
+
+/** Deleter calling a C free function. */
+template <typename T, void (*FreeFn)(T *)>
+struct Free {
+  void operator()(T *p) const noexcept { FreeFn(p); }
+};
+
+}  // namespace detail
+
+/** A view of `size()` contiguous `T`s (a minimal std::span for C++17). */
+template <typename T>
+class span {
+ public:
+  using element_type = T;
+  using value_type = std::remove_cv_t<T>;
+
+  constexpr span() noexcept = default;
+  constexpr span(T *data, std::size_t size) noexcept : data_(data), size_(size) {}
+  template <std::size_t N>
+  constexpr span(T (&array)[N]) noexcept : data_(array), size_(N) {}
+  /** Any container with data() and size(): std::vector, std::array, span<U>. */
+  template <typename C,
+            typename = std::enable_if_t<
+                std::is_convertible<decltype(std::declval<C &>().data()), T *>::value>>
+  constexpr span(C &container) noexcept : data_(container.data()), size_(container.size()) {}
+  template <typename C,
+            typename = std::enable_if_t<
+                std::is_convertible<decltype(std::declval<const C &>().data()), T *>::value>>
+  constexpr span(const C &container) noexcept
+      : data_(container.data()), size_(container.size()) {}
+  /** A braced list, e.g. {left, right} (read-only views; lives for the call). */
+  template <typename U = T, typename = std::enable_if_t<std::is_const<U>::value>>
+  constexpr span(std::initializer_list<value_type> list) noexcept {
+    data_ = list.begin();
+    size_ = list.size();
+  }
+
+  constexpr T *data() const noexcept { return data_; }
+  constexpr std::size_t size() const noexcept { return size_; }
+  constexpr bool empty() const noexcept { return size_ == 0; }
+  constexpr T &operator[](std::size_t i) const noexcept { return data_[i]; }
+  constexpr T *begin() const noexcept { return data_; }
+  constexpr T *end() const noexcept { return data_ + size_; }
+  /** The `count` elements from `offset` (clamped to the view). */
+  constexpr span subspan(std::size_t offset, std::size_t count) const noexcept {
+    offset = offset < size_ ? offset : size_;
+    count = count < size_ - offset ? count : size_ - offset;
+    return span(data_ + offset, count);
+  }
+
+ private:
+  T *data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/** Planar audio to process in place: one span per channel, equal lengths. */
+using Planar = span<const span<float>>;
+/** Planar audio to read: one span per channel, equal lengths. */
+using ConstPlanar = span<const span<const float>>;
+
+namespace detail {
+
+/** Pointers to the channels of `channels` (all of one length) in `out`;
+ * returns the common length. Never allocates. */
+template <typename T>
+std::size_t channel_pointers(span<const span<T>> channels,
+                             std::array<T *, ML_MAX_CHANNELS> &out) {
+  if (channels.size() > out.size()) {
+    throw Error(ML_STATUS_INVALID_CHANNEL_COUNT,
+                "more than ML_MAX_CHANNELS channels (" + std::to_string(channels.size()) + ")");
+  }
+  std::size_t length = channels.empty() ? 0 : channels[0].size();
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    if (channels[c].size() != length) {
+      throw Error(ML_STATUS_LENGTH_MISMATCH, "channel " + std::to_string(c) + " has " +
+                                                 std::to_string(channels[c].size()) +
+                                                 " samples, channel 0 has " +
+                                                 std::to_string(length));
+    }
+    out[c] = channels[c].data();
+  }
+  return length;
+}
+
+/** Text written by a C save_json function (asked for its length first). */
+template <typename H>
+std::string saved_json(H *handle, MlStatus (*save)(H *, char *, std::size_t, std::size_t *)) {
+  std::size_t length = 0;
+  check(save(handle, nullptr, 0, &length));
+  std::string text(length + 1, '\0');
+  check(save(handle, &text[0], text.size(), &length));
+  text.resize(length);
+  return text;
+}
+
+}  // namespace detail
+
+/** The library's version at run time, e.g. "0.1.0" (ml_version_string). */
+inline std::string version() { return ml_version_string(); }
+
+/** Whether the library loaded has the major version this header declares. */
+inline bool version_compatible() noexcept {
+  return ml_version() / 1000000u == MASTERLIB_VERSION_MAJOR;
+}
+
+/** A processor handle that does not own it (a chain member, a mixer insert,
+ * or a Processor lent out). Valid while its owner lives. */
+class ProcessorRef {
+ public:
+  ProcessorRef() noexcept = default;
+  explicit ProcessorRef(MlProcessor *handle) noexcept : raw_(handle) {}
+
+  /** The C handle, for calls the wrapper does not cover. */
+  MlProcessor *handle() const noexcept { return raw_; }
+  explicit operator bool() const noexcept { return raw_ != nullptr; }
+
+  /** The kind: name, class name, doc, capabilities (static strings). */
+  MlKindInfo kind() const {
+    MlKindInfo info;
+    detail::check(ml_processor_kind(raw_, &info));
+    return info;
+  }
+  std::size_t param_count() const {
+    std::size_t n = 0;
+    detail::check(ml_processor_param_count(raw_, &n));
+    return n;
+  }
+  MlParamInfo param_info(std::size_t index) const {
+    MlParamInfo info;
+    detail::check(ml_processor_param_info(raw_, index, &info));
+    return info;
+  }
+  /** Sets parameter `id` (any thread); throws for an unknown id or a bad value. */
+  void set(const char *id, double value) const {
+    detail::check(ml_processor_param_set(raw_, id, value));
+  }
+  void set(const std::string &id, double value) const { set(id.c_str(), value); }
+  /** The value of parameter `id` (any thread). */
+  double get(const char *id) const {
+    double value = 0.0;
+    detail::check(ml_processor_param_get(raw_, id, &value));
+    return value;
+  }
+  double get(const std::string &id) const { return get(id.c_str()); }
+
+  /** Prepares for a sample rate, a largest block and a channel count. */
+  void prepare(double sample_rate, std::size_t max_block, std::size_t channels) const {
+    detail::check(ml_processor_prepare(raw_, sample_rate, max_block, channels));
+  }
+  /** Processes planar audio in place: p.process({left, right}). Any length. */
+  void process(Planar channels) const {
+    std::array<float *, ML_MAX_CHANNELS> pointers{};
+    std::size_t length = detail::channel_pointers(channels, pointers);
+    detail::check(ml_processor_process_planar(raw_, pointers.data(), channels.size(), length));
+  }
+  /** Processes `num_channels` planar channels of `num_samples` in place. */
+  void process(float *const *channels, std::size_t num_channels, std::size_t num_samples) const {
+    detail::check(ml_processor_process_planar(raw_, channels, num_channels, num_samples));
+  }
+  /** Processes interleaved audio of `num_channels` channels in place. */
+  void process_interleaved(span<float> samples, std::size_t num_channels) const {
+    if (num_channels == 0 || samples.size() % num_channels != 0) {
+      throw Error(ML_STATUS_LENGTH_MISMATCH, std::to_string(samples.size()) +
+                                                 " samples are not whole frames of " +
+                                                 std::to_string(num_channels) + " channels");
+    }
+    detail::check(ml_processor_process_interleaved(raw_, samples.data(), num_channels,
+                                                   samples.size() / num_channels));
+  }
+  /** Clears the signal state, as at the start of a new stream. */
+  void reset() const { detail::check(ml_processor_reset(raw_)); }
+  /** Delay added, in samples. */
+  std::size_t latency() const {
+    std::size_t n = 0;
+    detail::check(ml_processor_latency(raw_, &n));
+    return n;
+  }
+  /** Output samples that may follow the end of the input. */
+  std::size_t tail() const {
+    std::size_t n = 0;
+    detail::check(ml_processor_tail(raw_, &n));
+    return n;
+  }
+  /** Current gain reduction in dB (kinds that report it). */
+  float gain_reduction_db() const {
+    float db = 0.0f;
+    detail::check(ml_processor_gain_reduction_db(raw_, &db));
+    return db;
+  }
+  /** The preset: kind, parameters and members, as JSON. */
+  std::string to_json() const { return detail::saved_json(raw_, ml_processor_save_json); }
+
+ protected:
+  MlProcessor *raw_ = nullptr;
+};
+
+/** An owned processor: move-only, freed when destroyed. */
+class Processor : public ProcessorRef {
+ public:
+  Processor() noexcept = default;
+  /** Adopts a handle from a C constructor. */
+  explicit Processor(MlProcessor *handle) noexcept : ProcessorRef(handle) {}
+  Processor(const Processor &) = delete;
+  Processor &operator=(const Processor &) = delete;
+  Processor(Processor &&other) noexcept : ProcessorRef(other.release()) {}
+  Processor &operator=(Processor &&other) noexcept {
+    if (this != &other) {
+      ml_processor_free(raw_);
+      raw_ = other.release();
+    }
+    return *this;
+  }
+  ~Processor() { ml_processor_free(raw_); }
+
+  /** A new processor of kind `kind` ("limiter", "compressor"...), with defaults. */
+  static Processor create(const char *kind) {
+    MlProcessor *handle = nullptr;
+    detail::check(ml_processor_new_kind(kind, &handle));
+    return Processor(handle);
+  }
+  static Processor create(const std::string &kind) { return create(kind.c_str()); }
+  /** A processor from a preset written by to_json(). */
+  static Processor from_json(const std::string &json) {
+    MlProcessor *handle = nullptr;
+    detail::check(ml_processor_load_json(json.c_str(), &handle));
+    return Processor(handle);
+  }
+  /** Gives up ownership: the caller frees the handle. */
+  MlProcessor *release() noexcept { return std::exchange(raw_, nullptr); }
+};
+
+/** A chain processor ("chain" kind) with its structural calls. */
+class Chain : public Processor {
+ public:
+  Chain() noexcept = default;
+  /** An empty chain. */
+  static Chain create() {
+    Chain chain;
+    chain.Processor::operator=(Processor::create("chain"));
+    return chain;
+  }
+  /** Appends `member`, which the chain then owns; returns its handle (valid
+   * while the chain lives; its parameters may be set from any thread).
+   * Prepare the chain again afterwards. */
+  ProcessorRef push(Processor &&member) const {
+    detail::check(ml_chain_push(raw_, member.handle()));
+    return ProcessorRef(member.release());
+  }
+  std::size_t size() const {
+    std::size_t n = 0;
+    detail::check(ml_chain_len(raw_, &n));
+    return n;
+  }
+  /** Member `index` (owned by the chain). */
+  ProcessorRef member(std::size_t index) const {
+    MlProcessor *handle = nullptr;
+    detail::check(ml_chain_member(raw_, index, &handle));
+    return ProcessorRef(handle);
+  }
+  void set_bypassed(std::size_t index, bool bypassed) const {
+    detail::check(ml_chain_set_bypassed(raw_, index, bypassed));
+  }
+  bool bypassed(std::size_t index) const {
+    bool value = false;
+    detail::check(ml_chain_get_bypassed(raw_, index, &value));
+    return value;
+  }
+};
+
+/** A loudness meter (BS.1770 / EBU R128): move-only, one thread at a time. */
+class Meter {
+ public:
+  explicit Meter(const MlMeterConfig &config) {
+    MlMeter *handle = nullptr;
+    detail::check(ml_meter_new(&config, &handle));
+    meter_.reset(handle);
+  }
+  /** A meter with the default configuration at this rate and channel count. */
+  Meter(double sample_rate, std::size_t channels) : Meter(config(sample_rate, channels)) {}
+
+  MlMeter *handle() const noexcept { return meter_.get(); }
+  /** Adds planar audio: m.add({left, right}). Any block length. */
+  void add(ConstPlanar channels) {
+    std::array<const float *, ML_MAX_CHANNELS> pointers{};
+    std::size_t length = detail::channel_pointers(channels, pointers);
+    detail::check(ml_meter_add_planar(handle(), pointers.data(), channels.size(), length));
+  }
+  void reset() { detail::check(ml_meter_reset(handle())); }
+  double integrated_lufs() { return read(ml_meter_integrated_lufs); }
+  double momentary_lufs() { return read(ml_meter_momentary_lufs); }
+  double short_term_lufs() { return read(ml_meter_short_term_lufs); }
+  double max_momentary_lufs() { return read(ml_meter_max_momentary_lufs); }
+  double max_short_term_lufs() { return read(ml_meter_max_short_term_lufs); }
+  double loudness_range_lu() { return read(ml_meter_loudness_range_lu); }
+  double true_peak_dbtp() { return read(ml_meter_true_peak_dbtp); }
+  double sample_peak_dbfs() { return read(ml_meter_sample_peak_dbfs); }
+  double duration_s() { return read(ml_meter_duration_s); }
+
+ private:
+  static MlMeterConfig config(double sample_rate, std::size_t channels) {
+    MlMeterConfig c = ml_meter_config_default();
+    c.sample_rate = sample_rate;
+    c.channels = channels;
+    return c;
+  }
+  double read(MlStatus (*getter)(MlMeter *, double *)) {
+    double value = 0.0;
+    detail::check(getter(handle(), &value));
+    return value;
+  }
+  std::unique_ptr<MlMeter, detail::Free<MlMeter, ml_meter_free>> meter_;
+};
+
+/** Measures a whole track: loudness, peaks, DC, stereo, octave bands. */
+inline MlQaReport measure(ConstPlanar channels, double sample_rate) {
+  std::array<const float *, ML_MAX_CHANNELS> pointers{};
+  std::size_t length = detail::channel_pointers(channels, pointers);
+  MlQaReport report;
+  detail::check(ml_measure(pointers.data(), channels.size(), length, sample_rate, &report));
+  return report;
+}
+
+/** The built-in delivery target `name` ("spotify", "ebu_r128"...). */
+inline MlTarget target(const char *name) {
+  MlTarget t;
+  detail::check(ml_target_by_name(name, &t));
+  return t;
+}
+
+/** Checks a report against a target. */
+inline MlTargetCheck check(const MlQaReport &report, const MlTarget &target) {
+  MlTargetCheck result;
+  detail::check(ml_qa_check(&report, &target, &result));
+  return result;
+}
+
+/** What an index names in the Mixer calls. */
+enum class Owner : std::int32_t { track = 0, bus = 1, master = 2 };
+
+/** A mixing session: tracks and buses into a master, move-only. */
+class Mixer {
+ public:
+  Mixer(double sample_rate, std::size_t max_block) {
+    MlMixer *handle = nullptr;
+    detail::check(ml_mixer_new(sample_rate, max_block, &handle));
+    mixer_.reset(handle);
+  }
+  /** A session from JSON written by to_json(), prepared. */
+  static Mixer from_json(const std::string &json, std::size_t max_block) {
+    MlMixer *handle = nullptr;
+    detail::check(ml_mixer_load_json(json.c_str(), max_block, &handle));
+    return Mixer(handle);
+  }
+
+  MlMixer *handle() const noexcept { return mixer_.get(); }
+  /** Adds a track of 1 or 2 channels; returns its index. */
+  std::size_t add_track(const std::string &name, std::size_t channels) {
+    std::size_t index = 0;
+    detail::check(ml_mixer_add_track(handle(), name.c_str(), channels, &index));
+    return index;
+  }
+  /** Adds an aux bus; returns its index. */
+  std::size_t add_bus(const std::string &name) {
+    std::size_t index = 0;
+    detail::check(ml_mixer_add_bus(handle(), name.c_str(), &index));
+    return index;
+  }
+  void send(std::size_t track, std::size_t bus, double level_db, bool pre_fader = false) {
+    detail::check(ml_mixer_send(handle(), track, bus, level_db, pre_fader));
+  }
+  /** Appends `processor` to an insert chain; the mixer owns it from then on. */
+  ProcessorRef insert(Owner who, std::size_t index, Processor &&processor) {
+    detail::check(ml_mixer_insert_push(handle(), owner(who), index, processor.handle()));
+    return ProcessorRef(processor.release());
+  }
+  /** Sets a parameter by path ("gain_db", "inserts.0.ceiling_db", ...). */
+  void set(Owner who, std::size_t index, const std::string &path, double value) {
+    detail::check(ml_mixer_param_set(handle(), owner(who), index, path.c_str(), value));
+  }
+  double get(Owner who, std::size_t index, const std::string &path) {
+    double value = 0.0;
+    detail::check(ml_mixer_param_get(handle(), owner(who), index, path.c_str(), &value));
+    return value;
+  }
+  void prepare() { detail::check(ml_mixer_prepare(handle())); }
+  void reset() { detail::check(ml_mixer_reset(handle())); }
+  std::size_t latency() {
+    std::size_t n = 0;
+    detail::check(ml_mixer_latency(handle(), &n));
+    return n;
+  }
+  /** Processes one stretch: tracks[t][c] is channel c of track t; the master
+   * goes to `left` and `right` (equal lengths, the number of frames). */
+  void process(const float *const *const *tracks, span<float> left, span<float> right) {
+    if (left.size() != right.size()) {
+      throw Error(ML_STATUS_LENGTH_MISMATCH, "left and right outputs differ in length");
+    }
+    detail::check(ml_mixer_process(handle(), tracks, left.data(), right.data(), left.size()));
+  }
+  /** The meter of a track, bus or the master since the last reset. */
+  MlMixerMeter meter(Owner who, std::size_t index = 0) {
+    MlMixerMeter m;
+    detail::check(ml_mixer_meter(handle(), owner(who), index, &m));
+    return m;
+  }
+  std::string to_json() { return detail::saved_json(handle(), ml_mixer_save_json); }
+
+ private:
+  explicit Mixer(MlMixer *handle) : mixer_(handle) {}
+  static MlMixerOwner owner(Owner who) noexcept {
+    MlMixerOwner o;
+    o._0 = static_cast<std::int32_t>(who);
+    return o;
+  }
+  std::unique_ptr<MlMixer, detail::Free<MlMixer, ml_mixer_free>> mixer_;
+};
+
+}  // namespace masterlib
+
+#endif /* MASTERLIB_HPP */
