@@ -145,6 +145,12 @@ std::size_t channel_pointers(span<const span<T>> channels,
   return length;
 }
 
+/** The C API's planar form of read-only channel pointers: calls that only
+ * read (meters, measure) take the same `float *const *` as processing. */
+inline float *const *as_planar(const std::array<const float *, ML_MAX_CHANNELS> &pointers) {
+  return const_cast<float *const *>(pointers.data());
+}
+
 /** Text written by a C save_json function (asked for its length first). */
 template <typename H>
 std::string saved_json(H *handle, MlStatus (*save)(H *, char *, std::size_t, std::size_t *)) {
@@ -245,8 +251,8 @@ class ProcessorRef {
     return n;
   }
   /** Current gain reduction in dB (kinds that report it). */
-  float gain_reduction_db() const {
-    float db = 0.0f;
+  double gain_reduction_db() const {
+    double db = 0.0;
     detail::check(ml_processor_gain_reduction_db(raw_, &db));
     return db;
   }
@@ -346,18 +352,19 @@ class Meter {
   void add(ConstPlanar channels) {
     std::array<const float *, ML_MAX_CHANNELS> pointers{};
     std::size_t length = detail::channel_pointers(channels, pointers);
-    detail::check(ml_meter_add_planar(handle(), pointers.data(), channels.size(), length));
+    detail::check(
+        ml_meter_add_planar(handle(), detail::as_planar(pointers), channels.size(), length));
   }
   void reset() { detail::check(ml_meter_reset(handle())); }
-  double integrated_lufs() { return read(ml_meter_integrated_lufs); }
-  double momentary_lufs() { return read(ml_meter_momentary_lufs); }
-  double short_term_lufs() { return read(ml_meter_short_term_lufs); }
-  double max_momentary_lufs() { return read(ml_meter_max_momentary_lufs); }
-  double max_short_term_lufs() { return read(ml_meter_max_short_term_lufs); }
-  double loudness_range_lu() { return read(ml_meter_loudness_range_lu); }
-  double true_peak_dbtp() { return read(ml_meter_true_peak_dbtp); }
-  double sample_peak_dbfs() { return read(ml_meter_sample_peak_dbfs); }
-  double duration_s() { return read(ml_meter_duration_s); }
+  double integrated_lufs() const { return read(ml_meter_integrated_lufs); }
+  double momentary_lufs() const { return read(ml_meter_momentary_lufs); }
+  double short_term_lufs() const { return read(ml_meter_short_term_lufs); }
+  double max_momentary_lufs() const { return read(ml_meter_max_momentary_lufs); }
+  double max_short_term_lufs() const { return read(ml_meter_max_short_term_lufs); }
+  double loudness_range_lu() const { return read(ml_meter_loudness_range_lu); }
+  double true_peak_dbtp() const { return read(ml_meter_true_peak_dbtp); }
+  double sample_peak_dbfs() const { return read(ml_meter_sample_peak_dbfs); }
+  double duration_s() const { return read(ml_meter_duration_s); }
 
  private:
   static MlMeterConfig config(double sample_rate, std::size_t channels) {
@@ -366,7 +373,7 @@ class Meter {
     c.channels = channels;
     return c;
   }
-  double read(MlStatus (*getter)(MlMeter *, double *)) {
+  double read(MlStatus (*getter)(const MlMeter *, double *)) const {
     double value = 0.0;
     detail::check(getter(handle(), &value));
     return value;
@@ -379,7 +386,8 @@ inline MlQaReport measure(ConstPlanar channels, double sample_rate) {
   std::array<const float *, ML_MAX_CHANNELS> pointers{};
   std::size_t length = detail::channel_pointers(channels, pointers);
   MlQaReport report;
-  detail::check(ml_measure(pointers.data(), channels.size(), length, sample_rate, &report));
+  detail::check(
+      ml_measure(detail::as_planar(pointers), channels.size(), length, sample_rate, &report));
   return report;
 }
 
@@ -458,7 +466,10 @@ class Mixer {
     if (left.size() != right.size()) {
       throw Error(ML_STATUS_LENGTH_MISMATCH, "left and right outputs differ in length");
     }
-    detail::check(ml_mixer_process(handle(), tracks, left.data(), right.data(), left.size()));
+    // The C API takes the planar arrays hosts process (float *const *) and
+    // only reads the tracks.
+    auto planar = const_cast<float *const *const *>(tracks);
+    detail::check(ml_mixer_process(handle(), planar, left.data(), right.data(), left.size()));
   }
   /** The meter of a track, bus or the master since the last reset. */
   MlMixerMeter meter(Owner who, std::size_t index = 0) {

@@ -144,7 +144,7 @@ fn c_test_under_valgrind() {
         eprintln!("valgrind is not installed: skipping the memcheck run");
         return;
     }
-    let lib_dir = library("libmasterlib.so").parent().unwrap().to_path_buf();
+    let lib_dir = shared_library_dir();
     let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_valgrind");
     let search = format!("-L{}", lib_dir.display());
     let rpath = format!("-Wl,-rpath,{}", lib_dir.display());

@@ -46,7 +46,7 @@ int main(void) {
   ml_processor_free(limiter);
 
   MlQaReport report;
-  const float *channels[2] = {left, right};
+  float *channels[2] = {left, right};
   check(ml_measure(channels, 2, RATE, RATE, &report), "measure");
   printf("limiter: output peak %.3f dBFS, ceiling %.1f dB\n", report.sample_peak_dbfs, ceiling_db);
   return report.sample_peak_dbfs <= ceiling_db + 1e-4 ? 0 : 1;
