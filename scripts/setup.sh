@@ -15,12 +15,13 @@ if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep 
     rustup target add thumbv7em-none-eabihf || log "could not install thumbv7em-none-eabihf; the no_std check will build for the host instead"
 fi
 
-# System tools of the C packaging tests (make install, pkg-config, readelf):
-# best effort through apt-get when missing.
+# System tools of the C tests (make install, pkg-config, readelf; valgrind
+# for the memcheck run): best effort through apt-get when missing.
 missing=()
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v readelf >/dev/null 2>&1 || missing+=(binutils)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     log "installing ${missing[*]}"
     { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; } >/dev/null || log "could not install ${missing[*]}"
