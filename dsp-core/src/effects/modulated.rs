@@ -6,13 +6,14 @@ use core::fmt::Debug;
 use core::marker::PhantomData;
 
 use super::TAIL_LEVEL;
-use super::delay_line::{DelayLine, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
+use super::delay_line::{DelayLine, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, glide_to};
 use super::lfo::Lfo;
 use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::math::{flush_denormal, log};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
+use crate::simd::{Kernel, dispatch};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
@@ -372,28 +373,108 @@ impl<V: Voicing> ModulatedDelay<V> {
     }
 }
 
-/// One channel over a block; `GLIDE` when any glide is under way (then
-/// every value advances per sample), else they are constants.
+/// Samples whose control values (LFO phase, glides) are worked out
+/// together before the delay lines run over them.
+const SUB: usize = 32;
+
+/// The per-sample values of a stretch of up to [`SUB`] samples, shared by
+/// every channel.
+struct Controls {
+    len: usize,
+    phase: [f64; SUB],
+    centre: [f64; SUB],
+    depth: [f64; SUB],
+    spread: [f64; SUB],
+    feedback: [f32; SUB],
+    wet: [f32; SUB],
+}
+
+impl Glides {
+    /// The values of the next `n` (at most [`SUB`]) samples; advances past
+    /// them.
+    #[inline(always)]
+    fn controls(&mut self, n: usize) -> Controls {
+        let n = n.min(SUB);
+        let mut c = Controls {
+            len: n,
+            phase: [0.0; SUB],
+            centre: [self.centre.current(); SUB],
+            depth: [self.depth.current(); SUB],
+            spread: [self.spread.current(); SUB],
+            feedback: [self.feedback.current() as f32; SUB],
+            wet: [self.wet.current() as f32; SUB],
+        };
+        if self.gliding() {
+            for k in 0..n {
+                (c.centre[k], c.depth[k], c.spread[k]) =
+                    (self.centre.next(), self.depth.next(), self.spread.next());
+                (c.feedback[k], c.wet[k]) = (self.feedback.next() as f32, self.wet.next() as f32);
+            }
+        }
+        for p in &mut c.phase[..n] {
+            *p = self.lfo.phase();
+            self.lfo.step();
+        }
+        c
+    }
+}
+
+/// One channel over the stretch `c` describes: the delays and taps first
+/// (a loop without memory traffic), then the reads (all at once when they
+/// only reach samples from before the stretch, as they do unless the delay
+/// is shorter than the stretch), the pushes and the mix.
 #[inline(always)]
-fn run_channel<const GLIDE: bool>(g: &mut Glides, line: &mut DelayLine, odd: bool, x: &mut [f32]) {
-    let (mut centre, mut depth) = (g.centre.current(), g.depth.current());
-    let (mut fb, mut wet) = (g.feedback.current() as f32, g.wet.current() as f32);
-    let mut offset = if odd { g.spread.current() } else { 0.0 };
-    for s in x.iter_mut() {
-        if GLIDE {
-            (centre, depth) = (g.centre.next(), g.depth.next());
-            (fb, wet) = (g.feedback.next() as f32, g.wet.next() as f32);
-            let spread = g.spread.next();
-            offset = if odd { spread } else { 0.0 };
+fn run_channel(c: &Controls, line: &mut DelayLine, odd: bool, x: &mut [f32]) {
+    let n = c.len.min(x.len());
+    let mut delays = [0.0f64; SUB];
+    for (k, d) in delays[..n].iter_mut().enumerate() {
+        let offset = if odd { c.spread[k] } else { 0.0 };
+        let swing = c.depth[k].min(c.centre[k] - MIN_DELAY_SAMPLES).max(0.0);
+        *d = c.centre[k] + swing * Lfo::value_at(c.phase[k], offset);
+    }
+    let mut y = [0.0f32; SUB];
+    if line.read_delays(&delays[..n], &mut y[..n]) {
+        let mut feed = [0.0f32; SUB];
+        for k in 0..n {
+            feed[k] = flush_denormal(x[k] + c.feedback[k] * y[k]);
         }
-        let swing = depth.min(centre - MIN_DELAY_SAMPLES).max(0.0);
-        let d = centre + swing * g.lfo.value(offset);
-        let y = line.read_tap(&Tap::new(line.clamp(d)));
-        line.push(flush_denormal(*s + fb * y));
+        line.push_block(&feed[..n]);
+    } else {
+        for k in 0..n {
+            y[k] = line.read(delays[k]);
+            line.push(flush_denormal(x[k] + c.feedback[k] * y[k]));
+        }
+    }
+    for k in 0..n {
+        let wet = c.wet[k];
         if wet != 0.0 {
-            *s = *s * (1.0 - wet) + y * wet;
+            x[k] = x[k] * (1.0 - wet) + y[k] * wet;
         }
-        g.lfo.step();
+    }
+}
+
+/// The processing of a block, compiled per instruction set.
+struct Run<'a, 'b> {
+    glides: &'a mut Glides,
+    lines: &'a mut [DelayLine],
+    channels: &'a mut [&'b mut [f32]],
+}
+
+impl Kernel for Run<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    unsafe fn run<const WIDE: bool>(self) {
+        let len = self.channels.first().map_or(0, |c| c.len());
+        let mut start = 0;
+        while start < len {
+            let c = self.glides.controls(len - start);
+            let end = start + c.len;
+            for (i, (x, line)) in self.channels.iter_mut().zip(self.lines.iter_mut()).enumerate() {
+                run_channel(&c, line, i % 2 == 1, &mut x[start..end]);
+            }
+            start = end;
+        }
     }
 }
 
@@ -424,17 +505,8 @@ impl<V: Voicing> Processor for ModulatedDelay<V> {
         if channels.len() > self.lines.len() {
             return; // not prepared for these channels
         }
-        // Every channel starts from the same glides and LFO phase and
-        // leaves them where the block ends.
-        let start = self.glides;
-        for (c, (x, line)) in channels.iter_mut().zip(self.lines.iter_mut()).enumerate() {
-            self.glides = start;
-            if self.glides.gliding() {
-                run_channel::<true>(&mut self.glides, line, c % 2 == 1, x);
-            } else {
-                run_channel::<false>(&mut self.glides, line, c % 2 == 1, x);
-            }
-        }
+        let (glides, lines) = (&mut self.glides, &mut self.lines[..]);
+        dispatch(Run { glides, lines, channels });
     }
 
     fn tail(&self) -> usize {
