@@ -9,11 +9,11 @@ use alloc::vec::Vec;
 use super::oversample::{CHUNK, Oversampler};
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::filters::{TptOnePole, tpt_coef};
-use crate::math::db_to_gain;
+use crate::filters::tpt_coef;
+use crate::math::{db_to_gain, flush_denormal};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
-use crate::simd::{Kernel, dispatch};
+use crate::simd::{Kernel, dispatch, mul_add};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
@@ -102,7 +102,8 @@ crate::declare_params! {
 #[derive(Debug, Clone)]
 struct Voice {
     over: Oversampler,
-    dc: TptOnePole,
+    /// The DC blocker's state (that of a [`TptOnePole`](crate::filters::TptOnePole) high pass).
+    dc: f32,
     dry: [f32; DRY_RING],
 }
 
@@ -286,16 +287,35 @@ fn tanh(x: f32) -> f32 {
 #[inline(always)]
 fn shape(mode: SaturationMode, block: &mut [f32]) {
     match mode {
-        SaturationMode::SoftClip => {
-            block.iter_mut().for_each(|v| *v = Saturation::curve(SaturationMode::SoftClip, *v))
-        }
-        SaturationMode::Tanh => block.iter_mut().for_each(|v| *v = tanh(*v)),
+        SaturationMode::SoftClip => map(block, |v| Saturation::curve(SaturationMode::SoftClip, v)),
+        SaturationMode::Tanh => map(block, tanh),
         SaturationMode::Tape => {
             let t = tanh(TAPE_BIAS);
             let s = 1.0 / (1.0 - t * t);
-            block.iter_mut().for_each(|v| *v = (tanh(*v + TAPE_BIAS) - t) * s);
+            map(block, |v| (tanh(v + TAPE_BIAS) - t) * s);
         }
     }
+}
+
+/// Applies `f` to every sample, eight at a time (fixed-length groups,
+/// which the compiler turns into vector code).
+#[inline(always)]
+fn map(block: &mut [f32], f: impl Fn(f32) -> f32) {
+    let mut groups = block.chunks_exact_mut(8);
+    for g in &mut groups {
+        g.iter_mut().for_each(|v| *v = f(*v));
+    }
+    groups.into_remainder().iter_mut().for_each(|v| *v = f(*v));
+}
+
+/// One sample of the DC blocker: [`TptOnePole::high_pass`](crate::filters::TptOnePole::high_pass) with its terms
+/// regrouped so that a subtraction and one multiply-add lie on the state's
+/// path (`d = x - s`, `s ← s + 2g·d`, output `(1 - g)·d`).
+#[inline(always)]
+fn dc_block<const W: bool>(s: &mut f32, x: f32, g: f32) -> f32 {
+    let d = x - *s;
+    *s = mul_add::<W, f32>(2.0 * g, d, *s);
+    (1.0 - g) * d
 }
 
 /// The processing of a block, compiled per instruction set.
@@ -336,13 +356,13 @@ impl Kernel for Run<'_, '_> {
                 for (i, w) in (s.write..s.write + n).enumerate() {
                     // The DC blocker runs in every mode (so that it is
                     // settled when tape is chosen) but only tape uses it.
-                    let hp = v.dc.high_pass(wet[i], g);
+                    let hp = dc_block::<W>(&mut v.dc, wet[i], g);
                     let shaped = if mode == SaturationMode::Tape { hp } else { wet[i] };
                     v.dry[w % DRY_RING] = x[i];
                     let dry = v.dry[(w + DRY_RING - latency) % DRY_RING];
                     x[i] = dry + mix[i] * (shaped * out[i] - dry);
                 }
-                v.dc.flush();
+                v.dc = flush_denormal(v.dc);
             }
             s.write = (s.write + n) % DRY_RING;
             start += n;
@@ -360,7 +380,7 @@ impl Processor for Saturation {
         self.dc_coef = tpt_coef(TAPE_DC_HZ, spec.sample_rate) as f32;
         let voice = Voice {
             over: Oversampler::new(self.oversampling.stages()),
-            dc: TptOnePole::default(),
+            dc: 0.0,
             dry: [0.0; DRY_RING],
         };
         self.voices = vec![voice; spec.channels];
@@ -373,7 +393,7 @@ impl Processor for Saturation {
         self.write = 0;
         for v in &mut self.voices {
             v.over.reset();
-            v.dc.reset();
+            v.dc = 0.0;
             v.dry = [0.0; DRY_RING];
         }
     }
