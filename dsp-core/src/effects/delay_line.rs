@@ -57,9 +57,19 @@ fn weights(t: f32) -> [f32; 4] {
     ]
 }
 
-/// Delays [`DelayLine::read_delays`] splits into whole and fraction in one
-/// pass (stack scratch size).
-const SPLIT: usize = 32;
+/// Most samples one [`Reads`] describes.
+pub const READ_BLOCK: usize = 32;
+
+/// Where a line is read on up to [`READ_BLOCK`] consecutive samples: per
+/// sample, the whole delay (rounded up) and the four tap weights, laid out
+/// lane by lane. Made by [`DelayLine::reads`]; any line allocated for the
+/// same longest delay reads the same.
+#[derive(Debug, Clone, Copy)]
+pub struct Reads {
+    len: usize,
+    whole: [i32; READ_BLOCK],
+    weights: [[f32; READ_BLOCK]; 4],
+}
 
 /// Where and how to read a delay line: the offset of the oldest of the
 /// four taps behind the write position and their weights. Reading the
@@ -202,46 +212,63 @@ impl DelayLine {
         }
     }
 
-    /// Reads `out.len()` consecutive samples, the `k`-th at a delay of
-    /// `delays[k]` samples (clamped as by [`clamp`](Self::clamp)): what
-    /// [`read`](Self::read) would give before each of the next `out.len()`
-    /// pushes, bit for bit, when none of the reads needs a sample those
-    /// pushes bring (each delay exceeds its `k` by 3 or more). Returns
-    /// false, with `out` unspecified, when one does. Such reads depend
-    /// neither on each other nor on the pushes, so they run at the speed
-    /// of the memory rather than of a read-push-read chain, and the delays
-    /// are split into whole and fraction by vectorisable integer
-    /// conversions.
+    /// The reads of consecutive samples at delays of `delays[k]` samples
+    /// (the first [`READ_BLOCK`] of them, clamped as by
+    /// [`clamp`](Self::clamp)), split into whole and fraction by
+    /// vectorisable integer conversions.
     #[inline(always)]
-    pub fn read_delays(&self, delays: &[f64], out: &mut [f32]) -> bool {
+    pub fn reads(&self, delays: &[f64]) -> Reads {
         let (lo, hi) = (MIN_DELAY_SAMPLES, self.max_delay.max(MIN_DELAY_SAMPLES));
-        for (c, (ds, os)) in delays.chunks(SPLIT).zip(out.chunks_mut(SPLIT)).enumerate() {
-            // ceil(d) by a truncating conversion (d < 2^31: the line's
-            // length), and the tap weights for the fraction below it.
-            let mut whole = [0i32; SPLIT];
-            let mut w = [[0.0f32; SPLIT]; 4];
-            for (k, &d) in ds.iter().enumerate() {
-                let d = d.max(lo).min(hi);
-                let truncated = d as i32;
-                whole[k] = truncated + i32::from(f64::from(truncated) < d);
-                let ws = weights((f64::from(whole[k]) - d) as f32);
-                (w[0][k], w[1][k], w[2][k], w[3][k]) = (ws[0], ws[1], ws[2], ws[3]);
-            }
-            let first = c * SPLIT;
-            if whole.iter().zip(first..first + ds.len()).any(|(&w, k)| (w as usize) < k + 3) {
-                return false;
-            }
-            for (k, o) in os.iter_mut().enumerate() {
-                let back = whole[k] as usize + 1;
-                let i = self.pos.wrapping_add(first + k).wrapping_sub(back) & self.mask;
-                // The four taps in one piece, thanks to the mirror.
-                *o = match self.buf.get(i..i + 4) {
-                    Some(s) => w[0][k] * s[0] + w[1][k] * s[1] + w[2][k] * s[2] + w[3][k] * s[3],
-                    None => 0.0,
-                };
+        let len = delays.len().min(READ_BLOCK);
+        let mut r = Reads { len, whole: [0; READ_BLOCK], weights: [[0.0; READ_BLOCK]; 4] };
+        // ceil(d) by a truncating conversion (d < 2^31: the line's
+        // length), and the tap weights for the fraction below it.
+        for (k, &d) in delays[..len].iter().enumerate() {
+            let d = d.max(lo).min(hi);
+            let truncated = d as i32;
+            r.whole[k] = truncated + i32::from(f64::from(truncated) < d);
+            let w = weights((f64::from(r.whole[k]) - d) as f32);
+            for (lane, w) in r.weights.iter_mut().zip(w) {
+                lane[k] = w;
             }
         }
+        r
+    }
+
+    /// Reads consecutive samples as `reads` describes into `out`: what
+    /// [`read`](Self::read) would give before each of the next pushes,
+    /// bit for bit, when none of the reads needs a sample those pushes
+    /// bring (each delay exceeds its `k` by 3 or more). Returns false,
+    /// with `out` unspecified, when one does. Such reads depend neither on
+    /// each other nor on the pushes, so they run at the speed of the
+    /// memory rather than of a read-push-read chain.
+    #[inline(always)]
+    pub fn read_reads(&self, reads: &Reads, out: &mut [f32]) -> bool {
+        let n = reads.len.min(out.len());
+        if reads.whole[..n].iter().enumerate().any(|(k, &w)| (w as usize) < k + 3) {
+            return false;
+        }
+        let w = &reads.weights;
+        for (k, o) in out[..n].iter_mut().enumerate() {
+            let back = reads.whole[k] as usize + 1;
+            let i = self.pos.wrapping_add(k).wrapping_sub(back) & self.mask;
+            // The four taps in one piece, thanks to the mirror.
+            *o = match self.buf.get(i..i + 4) {
+                Some(s) => w[0][k] * s[0] + w[1][k] * s[1] + w[2][k] * s[2] + w[3][k] * s[3],
+                None => 0.0,
+            };
+        }
         true
+    }
+
+    /// Sample `k` of `reads`, read now: after the pushes of the samples
+    /// before it, as [`read`](Self::read) would.
+    #[inline(always)]
+    pub fn read_one(&self, reads: &Reads, k: usize) -> f32 {
+        let k = k.min(READ_BLOCK - 1);
+        let w = &reads.weights;
+        let tap = Tap { back: reads.whole[k] as usize + 1, weights: [w[0][k], w[1][k], w[2][k], w[3][k]] };
+        self.read_tap(&tap)
     }
 
     /// Appends `xs` (oldest first, bounded), as many [`push`](Self::push)es would.

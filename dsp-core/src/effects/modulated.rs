@@ -6,7 +6,7 @@ use core::fmt::Debug;
 use core::marker::PhantomData;
 
 use super::TAIL_LEVEL;
-use super::delay_line::{DelayLine, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, glide_to};
+use super::delay_line::{DelayLine, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, READ_BLOCK, Reads, glide_to};
 use super::lfo::Lfo;
 use crate::buffer::sanitize;
 use crate::error::Error;
@@ -375,7 +375,7 @@ impl<V: Voicing> ModulatedDelay<V> {
 
 /// Samples whose control values (LFO phase, glides) are worked out
 /// together before the delay lines run over them.
-const SUB: usize = 32;
+const SUB: usize = READ_BLOCK;
 
 /// The per-sample values of a stretch of up to [`SUB`] samples, shared by
 /// every channel.
@@ -419,21 +419,28 @@ impl Glides {
     }
 }
 
-/// One channel over the stretch `c` describes: the delays and taps first
-/// (a loop without memory traffic), then the reads (all at once when they
-/// only reach samples from before the stretch, as they do unless the delay
-/// is shorter than the stretch), the pushes and the mix.
+/// Where channel `odd` or even reads its line over the stretch `c`
+/// describes.
 #[inline(always)]
-fn run_channel(c: &Controls, line: &mut DelayLine, odd: bool, x: &mut [f32]) {
-    let n = c.len.min(x.len());
+fn reads(c: &Controls, line: &DelayLine, odd: bool) -> Reads {
     let mut delays = [0.0f64; SUB];
-    for (k, d) in delays[..n].iter_mut().enumerate() {
+    for (k, d) in delays[..c.len].iter_mut().enumerate() {
         let offset = if odd { c.spread[k] } else { 0.0 };
         let swing = c.depth[k].min(c.centre[k] - MIN_DELAY_SAMPLES).max(0.0);
         *d = c.centre[k] + swing * Lfo::value_at(c.phase[k], offset);
     }
+    line.reads(&delays[..c.len])
+}
+
+/// One channel over the stretch `c` describes, reading as `r` says: the
+/// reads (all at once when they only reach samples from before the
+/// stretch, as they do unless the delay is shorter than the stretch), the
+/// pushes and the mix.
+#[inline(always)]
+fn run_channel(c: &Controls, r: &Reads, line: &mut DelayLine, x: &mut [f32]) {
+    let n = c.len.min(x.len());
     let mut y = [0.0f32; SUB];
-    if line.read_delays(&delays[..n], &mut y[..n]) {
+    if line.read_reads(r, &mut y[..n]) {
         let mut feed = [0.0f32; SUB];
         for k in 0..n {
             feed[k] = flush_denormal(x[k] + c.feedback[k] * y[k]);
@@ -441,7 +448,7 @@ fn run_channel(c: &Controls, line: &mut DelayLine, odd: bool, x: &mut [f32]) {
         line.push_block(&feed[..n]);
     } else {
         for k in 0..n {
-            y[k] = line.read(delays[k]);
+            y[k] = line.read_one(r, k);
             line.push(flush_denormal(x[k] + c.feedback[k] * y[k]));
         }
     }
@@ -470,8 +477,18 @@ impl Kernel for Run<'_, '_> {
         while start < len {
             let c = self.glides.controls(len - start);
             let end = start + c.len;
+            // Without a stereo phase, odd channels read where even ones do.
+            let mono = c.spread[..c.len].iter().all(|&s| s == 0.0);
+            let mut even = None;
             for (i, (x, line)) in self.channels.iter_mut().zip(self.lines.iter_mut()).enumerate() {
-                run_channel(&c, line, i % 2 == 1, &mut x[start..end]);
+                let r = match even {
+                    Some(r) if mono || i % 2 == 0 => r,
+                    _ => reads(&c, line, i % 2 == 1),
+                };
+                if i % 2 == 0 {
+                    even = Some(r);
+                }
+                run_channel(&c, &r, line, &mut x[start..end]);
             }
             start = end;
         }
@@ -737,5 +754,14 @@ mod tests {
             m.set_delay_ms(1.0).unwrap();
             m.set_feedback(0.9).unwrap();
         });
+        // Delays from 3 to 26 samples, shorter than a stretch: some
+        // stretches are read sample by sample, others at once (the choice
+        // depends on where a stretch starts, the output must not), on 3
+        // channels (the third shares the first's reads).
+        check_processor_invariants(
+            || Flanger::new(5.0, 0.25, 0.3, 0.7, 0.5).unwrap(),
+            3,
+            |m: &mut Flanger| m.set_stereo_phase_deg(90.0).unwrap(),
+        );
     }
 }
