@@ -5,12 +5,13 @@ use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::filters::Biquad;
 use crate::filters::design::{FilterKind, first_order};
-use crate::math::{MAX_LOOP_LEVEL, PI, clamp_level, cos, sin};
+use crate::math::{MAX_LOOP_LEVEL, clamp_level};
 use crate::params::{Caps, Channels, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
+use super::lfo::Lfo;
 use super::ring::{Diffuser, Ring};
 
 crate::declare_params! {
@@ -169,9 +170,10 @@ pub struct PlateReverb {
     tank: [Branch; 2],
     taps: [[(usize, Element, usize, f32); 7]; 2],
     decay_gain: f32,
-    /// LFO phasor (cos, sin) and its rotation per sample.
-    lfo: (f64, f64),
-    lfo_turn: (f64, f64),
+    /// The modulation's LFO (its phase a step per sample: no recursion
+    /// through floating-point values, which had been the longest chain of
+    /// a sample).
+    lfo: Lfo,
     /// Peak excursion of the modulated all-passes, in samples.
     excursion: LinearSmoother,
     width_s: LinearSmoother,
@@ -208,8 +210,7 @@ impl PlateReverb {
             tank: Default::default(),
             taps: [[(0, Element::FirstDelay, 1, 0.0); 7]; 2],
             decay_gain: 0.5,
-            lfo: (1.0, 0.0),
-            lfo_turn: (1.0, 0.0),
+            lfo: Lfo::default(),
             excursion: LinearSmoother::new(0.0),
             width_s: LinearSmoother::new(1.0),
             mix_s: LinearSmoother::new(0.3),
@@ -354,13 +355,10 @@ impl PlateReverb {
         for d in &mut self.input {
             v = d.tick(v);
         }
-        // The LFO: one phasor, a quarter turn apart between the branches.
-        let (c, s) = self.lfo;
-        let (tc, ts) = self.lfo_turn;
-        let (c, s) = (c * tc - s * ts, c * ts + s * tc);
-        let k = 1.5 - 0.5 * (c * c + s * s);
-        self.lfo = (c * k, s * k);
-        let wobble = [s as f32, c as f32];
+        // The LFO, a quarter turn apart between the branches: sin and cos
+        // of its phase (which starts at 0).
+        self.lfo.step();
+        let wobble = [self.lfo.value(0.25) as f32, -self.lfo.value(0.0) as f32];
         let g = self.decay_gain;
         let feedback = [
             self.tank[1].second.tap(self.tank[1].second_len),
@@ -413,8 +411,7 @@ impl Processor for PlateReverb {
         self.taps = TAPS.map(|side| {
             side.map(|(branch, element, back, sign)| (branch, element, self.scaled(back), sign))
         });
-        let turn = 2.0 * PI * LFO_HZ / fs;
-        self.lfo_turn = (cos(turn), sin(turn));
+        self.lfo.set_rate(LFO_HZ, fs);
         self.excursion.set_ramp_ms(100.0, fs);
         self.width_s.set_ramp_ms(DEFAULT_SMOOTHING_MS, fs);
         self.mix_s.set_ramp_ms(DEFAULT_SMOOTHING_MS, fs);
@@ -432,7 +429,7 @@ impl Processor for PlateReverb {
         self.bandwidth.reset();
         self.input.iter_mut().for_each(Diffuser::clear);
         self.tank.iter_mut().for_each(Branch::clear);
-        self.lfo = (1.0, 0.0);
+        self.lfo.reset();
         self.excursion.snap();
         self.width_s.snap();
         self.mix_s.snap();
@@ -444,11 +441,16 @@ impl Processor for PlateReverb {
         if !self.prepared {
             return;
         }
+        let smoothers = [&self.excursion, &self.width_s, &self.mix_s];
+        let steady = !smoothers.iter().any(|s| s.is_smoothing());
+        let constant = smoothers.map(|s| s.current() as f32);
         for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let excursion = self.excursion.next() as f32;
+            let [excursion, width, mix] = if steady {
+                constant
+            } else {
+                [&mut self.excursion, &mut self.width_s, &mut self.mix_s].map(|s| s.next() as f32)
+            };
             let (wl, wr) = self.tick(clamp_level(0.5 * (*l + *r), MAX_LOOP_LEVEL), excursion);
-            let width = self.width_s.next() as f32;
-            let mix = self.mix_s.next() as f32;
             let mid = 0.5 * (wl + wr);
             let side = 0.5 * width * (wl - wr);
             *l += mix * (mid + side - *l);
