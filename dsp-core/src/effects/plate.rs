@@ -12,7 +12,7 @@ use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
 use super::lfo::Lfo;
-use super::ring::{Diffuser, Ring};
+use super::ring::{Diffuser, MAX_CHUNK, Ring};
 
 crate::declare_params! {
     PlateReverb, PLATE_REVERB_KIND = "plate_reverb", "PlateReverb",
@@ -170,6 +170,8 @@ pub struct PlateReverb {
     tank: [Branch; 2],
     taps: [[(usize, Element, usize, f32); 7]; 2],
     decay_gain: f32,
+    /// Samples the input path runs at a time.
+    chunk: usize,
     /// The modulation's LFO (its phase a step per sample: no recursion
     /// through floating-point values, which had been the longest chain of
     /// a sample).
@@ -210,6 +212,7 @@ impl PlateReverb {
             tank: Default::default(),
             taps: [[(0, Element::FirstDelay, 1, 0.0); 7]; 2],
             decay_gain: 0.5,
+            chunk: 1,
             lfo: Lfo::default(),
             excursion: LinearSmoother::new(0.0),
             width_s: LinearSmoother::new(1.0),
@@ -347,14 +350,22 @@ impl PlateReverb {
         self.bandwidth.set_coefs(first_order(FilterKind::LowPass, self.bandwidth_hz.min(top), fs));
     }
 
-    /// The wet outputs for one (mono) input sample.
+    /// The input path over a chunk of (mono) input, in place: predelay,
+    /// band limit and input diffusers, stage by stage along the chunk (at
+    /// most [`MAX_CHUNK`] samples and the shortest diffuser's delay).
     #[inline(always)]
-    fn tick(&mut self, x: f32, excursion: f32) -> (f32, f32) {
-        self.pre.push(x);
-        let mut v = self.bandwidth.tick(self.pre.tap(self.predelay + 1));
+    fn input(&mut self, v: &mut [f32]) {
+        self.pre.write(v);
+        self.pre.read(v.len() + self.predelay, v);
+        v.iter_mut().for_each(|v| *v = self.bandwidth.tick(*v));
         for d in &mut self.input {
-            v = d.tick(v);
+            d.process(v);
         }
+    }
+
+    /// The wet outputs for one sample of the input path's output.
+    #[inline(always)]
+    fn tick(&mut self, v: f32, excursion: f32) -> (f32, f32) {
         // The LFO, a quarter turn apart between the branches: sin and cos
         // of its phase (which starts at 0).
         self.lfo.step();
@@ -391,9 +402,11 @@ impl Processor for PlateReverb {
         }
         let fs = spec.sample_rate;
         self.sample_rate = fs;
-        self.pre.allocate(self.ms_to_samples(MAX_PREDELAY_MS) + 2);
+        self.pre.allocate(self.ms_to_samples(MAX_PREDELAY_MS) + MAX_CHUNK + 2);
+        self.chunk = MAX_CHUNK;
         for (d, &(len, g)) in self.input.iter_mut().zip(&INPUT_DIFFUSERS) {
             d.prepare((libm::round(len * fs / REFERENCE_HZ) as usize).max(1), g);
+            self.chunk = self.chunk.min(d.delay());
         }
         let excursion_max = libm::ceil(MAX_EXCURSION * fs / REFERENCE_HZ) as usize;
         for (i, b) in self.tank.iter_mut().enumerate() {
@@ -444,17 +457,26 @@ impl Processor for PlateReverb {
         let smoothers = [&self.excursion, &self.width_s, &self.mix_s];
         let steady = !smoothers.iter().any(|s| s.is_smoothing());
         let constant = smoothers.map(|s| s.current() as f32);
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let [excursion, width, mix] = if steady {
-                constant
-            } else {
-                [&mut self.excursion, &mut self.width_s, &mut self.mix_s].map(|s| s.next() as f32)
-            };
-            let (wl, wr) = self.tick(clamp_level(0.5 * (*l + *r), MAX_LOOP_LEVEL), excursion);
-            let mid = 0.5 * (wl + wr);
-            let side = 0.5 * width * (wl - wr);
-            *l += mix * (mid + side - *l);
-            *r += mix * (mid - side - *r);
+        let mut input = [0.0f32; MAX_CHUNK];
+        for (ls, rs) in left.chunks_mut(self.chunk).zip(right.chunks_mut(self.chunk)) {
+            let input = &mut input[..ls.len()];
+            for ((v, l), r) in input.iter_mut().zip(&*ls).zip(&*rs) {
+                *v = clamp_level(0.5 * (l + r), MAX_LOOP_LEVEL);
+            }
+            self.input(input);
+            for ((l, r), &v) in ls.iter_mut().zip(rs.iter_mut()).zip(&*input) {
+                let [excursion, width, mix] = if steady {
+                    constant
+                } else {
+                    [&mut self.excursion, &mut self.width_s, &mut self.mix_s]
+                        .map(|s| s.next() as f32)
+                };
+                let (wl, wr) = self.tick(v, excursion);
+                let mid = 0.5 * (wl + wr);
+                let side = 0.5 * width * (wl - wr);
+                *l += mix * (mid + side - *l);
+                *r += mix * (mid - side - *r);
+            }
         }
         self.bandwidth.flush();
         for b in &mut self.tank {
