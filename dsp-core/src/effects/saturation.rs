@@ -254,21 +254,21 @@ impl Saturation {
 }
 
 /// `tanh` in `f32`, relative error below 3e-7 (measured against `f64` in
-/// the tests) and exactly odd, in straight-line code that vectorises
-/// (`libm::tanhf` is a call per sample): below 0.75 in magnitude, Lambert's
+/// the tests) and exactly odd, in straight-line code (`libm::tanhf` is a
+/// call per sample): below 0.75 in magnitude, Lambert's
 /// continued fraction to four terms, `x·(945 + 105x² + x⁴) / (945 + 420x² +
 /// 15x⁴)`; above, `1 - 2 / (e^(2|x|) + 1)`, with the exponential from its
 /// exponent bits and the Taylor series of the rest (within ±1/2 octave)
 /// to the 7th power.
 #[inline(always)]
 fn tanh(x: f32) -> f32 {
-    let a = libm::fabsf(x);
+    let a = x.abs();
     let y = a * a;
     let small = a * (945.0 + y * (105.0 + y)) / (945.0 + y * (420.0 + 15.0 * y));
     // e^(2a) = 2^t, t = i + r, |r| <= 1/2 (capped where tanh is 1 in f32).
     // Adding 1.5·2^23 rounds t to the whole i (the float's spacing there
-    // is 1) and leaves i in the low bits: no float-to-int conversion,
-    // which would not vectorise.
+    // is 1) and leaves i in the low bits: no saturating float-to-int
+    // conversion (a sequence of compares and moves).
     const ROUND: f32 = 12_582_912.0;
     let t = (a * (2.0 * core::f32::consts::LOG2_E)).min(126.0);
     let shifted = t + ROUND;
@@ -280,32 +280,23 @@ fn tanh(x: f32) -> f32 {
     }
     let e = p * f32::from_bits((i + 127) << 23);
     let large = 1.0 - 2.0 / (e + 1.0);
-    libm::copysignf(if a < 0.75 { small } else { large }, x)
+    (if a < 0.75 { small } else { large }).copysign(x)
 }
 
 /// Applies the curve of `mode` to a block (the match outside the loop).
 #[inline(always)]
 fn shape(mode: SaturationMode, block: &mut [f32]) {
     match mode {
-        SaturationMode::SoftClip => map(block, |v| Saturation::curve(SaturationMode::SoftClip, v)),
-        SaturationMode::Tanh => map(block, tanh),
+        SaturationMode::SoftClip => {
+            block.iter_mut().for_each(|v| *v = Saturation::curve(SaturationMode::SoftClip, *v))
+        }
+        SaturationMode::Tanh => block.iter_mut().for_each(|v| *v = tanh(*v)),
         SaturationMode::Tape => {
             let t = tanh(TAPE_BIAS);
             let s = 1.0 / (1.0 - t * t);
-            map(block, |v| (tanh(v + TAPE_BIAS) - t) * s);
+            block.iter_mut().for_each(|v| *v = (tanh(*v + TAPE_BIAS) - t) * s);
         }
     }
-}
-
-/// Applies `f` to every sample, eight at a time (fixed-length groups,
-/// which the compiler turns into vector code).
-#[inline(always)]
-fn map(block: &mut [f32], f: impl Fn(f32) -> f32) {
-    let mut groups = block.chunks_exact_mut(8);
-    for g in &mut groups {
-        g.iter_mut().for_each(|v| *v = f(*v));
-    }
-    groups.into_remainder().iter_mut().for_each(|v| *v = f(*v));
 }
 
 /// One sample of the DC blocker: [`TptOnePole::high_pass`](crate::filters::TptOnePole::high_pass) with its terms
@@ -353,16 +344,19 @@ impl Kernel for Run<'_, '_> {
                     wet[i] = x[i].clamp(-INPUT_LIMIT, INPUT_LIMIT) * drive[i];
                 }
                 v.over.process(&mut wet[..n], |b| shape(mode, b));
+                // In a local, not in `v`: the dry writes below would make
+                // the compiler keep it in memory.
+                let mut dc = v.dc;
                 for (i, w) in (s.write..s.write + n).enumerate() {
                     // The DC blocker runs in every mode (so that it is
                     // settled when tape is chosen) but only tape uses it.
-                    let hp = dc_block::<W>(&mut v.dc, wet[i], g);
+                    let hp = dc_block::<W>(&mut dc, wet[i], g);
                     let shaped = if mode == SaturationMode::Tape { hp } else { wet[i] };
                     v.dry[w % DRY_RING] = x[i];
                     let dry = v.dry[(w + DRY_RING - latency) % DRY_RING];
                     x[i] = dry + mix[i] * (shaped * out[i] - dry);
                 }
-                v.dc = flush_denormal(v.dc);
+                v.dc = flush_denormal(dc);
             }
             s.write = (s.write + n) % DRY_RING;
             start += n;
