@@ -267,7 +267,10 @@ impl DelayLine {
     pub fn read_one(&self, reads: &Reads, k: usize) -> f32 {
         let k = k.min(READ_BLOCK - 1);
         let w = &reads.weights;
-        let tap = Tap { back: reads.whole[k] as usize + 1, weights: [w[0][k], w[1][k], w[2][k], w[3][k]] };
+        let tap = Tap {
+            back: reads.whole[k] as usize + 1,
+            weights: [w[0][k], w[1][k], w[2][k], w[3][k]],
+        };
         self.read_tap(&tap)
     }
 

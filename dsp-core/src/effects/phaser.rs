@@ -293,7 +293,8 @@ impl Phaser {
     /// had cost a third of the phaser's time.
     fn coef(g: &Glides, offset: f64, fs: f64) -> f32 {
         let octaves = SWEEP_OCTAVES * g.depth.current() * g.lfo.value(offset);
-        let fc = exp2_series(g.centre.current() + octaves).clamp(MIN_BREAK_HZ, MAX_BREAK_RATIO * fs);
+        let fc =
+            exp2_series(g.centre.current() + octaves).clamp(MIN_BREAK_HZ, MAX_BREAK_RATIO * fs);
         tpt_coef_series(crate::math::PI * fc / fs) as f32
     }
 
@@ -396,8 +397,7 @@ fn run<const W: bool, const GLIDE: bool, const L: usize>(
             v.g += v.step;
             let u = mul_add::<W, f32>(fb, v.last, *s);
             let w = if GLIDE && fade < 1.0 {
-                let (end, tap) =
-                    chain::<W>(v, u, v.g, stages.max(previous), stages.min(previous));
+                let (end, tap) = chain::<W>(v, u, v.g, stages.max(previous), stages.min(previous));
                 let (new, old) = if stages >= previous { (end, tap) } else { (tap, end) };
                 old + fade * (new - old)
             } else {
@@ -593,7 +593,11 @@ mod tests {
             .map(|i| {
                 let w = 0.45 * PI * (i as f64 / 4500.0).powi(3);
                 let want = tan(w) / (1.0 + tan(w));
-                if want == 0.0 { tpt_coef_series(w).abs() } else { (tpt_coef_series(w) / want - 1.0).abs() }
+                if want == 0.0 {
+                    tpt_coef_series(w).abs()
+                } else {
+                    (tpt_coef_series(w) / want - 1.0).abs()
+                }
             })
             .fold(0.0, f64::max);
         assert!(worst < 1e-9, "coefficient: {worst}");
