@@ -5,13 +5,12 @@ use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::filters::Biquad;
 use crate::filters::design::{FilterKind, first_order};
-use crate::math::{MAX_LOOP_LEVEL, clamp_level};
+use crate::math::{MAX_LOOP_LEVEL, PI, clamp_level, cos, sin};
 use crate::params::{Caps, Channels, ParamInfo};
 use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
-use super::lfo::Lfo;
 use super::ring::{Diffuser, MAX_CHUNK, Ring};
 
 crate::declare_params! {
@@ -172,10 +171,9 @@ pub struct PlateReverb {
     decay_gain: f32,
     /// Samples the input path runs at a time.
     chunk: usize,
-    /// The modulation's LFO (its phase a step per sample: no recursion
-    /// through floating-point values, which had been the longest chain of
-    /// a sample).
-    lfo: Lfo,
+    /// LFO phasor (cos, sin) and its rotation per sample.
+    lfo: (f64, f64),
+    lfo_turn: (f64, f64),
     /// Peak excursion of the modulated all-passes, in samples.
     excursion: LinearSmoother,
     width_s: LinearSmoother,
@@ -213,7 +211,8 @@ impl PlateReverb {
             taps: [[(0, Element::FirstDelay, 1, 0.0); 7]; 2],
             decay_gain: 0.5,
             chunk: 1,
-            lfo: Lfo::default(),
+            lfo: (1.0, 0.0),
+            lfo_turn: (1.0, 0.0),
             excursion: LinearSmoother::new(0.0),
             width_s: LinearSmoother::new(1.0),
             mix_s: LinearSmoother::new(0.3),
@@ -366,10 +365,13 @@ impl PlateReverb {
     /// The wet outputs for one sample of the input path's output.
     #[inline(always)]
     fn tick(&mut self, v: f32, excursion: f32) -> (f32, f32) {
-        // The LFO, a quarter turn apart between the branches: sin and cos
-        // of its phase (which starts at 0).
-        self.lfo.step();
-        let wobble = [self.lfo.value(0.25) as f32, -self.lfo.value(0.0) as f32];
+        // The LFO: one phasor, a quarter turn apart between the branches.
+        let (c, s) = self.lfo;
+        let (tc, ts) = self.lfo_turn;
+        let (c, s) = (c * tc - s * ts, c * ts + s * tc);
+        let k = 1.5 - 0.5 * (c * c + s * s);
+        self.lfo = (c * k, s * k);
+        let wobble = [s as f32, c as f32];
         let g = self.decay_gain;
         let feedback = [
             self.tank[1].second.tap(self.tank[1].second_len),
@@ -424,7 +426,8 @@ impl Processor for PlateReverb {
         self.taps = TAPS.map(|side| {
             side.map(|(branch, element, back, sign)| (branch, element, self.scaled(back), sign))
         });
-        self.lfo.set_rate(LFO_HZ, fs);
+        let turn = 2.0 * PI * LFO_HZ / fs;
+        self.lfo_turn = (cos(turn), sin(turn));
         self.excursion.set_ramp_ms(100.0, fs);
         self.width_s.set_ramp_ms(DEFAULT_SMOOTHING_MS, fs);
         self.mix_s.set_ramp_ms(DEFAULT_SMOOTHING_MS, fs);
@@ -442,7 +445,7 @@ impl Processor for PlateReverb {
         self.bandwidth.reset();
         self.input.iter_mut().for_each(Diffuser::clear);
         self.tank.iter_mut().for_each(Branch::clear);
-        self.lfo.reset();
+        self.lfo = (1.0, 0.0);
         self.excursion.snap();
         self.width_s.snap();
         self.mix_s.snap();
