@@ -112,13 +112,14 @@ struct Branch {
 }
 
 impl Branch {
-    /// The value `back` samples into `element`.
+    /// Adds to `out[k]` `gain` times the value `back` samples into
+    /// `element` right after the `k`-th of the last `out.len()` samples.
     #[inline(always)]
-    fn tap(&self, element: Element, back: usize) -> f32 {
+    fn add_taps(&self, element: Element, back: usize, gain: f32, out: &mut [f32]) {
         match element {
-            Element::FirstDelay => self.first.tap(back),
-            Element::AllPass => self.diffuser.tap(back),
-            Element::SecondDelay => self.second.tap(back),
+            Element::FirstDelay => self.first.add_past_taps(back, gain, out),
+            Element::AllPass => self.diffuser.add_past_taps(back, gain, out),
+            Element::SecondDelay => self.second.add_past_taps(back, gain, out),
         }
     }
 
@@ -362,9 +363,9 @@ impl PlateReverb {
         }
     }
 
-    /// The wet outputs for one sample of the input path's output.
+    /// Runs the tank for one sample of the input path's output.
     #[inline(always)]
-    fn tick(&mut self, v: f32, excursion: f32) -> (f32, f32) {
+    fn tick(&mut self, v: f32, excursion: f32) {
         // The LFO: one phasor, a quarter turn apart between the branches.
         let (c, s) = self.lfo;
         let (tc, ts) = self.lfo_turn;
@@ -386,13 +387,20 @@ impl PlateReverb {
             u = b.diffuser.tick(u);
             b.second.push(crate::math::flush_denormal(u));
         }
-        let mut y = [0.0f32; 2];
+    }
+
+    /// The wet outputs (before [`TAP_GAIN`]) of the last `n` samples the
+    /// tank ran: its taps, read a chunk at a time after the chunk's
+    /// samples, each along the chunk.
+    #[inline(always)]
+    fn outputs(&self, n: usize) -> [[f32; MAX_CHUNK]; 2] {
+        let mut y = [[0.0f32; MAX_CHUNK]; 2];
         for (side, taps) in self.taps.iter().enumerate() {
             for &(branch, element, back, sign) in taps {
-                y[side] += sign * self.tank[branch].tap(element, back);
+                self.tank[branch].add_taps(element, back, sign, &mut y[side][..n]);
             }
         }
-        (TAP_GAIN * y[0], TAP_GAIN * y[1])
+        y
     }
 }
 
@@ -417,10 +425,11 @@ impl Processor for PlateReverb {
             let nominal = m.max(excursion_max + 2);
             b.nominal = nominal as f32;
             b.modulated.prepare_modulated(nominal, nominal + excursion_max + 1, DECAY_DIFFUSION_1);
-            b.first.allocate(d1 + 1);
+            // Room for the taps read a chunk after their samples.
+            b.first.allocate(d1 + 1 + MAX_CHUNK);
             b.first_len = d1;
             b.diffuser.prepare(a, 0.5);
-            b.second.allocate(d2 + 1);
+            b.second.allocate(d2 + 1 + MAX_CHUNK);
             b.second_len = d2;
         }
         self.taps = TAPS.map(|side| {
@@ -459,7 +468,7 @@ impl Processor for PlateReverb {
         }
         let smoothers = [&self.excursion, &self.width_s, &self.mix_s];
         let steady = !smoothers.iter().any(|s| s.is_smoothing());
-        let constant = smoothers.map(|s| s.current() as f32);
+        let [excursion, width, mix] = smoothers.map(|s| s.current() as f32);
         let mut input = [0.0f32; MAX_CHUNK];
         for (ls, rs) in left.chunks_mut(self.chunk).zip(right.chunks_mut(self.chunk)) {
             let input = &mut input[..ls.len()];
@@ -467,14 +476,18 @@ impl Processor for PlateReverb {
                 *v = clamp_level(0.5 * (l + r), MAX_LOOP_LEVEL);
             }
             self.input(input);
-            for ((l, r), &v) in ls.iter_mut().zip(rs.iter_mut()).zip(&*input) {
-                let [excursion, width, mix] = if steady {
-                    constant
+            for &v in &*input {
+                let excursion = if steady { excursion } else { self.excursion.next() as f32 };
+                self.tick(v, excursion);
+            }
+            let [yl, yr] = self.outputs(input.len());
+            for ((l, r), (&yl, &yr)) in ls.iter_mut().zip(rs.iter_mut()).zip(yl.iter().zip(&yr)) {
+                let [width, mix] = if steady {
+                    [width, mix]
                 } else {
-                    [&mut self.excursion, &mut self.width_s, &mut self.mix_s]
-                        .map(|s| s.next() as f32)
+                    [&mut self.width_s, &mut self.mix_s].map(|s| s.next() as f32)
                 };
-                let (wl, wr) = self.tick(v, excursion);
+                let (wl, wr) = (TAP_GAIN * yl, TAP_GAIN * yr);
                 let mid = 0.5 * (wl + wr);
                 let side = 0.5 * width * (wl - wr);
                 *l += mix * (mid + side - *l);
