@@ -296,7 +296,9 @@ def effects_cases(x: np.ndarray) -> list[tuple[str, Callable[[], object], Callab
         "Phaser": ml.Phaser(rate_hz=0.5, depth=0.5, centre_hz=1300.0, stages=6, feedback=0.3, mix=0.5),
         "Flanger/pb.Chorus": ml.Flanger(rate_hz=0.25, depth_ms=1.0, delay_ms=2.0, feedback=0.5, mix=0.5),
         # Ours runs the curve oversampled (4x by default) between half-band filters; pedalboard's
-        # Distortion is a plain tanh at the sample rate, so it does less work (and aliases).
+        # Distortion is a plain tanh at the sample rate, so it does less work (and aliases):
+        # our 1x is the like-for-like comparison.
+        "Saturation 1x": ml.Saturation(drive_db=12.0, mode="tanh", oversampling="1x"),
         "Saturation 4x": ml.Saturation(drive_db=12.0, mode="tanh"),
         "Saturation 2x": ml.Saturation(drive_db=12.0, mode="tanh", oversampling="2x"),
         "TransientShaper": ml.TransientShaper(attack_db=6.0, sustain_db=-3.0),  # no pedalboard peer
@@ -322,6 +324,7 @@ def effects_cases(x: np.ndarray) -> list[tuple[str, Callable[[], object], Callab
             # pedalboard has no Flanger: its Chorus with a short centre delay and feedback is one
             # (its own docs say so); 2 +- 1 ms stays above the 1 ms floor of JUCE's chorus delay.
             "Flanger/pb.Chorus": pb.Chorus(rate_hz=0.25, depth=0.1, centre_delay_ms=2.0, feedback=0.5, mix=0.5),
+            "Saturation 1x": distortion,
             "Saturation 4x": distortion,
             "Saturation 2x": distortion,
         }

@@ -24,6 +24,11 @@ fn effects(c: &mut Criterion) {
     bench_processor(c, "phaser", Phaser::default);
     bench_processor(c, "phaser_12_stages", || Phaser::new(0.5, 0.7, 800.0, 12, 0.3, 0.5).unwrap());
     bench_processor(c, "saturation", Saturation::default);
+    bench_processor(c, "saturation_tanh_1x", || {
+        let mut s = Saturation::new(12.0, SaturationMode::Tanh).unwrap();
+        s.set_oversampling(Oversampling::X1);
+        s
+    });
     bench_processor(c, "saturation_tanh_8x", || {
         let mut s = Saturation::new(12.0, SaturationMode::Tanh).unwrap();
         s.set_oversampling(Oversampling::X8);

@@ -43,6 +43,34 @@ pub fn glide_to(time: &mut LinearSmoother, target: f64, sample_rate: f64) {
     time.set_target(target);
 }
 
+/// Catmull-Rom weights of the four taps for a read `t` (in `[0, 1)`)
+/// samples after the second oldest: the taps at `ceil(d) + 1` (oldest),
+/// `ceil(d)`, `ceil(d) - 1` and `ceil(d) - 2` samples back, for a delay
+/// `d = ceil(d) - t`.
+#[inline(always)]
+fn weights(t: f32) -> [f32; 4] {
+    [
+        t * (-0.5 + t * (1.0 - 0.5 * t)),
+        1.0 + t * t * (-2.5 + 1.5 * t),
+        t * (0.5 + t * (2.0 - 1.5 * t)),
+        t * t * (-0.5 + 0.5 * t),
+    ]
+}
+
+/// Most samples one [`Reads`] describes.
+pub const READ_BLOCK: usize = 32;
+
+/// Where a line is read on up to [`READ_BLOCK`] consecutive samples: per
+/// sample, the whole delay (rounded up) and the four tap weights, laid out
+/// lane by lane. Made by [`DelayLine::reads`]; any line allocated for the
+/// same longest delay reads the same.
+#[derive(Debug, Clone, Copy)]
+pub struct Reads {
+    len: usize,
+    whole: [i32; READ_BLOCK],
+    weights: [[f32; READ_BLOCK]; 4],
+}
+
 /// Where and how to read a delay line: the offset of the oldest of the
 /// four taps behind the write position and their weights. Reading the
 /// same tap on consecutive samples reads a constant delay.
@@ -58,20 +86,12 @@ impl Tap {
     #[inline(always)]
     pub fn new(delay: f64) -> Self {
         // ceil(delay) for a positive delay, by a truncating conversion
-        // (one instruction, where libm's ceil is a function call).
-        let truncated = delay as usize;
-        let whole = truncated + usize::from((truncated as f64) < delay);
+        // (one instruction, where libm's ceil is a function call; signed,
+        // as x86-64 converts between f64 and u64 only by long sequences).
+        let truncated = delay as i64;
+        let whole = truncated + i64::from((truncated as f64) < delay);
         let t = (whole as f64 - delay) as f32;
-        // Catmull-Rom weights of the taps at whole - 1 (oldest, relative
-        // to the read position between the middle two), whole, whole + 1 and
-        // whole + 2 samples after it.
-        let weights = [
-            t * (-0.5 + t * (1.0 - 0.5 * t)),
-            1.0 + t * t * (-2.5 + 1.5 * t),
-            t * (0.5 + t * (2.0 - 1.5 * t)),
-            t * t * (-0.5 + 0.5 * t),
-        ];
-        Tap { back: whole + 1, weights }
+        Tap { back: whole as usize + 1, weights: weights(t) }
     }
 
     /// How many consecutive samples [`DelayLine::read_block`] can read at
@@ -83,11 +103,16 @@ impl Tap {
     }
 }
 
+/// Samples after the ring that repeat its first ones, so that the four
+/// taps of a read are always contiguous in memory.
+const MIRROR: usize = 3;
+
 /// A ring of samples with interpolated reads. Sized by
 /// [`allocate`](Self::allocate) (which may allocate); pushing and reading
 /// never allocate.
 #[derive(Debug, Clone, Default)]
 pub struct DelayLine {
+    /// The ring (`mask + 1` samples), then [`MIRROR`] copies of its first.
     buf: Vec<f32>,
     mask: usize,
     /// Index the next pushed sample goes to.
@@ -105,10 +130,10 @@ impl DelayLine {
     /// a power of two) and clears it.
     pub fn allocate(&mut self, max_delay: usize) {
         let len = (max_delay.max(MIN_DELAY_SAMPLES as usize) + 4).next_power_of_two();
-        if self.buf.len() == len {
+        if self.buf.len() == len + MIRROR {
             self.clear();
         } else {
-            self.buf = vec![0.0; len];
+            self.buf = vec![0.0; len + MIRROR];
         }
         self.mask = len - 1;
         self.pos = 0;
@@ -140,8 +165,14 @@ impl DelayLine {
     /// Appends one sample (the newest), bounded to ±[`MAX_LOOP_LEVEL`].
     #[inline(always)]
     pub fn push(&mut self, x: f32) {
+        let x = clamp_level(x, MAX_LOOP_LEVEL);
         if let Some(slot) = self.buf.get_mut(self.pos) {
-            *slot = clamp_level(x, MAX_LOOP_LEVEL);
+            *slot = x;
+        }
+        if self.pos < MIRROR {
+            if let Some(slot) = self.buf.get_mut(self.mask + 1 + self.pos) {
+                *slot = x;
+            }
         }
         self.pos = (self.pos + 1) & self.mask;
     }
@@ -181,6 +212,68 @@ impl DelayLine {
         }
     }
 
+    /// The reads of consecutive samples at delays of `delays[k]` samples
+    /// (the first [`READ_BLOCK`] of them, clamped as by
+    /// [`clamp`](Self::clamp)), split into whole and fraction by
+    /// vectorisable integer conversions.
+    #[inline(always)]
+    pub fn reads(&self, delays: &[f64]) -> Reads {
+        let (lo, hi) = (MIN_DELAY_SAMPLES, self.max_delay.max(MIN_DELAY_SAMPLES));
+        let len = delays.len().min(READ_BLOCK);
+        let mut r = Reads { len, whole: [0; READ_BLOCK], weights: [[0.0; READ_BLOCK]; 4] };
+        // ceil(d) by a truncating conversion (d < 2^31: the line's
+        // length), and the tap weights for the fraction below it.
+        for (k, &d) in delays[..len].iter().enumerate() {
+            let d = d.max(lo).min(hi);
+            let truncated = d as i32;
+            r.whole[k] = truncated + i32::from(f64::from(truncated) < d);
+            let w = weights((f64::from(r.whole[k]) - d) as f32);
+            for (lane, w) in r.weights.iter_mut().zip(w) {
+                lane[k] = w;
+            }
+        }
+        r
+    }
+
+    /// Reads consecutive samples as `reads` describes into `out`: what
+    /// [`read`](Self::read) would give before each of the next pushes,
+    /// bit for bit, when none of the reads needs a sample those pushes
+    /// bring (each delay exceeds its `k` by 3 or more). Returns false,
+    /// with `out` unspecified, when one does. Such reads depend neither on
+    /// each other nor on the pushes, so they run at the speed of the
+    /// memory rather than of a read-push-read chain.
+    #[inline(always)]
+    pub fn read_reads(&self, reads: &Reads, out: &mut [f32]) -> bool {
+        let n = reads.len.min(out.len());
+        if reads.whole[..n].iter().enumerate().any(|(k, &w)| (w as usize) < k + 3) {
+            return false;
+        }
+        let w = &reads.weights;
+        for (k, o) in out[..n].iter_mut().enumerate() {
+            let back = reads.whole[k] as usize + 1;
+            let i = self.pos.wrapping_add(k).wrapping_sub(back) & self.mask;
+            // The four taps in one piece, thanks to the mirror.
+            *o = match self.buf.get(i..i + 4) {
+                Some(s) => w[0][k] * s[0] + w[1][k] * s[1] + w[2][k] * s[2] + w[3][k] * s[3],
+                None => 0.0,
+            };
+        }
+        true
+    }
+
+    /// Sample `k` of `reads`, read now: after the pushes of the samples
+    /// before it, as [`read`](Self::read) would.
+    #[inline(always)]
+    pub fn read_one(&self, reads: &Reads, k: usize) -> f32 {
+        let k = k.min(READ_BLOCK - 1);
+        let w = &reads.weights;
+        let tap = Tap {
+            back: reads.whole[k] as usize + 1,
+            weights: [w[0][k], w[1][k], w[2][k], w[3][k]],
+        };
+        self.read_tap(&tap)
+    }
+
     /// Appends `xs` (oldest first, bounded), as many [`push`](Self::push)es would.
     #[inline]
     pub fn push_block(&mut self, xs: &[f32]) {
@@ -188,8 +281,9 @@ impl DelayLine {
             return;
         }
         let mut rest = xs;
+        let len = self.mask + 1;
         while !rest.is_empty() {
-            let room = (self.buf.len() - self.pos).min(rest.len());
+            let room = (len - self.pos).min(rest.len());
             let slots = &mut self.buf[self.pos..self.pos + room];
             slots
                 .iter_mut()
@@ -198,6 +292,7 @@ impl DelayLine {
             self.pos = (self.pos + room) & self.mask;
             rest = &rest[room..];
         }
+        self.buf.copy_within(..MIRROR, len);
     }
 
     /// The signal `delay` samples ago (clamped to the line's range), read

@@ -4,57 +4,64 @@
 /// `-cos(2π·phase)` so that it starts (after `reset`) at its minimum, -1.
 /// Channels read it at a phase offset for stereo spread.
 ///
+/// The phase is a 64-bit fixed-point fraction of a cycle (wrapping at one
+/// cycle by integer overflow, exact however it is stepped), so that a
+/// step is one integer add and `n` steps equal one advance by `n`.
 /// The sine is an odd polynomial on a folded phase (absolute error below
 /// 1e-7), so reading it costs a few multiplies rather than a `libm` call.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Lfo {
-    phase: f64,
-    inc: f64,
+    phase: u64,
+    inc: u64,
 }
+
+/// One cycle in the fixed-point phase, as a float.
+const CYCLE: f64 = 18_446_744_073_709_551_616.0; // 2^64
 
 impl Lfo {
     /// Sets the rate (`hz` at most a tenth of `sample_rate`; 0 freezes the
     /// phase).
     pub fn set_rate(&mut self, hz: f64, sample_rate: f64) {
-        self.inc = (hz / sample_rate).clamp(0.0, 0.1);
+        self.inc = ((hz / sample_rate).clamp(0.0, 0.1) * CYCLE) as u64;
     }
 
     /// Back to phase 0 (the minimum).
     pub fn reset(&mut self) {
-        self.phase = 0.0;
+        self.phase = 0;
     }
 
     /// The phase in cycles, in `[0, 1)`.
+    #[inline(always)]
     pub fn phase(&self) -> f64 {
-        self.phase
+        // The top 53 bits, through a signed conversion (one instruction).
+        (self.phase >> 11) as i64 as f64 * (2048.0 / CYCLE)
     }
 
     /// Advances one sample.
     #[inline(always)]
     pub fn step(&mut self) {
-        self.phase += self.inc;
-        if self.phase >= 1.0 {
-            self.phase -= 1.0;
-        }
+        self.phase = self.phase.wrapping_add(self.inc);
     }
 
-    /// Advances `n` samples at once (callers that step on a coarser grid
-    /// use this, always with the same `n`).
+    /// Advances `n` samples at once.
     #[inline]
     pub fn advance(&mut self, n: usize) {
-        self.phase += n as f64 * self.inc;
-        self.phase -= libm::floor(self.phase);
+        self.phase = self.phase.wrapping_add(self.inc.wrapping_mul(n as u64));
     }
 
     /// The value, from -1 to 1, at `offset` cycles (in `[0, 1)`) ahead of
     /// the phase.
     #[inline(always)]
     pub fn value(&self, offset: f64) -> f64 {
-        let mut u = self.phase + offset;
-        if u >= 1.0 {
-            u -= 1.0;
-        }
-        neg_cos_cycles(u)
+        Self::value_at(self.phase(), offset)
+    }
+
+    /// The value an LFO at `phase` gives at `offset` cycles ahead (both in
+    /// `[0, 1)`): [`value`](Self::value) for a phase read earlier.
+    #[inline(always)]
+    pub fn value_at(phase: f64, offset: f64) -> f64 {
+        let u = phase + offset;
+        neg_cos_cycles(if u >= 1.0 { u - 1.0 } else { u })
     }
 }
 
@@ -107,6 +114,10 @@ mod tests {
         jumped.set_rate(2.0, 1000.0);
         jumped.advance(750);
         assert!((jumped.phase() - 0.5).abs() < 1e-9);
+        let mut stepped = Lfo::default();
+        stepped.set_rate(2.0, 1000.0);
+        (0..750).for_each(|_| stepped.step());
+        assert_eq!(stepped, jumped, "a jump equals its steps exactly");
         lfo.reset();
         assert_eq!(lfo.phase(), 0.0);
     }

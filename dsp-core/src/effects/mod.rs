@@ -29,7 +29,9 @@ mod transient;
 #[cfg(feature = "std")]
 pub use convolution::{CONVOLUTION_REVERB_KIND, ConvolutionReverb, IrLayout, MAX_IR_FRAMES};
 pub use delay::{DELAY_KIND, Delay, MAX_DELAY_MS, MAX_TAIL_S, NoteModifier, NoteValue, synced_ms};
-pub use delay_line::{DelayLine, MAX_GLIDE_RATE, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
+pub use delay_line::{
+    DelayLine, MAX_GLIDE_RATE, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, READ_BLOCK, Reads, Tap, glide_to,
+};
 pub use lfo::Lfo;
 pub use modulated::{
     CHORUS_KIND, Chorus, ChorusVoicing, FLANGER_KIND, Flanger, FlangerVoicing, ModulatedDelay,

@@ -6,13 +6,14 @@ use core::fmt::Debug;
 use core::marker::PhantomData;
 
 use super::TAIL_LEVEL;
-use super::delay_line::{DelayLine, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, Tap, glide_to};
+use super::delay_line::{DelayLine, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, READ_BLOCK, Reads, glide_to};
 use super::lfo::Lfo;
 use crate::buffer::sanitize;
 use crate::error::Error;
 use crate::math::{flush_denormal, log};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
+use crate::simd::{Kernel, dispatch};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
@@ -372,28 +373,125 @@ impl<V: Voicing> ModulatedDelay<V> {
     }
 }
 
-/// One channel over a block; `GLIDE` when any glide is under way (then
-/// every value advances per sample), else they are constants.
+/// Samples whose control values (LFO phase, glides) are worked out
+/// together before the delay lines run over them.
+const SUB: usize = READ_BLOCK;
+
+/// The per-sample values of a stretch of up to [`SUB`] samples, shared by
+/// every channel.
+struct Controls {
+    len: usize,
+    phase: [f64; SUB],
+    centre: [f64; SUB],
+    depth: [f64; SUB],
+    spread: [f64; SUB],
+    feedback: [f32; SUB],
+    wet: [f32; SUB],
+}
+
+impl Glides {
+    /// The values of the next `n` (at most [`SUB`]) samples; advances past
+    /// them.
+    #[inline(always)]
+    fn controls(&mut self, n: usize) -> Controls {
+        let n = n.min(SUB);
+        let mut c = Controls {
+            len: n,
+            phase: [0.0; SUB],
+            centre: [self.centre.current(); SUB],
+            depth: [self.depth.current(); SUB],
+            spread: [self.spread.current(); SUB],
+            feedback: [self.feedback.current() as f32; SUB],
+            wet: [self.wet.current() as f32; SUB],
+        };
+        if self.gliding() {
+            for k in 0..n {
+                (c.centre[k], c.depth[k], c.spread[k]) =
+                    (self.centre.next(), self.depth.next(), self.spread.next());
+                (c.feedback[k], c.wet[k]) = (self.feedback.next() as f32, self.wet.next() as f32);
+            }
+        }
+        for p in &mut c.phase[..n] {
+            *p = self.lfo.phase();
+            self.lfo.step();
+        }
+        c
+    }
+}
+
+/// Where channel `odd` or even reads its line over the stretch `c`
+/// describes.
 #[inline(always)]
-fn run_channel<const GLIDE: bool>(g: &mut Glides, line: &mut DelayLine, odd: bool, x: &mut [f32]) {
-    let (mut centre, mut depth) = (g.centre.current(), g.depth.current());
-    let (mut fb, mut wet) = (g.feedback.current() as f32, g.wet.current() as f32);
-    let mut offset = if odd { g.spread.current() } else { 0.0 };
-    for s in x.iter_mut() {
-        if GLIDE {
-            (centre, depth) = (g.centre.next(), g.depth.next());
-            (fb, wet) = (g.feedback.next() as f32, g.wet.next() as f32);
-            let spread = g.spread.next();
-            offset = if odd { spread } else { 0.0 };
+fn reads(c: &Controls, line: &DelayLine, odd: bool) -> Reads {
+    let mut delays = [0.0f64; SUB];
+    for (k, d) in delays[..c.len].iter_mut().enumerate() {
+        let offset = if odd { c.spread[k] } else { 0.0 };
+        let swing = c.depth[k].min(c.centre[k] - MIN_DELAY_SAMPLES).max(0.0);
+        *d = c.centre[k] + swing * Lfo::value_at(c.phase[k], offset);
+    }
+    line.reads(&delays[..c.len])
+}
+
+/// One channel over the stretch `c` describes, reading as `r` says: the
+/// reads (all at once when they only reach samples from before the
+/// stretch, as they do unless the delay is shorter than the stretch), the
+/// pushes and the mix.
+#[inline(always)]
+fn run_channel(c: &Controls, r: &Reads, line: &mut DelayLine, x: &mut [f32]) {
+    let n = c.len.min(x.len());
+    let mut y = [0.0f32; SUB];
+    if line.read_reads(r, &mut y[..n]) {
+        let mut feed = [0.0f32; SUB];
+        for k in 0..n {
+            feed[k] = flush_denormal(x[k] + c.feedback[k] * y[k]);
         }
-        let swing = depth.min(centre - MIN_DELAY_SAMPLES).max(0.0);
-        let d = centre + swing * g.lfo.value(offset);
-        let y = line.read_tap(&Tap::new(line.clamp(d)));
-        line.push(flush_denormal(*s + fb * y));
+        line.push_block(&feed[..n]);
+    } else {
+        for k in 0..n {
+            y[k] = line.read_one(r, k);
+            line.push(flush_denormal(x[k] + c.feedback[k] * y[k]));
+        }
+    }
+    for k in 0..n {
+        let wet = c.wet[k];
         if wet != 0.0 {
-            *s = *s * (1.0 - wet) + y * wet;
+            x[k] = x[k] * (1.0 - wet) + y[k] * wet;
         }
-        g.lfo.step();
+    }
+}
+
+/// The processing of a block, compiled per instruction set.
+struct Run<'a, 'b> {
+    glides: &'a mut Glides,
+    lines: &'a mut [DelayLine],
+    channels: &'a mut [&'b mut [f32]],
+}
+
+impl Kernel for Run<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    unsafe fn run<const WIDE: bool>(self) {
+        let len = self.channels.first().map_or(0, |c| c.len());
+        let mut start = 0;
+        while start < len {
+            let c = self.glides.controls(len - start);
+            let end = start + c.len;
+            // Without a stereo phase, odd channels read where even ones do.
+            let mono = c.spread[..c.len].iter().all(|&s| s == 0.0);
+            let mut even = None;
+            for (i, (x, line)) in self.channels.iter_mut().zip(self.lines.iter_mut()).enumerate() {
+                let r = match even {
+                    Some(r) if mono || i % 2 == 0 => r,
+                    _ => reads(&c, line, i % 2 == 1),
+                };
+                if i % 2 == 0 {
+                    even = Some(r);
+                }
+                run_channel(&c, &r, line, &mut x[start..end]);
+            }
+            start = end;
+        }
     }
 }
 
@@ -425,17 +523,8 @@ impl<V: Voicing> Processor for ModulatedDelay<V> {
         if channels.len() > self.lines.len() {
             return; // not prepared for these channels
         }
-        // Every channel starts from the same glides and LFO phase and
-        // leaves them where the block ends.
-        let start = self.glides;
-        for (c, (x, line)) in channels.iter_mut().zip(self.lines.iter_mut()).enumerate() {
-            self.glides = start;
-            if self.glides.gliding() {
-                run_channel::<true>(&mut self.glides, line, c % 2 == 1, x);
-            } else {
-                run_channel::<false>(&mut self.glides, line, c % 2 == 1, x);
-            }
-        }
+        let (glides, lines) = (&mut self.glides, &mut self.lines[..]);
+        dispatch(Run { glides, lines, channels });
     }
 
     fn tail(&self) -> usize {
@@ -666,5 +755,14 @@ mod tests {
             m.set_delay_ms(1.0).unwrap();
             m.set_feedback(0.9).unwrap();
         });
+        // Delays from 3 to 26 samples, shorter than a stretch: some
+        // stretches are read sample by sample, others at once (the choice
+        // depends on where a stretch starts, the output must not), on 3
+        // channels (the third shares the first's reads).
+        check_processor_invariants(
+            || Flanger::new(5.0, 0.25, 0.3, 0.7, 0.5).unwrap(),
+            3,
+            |m: &mut Flanger| m.set_stereo_phase_deg(90.0).unwrap(),
+        );
     }
 }

@@ -49,22 +49,34 @@ fn design(taps: usize, beta: f64) -> Vec<f32> {
     h.into_iter().map(|v| v as f32).collect()
 }
 
-/// Dot product of equally long slices, four lanes wide (the same order
-/// of additions whatever the block splits, as the windows are the same).
+/// Outputs [`convolve`] computes together, their sums held in registers.
+const TILE: usize = 32;
+
+/// `out[m] = Σ_j h[j]·x[m + j]` for every `m` (`x` holds `out.len() +
+/// h.len() - 1` samples). Tiles of [`TILE`] outputs run the taps in the
+/// outer loop, so the inner one runs along the outputs in vector lanes
+/// with no horizontal sums; each output adds its products in tap order,
+/// whether it falls in a tile or in the remainder, whatever the block.
 #[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for i in 0..4 {
-            acc[i] += x[i] * y[i];
+fn convolve(h: &[f32], x: &[f32], out: &mut [f32]) {
+    let whole = out.len() - out.len() % TILE;
+    let (tiles, rest) = out.split_at_mut(whole);
+    for (b, o) in tiles.chunks_exact_mut(TILE).enumerate() {
+        let mut acc = [0.0f32; TILE];
+        for (j, &c) in h.iter().enumerate() {
+            let xs = &x[b * TILE + j..b * TILE + j + TILE];
+            for k in 0..TILE {
+                acc[k] += c * xs[k];
+            }
+        }
+        o.copy_from_slice(&acc);
+    }
+    rest.fill(0.0);
+    for (j, &c) in h.iter().enumerate() {
+        for (o, &v) in rest.iter_mut().zip(&x[whole + j..]) {
+            *o += c * v;
         }
     }
-    for (x, y) in ra.iter().zip(rb) {
-        acc[0] += x * y;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// One stage's filter memory for one channel.
@@ -100,9 +112,10 @@ impl Default for Oversampler {
 }
 
 impl Oversampler {
-    /// An oversampler by `2^stages` (1 to 3 stages). Allocates.
+    /// An oversampler by `2^stages` (0 to 3 stages; 0 passes the signal
+    /// through). Allocates.
     pub fn new(stages: usize) -> Self {
-        let stages = stages.clamp(1, MAX_STAGES);
+        let stages = stages.min(MAX_STAGES);
         let taps = core::array::from_fn(|s| design(STAGES[s].0, STAGES[s].1));
         let states = core::array::from_fn(|s| {
             let t = STAGES[s].0;
@@ -147,10 +160,10 @@ impl Oversampler {
         1 << self.stages
     }
 
-    /// Selects `2^stages` (1 to 3 stages) and clears the memory. Never
+    /// Selects `2^stages` (0 to 3 stages) and clears the memory. Never
     /// allocates.
     pub fn set_stages(&mut self, stages: usize) {
-        self.stages = stages.clamp(1, MAX_STAGES);
+        self.stages = stages.min(MAX_STAGES);
         self.pad = (Self::latency_of(self.stages) << self.stages) - Self::raw_delay(self.stages);
         self.reset();
     }
@@ -167,7 +180,7 @@ impl Oversampler {
 
     /// Upsamples `x` (at most [`CHUNK`] samples), runs `f` over the
     /// oversampled block in place, downsamples it back into `x`.
-    #[inline]
+    #[inline(always)]
     pub fn process(&mut self, x: &mut [f32], mut f: impl FnMut(&mut [f32])) {
         let n = x.len().min(CHUNK);
         self.rates[0][..n].copy_from_slice(&x[..n]);
@@ -200,10 +213,13 @@ fn up(h: &[f32], buf: &mut [f32], x: &[f32], y: &mut [f32]) {
     let t = h.len();
     let n = x.len();
     buf[t - 1..t - 1 + n].copy_from_slice(x);
-    for m in 0..n {
-        // The taps are symmetric: the window oldest-first meets them as well.
-        y[2 * m] = 2.0 * dot(h, &buf[m..m + t]);
-        y[2 * m + 1] = buf[m + t / 2];
+    // The taps are symmetric: the window oldest-first meets them as well.
+    let mut even = [0.0f32; CHUNK << (MAX_STAGES - 1)];
+    let even = &mut even[..n];
+    convolve(h, &buf[..n + t - 1], even);
+    for (m, pair) in y.chunks_exact_mut(2).enumerate().take(n) {
+        pair[0] = 2.0 * even[m];
+        pair[1] = buf[m + t / 2];
     }
     buf.copy_within(n..n + t - 1, 0);
 }
@@ -217,8 +233,9 @@ fn down(h: &[f32], st: &mut StageState, u: &[f32], v: &mut [f32]) {
         st.even[t - 1 + m] = u[2 * m];
         st.odd[t / 2 + m] = u[2 * m + 1];
     }
-    for (m, out) in v.iter_mut().enumerate() {
-        *out = dot(h, &st.even[m..m + t]) + 0.5 * st.odd[m];
+    convolve(h, &st.even[..n + t - 1], v);
+    for (out, &odd) in v.iter_mut().zip(&st.odd[..n]) {
+        *out += 0.5 * odd;
     }
     st.even.copy_within(n..n + t - 1, 0);
     st.odd.copy_within(n..n + t / 2, 0);

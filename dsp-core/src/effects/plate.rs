@@ -11,7 +11,7 @@ use crate::processor::Processor;
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
-use super::ring::{Diffuser, Ring};
+use super::ring::{Diffuser, MAX_CHUNK, Ring};
 
 crate::declare_params! {
     PlateReverb, PLATE_REVERB_KIND = "plate_reverb", "PlateReverb",
@@ -112,13 +112,14 @@ struct Branch {
 }
 
 impl Branch {
-    /// The value `back` samples into `element`.
+    /// Adds to `out[k]` `gain` times the value `back` samples into
+    /// `element` right after the `k`-th of the last `out.len()` samples.
     #[inline(always)]
-    fn tap(&self, element: Element, back: usize) -> f32 {
+    fn add_taps(&self, element: Element, back: usize, gain: f32, out: &mut [f32]) {
         match element {
-            Element::FirstDelay => self.first.tap(back),
-            Element::AllPass => self.diffuser.tap(back),
-            Element::SecondDelay => self.second.tap(back),
+            Element::FirstDelay => self.first.add_past_taps(back, gain, out),
+            Element::AllPass => self.diffuser.add_past_taps(back, gain, out),
+            Element::SecondDelay => self.second.add_past_taps(back, gain, out),
         }
     }
 
@@ -169,6 +170,8 @@ pub struct PlateReverb {
     tank: [Branch; 2],
     taps: [[(usize, Element, usize, f32); 7]; 2],
     decay_gain: f32,
+    /// Samples the input path runs at a time.
+    chunk: usize,
     /// LFO phasor (cos, sin) and its rotation per sample.
     lfo: (f64, f64),
     lfo_turn: (f64, f64),
@@ -208,6 +211,7 @@ impl PlateReverb {
             tank: Default::default(),
             taps: [[(0, Element::FirstDelay, 1, 0.0); 7]; 2],
             decay_gain: 0.5,
+            chunk: 1,
             lfo: (1.0, 0.0),
             lfo_turn: (1.0, 0.0),
             excursion: LinearSmoother::new(0.0),
@@ -346,14 +350,22 @@ impl PlateReverb {
         self.bandwidth.set_coefs(first_order(FilterKind::LowPass, self.bandwidth_hz.min(top), fs));
     }
 
-    /// The wet outputs for one (mono) input sample.
+    /// The input path over a chunk of (mono) input, in place: predelay,
+    /// band limit and input diffusers, stage by stage along the chunk (at
+    /// most [`MAX_CHUNK`] samples and the shortest diffuser's delay).
     #[inline(always)]
-    fn tick(&mut self, x: f32, excursion: f32) -> (f32, f32) {
-        self.pre.push(x);
-        let mut v = self.bandwidth.tick(self.pre.tap(self.predelay + 1));
+    fn input(&mut self, v: &mut [f32]) {
+        self.pre.write(v);
+        self.pre.read(v.len() + self.predelay, v);
+        v.iter_mut().for_each(|v| *v = self.bandwidth.tick(*v));
         for d in &mut self.input {
-            v = d.tick(v);
+            d.process(v);
         }
+    }
+
+    /// Runs the tank for one sample of the input path's output.
+    #[inline(always)]
+    fn tick(&mut self, v: f32, excursion: f32) {
         // The LFO: one phasor, a quarter turn apart between the branches.
         let (c, s) = self.lfo;
         let (tc, ts) = self.lfo_turn;
@@ -375,13 +387,20 @@ impl PlateReverb {
             u = b.diffuser.tick(u);
             b.second.push(crate::math::flush_denormal(u));
         }
-        let mut y = [0.0f32; 2];
+    }
+
+    /// The wet outputs (before [`TAP_GAIN`]) of the last `n` samples the
+    /// tank ran: its taps, read a chunk at a time after the chunk's
+    /// samples, each along the chunk.
+    #[inline(always)]
+    fn outputs(&self, n: usize) -> [[f32; MAX_CHUNK]; 2] {
+        let mut y = [[0.0f32; MAX_CHUNK]; 2];
         for (side, taps) in self.taps.iter().enumerate() {
             for &(branch, element, back, sign) in taps {
-                y[side] += sign * self.tank[branch].tap(element, back);
+                self.tank[branch].add_taps(element, back, sign, &mut y[side][..n]);
             }
         }
-        (TAP_GAIN * y[0], TAP_GAIN * y[1])
+        y
     }
 }
 
@@ -393,9 +412,11 @@ impl Processor for PlateReverb {
         }
         let fs = spec.sample_rate;
         self.sample_rate = fs;
-        self.pre.allocate(self.ms_to_samples(MAX_PREDELAY_MS) + 2);
+        self.pre.allocate(self.ms_to_samples(MAX_PREDELAY_MS) + MAX_CHUNK + 2);
+        self.chunk = MAX_CHUNK;
         for (d, &(len, g)) in self.input.iter_mut().zip(&INPUT_DIFFUSERS) {
             d.prepare((libm::round(len * fs / REFERENCE_HZ) as usize).max(1), g);
+            self.chunk = self.chunk.min(d.delay());
         }
         let excursion_max = libm::ceil(MAX_EXCURSION * fs / REFERENCE_HZ) as usize;
         for (i, b) in self.tank.iter_mut().enumerate() {
@@ -404,10 +425,11 @@ impl Processor for PlateReverb {
             let nominal = m.max(excursion_max + 2);
             b.nominal = nominal as f32;
             b.modulated.prepare_modulated(nominal, nominal + excursion_max + 1, DECAY_DIFFUSION_1);
-            b.first.allocate(d1 + 1);
+            // Room for the taps read a chunk after their samples.
+            b.first.allocate(d1 + 1 + MAX_CHUNK);
             b.first_len = d1;
             b.diffuser.prepare(a, 0.5);
-            b.second.allocate(d2 + 1);
+            b.second.allocate(d2 + 1 + MAX_CHUNK);
             b.second_len = d2;
         }
         self.taps = TAPS.map(|side| {
@@ -445,15 +467,33 @@ impl Processor for PlateReverb {
         if !self.prepared {
             return;
         }
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            let excursion = self.excursion.next() as f32;
-            let (wl, wr) = self.tick(clamp_level(0.5 * (*l + *r), MAX_LOOP_LEVEL), excursion);
-            let width = self.width_s.next() as f32;
-            let mix = self.mix_s.next() as f32;
-            let mid = 0.5 * (wl + wr);
-            let side = 0.5 * width * (wl - wr);
-            *l += mix * (mid + side - *l);
-            *r += mix * (mid - side - *r);
+        let smoothers = [&self.excursion, &self.width_s, &self.mix_s];
+        let steady = !smoothers.iter().any(|s| s.is_smoothing());
+        let [excursion, width, mix] = smoothers.map(|s| s.current() as f32);
+        let mut input = [0.0f32; MAX_CHUNK];
+        for (ls, rs) in left.chunks_mut(self.chunk).zip(right.chunks_mut(self.chunk)) {
+            let input = &mut input[..ls.len()];
+            for ((v, l), r) in input.iter_mut().zip(&*ls).zip(&*rs) {
+                *v = clamp_level(0.5 * (l + r), MAX_LOOP_LEVEL);
+            }
+            self.input(input);
+            for &v in &*input {
+                let excursion = if steady { excursion } else { self.excursion.next() as f32 };
+                self.tick(v, excursion);
+            }
+            let [yl, yr] = self.outputs(input.len());
+            for ((l, r), (&yl, &yr)) in ls.iter_mut().zip(rs.iter_mut()).zip(yl.iter().zip(&yr)) {
+                let [width, mix] = if steady {
+                    [width, mix]
+                } else {
+                    [&mut self.width_s, &mut self.mix_s].map(|s| s.next() as f32)
+                };
+                let (wl, wr) = (TAP_GAIN * yl, TAP_GAIN * yr);
+                let mid = 0.5 * (wl + wr);
+                let side = 0.5 * width * (wl - wr);
+                *l += mix * (mid + side - *l);
+                *r += mix * (mid - side - *r);
+            }
         }
         self.bandwidth.flush();
         for b in &mut self.tank {

@@ -115,6 +115,14 @@ impl Ring {
         }
     }
 
+    /// Adds to `out[k]` `gain` times what [`tap`](Self::tap)`(back)` gave
+    /// right after the `k`-th of the last `out.len()` pushes (the ring
+    /// must hold `back + out.len()` samples).
+    #[inline(always)]
+    pub fn add_past_taps(&self, back: usize, gain: f32, out: &mut [f32]) {
+        self.add_scaled(back + out.len().max(1) - 1, gain, out);
+    }
+
     /// Adds `gain` times the samples [`read`](Self::read) would give to `out`.
     #[inline(always)]
     pub fn add_scaled(&self, back: usize, gain: f32, out: &mut [f32]) {
@@ -184,11 +192,12 @@ impl Diffuser {
         old - self.gain * v
     }
 
-    /// The value that entered the internal delay `back` samples ago (an
-    /// output tap inside the all-pass).
+    /// [`Ring::add_past_taps`] on the all-pass's internal delay (output
+    /// taps inside it), for the last `out.len()` samples (at most a chunk
+    /// plus 2 beyond the delay).
     #[inline(always)]
-    pub fn tap(&self, back: usize) -> f32 {
-        self.ring.tap(back)
+    pub fn add_past_taps(&self, back: usize, gain: f32, out: &mut [f32]) {
+        self.ring.add_past_taps(back, gain, out);
     }
 
     /// The delay in samples: the longest chunk [`process`](Self::process) takes.

@@ -216,7 +216,7 @@ _AllPassDesign = Literal["cookbook", "matched"]
 _DelayNote = Literal["1/1", "1/2", "1/4", "1/8", "1/16", "1/32"]
 _DelayNoteModifier = Literal["straight", "dotted", "triplet"]
 _SaturationMode = Literal["soft_clip", "tanh", "tape"]
-_SaturationOversampling = Literal["2x", "4x", "8x"]
+_SaturationOversampling = Literal["1x", "2x", "4x", "8x"]
 
 @final
 class Gain(Processor):
@@ -1805,15 +1805,15 @@ class PlateReverb(Processor):
 class Saturation(Processor):
     """Saturation: drive_db into a static curve (soft_clip, tanh or an asymmetric tape curve) run at
     2x, 4x or 8x the sample rate between linear-phase half-band filters, so that harmonics above
-    Nyquist do not fold back; then output_db, mixed with the dry signal delayed by the filters'
-    latency (59, 69 or 72 samples).
+    Nyquist do not fold back (or at 1x, without filters: no latency, but aliasing); then output_db,
+    mixed with the dry signal delayed by the filters' latency (0, 59, 69 or 72 samples).
 
     Parameters:
         drive_db: Gain into the curve (a number from -24 to 48 dB; default 6.0).
         mode: Curve: soft_clip, tanh or tape (asymmetric, even harmonics); changes at once
             (default 'soft_clip').
-        oversampling: Oversampling factor; a change clears the filters and changes the latency
-            (one of 2x, 4x, 8x; default '4x').
+        oversampling: Oversampling factor (1x: none); a change clears the filters and changes
+            the latency (one of 1x, 2x, 4x, 8x; default '4x').
         output_db: Gain after the curve (a number from -48 to 24 dB; default 0.0).
         mix: Wet proportion from 0 (dry, delayed by the latency) to 1 (wet only) (a number from
             0 to 1; default 1.0).
@@ -1841,8 +1841,8 @@ class Saturation(Processor):
     def mode(self, value: _SaturationMode) -> None: ...
     @property
     def oversampling(self) -> _SaturationOversampling:
-        """Oversampling factor; a change clears the filters and changes the latency (one of 2x, 4x,
-        8x; default '4x').
+        """Oversampling factor (1x: none); a change clears the filters and changes the latency (one of
+        1x, 2x, 4x, 8x; default '4x').
         """
     @oversampling.setter
     def oversampling(self, value: _SaturationOversampling) -> None: ...
