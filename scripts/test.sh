@@ -27,5 +27,8 @@ cargo build -p dsp-core --locked --no-default-features --features alloc "${targe
 step "Rust and C tests"
 cargo test --workspace --exclude dsp-python --locked
 
+step "soak: every kind at 192 kHz with random automation (release)"
+cargo test -p dsp-core --release --locked --test soak -- --ignored --nocapture
+
 step "Python tests"
 python -m pytest dsp-python/tests -q

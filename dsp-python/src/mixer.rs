@@ -106,6 +106,18 @@ macro_rules! strip_properties {
     ($ty:ident, $class:literal, { $($rest:tt)* } $($get:ident, $set:ident, $id:literal;)*) => {
         #[pymethods]
         impl $ty {
+            /// The insert chain (a `Chain`; edit it in place or assign a new one).
+            #[getter]
+            fn inserts(&self, py: Python<'_>) -> Py<PyAny> {
+                self.inserts.clone_ref(py)
+            }
+
+            #[setter]
+            fn set_inserts(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+                self.inserts = new_chain(py, Some(value))?;
+                Ok(())
+            }
+
             $($rest)*
             $(
                 #[doc = concat!("The strip's `", $id, "` (see `parameters` of the strip's table).")]
@@ -151,18 +163,6 @@ fn bus_name(what: &str, bus: &Bound<'_, PyAny>) -> PyResult<String> {
 }
 
 strip_properties!(Track, "MixerTrack", {
-    /// The insert chain (a `Chain`; edit it in place or assign a new one).
-    #[getter]
-    fn inserts(&self, py: Python<'_>) -> Py<PyAny> {
-        self.inserts.clone_ref(py)
-    }
-
-    #[setter]
-    fn set_inserts(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.inserts = new_chain(py, Some(value))?;
-        Ok(())
-    }
-
     /// Input channels (1 or 2).
     #[getter]
     fn channels(&self) -> usize {
@@ -243,18 +243,6 @@ pub struct Bus {
 }
 
 strip_properties!(Bus, "MixerBus", {
-    /// The insert chain (a `Chain`).
-    #[getter]
-    fn inserts(&self, py: Python<'_>) -> Py<PyAny> {
-        self.inserts.clone_ref(py)
-    }
-
-    #[setter]
-    fn set_inserts(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.inserts = new_chain(py, Some(value))?;
-        Ok(())
-    }
-
     /// Automates `parameter` (as `MixerTrack.automate`, without sends).
     fn automate(&mut self, parameter: String, times_s: Vec<f64>, values: Vec<f64>) -> PyResult<()> {
         let (t, v) = automation(times_s, values)?;

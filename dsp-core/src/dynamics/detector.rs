@@ -194,10 +194,12 @@ impl LevelDetector {
                     let mut m = self.ms[c];
                     for v in buf.iter_mut() {
                         let p = *v * *v;
-                        m = p + a * (m - p);
+                        // Flushed every sample: in silence the mean square
+                        // would decay through denormals within a chunk.
+                        m = flush_denormal(p + a * (m - p));
                         *v = libm::sqrtf(m);
                     }
-                    self.ms[c] = flush_denormal(m);
+                    self.ms[c] = m;
                 }
             }
         }
