@@ -99,11 +99,6 @@ impl Bus {
         self.meter.reset();
     }
 
-    /// Zeroes the first `n` input samples.
-    pub(crate) fn clear_input(&mut self, n: usize) {
-        self.input.iter_mut().for_each(|c| c[..n].fill(0.0));
-    }
-
     /// Runs the summed input through the chain and fader (whose target the
     /// mixer moved for this block), in place. Never allocates.
     pub(crate) fn run(&mut self, n: usize) {

@@ -3,7 +3,8 @@
 
 use alloc::vec::Vec;
 
-use super::{Bus, Mixer, Track, TrackSource};
+use super::track::Path;
+use super::{Bus, Mixer, Send as AuxSend, Track, TrackSource};
 use crate::error::Error;
 
 /// The tracks' inputs of one [`Mixer::process`] call.
@@ -143,19 +144,19 @@ impl Mixer {
         let mut n = cursor.remaining().min(*max_block);
         pool.install(|| run_parallel(tracks, source, pos, n));
         loop {
-            gather(tracks, buses, master, n);
             let next = pos + n;
             let m = (cursor.remaining() - n).min(*max_block);
-            if m > 0 {
-                pool.install(|| {
+            pool.install(|| {
+                gather_parallel(tracks, buses, master, n);
+                if m > 0 {
                     rayon::join(
                         || run_buses(buses, master, n),
                         || run_parallel(tracks, source, next, m),
-                    )
-                });
-            } else {
-                run_buses(buses, master, n);
-            }
+                    );
+                } else {
+                    run_buses(buses, master, n);
+                }
+            });
             *position += n;
             cursor.emit(master, n, sink)?;
             if m == 0 {
@@ -281,19 +282,62 @@ impl Cursor {
     }
 }
 
+/// Where a track's audio goes: the destination of its direct path (an aux
+/// bus, or the master for `None`), that path, and its sends.
+type Route<'a> = (Option<usize>, &'a Path, &'a [AuxSend]);
+
+fn route(t: &Track) -> Route<'_> {
+    (t.output, &t.direct, &t.sends)
+}
+
 /// Sums the tracks' last `n` samples into the buses' and master's inputs,
 /// in track order.
 fn gather(tracks: &[Track], buses: &mut [Bus], master: &mut Bus, n: usize) {
-    master.clear_input(n);
-    buses.iter_mut().for_each(|b| b.clear_input(n));
-    for t in tracks {
-        let to = match t.output {
-            Some(b) => &mut buses[b].input,
-            None => &mut master.input,
-        };
-        t.direct.add_into(to, n);
-        for s in &t.sends {
-            s.path.add_into(&mut buses[s.bus].input, n);
+    for (c, acc) in master.input.iter_mut().enumerate() {
+        gather_channel(tracks.iter().map(route), None, c, &mut acc[..n]);
+    }
+    for (b, bus) in buses.iter_mut().enumerate() {
+        for (c, acc) in bus.input.iter_mut().enumerate() {
+            gather_channel(tracks.iter().map(route), Some(b), c, &mut acc[..n]);
+        }
+    }
+}
+
+/// [`gather`] on the current thread pool: every bus channel is its own
+/// task, summed in the same order as on one thread (allocates the list of
+/// routes).
+#[cfg(feature = "std")]
+fn gather_parallel(tracks: &[Track], buses: &mut [Bus], master: &mut Bus, n: usize) {
+    use rayon::prelude::*;
+    let routes: Vec<Route<'_>> = tracks.iter().map(route).collect();
+    let channels = |dest: Option<usize>, bus: &mut Bus| {
+        bus.input.par_iter_mut().enumerate().for_each(|(c, acc)| {
+            gather_channel(routes.iter().copied(), dest, c, &mut acc[..n]);
+        });
+    };
+    rayon::join(
+        || channels(None, master),
+        || buses.par_iter_mut().enumerate().for_each(|(b, bus)| channels(Some(b), bus)),
+    );
+}
+
+/// Sets `acc` to the sum of channel `c` of every path in `routes` that goes
+/// to `dest` (an aux bus, or the master for `None`), in order (a track's
+/// direct path before its sends).
+fn gather_channel<'a>(
+    routes: impl Iterator<Item = Route<'a>>,
+    dest: Option<usize>,
+    c: usize,
+    acc: &mut [f32],
+) {
+    acc.fill(0.0);
+    let n = acc.len();
+    for (output, direct, sends) in routes {
+        if output == dest {
+            direct.add_channel(c, acc, n);
+        }
+        for s in sends.iter().filter(|s| Some(s.bus) == dest) {
+            s.path.add_channel(c, acc, n);
         }
     }
 }

@@ -103,9 +103,14 @@ impl Path {
 
     /// Adds the path's last `n` samples into `acc`.
     pub fn add_into(&self, acc: &mut [Vec<f32>; 2], n: usize) {
-        for (a, b) in acc.iter_mut().zip(&self.buf) {
-            a[..n].iter_mut().zip(&b[..n]).for_each(|(a, &b)| *a += b);
+        for (c, a) in acc.iter_mut().enumerate() {
+            self.add_channel(c, &mut a[..n], n);
         }
+    }
+
+    /// Adds the last `n` samples of the path's channel `c` into `acc`.
+    pub fn add_channel(&self, c: usize, acc: &mut [f32], n: usize) {
+        acc[..n].iter_mut().zip(&self.buf[c][..n]).for_each(|(a, &b)| *a += b);
     }
 }
 
