@@ -63,7 +63,7 @@ impl Lfo {
 /// +1 at 1/2, linear in between like the phase) shaped by `sin(πt/2)`,
 /// whose Taylor series to the 11th power is exact to 6e-8 on `[-1, 1]`.
 macro_rules! lfo_shape {
-    ($value_at:ident, $neg_cos:ident, $t:ty, $doc:literal) => {
+    ($value_at:ident, $neg_cos:ident, $t:ident, $doc:literal) => {
         impl Lfo {
             #[doc = $doc]
             #[inline(always)]
@@ -74,6 +74,7 @@ macro_rules! lfo_shape {
         }
 
         #[inline(always)]
+        #[allow(clippy::excessive_precision)] // f64 digits, rounded for f32
         fn $neg_cos(u: $t) -> $t {
             let t = 1.0 - 4.0 * (u - 0.5).abs();
             let t2 = t * t;
@@ -83,7 +84,7 @@ macro_rules! lfo_shape {
             let p = p * t2 - 4.681_754_135_318_687e-3;
             let p = p * t2 + 7.969_262_624_616_703e-2;
             let p = p * t2 - 0.645_964_097_506_246_2;
-            let p = p * t2 + 1.570_796_326_794_896_6;
+            let p = p * t2 + core::$t::consts::FRAC_PI_2;
             p * t
         }
     };
