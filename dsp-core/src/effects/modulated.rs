@@ -456,10 +456,10 @@ fn run_channel(c: &Controls, r: &Reads, line: &mut DelayLine, x: &mut [f32]) {
         }
     }
     for k in 0..n {
+        // A select rather than a skipped store: the loop vectorises.
         let wet = c.wet[k];
-        if wet != 0.0 {
-            x[k] = x[k] * (1.0 - wet) + y[k] * wet;
-        }
+        let mixed = x[k] * (1.0 - wet) + y[k] * wet;
+        x[k] = if wet != 0.0 { mixed } else { x[k] };
     }
 }
 
