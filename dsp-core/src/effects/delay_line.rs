@@ -217,17 +217,18 @@ impl DelayLine {
     /// [`clamp`](Self::clamp)), split into whole and fraction by
     /// vectorisable integer conversions.
     #[inline(always)]
-    pub fn reads(&self, delays: &[f64]) -> Reads {
-        let (lo, hi) = (MIN_DELAY_SAMPLES, self.max_delay.max(MIN_DELAY_SAMPLES));
+    pub fn reads(&self, delays: &[f32]) -> Reads {
+        let (lo, hi) = (MIN_DELAY_SAMPLES as f32, self.max_delay.max(MIN_DELAY_SAMPLES) as f32);
         let len = delays.len().min(READ_BLOCK);
         let mut r = Reads { len, whole: [0; READ_BLOCK], weights: [[0.0; READ_BLOCK]; 4] };
-        // ceil(d) by a truncating conversion (d < 2^31: the line's
-        // length), and the tap weights for the fraction below it.
+        // ceil(d) by a truncating conversion (d < 2^24: the line's
+        // length), and the tap weights for the fraction below it, in f32
+        // lanes (eight to a vector).
         for (k, &d) in delays[..len].iter().enumerate() {
             let d = d.max(lo).min(hi);
             let truncated = d as i32;
-            r.whole[k] = truncated + i32::from(f64::from(truncated) < d);
-            let w = weights((f64::from(r.whole[k]) - d) as f32);
+            r.whole[k] = truncated + i32::from((truncated as f32) < d);
+            let w = weights(r.whole[k] as f32 - d);
             for (lane, w) in r.weights.iter_mut().zip(w) {
                 lane[k] = w;
             }

@@ -381,10 +381,10 @@ const SUB: usize = READ_BLOCK;
 /// every channel.
 struct Controls {
     len: usize,
-    phase: [f64; SUB],
-    centre: [f64; SUB],
-    depth: [f64; SUB],
-    spread: [f64; SUB],
+    phase: [f32; SUB],
+    centre: [f32; SUB],
+    depth: [f32; SUB],
+    spread: [f32; SUB],
     feedback: [f32; SUB],
     wet: [f32; SUB],
 }
@@ -398,21 +398,24 @@ impl Glides {
         let mut c = Controls {
             len: n,
             phase: [0.0; SUB],
-            centre: [self.centre.current(); SUB],
-            depth: [self.depth.current(); SUB],
-            spread: [self.spread.current(); SUB],
+            centre: [self.centre.current() as f32; SUB],
+            depth: [self.depth.current() as f32; SUB],
+            spread: [self.spread.current() as f32; SUB],
             feedback: [self.feedback.current() as f32; SUB],
             wet: [self.wet.current() as f32; SUB],
         };
         if self.gliding() {
             for k in 0..n {
-                (c.centre[k], c.depth[k], c.spread[k]) =
-                    (self.centre.next(), self.depth.next(), self.spread.next());
+                (c.centre[k], c.depth[k], c.spread[k]) = (
+                    self.centre.next() as f32,
+                    self.depth.next() as f32,
+                    self.spread.next() as f32,
+                );
                 (c.feedback[k], c.wet[k]) = (self.feedback.next() as f32, self.wet.next() as f32);
             }
         }
         for p in &mut c.phase[..n] {
-            *p = self.lfo.phase();
+            *p = self.lfo.phase() as f32;
             self.lfo.step();
         }
         c
@@ -423,11 +426,11 @@ impl Glides {
 /// describes.
 #[inline(always)]
 fn reads(c: &Controls, line: &DelayLine, odd: bool) -> Reads {
-    let mut delays = [0.0f64; SUB];
+    let mut delays = [0.0f32; SUB];
     for (k, d) in delays[..c.len].iter_mut().enumerate() {
         let offset = if odd { c.spread[k] } else { 0.0 };
-        let swing = c.depth[k].min(c.centre[k] - MIN_DELAY_SAMPLES).max(0.0);
-        *d = c.centre[k] + swing * Lfo::value_at(c.phase[k], offset);
+        let swing = c.depth[k].min(c.centre[k] - MIN_DELAY_SAMPLES as f32).max(0.0);
+        *d = c.centre[k] + swing * Lfo::value_at_f32(c.phase[k], offset);
     }
     line.reads(&delays[..c.len])
 }
@@ -453,10 +456,10 @@ fn run_channel(c: &Controls, r: &Reads, line: &mut DelayLine, x: &mut [f32]) {
         }
     }
     for k in 0..n {
+        // A select rather than a skipped store: the loop vectorises.
         let wet = c.wet[k];
-        if wet != 0.0 {
-            x[k] = x[k] * (1.0 - wet) + y[k] * wet;
-        }
+        let mixed = x[k] * (1.0 - wet) + y[k] * wet;
+        x[k] = if wet != 0.0 { mixed } else { x[k] };
     }
 }
 

@@ -105,6 +105,8 @@ struct Voice {
     /// The DC blocker's state (that of a [`TptOnePole`](crate::filters::TptOnePole) high pass).
     dc: f32,
     dry: [f32; DRY_RING],
+    /// The wet signal of the chunk in progress.
+    wet: [f32; CHUNK],
 }
 
 /// An oversampled waveshaper on any number of channels.
@@ -274,13 +276,31 @@ fn tanh(x: f32) -> f32 {
     let shifted = t + ROUND;
     let r = (t - (shifted - ROUND)) * core::f32::consts::LN_2;
     let i = shifted.to_bits().wrapping_sub(ROUND.to_bits());
+    // Horner from the 7th power down, over an array (which unrolls; an
+    // inclusive range stays a loop and keeps the caller from vectorising).
     let mut p = 1.0;
-    for k in (1..=7).rev() {
-        p = 1.0 + r * p * (1.0 / k as f32);
+    for k in [7.0f32, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0] {
+        p = 1.0 + r * p * (1.0 / k);
     }
     let e = p * f32::from_bits((i + 127) << 23);
     let large = 1.0 - 2.0 / (e + 1.0);
     (if a < 0.75 { small } else { large }).copysign(x)
+}
+
+/// Applies `f` to every sample of `block`, eight at a time in fixed-size
+/// arrays (which the compiler turns into vector lanes), the rest one by one.
+#[inline(always)]
+fn map_lanes(block: &mut [f32], f: impl Fn(f32) -> f32) {
+    let mut chunks = block.chunks_exact_mut(8);
+    for c in &mut chunks {
+        let mut a = [0.0f32; 8];
+        a.copy_from_slice(c);
+        for v in &mut a {
+            *v = f(*v);
+        }
+        c.copy_from_slice(&a);
+    }
+    chunks.into_remainder().iter_mut().for_each(|v| *v = f(*v));
 }
 
 /// Applies the curve of `mode` to a block (the match outside the loop).
@@ -288,25 +308,53 @@ fn tanh(x: f32) -> f32 {
 fn shape(mode: SaturationMode, block: &mut [f32]) {
     match mode {
         SaturationMode::SoftClip => {
-            block.iter_mut().for_each(|v| *v = Saturation::curve(SaturationMode::SoftClip, *v))
+            map_lanes(block, |v| Saturation::curve(SaturationMode::SoftClip, v))
         }
-        SaturationMode::Tanh => block.iter_mut().for_each(|v| *v = tanh(*v)),
+        SaturationMode::Tanh => map_lanes(block, tanh),
         SaturationMode::Tape => {
             let t = tanh(TAPE_BIAS);
             let s = 1.0 / (1.0 - t * t);
-            block.iter_mut().for_each(|v| *v = (tanh(*v + TAPE_BIAS) - t) * s);
+            map_lanes(block, |v| (tanh(v + TAPE_BIAS) - t) * s);
         }
     }
 }
 
-/// One sample of the DC blocker: [`TptOnePole::high_pass`](crate::filters::TptOnePole::high_pass) with its terms
-/// regrouped so that a subtraction and one multiply-add lie on the state's
-/// path (`d = x - s`, `s ← s + 2g·d`, output `(1 - g)·d`).
+/// The DC blockers ([`TptOnePole::high_pass`](crate::filters::TptOnePole::high_pass))
+/// of `L` voices over the first `n` samples of their `wet`, the voices'
+/// recursions interleaved (so that they overlap) and their terms regrouped
+/// so that one multiply-add lies on each state's path: `s ← (1 - 2g)·s +
+/// 2g·x`, output `(1 - g)·(x - s)`, written back to `wet` if `TAPE` (else
+/// only the states advance).
 #[inline(always)]
-fn dc_block<const W: bool>(s: &mut f32, x: f32, g: f32) -> f32 {
-    let d = x - *s;
-    *s = mul_add::<W, f32>(2.0 * g, d, *s);
-    (1.0 - g) * d
+fn dc_block<const W: bool, const L: usize, const TAPE: bool>(vs: &mut [Voice], n: usize, g: f32) {
+    let (a, b, c) = (1.0 - 2.0 * g, 2.0 * g, 1.0 - g);
+    let vs = &mut vs[..L];
+    let mut st: [f32; L] = core::array::from_fn(|k| vs[k].dc);
+    for i in 0..n {
+        for k in 0..L {
+            let x = vs[k].wet[i];
+            if TAPE {
+                vs[k].wet[i] = c * (x - st[k]);
+            }
+            st[k] = mul_add::<W, f32>(a, st[k], b * x);
+        }
+    }
+    for (v, s) in vs.iter_mut().zip(st) {
+        v.dc = flush_denormal(s);
+    }
+}
+
+/// [`dc_block`] over every voice, two at a time.
+#[inline(always)]
+fn dc_blocks<const W: bool, const TAPE: bool>(voices: &mut [Voice], n: usize, g: f32) {
+    let mut pairs = voices.chunks_exact_mut(2);
+    for p in &mut pairs {
+        dc_block::<W, 2, TAPE>(p, n, g);
+    }
+    let rest = pairs.into_remainder();
+    if !rest.is_empty() {
+        dc_block::<W, 1, TAPE>(rest, n, g);
+    }
 }
 
 /// The processing of a block, compiled per instruction set.
@@ -337,26 +385,42 @@ impl Kernel for Run<'_, '_> {
                     values.fill(smoother.current() as f32);
                 }
             }
+            for (ch, v) in channels.iter().zip(s.voices.iter_mut()) {
+                for (w, &x) in v.wet[..n].iter_mut().zip(&ch[start..start + n]) {
+                    *w = x.clamp(-INPUT_LIMIT, INPUT_LIMIT);
+                }
+                for (w, d) in v.wet[..n].iter_mut().zip(&drive[..n]) {
+                    *w *= d;
+                }
+                v.over.process(&mut v.wet[..n], |b| shape(mode, b));
+            }
+            // The DC blocker runs in every mode (so that it is settled when
+            // tape is chosen) but only tape uses its output.
+            let voices = &mut s.voices[..channels.len()];
+            if mode == SaturationMode::Tape {
+                dc_blocks::<W, true>(voices, n, g);
+            } else {
+                dc_blocks::<W, false>(voices, n, g);
+            }
             for (ch, v) in channels.iter_mut().zip(s.voices.iter_mut()) {
                 let x = &mut ch[start..start + n];
-                let mut wet = [0.0f32; CHUNK];
-                for i in 0..n {
-                    wet[i] = x[i].clamp(-INPUT_LIMIT, INPUT_LIMIT) * drive[i];
+                let wet = &v.wet;
+                if latency == 0 {
+                    // The dry ring still records the input (for a later
+                    // change of factor); the dry signal is the input itself.
+                    let first = (DRY_RING - s.write).min(n);
+                    v.dry[s.write..s.write + first].copy_from_slice(&x[..first]);
+                    v.dry[..n - first].copy_from_slice(&x[first..]);
+                    for i in 0..n {
+                        x[i] += mix[i] * (wet[i] * out[i] - x[i]);
+                    }
+                    continue;
                 }
-                v.over.process(&mut wet[..n], |b| shape(mode, b));
-                // In a local, not in `v`: the dry writes below would make
-                // the compiler keep it in memory.
-                let mut dc = v.dc;
                 for (i, w) in (s.write..s.write + n).enumerate() {
-                    // The DC blocker runs in every mode (so that it is
-                    // settled when tape is chosen) but only tape uses it.
-                    let hp = dc_block::<W>(&mut dc, wet[i], g);
-                    let shaped = if mode == SaturationMode::Tape { hp } else { wet[i] };
                     v.dry[w % DRY_RING] = x[i];
                     let dry = v.dry[(w + DRY_RING - latency) % DRY_RING];
-                    x[i] = dry + mix[i] * (shaped * out[i] - dry);
+                    x[i] = dry + mix[i] * (wet[i] * out[i] - dry);
                 }
-                v.dc = flush_denormal(dc);
             }
             s.write = (s.write + n) % DRY_RING;
             start += n;
@@ -376,6 +440,7 @@ impl Processor for Saturation {
             over: Oversampler::new(self.oversampling.stages()),
             dc: 0.0,
             dry: [0.0; DRY_RING],
+            wet: [0.0; CHUNK],
         };
         self.voices = vec![voice; spec.channels];
         self.reset();
