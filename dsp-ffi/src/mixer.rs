@@ -21,10 +21,14 @@ use dsp_core::analysis::LoudnessMeter;
 use dsp_core::mixer::{Mixer, Owner, Session, TrackSource};
 
 use crate::chain::{member_handle, push_member};
-use crate::guard::{Handle, free_handle, get_from, get_shared, new_handle, non_null, with_handle};
+use crate::guard::{
+    Handle, free_handle, get_from, get_shared, new_handle, non_null, update_handle, with_handle,
+};
 use crate::params::{str_arg, write_text};
 use crate::processor::MlProcessor;
-use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_NULL_POINTER, Message, MlStatus};
+use crate::status::{
+    Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_NULL_POINTER, Message, MlStatus, unknown,
+};
 
 /// Opaque handle to a mixing session. Create it with `ml_mixer_new` or
 /// `ml_mixer_load_json`, free it with `ml_mixer_free`.
@@ -78,7 +82,7 @@ fn owner(m: &Mixer, who: MlMixerOwner, index: usize) -> Result<Owner, Fail> {
         ML_MIXER_TRACK => (Owner::Track(index), m.track_count(), "track"),
         ML_MIXER_BUS => (Owner::Bus(index), m.bus_count(), "bus"),
         ML_MIXER_MASTER => return Ok(Owner::Master),
-        _ => return Err(crate::status::unknown("MlMixerOwner", who.0)),
+        _ => return Err(unknown("MlMixerOwner", who.0)),
     };
     if index >= count {
         let message = Message::NoIndex { owner: "the mixer", what, index, count };
@@ -225,12 +229,7 @@ pub unsafe extern "C" fn ml_mixer_route(
 /// `m` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_mixer_set_metering(m: *mut MlMixer, on: bool) -> MlStatus {
-    unsafe {
-        with_handle(m, |h| {
-            h.mixer.set_metering(on);
-            Ok(())
-        })
-    }
+    unsafe { update_handle(m, |h| h.mixer.set_metering(on)) }
 }
 
 /// Appends `processor` to the insert chain of a track, bus or the master.
@@ -376,12 +375,7 @@ pub unsafe extern "C" fn ml_mixer_prepare(m: *mut MlMixer) -> MlStatus {
 /// `m` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_mixer_reset(m: *mut MlMixer) -> MlStatus {
-    unsafe {
-        with_handle(m, |h| {
-            h.mixer.reset();
-            Ok(())
-        })
-    }
+    unsafe { update_handle(m, |h| h.mixer.reset()) }
 }
 
 /// Writes the session's total latency in samples (every path is delayed to

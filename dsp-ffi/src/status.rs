@@ -165,6 +165,11 @@ pub(crate) enum Message {
         index: usize,
         count: usize,
     },
+    /// "{value} is not a valid {type_name}" (an enum value of the C API).
+    NotA {
+        type_name: &'static str,
+        value: i32,
+    },
     Text(String),
 }
 
@@ -183,6 +188,7 @@ impl fmt::Display for Message {
             Message::NoIndex { owner, what, index, count } => {
                 write!(f, "{owner} has no {what} {index} (it has {count})")
             }
+            Message::NotA { type_name, value } => write!(f, "{value} is not a valid {type_name}"),
             Message::Text(text) => f.write_str(text),
         }
     }
@@ -227,8 +233,8 @@ impl From<Error> for Fail {
 }
 
 /// The failure for an enum value that is not one of its constants.
-pub(crate) fn unknown(type_name: &str, value: i32) -> Fail {
-    Fail::new(ML_STATUS_UNKNOWN_NAME, format!("{value} is not a valid {type_name}"))
+pub(crate) fn unknown(type_name: &'static str, value: i32) -> Fail {
+    Fail::new(ML_STATUS_UNKNOWN_NAME, Message::NotA { type_name, value })
 }
 
 /// Longest last-error message in bytes (longer ones are cut at a character).

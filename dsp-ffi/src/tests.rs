@@ -1427,6 +1427,7 @@ mod mixer {
                 ml_mixer_process(m, tracks.as_ptr(), l.as_mut_ptr(), r.as_mut_ptr(), 4800);
                 ml_mixer_param_set(m, ML_MIXER_TRACK, t, c"pan".as_ptr(), 0.3);
                 ml_mixer_param_set(m, ML_MIXER_TRACK, 5, c"pan".as_ptr(), 0.3);
+                ml_mixer_param_set(m, MlMixerOwner(7), 0, c"pan".as_ptr(), 0.3);
                 ml_mixer_reset(m);
             });
             assert_eq!(allocs, 0);
