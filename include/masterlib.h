@@ -1443,6 +1443,26 @@ MlStatus ml_mixer_process(struct MlMixer *m,
                           size_t num_frames);
 
 /**
+ * The balance helper: sets every track's fader so that its loudness after
+ * its inserts, measured over `num_frames` samples of `tracks` (as for
+ * `ml_mixer_process`), sits at `reference_lufs + offsets_lu[t]`
+ * (`num_tracks` offsets, one per track, in LU). Writes the faders in dB to
+ * `faders_db` (`num_tracks` doubles). Resets the stream; may allocate. The
+ * mixer must be prepared.
+ *
+ * # Safety
+ * As `ml_mixer_process` for `tracks`; `offsets_lu` readable and
+ * `faders_db` writable for `num_tracks` doubles.
+ */
+MlStatus ml_mixer_balance(struct MlMixer *m,
+                          float *const *const *tracks,
+                          size_t num_frames,
+                          const double *offsets_lu,
+                          double reference_lufs,
+                          double *faders_db,
+                          size_t num_tracks);
+
+/**
  * Writes the meter of a track, bus or the master (after its fader, since
  * the last reset) to `*out`.
  *

@@ -22,7 +22,8 @@ use dsp_core::mixer::{Mixer, Owner, Session, TrackSource};
 
 use crate::chain::{member_handle, push_member};
 use crate::guard::{
-    Handle, free_handle, get_from, get_shared, new_handle, non_null, update_handle, with_handle,
+    Handle, free_handle, get_from, get_shared, new_handle, non_null, non_null_mut, null_pointer,
+    update_handle, with_handle,
 };
 use crate::params::{str_arg, write_text};
 use crate::processor::MlProcessor;
@@ -419,6 +420,28 @@ impl TrackSource for CInputs {
     }
 }
 
+/// Checks that `tracks` holds a non-NULL channel array per track and a
+/// non-NULL pointer per channel.
+///
+/// # Safety
+/// `tracks` is NULL or holds one pointer per track, each NULL or pointing to
+/// its channels' pointers.
+unsafe fn check_tracks(m: &Mixer, tracks: *const *const *mut f32) -> Result<(), Fail> {
+    let null = || Fail::new(ML_STATUS_NULL_POINTER, "a track or channel pointer is NULL");
+    let n = m.track_count();
+    if n > 0 && tracks.is_null() {
+        return Err(null());
+    }
+    for t in 0..n {
+        let chans = unsafe { *tracks.add(t) };
+        let count = m.track(t).expect("in range").channels();
+        if chans.is_null() || (0..count).any(|c| unsafe { (*chans.add(c)).is_null() }) {
+            return Err(null());
+        }
+    }
+    Ok(())
+}
+
 /// Processes `num_frames` samples of the stream: `tracks[t][c]` is channel
 /// `c` of track `t` (each track's channel count as added), the master's
 /// output goes to `out_left` and `out_right`. Any `num_frames` is accepted
@@ -442,24 +465,46 @@ pub unsafe extern "C" fn ml_mixer_process(
 ) -> MlStatus {
     unsafe {
         with_handle(m, |h| {
-            let null = || Fail::new(ML_STATUS_NULL_POINTER, "a track, channel or output is NULL");
-            let n = h.mixer.track_count();
-            if n > 0 && tracks.is_null() {
-                return Err(null());
-            }
-            for t in 0..n {
-                let chans = *tracks.add(t);
-                let count = h.mixer.track(t).expect("in range").channels();
-                if chans.is_null() || (0..count).any(|c| (*chans.add(c)).is_null()) {
-                    return Err(null());
-                }
-            }
+            check_tracks(&h.mixer, tracks)?;
             if out_left.is_null() || out_right.is_null() {
-                return Err(null());
+                return Err(null_pointer());
             }
             let l = std::slice::from_raw_parts_mut(out_left, num_frames);
             let r = std::slice::from_raw_parts_mut(out_right, num_frames);
             Ok(h.mixer.process_source(&CInputs { tracks }, [l, r])?)
+        })
+    }
+}
+
+/// The balance helper: sets every track's fader so that its loudness after
+/// its inserts, measured over `num_frames` samples of `tracks` (as for
+/// `ml_mixer_process`), sits at `reference_lufs + offsets_lu[t]`
+/// (`num_tracks` offsets, one per track, in LU). Writes the faders in dB to
+/// `faders_db` (`num_tracks` doubles). Resets the stream; may allocate. The
+/// mixer must be prepared.
+///
+/// # Safety
+/// As `ml_mixer_process` for `tracks`; `offsets_lu` readable and
+/// `faders_db` writable for `num_tracks` doubles.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_mixer_balance(
+    m: *mut MlMixer,
+    tracks: *const *const *mut f32,
+    num_frames: usize,
+    offsets_lu: *const f64,
+    reference_lufs: f64,
+    faders_db: *mut f64,
+    num_tracks: usize,
+) -> MlStatus {
+    unsafe {
+        with_handle(m, |h| {
+            check_tracks(&h.mixer, tracks)?;
+            let offsets = std::slice::from_raw_parts(non_null(offsets_lu)?, num_tracks);
+            let faders =
+                h.mixer.balance(&CInputs { tracks }, num_frames, offsets, reference_lufs)?;
+            let out = std::slice::from_raw_parts_mut(non_null_mut(faders_db)?, num_tracks);
+            out.copy_from_slice(&faders);
+            Ok(())
         })
     }
 }

@@ -1343,6 +1343,61 @@ mod mixer {
         }
     }
 
+    /// The balance helper through C: two stems 20 dB apart come out at the
+    /// requested loudness difference (measured on the mix, one at a time).
+    #[test]
+    fn balance_sets_faders_to_the_requested_loudness() {
+        unsafe {
+            let m = new_mixer();
+            let (a, b) = (add_track(m, c"loud"), add_track(m, c"quiet"));
+            assert_eq!(ml_mixer_prepare(m), ML_STATUS_OK);
+            let loud = sine(440.0, 48e3, 96_000, 0.5);
+            let quiet = sine(660.0, 48e3, 96_000, 0.05);
+            let chans = [[loud.as_ptr().cast_mut()], [quiet.as_ptr().cast_mut()]];
+            let tracks = [chans[0].as_ptr(), chans[1].as_ptr()];
+            let offsets = [0.0, -6.0];
+            let mut faders = [0.0; 2];
+            let status = ml_mixer_balance(
+                m,
+                tracks.as_ptr(),
+                96_000,
+                offsets.as_ptr(),
+                -23.0,
+                faders.as_mut_ptr(),
+                2,
+            );
+            assert_eq!(status, ML_STATUS_OK, "{}", last_error());
+            // Each track alone (the other muted), measured on the output.
+            let mut lufs = [0.0; 2];
+            for (t, other) in [(a, b), (b, a)] {
+                ml_mixer_param_set(m, ML_MIXER_TRACK, other, c"mute".as_ptr(), 1.0);
+                ml_mixer_param_set(m, ML_MIXER_TRACK, t, c"mute".as_ptr(), 0.0);
+                ml_mixer_reset(m);
+                let [l, r] = render(m, &[&loud, &quiet], 96_000);
+                let ptrs = [l.as_ptr().cast_mut(), r.as_ptr().cast_mut()];
+                let mut report = std::mem::MaybeUninit::uninit();
+                assert_eq!(
+                    ml_measure(ptrs.as_ptr(), 2, 96_000, 48e3, report.as_mut_ptr()),
+                    ML_STATUS_OK
+                );
+                lufs[t] = report.assume_init().integrated_lufs;
+            }
+            assert!((lufs[a] - lufs[b] - 6.0).abs() < 0.1, "{lufs:?} with faders {faders:?}");
+            let bad = [0.0];
+            let status = ml_mixer_balance(
+                m,
+                tracks.as_ptr(),
+                96_000,
+                bad.as_ptr(),
+                -23.0,
+                faders.as_mut_ptr(),
+                1,
+            );
+            assert_eq!(status, ML_STATUS_LENGTH_MISMATCH);
+            ml_mixer_free(m);
+        }
+    }
+
     #[test]
     fn sends_automation_errors_and_no_allocation() {
         unsafe {
