@@ -33,6 +33,8 @@ pub mod effects;
 pub mod error;
 pub mod filters;
 pub mod math;
+#[cfg(feature = "alloc")]
+pub mod master;
 pub mod mix;
 #[cfg(feature = "alloc")]
 pub mod mixer;
