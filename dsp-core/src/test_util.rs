@@ -204,3 +204,36 @@ pub fn check_processor_invariants<P: Processor + Clone>(
     let want = run_blocks(&mut q, &silent, &[300], usize::MAX, &|_| {});
     assert!(got == want, "non-finite samples did not act as silence");
 }
+
+/// A stereo test "mix" of `seconds` at `fs`, peaking near `level`: kick
+/// (decaying 55 Hz bursts every 0.5 s), bass line, a slowly swelling chord,
+/// and hi-hat noise bursts (differenced noise) panned apart, with a quiet
+/// first second. Deterministic for a `seed`.
+pub fn music_like(fs: f64, seconds: f64, level: f32, seed: u64) -> Vec<Vec<f32>> {
+    let len = (fs * seconds) as usize;
+    let hiss = noise(len + 1, 1.0, seed);
+    let beat = (0.5 * fs) as usize;
+    let tau = core::f64::consts::TAU;
+    let mut out = std::vec![std::vec![0.0f32; len]; 2];
+    for i in 0..len {
+        let t = i as f64 / fs;
+        let since = (i % beat) as f64 / fs;
+        let kick = libm::exp(-since * 18.0)
+            * libm::sin(tau * 55.0 * since * (1.0 + libm::exp(-since * 40.0)));
+        let bass_f = [55.0, 73.4, 65.4, 49.0][(t / 2.0) as usize % 4];
+        let bass = 0.5 * libm::sin(tau * bass_f * t);
+        let swell = 0.5 + 0.5 * libm::sin(tau * 0.11 * t);
+        let chord: f64 =
+            [220.0, 277.2, 329.6, 440.0].iter().map(|f| libm::sin(tau * f * t)).sum::<f64>()
+                * 0.12
+                * swell;
+        let hat_env = libm::exp(-(((i + beat / 2) % (beat / 2)) as f64) / fs * 60.0);
+        let hat = 0.35 * hat_env * (hiss[i + 1] - hiss[i]) as f64;
+        let intro = if t < 1.0 { 0.1 } else { 1.0 };
+        let l = intro * (0.6 * kick + 0.4 * bass + chord * 1.2 + hat * 0.6);
+        let r = intro * (0.6 * kick + 0.4 * bass + chord * 0.8 + hat * 1.4);
+        out[0][i] = level * 0.5 * l as f32;
+        out[1][i] = level * 0.5 * r as f32;
+    }
+    out
+}

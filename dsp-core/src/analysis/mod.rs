@@ -1,9 +1,9 @@
 //! Meters: fed blocks of audio and queried for readings.
 
 #[cfg(feature = "alloc")]
-mod gate;
+pub(crate) mod gate;
 #[cfg(feature = "alloc")]
-mod kweight;
+pub(crate) mod kweight;
 #[cfg(feature = "alloc")]
 mod level;
 #[cfg(feature = "alloc")]

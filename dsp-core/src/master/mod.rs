@@ -2,3 +2,11 @@
 //! loudness normalization, dither, reference matching) and the chain and
 //! one-call [`master`](self) entry points built from them. FFT-based parts
 //! need `std`.
+
+mod normalize;
+pub mod offline;
+
+pub use normalize::{
+    Envelope, LimiterModel, MAX_PASSES, NormalizeReport, TOLERANCE_LU, normalize,
+    normalize_analyzed,
+};

@@ -1,0 +1,395 @@
+//! Loudness normalization to a delivery target: measure, apply gain,
+//! true-peak limit, verify.
+//!
+//! One analysis pass records a 1 ms envelope of the track (K-weighted
+//! energy and sample peak); a model of the limiter run on that envelope
+//! predicts the integrated loudness the limited output will have at any
+//! gain, so the gain that lands on the target is found without touching
+//! the audio again. One pass then applies the gain and the limiter while
+//! measuring the output; only if that measurement misses the target by
+//! more than [`TOLERANCE_LU`] does a correction pass run (at most
+//! [`MAX_PASSES`] passes in all). The sample rate never changes.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::offline::{BLOCK, check_track, run_blocks};
+use crate::analysis::gate::{ABSOLUTE_GATE_LUFS, lufs, mean_square};
+use crate::analysis::kweight::KWeightPair;
+use crate::analysis::{LoudnessMeter, Target, TruePeakInterpolator, TruePeakPrecision};
+use crate::dynamics::Limiter;
+use crate::dynamics::limiter::TRUE_PEAK_MARGIN_DB;
+use crate::error::Error;
+use crate::math::db_to_gain;
+use crate::processor::Processor;
+use crate::spec::ProcessSpec;
+
+/// Largest distance of the output's integrated loudness from the target
+/// that needs no correction pass, in LU.
+pub const TOLERANCE_LU: f64 = 0.05;
+/// Most passes of gain, limiter and meter over the audio.
+pub const MAX_PASSES: u32 = 3;
+/// Envelope points per 100 ms gating hop (1 ms resolution).
+const POINTS_PER_HOP: usize = 100;
+/// Envelope points per second, the rate the limiter model runs at.
+const POINTS_PER_SECOND: f64 = 1000.0;
+/// Most gain the search adds above the unlimited estimate, in dB.
+const MAX_EXTRA_GAIN_DB: f64 = 40.0;
+
+/// What [`normalize`] did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NormalizeReport {
+    /// Target integrated loudness, LUFS.
+    pub target_lufs: f64,
+    /// True-peak ceiling, dBTP.
+    pub ceiling_dbtp: f64,
+    /// Integrated loudness of the input, LUFS (`-inf` if silent).
+    pub input_lufs: f64,
+    /// Gain the analysis predicted, dB.
+    pub predicted_gain_db: f64,
+    /// Gain applied before the limiter, dB.
+    pub gain_db: f64,
+    /// Largest limiter gain reduction, dB (positive).
+    pub limiter_max_gr_db: f64,
+    /// Mean limiter gain reduction over the track, dB (positive).
+    pub limiter_mean_gr_db: f64,
+    /// Integrated loudness of the output, LUFS.
+    pub output_lufs: f64,
+    /// True peak of the output, dBTP.
+    pub output_true_peak_dbtp: f64,
+    /// Passes of gain, limiter and meter over the audio (0 for silence,
+    /// which is returned unchanged).
+    pub passes: u32,
+}
+
+/// A track's K-weighted energy and sample peak every millisecond (100
+/// points per 100 ms gating hop), the input of the limiter model.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// Samples per 100 ms hop.
+    hop: usize,
+    /// K-weighted energy (sum of squares over channels) per point.
+    energy: Vec<f64>,
+    /// True peak (largest sample or 4x interpolated magnitude) over
+    /// channels per point.
+    peak: Vec<f32>,
+    sample_rate: f64,
+}
+
+/// The limiter run on an [`Envelope`]: the same [`Limiter`] (ceiling,
+/// lookahead and release in ms) at the envelope's rate of one point per
+/// millisecond, fed the peaks, gives the gain of every point.
+#[derive(Debug, Clone)]
+pub struct LimiterModel {
+    limiter: Limiter,
+}
+
+impl LimiterModel {
+    /// The model of `limiter` (its true-peak mode is already in the
+    /// envelope's peaks: the model holds the detector's lower ceiling).
+    pub fn of(limiter: &Limiter) -> Result<Self, Error> {
+        let margin = if limiter.true_peak() { TRUE_PEAK_MARGIN_DB } else { 0.0 };
+        let mut l = limiter.clone();
+        l.set_true_peak(false);
+        l.set_ceiling_db(limiter.ceiling_db() - margin)?;
+        l.prepare(&ProcessSpec::new(POINTS_PER_SECOND, BLOCK, 1))?;
+        Ok(Self { limiter: l })
+    }
+
+    /// The limiter's gain at each point of `peak` after `gain`.
+    fn gains(&mut self, peak: &[f32], gain: f32) -> Vec<f32> {
+        self.limiter.reset();
+        let mut out = vec![0.0f32; peak.len()];
+        let mut gr = vec![0.0f32; BLOCK];
+        run_blocks(
+            &[peak],
+            self.limiter.latency(),
+            |b| {
+                b[0].iter_mut().for_each(|v| *v *= gain);
+                let n = b[0].len();
+                self.limiter.process_with_gain_reduction(b, &mut gr[..n]);
+                // Keep the reduction where the block's audio sits.
+                b[0].copy_from_slice(&gr[..n]);
+            },
+            |at, b| out[at..at + b[0].len()].copy_from_slice(b[0]),
+        );
+        out.iter_mut().for_each(|r| *r = db_to_gain(-(*r as f64)) as f32);
+        out
+    }
+}
+
+impl Envelope {
+    /// Analyses planar audio (finite samples, equal lengths).
+    pub fn analyze<S: AsRef<[f32]>>(channels: &[S], sample_rate: f64) -> Result<Self, Error> {
+        let len = check_track(channels)?;
+        ProcessSpec::new(sample_rate, 1, channels.len()).validate()?;
+        let hop = libm::round(sample_rate / 10.0) as usize;
+        let points = len / hop * POINTS_PER_HOP;
+        let mut energy = vec![0.0f64; points];
+        let mut peak = vec![0.0f32; points];
+        let zeros = vec![0.0f32; hop / POINTS_PER_HOP + 1];
+        for pair in channels.chunks(2) {
+            let mut k = KWeightPair::new(sample_rate);
+            let mut tp =
+                [0; 2].map(|_| TruePeakInterpolator::new(sample_rate, TruePeakPrecision::Standard));
+            for (p, (e, pk)) in energy.iter_mut().zip(peak.iter_mut()).enumerate() {
+                let (start, end) = Self::span(hop, p);
+                let a = &pair[0].as_ref()[start..end];
+                let b = pair.get(1).map_or(&zeros[..end - start], |b| &b.as_ref()[start..end]);
+                let s = k.sum_squares(a, b, [0.0; 2]);
+                *e += s[0] + s[1];
+                for (t, x) in tp.iter_mut().zip(pair) {
+                    let x = &x.as_ref()[start..end];
+                    let m = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                    *pk = pk.max(m).max(t.process_peak(x));
+                }
+            }
+        }
+        Ok(Self { hop, energy, peak, sample_rate })
+    }
+
+    /// Sample range of envelope point `p`.
+    fn span(hop: usize, p: usize) -> (usize, usize) {
+        let (h, j) = (p / POINTS_PER_HOP, p % POINTS_PER_HOP);
+        (h * hop + j * hop / POINTS_PER_HOP, h * hop + (j + 1) * hop / POINTS_PER_HOP)
+    }
+
+    /// Sample rate of the analysed track.
+    pub fn sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
+    /// Integrated loudness (BS.1770 gating) of the track, LUFS.
+    pub fn integrated_lufs(&self) -> f64 {
+        self.predict_lufs(0.0, None)
+    }
+
+    /// Integrated loudness of the track after `gain_db` and, if given, the
+    /// modelled limiter, LUFS.
+    pub fn predict_lufs(&self, gain_db: f64, limiter: Option<&mut LimiterModel>) -> f64 {
+        let g = db_to_gain(gain_db);
+        let mut hops = vec![0.0f64; self.energy.len() / POINTS_PER_HOP];
+        let gains = limiter.map(|m| m.gains(&self.peak, g as f32));
+        for (p, &e) in self.energy.iter().enumerate() {
+            let k = gains.as_ref().map_or(1.0, |r| r[p] as f64);
+            hops[p / POINTS_PER_HOP] += e * k * k;
+        }
+        let scale = g * g / (4 * self.hop) as f64;
+        let blocks: Vec<f64> = hops.windows(4).map(|w| scale * w.iter().sum::<f64>()).collect();
+        gated_lufs(&blocks)
+    }
+
+    /// The gain in dB that brings the output of `limiter` to `target_lufs`
+    /// (`None` for a silent track).
+    pub fn gain_for(&self, target_lufs: f64, limiter: &mut LimiterModel) -> Option<f64> {
+        let unlimited = self.integrated_lufs();
+        if !unlimited.is_finite() {
+            return None;
+        }
+        let lo0 = target_lufs - unlimited;
+        let mut f = |g: f64| self.predict_lufs(g, Some(limiter)) - target_lufs;
+        let (mut lo, mut hi) = (lo0, lo0);
+        let mut step = 1.0;
+        while f(hi) < 0.0 {
+            lo = hi;
+            hi += step;
+            step *= 2.0;
+            if hi > lo0 + MAX_EXTRA_GAIN_DB {
+                return Some(lo0 + MAX_EXTRA_GAIN_DB);
+            }
+        }
+        for _ in 0..40 {
+            if hi - lo < 1e-3 {
+                break;
+            }
+            let mid = 0.5 * (lo + hi);
+            if f(mid) < 0.0 { lo = mid } else { hi = mid }
+        }
+        Some(0.5 * (lo + hi))
+    }
+}
+
+/// BS.1770 gated mean of 400 ms block mean squares, LUFS.
+fn gated_lufs(blocks: &[f64]) -> f64 {
+    let abs = mean_square(ABSOLUTE_GATE_LUFS);
+    let mean = |floor: f64| {
+        let (n, s) =
+            blocks.iter().filter(|&&z| z >= floor).fold((0usize, 0.0), |(n, s), z| (n + 1, s + z));
+        (n > 0).then(|| s / n as f64)
+    };
+    match mean(abs) {
+        Some(m) => mean(abs.max(m * 0.1)).map_or(f64::NEG_INFINITY, lufs),
+        None => f64::NEG_INFINITY,
+    }
+}
+
+/// Normalizes planar audio to `target`: gain, then `limiter` with its
+/// ceiling set to the target's true-peak ceiling in true-peak mode, so that
+/// the output reads within [`TOLERANCE_LU`] of the target loudness where
+/// the limiter allows and at or below the ceiling. Returns the new audio
+/// (same length and rate, aligned with the input) and what was done. A
+/// silent track (no gated loudness) comes back unchanged.
+pub fn normalize<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    target: &Target,
+    limiter: &Limiter,
+) -> Result<(Vec<Vec<f32>>, NormalizeReport), Error> {
+    let envelope = Envelope::analyze(input, sample_rate)?;
+    normalize_analyzed(input, &envelope, target.integrated_lufs, target.true_peak_dbtp, limiter)
+}
+
+/// [`normalize`] to `target_lufs` and `ceiling_dbtp` with the envelope of
+/// `input` already analysed.
+pub fn normalize_analyzed<S: AsRef<[f32]>>(
+    input: &[S],
+    envelope: &Envelope,
+    target_lufs: f64,
+    ceiling_dbtp: f64,
+    limiter: &Limiter,
+) -> Result<(Vec<Vec<f32>>, NormalizeReport), Error> {
+    let len = check_track(input)?;
+    let sample_rate = envelope.sample_rate();
+    let mut limiter = limiter.clone();
+    limiter.set_ceiling_db(ceiling_dbtp.min(0.0))?;
+    limiter.set_true_peak(true);
+    limiter.prepare(&ProcessSpec::new(sample_rate, BLOCK, input.len()))?;
+    let mut model = LimiterModel::of(&limiter)?;
+    let input_lufs = envelope.integrated_lufs();
+    let mut out = vec![vec![0.0f32; len]; input.len()];
+    let mut report = NormalizeReport {
+        target_lufs,
+        ceiling_dbtp,
+        input_lufs,
+        predicted_gain_db: 0.0,
+        gain_db: 0.0,
+        limiter_max_gr_db: 0.0,
+        limiter_mean_gr_db: 0.0,
+        output_lufs: input_lufs,
+        output_true_peak_dbtp: f64::NEG_INFINITY,
+        passes: 0,
+    };
+    let Some(predicted) = envelope.gain_for(target_lufs, &mut model) else {
+        for (o, x) in out.iter_mut().zip(input) {
+            o.copy_from_slice(x.as_ref());
+        }
+        let mut meter = LoudnessMeter::new(sample_rate, input.len())?;
+        meter.add_planar(&out.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+        report.output_true_peak_dbtp = meter.true_peak_dbtp();
+        return Ok((out, report));
+    };
+    report.predicted_gain_db = predicted;
+    let mut gain_db = predicted;
+    let mut meter = LoudnessMeter::new(sample_rate, input.len())?;
+    let mut gr = vec![0.0f32; BLOCK];
+    loop {
+        limiter.reset();
+        meter.reset();
+        let g = db_to_gain(gain_db) as f32;
+        let (mut max_gr, mut sum_gr) = (0.0f32, 0.0f64);
+        run_blocks(
+            input,
+            limiter.latency(),
+            |b| {
+                b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+                let n = b[0].len();
+                limiter.process_with_gain_reduction(b, &mut gr[..n]);
+                for &r in &gr[..n] {
+                    max_gr = max_gr.max(r);
+                    sum_gr += r as f64;
+                }
+            },
+            |at, b| {
+                for (o, x) in out.iter_mut().zip(b.iter()) {
+                    o[at..at + x.len()].copy_from_slice(x);
+                }
+                let views: [&[f32]; crate::spec::MAX_CHANNELS] =
+                    core::array::from_fn(|c| b.get(c).map_or(&[][..], |x| &x[..]));
+                // The block was checked finite and the channel count is the meter's.
+                let _ = meter.add_planar(&views[..b.len()]);
+            },
+        );
+        report.passes += 1;
+        report.gain_db = gain_db;
+        report.limiter_max_gr_db = max_gr as f64;
+        report.limiter_mean_gr_db = sum_gr / (len + limiter.latency()) as f64;
+        report.output_lufs = meter.integrated_lufs();
+        report.output_true_peak_dbtp = meter.true_peak_dbtp();
+        let miss = target_lufs - report.output_lufs;
+        if miss.abs() <= TOLERANCE_LU || report.passes >= MAX_PASSES || !miss.is_finite() {
+            break;
+        }
+        // The model's local slope (output LU per dB of gain) turns the miss
+        // into a gain correction.
+        let mut at = |d: f64| envelope.predict_lufs(gain_db + d, Some(&mut model));
+        let slope = ((at(0.25) - at(0.0)) / 0.25).clamp(0.2, 1.0);
+        gain_db += miss / slope;
+    }
+    Ok((out, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::music_like;
+
+    fn measure(x: &[Vec<f32>], sr: f64) -> (f64, f64) {
+        let mut m = LoudnessMeter::new(sr, x.len()).unwrap();
+        m.add_planar(&x.iter().map(Vec::as_slice).collect::<Vec<_>>()).unwrap();
+        (m.integrated_lufs(), m.true_peak_dbtp())
+    }
+
+    #[test]
+    fn lands_on_the_target_below_the_ceiling_at_any_rate() {
+        for &sr in &[44_100.0, 48_000.0, 96_000.0] {
+            for (level, target) in [(0.05, "spotify"), (0.5, "ebu_r128"), (0.3, "spotify")] {
+                let x = music_like(sr, 20.0, level, 7);
+                let target = Target::by_name(target).unwrap();
+                let (y, r) = normalize(&x, sr, &target, &Limiter::default()).unwrap();
+                let (lufs, tp) = measure(&y, sr);
+                assert!((lufs - target.integrated_lufs).abs() <= 0.1, "{sr} {level}: {r:?}");
+                assert!(tp <= target.true_peak_dbtp + 1e-9, "{sr} {level}: tp {tp}");
+                assert_eq!(y[0].len(), x[0].len());
+                assert!(r.passes <= 2, "{r:?}");
+                assert!((r.output_lufs - lufs).abs() < 1e-9);
+            }
+        }
+    }
+
+    #[test]
+    fn the_prediction_matches_the_limited_output() {
+        // Loud target: heavy limiting, where the plain gain would miss by
+        // LUs; the analysis predicts the gain within 1 dB.
+        let sr = 48_000.0;
+        let x = music_like(sr, 30.0, 0.1, 3);
+        let target = Target::custom("loud", -11.0, 1.0, -1.0, true).unwrap();
+        let (y, r) = normalize(&x, sr, &target, &Limiter::default()).unwrap();
+        let (lufs, tp) = measure(&y, sr);
+        assert!(r.limiter_max_gr_db > 3.0, "{r:?}");
+        assert!(r.predicted_gain_db - (target.integrated_lufs - r.input_lufs) > 3.0, "{r:?}");
+        assert!((r.predicted_gain_db - r.gain_db).abs() < 1.0, "{r:?}");
+        assert!((lufs - target.integrated_lufs).abs() <= 0.1, "{r:?}");
+        assert!(tp <= -1.0, "{tp}");
+    }
+
+    #[test]
+    fn the_envelope_reads_like_the_meter() {
+        let sr = 44_100.0;
+        let x = music_like(sr, 12.0, 0.2, 5);
+        let e = Envelope::analyze(&x, sr).unwrap();
+        let (lufs, _) = measure(&x, sr);
+        assert!((e.integrated_lufs() - lufs).abs() < 0.01, "{} {lufs}", e.integrated_lufs());
+    }
+
+    #[test]
+    fn silence_comes_back_unchanged() {
+        let x = vec![vec![0.0f32; 48_000]; 2];
+        let (y, r) =
+            normalize(&x, 48_000.0, &Target::by_name("spotify").unwrap(), &Limiter::default())
+                .unwrap();
+        assert_eq!(y, x);
+        assert_eq!(r.passes, 0);
+        assert_eq!(r.input_lufs, f64::NEG_INFINITY);
+    }
+}
