@@ -10,3 +10,9 @@ pub use normalize::{
     Envelope, LimiterModel, MAX_PASSES, NormalizeReport, TOLERANCE_LU, normalize,
     normalize_analyzed,
 };
+mod chain;
+pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS};
+#[cfg(feature = "std")]
+mod mastering;
+#[cfg(feature = "std")]
+pub use mastering::{AlbumReport, Audio, MasterReport, StageReport, master, master_album};

@@ -168,6 +168,19 @@ impl Envelope {
     /// Integrated loudness of the track after `gain_db` and, if given, the
     /// modelled limiter, LUFS.
     pub fn predict_lufs(&self, gain_db: f64, limiter: Option<&mut LimiterModel>) -> f64 {
+        gated_lufs(&self.blocks(gain_db, limiter))
+    }
+
+    /// Integrated loudness of several tracks measured as one programme (the
+    /// album loudness), LUFS.
+    pub fn combined_lufs(envelopes: &[&Envelope]) -> f64 {
+        let blocks: Vec<f64> = envelopes.iter().flat_map(|e| e.blocks(0.0, None)).collect();
+        gated_lufs(&blocks)
+    }
+
+    /// Mean squares of the 400 ms gating blocks (every 100 ms) after
+    /// `gain_db` and the modelled limiter.
+    fn blocks(&self, gain_db: f64, limiter: Option<&mut LimiterModel>) -> Vec<f64> {
         let g = db_to_gain(gain_db);
         let mut hops = vec![0.0f64; self.energy.len() / POINTS_PER_HOP];
         let gains = limiter.map(|m| m.gains(&self.peak, g as f32));
@@ -176,8 +189,7 @@ impl Envelope {
             hops[p / POINTS_PER_HOP] += e * k * k;
         }
         let scale = g * g / (4 * self.hop) as f64;
-        let blocks: Vec<f64> = hops.windows(4).map(|w| scale * w.iter().sum::<f64>()).collect();
-        gated_lufs(&blocks)
+        hops.windows(4).map(|w| scale * w.iter().sum::<f64>()).collect()
     }
 
     /// The gain in dB that brings the output of `limiter` to `target_lufs`

@@ -1,0 +1,400 @@
+//! One call from mix to release-ready master: quality report of the mix,
+//! gain to the working level, the chain's stages, loudness normalization
+//! to the target (gain and true-peak limiting, verified), dither, and the
+//! quality report of the master; and the same for an album, whose tracks
+//! keep their relative loudness.
+
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use super::chain::{MasteringChain, WORKING_LUFS};
+use super::normalize::{Envelope, NormalizeReport, normalize_analyzed};
+use super::offline::{check_track, render, run_blocks};
+use crate::analysis::{QaReport, Target};
+use crate::error::Error;
+use crate::math::db_to_gain;
+use crate::params::DynProcessor;
+use crate::preset;
+use crate::spec::ProcessSpec;
+
+/// Planar audio: one vector per channel.
+pub type Audio = Vec<Vec<f32>>;
+
+/// Largest gain, either way, that brings a mix to the working level, dB.
+const MAX_INPUT_GAIN_DB: f64 = 40.0;
+
+/// What one stage of the chain did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageReport {
+    /// The stage's name in the chain.
+    pub name: String,
+    /// The processor kind.
+    pub kind: String,
+    /// Largest gain reduction over the track (sampled every 4096 samples,
+    /// largest band), dB; `None` for stages that do not reduce gain.
+    pub gain_reduction_max_db: Option<f64>,
+    /// Mean of those samples, dB.
+    pub gain_reduction_mean_db: Option<f64>,
+    /// Latency the stage added (compensated in the output), samples.
+    pub latency: usize,
+}
+
+/// What [`master`] did: the mix and master quality reports, the chain as
+/// used, the target, and each step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MasterReport {
+    /// Quality report of the mix.
+    pub before: QaReport,
+    /// Quality report of the master.
+    pub after: QaReport,
+    /// The chain as used (with any changes reference matching made).
+    pub chain: MasteringChain,
+    /// The loudness target as used.
+    pub target: Target,
+    /// Gain that brought the mix to [`WORKING_LUFS`], dB.
+    pub input_gain_db: f64,
+    /// Each stage, in order.
+    pub stages: Vec<StageReport>,
+    /// The loudness stage: gain, limiter and the verified readings.
+    pub normalization: NormalizeReport,
+    /// Sentences on what reference matching changed (empty without one).
+    pub matching: Vec<String>,
+}
+
+/// Masters planar audio (mono or stereo, finite samples) with `chain` at
+/// `sample_rate` and returns the master (same length, channels and rate,
+/// aligned with the input) and the report.
+pub fn master<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    chain: &MasteringChain,
+) -> Result<(Vec<Vec<f32>>, MasterReport), Error> {
+    check_track(input)?;
+    if input.len() > 2 {
+        return Err(Error::InvalidChannelCount { channels: input.len() });
+    }
+    chain.validate().map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "does not load: check it with MasteringChain::validate",
+    })?;
+    let views: Vec<&[f32]> = input.iter().map(AsRef::as_ref).collect();
+    let before = QaReport::measure(&views, sample_rate)?;
+    let input_gain_db = working_gain(before.integrated_lufs);
+    let (processed, stages) = run_stages(input, sample_rate, chain, input_gain_db)?;
+    let target = chain.resolved_target()?;
+    let envelope = Envelope::analyze(&processed, sample_rate)?;
+    let (out, normalization) = finish(
+        processed,
+        &envelope,
+        sample_rate,
+        chain,
+        target.integrated_lufs,
+        target.true_peak_dbtp,
+    )?;
+    let views: Vec<&[f32]> = out.iter().map(Vec::as_slice).collect();
+    let after = QaReport::measure(&views, sample_rate)?;
+    let report = MasterReport {
+        before,
+        after,
+        chain: chain.clone(),
+        target,
+        input_gain_db,
+        stages,
+        normalization,
+        matching: Vec::new(),
+    };
+    Ok((out, report))
+}
+
+/// The album's shared figures, from [`master_album`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlbumReport {
+    /// Album loudness of the mixes (all tracks as one programme), LUFS.
+    pub album_lufs_before: f64,
+    /// Album loudness of the masters, LUFS.
+    pub album_lufs_after: f64,
+    /// Loudness change from the album of mixes to the album of masters
+    /// (target minus `album_lufs_before`), dB: each track's own change.
+    pub album_gain_db: f64,
+    /// Each track's report.
+    pub tracks: Vec<MasterReport>,
+}
+
+/// Masters an album: every track through the same `chain`, with one gain
+/// to the working level and one album gain to the target, so that the
+/// album (all tracks as one programme) sits at the target while each track
+/// keeps its loudness relative to the others; each track is limited to the
+/// ceiling on its own. Returns the masters in order and the report.
+pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
+    tracks: &[T],
+    sample_rate: f64,
+    chain: &MasteringChain,
+) -> Result<(Vec<Audio>, AlbumReport), Error> {
+    if tracks.is_empty() {
+        return Err(Error::EmptyInput);
+    }
+    chain.validate().map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "does not load: check it with MasteringChain::validate",
+    })?;
+    let target = chain.resolved_target()?;
+    let mut befores = Vec::with_capacity(tracks.len());
+    let mut inputs = Vec::with_capacity(tracks.len());
+    for t in tracks {
+        let t = t.as_ref();
+        check_track(t)?;
+        if t.len() > 2 {
+            return Err(Error::InvalidChannelCount { channels: t.len() });
+        }
+        inputs.push(Envelope::analyze(t, sample_rate)?);
+        let views: Vec<&[f32]> = t.iter().map(AsRef::as_ref).collect();
+        befores.push(QaReport::measure(&views, sample_rate)?);
+    }
+    let album_before = Envelope::combined_lufs(&inputs.iter().collect::<Vec<_>>());
+    let input_gain_db = working_gain(album_before);
+    let mut processed = Vec::with_capacity(tracks.len());
+    for t in tracks {
+        processed.push(run_stages(t.as_ref(), sample_rate, chain, input_gain_db)?);
+    }
+    let envelopes: Vec<Envelope> = processed
+        .iter()
+        .map(|(p, _)| Envelope::analyze(p, sample_rate))
+        .collect::<Result<_, _>>()?;
+    // Each track lands where the album gain puts its mix: the relative
+    // loudness of the mixes is kept whatever the stages did.
+    let album_gain =
+        if album_before.is_finite() { target.integrated_lufs - album_before } else { 0.0 };
+    let mut outs = Vec::with_capacity(tracks.len());
+    let mut reports = Vec::with_capacity(tracks.len());
+    for (((audio, stages), envelope), before) in processed.into_iter().zip(&envelopes).zip(befores)
+    {
+        let own = before.integrated_lufs;
+        let track_target = if own.is_finite() { own + album_gain } else { target.integrated_lufs };
+        let (out, normalization) =
+            finish(audio, envelope, sample_rate, chain, track_target, target.true_peak_dbtp)?;
+        let views: Vec<&[f32]> = out.iter().map(Vec::as_slice).collect();
+        let after = QaReport::measure(&views, sample_rate)?;
+        reports.push(MasterReport {
+            before,
+            after,
+            chain: chain.clone(),
+            target: target.clone(),
+            input_gain_db,
+            stages,
+            normalization,
+            matching: Vec::new(),
+        });
+        outs.push(out);
+    }
+    let out_envs: Vec<Envelope> =
+        outs.iter().map(|o| Envelope::analyze(o, sample_rate)).collect::<Result<_, _>>()?;
+    let report = AlbumReport {
+        album_lufs_before: album_before,
+        album_lufs_after: Envelope::combined_lufs(&out_envs.iter().collect::<Vec<_>>()),
+        album_gain_db: album_gain,
+        tracks: reports,
+    };
+    Ok((outs, report))
+}
+
+/// The gain that brings a mix at `lufs` to the working level (0 if silent).
+fn working_gain(lufs: f64) -> f64 {
+    if lufs.is_finite() {
+        (WORKING_LUFS - lufs).clamp(-MAX_INPUT_GAIN_DB, MAX_INPUT_GAIN_DB)
+    } else {
+        0.0
+    }
+}
+
+/// Applies `gain_db` and then each stage of `chain`, one pass per stage.
+fn run_stages<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    chain: &MasteringChain,
+    gain_db: f64,
+) -> Result<(Vec<Vec<f32>>, Vec<StageReport>), Error> {
+    let g = db_to_gain(gain_db) as f32;
+    let mut audio: Vec<Vec<f32>> =
+        input.iter().map(|c| c.as_ref().iter().map(|v| v * g).collect()).collect();
+    let mut reports = Vec::with_capacity(chain.stages.len());
+    for stage in &chain.stages {
+        let mut p = preset::load(&stage.processor).map_err(|_| Error::InvalidParameter {
+            name: "chain",
+            reason: "a stage does not load",
+        })?;
+        let (next, report) = run_stage(&mut *p, &audio, sample_rate, &stage.name)?;
+        audio = next;
+        reports.push(report);
+    }
+    Ok((audio, reports))
+}
+
+/// Renders `audio` through one stage, sampling its gain reduction.
+fn run_stage(
+    p: &mut dyn DynProcessor,
+    audio: &[Vec<f32>],
+    sample_rate: f64,
+    name: &str,
+) -> Result<(Vec<Vec<f32>>, StageReport), Error> {
+    let kind = p.kind().name.to_string();
+    let reduces = p.dynamics().is_some();
+    if !reduces {
+        let latency = {
+            p.prepare(&ProcessSpec::new(sample_rate, super::offline::BLOCK, audio.len()))?;
+            p.latency()
+        };
+        let out = render(p, audio, sample_rate)?;
+        let report = StageReport {
+            name: name.to_string(),
+            kind,
+            gain_reduction_max_db: None,
+            gain_reduction_mean_db: None,
+            latency,
+        };
+        return Ok((out, report));
+    }
+    p.prepare(&ProcessSpec::new(sample_rate, super::offline::BLOCK, audio.len()))?;
+    let latency = p.latency();
+    let len = audio[0].len();
+    let mut out = vec![vec![0.0f32; len]; audio.len()];
+    let (mut max, mut sum, mut n) = (0.0f64, 0.0f64, 0usize);
+    run_blocks(
+        audio,
+        latency,
+        |b| {
+            p.process(b);
+            if let Some(d) = p.dynamics() {
+                let gr = (0..d.gain_reduction_rows())
+                    .map(|r| d.row_gain_reduction_db(r) as f64)
+                    .fold(0.0, f64::max);
+                max = max.max(gr);
+                sum += gr;
+                n += 1;
+            }
+        },
+        |at, b| {
+            for (o, x) in out.iter_mut().zip(b.iter()) {
+                o[at..at + x.len()].copy_from_slice(x);
+            }
+        },
+    );
+    let report = StageReport {
+        name: name.to_string(),
+        kind,
+        gain_reduction_max_db: Some(max),
+        gain_reduction_mean_db: Some(sum / n.max(1) as f64),
+        latency,
+    };
+    Ok((out, report))
+}
+
+/// Normalizes processed audio to `lufs` under `ceiling_dbtp` with the
+/// chain's limiter, then dithers.
+fn finish(
+    processed: Vec<Vec<f32>>,
+    envelope: &Envelope,
+    sample_rate: f64,
+    chain: &MasteringChain,
+    lufs: f64,
+    ceiling_dbtp: f64,
+) -> Result<(Vec<Vec<f32>>, NormalizeReport), Error> {
+    let limiter = chain.limiter().map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "its limiter does not load",
+    })?;
+    let (mut out, report) = normalize_analyzed(&processed, envelope, lufs, ceiling_dbtp, &limiter)?;
+    drop(processed);
+    if let Some(d) = &chain.dither {
+        let mut p = preset::load(d).map_err(|_| Error::InvalidParameter {
+            name: "chain",
+            reason: "its dither does not load",
+        })?;
+        out = render(&mut *p, &out, sample_rate)?;
+    }
+    Ok((out, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::music_like;
+
+    fn chain(name: &str) -> MasteringChain {
+        let mut c = MasteringChain::preset(name).unwrap();
+        c.dither = None;
+        c
+    }
+
+    #[test]
+    fn masters_to_the_target_below_the_ceiling_at_any_rate() {
+        for (sr, level, preset) in
+            [(44_100.0, 0.3, "streaming"), (48_000.0, 0.05, "gentle"), (96_000.0, 0.8, "broadcast")]
+        {
+            let x = music_like(sr, 12.0, level, 11);
+            let c = chain(preset);
+            let (y, r) = master(&x, sr, &c).unwrap();
+            assert_eq!(y[0].len(), x[0].len());
+            assert_eq!(r.after.sample_rate, sr);
+            let t = c.resolved_target().unwrap();
+            assert!(
+                (r.after.integrated_lufs - t.integrated_lufs).abs() <= 0.1,
+                "{preset}: {:?}",
+                r.normalization
+            );
+            assert!(
+                r.after.true_peak_dbtp <= t.true_peak_dbtp,
+                "{preset}: {}",
+                r.after.true_peak_dbtp
+            );
+            assert_eq!(r.stages.len(), c.stages.len());
+            let glue = r.stages.iter().find(|s| s.name == "glue").unwrap();
+            assert!(glue.gain_reduction_max_db.unwrap() > 0.0, "{glue:?}");
+        }
+    }
+
+    #[test]
+    fn an_album_keeps_its_relative_loudness() {
+        let sr = 48_000.0;
+        let tracks: Vec<Vec<Vec<f32>>> = [0.5, 0.2, 0.08]
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| music_like(sr, 8.0, l, i as u64))
+            .collect();
+        let c = chain("streaming");
+        let (outs, r) = master_album(&tracks, sr, &c).unwrap();
+        assert!((r.album_lufs_after - (-14.0)).abs() <= 0.3, "{}", r.album_lufs_after);
+        let lufs = |t: &MasterReport| (t.before.integrated_lufs, t.after.integrated_lufs);
+        let (b0, a0) = lufs(&r.tracks[0]);
+        for t in &r.tracks[1..] {
+            let (b, a) = lufs(t);
+            assert!(((a - a0) - (b - b0)).abs() <= 0.1, "before {b0} {b}, after {a0} {a}");
+            assert!(t.after.true_peak_dbtp <= -1.0);
+        }
+        assert_eq!(outs.len(), 3);
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        let c = chain("gentle");
+        let three = vec![vec![0.0f32; 100]; 3];
+        assert!(matches!(master(&three, 48_000.0, &c), Err(Error::InvalidChannelCount { .. })));
+        let nan = vec![vec![f32::NAN; 100]];
+        assert!(matches!(master(&nan, 48_000.0, &c), Err(Error::NonFinite { .. })));
+        assert!(matches!(MasteringChain::preset("shiny"), Err(Error::UnknownName { .. })));
+        let mut broken = c.clone();
+        broken.target = "nowhere".into();
+        assert!(master(&[vec![0.0f32; 100]], 48_000.0, &broken).is_err());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn a_chain_through_json_renders_bit_identical_output() {
+        let sr = 48_000.0;
+        let x = music_like(sr, 4.0, 0.3, 2);
+        let c = chain("loud");
+        let text = serde_json::to_string(&c).unwrap();
+        let back: MasteringChain = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(master(&x, sr, &c).unwrap().0, master(&x, sr, &back).unwrap().0);
+    }
+}
