@@ -2,3 +2,7 @@
 //! loudness normalization, dither, reference matching) and the chain and
 //! one-call [`master`](self) entry points built from them. FFT-based parts
 //! need `std`.
+
+mod dither;
+
+pub use dither::{BLANK_RUN, DITHER_KIND, Dither, Shaping};
