@@ -11,7 +11,8 @@ use crate::spec::ProcessSpec;
 
 /// Exact zeros on every channel after which [`Dither`] blanks (with
 /// `auto_blank`): its output is exact silence and its error feedback is
-/// cleared until a non-zero sample arrives.
+/// cleared until a non-zero sample arrives. A stream starts blanked, so
+/// leading silence stays exact zeros too.
 pub const BLANK_RUN: u32 = 64;
 
 /// Largest error, in LSB, kept in the feedback history. Without clipping
@@ -117,8 +118,9 @@ crate::declare_params! {
         "Word-length reduction: quantizes to `bits` (output values k / 2^(bits-1), clamped to \
          the integer range) with TPDF dither, plain, high-pass or noise-shaped by error \
          feedback (lipshitz, f_weighted, e_weighted; within 5 % of 44.1 or 48 kHz, elsewhere \
-         they fall back to highpass). With auto_blank, 64 samples of digital silence on every \
-         channel stop the dither, so silence stays exact zeros.";
+         they fall back to highpass). With auto_blank, digital silence stays exact zeros: the \
+         dither stops after 64 zero samples on every channel (and at the start of a stream) \
+         and resumes with the signal.";
     BITS = ParamInfo::int("bits", 8.0, 24.0, 16.0, "bits", "Output word length")
         => bits, set_bits;
     SHAPING = ParamInfo::choice("shaping", Shaping::CHOICES, 1,
@@ -211,7 +213,8 @@ pub struct Dither {
     shaping: Shaping,
     auto_blank: bool,
     sample_rate: f64,
-    /// Frames of exact zeros on every channel so far (saturating).
+    /// Frames of exact zeros on every channel so far (saturating; a stream
+    /// starts at [`BLANK_RUN`]).
     silent_run: u32,
     voices: Vec<Voice>,
     nonfinite: u64,
@@ -232,7 +235,7 @@ impl Dither {
             shaping,
             auto_blank: true,
             sample_rate: 48_000.0,
-            silent_run: 0,
+            silent_run: BLANK_RUN,
             voices: Vec::new(),
             nonfinite: 0,
         };
@@ -296,7 +299,7 @@ impl Processor for Dither {
 
     fn reset(&mut self) {
         self.nonfinite = 0;
-        self.silent_run = 0;
+        self.silent_run = BLANK_RUN;
         for (c, v) in self.voices.iter_mut().enumerate() {
             *v = Voice::new(c);
         }
@@ -552,14 +555,17 @@ mod tests {
     }
 
     /// (e) Zeros on every channel give exact zeros after `BLANK_RUN`
-    /// samples; dither resumes with the signal; a channel with signal
-    /// keeps the others dithered; without auto-blank silence is dithered.
+    /// samples (and from the start); dither resumes with the signal; a
+    /// channel with signal keeps the others dithered; without auto-blank
+    /// silence is dithered.
     #[test]
     fn digital_silence_stays_exact_zero() {
         let mut x = noise(6_000, 0.01, 5);
+        x[..500].fill(0.0);
         x[1_000..4_000].fill(0.0);
         for shaping in [Shaping::Tpdf, Shaping::EWeighted] {
             let y = dither(16, shaping, FS, &x);
+            assert!(y[..500].iter().all(|v| v.to_bits() == 0), "{shaping:?}");
             let run = 1_000 + BLANK_RUN as usize;
             assert!(y[1_000..run].iter().any(|v| *v != 0.0), "{shaping:?}");
             assert!(y[run..4_000].iter().all(|v| v.to_bits() == 0), "{shaping:?}");
