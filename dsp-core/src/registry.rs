@@ -64,6 +64,8 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::effects::ConvolutionReverb>(),
     Entry::of::<crate::effects::Saturation>(),
     Entry::of::<crate::effects::TransientShaper>(),
+    // Mastering.
+    Entry::of::<crate::master::Dither>(),
 ];
 
 /// The declarations of every kind.

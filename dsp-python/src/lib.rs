@@ -23,6 +23,7 @@ mod audio;
 mod chain;
 mod classes;
 mod convolution;
+mod dither;
 mod dynamics;
 mod filters;
 mod loudness;
@@ -47,6 +48,7 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<qa::TargetCheck>()?;
     m.add_function(wrap_pyfunction!(qa::measure, m)?)?;
     m.add_function(wrap_pyfunction!(qa::targets, m)?)?;
+    m.add_function(wrap_pyfunction!(dither::dither, m)?)?;
     m.add_class::<filters::Filter>()?;
     m.add_class::<filters::Equalizer>()?;
     m.add_class::<dynamics::PyDynamics>()?;

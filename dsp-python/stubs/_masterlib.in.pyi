@@ -470,6 +470,13 @@ class QaReport:
 
 def measure(x: _Audio, sample_rate: float) -> QaReport: ...
 def targets() -> list[Target]: ...
+def dither(
+    x: _Audio,
+    bits: int = 16,
+    shaping: _DitherShaping = "tpdf",
+    sample_rate: float = 48000.0,
+    auto_blank: bool = True,
+) -> _Float32Array: ...
 class Dynamics(Processor):
     """Base class of the dynamics processors, which report their gain
     reduction (not constructible itself).

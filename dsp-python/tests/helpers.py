@@ -62,5 +62,6 @@ FACTORIES: list[tuple[str, Callable[[], ml.Processor], int]] = [
     ("Limiter", lambda: ml.Limiter(-12.0, lookahead_ms=2.0, release_ms=20.0), 2),
     ("LimiterTruePeak", lambda: ml.Limiter(-9.0, true_peak=True, auto_release=True), 3),
     ("DynamicsChain", lambda: ml.Chain([ml.Compressor(-30.0), ml.Limiter(-6.0)]), 2),
+    ("Dither", lambda: ml.Dither(12, shaping="e_weighted"), 2),
 ]
 FACTORY_IDS = [f[0] for f in FACTORIES]

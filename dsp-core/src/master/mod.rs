@@ -16,3 +16,6 @@ pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS};
 mod mastering;
 #[cfg(feature = "std")]
 pub use mastering::{AlbumReport, Audio, MasterReport, StageReport, master, master_album};
+mod dither;
+
+pub use dither::{BLANK_RUN, DITHER_KIND, Dither, Shaping};

@@ -1228,6 +1228,31 @@ static void test_convolution_reverb(void) {
   ml_processor_free(p);
 }
 
+/* Dither by kind name: 16-bit output lies on the grid k / 32768, the
+ * TPDF error is 1/4 LSB^2, and a shaping name is a choice index. */
+static void test_dither(void) {
+  static float in[N], x[N];
+  fill_sine(in, N, 1000.0, 0.25);
+  memcpy(x, in, sizeof x);
+  MlProcessor *d = new_kind("dither");
+  CHECK(param(d, "bits") == 16.0 && param(d, "shaping") == choice("dither", "shaping", "tpdf"));
+  CHECK_STATUS(ml_processor_param_set(d, "bits", 25.0), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_processor_prepare(d, FS, 512, 1));
+  float *channels[1] = {x};
+  CHECK_OK(ml_processor_process_planar(d, channels, 1, N));
+  double err = 0.0;
+  int on_grid = 1;
+  for (size_t i = 0; i < N; i++) {
+    double k = (double)x[i] * 32768.0;
+    on_grid &= k == floor(k);
+    err += (k - (double)in[i] * 32768.0) * (k - (double)in[i] * 32768.0);
+  }
+  CHECK(on_grid);
+  CHECK_NEAR(err / N, 0.25, 0.03);
+  CHECK_OK(ml_processor_param_set(d, "shaping", choice("dither", "shaping", "e_weighted")));
+  ml_processor_free(d);
+}
+
 int main(void) {
   test_status_strings();
   test_gain_halves_amplitude();
@@ -1255,5 +1280,6 @@ int main(void) {
   test_mixer_null();
   test_conventions_need_no_casts();
   test_convolution_reverb();
+  test_dither();
   return check_summary();
 }

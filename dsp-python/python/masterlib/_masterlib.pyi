@@ -23,6 +23,7 @@ __all__ = [
     "DcBlocker",
     "DeEsser",
     "Delay",
+    "Dither",
     "Dynamics",
     "Equalizer",
     "Expander",
@@ -55,6 +56,7 @@ __all__ = [
     "Target",
     "TargetCheck",
     "TransientShaper",
+    "dither",
     "measure",
     "targets",
 ]
@@ -217,6 +219,7 @@ _DelayNote = Literal["1/1", "1/2", "1/4", "1/8", "1/16", "1/32"]
 _DelayNoteModifier = Literal["straight", "dotted", "triplet"]
 _SaturationMode = Literal["soft_clip", "tanh", "tape"]
 _SaturationOversampling = Literal["1x", "2x", "4x", "8x"]
+_DitherShaping = Literal["none", "tpdf", "highpass", "lipshitz", "f_weighted", "e_weighted"]
 
 @final
 class Gain(Processor):
@@ -1915,6 +1918,47 @@ class TransientShaper(Processor):
     def release_ms(self, value: float) -> None: ...
 
 @final
+class Dither(Processor):
+    """Word-length reduction: quantizes to `bits` (output values k / 2^(bits-1), clamped to the
+    integer range) with TPDF dither, plain, high-pass or noise-shaped by error feedback (lipshitz,
+    f_weighted, e_weighted; within 5 % of 44.1 or 48 kHz, elsewhere they fall back to highpass).
+    With auto_blank, digital silence stays exact zeros: the dither stops after 64 zero samples on
+    every channel (and at the start of a stream) and resumes with the signal.
+
+    Parameters:
+        bits: Output word length (a whole number from 8 to 24 bits; default 16).
+        shaping: none (rounding, no dither), tpdf, highpass, lipshitz, f_weighted or e_weighted
+            (default 'tpdf').
+        auto_blank: Digital silence (64 zero samples on every channel) gives exact zeros out
+            (default True).
+    """
+
+    def __new__(
+        cls,
+        bits: int = 16,
+        shaping: _DitherShaping = "tpdf",
+        auto_blank: bool = True,
+    ) -> Dither: ...
+    @property
+    def bits(self) -> int:
+        """Output word length (a whole number from 8 to 24 bits; default 16)."""
+    @bits.setter
+    def bits(self, value: int) -> None: ...
+    @property
+    def shaping(self) -> _DitherShaping:
+        """none (rounding, no dither), tpdf, highpass, lipshitz, f_weighted or e_weighted (default
+        'tpdf').
+        """
+    @shaping.setter
+    def shaping(self, value: _DitherShaping) -> None: ...
+    @property
+    def auto_blank(self) -> bool:
+        """Digital silence (64 zero samples on every channel) gives exact zeros out (default True).
+        """
+    @auto_blank.setter
+    def auto_blank(self, value: bool) -> None: ...
+
+@final
 class Chain(Processor):
     def __new__(cls, processors: Optional[Iterable[Processor]] = None) -> Chain: ...
     def __len__(self) -> int: ...
@@ -2252,6 +2296,13 @@ class QaReport:
 
 def measure(x: _Audio, sample_rate: float) -> QaReport: ...
 def targets() -> list[Target]: ...
+def dither(
+    x: _Audio,
+    bits: int = 16,
+    shaping: _DitherShaping = "tpdf",
+    sample_rate: float = 48000.0,
+    auto_blank: bool = True,
+) -> _Float32Array: ...
 class Dynamics(Processor):
     """Base class of the dynamics processors, which report their gain
     reduction (not constructible itself).
