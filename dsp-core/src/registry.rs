@@ -64,6 +64,9 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::effects::ConvolutionReverb>(),
     Entry::of::<crate::effects::Saturation>(),
     Entry::of::<crate::effects::TransientShaper>(),
+    // Mastering.
+    #[cfg(feature = "std")]
+    Entry::of::<crate::master::LinearPhaseEq>(),
 ];
 
 /// The declarations of every kind.
