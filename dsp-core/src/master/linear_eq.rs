@@ -150,7 +150,7 @@ pub fn curve_db(points: &[(f64, f64)], hz: f64) -> f64 {
 /// resolution is [`RESOLUTION_HZ`] or finer.
 pub fn taps_for(sample_rate: f64) -> usize {
     let mut n = 8192;
-    while sample_rate / n as f64 > RESOLUTION_HZ {
+    while n < 1 << 17 && sample_rate / n as f64 > RESOLUTION_HZ {
         n *= 2;
     }
     n
@@ -369,6 +369,13 @@ impl LinearPhaseEq {
             (re + v as f64 * libm::cos(a), im + v as f64 * libm::sin(a))
         });
         Some(10.0 * libm::log10(re * re + im * im))
+    }
+
+    /// The latency in samples once prepared at `sample_rate`, for the
+    /// current phase (refuses a rate `prepare` would refuse).
+    pub fn latency_at(&self, sample_rate: f64) -> Result<usize, Error> {
+        ProcessSpec::new(sample_rate, 1, 1).validate()?;
+        Ok(BLOCK + if self.phase == EqPhase::Linear { taps_for(sample_rate) / 2 } else { 0 })
     }
 
     /// The filter length in taps (0 before `prepare`).
@@ -678,6 +685,8 @@ mod tests {
             }
         }
         assert_eq!(prepared(LinearPhaseEq::default(), 48_000.0, 1).latency(), 128 + 4096);
+        assert_eq!(LinearPhaseEq::default().latency_at(48_000.0), Ok(128 + 4096));
+        assert!(LinearPhaseEq::default().latency_at(f64::INFINITY).is_err());
         assert_eq!(prepared(LinearPhaseEq::default(), 96_000.0, 1).taps(), 16_384);
     }
 
