@@ -1922,6 +1922,56 @@ const char *ml_status_str(MlStatus status);
 const char *ml_last_error_message(void);
 
 /**
+ * Sets the table called `name` of a processor from `len` doubles at
+ * `values` (copied; `len` 0 gives the default, e.g. a flat curve). The
+ * `linear_phase_eq` kind has tables `curve` and `side_curve`, each
+ * `[hz0, db0, hz1, db1, ...]` with frequencies ascending above 0 Hz and
+ * gains within ±24 dB. Allocates (a curve designs its filter): not
+ * real-time safe.
+ *
+ * Fails with `ML_STATUS_NULL_POINTER` (`name`, or `values` with `len` >
+ * 0), `ML_STATUS_UNKNOWN_NAME` (a kind without tables or a table it does
+ * not have; `ml_last_error_message` lists its tables),
+ * `ML_STATUS_INVALID_ARGUMENT` (values the table refuses: an odd count,
+ * NaN, frequencies not ascending, gains out of range) or
+ * `ML_STATUS_CAPACITY_EXCEEDED` (too many points); the table is then
+ * unchanged.
+ *
+ * Thread rule: the processing thread only.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `name` is NULL or a NUL-terminated string;
+ * `values` is NULL or valid for reads of `len` doubles.
+ */
+MlStatus ml_processor_set_table(struct MlProcessor *p,
+                                const char *name,
+                                const double *values,
+                                size_t len);
+
+/**
+ * Writes the table called `name` of a processor to `values` if it fits in
+ * `capacity` doubles, and always its length to `*len`; call it with
+ * `values` NULL and `capacity` 0 to ask for the length.
+ *
+ * Fails with `ML_STATUS_NULL_POINTER` (`name`, `len`, or `values` with
+ * `capacity` > 0), `ML_STATUS_UNKNOWN_NAME` (no such table) or
+ * `ML_STATUS_CAPACITY_EXCEEDED` (`capacity` too small; nothing written
+ * but the length).
+ *
+ * Thread rule: the processing thread only.
+ *
+ * # Safety
+ * `p` is NULL or a live handle; `name` is NULL or a NUL-terminated string;
+ * `values` is NULL or writable for `capacity` doubles; `len` is NULL or
+ * writable.
+ */
+MlStatus ml_processor_get_table(struct MlProcessor *p,
+                                const char *name,
+                                double *values,
+                                size_t capacity,
+                                size_t *len);
+
+/**
  * Version of the library at run time, encoded as `MASTERLIB_VERSION` is
  * (`major * 1000000 + minor * 1000 + patch`). A program can compare it with
  * the macros it was compiled with: the major versions must be equal.

@@ -34,6 +34,15 @@ pub enum Error {
         /// The kind looked in.
         kind: &'static crate::param_info::KindInfo,
     },
+    /// A table name (see
+    /// [`DynProcessor::set_table`](crate::params::DynProcessor::set_table))
+    /// that the processor kind does not have.
+    UnknownTable {
+        /// The kind looked in.
+        kind: &'static crate::param_info::KindInfo,
+        /// The kind's table names.
+        tables: &'static [&'static str],
+    },
     /// A processor kind name that the registry does not know.
     UnknownKind,
     /// A name (pan law, filter type, target...) that is not known.
@@ -136,6 +145,14 @@ impl fmt::Display for Error {
                 write!(f, "{} has no such parameter; its parameters are ", kind.name)?;
                 for (i, p) in kind.params.iter().enumerate() {
                     write!(f, "{}{}", if i == 0 { "" } else { ", " }, p.id)?;
+                }
+                Ok(())
+            }
+            Error::UnknownTable { kind, tables: [] } => write!(f, "{} has no tables", kind.name),
+            Error::UnknownTable { kind, tables } => {
+                write!(f, "{} has no such table; its tables are ", kind.name)?;
+                for (i, t) in tables.iter().enumerate() {
+                    write!(f, "{}{t}", if i == 0 { "" } else { ", " })?;
                 }
                 Ok(())
             }

@@ -98,6 +98,23 @@ pub trait DynProcessor: Processor + Params + Any {
         None
     }
 
+    /// Every named table of numbers that is a setting but not a scalar
+    /// parameter (an equalizer's curve), as presets store it (they leave
+    /// empty ones out: empty is every table's default). None for most
+    /// kinds.
+    #[cfg(feature = "alloc")]
+    fn tables(&self) -> Vec<(&'static str, Vec<f64>)> {
+        Vec::new()
+    }
+
+    /// Sets the table called `name` from `values` (empty gives the
+    /// default); may allocate (not real-time safe). Kinds without tables
+    /// refuse every name.
+    fn set_table(&mut self, name: &str, values: &[f64]) -> Result<(), Error> {
+        let _ = (name, values);
+        Err(Error::UnknownTable { kind: self.kind(), tables: &[] })
+    }
+
     /// Members of a structured processor (chain members, equalizer bands,
     /// multiband bands), each turned into a preset by `save`; empty for
     /// plain ones.

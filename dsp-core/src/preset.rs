@@ -2,8 +2,9 @@
 //! members to a [`Preset`] and back, checked against the declarations.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::format;
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::params::{DynProcessor, KindInfo, ParamInfo, ParamType};
@@ -52,12 +53,27 @@ pub fn save_values(
         .enumerate()
         .map(|(i, info)| (info.id.to_string(), value_of(info, value(i).unwrap_or(info.default))))
         .collect();
-    Preset { version: PRESET_VERSION, kind: kind.name.to_string(), params, bypass: false, members }
+    Preset {
+        version: PRESET_VERSION,
+        kind: kind.name.to_string(),
+        params,
+        bypass: false,
+        members,
+        tables: Default::default(),
+    }
 }
 
-/// The settings of `p`: its kind, every declared parameter and its members.
+/// The settings of `p`: its kind, every declared parameter, its members
+/// and its non-empty tables.
 pub fn save(p: &dyn DynProcessor) -> Preset {
-    save_values(p.kind(), |i| p.param(i), p.save_members(&save))
+    let mut preset = save_values(p.kind(), |i| p.param(i), p.save_members(&save));
+    preset.tables = tables_of(p);
+    preset
+}
+
+/// The non-empty tables of `p`, by name.
+pub fn tables_of(p: &dyn DynProcessor) -> BTreeMap<String, Vec<f64>> {
+    p.tables().into_iter().filter(|(_, t)| !t.is_empty()).map(|(n, t)| (n.to_string(), t)).collect()
 }
 
 /// A new processor made from `preset`.
@@ -69,7 +85,8 @@ pub fn load(preset: &Preset) -> Result<Box<dyn DynProcessor>, PresetError> {
 }
 
 /// Sets `p` (of the preset's kind) from `preset`: every declared parameter
-/// (its default where the preset has none), then the members.
+/// (its default where the preset has none), its tables (empty where the
+/// preset has none), then the members.
 pub fn restore(p: &mut dyn DynProcessor, preset: &Preset) -> Result<(), PresetError> {
     let kind = p.kind();
     let at = |e: PresetError| e.within(kind.name);
@@ -95,6 +112,14 @@ pub fn restore(p: &mut dyn DynProcessor, preset: &Preset) -> Result<(), PresetEr
             Some(v) => number_of(info, v).map_err(at)?,
         };
         p.set_param(i, value).map_err(|e| at(e.into()))?;
+    }
+    for (name, values) in &preset.tables {
+        p.set_table(name, values).map_err(|e| at(PresetError::from(e).within(name)))?;
+    }
+    for (name, _) in p.tables() {
+        if !preset.tables.contains_key(name) {
+            p.set_table(name, &[]).map_err(|e| at(e.into()))?;
+        }
     }
     p.load_members(&preset.members, &load).map_err(at)
 }

@@ -13,7 +13,7 @@ use core::fmt;
 pub const PRESET_VERSION: u32 = 1;
 
 /// A processor's settings: kind, parameter values, bypass flag (for chain
-/// members) and members.
+/// members), members and tables.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Preset {
@@ -31,6 +31,10 @@ pub struct Preset {
     /// Members of a structured processor, in order.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub members: Vec<Preset>,
+    /// Named tables of numbers (an equalizer's curve) by name; a missing
+    /// table takes its default (empty).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "BTreeMap::is_empty"))]
+    pub tables: BTreeMap<String, Vec<f64>>,
 }
 
 #[cfg(feature = "serde")]

@@ -66,6 +66,8 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::effects::TransientShaper>(),
     // Mastering.
     Entry::of::<crate::master::Dither>(),
+    #[cfg(feature = "std")]
+    Entry::of::<crate::master::LinearPhaseEq>(),
 ];
 
 /// The declarations of every kind.

@@ -47,6 +47,7 @@ pub mod params;
 pub mod processor;
 pub mod qa;
 pub mod status;
+pub mod tables;
 pub mod version;
 
 pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};

@@ -114,6 +114,7 @@ pub(crate) fn status_of(error: &Error) -> MlStatus {
         Error::UnknownName { .. }
         | Error::UnknownChoice { .. }
         | Error::UnknownParameter { .. }
+        | Error::UnknownTable { .. }
         | Error::UnknownKind => ML_STATUS_UNKNOWN_NAME,
         Error::InvalidSampleRate { .. } | Error::SampleRateMismatch { .. } => {
             ML_STATUS_INVALID_SAMPLE_RATE

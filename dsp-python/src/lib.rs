@@ -26,6 +26,7 @@ mod convolution;
 mod dither;
 mod dynamics;
 mod filters;
+mod linear_eq;
 mod loudness;
 mod meter;
 mod methods;
@@ -57,6 +58,7 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mixer::Track>()?;
     m.add_class::<mixer::Bus>()?;
     m.add_class::<convolution::ConvolutionReverb>()?;
+    m.add_class::<linear_eq::LinearPhaseEq>()?;
     classes::generate(m)?;
     // Private (not in `__all__`): the registered kinds and their classes.
     m.setattr("_kinds", wrap_pyfunction!(classes::_kinds, m)?)?;

@@ -1,5 +1,5 @@
 //! Presets: a processor object's settings as dsp-core's [`Preset`] (kind,
-//! parameter targets, members with their bypass flags), as a Python dict
+//! parameter targets, members with their bypass flags, tables), as a Python dict
 //! and as JSON, and new objects made from them.
 //!
 //! Every preset is validated by the core (`preset::load`), so errors name
@@ -39,7 +39,11 @@ pub(crate) fn save(obj: &Bound<'_, PyProcessor>) -> PyResult<Preset> {
             links.iter().map(|l| save(l.bind(py))).collect::<PyResult<_>>()?
         }
     };
-    Ok(preset::save_values(kind, |i| shared.and_then(|s| s.get(i)), members))
+    let mut saved = preset::save_values(kind, |i| shared.and_then(|s| s.get(i)), members);
+    if let Body::Leaf(_) = &this.body {
+        saved.tables = this.with_unit(py, |u| preset::tables_of(&*u.node));
+    }
+    Ok(saved)
 }
 
 /// `obj.to_dict()`.
@@ -83,6 +87,9 @@ fn preset_to_py<'py>(py: Python<'py>, p: &Preset) -> PyResult<Bound<'py, PyDict>
             p.members.iter().map(|m| preset_to_py(py, m)).collect::<PyResult<Vec<_>>>()?;
         d.set_item("members", members)?;
     }
+    if !p.tables.is_empty() {
+        d.set_item("tables", &p.tables)?;
+    }
     Ok(d)
 }
 
@@ -102,7 +109,7 @@ fn field<'py, T: pyo3::conversion::FromPyObjectOwned<'py>>(
 
 /// A preset read from a dict (as `to_dict` writes).
 fn preset_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Preset> {
-    const FIELDS: [&str; 5] = ["version", "kind", "params", "bypass", "members"];
+    const FIELDS: [&str; 6] = ["version", "kind", "params", "bypass", "members", "tables"];
     let Ok(d) = obj.cast::<PyDict>() else {
         return Err(PyTypeError::new_err(format!(
             "a preset is a dict (as to_dict() returns), got {}",
@@ -146,6 +153,7 @@ fn preset_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Preset> {
     };
     Ok(Preset {
         version: field(d, "version", "a whole number")?.unwrap_or(PRESET_VERSION),
+        tables: field(d, "tables", "a dict of lists of numbers")?.unwrap_or_default(),
         kind,
         params,
         bypass: field(d, "bypass", "True or False")?.unwrap_or(false),

@@ -210,6 +210,38 @@ class ConvolutionReverb(Processor):
     # @generated: parameters ConvolutionReverb
 
 @final
+class LinearPhaseEq(Processor):
+    """Linear-phase equalizer of an arbitrary magnitude curve: `curve` points
+    `(hz, db)` (frequencies ascending above 0, gains within ±24 dB) joined
+    by straight lines in dB over log frequency and held flat beyond the end
+    points, applied by a long FIR (8192 taps at 44.1 and 48 kHz, 16384 at
+    96 kHz). `phase="linear"` is symmetric with a latency of half the filter
+    plus 128 samples (compensated by `process`); `"minimum"` has the same
+    magnitude without pre-ringing. With `mid_side=True` on stereo input the
+    curve applies to mid and `side_curve` to side. A curve set while
+    streaming fades in without a click.
+    """
+
+    def __new__(
+        cls,
+        curve: Optional[Sequence[tuple[float, float]]] = None,
+        side_curve: Optional[Sequence[tuple[float, float]]] = None,
+        *,
+        phase: _LinearPhaseEqPhase = "linear",
+        mid_side: bool = False,
+        gain_db: float = 0.0,
+    ) -> LinearPhaseEq: ...
+    @property
+    def curve(self) -> list[tuple[float, float]]: ...
+    @property
+    def side_curve(self) -> list[tuple[float, float]]: ...
+    def set_curve(self, points: Optional[Sequence[tuple[float, float]]]) -> None: ...
+    def set_side_curve(self, points: Optional[Sequence[tuple[float, float]]]) -> None: ...
+    def magnitude_db(self, freqs: Sequence[float]) -> list[float]: ...
+    def latency_at(self, sample_rate: float) -> int: ...
+    # @generated: parameters LinearPhaseEq
+
+@final
 class LevelMeter:
     def __new__(
         cls,

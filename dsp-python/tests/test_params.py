@@ -123,8 +123,9 @@ def test_ranges_are_enforced_naming_the_parameter_and_its_range(item):
 
 # Every class whose constructor takes the declared parameters (the
 # multiband compressor is made from crossovers_hz and its bands, the
-# convolution reverb from its impulse response and its rate, then keywords).
-OWN_CONSTRUCTOR = (ml.MultibandCompressor, ml.ConvolutionReverb)
+# convolution reverb from its impulse response and its rate, the linear-phase
+# EQ from its curves, then keywords).
+OWN_CONSTRUCTOR = (ml.MultibandCompressor, ml.ConvolutionReverb, ml.LinearPhaseEq)
 GENERATED = [c for c in KINDS.values() if c.parameters and c not in OWN_CONSTRUCTOR]
 
 

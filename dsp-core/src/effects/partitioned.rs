@@ -234,6 +234,30 @@ fn multiply_accumulate<const W: bool>(
     }
 }
 
+/// The spectra of the partitions of `h` that level `seg` covers, scaled so
+/// that the transforms' gains cancel (the forward one doubles both
+/// spectra, the inverse one multiplies by `2·size`).
+fn load_parts(
+    fft: &RealFft,
+    seg: Segment,
+    h: &[f32],
+    spectra: &mut Spectra,
+    z: &mut [C32],
+    scratch: &mut [C32],
+) {
+    let scale = 1.0 / (8.0 * seg.size as f32);
+    for p in 0..seg.parts {
+        let from = (seg.start + p * seg.size).min(h.len());
+        let to = (from + seg.size).min(h.len());
+        let frame = &mut as_floats(z)[..2 * seg.size];
+        frame.fill(0.0);
+        frame[..to - from].copy_from_slice(&h[from..to]);
+        let (re, im) = spectra.frame_mut(p);
+        fft.forward(z, scratch, re, im);
+        re.iter_mut().chain(im.iter_mut()).for_each(|v| *v *= scale);
+    }
+}
+
 /// One level: its transform, input spectra, partition spectra and output.
 #[derive(Debug, Clone)]
 struct Level {
@@ -299,23 +323,11 @@ impl Engine {
                 scratch.resize(fft.scratch_len(), C32::default());
             }
             let bins = seg.size + 1;
-            // Undoes the transforms' gains: the forward one doubles both
-            // spectra, the inverse one multiplies by 2·size.
-            let scale = 1.0 / (8.0 * seg.size as f32);
             let parts = ir
                 .iter()
                 .map(|h| {
                     let mut s = Spectra::new(seg.parts, bins);
-                    for p in 0..seg.parts {
-                        let from = (seg.start + p * seg.size).min(h.len());
-                        let to = (from + seg.size).min(h.len());
-                        let frame = &mut as_floats(&mut z)[..2 * seg.size];
-                        frame.fill(0.0);
-                        frame[..to - from].copy_from_slice(&h[from..to]);
-                        let (re, im) = s.frame_mut(p);
-                        fft.forward(&mut z, &mut scratch, re, im);
-                        re.iter_mut().chain(im.iter_mut()).for_each(|v| *v *= scale);
-                    }
+                    load_parts(&fft, seg, h, &mut s, &mut z, &mut scratch);
                     s
                 })
                 .collect();
@@ -346,6 +358,20 @@ impl Engine {
     /// The partition plan in use.
     pub fn segments(&self) -> impl Iterator<Item = Segment> + '_ {
         self.levels.iter().map(|l| l.seg)
+    }
+
+    /// Replaces response channel `ir` with `h` (at most the length the
+    /// engine was built for; shorter is zero-padded) without allocating or
+    /// touching the signal state: the next blocks convolve with the new
+    /// response (the output jumps unless the caller fades or resets). Costs
+    /// the transforms of the whole response.
+    pub fn set_response(&mut self, ir: usize, h: &[f32]) {
+        let Self { levels, z, scratch, .. } = self;
+        for level in levels.iter_mut() {
+            if let Some(parts) = level.parts.get_mut(ir) {
+                load_parts(&level.fft, level.seg, h, parts, z, scratch);
+            }
+        }
     }
 
     /// Clears all signal state.

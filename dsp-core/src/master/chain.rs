@@ -233,6 +233,7 @@ pub fn dither(bits: u32, shaping: &str) -> Preset {
         params,
         bypass: false,
         members: Vec::new(),
+        tables: BTreeMap::new(),
     }
 }
 

@@ -19,3 +19,11 @@ pub use mastering::{AlbumReport, Audio, MasterReport, StageReport, master, maste
 mod dither;
 
 pub use dither::{BLANK_RUN, DITHER_KIND, Dither, Shaping};
+#[cfg(feature = "std")]
+mod linear_eq;
+
+#[cfg(feature = "std")]
+pub use linear_eq::{
+    EqPhase, LINEAR_PHASE_EQ_KIND, LinearPhaseEq, MAX_CURVE_DB, MAX_CURVE_POINTS, curve_db,
+    taps_for,
+};

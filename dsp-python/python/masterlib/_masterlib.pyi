@@ -34,6 +34,7 @@ __all__ = [
     "HighShelf",
     "LevelMeter",
     "Limiter",
+    "LinearPhaseEq",
     "LoudnessMeter",
     "LowPass",
     "LowShelf",
@@ -220,6 +221,7 @@ _DelayNoteModifier = Literal["straight", "dotted", "triplet"]
 _SaturationMode = Literal["soft_clip", "tanh", "tape"]
 _SaturationOversampling = Literal["1x", "2x", "4x", "8x"]
 _DitherShaping = Literal["none", "tpdf", "highpass", "lipshitz", "f_weighted", "e_weighted"]
+_LinearPhaseEqPhase = Literal["linear", "minimum"]
 
 @final
 class Gain(Processor):
@@ -2034,6 +2036,56 @@ class ConvolutionReverb(Processor):
         """
     @predelay_ms.setter
     def predelay_ms(self, value: float) -> None: ...
+
+@final
+class LinearPhaseEq(Processor):
+    """Linear-phase equalizer of an arbitrary magnitude curve: `curve` points
+    `(hz, db)` (frequencies ascending above 0, gains within ±24 dB) joined
+    by straight lines in dB over log frequency and held flat beyond the end
+    points, applied by a long FIR (8192 taps at 44.1 and 48 kHz, 16384 at
+    96 kHz). `phase="linear"` is symmetric with a latency of half the filter
+    plus 128 samples (compensated by `process`); `"minimum"` has the same
+    magnitude without pre-ringing. With `mid_side=True` on stereo input the
+    curve applies to mid and `side_curve` to side. A curve set while
+    streaming fades in without a click.
+    """
+
+    def __new__(
+        cls,
+        curve: Optional[Sequence[tuple[float, float]]] = None,
+        side_curve: Optional[Sequence[tuple[float, float]]] = None,
+        *,
+        phase: _LinearPhaseEqPhase = "linear",
+        mid_side: bool = False,
+        gain_db: float = 0.0,
+    ) -> LinearPhaseEq: ...
+    @property
+    def curve(self) -> list[tuple[float, float]]: ...
+    @property
+    def side_curve(self) -> list[tuple[float, float]]: ...
+    def set_curve(self, points: Optional[Sequence[tuple[float, float]]]) -> None: ...
+    def set_side_curve(self, points: Optional[Sequence[tuple[float, float]]]) -> None: ...
+    def magnitude_db(self, freqs: Sequence[float]) -> list[float]: ...
+    def latency_at(self, sample_rate: float) -> int: ...
+    @property
+    def phase(self) -> _LinearPhaseEqPhase:
+        """Linear (symmetric, latency of half the filter) or minimum (no pre-ringing); a change
+        crossfades (one of linear, minimum; default 'linear').
+        """
+    @phase.setter
+    def phase(self, value: _LinearPhaseEqPhase) -> None: ...
+    @property
+    def mid_side(self) -> bool:
+        """On stereo input: the curve applies to mid, the side curve to side; a change crossfades
+        (default False).
+        """
+    @mid_side.setter
+    def mid_side(self, value: bool) -> None: ...
+    @property
+    def gain_db(self) -> float:
+        """Output trim (a number from -24 to 24 dB; default 0.0)."""
+    @gain_db.setter
+    def gain_db(self, value: float) -> None: ...
 
 @final
 class LevelMeter:
