@@ -15,7 +15,7 @@ use pyo3::types::PyDict;
 use crate::audio::{read_audio, value_error};
 
 /// A float for JSON: `None` when not finite.
-fn json_float(v: f64) -> Option<f64> {
+pub(crate) fn json_float(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
@@ -210,7 +210,7 @@ impl TargetCheck {
 #[pyclass(module = "masterlib", name = "QaReport", frozen)]
 #[derive(Debug)]
 pub struct QaReport {
-    r: CoreReport,
+    pub(crate) r: CoreReport,
 }
 
 /// Seconds at which the 10 Hz series entries are measured.
@@ -375,7 +375,7 @@ impl QaReport {
 
     /// Every field as a dict for JSON: keys are the attribute names, arrays
     /// become lists, non-finite values become None.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    pub(crate) fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let r = &self.r;
         let d = PyDict::new(py);
         d.set_item("sample_rate", r.sample_rate)?;

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "AlbumReport",
     "AllPass",
     "BandPass",
     "Chain",
@@ -38,11 +39,14 @@ __all__ = [
     "LoudnessMeter",
     "LowPass",
     "LowShelf",
+    "MasterReport",
+    "MasteringChain",
     "Mixer",
     "MixerBus",
     "MixerTrack",
     "MultibandCompressor",
     "NoiseGate",
+    "NormalizeReport",
     "Notch",
     "Pan",
     "Parameter",
@@ -58,7 +62,10 @@ __all__ = [
     "TargetCheck",
     "TransientShaper",
     "dither",
+    "master",
+    "master_album",
     "measure",
+    "normalize",
     "targets",
 ]
 
@@ -2355,6 +2362,99 @@ def dither(
     sample_rate: float = 48000.0,
     auto_blank: bool = True,
 ) -> _Float32Array: ...
+class MasteringChain:
+    """A mastering chain: stages, loudness target, limiter and dither,
+    stored as JSON (presets ``streaming``, ``broadcast``, ``loud``,
+    ``gentle``)."""
+
+    presets: ClassVar[list[str]]
+    def __init__(self, preset: str = "streaming", target: str | None = None) -> None: ...
+    @staticmethod
+    def from_json(text: str) -> MasteringChain: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @property
+    def preset(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @target.setter
+    def target(self, name: str) -> None: ...
+    @property
+    def target_lufs(self) -> float | None: ...
+    @target_lufs.setter
+    def target_lufs(self, lufs: float | None) -> None: ...
+    @property
+    def ceiling_dbtp(self) -> float | None: ...
+    @ceiling_dbtp.setter
+    def ceiling_dbtp(self, dbtp: float | None) -> None: ...
+    @property
+    def stages(self) -> list[str]: ...
+    @property
+    def dither_bits(self) -> float | None: ...
+
+class NormalizeReport:
+    target_lufs: float
+    ceiling_dbtp: float
+    input_lufs: float
+    predicted_gain_db: float
+    gain_db: float
+    limiter_max_gr_db: float
+    limiter_mean_gr_db: float
+    output_lufs: float
+    output_true_peak_dbtp: float
+    passes: int
+    def to_dict(self) -> dict[str, Any]: ...
+
+class MasterReport:
+    @property
+    def before(self) -> QaReport: ...
+    @property
+    def after(self) -> QaReport: ...
+    @property
+    def chain(self) -> MasteringChain: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def target_lufs(self) -> float: ...
+    @property
+    def ceiling_dbtp(self) -> float: ...
+    @property
+    def input_gain_db(self) -> float: ...
+    @property
+    def stages(self) -> list[dict[str, Any]]: ...
+    @property
+    def normalization(self) -> NormalizeReport: ...
+    @property
+    def matching(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class AlbumReport:
+    @property
+    def album_lufs_before(self) -> float: ...
+    @property
+    def album_lufs_after(self) -> float: ...
+    @property
+    def album_gain_db(self) -> float: ...
+    @property
+    def tracks(self) -> list[MasterReport]: ...
+
+def master(
+    x: _Audio,
+    sample_rate: float,
+    target: str | None = None,
+    preset: str = "streaming",
+    chain: MasteringChain | None = None,
+) -> tuple[_Float32Array, MasterReport]: ...
+def master_album(
+    tracks: Sequence[_Audio],
+    sample_rate: float,
+    target: str | None = None,
+    preset: str = "streaming",
+    chain: MasteringChain | None = None,
+) -> tuple[list[_Float32Array], AlbumReport]: ...
+def normalize(
+    x: _Audio, sample_rate: float, target: str = "spotify"
+) -> tuple[_Float32Array, NormalizeReport]: ...
 class Dynamics(Processor):
     """Base class of the dynamics processors, which report their gain
     reduction (not constructible itself).
