@@ -1,0 +1,145 @@
+"""Mastering: master(), normalize(), master_album() and MasteringChain,
+measured with an independent BS.1770 meter (libebur128 via pyebur128)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyebur128
+import pytest
+
+import masterlib as ml
+
+
+def ebur128(y: np.ndarray, sr: int) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) by libebur128."""
+    y = np.atleast_2d(y)
+    mode = pyebur128.MeasurementMode.MODE_I | pyebur128.MeasurementMode.MODE_TRUE_PEAK
+    state = pyebur128.R128State(y.shape[0], sr, mode)
+    state.add_frames(np.ascontiguousarray(y.T, dtype=np.float64).ravel(), y.shape[1])
+    peak = max(pyebur128.get_true_peak(state, c) for c in range(y.shape[0]))
+    return pyebur128.get_loudness_global(state), 20 * np.log10(max(peak, 1e-12))
+
+
+def song(kind: str, sr: int = 48_000, seconds: float = 10.0, seed: int = 0) -> np.ndarray:
+    """Stereo test material: `bright` (hats and cymbal noise over a thin
+    chord), `bass` (sub and kick heavy) or `transient` (sharp clicks and
+    snare bursts over silence-ish pads), with a quiet intro."""
+    rng = np.random.default_rng(seed)
+    n = int(sr * seconds)
+    t = np.arange(n) / sr
+    beat = (t % 0.5) / 0.5
+    if kind == "bright":
+        hiss = np.diff(rng.standard_normal(n + 1))
+        sig = 0.25 * hiss * np.exp(-beat * 8) + 0.1 * np.sin(2 * np.pi * 2_500 * t)
+        sig += 0.08 * np.sin(2 * np.pi * 7_000 * t)
+    elif kind == "bass":
+        kick = np.exp(-(t % 0.5) * 12) * np.sin(2 * np.pi * 50 * (t % 0.5))
+        sig = 0.6 * kick + 0.4 * np.sin(2 * np.pi * 41 * t) + 0.05 * np.sin(2 * np.pi * 440 * t)
+    else:
+        clicks = np.zeros(n)
+        clicks[:: int(sr * 0.25)] = 1.0
+        snare = rng.standard_normal(n) * np.exp(-((t + 0.25) % 0.5) * 30)
+        sig = 0.9 * clicks + 0.3 * snare + 0.02 * np.sin(2 * np.pi * 220 * t)
+    sig[: sr // 2] *= 0.1
+    width = rng.standard_normal(n) * 0.01
+    return np.stack([sig + width, sig - width]).astype(np.float32) * 0.5
+
+
+@pytest.mark.parametrize("kind", ["bright", "bass", "transient"])
+def test_master_meets_the_target_by_an_independent_meter(kind):
+    x = song(kind)
+    y, report = ml.master(x, 48_000, target="spotify")
+    lufs, tp = ebur128(y, 48_000)
+    assert tp <= -0.9, (kind, tp)
+    assert abs(lufs - (-14.0)) <= 0.3, (kind, lufs, report.normalization)
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert report.after.integrated_lufs == pytest.approx(lufs, abs=0.1)
+    assert report.before.integrated_lufs == pytest.approx(ebur128(x, 48_000)[0], abs=0.1)
+
+
+@pytest.mark.parametrize("sr", [44_100, 48_000, 96_000])
+def test_master_keeps_the_sample_rate(sr):
+    x = song("bass", sr=sr, seconds=6.0)
+    y, report = ml.master(x, sr, preset="gentle")
+    assert y.shape == x.shape
+    assert report.after.sample_rate == sr
+    lufs, tp = ebur128(y, sr)
+    assert abs(lufs - report.target_lufs) <= 0.3 and tp <= -0.9
+
+
+def test_presets_and_their_targets():
+    assert ml.MasteringChain.presets == ["streaming", "broadcast", "loud", "gentle"]
+    x = song("bright", seconds=6.0)
+    y, report = ml.master(x, 48_000, preset="broadcast")
+    assert report.target == "ebu_r128"
+    assert abs(ebur128(y, 48_000)[0] - (-23.0)) <= 0.3
+    assert [s["name"] for s in report.stages] == ["corrective_eq", "glue", "width"]
+    glue = report.stages[1]
+    assert glue["gain_reduction_max_db"] > 0
+
+
+def test_a_chain_through_json_renders_bit_identical_output():
+    chain = ml.MasteringChain("loud", target="apple")
+    chain.target_lufs = -12.0
+    back = ml.MasteringChain.from_json(chain.to_json())
+    assert back == chain
+    x = song("transient", seconds=5.0)
+    a, _ = ml.master(x, 48_000, chain=chain)
+    b, report = ml.master(x, 48_000, chain=back)
+    assert np.array_equal(a, b)
+    assert report.target_lufs == -12.0
+    assert report.chain == chain
+
+
+def test_the_dither_leaves_samples_on_the_grid():
+    chain = ml.MasteringChain("loud")  # 16-bit, noise shaped
+    assert chain.dither_bits == 16
+    y, _ = ml.master(song("bass", seconds=4.0), 48_000, chain=chain)
+    k = y.astype(np.float64) * 32_768
+    assert np.array_equal(k, np.round(k))
+
+
+def test_normalize_lands_within_0_1_lu_below_the_ceiling():
+    for target, lufs_target, ceiling in [("spotify", -14, -1), ("ebu_r128", -23, -1), ("atsc_a85", -24, -2)]:
+        x = song("transient", seconds=8.0) * 0.3
+        y, r = ml.normalize(x, 48_000, target=target)
+        lufs, tp = ebur128(y, 48_000)
+        assert abs(lufs - lufs_target) <= 0.1, (target, lufs, r)
+        assert tp <= ceiling + 0.1
+        assert r.passes >= 1 and y.shape == x.shape
+        assert r.to_dict()["output_lufs"] == pytest.approx(r.output_lufs)
+
+
+def test_album_keeps_relative_loudness():
+    tracks = [song("bass", seed=1) * 0.8, song("bright", seed=2) * 0.2, song("transient", seed=3) * 0.5]
+    masters, report = ml.master_album(tracks, 48_000, target="spotify")
+    before = [ebur128(t, 48_000)[0] for t in tracks]
+    after = [ebur128(m, 48_000)[0] for m in masters]
+    for b, a in zip(before[1:], after[1:]):
+        assert abs((a - after[0]) - (b - before[0])) <= 0.1
+    assert abs(report.album_lufs_after - (-14.0)) <= 0.3
+    assert all(ebur128(m, 48_000)[1] <= -0.9 for m in masters)
+    assert len(report.tracks) == 3
+
+
+def test_bad_input_gets_a_clear_error():
+    x = song("bass", seconds=1.0)
+    with pytest.raises(ValueError, match="unknown mastering preset"):
+        ml.master(x, 48_000, preset="shiny")
+    with pytest.raises(ValueError, match="unknown loudness target"):
+        ml.master(x, 48_000, target="nowhere")
+    with pytest.raises(ValueError, match="channel"):
+        ml.master(np.zeros((3, 1000), np.float32), 48_000)
+    bad = x.copy()
+    bad[1, 10] = np.nan
+    with pytest.raises(ValueError, match="index 10"):
+        ml.master(bad, 48_000)
+    with pytest.raises(ValueError):
+        ml.normalize(np.zeros((2, 0), np.float32), 48_000)
+    with pytest.raises(ValueError, match="MasteringChain"):
+        ml.MasteringChain.from_json('{"version": 1}')
+    chain = ml.MasteringChain()
+    with pytest.raises(ValueError):
+        chain.target_lufs = 5.0
+    with pytest.raises(ValueError):
+        ml.master(x, 10.0)
