@@ -1,4 +1,4 @@
-"""masterlib's built-in demo: mix a generated multitrack song into out/.
+"""masterlib's built-in demo: mix a generated multitrack song, master it, into out/.
 
 Run it through `./scripts/demo.sh` (which sets everything up first), or
 directly with `python examples/demo.py --out out` once masterlib is
@@ -90,8 +90,8 @@ def fmt(value: float, unit: str) -> str:
     return f"{value:6.1f} {unit}" if np.isfinite(value) else f"{'-':>6} {unit}"
 
 
-def print_report(report: ml.QaReport, targets: list[str]) -> None:
-    """The QA report of the mix as a compact table, then its target checks."""
+def print_report(title: str, report: ml.QaReport, targets: list[str]) -> None:
+    """A QA report as a compact table, then its target checks."""
     rows = [
         ("integrated", fmt(report.integrated_lufs, "LUFS"), "loudness range", fmt(report.loudness_range_lu, "LU")),
         ("true peak", fmt(report.true_peak_dbtp, "dBTP"), "sample peak", fmt(report.sample_peak_dbfs, "dBFS")),
@@ -99,7 +99,7 @@ def print_report(report: ml.QaReport, targets: list[str]) -> None:
         ("PLR", fmt(report.plr_db, "dB"), "balance L-R", fmt(report.balance_db, "dB")),
         ("correlation", f"{report.correlation:6.2f}", "mono drop", fmt(report.mono_loudness_drop_lu, "LU")),
     ]
-    print("QA report of the mix")
+    print(title)
     for a, va, b, vb in rows:
         print(f"  {a:<15}{va:<13}{b:<16}{vb}")
     for name in targets:
@@ -134,10 +134,24 @@ def main() -> None:
     )
 
     report = ml.measure(mixed, SAMPLE_RATE)
-    print_report(report, ["spotify", "apple"])
+    print_report("QA report of the mix", report, ["spotify", "apple"])
     report_path = args.out / "demo_mix_report.json"
     report_path.write_text(json.dumps(report.to_dict(), indent=1, allow_nan=False))
     print(f"full report (with the 10 Hz loudness series) -> {report_path}")
+
+    mastered, master_report = ml.master(mixed, SAMPLE_RATE, target="spotify", preset="streaming")
+    master_path = args.out / "demo_master.wav"
+    sf.write(master_path, mastered.T, SAMPLE_RATE, subtype="PCM_24")
+    n = master_report.normalization
+    print(
+        f"\nmastered with the {master_report.chain.preset!r} chain "
+        f"({', '.join(master_report.chain.stages)}, limiter, dither): "
+        f"gain {n.gain_db:+.1f} dB, limiter max {n.limiter_max_gr_db:.1f} dB -> {master_path}"
+    )
+    print_report("QA report of the master", master_report.after, ["spotify", "apple"])
+    master_report_path = args.out / "demo_master_report.json"
+    master_report_path.write_text(json.dumps(master_report.to_dict(), indent=1, allow_nan=False))
+    print(f"mastering report (before/after, chain, stages) -> {master_report_path}")
 
 
 if __name__ == "__main__":
