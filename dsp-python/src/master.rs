@@ -131,6 +131,23 @@ impl MasteringChain {
         self.inner.stages.iter().map(|s| s.name.clone()).collect()
     }
 
+    /// Puts the stage called `stage` on mid and side (or back on left and
+    /// right with `on=False`): EQ or compressor stages then work on mid
+    /// (L+R)/2 and side (L-R)/2. Needs stereo audio.
+    #[pyo3(signature = (stage, on = true))]
+    fn set_mid_side(&mut self, stage: &str, on: bool) -> PyResult<()> {
+        self.inner.set_mid_side(stage, on).map_err(|_| {
+            PyValueError::new_err(format!("no stage {stage:?}: the stages are {:?}", self.stages()))
+        })
+    }
+
+    /// Whether the stage called `stage` works on mid and side.
+    fn is_mid_side(&self, stage: &str) -> PyResult<bool> {
+        self.inner.is_mid_side(stage).ok_or_else(|| {
+            PyValueError::new_err(format!("no stage {stage:?}: the stages are {:?}", self.stages()))
+        })
+    }
+
     /// Dither word length (None: no dither).
     #[getter]
     fn dither_bits(&self) -> Option<f64> {

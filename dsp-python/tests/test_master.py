@@ -143,3 +143,17 @@ def test_bad_input_gets_a_clear_error():
         chain.target_lufs = 5.0
     with pytest.raises(ValueError):
         ml.master(x, 10.0)
+
+
+def test_a_stage_on_mid_and_side():
+    chain = ml.MasteringChain("streaming")
+    chain.set_mid_side("glue")
+    assert chain.is_mid_side("glue") and not chain.is_mid_side("width")
+    back = ml.MasteringChain.from_json(chain.to_json())
+    assert back.is_mid_side("glue")
+    mono = song("bass", seconds=4.0)
+    mono[1] = mono[0]  # no side: the master stays mono
+    y, _ = ml.master(mono, 48_000, chain=chain)
+    assert np.max(np.abs(y[0] - y[1])) <= 2 ** -23 * 4
+    with pytest.raises(ValueError, match="no stage"):
+        chain.set_mid_side("reverb")

@@ -14,7 +14,7 @@ use crate::analysis::Target;
 use crate::dynamics::{Compressor, Limiter, MultibandCompressor};
 use crate::error::Error;
 use crate::filters::{BandParams, Equalizer, FilterKind};
-use crate::mix::StereoWidth;
+use crate::mix::{ChannelMode, ChannelTool, StereoWidth};
 use crate::preset::{self, save};
 use crate::preset_format::{Preset, PresetError, Value};
 
@@ -172,6 +172,38 @@ impl MasteringChain {
         self.stages.iter_mut().find(|s| s.name == name)
     }
 
+    /// Puts the stage called `name` on mid and side (`on`) or back on left
+    /// and right: the stage's processor is wrapped in a `chain` between a
+    /// mid/side encoding and decoding [`ChannelTool`] (exact round trip), so
+    /// an EQ or compressor stage works on mid `(L+R)/2` and side `(L-R)/2`
+    /// (give a compressor `link` 0 to treat them independently). Mid/side
+    /// stages need stereo audio.
+    pub fn set_mid_side(&mut self, name: &str, on: bool) -> Result<(), Error> {
+        let stage = self.stage_mut(name).ok_or(Error::UnknownName { kind: "mastering stage" })?;
+        if on == is_mid_side(&stage.processor) {
+            return Ok(());
+        }
+        stage.processor = if on {
+            let mut chain = save(&Chain::new());
+            let tool = |mode| save(&ChannelTool::new(mode));
+            chain.members = vec![
+                tool(ChannelMode::MidSideEncode),
+                stage.processor.clone(),
+                tool(ChannelMode::MidSideDecode),
+            ];
+            chain
+        } else {
+            stage.processor.members[1].clone()
+        };
+        Ok(())
+    }
+
+    /// Whether the stage called `name` works on mid and side (`None` if
+    /// there is no such stage).
+    pub fn is_mid_side(&self, name: &str) -> Option<bool> {
+        self.stage(name).map(|s| is_mid_side(&s.processor))
+    }
+
     /// Checks that every part loads: the target resolves, each stage, the
     /// limiter and the dither are valid presets of their kinds, and the
     /// matching strengths are in range.
@@ -216,6 +248,18 @@ impl MasteringChain {
         preset::restore(&mut l, &self.limiter).map_err(|e| e.within("limiter"))?;
         Ok(l)
     }
+}
+
+/// Whether `p` is a processor wrapped by [`MasteringChain::set_mid_side`].
+fn is_mid_side(p: &Preset) -> bool {
+    let mode = |m: &Preset| match m.params.get("mode") {
+        Some(Value::Name(n)) => Some(n.clone()),
+        _ => None,
+    };
+    p.kind == crate::chain::CHAIN_KIND.name
+        && p.members.len() == 3
+        && mode(&p.members[0]).as_deref() == Some(ChannelMode::MidSideEncode.name())
+        && mode(&p.members[2]).as_deref() == Some(ChannelMode::MidSideDecode.name())
 }
 
 fn stage(name: &str, processor: Preset) -> Stage {
@@ -263,4 +307,67 @@ fn multiband(ratio: f64, threshold_db: f64) -> Result<Preset, Error> {
         c.set_knee_db(6.0)?;
     }
     Ok(save(&m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::master::offline::render;
+    use crate::test_util::rms;
+
+    /// Mid level (dB) of the glue stage's output in the side bursts and
+    /// between them, for a steady mid and a bursting side.
+    fn mid_levels(mid_side: bool) -> (f64, f64) {
+        let sr = 48_000.0;
+        let n = 96_000;
+        let tau = core::f64::consts::TAU;
+        let mid: Vec<f32> =
+            (0..n).map(|i| 0.1 * libm::sin(tau * 200.0 * i as f64 / sr) as f32).collect();
+        let side: Vec<f32> = (0..n)
+            .map(|i| {
+                if (i / 12_000) % 2 == 1 {
+                    0.6 * libm::sin(tau * 3000.0 * i as f64 / sr) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let l: Vec<f32> = mid.iter().zip(&side).map(|(m, s)| m + s).collect();
+        let r: Vec<f32> = mid.iter().zip(&side).map(|(m, s)| m - s).collect();
+        let mut c = MasteringChain::preset("gentle").unwrap();
+        let mut comp = Compressor::default();
+        comp.set_threshold_db(-30.0).unwrap();
+        comp.set_link(0.0).unwrap();
+        comp.set_attack_ms(1.0).unwrap();
+        c.stages = vec![stage("glue", save(&comp))];
+        c.set_mid_side("glue", mid_side).unwrap();
+        assert_eq!(c.is_mid_side("glue"), Some(mid_side));
+        let y = render(&mut c.build_stages().unwrap(), &[l, r], sr).unwrap();
+        let m: Vec<f32> = y[0].iter().zip(&y[1]).map(|(a, b)| 0.5 * (a + b)).collect();
+        let db = |a: usize| 20.0 * libm::log10(rms(&m[a + 2000..a + 12_000]));
+        (db(12_000), db(24_000))
+    }
+
+    #[test]
+    fn a_mid_side_stage_compresses_mid_and_side_apart() {
+        let (burst, quiet) = mid_levels(true);
+        assert!(
+            (burst - quiet).abs() < 0.5,
+            "mid/side: mid {burst:.2} in bursts, {quiet:.2} between"
+        );
+        let (burst, quiet) = mid_levels(false);
+        assert!(quiet - burst > 3.0, "left/right: mid {burst:.2} in bursts, {quiet:.2} between");
+    }
+
+    #[test]
+    fn mid_side_round_trips_and_reverts() {
+        let mut c = MasteringChain::preset("streaming").unwrap();
+        let plain = c.clone();
+        c.set_mid_side("glue", true).unwrap();
+        assert_ne!(c, plain);
+        c.validate().unwrap();
+        c.set_mid_side("glue", false).unwrap();
+        assert_eq!(c, plain);
+        assert!(matches!(c.set_mid_side("nothing", true), Err(Error::UnknownName { .. })));
+    }
 }
