@@ -32,9 +32,9 @@ pub mod dynamics;
 pub mod effects;
 pub mod error;
 pub mod filters;
-pub mod math;
 #[cfg(feature = "alloc")]
 pub mod master;
+pub mod math;
 pub mod mix;
 #[cfg(feature = "alloc")]
 pub mod mixer;
