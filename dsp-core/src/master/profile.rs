@@ -10,12 +10,13 @@
 //!   if played on both loudspeakers), so it profiles exactly like the same
 //!   audio on two identical channels.
 //! * **The loud part.** Every 100 ms segment takes the momentary (400 ms)
-//!   loudness of the window centred on it; segments at or above the
-//!   integrated loudness minus [`LOUD_PART_LU`] form the loud part. Quiet
-//!   intros, breaks and fades are left out of the spectra, the width and
-//!   the crest factor, while every passage of the body of a song counts.
-//!   (The gate is relative to the gated programme loudness rather than to
-//!   the loudest moment, so one loud hit does not shrink the loud part.)
+//!   loudness of the window centred on it; segments within [`LOUD_PART_LU`]
+//!   of the track's loud level (the 90th percentile of the momentary
+//!   loudness above -70 LUFS) form the loud part. Quiet intros, breaks and
+//!   fades (more than 10 LU down) are left out of the spectra, the width
+//!   and the crest factor, however long they are, while every passage of
+//!   the body of a song counts; a percentile rather than the maximum, so
+//!   that one loud hit does not shrink the loud part.
 //! * **Spectra.** Welch averaging of the mid `(L + R) / 2` and side
 //!   `(L - R) / 2` signals over the loud part: periodic Hann frames of
 //!   [`fft_size`] samples (a power of two with bins of 5 to 10 Hz at any
@@ -28,8 +29,9 @@
 //!   ([`grid_frequencies`]); the points do not depend on the sample rate,
 //!   only how far they reach does.
 //! * **Level.** Spectra are in dB of power per octave (power density times
-//!   `f ln 2`: pink noise reads flat) relative to the integrated loudness,
-//!   so a profile does not change with gain and two profiles compare
+//!   `f ln 2`: pink noise reads flat) relative to the loudness of the loud
+//!   part ([`Profile::loud_part_lufs`]), so a profile does not change with
+//!   gain, nor with what the gate left out, and two profiles compare
 //!   tonally as if loudness-matched. Bands with no power read
 //!   [`FLOOR_DB`].
 //!
@@ -62,10 +64,12 @@ pub const GRID_START_HZ: f64 = 20.0;
 pub const GRID_POINTS_PER_OCTAVE: usize = 24;
 /// Highest grid frequency at any rate, Hz (below it, `0.45 fs` limits).
 pub const GRID_TOP_HZ: f64 = 20_000.0;
+/// Upper end of the band the width is measured in, Hz.
+pub const WIDTH_TOP_HZ: f64 = 16_000.0;
 /// Width of the band each grid point averages, in octaves.
 pub const BAND_OCTAVES: f64 = 1.0 / 6.0;
-/// Segments this far below the integrated loudness (LU) or further are not
-/// part of the loud part.
+/// Segments more than this far (LU) below the track's loud level (90th
+/// percentile of the momentary loudness) are not part of the loud part.
 pub const LOUD_PART_LU: f64 = 10.0;
 /// Spectrum level of a band with no power, dB.
 pub const FLOOR_DB: f64 = -200.0;
@@ -78,7 +82,7 @@ pub const MAX_MATCH_DB: f64 = 24.0;
 /// half-power width is about 0.4 octave).
 const MID_SMOOTHING_OCT: f64 = 1.0 / 6.0;
 /// Standard deviation of the side curve's smoothing kernel, octaves.
-const SIDE_SMOOTHING_OCT: f64 = 1.0 / 3.0;
+const SIDE_SMOOTHING_OCT: f64 = 1.0 / 4.0;
 /// The side curve is clamped to this fraction of `max_boost_db`.
 const SIDE_LIMIT: f64 = 0.5;
 /// Matching fades in from this frequency (Hz) over half an octave.
@@ -88,6 +92,11 @@ const MATCH_TOP_OCTAVES: f64 = 1.0 / 6.0;
 /// A band this far below its spectrum's loudest band (dB) counts as silent;
 /// it is fully trusted 10 dB higher.
 const SILENT_BELOW_MAX_DB: f64 = 60.0;
+/// A band whose difference departs this far (dB) from the typical
+/// difference (the median) has content in one track only (a band-limited
+/// master, or leakage beside a steep filter edge): it is left alone. Fully
+/// trusted up to 10 dB closer.
+const ONE_SIDED_DB: f64 = 25.0;
 /// A side band this far below its mid band (dB) is treated as mono there (a
 /// boost would raise noise and phase artefacts); fully trusted 10 dB higher.
 const MONO_SIDE_BELOW_MID_DB: f64 = 40.0;
@@ -107,25 +116,31 @@ pub struct Profile {
     pub sample_rate: f64,
     /// Integrated loudness (BS.1770), LUFS.
     pub integrated_lufs: f64,
+    /// Loudness of the loud part (power mean of its segments' momentary
+    /// loudness), LUFS: the level the spectra are relative to.
+    pub loud_part_lufs: f64,
     /// True peak over all channels, dBTP.
     pub true_peak_dbtp: f64,
     /// Peak-to-loudness ratio: true peak minus integrated loudness, dB.
     pub plr_db: f64,
     /// Crest factor: true peak minus the RMS level of the loud part
-    /// (mean square over samples and channels), dB; a sine reads 3.01 dB.
+    /// (mean square over its samples and channels), dB; a sine reads
+    /// 3.01 dB.
     pub crest_db: f64,
     /// Loudness range (EBU Tech 3342), LU.
     pub loudness_range_lu: f64,
-    /// Stereo width: side energy over mid energy in the loud part, between
-    /// the grid's ends, dB (0 dB: as much side as mid; `-inf` for mono or
-    /// identical channels). Scaling the side signal by `g` adds
+    /// Stereo width: side energy over mid energy in the loud part, from
+    /// 20 Hz to 16 kHz (or the top of the grid if lower), dB (0 dB: as much side as mid; `-inf`
+    /// for mono or identical channels). Scaling the side signal by `g` adds
     /// `20 log10(g)`.
     #[cfg_attr(feature = "serde", serde(with = "neg_inf_as_null"))]
     pub width_db: f64,
     /// Mid spectrum on the grid ([`Profile::frequencies`]): power per octave
-    /// relative to the integrated loudness, dB.
+    /// of the loud part relative to its loudness
+    /// ([`loud_part_lufs`](Self::loud_part_lufs)), dB.
     pub mid_db: Vec<f64>,
-    /// Side spectrum on the same grid and scale; empty for mono.
+    /// Side spectrum on the same grid and scale; empty for mono,
+    /// [`FLOOR_DB`] throughout for identical channels.
     pub side_db: Vec<f64>,
 }
 
@@ -192,22 +207,41 @@ impl Profile {
         let track = Track::measure(channels, sample_rate)?;
         let len = channels[0].len();
         let hop = libm::round(sample_rate / 10.0) as usize;
-        let series = track.meter.momentary_series();
-        let gate = track.lufs - LOUD_PART_LU;
         // Segment j's level: the momentary window ending at (j + 2) hops.
-        let loud = |sample: usize| series[(sample / hop + 1).min(series.len() - 1)] >= gate;
+        let series = track.meter.momentary_series();
+        let level = |sample: usize| series[(sample / hop + 1).min(series.len() - 1)];
+        let mut levels: Vec<f64> = series.iter().copied().filter(|&v| v > -70.0).collect();
+        levels.sort_unstable_by(f64::total_cmp);
+        let loudest = levels.get(levels.len() * 9 / 10).copied().unwrap_or(track.lufs);
+        let loud = |sample: usize| level(sample) >= loudest - LOUD_PART_LU;
         let [mid, side] = welch(channels, sample_rate, loud);
 
-        let (mut sum_sq, mut count) = (0.0f64, 0usize);
+        // Over the loud part: mean square over samples and channels, side
+        // energy (exactly 0 for identical channels) and mean momentary power.
+        let (mut sum_sq, mut side_sq, mut count) = (0.0f64, 0.0f64, 0usize);
+        let (mut momentary, mut segments) = (0.0, 0usize);
         for start in (0..len).step_by(hop).filter(|&s| loud(s)) {
-            for ch in channels {
-                sum_sq += ch[start..(start + hop).min(len)]
-                    .iter()
-                    .map(|&v| f64::from(v) * f64::from(v))
-                    .sum::<f64>();
-                count += (start + hop).min(len) - start;
+            let end = (start + hop).min(len);
+            match channels {
+                [l, r] => {
+                    for (&a, &b) in l[start..end].iter().zip(&r[start..end]) {
+                        let (a, b) = (f64::from(a), f64::from(b));
+                        sum_sq += 0.5 * (a * a + b * b);
+                        side_sq += 0.25 * (a - b) * (a - b);
+                    }
+                }
+                _ => {
+                    sum_sq += channels[0][start..end]
+                        .iter()
+                        .map(|&v| f64::from(v) * f64::from(v))
+                        .sum::<f64>()
+                }
             }
+            count += end - start;
+            momentary += libm::exp10(level(start) / 10.0);
+            segments += 1;
         }
+        let loud_lufs = power_to_db(momentary / segments.max(1) as f64);
         let true_peak = track.meter.true_peak_dbtp();
         let n = grid_len(sample_rate);
         let spectrum = |s: &Psd| -> Vec<f64> {
@@ -216,27 +250,32 @@ impl Profile {
                     let f = grid_hz(k);
                     let half = libm::exp2(BAND_OCTAVES / 2.0);
                     let per_octave = s.mean(f / half, f * half) * f * core::f64::consts::LN_2;
-                    (power_to_db(per_octave) - track.lufs).max(FLOOR_DB)
+                    (power_to_db(per_octave) - loud_lufs).max(FLOOR_DB)
                 })
                 .collect()
         };
-        let (lo, hi) = (GRID_START_HZ, grid_hz(n - 1));
-        let stereo = channels.len() == 2;
+        let stereo = channels.len() == 2 && side_sq > 0.0;
+        let top = WIDTH_TOP_HZ.min(grid_hz(n - 1));
         Ok(Profile {
             version: PROFILE_VERSION,
             sample_rate,
             integrated_lufs: track.lufs,
+            loud_part_lufs: loud_lufs,
             true_peak_dbtp: true_peak,
             plr_db: true_peak - track.lufs,
             crest_db: true_peak - power_to_db(sum_sq / count.max(1) as f64),
             loudness_range_lu: track.meter.loudness_range_lu(),
             width_db: if stereo {
-                power_to_db(side.integral(lo, hi) / mid.integral(lo, hi))
+                power_to_db(side.integral(GRID_START_HZ, top) / mid.integral(GRID_START_HZ, top))
             } else {
                 f64::NEG_INFINITY
             },
             mid_db: spectrum(&mid),
-            side_db: if stereo { spectrum(&side) } else { Vec::new() },
+            side_db: match channels.len() {
+                1 => Vec::new(),
+                _ if stereo => spectrum(&side),
+                _ => vec![FLOOR_DB; n],
+            },
         })
     }
 
@@ -261,6 +300,7 @@ impl Profile {
         LoudnessMeter::new(self.sample_rate, 1)?;
         let readings = [
             self.integrated_lufs,
+            self.loud_part_lufs,
             self.true_peak_dbtp,
             self.plr_db,
             self.crest_db,
@@ -306,6 +346,7 @@ impl Profile {
             version: PROFILE_VERSION,
             sample_rate: profiles.iter().map(|p| p.sample_rate).fold(f64::INFINITY, f64::min),
             integrated_lufs: lufs,
+            loud_part_lufs: mean(|p| p.loud_part_lufs),
             true_peak_dbtp: peak,
             plr_db: peak - lufs,
             crest_db: mean(|p| p.crest_db),
@@ -319,18 +360,21 @@ impl Profile {
     /// EQ curves that move this track's tonal balance towards
     /// `reference`'s: the reference-over-this spectral ratio in dB,
     /// smoothed (Gaussian-weighted local linear fit, sigma 1/6 octave for
-    /// mid and 1/3 for side), faded to 0 dB where unreliable (below 25 Hz,
+    /// mid and 1/4 for side), faded to 0 dB where unreliable (below 25 Hz,
     /// the top 1/6 octave of the common grid, bands more than 60 dB below
-    /// their spectrum's loudest in either profile, and for side, bands more
-    /// than 40 dB below mid), scaled by `strength` (0 to 1) and clamped to
+    /// their spectrum's loudest in either profile, bands whose difference
+    /// is more than 25 dB from the median difference, as content that only
+    /// one track has, and for side, bands more than 40 dB below mid), scaled by `strength` (0 to 1) and clamped to
     /// `±max_boost_db` (0 to 24 dB; side to half that).
     ///
     /// Both profiles are relative to their loudness, so the curves carry no
     /// overall gain worth speaking of: follow the EQ with loudness
-    /// normalisation. The side curve leaves out the width difference
-    /// (side-to-mid level), which [`width_gain`](Self::width_gain) carries:
-    /// apply both for a full match of the side. The side curve is flat when
-    /// either profile is mono or has no side.
+    /// normalisation. The side curve carries the side's tone, not the
+    /// width: it is offset so that it changes the side's energy by as much
+    /// as the mid curve changes the mid's (the width stays where it was),
+    /// and [`width_gain`](Self::width_gain) then sets the width; apply both
+    /// for a full match of the side. The side curve is flat when either
+    /// profile is mono or has no side.
     pub fn match_curves(
         &self,
         reference: &Profile,
@@ -347,34 +391,49 @@ impl Profile {
         )?;
         let n = self.mid_db.len().min(reference.mid_db.len());
         let band = band_weights(n);
-        let mid_weight: Vec<f64> = (0..n)
-            .map(|k| band[k] * audible(&self.mid_db[..n], k) * audible(&reference.mid_db[..n], k))
-            .collect();
-        let diff: Vec<f64> = (0..n).map(|k| reference.mid_db[k] - self.mid_db[k]).collect();
-        let mid = curve(&diff, &mid_weight, MID_SMOOTHING_OCT, strength, limit);
+        let (mine, theirs) = (&self.mid_db[..n], &reference.mid_db[..n]);
+        let (audible_mine, audible_theirs) = (audible(mine), audible(theirs));
+        let mut weight: Vec<f64> =
+            (0..n).map(|k| band[k] * audible_mine[k] * audible_theirs[k]).collect();
+        let diff: Vec<f64> = (0..n).map(|k| theirs[k] - mine[k]).collect();
+        drop_one_sided(&diff, &mut weight);
+        let fit = smooth(&diff, &weight, MID_SMOOTHING_OCT);
+        let mid = finish(&fit, &weight, strength, limit, 0.0);
 
         let stereo = self.side_db.len() >= n
             && reference.side_db.len() >= n
             && self.width_db.is_finite()
             && reference.width_db.is_finite();
         let side = if stereo {
-            let side_weight: Vec<f64> = (0..n)
-                .map(|k| {
-                    band[k]
-                        * [self, reference]
-                            .iter()
-                            .map(|p| {
-                                let level = p.side_db[k] - p.mid_db[k];
-                                audible(&p.side_db[..n], k)
-                                    * ramp(level, -MONO_SIDE_BELOW_MID_DB, 10.0)
-                            })
-                            .product::<f64>()
-                })
-                .collect();
-            let width = reference.width_db - self.width_db;
-            let diff: Vec<f64> =
-                (0..n).map(|k| reference.side_db[k] - self.side_db[k] - width).collect();
-            curve(&diff, &side_weight, SIDE_SMOOTHING_OCT, strength, SIDE_LIMIT * limit)
+            let usable = |p: &Profile| -> Vec<f64> {
+                let audible = audible(&p.side_db[..n]);
+                (0..n)
+                    .map(|k| {
+                        audible[k] * ramp(p.side_db[k] - p.mid_db[k], -MONO_SIDE_BELOW_MID_DB, 10.0)
+                    })
+                    .collect()
+            };
+            let (usable_mine, usable_theirs) = (usable(self), usable(reference));
+            let mut weight: Vec<f64> =
+                (0..n).map(|k| band[k] * usable_mine[k] * usable_theirs[k]).collect();
+            let diff: Vec<f64> = (0..n).map(|k| reference.side_db[k] - self.side_db[k]).collect();
+            drop_one_sided(&diff, &mut weight);
+            let fit = smooth(&diff, &weight, SIDE_SMOOTHING_OCT);
+            let side_limit = SIDE_LIMIT * limit;
+            // The offset at which the side's energy changes as the mid's
+            // does (bisection: the side's gain falls as the offset grows).
+            let wanted = energy_gain(mine, &mid);
+            let (mut lo, mut hi) = (-100.0, 100.0);
+            for _ in 0..60 {
+                let offset = 0.5 * (lo + hi);
+                let curve = finish(&fit, &weight, strength, side_limit, offset);
+                if energy_gain(&self.side_db[..n], &curve) > wanted {
+                    lo = offset;
+                } else {
+                    hi = offset;
+                }
+            }
+            finish(&fit, &weight, strength, side_limit, 0.5 * (lo + hi))
         } else {
             vec![0.0; n]
         };
@@ -568,19 +627,46 @@ fn band_weights(n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Weight of band `k` of `spectrum` by level: 0 when 60 dB or more below the
-/// spectrum's loudest band above 25 Hz, 1 from 50 dB below.
-fn audible(spectrum: &[f64], k: usize) -> f64 {
+/// Weights of the bands of `spectrum` by level: 0 when 60 dB or more below
+/// the spectrum's loudest band above 25 Hz, 1 from 50 dB below.
+fn audible(spectrum: &[f64]) -> Vec<f64> {
     let first = (0..spectrum.len()).find(|&k| grid_hz(k) >= MATCH_LOW_HZ).unwrap_or(0);
     let max = spectrum[first..].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    ramp(spectrum[k] - max, -SILENT_BELOW_MAX_DB, 10.0)
+    spectrum.iter().map(|&s| ramp(s - max, -SILENT_BELOW_MAX_DB, 10.0)).collect()
 }
 
-/// The smoothed, faded, scaled and clamped curve of `diff` with weights
-/// `weight`: at each point a local linear fit (Gaussian kernel of `sigma`
-/// octaves on the grid, times the weights) evaluated there, times the
-/// point's weight, times `strength`, clamped to `±limit`.
-fn curve(diff: &[f64], weight: &[f64], sigma: f64, strength: f64, limit: f64) -> Vec<f64> {
+/// Fades out the bands whose difference departs from the median difference
+/// of the well-weighted bands by more than [`ONE_SIDED_DB`] - 10 dB
+/// (weight 0 from [`ONE_SIDED_DB`]).
+fn drop_one_sided(diff: &[f64], weight: &mut [f64]) {
+    let mut trusted: Vec<f64> =
+        diff.iter().zip(weight.iter()).filter(|&(_, &w)| w > 0.5).map(|(&d, _)| d).collect();
+    if trusted.is_empty() {
+        return;
+    }
+    let mid = trusted.len() / 2;
+    let typical = *trusted.select_nth_unstable_by(mid, f64::total_cmp).1;
+    for (w, d) in weight.iter_mut().zip(diff) {
+        *w *= ramp(ONE_SIDED_DB - (d - typical).abs(), 0.0, 10.0);
+    }
+}
+
+/// Energy gain of `curve` (dB per grid point) on a signal with `spectrum`
+/// (power per octave on the grid, dB).
+fn energy_gain(spectrum: &[f64], curve: &[f64]) -> f64 {
+    let (mut before, mut after) = (0.0, 0.0);
+    for (&s, &c) in spectrum.iter().zip(curve) {
+        let p = libm::exp10(s / 10.0);
+        before += p;
+        after += p * libm::exp10(c / 10.0);
+    }
+    after / before
+}
+
+/// `diff` smoothed with weights `weight`: at each point with weight, a
+/// local linear fit (Gaussian kernel of `sigma` octaves on the grid, times
+/// the weights) evaluated there; 0 where the weight is 0.
+fn smooth(diff: &[f64], weight: &[f64], sigma: f64) -> Vec<f64> {
     let sigma_points = sigma * GRID_POINTS_PER_OCTAVE as f64;
     let reach = libm::ceil(3.0 * sigma_points) as usize;
     (0..diff.len())
@@ -599,9 +685,21 @@ fn curve(diff: &[f64], weight: &[f64], sigma: f64, strength: f64, limit: f64) ->
                 t1 += g * u * diff[j];
             }
             let det = s0 * s2 - s1 * s1;
-            let fit = if det > 1e-9 * s0 * s0 { (s2 * t0 - s1 * t1) / det } else { t0 / s0 };
-            (strength * weight[k] * fit).clamp(-limit, limit)
+            if det > 1e-9 * s0 * s0 { (s2 * t0 - s1 * t1) / det } else { t0 / s0 }
         })
+        .collect()
+}
+
+/// The curve from a smoothed difference: `(fit - offset)` faded by the
+/// weights, scaled by `strength` and clamped to `±limit`.
+fn finish(fit: &[f64], weight: &[f64], strength: f64, limit: f64, offset: f64) -> Vec<f64> {
+    fit.iter()
+        .zip(weight)
+        .map(
+            |(&f, &w)| {
+                if w == 0.0 { 0.0 } else { (strength * w * (f - offset)).clamp(-limit, limit) }
+            },
+        )
         .collect()
 }
 

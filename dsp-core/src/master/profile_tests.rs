@@ -14,7 +14,8 @@ use super::*;
 use crate::filters::design::rbj;
 use crate::filters::{Biquad, Coefs, FilterKind};
 
-/// Random-phase lines every `1 / seconds` Hz up to 20 kHz (below 0.49 fs),
+/// Random-phase lines every `1 / seconds` Hz from 10 Hz up to 20 kHz
+/// (below 0.49 fs),
 /// amplitude falling 3 dB per octave (pink) times `10^(shape_db(f) / 20)`:
 /// the same continuous signal at every sample rate (the phases depend only
 /// on the seed and the line), RMS about 0.1.
@@ -23,7 +24,7 @@ fn synth(fs: f64, seconds: f64, seed: u64, shape_db: impl Fn(f64) -> f64) -> Vec
     let mut spec = vec![Complex::new(0.0f64, 0.0); n];
     let top = (20_000.0f64.min(0.49 * fs) * seconds) as usize;
     let mut total = 0.0;
-    for k in 1..=top {
+    for k in (10.0 * seconds) as usize..=top {
         let f = k as f64 / seconds;
         let a = libm::exp10(shape_db(f) / 20.0) / libm::sqrt(f);
         let mut h = (seed << 32) ^ k as u64;
@@ -40,12 +41,13 @@ fn synth(fs: f64, seconds: f64, seed: u64, shape_db: impl Fn(f64) -> f64) -> Vec
     spec.iter().map(|c| (c.re * scale) as f32).collect()
 }
 
-/// Stereo music: partly correlated channels.
+/// Stereo music: partly correlated channels, the side 6 dB below the mid
+/// and a little darker.
 fn music(fs: f64, seconds: f64, seed: u64) -> [Vec<f32>; 2] {
     let a = synth(fs, seconds, seed, |_| 0.0);
-    let b = synth(fs, seconds, seed + 1000, |f| -3.0 * libm::log2(f / 1000.0));
-    let l = a.iter().zip(&b).map(|(x, y)| x + 0.4 * y).collect();
-    let r = a.iter().zip(&b).map(|(x, y)| x - 0.4 * y).collect();
+    let b = synth(fs, seconds, seed + 1000, |f| -libm::log2(f / 1000.0));
+    let l = a.iter().zip(&b).map(|(x, y)| x + 0.5 * y).collect();
+    let r = a.iter().zip(&b).map(|(x, y)| x - 0.5 * y).collect();
     [l, r]
 }
 
@@ -153,7 +155,7 @@ fn gain_changes_only_the_loudness_readings() {
     assert!(worst < 0.1, "{worst}");
     assert_eq!(a.mid_db.len(), 240);
     assert_eq!(a.frequencies()[0], 20.0);
-    assert!((a.frequencies()[239] - 19_600.0).abs() < 10.0);
+    assert!((19_800.0..20_000.0).contains(&a.frequencies()[239]));
     assert!(a.width_db < 0.0 && a.width_db > -20.0, "{}", a.width_db);
 }
 
@@ -227,7 +229,8 @@ fn applied_curves_match_the_reference() {
         }
         let t = Profile::analyze(&refs(&target), fs).unwrap();
         let r = Profile::analyze(&refs(&reference), fs).unwrap();
-        let curves = t.match_curves(&r, 1.0, 12.0).unwrap();
+        // Side clamped at 12 dB: the side's EQ difference reaches 10 dB.
+        let curves = t.match_curves(&r, 1.0, 24.0).unwrap();
         let gain = t.width_gain(&r, 1.0);
         let matched = apply(&curves, &target, fs, gain as f32);
         let before = third_octave_error_db(&refs(&target), &refs(&reference), fs).unwrap();
@@ -246,6 +249,7 @@ fn applied_curves_match_the_reference() {
             .map(|(a, b)| (a - b).abs())
             .sum::<f64>()
             / 196.0;
+        println!("  side spectrum error after matching {side_error:.3} dB");
         assert!(side_error < 0.5, "{side_error}");
     }
 }
@@ -261,9 +265,21 @@ fn strength_scales_and_limits_clamp() {
     let none = t.match_curves(&r, 0.0, 24.0).unwrap();
     assert!(none.mid.iter().chain(&none.side).all(|&(_, g)| g == 0.0));
     let half = t.match_curves(&r, 0.5, 24.0).unwrap();
-    for (h, f) in half.mid.iter().zip(&full.mid).chain(half.side.iter().zip(&full.side)) {
+    for (h, f) in half.mid.iter().zip(&full.mid) {
         assert!((h.1 - 0.5 * f.1).abs() < 1e-12);
     }
+    // The side's offset (keeping the width) is found for each strength:
+    // the shape halves.
+    let offsets: Vec<f64> = half
+        .side
+        .iter()
+        .zip(&full.side)
+        .filter(|(h, _)| (60.0..12_000.0).contains(&h.0))
+        .map(|(h, f)| h.1 - 0.5 * f.1)
+        .collect();
+    let spread = offsets.iter().copied().fold(f64::MIN, f64::max)
+        - offsets.iter().copied().fold(f64::MAX, f64::min);
+    assert!(spread < 0.01, "{spread}");
     assert!(full.mid.iter().any(|&(_, g)| g.abs() > 4.0));
     let clamped = t.match_curves(&r, 1.0, 2.0).unwrap();
     assert!(clamped.mid.iter().all(|&(_, g)| g.abs() <= 2.0));
@@ -295,12 +311,18 @@ fn silent_bands_are_not_boosted() {
     let t = Profile::analyze(&refs(&band_limited), fs).unwrap();
     let r = Profile::analyze(&refs(&x), fs).unwrap();
     let c = t.match_curves(&r, 1.0, 12.0).unwrap();
-    for (f, g) in c.mid.iter().chain(&c.side) {
-        if *f >= 9000.0 || *f <= 44.0 {
-            assert_eq!(*g, 0.0, "{f} Hz");
-        }
-        if (100.0..6000.0).contains(f) {
-            assert!(g.abs() < 0.5, "{f} Hz: {g}");
+    for curve in [&c.mid, &c.side] {
+        // Where both have content the curve is flat (at the loudness offset
+        // of the lost bands, which loudness normalisation takes).
+        let inside = |f: f64| (100.0..6000.0).contains(&f);
+        let at_1k = curve.iter().find(|p| p.0 >= 1000.0).unwrap().1;
+        for &(f, g) in curve {
+            // Within two bins (12 Hz) of the 50 Hz edge the window's main
+            // lobe shows content.
+            if f >= 9000.0 || f <= 37.0 {
+                assert_eq!(g, 0.0, "{f} Hz");
+            }
+            assert!(!inside(f) || (g - at_1k).abs() < 0.3, "{f} Hz: {g} ({at_1k} at 1 kHz)");
         }
     }
 }
@@ -311,28 +333,37 @@ fn silent_bands_are_not_boosted() {
 fn quiet_intro_does_not_skew_the_spectrum() {
     let fs = 44_100.0;
     let body = music(fs, 15.0, 9);
-    let bright = synth(fs, 15.0, 99, |f| if f > 3000.0 { 10.0 } else { -40.0 });
+    // 30 s of bright noise 15 LU down, then the body.
+    let bright = synth(fs, 30.0, 99, |f| if f > 3000.0 { 10.0 } else { -40.0 });
     let with_intro = body
         .clone()
-        .map(|c| bright.iter().map(|v| 0.2 * v).chain(c.iter().copied()).collect::<Vec<f32>>());
+        .map(|c| bright.iter().map(|v| 0.1 * v).chain(c.iter().copied()).collect::<Vec<f32>>());
     let a = Profile::analyze(&refs(&body), fs).unwrap();
     let b = Profile::analyze(&refs(&with_intro), fs).unwrap();
-    let worst = a.mid_db.iter().zip(&b.mid_db).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+    let spectra = |p: &Profile| p.mid_db.iter().chain(&p.side_db).copied().collect::<Vec<f64>>();
+    let worst = spectra(&a).iter().zip(spectra(&b)).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
     let ungated = third_octave_error_db(&refs(&body), &refs(&with_intro), fs).unwrap();
     println!(
         "quiet intro: profile moves {worst:.3} dB; whole-track 1/3-octave error {ungated:.3} dB"
     );
-    assert!(worst < 0.3, "{worst}");
+    assert!(worst < 0.1, "{worst}");
     assert!(ungated > 1.0, "{ungated}");
-    assert!((a.integrated_lufs - b.integrated_lufs).abs() < 0.1);
+    assert!((a.loud_part_lufs - b.loud_part_lufs).abs() < 0.05);
+    assert!((a.crest_db - b.crest_db).abs() < 0.05 && (a.width_db - b.width_db).abs() < 0.05);
 }
 
 /// The same music at 44.1 and 48 kHz profiles alike on the common grid.
 #[test]
 fn profiles_do_not_depend_on_the_sample_rate() {
+    // The EQ as a shape of the lines, so that both rates carry the same
+    // music (a biquad's response would differ near Nyquist).
+    let eq = eq_pair(192_000.0).0;
     let profile = |fs: f64| {
-        let x = music(fs, 30.0, 11).map(|c| filtered(&c, &eq_pair(fs).0));
-        Profile::analyze(&refs(&x), fs).unwrap()
+        let shape = |f| response_db(&eq, f, 192_000.0);
+        let (a, b) = (synth(fs, 30.0, 11, shape), synth(fs, 30.0, 12, |f| shape(f) - 6.0));
+        let l: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
+        let r: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
+        Profile::analyze(&[&l, &r], fs).unwrap()
     };
     let (a, b) = (profile(44_100.0), profile(48_000.0));
     let n = a.mid_db.len().min(b.mid_db.len());
@@ -348,7 +379,7 @@ fn profiles_do_not_depend_on_the_sample_rate() {
     println!("44.1 vs 48 kHz: worst {worst:.3} dB, mean {mean:.3} dB");
     assert!(worst < 0.3 && mean < 0.1, "{worst} {mean}");
     assert!((a.integrated_lufs - b.integrated_lufs).abs() < 0.05);
-    assert!((a.width_db - b.width_db).abs() < 0.05);
+    assert!((a.width_db - b.width_db).abs() < 0.1);
 }
 
 #[test]
@@ -357,7 +388,10 @@ fn averages_of_references() {
     let (eq_a, eq_b) = eq_pair(fs);
     let a = Profile::analyze(&refs(&music(fs, 8.0, 12).map(|c| filtered(&c, &eq_a))), fs).unwrap();
     let b = Profile::analyze(&refs(&music(fs, 8.0, 13).map(|c| filtered(&c, &eq_b))), fs).unwrap();
-    assert_eq!(Profile::average(core::slice::from_ref(&a)).unwrap(), a);
+    let same = Profile::average(core::slice::from_ref(&a)).unwrap();
+    let spectra = |p: &Profile| p.mid_db.iter().chain(&p.side_db).copied().collect::<Vec<f64>>();
+    assert!(spectra(&same).iter().zip(spectra(&a)).all(|(x, y)| (x - y).abs() < 1e-9));
+    assert!((same.width_db - a.width_db).abs() < 1e-9 && same.crest_db == a.crest_db);
     let avg = Profile::average(&[a.clone(), b.clone()]).unwrap();
     let power =
         |x: f64, y: f64| 10.0 * libm::log10(0.5 * (libm::exp10(x / 10.0) + libm::exp10(y / 10.0)));
