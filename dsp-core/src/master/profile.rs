@@ -49,6 +49,7 @@
 use std::vec;
 use std::vec::Vec;
 
+use rayon::prelude::*;
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 
@@ -78,6 +79,8 @@ pub const MAX_WIDTH_GAIN: f64 = 2.0;
 /// Largest `max_boost_db` [`Profile::match_curves`] accepts, dB.
 pub const MAX_MATCH_DB: f64 = 24.0;
 
+/// Welch frames per task on the thread pool.
+const FRAMES_PER_TASK: usize = 64;
 /// Standard deviation of the mid curve's smoothing kernel, octaves (its
 /// half-power width is about 0.4 octave).
 const MID_SMOOTHING_OCT: f64 = 1.0 / 6.0;
@@ -214,34 +217,38 @@ impl Profile {
         levels.sort_unstable_by(f64::total_cmp);
         let loudest = levels.get(levels.len() * 9 / 10).copied().unwrap_or(track.lufs);
         let loud = |sample: usize| level(sample) >= loudest - LOUD_PART_LU;
-        let [mid, side] = welch(channels, sample_rate, loud);
-
-        // Over the loud part: mean square over samples and channels, side
-        // energy (exactly 0 for identical channels) and mean momentary power.
-        let (mut sum_sq, mut side_sq, mut count) = (0.0f64, 0.0f64, 0usize);
-        let (mut momentary, mut segments) = (0.0, 0usize);
-        for start in (0..len).step_by(hop).filter(|&s| loud(s)) {
-            let end = (start + hop).min(len);
-            match channels {
-                [l, r] => {
-                    for (&a, &b) in l[start..end].iter().zip(&r[start..end]) {
-                        let (a, b) = (f64::from(a), f64::from(b));
-                        sum_sq += 0.5 * (a * a + b * b);
-                        side_sq += 0.25 * (a - b) * (a - b);
+        // Over the loud part, beside the spectra: mean square over samples
+        // and channels, side energy (exactly 0 for identical channels) and
+        // mean momentary power.
+        let sums = || {
+            let (mut sum_sq, mut side_sq, mut count) = (0.0f64, 0.0f64, 0usize);
+            let (mut momentary, mut segments) = (0.0, 0usize);
+            for start in (0..len).step_by(hop).filter(|&s| loud(s)) {
+                let end = (start + hop).min(len);
+                match channels {
+                    [l, r] => {
+                        for (&a, &b) in l[start..end].iter().zip(&r[start..end]) {
+                            let (a, b) = (f64::from(a), f64::from(b));
+                            sum_sq += 0.5 * (a * a + b * b);
+                            side_sq += 0.25 * (a - b) * (a - b);
+                        }
+                    }
+                    _ => {
+                        sum_sq += channels[0][start..end]
+                            .iter()
+                            .map(|&v| f64::from(v) * f64::from(v))
+                            .sum::<f64>()
                     }
                 }
-                _ => {
-                    sum_sq += channels[0][start..end]
-                        .iter()
-                        .map(|&v| f64::from(v) * f64::from(v))
-                        .sum::<f64>()
-                }
+                count += end - start;
+                momentary += libm::exp10(level(start) / 10.0);
+                segments += 1;
             }
-            count += end - start;
-            momentary += libm::exp10(level(start) / 10.0);
-            segments += 1;
-        }
-        let loud_lufs = power_to_db(momentary / segments.max(1) as f64);
+            (sum_sq / count.max(1) as f64, side_sq, momentary / segments.max(1) as f64)
+        };
+        let ([mid, side], (mean_sq, side_sq, momentary)) =
+            rayon::join(|| welch(channels, sample_rate, loud), sums);
+        let loud_lufs = power_to_db(momentary);
         let true_peak = track.meter.true_peak_dbtp();
         let n = grid_len(sample_rate);
         let spectrum = |s: &Psd| -> Vec<f64> {
@@ -263,7 +270,7 @@ impl Profile {
             loud_part_lufs: loud_lufs,
             true_peak_dbtp: true_peak,
             plr_db: true_peak - track.lufs,
-            crest_db: true_peak - power_to_db(sum_sq / count.max(1) as f64),
+            crest_db: true_peak - power_to_db(mean_sq),
             loudness_range_lu: track.meter.loudness_range_lu(),
             width_db: if stereo {
                 power_to_db(side.integral(GRID_START_HZ, top) / mid.integral(GRID_START_HZ, top))
@@ -565,7 +572,8 @@ impl Psd {
 /// Welch densities of mid and side (side zero for mono) over the frames
 /// whose centre sample `keep` accepts (all frames if it accepts none).
 /// Mid and side share one complex FFT per frame (mid real, side
-/// imaginary), separated by conjugate symmetry.
+/// imaginary), separated by conjugate symmetry; frames are spread over
+/// rayon's thread pool.
 fn welch(channels: &[&[f32]], sample_rate: f64, keep: impl Fn(usize) -> bool) -> [Psd; 2] {
     let n = fft_size(sample_rate);
     let half = n / 2;
@@ -579,29 +587,43 @@ fn welch(channels: &[&[f32]], sample_rate: f64, keep: impl Fn(usize) -> bool) ->
         starts = all;
     }
     let fft = FftPlanner::<f32>::new().plan_fft_forward(n);
-    let mut scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
-    let mut buf = vec![Complex::new(0.0f32, 0.0); n];
+    // Frames in chunks on the thread pool; the chunks' sums are added in
+    // order, so the result does not depend on the number of threads.
+    let chunks: Vec<[Vec<f64>; 2]> = starts
+        .par_chunks(FRAMES_PER_TASK)
+        .map(|chunk| {
+            let mut scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+            let mut buf = vec![Complex::new(0.0f32, 0.0); n];
+            let (mut mid, mut side) = (vec![0.0f64; half + 1], vec![0.0f64; half + 1]);
+            for &s in chunk {
+                match channels {
+                    [l, r] => {
+                        let (l, r) = (&l[s..s + n], &r[s..s + n]);
+                        for (((b, &w), &a), &c) in buf.iter_mut().zip(&window).zip(l).zip(r) {
+                            *b = Complex::new(0.5 * (a + c) * w, 0.5 * (a - c) * w);
+                        }
+                    }
+                    _ => {
+                        let x = &channels[0][s..s + n];
+                        for ((b, &x), &w) in buf.iter_mut().zip(x).zip(&window) {
+                            *b = Complex::new(x * w, 0.0);
+                        }
+                    }
+                }
+                fft.process_with_scratch(&mut buf, &mut scratch);
+                for k in 0..=half {
+                    let (z, zc) = (buf[k], buf[(n - k) % n].conj());
+                    mid[k] += f64::from((z + zc).norm_sqr());
+                    side[k] += f64::from((z - zc).norm_sqr());
+                }
+            }
+            [mid, side]
+        })
+        .collect();
     let (mut mid, mut side) = (vec![0.0f64; half + 1], vec![0.0f64; half + 1]);
-    for &s in &starts {
-        match channels {
-            [l, r] => {
-                for (i, (b, &w)) in buf.iter_mut().zip(&window).enumerate() {
-                    let (a, c) = (l[s + i], r[s + i]);
-                    *b = Complex::new(0.5 * (a + c) * w, 0.5 * (a - c) * w);
-                }
-            }
-            _ => {
-                for ((b, &x), &w) in buf.iter_mut().zip(&channels[0][s..s + n]).zip(&window) {
-                    *b = Complex::new(x * w, 0.0);
-                }
-            }
-        }
-        fft.process_with_scratch(&mut buf, &mut scratch);
-        for k in 0..=half {
-            let (z, zc) = (buf[k], buf[(n - k) % n].conj());
-            mid[k] += f64::from((z + zc).norm_sqr());
-            side[k] += f64::from((z - zc).norm_sqr());
-        }
+    for [m, s] in &chunks {
+        mid.iter_mut().zip(m).for_each(|(a, b)| *a += b);
+        side.iter_mut().zip(s).for_each(|(a, b)| *a += b);
     }
     // |M|² = |z + conj(z')|² / 4; one-sided density: 2 |X|² / (fs Σw²).
     let scale = 2.0 / (4.0 * starts.len().max(1) as f64 * sample_rate * window_power);

@@ -486,4 +486,11 @@ fn analysis_speed() {
     let p = Profile::analyze(&[&l, &r], fs).unwrap();
     let took = start.elapsed();
     println!("3 min 48 kHz stereo: {took:?} ({} points)", p.mid_db.len());
+    let start = std::time::Instant::now();
+    let mut m = LoudnessMeter::new(fs, 2).unwrap();
+    m.add_planar(&[&l, &r]).unwrap();
+    println!("meter {:?}", start.elapsed());
+    let start = std::time::Instant::now();
+    welch(&[&l, &r], fs, |_| true);
+    println!("welch {:?}", start.elapsed());
 }
