@@ -38,11 +38,14 @@
 //! # Matching
 //! [`Profile::match_curves`] takes the difference of the two profiles'
 //! spectra, weights out the bands that are unreliable (below 25 Hz, the
-//! top sixth of an octave of the grid, and bands near silence in either
-//! profile), smooths it with a Gaussian-weighted local linear fit on the
+//! top sixth of an octave of the grid, bands near silence in either
+//! profile, and bands whose difference is far from the typical one, i.e.
+//! content only one track has, such as a lossy master's missing top or the
+//! window's leakage beside a steep filter edge), smooths it with a Gaussian-weighted local linear fit on the
 //! log-frequency axis (unbiased for tilts and at the ends of the range,
 //! unlike a plain moving average), tapers the unreliable bands back to
-//! 0 dB, scales by the strength and clamps. [`Profile::width_gain`] and
+//! 0 dB, scales by the strength and clamps. The side curve is offset so
+//! that it leaves the width alone; [`Profile::width_gain`] and
 //! the dynamics readings ([`Profile::crest_db`], [`Profile::plr_db`]) serve
 //! the width and dynamics stages.
 
