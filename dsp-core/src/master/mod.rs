@@ -27,3 +27,8 @@ pub use linear_eq::{
     EqPhase, LINEAR_PHASE_EQ_KIND, LinearPhaseEq, MAX_CURVE_DB, MAX_CURVE_POINTS, curve_db,
     taps_for,
 };
+#[cfg(feature = "std")]
+pub mod profile;
+
+#[cfg(feature = "std")]
+pub use profile::{MatchCurves, Profile, third_octave_error_db};
