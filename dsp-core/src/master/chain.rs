@@ -147,6 +147,20 @@ impl MasteringChain {
         })
     }
 
+    /// The chain of pure reference matching (preset `reference`): a width
+    /// stage at 1 for the width match, true-peak limiting at -1 dBTP to the
+    /// Spotify loudness (which loudness matching replaces) and 24-bit
+    /// dither, with `matching`'s strengths; matching adds the tonal-balance
+    /// stage.
+    pub fn reference(matching: Matching) -> Result<Self, Error> {
+        matching.validate()?;
+        let mut c = Self::preset("streaming")?;
+        c.preset = "reference".to_string();
+        c.stages.retain(|s| s.name == "width");
+        c.matching = matching;
+        Ok(c)
+    }
+
     /// The loudness target with this chain's overrides applied.
     pub fn resolved_target(&self) -> Result<Target, Error> {
         let base = Target::by_name(&self.target)?;

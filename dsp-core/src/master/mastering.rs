@@ -7,7 +7,9 @@
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use super::chain::{MasteringChain, WORKING_LUFS};
+use super::chain::{Matching, MasteringChain, WORKING_LUFS};
+use super::matching::match_chain;
+use super::profile::Profile;
 use super::normalize::{Envelope, NormalizeReport, normalize_analyzed};
 use super::offline::{check_track, render, run_blocks};
 use crate::analysis::{QaReport, Target};
@@ -68,7 +70,43 @@ pub fn master<S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
     chain: &MasteringChain,
-) -> Result<(Vec<Vec<f32>>, MasterReport), Error> {
+) -> Result<(Audio, MasterReport), Error> {
+    master_towards(input, sample_rate, chain, None)
+}
+
+/// [`master`] with the chain first matched to `reference` (see
+/// [`match_chain`]: tonal balance, loudness, width and dynamics, each by
+/// the chain's [`Matching`] strengths).
+pub fn master_to_reference<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    chain: &MasteringChain,
+    reference: &Profile,
+) -> Result<(Audio, MasterReport), Error> {
+    master_towards(input, sample_rate, chain, Some(reference))
+}
+
+/// Matches a mix to a reference (the profile of one or more reference
+/// masters, see [`Profile::average`]) with nothing else: the
+/// [`MasteringChain::reference`] chain (tonal balance, width, true-peak
+/// limiting to the reference's loudness, 24-bit dither) at `matching`'s
+/// strengths.
+pub fn match_reference<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    reference: &Profile,
+    matching: Matching,
+) -> Result<(Audio, MasterReport), Error> {
+    let chain = MasteringChain::reference(matching)?;
+    master_towards(input, sample_rate, &chain, Some(reference))
+}
+
+fn master_towards<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    chain: &MasteringChain,
+    reference: Option<&Profile>,
+) -> Result<(Audio, MasterReport), Error> {
     check_track(input)?;
     if input.len() > 2 {
         return Err(Error::InvalidChannelCount { channels: input.len() });
@@ -79,30 +117,26 @@ pub fn master<S: AsRef<[f32]>>(
     })?;
     let views: Vec<&[f32]> = input.iter().map(AsRef::as_ref).collect();
     let before = QaReport::measure(&views, sample_rate)?;
+    let (chain, matching) = match reference {
+        Some(r) => match_chain(chain, &Profile::analyze(&views, sample_rate)?, r)?,
+        None => (chain.clone(), Vec::new()),
+    };
     let input_gain_db = working_gain(before.integrated_lufs);
-    let (processed, stages) = run_stages(input, sample_rate, chain, input_gain_db)?;
+    let (processed, stages) = run_stages(input, sample_rate, &chain, input_gain_db)?;
     let target = chain.resolved_target()?;
     let envelope = Envelope::analyze(&processed, sample_rate)?;
     let (out, normalization) = finish(
         processed,
         &envelope,
         sample_rate,
-        chain,
+        &chain,
         target.integrated_lufs,
         target.true_peak_dbtp,
     )?;
     let views: Vec<&[f32]> = out.iter().map(Vec::as_slice).collect();
     let after = QaReport::measure(&views, sample_rate)?;
-    let report = MasterReport {
-        before,
-        after,
-        chain: chain.clone(),
-        target,
-        input_gain_db,
-        stages,
-        normalization,
-        matching: Vec::new(),
-    };
+    let report =
+        MasterReport { before, after, chain, target, input_gain_db, stages, normalization, matching };
     Ok((out, report))
 }
 

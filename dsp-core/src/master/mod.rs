@@ -15,7 +15,10 @@ pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS};
 #[cfg(feature = "std")]
 mod mastering;
 #[cfg(feature = "std")]
-pub use mastering::{AlbumReport, Audio, MasterReport, StageReport, master, master_album};
+pub use mastering::{
+    AlbumReport, Audio, MasterReport, StageReport, master, master_album, master_to_reference,
+    match_reference,
+};
 mod dither;
 
 pub use dither::{BLANK_RUN, DITHER_KIND, Dither, Shaping};
@@ -32,3 +35,7 @@ pub mod profile;
 
 #[cfg(feature = "std")]
 pub use profile::{MatchCurves, Profile, third_octave_error_db};
+#[cfg(feature = "std")]
+mod matching;
+#[cfg(feature = "std")]
+pub use matching::{MAX_TONAL_DB, TONAL_STAGE, match_chain};
