@@ -1294,11 +1294,11 @@ MlStatus ml_mastering_chain_to_json(const struct MlMasteringChain *chain,
 
 /**
  * Sets the loudness target by name (`spotify`, `apple`, `youtube`,
- * `amazon`, `tidal`, `deezer`, `ebu_r128`, `atsc_a85`, `aes_td1008`) and
- * clears any loudness or ceiling set with `ml_mastering_chain_set_target_lufs`
- * / `_set_ceiling_dbtp` (the preset `loud` has one), so the target applies
- * as it is. Unknown names give `ML_STATUS_UNKNOWN_NAME` and leave the chain
- * unchanged.
+ * `amazon`, `tidal`, `deezer`, `ebu_r128`, `atsc_a85`, `aes_td1008`), as
+ * Python's `MasteringChain.target`. A loudness or ceiling set with
+ * `ml_mastering_chain_set_target_lufs` / `_set_ceiling_dbtp` (the preset
+ * `loud` has one) still replaces the target's. Unknown names give
+ * `ML_STATUS_UNKNOWN_NAME` and leave the chain unchanged.
  *
  * # Safety
  * `chain` is NULL or a live handle not used elsewhere during the call;

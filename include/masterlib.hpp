@@ -508,8 +508,8 @@ class MasteringChain {
   }
 
   MlMasteringChain *handle() const noexcept { return chain_.get(); }
-  /** Sets the loudness target by name ("spotify", "ebu_r128"...), clearing
-   * the loudness and ceiling overrides. */
+  /** Sets the loudness target by name ("spotify", "ebu_r128"...); a loudness
+   * or ceiling set with the setters below still replaces the target's. */
   void set_target(const std::string &name) {
     detail::check(ml_mastering_chain_set_target(handle(), name.c_str()));
   }

@@ -282,11 +282,11 @@ pub unsafe extern "C" fn ml_mastering_chain_to_json(
 }
 
 /// Sets the loudness target by name (`spotify`, `apple`, `youtube`,
-/// `amazon`, `tidal`, `deezer`, `ebu_r128`, `atsc_a85`, `aes_td1008`) and
-/// clears any loudness or ceiling set with `ml_mastering_chain_set_target_lufs`
-/// / `_set_ceiling_dbtp` (the preset `loud` has one), so the target applies
-/// as it is. Unknown names give `ML_STATUS_UNKNOWN_NAME` and leave the chain
-/// unchanged.
+/// `amazon`, `tidal`, `deezer`, `ebu_r128`, `atsc_a85`, `aes_td1008`), as
+/// Python's `MasteringChain.target`. A loudness or ceiling set with
+/// `ml_mastering_chain_set_target_lufs` / `_set_ceiling_dbtp` (the preset
+/// `loud` has one) still replaces the target's. Unknown names give
+/// `ML_STATUS_UNKNOWN_NAME` and leave the chain unchanged.
 ///
 /// # Safety
 /// `chain` is NULL or a live handle not used elsewhere during the call;
@@ -300,8 +300,6 @@ pub unsafe extern "C" fn ml_mastering_chain_set_target(
         with_handle(chain, |h| {
             let target = target_by_name(str_arg(target_name)?)?;
             h.chain.target = target.name;
-            h.chain.target_lufs = None;
-            h.chain.ceiling_dbtp = None;
             Ok(())
         })
     }
@@ -650,7 +648,10 @@ mod tests {
         assert_eq!(read(ml_mastering_chain_target_lufs), -9.0);
         unsafe {
             assert_eq!(ml_mastering_chain_set_target(c, c"EBU-R128".as_ptr()), ML_STATUS_OK);
-            assert_eq!(read(ml_mastering_chain_target_lufs), -23.0);
+            assert_eq!((*c).chain.target, "ebu_r128");
+            // The preset's loudness still replaces the target's; its ceiling is the target's.
+            assert_eq!(read(ml_mastering_chain_target_lufs), -9.0);
+            assert_eq!(read(ml_mastering_chain_ceiling_dbtp), -1.0);
             assert_eq!(ml_mastering_chain_set_target(c, c"mars".as_ptr()), ML_STATUS_UNKNOWN_NAME);
             assert!(last_error().contains("spotify"));
             assert_eq!(ml_mastering_chain_set_target(c, null()), ML_STATUS_NULL_POINTER);

@@ -171,13 +171,18 @@ static void test_normalize(void) {
 
 /* Target names and overrides: set, read back, refused out of range. */
 static void test_chain_targets(void) {
-  MlMasteringChain *c = new_chain("loud");
+  MlMasteringChain *c = new_chain("streaming");
   double lufs = 0.0, ceiling = 0.0;
   CHECK_OK(ml_mastering_chain_target_lufs(c, &lufs));
-  CHECK(lufs == -9.0);
+  CHECK(lufs == -14.0);
   CHECK_OK(ml_mastering_chain_set_target(c, "apple"));
   CHECK_OK(ml_mastering_chain_target_lufs(c, &lufs));
   CHECK(lufs == -16.0);
+  MlMasteringChain *loud = new_chain("loud");
+  CHECK_OK(ml_mastering_chain_set_target(loud, "apple"));
+  CHECK_OK(ml_mastering_chain_target_lufs(loud, &lufs));
+  CHECK(lufs == -9.0); /* the preset's own loudness stays */
+  ml_mastering_chain_free(loud);
   CHECK_OK(ml_mastering_chain_set_target_lufs(c, -12.5));
   CHECK_OK(ml_mastering_chain_set_ceiling_dbtp(c, -2.0));
   CHECK_STATUS(ml_mastering_chain_set_target_lufs(c, 1.0), ML_STATUS_INVALID_ARGUMENT);
