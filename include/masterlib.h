@@ -100,6 +100,15 @@
 typedef struct MlLevelMeter MlLevelMeter;
 
 /**
+ * Opaque handle to a mastering chain: processing stages (high-pass EQ,
+ * glue compression, width), the loudness target, the true-peak limiter
+ * and dither. Create it with `ml_mastering_chain_new` (a built-in preset)
+ * or `ml_mastering_chain_from_json`, free it with
+ * `ml_mastering_chain_free`.
+ */
+typedef struct MlMasteringChain MlMasteringChain;
+
+/**
  * Opaque handle to a loudness meter: integrated, momentary and short-term
  * loudness, loudness range, sample and true peak, 10 Hz loudness series.
  *
@@ -170,6 +179,115 @@ typedef struct MlMeterConfig {
    */
   double max_duration_s;
 } MlMeterConfig;
+
+/**
+ * Headline figures of one mastered track, filled by `ml_master` and
+ * `ml_master_album`. Silence reads `-INFINITY` LUFS and dBTP.
+ */
+typedef struct MlMasterResult {
+  /**
+   * Integrated loudness of the mix, LUFS.
+   */
+  double input_lufs;
+  /**
+   * Integrated loudness of the master, LUFS.
+   */
+  double output_lufs;
+  /**
+   * True peak of the mix, dBTP.
+   */
+  double input_true_peak_dbtp;
+  /**
+   * True peak of the master, dBTP.
+   */
+  double output_true_peak_dbtp;
+  /**
+   * Loudness range (EBU Tech 3342) of the mix, LU.
+   */
+  double input_loudness_range_lu;
+  /**
+   * Loudness range of the master, LU.
+   */
+  double output_loudness_range_lu;
+  /**
+   * Gain that brought the mix to the stages' working level (-20 LUFS;
+   * for an album, one gain for all tracks), dB.
+   */
+  double input_gain_db;
+  /**
+   * Gain of the loudness stage, applied before its limiter, dB.
+   */
+  double normalize_gain_db;
+  /**
+   * Largest gain reduction of the loudness stage's limiter, dB (positive).
+   */
+  double limiter_max_gr_db;
+  /**
+   * Mean gain reduction of that limiter over the track, dB (positive).
+   */
+  double limiter_mean_gr_db;
+  /**
+   * Passes of gain, limiter and meter the loudness stage took (1 to 3;
+   * 0 for silence).
+   */
+  uint32_t passes;
+  /**
+   * Integrated loudness aimed at, LUFS (for an album track, where the
+   * album gain puts it).
+   */
+  double target_lufs;
+  /**
+   * True-peak ceiling, dBTP.
+   */
+  double ceiling_dbtp;
+} MlMasterResult;
+
+/**
+ * What `ml_normalize` did. Silence reads `-INFINITY` LUFS and dBTP.
+ */
+typedef struct MlNormalizeResult {
+  /**
+   * Target integrated loudness, LUFS.
+   */
+  double target_lufs;
+  /**
+   * True-peak ceiling, dBTP.
+   */
+  double ceiling_dbtp;
+  /**
+   * Integrated loudness of the input, LUFS.
+   */
+  double input_lufs;
+  /**
+   * Gain the analysis predicted, dB.
+   */
+  double predicted_gain_db;
+  /**
+   * Gain applied before the limiter, dB.
+   */
+  double gain_db;
+  /**
+   * Largest limiter gain reduction, dB (positive).
+   */
+  double limiter_max_gr_db;
+  /**
+   * Mean limiter gain reduction over the track, dB (positive).
+   */
+  double limiter_mean_gr_db;
+  /**
+   * Integrated loudness of the output, LUFS.
+   */
+  double output_lufs;
+  /**
+   * True peak of the output, dBTP.
+   */
+  double output_true_peak_dbtp;
+  /**
+   * Passes of gain, limiter and meter (1 to 3; 0 for silence, which is
+   * returned unchanged).
+   */
+  uint32_t passes;
+} MlNormalizeResult;
 
 /**
  * What an `index` names in the mixer calls.
@@ -1124,6 +1242,194 @@ MlStatus ml_meter_series(struct MlMeter *m,
  * `m` is NULL or a handle from `ml_meter_new` not freed before.
  */
 void ml_meter_free(struct MlMeter *m);
+
+/**
+ * Creates the built-in mastering chain `preset` and writes it to `*out`
+ * (NULL on failure):
+ * - `streaming`: 25 Hz high-pass, gentle 3-band glue, Spotify target
+ *   (-14 LUFS, -1 dBTP), 24-bit dither;
+ * - `broadcast`: 25 Hz high-pass, slow glue, EBU R 128 (-23 LUFS, -1 dBTP);
+ * - `loud`: 30 Hz high-pass, firmer 3-band glue, slightly wider, -9 LUFS at
+ *   -1 dBTP, 16-bit noise-shaped dither;
+ * - `gentle`: 20 Hz high-pass, light glue, Apple Music (-16 LUFS, -1 dBTP).
+ *
+ * Names are case-insensitive; others give `ML_STATUS_UNKNOWN_NAME` with the
+ * preset names in the message.
+ *
+ * # Safety
+ * `preset` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ */
+MlStatus ml_mastering_chain_new(const char *preset, struct MlMasteringChain **out);
+
+/**
+ * Creates a mastering chain from JSON written by
+ * `ml_mastering_chain_to_json` (or Python's `MasteringChain.to_json`) and
+ * writes it to `*out` (NULL on failure). The chain is checked: every stage,
+ * the limiter and the dither must load and the target resolve.
+ *
+ * Fails with `ML_STATUS_INVALID_ARGUMENT` for malformed JSON or a chain
+ * that does not load (`ML_STATUS_UNKNOWN_NAME` for an unknown target);
+ * `ml_last_error_message` says what and where.
+ *
+ * # Safety
+ * `json` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ */
+MlStatus ml_mastering_chain_from_json(const char *json, struct MlMasteringChain **out);
+
+/**
+ * Writes the chain as JSON to `buf`, as `ml_processor_save_json` does
+ * (NUL-terminated if it fits in `capacity` bytes; its length without the
+ * NUL always goes to `*len`; ask for the length with `buf` NULL and
+ * `capacity` 0; too small a buffer gives `ML_STATUS_CAPACITY_EXCEEDED`).
+ * A chain loaded from it renders bit-identical output.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle; `buf` NULL or writable for `capacity`
+ * bytes; `len` NULL or writable.
+ */
+MlStatus ml_mastering_chain_to_json(const struct MlMasteringChain *chain,
+                                    char *buf,
+                                    size_t capacity,
+                                    size_t *len);
+
+/**
+ * Sets the loudness target by name (`spotify`, `apple`, `youtube`,
+ * `amazon`, `tidal`, `deezer`, `ebu_r128`, `atsc_a85`, `aes_td1008`), as
+ * Python's `MasteringChain.target`. A loudness or ceiling set with
+ * `ml_mastering_chain_set_target_lufs` / `_set_ceiling_dbtp` (the preset
+ * `loud` has one) still replaces the target's. Unknown names give
+ * `ML_STATUS_UNKNOWN_NAME` and leave the chain unchanged.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle not used elsewhere during the call;
+ * `target_name` NULL or a NUL-terminated string.
+ */
+MlStatus ml_mastering_chain_set_target(struct MlMasteringChain *chain, const char *target_name);
+
+/**
+ * Sets the integrated loudness to master to, replacing the target's
+ * (-60 to 0 LUFS; others give `ML_STATUS_INVALID_ARGUMENT` and leave the
+ * chain unchanged).
+ *
+ * # Safety
+ * `chain` is NULL or a live handle not used elsewhere during the call.
+ */
+MlStatus ml_mastering_chain_set_target_lufs(struct MlMasteringChain *chain, double lufs);
+
+/**
+ * Sets the true-peak ceiling, replacing the target's (-30 to +3 dBTP;
+ * others give `ML_STATUS_INVALID_ARGUMENT` and leave the chain unchanged).
+ * The limiter never lets samples above 0 dBFS through.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle not used elsewhere during the call.
+ */
+MlStatus ml_mastering_chain_set_ceiling_dbtp(struct MlMasteringChain *chain, double dbtp);
+
+/**
+ * Writes the integrated loudness the chain masters to (LUFS) to `*out`.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle; `out` NULL or writable.
+ */
+MlStatus ml_mastering_chain_target_lufs(const struct MlMasteringChain *chain, double *out);
+
+/**
+ * Writes the chain's true-peak ceiling (dBTP) to `*out`.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle; `out` NULL or writable.
+ */
+MlStatus ml_mastering_chain_ceiling_dbtp(const struct MlMasteringChain *chain, double *out);
+
+/**
+ * Frees a mastering chain. NULL is a no-op.
+ *
+ * # Safety
+ * `chain` is NULL or a handle from this API not freed before.
+ */
+void ml_mastering_chain_free(struct MlMasteringChain *chain);
+
+/**
+ * Masters one track with `chain`: measures the mix, gains it to the
+ * working level, runs the stages, normalizes to the target with the
+ * true-peak limiter (verified), dithers, and measures the master.
+ * `input[c]` and `output[c]` are `num_frames` samples of channel `c`
+ * (`channels` 1 or 2); `output` may be `input` (in place). Fills `*result`
+ * unless it is NULL. Offline: allocates, not for a real-time thread.
+ *
+ * Fails with `ML_STATUS_NULL_POINTER`, `ML_STATUS_INVALID_CHANNEL_COUNT`,
+ * `ML_STATUS_EMPTY_INPUT` (0 frames), `ML_STATUS_NONFINITE` (the message
+ * names the sample), `ML_STATUS_INVALID_SAMPLE_RATE`; `output` and
+ * `*result` are then left unchanged.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle; `input` and `output` are NULL or hold
+ * `channels` pointers, each NULL or valid for `num_frames` floats (read,
+ * respectively written); `result` NULL or writable.
+ */
+MlStatus ml_master(const struct MlMasteringChain *chain,
+                   float *const *input,
+                   float *const *output,
+                   size_t channels,
+                   size_t num_frames,
+                   double sample_rate,
+                   struct MlMasterResult *result);
+
+/**
+ * Masters an album with `chain`: every track through the same stages, with
+ * one gain to the working level and one album gain to the target, so the
+ * album (all tracks as one programme) sits at the target and each track
+ * keeps its loudness relative to the others; each is limited to the
+ * ceiling on its own. Track `t` has `channels` (1 or 2) channels of
+ * `num_frames[t]` samples: `tracks[t][c]` in, `outputs[t][c]` out (may be
+ * the input). Fills `results[t]` (an array of `num_tracks`) and
+ * `*album_gain_db` (the loudness change of the album) unless NULL.
+ * Offline: allocates, not for a real-time thread.
+ *
+ * Fails as `ml_master`, and with `ML_STATUS_EMPTY_INPUT` for no tracks;
+ * nothing is written then.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle; `tracks` and `outputs` are NULL or hold
+ * `num_tracks` pointers, each NULL or holding `channels` pointers, each
+ * NULL or valid for `num_frames[t]` floats; `num_frames` NULL or readable
+ * for `num_tracks` values; `results` NULL or writable for `num_tracks`
+ * structs; `album_gain_db` NULL or writable.
+ */
+MlStatus ml_master_album(const struct MlMasteringChain *chain,
+                         float *const *const *tracks,
+                         float *const *const *outputs,
+                         size_t num_tracks,
+                         size_t channels,
+                         const size_t *num_frames,
+                         double sample_rate,
+                         struct MlMasterResult *results,
+                         double *album_gain_db);
+
+/**
+ * Normalizes a track to the loudness target `target` (a name, as for
+ * `ml_mastering_chain_set_target`): one gain, then the mastering limiter
+ * (true peak, 5 ms lookahead, auto release) at the target's ceiling, so
+ * the output reads within 0.05 LU of the target where the limiter allows
+ * and at or below the ceiling. `input[c]` and `output[c]` are `num_frames`
+ * samples of channel `c` (1 to `ML_MAX_CHANNELS` channels); `output` may
+ * be `input`. A silent track comes back unchanged. Fills `*result` unless
+ * it is NULL. Offline: allocates, not for a real-time thread.
+ *
+ * Fails as `ml_master`, and with `ML_STATUS_UNKNOWN_NAME` for an unknown
+ * target.
+ *
+ * # Safety
+ * As `ml_master`; `target` NULL or a NUL-terminated string.
+ */
+MlStatus ml_normalize(float *const *input,
+                      float *const *output,
+                      size_t channels,
+                      size_t num_frames,
+                      double sample_rate,
+                      const char *target,
+                      struct MlNormalizeResult *result);
 
 /**
  * Creates a level meter whose RMS window is `window_ms` (1 ms to 60 s;

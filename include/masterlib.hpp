@@ -3,7 +3,7 @@
  * (masterlib.h). Link with libmasterlib as for C.
  *
  * - Handles are move-only RAII objects (like std::unique_ptr): Processor,
- *   Chain, Meter, Mixer free their C handle when destroyed; release() hands
+ *   Chain, Meter, Mixer, MasteringChain free their C handle when destroyed; release() hands
  *   it over, handle() lends it to the C functions.
  * - A failing call throws masterlib::Error (a std::runtime_error) carrying
  *   the MlStatus and the library's message (ml_last_error_message).
@@ -488,6 +488,75 @@ class Mixer {
   }
   std::unique_ptr<MlMixer, detail::Free<MlMixer, ml_mixer_free>> mixer_;
 };
+
+/** A mastering chain (preset or JSON): move-only, freed when destroyed.
+ * Reading it (master(), to_json()) from several threads at once is fine;
+ * changing it is not, while it is read. */
+class MasteringChain {
+ public:
+  /** The built-in preset `preset`: "streaming", "broadcast", "loud", "gentle". */
+  explicit MasteringChain(const std::string &preset) {
+    MlMasteringChain *handle = nullptr;
+    detail::check(ml_mastering_chain_new(preset.c_str(), &handle));
+    chain_.reset(handle);
+  }
+  /** A chain from JSON written by to_json() (checked: it must load). */
+  static MasteringChain from_json(const std::string &json) {
+    MlMasteringChain *handle = nullptr;
+    detail::check(ml_mastering_chain_from_json(json.c_str(), &handle));
+    return MasteringChain(handle);
+  }
+
+  MlMasteringChain *handle() const noexcept { return chain_.get(); }
+  /** Sets the loudness target by name ("spotify", "ebu_r128"...); a loudness
+   * or ceiling set with the setters below still replaces the target's. */
+  void set_target(const std::string &name) {
+    detail::check(ml_mastering_chain_set_target(handle(), name.c_str()));
+  }
+  /** Overrides the target loudness (-60 to 0 LUFS). */
+  void set_target_lufs(double lufs) {
+    detail::check(ml_mastering_chain_set_target_lufs(handle(), lufs));
+  }
+  /** Overrides the true-peak ceiling (-30 to +3 dBTP). */
+  void set_ceiling_dbtp(double dbtp) {
+    detail::check(ml_mastering_chain_set_ceiling_dbtp(handle(), dbtp));
+  }
+  double target_lufs() const { return read(ml_mastering_chain_target_lufs); }
+  double ceiling_dbtp() const { return read(ml_mastering_chain_ceiling_dbtp); }
+  std::string to_json() const {
+    // saved_json takes a non-const handle; the C call reads through a const one.
+    return detail::saved_json(handle(), +[](MlMasteringChain *c, char *buf, std::size_t capacity,
+                                            std::size_t *len) {
+      return ml_mastering_chain_to_json(c, buf, capacity, len);
+    });
+  }
+
+ private:
+  explicit MasteringChain(MlMasteringChain *handle) : chain_(handle) {}
+  double read(MlStatus (*getter)(const MlMasteringChain *, double *)) const {
+    double value = 0.0;
+    detail::check(getter(handle(), &value));
+    return value;
+  }
+  std::unique_ptr<MlMasteringChain, detail::Free<MlMasteringChain, ml_mastering_chain_free>>
+      chain_;
+};
+
+/** Masters a track (1 or 2 channels, offline: allocates) into `output`
+ * (same shape; may be `input`): master(chain, {l, r}, {out_l, out_r}, rate). */
+inline MlMasterResult master(const MasteringChain &chain, ConstPlanar input, Planar output,
+                             double sample_rate) {
+  std::array<const float *, ML_MAX_CHANNELS> in{};
+  std::array<float *, ML_MAX_CHANNELS> out{};
+  std::size_t length = detail::channel_pointers(input, in);
+  if (output.size() != input.size() || detail::channel_pointers(output, out) != length) {
+    throw Error(ML_STATUS_LENGTH_MISMATCH, "the output's shape differs from the input's");
+  }
+  MlMasterResult result;
+  detail::check(ml_master(chain.handle(), detail::as_planar(in), out.data(), input.size(), length,
+                          sample_rate, &result));
+  return result;
+}
 
 }  // namespace masterlib
 

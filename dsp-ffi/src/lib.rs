@@ -31,6 +31,10 @@
 //! Meters have handles of their own (`MlLevelMeter`, the loudness meter
 //! `MlMeter`); `ml_measure` fills a plain `MlQaReport` struct in one call, and
 //! delivery targets are plain `MlTarget` structs checked with `ml_qa_check`.
+//!
+//! Mastering (`master.rs`) works offline on whole tracks: an
+//! `MlMasteringChain` (preset or JSON) drives `ml_master` and
+//! `ml_master_album`; `ml_normalize` does loudness normalization alone.
 #![warn(missing_docs)]
 
 mod audio;
@@ -41,6 +45,7 @@ pub mod filters;
 mod gain_reduction;
 mod guard;
 pub mod loudness;
+pub mod master;
 pub mod meter;
 pub mod mixer;
 pub mod params;
@@ -51,6 +56,7 @@ pub mod tables;
 pub mod version;
 
 pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};
+pub use master::{MlMasterResult, MlMasteringChain, MlNormalizeResult};
 pub use meter::MlLevelMeter;
 pub use mixer::{MlMixer, MlMixerMeter, MlMixerOwner};
 pub use params::{MlChannels, MlKindInfo, MlParamInfo, MlParamType, MlScale};

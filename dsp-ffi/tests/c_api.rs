@@ -5,6 +5,9 @@
 //! parameters) with ThreadSanitizer and runs it, and runs the C test under
 //! AddressSanitizer + UndefinedBehaviorSanitizer and under valgrind.
 //!
+//! The mastering test (`tests/c/test_master.c`: whole tracks, seconds of
+//! work) runs once, under AddressSanitizer + UndefinedBehaviorSanitizer.
+//!
 //! `tests/support/mod.rs` says where the libraries and compilers come from.
 
 mod support;
@@ -156,5 +159,27 @@ fn c_test_under_valgrind() {
         .arg(&exe)
         .env("LD_LIBRARY_PATH", &lib_dir);
     let stdout = run(cmd);
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+/// The mastering C test (`tests/c/test_master.c`), linked with the static
+/// library, under AddressSanitizer and UndefinedBehaviorSanitizer.
+#[test]
+fn c_mastering_test_under_address_and_undefined_behavior_sanitizers() {
+    let lib = library("libmasterlib.a");
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_master_asan");
+    let flags = [
+        "-O1",
+        "-fsanitize=address,undefined",
+        "-fno-omit-frame-pointer",
+        "-fno-sanitize-recover=all",
+    ];
+    let link = [lib.as_os_str(), "-lpthread".as_ref(), "-ldl".as_ref()];
+    build_c(&exe, "test_master.c", &flags, &link);
+    let mut cmd = Command::new(&exe);
+    cmd.env("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
+        .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
+    let stdout = run(cmd);
+    print!("{stdout}");
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }

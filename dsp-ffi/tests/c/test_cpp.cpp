@@ -18,6 +18,7 @@ static_assert(std::is_nothrow_move_constructible<ml::Processor>::value, "noexcep
 static_assert(std::is_nothrow_move_assignable<ml::Processor>::value, "noexcept move");
 static_assert(!std::is_copy_constructible<ml::Meter>::value, "move-only");
 static_assert(!std::is_copy_constructible<ml::Mixer>::value, "move-only");
+static_assert(!std::is_copy_constructible<ml::MasteringChain>::value, "move-only");
 static_assert(std::is_base_of<std::runtime_error, ml::Error>::value, "Error is a runtime_error");
 
 namespace {
@@ -196,10 +197,39 @@ void version_matches_the_header() {
   CHECK(ml::version().compare(0, expected.size(), expected) == 0);
 }
 
+// The streaming preset masters 4 s of a swelling two-tone signal to -14
+// LUFS under -1 dBTP; the chain survives JSON and moves; errors throw.
+void mastering_chain_masters_to_its_target() {
+  std::vector<float> left = sine(0.1, 4.0), right = sine(0.1, 4.0);
+  for (std::size_t i = 0; i < left.size(); ++i) {
+    const double t = static_cast<double>(i) / kRate;
+    left[i] *= static_cast<float>(1.0 + 0.5 * std::sin(2.0 * kPi * 0.5 * t));
+    right[i] = 0.5f * left[i] + 0.1f * static_cast<float>(std::sin(2.0 * kPi * 110.0 * t));
+  }
+  ml::MasteringChain chain("streaming");
+  ml::MasteringChain copy = ml::MasteringChain::from_json(chain.to_json());
+  ml::MasteringChain moved = std::move(copy);
+  CHECK(copy.handle() == nullptr && moved.target_lufs() == -14.0);
+  std::vector<float> out_left(left.size()), out_right(left.size());
+  MlMasterResult result = ml::master(moved, {left, right}, {out_left, out_right}, kRate);
+  MlQaReport report = ml::measure({out_left, out_right}, kRate);
+  CHECK_NEAR(report.integrated_lufs, -14.0, 0.3);
+  CHECK(report.true_peak_dbtp <= -1.0);
+  CHECK_NEAR(result.output_lufs, report.integrated_lufs, 1e-9);
+  std::string message;
+  CHECK(thrown([] { ml::MasteringChain("shiny"); }, &message) == ML_STATUS_UNKNOWN_NAME);
+  CHECK(message.find("gentle") != std::string::npos);
+  CHECK(thrown([&] { moved.set_target_lufs(2.0); }) == ML_STATUS_INVALID_ARGUMENT);
+  std::vector<float> short_out(10);
+  CHECK(thrown([&] { ml::master(moved, {left, right}, {out_left, short_out}, kRate); }) ==
+        ML_STATUS_LENGTH_MISMATCH);
+}
+
 }  // namespace
 
 int main() {
   limiter_holds_its_ceiling();
+  mastering_chain_masters_to_its_target();
   gain_and_meter_agree();
   errors_carry_status_and_message();
   handles_move();

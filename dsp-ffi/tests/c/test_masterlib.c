@@ -1251,6 +1251,8 @@ static void test_dither(void) {
   CHECK_NEAR(err / N, 0.25, 0.03);
   CHECK_OK(ml_processor_param_set(d, "shaping", choice("dither", "shaping", "e_weighted")));
   ml_processor_free(d);
+}
+
 /* A linear-phase EQ's curve is a table: set, read back, carried by JSON with
  * identical output; the impulse peaks at the reported latency. */
 static void test_linear_phase_eq_tables(void) {
