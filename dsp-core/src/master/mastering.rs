@@ -7,11 +7,11 @@
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use super::chain::{Matching, MasteringChain, WORKING_LUFS};
+use super::chain::{MasteringChain, Matching, WORKING_LUFS};
 use super::matching::match_chain;
-use super::profile::Profile;
 use super::normalize::{Envelope, NormalizeReport, normalize_analyzed};
 use super::offline::{check_track, render, run_blocks};
+use super::profile::Profile;
 use crate::analysis::{QaReport, Target};
 use crate::error::Error;
 use crate::math::db_to_gain;
@@ -135,8 +135,16 @@ fn master_towards<S: AsRef<[f32]>>(
     )?;
     let views: Vec<&[f32]> = out.iter().map(Vec::as_slice).collect();
     let after = QaReport::measure(&views, sample_rate)?;
-    let report =
-        MasterReport { before, after, chain, target, input_gain_db, stages, normalization, matching };
+    let report = MasterReport {
+        before,
+        after,
+        chain,
+        target,
+        input_gain_db,
+        stages,
+        normalization,
+        matching,
+    };
     Ok((out, report))
 }
 
@@ -351,6 +359,7 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::master::offline::render;
     use crate::test_util::music_like;
 
     fn chain(name: &str) -> MasteringChain {
@@ -418,6 +427,54 @@ mod tests {
         let mut broken = c.clone();
         broken.target = "nowhere".into();
         assert!(master(&[vec![0.0f32; 100]], 48_000.0, &broken).is_err());
+    }
+
+    #[test]
+    fn matching_a_reference_brings_tonal_balance_and_loudness_to_it() {
+        use crate::filters::{BandParams, Equalizer, FilterKind};
+        use crate::master::{Profile, third_octave_error_db};
+        let sr = 48_000.0;
+        // Broadband music with drums on top.
+        let song = |seed| -> Vec<Vec<f32>> {
+            let bed = crate::master::profile::tests::music(sr, 12.0, seed);
+            let drums = music_like(sr, 12.0, 0.2, seed);
+            bed.iter()
+                .zip(&drums)
+                .map(|(b, d)| b.iter().zip(d).map(|(b, d)| b + d).collect())
+                .collect()
+        };
+        let x = song(21);
+        // The reference: other music, brighter and thinner, mastered loud.
+        let mut eq = Equalizer::new(&[
+            BandParams::new(FilterKind::HighShelf, 4000.0).with_gain_db(5.0),
+            BandParams::new(FilterKind::LowShelf, 150.0).with_gain_db(-4.0),
+        ])
+        .unwrap();
+        let bright = render(&mut eq, &song(22), sr).unwrap();
+        let loud = Target::custom("ref", -11.0, 1.0, -1.0, true).unwrap();
+        let (reference, _) =
+            super::super::normalize(&bright, sr, &loud, &crate::dynamics::Limiter::default())
+                .unwrap();
+        let refs: Vec<&[f32]> = reference.iter().map(Vec::as_slice).collect();
+        let profile = Profile::analyze(&refs, sr).unwrap();
+        let views: Vec<&[f32]> = x.iter().map(Vec::as_slice).collect();
+        let before = third_octave_error_db(&views, &refs, sr).unwrap();
+        let (y, r) = match_reference(&x, sr, &profile, Matching::default()).unwrap();
+        let out: Vec<&[f32]> = y.iter().map(Vec::as_slice).collect();
+        let after = third_octave_error_db(&out, &refs, sr).unwrap();
+        assert!(
+            after < 0.8 && after < before / 3.0,
+            "third-octave error {before:.2} -> {after:.2} dB"
+        );
+        assert!(
+            (r.after.integrated_lufs - profile.integrated_lufs).abs() <= 0.3,
+            "{:?}",
+            r.normalization
+        );
+        assert!(r.after.true_peak_dbtp <= -1.0);
+        assert!(r.chain.stage(crate::master::TONAL_STAGE).is_some());
+        assert!(r.matching.len() >= 2, "{:?}", r.matching);
+        std::println!("third-octave error {before:.2} -> {after:.2} dB; {:?}", r.matching);
     }
 
     #[cfg(feature = "serde")]

@@ -52,7 +52,7 @@ pub fn run_blocks<S: AsRef<[f32]>>(
         let n = BLOCK.min(total - pos);
         let avail = len.saturating_sub(pos).min(n);
         for (s, x) in scratch.iter_mut().zip(input) {
-            s[..avail].copy_from_slice(&x.as_ref()[pos..pos + avail]);
+            s[..avail].copy_from_slice(&x.as_ref()[pos.min(len)..pos.min(len) + avail]);
             s[avail..n].fill(0.0);
         }
         let mut views: [&mut [f32]; MAX_CHANNELS] = core::array::from_fn(|_| Default::default());
@@ -114,6 +114,18 @@ mod tests {
         assert!(l.latency() > 0);
         for (a, b) in x.iter().zip(&y[0]) {
             assert!((a - b).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn latency_longer_than_a_block_is_compensated() {
+        // A linear-phase EQ with a flat curve delays by more than BLOCK.
+        let mut eq = crate::master::LinearPhaseEq::new(&[]).unwrap();
+        let x: Vec<f32> = (0..9_000).map(|i| 0.1 * libm::sinf(i as f32 * 0.03)).collect();
+        let y = render(&mut eq, &[&x[..]], 48_000.0).unwrap();
+        assert!(eq.latency() > BLOCK);
+        for (a, b) in x.iter().zip(&y[0]) {
+            assert!((a - b).abs() < 1e-5);
         }
     }
 

@@ -730,4 +730,4 @@ fn finish(fit: &[f64], weight: &[f64], strength: f64, limit: f64, offset: f64) -
 
 #[cfg(test)]
 #[path = "profile_tests.rs"]
-mod tests;
+pub(crate) mod tests;

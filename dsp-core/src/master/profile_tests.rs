@@ -43,7 +43,7 @@ fn synth(fs: f64, seconds: f64, seed: u64, shape_db: impl Fn(f64) -> f64) -> Vec
 
 /// Stereo music: partly correlated channels, the side 6 dB below the mid
 /// and a little darker.
-fn music(fs: f64, seconds: f64, seed: u64) -> [Vec<f32>; 2] {
+pub(crate) fn music(fs: f64, seconds: f64, seed: u64) -> [Vec<f32>; 2] {
     let a = synth(fs, seconds, seed, |_| 0.0);
     let b = synth(fs, seconds, seed + 1000, |f| -libm::log2(f / 1000.0));
     let l = a.iter().zip(&b).map(|(x, y)| x + 0.5 * y).collect();
