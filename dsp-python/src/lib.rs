@@ -58,6 +58,9 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(master::master, m)?)?;
     m.add_function(wrap_pyfunction!(master::master_album, m)?)?;
     m.add_function(wrap_pyfunction!(master::normalize, m)?)?;
+    m.add_class::<master::Profile>()?;
+    m.add_function(wrap_pyfunction!(master::match_reference, m)?)?;
+    m.add_function(wrap_pyfunction!(master::third_octave_error_db, m)?)?;
     m.add_class::<filters::Filter>()?;
     m.add_class::<filters::Equalizer>()?;
     m.add_class::<dynamics::PyDynamics>()?;

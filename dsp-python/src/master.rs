@@ -1,11 +1,12 @@
 //! Mastering from Python: `MasteringChain`, `master`, `master_album`,
-//! `normalize`, and their reports, over dsp-core's `master` module.
+//! `normalize`, `match_reference`, `Profile`, and their reports, over dsp-core's `master` module.
 
 use dsp_core::analysis::Target;
 use dsp_core::dynamics::Limiter;
 use dsp_core::master::{
     self as core, AlbumReport as CoreAlbum, MasterReport as CoreReport,
-    MasteringChain as CoreChain, NormalizeReport as CoreNormalize,
+    MasteringChain as CoreChain, Matching, NormalizeReport as CoreNormalize,
+    Profile as CoreProfile,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -429,21 +430,31 @@ fn planar(data: &[f32], samples: usize, channels: usize) -> Vec<&[f32]> {
 /// `MasterReport`. The master reads within 0.1 LU of the target where the
 /// limiter allows and at or below its true-peak ceiling. Raises
 /// `ValueError` for more than 2 channels, empty audio, NaN or infinite
-/// samples, or an unknown preset or target.
+/// samples, or an unknown preset or target. With a `reference` (audio at
+/// `sample_rate`, a list of such references, or a `Profile`), the chain is
+/// first matched to it (tonal balance, loudness, width, dynamics; the
+/// chain's matching strengths) and the report's `matching` says how.
 #[pyfunction]
-#[pyo3(signature = (x, sample_rate, target = None, preset = "streaming", chain = None))]
+#[pyo3(signature = (x, sample_rate, target = None, preset = "streaming", reference = None, chain = None))]
 pub fn master<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     sample_rate: f64,
     target: Option<&str>,
     preset: &str,
+    reference: Option<&Bound<'py, PyAny>>,
     chain: Option<&MasteringChain>,
 ) -> PyResult<(Bound<'py, PyAny>, MasterReport)> {
     let c = resolve_chain(preset, target, chain)?;
+    let reference = reference.map(|r| reference_profile(py, r, sample_rate)).transpose()?;
     let (shape, data) = read_audio(x)?;
     let views = planar(&data, shape.samples, shape.channels);
-    let (out, r) = py.detach(|| core::master(&views, sample_rate, &c)).map_err(value_error)?;
+    let (out, r) = py
+        .detach(|| match &reference {
+            Some(p) => core::master_to_reference(&views, sample_rate, &c, p),
+            None => core::master(&views, sample_rate, &c),
+        })
+        .map_err(value_error)?;
     drop(data);
     let flat: Vec<f32> = out.concat();
     Ok((to_numpy(py, flat, shape.channels, shape.samples, shape.one_d)?, MasterReport { r }))
@@ -501,4 +512,187 @@ pub fn normalize<'py>(
         py.detach(|| core::normalize(&views, sample_rate, &t, &limiter)).map_err(value_error)?;
     drop(data);
     Ok((to_numpy(py, out.concat(), shape.channels, shape.samples, shape.one_d)?, r.into()))
+}
+
+/// What a track sounds like, for reference matching: loudness (integrated,
+/// of its loud part), true peak, PLR, crest factor, loudness range, stereo
+/// width (side to mid energy, dB) and the mid and side spectra on a
+/// 1/24-octave grid (`frequencies`, relative to the loud part's loudness).
+/// Save it with `to_json` and apply it to other tracks or stems with
+/// `master(..., reference=profile)` or `match_reference`.
+#[pyclass(module = "masterlib", name = "Profile", frozen, eq)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    inner: CoreProfile,
+}
+
+#[pymethods]
+impl Profile {
+    /// Analyses audio (1-D mono or `(channels, samples)`) at `sample_rate`.
+    #[staticmethod]
+    fn analyze(py: Python<'_>, x: &Bound<'_, PyAny>, sample_rate: f64) -> PyResult<Self> {
+        let (shape, data) = read_audio(x)?;
+        let views = planar(&data, shape.samples, shape.channels);
+        let inner = py.detach(|| CoreProfile::analyze(&views, sample_rate)).map_err(value_error)?;
+        Ok(Self { inner })
+    }
+
+    /// The power average of several profiles (several references).
+    #[staticmethod]
+    fn average(profiles: Vec<PyRef<'_, Profile>>) -> PyResult<Self> {
+        let all: Vec<CoreProfile> = profiles.iter().map(|p| p.inner.clone()).collect();
+        Ok(Self { inner: CoreProfile::average(&all).map_err(value_error)? })
+    }
+
+    /// A profile from its JSON text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        let inner: CoreProfile = serde_json::from_str(text)
+            .map_err(|e| PyValueError::new_err(format!("Profile: {e}")))?;
+        inner.check().map_err(value_error)?;
+        Ok(Self { inner })
+    }
+
+    /// The profile as JSON text.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner)
+            .map_err(|e| PyValueError::new_err(format!("Profile: {e}")))
+    }
+
+    /// Sample rate of the analysed audio, Hz.
+    #[getter]
+    fn sample_rate(&self) -> f64 {
+        self.inner.sample_rate
+    }
+
+    /// Integrated loudness, LUFS.
+    #[getter]
+    fn integrated_lufs(&self) -> f64 {
+        self.inner.integrated_lufs
+    }
+
+    /// True peak, dBTP.
+    #[getter]
+    fn true_peak_dbtp(&self) -> f64 {
+        self.inner.true_peak_dbtp
+    }
+
+    /// Peak-to-loudness ratio, dB.
+    #[getter]
+    fn plr_db(&self) -> f64 {
+        self.inner.plr_db
+    }
+
+    /// Crest factor of the loud part, dB.
+    #[getter]
+    fn crest_db(&self) -> f64 {
+        self.inner.crest_db
+    }
+
+    /// Loudness range, LU.
+    #[getter]
+    fn loudness_range_lu(&self) -> f64 {
+        self.inner.loudness_range_lu
+    }
+
+    /// Side to mid energy, dB (-inf for mono).
+    #[getter]
+    fn width_db(&self) -> f64 {
+        self.inner.width_db
+    }
+
+    /// Grid frequencies of the spectra, Hz.
+    #[getter]
+    fn frequencies(&self) -> Vec<f64> {
+        self.inner.frequencies()
+    }
+
+    /// Mid spectrum on the grid, dB.
+    #[getter]
+    fn mid_db(&self) -> Vec<f64> {
+        self.inner.mid_db.clone()
+    }
+
+    /// Side spectrum on the grid, dB (empty for mono).
+    #[getter]
+    fn side_db(&self) -> Vec<f64> {
+        self.inner.side_db.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Profile(integrated_lufs={:.2}, plr_db={:.2}, crest_db={:.2}, width_db={:.2})",
+            self.inner.integrated_lufs, self.inner.plr_db, self.inner.crest_db, self.inner.width_db
+        )
+    }
+}
+
+/// The profile of a `reference`: a `Profile`, audio, or a list of either
+/// (averaged).
+fn reference_profile(
+    py: Python<'_>,
+    reference: &Bound<'_, PyAny>,
+    sample_rate: f64,
+) -> PyResult<CoreProfile> {
+    if let Ok(p) = reference.cast::<Profile>() {
+        return Ok(p.get().inner.clone());
+    }
+    if let Ok(list) = reference.cast::<PyList>() {
+        let all = list
+            .iter()
+            .map(|r| reference_profile(py, &r, sample_rate))
+            .collect::<PyResult<Vec<_>>>()?;
+        return CoreProfile::average(&all).map_err(value_error);
+    }
+    Ok(Profile::analyze(py, reference, sample_rate)?.inner)
+}
+
+/// Matches a mix to a reference and does nothing else: tonal balance (a
+/// linear-phase EQ of mid and side), loudness (the reference's integrated
+/// loudness, true-peak limited at -1 dBTP), stereo width and dynamics, each
+/// with a strength from 0 to 1. `reference`: audio at `sample_rate`, a list
+/// of references (averaged) or a `Profile`. The sample rate never changes.
+/// Returns `(audio, MasterReport)`.
+#[pyfunction]
+#[pyo3(signature = (x, reference, sample_rate, tonal = 1.0, loudness = 1.0, width = 0.5, dynamics = 0.5))]
+#[allow(clippy::too_many_arguments)]
+pub fn match_reference<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    reference: &Bound<'py, PyAny>,
+    sample_rate: f64,
+    tonal: f64,
+    loudness: f64,
+    width: f64,
+    dynamics: f64,
+) -> PyResult<(Bound<'py, PyAny>, MasterReport)> {
+    let matching = Matching { tonal, loudness, width, dynamics };
+    matching.validate().map_err(value_error)?;
+    let profile = reference_profile(py, reference, sample_rate)?;
+    let (shape, data) = read_audio(x)?;
+    let views = planar(&data, shape.samples, shape.channels);
+    let (out, r) = py
+        .detach(|| core::match_reference(&views, sample_rate, &profile, matching))
+        .map_err(value_error)?;
+    drop(data);
+    Ok((
+        to_numpy(py, out.concat(), shape.channels, shape.samples, shape.one_d)?,
+        MasterReport { r },
+    ))
+}
+
+/// Mean absolute difference of 1/3-octave band levels (40 Hz to 16 kHz) of
+/// the mid signals of `a` and `b` after aligning them by integrated
+/// loudness, dB: the tonal-balance error of a match.
+#[pyfunction]
+pub fn third_octave_error_db(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    sample_rate: f64,
+) -> PyResult<f64> {
+    let (sa, da) = read_audio(a)?;
+    let (sb, db) = read_audio(b)?;
+    let (va, vb) = (planar(&da, sa.samples, sa.channels), planar(&db, sb.samples, sb.channels));
+    py.detach(|| core::third_octave_error_db(&va, &vb, sample_rate)).map_err(value_error)
 }

@@ -157,3 +157,60 @@ def test_a_stage_on_mid_and_side():
     assert np.max(np.abs(y[0] - y[1])) <= 2 ** -23 * 4
     with pytest.raises(ValueError, match="no stage"):
         chain.set_mid_side("reverb")
+
+
+def broadband(seed: int, seconds: float = 10.0, sr: int = 48_000, tilt_db: float = 0.0) -> np.ndarray:
+    """Stereo pink-ish noise music with drums, tilted by `tilt_db` per decade
+    around 1 kHz."""
+    rng = np.random.default_rng(seed)
+    n = int(sr * seconds)
+    f = np.fft.rfftfreq(n, 1 / sr)
+    shape = np.where(f > 20, 1 / np.sqrt(np.maximum(f, 1)) * 10 ** (tilt_db * np.log10(np.maximum(f, 1) / 1000) / 20), 0)
+    chans = [np.fft.irfft(shape * np.exp(2j * np.pi * rng.random(len(f))), n) for _ in range(2)]
+    bed = np.stack([chans[0] + 0.3 * chans[1], chans[0] - 0.3 * chans[1]])
+    bed *= 0.1 / np.sqrt(np.mean(bed**2))
+    return (bed + song("bass", sr, seconds, seed) * 0.5).astype(np.float32)
+
+
+def test_match_reference_meets_tonal_balance_loudness_and_ceiling():
+    x = broadband(1, tilt_db=-3.0)
+    reference, _ = ml.normalize(broadband(2, tilt_db=2.0), 48_000, target="spotify")
+    reference = reference * 1.0
+    ref_lufs = ebur128(reference, 48_000)[0]
+    before = ml.third_octave_error_db(x, reference, 48_000)
+    y, report = ml.match_reference(x, reference, 48_000)
+    after = ml.third_octave_error_db(y, reference, 48_000)
+    lufs, tp = ebur128(y, 48_000)
+    assert after < 0.8 and after < before / 3, (before, after)
+    assert abs(lufs - ref_lufs) <= 0.3 and tp <= -0.9
+    assert report.chain.stages[0] == "tonal_balance"
+    assert any(m.startswith("tonal balance") for m in report.matching)
+    # Strength 0 everywhere but loudness: the tonal balance stays.
+    y0, _ = ml.match_reference(x, reference, 48_000, tonal=0.0, width=0.0, dynamics=0.0)
+    assert ml.third_octave_error_db(y0, reference, 48_000) == pytest.approx(before, abs=0.3)
+
+
+def test_a_saved_profile_masters_other_tracks_like_the_reference():
+    reference = broadband(3, tilt_db=1.5)
+    profile = ml.Profile.analyze(reference, 48_000)
+    back = ml.Profile.from_json(profile.to_json())
+    assert back == profile
+    assert len(profile.frequencies) == len(profile.mid_db) == len(profile.side_db)
+    two = ml.Profile.average([profile, ml.Profile.analyze(broadband(4, tilt_db=1.5), 48_000)])
+    for sr in (44_100, 96_000):
+        x = broadband(5, sr=sr, seconds=6.0, tilt_db=-2.0)
+        y, report = ml.master(x, sr, reference=two if sr == 44_100 else back)
+        assert y.shape == x.shape
+        lufs, tp = ebur128(y, sr)
+        assert tp <= -0.9 and abs(lufs - profile.integrated_lufs) <= 0.3
+        assert report.matching
+
+
+def test_matching_errors():
+    x = broadband(6, seconds=2.0)
+    with pytest.raises(ValueError, match="tonal"):
+        ml.match_reference(x, x, 48_000, tonal=1.5)
+    with pytest.raises(ValueError, match="Profile"):
+        ml.Profile.from_json("{}")
+    with pytest.raises(ValueError):
+        ml.match_reference(x, np.zeros((2, 0), np.float32), 48_000)

@@ -54,6 +54,7 @@ __all__ = [
     "Phaser",
     "PlateReverb",
     "Processor",
+    "Profile",
     "QaReport",
     "Reverb",
     "Saturation",
@@ -64,9 +65,11 @@ __all__ = [
     "dither",
     "master",
     "master_album",
+    "match_reference",
     "measure",
     "normalize",
     "targets",
+    "third_octave_error_db",
 ]
 
 _Audio = npt.ArrayLike
@@ -2440,13 +2443,58 @@ class AlbumReport:
     @property
     def tracks(self) -> list[MasterReport]: ...
 
+class Profile:
+    """What a track sounds like, for reference matching (loudness, peaks,
+    width and the mid and side spectra); saved as JSON."""
+
+    @staticmethod
+    def analyze(x: _Audio, sample_rate: float) -> Profile: ...
+    @staticmethod
+    def average(profiles: Sequence[Profile]) -> Profile: ...
+    @staticmethod
+    def from_json(text: str) -> Profile: ...
+    def to_json(self) -> str: ...
+    @property
+    def sample_rate(self) -> float: ...
+    @property
+    def integrated_lufs(self) -> float: ...
+    @property
+    def true_peak_dbtp(self) -> float: ...
+    @property
+    def plr_db(self) -> float: ...
+    @property
+    def crest_db(self) -> float: ...
+    @property
+    def loudness_range_lu(self) -> float: ...
+    @property
+    def width_db(self) -> float: ...
+    @property
+    def frequencies(self) -> list[float]: ...
+    @property
+    def mid_db(self) -> list[float]: ...
+    @property
+    def side_db(self) -> list[float]: ...
+
+_Reference = Union[_Audio, Profile, Sequence[Union[_Audio, Profile]]]
+
 def master(
     x: _Audio,
     sample_rate: float,
     target: str | None = None,
     preset: str = "streaming",
+    reference: _Reference | None = None,
     chain: MasteringChain | None = None,
 ) -> tuple[_Float32Array, MasterReport]: ...
+def match_reference(
+    x: _Audio,
+    reference: _Reference,
+    sample_rate: float,
+    tonal: float = 1.0,
+    loudness: float = 1.0,
+    width: float = 0.5,
+    dynamics: float = 0.5,
+) -> tuple[_Float32Array, MasterReport]: ...
+def third_octave_error_db(a: _Audio, b: _Audio, sample_rate: float) -> float: ...
 def master_album(
     tracks: Sequence[_Audio],
     sample_rate: float,
