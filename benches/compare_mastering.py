@@ -1,0 +1,204 @@
+"""Compares masterlib's reference matching with Matchering on the same
+target/reference pairs, and times a full master() of a 3-minute track.
+
+Run by hand (not in CI), after ./scripts/setup.sh:
+
+    . .venv/bin/activate
+    pip install matchering
+    python benches/compare_mastering.py                  # 60 s pairs at 44.1 kHz
+    python benches/compare_mastering.py --seconds 20     # quicker
+
+Every run is its own process pinned to one core (`taskset -c 0`), reading
+the target and reference WAV files and writing its result as a 24-bit WAV,
+so that time and peak memory (ru_maxrss growth plus the input's size)
+belong to it alone; Matchering's own loader and writer are part of its
+time, as soundfile reading and writing are part of masterlib's. The pairs
+are synthetic (no downloads): a target mix (pink-ish music with drums, one
+spectral tilt, quiet) and a reference master (other music, another tilt
+and another balance, brickwall-loud). For each result the script prints
+the loudness error against the reference (libebur128 via pyebur128), the
+mean absolute 1/3-octave error from 40 Hz to 16 kHz after loudness
+alignment (`masterlib.third_octave_error_db`) and the true peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+# (name, target tilt dB/decade, target bass boost dB, reference tilt, reference bass boost)
+PAIRS = [
+    ("dark mix, bright reference", -3.0, 0.0, 2.0, 0.0),
+    ("bass-heavy mix, lean reference", 0.0, 8.0, 0.5, -3.0),
+    ("bright mix, warm reference", 3.0, -4.0, -2.0, 4.0),
+]
+
+
+def music(seconds: float, sr: int, seed: int, tilt_db: float, bass_db: float) -> np.ndarray:
+    """Stereo music-like signal: a pink-ish bed with a spectral tilt around
+    1 kHz and a bass shelf (below 150 Hz), plus kick and hat patterns."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * sr)
+    f = np.fft.rfftfreq(n, 1 / sr)
+    fc = np.maximum(f, 1.0)
+    shape = (f > 20) / np.sqrt(fc) * 10 ** ((tilt_db * np.log10(fc / 1000) + bass_db / (1 + (fc / 150) ** 2)) / 20)
+    a, b = (np.fft.irfft(shape * np.exp(2j * np.pi * rng.random(len(f))), n) for _ in range(2))
+    bed = np.stack([a + 0.35 * b, a - 0.35 * b])
+    bed *= 0.1 / np.sqrt(np.mean(bed**2))
+    t = np.arange(n) / sr
+    since = t % 0.5
+    kick = np.exp(-since * 14) * np.sin(2 * np.pi * 52 * since * (1 + np.exp(-since * 40)))
+    hat = np.diff(rng.standard_normal(n + 1)) * np.exp(-((t + 0.25) % 0.5) * 50)
+    swell = 0.6 + 0.4 * np.sin(2 * np.pi * 0.05 * t)
+    drums = 0.25 * kick + 0.05 * hat
+    return ((bed * swell + drums) * 0.8).astype(np.float32)
+
+
+def make_pair(folder: Path, seconds: float, sr: int, index: int) -> tuple[Path, Path]:
+    import masterlib as ml
+
+    _, t_tilt, t_bass, r_tilt, r_bass = PAIRS[index]
+    target = music(seconds, sr, 10 + index, t_tilt, t_bass) * 0.3
+    reference, _ = ml.normalize(music(seconds, sr, 20 + index, r_tilt, r_bass), sr, target="spotify")
+    chain = ml.MasteringChain("loud")  # a loud reference master: -9 LUFS
+    reference, _ = ml.master(reference, sr, chain=chain)
+    paths = folder / f"target{index}.wav", folder / f"reference{index}.wav"
+    sf.write(paths[0], target.T, sr, subtype="PCM_24")
+    sf.write(paths[1], reference.T, sr, subtype="PCM_24")
+    return paths
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def child(lib: str, target: str, reference: str, out: str) -> None:
+    """One measured run in this process; prints a JSON line."""
+    if lib == "matchering":
+        import matchering as mg
+
+        mg.log(lambda *_: None)
+        base = rss_mb()
+        t = time.perf_counter()
+        mg.process(target=target, reference=reference, results=[mg.pcm24(out)])
+    else:
+        import masterlib as ml
+
+        base = rss_mb()
+        t = time.perf_counter()
+        x, sr = sf.read(target, dtype="float32", always_2d=True)
+        r, _ = sf.read(reference, dtype="float32", always_2d=True)
+        if lib == "masterlib":
+            y, _ = ml.match_reference(np.ascontiguousarray(x.T), np.ascontiguousarray(r.T), sr)
+        else:  # the full chain towards the reference
+            y, _ = ml.master(np.ascontiguousarray(x.T), sr, reference=np.ascontiguousarray(r.T))
+        sf.write(out, y.T, sr, subtype="PCM_24")
+    elapsed = time.perf_counter() - t
+    input_mb = os.path.getsize(target) / 2**20 * 4 / 3  # float32 in memory
+    print(json.dumps({"time": elapsed, "peak_mb": rss_mb() - base + input_mb}))
+
+
+def child_master(seconds: float) -> None:
+    """A full master() of `seconds` of stereo 48 kHz audio, in memory."""
+    import masterlib as ml
+
+    x = music(seconds, 48_000, 7, -1.0, 2.0) * 0.4
+    base = rss_mb()
+    t = time.perf_counter()
+    _, report = ml.master(x, 48_000, preset="streaming")
+    elapsed = time.perf_counter() - t
+    print(json.dumps({"time": elapsed, "peak_mb": rss_mb() - base + x.nbytes / 2**20, "passes": report.normalization.passes}))
+
+
+def run(args: list[str]) -> dict:
+    cmd = ["taskset", "-c", "0", sys.executable, __file__, *args]
+    env = dict(os.environ, RAYON_NUM_THREADS="1", NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def readings(path: Path, reference: Path) -> tuple[float, float, float]:
+    """Loudness error (LU) against the reference, 1/3-octave error (dB) and
+    true peak (dBTP) of a result."""
+    import masterlib as ml
+    import pyebur128
+
+    def meter(y: np.ndarray, sr: int) -> tuple[float, float]:
+        mode = pyebur128.MeasurementMode.MODE_I | pyebur128.MeasurementMode.MODE_TRUE_PEAK
+        state = pyebur128.R128State(y.shape[0], sr, mode)
+        state.add_frames(np.ascontiguousarray(y.T, dtype=np.float64).ravel(), y.shape[1])
+        peak = max(pyebur128.get_true_peak(state, c) for c in range(y.shape[0]))
+        return pyebur128.get_loudness_global(state), 20 * np.log10(max(peak, 1e-12))
+
+    y, sr = sf.read(path, dtype="float32", always_2d=True)
+    r, rsr = sf.read(reference, dtype="float32", always_2d=True)
+    y, r = np.ascontiguousarray(y.T), np.ascontiguousarray(r.T)
+    lufs, tp = meter(y, sr)
+    ref_lufs, _ = meter(r, rsr)
+    n = min(y.shape[1], r.shape[1])
+    spectral = ml.third_octave_error_db(y[:, :n], r[:, :n], sr) if sr == rsr else float("nan")
+    return lufs - ref_lufs, spectral, tp
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each pair")
+    parser.add_argument("--rate", type=int, default=44_100, help="sample rate of the pairs")
+    parser.add_argument("--master-seconds", type=float, default=180.0, help="length of the master() timing")
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        if args.child[0] == "master":
+            child_master(float(args.child[1]))
+        else:
+            child(*args.child)
+        return
+    print(f"pairs of {args.seconds:.0f} s stereo at {args.rate} Hz, one core each run")
+    print(f"{'pair / tool':<44}{'time s':>8}{'x RT':>7}{'peak MB':>9}{'LU err':>8}{'1/3-oct dB':>11}{'dBTP':>7}")
+    ratios = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for i, (name, *_) in enumerate(PAIRS):
+            target, reference = make_pair(folder, args.seconds, args.rate, i)
+            print(name)
+            times = {}
+            for lib in ("matchering", "masterlib", "masterlib-master"):
+                out = folder / f"{lib}{i}.wav"
+                try:
+                    r = run(["--child", lib, str(target), str(reference), str(out)])
+                except subprocess.CalledProcessError as e:
+                    print(f"  {lib}: failed: {(e.stderr or '').strip().splitlines()[-1:]}")
+                    continue
+                times[lib] = r["time"]
+                lu, third, tp = readings(out, reference)
+                label = {"masterlib": "masterlib match_reference", "masterlib-master": "masterlib master(reference=)"}.get(lib, lib)
+                print(
+                    f"  {label:<42}{r['time']:8.2f}{args.seconds / r['time']:7.0f}{r['peak_mb']:9.0f}"
+                    f"{lu:8.2f}{third:11.2f}{tp:7.2f}"
+                )
+            if "matchering" in times and "masterlib" in times:
+                ratios.append(times["matchering"] / times["masterlib"])
+            _, third_before, _ = readings(target, reference)
+            print(f"  {'(target before matching)':<42}{'':>8}{'':>7}{'':>9}{'':>8}{third_before:11.2f}")
+    if ratios:
+        print(f"masterlib match_reference is {min(ratios):.1f}x to {max(ratios):.1f}x faster than Matchering")
+    r = run(["--child", "master", str(args.master_seconds)])
+    print(
+        f"full master() (EQ, 3-band glue, width, limiter and normalization, dither) of "
+        f"{args.master_seconds:.0f} s stereo 48 kHz on one core: {r['time']:.2f} s, "
+        f"peak {r['peak_mb']:.0f} MB, {r['passes']} limiter pass(es)"
+    )
+
+
+if __name__ == "__main__":
+    main()
