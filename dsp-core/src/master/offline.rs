@@ -62,8 +62,9 @@ pub fn run_blocks<S: AsRef<[f32]>>(
         let views = &mut views[..channels];
         step(views);
         // Output index of block sample i is pos + i - latency.
+        // (A block wholly inside the latency keeps nothing.)
         let first = latency.saturating_sub(pos).min(n);
-        let out_start = pos + first - latency;
+        let out_start = (pos + first).saturating_sub(latency);
         let keep = (n - first).min(len.saturating_sub(out_start));
         if keep > 0 {
             for v in views.iter_mut() {
