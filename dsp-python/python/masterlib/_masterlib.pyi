@@ -2365,13 +2365,14 @@ def dither(
     sample_rate: float = 48000.0,
     auto_blank: bool = True,
 ) -> _Float32Array: ...
+@final
 class MasteringChain:
     """A mastering chain: stages, loudness target, limiter and dither,
     stored as JSON (presets ``streaming``, ``broadcast``, ``loud``,
     ``gentle``)."""
 
     presets: ClassVar[list[str]]
-    def __init__(self, preset: str = "streaming", target: str | None = None) -> None: ...
+    def __new__(cls, preset: str = "streaming", target: str | None = None) -> Self: ...
     @staticmethod
     def from_json(text: str) -> MasteringChain: ...
     def to_json(self) -> str: ...
@@ -2397,6 +2398,7 @@ class MasteringChain:
     def set_mid_side(self, stage: str, on: bool = True) -> None: ...
     def is_mid_side(self, stage: str) -> bool: ...
 
+@final
 class NormalizeReport:
     target_lufs: float
     ceiling_dbtp: float
@@ -2410,6 +2412,7 @@ class NormalizeReport:
     passes: int
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class MasterReport:
     @property
     def before(self) -> QaReport: ...
@@ -2433,6 +2436,7 @@ class MasterReport:
     def matching(self) -> list[str]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class AlbumReport:
     @property
     def album_lufs_before(self) -> float: ...
@@ -2443,6 +2447,7 @@ class AlbumReport:
     @property
     def tracks(self) -> list[MasterReport]: ...
 
+@final
 class Profile:
     """What a track sounds like, for reference matching (loudness, peaks,
     width and the mid and side spectra); saved as JSON."""
