@@ -116,12 +116,12 @@ fn header_compiles_as_cpp() {
     run(cxx);
 }
 
-/// The C test under AddressSanitizer and UndefinedBehaviorSanitizer (with
-/// leak detection), linked with the static library: any report fails it.
-#[test]
-fn c_test_under_address_and_undefined_behavior_sanitizers() {
+/// Builds `source` (in `tests/c/`) with the static library under
+/// AddressSanitizer and UndefinedBehaviorSanitizer (with leak detection),
+/// runs it and returns its output; any report fails the run.
+fn run_under_sanitizers(source: &str, name: &str) -> String {
     let lib = library("libmasterlib.a");
-    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_masterlib_asan");
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let flags = [
         "-O1",
         "-fsanitize=address,undefined",
@@ -129,11 +129,17 @@ fn c_test_under_address_and_undefined_behavior_sanitizers() {
         "-fno-sanitize-recover=all",
     ];
     let link = [lib.as_os_str(), "-lpthread".as_ref(), "-ldl".as_ref()];
-    build_c(&exe, "test_masterlib.c", &flags, &link);
+    build_c(&exe, source, &flags, &link);
     let mut cmd = Command::new(&exe);
     cmd.env("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
         .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
-    let stdout = run(cmd);
+    run(cmd)
+}
+
+/// The C test under the sanitizers.
+#[test]
+fn c_test_under_address_and_undefined_behavior_sanitizers() {
+    let stdout = run_under_sanitizers("test_masterlib.c", "test_masterlib_asan");
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
 
@@ -162,24 +168,10 @@ fn c_test_under_valgrind() {
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
 
-/// The mastering C test (`tests/c/test_master.c`), linked with the static
-/// library, under AddressSanitizer and UndefinedBehaviorSanitizer.
+/// The mastering C test (`tests/c/test_master.c`) under the sanitizers.
 #[test]
 fn c_mastering_test_under_address_and_undefined_behavior_sanitizers() {
-    let lib = library("libmasterlib.a");
-    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test_master_asan");
-    let flags = [
-        "-O1",
-        "-fsanitize=address,undefined",
-        "-fno-omit-frame-pointer",
-        "-fno-sanitize-recover=all",
-    ];
-    let link = [lib.as_os_str(), "-lpthread".as_ref(), "-ldl".as_ref()];
-    build_c(&exe, "test_master.c", &flags, &link);
-    let mut cmd = Command::new(&exe);
-    cmd.env("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1")
-        .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
-    let stdout = run(cmd);
+    let stdout = run_under_sanitizers("test_master.c", "test_master_asan");
     print!("{stdout}");
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
