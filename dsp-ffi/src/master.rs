@@ -530,9 +530,7 @@ pub unsafe extern "C" fn ml_normalize(
         let target = target_by_name(str_arg(target)?)?;
         check_channel_count(channels, MAX_CHANNELS)?;
         check_pointers(output, channels)?;
-        let limiter = MasteringChain::preset("streaming")?
-            .limiter()
-            .map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
+        let limiter = dsp_core::master::mastering_limiter();
         let (audio, report) = {
             let views = planar(input.cast(), channels, num_frames)?;
             dsp_core::master::normalize(&views[..channels], sample_rate, &target, &limiter)?

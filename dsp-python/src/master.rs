@@ -2,7 +2,6 @@
 //! `normalize`, `match_reference`, `Profile`, and their reports, over dsp-core's `master` module.
 
 use dsp_core::analysis::Target;
-use dsp_core::dynamics::Limiter;
 use dsp_core::master::{
     self as core, AlbumReport as CoreAlbum, MasterReport as CoreReport,
     MasteringChain as CoreChain, Matching, NormalizeReport as CoreNormalize,
@@ -503,9 +502,7 @@ pub fn normalize<'py>(
 ) -> PyResult<(Bound<'py, PyAny>, NormalizeReport)> {
     let t = Target::by_name(target)
         .map_err(|_| PyValueError::new_err(Target::unknown_name_message(target)))?;
-    let limiter = CoreChain::preset("streaming")
-        .and_then(|c| c.limiter().map_err(|_| dsp_core::Error::UnknownKind))
-        .unwrap_or_else(|_| Limiter::default());
+    let limiter = core::mastering_limiter();
     let (shape, data) = read_audio(x)?;
     let views = planar(&data, shape.samples, shape.channels);
     let (out, r) =

@@ -4,7 +4,6 @@
 //! `serde` it round-trips through JSON exactly, so a saved chain renders
 //! bit-identical output.
 
-use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -14,6 +13,7 @@ use crate::analysis::Target;
 use crate::dynamics::{Compressor, Limiter, MultibandCompressor};
 use crate::error::Error;
 use crate::filters::{BandParams, Equalizer, FilterKind};
+use crate::master::{Dither, Shaping};
 use crate::mix::{ChannelMode, ChannelTool, StereoWidth};
 use crate::preset::{self, save};
 use crate::preset_format::{Preset, PresetError, Value};
@@ -119,17 +119,19 @@ impl MasteringChain {
     pub fn preset(name: &str) -> Result<Self, Error> {
         let key = name.trim().to_ascii_lowercase();
         let (target, lufs, hpf, glue, width, bits, shaping) = match key.as_str() {
-            "streaming" => ("spotify", None, 25.0, multiband(1.6, -26.0), 1.0, 24, "tpdf"),
+            "streaming" => ("spotify", None, 25.0, multiband(1.6, -26.0), 1.0, 24, Shaping::Tpdf),
             "broadcast" => {
-                ("ebu_r128", None, 25.0, single(1.5, -24.0, 30.0, 300.0), 1.0, 24, "tpdf")
+                ("ebu_r128", None, 25.0, single(1.5, -24.0, 30.0, 300.0), 1.0, 24, Shaping::Tpdf)
             }
-            "loud" => ("spotify", Some(-9.0), 30.0, multiband(2.5, -28.0), 1.1, 16, "lipshitz"),
-            "gentle" => ("apple", None, 20.0, single(1.3, -22.0, 30.0, 250.0), 1.0, 24, "tpdf"),
+            "loud" => {
+                ("spotify", Some(-9.0), 30.0, multiband(2.5, -28.0), 1.1, 16, Shaping::Lipshitz)
+            }
+            "gentle" => {
+                ("apple", None, 20.0, single(1.3, -22.0, 30.0, 250.0), 1.0, 24, Shaping::Tpdf)
+            }
             _ => return Err(Error::UnknownName { kind: "mastering preset" }),
         };
         let eq = Equalizer::new(&[BandParams::new(FilterKind::HighPass, hpf).with_order(2)])?;
-        let mut limiter = Limiter::new(-1.0, true, 5.0, 100.0)?;
-        limiter.set_auto_release(true);
         Ok(Self {
             version: CHAIN_VERSION,
             preset: key,
@@ -141,8 +143,8 @@ impl MasteringChain {
                 stage("glue", glue?),
                 stage("width", save(&StereoWidth::new(width, 0.0, 0.0)?)),
             ],
-            limiter: save(&limiter),
-            dither: Some(dither(bits, shaping)),
+            limiter: save(&mastering_limiter()),
+            dither: Some(save(&Dither::new(bits, shaping)?)),
             matching: Matching::default(),
         })
     }
@@ -280,19 +282,14 @@ fn stage(name: &str, processor: Preset) -> Stage {
     Stage { name: name.to_string(), processor }
 }
 
-/// A dither preset of `bits` and `shaping`.
-pub fn dither(bits: u32, shaping: &str) -> Preset {
-    let mut params = BTreeMap::new();
-    params.insert("bits".to_string(), Value::Number(bits as f64));
-    params.insert("shaping".to_string(), Value::Name(shaping.to_string()));
-    Preset {
-        version: crate::preset_format::PRESET_VERSION,
-        kind: "dither".to_string(),
-        params,
-        bypass: false,
-        members: Vec::new(),
-        tables: BTreeMap::new(),
-    }
+/// The limiter of the loudness stage in every preset (and of
+/// [`normalize`](super::normalize) in the bindings): true peak at -1 dBTP,
+/// 5 ms lookahead, 100 ms release with automatic (program-dependent)
+/// release.
+pub fn mastering_limiter() -> Limiter {
+    let mut l = Limiter::new(-1.0, true, 5.0, 100.0).expect("valid limiter settings");
+    l.set_auto_release(true);
+    l
 }
 
 /// A single-band glue compressor (soft knee, linked).

@@ -10,14 +10,13 @@ use std::vec::Vec;
 use super::chain::{MasteringChain, Matching, WORKING_LUFS};
 use super::matching::match_chain;
 use super::normalize::{Envelope, NormalizeReport, normalize_analyzed};
-use super::offline::{check_track, render, run_blocks};
+use super::offline::{check_track, render, render_with};
 use super::profile::Profile;
 use crate::analysis::{QaReport, Target};
 use crate::error::Error;
 use crate::math::db_to_gain;
 use crate::params::DynProcessor;
 use crate::preset;
-use crate::spec::ProcessSpec;
 
 /// Planar audio: one vector per channel.
 pub type Audio = Vec<Vec<f32>>;
@@ -271,61 +270,32 @@ fn run_stages<S: AsRef<[f32]>>(
     Ok((audio, reports))
 }
 
-/// Renders `audio` through one stage, sampling its gain reduction.
+/// Renders `audio` through one stage, sampling its gain reduction (the
+/// largest band's) after every block.
 fn run_stage(
     p: &mut dyn DynProcessor,
     audio: &[Vec<f32>],
     sample_rate: f64,
     name: &str,
 ) -> Result<(Vec<Vec<f32>>, StageReport), Error> {
-    let kind = p.kind().name.to_string();
-    let reduces = p.dynamics().is_some();
-    if !reduces {
-        let latency = {
-            p.prepare(&ProcessSpec::new(sample_rate, super::offline::BLOCK, audio.len()))?;
-            p.latency()
-        };
-        let out = render(p, audio, sample_rate)?;
-        let report = StageReport {
-            name: name.to_string(),
-            kind,
-            gain_reduction_max_db: None,
-            gain_reduction_mean_db: None,
-            latency,
-        };
-        return Ok((out, report));
-    }
-    p.prepare(&ProcessSpec::new(sample_rate, super::offline::BLOCK, audio.len()))?;
-    let latency = p.latency();
-    let len = audio[0].len();
-    let mut out = vec![vec![0.0f32; len]; audio.len()];
     let (mut max, mut sum, mut n) = (0.0f64, 0.0f64, 0usize);
-    run_blocks(
-        audio,
-        latency,
-        |b| {
-            p.process(b);
-            if let Some(d) = p.dynamics() {
-                let gr = (0..d.gain_reduction_rows())
-                    .map(|r| d.row_gain_reduction_db(r) as f64)
-                    .fold(0.0, f64::max);
-                max = max.max(gr);
-                sum += gr;
-                n += 1;
-            }
-        },
-        |at, b| {
-            for (o, x) in out.iter_mut().zip(b.iter()) {
-                o[at..at + x.len()].copy_from_slice(x);
-            }
-        },
-    );
+    let out = render_with(p, audio, sample_rate, |p| {
+        if let Some(d) = p.dynamics() {
+            let gr = (0..d.gain_reduction_rows())
+                .map(|r| d.row_gain_reduction_db(r) as f64)
+                .fold(0.0, f64::max);
+            max = max.max(gr);
+            sum += gr;
+            n += 1;
+        }
+    })?;
+    let reduces = n > 0;
     let report = StageReport {
         name: name.to_string(),
-        kind,
-        gain_reduction_max_db: Some(max),
-        gain_reduction_mean_db: Some(sum / n.max(1) as f64),
-        latency,
+        kind: p.kind().name.to_string(),
+        gain_reduction_max_db: reduces.then_some(max),
+        gain_reduction_mean_db: reduces.then(|| sum / n as f64),
+        latency: p.latency(),
     };
     Ok((out, report))
 }

@@ -11,7 +11,7 @@ pub use normalize::{
     normalize_analyzed,
 };
 mod chain;
-pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS};
+pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS, mastering_limiter};
 #[cfg(feature = "std")]
 mod mastering;
 #[cfg(feature = "std")]

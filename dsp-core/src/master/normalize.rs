@@ -13,7 +13,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::offline::{BLOCK, check_track, run_blocks};
+use super::offline::{BLOCK, check_track, run_blocks, write_block};
 use crate::analysis::gate::{ABSOLUTE_GATE_LUFS, lufs, mean_square};
 use crate::analysis::kweight::KWeightPair;
 use crate::analysis::{LoudnessMeter, Target, TruePeakInterpolator, TruePeakPrecision};
@@ -313,9 +313,7 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
                 }
             },
             |at, b| {
-                for (o, x) in out.iter_mut().zip(b.iter()) {
-                    o[at..at + x.len()].copy_from_slice(x);
-                }
+                write_block(&mut out, at, b);
                 let views: [&[f32]; crate::spec::MAX_CHANNELS] =
                     core::array::from_fn(|c| b.get(c).map_or(&[][..], |x| &x[..]));
                 // The block was checked finite and the channel count is the meter's.

@@ -76,6 +76,13 @@ pub fn run_blocks<S: AsRef<[f32]>>(
     }
 }
 
+/// Copies a block that [`run_blocks`] hands its sink into `out` at `at`.
+pub fn write_block(out: &mut [Vec<f32>], at: usize, block: &[&mut [f32]]) {
+    for (o, x) in out.iter_mut().zip(block) {
+        o[at..at + x.len()].copy_from_slice(x);
+    }
+}
+
 /// Renders `input` through `processor` (prepared here for `sample_rate`
 /// and the input's channel count) into new planar audio of the same
 /// length, aligned with the input.
@@ -84,18 +91,28 @@ pub fn render<P: Processor + ?Sized, S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
 ) -> Result<Vec<Vec<f32>>, Error> {
+    render_with(processor, input, sample_rate, |_| {})
+}
+
+/// [`render`], calling `after_block` with the processor after each block
+/// (to read its meters).
+pub fn render_with<P: Processor + ?Sized, S: AsRef<[f32]>>(
+    processor: &mut P,
+    input: &[S],
+    sample_rate: f64,
+    mut after_block: impl FnMut(&mut P),
+) -> Result<Vec<Vec<f32>>, Error> {
     let len = check_track(input)?;
     processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, input.len()))?;
     let mut out = vec![vec![0.0f32; len]; input.len()];
     run_blocks(
         input,
         processor.latency(),
-        |b| processor.process(b),
-        |at, b| {
-            for (o, x) in out.iter_mut().zip(b.iter()) {
-                o[at..at + x.len()].copy_from_slice(x);
-            }
+        |b| {
+            processor.process(b);
+            after_block(processor);
         },
+        |at, b| write_block(&mut out, at, b),
     );
     Ok(out)
 }
