@@ -137,6 +137,15 @@ typedef struct MlMixer MlMixer;
 typedef struct MlProcessor MlProcessor;
 
 /**
+ * Opaque handle to a reference profile for matching: loudness, peaks,
+ * width and the mid and side spectra of one or more reference masters
+ * (`ml_profile_analyze`, `ml_profile_average`, `ml_profile_from_json`),
+ * freed with `ml_profile_free`. Never changed once made, so any number
+ * of threads may use it at once.
+ */
+typedef struct MlProfile MlProfile;
+
+/**
  * Result of every fallible call: `ML_STATUS_OK` (0) or a negative failure code.
  *
  * `ml_status_str` describes a code; `ml_last_error_message` gives the detailed
@@ -288,6 +297,30 @@ typedef struct MlNormalizeResult {
    */
   uint32_t passes;
 } MlNormalizeResult;
+
+/**
+ * How strongly each aspect of a reference is matched, each 0 (not at all)
+ * to 1 (fully). `ml_matching_default` gives tonal 1, loudness 1, width
+ * 0.5, dynamics 0.5.
+ */
+typedef struct MlMatching {
+  /**
+   * Tonal balance (a linear-phase EQ of mid and side).
+   */
+  double tonal;
+  /**
+   * Loudness (the reference's integrated loudness becomes the target).
+   */
+  double loudness;
+  /**
+   * Stereo width (side level relative to mid).
+   */
+  double width;
+  /**
+   * Dynamics (how much of the glue stage is mixed in).
+   */
+  double dynamics;
+} MlMatching;
 
 /**
  * What an `index` names in the mixer calls.
@@ -1430,6 +1463,144 @@ MlStatus ml_normalize(float *const *input,
                       double sample_rate,
                       const char *target,
                       struct MlNormalizeResult *result);
+
+/**
+ * The default matching strengths (tonal 1, loudness 1, width 0.5,
+ * dynamics 0.5).
+ */
+struct MlMatching ml_matching_default(void);
+
+/**
+ * Sets the chain's matching strengths (used by `ml_master_to_reference`).
+ * Each must be within 0 to 1: others give `ML_STATUS_INVALID_ARGUMENT` (the
+ * message names the strength) and leave the chain unchanged.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle not used elsewhere during the call;
+ * `matching` NULL or readable.
+ */
+MlStatus ml_mastering_chain_set_matching(struct MlMasteringChain *chain,
+                                         const struct MlMatching *matching);
+
+/**
+ * Puts the stage called `stage` (`corrective_eq`, `glue`, `width`, ...)
+ * on mid and side (`on` true) or back on left and right: it then works on
+ * mid (L+R)/2 and side (L-R)/2 between an exact encode and decode, as
+ * Python's `MasteringChain.set_mid_side`. Mid/side stages need stereo
+ * audio. An unknown stage gives `ML_STATUS_UNKNOWN_NAME`.
+ *
+ * # Safety
+ * `chain` is NULL or a live handle not used elsewhere during the call;
+ * `stage` NULL or a NUL-terminated string.
+ */
+MlStatus ml_mastering_chain_set_mid_side(struct MlMasteringChain *chain,
+                                         const char *stage,
+                                         bool on);
+
+/**
+ * Analyses a reference master (`input[c]`: `num_frames` samples of
+ * channel `c`, 1 or 2 channels) and writes its profile to `*out` (NULL on
+ * failure). Offline: allocates.
+ *
+ * Fails as `ml_master` does for its audio.
+ *
+ * # Safety
+ * `input` is NULL or holds `channels` pointers, each NULL or readable for
+ * `num_frames` floats; `out` NULL or writable.
+ */
+MlStatus ml_profile_analyze(float *const *input,
+                            size_t channels,
+                            size_t num_frames,
+                            double sample_rate,
+                            struct MlProfile **out);
+
+/**
+ * Writes the average of `count` profiles (several references) to `*out`
+ * (NULL on failure).
+ *
+ * # Safety
+ * `profiles` is NULL or holds `count` pointers, each NULL or a live
+ * handle; `out` NULL or writable.
+ */
+MlStatus ml_profile_average(const struct MlProfile *const *profiles,
+                            size_t count,
+                            struct MlProfile **out);
+
+/**
+ * Creates a profile from JSON written by `ml_profile_to_json` (or Python's
+ * `Profile.to_json`) and writes it to `*out` (NULL on failure); malformed
+ * or inconsistent JSON gives `ML_STATUS_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `json` is NULL or a NUL-terminated string; `out` NULL or writable.
+ */
+MlStatus ml_profile_from_json(const char *json, struct MlProfile **out);
+
+/**
+ * Writes the profile as JSON to `buf`, as `ml_mastering_chain_to_json`
+ * does.
+ *
+ * # Safety
+ * `profile` is NULL or a live handle; `buf` NULL or writable for
+ * `capacity` bytes; `len` NULL or writable.
+ */
+MlStatus ml_profile_to_json(const struct MlProfile *profile,
+                            char *buf,
+                            size_t capacity,
+                            size_t *len);
+
+/**
+ * Writes the integrated loudness of the profiled reference (LUFS) to
+ * `*lufs`.
+ *
+ * # Safety
+ * `profile` is NULL or a live handle; `lufs` NULL or writable.
+ */
+MlStatus ml_profile_integrated_lufs(const struct MlProfile *profile, double *lufs);
+
+/**
+ * Frees a profile; NULL is a no-op.
+ *
+ * # Safety
+ * `profile` is NULL or a handle from this API not freed before.
+ */
+void ml_profile_free(struct MlProfile *profile);
+
+/**
+ * `ml_master` with the chain first matched to `reference` (tonal balance,
+ * loudness, width and dynamics at the chain's matching strengths, see
+ * `ml_mastering_chain_set_matching`).
+ *
+ * # Safety
+ * As `ml_master`; `reference` NULL or a live handle.
+ */
+MlStatus ml_master_to_reference(const struct MlMasteringChain *chain,
+                                const struct MlProfile *reference,
+                                float *const *input,
+                                float *const *output,
+                                size_t channels,
+                                size_t num_frames,
+                                double sample_rate,
+                                struct MlMasterResult *result);
+
+/**
+ * Matches a mix to `reference` and does nothing else, as Python's
+ * `match_reference`: tonal balance, loudness (true-peak limited at
+ * -1 dBTP), width and dynamics at `matching`'s strengths (NULL: the
+ * defaults). Audio and `result` as for `ml_master`.
+ *
+ * # Safety
+ * As `ml_master`; `reference` NULL or a live handle; `matching` NULL or
+ * readable.
+ */
+MlStatus ml_match_reference(const struct MlProfile *reference,
+                            const struct MlMatching *matching,
+                            float *const *input,
+                            float *const *output,
+                            size_t channels,
+                            size_t num_frames,
+                            double sample_rate,
+                            struct MlMasterResult *result);
 
 /**
  * Creates a level meter whose RMS window is `window_ms` (1 ms to 60 s;

@@ -34,7 +34,9 @@
 //!
 //! Mastering (`master.rs`) works offline on whole tracks: an
 //! `MlMasteringChain` (preset or JSON) drives `ml_master` and
-//! `ml_master_album`; `ml_normalize` does loudness normalization alone.
+//! `ml_master_album`; `ml_normalize` does loudness normalization alone;
+//! an `MlProfile` of reference masters drives `ml_master_to_reference` and
+//! `ml_match_reference`.
 #![warn(missing_docs)]
 
 mod audio;
@@ -56,7 +58,7 @@ pub mod tables;
 pub mod version;
 
 pub use loudness::{MlMeter, MlMeterConfig, MlTruePeakPrecision};
-pub use master::{MlMasterResult, MlMasteringChain, MlNormalizeResult};
+pub use master::{MlMasterResult, MlMasteringChain, MlMatching, MlNormalizeResult, MlProfile};
 pub use meter::MlLevelMeter;
 pub use mixer::{MlMixer, MlMixerMeter, MlMixerOwner};
 pub use params::{MlChannels, MlKindInfo, MlParamInfo, MlParamType, MlScale};

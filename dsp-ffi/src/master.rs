@@ -22,7 +22,10 @@ use std::sync::atomic::AtomicBool;
 
 use dsp_core::Error;
 use dsp_core::analysis::Target;
-use dsp_core::master::{MasterReport, MasteringChain, NormalizeReport, master, master_album};
+use dsp_core::master::{
+    MasterReport, MasteringChain, Matching, NormalizeReport, Profile, master, master_album,
+    master_to_reference, match_reference,
+};
 use dsp_core::spec::MAX_CHANNELS;
 
 use crate::audio::{planar, planar_mut};
@@ -53,6 +56,51 @@ impl Handle for MlMasteringChain {
 impl MlMasteringChain {
     fn new(chain: MasteringChain) -> Self {
         Self { chain, poisoned: AtomicBool::new(false) }
+    }
+}
+
+/// Opaque handle to a reference profile for matching: loudness, peaks,
+/// width and the mid and side spectra of one or more reference masters
+/// (`ml_profile_analyze`, `ml_profile_average`, `ml_profile_from_json`),
+/// freed with `ml_profile_free`. Never changed once made, so any number
+/// of threads may use it at once.
+#[derive(Debug)]
+pub struct MlProfile {
+    profile: Profile,
+    poisoned: AtomicBool,
+}
+
+impl Handle for MlProfile {
+    fn poison_flag(&self) -> &AtomicBool {
+        &self.poisoned
+    }
+}
+
+impl MlProfile {
+    fn new(profile: Profile) -> Self {
+        Self { profile, poisoned: AtomicBool::new(false) }
+    }
+}
+
+/// How strongly each aspect of a reference is matched, each 0 (not at all)
+/// to 1 (fully). `ml_matching_default` gives tonal 1, loudness 1, width
+/// 0.5, dynamics 0.5.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct MlMatching {
+    /// Tonal balance (a linear-phase EQ of mid and side).
+    pub tonal: f64,
+    /// Loudness (the reference's integrated loudness becomes the target).
+    pub loudness: f64,
+    /// Stereo width (side level relative to mid).
+    pub width: f64,
+    /// Dynamics (how much of the glue stage is mixed in).
+    pub dynamics: f64,
+}
+
+impl From<MlMatching> for Matching {
+    fn from(m: MlMatching) -> Self {
+        Matching { tonal: m.tonal, loudness: m.loudness, width: m.width, dynamics: m.dynamics }
     }
 }
 
@@ -418,19 +466,40 @@ pub unsafe extern "C" fn ml_master(
 ) -> MlStatus {
     unsafe {
         with_shared(chain, |h| {
-            check_channel_count(channels, 2)?;
-            check_pointers(output, channels)?;
-            let (audio, report) = {
-                let views = planar(input.cast(), channels, num_frames)?;
-                master(&views[..channels], sample_rate, &h.chain)?
-            };
-            write_planar(output, &audio, num_frames)?;
-            if let Some(r) = result.as_mut() {
-                *r = MlMasterResult::from_core(&report);
-            }
-            Ok(())
+            master_into(input, output, channels, num_frames, result, |views| {
+                master(views, sample_rate, &h.chain)
+            })
         })
     }
+}
+
+/// Checks the audio of a one-track mastering call (1 or 2 channels), runs
+/// `run` on it and writes the master to `output` and the figures to
+/// `*result` (unless NULL).
+///
+/// # Safety
+/// As `ml_master`'s audio and result arguments.
+unsafe fn master_into(
+    input: *const *mut f32,
+    output: *const *mut f32,
+    channels: usize,
+    num_frames: usize,
+    result: *mut MlMasterResult,
+    run: impl FnOnce(&[&[f32]]) -> Result<(Vec<Vec<f32>>, MasterReport), Error>,
+) -> Outcome {
+    check_channel_count(channels, 2)?;
+    unsafe {
+        check_pointers(output, channels)?;
+        let (audio, report) = {
+            let views = planar(input.cast(), channels, num_frames)?;
+            run(&views[..channels])?
+        };
+        write_planar(output, &audio, num_frames)?;
+        if let Some(r) = result.as_mut() {
+            *r = MlMasterResult::from_core(&report);
+        }
+    }
+    Ok(())
 }
 
 /// Masters an album with `chain`: every track through the same stages, with
@@ -541,6 +610,237 @@ pub unsafe extern "C" fn ml_normalize(
         }
         Ok(())
     })
+}
+
+/// The default matching strengths (tonal 1, loudness 1, width 0.5,
+/// dynamics 0.5).
+#[unsafe(no_mangle)]
+pub extern "C" fn ml_matching_default() -> MlMatching {
+    let m = Matching::default();
+    MlMatching { tonal: m.tonal, loudness: m.loudness, width: m.width, dynamics: m.dynamics }
+}
+
+/// Sets the chain's matching strengths (used by `ml_master_to_reference`).
+/// Each must be within 0 to 1: others give `ML_STATUS_INVALID_ARGUMENT` (the
+/// message names the strength) and leave the chain unchanged.
+///
+/// # Safety
+/// `chain` is NULL or a live handle not used elsewhere during the call;
+/// `matching` NULL or readable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_mastering_chain_set_matching(
+    chain: *mut MlMasteringChain,
+    matching: *const MlMatching,
+) -> MlStatus {
+    unsafe {
+        with_handle(chain, |h| {
+            let m: Matching = (*non_null(matching)?).into();
+            m.validate()?;
+            h.chain.matching = m;
+            Ok(())
+        })
+    }
+}
+
+/// Puts the stage called `stage` (`corrective_eq`, `glue`, `width`, ...)
+/// on mid and side (`on` true) or back on left and right: it then works on
+/// mid (L+R)/2 and side (L-R)/2 between an exact encode and decode, as
+/// Python's `MasteringChain.set_mid_side`. Mid/side stages need stereo
+/// audio. An unknown stage gives `ML_STATUS_UNKNOWN_NAME`.
+///
+/// # Safety
+/// `chain` is NULL or a live handle not used elsewhere during the call;
+/// `stage` NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_mastering_chain_set_mid_side(
+    chain: *mut MlMasteringChain,
+    stage: *const c_char,
+    on: bool,
+) -> MlStatus {
+    unsafe {
+        with_handle(chain, |h| {
+            let name = str_arg(stage)?;
+            h.chain.set_mid_side(name, on).map_err(|_| {
+                let names: Vec<&str> = h.chain.stages.iter().map(|s| s.name.as_str()).collect();
+                let message = format!("no stage {name:?}: the stages are {}", names.join(", "));
+                Fail::new(ML_STATUS_UNKNOWN_NAME, message)
+            })
+        })
+    }
+}
+
+/// Analyses a reference master (`input[c]`: `num_frames` samples of
+/// channel `c`, 1 or 2 channels) and writes its profile to `*out` (NULL on
+/// failure). Offline: allocates.
+///
+/// Fails as `ml_master` does for its audio.
+///
+/// # Safety
+/// `input` is NULL or holds `channels` pointers, each NULL or readable for
+/// `num_frames` floats; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_profile_analyze(
+    input: *const *mut f32,
+    channels: usize,
+    num_frames: usize,
+    sample_rate: f64,
+    out: *mut *mut MlProfile,
+) -> MlStatus {
+    unsafe {
+        new_handle(out, || {
+            check_channel_count(channels, 2)?;
+            let views = planar(input.cast(), channels, num_frames)?;
+            Ok(MlProfile::new(Profile::analyze(&views[..channels], sample_rate)?))
+        })
+    }
+}
+
+/// Writes the average of `count` profiles (several references) to `*out`
+/// (NULL on failure).
+///
+/// # Safety
+/// `profiles` is NULL or holds `count` pointers, each NULL or a live
+/// handle; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_profile_average(
+    profiles: *const *const MlProfile,
+    count: usize,
+    out: *mut *mut MlProfile,
+) -> MlStatus {
+    unsafe {
+        new_handle(out, || {
+            let list = std::slice::from_raw_parts(non_null(profiles)?, count);
+            let all = list
+                .iter()
+                .map(|&p| non_null(p).map(|h| h.profile.clone()))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(MlProfile::new(Profile::average(&all)?))
+        })
+    }
+}
+
+/// Creates a profile from JSON written by `ml_profile_to_json` (or Python's
+/// `Profile.to_json`) and writes it to `*out` (NULL on failure); malformed
+/// or inconsistent JSON gives `ML_STATUS_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `json` is NULL or a NUL-terminated string; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_profile_from_json(
+    json: *const c_char,
+    out: *mut *mut MlProfile,
+) -> MlStatus {
+    unsafe {
+        new_handle(out, || {
+            let profile: Profile = serde_json::from_str(str_arg(json)?).map_err(|e| {
+                Fail::new(ML_STATUS_INVALID_ARGUMENT, format!("invalid profile: {e}"))
+            })?;
+            profile.check()?;
+            Ok(MlProfile::new(profile))
+        })
+    }
+}
+
+/// Writes the profile as JSON to `buf`, as `ml_mastering_chain_to_json`
+/// does.
+///
+/// # Safety
+/// `profile` is NULL or a live handle; `buf` NULL or writable for
+/// `capacity` bytes; `len` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_profile_to_json(
+    profile: *const MlProfile,
+    buf: *mut c_char,
+    capacity: usize,
+    len: *mut usize,
+) -> MlStatus {
+    unsafe {
+        with_shared(profile, |h| {
+            let json = serde_json::to_string(&h.profile)
+                .map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
+            write_text(&json, buf, capacity, len)
+        })
+    }
+}
+
+/// Writes the integrated loudness of the profiled reference (LUFS) to
+/// `*lufs`.
+///
+/// # Safety
+/// `profile` is NULL or a live handle; `lufs` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_profile_integrated_lufs(
+    profile: *const MlProfile,
+    lufs: *mut f64,
+) -> MlStatus {
+    unsafe { get_shared(profile, lufs, |h| Ok(h.profile.integrated_lufs)) }
+}
+
+/// Frees a profile; NULL is a no-op.
+///
+/// # Safety
+/// `profile` is NULL or a handle from this API not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_profile_free(profile: *mut MlProfile) {
+    unsafe { free_handle(profile) }
+}
+
+/// `ml_master` with the chain first matched to `reference` (tonal balance,
+/// loudness, width and dynamics at the chain's matching strengths, see
+/// `ml_mastering_chain_set_matching`).
+///
+/// # Safety
+/// As `ml_master`; `reference` NULL or a live handle.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn ml_master_to_reference(
+    chain: *const MlMasteringChain,
+    reference: *const MlProfile,
+    input: *const *mut f32,
+    output: *const *mut f32,
+    channels: usize,
+    num_frames: usize,
+    sample_rate: f64,
+    result: *mut MlMasterResult,
+) -> MlStatus {
+    unsafe {
+        with_shared(chain, |h| {
+            let reference = &non_null(reference)?.profile;
+            master_into(input, output, channels, num_frames, result, |views| {
+                master_to_reference(views, sample_rate, &h.chain, reference)
+            })
+        })
+    }
+}
+
+/// Matches a mix to `reference` and does nothing else, as Python's
+/// `match_reference`: tonal balance, loudness (true-peak limited at
+/// -1 dBTP), width and dynamics at `matching`'s strengths (NULL: the
+/// defaults). Audio and `result` as for `ml_master`.
+///
+/// # Safety
+/// As `ml_master`; `reference` NULL or a live handle; `matching` NULL or
+/// readable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn ml_match_reference(
+    reference: *const MlProfile,
+    matching: *const MlMatching,
+    input: *const *mut f32,
+    output: *const *mut f32,
+    channels: usize,
+    num_frames: usize,
+    sample_rate: f64,
+    result: *mut MlMasterResult,
+) -> MlStatus {
+    unsafe {
+        with_shared(reference, |h| {
+            let m = matching.as_ref().map_or_else(Matching::default, |m| (*m).into());
+            master_into(input, output, channels, num_frames, result, |views| {
+                match_reference(views, sample_rate, &h.profile, m)
+            })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 /* C test of the mastering API (MlMasteringChain, ml_master, ml_master_album,
- * ml_normalize) through include/masterlib.h: loudness and true peak of the
+ * ml_normalize, MlProfile and reference matching) through include/masterlib.h: loudness and true peak of the
  * masters measured with ml_measure, bit-identical output after a JSON round
  * trip and in place, relative loudness kept across an album, and every
  * error path. Built and run by tests/c_api.rs. */
@@ -169,6 +169,71 @@ static void test_normalize(void) {
   stereo_free(&mix);
 }
 
+/* Reference matching: a profile of a loud master drives ml_match_reference
+ * and ml_master_to_reference to its loudness under the ceiling; a profile
+ * through JSON gives bit-identical output; mid/side stages and matching
+ * strengths are set and checked. */
+static void test_reference(void) {
+  Stereo ref = music(6.0, 0.5, 9);
+  MlMasteringChain *loud = new_chain("loud");
+  CHECK_OK(ml_master(loud, ref.ch, ref.ch, 2, ref.frames, FS, NULL));
+  MlProfile *profile = NULL, *back = NULL, *avg = NULL;
+  CHECK_OK(ml_profile_analyze(ref.ch, 2, ref.frames, FS, &profile));
+  double ref_lufs = 0.0;
+  CHECK_OK(ml_profile_integrated_lufs(profile, &ref_lufs));
+  CHECK_NEAR(ref_lufs, measure(&ref).integrated_lufs, 0.1);
+
+  size_t len = 0;
+  CHECK_OK(ml_profile_to_json(profile, NULL, 0, &len));
+  char *json = malloc(len + 1);
+  CHECK_OK(ml_profile_to_json(profile, json, len + 1, &len));
+  CHECK_OK(ml_profile_from_json(json, &back));
+  free(json);
+  const MlProfile *both[2] = {profile, back};
+  CHECK_OK(ml_profile_average(both, 2, &avg));
+
+  Stereo a = music(5.0, 0.2, 10), b = music(5.0, 0.2, 10);
+  MlMatching m = ml_matching_default();
+  CHECK(m.tonal == 1.0 && m.loudness == 1.0 && m.width == 0.5 && m.dynamics == 0.5);
+  MlMasterResult r;
+  CHECK_OK(ml_match_reference(profile, NULL, a.ch, a.ch, 2, a.frames, FS, &r));
+  CHECK_OK(ml_match_reference(back, &m, b.ch, b.ch, 2, b.frames, FS, NULL));
+  CHECK(memcmp(a.ch[0], b.ch[0], a.frames * sizeof(float)) == 0);
+  MlQaReport q = measure(&a);
+  CHECK_NEAR(q.integrated_lufs, ref_lufs, 0.3);
+  CHECK(q.true_peak_dbtp <= -1.0);
+  CHECK_NEAR(r.target_lufs, ref_lufs, 0.01);
+
+  MlMasteringChain *c = new_chain("streaming");
+  CHECK_OK(ml_mastering_chain_set_mid_side(c, "glue", true));
+  CHECK_STATUS(ml_mastering_chain_set_mid_side(c, "reverb", true), ML_STATUS_UNKNOWN_NAME);
+  m.width = 1.5;
+  CHECK_STATUS(ml_mastering_chain_set_matching(c, &m), ML_STATUS_INVALID_ARGUMENT);
+  m.width = 0.0;
+  CHECK_OK(ml_mastering_chain_set_matching(c, &m));
+  Stereo x = music(5.0, 0.2, 11);
+  CHECK_OK(ml_master_to_reference(c, avg, x.ch, x.ch, 2, x.frames, FS, &r));
+  q = measure(&x);
+  CHECK_NEAR(q.integrated_lufs, ref_lufs, 0.3);
+  CHECK(q.true_peak_dbtp <= -1.0);
+  CHECK_STATUS(ml_master_to_reference(c, NULL, x.ch, x.ch, 2, x.frames, FS, &r),
+               ML_STATUS_NULL_POINTER);
+  ml_profile_free(back);
+  CHECK_STATUS(ml_profile_analyze(x.ch, 3, x.frames, FS, &back), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK(back == NULL);
+  CHECK_STATUS(ml_profile_from_json("{}", &back), ML_STATUS_INVALID_ARGUMENT);
+
+  ml_mastering_chain_free(c);
+  ml_mastering_chain_free(loud);
+  ml_profile_free(profile);
+  ml_profile_free(avg);
+  ml_profile_free(NULL);
+  stereo_free(&ref);
+  stereo_free(&a);
+  stereo_free(&b);
+  stereo_free(&x);
+}
+
 /* Target names and overrides: set, read back, refused out of range. */
 static void test_chain_targets(void) {
   MlMasteringChain *c = new_chain("streaming");
@@ -304,5 +369,6 @@ int main(void) {
   test_normalize();
   test_master_streaming();
   test_master_album();
+  test_reference();
   return check_summary();
 }
