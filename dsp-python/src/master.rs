@@ -148,11 +148,49 @@ impl MasteringChain {
         })
     }
 
+    /// The strengths of reference matching used by `master(...,
+    /// reference=...)`, as a dict (`tonal`, `loudness`, `width`,
+    /// `dynamics`, each 0 to 1).
+    #[getter]
+    fn matching<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let m = self.inner.matching;
+        let d = PyDict::new(py);
+        for (k, v) in [
+            ("tonal", m.tonal),
+            ("loudness", m.loudness),
+            ("width", m.width),
+            ("dynamics", m.dynamics),
+        ] {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+
+    /// Sets the strengths of reference matching (each 0 to 1; the others
+    /// keep theirs).
+    #[pyo3(signature = (tonal = None, loudness = None, width = None, dynamics = None))]
+    fn set_matching(
+        &mut self,
+        tonal: Option<f64>,
+        loudness: Option<f64>,
+        width: Option<f64>,
+        dynamics: Option<f64>,
+    ) -> PyResult<()> {
+        let mut m = self.inner.matching;
+        m.tonal = tonal.unwrap_or(m.tonal);
+        m.loudness = loudness.unwrap_or(m.loudness);
+        m.width = width.unwrap_or(m.width);
+        m.dynamics = dynamics.unwrap_or(m.dynamics);
+        m.validate().map_err(value_error)?;
+        self.inner.matching = m;
+        Ok(())
+    }
+
     /// Dither word length (None: no dither).
     #[getter]
     fn dither_bits(&self) -> Option<f64> {
         let d = self.inner.dither.as_ref()?;
-        match d.params.get("bits") {
+        match d.params.get(dsp_core::master::Dither::BITS.id) {
             Some(dsp_core::preset_format::Value::Number(n)) => Some(*n),
             _ => None,
         }

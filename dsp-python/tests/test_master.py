@@ -197,6 +197,13 @@ def test_a_saved_profile_masters_other_tracks_like_the_reference():
     assert back == profile
     assert len(profile.frequencies) == len(profile.mid_db) == len(profile.side_db)
     two = ml.Profile.average([profile, ml.Profile.analyze(broadband(4, tilt_db=1.5), 48_000)])
+    chain = ml.MasteringChain("gentle")
+    chain.set_matching(loudness=0.0)
+    assert chain.matching == {"tonal": 1.0, "loudness": 0.0, "width": 0.5, "dynamics": 0.5}
+    y, report = ml.master(broadband(5, seconds=6.0), 48_000, reference=profile, chain=chain)
+    assert abs(ebur128(y, 48_000)[0] - (-16.0)) <= 0.3  # gentle's own target kept
+    with pytest.raises(ValueError, match="width"):
+        chain.set_matching(width=2.0)
     for sr in (44_100, 96_000):
         x = broadband(5, sr=sr, seconds=6.0, tilt_db=-2.0)
         y, report = ml.master(x, sr, reference=two if sr == 44_100 else back)
