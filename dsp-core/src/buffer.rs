@@ -63,10 +63,16 @@ pub fn count_nonfinite(channels: &[&mut [f32]]) -> u64 {
 
 /// Position (channel, index) of the first non-finite sample, if any.
 pub fn find_nonfinite<S: AsRef<[f32]>>(channels: &[S]) -> Option<(usize, usize)> {
-    channels
-        .iter()
-        .enumerate()
-        .find_map(|(c, ch)| ch.as_ref().iter().position(|v| !v.is_finite()).map(|i| (c, i)))
+    // Whole chunks are checked without branching (so that the check
+    // vectorizes); only a chunk that holds a non-finite sample is searched.
+    const CHUNK: usize = 64;
+    channels.iter().enumerate().find_map(|(c, ch)| {
+        let ch = ch.as_ref();
+        let bad = |x: &[f32]| x.iter().fold(false, |b, v| b | !v.is_finite());
+        let chunk = ch.chunks(CHUNK).position(bad)?;
+        let i = ch[chunk * CHUNK..].iter().position(|v| !v.is_finite())?;
+        Some((c, chunk * CHUNK + i))
+    })
 }
 
 /// Copies interleaved frames into planar channels (`planar[c][i] = interleaved[i * n + c]`).

@@ -10,7 +10,7 @@ use rustfft::num_complex::Complex;
 use super::loudness::{ChannelRole, LoudnessMeter};
 use super::targets::{Target, TargetCheck};
 use crate::error::Error;
-use crate::math::{PI, cos, power_to_db};
+use crate::math::{PI, cos, gain_to_db, power_to_db};
 
 /// Magnitude from which a sample counts as full scale (the largest 16-bit
 /// value, 32767/32768).
@@ -23,6 +23,10 @@ pub const OCTAVE_CENTRES_HZ: [f64; 10] =
 /// Windows whose channels are both below this mean square (-70 dBFS) are
 /// left out of the worst-window correlation.
 const SILENT_MEAN_SQUARE: f64 = 1e-7;
+/// Independent partial sums in the summing loops.
+const LANES: usize = 8;
+/// Samples folded to mono at a time for the mono loudness reading.
+const FOLD_BLOCK: usize = 4096;
 
 /// A quality report of a whole track, from [`QaReport::measure`].
 ///
@@ -93,23 +97,31 @@ impl QaReport {
         let (correlation, worst_correlation, mono_drop, balance) = if channels.len() >= 2 {
             let (l, r) = (channels[0], channels[1]);
             let hop = libm::round(sample_rate / 10.0) as usize;
-            let overall = correlation(products(l, r));
-            let worst = (0..)
-                .map(|k| k * hop)
-                .take_while(|&s| s + 4 * hop <= l.len())
-                .filter_map(|s| {
-                    let p = products(&l[s..s + 4 * hop], &r[s..s + 4 * hop]);
+            // Products per 100 ms hop; a 400 ms window sums four hops.
+            let hops: Vec<[f64; 3]> =
+                l.chunks(hop).zip(r.chunks(hop)).map(|(a, b)| products(a, b)).collect();
+            let overall = correlation(hops.iter().fold([0.0; 3], |s, p| add(s, *p)));
+            let whole = l.len() / hop;
+            let worst = hops[..whole]
+                .windows(4)
+                .map(|w| w.iter().fold([0.0; 3], |s, p| add(s, *p)))
+                .filter(|p| {
                     let loud = |sq: f64| sq / (4 * hop) as f64 >= SILENT_MEAN_SQUARE;
-                    (loud(p[1]) || loud(p[2])).then(|| correlation(p))
+                    loud(p[1]) || loud(p[2])
                 })
+                .map(correlation)
                 .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))));
             let mut mono = LoudnessMeter::new(sample_rate, 1)?;
             mono.set_true_peak_enabled(false);
             mono.set_channel_role(0, ChannelRole::DualMono)?;
             // Halved before the sum, so that finite samples (up to f32::MAX)
             // fold to a finite one.
-            let fold: Vec<f32> = l.iter().zip(r).map(|(a, b)| 0.5 * a + 0.5 * b).collect();
-            mono.add_planar(&[&fold])?;
+            let mut fold = vec![0.0f32; FOLD_BLOCK];
+            for (a, b) in l.chunks(FOLD_BLOCK).zip(r.chunks(FOLD_BLOCK)) {
+                let f = &mut fold[..a.len()];
+                f.iter_mut().zip(a.iter().zip(b)).for_each(|(f, (a, b))| *f = 0.5 * a + 0.5 * b);
+                mono.add_planar(&[f])?;
+            }
             let drop =
                 if integrated.is_finite() { integrated - mono.integrated_lufs() } else { 0.0 };
             let balance = match (meter.channel_loudness_lufs(0), meter.channel_loudness_lufs(1)) {
@@ -130,11 +142,13 @@ impl QaReport {
             true_peak_dbtp: true_peak,
             sample_peak_dbfs: meter.sample_peak_dbfs(),
             plr_db: if integrated.is_finite() { true_peak - integrated } else { 0.0 },
-            dc_offset: channels
-                .iter()
-                .map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64)
-                .collect(),
-            clipped_samples: channels.iter().map(|c| clipped(c)).sum(),
+            dc_offset: channels.iter().map(|c| sum(c) / c.len() as f64).collect(),
+            // Nothing reaches full scale below it: no need to look for runs.
+            clipped_samples: if meter.sample_peak_dbfs() < gain_to_db(f64::from(CLIP_LEVEL)) {
+                0
+            } else {
+                channels.iter().map(|c| clipped(c)).sum()
+            },
             correlation,
             worst_correlation,
             mono_loudness_drop_lu: mono_drop,
@@ -164,14 +178,41 @@ impl QaReport {
 
 /// `[sum(l r), sum(l^2), sum(r^2)]` in one pass.
 fn products(l: &[f32], r: &[f32]) -> [f64; 3] {
-    let (mut lr, mut ll, mut rr) = (0.0f64, 0.0f64, 0.0f64);
-    for (&a, &b) in l.iter().zip(r) {
-        let (a, b) = (f64::from(a), f64::from(b));
-        lr += a * b;
-        ll += a * a;
-        rr += b * b;
+    // Eight independent sums per product, so that the loop vectorizes.
+    let mut acc = [[0.0f64; LANES]; 3];
+    let (lc, rc) = (l.chunks_exact(LANES), r.chunks_exact(LANES));
+    let (lt, rt) = (lc.remainder(), rc.remainder());
+    for (a, b) in lc.zip(rc) {
+        for i in 0..LANES {
+            let (a, b) = (f64::from(a[i]), f64::from(b[i]));
+            acc[0][i] += a * b;
+            acc[1][i] += a * a;
+            acc[2][i] += b * b;
+        }
     }
-    [lr, ll, rr]
+    let mut sums = acc.map(|a| a.iter().sum::<f64>());
+    for (&a, &b) in lt.iter().zip(rt) {
+        let (a, b) = (f64::from(a), f64::from(b));
+        sums = add(sums, [a * b, a * a, b * b]);
+    }
+    sums
+}
+
+/// Sum of a channel's samples, in eight independent sums (so that the loop
+/// vectorizes).
+fn sum(x: &[f32]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let tail: f64 = chunks.remainder().iter().map(|&v| f64::from(v)).sum();
+    for c in chunks {
+        acc.iter_mut().zip(c).for_each(|(a, &v)| *a += f64::from(v));
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
+/// Element-wise sum of two [`products`].
+fn add(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
 }
 
 /// Phase correlation `sum(l r) / sqrt(sum(l^2) sum(r^2))` from
@@ -213,17 +254,22 @@ fn octave_bands(channels: &[&[f32]], sample_rate: f64) -> Vec<(f64, f64)> {
     let mut power = vec![0.0f64; n / 2 + 1];
     let mut frames = 0usize;
     let mut buf = vec![Complex::new(0.0, 0.0); n];
-    for ch in channels {
+    // Two channels share one FFT, one as the real and one as the imaginary
+    // part: |L[k]|^2 + |R[k]|^2 = (|Z[k]|^2 + |Z[n - k]|^2) / 2.
+    for pair in channels.chunks(2) {
         let mut start = 0;
         while start + n <= len {
-            for ((b, &x), w) in buf.iter_mut().zip(&ch[start..start + n]).zip(&window) {
-                *b = Complex::new(f64::from(x) * w, 0.0);
+            let re = &pair[0][start..start + n];
+            let im = pair.get(1).map(|c| &c[start..start + n]);
+            for (i, (b, w)) in buf.iter_mut().zip(&window).enumerate() {
+                let y = im.map_or(0.0, |c| f64::from(c[i]));
+                *b = Complex::new(f64::from(re[i]) * w, y * w);
             }
             fft.process(&mut buf);
-            for (p, b) in power.iter_mut().zip(&buf) {
-                *p += b.norm_sqr();
+            for (k, p) in power.iter_mut().enumerate() {
+                *p += 0.5 * (buf[k].norm_sqr() + buf[(n - k) % n].norm_sqr());
             }
-            frames += 1;
+            frames += pair.len();
             start += n / 2;
         }
     }
