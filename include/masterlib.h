@@ -276,6 +276,11 @@ typedef struct MlNormalizeResult {
    */
   double gain_db;
   /**
+   * Gain applied after the limiter to trim a small miss exactly (0 if
+   * none), dB; the output readings include it.
+   */
+  double trim_db;
+  /**
    * Largest limiter gain reduction, dB (positive).
    */
   double limiter_max_gr_db;

@@ -175,6 +175,9 @@ pub struct MlNormalizeResult {
     pub predicted_gain_db: f64,
     /// Gain applied before the limiter, dB.
     pub gain_db: f64,
+    /// Gain applied after the limiter to trim a small miss exactly (0 if
+    /// none), dB; the output readings include it.
+    pub trim_db: f64,
     /// Largest limiter gain reduction, dB (positive).
     pub limiter_max_gr_db: f64,
     /// Mean limiter gain reduction over the track, dB (positive).
@@ -196,6 +199,7 @@ impl From<NormalizeReport> for MlNormalizeResult {
             input_lufs: r.input_lufs,
             predicted_gain_db: r.predicted_gain_db,
             gain_db: r.gain_db,
+            trim_db: r.trim_db,
             limiter_max_gr_db: r.limiter_max_gr_db,
             limiter_mean_gr_db: r.limiter_mean_gr_db,
             output_lufs: r.output_lufs,
@@ -1061,6 +1065,7 @@ mod tests {
             input_lufs: 0.0,
             predicted_gain_db: 0.0,
             gain_db: 0.0,
+            trim_db: 0.0,
             limiter_max_gr_db: 0.0,
             limiter_mean_gr_db: 0.0,
             output_lufs: 0.0,

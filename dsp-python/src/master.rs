@@ -11,7 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::audio::{read_audio, to_numpy, value_error};
+use crate::audio::{read_audio_ref, to_numpy, value_error};
 use crate::qa::{QaReport, json_float};
 
 /// A mastering chain: named stages (registered processors), the loudness
@@ -220,6 +220,8 @@ pub struct NormalizeReport {
     pub predicted_gain_db: f64,
     /// Gain applied before the limiter, dB.
     pub gain_db: f64,
+    /// Gain applied after the limiter to trim a small miss exactly, dB.
+    pub trim_db: f64,
     /// Largest limiter gain reduction, dB.
     pub limiter_max_gr_db: f64,
     /// Mean limiter gain reduction, dB.
@@ -240,6 +242,7 @@ impl From<CoreNormalize> for NormalizeReport {
             input_lufs: r.input_lufs,
             predicted_gain_db: r.predicted_gain_db,
             gain_db: r.gain_db,
+            trim_db: r.trim_db,
             limiter_max_gr_db: r.limiter_max_gr_db,
             limiter_mean_gr_db: r.limiter_mean_gr_db,
             output_lufs: r.output_lufs,
@@ -260,6 +263,7 @@ impl NormalizeReport {
             ("input_lufs", self.input_lufs),
             ("predicted_gain_db", self.predicted_gain_db),
             ("gain_db", self.gain_db),
+            ("trim_db", self.trim_db),
             ("limiter_max_gr_db", self.limiter_max_gr_db),
             ("limiter_mean_gr_db", self.limiter_mean_gr_db),
             ("output_lufs", self.output_lufs),
@@ -455,7 +459,7 @@ fn resolve_chain(
     Ok(c.inner)
 }
 
-/// Planar views of audio read with `read_audio`.
+/// Planar views of audio read with `read_audio_ref`.
 fn planar(data: &[f32], samples: usize, channels: usize) -> Vec<&[f32]> {
     if samples == 0 { vec![&[]; channels] } else { data.chunks(samples).collect() }
 }
@@ -484,7 +488,7 @@ pub fn master<'py>(
 ) -> PyResult<(Bound<'py, PyAny>, MasterReport)> {
     let c = resolve_chain(preset, target, chain)?;
     let reference = reference.map(|r| reference_profile(py, r, sample_rate)).transpose()?;
-    let (shape, data) = read_audio(x)?;
+    let (shape, data) = read_audio_ref(x)?;
     let views = planar(&data, shape.samples, shape.channels);
     let (out, r) = py
         .detach(|| match &reference {
@@ -512,7 +516,7 @@ pub fn master_album<'py>(
     chain: Option<&MasteringChain>,
 ) -> PyResult<(Vec<Bound<'py, PyAny>>, AlbumReport)> {
     let c = resolve_chain(preset, target, chain)?;
-    let read: Vec<_> = tracks.iter().map(read_audio).collect::<PyResult<_>>()?;
+    let read: Vec<_> = tracks.iter().map(read_audio_ref).collect::<PyResult<_>>()?;
     let views: Vec<Vec<&[f32]>> =
         read.iter().map(|(s, d)| planar(d, s.samples, s.channels)).collect();
     let (outs, r) =
@@ -541,7 +545,7 @@ pub fn normalize<'py>(
     let t = Target::by_name(target)
         .map_err(|_| PyValueError::new_err(Target::unknown_name_message(target)))?;
     let limiter = core::mastering_limiter();
-    let (shape, data) = read_audio(x)?;
+    let (shape, data) = read_audio_ref(x)?;
     let views = planar(&data, shape.samples, shape.channels);
     let (out, r) =
         py.detach(|| core::normalize(&views, sample_rate, &t, &limiter)).map_err(value_error)?;
@@ -566,7 +570,7 @@ impl Profile {
     /// Analyses audio (1-D mono or `(channels, samples)`) at `sample_rate`.
     #[staticmethod]
     fn analyze(py: Python<'_>, x: &Bound<'_, PyAny>, sample_rate: f64) -> PyResult<Self> {
-        let (shape, data) = read_audio(x)?;
+        let (shape, data) = read_audio_ref(x)?;
         let views = planar(&data, shape.samples, shape.channels);
         let inner = py.detach(|| CoreProfile::analyze(&views, sample_rate)).map_err(value_error)?;
         Ok(Self { inner })
@@ -704,7 +708,7 @@ pub fn match_reference<'py>(
     let matching = Matching { tonal, loudness, width, dynamics };
     matching.validate().map_err(value_error)?;
     let profile = reference_profile(py, reference, sample_rate)?;
-    let (shape, data) = read_audio(x)?;
+    let (shape, data) = read_audio_ref(x)?;
     let views = planar(&data, shape.samples, shape.channels);
     let (out, r) = py
         .detach(|| core::match_reference(&views, sample_rate, &profile, matching))
@@ -726,8 +730,8 @@ pub fn third_octave_error_db(
     b: &Bound<'_, PyAny>,
     sample_rate: f64,
 ) -> PyResult<f64> {
-    let (sa, da) = read_audio(a)?;
-    let (sb, db) = read_audio(b)?;
+    let (sa, da) = read_audio_ref(a)?;
+    let (sb, db) = read_audio_ref(b)?;
     let (va, vb) = (planar(&da, sa.samples, sa.channels), planar(&db, sb.samples, sb.channels));
     py.detach(|| core::third_octave_error_db(&va, &vb, sample_rate)).map_err(value_error)
 }

@@ -107,7 +107,22 @@ def test_normalize_lands_within_0_1_lu_below_the_ceiling():
         assert abs(lufs - lufs_target) <= 0.1, (target, lufs, r)
         assert tp <= ceiling + 0.1
         assert r.passes >= 1 and y.shape == x.shape
+        assert abs(r.trim_db) <= 0.5
         assert r.to_dict()["output_lufs"] == pytest.approx(r.output_lufs)
+
+
+def test_a_target_out_of_reach_does_not_drive_the_limiter_into_the_ground():
+    # -3 LUFS under a -1 dBTP ceiling is beyond a clean limiter: the gain
+    # stops where more of it no longer adds loudness, in one pass.
+    x = song("transient", seconds=8.0) * 0.3
+    chain = ml.MasteringChain("streaming")
+    chain.target_lufs = -3.0
+    y, r = ml.master(x, 48_000, chain=chain)
+    lufs, tp = ebur128(y, 48_000)
+    assert tp <= -0.9 and lufs < -4.0
+    assert r.normalization.passes == 1, r.normalization
+    n = r.normalization
+    assert n.gain_db < n.target_lufs - n.input_lufs + 20.0, n.to_dict()
 
 
 def test_album_keeps_relative_loudness():

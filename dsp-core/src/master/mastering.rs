@@ -8,15 +8,16 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::chain::{MasteringChain, Matching, WORKING_LUFS};
-use super::matching::match_chain;
+use super::matching::{TONAL_STAGE, match_chain, refine_tonal};
 use super::normalize::{Envelope, NormalizeReport, normalize_analyzed};
-use super::offline::{check_track, render, render_with};
+use super::offline::{BLOCK, check_track, render_in_place, run_blocks, write_block};
 use super::profile::Profile;
 use crate::analysis::{QaReport, Target};
 use crate::error::Error;
 use crate::math::db_to_gain;
 use crate::params::DynProcessor;
 use crate::preset;
+use crate::spec::ProcessSpec;
 
 /// Planar audio: one vector per channel.
 pub type Audio = Vec<Vec<f32>>;
@@ -116,35 +117,91 @@ fn master_towards<S: AsRef<[f32]>>(
     })?;
     let views: Vec<&[f32]> = input.iter().map(AsRef::as_ref).collect();
     let before = QaReport::measure(&views, sample_rate)?;
-    let (chain, matching) = match reference {
+    let (mut chain, mut matching) = match reference {
         Some(r) => match_chain(chain, &Profile::analyze(&views, sample_rate)?, r)?,
         None => (chain.clone(), Vec::new()),
     };
     let input_gain_db = working_gain(before.integrated_lufs);
-    let (processed, stages) = run_stages(input, sample_rate, &chain, input_gain_db)?;
     let target = chain.resolved_target()?;
-    let envelope = Envelope::analyze(&processed, sample_rate)?;
-    let (out, normalization) = finish(
-        processed,
-        &envelope,
-        sample_rate,
-        &chain,
-        target.integrated_lufs,
-        target.true_peak_dbtp,
-    )?;
-    let views: Vec<&[f32]> = out.iter().map(Vec::as_slice).collect();
-    let after = QaReport::measure(&views, sample_rate)?;
+    let refine = reference.is_some() && chain.stage(TONAL_STAGE).is_some();
+    let (lufs, ceiling) = (target.integrated_lufs, target.true_peak_dbtp);
+    let mut run = render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling, refine)?;
+    if let Some(entering) = &run.entering {
+        // Matched: a second run undoes what the limiter did to the
+        // tonal balance.
+        let master = Profile::analyze(&planar_views(&run.out), sample_rate)?;
+        matching.push(refine_tonal(&mut chain, entering, &master)?);
+        run = render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling, false)?;
+    }
+    let mut out = run.out;
+    dither(&chain, &mut out, sample_rate)?;
+    let after = QaReport::measure(&planar_views(&out), sample_rate)?;
     let report = MasterReport {
         before,
         after,
         chain,
         target,
         input_gain_db,
-        stages,
-        normalization,
+        stages: run.stages,
+        normalization: run.normalization,
         matching,
     };
     Ok((out, report))
+}
+
+/// Slices of planar audio.
+fn planar_views(audio: &[Vec<f32>]) -> Vec<&[f32]> {
+    audio.iter().map(Vec::as_slice).collect()
+}
+
+/// One run of the chain up to the loudness stage, from [`render_master`].
+struct Run {
+    /// The normalized audio (not yet dithered).
+    out: Audio,
+    stages: Vec<StageReport>,
+    normalization: NormalizeReport,
+    /// The profile of the audio entering the loudness stage, if asked for.
+    entering: Option<Profile>,
+}
+
+/// Gain to the working level, the stages, and normalization to `lufs`
+/// under `ceiling_dbtp` with the chain's limiter; `profile`: also profiles
+/// the audio entering the limiter.
+fn render_master<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    chain: &MasteringChain,
+    input_gain_db: f64,
+    lufs: f64,
+    ceiling_dbtp: f64,
+    profile: bool,
+) -> Result<Run, Error> {
+    let (processed, stages) = run_stages(input, sample_rate, chain, input_gain_db)?;
+    let entering = if profile {
+        Some(Profile::analyze(&planar_views(&processed), sample_rate)?)
+    } else {
+        None
+    };
+    let envelope = Envelope::analyze(&processed, sample_rate)?;
+    let limiter = chain.limiter().map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "its limiter does not load",
+    })?;
+    let (out, normalization) =
+        normalize_analyzed(&processed, &envelope, lufs, ceiling_dbtp, &limiter)?;
+    Ok(Run { out, stages, normalization, entering })
+}
+
+/// Dithers `audio` in place with the chain's dither, if it has one.
+fn dither(chain: &MasteringChain, audio: &mut Audio, sample_rate: f64) -> Result<(), Error> {
+    if let Some(d) = &chain.dither {
+        let mut p = preset::load(d).map_err(|_| Error::InvalidParameter {
+            name: "chain",
+            reason: "its dither does not load",
+        })?;
+        render_in_place(&mut *p, audio, sample_rate)?;
+    }
+    Ok(())
 }
 
 /// The album's shared figures, from [`master_album`].
@@ -193,36 +250,36 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
     }
     let album_before = Envelope::combined_lufs(&inputs.iter().collect::<Vec<_>>());
     let input_gain_db = working_gain(album_before);
-    let mut processed = Vec::with_capacity(tracks.len());
-    for t in tracks {
-        processed.push(run_stages(t.as_ref(), sample_rate, chain, input_gain_db)?);
-    }
-    let envelopes: Vec<Envelope> = processed
-        .iter()
-        .map(|(p, _)| Envelope::analyze(p, sample_rate))
-        .collect::<Result<_, _>>()?;
     // Each track lands where the album gain puts its mix: the relative
     // loudness of the mixes is kept whatever the stages did.
     let album_gain =
         if album_before.is_finite() { target.integrated_lufs - album_before } else { 0.0 };
     let mut outs = Vec::with_capacity(tracks.len());
     let mut reports = Vec::with_capacity(tracks.len());
-    for (((audio, stages), envelope), before) in processed.into_iter().zip(&envelopes).zip(befores)
-    {
+    for (t, before) in tracks.iter().zip(befores) {
         let own = before.integrated_lufs;
         let track_target = if own.is_finite() { own + album_gain } else { target.integrated_lufs };
-        let (out, normalization) =
-            finish(audio, envelope, sample_rate, chain, track_target, target.true_peak_dbtp)?;
-        let views: Vec<&[f32]> = out.iter().map(Vec::as_slice).collect();
-        let after = QaReport::measure(&views, sample_rate)?;
+        let ceiling = target.true_peak_dbtp;
+        let run = render_master(
+            t.as_ref(),
+            sample_rate,
+            chain,
+            input_gain_db,
+            track_target,
+            ceiling,
+            false,
+        )?;
+        let mut out = run.out;
+        dither(chain, &mut out, sample_rate)?;
+        let after = QaReport::measure(&planar_views(&out), sample_rate)?;
         reports.push(MasterReport {
             before,
             after,
             chain: chain.clone(),
             target: target.clone(),
             input_gain_db,
-            stages,
-            normalization,
+            stages: run.stages,
+            normalization: run.normalization,
             matching: Vec::new(),
         });
         outs.push(out);
@@ -247,83 +304,86 @@ fn working_gain(lufs: f64) -> f64 {
     }
 }
 
-/// Applies `gain_db` and then each stage of `chain`, one pass per stage.
+/// Applies `gain_db` and then every stage of `chain` in one pass over the
+/// track (each block runs through the stages in turn; their summed latency
+/// is compensated), sampling each stage's gain reduction (its largest
+/// band's) after every block.
 fn run_stages<S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
     chain: &MasteringChain,
     gain_db: f64,
-) -> Result<(Vec<Vec<f32>>, Vec<StageReport>), Error> {
-    let g = db_to_gain(gain_db) as f32;
-    let mut audio: Vec<Vec<f32>> =
-        input.iter().map(|c| c.as_ref().iter().map(|v| v * g).collect()).collect();
-    let mut reports = Vec::with_capacity(chain.stages.len());
+) -> Result<(Audio, Vec<StageReport>), Error> {
+    let len = check_track(input)?;
+    let spec = ProcessSpec::new(sample_rate, BLOCK, input.len());
+    let mut stages = Vec::with_capacity(chain.stages.len());
     for stage in &chain.stages {
         let mut p = preset::load(&stage.processor).map_err(|_| Error::InvalidParameter {
             name: "chain",
             reason: "a stage does not load",
         })?;
-        let (next, report) = run_stage(&mut *p, &audio, sample_rate, &stage.name)?;
-        audio = next;
-        reports.push(report);
+        p.prepare(&spec)?;
+        stages.push((p, GainReduction::default()));
     }
-    Ok((audio, reports))
+    let latency = stages.iter().map(|(p, _)| p.latency()).sum();
+    let g = db_to_gain(gain_db) as f32;
+    let mut out = vec![vec![0.0f32; len]; input.len()];
+    run_blocks(
+        input,
+        latency,
+        |b| {
+            b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+            for (p, gr) in &mut stages {
+                p.process(b);
+                gr.sample(&mut **p);
+            }
+        },
+        |at, b| write_block(&mut out, at, b),
+    );
+    let reports = chain
+        .stages
+        .iter()
+        .zip(&stages)
+        .map(|(stage, (p, gr))| StageReport {
+            name: stage.name.clone(),
+            kind: p.kind().name.to_string(),
+            gain_reduction_max_db: gr.max(),
+            gain_reduction_mean_db: gr.mean(),
+            latency: p.latency(),
+        })
+        .collect();
+    Ok((out, reports))
 }
 
-/// Renders `audio` through one stage, sampling its gain reduction (the
-/// largest band's) after every block.
-fn run_stage(
-    p: &mut dyn DynProcessor,
-    audio: &[Vec<f32>],
-    sample_rate: f64,
-    name: &str,
-) -> Result<(Vec<Vec<f32>>, StageReport), Error> {
-    let (mut max, mut sum, mut n) = (0.0f64, 0.0f64, 0usize);
-    let out = render_with(p, audio, sample_rate, |p| {
+/// Running statistics of a stage's gain reduction, sampled once a block.
+#[derive(Default)]
+struct GainReduction {
+    max: f64,
+    sum: f64,
+    samples: usize,
+}
+
+impl GainReduction {
+    /// Samples the largest band's gain reduction of `p` (nothing for a
+    /// stage without dynamics).
+    fn sample(&mut self, p: &mut dyn DynProcessor) {
         if let Some(d) = p.dynamics() {
             let gr = (0..d.gain_reduction_rows())
                 .map(|r| d.row_gain_reduction_db(r) as f64)
                 .fold(0.0, f64::max);
-            max = max.max(gr);
-            sum += gr;
-            n += 1;
+            self.max = self.max.max(gr);
+            self.sum += gr;
+            self.samples += 1;
         }
-    })?;
-    let reduces = n > 0;
-    let report = StageReport {
-        name: name.to_string(),
-        kind: p.kind().name.to_string(),
-        gain_reduction_max_db: reduces.then_some(max),
-        gain_reduction_mean_db: reduces.then(|| sum / n as f64),
-        latency: p.latency(),
-    };
-    Ok((out, report))
-}
-
-/// Normalizes processed audio to `lufs` under `ceiling_dbtp` with the
-/// chain's limiter, then dithers.
-fn finish(
-    processed: Vec<Vec<f32>>,
-    envelope: &Envelope,
-    sample_rate: f64,
-    chain: &MasteringChain,
-    lufs: f64,
-    ceiling_dbtp: f64,
-) -> Result<(Vec<Vec<f32>>, NormalizeReport), Error> {
-    let limiter = chain.limiter().map_err(|_| Error::InvalidParameter {
-        name: "chain",
-        reason: "its limiter does not load",
-    })?;
-    let (mut out, report) = normalize_analyzed(&processed, envelope, lufs, ceiling_dbtp, &limiter)?;
-    drop(processed);
-    if let Some(d) = &chain.dither {
-        let mut p = preset::load(d).map_err(|_| Error::InvalidParameter {
-            name: "chain",
-            reason: "its dither does not load",
-        })?;
-        out = render(&mut *p, &out, sample_rate)?;
     }
-    Ok((out, report))
+
+    fn max(&self) -> Option<f64> {
+        (self.samples > 0).then_some(self.max)
+    }
+
+    fn mean(&self) -> Option<f64> {
+        (self.samples > 0).then(|| self.sum / self.samples as f64)
+    }
 }
 
 #[cfg(test)]
@@ -443,6 +503,7 @@ mod tests {
         );
         assert!(r.after.true_peak_dbtp <= -1.0);
         assert!(r.chain.stage(crate::master::TONAL_STAGE).is_some());
+        assert!(r.matching.iter().any(|m| m.contains("refined")), "{:?}", r.matching);
         assert!(r.matching.len() >= 2, "{:?}", r.matching);
         std::println!("third-octave error {before:.2} -> {after:.2} dB; {:?}", r.matching);
     }

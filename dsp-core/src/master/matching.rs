@@ -9,11 +9,11 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::chain::{MasteringChain, Matching, Stage};
-use super::linear_eq::LinearPhaseEq;
+use super::linear_eq::{LinearPhaseEq, curve_db};
 use super::profile::Profile;
 use crate::dynamics::COMPRESSOR_KIND;
 use crate::error::Error;
-use crate::preset::save;
+use crate::preset::{restore, save};
 use crate::preset_format::{Preset, Value};
 
 /// Largest boost or cut of the tonal-balance curves, dB.
@@ -45,15 +45,12 @@ pub fn match_chain(
             eq.set_side_curve(&curves.side)?;
             eq.set_mid_side(true);
         }
-        let extreme = |c: &[(f64, f64)]| {
-            c.iter().fold((0.0f64, 0.0f64), |(lo, hi), &(_, db)| (lo.min(db), hi.max(db)))
-        };
-        let (lo, hi) = extreme(&curves.mid);
+        let (lo, hi) = extremes(&curves.mid);
         notes.push(format!(
             "tonal balance: linear-phase EQ at {:.0} % strength, mid from {lo:+.1} to {hi:+.1} dB{}",
             100.0 * m.tonal,
             if stereo {
-                let (lo, hi) = extreme(&curves.side);
+                let (lo, hi) = extremes(&curves.side);
                 format!(", side from {lo:+.1} to {hi:+.1} dB")
             } else {
                 String::new()
@@ -101,6 +98,45 @@ pub fn match_chain(
     Ok((out, notes))
 }
 
+/// Corrects the tonal-balance stage of a matched chain for what the
+/// loudness stage did to the spectrum (a limiter working hard takes most
+/// from the loud low end): its curves gain the smoothed difference from
+/// `master` (the master's profile) back to `entering` (the profile of the
+/// audio entering the loudness stage), within [`MAX_TONAL_DB`]. Returns a
+/// sentence on the change; a chain without the stage is left alone.
+pub fn refine_tonal(
+    chain: &mut MasteringChain,
+    entering: &Profile,
+    master: &Profile,
+) -> Result<String, Error> {
+    let Some(stage) = chain.stages.iter_mut().find(|s| s.name == TONAL_STAGE) else {
+        return Ok(String::new());
+    };
+    let mut eq = LinearPhaseEq::new(&[])?;
+    restore(&mut eq, &stage.processor).map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "its tonal-balance stage does not load",
+    })?;
+    let fix = master.match_curves(entering, 1.0, MAX_TONAL_DB)?;
+    let add = |points: &[(f64, f64)], fix: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        let moved =
+            |&(hz, db): &(f64, f64)| (db + curve_db(fix, hz)).clamp(-MAX_TONAL_DB, MAX_TONAL_DB);
+        points.iter().map(|p| (p.0, moved(p))).collect()
+    };
+    eq.set_curve(&add(eq.curve(), &fix.mid))?;
+    if eq.mid_side() {
+        eq.set_side_curve(&add(eq.side_curve(), &fix.side))?;
+    }
+    stage.processor = save(&eq);
+    let (lo, hi) = extremes(&fix.mid);
+    Ok(format!("tonal balance refined for the limiter: mid {lo:+.1} to {hi:+.1} dB"))
+}
+
+/// The lowest and highest gain of a curve, dB (0 dB included).
+fn extremes(curve: &[(f64, f64)]) -> (f64, f64) {
+    curve.iter().fold((0.0f64, 0.0f64), |(lo, hi), &(_, db)| (lo.min(db), hi.max(db)))
+}
+
 /// A number parameter of a preset.
 fn number(p: &Preset, id: &str) -> Option<f64> {
     match p.params.get(id) {
@@ -116,4 +152,39 @@ fn set_compressor_mix(p: &mut Preset, mix: f64) {
         p.params.insert("mix".to_string(), Value::Number(mix));
     }
     p.members.iter_mut().for_each(|m| set_compressor_mix(m, mix));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filters::{BandParams, Equalizer, FilterKind};
+    use crate::master::offline::render;
+    use crate::master::profile::tests::music;
+
+    #[test]
+    fn refining_undoes_a_colouration_of_the_master() {
+        // The "master" is the audio entering the loudness stage with 3 dB
+        // less above 4 kHz: the refined curve adds those 3 dB back relative
+        // to the bass (which moves by about 1 dB with the loudness that the
+        // profiles are relative to).
+        let sr = 48_000.0;
+        let entering = music(sr, 10.0, 3);
+        let mut shelf =
+            Equalizer::new(&[BandParams::new(FilterKind::HighShelf, 4000.0).with_gain_db(-3.0)])
+                .unwrap();
+        let master = render(&mut shelf, &entering, sr).unwrap();
+        let profile = |a: &[Vec<f32>]| {
+            Profile::analyze(&a.iter().map(Vec::as_slice).collect::<Vec<_>>(), sr).unwrap()
+        };
+        let mut chain = MasteringChain::reference(Matching::default()).unwrap();
+        let flat = LinearPhaseEq::new(&[(100.0, 1.0), (10_000.0, 1.0)]).unwrap();
+        chain.stages.insert(0, Stage { name: TONAL_STAGE.to_string(), processor: save(&flat) });
+        let note = refine_tonal(&mut chain, &profile(&entering), &profile(&master)).unwrap();
+        let mut eq = LinearPhaseEq::new(&[]).unwrap();
+        restore(&mut eq, &chain.stage(TONAL_STAGE).unwrap().processor).unwrap();
+        let (low, high) = (eq.magnitude_db(100.0), eq.magnitude_db(12_000.0));
+        assert!((low - 1.0).abs() < 1.5, "{low}");
+        assert!((high - low - 3.0).abs() < 0.5, "{low} {high}");
+        assert!(note.contains("refined"), "{note}");
+    }
 }

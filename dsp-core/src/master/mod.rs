@@ -7,7 +7,7 @@ mod normalize;
 pub mod offline;
 
 pub use normalize::{
-    Envelope, LimiterModel, MAX_PASSES, NormalizeReport, TOLERANCE_LU, normalize,
+    Envelope, LimiterModel, MAX_PASSES, MIN_SLOPE, NormalizeReport, TOLERANCE_LU, normalize,
     normalize_analyzed,
 };
 mod chain;
@@ -38,4 +38,4 @@ pub use profile::{MatchCurves, Profile, third_octave_error_db};
 #[cfg(feature = "std")]
 mod matching;
 #[cfg(feature = "std")]
-pub use matching::{MAX_TONAL_DB, TONAL_STAGE, match_chain};
+pub use matching::{MAX_TONAL_DB, TONAL_STAGE, match_chain, refine_tonal};

@@ -35,6 +35,13 @@ const POINTS_PER_HOP: usize = 100;
 const POINTS_PER_SECOND: f64 = 1000.0;
 /// Most gain the search adds above the unlimited estimate, in dB.
 const MAX_EXTRA_GAIN_DB: f64 = 40.0;
+/// Least loudness gain, in LU per dB of gain, that more gain into the
+/// limiter is worth: past it the limiter only flattens the audio, so the
+/// search stops there and a target beyond reach is left unmet.
+pub const MIN_SLOPE: f64 = 0.1;
+/// Largest miss, in LU, corrected by a gain after the limiter instead of a
+/// new pass (down always; up only as far as the ceiling allows).
+const MAX_TRIM_DB: f64 = 0.5;
 
 /// What [`normalize`] did.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +57,9 @@ pub struct NormalizeReport {
     pub predicted_gain_db: f64,
     /// Gain applied before the limiter, dB.
     pub gain_db: f64,
+    /// Gain applied after the limiter to trim a small miss exactly (0 if
+    /// none), dB; the output readings include it.
+    pub trim_db: f64,
     /// Largest limiter gain reduction, dB (positive).
     pub limiter_max_gr_db: f64,
     /// Mean limiter gain reduction over the track, dB (positive).
@@ -193,8 +203,10 @@ impl Envelope {
     }
 
     /// The gain in dB that brings the output of `limiter` to `target_lufs`
-    /// (`None` for a silent track).
-    pub fn gain_for(&self, target_lufs: f64, limiter: &mut LimiterModel) -> Option<f64> {
+    /// and whether it does: a target out of reach gets the gain past which
+    /// more gain adds less than [`MIN_SLOPE`] LU per dB (`None` for a silent
+    /// track).
+    pub fn gain_for(&self, target_lufs: f64, limiter: &mut LimiterModel) -> Option<(f64, bool)> {
         let unlimited = self.integrated_lufs();
         if !unlimited.is_finite() {
             return None;
@@ -203,13 +215,26 @@ impl Envelope {
         let mut f = |g: f64| self.predict_lufs(g, Some(limiter)) - target_lufs;
         let (mut lo, mut hi) = (lo0, lo0);
         let mut step = 1.0;
-        while f(hi) < 0.0 {
+        let mut f_hi = f(hi);
+        while f_hi < 0.0 {
+            let f_lo = f_hi;
             lo = hi;
             hi += step;
-            step *= 2.0;
-            if hi > lo0 + MAX_EXTRA_GAIN_DB {
-                return Some(lo0 + MAX_EXTRA_GAIN_DB);
+            f_hi = f(hi);
+            if (f_hi - f_lo) / step < MIN_SLOPE || hi > lo0 + MAX_EXTRA_GAIN_DB {
+                // Out of reach: the loudest worthwhile gain, where the next
+                // dB adds less than MIN_SLOPE.
+                let (mut g, mut at) = (lo, f_lo);
+                while g + 1.0 < hi {
+                    let next = f(g + 1.0);
+                    if next - at < MIN_SLOPE {
+                        break;
+                    }
+                    (g, at) = (g + 1.0, next);
+                }
+                return Some((g, false));
             }
+            step *= 2.0;
         }
         for _ in 0..40 {
             if hi - lo < 1e-3 {
@@ -218,7 +243,7 @@ impl Envelope {
             let mid = 0.5 * (lo + hi);
             if f(mid) < 0.0 { lo = mid } else { hi = mid }
         }
-        Some(0.5 * (lo + hi))
+        Some((0.5 * (lo + hi), true))
     }
 }
 
@@ -276,13 +301,14 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
         input_lufs,
         predicted_gain_db: 0.0,
         gain_db: 0.0,
+        trim_db: 0.0,
         limiter_max_gr_db: 0.0,
         limiter_mean_gr_db: 0.0,
         output_lufs: input_lufs,
         output_true_peak_dbtp: f64::NEG_INFINITY,
         passes: 0,
     };
-    let Some(predicted) = envelope.gain_for(target_lufs, &mut model) else {
+    let Some((predicted, reachable)) = envelope.gain_for(target_lufs, &mut model) else {
         for (o, x) in out.iter_mut().zip(input) {
             o.copy_from_slice(x.as_ref());
         }
@@ -327,14 +353,29 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
         report.output_lufs = meter.integrated_lufs();
         report.output_true_peak_dbtp = meter.true_peak_dbtp();
         let miss = target_lufs - report.output_lufs;
-        if miss.abs() <= TOLERANCE_LU || report.passes >= MAX_PASSES || !miss.is_finite() {
+        if miss.abs() <= TOLERANCE_LU || !miss.is_finite() {
             break;
         }
-        // The model's local slope (output LU per dB of gain) turns the miss
-        // into a gain correction.
+        // A small miss is trimmed exactly by a gain after the limiter
+        // (loudness and true peak move by the gain) where the ceiling
+        // allows.
+        let room = ceiling_dbtp - report.output_true_peak_dbtp;
+        if miss.abs() <= MAX_TRIM_DB && miss <= room {
+            let g = db_to_gain(miss) as f32;
+            out.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+            report.trim_db = miss;
+            report.output_lufs += miss;
+            report.output_true_peak_dbtp += miss;
+            break;
+        }
+        // Otherwise the model's local slope (output LU per dB of gain) turns
+        // the miss into a gain correction, unless more gain no longer helps.
         let mut at = |d: f64| envelope.predict_lufs(gain_db + d, Some(&mut model));
-        let slope = ((at(0.25) - at(0.0)) / 0.25).clamp(0.2, 1.0);
-        gain_db += miss / slope;
+        let slope = (at(0.25) - at(0.0)) / 0.25;
+        if report.passes >= MAX_PASSES || (miss > 0.0 && (!reachable || slope < MIN_SLOPE)) {
+            break;
+        }
+        gain_db += miss / slope.clamp(MIN_SLOPE, 1.0);
     }
     Ok((out, report))
 }
@@ -362,7 +403,8 @@ mod tests {
                 assert!(tp <= target.true_peak_dbtp + 1e-9, "{sr} {level}: tp {tp}");
                 assert_eq!(y[0].len(), x[0].len());
                 assert!(r.passes <= 2, "{r:?}");
-                assert!((r.output_lufs - lufs).abs() < 1e-9);
+                // The readings are the output's (a trim moves them exactly).
+                assert!((r.output_lufs - lufs).abs() < 1e-3, "{r:?} {lufs}");
             }
         }
     }
@@ -381,6 +423,29 @@ mod tests {
         assert!((r.predicted_gain_db - r.gain_db).abs() < 1.0, "{r:?}");
         assert!((lufs - target.integrated_lufs).abs() <= 0.1, "{r:?}");
         assert!(tp <= -1.0, "{tp}");
+    }
+
+    #[test]
+    fn a_target_out_of_reach_stops_where_more_gain_stops_helping() {
+        // -3 LUFS under a -1 dBTP ceiling is beyond any limiter on music:
+        // the gain stays where the loudness flattens out, in one pass.
+        let sr = 48_000.0;
+        let x = music_like(sr, 20.0, 0.1, 4);
+        let target = Target::custom("absurd", -3.0, 1.0, -1.0, true).unwrap();
+        let (y, r) = normalize(&x, sr, &target, &Limiter::default()).unwrap();
+        let (lufs, tp) = measure(&y, sr);
+        assert!(lufs < -4.0 && tp <= -1.0, "{lufs} {tp}");
+        assert_eq!(r.passes, 1, "{r:?}");
+        assert!(r.gain_db < r.target_lufs - r.input_lufs + 10.0, "{r:?}");
+        // Half the gain's last dB would add less than MIN_SLOPE LU.
+        let e = Envelope::analyze(&x, sr).unwrap();
+        let mut l = Limiter::default();
+        l.set_ceiling_db(-1.0).unwrap();
+        l.set_true_peak(true);
+        let mut m = LimiterModel::of(&l).unwrap();
+        let more =
+            e.predict_lufs(r.gain_db + 6.0, Some(&mut m)) - e.predict_lufs(r.gain_db, Some(&mut m));
+        assert!(more < 6.0 * 2.0 * MIN_SLOPE, "{more}");
     }
 
     #[test]

@@ -91,30 +91,41 @@ pub fn render<P: Processor + ?Sized, S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
 ) -> Result<Vec<Vec<f32>>, Error> {
-    render_with(processor, input, sample_rate, |_| {})
-}
-
-/// [`render`], calling `after_block` with the processor after each block
-/// (to read its meters).
-pub fn render_with<P: Processor + ?Sized, S: AsRef<[f32]>>(
-    processor: &mut P,
-    input: &[S],
-    sample_rate: f64,
-    mut after_block: impl FnMut(&mut P),
-) -> Result<Vec<Vec<f32>>, Error> {
     let len = check_track(input)?;
     processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, input.len()))?;
     let mut out = vec![vec![0.0f32; len]; input.len()];
     run_blocks(
         input,
         processor.latency(),
-        |b| {
-            processor.process(b);
-            after_block(processor);
-        },
+        |b| processor.process(b),
         |at, b| write_block(&mut out, at, b),
     );
     Ok(out)
+}
+
+/// Runs `processor` (prepared here) over `audio` in place: block by block
+/// for a processor without latency, through [`render`] otherwise.
+pub fn render_in_place<P: Processor + ?Sized>(
+    processor: &mut P,
+    audio: &mut Vec<Vec<f32>>,
+    sample_rate: f64,
+) -> Result<(), Error> {
+    let len = check_track(audio)?;
+    processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, audio.len()))?;
+    if processor.latency() > 0 {
+        *audio = render(processor, audio, sample_rate)?;
+        return Ok(());
+    }
+    let channels = audio.len();
+    for start in (0..len).step_by(BLOCK) {
+        let end = (start + BLOCK).min(len);
+        let mut views: [&mut [f32]; MAX_CHANNELS] = core::array::from_fn(|_| Default::default());
+        for (v, c) in views.iter_mut().zip(audio.iter_mut()) {
+            *v = &mut c[start..end];
+        }
+        processor.process(&mut views[..channels]);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -166,6 +166,7 @@ static void test_normalize(void) {
   CHECK(q.true_peak_dbtp <= -1.0);
   CHECK(r.target_lufs == -23.0 && r.ceiling_dbtp == -1.0 && r.gain_db < 0.0);
   CHECK_NEAR(r.output_lufs, q.integrated_lufs, 0.01);
+  CHECK(fabs(r.trim_db) <= 0.5);
   stereo_free(&mix);
 }
 

@@ -2414,6 +2414,7 @@ class NormalizeReport:
     input_lufs: float
     predicted_gain_db: float
     gain_db: float
+    trim_db: float
     limiter_max_gr_db: float
     limiter_mean_gr_db: float
     output_lufs: float
