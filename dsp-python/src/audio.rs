@@ -13,6 +13,7 @@ use numpy::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use std::ops::Deref;
 
 /// Maps a library error to the Python exception the conventions ask for.
 pub(crate) fn value_error(e: Error) -> PyErr {
@@ -237,6 +238,40 @@ pub(crate) fn read_audio(x: &Bound<'_, PyAny>) -> PyResult<(Shape, Vec<f32>)> {
     let mut data = vec![0.0; shape.channels * shape.samples];
     copy_planar(&array, shape, &mut data, shape.samples)?;
     Ok((shape, data))
+}
+
+/// Planar `f32` samples (channel `c` at `c * samples`) read from an array:
+/// borrowed from a C-contiguous `float32` array, copied from any other.
+pub(crate) enum PlanarData<'py> {
+    Borrowed(PyReadonlyArrayDyn<'py, f32>),
+    Owned(Vec<f32>),
+}
+
+impl Deref for PlanarData<'_> {
+    type Target = [f32];
+
+    fn deref(&self) -> &[f32] {
+        match self {
+            // Only C-contiguous arrays are borrowed.
+            Self::Borrowed(a) => a.as_slice().unwrap_or(&[]),
+            Self::Owned(v) => v,
+        }
+    }
+}
+
+/// [`read_audio`] for reading only: a C-contiguous `float32` array (the
+/// usual case) is borrowed, not copied.
+pub(crate) fn read_audio_ref<'py>(x: &Bound<'py, PyAny>) -> PyResult<(Shape, PlanarData<'py>)> {
+    if let Ok(a) = x.cast::<PyArrayDyn<f32>>()
+        && a.is_c_contiguous()
+    {
+        let shape = audio_shape(a.shape())?;
+        if let Ok(ro) = a.try_readonly() {
+            return Ok((shape, PlanarData::Borrowed(ro)));
+        }
+    }
+    let (shape, data) = read_audio(x)?;
+    Ok((shape, PlanarData::Owned(data)))
 }
 
 fn borrow_error(e: BorrowError) -> PyErr {

@@ -5,7 +5,7 @@ use numpy::PyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::audio::{read_audio, value_error};
+use crate::audio::{read_audio_ref, value_error};
 
 /// Streaming loudness meter: integrated, momentary and short-term loudness,
 /// loudness range, sample and true peak, and 10 Hz loudness series.
@@ -40,7 +40,7 @@ impl LoudnessMeter {
     /// A NaN or infinite sample raises `ValueError` naming its (channel,
     /// index) in `x`, and the meter is left unchanged.
     fn add(&mut self, py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
-        let (shape, data) = read_audio(x)?;
+        let (shape, data) = read_audio_ref(x)?;
         let expected = self.meter.channels();
         if shape.channels != expected {
             return Err(PyValueError::new_err(format!(

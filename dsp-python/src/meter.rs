@@ -10,7 +10,7 @@ use numpy::PyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::audio::{read_audio, value_error};
+use crate::audio::{read_audio_ref, value_error};
 use crate::processor::BLOCK;
 
 /// Peak and RMS levels over a sliding window, per channel.
@@ -73,7 +73,7 @@ impl LevelMeter {
         x: &Bound<'_, PyAny>,
         sample_rate: Option<f64>,
     ) -> PyResult<()> {
-        let (shape, data) = read_audio(x)?;
+        let (shape, data) = read_audio_ref(x)?;
         match (self.format, sample_rate) {
             (None, None) => {
                 return Err(PyValueError::new_err(

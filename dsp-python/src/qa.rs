@@ -12,7 +12,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::audio::{read_audio, value_error};
+use crate::audio::{read_audio_ref, value_error};
 
 /// A float for JSON: `None` when not finite.
 pub(crate) fn json_float(v: f64) -> Option<f64> {
@@ -426,7 +426,7 @@ impl QaReport {
 /// (channel, index), for empty audio, or for a bad sample rate.
 #[pyfunction]
 pub fn measure(py: Python<'_>, x: &Bound<'_, PyAny>, sample_rate: f64) -> PyResult<QaReport> {
-    let (shape, data) = read_audio(x)?;
+    let (shape, data) = read_audio_ref(x)?;
     let channels: Vec<&[f32]> = if shape.samples == 0 {
         vec![&[]; shape.channels]
     } else {
