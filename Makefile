@@ -6,7 +6,8 @@
 #   lib/libmasterlib.so.<version>   (SONAME libmasterlib.so.<major>) with the
 #   lib/libmasterlib.so.<major> and lib/libmasterlib.so links, lib/libmasterlib.a,
 #   include/masterlib.h and include/masterlib.hpp (C++17 wrapper),
-#   lib/pkgconfig/masterlib.pc, lib/cmake/masterlib/masterlib{Config,ConfigVersion}.cmake.
+#   lib/pkgconfig/masterlib.pc, lib/cmake/masterlib/masterlib{Config,ConfigVersion}.cmake
+# (both relocatable: the installed tree may move as a whole).
 #
 # `make build` only builds (cargo, profile PROFILE, default release);
 # `make install-files BUILD_DIR=dir` installs libraries already built in dir
@@ -28,8 +29,25 @@ VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
 SONAME := libmasterlib.so.$(VERSION_MAJOR)
 REALNAME := libmasterlib.so.$(VERSION)
 
-SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+# The package files find the prefix from where they lie (pkg-config's
+# ${pcfiledir}, CMake's CMAKE_CURRENT_LIST_DIR), so that the installed tree
+# can move; LIBDIR and INCLUDEDIR outside PREFIX are written as they are.
+empty :=
+space := $(empty) $(empty)
+under_prefix = $(if $(filter $(PREFIX)/%,$(1)),$(patsubst $(PREFIX)/%,%,$(1)))
+LIBDIR_REL := $(call under_prefix,$(LIBDIR))
+INCLUDEDIR_REL := $(call under_prefix,$(INCLUDEDIR))
+ups = $(subst $(space),/,$(foreach d,$(subst /, ,$(1)),..))
+PC_PREFIX := $(if $(LIBDIR_REL),$${pcfiledir}/$(call ups,$(LIBDIR_REL)/pkgconfig),$(PREFIX))
+CMAKE_PREFIX := $(if $(LIBDIR_REL),$${CMAKE_CURRENT_LIST_DIR}/$(call ups,$(LIBDIR_REL)/cmake/masterlib),$(PREFIX))
+relative = $(if $(call under_prefix,$(1)),$(2)/$(call under_prefix,$(1)),$(1))
+
+SUBST = sed -e 's|@PC_PREFIX@|$(PC_PREFIX)|g' -e 's|@CMAKE_PREFIX@|$(CMAKE_PREFIX)|g' \
+	-e 's|@PC_LIBDIR@|$(call relative,$(LIBDIR),$${prefix})|g' \
+	-e 's|@PC_INCLUDEDIR@|$(call relative,$(INCLUDEDIR),$${prefix})|g' \
+	-e 's|@CMAKE_LIBDIR@|$(call relative,$(LIBDIR),$${_masterlib_prefix})|g' \
+	-e 's|@CMAKE_INCLUDEDIR@|$(call relative,$(INCLUDEDIR),$${_masterlib_prefix})|g' \
+	-e 's|@VERSION@|$(VERSION)|g' \
 	-e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' -e 's|@VERSION_MINOR@|$(VERSION_MINOR)|g' \
 	-e 's|@VERSION_MAJOR_MINOR@|$(VERSION_MAJOR).$(VERSION_MINOR)|g'
 

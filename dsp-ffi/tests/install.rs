@@ -24,22 +24,30 @@ fn root() -> PathBuf {
     dirs().0.join("..").canonicalize().expect("workspace root")
 }
 
-/// The prefix holding the installed library, installed once per test run.
+/// The prefix holding the installed library, installed once per test run
+/// into another directory and then moved here: every build below also
+/// checks that the installed tree is relocatable.
 fn prefix() -> &'static Path {
     static PREFIX: OnceLock<PathBuf> = OnceLock::new();
     PREFIX.get_or_init(|| {
-        let prefix = fresh_dir("install-prefix");
+        let staging = fresh_dir(STAGING);
         let build_dir = library("libmasterlib.so").parent().unwrap().to_path_buf();
         let mut make = Command::new("make");
         make.args(["-s", "-C"])
             .arg(root())
             .arg("install-files")
-            .arg(format!("PREFIX={}", prefix.display()))
+            .arg(format!("PREFIX={}", staging.display()))
             .arg(format!("BUILD_DIR={}", build_dir.display()));
         run(make);
+        let prefix = fresh_dir("install-prefix");
+        std::fs::remove_dir(&prefix).expect("empty prefix");
+        std::fs::rename(&staging, &prefix).expect("move the installed tree");
         prefix
     })
 }
+
+/// Where the library is installed before the tree moves to [`prefix`].
+const STAGING: &str = "install-staging";
 
 /// The examples' directory.
 fn examples() -> PathBuf {
@@ -105,6 +113,11 @@ fn install_lays_out_library_headers_and_package_files() {
     }
     let pc = std::fs::read_to_string(lib.join("pkgconfig/masterlib.pc")).unwrap();
     assert!(pc.contains(&format!("\nVersion: {VERSION}\n")), "{pc}");
+    // Relocatable: the package files name no installed path.
+    let cmake = std::fs::read_to_string(lib.join("cmake/masterlib/masterlibConfig.cmake")).unwrap();
+    for text in [&pc, &cmake] {
+        assert!(!text.contains(STAGING), "{text}");
+    }
     let header = std::fs::read_to_string(prefix().join("include/masterlib.h")).unwrap();
     let major = env!("CARGO_PKG_VERSION_MAJOR");
     assert!(header.contains(&format!("#define MASTERLIB_VERSION_MAJOR {major}\n")));
