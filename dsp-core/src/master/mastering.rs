@@ -8,7 +8,7 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use super::chain::{MasteringChain, Matching, WORKING_LUFS};
-use super::matching::{TONAL_STAGE, match_chain, refine_tonal};
+use super::matching::{TONAL_STAGE, match_chain, refine_tonal, refine_width};
 use super::normalize::{Envelope, NormalizeReport, normalize_analyzed};
 use super::offline::{BLOCK, check_track, render_in_place, run_blocks, write_block};
 use super::profile::Profile;
@@ -117,20 +117,22 @@ fn master_towards<S: AsRef<[f32]>>(
     })?;
     let views: Vec<&[f32]> = input.iter().map(AsRef::as_ref).collect();
     let before = QaReport::measure(&views, sample_rate)?;
-    let (mut chain, mut matching) = match reference {
-        Some(r) => match_chain(chain, &Profile::analyze(&views, sample_rate)?, r)?,
-        None => (chain.clone(), Vec::new()),
+    let mix = reference.map(|_| Profile::analyze(&views, sample_rate)).transpose()?;
+    let (mut chain, mut matching) = match (reference, &mix) {
+        (Some(r), Some(mix)) => match_chain(chain, mix, r)?,
+        _ => (chain.clone(), Vec::new()),
     };
     let input_gain_db = working_gain(before.integrated_lufs);
     let target = chain.resolved_target()?;
     let refine = reference.is_some() && chain.stage(TONAL_STAGE).is_some();
     let (lufs, ceiling) = (target.integrated_lufs, target.true_peak_dbtp);
     let mut run = render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling, refine)?;
-    if let Some(entering) = &run.entering {
-        // Matched: a second run undoes what the limiter did to the
-        // tonal balance.
+    if let (Some(entering), Some(mix), Some(r)) = (&run.entering, &mix, reference) {
+        // Matched: a second run undoes what the limiter did to the tonal
+        // balance and puts the width where the matching aimed.
         let master = Profile::analyze(&planar_views(&run.out), sample_rate)?;
         matching.push(refine_tonal(&mut chain, entering, &master)?);
+        matching.extend(refine_width(&mut chain, mix, r, &master));
         run = render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling, false)?;
     }
     let mut out = run.out;

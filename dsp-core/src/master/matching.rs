@@ -23,6 +23,8 @@ pub const MAX_TONAL_DB: f64 = 12.0;
 const FULL_CREST_DB: f64 = 6.0;
 /// Name of the stage that reference matching inserts.
 pub const TONAL_STAGE: &str = "tonal_balance";
+/// Name of the stereo-width stage that width matching sets.
+const WIDTH_STAGE: &str = "width";
 
 /// The chain with the matching applied to it, and a sentence per change.
 /// The tonal-balance stage goes after `corrective_eq` (or first), and
@@ -71,11 +73,8 @@ pub fn match_chain(
         ));
     }
     if m.width > 0.0 && mix.width_db.is_finite() && reference.width_db.is_finite() {
-        if let Some(stage) = out.stages.iter_mut().find(|s| s.name == "width") {
-            let gain = mix.width_gain(reference, m.width);
-            let now = number(&stage.processor, "width").unwrap_or(1.0);
-            let width = (now * gain).clamp(0.0, 2.0);
-            stage.processor.params.insert("width".to_string(), Value::Number(width));
+        if let Some(stage) = out.stages.iter_mut().find(|s| s.name == WIDTH_STAGE) {
+            let width = scale_width(stage, mix.width_gain(reference, m.width));
             notes.push(format!(
                 "width: side x{width:.2} (mix {:.1} dB, reference {:.1} dB side to mid)",
                 mix.width_db, reference.width_db
@@ -132,6 +131,40 @@ pub fn refine_tonal(
     Ok(format!("tonal balance refined for the limiter: mid {lo:+.1} to {hi:+.1} dB"))
 }
 
+/// Corrects the width stage of a matched chain so that the master's side
+/// level lands where the matching aimed (`mix`'s width moved towards
+/// `reference`'s by the width strength): the tonal balance's side curve and
+/// the stages after it move the width too. Returns a sentence on the
+/// change, or `None` when there is nothing to correct.
+pub fn refine_width(
+    chain: &mut MasteringChain,
+    mix: &Profile,
+    reference: &Profile,
+    master: &Profile,
+) -> Option<String> {
+    let strength = chain.matching.width;
+    let widths = [mix.width_db, reference.width_db, master.width_db];
+    if strength <= 0.0 || widths.iter().any(|w| !w.is_finite()) {
+        return None;
+    }
+    let aim = mix.width_db + strength * (reference.width_db - mix.width_db);
+    let stage = chain.stages.iter_mut().find(|s| s.name == WIDTH_STAGE)?;
+    let width = scale_width(stage, libm::exp10((aim - master.width_db) / 20.0));
+    Some(format!(
+        "width refined: side x{width:.2} (master {:.1} dB side to mid, aim {aim:.1} dB)",
+        master.width_db
+    ))
+}
+
+/// Multiplies the `width` of a width stage by `gain` (within 0 to 2) and
+/// returns the new width.
+fn scale_width(stage: &mut Stage, gain: f64) -> f64 {
+    let now = number(&stage.processor, "width").unwrap_or(1.0);
+    let width = (now * gain).clamp(0.0, 2.0);
+    stage.processor.params.insert("width".to_string(), Value::Number(width));
+    width
+}
+
 /// The lowest and highest gain of a curve, dB (0 dB included).
 fn extremes(curve: &[(f64, f64)]) -> (f64, f64) {
     curve.iter().fold((0.0f64, 0.0f64), |(lo, hi), &(_, db)| (lo.min(db), hi.max(db)))
@@ -186,5 +219,25 @@ mod tests {
         assert!((low - 1.0).abs() < 1.5, "{low}");
         assert!((high - low - 3.0).abs() < 0.5, "{low} {high}");
         assert!(note.contains("refined"), "{note}");
+    }
+
+    #[test]
+    fn refining_puts_the_width_where_the_matching_aimed() {
+        // Mix at -12 dB side to mid, reference at -8, half strength: the
+        // aim is -10; a master that came out at -11 needs +1 dB of side.
+        let sr = 48_000.0;
+        let mut mix = Profile::analyze(&[&music(sr, 2.0, 1)[0][..]], sr).unwrap();
+        let (mut reference, mut master) = (mix.clone(), mix.clone());
+        (mix.width_db, reference.width_db, master.width_db) = (-12.0, -8.0, -11.0);
+        let mut chain =
+            MasteringChain::reference(Matching { width: 0.5, ..Matching::default() }).unwrap();
+        let before = number(&chain.stage(WIDTH_STAGE).unwrap().processor, "width").unwrap();
+        let note = refine_width(&mut chain, &mix, &reference, &master).unwrap();
+        let after = number(&chain.stage(WIDTH_STAGE).unwrap().processor, "width").unwrap();
+        assert!((after / before - libm::exp10(1.0 / 20.0)).abs() < 1e-9, "{before} {after}");
+        assert!(note.contains("aim -10.0 dB"), "{note}");
+        // Nothing to do without width matching.
+        chain.matching.width = 0.0;
+        assert!(refine_width(&mut chain, &mix, &reference, &master).is_none());
     }
 }

@@ -38,4 +38,4 @@ pub use profile::{MatchCurves, Profile, third_octave_error_db};
 #[cfg(feature = "std")]
 mod matching;
 #[cfg(feature = "std")]
-pub use matching::{MAX_TONAL_DB, TONAL_STAGE, match_chain, refine_tonal};
+pub use matching::{MAX_TONAL_DB, TONAL_STAGE, match_chain, refine_tonal, refine_width};
