@@ -146,6 +146,19 @@ typedef struct MlProcessor MlProcessor;
 typedef struct MlProfile MlProfile;
 
 /**
+ * Opaque handle to the full report of a mastering call, as JSON: the
+ * quality reports of the mix and the master (`before`, `after`), the chain
+ * as used, the target, each stage (gain reduction, latency), the loudness
+ * stage (`normalization`) and what reference matching changed
+ * (`matching`); for an album, the album figures and every track's report
+ * (`tracks`). Infinite readings (the loudness of silence) are `null`.
+ * Written by `ml_master`, `ml_master_to_reference`, `ml_match_reference`
+ * and `ml_master_album` when asked for; read with `ml_report_json`, freed
+ * with `ml_report_free`. Never changed once made.
+ */
+typedef struct MlReport MlReport;
+
+/**
  * Result of every fallible call: `ML_STATUS_OK` (0) or a negative failure code.
  *
  * `ml_status_str` describes a code; `ml_last_error_message` gives the detailed
@@ -1282,6 +1295,24 @@ MlStatus ml_meter_series(struct MlMeter *m,
 void ml_meter_free(struct MlMeter *m);
 
 /**
+ * Writes the report's JSON to `buf`, as `ml_mastering_chain_to_json` does
+ * (ask for the length with `buf` NULL and `capacity` 0).
+ *
+ * # Safety
+ * `report` is NULL or a live handle; `buf` NULL or writable for `capacity`
+ * bytes; `len` NULL or writable.
+ */
+MlStatus ml_report_json(const struct MlReport *report, char *buf, size_t capacity, size_t *len);
+
+/**
+ * Frees a report; NULL is a no-op.
+ *
+ * # Safety
+ * `report` is NULL or a handle from this API not freed before.
+ */
+void ml_report_free(struct MlReport *report);
+
+/**
  * Creates the built-in mastering chain `preset` and writes it to `*out`
  * (NULL on failure):
  * - `streaming`: 25 Hz high-pass, gentle 3-band glue, Spotify target
@@ -1394,17 +1425,18 @@ void ml_mastering_chain_free(struct MlMasteringChain *chain);
  * true-peak limiter (verified), dithers, and measures the master.
  * `input[c]` and `output[c]` are `num_frames` samples of channel `c`
  * (`channels` 1 or 2); `output` may be `input` (in place). Fills `*result`
- * unless it is NULL. Offline: allocates, not for a real-time thread.
+ * and writes the full report to `*report` (free it with `ml_report_free`)
+ * unless they are NULL. Offline: allocates, not for a real-time thread.
  *
  * Fails with `ML_STATUS_NULL_POINTER`, `ML_STATUS_INVALID_CHANNEL_COUNT`,
  * `ML_STATUS_EMPTY_INPUT` (0 frames), `ML_STATUS_NONFINITE` (the message
- * names the sample), `ML_STATUS_INVALID_SAMPLE_RATE`; `output` and
- * `*result` are then left unchanged.
+ * names the sample), `ML_STATUS_INVALID_SAMPLE_RATE`; `output`, `*result`
+ * and `*report` are then left unchanged.
  *
  * # Safety
  * `chain` is NULL or a live handle; `input` and `output` are NULL or hold
  * `channels` pointers, each NULL or valid for `num_frames` floats (read,
- * respectively written); `result` NULL or writable.
+ * respectively written); `result` and `report` NULL or writable.
  */
 MlStatus ml_master(const struct MlMasteringChain *chain,
                    float *const *input,
@@ -1412,7 +1444,8 @@ MlStatus ml_master(const struct MlMasteringChain *chain,
                    size_t channels,
                    size_t num_frames,
                    double sample_rate,
-                   struct MlMasterResult *result);
+                   struct MlMasterResult *result,
+                   struct MlReport **report);
 
 /**
  * Masters an album with `chain`: every track through the same stages, with
@@ -1421,8 +1454,9 @@ MlStatus ml_master(const struct MlMasteringChain *chain,
  * keeps its loudness relative to the others; each is limited to the
  * ceiling on its own. Track `t` has `channels` (1 or 2) channels of
  * `num_frames[t]` samples: `tracks[t][c]` in, `outputs[t][c]` out (may be
- * the input). Fills `results[t]` (an array of `num_tracks`) and
- * `*album_gain_db` (the loudness change of the album) unless NULL.
+ * the input). Fills `results[t]` (an array of `num_tracks`),
+ * `*album_gain_db` (the loudness change of the album) and `*report` (the
+ * album's report with every track's, see `MlReport`) unless NULL.
  * Offline: allocates, not for a real-time thread.
  *
  * Fails as `ml_master`, and with `ML_STATUS_EMPTY_INPUT` for no tracks;
@@ -1433,7 +1467,7 @@ MlStatus ml_master(const struct MlMasteringChain *chain,
  * `num_tracks` pointers, each NULL or holding `channels` pointers, each
  * NULL or valid for `num_frames[t]` floats; `num_frames` NULL or readable
  * for `num_tracks` values; `results` NULL or writable for `num_tracks`
- * structs; `album_gain_db` NULL or writable.
+ * structs; `album_gain_db` and `report` NULL or writable.
  */
 MlStatus ml_master_album(const struct MlMasteringChain *chain,
                          float *const *const *tracks,
@@ -1443,7 +1477,8 @@ MlStatus ml_master_album(const struct MlMasteringChain *chain,
                          const size_t *num_frames,
                          double sample_rate,
                          struct MlMasterResult *results,
-                         double *album_gain_db);
+                         double *album_gain_db,
+                         struct MlReport **report_out);
 
 /**
  * Normalizes a track to the loudness target `target` (a name, as for
@@ -1586,13 +1621,14 @@ MlStatus ml_master_to_reference(const struct MlMasteringChain *chain,
                                 size_t channels,
                                 size_t num_frames,
                                 double sample_rate,
-                                struct MlMasterResult *result);
+                                struct MlMasterResult *result,
+                                struct MlReport **report);
 
 /**
  * Matches a mix to `reference` and does nothing else, as Python's
  * `match_reference`: tonal balance, loudness (true-peak limited at
  * -1 dBTP), width and dynamics at `matching`'s strengths (NULL: the
- * defaults). Audio and `result` as for `ml_master`.
+ * defaults). Audio, `result` and `report` as for `ml_master`.
  *
  * # Safety
  * As `ml_master`; `reference` NULL or a live handle; `matching` NULL or
@@ -1605,7 +1641,8 @@ MlStatus ml_match_reference(const struct MlProfile *reference,
                             size_t channels,
                             size_t num_frames,
                             double sample_rate,
-                            struct MlMasterResult *result);
+                            struct MlMasterResult *result,
+                            struct MlReport **report);
 
 /**
  * Creates a level meter whose RMS window is `window_ms` (1 ms to 60 s;

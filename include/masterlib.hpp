@@ -543,9 +543,10 @@ class MasteringChain {
 };
 
 /** Masters a track (1 or 2 channels, offline: allocates) into `output`
- * (same shape; may be `input`): master(chain, {l, r}, {out_l, out_r}, rate). */
+ * (same shape; may be `input`): master(chain, {l, r}, {out_l, out_r}, rate).
+ * With `report_json`, also the full report as JSON (see MlReport). */
 inline MlMasterResult master(const MasteringChain &chain, ConstPlanar input, Planar output,
-                             double sample_rate) {
+                             double sample_rate, std::string *report_json = nullptr) {
   std::array<const float *, ML_MAX_CHANNELS> in{};
   std::array<float *, ML_MAX_CHANNELS> out{};
   std::size_t length = detail::channel_pointers(input, in);
@@ -553,8 +554,16 @@ inline MlMasterResult master(const MasteringChain &chain, ConstPlanar input, Pla
     throw Error(ML_STATUS_LENGTH_MISMATCH, "the output's shape differs from the input's");
   }
   MlMasterResult result;
+  MlReport *raw = nullptr;
   detail::check(ml_master(chain.handle(), detail::as_planar(in), out.data(), input.size(), length,
-                          sample_rate, &result));
+                          sample_rate, &result, report_json ? &raw : nullptr));
+  std::unique_ptr<MlReport, detail::Free<MlReport, ml_report_free>> report(raw);
+  if (report_json) {
+    *report_json = detail::saved_json(report.get(), +[](MlReport *r, char *buf,
+                                                         std::size_t capacity, std::size_t *len) {
+      return ml_report_json(r, buf, capacity, len);
+    });
+  }
   return result;
 }
 

@@ -76,6 +76,70 @@ impl Handle for MlProfile {
     }
 }
 
+/// Opaque handle to the full report of a mastering call, as JSON: the
+/// quality reports of the mix and the master (`before`, `after`), the chain
+/// as used, the target, each stage (gain reduction, latency), the loudness
+/// stage (`normalization`) and what reference matching changed
+/// (`matching`); for an album, the album figures and every track's report
+/// (`tracks`). Infinite readings (the loudness of silence) are `null`.
+/// Written by `ml_master`, `ml_master_to_reference`, `ml_match_reference`
+/// and `ml_master_album` when asked for; read with `ml_report_json`, freed
+/// with `ml_report_free`. Never changed once made.
+#[derive(Debug)]
+pub struct MlReport {
+    json: String,
+    poisoned: AtomicBool,
+}
+
+impl Handle for MlReport {
+    fn poison_flag(&self) -> &AtomicBool {
+        &self.poisoned
+    }
+}
+
+impl MlReport {
+    /// Writes a report serialized by `json` to `*out` as a new handle,
+    /// unless `out` is NULL (then `json` is not called).
+    ///
+    /// # Safety
+    /// `out` is NULL or writable.
+    unsafe fn write(
+        out: *mut *mut MlReport,
+        json: impl FnOnce() -> serde_json::Result<String>,
+    ) -> Outcome {
+        if let Some(out) = unsafe { out.as_mut() } {
+            let json = json().map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
+            *out = Box::into_raw(Box::new(MlReport { json, poisoned: AtomicBool::new(false) }));
+        }
+        Ok(())
+    }
+}
+
+/// Writes the report's JSON to `buf`, as `ml_mastering_chain_to_json` does
+/// (ask for the length with `buf` NULL and `capacity` 0).
+///
+/// # Safety
+/// `report` is NULL or a live handle; `buf` NULL or writable for `capacity`
+/// bytes; `len` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_report_json(
+    report: *const MlReport,
+    buf: *mut c_char,
+    capacity: usize,
+    len: *mut usize,
+) -> MlStatus {
+    unsafe { with_shared(report, |r| write_text(&r.json, buf, capacity, len)) }
+}
+
+/// Frees a report; NULL is a no-op.
+///
+/// # Safety
+/// `report` is NULL or a handle from this API not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_report_free(report: *mut MlReport) {
+    unsafe { free_handle(report) }
+}
+
 impl MlProfile {
     fn new(profile: Profile) -> Self {
         Self { profile, poisoned: AtomicBool::new(false) }
@@ -447,18 +511,20 @@ pub unsafe extern "C" fn ml_mastering_chain_free(chain: *mut MlMasteringChain) {
 /// true-peak limiter (verified), dithers, and measures the master.
 /// `input[c]` and `output[c]` are `num_frames` samples of channel `c`
 /// (`channels` 1 or 2); `output` may be `input` (in place). Fills `*result`
-/// unless it is NULL. Offline: allocates, not for a real-time thread.
+/// and writes the full report to `*report` (free it with `ml_report_free`)
+/// unless they are NULL. Offline: allocates, not for a real-time thread.
 ///
 /// Fails with `ML_STATUS_NULL_POINTER`, `ML_STATUS_INVALID_CHANNEL_COUNT`,
 /// `ML_STATUS_EMPTY_INPUT` (0 frames), `ML_STATUS_NONFINITE` (the message
-/// names the sample), `ML_STATUS_INVALID_SAMPLE_RATE`; `output` and
-/// `*result` are then left unchanged.
+/// names the sample), `ML_STATUS_INVALID_SAMPLE_RATE`; `output`, `*result`
+/// and `*report` are then left unchanged.
 ///
 /// # Safety
 /// `chain` is NULL or a live handle; `input` and `output` are NULL or hold
 /// `channels` pointers, each NULL or valid for `num_frames` floats (read,
-/// respectively written); `result` NULL or writable.
+/// respectively written); `result` and `report` NULL or writable.
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn ml_master(
     chain: *const MlMasteringChain,
     input: *const *mut f32,
@@ -467,10 +533,11 @@ pub unsafe extern "C" fn ml_master(
     num_frames: usize,
     sample_rate: f64,
     result: *mut MlMasterResult,
+    report: *mut *mut MlReport,
 ) -> MlStatus {
     unsafe {
         with_shared(chain, |h| {
-            master_into(input, output, channels, num_frames, result, |views| {
+            master_into(input, output, channels, num_frames, (result, report), |views| {
                 master(views, sample_rate, &h.chain)
             })
         })
@@ -478,8 +545,8 @@ pub unsafe extern "C" fn ml_master(
 }
 
 /// Checks the audio of a one-track mastering call (1 or 2 channels), runs
-/// `run` on it and writes the master to `output` and the figures to
-/// `*result` (unless NULL).
+/// `run` on it and writes the master to `output`, the figures to `*result`
+/// and the report to `*report` (each unless NULL).
 ///
 /// # Safety
 /// As `ml_master`'s audio and result arguments.
@@ -488,7 +555,7 @@ unsafe fn master_into(
     output: *const *mut f32,
     channels: usize,
     num_frames: usize,
-    result: *mut MlMasterResult,
+    (result, report_out): (*mut MlMasterResult, *mut *mut MlReport),
     run: impl FnOnce(&[&[f32]]) -> Result<(Vec<Vec<f32>>, MasterReport), Error>,
 ) -> Outcome {
     check_channel_count(channels, 2)?;
@@ -499,6 +566,7 @@ unsafe fn master_into(
             run(&views[..channels])?
         };
         write_planar(output, &audio, num_frames)?;
+        MlReport::write(report_out, || serde_json::to_string(&report))?;
         if let Some(r) = result.as_mut() {
             *r = MlMasterResult::from_core(&report);
         }
@@ -512,8 +580,9 @@ unsafe fn master_into(
 /// keeps its loudness relative to the others; each is limited to the
 /// ceiling on its own. Track `t` has `channels` (1 or 2) channels of
 /// `num_frames[t]` samples: `tracks[t][c]` in, `outputs[t][c]` out (may be
-/// the input). Fills `results[t]` (an array of `num_tracks`) and
-/// `*album_gain_db` (the loudness change of the album) unless NULL.
+/// the input). Fills `results[t]` (an array of `num_tracks`),
+/// `*album_gain_db` (the loudness change of the album) and `*report` (the
+/// album's report with every track's, see `MlReport`) unless NULL.
 /// Offline: allocates, not for a real-time thread.
 ///
 /// Fails as `ml_master`, and with `ML_STATUS_EMPTY_INPUT` for no tracks;
@@ -524,7 +593,7 @@ unsafe fn master_into(
 /// `num_tracks` pointers, each NULL or holding `channels` pointers, each
 /// NULL or valid for `num_frames[t]` floats; `num_frames` NULL or readable
 /// for `num_tracks` values; `results` NULL or writable for `num_tracks`
-/// structs; `album_gain_db` NULL or writable.
+/// structs; `album_gain_db` and `report` NULL or writable.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn ml_master_album(
@@ -537,6 +606,7 @@ pub unsafe extern "C" fn ml_master_album(
     sample_rate: f64,
     results: *mut MlMasterResult,
     album_gain_db: *mut f64,
+    report_out: *mut *mut MlReport,
 ) -> MlStatus {
     unsafe {
         with_shared(chain, |h| {
@@ -561,6 +631,7 @@ pub unsafe extern "C" fn ml_master_album(
             for ((&o, &n), a) in outputs.iter().zip(frames).zip(&audio) {
                 write_planar(o, a, n)?;
             }
+            MlReport::write(report_out, || serde_json::to_string(&report))?;
             if !results.is_null() {
                 let results = std::slice::from_raw_parts_mut(results, num_tracks);
                 for (r, t) in results.iter_mut().zip(&report.tracks) {
@@ -806,11 +877,12 @@ pub unsafe extern "C" fn ml_master_to_reference(
     num_frames: usize,
     sample_rate: f64,
     result: *mut MlMasterResult,
+    report: *mut *mut MlReport,
 ) -> MlStatus {
     unsafe {
         with_shared(chain, |h| {
             let reference = &non_null(reference)?.profile;
-            master_into(input, output, channels, num_frames, result, |views| {
+            master_into(input, output, channels, num_frames, (result, report), |views| {
                 master_to_reference(views, sample_rate, &h.chain, reference)
             })
         })
@@ -820,7 +892,7 @@ pub unsafe extern "C" fn ml_master_to_reference(
 /// Matches a mix to `reference` and does nothing else, as Python's
 /// `match_reference`: tonal balance, loudness (true-peak limited at
 /// -1 dBTP), width and dynamics at `matching`'s strengths (NULL: the
-/// defaults). Audio and `result` as for `ml_master`.
+/// defaults). Audio, `result` and `report` as for `ml_master`.
 ///
 /// # Safety
 /// As `ml_master`; `reference` NULL or a live handle; `matching` NULL or
@@ -836,11 +908,12 @@ pub unsafe extern "C" fn ml_match_reference(
     num_frames: usize,
     sample_rate: f64,
     result: *mut MlMasterResult,
+    report: *mut *mut MlReport,
 ) -> MlStatus {
     unsafe {
         with_shared(reference, |h| {
             let m = matching.as_ref().map_or_else(Matching::default, |m| (*m).into());
-            master_into(input, output, channels, num_frames, result, |views| {
+            master_into(input, output, channels, num_frames, (result, report), |views| {
                 match_reference(views, sample_rate, &h.profile, m)
             })
         })
@@ -1002,7 +1075,7 @@ mod tests {
         };
         let before = r;
         let m = |chain, input, output, channels, frames, rate, result| unsafe {
-            ml_master(chain, input, output, channels, frames, rate, result)
+            ml_master(chain, input, output, channels, frames, rate, result, null_mut())
         };
         let (xs, ys) = (xp.as_ptr(), yp.as_ptr());
         assert_eq!(m(null(), xs, ys, 2, n, 48e3, &mut r), ML_STATUS_NULL_POINTER);
@@ -1042,6 +1115,7 @@ mod tests {
                 channels,
                 frames.as_ptr(),
                 48e3,
+                null_mut(),
                 null_mut(),
                 null_mut(),
             )

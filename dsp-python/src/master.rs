@@ -387,6 +387,12 @@ impl MasterReport {
         Ok(d)
     }
 
+    /// The whole report as JSON text: the document C's `ml_report_json`
+    /// gives (infinite readings as null).
+    fn to_json(&self) -> PyResult<String> {
+        report_json(serde_json::to_string(&self.r))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "MasterReport(target={:?}, before_lufs={:.2}, after_lufs={:.2}, after_true_peak_dbtp={:.2})",
@@ -396,6 +402,11 @@ impl MasterReport {
             self.r.after.true_peak_dbtp
         )
     }
+}
+
+/// A report's JSON text, or the error as `ValueError`.
+fn report_json(json: serde_json::Result<String>) -> PyResult<String> {
+    json.map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// What `master_album` did: album loudness before and after, the album
@@ -430,6 +441,12 @@ impl AlbumReport {
     #[getter]
     fn tracks(&self) -> Vec<MasterReport> {
         self.r.tracks.iter().map(|r| MasterReport { r: r.clone() }).collect()
+    }
+
+    /// The whole report as JSON text, every track's included (as C's
+    /// `ml_report_json`).
+    fn to_json(&self) -> PyResult<String> {
+        report_json(serde_json::to_string(&self.r))
     }
 
     fn __repr__(&self) -> String {

@@ -3,6 +3,8 @@ measured with an independent BS.1770 meter (libebur128 via pyebur128)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyebur128
 import pytest
@@ -236,3 +238,19 @@ def test_matching_errors():
         ml.Profile.from_json("{}")
     with pytest.raises(ValueError):
         ml.match_reference(x, np.zeros((2, 0), np.float32), 48_000)
+
+
+def test_the_report_as_json_holds_every_reading():
+    x = song("bass", seconds=4.0)
+    _, report = ml.master(x, 48_000, target="apple")
+    d = json.loads(report.to_json())
+    assert d["after"]["integrated_lufs"] == pytest.approx(report.after.integrated_lufs)
+    assert d["after"]["true_peak_dbtp"] == pytest.approx(report.after.true_peak_dbtp)
+    assert d["normalization"]["passes"] == report.normalization.passes
+    assert [s["name"] for s in d["stages"]] == [s["name"] for s in report.stages]
+    assert d["target"]["name"] == "apple" and d["chain"]["target"] == report.chain.target
+    # Silence has no loudness: JSON null, not an invalid -Infinity.
+    _, album = ml.master_album([x, np.zeros_like(x)], 48_000)
+    tracks = json.loads(album.to_json())["tracks"]
+    assert tracks[1]["before"]["integrated_lufs"] is None
+    assert tracks[0]["after"]["integrated_lufs"] == pytest.approx(album.tracks[0].after.integrated_lufs)

@@ -33,7 +33,11 @@ const FOLD_BLOCK: usize = 4096;
 /// Stereo readings (correlation, mono fold, balance) use channels 0 and 1
 /// (left and right); for mono they read as for identical channels
 /// (correlation 1, no drop, balance 0).
+///
+/// With the `serde` feature it serializes (infinite readings, such as the
+/// loudness of silence, as JSON `null`).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct QaReport {
     /// Sample rate in Hz.
     pub sample_rate: f64,

@@ -15,6 +15,7 @@ use crate::error::{Error, check_range};
 
 /// A loudness delivery target.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Target {
     /// Lookup name (`spotify`, `ebu_r128`...).
     pub name: String,

@@ -27,6 +27,7 @@ const MAX_INPUT_GAIN_DB: f64 = 40.0;
 
 /// What one stage of the chain did.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct StageReport {
     /// The stage's name in the chain.
     pub name: String,
@@ -42,8 +43,10 @@ pub struct StageReport {
 }
 
 /// What [`master`] did: the mix and master quality reports, the chain as
-/// used, the target, and each step.
+/// used, the target, and each step (serializable with the `serde`
+/// feature: the report that the C API hands out as JSON).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MasterReport {
     /// Quality report of the mix.
     pub before: QaReport,
@@ -208,6 +211,7 @@ fn dither(chain: &MasteringChain, audio: &mut Audio, sample_rate: f64) -> Result
 
 /// The album's shared figures, from [`master_album`].
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AlbumReport {
     /// Album loudness of the mixes (all tracks as one programme), LUFS.
     pub album_lufs_before: f64,

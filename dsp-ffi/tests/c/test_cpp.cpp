@@ -211,7 +211,11 @@ void mastering_chain_masters_to_its_target() {
   ml::MasteringChain moved = std::move(copy);
   CHECK(copy.handle() == nullptr && moved.target_lufs() == -14.0);
   std::vector<float> out_left(left.size()), out_right(left.size());
-  MlMasterResult result = ml::master(moved, {left, right}, {out_left, out_right}, kRate);
+  std::string report_json;
+  MlMasterResult result =
+      ml::master(moved, {left, right}, {out_left, out_right}, kRate, &report_json);
+  CHECK(report_json.find("\"normalization\":{") != std::string::npos);
+  CHECK(report_json.find("\"target\":{\"name\":\"spotify\"") != std::string::npos);
   MlQaReport report = ml::measure({out_left, out_right}, kRate);
   CHECK_NEAR(report.integrated_lufs, -14.0, 0.3);
   CHECK(report.true_peak_dbtp <= -1.0);

@@ -77,6 +77,17 @@ static char *chain_json(const MlMasteringChain *c) {
   return buf;
 }
 
+/* The report's JSON, malloc'ed (checked as chain_json is). */
+static char *report_json(const MlReport *r) {
+  size_t len = 0;
+  CHECK_OK(ml_report_json(r, NULL, 0, &len));
+  char *buf = malloc(len + 1);
+  size_t again = 0;
+  CHECK_OK(ml_report_json(r, buf, len + 1, &again));
+  CHECK(again == len && strlen(buf) == len);
+  return buf;
+}
+
 static int same(const Stereo *a, const Stereo *b) {
   return a->frames == b->frames &&
          memcmp(a->ch[0], b->ch[0], a->frames * sizeof(float)) == 0 &&
@@ -90,7 +101,8 @@ static void test_master_streaming(void) {
   Stereo out = stereo_new(mix.frames), again = stereo_new(mix.frames);
   MlMasteringChain *c = new_chain("streaming");
   MlMasterResult r;
-  CHECK_OK(ml_master(c, mix.ch, out.ch, 2, mix.frames, FS, &r));
+  MlReport *report = NULL;
+  CHECK_OK(ml_master(c, mix.ch, out.ch, 2, mix.frames, FS, &r, &report));
   MlQaReport in = measure(&mix), q = measure(&out);
   printf("streaming: mix %.2f LUFS %.2f dBTP -> master %.2f LUFS %.2f dBTP, LRA %.2f -> %.2f LU,\n"
          "  input gain %.2f dB, normalize gain %.2f dB, limiter max %.2f mean %.2f dB, %u pass(es)\n",
@@ -105,15 +117,25 @@ static void test_master_streaming(void) {
   CHECK_NEAR(r.input_gain_db, -20.0 - in.integrated_lufs, 1e-9);
   CHECK(r.target_lufs == -14.0 && r.ceiling_dbtp == -1.0);
   CHECK(r.passes >= 1 && r.passes <= 3 && r.limiter_max_gr_db >= r.limiter_mean_gr_db);
+  /* The full report: the master's reading, every stage, the loudness stage. */
+  char *text = report_json(report);
+  char after[64];
+  snprintf(after, sizeof after, "\"after\":{\"sample_rate\":48000.0");
+  CHECK(strstr(text, after) != NULL);
+  CHECK(strstr(text, "\"name\":\"glue\"") && strstr(text, "\"normalization\":{"));
+  CHECK(strstr(text, "\"stages\":[") && strstr(text, "\"momentary_series_lufs\":["));
+  printf("report: %zu bytes of JSON\n", strlen(text));
+  free(text);
+  ml_report_free(report);
 
   char *json = chain_json(c);
   MlMasteringChain *back = NULL;
   CHECK_OK(ml_mastering_chain_from_json(json, &back));
   free(json);
-  CHECK_OK(ml_master(back, mix.ch, again.ch, 2, mix.frames, FS, NULL));
+  CHECK_OK(ml_master(back, mix.ch, again.ch, 2, mix.frames, FS, NULL, NULL));
   CHECK(same(&out, &again));
   /* In place: the output buffers are the input's. */
-  CHECK_OK(ml_master(c, mix.ch, mix.ch, 2, mix.frames, FS, NULL));
+  CHECK_OK(ml_master(c, mix.ch, mix.ch, 2, mix.frames, FS, NULL, NULL));
   CHECK(same(&out, &mix));
   ml_mastering_chain_free(back);
   ml_mastering_chain_free(c);
@@ -133,7 +155,12 @@ static void test_master_album(void) {
   MlMasterResult r[2];
   double album_gain = NAN;
   MlMasteringChain *c = new_chain("gentle");
-  CHECK_OK(ml_master_album(c, tracks, outs, 2, 2, frames, FS, r, &album_gain));
+  MlReport *report = NULL;
+  CHECK_OK(ml_master_album(c, tracks, outs, 2, 2, frames, FS, r, &album_gain, &report));
+  char *text = report_json(report);
+  CHECK(strstr(text, "\"album_gain_db\":") && strstr(text, "\"tracks\":[{"));
+  free(text);
+  ml_report_free(report);
   MlQaReport ia = measure(&a), ib = measure(&b), qa = measure(&oa), qb = measure(&ob);
   printf("album: mixes %.2f / %.2f LUFS -> masters %.2f / %.2f LUFS (%.2f / %.2f dBTP), "
          "album gain %.2f dB\n",
@@ -148,7 +175,7 @@ static void test_master_album(void) {
   CHECK(r[0].input_gain_db == r[1].input_gain_db);
   CHECK(qa.integrated_lufs > -16.0 && qb.integrated_lufs < -16.0);
   /* Results and album gain are optional. */
-  CHECK_OK(ml_master_album(c, tracks, outs, 2, 2, frames, FS, NULL, NULL));
+  CHECK_OK(ml_master_album(c, tracks, outs, 2, 2, frames, FS, NULL, NULL, NULL));
   ml_mastering_chain_free(c);
   stereo_free(&a);
   stereo_free(&b);
@@ -177,7 +204,7 @@ static void test_normalize(void) {
 static void test_reference(void) {
   Stereo ref = music(6.0, 0.5, 9);
   MlMasteringChain *loud = new_chain("loud");
-  CHECK_OK(ml_master(loud, ref.ch, ref.ch, 2, ref.frames, FS, NULL));
+  CHECK_OK(ml_master(loud, ref.ch, ref.ch, 2, ref.frames, FS, NULL, NULL));
   MlProfile *profile = NULL, *back = NULL, *avg = NULL;
   CHECK_OK(ml_profile_analyze(ref.ch, 2, ref.frames, FS, &profile));
   double ref_lufs = 0.0;
@@ -197,8 +224,13 @@ static void test_reference(void) {
   MlMatching m = ml_matching_default();
   CHECK(m.tonal == 1.0 && m.loudness == 1.0 && m.width == 0.5 && m.dynamics == 0.5);
   MlMasterResult r;
-  CHECK_OK(ml_match_reference(profile, NULL, a.ch, a.ch, 2, a.frames, FS, &r));
-  CHECK_OK(ml_match_reference(back, &m, b.ch, b.ch, 2, b.frames, FS, NULL));
+  MlReport *report = NULL;
+  CHECK_OK(ml_match_reference(profile, NULL, a.ch, a.ch, 2, a.frames, FS, &r, &report));
+  char *text = report_json(report);
+  CHECK(strstr(text, "\"matching\":[\"tonal balance") != NULL);
+  free(text);
+  ml_report_free(report);
+  CHECK_OK(ml_match_reference(back, &m, b.ch, b.ch, 2, b.frames, FS, NULL, NULL));
   CHECK(memcmp(a.ch[0], b.ch[0], a.frames * sizeof(float)) == 0);
   MlQaReport q = measure(&a);
   CHECK_NEAR(q.integrated_lufs, ref_lufs, 0.3);
@@ -213,11 +245,11 @@ static void test_reference(void) {
   m.width = 0.0;
   CHECK_OK(ml_mastering_chain_set_matching(c, &m));
   Stereo x = music(5.0, 0.2, 11);
-  CHECK_OK(ml_master_to_reference(c, avg, x.ch, x.ch, 2, x.frames, FS, &r));
+  CHECK_OK(ml_master_to_reference(c, avg, x.ch, x.ch, 2, x.frames, FS, &r, NULL));
   q = measure(&x);
   CHECK_NEAR(q.integrated_lufs, ref_lufs, 0.3);
   CHECK(q.true_peak_dbtp <= -1.0);
-  CHECK_STATUS(ml_master_to_reference(c, NULL, x.ch, x.ch, 2, x.frames, FS, &r),
+  CHECK_STATUS(ml_master_to_reference(c, NULL, x.ch, x.ch, 2, x.frames, FS, &r, NULL),
                ML_STATUS_NULL_POINTER);
   ml_profile_free(back);
   CHECK_STATUS(ml_profile_analyze(x.ch, 3, x.frames, FS, &back), ML_STATUS_INVALID_CHANNEL_COUNT);
@@ -317,17 +349,20 @@ static void test_master_errors(void) {
 
   MlMasterResult res;
   memset(&res, 0, sizeof res);
-  CHECK_STATUS(ml_master(NULL, in, out, 2, F, FS, &res), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master(c, NULL, out, 2, F, FS, &res), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master(c, in, NULL, 2, F, FS, &res), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master(c, in, half_null, 2, F, FS, &res), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master(c, in, out, 0, F, FS, &res), ML_STATUS_INVALID_CHANNEL_COUNT);
-  CHECK_STATUS(ml_master(c, in, out, 3, F, FS, &res), ML_STATUS_INVALID_CHANNEL_COUNT);
-  CHECK_STATUS(ml_master(c, in, out, 2, 0, FS, &res), ML_STATUS_EMPTY_INPUT);
-  CHECK_STATUS(ml_master(c, in, out, 2, F, 0.0, &res), ML_STATUS_INVALID_SAMPLE_RATE);
-  CHECK_STATUS(ml_master(c, in, out, 2, F, NAN, &res), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_master(NULL, in, out, 2, F, FS, &res, NULL), ML_STATUS_NULL_POINTER);
+  size_t report_len = 0;
+  CHECK_STATUS(ml_report_json(NULL, NULL, 0, &report_len), ML_STATUS_NULL_POINTER);
+  ml_report_free(NULL);
+  CHECK_STATUS(ml_master(c, NULL, out, 2, F, FS, &res, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_master(c, in, NULL, 2, F, FS, &res, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_master(c, in, half_null, 2, F, FS, &res, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_master(c, in, out, 0, F, FS, &res, NULL), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_master(c, in, out, 3, F, FS, &res, NULL), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_master(c, in, out, 2, 0, FS, &res, NULL), ML_STATUS_EMPTY_INPUT);
+  CHECK_STATUS(ml_master(c, in, out, 2, F, 0.0, &res, NULL), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_master(c, in, out, 2, F, NAN, &res, NULL), ML_STATUS_INVALID_SAMPLE_RATE);
   r[123] = NAN;
-  CHECK_STATUS(ml_master(c, in, out, 2, F, FS, &res), ML_STATUS_NONFINITE);
+  CHECK_STATUS(ml_master(c, in, out, 2, F, FS, &res, NULL), ML_STATUS_NONFINITE);
   CHECK(strstr(ml_last_error_message(), "123") != NULL);
   CHECK_STATUS(ml_normalize(in, out, 2, F, FS, "spotify", NULL), ML_STATUS_NONFINITE);
   r[123] = 0.0f;
@@ -340,20 +375,20 @@ static void test_master_errors(void) {
 
   float *const *tracks[1] = {in}, *const *outs[1] = {out}, *const *null_track[1] = {NULL};
   size_t frames[1] = {F};
-  CHECK_STATUS(ml_master_album(c, tracks, outs, 0, 2, frames, FS, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, outs, 0, 2, frames, FS, NULL, NULL, NULL),
                ML_STATUS_EMPTY_INPUT);
-  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 3, frames, FS, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 3, frames, FS, NULL, NULL, NULL),
                ML_STATUS_INVALID_CHANNEL_COUNT);
-  CHECK_STATUS(ml_master_album(c, NULL, outs, 1, 2, frames, FS, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, NULL, outs, 1, 2, frames, FS, NULL, NULL, NULL),
                ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master_album(c, tracks, null_track, 1, 2, frames, FS, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, null_track, 1, 2, frames, FS, NULL, NULL, NULL),
                ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master_album(c, null_track, outs, 1, 2, frames, FS, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, null_track, outs, 1, 2, frames, FS, NULL, NULL, NULL),
                ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 2, NULL, FS, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 2, NULL, FS, NULL, NULL, NULL),
                ML_STATUS_NULL_POINTER);
   size_t no_frames[1] = {0};
-  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 2, no_frames, FS, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 2, no_frames, FS, NULL, NULL, NULL),
                ML_STATUS_EMPTY_INPUT);
   int untouched = 1;
   for (size_t i = 0; i < F; i++) {
