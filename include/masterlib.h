@@ -1962,6 +1962,38 @@ MlStatus ml_mixer_process(struct MlMixer *m,
                           size_t num_frames);
 
 /**
+ * Renders the session offline from its start (the stream is reset): reads
+ * `num_frames` samples of every track (`tracks[t][c]` as for
+ * `ml_mixer_process`) and writes the master's output, aligned with the
+ * tracks (latency removed), to `out_left` and `out_right`: `num_frames`
+ * samples, plus the reverb and delay tails (`ml_mixer_tail`) if `tail`.
+ * The tracks run on `threads` threads (0: one per CPU), and the output is
+ * the same to the bit whatever the count. `*written` gets the length;
+ * with both outputs NULL and `capacity` 0 nothing is rendered and
+ * `*written` tells the length to allocate. Offline: makes a thread pool
+ * and allocates, not for a real-time thread; `ml_mixer_process` runs on
+ * the caller's thread again afterwards.
+ *
+ * Fails with `ML_STATUS_NOT_PREPARED`, `ML_STATUS_NULL_POINTER`, and
+ * `ML_STATUS_CAPACITY_EXCEEDED` when `capacity` is below the length
+ * (nothing rendered).
+ *
+ * # Safety
+ * As `ml_mixer_process` for `tracks` (readable for `num_frames` floats
+ * each); the outputs NULL or writable for `capacity` floats, not
+ * overlapping the inputs; `written` NULL or writable.
+ */
+MlStatus ml_mixer_render(struct MlMixer *m,
+                         float *const *const *tracks,
+                         size_t num_frames,
+                         bool tail,
+                         size_t threads,
+                         float *out_left,
+                         float *out_right,
+                         size_t capacity,
+                         size_t *written);
+
+/**
  * The balance helper: sets every track's fader so that its loudness after
  * its inserts, measured over `num_frames` samples of `tracks` (as for
  * `ml_mixer_process`), sits at `reference_lufs + offsets_lu[t]`

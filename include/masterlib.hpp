@@ -28,6 +28,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 #include <utility>
 
 #include "masterlib.h"
@@ -470,6 +471,21 @@ class Mixer {
     // only reads the tracks.
     auto planar = const_cast<float *const *const *>(tracks);
     detail::check(ml_mixer_process(handle(), planar, left.data(), right.data(), left.size()));
+  }
+  /** Renders the session offline from its start: `frames` samples of every
+   * track (tracks[t][c]), aligned (latency removed), plus the tails if
+   * `tail`; the tracks on `threads` threads (0: one per CPU). Returns
+   * {left, right}. */
+  std::array<std::vector<float>, 2> render(const float *const *const *tracks, std::size_t frames,
+                                           bool tail = false, std::size_t threads = 0) {
+    auto planar = const_cast<float *const *const *>(tracks);
+    std::size_t length = 0;
+    detail::check(ml_mixer_render(handle(), planar, frames, tail, threads, nullptr, nullptr, 0,
+                                  &length));
+    std::array<std::vector<float>, 2> out{std::vector<float>(length), std::vector<float>(length)};
+    detail::check(ml_mixer_render(handle(), planar, frames, tail, threads, out[0].data(),
+                                  out[1].data(), length, &length));
+    return out;
   }
   /** The meter of a track, bus or the master since the last reset. */
   MlMixerMeter meter(Owner who, std::size_t index = 0) {

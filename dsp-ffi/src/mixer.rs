@@ -16,9 +16,9 @@
 use std::ffi::c_char;
 use std::sync::atomic::AtomicBool;
 
-use dsp_core::Chain;
 use dsp_core::analysis::LoudnessMeter;
 use dsp_core::mixer::{Mixer, Owner, Session, TrackSource};
+use dsp_core::{Chain, Error};
 
 use crate::chain::{member_handle, push_member};
 use crate::guard::{
@@ -399,23 +399,29 @@ pub unsafe extern "C" fn ml_mixer_tail(m: *const MlMixer, out: *mut usize) -> Ml
     unsafe { get_shared(m, out, |h| Ok(h.mixer.tail())) }
 }
 
-/// The tracks' input of one `ml_mixer_process` call, read through the
-/// caller's pointers.
+/// The tracks' input of one `ml_mixer_process` or `ml_mixer_render` call,
+/// `len` samples per channel read through the caller's pointers (zeros past
+/// the end).
 struct CInputs {
     tracks: *const *const *mut f32,
+    len: usize,
 }
 
-// SAFETY: only read, by the thread of the call (the C mixer renders on one
-// thread); the caller keeps the buffers alive for the call.
+// SAFETY: only read (by the pool's threads during a render), never written;
+// the caller keeps the buffers alive for the call.
 unsafe impl Sync for CInputs {}
 
 impl TrackSource for CInputs {
     fn read(&self, track: usize, start: usize, out: &mut [&mut [f32]]) {
         for (c, o) in out.iter_mut().enumerate() {
-            // SAFETY: checked non-NULL in `ml_mixer_process`; the caller
-            // vouches for `num_frames` samples per channel.
-            let x = unsafe { (*(*self.tracks.add(track)).add(c)).add(start).cast_const() };
-            o.copy_from_slice(unsafe { std::slice::from_raw_parts(x, o.len()) });
+            let have = self.len.saturating_sub(start).min(o.len());
+            if have > 0 {
+                // SAFETY: checked non-NULL by `check_tracks`; the caller
+                // vouches for `len` samples per channel.
+                let x = unsafe { (*(*self.tracks.add(track)).add(c)).add(start).cast_const() };
+                o[..have].copy_from_slice(unsafe { std::slice::from_raw_parts(x, have) });
+            }
+            o[have..].fill(0.0);
         }
     }
 }
@@ -471,7 +477,80 @@ pub unsafe extern "C" fn ml_mixer_process(
             }
             let l = std::slice::from_raw_parts_mut(out_left, num_frames);
             let r = std::slice::from_raw_parts_mut(out_right, num_frames);
-            Ok(h.mixer.process_source(&CInputs { tracks }, [l, r])?)
+            Ok(h.mixer.process_source(&CInputs { tracks, len: num_frames }, [l, r])?)
+        })
+    }
+}
+
+/// Renders the session offline from its start (the stream is reset): reads
+/// `num_frames` samples of every track (`tracks[t][c]` as for
+/// `ml_mixer_process`) and writes the master's output, aligned with the
+/// tracks (latency removed), to `out_left` and `out_right`: `num_frames`
+/// samples, plus the reverb and delay tails (`ml_mixer_tail`) if `tail`.
+/// The tracks run on `threads` threads (0: one per CPU), and the output is
+/// the same to the bit whatever the count. `*written` gets the length;
+/// with both outputs NULL and `capacity` 0 nothing is rendered and
+/// `*written` tells the length to allocate. Offline: makes a thread pool
+/// and allocates, not for a real-time thread; `ml_mixer_process` runs on
+/// the caller's thread again afterwards.
+///
+/// Fails with `ML_STATUS_NOT_PREPARED`, `ML_STATUS_NULL_POINTER`, and
+/// `ML_STATUS_CAPACITY_EXCEEDED` when `capacity` is below the length
+/// (nothing rendered).
+///
+/// # Safety
+/// As `ml_mixer_process` for `tracks` (readable for `num_frames` floats
+/// each); the outputs NULL or writable for `capacity` floats, not
+/// overlapping the inputs; `written` NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn ml_mixer_render(
+    m: *mut MlMixer,
+    tracks: *const *const *mut f32,
+    num_frames: usize,
+    tail: bool,
+    threads: usize,
+    out_left: *mut f32,
+    out_right: *mut f32,
+    capacity: usize,
+    written: *mut usize,
+) -> MlStatus {
+    unsafe {
+        with_handle(m, |h| {
+            let written = non_null_mut(written)?;
+            let total = h.mixer.render_length(num_frames, tail);
+            *written = total;
+            if out_left.is_null() && out_right.is_null() && capacity == 0 {
+                return Ok(());
+            }
+            check_tracks(&h.mixer, tracks)?;
+            if out_left.is_null() || out_right.is_null() {
+                return Err(null_pointer());
+            }
+            if capacity < total {
+                return Err(Error::CapacityExceeded {
+                    what: "the output holds less than *written",
+                }
+                .into());
+            }
+            let l = std::slice::from_raw_parts_mut(out_left, total);
+            let r = std::slice::from_raw_parts_mut(out_right, total);
+            let threads = match threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            };
+            h.mixer.set_threads(threads.clamp(1, h.mixer.track_count().max(1)))?;
+            let mut at = 0;
+            let rendered =
+                h.mixer.render(&CInputs { tracks, len: num_frames }, num_frames, tail, |b| {
+                    l[at..at + b[0].len()].copy_from_slice(b[0]);
+                    r[at..at + b[1].len()].copy_from_slice(b[1]);
+                    at += b[0].len();
+                    Ok::<(), Error>(())
+                });
+            // Back to the caller's thread for real-time processing.
+            h.mixer.set_threads(1)?;
+            Ok(rendered?)
         })
     }
 }
@@ -500,8 +579,12 @@ pub unsafe extern "C" fn ml_mixer_balance(
         with_handle(m, |h| {
             check_tracks(&h.mixer, tracks)?;
             let offsets = std::slice::from_raw_parts(non_null(offsets_lu)?, num_tracks);
-            let faders =
-                h.mixer.balance(&CInputs { tracks }, num_frames, offsets, reference_lufs)?;
+            let faders = h.mixer.balance(
+                &CInputs { tracks, len: num_frames },
+                num_frames,
+                offsets,
+                reference_lufs,
+            )?;
             let out = std::slice::from_raw_parts_mut(non_null_mut(faders_db)?, num_tracks);
             out.copy_from_slice(&faders);
             Ok(())

@@ -1271,6 +1271,80 @@ mod mixer {
         i
     }
 
+    /// `ml_mixer_render` on two threads equals the stream of
+    /// `ml_mixer_process` without its latency, to the bit; then the length
+    /// query, the tail, a short buffer and NULLs.
+    #[test]
+    fn render_equals_the_stream_without_its_latency() {
+        unsafe {
+            let m = new_mixer();
+            let (a, b) = (add_track(m, c"limited"), add_track(m, c"echo"));
+            let lim = new_kind(c"limiter");
+            set(lim, c"ceiling_db", -6.0);
+            assert_eq!(ml_mixer_insert_push(m, ML_MIXER_TRACK, a, lim), ML_STATUS_OK);
+            let delay = new_kind(c"delay");
+            set(delay, c"feedback", 0.5);
+            assert_eq!(ml_mixer_insert_push(m, ML_MIXER_TRACK, b, delay), ML_STATUS_OK);
+            assert_eq!(ml_mixer_prepare(m), ML_STATUS_OK);
+            let (mut latency, mut tail) = (0, 0);
+            assert_eq!(ml_mixer_latency(m, &mut latency), ML_STATUS_OK);
+            assert_eq!(ml_mixer_tail(m, &mut tail), ML_STATUS_OK);
+            assert!(latency > 0 && tail > 0, "{latency} {tail}");
+            let n = 20_000;
+            let (x, y) = (sine(440.0, 48e3, n, 0.9), sine(1000.0, 48e3, n, 0.3));
+            let chans = [[x.as_ptr().cast_mut()], [y.as_ptr().cast_mut()]];
+            let tracks = [chans[0].as_ptr(), chans[1].as_ptr()];
+            let offline = |tail: bool, len: &mut usize, out: Option<&mut [Vec<f32>; 2]>| {
+                let (l, r, cap) = match out {
+                    Some([l, r]) => (l.as_mut_ptr(), r.as_mut_ptr(), l.len()),
+                    None => (null_mut(), null_mut(), 0),
+                };
+                ml_mixer_render(m, tracks.as_ptr(), n, tail, 2, l, r, cap, len)
+            };
+            let mut len = 0;
+            assert_eq!(offline(false, &mut len, None), ML_STATUS_OK);
+            assert_eq!(len, n);
+            let mut out = [vec![0.0f32; n], vec![0.0f32; n]];
+            assert_eq!(offline(false, &mut len, Some(&mut out)), ML_STATUS_OK, "{}", last_error());
+            // The stream of the same input, padded by the latency.
+            let pad = |v: &[f32]| [v, &vec![0.0; latency][..]].concat();
+            assert_eq!(ml_mixer_reset(m), ML_STATUS_OK);
+            let [l, r] = render(m, &[&pad(&x), &pad(&y)], n + latency);
+            assert!(out[0] == l[latency..] && out[1] == r[latency..]);
+            assert!(out[0].iter().any(|v| v.abs() > 0.1));
+            // With the tail: longer, and the echo rings on past the input.
+            assert_eq!(offline(true, &mut len, None), ML_STATUS_OK);
+            assert_eq!(len, n + tail);
+            let mut long = [vec![0.0f32; len], vec![0.0f32; len]];
+            assert_eq!(offline(true, &mut len, Some(&mut long)), ML_STATUS_OK);
+            assert!(long[0][..n] == out[0][..] && long[0][n..].iter().any(|v| v.abs() > 1e-3));
+            // Too short a buffer renders nothing; NULLs are refused.
+            let mut short = [vec![7.0f32; n - 1], vec![7.0f32; n - 1]];
+            assert_eq!(offline(false, &mut len, Some(&mut short)), ML_STATUS_CAPACITY_EXCEEDED);
+            assert!(short[0].iter().all(|&v| v == 7.0));
+            assert_eq!(
+                ml_mixer_render(
+                    m,
+                    tracks.as_ptr(),
+                    n,
+                    false,
+                    1,
+                    null_mut(),
+                    null_mut(),
+                    0,
+                    null_mut()
+                ),
+                ML_STATUS_NULL_POINTER
+            );
+            let (l, r) = (out[0].as_mut_ptr(), out[1].as_mut_ptr());
+            assert_eq!(
+                ml_mixer_render(m, std::ptr::null(), n, false, 1, l, r, n, &mut len),
+                ML_STATUS_NULL_POINTER
+            );
+            ml_mixer_free(m);
+        }
+    }
+
     /// Latency compensation through the C API: a track through a lookahead
     /// limiter against an inverted dry copy nulls after the latency.
     #[test]

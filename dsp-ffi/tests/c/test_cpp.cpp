@@ -183,6 +183,9 @@ void mixer_sums_a_track() {
   CHECK_NEAR(ml::measure({out_left, out_right}, kRate).sample_peak_dbfs,
              20.0 * std::log10(0.5) - 10.0, 0.05);
   CHECK_NEAR(mixer.meter(ml::Owner::master).sample_peak_dbfs, 20.0 * std::log10(0.5) - 10.0, 0.05);
+  // Offline on two threads: the same samples, as the stream has no latency.
+  std::array<std::vector<float>, 2> rendered = mixer.render(tracks, left.size(), false, 2);
+  CHECK(rendered[0] == out_left && rendered[1] == out_right);
   ml::Mixer copy = ml::Mixer::from_json(mixer.to_json(), 256);
   CHECK_NEAR(copy.get(ml::Owner::track, 0, "gain_db"), -4.0, 0.0);
   CHECK(thrown([&] { mixer.add_track("piano", 2); }) == ML_STATUS_INVALID_ARGUMENT);
