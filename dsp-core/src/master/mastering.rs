@@ -9,10 +9,11 @@ use std::vec::Vec;
 
 use super::chain::{MasteringChain, Matching, WORKING_LUFS};
 use super::matching::{TONAL_STAGE, match_chain, refine_tonal, refine_width};
-use super::normalize::{Envelope, NormalizeReport, normalize_analyzed};
+use super::normalize::{Envelope, NormalizeReport, normalize_analyzed, normalize_preview};
 use super::offline::{BLOCK, check_track, render_in_place, run_blocks, write_block};
 use super::profile::Profile;
 use crate::analysis::{QaReport, Target};
+use crate::dynamics::Limiter;
 use crate::error::Error;
 use crate::math::db_to_gain;
 use crate::params::DynProcessor;
@@ -127,18 +128,22 @@ fn master_towards<S: AsRef<[f32]>>(
     };
     let input_gain_db = working_gain(before.integrated_lufs);
     let target = chain.resolved_target()?;
-    let refine = reference.is_some() && chain.stage(TONAL_STAGE).is_some();
     let (lufs, ceiling) = (target.integrated_lufs, target.true_peak_dbtp);
-    let mut run = render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling, refine)?;
-    if let (Some(entering), Some(mix), Some(r)) = (&run.entering, &mix, reference) {
-        // Matched: a second run undoes what the limiter did to the tonal
-        // balance and puts the width where the matching aimed.
-        let master = Profile::analyze(&planar_views(&run.out), sample_rate)?;
-        matching.push(refine_tonal(&mut chain, entering, &master)?);
+    if let (Some(mix), Some(r), Some(_)) = (&mix, reference, chain.stage(TONAL_STAGE)) {
+        // Matched: a quick preview of the loudness stage shows what the
+        // limiter does to the tonal balance and the width; the chain
+        // undoes it before the real run.
+        let (processed, _) = run_stages(input, sample_rate, &chain, input_gain_db)?;
+        let entering = Profile::analyze(&planar_views(&processed), sample_rate)?;
+        let envelope = Envelope::analyze(&processed, sample_rate)?;
+        let preview = normalize_preview(&processed, &envelope, lufs, ceiling, &limiter(&chain)?)?;
+        drop(processed);
+        let master = Profile::analyze(&planar_views(&preview), sample_rate)?;
+        matching.push(refine_tonal(&mut chain, &entering, &master)?);
         matching.extend(refine_width(&mut chain, mix, r, &master));
-        run = render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling, false)?;
     }
-    let mut out = run.out;
+    let (mut out, stages, normalization) =
+        render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling)?;
     dither(&chain, &mut out, sample_rate)?;
     let after = QaReport::measure(&planar_views(&out), sample_rate)?;
     let report = MasterReport {
@@ -147,8 +152,8 @@ fn master_towards<S: AsRef<[f32]>>(
         chain,
         target,
         input_gain_db,
-        stages: run.stages,
-        normalization: run.normalization,
+        stages,
+        normalization,
         matching,
     };
     Ok((out, report))
@@ -159,19 +164,8 @@ fn planar_views(audio: &[Vec<f32>]) -> Vec<&[f32]> {
     audio.iter().map(Vec::as_slice).collect()
 }
 
-/// One run of the chain up to the loudness stage, from [`render_master`].
-struct Run {
-    /// The normalized audio (not yet dithered).
-    out: Audio,
-    stages: Vec<StageReport>,
-    normalization: NormalizeReport,
-    /// The profile of the audio entering the loudness stage, if asked for.
-    entering: Option<Profile>,
-}
-
-/// Gain to the working level, the stages, and normalization to `lufs`
-/// under `ceiling_dbtp` with the chain's limiter; `profile`: also profiles
-/// the audio entering the limiter.
+/// The stages (after `input_gain_db`), then normalization to `lufs` under
+/// `ceiling_dbtp` with the chain's limiter.
 fn render_master<S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
@@ -179,22 +173,19 @@ fn render_master<S: AsRef<[f32]>>(
     input_gain_db: f64,
     lufs: f64,
     ceiling_dbtp: f64,
-    profile: bool,
-) -> Result<Run, Error> {
+) -> Result<(Audio, Vec<StageReport>, NormalizeReport), Error> {
     let (processed, stages) = run_stages(input, sample_rate, chain, input_gain_db)?;
-    let entering = if profile {
-        Some(Profile::analyze(&planar_views(&processed), sample_rate)?)
-    } else {
-        None
-    };
     let envelope = Envelope::analyze(&processed, sample_rate)?;
-    let limiter = chain.limiter().map_err(|_| Error::InvalidParameter {
-        name: "chain",
-        reason: "its limiter does not load",
-    })?;
     let (out, normalization) =
-        normalize_analyzed(&processed, &envelope, lufs, ceiling_dbtp, &limiter)?;
-    Ok(Run { out, stages, normalization, entering })
+        normalize_analyzed(&processed, &envelope, lufs, ceiling_dbtp, &limiter(chain)?)?;
+    Ok((out, stages, normalization))
+}
+
+/// The chain's limiter.
+fn limiter(chain: &MasteringChain) -> Result<Limiter, Error> {
+    chain
+        .limiter()
+        .map_err(|_| Error::InvalidParameter { name: "chain", reason: "its limiter does not load" })
 }
 
 /// Dithers `audio` in place with the chain's dither, if it has one.
@@ -266,16 +257,8 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
         let own = before.integrated_lufs;
         let track_target = if own.is_finite() { own + album_gain } else { target.integrated_lufs };
         let ceiling = target.true_peak_dbtp;
-        let run = render_master(
-            t.as_ref(),
-            sample_rate,
-            chain,
-            input_gain_db,
-            track_target,
-            ceiling,
-            false,
-        )?;
-        let mut out = run.out;
+        let (mut out, stages, normalization) =
+            render_master(t.as_ref(), sample_rate, chain, input_gain_db, track_target, ceiling)?;
         dither(chain, &mut out, sample_rate)?;
         let after = QaReport::measure(&planar_views(&out), sample_rate)?;
         reports.push(MasterReport {
@@ -284,8 +267,8 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
             chain: chain.clone(),
             target: target.clone(),
             input_gain_db,
-            stages: run.stages,
-            normalization: run.normalization,
+            stages,
+            normalization,
             matching: Vec::new(),
         });
         outs.push(out);

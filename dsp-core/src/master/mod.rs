@@ -8,7 +8,7 @@ pub mod offline;
 
 pub use normalize::{
     Envelope, LimiterModel, MAX_PASSES, MIN_SLOPE, NormalizeReport, TOLERANCE_LU, normalize,
-    normalize_analyzed,
+    normalize_analyzed, normalize_preview,
 };
 mod chain;
 pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS, mastering_limiter};

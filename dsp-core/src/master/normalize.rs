@@ -380,6 +380,39 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
     Ok((out, report))
 }
 
+/// What [`normalize_analyzed`] returns, quickly and approximately: the
+/// predicted gain and `limiter` in sample-peak mode at the ceiling its
+/// true-peak mode holds, in one pass that measures nothing. For looking at
+/// what normalization will do to the audio (reference matching corrects
+/// its tonal balance and width with it).
+pub fn normalize_preview<S: AsRef<[f32]>>(
+    input: &[S],
+    envelope: &Envelope,
+    target_lufs: f64,
+    ceiling_dbtp: f64,
+    limiter: &Limiter,
+) -> Result<Vec<Vec<f32>>, Error> {
+    let len = check_track(input)?;
+    let mut limiter = limiter.clone();
+    limiter.set_true_peak(false);
+    limiter.set_ceiling_db(ceiling_dbtp.min(0.0) - TRUE_PEAK_MARGIN_DB)?;
+    let mut model = LimiterModel::of(&limiter)?;
+    limiter.prepare(&ProcessSpec::new(envelope.sample_rate(), BLOCK, input.len()))?;
+    let gain_db = envelope.gain_for(target_lufs, &mut model).map_or(0.0, |(g, _)| g);
+    let g = db_to_gain(gain_db) as f32;
+    let mut out = vec![vec![0.0f32; len]; input.len()];
+    run_blocks(
+        input,
+        limiter.latency(),
+        |b| {
+            b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+            limiter.process(b);
+        },
+        |at, b| write_block(&mut out, at, b),
+    );
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
