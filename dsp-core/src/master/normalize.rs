@@ -482,6 +482,23 @@ mod tests {
     }
 
     #[test]
+    fn the_preview_is_close_to_the_verified_result() {
+        // Loud target, hard limiting: the preview lands within 0.5 LU of the
+        // verified output, its samples under the ceiling.
+        let sr = 48_000.0;
+        let x = music_like(sr, 20.0, 0.1, 6);
+        let e = Envelope::analyze(&x, sr).unwrap();
+        let l = Limiter::default();
+        let preview = normalize_preview(&x, &e, -11.0, -1.0, &l).unwrap();
+        let (y, r) = normalize_analyzed(&x, &e, -11.0, -1.0, &l).unwrap();
+        let (lufs, _) = measure(&preview, sr);
+        assert!(r.limiter_max_gr_db > 3.0, "{r:?}");
+        assert!((lufs - measure(&y, sr).0).abs() < 0.5, "{lufs} {r:?}");
+        let peak = preview.iter().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(peak <= db_to_gain(-1.0) as f32, "{peak}");
+    }
+
+    #[test]
     fn the_envelope_reads_like_the_meter() {
         let sr = 44_100.0;
         let x = music_like(sr, 12.0, 0.2, 5);
