@@ -107,24 +107,24 @@ impl LimiterModel {
         Ok(Self { limiter: l })
     }
 
-    /// The limiter's gain at each point of `peak` after `gain`.
+    /// The limiter's gain at each point of `peak` after `gain`: its output
+    /// over its (aligned) input, 1 where the input is silent.
     fn gains(&mut self, peak: &[f32], gain: f32) -> Vec<f32> {
         self.limiter.reset();
         let mut out = vec![0.0f32; peak.len()];
-        let mut gr = vec![0.0f32; BLOCK];
         run_blocks(
             &[peak],
             self.limiter.latency(),
             |b| {
                 b[0].iter_mut().for_each(|v| *v *= gain);
-                let n = b[0].len();
-                self.limiter.process_with_gain_reduction(b, &mut gr[..n]);
-                // Keep the reduction where the block's audio sits.
-                b[0].copy_from_slice(&gr[..n]);
+                self.limiter.process(b);
             },
             |at, b| out[at..at + b[0].len()].copy_from_slice(b[0]),
         );
-        out.iter_mut().for_each(|r| *r = db_to_gain(-(*r as f64)) as f32);
+        for (o, &p) in out.iter_mut().zip(peak) {
+            let x = p * gain;
+            *o = if x > 0.0 { (*o / x).min(1.0) } else { 1.0 };
+        }
         out
     }
 }
