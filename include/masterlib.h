@@ -1396,6 +1396,17 @@ MlStatus ml_mastering_chain_set_target_lufs(struct MlMasteringChain *chain, doub
 MlStatus ml_mastering_chain_set_ceiling_dbtp(struct MlMasteringChain *chain, double dbtp);
 
 /**
+ * Removes the loudness and ceiling set with
+ * `ml_mastering_chain_set_target_lufs` and `_set_ceiling_dbtp` (or held by
+ * a preset, as `loud` does), so that the target's own figures apply again
+ * (as Python's `chain.target_lufs = None`).
+ *
+ * # Safety
+ * `chain` is NULL or a live handle not used elsewhere during the call.
+ */
+MlStatus ml_mastering_chain_clear_overrides(struct MlMasteringChain *chain);
+
+/**
  * Writes the integrated loudness the chain masters to (LUFS) to `*out`.
  *
  * # Safety

@@ -537,6 +537,8 @@ class MasteringChain {
   void set_ceiling_dbtp(double dbtp) {
     detail::check(ml_mastering_chain_set_ceiling_dbtp(handle(), dbtp));
   }
+  /** Drops the loudness and ceiling overrides: the target's own apply. */
+  void clear_overrides() { detail::check(ml_mastering_chain_clear_overrides(handle())); }
   double target_lufs() const { return read(ml_mastering_chain_target_lufs); }
   double ceiling_dbtp() const { return read(ml_mastering_chain_ceiling_dbtp); }
   std::string to_json() const {

@@ -473,6 +473,25 @@ pub unsafe extern "C" fn ml_mastering_chain_set_ceiling_dbtp(
     }
 }
 
+/// Removes the loudness and ceiling set with
+/// `ml_mastering_chain_set_target_lufs` and `_set_ceiling_dbtp` (or held by
+/// a preset, as `loud` does), so that the target's own figures apply again
+/// (as Python's `chain.target_lufs = None`).
+///
+/// # Safety
+/// `chain` is NULL or a live handle not used elsewhere during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_mastering_chain_clear_overrides(
+    chain: *mut MlMasteringChain,
+) -> MlStatus {
+    unsafe {
+        with_handle(chain, |h| {
+            (h.chain.target_lufs, h.chain.ceiling_dbtp) = (None, None);
+            Ok(())
+        })
+    }
+}
+
 /// Writes the integrated loudness the chain masters to (LUFS) to `*out`.
 ///
 /// # Safety

@@ -227,6 +227,9 @@ void mastering_chain_masters_to_its_target() {
   CHECK(thrown([] { ml::MasteringChain("shiny"); }, &message) == ML_STATUS_UNKNOWN_NAME);
   CHECK(message.find("gentle") != std::string::npos);
   CHECK(thrown([&] { moved.set_target_lufs(2.0); }) == ML_STATUS_INVALID_ARGUMENT);
+  moved.set_target_lufs(-12.0);
+  moved.clear_overrides();
+  CHECK(moved.target_lufs() == -14.0);
   std::vector<float> short_out(10);
   CHECK(thrown([&] { ml::master(moved, {left, right}, {out_left, short_out}, kRate); }) ==
         ML_STATUS_LENGTH_MISMATCH);

@@ -299,6 +299,12 @@ static void test_chain_targets(void) {
   CHECK_OK(ml_mastering_chain_target_lufs(back, &lufs));
   CHECK(lufs == -12.5);
   ml_mastering_chain_free(back);
+  /* Without the overrides the target's own figures apply again. */
+  CHECK_OK(ml_mastering_chain_clear_overrides(c));
+  CHECK_OK(ml_mastering_chain_target_lufs(c, &lufs));
+  CHECK_OK(ml_mastering_chain_ceiling_dbtp(c, &ceiling));
+  CHECK(lufs == -16.0 && ceiling == -1.0);
+  CHECK_STATUS(ml_mastering_chain_clear_overrides(NULL), ML_STATUS_NULL_POINTER);
   ml_mastering_chain_free(c);
 }
 
