@@ -33,7 +33,7 @@ use crate::guard::{
     Handle, Outcome, free_handle, get_shared, guard, new_handle, non_null, null_pointer,
     with_handle, with_shared,
 };
-use crate::params::{str_arg, write_text};
+use crate::params::{json_text, str_arg, write_text};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME, MlStatus};
 
 /// Opaque handle to a mastering chain: processing stages (high-pass EQ,
@@ -108,7 +108,7 @@ impl MlReport {
         json: impl FnOnce() -> serde_json::Result<String>,
     ) -> Outcome {
         if let Some(out) = unsafe { out.as_mut() } {
-            let json = json().map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
+            let json = json_text(json())?;
             *out = Box::into_raw(Box::new(MlReport { json, poisoned: AtomicBool::new(false) }));
         }
         Ok(())
@@ -390,8 +390,7 @@ pub unsafe extern "C" fn ml_mastering_chain_to_json(
 ) -> MlStatus {
     unsafe {
         with_shared(chain, |h| {
-            let json = serde_json::to_string(&h.chain)
-                .map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
+            let json = json_text(serde_json::to_string(&h.chain))?;
             write_text(&json, buf, capacity, len)
         })
     }
@@ -850,8 +849,7 @@ pub unsafe extern "C" fn ml_profile_to_json(
 ) -> MlStatus {
     unsafe {
         with_shared(profile, |h| {
-            let json = serde_json::to_string(&h.profile)
-                .map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
+            let json = json_text(serde_json::to_string(&h.profile))?;
             write_text(&json, buf, capacity, len)
         })
     }

@@ -25,7 +25,7 @@ use crate::guard::{
     Handle, free_handle, get_from, get_shared, new_handle, non_null, non_null_mut, null_pointer,
     update_handle, with_handle,
 };
-use crate::params::{str_arg, write_text};
+use crate::params::{json_text, str_arg, write_text};
 use crate::processor::MlProcessor;
 use crate::status::{
     Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_NULL_POINTER, Message, MlStatus, unknown,
@@ -638,8 +638,7 @@ pub unsafe extern "C" fn ml_mixer_save_json(
 ) -> MlStatus {
     unsafe {
         with_handle(m, |h| {
-            let json = serde_json::to_string(&h.mixer.to_session())
-                .map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
+            let json = json_text(serde_json::to_string(&h.mixer.to_session()))?;
             write_text(&json, buf, capacity, len)
         })
     }

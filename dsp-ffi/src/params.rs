@@ -561,11 +561,15 @@ pub unsafe extern "C" fn ml_processor_save_json(
 ) -> MlStatus {
     unsafe {
         with_processor(p, |_, st| {
-            let json = serde_json::to_string(&preset::save(&*st.inner))
-                .map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))?;
+            let json = json_text(serde_json::to_string(&preset::save(&*st.inner)))?;
             write_text(&json, buf, capacity, len)
         })
     }
+}
+
+/// Serialized JSON, or its error as `ML_STATUS_INVALID_ARGUMENT`.
+pub(crate) fn json_text(json: serde_json::Result<String>) -> Result<String, Fail> {
+    json.map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))
 }
 
 /// Writes `text` NUL-terminated to `buf` if it fits in `capacity` bytes, and
