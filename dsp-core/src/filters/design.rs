@@ -3,7 +3,7 @@
 //! sections that follow the analog prototype up to Nyquist.
 
 use super::biquad::Coefs;
-use crate::math::{PI, cos, cosh, exp, pow, sin, sqrt, tan};
+use crate::math::{PI, cos, exp, pow, sin, sqrt, tan};
 
 /// The response shapes of a second-order section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +186,10 @@ pub fn matched(kind: FilterKind, f0: f64, q: f64, gain_db: f64, fs: f64) -> Opti
     let a1 = if zeta <= 1.0 {
         -2.0 * r * cos(sqrt(1.0 - zeta * zeta) * w0)
     } else {
-        -2.0 * r * cosh(sqrt(zeta * zeta - 1.0) * w0)
+        // 2 r cosh(s w0) as two exponentials: r underflows and cosh
+        // overflows for heavily damped poles (a deep, very wide cut).
+        let s = sqrt(zeta * zeta - 1.0);
+        -(exp((s - zeta) * w0) + exp(-(s + zeta) * w0))
     };
     let a2 = r * r;
     let s = sin(0.5 * w0);
@@ -227,7 +230,10 @@ pub fn matched(kind: FilterKind, f0: f64, q: f64, gain_db: f64, fs: f64) -> Opti
         }
         _ => return None,
     };
-    Some(Coefs { b0, b1, b2, a1, a2 })
+    // Past what f64 resolves (extreme gain, width and frequency at once),
+    // the caller falls back to the cookbook section.
+    let c = Coefs { b0, b1, b2, a1, a2 };
+    [b0, b1, b2, a1, a2].iter().all(|v| v.is_finite()).then_some(c)
 }
 
 #[cfg(test)]
@@ -329,6 +335,27 @@ mod tests {
             }
         }
         assert_eq!(matched(FilterKind::Notch, 1000.0, 1.0, 0.0, fs), None);
+    }
+
+    #[test]
+    fn matched_sections_stay_finite_and_stable_at_the_extremes() {
+        // A -48 dB, Q 0.01 cut at 78 kHz (192 kHz) once gave NaN: its poles
+        // are so damped that r underflowed while cosh overflowed.
+        let fs = 192_000.0;
+        for kind in
+            [FilterKind::LowPass, FilterKind::HighPass, FilterKind::BandPass, FilterKind::Peak]
+        {
+            for f0 in [1.0, 20.0, 1000.0, 77_734.4, 95_000.0] {
+                for q in [0.01, 0.707, 100.0] {
+                    for gain in [-48.0, 0.0, 48.0] {
+                        let Some(c) = matched(kind, f0, q, gain, fs) else { continue };
+                        let stable = c.a2.abs() < 1.0 + 1e-9 && c.a1.abs() <= 1.0 + c.a2 + 1e-9;
+                        assert!(stable, "{kind:?} {f0} {q} {gain}: {c:?}");
+                    }
+                }
+            }
+        }
+        assert!(matched(FilterKind::Peak, 77_734.4, 0.01, -48.0, fs).is_some());
     }
 
     #[test]
