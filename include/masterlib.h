@@ -832,30 +832,6 @@ MlStatus ml_chain_push(struct MlProcessor *chain, struct MlProcessor *member);
 MlStatus ml_chain_len(const struct MlProcessor *chain, size_t *out);
 
 /**
- * Bypasses (or re-enables) member `index` (0 is the first pushed).
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
- *
- * Thread rule: the processing thread only.
- *
- * # Safety
- * `chain` is NULL or a live handle.
- */
-MlStatus ml_chain_set_bypassed(struct MlProcessor *chain, size_t index, bool bypassed);
-
-/**
- * Writes whether member `index` is bypassed to `*out`.
- *
- * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
- *
- * Thread rule: the processing thread only.
- *
- * # Safety
- * `chain` is NULL or a live handle; `out` is NULL or writable.
- */
-MlStatus ml_chain_get_bypassed(const struct MlProcessor *chain, size_t index, bool *out);
-
-/**
  * Writes member `index` (0 is the first pushed) of `chain` to `*out`: a
  * handle the chain owns (see `ml_chain_push`), valid while the chain lives
  * and the member stays in it. Reach a loaded chain's members this way too.
@@ -1087,7 +1063,7 @@ MlStatus ml_equalizer_set_band(struct MlProcessor *eq,
 MlStatus ml_equalizer_get_band(struct MlProcessor *eq, size_t index, struct MlProcessor **out);
 
 /**
- * Removes band `index` of an equaliser at once (set its `enabled` to 0 and
+ * Removes band `index` of an equaliser at once (set its `bypass` to 1 and
  * wait 20 ms first to avoid a click).
  *
  * Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
@@ -1102,7 +1078,7 @@ MlStatus ml_equalizer_remove_band(struct MlProcessor *eq, size_t index);
 /**
  * Writes the designed magnitude response of an equaliser, in dB, at each of
  * `num_freqs` frequencies (Hz, finite and >= 0) to `out_db`: the sum of the
- * enabled bands' responses at `sample_rate` (for plots and checks).
+ * responses of the bands not bypassed at `sample_rate` (for plots and checks).
  *
  * Fails with `ML_STATUS_INVALID_SAMPLE_RATE`, `ML_STATUS_ABOVE_NYQUIST` (a
  * band's cutoff at that rate) or `ML_STATUS_INVALID_ARGUMENT` (a bad

@@ -327,14 +327,6 @@ class Chain : public Processor {
     detail::check(ml_chain_member(raw_, index, &handle));
     return ProcessorRef(handle);
   }
-  void set_bypassed(std::size_t index, bool bypassed) const {
-    detail::check(ml_chain_set_bypassed(raw_, index, bypassed));
-  }
-  bool bypassed(std::size_t index) const {
-    bool value = false;
-    detail::check(ml_chain_get_bypassed(raw_, index, &value));
-    return value;
-  }
 };
 
 /** A loudness meter (BS.1770 / EBU R128): move-only, one thread at a time. */

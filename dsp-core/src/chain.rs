@@ -1,4 +1,4 @@
-//! A chain of processors run in series, each of which can be bypassed.
+//! A chain of processors run in series.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -11,19 +11,13 @@ use crate::preset_format::{Preset, PresetError};
 use crate::processor::{Processor, check_planar, process_in_blocks};
 use crate::spec::ProcessSpec;
 
-/// One member of a [`Chain`].
-struct Slot {
-    processor: Box<dyn DynProcessor>,
-    bypassed: bool,
-}
-
 crate::declare_params! {
     Chain, CHAIN_KIND = "chain", "Chain", Caps::PLAIN.latency().tail(),
-        "Processors in series, each of which can be bypassed; its members are its structure.",
+        "Processors in series; its members are its structure.",
         dyn {
             fn route(&mut self, input: usize) -> Result<usize, Error> {
                 for slot in &mut self.slots {
-                    if slot.processor.route(input)? != input {
+                    if slot.route(input)? != input {
                         return Err(Error::InvalidChannelCount { channels: input });
                     }
                 }
@@ -31,10 +25,7 @@ crate::declare_params! {
             }
 
             fn save_members(&self, save: &dyn Fn(&dyn DynProcessor) -> Preset) -> Vec<Preset> {
-                self.slots
-                    .iter()
-                    .map(|s| Preset { bypass: s.bypassed, ..save(&*s.processor) })
-                    .collect()
+                self.slots.iter().map(|s| save(&**s)).collect()
             }
 
             fn load_members(&mut self, members: &[Preset], load: &MemberLoader) -> Result<(), PresetError> {
@@ -42,7 +33,6 @@ crate::declare_params! {
                 for (i, m) in members.iter().enumerate() {
                     let p = load(m).map_err(|e| e.within(&format!("member {i}")))?;
                     chain.push(p);
-                    chain.slots[i].bypassed = m.bypass;
                 }
                 self.slots = chain.slots;
                 self.spec = None;
@@ -52,13 +42,14 @@ crate::declare_params! {
 }
 
 /// Processors in series. Preparing the chain prepares every member; its
-/// latency and tail are the sums over the members that are not bypassed.
+/// latency and tail are the sums over the members (a bypassed member keeps
+/// its latency, so that bypassing never moves the audio in time).
 ///
 /// [`Chain::process_checked`] accepts blocks of any length and splits them
 /// into pieces of at most the prepared block size.
 #[derive(Default)]
 pub struct Chain {
-    slots: Vec<Slot>,
+    slots: Vec<Box<dyn DynProcessor>>,
     spec: Option<ProcessSpec>,
     nonfinite: u64,
 }
@@ -78,7 +69,7 @@ impl Chain {
     /// Appends a processor; call [`prepare`](Processor::prepare) again after
     /// changing the chain.
     pub fn push(&mut self, processor: Box<dyn DynProcessor>) {
-        self.slots.push(Slot { processor, bypassed: false });
+        self.slots.push(processor);
         self.spec = None;
     }
 
@@ -92,24 +83,9 @@ impl Chain {
         self.slots.is_empty()
     }
 
-    /// Bypasses (or re-enables) member `index`; out-of-range indices are an error.
-    pub fn set_bypassed(&mut self, index: usize, bypassed: bool) -> Result<(), Error> {
-        let slot = self.slots.get_mut(index).ok_or(Error::InvalidParameter {
-            name: "index",
-            reason: "no chain member at this index",
-        })?;
-        slot.bypassed = bypassed;
-        Ok(())
-    }
-
-    /// Whether member `index` is bypassed (`None` if out of range).
-    pub fn is_bypassed(&self, index: usize) -> Option<bool> {
-        self.slots.get(index).map(|s| s.bypassed)
-    }
-
     /// Mutable access to member `index`.
     pub fn get_mut(&mut self, index: usize) -> Option<&mut (dyn DynProcessor + 'static)> {
-        self.slots.get_mut(index).map(|s| &mut *s.processor)
+        self.slots.get_mut(index).map(|s| &mut **s)
     }
 
     /// Replaces member `index` by `wrap(member)` (bindings wrap members in
@@ -120,9 +96,9 @@ impl Chain {
         wrap: impl FnOnce(Box<dyn DynProcessor>) -> Box<dyn DynProcessor>,
     ) -> Option<&mut (dyn DynProcessor + 'static)> {
         let slot = self.slots.get_mut(index)?;
-        let member = core::mem::replace(&mut slot.processor, Box::new(crate::mix::Gain::default()));
-        slot.processor = wrap(member);
-        Some(&mut *slot.processor)
+        let member = core::mem::replace(slot, Box::new(crate::mix::Gain::default()));
+        *slot = wrap(member);
+        Some(&mut **slot)
     }
 
     /// The spec the chain was last prepared with.
@@ -144,7 +120,7 @@ impl Processor for Chain {
     fn prepare(&mut self, spec: &ProcessSpec) -> Result<(), Error> {
         spec.validate()?;
         for slot in &mut self.slots {
-            slot.processor.prepare(spec)?;
+            slot.prepare(spec)?;
         }
         self.spec = Some(*spec);
         Ok(())
@@ -153,29 +129,29 @@ impl Processor for Chain {
     fn reset(&mut self) {
         self.nonfinite = 0;
         for slot in &mut self.slots {
-            slot.processor.reset();
+            slot.reset();
         }
     }
 
-    /// Counts the non-finite input samples; the first active member
-    /// silences (and counts) them, or the chain does when none is active.
+    /// Counts the non-finite input samples; the first member silences
+    /// (and counts) them, or the chain does when it has none.
     fn process(&mut self, channels: &mut [&mut [f32]]) {
-        if self.slots.iter().all(|s| s.bypassed) {
+        if self.slots.is_empty() {
             self.nonfinite += sanitize(channels);
             return;
         }
         self.nonfinite += count_nonfinite(channels);
-        for slot in self.slots.iter_mut().filter(|s| !s.bypassed) {
-            slot.processor.process(channels);
+        for slot in &mut self.slots {
+            slot.process(channels);
         }
     }
 
     fn latency(&self) -> usize {
-        self.slots.iter().filter(|s| !s.bypassed).map(|s| s.processor.latency()).sum()
+        self.slots.iter().map(|s| s.latency()).sum()
     }
 
     fn tail(&self) -> usize {
-        self.slots.iter().filter(|s| !s.bypassed).map(|s| s.processor.tail()).sum()
+        self.slots.iter().map(|s| s.tail()).sum()
     }
 
     fn nonfinite_count(&self) -> u64 {
@@ -186,6 +162,7 @@ impl Processor for Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bypass::Bypassable;
     use crate::mix::{Gain, StereoWidth};
     use crate::preset;
     use crate::test_util::*;
@@ -247,24 +224,26 @@ mod tests {
         assert_abs_diff_eq!(x[peak], 0.501_187, epsilon = 1e-5);
     }
 
+    /// Bypassed members pass their input through, delayed by their
+    /// latency: the chain's latency does not move.
     #[test]
-    fn bypassed_members_are_skipped() {
+    fn bypassed_members_pass_the_input_in_time() {
         let mut chain = Chain::new();
-        chain.push(Box::new(Gain::new(-20.0, false).unwrap()));
-        chain.push(delay(2));
-        chain.set_bypassed(0, true).unwrap();
-        chain.set_bypassed(1, true).unwrap();
-        assert!(chain.set_bypassed(2, true).is_err());
-        // A preset keeps the members, their settings and bypass flags.
+        chain.push(Box::new(Bypassable::new(Gain::new(-20.0, false).unwrap())));
+        chain.push(Box::new(Bypassable::new(*delay(2))));
+        for i in 0..2 {
+            chain.get_mut(i).unwrap().set("bypass", 1.0).unwrap();
+        }
+        // A preset keeps the members, their settings and bypass.
         let saved = preset::save(&chain);
         assert_eq!(saved.members.len(), 2);
-        assert!(saved.members.iter().all(|m| m.bypass));
+        assert!(saved.members.iter().all(|m| m.params["bypass"] == preset::Value::Bool(true)));
         chain.prepare(&ProcessSpec::new(48_000.0, 64, 1)).unwrap();
-        assert_eq!(chain.latency(), 0);
+        assert_eq!(chain.latency(), 2);
         let mut x = sine(100.0, 48_000.0, 256, 0.5);
         let want = x.clone();
         chain.process_checked(&mut [&mut x]).unwrap();
-        assert_eq!(x, want);
+        assert_eq!(x[2..], want[..254]);
     }
 
     #[test]
@@ -295,8 +274,8 @@ mod tests {
         use crate::mix::{ChannelMode, ChannelTool, Pan, PanLaw};
         let mut inner = Chain::new();
         inner.push(Box::new(Pan::new(0.4, PanLaw::Compromise).unwrap()));
-        inner.push(Box::new(ChannelTool::new(ChannelMode::Swap)));
-        inner.set_bypassed(1, true).unwrap();
+        inner.push(Box::new(Bypassable::new(ChannelTool::new(ChannelMode::Swap))));
+        inner.get_mut(1).unwrap().set("bypass", 1.0).unwrap();
         let mut chain = Chain::new();
         chain.push(Box::new(Gain::new(-4.5, true).unwrap()));
         chain.push(Box::new(inner));
@@ -304,7 +283,7 @@ mod tests {
         let saved = preset::save(&chain);
         let mut copy = preset::load(&saved).unwrap();
         assert_eq!(preset::save(&*copy), saved);
-        assert!(saved.members[1].members[1].bypass);
+        assert_eq!(saved.members[1].members[1].params["bypass"], preset::Value::Bool(true));
         let spec = ProcessSpec::new(48_000.0, 256, 2);
         chain.prepare(&spec).unwrap();
         copy.prepare(&spec).unwrap();

@@ -25,6 +25,7 @@ extern crate std;
 
 pub mod analysis;
 pub mod buffer;
+pub mod bypass;
 #[cfg(feature = "alloc")]
 pub mod chain;
 pub mod dynamics;

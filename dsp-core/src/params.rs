@@ -169,7 +169,7 @@ pub trait Dynamics {
 }
 
 /// A type that declares its parameters (implemented by [`declare_params!`](crate::declare_params)).
-pub trait Declared {
+pub trait Declared: crate::bypass::BypassParam {
     /// The declaration.
     const KIND: &'static KindInfo;
 }
@@ -285,7 +285,8 @@ macro_rules! named_choices {
 macro_rules! declare_params {
     (
         $ty:ty, $kind:ident = $name:literal, $class:literal, $caps:expr, $doc:literal
-        $(, dyn { $($dyn_items:tt)* })?;
+        $(, dyn { $($dyn_items:tt)* })?
+        $(, bypass: $bypass:tt)?;
         $($konst:ident = $info:expr => $get:ident, $set:ident;)*
     ) => {
         impl $ty {
@@ -295,13 +296,15 @@ macro_rules! declare_params {
             )*
         }
 
+        $crate::declare_params!(@bypass $ty, ($($bypass)?));
+
         #[doc = concat!("Declaration of the `", $name, "` kind.")]
         pub static $kind: $crate::params::KindInfo = $crate::params::KindInfo {
             name: $name,
             class: $class,
             doc: $doc,
             caps: $caps,
-            params: &[$(<$ty>::$konst),*],
+            params: $crate::declare_params!(@list ($($bypass)?) $(<$ty>::$konst),*),
         };
 
         impl $crate::params::Declared for $ty {
@@ -322,6 +325,10 @@ macro_rules! declare_params {
                     }
                     i += 1;
                 )*
+                if index == i && $kind.params.len() > i {
+                    let on = $crate::bypass::BypassParam::bypass_param(self);
+                    return Some($crate::params::ParamValue::to_param(on));
+                }
                 None
             }
 
@@ -337,6 +344,10 @@ macro_rules! declare_params {
                     }
                     i += 1;
                 )*
+                if index == i && $kind.params.len() > i {
+                    let v = $kind.params[i].check(value)?;
+                    return $crate::bypass::BypassParam::set_bypass_param(self, v != 0.0);
+                }
                 Err($crate::params::no_such_index_error())
             }
         }
@@ -349,6 +360,29 @@ macro_rules! declare_params {
                 self
             }
             $($($dyn_items)*)?
+        }
+    };
+    // The declared parameters, then `bypass` unless the kind has none.
+    (@list ([none]) $($p:expr),*) => { &[$($p),*] };
+    (@list $mode:tt $($p:expr),*) => { &[$($p,)* $crate::bypass::BYPASS] };
+    // How the kind bypasses: wrapped (the default), natively, or not at all.
+    (@bypass $ty:ty, ()) => {
+        impl $crate::bypass::BypassParam for $ty {}
+    };
+    (@bypass $ty:ty, ([none])) => {
+        impl $crate::bypass::BypassParam for $ty {
+            const MODE: $crate::bypass::BypassMode = $crate::bypass::BypassMode::None;
+        }
+    };
+    (@bypass $ty:ty, ([native $get:ident, $set:ident])) => {
+        impl $crate::bypass::BypassParam for $ty {
+            const MODE: $crate::bypass::BypassMode = $crate::bypass::BypassMode::Native;
+            fn bypass_param(&self) -> bool {
+                self.$get()
+            }
+            fn set_bypass_param(&mut self, on: bool) -> Result<(), $crate::error::Error> {
+                $crate::params::SetOutcome::into_result(self.$set(on))
+            }
         }
     };
 }

@@ -76,6 +76,23 @@ pub fn tables_of(p: &dyn DynProcessor) -> BTreeMap<String, Vec<f64>> {
     p.tables().into_iter().filter(|(_, t)| !t.is_empty()).map(|(n, t)| (n.to_string(), t)).collect()
 }
 
+/// The preset's parameters in today's spelling: version 1 called a
+/// filter's bypass `enabled` (the other way round) and kept a chain
+/// member's bypass beside its parameters; both are read as `bypass`.
+fn upgraded(preset: &Preset) -> BTreeMap<String, Value> {
+    let mut params = preset.params.clone();
+    if preset.version < 2
+        && let Some(enabled) = params.remove("enabled")
+    {
+        let on = matches!(enabled, Value::Bool(false)) || enabled == Value::Number(0.0);
+        params.insert("bypass".to_string(), Value::Bool(on));
+    }
+    if preset.bypass {
+        params.insert("bypass".to_string(), Value::Bool(true));
+    }
+    params
+}
+
 /// A new processor made from `preset`.
 pub fn load(preset: &Preset) -> Result<Box<dyn DynProcessor>, PresetError> {
     let mut p = registry::create(&preset.kind)
@@ -102,12 +119,13 @@ pub fn restore(p: &mut dyn DynProcessor, preset: &Preset) -> Result<(), PresetEr
             preset.kind, kind.name
         )));
     }
-    if let Some(id) = preset.params.keys().find(|id| kind.index_of(id).is_err()) {
+    let params = upgraded(preset);
+    if let Some(id) = params.keys().find(|id| kind.index_of(id).is_err()) {
         let e = kind.index_of(id).unwrap_err();
         return Err(at(PresetError::new(format!("{id:?}: {e}"))));
     }
     for (i, info) in kind.params.iter().enumerate() {
-        let value = match preset.params.get(info.id) {
+        let value = match params.get(info.id) {
             None => info.default,
             Some(v) => number_of(info, v).map_err(at)?,
         };

@@ -10,10 +10,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 /// The preset format version this library writes (and the newest it reads).
-pub const PRESET_VERSION: u32 = 1;
+pub const PRESET_VERSION: u32 = 2;
 
-/// A processor's settings: kind, parameter values, bypass flag (for chain
-/// members), members and tables.
+/// A processor's settings: kind, parameter values, members and tables.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Preset {
@@ -25,7 +24,8 @@ pub struct Preset {
     /// Parameter values by id; a missing parameter takes its default.
     #[cfg_attr(feature = "serde", serde(default))]
     pub params: BTreeMap<String, Value>,
-    /// Whether the processor is bypassed where it is a chain member.
+    /// Read, never written: version 1 marked a bypassed chain member here;
+    /// it is read as the member's `bypass` parameter.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "is_false"))]
     pub bypass: bool,
     /// Members of a structured processor, in order.

@@ -5,6 +5,7 @@
 
 use alloc::boxed::Box;
 
+use crate::bypass::{BypassMode, Bypassable};
 use crate::error::Error;
 use crate::params::{Declared, DynProcessor, KindInfo};
 
@@ -18,9 +19,15 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The entry of a declared type whose `Default` has the declared defaults.
+    /// The entry of a declared type whose `Default` has the declared
+    /// defaults; kinds that do not bypass themselves are made
+    /// [`Bypassable`].
     pub const fn of<P: DynProcessor + Declared + Default>() -> Self {
-        Self { info: P::KIND, make: make_default::<P> }
+        let make = match P::MODE {
+            BypassMode::Wrapped => make_default::<Bypassable<P>>,
+            BypassMode::Native | BypassMode::None => make_default::<P>,
+        };
+        Self { info: P::KIND, make }
     }
 }
 
@@ -302,38 +309,120 @@ mod tests {
     }
 
     /// Targets set from another thread while processing runs reach the
-    /// processor at its next block; setting never allocates.
+    /// processor at its next block; setting never allocates. Tried on each
+    /// kind's last own parameter and on `bypass`.
     #[test]
     fn shared_targets_reach_the_processor_from_another_thread() {
         for entry in ENTRIES.iter().filter(|e| !e.info.params.is_empty()) {
-            let mut p = (entry.make)();
-            let shared = SharedParams::new(&*p);
-            let n = channels(entry.info);
-            p.prepare(&ProcessSpec::new(384_000.0, 256, n)).unwrap();
-            let last = entry.info.params.len() - 1;
-            let info = &entry.info.params[last];
-            let target = if info.max.is_finite() { info.max } else { info.min };
-            std::thread::scope(|s| {
-                s.spawn(|| {
-                    let (r, allocs) = count_allocs(|| shared.set(last, target));
-                    r.unwrap();
-                    assert_eq!(allocs, 0);
-                    assert!(shared.set(last, f64::NAN).is_err());
-                });
-                let mut x = test_signal(n, 256);
-                for _ in 0..64 {
-                    let mut views: Vec<&mut [f32]> = x.iter_mut().map(|c| &mut c[..]).collect();
-                    let (_, allocs) = count_allocs(|| {
-                        shared.apply(&mut *p);
-                        p.process(&mut views);
+            let len = entry.info.params.len();
+            for last in len.saturating_sub(2)..len {
+                let mut p = (entry.make)();
+                let shared = SharedParams::new(&*p);
+                let n = channels(entry.info);
+                p.prepare(&ProcessSpec::new(384_000.0, 256, n)).unwrap();
+                let info = &entry.info.params[last];
+                let target = if info.max.is_finite() { info.max } else { info.min };
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        let (r, allocs) = count_allocs(|| shared.set(last, target));
+                        r.unwrap();
+                        assert_eq!(allocs, 0);
+                        assert!(shared.set(last, f64::NAN).is_err());
                     });
-                    assert_eq!(allocs, 0, "{}", entry.info.name);
-                }
-            });
-            shared.apply(&mut *p);
-            assert_eq!(p.param(last), Some(target), "{}", entry.info.name);
-            assert_eq!(shared.get(last), Some(target));
+                    let mut x = test_signal(n, 256);
+                    for _ in 0..64 {
+                        let mut views: Vec<&mut [f32]> = x.iter_mut().map(|c| &mut c[..]).collect();
+                        let (_, allocs) = count_allocs(|| {
+                            shared.apply(&mut *p);
+                            p.process(&mut views);
+                        });
+                        assert_eq!(allocs, 0, "{}", entry.info.name);
+                    }
+                });
+                shared.apply(&mut *p);
+                assert_eq!(p.param(last), Some(target), "{}", entry.info.name);
+                assert_eq!(shared.get(last), Some(target));
+            }
         }
+    }
+
+    /// Every kind is bypassed by its `bypass` parameter, the last it
+    /// declares: its output is then its input delayed by its latency
+    /// (which bypassing leaves as it was), and switching crossfades without
+    /// a click. Kinds that change the channel count (pan, reverbs) are
+    /// given the channels they output.
+    #[test]
+    fn every_kind_bypasses_to_its_input_in_time() {
+        const FS: f64 = 48_000.0;
+        for entry in ENTRIES {
+            let (name, n) = (entry.info.name, channels(entry.info));
+            let mut p = (entry.make)();
+            let last = entry.info.params.last().unwrap();
+            assert_eq!(*last, crate::bypass::BYPASS, "{name}");
+            p.prepare(&ProcessSpec::new(FS, 256, n)).unwrap();
+            let latency = p.latency();
+            p.set("bypass", 1.0).unwrap();
+            p.reset(); // bypassed from the first sample
+            assert_eq!(p.latency(), latency, "{name}");
+            let x = test_signal(n, latency + 4_000);
+            let mut y = x.clone();
+            {
+                let mut views: Vec<&mut [f32]> = y.iter_mut().map(|c| c.as_mut_slice()).collect();
+                crate::processor::process_in_blocks(&mut *p, &mut views, 256);
+            }
+            for (xc, yc) in x.iter().zip(&y) {
+                assert!(yc[..latency].iter().all(|&v| v == 0.0), "{name}");
+                assert_eq!(yc[latency..], xc[..4_000], "{name}");
+            }
+        }
+    }
+
+    /// Toggling `bypass` mid-stream on a kind with latency (the limiter's
+    /// lookahead) and one without (a +12 dB gain) crossfades: no step
+    /// larger than the signal's own plus the gain change over the fade.
+    #[test]
+    fn bypass_changes_crossfade_without_clicks() {
+        const FS: f64 = 48_000.0;
+        for (kind, param, value) in [("gain", "gain_db", 12.0), ("limiter", "ceiling_db", -20.0)] {
+            let mut p = create(kind).unwrap();
+            p.set(param, value).unwrap();
+            p.prepare(&ProcessSpec::new(FS, 64, 1)).unwrap();
+            let mut x = sine(200.0, FS, 48_000, 0.25);
+            let own_step = 2.0 * core::f32::consts::PI * 200.0 / FS as f32 * 0.25 * 4.0;
+            for (i, block) in x.chunks_mut(64).enumerate() {
+                if i % 150 == 75 {
+                    p.set("bypass", f64::from(u8::from(i % 300 == 75))).unwrap();
+                }
+                p.process(&mut [block]);
+            }
+            let step = max_step(&x);
+            assert!(step < 1.1 * own_step, "{kind}: largest step {step} (sine alone {own_step})");
+        }
+    }
+
+    /// A fully bypassed processor is not run, and it comes back from a
+    /// reset: a delay's echoes of what it heard before the bypass do not
+    /// reappear.
+    #[test]
+    fn a_processor_comes_back_from_bypass_without_stale_state() {
+        const FS: f64 = 48_000.0;
+        let mut p = create("delay").unwrap();
+        p.set("delay_ms", 500.0).unwrap();
+        p.set("feedback", 0.9).unwrap();
+        p.prepare(&ProcessSpec::new(FS, 480, 1)).unwrap();
+        let mut burst = sine(1000.0, FS, 480, 0.5);
+        p.process(&mut [&mut burst]);
+        p.set("bypass", 1.0).unwrap();
+        let mut silence = vec![0.0f32; 480];
+        for _ in 0..10 {
+            p.process(&mut [&mut silence]); // the fade, then bypassed
+        }
+        p.set("bypass", 0.0).unwrap();
+        let mut out = vec![0.0f32; 48_000];
+        for block in out.chunks_mut(480) {
+            p.process(&mut [block]);
+        }
+        assert!(out.iter().all(|&v| v == 0.0), "rms {}", rms(&out));
     }
 
     /// Every registered dynamics kind hands out its [`Dynamics`] interface

@@ -1,10 +1,11 @@
-//! Chains: processors in series, each of which can be bypassed. A chain is
+//! Chains: processors in series. A chain is
 //! the processor kind `chain` (`ml_processor_new_kind("chain", &p)`); these
 //! are its structural calls, which have no parameter equivalent.
 //!
 //! A chain is an `MlProcessor`: prepare, process, reset and free it with the
 //! `ml_processor_*` functions. Its latency and tail are the sums over the
-//! members that are not bypassed.
+//! members. A member is bypassed by its own `bypass` parameter (reach it
+//! with `ml_chain_member`), as every processor is.
 
 use std::any::Any;
 use std::ptr::NonNull;
@@ -14,7 +15,7 @@ use dsp_core::preset_format::{Preset, PresetError};
 use dsp_core::{Chain, DynProcessor, Error, Params, ProcessSpec, Processor};
 
 use crate::guard::{Handle, Outcome, non_null};
-use crate::processor::{MlProcessor, get_kind, get_state, with_kind, with_processor};
+use crate::processor::{MlProcessor, get_kind, get_state, with_processor};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_POISONED, Message, MlStatus};
 
 /// Appends `member` to the end of `chain`, which owns it from then on.
@@ -60,46 +61,6 @@ pub unsafe extern "C" fn ml_chain_push(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_chain_len(chain: *const MlProcessor, out: *mut usize) -> MlStatus {
     unsafe { get_kind(chain, out, Chain::len) }
-}
-
-/// Bypasses (or re-enables) member `index` (0 is the first pushed).
-///
-/// Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
-///
-/// Thread rule: the processing thread only.
-///
-/// # Safety
-/// `chain` is NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_chain_set_bypassed(
-    chain: *mut MlProcessor,
-    index: usize,
-    bypassed: bool,
-) -> MlStatus {
-    unsafe { with_kind(chain, |c: &mut Chain| c.set_bypassed(index, bypassed)) }
-}
-
-/// Writes whether member `index` is bypassed to `*out`.
-///
-/// Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such member.
-///
-/// Thread rule: the processing thread only.
-///
-/// # Safety
-/// `chain` is NULL or a live handle; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn ml_chain_get_bypassed(
-    chain: *const MlProcessor,
-    index: usize,
-    out: *mut bool,
-) -> MlStatus {
-    unsafe {
-        get_state(chain, out, |st| {
-            st.kind_mut::<Chain>()?.is_bypassed(index).ok_or_else(|| {
-                Fail::new(ML_STATUS_INVALID_ARGUMENT, "no chain member at this index")
-            })
-        })
-    }
 }
 
 /// Writes member `index` (0 is the first pushed) of `chain` to `*out`: a

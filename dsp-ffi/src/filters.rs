@@ -128,7 +128,7 @@ pub unsafe extern "C" fn ml_equalizer_get_band(
     }
 }
 
-/// Removes band `index` of an equaliser at once (set its `enabled` to 0 and
+/// Removes band `index` of an equaliser at once (set its `bypass` to 1 and
 /// wait 20 ms first to avoid a click).
 ///
 /// Fails with `ML_STATUS_INVALID_ARGUMENT` if there is no such band.
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn ml_equalizer_remove_band(eq: *mut MlProcessor, index: u
 
 /// Writes the designed magnitude response of an equaliser, in dB, at each of
 /// `num_freqs` frequencies (Hz, finite and >= 0) to `out_db`: the sum of the
-/// enabled bands' responses at `sample_rate` (for plots and checks).
+/// responses of the bands not bypassed at `sample_rate` (for plots and checks).
 ///
 /// Fails with `ML_STATUS_INVALID_SAMPLE_RATE`, `ML_STATUS_ABOVE_NYQUIST` (a
 /// band's cutoff at that rate) or `ML_STATUS_INVALID_ARGUMENT` (a bad

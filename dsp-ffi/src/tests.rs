@@ -271,11 +271,13 @@ fn gain_and_pan_measure_as_designed() {
     assert!((db(&r) + 3.0103).abs() < 1e-3, "{}", db(&r));
 }
 
+/// A chain member is bypassed by its own `bypass` parameter, reached
+/// through its handle or by index.
 #[test]
 fn chain_owns_members_and_bypasses_them() {
     let chain = new_kind(c"chain");
     let mut len = 0;
-    let mut bypassed = true;
+    let mut second = null_mut();
     let x = sine(1000.0, 48e3, 2048, 0.5);
     unsafe {
         assert_eq!(ml_chain_push(chain, chain), ML_STATUS_INVALID_ARGUMENT);
@@ -284,10 +286,11 @@ fn chain_owns_members_and_bypasses_them() {
         assert_eq!(ml_chain_push(chain, new_gain(-6.0)), ML_STATUS_OK);
         assert_eq!(ml_chain_len(chain, &mut len), ML_STATUS_OK);
         assert_eq!(len, 2);
-        assert_eq!(ml_chain_get_bypassed(chain, 1, &mut bypassed), ML_STATUS_OK);
-        assert!(!bypassed);
-        assert_eq!(ml_chain_set_bypassed(chain, 2, true), ML_STATUS_INVALID_ARGUMENT);
-        assert_eq!(ml_chain_set_bypassed(chain, 1, true), ML_STATUS_OK);
+        assert_eq!(ml_chain_member(chain, 2, &mut second), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_chain_member(chain, 1, &mut second), ML_STATUS_OK);
+        assert_eq!(get(second, c"bypass"), 0.0);
+        assert_eq!(set(second, c"bypass", 2.0), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(set(second, c"bypass", 1.0), ML_STATUS_OK);
         let mut y = x.clone();
         let ptrs = [y.as_mut_ptr()];
         assert_eq!(
@@ -366,7 +369,7 @@ fn filter_parameters_round_trip_and_are_validated() {
     let f = new_filter(c"peak_filter", &[(c"cutoff_hz", 2500.0), (c"gain_db", 4.0), (c"q", 2.0)]);
     assert_eq!((get(f, c"cutoff_hz"), get(f, c"gain_db"), get(f, c"q")), (2500.0, 4.0, 2.0));
     assert_eq!(get(f, c"design"), choice(f, c"design", "cookbook"));
-    assert_eq!(get(f, c"enabled"), 1.0);
+    assert_eq!(get(f, c"bypass"), 0.0);
     assert_eq!(set(f, c"design", choice(f, c"design", "matched")), ML_STATUS_OK);
     assert_eq!(set(f, c"cutoff_hz", 3000.0), ML_STATUS_OK);
     assert_eq!(set(f, c"gain_db", -3.0), ML_STATUS_OK);
@@ -466,7 +469,7 @@ fn equalizer_response_matches_measured_sine_gain() {
         let mut kind = std::mem::MaybeUninit::<MlKindInfo>::uninit();
         assert_eq!(ml_processor_kind(got, kind.as_mut_ptr()), ML_STATUS_OK);
         assert_eq!(text(kind.assume_init().name), "high_shelf");
-        for id in [c"cutoff_hz", c"gain_db", c"q", c"design", c"enabled"] {
+        for id in [c"cutoff_hz", c"gain_db", c"q", c"design", c"bypass"] {
             assert_eq!(get(got, id), get(bands[1], id), "{id:?}");
         }
         ml_processor_free(got);
@@ -824,12 +827,13 @@ fn unknown_kinds_and_indices_are_reported() {
         assert_eq!(ml_kind_find(c"reverb9000".as_ptr(), info.as_mut_ptr()), ML_STATUS_UNKNOWN_NAME);
         assert_eq!(ml_kind_find(c"gain".as_ptr(), null_mut()), ML_STATUS_NULL_POINTER);
         assert_eq!(ml_kind_info(ml_kind_count(), info.as_mut_ptr()), ML_STATUS_INVALID_ARGUMENT);
-        let status = ml_kind_param_info(c"gain".as_ptr(), 2, param.as_mut_ptr());
+        // Gain declares gain_db, invert and bypass.
+        let status = ml_kind_param_info(c"gain".as_ptr(), 3, param.as_mut_ptr());
         assert_eq!(status, ML_STATUS_INVALID_ARGUMENT);
         p = new_kind(c"gain");
-        assert_eq!(ml_processor_param_info(p, 2, param.as_mut_ptr()), ML_STATUS_INVALID_ARGUMENT);
-        assert_eq!(ml_processor_param_get_at(p, 2, &mut v), ML_STATUS_INVALID_ARGUMENT);
-        assert_eq!(ml_processor_param_set_at(p, 2, 0.0), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_processor_param_info(p, 3, param.as_mut_ptr()), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_processor_param_get_at(p, 3, &mut v), ML_STATUS_INVALID_ARGUMENT);
+        assert_eq!(ml_processor_param_set_at(p, 3, 0.0), ML_STATUS_INVALID_ARGUMENT);
         assert_eq!(ml_processor_param_set_at(p, 0, 99.0), ML_STATUS_INVALID_ARGUMENT);
         let e = last_error();
         assert!(e.contains("gain_db") && e.contains("-150") && e.contains("60"), "{e}");
@@ -855,7 +859,7 @@ fn nested_chain_presets_round_trip_and_report_their_length() {
     unsafe {
         assert_eq!(ml_chain_push(inner, pan), ML_STATUS_OK);
         assert_eq!(ml_chain_push(inner, tool), ML_STATUS_OK);
-        assert_eq!(ml_chain_set_bypassed(inner, 1, true), ML_STATUS_OK);
+        assert_eq!(set(tool, c"bypass", 1.0), ML_STATUS_OK);
         assert_eq!(ml_chain_push(outer, gain), ML_STATUS_OK);
         assert_eq!(ml_chain_push(outer, inner), ML_STATUS_OK);
         assert_eq!(ml_chain_push(outer, new_width(1.4)), ML_STATUS_OK);
@@ -1044,7 +1048,9 @@ fn setters_and_audio_path_errors_do_not_allocate() {
         let mb = new_kind(c"multiband_compressor");
         let comp = new_kind(c"compressor");
         let chain = new_kind(c"chain");
-        assert_eq!(ml_chain_push(chain, new_gain(0.0)), ML_STATUS_OK);
+        let member = new_gain(0.0);
+        let found = std::cell::Cell::new(null_mut());
+        assert_eq!(ml_chain_push(chain, member), ML_STATUS_OK);
         for p in [eq, gain, mb, chain] {
             assert_eq!(ml_processor_prepare(p, 48_000.0, 256, 2), ML_STATUS_OK);
         }
@@ -1086,11 +1092,11 @@ fn setters_and_audio_path_errors_do_not_allocate() {
                 ML_STATUS_INVALID_ARGUMENT,
                 Box::new(|| ml_multiband_set_band(mb, 9, comp)),
             ),
-            ("chain bypass", ML_STATUS_OK, Box::new(|| ml_chain_set_bypassed(chain, 0, true))),
+            ("chain member bypass", ML_STATUS_OK, Box::new(|| set(member, c"bypass", 1.0))),
             (
-                "chain bypass index",
+                "chain member index",
                 ML_STATUS_INVALID_ARGUMENT,
-                Box::new(|| ml_chain_set_bypassed(chain, 5, true)),
+                Box::new(|| ml_chain_member(chain, 5, found.as_ptr())),
             ),
             ("param set", ML_STATUS_OK, Box::new(|| set(gain, c"gain_db", -6.0))),
             (
@@ -1587,5 +1593,37 @@ mod mixer {
             );
             ml_mixer_free(m);
         }
+    }
+}
+
+/// Every kind is bypassed by its `bypass` parameter, its last: bypassed, a
+/// limiter outputs its input delayed by its lookahead, which it still
+/// reports as its latency.
+#[test]
+fn every_kind_declares_bypass_and_keeps_its_latency_bypassed() {
+    let mut info = std::mem::MaybeUninit::<MlKindInfo>::uninit();
+    let mut param = std::mem::MaybeUninit::<MlParamInfo>::uninit();
+    unsafe {
+        for i in 0..ml_kind_count() {
+            assert_eq!(ml_kind_info(i, info.as_mut_ptr()), ML_STATUS_OK);
+            let kind = info.assume_init_ref();
+            let last = kind.param_count - 1;
+            assert_eq!(ml_kind_param_info(kind.name, last, param.as_mut_ptr()), ML_STATUS_OK);
+            assert_eq!(CStr::from_ptr(param.assume_init_ref().id), c"bypass");
+        }
+        let p = new_kind(c"limiter");
+        assert_eq!(set(p, c"ceiling_db", -20.0), ML_STATUS_OK);
+        assert_eq!(set(p, c"bypass", 1.0), ML_STATUS_OK);
+        assert_eq!(ml_processor_prepare(p, 48_000.0, 256, 1), ML_STATUS_OK);
+        let mut latency = 0;
+        assert_eq!(ml_processor_latency(p, &mut latency), ML_STATUS_OK);
+        assert!(latency > 0);
+        let mut x = vec![0.0f32; 2048];
+        x[0] = 1.0;
+        let ptrs = [x.as_mut_ptr()];
+        assert_eq!(ml_processor_process_planar(p, ptrs.as_ptr(), 1, x.len()), ML_STATUS_OK);
+        let at = x.iter().position(|&v| v != 0.0);
+        assert_eq!((at, x[latency]), (Some(latency), 1.0));
+        ml_processor_free(p);
     }
 }

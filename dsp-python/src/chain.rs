@@ -1,5 +1,4 @@
-//! `Chain`: a list of processors run in order, each of which can be
-//! bypassed.
+//! `Chain`: a list of processors run in order.
 //!
 //! Members stay the Python objects they were: changing a member's parameter
 //! changes the chain. Latency and tails add up and are compensated once.
@@ -8,10 +7,12 @@ use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyIterator, PyList};
 
+use crate::params::bypass_repr;
 use crate::processor::{Member, PyProcessor};
 
 /// Processors applied in order; list-like (len, indexing, append, insert,
-/// deletion, iteration). A bypassed member is skipped.
+/// deletion, iteration). Members are bypassed by their own `bypass`; a
+/// bypassed chain skips its members.
 #[pyclass(extends = PyProcessor, frozen, module = "masterlib", sequence)]
 #[derive(Debug)]
 pub struct Chain;
@@ -42,7 +43,7 @@ fn reaches(from: &Bound<'_, PyProcessor>, target: &Bound<'_, PyAny>) -> PyResult
         return Ok(true);
     }
     for m in from.get().members(from.py()) {
-        if reaches(m.obj.bind(from.py()), target)? {
+        if reaches(m.bind(from.py()), target)? {
             return Ok(true);
         }
     }
@@ -67,15 +68,19 @@ fn position(index: isize, len: usize) -> PyResult<usize> {
 #[pymethods]
 impl Chain {
     #[new]
-    #[pyo3(signature = (processors = None))]
-    fn new(processors: Option<&Bound<'_, PyAny>>) -> PyResult<PyClassInitializer<Self>> {
+    #[pyo3(signature = (processors = None, *, bypass = false))]
+    fn new(
+        processors: Option<&Bound<'_, PyAny>>,
+        bypass: bool,
+    ) -> PyResult<PyClassInitializer<Self>> {
         let mut members = Vec::new();
         if let Some(items) = processors {
             for item in items.try_iter()? {
-                members.push(Member { obj: member(None, &item?)?, bypassed: false });
+                members.push(member(None, &item?)?);
             }
         }
-        Ok(PyClassInitializer::from(PyProcessor::chain(members)).add_subclass(Self))
+        Ok(PyClassInitializer::from(PyProcessor::chain(members).with_bypass(bypass)?)
+            .add_subclass(Self))
     }
 
     fn __len__(slf: &Bound<'_, Self>) -> PyResult<usize> {
@@ -84,14 +89,14 @@ impl Chain {
 
     fn __getitem__(slf: &Bound<'_, Self>, index: isize) -> PyResult<Py<PyProcessor>> {
         let py = slf.py();
-        edit(slf, |m| Ok(m[position(index, m.len())?].obj.clone_ref(py)))
+        edit(slf, |m| Ok(m[position(index, m.len())?].clone_ref(py)))
     }
 
     fn __setitem__(slf: &Bound<'_, Self>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let obj = member(Some(slf.as_any()), value)?;
         let old = edit(slf, |m| {
             let i = position(index, m.len())?;
-            Ok(std::mem::replace(&mut m[i], Member { obj, bypassed: false }))
+            Ok(std::mem::replace(&mut m[i], obj))
         })?;
         drop(old);
         Ok(())
@@ -105,14 +110,14 @@ impl Chain {
 
     fn __iter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyIterator>> {
         let members = slf.as_super().get().members(slf.py());
-        PyList::new(slf.py(), members.into_iter().map(|m| m.obj))?.try_iter()
+        PyList::new(slf.py(), members)?.try_iter()
     }
 
     /// Appends a processor.
     fn append(slf: &Bound<'_, Self>, processor: &Bound<'_, PyAny>) -> PyResult<()> {
         let obj = member(Some(slf.as_any()), processor)?;
         edit(slf, |m| {
-            m.push(Member { obj, bypassed: false });
+            m.push(obj);
             Ok(())
         })
     }
@@ -123,25 +128,9 @@ impl Chain {
         edit(slf, |m| {
             let len = m.len() as isize;
             let i = if index < 0 { (index + len).max(0) } else { index.min(len) };
-            m.insert(i as usize, Member { obj, bypassed: false });
+            m.insert(i as usize, obj);
             Ok(())
         })
-    }
-
-    /// Bypasses (or restores) member `index`: a bypassed member is skipped
-    /// and adds no latency.
-    #[pyo3(signature = (index, bypassed = true))]
-    fn set_bypassed(slf: &Bound<'_, Self>, index: isize, bypassed: bool) -> PyResult<()> {
-        edit(slf, |m| {
-            let i = position(index, m.len())?;
-            m[i].bypassed = bypassed;
-            Ok(())
-        })
-    }
-
-    /// Whether member `index` is bypassed.
-    fn is_bypassed(slf: &Bound<'_, Self>, index: isize) -> PyResult<bool> {
-        edit(slf, |m| Ok(m[position(index, m.len())?].bypassed))
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
@@ -151,8 +140,10 @@ impl Chain {
             .get()
             .members(py)
             .iter()
-            .map(|m| Ok(m.obj.bind(py).repr()?.to_string()))
+            .map(|m| Ok(m.bind(py).repr()?.to_string()))
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(format!("Chain([{}])", reprs.join(", ")))
+        let mut parts = vec![format!("[{}]", reprs.join(", "))];
+        parts.extend(bypass_repr(slf.as_super().get().shared()));
+        Ok(format!("Chain({})", parts.join(", ")))
     }
 }

@@ -64,7 +64,7 @@ fn property<'py>(
     let get =
         PyCFunction::new_closure(py, Some(name), None, move |args, _| -> PyResult<Py<PyAny>> {
             let obj = args.get_item(0)?;
-            let shared = processor_of(&obj, kind)?.shared().expect("registry leaves have targets");
+            let shared = processor_of(&obj, kind)?.shared();
             Ok(to_py(args.py(), info, shared.get(index).unwrap_or(info.default))?.unbind())
         })?;
     let set = PyCFunction::new_closure(py, Some(name), None, move |args, _| -> PyResult<()> {

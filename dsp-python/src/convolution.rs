@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::audio::{Shape, copy_planar, float_array};
-use crate::params::{class_error, to_py, visible};
+use crate::params::{class_error, param_reprs};
 use crate::preset;
 use crate::processor::PyProcessor;
 
@@ -53,7 +53,7 @@ fn read_ir(ir: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<f32>>> {
 /// Gives the processor object `obj` a new core with its parameter targets
 /// and the response `ir` at `rate`; it is prepared again at the next call.
 fn install(obj: &PyProcessor, py: Python<'_>, ir: &[Vec<f32>], rate: f64) -> PyResult<()> {
-    let shared = obj.shared().expect("a leaf");
+    let shared = obj.shared();
     let mut fresh = registry::create(effects::CONVOLUTION_REVERB_KIND.name)
         .map_err(|e| class_error(CLASS, e))?;
     for i in 0..shared.kind().params.len() {
@@ -205,11 +205,7 @@ impl ConvolutionReverb {
             parts.push(format!("ir=<{} x {} float32>", ir.len(), ir[0].len()));
             parts.push(format!("sample_rate={rate:?}"));
         }
-        let shared = this.shared().expect("a leaf");
-        for (i, info) in visible(shared.kind()) {
-            let v = to_py(py, info, shared.get(i).unwrap_or(info.default))?;
-            parts.push(format!("{}={}", info.id, v.repr()?));
-        }
+        parts.extend(param_reprs(py, this.shared())?);
         Ok(format!("{CLASS}({})", parts.join(", ")))
     }
 }

@@ -4,13 +4,14 @@
 //! whose bands are `Compressor` objects.
 
 use dsp_core::Error;
+use dsp_core::bypass::Bypassable;
 use dsp_core::dynamics;
 use dsp_core::params::Params;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
-use crate::params::class_error;
+use crate::params::{bypass_repr, class_error};
 use crate::processor::{LinkMode, PyProcessor, Unit};
 
 /// Base class of the dynamics processors, which report their gain
@@ -55,7 +56,7 @@ pub(crate) fn sync_bands(unit: &mut Unit, mode: LinkMode) -> Result<bool, Error>
     let mut stale = false;
     for (b, link) in links.iter().enumerate() {
         let Some(band) = m.band_mut(b) else { break };
-        let shared = link.get().shared().expect("a band is a leaf");
+        let shared = link.get().shared();
         for i in 0..shared.kind().params.len() {
             let v = shared.get(i).unwrap_or(f64::NAN);
             if band.param(i) == Some(v) {
@@ -137,7 +138,7 @@ fn with_core<R: Send>(
     f: impl FnOnce(&mut dynamics::MultibandCompressor) -> R + Send,
 ) -> R {
     let this = base(slf);
-    let shared = this.shared().expect("a leaf");
+    let shared = this.shared();
     this.with_unit(slf.py(), |u| {
         u.apply(shared);
         f(u.get_mut())
@@ -147,20 +148,22 @@ fn with_core<R: Send>(
 #[pymethods]
 impl MultibandCompressor {
     #[new]
-    #[pyo3(text_signature = "(crossovers_hz=(200.0, 2000.0), bands=None)")]
-    #[pyo3(signature = (crossovers_hz = vec![200.0, 2000.0], bands = None))]
+    #[pyo3(text_signature = "(crossovers_hz=(200.0, 2000.0), bands=None, *, bypass=False)")]
+    #[pyo3(signature = (crossovers_hz = vec![200.0, 2000.0], bands = None, *, bypass = false))]
     fn new(
         py: Python<'_>,
         crossovers_hz: Vec<f64>,
         bands: Option<&Bound<'_, PyAny>>,
+        bypass: bool,
     ) -> PyResult<PyClassInitializer<Self>> {
         let what = "MultibandCompressor";
         let core =
             dynamics::MultibandCompressor::new(&crossovers_hz).map_err(|e| class_error(what, e))?;
         let links = band_objects(py, crossovers_hz.len(), bands)?;
-        let base = PyProcessor::from_core(Box::new(core), links, Some(sync_bands));
+        let base = PyProcessor::from_core(Box::new(Bypassable::new(core)), links, Some(sync_bands));
         base.with_unit(py, |u| sync_bands(u, LinkMode::Strict))
             .map_err(|e| class_error(what, e))?;
+        let base = base.with_bypass(bypass)?;
         Ok(PyClassInitializer::from(base).add_subclass(PyDynamics).add_subclass(Self))
     }
 
@@ -169,7 +172,7 @@ impl MultibandCompressor {
     /// use. They must ascend when processing starts.
     #[getter]
     fn crossovers_hz(slf: &Bound<'_, Self>) -> PyResult<Vec<f64>> {
-        let shared = base(slf).shared().expect("a leaf");
+        let shared = base(slf).shared();
         let count = links(slf).len() - 1;
         (0..count).map(|c| Ok(shared.get(crossover_index(c)?).unwrap_or(f64::NAN))).collect()
     }
@@ -229,9 +232,9 @@ impl MultibandCompressor {
             .map(|l| Ok(l.bind(py).repr()?.to_string()))
             .collect::<PyResult<Vec<_>>>()?;
         let crossovers = Self::crossovers_hz(slf)?;
-        Ok(format!(
-            "MultibandCompressor(crossovers_hz={crossovers:?}, bands=[{}])",
-            bands.join(", ")
-        ))
+        let mut parts =
+            vec![format!("crossovers_hz={crossovers:?}"), format!("bands=[{}]", bands.join(", "))];
+        parts.extend(bypass_repr(base(slf).shared()));
+        Ok(format!("MultibandCompressor({})", parts.join(", ")))
     }
 }

@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
 use crate::audio::{read_freqs, value_error};
-use crate::params::class_error;
+use crate::params::{bypass_repr, class_error};
 use crate::processor::{LinkMode, PyProcessor, Unit};
 
 /// Whether `kind` is a band filter (a shape of the core `Filter`).
@@ -32,7 +32,7 @@ fn band_of(node: &dyn DynProcessor) -> BandParams {
 
 /// The band parameters a filter object's targets describe.
 fn band_params(py: Python<'_>, obj: &PyProcessor) -> BandParams {
-    let shared = obj.shared().expect("a filter is a leaf");
+    let shared = obj.shared();
     obj.with_unit(py, |u| {
         u.apply(shared);
         band_of(&*u.node)
@@ -152,7 +152,7 @@ pub(crate) fn sync_bands(unit: &mut Unit, mode: LinkMode) -> Result<bool, Error>
 /// Sets `copy` (unprepared, of `obj`'s kind) to the targets of `obj`;
 /// returns whether any differed.
 fn take_targets(obj: &PyProcessor, copy: &mut dyn DynProcessor) -> Result<bool, Error> {
-    let shared = obj.shared().expect("a filter is a leaf");
+    let shared = obj.shared();
     let mut changed = false;
     for i in 0..shared.kind().params.len() {
         let v = shared.get(i).unwrap_or(f64::NAN);
@@ -201,14 +201,14 @@ fn eq_bands(slf: &Bound<'_, Equalizer>) -> Vec<Py<PyProcessor>> {
 #[pymethods]
 impl Equalizer {
     #[new]
-    #[pyo3(signature = (bands = None))]
-    fn new(bands: Option<&Bound<'_, PyAny>>) -> PyResult<PyClassInitializer<Self>> {
+    #[pyo3(signature = (bands = None, *, bypass = false))]
+    fn new(bands: Option<&Bound<'_, PyAny>>, bypass: bool) -> PyResult<PyClassInitializer<Self>> {
         let links = match bands {
             Some(b) => bands_of(b)?,
             None => Vec::new(),
         };
         let base = PyProcessor::from_core(new_equalizer()?, links, Some(sync_bands));
-        Ok(PyClassInitializer::from(base).add_subclass(Self))
+        Ok(PyClassInitializer::from(base.with_bypass(bypass)?).add_subclass(Self))
     }
 
     /// The band filters (the same objects, in order).
@@ -254,6 +254,8 @@ impl Equalizer {
             .iter()
             .map(|l| Ok(l.bind(py).repr()?.to_string()))
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(format!("Equalizer(bands=[{}])", reprs.join(", ")))
+        let mut parts = vec![format!("bands=[{}]", reprs.join(", "))];
+        parts.extend(bypass_repr(slf.as_super().get().shared()));
+        Ok(format!("Equalizer({})", parts.join(", ")))
     }
 }

@@ -38,7 +38,7 @@ fn with_eq<R: Send>(
     f: impl FnOnce(&mut master::LinearPhaseEq) -> R + Send,
 ) -> R {
     let this = obj.as_super().get();
-    let shared = this.shared().expect("a leaf");
+    let shared = this.shared();
     this.with_unit(obj.py(), |u| {
         u.apply(shared);
         f(u.get_mut::<master::LinearPhaseEq>())

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
-use crate::params::{to_py, visible};
+use crate::params::param_reprs;
 use crate::processor::{Body, PyProcessor, class_name};
 use crate::{preset, run};
 
@@ -116,23 +116,16 @@ impl PyProcessor {
         }
     }
 
-    /// The class name and every parameter's value, as a constructor call.
+    /// The class name and every parameter's value (`bypass` only when
+    /// set), as a constructor call.
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let py = slf.py();
-        let this = slf.get();
-        let mut parts = Vec::new();
-        if let Some(shared) = this.shared() {
-            for (i, info) in visible(shared.kind()) {
-                let v = to_py(py, info, shared.get(i).unwrap_or(info.default))?;
-                parts.push(format!("{}={}", info.id, v.repr()?));
-            }
-        }
+        let parts = param_reprs(slf.py(), slf.get().shared())?;
         Ok(format!("{}({})", class_name(slf.as_any())?, parts.join(", ")))
     }
 
-    /// The settings as a preset dict: `{"version": 1, "kind": ..., "params":
-    /// {...}}`, with `"members"` for structured processors (chain members
-    /// with their bypass flags, equalizer and multiband bands).
+    /// The settings as a preset dict: `{"version": 2, "kind": ..., "params":
+    /// {...}}`, with `"members"` for structured processors (chain members,
+    /// equalizer and multiband bands).
     fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
         preset::to_dict(slf)
     }

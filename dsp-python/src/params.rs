@@ -5,7 +5,9 @@
 use std::fmt;
 
 use dsp_core::Error;
+use dsp_core::bypass::BYPASS;
 use dsp_core::params::{KindInfo, ParamInfo, ParamType};
+use dsp_core::shared_params::SharedParams;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -15,6 +17,25 @@ use pyo3::types::{PyDict, PyString};
 /// channel count, and a multiband compressor's band count is the number of
 /// its band compressors.
 const DERIVED: &[(&str, &str)] = &[("pan", "source"), ("multiband_compressor", "bands")];
+
+/// `id=value` for every shown parameter of `shared`, as a constructor
+/// takes it; `bypass` only when set.
+pub(crate) fn param_reprs(py: Python<'_>, shared: &SharedParams) -> PyResult<Vec<String>> {
+    let mut parts = Vec::new();
+    for (i, info) in visible(shared.kind()) {
+        let v = shared.get(i).unwrap_or(info.default);
+        if info.id != BYPASS.id || v != BYPASS.default {
+            parts.push(format!("{}={}", info.id, to_py(py, info, v)?.repr()?));
+        }
+    }
+    Ok(parts)
+}
+
+/// The `bypass=True` of a structured processor's repr, if it is set.
+pub(crate) fn bypass_repr(shared: &SharedParams) -> Option<String> {
+    let i = shared.kind().params.len().checked_sub(1)?;
+    (shared.get(i) == Some(1.0)).then(|| "bypass=True".to_string())
+}
 
 /// The parameters of `kind` that Python shows, with their table indices.
 pub(crate) fn visible(

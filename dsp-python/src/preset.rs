@@ -28,18 +28,16 @@ pub(crate) fn save(obj: &Bound<'_, PyProcessor>) -> PyResult<Preset> {
     // multiband compressor's band count from its preset).
     let shared = this.shared();
     let members = match &this.body {
-        Body::Chain { .. } => this
-            .members(py)
-            .iter()
-            .map(|m| Ok(Preset { bypass: m.bypassed, ..save(m.obj.bind(py))? }))
-            .collect::<PyResult<_>>()?,
+        Body::Chain { .. } => {
+            this.members(py).iter().map(|m| save(m.bind(py))).collect::<PyResult<_>>()?
+        }
         // A leaf's linked objects (bands) are its members.
         Body::Leaf(_) => {
             let links = this.with_unit(py, |u| u.links.clone());
             links.iter().map(|l| save(l.bind(py))).collect::<PyResult<_>>()?
         }
     };
-    let mut saved = preset::save_values(kind, |i| shared.and_then(|s| s.get(i)), members);
+    let mut saved = preset::save_values(kind, |i| shared.get(i), members);
     if let Body::Leaf(_) = &this.body {
         saved.tables = this.with_unit(py, |u| preset::tables_of(&*u.node));
     }
@@ -79,9 +77,6 @@ fn preset_to_py<'py>(py: Python<'py>, p: &Preset) -> PyResult<Bound<'py, PyDict>
     d.set_item("version", p.version)?;
     d.set_item("kind", &p.kind)?;
     d.set_item("params", params)?;
-    if p.bypass {
-        d.set_item("bypass", true)?;
-    }
     if !p.members.is_empty() {
         let members =
             p.members.iter().map(|m| preset_to_py(py, m)).collect::<PyResult<Vec<_>>>()?;
@@ -212,30 +207,13 @@ fn class_for<'py>(
     }
 }
 
-/// A new chain of class `cls` with `members` and their bypass flags.
-fn chain_of<'py>(
-    cls: &Bound<'py, PyType>,
-    members: Vec<(Bound<'py, PyAny>, bool)>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let objs: Vec<_> = members.iter().map(|(m, _)| m.clone()).collect();
-    let chain = cls.call1((objs,))?;
-    let this = chain.cast::<PyProcessor>()?.get();
-    this.with_members(|list| {
-        for (slot, (_, bypassed)) in list.iter_mut().zip(&members) {
-            slot.bypassed = *bypassed;
-        }
-    })
-    .expect("a chain holds members");
-    Ok(chain)
-}
-
 /// A new object of `cls` (or the registered class of the preset's kind,
 /// for a base class) from `p`, with member objects made from the preset's
-/// members, or `members` (objects with their bypass flags) if given.
+/// members, or `members` if given.
 fn build<'py>(
     cls: &Bound<'py, PyType>,
     p: &Preset,
-    members: Option<Vec<(Bound<'py, PyAny>, bool)>>,
+    members: Option<Vec<Bound<'py, PyAny>>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = cls.py();
     let loaded =
@@ -245,14 +223,12 @@ fn build<'py>(
     let base = py.get_type::<PyProcessor>();
     let members = match members {
         Some(m) => m,
-        None => p
-            .members
-            .iter()
-            .map(|m| Ok((build(&base, m, None)?, m.bypass)))
-            .collect::<PyResult<_>>()?,
+        None => p.members.iter().map(|m| build(&base, m, None)).collect::<PyResult<_>>()?,
     };
     if kind.name == "chain" {
-        return chain_of(&class, members);
+        let chain = class.call1((members,))?;
+        chain.cast::<PyProcessor>()?.get().shared().store_all(&*loaded);
+        return Ok(chain);
     }
     // A default object of the class, then the loaded processor and the
     // member objects (an equalizer's or multiband compressor's bands).
@@ -260,9 +236,9 @@ fn build<'py>(
     let this = obj.cast::<PyProcessor>()?.get();
     let links: Vec<Py<PyProcessor>> = members
         .into_iter()
-        .map(|(m, _)| Ok(m.cast_into::<PyProcessor>()?.unbind()))
+        .map(|m| Ok(m.cast_into::<PyProcessor>()?.unbind()))
         .collect::<PyResult<_>>()?;
-    this.shared().expect("a leaf").store_all(&*loaded);
+    this.shared().store_all(&*loaded);
     this.with_unit(py, move |u| u.replace(loaded, links));
     Ok(obj)
 }
@@ -289,15 +265,12 @@ pub(crate) fn copy<'py>(obj: &Bound<'py, PyProcessor>, deep: bool) -> PyResult<B
     let this = obj.get();
     let members = match &this.body {
         _ if deep => None,
-        Body::Chain { .. } => Some(
-            this.members(py)
-                .into_iter()
-                .map(|m| (m.obj.into_bound(py).into_any(), m.bypassed))
-                .collect(),
-        ),
+        Body::Chain { .. } => {
+            Some(this.members(py).into_iter().map(|m| m.into_bound(py).into_any()).collect())
+        }
         Body::Leaf(_) => {
             let links = this.with_unit(py, |u| u.links.clone());
-            Some(links.iter().map(|l| (l.bind(py).clone().into_any(), false)).collect())
+            Some(links.iter().map(|l| l.bind(py).clone().into_any()).collect())
         }
     };
     build(&obj.get_type(), &save(obj)?, members)

@@ -107,21 +107,16 @@ pub(crate) struct Leaf {
 }
 
 /// A member of a chain.
-#[derive(Debug)]
-pub(crate) struct Member {
-    /// The member object.
-    pub obj: Py<PyProcessor>,
-    /// Skipped while processing.
-    pub bypassed: bool,
-}
+pub(crate) type Member = Py<PyProcessor>;
 
 /// What a processor object holds.
 pub(crate) enum Body {
     /// One dsp-core processor.
     Leaf(Leaf),
-    /// Member objects processed in order, and the count of non-finite
+    /// Member objects processed in order, the chain's own parameter
+    /// (`bypass`: its members are skipped), and the count of non-finite
     /// samples seen at the chain's input.
-    Chain { members: Mutex<Vec<Member>>, nonfinite: AtomicU64 },
+    Chain { members: Mutex<Vec<Member>>, shared: SharedParams, nonfinite: AtomicU64 },
 }
 
 /// Base class of every processor: processing, latency, parameters,
@@ -164,9 +159,21 @@ impl PyProcessor {
         Self { body: Body::Leaf(Leaf { shared, unit }) }
     }
 
+    /// Sets `bypass`, the last declared parameter (constructors with their
+    /// own signature take it as a keyword).
+    pub(crate) fn with_bypass(self, bypass: bool) -> PyResult<Self> {
+        if bypass {
+            let kind = self.kind();
+            self.set_param(&|| kind.class.to_string(), kind.params.len() - 1, 1.0)?;
+        }
+        Ok(self)
+    }
+
     /// A chain of `members`.
     pub(crate) fn chain(members: Vec<Member>) -> Self {
-        Self { body: Body::Chain { members: Mutex::new(members), nonfinite: AtomicU64::new(0) } }
+        let shared = SharedParams::new(&dsp_core::Chain::new());
+        let members = Mutex::new(members);
+        Self { body: Body::Chain { members, shared, nonfinite: AtomicU64::new(0) } }
     }
 
     /// The leaf part (None for a chain).
@@ -179,15 +186,20 @@ impl PyProcessor {
 
     /// The registered kind.
     pub(crate) fn kind(&self) -> &'static KindInfo {
-        match &self.body {
-            Body::Leaf(leaf) => leaf.shared.kind(),
-            Body::Chain { .. } => &dsp_core::chain::CHAIN_KIND,
-        }
+        self.shared().kind()
     }
 
     /// The parameter targets.
-    pub(crate) fn shared(&self) -> Option<&SharedParams> {
-        self.as_leaf().map(|leaf| &leaf.shared)
+    pub(crate) fn shared(&self) -> &SharedParams {
+        match &self.body {
+            Body::Leaf(leaf) => &leaf.shared,
+            Body::Chain { shared, .. } => shared,
+        }
+    }
+
+    /// Whether the object is a chain whose `bypass` is set.
+    pub(crate) fn bypassed_chain(&self) -> bool {
+        matches!(&self.body, Body::Chain { shared, .. } if shared.get(0) == Some(1.0))
     }
 
     /// Runs `f` on a chain's member list, under its lock (`None` for a
@@ -201,10 +213,7 @@ impl PyProcessor {
 
     /// The members of a chain (empty for a leaf).
     pub(crate) fn members(&self, py: Python<'_>) -> Vec<Member> {
-        self.with_members(|list| {
-            list.iter().map(|m| Member { obj: m.obj.clone_ref(py), bypassed: m.bypassed }).collect()
-        })
-        .unwrap_or_default()
+        self.with_members(|list| list.iter().map(|m| m.clone_ref(py)).collect()).unwrap_or_default()
     }
 
     /// Runs `f` on the leaf's processing state, waiting with the GIL
@@ -234,7 +243,7 @@ impl PyProcessor {
     ) -> PyResult<()> {
         let class_error = |e| class_error(&class(), e);
         let Some(leaf) = self.as_leaf() else {
-            return Err(PyTypeError::new_err(format!("{} has no parameters", class())));
+            return self.shared().set(index, value).map_err(class_error);
         };
         let shared = &leaf.shared;
         let kind = shared.kind();

@@ -30,7 +30,7 @@ use crate::processor::{BLOCK, Body, LinkMode, PyProcessor, Unit, class_name, loc
 const PASS: usize = 4 * BLOCK;
 
 /// Appends the leaves under `obj` to `out` in processing order (skipping
-/// bypassed chain members unless `all`).
+/// bypassed chains unless `all`).
 fn collect(
     obj: &Bound<'_, PyProcessor>,
     all: bool,
@@ -41,15 +41,16 @@ fn collect(
         out.push(obj.clone().unbind());
         return Ok(());
     };
+    if !all && obj.get().bypassed_chain() {
+        return Ok(());
+    }
     let addr = obj.as_ptr() as usize;
     if path.contains(&addr) {
         return Err(PyValueError::new_err("a Chain cannot contain itself"));
     }
     path.push(addr);
     for m in obj.get().members(obj.py()) {
-        if all || !m.bypassed {
-            collect(m.obj.bind(obj.py()), all, path, out)?;
-        }
+        collect(m.bind(obj.py()), all, path, out)?;
     }
     path.pop();
     Ok(())
@@ -83,7 +84,7 @@ fn clear_chain_counts(obj: &Bound<'_, PyProcessor>) {
     if let Body::Chain { nonfinite, .. } = &obj.get().body {
         nonfinite.store(0, Ordering::Relaxed);
         for m in obj.get().members(obj.py()) {
-            clear_chain_counts(m.obj.bind(obj.py()));
+            clear_chain_counts(m.bind(obj.py()));
         }
     }
 }

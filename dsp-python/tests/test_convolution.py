@@ -79,7 +79,8 @@ def test_default_is_the_identity_and_presets_hold_parameters_only():
     assert conv.ir.tolist() == [[1.0]] and conv.ir_sample_rate is None
     ir = decaying(2, 700)
     conv = ml.ConvolutionReverb(ir, SR, mix=0.5)
-    assert conv.to_dict()["params"] == {"mix": 0.5, "wet_db": 0.0, "predelay_ms": 0.0}
+    params = {"mix": 0.5, "wet_db": 0.0, "predelay_ms": 0.0, "bypass": False}
+    assert conv.to_dict()["params"] == params
     assert ml.ConvolutionReverb.from_dict(conv.to_dict()).ir.tolist() == [[1.0]]
     assert repr(conv) == (
         "ConvolutionReverb(ir=<2 x 700 float32>, sample_rate=48000.0, mix=0.5, wet_db=0.0, "

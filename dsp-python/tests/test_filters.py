@@ -82,12 +82,12 @@ def test_matched_design_follows_the_analog_response_near_nyquist():
     assert measured_db(matched, 20000.0) == pytest.approx(matched.magnitude_db(20000.0, SR), abs=0.1)
 
 
-def test_disabled_filter_passes_audio_and_reads_0_db():
+def test_bypassed_filter_passes_audio_and_reads_0_db():
     x = noise(2, 4800)
-    f = ml.PeakFilter(1000.0, gain_db=12.0, enabled=False)
+    f = ml.PeakFilter(1000.0, gain_db=12.0, bypass=True)
     np.testing.assert_allclose(f(x, SR), x, atol=1e-6)
     np.testing.assert_array_equal(f.magnitude_db([100.0, 1000.0], SR), [0.0, 0.0])
-    f.enabled = True
+    f.bypass = False
     assert f.magnitude_db(1000.0, SR) == pytest.approx(12.0, abs=1e-6)
 
 
@@ -169,7 +169,7 @@ def test_reprs_round_trip():
         ml.LowShelf(100.0, -2.0),
         ml.HighShelf(8000.0, 1.5, design="matched"),
         ml.LowPass(5000.0, order=4),
-        ml.HighPass(30.0, order=1, enabled=False),
+        ml.HighPass(30.0, order=1, bypass=True),
         ml.BandPass(700.0, 3.0),
         ml.Notch(60.0, q=10.0),
         ml.AllPass(1200.0),
@@ -178,7 +178,7 @@ def test_reprs_round_trip():
         again = eval(repr(f), {"True": True, "False": False, **vars(ml)})
         assert type(again) is type(f) and repr(again) == repr(f)
     assert repr(ml.LowPass(5000.0, order=4)) == (
-        "LowPass(cutoff_hz=5000.0, order=4, q=0.7071067811865476, design='cookbook', enabled=True)"
+        "LowPass(cutoff_hz=5000.0, order=4, q=0.7071067811865476, design='cookbook')"
     )
 
 
@@ -214,7 +214,7 @@ def test_equalizer_bands_are_live_objects():
     peak.gain_db = -3.0
     assert eq.magnitude_db(1000.0, SR) == pytest.approx(-3.0, abs=1e-9)
     assert measured_db(eq, 1000.0) == pytest.approx(-3.0, abs=0.05)
-    peak.enabled = False
+    peak.bypass = True
     assert measured_db(eq, 1000.0) == pytest.approx(0.0, abs=0.01)
     shelf = ml.LowShelf(200.0, gain_db=4.0)
     eq.bands = [peak, shelf]
@@ -225,7 +225,7 @@ def test_equalizer_bands_are_live_objects():
         eq(noise(2, 100), SR)
     eq(noise(2, 100), 96_000)
     assert repr(ml.Equalizer([ml.Notch(50.0, 5.0)])) == (
-        "Equalizer(bands=[Notch(cutoff_hz=50.0, q=5.0, design='cookbook', enabled=True)])"
+        "Equalizer(bands=[Notch(cutoff_hz=50.0, q=5.0, design='cookbook')])"
     )
 
 

@@ -43,8 +43,8 @@ def off_default(p):
 
 
 def configured(cls):
-    """An instance with every parameter moved off its default."""
-    return cls(**{p.name: off_default(p) for p in cls.parameters})
+    """An instance with every parameter but `bypass` moved off its default."""
+    return cls(**{p.name: off_default(p) for p in cls.parameters if p.name != "bypass"})
 
 
 def render(p, seed: int = 0) -> np.ndarray:
@@ -124,8 +124,15 @@ def test_ranges_are_enforced_naming_the_parameter_and_its_range(item):
 # Every class whose constructor takes the declared parameters (the
 # multiband compressor is made from crossovers_hz and its bands, the
 # convolution reverb from its impulse response and its rate, the linear-phase
-# EQ from its curves, then keywords).
-OWN_CONSTRUCTOR = (ml.MultibandCompressor, ml.ConvolutionReverb, ml.LinearPhaseEq)
+# EQ from its curves, a chain and an equalizer from their members, then
+# keywords).
+OWN_CONSTRUCTOR = (
+    ml.MultibandCompressor,
+    ml.ConvolutionReverb,
+    ml.LinearPhaseEq,
+    ml.Chain,
+    ml.Equalizer,
+)
 GENERATED = [c for c in KINDS.values() if c.parameters and c not in OWN_CONSTRUCTOR]
 
 
@@ -170,8 +177,8 @@ PRESETS = preset_cases()
 
 def bypassed_chain():
     c = PRESETS["nested_chain"]()
-    c.set_bypassed(0)
-    c[1].set_bypassed(1)
+    c[0].bypass = True
+    c[1][1].bypass = True
     return c
 
 
@@ -182,7 +189,7 @@ PRESETS["chain_with_bypass"] = bypassed_chain
 def test_presets_round_trip_with_bit_identical_output(name):
     p = PRESETS[name]()
     d = p.to_dict()
-    assert d["version"] == 1 and d["kind"] == p._kind
+    assert d["version"] == 2 and d["kind"] == p._kind
     assert json.loads(p.to_json()) == json.loads(json.dumps(d).replace("Infinity", "null"))
     want = render(p)
     cls = type(p)
@@ -201,19 +208,18 @@ def test_presets_round_trip_with_bit_identical_output(name):
         np.testing.assert_array_equal(render(q), want)
 
 
-def test_structured_presets_nest_members_with_bypass_flags():
+def test_structured_presets_nest_members_with_their_bypass():
     d = bypassed_chain().to_dict()
-    assert d["members"][0]["bypass"] is True
+    assert d["members"][0]["params"]["bypass"] is True
     assert d["members"][1]["kind"] == "chain"
     assert d["members"][1]["members"][1] == {
-        "version": 1,
+        "version": 2,
         "kind": "channel_tool",
-        "params": {"mode": "swap", "invert_left": False, "invert_right": False},
-        "bypass": True,
+        "params": {"mode": "swap", "invert_left": False, "invert_right": False, "bypass": True},
     }
     eq = PRESETS["equalizer"]().to_dict()
     assert [m["kind"] for m in eq["members"]] == ["peak_filter", "low_shelf", "high_pass"]
-    assert eq["params"] == {}
+    assert eq["params"] == {"bypass": False}
     mb = PRESETS["multiband_compressor"]()
     d = mb.to_dict()
     assert [m["kind"] for m in d["members"]] == ["compressor"] * 4
@@ -249,7 +255,7 @@ def test_bad_presets_name_what_is_wrong():
     with pytest.raises(ValueError, match="reverb9000"):
         ml.Processor.from_dict({"kind": "reverb9000"})
     with pytest.raises(ValueError, match="newer"):
-        ml.Gain.from_dict({**d, "version": 2})
+        ml.Gain.from_dict({**d, "version": 3})
     with pytest.raises(ValueError, match="unknown field"):
         ml.Gain.from_dict({**d, "colour": "red"})
     with pytest.raises(ValueError, match="kind"):
@@ -281,12 +287,15 @@ def test_copies_carry_parameters_not_state(name):
 @pytest.mark.parametrize("cls", GENERATED, ids=lambda c: c.__name__)
 def test_repr_shows_every_value(cls):
     obj = configured(cls)
-    text = repr(obj)
-    assert text.startswith(cls.__name__ + "(")
-    for p in cls.parameters:
-        assert f"{p.name}={getattr(obj, p.name)!r}" in text
-    again = eval(text, vars(ml))
-    assert again.to_dict() == obj.to_dict()
+    for bypass in (False, True):
+        obj.bypass = bypass
+        text = repr(obj)
+        assert text.startswith(cls.__name__ + "(")
+        for p in cls.parameters:
+            shown = f"{p.name}={getattr(obj, p.name)!r}" in text
+            assert shown or (p.name == "bypass" and not bypass)  # bypass only when set
+        again = eval(text, vars(ml))
+        assert again.to_dict() == obj.to_dict()
 
 
 def test_structured_reprs_show_their_members():
@@ -295,7 +304,7 @@ def test_structured_reprs_show_their_members():
         + repr(ml.Compressor(-30.0)) + "])"
     )
     assert repr(ml.Equalizer([ml.Notch(50.0, 5.0)])) == (
-        "Equalizer(bands=[Notch(cutoff_hz=50.0, q=5.0, design='cookbook', enabled=True)])"
+        "Equalizer(bands=[Notch(cutoff_hz=50.0, q=5.0, design='cookbook')])"
     )
 
 
@@ -440,3 +449,48 @@ def test_unknown_choice_names_what_the_values_are():
         ml.Delay(note="1/3")
     with pytest.raises(ValueError, match="is not a pan law"):
         ml.Pan(law="sideways")
+
+
+@pytest.mark.parametrize("cls", list(KINDS.values()), ids=lambda c: c.__name__)
+def test_every_kind_bypasses_to_its_input(cls):
+    """`bypass` is every kind's last parameter; bypassed, the output is the
+    input (the latency is compensated as always)."""
+    assert cls.parameters[-1].name == "bypass"
+    x = noise(2, 6000, seed=9, amp=0.5)
+    obj = cls()
+    obj.bypass = True
+    assert obj.bypass is True
+    np.testing.assert_array_equal(obj(x, FS), x)
+
+
+def test_structured_kinds_take_bypass_as_a_keyword():
+    x = noise(2, 3000, seed=3)
+    for obj in (
+        ml.Chain([ml.Gain(-6.0)], bypass=True),
+        ml.Equalizer([ml.PeakFilter(1000.0, gain_db=6.0)], bypass=True),
+        ml.MultibandCompressor([500.0], bypass=True),
+    ):
+        assert obj.bypass and repr(obj).endswith(", bypass=True)")
+        np.testing.assert_array_equal(obj(x, FS), x)
+        again = type(obj).from_dict(obj.to_dict())
+        assert again.bypass and repr(again) == repr(obj)
+        np.testing.assert_array_equal(again(x, FS), x)
+
+
+def test_version_1_presets_load_with_their_bypass():
+    """Version 1 spelled a filter's bypass `enabled` and kept a chain
+    member's beside its parameters."""
+    peak = {"version": 1, "kind": "peak_filter", "params": {"gain_db": 6.0, "enabled": False}}
+    assert ml.PeakFilter.from_dict(peak).bypass is True
+    peak["params"]["enabled"] = True
+    assert ml.PeakFilter.from_dict(peak).bypass is False
+    chain = {
+        "version": 1,
+        "kind": "chain",
+        "params": {},
+        "members": [{"version": 1, "kind": "gain", "params": {"gain_db": -6.0}, "bypass": True}],
+    }
+    c = ml.Chain.from_dict(chain)
+    assert c[0].bypass is True
+    with pytest.raises(ValueError, match="enabled"):
+        ml.PeakFilter.from_dict({**peak, "version": 2})

@@ -26,7 +26,8 @@ crate::declare_params! {
             fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
                 Some(self)
             }
-        };
+        },
+        bypass: [native bypass, set_bypass];
     THRESHOLD_DB = ParamInfo::float("threshold_db", -120.0, 24.0, -20.0, "dB",
         "Threshold in dB relative to full scale") => threshold_db, set_threshold_db;
     RATIO = ParamInfo::float("ratio", 1.0, f64::INFINITY, 4.0, "",
@@ -58,9 +59,6 @@ crate::declare_params! {
     SIDECHAIN_HPF_HZ = ParamInfo::float("sidechain_hpf_hz", 0.0, MAX_FREQUENCY_HZ, 0.0, "Hz",
         "Cutoff of the high-pass on the detector input (0 = off; below Nyquist when processing)")
         .log() => sidechain_hpf_hz, set_sidechain_hpf_hz;
-    BYPASS = ParamInfo::toggle("bypass", false,
-        "Bypass: crossfades to the dry input over 20 ms (the detector keeps running)")
-        .smoothed(DEFAULT_SMOOTHING_MS) => bypass, set_bypass;
 }
 
 #[derive(Debug, Clone)]

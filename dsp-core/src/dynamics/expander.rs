@@ -30,7 +30,8 @@ crate::declare_params! {
             fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
                 Some(self)
             }
-        };
+        },
+        bypass: [native bypass, set_bypass];
     THRESHOLD_DB = ParamInfo { default: -40.0, ..Compressor::THRESHOLD_DB }
         => threshold_db, set_threshold_db;
     RATIO = ParamInfo {
@@ -60,7 +61,6 @@ crate::declare_params! {
     DETECTOR = Compressor::DETECTOR => detector, set_detector;
     RMS_WINDOW_MS = Compressor::RMS_WINDOW_MS => rms_window_ms, set_rms_window_ms;
     SIDECHAIN_HPF_HZ = Compressor::SIDECHAIN_HPF_HZ => sidechain_hpf_hz, set_sidechain_hpf_hz;
-    BYPASS = Compressor::BYPASS => bypass, set_bypass;
 }
 
 crate::declare_params! {
@@ -72,7 +72,8 @@ crate::declare_params! {
             fn dynamics(&mut self) -> Option<&mut dyn crate::dynamics::Dynamics> {
                 Some(self)
             }
-        };
+        },
+        bypass: [native bypass, set_bypass];
     THRESHOLD_DB = ParamInfo {
         default: -50.0,
         doc: "Threshold in dB relative to full scale: the gate opens when the level reaches it",
@@ -92,7 +93,6 @@ crate::declare_params! {
     DETECTOR = Expander::DETECTOR => detector, set_detector;
     RMS_WINDOW_MS = Expander::RMS_WINDOW_MS => rms_window_ms, set_rms_window_ms;
     SIDECHAIN_HPF_HZ = Expander::SIDECHAIN_HPF_HZ => sidechain_hpf_hz, set_sidechain_hpf_hz;
-    BYPASS = Expander::BYPASS => bypass, set_bypass;
 }
 
 #[derive(Debug, Clone)]

@@ -583,7 +583,15 @@ mod tests {
             ModulatedDelay<V>: Declared,
         {
             let p = V::PARAMS;
-            let want = [p.rate_hz, p.depth_ms, p.delay_ms, p.feedback, p.mix, p.stereo_phase_deg];
+            let want = [
+                p.rate_hz,
+                p.depth_ms,
+                p.delay_ms,
+                p.feedback,
+                p.mix,
+                p.stereo_phase_deg,
+                crate::bypass::BYPASS,
+            ];
             assert_eq!(kind.params, &want[..], "{}", kind.name);
             assert_eq!(<ModulatedDelay<V> as Declared>::KIND, kind);
         }

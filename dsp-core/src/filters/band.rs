@@ -75,7 +75,7 @@ impl Band {
             log_cutoff: LinearSmoother::new(log(params.cutoff_hz)),
             log_q: LinearSmoother::new(log(params.q)),
             gain_db: LinearSmoother::new(params.gain_db),
-            blend: LinearSmoother::new(if params.enabled { 1.0 } else { 0.0 }),
+            blend: LinearSmoother::new(if params.bypass { 0.0 } else { 1.0 }),
             sample_rate: 0.0,
             len: 0,
             designed: None,
@@ -93,7 +93,7 @@ impl Band {
         &self.params
     }
 
-    /// Sets new target parameters; cutoff, q, gain and enabled glide, a new
+    /// Sets new target parameters; cutoff, q, gain and bypass glide, a new
     /// kind, order or design cross-fades (the old band fades out, the new
     /// one in).
     pub fn set_params(&mut self, p: BandParams) -> Result<(), Error> {
@@ -140,7 +140,7 @@ impl Band {
     }
 
     fn blend_target(&self) -> f64 {
-        if self.params.enabled && self.structure_matches() { 1.0 } else { 0.0 }
+        if !self.params.bypass && self.structure_matches() { 1.0 } else { 0.0 }
     }
 
     fn retarget_blend(&mut self) {

@@ -29,7 +29,7 @@ crate::declare_params! {
         };
 }
 
-/// A parametric EQ: bands in series, each enabled or bypassed, each
+/// A parametric EQ: bands in series, each applied or bypassed, each
 /// smoothed like a [`Filter`].
 ///
 /// As a registry kind ([`EQUALIZER_KIND`]) it has no parameters; its bands
@@ -90,7 +90,7 @@ impl Equalizer {
     /// Appends a band, which fades in if the EQ is running. May allocate:
     /// not for the audio thread.
     pub fn push_band(&mut self, params: BandParams) -> Result<(), Error> {
-        let mut band = Band::new(params.with_enabled(false))?;
+        let mut band = Band::new(params.with_bypass(true))?;
         if let Some(fs) = self.sample_rate {
             band.prepare(fs)?;
         }
@@ -110,7 +110,7 @@ impl Equalizer {
     }
 
     /// Designed magnitude response in dB at `freq_hz`: the sum of the
-    /// enabled bands' responses (for plots).
+    /// responses of the bands not bypassed (for plots).
     pub fn magnitude_db(&self, freq_hz: f64, sample_rate: f64) -> f64 {
         self.bands.iter().map(|b| b.params().magnitude_db(freq_hz, sample_rate)).sum()
     }
@@ -167,9 +167,6 @@ impl Equalizer {
                 )));
             }
             let at = |e: &dyn core::fmt::Display| PresetError::new(format!("band {i}: {e}"));
-            if m.bypass {
-                return Err(at(&"equalizer bands have no bypass; set enabled to false"));
-            }
             let member = load(m).map_err(|e| at(&e))?;
             let filter = member
                 .as_any()
@@ -235,7 +232,7 @@ mod tests {
             BandParams::new(FilterKind::Peak, 14_000.0)
                 .with_gain_db(4.0)
                 .with_design(Design::Matched),
-            BandParams::new(FilterKind::HighShelf, 6000.0).with_gain_db(-2.0).with_enabled(false),
+            BandParams::new(FilterKind::HighShelf, 6000.0).with_gain_db(-2.0).with_bypass(true),
         ]
     }
 
@@ -287,7 +284,7 @@ mod tests {
             assert_eq!(eq.magnitude_db(f, 48_000.0), without.magnitude_db(f, 48_000.0));
         }
         // All bands disabled: output is the input, bit for bit.
-        let off: std::vec::Vec<_> = b.iter().map(|p| p.with_enabled(false)).collect();
+        let off: std::vec::Vec<_> = b.iter().map(|p| p.with_bypass(true)).collect();
         let mut eq = prepared(&off, 48_000.0);
         let x = noise(3000, 0.5, 9);
         let mut y = x.clone();
@@ -296,7 +293,7 @@ mod tests {
         // Disabling at run time fades the band out completely.
         let mut eq = prepared(&b, 48_000.0);
         for (i, p) in b.iter().enumerate() {
-            eq.set_band(i, p.with_enabled(false)).unwrap();
+            eq.set_band(i, p.with_bypass(true)).unwrap();
         }
         let mut y = x.clone();
         eq.process_mono(&mut y);
@@ -312,8 +309,8 @@ mod tests {
                 |eq| {
                     let b = bands();
                     eq.set_band(2, b[2].with_gain_db(6.0).with_q(0.5)).unwrap();
-                    eq.set_band(4, b[4].with_enabled(true)).unwrap();
-                    eq.set_band(0, b[0].with_enabled(false)).unwrap();
+                    eq.set_band(4, b[4].with_bypass(false)).unwrap();
+                    eq.set_band(0, b[0].with_bypass(true)).unwrap();
                 },
             );
         }
@@ -373,16 +370,16 @@ mod tests {
                 .with_gain_db(-4.5)
                 .with_q(2.5)
                 .with_design(Design::Matched),
-            BandParams::new(FilterKind::HighShelf, 9000.0).with_gain_db(3.0).with_enabled(false),
+            BandParams::new(FilterKind::HighShelf, 9000.0).with_gain_db(3.0).with_bypass(true),
         ];
         let mut eq = Equalizer::new(&b).unwrap();
         let saved = preset::save(&eq);
         assert_eq!(saved.kind, "equalizer");
-        assert!(saved.params.is_empty());
+        assert_eq!(saved.params.keys().collect::<std::vec::Vec<_>>(), ["bypass"]);
         let kinds: std::vec::Vec<_> = saved.members.iter().map(|m| m.kind.as_str()).collect();
         assert_eq!(kinds, ["high_pass", "peak_filter", "high_shelf"]);
         assert_eq!(saved.members[1].params["design"], preset::Value::Name("matched".into()));
-        assert_eq!(saved.members[2].params["enabled"], preset::Value::Bool(false));
+        assert_eq!(saved.members[2].params["bypass"], preset::Value::Bool(true));
         let mut loaded = preset::load(&saved).unwrap();
         assert_eq!(preset::save(&*loaded), saved);
         let back = loaded.as_any().downcast_ref::<Equalizer>().unwrap();
@@ -414,9 +411,6 @@ mod tests {
         bad.members[0].params.insert("gain_db".into(), preset::Value::Number(3.0));
         let e = load(&mut eq, &bad).to_string();
         assert!(e.contains("band 0") && e.contains("gain_db") && e.contains("notch"), "{e}");
-        let mut bad = good.clone();
-        bad.members[0].bypass = true;
-        assert!(load(&mut eq, &bad).to_string().contains("enabled"));
         // Prepared at 16 kHz, a 9 kHz band is above Nyquist.
         eq.prepare(&ProcessSpec::new(16_000.0, 64, 1)).unwrap();
         let mut bad = good.clone();

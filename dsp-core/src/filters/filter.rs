@@ -150,14 +150,14 @@ impl Filter {
         self.set_field(Field::Design, design.to_param())
     }
 
-    /// Whether the filter is applied.
-    pub fn enabled(&self) -> bool {
-        self.params().enabled
+    /// Whether the filter is bypassed.
+    pub fn bypass(&self) -> bool {
+        self.params().bypass
     }
 
-    /// Enables the filter or bypasses it (with a fade either way).
-    pub fn set_enabled(&mut self, enabled: bool) -> Result<(), Error> {
-        self.set_field(Field::Enabled, enabled.to_param())
+    /// Bypasses the filter or brings it back (with a fade either way).
+    pub fn set_bypass(&mut self, bypass: bool) -> Result<(), Error> {
+        self.set_field(Field::Bypass, bypass.to_param())
     }
 
     /// Processes one frame: one sample per channel (same output as `process`).
@@ -356,7 +356,7 @@ mod tests {
         check_processor_invariants(
             || Filter::new(BandParams::new(FilterKind::LowShelf, 200.0).with_gain_db(9.0)).unwrap(),
             2,
-            |f| f.set_enabled(false).unwrap(),
+            |f| f.set_bypass(true).unwrap(),
         );
     }
 
@@ -466,7 +466,7 @@ mod tests {
         let qs = [(6000, bell.with_q(5.0)), (18_000, bell.with_q(0.7))];
         assert_click_free(bell, &qs, &mid, false);
         let toggles =
-            [(6000, bell.with_enabled(false)), (18_000, bell), (18_500, bell.with_enabled(false))];
+            [(6000, bell.with_bypass(true)), (18_000, bell), (18_500, bell.with_bypass(true))];
         assert_click_free(bell, &toggles, &mid, false);
         let kinds = [(6000, BandParams::new(FilterKind::LowPass, 300.0).with_order(6))];
         assert_click_free(bell, &kinds, &mid, false);
@@ -484,7 +484,7 @@ mod tests {
         let late = x[tail..].iter().fold(0.0f32, |m, v| m.max(v.abs()));
         assert!(late < 1e-4 * 0.2, "tail {tail}: {late}");
         assert!(x[tail / 2..].iter().any(|v| v.abs() > 1e-5), "tail {tail} too long");
-        assert_eq!(prepared(p.with_enabled(false), 48_000.0, 1).tail(), 0);
+        assert_eq!(prepared(p.with_bypass(true), 48_000.0, 1).tail(), 0);
     }
 
     #[test]
@@ -531,7 +531,7 @@ mod tests {
         assert!(matches!(f.set_cutoff_hz(24_000.0), Err(Error::AboveNyquist { .. })));
         assert!(f.set_q(-1.0).is_err());
         assert_eq!(f.params().cutoff_hz, 1000.0);
-        assert!(f.set_enabled(false).is_ok());
+        assert!(f.set_bypass(true).is_ok());
     }
 
     /// Each shape is one kind with the parameters of its binding's class,
@@ -554,7 +554,7 @@ mod tests {
             assert!(info.caps.tail);
             let got: Vec<_> = info.params.iter().map(|p| p.id).collect();
             assert_eq!(got[..ids.len()], *ids, "{name}");
-            assert_eq!(got[ids.len()..], ["design", "enabled"], "{name}");
+            assert_eq!(got[ids.len()..], ["design", "bypass"], "{name}");
             assert_eq!(Filter::shape_named(name), Some(kind));
             let f = Filter::with_defaults(kind);
             assert_eq!(f.kind(), info);
@@ -585,8 +585,8 @@ mod tests {
         assert_eq!(f.design(), Design::Matched);
         f.set_design(Design::Cookbook).unwrap();
         assert_eq!(f.get("design"), Ok(0.0));
-        f.set_enabled(false).unwrap();
-        assert_eq!(f.get("enabled"), Ok(0.0));
+        f.set_bypass(true).unwrap();
+        assert_eq!(f.get("bypass"), Ok(1.0));
         assert!(
             matches!(f.set_cutoff_hz(0.5), Err(Error::OutOfRange { param, .. }) if param.id == "cutoff_hz")
         );

@@ -18,7 +18,7 @@ pub const MAX_ORDER: u8 = 8;
 pub const MAX_SECTIONS: usize = 4;
 
 /// One filter band: shape, frequency, quality, gain, order, design, and
-/// whether it is enabled.
+/// whether it is bypassed.
 ///
 /// `cutoff_hz` is the corner frequency of pass filters and shelves and the
 /// centre frequency of `Peak`, `BandPass`, `Notch` and `AllPass`. `gain_db`
@@ -40,8 +40,8 @@ pub struct BandParams {
     pub order: u8,
     /// Cookbook (bilinear) or matched (analog-accurate up to Nyquist) design.
     pub design: Design,
-    /// Whether the band is applied (a disabled band passes audio unchanged).
-    pub enabled: bool,
+    /// Whether the band is bypassed (passes audio unchanged).
+    pub bypass: bool,
 }
 
 impl BandParams {
@@ -98,11 +98,6 @@ impl BandParams {
         "cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist); \
          a change cross-fades",
     );
-
-    /// Declaration of [`enabled`](Self::enabled).
-    pub const ENABLED: ParamInfo =
-        ParamInfo::toggle("enabled", true, "Whether the filter is applied (changes fade)")
-            .smoothed(DEFAULT_SMOOTHING_MS);
 }
 
 /// A declared field of [`BandParams`]: links a parameter declaration to the
@@ -119,14 +114,14 @@ pub(crate) enum Field {
     Order,
     /// `design`.
     Design,
-    /// `enabled`.
-    Enabled,
+    /// `bypass`.
+    Bypass,
 }
 
 impl Field {
     /// Every field, in `BandParams` order.
     pub const ALL: [Field; 6] =
-        [Self::CutoffHz, Self::GainDb, Self::Q, Self::Order, Self::Design, Self::Enabled];
+        [Self::CutoffHz, Self::GainDb, Self::Q, Self::Order, Self::Design, Self::Bypass];
 
     /// The declaration shared by every shape (a shape may declare another
     /// default, never another range).
@@ -137,7 +132,7 @@ impl Field {
             Self::Q => &BandParams::Q,
             Self::Order => &BandParams::ORDER,
             Self::Design => &BandParams::DESIGN,
-            Self::Enabled => &BandParams::ENABLED,
+            Self::Bypass => &crate::bypass::BYPASS,
         }
     }
 
@@ -149,7 +144,7 @@ impl Field {
             Self::Q => p.q,
             Self::Order => p.order.to_param(),
             Self::Design => p.design.to_param(),
-            Self::Enabled => p.enabled.to_param(),
+            Self::Bypass => p.bypass.to_param(),
         }
     }
 
@@ -161,7 +156,7 @@ impl Field {
             Self::Q => p.q = value,
             Self::Order => p.order = u8::from_param(value),
             Self::Design => p.design = Design::from_param(value),
-            Self::Enabled => p.enabled = bool::from_param(value),
+            Self::Bypass => p.bypass = bool::from_param(value),
         }
     }
 }
@@ -178,7 +173,7 @@ pub(crate) fn check_response_args(freqs_hz: &[f64], sample_rate: f64) -> Result<
 
 impl BandParams {
     /// A band of `kind` at `cutoff_hz` with Q 1/√2, 0 dB, order 2, cookbook
-    /// design, enabled.
+    /// design, not bypassed.
     pub fn new(kind: FilterKind, cutoff_hz: f64) -> Self {
         Self {
             kind,
@@ -187,7 +182,7 @@ impl BandParams {
             gain_db: 0.0,
             order: 2,
             design: Design::Cookbook,
-            enabled: true,
+            bypass: false,
         }
     }
 
@@ -211,9 +206,9 @@ impl BandParams {
         Self { design, ..self }
     }
 
-    /// Enabled or bypassed.
-    pub fn with_enabled(self, enabled: bool) -> Self {
-        Self { enabled, ..self }
+    /// Bypassed or applied.
+    pub fn with_bypass(self, bypass: bool) -> Self {
+        Self { bypass, ..self }
     }
 
     /// Checks everything that does not depend on the sample rate: every
@@ -245,12 +240,12 @@ impl BandParams {
     }
 
     /// The designed magnitude response in dB at `freq_hz` (0 dB when
-    /// disabled; NaN if the parameters are invalid at `sample_rate`).
+    /// bypassed; NaN if the parameters are invalid at `sample_rate`).
     pub fn magnitude_db(&self, freq_hz: f64, sample_rate: f64) -> f64 {
         if self.validate().is_err() || self.check_sample_rate(sample_rate).is_err() {
             return f64::NAN;
         }
-        if !self.enabled {
+        if self.bypass {
             return 0.0;
         }
         let (secs, n) = self.sections(sample_rate);
@@ -282,7 +277,7 @@ impl BandParams {
         sample_rate: f64,
         out_db: &mut [f64],
     ) {
-        if self.enabled {
+        if !self.bypass {
             let (secs, n) = self.sections(sample_rate);
             for (o, &f) in out_db.iter_mut().zip(freqs_hz) {
                 *o += secs[..n].iter().map(|c| c.magnitude_db(f, sample_rate)).sum::<f64>();
@@ -361,35 +356,35 @@ filter_shapes! {
     Peak => PEAK_FILTER_KIND = "peak_filter", "PeakFilter",
         "Peaking (bell) filter: gain_db at cutoff_hz, bandwidth set by q. Cutoff, gain and q \
          glide over 20 ms; enabling or disabling fades, a new design cross-fades.",
-        [CutoffHz, GainDb, Q = 1.0, Design, Enabled];
+        [CutoffHz, GainDb, Q = 1.0, Design, Bypass];
     LowShelf => LOW_SHELF_KIND = "low_shelf", "LowShelf",
         "Low shelf: gain_db below cutoff_hz, q sets the slope. Cutoff, gain and q glide over \
          20 ms; enabling or disabling fades. The matched design falls back to the cookbook.",
-        [CutoffHz, GainDb, Q, Design, Enabled];
+        [CutoffHz, GainDb, Q, Design, Bypass];
     HighShelf => HIGH_SHELF_KIND = "high_shelf", "HighShelf",
         "High shelf: gain_db above cutoff_hz, q sets the slope. Cutoff, gain and q glide over \
          20 ms; enabling or disabling fades. The matched design falls back to the cookbook.",
-        [CutoffHz, GainDb, Q, Design, Enabled];
+        [CutoffHz, GainDb, Q, Design, Bypass];
     LowPass => LOW_PASS_KIND = "low_pass", "LowPass",
         "Butterworth low pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched \
          design too). Cutoff and q glide over 20 ms; a new order or design cross-fades.",
-        [CutoffHz, Order, Q, Design, Enabled];
+        [CutoffHz, Order, Q, Design, Bypass];
     HighPass => HIGH_PASS_KIND = "high_pass", "HighPass",
         "Butterworth high pass, order 1 to 8 (6 to 48 dB/oct); q shapes order 2 only (matched \
          design too). Cutoff and q glide over 20 ms; a new order or design cross-fades.",
-        [CutoffHz, Order, Q, Design, Enabled];
+        [CutoffHz, Order, Q, Design, Bypass];
     BandPass => BAND_PASS_KIND = "band_pass", "BandPass",
         "Band pass with a 0 dB peak at cutoff_hz, bandwidth set by q. Cutoff and q glide over \
          20 ms; enabling or disabling fades, a new design cross-fades.",
-        [CutoffHz, Q, Design, Enabled];
+        [CutoffHz, Q, Design, Bypass];
     Notch => NOTCH_KIND = "notch", "Notch",
         "Notch (band reject) at cutoff_hz, width set by q. Cutoff and q glide over 20 ms; \
          enabling or disabling fades. The matched design falls back to the cookbook.",
-        [CutoffHz, Q, Design, Enabled];
+        [CutoffHz, Q, Design, Bypass];
     AllPass => ALL_PASS_KIND = "all_pass", "AllPass",
         "All pass: flat magnitude, phase turning through cutoff_hz at a rate set by q. Cutoff \
          and q glide over 20 ms. The matched design falls back to the cookbook.",
-        [CutoffHz, Q, Design, Enabled];
+        [CutoffHz, Q, Design, Bypass];
 }
 
 /// The declaration that checks `field` for a band of shape `kind`: its
@@ -408,7 +403,7 @@ mod tests {
     fn builder_and_defaults() {
         let p = BandParams::new(FilterKind::LowPass, 1000.0);
         assert_eq!(p.q, core::f64::consts::FRAC_1_SQRT_2);
-        assert_eq!((p.gain_db, p.order, p.design, p.enabled), (0.0, 2, Design::Cookbook, true));
+        assert_eq!((p.gain_db, p.order, p.design, p.bypass), (0.0, 2, Design::Cookbook, false));
         let p = p.with_q(2.0).with_gain_db(3.0).with_order(5).with_design(Design::Matched);
         assert_eq!((p.q, p.gain_db, p.order, p.design), (2.0, 3.0, 5, Design::Matched));
         assert_eq!(p.sections(48_000.0).1, 3);
@@ -419,7 +414,7 @@ mod tests {
     fn magnitude_db_handles_disabled_and_invalid() {
         let p = BandParams::new(FilterKind::Peak, 1000.0).with_gain_db(6.0);
         assert!((p.magnitude_db(1000.0, 48_000.0) - 6.0).abs() < 1e-9);
-        assert_eq!(p.with_enabled(false).magnitude_db(1000.0, 48_000.0), 0.0);
+        assert_eq!(p.with_bypass(true).magnitude_db(1000.0, 48_000.0), 0.0);
         assert!(p.magnitude_db(1000.0, 1500.0).is_nan());
         assert!(matches!(
             p.check_sample_rate(2000.0),

@@ -29,7 +29,8 @@ crate::declare_params! {
                 }
                 Ok(2)
             }
-        };
+        },
+        bypass: [none];
     GAIN_DB = ParamInfo::float("gain_db", FADER_MIN_DB, FADER_MAX_DB, 0.0, "dB", "Fader level in dB")
         .smoothed(DEFAULT_SMOOTHING_MS) => gain_db, set_gain_db;
     PAN = ParamInfo::float("pan", -1.0, 1.0, 0.0, "", "Pan position from -1 (left) to +1 (right)")
@@ -219,7 +220,8 @@ impl Processor for TrackStrip {
 crate::declare_params! {
     BusStrip, BUS_STRIP_KIND = "bus_strip", "BusStrip", Caps::PLAIN.channels(Channels::Stereo),
         "A mixer bus's fader after its inserts, with mute, solo and solo safety (the master \
-         bus uses its fader only).";
+         bus uses its fader only).",
+        bypass: [none];
     GAIN_DB = ParamInfo::float("gain_db", FADER_MIN_DB, FADER_MAX_DB, 0.0, "dB", "Fader level in dB")
         .smoothed(DEFAULT_SMOOTHING_MS) => gain_db, set_gain_db;
     MUTE = ParamInfo::toggle("mute", false, "Silences the bus's return") => mute, set_mute;

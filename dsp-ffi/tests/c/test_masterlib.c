@@ -178,8 +178,11 @@ static void test_chain(void) {
   CHECK_OK(ml_chain_push(chain, new_gain(-3.0)));
   CHECK_OK(ml_chain_push(chain, new_gain(-3.0)));
   CHECK_OK(ml_chain_push(chain, new_gain(-12.0)));
-  CHECK_OK(ml_chain_set_bypassed(chain, 2, true));
-  CHECK_STATUS(ml_chain_set_bypassed(chain, 3, true), ML_STATUS_INVALID_ARGUMENT);
+  /* A member is bypassed by its own `bypass` parameter, as every processor. */
+  MlProcessor *third = NULL;
+  CHECK_STATUS(ml_chain_member(chain, 3, &third), ML_STATUS_INVALID_ARGUMENT);
+  CHECK_OK(ml_chain_member(chain, 2, &third));
+  CHECK_OK(ml_processor_param_set(third, "bypass", 1.0));
   size_t len = 0;
   CHECK_OK(ml_chain_len(chain, &len));
   CHECK(len == 3);
@@ -508,7 +511,8 @@ static void test_error_paths(void) {
   CHECK_STATUS(ml_processor_param_set(p, "gain_db", INFINITY), ML_STATUS_INVALID_ARGUMENT);
   CHECK_STATUS(ml_processor_param_set(p, "pan", 0.5), ML_STATUS_UNKNOWN_NAME);
   CHECK_STATUS(ml_processor_param_get(p, "width", &value), ML_STATUS_UNKNOWN_NAME);
-  CHECK_STATUS(ml_chain_set_bypassed(p, 0, true), ML_STATUS_WRONG_KIND);
+  MlProcessor *member = NULL;
+  CHECK_STATUS(ml_chain_member(p, 0, &member), ML_STATUS_WRONG_KIND);
 
   /* Process before prepare, bad specs, channel mismatch. */
   CHECK_STATUS(ml_processor_process_planar(p, one, 1, 8), ML_STATUS_NOT_PREPARED);
@@ -613,7 +617,7 @@ static void test_filter_and_dc_blocker(void) {
   MlKindInfo kind;
   CHECK_OK(ml_processor_kind(f, &kind));
   CHECK(strcmp(kind.name, "low_pass") == 0 && kind.tail);
-  CHECK(param(f, "cutoff_hz") == 1000.0 && param(f, "enabled") == 1.0);
+  CHECK(param(f, "cutoff_hz") == 1000.0 && param(f, "bypass") == 0.0);
   CHECK_STATUS(ml_processor_param_set(f, "gain_db", 0.0), ML_STATUS_UNKNOWN_NAME);
   ml_processor_free(f);
 
@@ -773,7 +777,7 @@ static void test_sidechain_keyed_gate(void) {
   memset(key, 0, sizeof key);
   CHECK_OK(ml_processor_process_sidechain_planar(gate, channels, 2, side, 1, N));
   CHECK_NEAR(rms(l + 1000, 1000), 0.1 / sqrt(2.0), 1e-3);
-  CHECK_STATUS(ml_processor_param_set(g, "bypass", 1.0), ML_STATUS_UNKNOWN_NAME);
+  CHECK_STATUS(ml_processor_param_set(g, "bypass", 0.5), ML_STATUS_INVALID_ARGUMENT);
 
   /* Sidechain argument errors. */
   CHECK_STATUS(ml_processor_process_sidechain_planar(gate, channels, 2, NULL, 1, N),
@@ -1064,7 +1068,7 @@ static void test_chain_json(void) {
   CHECK_OK(ml_processor_param_set(tool, "mode", choice("channel_tool", "mode", "swap")));
   CHECK_OK(ml_chain_push(inner, pan));
   CHECK_OK(ml_chain_push(inner, tool));
-  CHECK_OK(ml_chain_set_bypassed(inner, 0, true));
+  CHECK_OK(ml_processor_param_set(pan, "bypass", 1.0));
   CHECK_OK(ml_chain_push(outer, new_gain(-2.5)));
   CHECK_OK(ml_chain_push(outer, inner));
   char *json = save_json(outer);

@@ -68,7 +68,7 @@ static void *control(void *arg) {
     if (i % 1000 == 0) {
       MlKindInfo kind;
       MlParamInfo info;
-      failures += ml_processor_kind(s->p, &kind) != ML_STATUS_OK || kind.param_count != 3;
+      failures += ml_processor_kind(s->p, &kind) != ML_STATUS_OK || kind.param_count != 4;
       failures += ml_processor_param_info(s->p, width, &info) != ML_STATUS_OK;
       failures += strcmp(info.id, "width") != 0;
     }

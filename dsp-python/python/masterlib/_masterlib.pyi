@@ -240,9 +240,11 @@ class Gain(Processor):
     Parameters:
         gain_db: Gain in dB (a number from -150 to 60 dB; default 0.0).
         invert: Inverts the polarity (default False).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
-    def __new__(cls, gain_db: float = 0.0, invert: bool = False) -> Gain: ...
+    def __new__(cls, gain_db: float = 0.0, invert: bool = False, bypass: bool = False) -> Gain: ...
     @property
     def gain_db(self) -> float:
         """Gain in dB (a number from -150 to 60 dB; default 0.0)."""
@@ -253,6 +255,13 @@ class Gain(Processor):
         """Inverts the polarity (default False)."""
     @invert.setter
     def invert(self, value: bool) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Pan(Processor):
@@ -265,9 +274,16 @@ class Pan(Processor):
             default 0.0).
         law: Pan law: linear, constant_power or compromise (-4.5 dB centre) (default
             'constant_power').
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
-    def __new__(cls, pan: float = 0.0, law: _PanLaw = "constant_power") -> Pan: ...
+    def __new__(
+        cls,
+        pan: float = 0.0,
+        law: _PanLaw = "constant_power",
+        bypass: bool = False,
+    ) -> Pan: ...
     @property
     def pan(self) -> float:
         """Position from -1 (left) through 0 (centre) to +1 (right) (a number from -1 to 1; default
@@ -281,6 +297,13 @@ class Pan(Processor):
         """
     @law.setter
     def law(self, value: _PanLaw) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class StereoWidth(Processor):
@@ -290,6 +313,8 @@ class StereoWidth(Processor):
         width: Side scale from 0 (mono) to 2 (a number from 0 to 2; default 1.0).
         mid_gain_db: Mid gain in dB (a number from -150 to 60 dB; default 0.0).
         side_gain_db: Side gain in dB (a number from -150 to 60 dB; default 0.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -297,6 +322,7 @@ class StereoWidth(Processor):
         width: float = 1.0,
         mid_gain_db: float = 0.0,
         side_gain_db: float = 0.0,
+        bypass: bool = False,
     ) -> StereoWidth: ...
     @property
     def width(self) -> float:
@@ -313,6 +339,13 @@ class StereoWidth(Processor):
         """Side gain in dB (a number from -150 to 60 dB; default 0.0)."""
     @side_gain_db.setter
     def side_gain_db(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class ChannelTool(Processor):
@@ -324,6 +357,8 @@ class ChannelTool(Processor):
             'stereo').
         invert_left: Inverts the polarity of the left input (default False).
         invert_right: Inverts the polarity of the right input (default False).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -331,6 +366,7 @@ class ChannelTool(Processor):
         mode: _ChannelToolMode = "stereo",
         invert_left: bool = False,
         invert_right: bool = False,
+        bypass: bool = False,
     ) -> ChannelTool: ...
     @property
     def mode(self) -> _ChannelToolMode:
@@ -348,6 +384,13 @@ class ChannelTool(Processor):
         """Inverts the polarity of the right input (default False)."""
     @invert_right.setter
     def invert_right(self, value: bool) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Compressor(Dynamics):
@@ -378,7 +421,7 @@ class Compressor(Dynamics):
             ms; default 10.0).
         sidechain_hpf_hz: Cutoff of the high-pass on the detector input (0 = off; below Nyquist
             when processing) (a number from 0 to 40000 Hz; default 0.0).
-        bypass: Bypass: crossfades to the dry input over 20 ms (the detector keeps running)
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
             (default False).
     """
 
@@ -473,7 +516,7 @@ class Compressor(Dynamics):
     def sidechain_hpf_hz(self, value: float) -> None: ...
     @property
     def bypass(self) -> bool:
-        """Bypass: crossfades to the dry input over 20 ms (the detector keeps running) (default
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
         False).
         """
     @bypass.setter
@@ -507,7 +550,7 @@ class Expander(Dynamics):
             ms; default 10.0).
         sidechain_hpf_hz: Cutoff of the high-pass on the detector input (0 = off; below Nyquist
             when processing) (a number from 0 to 40000 Hz; default 0.0).
-        bypass: Bypass: crossfades to the dry input over 20 ms (the detector keeps running)
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
             (default False).
     """
 
@@ -604,7 +647,7 @@ class Expander(Dynamics):
     def sidechain_hpf_hz(self, value: float) -> None: ...
     @property
     def bypass(self) -> bool:
-        """Bypass: crossfades to the dry input over 20 ms (the detector keeps running) (default
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
         False).
         """
     @bypass.setter
@@ -634,7 +677,7 @@ class NoiseGate(Dynamics):
             ms; default 10.0).
         sidechain_hpf_hz: Cutoff of the high-pass on the detector input (0 = off; below Nyquist
             when processing) (a number from 0 to 40000 Hz; default 0.0).
-        bypass: Bypass: crossfades to the dry input over 20 ms (the detector keeps running)
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
             (default False).
     """
 
@@ -717,7 +760,7 @@ class NoiseGate(Dynamics):
     def sidechain_hpf_hz(self, value: float) -> None: ...
     @property
     def bypass(self) -> bool:
-        """Bypass: crossfades to the dry input over 20 ms (the detector keeps running) (default
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
         False).
         """
     @bypass.setter
@@ -741,6 +784,8 @@ class DeEsser(Dynamics):
             number from 0 to 10000 ms; default 40.0).
         listen: Outputs the upper band alone (what the detector hears), crossfading over 20 ms
             (default False).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -751,6 +796,7 @@ class DeEsser(Dynamics):
         attack_ms: float = 0.5,
         release_ms: float = 40.0,
         listen: bool = False,
+        bypass: bool = False,
     ) -> DeEsser: ...
     @property
     def frequency_hz(self) -> float:
@@ -794,6 +840,13 @@ class DeEsser(Dynamics):
         """
     @listen.setter
     def listen(self, value: bool) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Limiter(Dynamics):
@@ -813,6 +866,8 @@ class Limiter(Dynamics):
             1 to 5000 ms; default 100.0).
         auto_release: Program-dependent release: sustained limiting recovers more slowly
             (default False).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -822,6 +877,7 @@ class Limiter(Dynamics):
         lookahead_ms: float = 5.0,
         release_ms: float = 100.0,
         auto_release: bool = False,
+        bypass: bool = False,
     ) -> Limiter: ...
     @property
     def ceiling_db(self) -> float:
@@ -854,6 +910,13 @@ class Limiter(Dynamics):
         """Program-dependent release: sustained limiting recovers more slowly (default False)."""
     @auto_release.setter
     def auto_release(self, value: bool) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class PeakFilter(Filter):
@@ -868,7 +931,8 @@ class PeakFilter(Filter):
             default 1.0).
         design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
             a change cross-fades (default 'cookbook').
-        enabled: Whether the filter is applied (changes fade) (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -877,7 +941,7 @@ class PeakFilter(Filter):
         gain_db: float = 0.0,
         q: float = 1.0,
         design: _PeakFilterDesign = "cookbook",
-        enabled: bool = True,
+        bypass: bool = False,
     ) -> PeakFilter: ...
     @property
     def cutoff_hz(self) -> float:
@@ -906,10 +970,12 @@ class PeakFilter(Filter):
     @design.setter
     def design(self, value: _PeakFilterDesign) -> None: ...
     @property
-    def enabled(self) -> bool:
-        """Whether the filter is applied (changes fade) (default True)."""
-    @enabled.setter
-    def enabled(self, value: bool) -> None: ...
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class LowShelf(Filter):
@@ -924,7 +990,8 @@ class LowShelf(Filter):
             default 0.7071067811865476).
         design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
             a change cross-fades (default 'cookbook').
-        enabled: Whether the filter is applied (changes fade) (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -933,7 +1000,7 @@ class LowShelf(Filter):
         gain_db: float = 0.0,
         q: float = 0.7071067811865476,
         design: _LowShelfDesign = "cookbook",
-        enabled: bool = True,
+        bypass: bool = False,
     ) -> LowShelf: ...
     @property
     def cutoff_hz(self) -> float:
@@ -962,10 +1029,12 @@ class LowShelf(Filter):
     @design.setter
     def design(self, value: _LowShelfDesign) -> None: ...
     @property
-    def enabled(self) -> bool:
-        """Whether the filter is applied (changes fade) (default True)."""
-    @enabled.setter
-    def enabled(self, value: bool) -> None: ...
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class HighShelf(Filter):
@@ -980,7 +1049,8 @@ class HighShelf(Filter):
             default 0.7071067811865476).
         design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
             a change cross-fades (default 'cookbook').
-        enabled: Whether the filter is applied (changes fade) (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -989,7 +1059,7 @@ class HighShelf(Filter):
         gain_db: float = 0.0,
         q: float = 0.7071067811865476,
         design: _HighShelfDesign = "cookbook",
-        enabled: bool = True,
+        bypass: bool = False,
     ) -> HighShelf: ...
     @property
     def cutoff_hz(self) -> float:
@@ -1018,10 +1088,12 @@ class HighShelf(Filter):
     @design.setter
     def design(self, value: _HighShelfDesign) -> None: ...
     @property
-    def enabled(self) -> bool:
-        """Whether the filter is applied (changes fade) (default True)."""
-    @enabled.setter
-    def enabled(self, value: bool) -> None: ...
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class LowPass(Filter):
@@ -1037,7 +1109,8 @@ class LowPass(Filter):
             default 0.7071067811865476).
         design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
             a change cross-fades (default 'cookbook').
-        enabled: Whether the filter is applied (changes fade) (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1046,7 +1119,7 @@ class LowPass(Filter):
         order: int = 2,
         q: float = 0.7071067811865476,
         design: _LowPassDesign = "cookbook",
-        enabled: bool = True,
+        bypass: bool = False,
     ) -> LowPass: ...
     @property
     def cutoff_hz(self) -> float:
@@ -1077,10 +1150,12 @@ class LowPass(Filter):
     @design.setter
     def design(self, value: _LowPassDesign) -> None: ...
     @property
-    def enabled(self) -> bool:
-        """Whether the filter is applied (changes fade) (default True)."""
-    @enabled.setter
-    def enabled(self, value: bool) -> None: ...
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class HighPass(Filter):
@@ -1096,7 +1171,8 @@ class HighPass(Filter):
             default 0.7071067811865476).
         design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
             a change cross-fades (default 'cookbook').
-        enabled: Whether the filter is applied (changes fade) (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1105,7 +1181,7 @@ class HighPass(Filter):
         order: int = 2,
         q: float = 0.7071067811865476,
         design: _HighPassDesign = "cookbook",
-        enabled: bool = True,
+        bypass: bool = False,
     ) -> HighPass: ...
     @property
     def cutoff_hz(self) -> float:
@@ -1136,10 +1212,12 @@ class HighPass(Filter):
     @design.setter
     def design(self, value: _HighPassDesign) -> None: ...
     @property
-    def enabled(self) -> bool:
-        """Whether the filter is applied (changes fade) (default True)."""
-    @enabled.setter
-    def enabled(self, value: bool) -> None: ...
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class BandPass(Filter):
@@ -1153,7 +1231,8 @@ class BandPass(Filter):
             default 0.7071067811865476).
         design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
             a change cross-fades (default 'cookbook').
-        enabled: Whether the filter is applied (changes fade) (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1161,7 +1240,7 @@ class BandPass(Filter):
         cutoff_hz: float = 1000.0,
         q: float = 0.7071067811865476,
         design: _BandPassDesign = "cookbook",
-        enabled: bool = True,
+        bypass: bool = False,
     ) -> BandPass: ...
     @property
     def cutoff_hz(self) -> float:
@@ -1185,10 +1264,12 @@ class BandPass(Filter):
     @design.setter
     def design(self, value: _BandPassDesign) -> None: ...
     @property
-    def enabled(self) -> bool:
-        """Whether the filter is applied (changes fade) (default True)."""
-    @enabled.setter
-    def enabled(self, value: bool) -> None: ...
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Notch(Filter):
@@ -1202,7 +1283,8 @@ class Notch(Filter):
             default 0.7071067811865476).
         design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
             a change cross-fades (default 'cookbook').
-        enabled: Whether the filter is applied (changes fade) (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1210,7 +1292,7 @@ class Notch(Filter):
         cutoff_hz: float = 1000.0,
         q: float = 0.7071067811865476,
         design: _NotchDesign = "cookbook",
-        enabled: bool = True,
+        bypass: bool = False,
     ) -> Notch: ...
     @property
     def cutoff_hz(self) -> float:
@@ -1234,10 +1316,12 @@ class Notch(Filter):
     @design.setter
     def design(self, value: _NotchDesign) -> None: ...
     @property
-    def enabled(self) -> bool:
-        """Whether the filter is applied (changes fade) (default True)."""
-    @enabled.setter
-    def enabled(self, value: bool) -> None: ...
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class AllPass(Filter):
@@ -1251,7 +1335,8 @@ class AllPass(Filter):
             default 0.7071067811865476).
         design: cookbook (bilinear RBJ) or matched (follows the analog response up to Nyquist);
             a change cross-fades (default 'cookbook').
-        enabled: Whether the filter is applied (changes fade) (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1259,7 +1344,7 @@ class AllPass(Filter):
         cutoff_hz: float = 1000.0,
         q: float = 0.7071067811865476,
         design: _AllPassDesign = "cookbook",
-        enabled: bool = True,
+        bypass: bool = False,
     ) -> AllPass: ...
     @property
     def cutoff_hz(self) -> float:
@@ -1283,10 +1368,12 @@ class AllPass(Filter):
     @design.setter
     def design(self, value: _AllPassDesign) -> None: ...
     @property
-    def enabled(self) -> bool:
-        """Whether the filter is applied (changes fade) (default True)."""
-    @enabled.setter
-    def enabled(self, value: bool) -> None: ...
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class DcBlocker(Processor):
@@ -1295,14 +1382,23 @@ class DcBlocker(Processor):
 
     Parameters:
         cutoff_hz: The -3 dB point (a number from 1 to 96000 Hz; default 5.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
-    def __new__(cls, cutoff_hz: float = 5.0) -> DcBlocker: ...
+    def __new__(cls, cutoff_hz: float = 5.0, bypass: bool = False) -> DcBlocker: ...
     @property
     def cutoff_hz(self) -> float:
         """The -3 dB point (a number from 1 to 96000 Hz; default 5.0)."""
     @cutoff_hz.setter
     def cutoff_hz(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Delay(Processor):
@@ -1332,6 +1428,8 @@ class Delay(Processor):
             sides (default False).
         mix: Wet proportion from 0 (dry only) to 1 (repeats only) (a number from 0 to 1;
             default 0.5).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1346,6 +1444,7 @@ class Delay(Processor):
         high_cut_hz: float = 96000.0,
         ping_pong: bool = False,
         mix: float = 0.5,
+        bypass: bool = False,
     ) -> Delay: ...
     @property
     def delay_ms(self) -> float:
@@ -1410,6 +1509,13 @@ class Delay(Processor):
         """
     @mix.setter
     def mix(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Chorus(Processor):
@@ -1428,6 +1534,8 @@ class Chorus(Processor):
             0.5).
         stereo_phase_deg: LFO phase of the right (odd) channels after the left (0 = mono sweep)
             (a number from 0 to 180 deg; default 90.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1438,6 +1546,7 @@ class Chorus(Processor):
         feedback: float = 0.0,
         mix: float = 0.5,
         stereo_phase_deg: float = 90.0,
+        bypass: bool = False,
     ) -> Chorus: ...
     @property
     def rate_hz(self) -> float:
@@ -1475,6 +1584,13 @@ class Chorus(Processor):
         """
     @stereo_phase_deg.setter
     def stereo_phase_deg(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Flanger(Processor):
@@ -1493,6 +1609,8 @@ class Flanger(Processor):
             0.5).
         stereo_phase_deg: LFO phase of the right (odd) channels after the left (0 = mono sweep)
             (a number from 0 to 180 deg; default 0.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1503,6 +1621,7 @@ class Flanger(Processor):
         feedback: float = 0.5,
         mix: float = 0.5,
         stereo_phase_deg: float = 0.0,
+        bypass: bool = False,
     ) -> Flanger: ...
     @property
     def rate_hz(self) -> float:
@@ -1540,6 +1659,13 @@ class Flanger(Processor):
         """
     @stereo_phase_deg.setter
     def stereo_phase_deg(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Phaser(Processor):
@@ -1562,6 +1688,8 @@ class Phaser(Processor):
             number from 0 to 1; default 0.5).
         stereo_phase_deg: LFO phase of the right (odd) channels after the left (0 = mono sweep)
             (a number from 0 to 180 deg; default 0.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1573,6 +1701,7 @@ class Phaser(Processor):
         feedback: float = 0.3,
         mix: float = 0.5,
         stereo_phase_deg: float = 0.0,
+        bypass: bool = False,
     ) -> Phaser: ...
     @property
     def rate_hz(self) -> float:
@@ -1621,6 +1750,13 @@ class Phaser(Processor):
         """
     @stereo_phase_deg.setter
     def stereo_phase_deg(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Reverb(Processor):
@@ -1651,6 +1787,8 @@ class Reverb(Processor):
             the sample rate) (a number from 50 to 1000 Hz; default 250.0).
         high_crossover_hz: Frequency of the high band's edge (shelf midpoint; held below 0.45 x
             the sample rate) (a number from 1000 to 20000 Hz; default 4000.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1665,6 +1803,7 @@ class Reverb(Processor):
         low_decay_mult: float = 1.0,
         low_crossover_hz: float = 250.0,
         high_crossover_hz: float = 4000.0,
+        bypass: bool = False,
     ) -> Reverb: ...
     @property
     def decay_s(self) -> float:
@@ -1736,6 +1875,13 @@ class Reverb(Processor):
         """
     @high_crossover_hz.setter
     def high_crossover_hz(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class PlateReverb(Processor):
@@ -1757,6 +1903,8 @@ class PlateReverb(Processor):
             are) (a number from 0 to 1; default 1.0).
         mix: Wet proportion from 0 (dry) to 1 (reverberation only) (a number from 0 to 1;
             default 0.3).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1768,6 +1916,7 @@ class PlateReverb(Processor):
         modulation: float = 0.5,
         width: float = 1.0,
         mix: float = 0.3,
+        bypass: bool = False,
     ) -> PlateReverb: ...
     @property
     def decay_s(self) -> float:
@@ -1815,6 +1964,13 @@ class PlateReverb(Processor):
         """
     @mix.setter
     def mix(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Saturation(Processor):
@@ -1832,6 +1988,8 @@ class Saturation(Processor):
         output_db: Gain after the curve (a number from -48 to 24 dB; default 0.0).
         mix: Wet proportion from 0 (dry, delayed by the latency) to 1 (wet only) (a number from
             0 to 1; default 1.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1841,6 +1999,7 @@ class Saturation(Processor):
         oversampling: _SaturationOversampling = "4x",
         output_db: float = 0.0,
         mix: float = 1.0,
+        bypass: bool = False,
     ) -> Saturation: ...
     @property
     def drive_db(self) -> float:
@@ -1873,6 +2032,13 @@ class Saturation(Processor):
         """
     @mix.setter
     def mix(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class TransientShaper(Processor):
@@ -1891,6 +2057,8 @@ class TransientShaper(Processor):
             from 1 to 100 ms; default 20.0).
         release_ms: Fall time of the slow follower: how long a tail counts as sustain (a number
             from 20 to 2000 ms; default 300.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1899,6 +2067,7 @@ class TransientShaper(Processor):
         sustain_db: float = 0.0,
         attack_ms: float = 20.0,
         release_ms: float = 300.0,
+        bypass: bool = False,
     ) -> TransientShaper: ...
     @property
     def attack_db(self) -> float:
@@ -1928,6 +2097,13 @@ class TransientShaper(Processor):
         """
     @release_ms.setter
     def release_ms(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Dither(Processor):
@@ -1943,6 +2119,8 @@ class Dither(Processor):
             (default 'tpdf').
         auto_blank: Digital silence (64 zero samples on every channel) gives exact zeros out
             (default True).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
     """
 
     def __new__(
@@ -1950,6 +2128,7 @@ class Dither(Processor):
         bits: int = 16,
         shaping: _DitherShaping = "tpdf",
         auto_blank: bool = True,
+        bypass: bool = False,
     ) -> Dither: ...
     @property
     def bits(self) -> int:
@@ -1969,10 +2148,26 @@ class Dither(Processor):
         """
     @auto_blank.setter
     def auto_blank(self, value: bool) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class Chain(Processor):
-    def __new__(cls, processors: Optional[Iterable[Processor]] = None) -> Chain: ...
+    def __new__(
+        cls, processors: Optional[Iterable[Processor]] = None, *, bypass: bool = False
+    ) -> Chain: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
     def __len__(self) -> int: ...
     def __getitem__(self, index: int, /) -> Processor: ...
     def __setitem__(self, index: int, value: Processor, /) -> None: ...
@@ -1980,8 +2175,6 @@ class Chain(Processor):
     def __iter__(self) -> Iterator[Processor]: ...
     def append(self, processor: Processor) -> None: ...
     def insert(self, index: int, processor: Processor) -> None: ...
-    def set_bypassed(self, index: int, bypassed: bool = True) -> None: ...
-    def is_bypassed(self, index: int) -> bool: ...
 
 class Filter(Processor):
     """Base class of the band filters (not constructible itself)."""
@@ -1992,7 +2185,16 @@ class Filter(Processor):
 
 @final
 class Equalizer(Processor):
-    def __new__(cls, bands: Optional[Iterable[Filter]] = None) -> Equalizer: ...
+    def __new__(
+        cls, bands: Optional[Iterable[Filter]] = None, *, bypass: bool = False
+    ) -> Equalizer: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
     @property
     def bands(self) -> list[Filter]: ...
     @bands.setter
@@ -2046,6 +2248,13 @@ class ConvolutionReverb(Processor):
         """
     @predelay_ms.setter
     def predelay_ms(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class LinearPhaseEq(Processor):
@@ -2096,6 +2305,13 @@ class LinearPhaseEq(Processor):
         """Output trim (a number from -24 to 24 dB; default 0.0)."""
     @gain_db.setter
     def gain_db(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
 
 @final
 class LevelMeter:
@@ -2539,6 +2755,8 @@ class MultibandCompressor(Dynamics):
         cls,
         crossovers_hz: Sequence[float] = (200.0, 2000.0),
         bands: Optional[Iterable[Compressor]] = None,
+        *,
+        bypass: bool = False,
     ) -> MultibandCompressor: ...
     @property
     def crossover_1_hz(self) -> float:
@@ -2566,6 +2784,13 @@ class MultibandCompressor(Dynamics):
         """
     @crossover_4_hz.setter
     def crossover_4_hz(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
     @property
     def crossovers_hz(self) -> list[float]: ...
     @crossovers_hz.setter
