@@ -43,7 +43,7 @@ pub struct TrackData {
     /// Strip parameters by id (missing ones take their defaults).
     #[serde(default)]
     pub params: BTreeMap<String, Value>,
-    /// Insert chain members, in order (with their bypass flags).
+    /// Insert chain members, in order.
     #[serde(default)]
     pub inserts: Vec<Preset>,
     /// Sends to aux buses.
