@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of masterlib: Rust (fmt, clippy, tests, the no_std
-# thumbv7em build), the C ABI tests, and the Python tests.
+# thumbv7em build), the C ABI tests, the soak test, a short fuzzing run,
+# and the Python tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -29,6 +30,9 @@ cargo test --workspace --exclude dsp-python --locked
 
 step "soak: every kind at 192 kHz with random automation (release)"
 cargo test -p dsp-core --release --locked --test soak -- --ignored --nocapture
+
+step "fuzz: 60 s of libFuzzer over the C API (scripts/fuzz.sh 3600 runs an hour)"
+bash scripts/fuzz.sh 60
 
 step "Python tests"
 python -m pytest dsp-python/tests -q
