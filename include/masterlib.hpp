@@ -152,15 +152,29 @@ inline float *const *as_planar(const std::array<const float *, ML_MAX_CHANNELS> 
   return const_cast<float *const *>(pointers.data());
 }
 
-/** Text written by a C save_json function (asked for its length first). */
-template <typename H>
-std::string saved_json(H *handle, MlStatus (*save)(H *, char *, std::size_t, std::size_t *)) {
+/** What a C call writes with a capacity and a length out-parameter:
+ * `write(buffer, capacity, &length)` is asked for the length first (null
+ * buffer, capacity 0), then fills an `Out` of that length (std::string:
+ * text, with room for its NUL; std::vector: values). */
+template <typename Out, typename Write>
+Out written(Write write) {
+  constexpr std::size_t nul = std::is_same<Out, std::string>::value ? 1 : 0;
   std::size_t length = 0;
-  check(save(handle, nullptr, 0, &length));
-  std::string text(length + 1, '\0');
-  check(save(handle, &text[0], text.size(), &length));
-  text.resize(length);
-  return text;
+  check(write(nullptr, 0, &length));
+  Out out(length + nul, typename Out::value_type{});
+  if (length != 0) {
+    check(write(&out[0], out.size(), &length));
+  }
+  out.resize(length);
+  return out;
+}
+
+/** Text written by a C JSON writer `save(handle, buf, capacity, len)`. */
+template <typename H, typename Save>
+std::string saved_json(H *handle, Save save) {
+  return written<std::string>([&](char *buf, std::size_t capacity, std::size_t *length) {
+    return save(handle, buf, capacity, length);
+  });
 }
 
 }  // namespace detail
@@ -533,13 +547,7 @@ class MasteringChain {
   void clear_overrides() { detail::check(ml_mastering_chain_clear_overrides(handle())); }
   double target_lufs() const { return read(ml_mastering_chain_target_lufs); }
   double ceiling_dbtp() const { return read(ml_mastering_chain_ceiling_dbtp); }
-  std::string to_json() const {
-    // saved_json takes a non-const handle; the C call reads through a const one.
-    return detail::saved_json(handle(), +[](MlMasteringChain *c, char *buf, std::size_t capacity,
-                                            std::size_t *len) {
-      return ml_mastering_chain_to_json(c, buf, capacity, len);
-    });
-  }
+  std::string to_json() const { return detail::saved_json(handle(), ml_mastering_chain_to_json); }
 
  private:
   explicit MasteringChain(MlMasteringChain *handle) : chain_(handle) {}
@@ -569,10 +577,7 @@ inline MlMasterResult master(const MasteringChain &chain, ConstPlanar input, Pla
                           sample_rate, &result, report_json ? &raw : nullptr));
   std::unique_ptr<MlReport, detail::Free<MlReport, ml_report_free>> report(raw);
   if (report_json) {
-    *report_json = detail::saved_json(report.get(), +[](MlReport *r, char *buf,
-                                                         std::size_t capacity, std::size_t *len) {
-      return ml_report_json(r, buf, capacity, len);
-    });
+    *report_json = detail::saved_json(report.get(), ml_report_json);
   }
   return result;
 }
