@@ -455,14 +455,14 @@ class Mixer {
   void set(Owner who, std::size_t index, const std::string &path, double value) {
     detail::check(ml_mixer_param_set(handle(), owner(who), index, path.c_str(), value));
   }
-  double get(Owner who, std::size_t index, const std::string &path) {
+  double get(Owner who, std::size_t index, const std::string &path) const {
     double value = 0.0;
     detail::check(ml_mixer_param_get(handle(), owner(who), index, path.c_str(), &value));
     return value;
   }
   void prepare() { detail::check(ml_mixer_prepare(handle())); }
   void reset() { detail::check(ml_mixer_reset(handle())); }
-  std::size_t latency() {
+  std::size_t latency() const {
     std::size_t n = 0;
     detail::check(ml_mixer_latency(handle(), &n));
     return n;
@@ -494,12 +494,12 @@ class Mixer {
     return out;
   }
   /** The meter of a track, bus or the master since the last reset. */
-  MlMixerMeter meter(Owner who, std::size_t index = 0) {
+  MlMixerMeter meter(Owner who, std::size_t index = 0) const {
     MlMixerMeter m;
     detail::check(ml_mixer_meter(handle(), owner(who), index, &m));
     return m;
   }
-  std::string to_json() { return detail::saved_json(handle(), ml_mixer_save_json); }
+  std::string to_json() const { return detail::saved_json(handle(), ml_mixer_save_json); }
 
  private:
   explicit Mixer(MlMixer *handle) : mixer_(handle) {}
