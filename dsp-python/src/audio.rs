@@ -38,6 +38,13 @@ fn fmt_shape(shape: &[usize]) -> String {
     }
 }
 
+/// `(channels, samples)` of an audio array's `shape`, checked as every
+/// call checks audio (the file functions' shape check).
+#[pyfunction]
+pub(crate) fn _audio_shape(shape: Vec<usize>) -> PyResult<(usize, usize)> {
+    audio_shape(&shape).map(|s| (s.channels, s.samples))
+}
+
 /// Validates an array shape as audio: 1-D mono or 2-D `(channels, samples)`.
 pub(crate) fn audio_shape(shape: &[usize]) -> PyResult<Shape> {
     let s = fmt_shape(shape);

@@ -71,7 +71,10 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convolution::ConvolutionReverb>()?;
     m.add_class::<linear_eq::LinearPhaseEq>()?;
     classes::generate(m)?;
-    // Private (not in `__all__`): the registered kinds and their classes.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Private (not in `__all__`): the registered kinds and their classes,
+    // and the audio shape check (for the file functions).
     m.setattr("_kinds", wrap_pyfunction!(classes::_kinds, m)?)?;
+    m.setattr("_audio_shape", wrap_pyfunction!(audio::_audio_shape, m)?)?;
     Ok(())
 }

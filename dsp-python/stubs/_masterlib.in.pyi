@@ -22,6 +22,8 @@ _FilterKindName = Literal[
 ]
 _Freqs = npt.ArrayLike
 
+__version__: str
+
 @disjoint_base
 class Processor:
     """Base class of every processor (not constructible itself).
@@ -505,6 +507,7 @@ class QaReport:
     def to_dict(self) -> dict[str, Any]: ...
 
 def measure(x: _Audio, sample_rate: float) -> QaReport: ...
+def _audio_shape(shape: list[int]) -> tuple[int, int]: ...
 def targets() -> list[Target]: ...
 def dither(
     x: _Audio,

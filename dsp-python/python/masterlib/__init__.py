@@ -9,7 +9,17 @@ array without copying.
 Metering: ``measure(x, sample_rate)`` returns a ``QaReport`` (loudness, peaks,
 stereo image, spectrum) with ``check(target="spotify")`` and ``to_dict()``;
 ``LoudnessMeter(sample_rate, channels)`` measures a stream fed with ``add``.
+
+Files: ``load(path)`` gives ``(audio, sample_rate)``; ``save(path, audio,
+sample_rate, bit_depth=24)`` writes WAV/FLAC/AIFF (dithered, atomically);
+``process_file(processor, src, dst)`` streams a long file through a
+processor in bounded memory.
 """
 
+from . import _masterlib
 from ._masterlib import *  # noqa: F403 (the names in its __all__)
-from ._masterlib import __all__ as __all__
+from ._masterlib import __version__ as __version__
+from .files import Cancelled, load, process_file, save
+
+__all__ = ["Cancelled", "load", "process_file", "save"]
+__all__ += _masterlib.__all__

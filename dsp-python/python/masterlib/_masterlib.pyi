@@ -62,6 +62,7 @@ __all__ = [
     "Target",
     "TargetCheck",
     "TransientShaper",
+    "__version__",
     "dither",
     "master",
     "master_album",
@@ -79,6 +80,8 @@ _FilterKindName = Literal[
     "peak", "low_shelf", "high_shelf", "low_pass", "high_pass", "band_pass", "notch", "all_pass"
 ]
 _Freqs = npt.ArrayLike
+
+__version__: str
 
 @disjoint_base
 class Processor:
@@ -2573,6 +2576,7 @@ class QaReport:
     def to_dict(self) -> dict[str, Any]: ...
 
 def measure(x: _Audio, sample_rate: float) -> QaReport: ...
+def _audio_shape(shape: list[int]) -> tuple[int, int]: ...
 def targets() -> list[Target]: ...
 def dither(
     x: _Audio,
