@@ -47,8 +47,7 @@ def load(
         start = min(round(start_s * f.samplerate), f.frames)
         frames = -1 if duration_s is None else round(duration_s * f.samplerate)
         f.seek(start)
-        data = f.read(frames, dtype="float32", always_2d=True)
-        return np.ascontiguousarray(data.T), f.samplerate
+        return np.ascontiguousarray(_read(f, frames)), f.samplerate
 
 
 def save(
@@ -112,7 +111,7 @@ def _stream(
     skip = flush = -1  # output still to drop; silence still to feed (once known)
     done = 0
     while True:
-        x = f.read(block, dtype="float32", always_2d=True).T
+        x = _read(f, block)
         if x.shape[1] > 0:
             done += x.shape[1]
         elif flush <= 0:
@@ -133,13 +132,28 @@ def _stream(
 
 
 def _open(path: PathLike) -> sf.SoundFile:
-    """The file opened for reading, or an error that says what is wrong."""
+    """The file opened for reading, or an error that says what is wrong
+    (missing, not audio, or cut short: libsndfile logs a chunk that is
+    shorter than its header says)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no such audio file: {os.fspath(path)!r}")
     try:
-        return sf.SoundFile(path)
+        f = sf.SoundFile(path)
     except (sf.LibsndfileError, RuntimeError) as e:
         raise ValueError(f"cannot read {os.fspath(path)!r} as audio: {e}") from None
+    short = [line.strip() for line in f.extra_info.splitlines() if "(should be" in line]
+    if short:
+        f.close()
+        raise ValueError(f"{os.fspath(path)!r} is truncated or damaged ({'; '.join(short)})")
+    return f
+
+
+def _read(f: sf.SoundFile, frames: int) -> np.ndarray:
+    """Up to `frames` frames (all if -1) as planar float32."""
+    try:
+        return f.read(frames, dtype="float32", always_2d=True).T
+    except (sf.LibsndfileError, RuntimeError) as e:
+        raise ValueError(f"cannot read {f.name!r}: {e}") from None
 
 
 def _channels(audio: np.ndarray) -> int:

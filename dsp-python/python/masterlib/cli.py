@@ -1,0 +1,246 @@
+"""The ``masterlib`` command line (also ``python -m masterlib``).
+
+User errors (a missing or unreadable file, an unknown target, an output that
+exists) print one line and exit with status 2; ``analyze`` exits with 1 when
+a file fails its target, so that it can gate a delivery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
+
+import numpy as np
+
+from . import _masterlib as ml
+from .files import load, save
+
+T = TypeVar("T")
+
+EXAMPLES = """examples:
+  masterlib analyze mix.wav --target spotify --json qa.json
+  masterlib analyze album/*.flac --target apple --jobs 2
+  masterlib master mix.wav -o master.wav --target spotify --bit-depth 16
+  masterlib master mix.wav -o master.wav --reference ref.flac
+  masterlib normalize a.wav b.wav -o loud/ --target ebu_r128
+  masterlib mix session.json -o mix.wav --stems stems/
+  masterlib targets
+"""
+
+
+class UserError(Exception):
+    """A mistake on the command line or in the files: one line, status 2."""
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Runs the command line; returns the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (UserError, FileNotFoundError, FileExistsError, ValueError, OSError) as e:
+        print(f"masterlib {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"masterlib {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="masterlib",
+        description="Mixing and mastering from the command line: measure, master, normalize, mix.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"masterlib {ml.__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, run: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=text, description=text, epilog=EXAMPLES,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        c.set_defaults(run=run)
+        c.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+        return c
+
+    a = command("analyze", analyze, "QA report of each file against a delivery target; "
+                "exit status 1 when any file fails it")
+    a.add_argument("files", nargs="+", metavar="FILE")
+    a.add_argument("--target", default="spotify", help="delivery target (see `masterlib targets`)")
+    a.add_argument("--json", type=Path, metavar="OUT", help="write every report as JSON")
+    a.add_argument("--jobs", type=int, default=1, metavar="N", help="files measured in parallel")
+
+    m = command("master", master, "master a mix to a delivery target or a reference")
+    m.add_argument("input", metavar="IN")
+    m.add_argument("-o", "--output", required=True, type=Path, metavar="OUT")
+    m.add_argument("--target", help="delivery target (default: the preset's)")
+    m.add_argument("--preset", default="streaming", help="mastering chain preset")
+    m.add_argument("--reference", metavar="REF", help="a finished master to match")
+    output_options(m)
+
+    n = command("normalize", normalize, "bring files to a target's loudness (and its true-peak ceiling)")
+    n.add_argument("files", nargs="+", metavar="IN")
+    n.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
+    n.add_argument("--target", default="spotify", help="delivery target")
+    output_options(n)
+
+    x = command("mix", mix, "render a saved mixer session (Mixer.to_json) to a file")
+    x.add_argument("session", metavar="SESSION.json", type=Path)
+    x.add_argument("-o", "--output", required=True, type=Path, metavar="OUT")
+    x.add_argument("--stems", type=Path, metavar="DIR",
+                   help="folder of the tracks' audio, one file per track named after it "
+                   "(default: the session's folder)")
+    x.add_argument("--tail", action="store_true", help="render the reverb and delay tails")
+    output_options(x)
+
+    command("targets", targets, "list the delivery targets and their numbers")
+    return p
+
+
+def output_options(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--bit-depth", type=int, default=24, choices=(16, 24, 32),
+                   help="output word length (32: float); 16 and 24 are dithered")
+    c.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+
+def check_target(name: str) -> ml.Target:
+    try:
+        return ml.Target.by_name(name)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+
+
+def progress(items: Iterable[T], total: int, label: str, quiet: bool) -> Iterator[T]:
+    """`items` with a progress bar on a terminal (unless `quiet`)."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        return iter(items)
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    return iter(tqdm(items, total=total, desc=label, unit="file", leave=False))
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+def measure_file(job: tuple[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The QA report of a file and its check against a target, as dicts (in
+    a worker process for --jobs)."""
+    path, target = job
+    audio, rate = load(path)
+    if audio.shape[1] == 0:
+        raise UserError(f"{path!r} holds no audio")
+    report = ml.measure(audio, rate)
+    return report.to_dict(), report.check(target).to_dict()
+
+
+def analyze(args: argparse.Namespace) -> int:
+    target = check_target(args.target)
+    if args.jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    for f in args.files:
+        if not os.path.isfile(f):
+            raise UserError(f"no such audio file: {f!r}")
+    jobs = [(f, target.name) for f in args.files]
+    if args.jobs == 1:
+        results = list(progress(map(measure_file, jobs), len(jobs), "analyze", args.quiet))
+    else:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = list(progress(pool.map(measure_file, jobs), len(jobs), "analyze", args.quiet))
+    if not args.quiet:
+        width = max(len(Path(f).name) for f in args.files)
+        print(f"{'file':<{width}}  {'LUFS':>6}  {'LRA':>5}  {'dBTP':>6}  {'PLR':>5}  {target.label}")
+        for f, (r, c) in zip(args.files, results):
+            verdict = "PASS" if c["passed"] else "FAIL: " + "; ".join(c["failures"])
+            print(f"{Path(f).name:<{width}}  {r['integrated_lufs']:6.1f}  {r['loudness_range_lu']:5.1f}  "
+                  f"{r['true_peak_dbtp']:6.1f}  {r['plr_db']:5.1f}  {verdict}")
+    if args.json is not None:
+        out = [{"file": f, "report": r, "check": c} for f, (r, c) in zip(args.files, results)]
+        args.json.write_text(json.dumps(out, indent=2, default=_json_default) + "\n")
+    return 0 if all(c["passed"] for _, c in results) else 1
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def refuse_existing(path: Path, overwrite: bool) -> None:
+    if path.exists() and not overwrite:
+        raise UserError(f"{str(path)!r} exists; pass --overwrite to replace it")
+
+
+def master(args: argparse.Namespace) -> int:
+    if args.target is not None:
+        check_target(args.target)
+    refuse_existing(args.output, args.overwrite)
+    audio, rate = load(args.input)
+    if args.reference is not None:
+        reference, ref_rate = load(args.reference)
+        if ref_rate != rate:
+            raise UserError(f"the reference is at {ref_rate} Hz and the mix at {rate} Hz")
+        out, report = ml.master(audio, rate, target=args.target, preset=args.preset, reference=reference)
+    else:
+        out, report = ml.master(audio, rate, target=args.target, preset=args.preset)
+    save(args.output, out, rate, args.bit_depth, overwrite=args.overwrite)
+    after = report.after
+    say(args, f"{args.output}: {after.integrated_lufs:.1f} LUFS, {after.true_peak_dbtp:.1f} dBTP "
+        f"(from {report.before.integrated_lufs:.1f} LUFS)")
+    return 0
+
+
+def normalize(args: argparse.Namespace) -> int:
+    target = check_target(args.target)
+    if not args.output.is_dir():
+        raise UserError(f"no such folder: {str(args.output)!r}")
+    outputs = [args.output / Path(f).name for f in args.files]
+    for o in outputs:
+        refuse_existing(o, args.overwrite)
+    for f, o in progress(zip(args.files, outputs), len(outputs), "normalize", args.quiet):
+        audio, rate = load(f)
+        out, report = ml.normalize(audio, rate, target=target.name)
+        save(o, out, rate, args.bit_depth, overwrite=args.overwrite)
+        say(args, f"{o}: {report.gain_db:+.1f} dB -> {report.output_lufs:.1f} LUFS")
+    return 0
+
+
+def mix(args: argparse.Namespace) -> int:
+    refuse_existing(args.output, args.overwrite)
+    try:
+        session = json.loads(args.session.read_text())
+    except FileNotFoundError:
+        raise UserError(f"no such session file: {str(args.session)!r}") from None
+    except json.JSONDecodeError as e:
+        raise UserError(f"{str(args.session)!r} is not JSON: {e}") from None
+    stems = args.stems if args.stems is not None else args.session.parent
+    names = [str(t.get("name")) for t in session.get("tracks", []) if isinstance(t, dict)]
+    audio: dict[str, np.ndarray] = {}
+    rates = set()
+    for name in names:
+        found = sorted(p for p in stems.glob(f"{name}.*") if p.is_file())
+        if not found:
+            raise UserError(f"no audio file for track {name!r} in {str(stems)!r}")
+        audio[name], rate = load(found[0])
+        rates.add(rate)
+    if len(rates) > 1:
+        raise UserError(f"the stems have different sample rates: {sorted(rates)}")
+    mixer = ml.Mixer.from_json(args.session.read_text(), audio)
+    out = mixer.render(tail=args.tail)
+    save(args.output, out, int(mixer.sample_rate), args.bit_depth, overwrite=args.overwrite)
+    say(args, f"{args.output}: {out.shape[1] / mixer.sample_rate:.1f} s, "
+        f"{ml.measure(out, mixer.sample_rate).integrated_lufs:.1f} LUFS")
+    return 0
+
+
+def targets(args: argparse.Namespace) -> int:
+    print(f"{'name':<12}{'LUFS':>7}{'dBTP':>7}{'+/- LU':>8}  turns up  label")
+    for t in ml.targets():
+        print(f"{t.name:<12}{t.integrated_lufs:7.1f}{t.true_peak_dbtp:7.1f}{t.tolerance_lu:8.1f}  "
+              f"{'yes' if t.turns_up else 'no ':<8}  {t.label}")
+    return 0

@@ -1,0 +1,126 @@
+"""The `masterlib` command line: what each command writes, its exit
+statuses, and one-line errors for every user mistake."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import masterlib as ml
+from helpers import noise
+from masterlib.cli import main
+
+SR = 48_000
+
+
+@pytest.fixture
+def files(tmp_path):
+    """A loud and a quiet stereo file."""
+    loud = tmp_path / "loud.wav"
+    quiet = tmp_path / "quiet.wav"
+    ml.save(loud, ml.normalize(noise(2, 5 * SR, seed=1, amp=0.1), SR, "spotify")[0], SR, 32)
+    ml.save(quiet, noise(2, 5 * SR, seed=2, amp=0.01), SR, 32)
+    return loud, quiet
+
+
+def run(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_help_shows_examples_and_the_module_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "masterlib", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and "examples:" in result.stdout and "analyze" in result.stdout
+    version = subprocess.run(
+        [sys.executable, "-m", "masterlib", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert version.stdout.strip() == f"masterlib {ml.__version__}"
+
+
+def test_analyze_gates_on_the_target_and_writes_json(capsys, files, tmp_path):
+    loud, quiet = files
+    status, out, _ = run(capsys, "analyze", loud, "--target", "spotify")
+    assert status == 0 and "PASS" in out
+    status, out, _ = run(capsys, "analyze", loud, quiet, "--json", tmp_path / "a.json")
+    assert status == 1 and "FAIL" in out and "below -14.0" in out
+    reports = json.loads((tmp_path / "a.json").read_text())
+    assert [r["file"] for r in reports] == [str(loud), str(quiet)]
+    assert [r["check"]["passed"] for r in reports] == [True, False]
+    assert reports[0]["report"]["integrated_lufs"] == pytest.approx(-14.0, abs=0.1)
+    status, out, _ = run(capsys, "analyze", loud, quiet, "--json", tmp_path / "b.json", "--jobs", "2", "-q")
+    assert status == 1 and out == ""
+    assert (tmp_path / "b.json").read_text() == (tmp_path / "a.json").read_text()
+
+
+def test_master_and_normalize_land_on_their_targets(capsys, files, tmp_path):
+    loud, quiet = files
+    status, out, _ = run(capsys, "master", quiet, "-o", tmp_path / "m.wav", "--target", "apple")
+    assert status == 0 and "m.wav" in out
+    m, rate = ml.load(tmp_path / "m.wav")
+    assert rate == SR and ml.measure(m, SR).check("apple").passed
+    status, _, _ = run(capsys, "master", quiet, "-o", tmp_path / "r.wav", "--reference", loud)
+    assert status == 0
+    assert ml.measure(ml.load(tmp_path / "r.wav")[0], SR).integrated_lufs == pytest.approx(-14.0, abs=1.0)
+    (tmp_path / "out").mkdir()
+    status, out, _ = run(capsys, "normalize", loud, quiet, "-o", tmp_path / "out", "--target", "ebu_r128",
+                         "--bit-depth", "16")
+    assert status == 0
+    for name in ("loud.wav", "quiet.wav"):
+        y, _ = ml.load(tmp_path / "out" / name)
+        assert ml.measure(y, SR).integrated_lufs == pytest.approx(-23.0, abs=0.5)
+
+
+def test_mix_renders_a_saved_session(capsys, tmp_path):
+    stems = {"bass": noise(1, 2 * SR, seed=3, amp=0.1)[0], "keys": noise(2, 2 * SR, seed=4, amp=0.05)}
+    mixer = ml.Mixer(SR)
+    mixer.add_track("bass", stems["bass"], gain_db=-3.0, inserts=[ml.HighPass(40.0)])
+    mixer.add_track("keys", stems["keys"], pan=0.3)
+    (tmp_path / "session.json").write_text(mixer.to_json())
+    for name, audio in stems.items():
+        ml.save(tmp_path / f"{name}.wav", audio, SR, 32)
+    status, out, _ = run(capsys, "mix", tmp_path / "session.json", "-o", tmp_path / "mix.wav",
+                         "--bit-depth", "32")
+    assert status == 0 and "LUFS" in out
+    np.testing.assert_array_equal(ml.load(tmp_path / "mix.wav")[0], mixer.render())
+
+
+def test_targets_lists_every_target(capsys):
+    status, out, _ = run(capsys, "targets")
+    assert status == 0
+    for t in ml.targets():
+        assert t.name in out and f"{t.integrated_lufs:.1f}" in out
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing", "not audio", "truncated", "unknown target", "output exists", "no folder", "no stems"],
+)
+def test_user_errors_are_one_line_with_status_2(capsys, files, tmp_path, case):
+    loud, _ = files
+    (tmp_path / "text.wav").write_text("not audio")
+    data = loud.read_bytes()
+    (tmp_path / "cut.wav").write_bytes(data[: len(data) // 2])
+    (tmp_path / "exists.wav").write_bytes(b"")
+    session = ml.Mixer(SR)
+    session.add_track("drums", noise(1, 100))
+    (tmp_path / "s.json").write_text(session.to_json())
+    argv, words = {
+        "missing": (["analyze", tmp_path / "none.wav"], "no such audio file"),
+        "not audio": (["analyze", tmp_path / "text.wav"], "cannot read"),
+        "truncated": (["master", tmp_path / "cut.wav", "-o", tmp_path / "o.wav"], "truncated"),
+        "unknown target": (["analyze", loud, "--target", "radio9"], "unknown loudness target"),
+        "output exists": (["master", loud, "-o", tmp_path / "exists.wav"], "--overwrite"),
+        "no folder": (["normalize", loud, "-o", tmp_path / "nowhere"], "no such folder"),
+        "no stems": (["mix", tmp_path / "s.json", "-o", tmp_path / "m.wav"], "no audio file for track"),
+    }[case]
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"masterlib {argv[0]}: error: ") and words in err
+    assert "Traceback" not in err
