@@ -373,6 +373,38 @@ impl QaReport {
         Ok(TargetCheck { target, check })
     }
 
+    /// The readings and a verdict per target as an HTML table (Jupyter
+    /// shows a report this way).
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        slf.py().import("masterlib.report")?.call_method1("html_table", (slf,))?.extract()
+    }
+
+    /// Writes one self-contained HTML file (no network) to send to a
+    /// client: the readings, the verdict for each of `targets` (default
+    /// spotify, apple, youtube, ebu_r128) and the overview plot as an
+    /// embedded image (with matplotlib installed).
+    #[pyo3(signature = (path, targets = None, title = None))]
+    fn to_html(
+        slf: &Bound<'_, Self>,
+        path: &Bound<'_, PyAny>,
+        targets: Option<&Bound<'_, PyAny>>,
+        title: Option<&str>,
+    ) -> PyResult<()> {
+        let report = slf.py().import("masterlib.report")?;
+        report.call_method1("write_html", (slf, path, targets, title))?;
+        Ok(())
+    }
+
+    /// Draws the report's overview (loudness over time against `target`,
+    /// octave-band balance) with matplotlib and returns the figure.
+    #[pyo3(signature = (target = None))]
+    fn plot<'py>(
+        slf: &Bound<'py, Self>,
+        target: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.py().import("masterlib.plot")?.call_method1("overview", (slf, target))
+    }
+
     /// Every field as a dict for JSON: keys are the attribute names, arrays
     /// become lists, non-finite values become None.
     pub(crate) fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

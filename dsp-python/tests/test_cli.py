@@ -54,9 +54,13 @@ def test_analyze_gates_on_the_target_and_writes_json(capsys, files, tmp_path):
     assert [r["file"] for r in reports] == [str(loud), str(quiet)]
     assert [r["check"]["passed"] for r in reports] == [True, False]
     assert reports[0]["report"]["integrated_lufs"] == pytest.approx(-14.0, abs=0.1)
-    status, out, _ = run(capsys, "analyze", loud, quiet, "--json", tmp_path / "b.json", "--jobs", "2", "-q")
+    status, out, _ = run(capsys, "analyze", loud, quiet, "--json", tmp_path / "b.json", "--jobs", "2", "-q",
+                         "--html", tmp_path / "qa.html")
     assert status == 1 and out == ""
     assert (tmp_path / "b.json").read_text() == (tmp_path / "a.json").read_text()
+    page = (tmp_path / "qa.html").read_text()
+    assert page.count("<section>") == 2 and "loud.wav" in page and "quiet.wav" in page
+    assert page.count("data:image/png;base64,") == 2
 
 
 def test_master_and_normalize_land_on_their_targets(capsys, files, tmp_path):

@@ -19,11 +19,12 @@ import numpy as np
 
 from . import _masterlib as ml
 from .files import load, save
+from .report import section, write_page
 
 T = TypeVar("T")
 
 EXAMPLES = """examples:
-  masterlib analyze mix.wav --target spotify --json qa.json
+  masterlib analyze mix.wav --target spotify --json qa.json --html qa.html
   masterlib analyze album/*.flac --target apple --jobs 2
   masterlib master mix.wav -o master.wav --target spotify --bit-depth 16
   masterlib master mix.wav -o master.wav --reference ref.flac
@@ -72,6 +73,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--target", default="spotify", help="delivery target (see `masterlib targets`)")
     a.add_argument("--json", type=Path, metavar="OUT", help="write every report as JSON")
+    a.add_argument("--html", type=Path, metavar="OUT",
+                   help="write a self-contained HTML report (readings, verdicts, plots)")
     a.add_argument("--jobs", type=int, default=1, metavar="N", help="files measured in parallel")
 
     m = command("master", master, "master a mix to a delivery target or a reference")
@@ -128,15 +131,16 @@ def say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
-def measure_file(job: tuple[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The QA report of a file and its check against a target, as dicts (in
-    a worker process for --jobs)."""
-    path, target = job
+def measure_file(job: tuple[str, str, bool]) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The QA report of a file, its check against a target (as dicts) and,
+    if asked, its HTML section (in a worker process for --jobs)."""
+    path, target, html = job
     audio, rate = load(path)
     if audio.shape[1] == 0:
         raise UserError(f"{path!r} holds no audio")
     report = ml.measure(audio, rate)
-    return report.to_dict(), report.check(target).to_dict()
+    part = section(report, [target], Path(path).name) if html else ""
+    return report.to_dict(), report.check(target).to_dict(), part
 
 
 def analyze(args: argparse.Namespace) -> int:
@@ -146,7 +150,7 @@ def analyze(args: argparse.Namespace) -> int:
     for f in args.files:
         if not os.path.isfile(f):
             raise UserError(f"no such audio file: {f!r}")
-    jobs = [(f, target.name) for f in args.files]
+    jobs = [(f, target.name, args.html is not None) for f in args.files]
     if args.jobs == 1:
         results = list(progress(map(measure_file, jobs), len(jobs), "analyze", args.quiet))
     else:
@@ -155,14 +159,16 @@ def analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         width = max(len(Path(f).name) for f in args.files)
         print(f"{'file':<{width}}  {'LUFS':>6}  {'LRA':>5}  {'dBTP':>6}  {'PLR':>5}  {target.label}")
-        for f, (r, c) in zip(args.files, results):
+        for f, (r, c, _) in zip(args.files, results):
             verdict = "PASS" if c["passed"] else "FAIL: " + "; ".join(c["failures"])
             print(f"{Path(f).name:<{width}}  {r['integrated_lufs']:6.1f}  {r['loudness_range_lu']:5.1f}  "
                   f"{r['true_peak_dbtp']:6.1f}  {r['plr_db']:5.1f}  {verdict}")
     if args.json is not None:
-        out = [{"file": f, "report": r, "check": c} for f, (r, c) in zip(args.files, results)]
+        out = [{"file": f, "report": r, "check": c} for f, (r, c, _) in zip(args.files, results)]
         args.json.write_text(json.dumps(out, indent=2, default=_json_default) + "\n")
-    return 0 if all(c["passed"] for _, c in results) else 1
+    if args.html is not None:
+        write_page(args.html, f"QA report: {target.label}", [part for _, _, part in results])
+    return 0 if all(c["passed"] for _, c, _ in results) else 1
 
 
 def _json_default(value: Any) -> Any:
