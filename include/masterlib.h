@@ -265,6 +265,24 @@ typedef struct MlMasterResult {
 } MlMasterResult;
 
 /**
+ * A progress callback for a long call: `callback(fraction, user_data)` is
+ * told the fraction done (0 to 1, rising; at most about 500 calls), on the
+ * calling thread. Returning false cancels: the call stops, fails with
+ * `ML_STATUS_CANCELLED` and writes no output. A NULL `MlProgress` pointer
+ * or `callback` means no progress.
+ */
+typedef struct MlProgress {
+  /**
+   * Told the fraction done; false cancels.
+   */
+  bool (*callback)(double fraction, void *user_data);
+  /**
+   * Passed back to `callback` as it is.
+   */
+  void *user_data;
+} MlProgress;
+
+/**
  * What `ml_normalize` did. Silence reads `-INFINITY` LUFS and dBTP.
  */
 typedef struct MlNormalizeResult {
@@ -792,6 +810,11 @@ typedef struct MlTargetCheck {
  * A failure without a more specific code; see `ml_last_error_message`.
  */
 #define ML_STATUS_OTHER -18
+
+/**
+ * A long call stopped because its progress callback returned false.
+ */
+#define ML_STATUS_CANCELLED -19
 
 #ifdef __cplusplus
 extern "C" {
@@ -1432,7 +1455,8 @@ MlStatus ml_master(const struct MlMasteringChain *chain,
                    size_t num_frames,
                    double sample_rate,
                    struct MlMasterResult *result,
-                   struct MlReport **report);
+                   struct MlReport **report,
+                   const struct MlProgress *progress);
 
 /**
  * Masters an album with `chain`: every track through the same stages, with
@@ -1465,7 +1489,8 @@ MlStatus ml_master_album(const struct MlMasteringChain *chain,
                          double sample_rate,
                          struct MlMasterResult *results,
                          double *album_gain_db,
-                         struct MlReport **report_out);
+                         struct MlReport **report_out,
+                         const struct MlProgress *progress);
 
 /**
  * Normalizes a track to the loudness target `target` (a name, as for
@@ -1609,7 +1634,8 @@ MlStatus ml_master_to_reference(const struct MlMasteringChain *chain,
                                 size_t num_frames,
                                 double sample_rate,
                                 struct MlMasterResult *result,
-                                struct MlReport **report);
+                                struct MlReport **report,
+                                const struct MlProgress *progress);
 
 /**
  * Matches a mix to `reference` and does nothing else, as Python's
@@ -1629,7 +1655,8 @@ MlStatus ml_match_reference(const struct MlProfile *reference,
                             size_t num_frames,
                             double sample_rate,
                             struct MlMasterResult *result,
-                            struct MlReport **report);
+                            struct MlReport **report,
+                            const struct MlProgress *progress);
 
 /**
  * Creates a level meter whose RMS window is `window_ms` (1 ms to 60 s;
@@ -1978,7 +2005,8 @@ MlStatus ml_mixer_render(struct MlMixer *m,
                          float *out_left,
                          float *out_right,
                          size_t capacity,
-                         size_t *written);
+                         size_t *written,
+                         const struct MlProgress *progress);
 
 /**
  * The balance helper: sets every track's fader so that its loudness after
@@ -2387,7 +2415,8 @@ MlStatus ml_measure(float *const *channels,
                     size_t num_channels,
                     size_t num_frames,
                     double sample_rate,
-                    struct MlQaReport *out);
+                    struct MlQaReport *out,
+                    const struct MlProgress *progress);
 
 /**
  * Fills `*out` with the built-in target called `name`: `spotify`,

@@ -680,7 +680,7 @@ inline MlQaReport measure(ConstPlanar channels, double sample_rate) {
   std::size_t length = detail::channel_pointers(channels, pointers);
   MlQaReport report;
   detail::check(
-      ml_measure(detail::as_planar(pointers), channels.size(), length, sample_rate, &report));
+      ml_measure(detail::as_planar(pointers), channels.size(), length, sample_rate, &report, nullptr));
   return report;
 }
 
@@ -838,10 +838,10 @@ class Mixer {
     auto planar = const_cast<float *const *const *>(tracks);
     std::size_t length = 0;
     detail::check(ml_mixer_render(handle(), planar, frames, tail, threads, nullptr, nullptr, 0,
-                                  &length));
+                                  &length, nullptr));
     std::array<std::vector<float>, 2> out{std::vector<float>(length), std::vector<float>(length)};
     detail::check(ml_mixer_render(handle(), planar, frames, tail, threads, out[0].data(),
-                                  out[1].data(), length, &length));
+                                  out[1].data(), length, &length, nullptr));
     return out;
   }
   /** Sets every track's fader so that its loudness after its inserts, over
@@ -1014,7 +1014,7 @@ inline MlMasterResult master(const MasteringChain &chain, ConstPlanar input, Pla
                              double sample_rate, std::string *report_json = nullptr) {
   return detail::mastered(input, output, report_json, [&](auto in, auto out, auto channels,
                                                           auto frames, auto result, auto report) {
-    return ml_master(chain.handle(), in, out, channels, frames, sample_rate, result, report);
+    return ml_master(chain.handle(), in, out, channels, frames, sample_rate, result, report, nullptr);
   });
 }
 
@@ -1026,7 +1026,7 @@ inline MlMasterResult master_to_reference(const MasteringChain &chain, const Pro
   return detail::mastered(input, output, report_json, [&](auto in, auto out, auto channels,
                                                           auto frames, auto result, auto report) {
     return ml_master_to_reference(chain.handle(), reference.handle(), in, out, channels, frames,
-                                  sample_rate, result, report);
+                                  sample_rate, result, report, nullptr);
   });
 }
 
@@ -1042,7 +1042,7 @@ inline MlMasterResult match_reference(const Profile &reference, const MlMatching
   return detail::mastered(input, output, report_json, [&](auto in, auto out, auto channels,
                                                           auto frames, auto result, auto report) {
     return ml_match_reference(reference.handle(), &matching, in, out, channels, frames,
-                              sample_rate, result, report);
+                              sample_rate, result, report, nullptr);
   });
 }
 
@@ -1085,7 +1085,7 @@ inline AlbumResult master_album(const MasteringChain &chain, span<const ConstPla
   MlStatus status = ml_master_album(chain.handle(), in_tracks.data(), out_tracks.data(), n,
                                     channels, frames.data(), sample_rate, result.tracks.data(),
                                     &result.album_gain_db,
-                                    report_json != nullptr ? &report : nullptr);
+                                    report_json != nullptr ? &report : nullptr, nullptr);
   detail::reported(status, report, report_json);
   return result;
 }

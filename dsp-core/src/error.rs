@@ -115,6 +115,9 @@ pub enum Error {
     NotPrepared,
     /// Empty input where audio is required.
     EmptyInput,
+    /// A long job stopped because its progress callback asked it to (see
+    /// [`Progress`](crate::progress::Progress)).
+    Cancelled,
     /// A NaN or infinite sample in data that must be finite (analysis).
     NonFinite {
         /// Channel of the first bad sample.
@@ -191,6 +194,7 @@ impl fmt::Display for Error {
             }
             Error::NotPrepared => f.write_str("not prepared: call prepare first"),
             Error::EmptyInput => f.write_str("empty input: no samples"),
+            Error::Cancelled => f.write_str("cancelled by the progress callback"),
             Error::NonFinite { channel, index } => {
                 write!(f, "non-finite sample (NaN or Inf) at channel {channel}, index {index}")
             }

@@ -46,6 +46,7 @@ pub mod preset;
 #[cfg(feature = "alloc")]
 pub mod preset_format;
 pub mod processor;
+pub mod progress;
 #[cfg(feature = "alloc")]
 pub mod registry;
 #[cfg(all(feature = "alloc", target_has_atomic = "64"))]

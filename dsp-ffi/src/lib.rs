@@ -52,6 +52,7 @@ pub mod meter;
 pub mod mixer;
 pub mod params;
 pub mod processor;
+pub mod progress;
 pub mod qa;
 pub mod status;
 pub mod tables;
@@ -63,6 +64,7 @@ pub use meter::MlLevelMeter;
 pub use mixer::{MlMixer, MlMixerMeter, MlMixerOwner};
 pub use params::{MlChannels, MlKindInfo, MlParamInfo, MlParamType, MlScale};
 pub use processor::MlProcessor;
+pub use progress::MlProgress;
 pub use qa::{MlQaReport, MlTarget, MlTargetCheck};
 pub use status::MlStatus;
 

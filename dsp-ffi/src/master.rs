@@ -23,8 +23,8 @@ use std::sync::atomic::AtomicBool;
 use dsp_core::Error;
 use dsp_core::analysis::Target;
 use dsp_core::master::{
-    MasterReport, MasteringChain, Matching, NormalizeReport, Profile, master, master_album,
-    master_to_reference, match_reference,
+    MasterReport, MasteringChain, Matching, NormalizeReport, Profile, master_album, master_with,
+    match_reference,
 };
 use dsp_core::spec::MAX_CHANNELS;
 
@@ -34,6 +34,7 @@ use crate::guard::{
     with_handle, with_shared,
 };
 use crate::params::{json_text, str_arg, write_text};
+use crate::progress::{MlProgress, with_progress};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME, MlStatus};
 
 /// Opaque handle to a mastering chain: processing stages (high-pass EQ,
@@ -537,10 +538,14 @@ pub unsafe extern "C" fn ml_mastering_chain_free(chain: *mut MlMasteringChain) {
 /// names the sample), `ML_STATUS_INVALID_SAMPLE_RATE`; `output`, `*result`
 /// and `*report` are then left unchanged.
 ///
+/// `progress` (NULL for none) is told the fraction done and may cancel
+/// the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+///
 /// # Safety
 /// `chain` is NULL or a live handle; `input` and `output` are NULL or hold
 /// `channels` pointers, each NULL or valid for `num_frames` floats (read,
 /// respectively written); `result` and `report` NULL or writable.
+/// `progress` is NULL or readable.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn ml_master(
@@ -552,11 +557,12 @@ pub unsafe extern "C" fn ml_master(
     sample_rate: f64,
     result: *mut MlMasterResult,
     report: *mut *mut MlReport,
+    progress: *const MlProgress,
 ) -> MlStatus {
     unsafe {
         with_shared(chain, |h| {
             master_into(input, output, channels, num_frames, (result, report), |views| {
-                master(views, sample_rate, &h.chain)
+                with_progress(progress, |p| master_with(views, sample_rate, &h.chain, None, p))
             })
         })
     }
@@ -606,12 +612,16 @@ unsafe fn master_into(
 /// Fails as `ml_master`, and with `ML_STATUS_EMPTY_INPUT` for no tracks;
 /// nothing is written then.
 ///
+/// `progress` (NULL for none) is told the fraction done and may cancel
+/// the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+///
 /// # Safety
 /// `chain` is NULL or a live handle; `tracks` and `outputs` are NULL or hold
 /// `num_tracks` pointers, each NULL or holding `channels` pointers, each
 /// NULL or valid for `num_frames[t]` floats; `num_frames` NULL or readable
 /// for `num_tracks` values; `results` NULL or writable for `num_tracks`
 /// structs; `album_gain_db` and `report` NULL or writable.
+/// `progress` is NULL or readable.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn ml_master_album(
@@ -625,6 +635,7 @@ pub unsafe extern "C" fn ml_master_album(
     results: *mut MlMasterResult,
     album_gain_db: *mut f64,
     report_out: *mut *mut MlReport,
+    progress: *const MlProgress,
 ) -> MlStatus {
     unsafe {
         with_shared(chain, |h| {
@@ -644,7 +655,7 @@ pub unsafe extern "C" fn ml_master_album(
                     let views = planar(t.cast(), channels, n)?;
                     inputs.push(views[..channels].to_vec());
                 }
-                master_album(&inputs, sample_rate, &h.chain)?
+                with_progress(progress, |p| master_album(&inputs, sample_rate, &h.chain, p))?
             };
             for ((&o, &n), a) in outputs.iter().zip(frames).zip(&audio) {
                 write_planar(o, a, n)?;
@@ -881,8 +892,12 @@ pub unsafe extern "C" fn ml_profile_free(profile: *mut MlProfile) {
 /// loudness, width and dynamics at the chain's matching strengths, see
 /// `ml_mastering_chain_set_matching`).
 ///
+/// `progress` (NULL for none) is told the fraction done and may cancel
+/// the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+///
 /// # Safety
 /// As `ml_master`; `reference` NULL or a live handle.
+/// `progress` is NULL or readable.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn ml_master_to_reference(
@@ -895,12 +910,15 @@ pub unsafe extern "C" fn ml_master_to_reference(
     sample_rate: f64,
     result: *mut MlMasterResult,
     report: *mut *mut MlReport,
+    progress: *const MlProgress,
 ) -> MlStatus {
     unsafe {
         with_shared(chain, |h| {
             let reference = &non_null(reference)?.profile;
             master_into(input, output, channels, num_frames, (result, report), |views| {
-                master_to_reference(views, sample_rate, &h.chain, reference)
+                with_progress(progress, |p| {
+                    master_with(views, sample_rate, &h.chain, Some(reference), p)
+                })
             })
         })
     }
@@ -911,9 +929,13 @@ pub unsafe extern "C" fn ml_master_to_reference(
 /// -1 dBTP), width and dynamics at `matching`'s strengths (NULL: the
 /// defaults). Audio, `result` and `report` as for `ml_master`.
 ///
+/// `progress` (NULL for none) is told the fraction done and may cancel
+/// the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+///
 /// # Safety
 /// As `ml_master`; `reference` NULL or a live handle; `matching` NULL or
 /// readable.
+/// `progress` is NULL or readable.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn ml_match_reference(
@@ -926,12 +948,13 @@ pub unsafe extern "C" fn ml_match_reference(
     sample_rate: f64,
     result: *mut MlMasterResult,
     report: *mut *mut MlReport,
+    progress: *const MlProgress,
 ) -> MlStatus {
     unsafe {
         with_shared(reference, |h| {
             let m = matching.as_ref().map_or_else(Matching::default, |m| (*m).into());
             master_into(input, output, channels, num_frames, (result, report), |views| {
-                match_reference(views, sample_rate, &h.profile, m)
+                with_progress(progress, |p| match_reference(views, sample_rate, &h.profile, m, p))
             })
         })
     }
@@ -1092,7 +1115,17 @@ mod tests {
         };
         let before = r;
         let m = |chain, input, output, channels, frames, rate, result| unsafe {
-            ml_master(chain, input, output, channels, frames, rate, result, null_mut())
+            ml_master(
+                chain,
+                input,
+                output,
+                channels,
+                frames,
+                rate,
+                result,
+                null_mut(),
+                std::ptr::null(),
+            )
         };
         let (xs, ys) = (xp.as_ptr(), yp.as_ptr());
         assert_eq!(m(null(), xs, ys, 2, n, 48e3, &mut r), ML_STATUS_NULL_POINTER);
@@ -1135,6 +1168,7 @@ mod tests {
                 null_mut(),
                 null_mut(),
                 null_mut(),
+                std::ptr::null(),
             )
         };
         assert_eq!(album(0, 2, &[n]), ML_STATUS_EMPTY_INPUT);

@@ -27,6 +27,7 @@ use crate::guard::{
 };
 use crate::params::{json_text, str_arg, write_text};
 use crate::processor::MlProcessor;
+use crate::progress::{MlProgress, with_progress};
 use crate::status::{
     Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_NULL_POINTER, Message, MlStatus, unknown,
 };
@@ -498,10 +499,14 @@ pub unsafe extern "C" fn ml_mixer_process(
 /// `ML_STATUS_CAPACITY_EXCEEDED` when `capacity` is below the length
 /// (nothing rendered).
 ///
+/// `progress` (NULL for none) is told the fraction done and may cancel
+/// the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+///
 /// # Safety
 /// As `ml_mixer_process` for `tracks` (readable for `num_frames` floats
 /// each); the outputs NULL or writable for `capacity` floats, not
 /// overlapping the inputs; `written` NULL or writable.
+/// `progress` is NULL or readable.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn ml_mixer_render(
@@ -514,6 +519,7 @@ pub unsafe extern "C" fn ml_mixer_render(
     out_right: *mut f32,
     capacity: usize,
     written: *mut usize,
+    progress: *const MlProgress,
 ) -> MlStatus {
     unsafe {
         with_handle(m, |h| {
@@ -541,13 +547,15 @@ pub unsafe extern "C" fn ml_mixer_render(
             };
             h.mixer.set_threads(threads.clamp(1, h.mixer.track_count().max(1)))?;
             let mut at = 0;
-            let rendered =
-                h.mixer.render(&CInputs { tracks, len: num_frames }, num_frames, tail, |b| {
+            let inputs = CInputs { tracks, len: num_frames };
+            let rendered = with_progress(progress, |p| {
+                h.mixer.render(&inputs, num_frames, tail, |b| {
                     l[at..at + b[0].len()].copy_from_slice(b[0]);
                     r[at..at + b[1].len()].copy_from_slice(b[1]);
                     at += b[0].len();
-                    Ok::<(), Error>(())
-                });
+                    p.report(at as f64 / total as f64)
+                })
+            });
             // Back to the caller's thread for real-time processing.
             h.mixer.set_threads(1)?;
             Ok(rendered?)

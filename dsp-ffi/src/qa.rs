@@ -16,6 +16,7 @@ use dsp_core::spec::MAX_CHANNELS;
 
 use crate::audio::planar;
 use crate::guard::{guard, non_null, non_null_mut};
+use crate::progress::{MlProgress, with_progress};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus};
 
 /// Most channels of any measurement (the length of per-channel arrays).
@@ -129,9 +130,13 @@ impl MlQaReport {
 /// `ML_STATUS_INVALID_CHANNEL_COUNT` outside 1 to `ML_MAX_CHANNELS`.
 /// `*out` is left unchanged on failure.
 ///
+/// `progress` (NULL for none) is told the fraction done and may cancel
+/// the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+///
 /// # Safety
 /// `channels` is NULL or holds `num_channels` pointers, each NULL or valid
 /// for reads of `num_frames` floats; `out` is NULL or writable.
+/// `progress` is NULL or readable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ml_measure(
     channels: *const *mut f32,
@@ -139,6 +144,7 @@ pub unsafe extern "C" fn ml_measure(
     num_frames: usize,
     sample_rate: f64,
     out: *mut MlQaReport,
+    progress: *const MlProgress,
 ) -> MlStatus {
     guard(|| {
         let out = unsafe { non_null_mut(out)? };
@@ -146,7 +152,11 @@ pub unsafe extern "C" fn ml_measure(
             return Err(Error::InvalidChannelCount { channels: num_channels }.into());
         }
         let views = unsafe { planar(channels.cast(), num_channels, num_frames)? };
-        let report = QaReport::measure(&views[..num_channels], sample_rate)?;
+        let report = unsafe {
+            with_progress(progress, |p| {
+                QaReport::measure_with(&views[..num_channels], sample_rate, p)
+            })?
+        };
         *out = MlQaReport::from_core(&report);
         Ok(())
     })

@@ -53,10 +53,12 @@ pub const ML_STATUS_POISONED: MlStatus = MlStatus(-16);
 pub const ML_STATUS_PANIC: MlStatus = MlStatus(-17);
 /// A failure without a more specific code; see `ml_last_error_message`.
 pub const ML_STATUS_OTHER: MlStatus = MlStatus(-18);
+/// A long call stopped because its progress callback returned false.
+pub const ML_STATUS_CANCELLED: MlStatus = MlStatus(-19);
 
 /// Every status code, in order (used by tests).
 #[cfg(test)]
-pub(crate) const ALL_STATUSES: [MlStatus; 19] = [
+pub(crate) const ALL_STATUSES: [MlStatus; 20] = [
     ML_STATUS_OK,
     ML_STATUS_INVALID_ARGUMENT,
     ML_STATUS_NULL_POINTER,
@@ -76,6 +78,7 @@ pub(crate) const ALL_STATUSES: [MlStatus; 19] = [
     ML_STATUS_POISONED,
     ML_STATUS_PANIC,
     ML_STATUS_OTHER,
+    ML_STATUS_CANCELLED,
 ];
 
 impl MlStatus {
@@ -101,6 +104,7 @@ impl MlStatus {
             ML_STATUS_POISONED => c"handle poisoned by an earlier panic",
             ML_STATUS_PANIC => c"internal panic (caught)",
             ML_STATUS_OTHER => c"other error",
+            ML_STATUS_CANCELLED => c"cancelled by the progress callback",
             _ => c"unknown status code",
         }
     }
@@ -129,6 +133,7 @@ pub(crate) fn status_of(error: &Error) -> MlStatus {
         Error::EmptyInput => ML_STATUS_EMPTY_INPUT,
         Error::NonFinite { .. } => ML_STATUS_NONFINITE,
         Error::CapacityExceeded { .. } => ML_STATUS_CAPACITY_EXCEEDED,
+        Error::Cancelled => ML_STATUS_CANCELLED,
         _ => ML_STATUS_OTHER,
     }
 }

@@ -543,7 +543,10 @@ fn loudness_meter_feeds_without_allocating_and_matches_the_report() {
         assert_eq!(la, lb);
         assert!((la + 20.0).abs() < 0.1, "0.1 FS stereo 1 kHz sine reads {la} LUFS");
         let ptrs = [x.as_ptr().cast_mut(), x.as_ptr().cast_mut()];
-        assert_eq!(ml_measure(ptrs.as_ptr(), 2, x.len(), 48e3, report.as_mut_ptr()), ML_STATUS_OK);
+        assert_eq!(
+            ml_measure(ptrs.as_ptr(), 2, x.len(), 48e3, report.as_mut_ptr(), std::ptr::null()),
+            ML_STATUS_OK
+        );
         assert_eq!(report.assume_init_ref().integrated_lufs, la);
         ml_meter_free(a);
         ml_meter_free(b);
@@ -1305,7 +1308,7 @@ mod mixer {
                     Some([l, r]) => (l.as_mut_ptr(), r.as_mut_ptr(), l.len()),
                     None => (null_mut(), null_mut(), 0),
                 };
-                ml_mixer_render(m, tracks.as_ptr(), n, tail, 2, l, r, cap, len)
+                ml_mixer_render(m, tracks.as_ptr(), n, tail, 2, l, r, cap, len, std::ptr::null())
             };
             let mut len = 0;
             assert_eq!(offline(false, &mut len, None), ML_STATUS_OK);
@@ -1338,13 +1341,25 @@ mod mixer {
                     null_mut(),
                     null_mut(),
                     0,
-                    null_mut()
+                    null_mut(),
+                    std::ptr::null()
                 ),
                 ML_STATUS_NULL_POINTER
             );
             let (l, r) = (out[0].as_mut_ptr(), out[1].as_mut_ptr());
             assert_eq!(
-                ml_mixer_render(m, std::ptr::null(), n, false, 1, l, r, n, &mut len),
+                ml_mixer_render(
+                    m,
+                    std::ptr::null(),
+                    n,
+                    false,
+                    1,
+                    l,
+                    r,
+                    n,
+                    &mut len,
+                    std::ptr::null()
+                ),
                 ML_STATUS_NULL_POINTER
             );
             ml_mixer_free(m);
@@ -1457,7 +1472,14 @@ mod mixer {
                 let ptrs = [l.as_ptr().cast_mut(), r.as_ptr().cast_mut()];
                 let mut report = std::mem::MaybeUninit::uninit();
                 assert_eq!(
-                    ml_measure(ptrs.as_ptr(), 2, 96_000, 48e3, report.as_mut_ptr()),
+                    ml_measure(
+                        ptrs.as_ptr(),
+                        2,
+                        96_000,
+                        48e3,
+                        report.as_mut_ptr(),
+                        std::ptr::null()
+                    ),
                     ML_STATUS_OK
                 );
                 lufs[t] = report.assume_init().integrated_lufs;

@@ -17,7 +17,10 @@ use std::ops::Deref;
 
 /// Maps a library error to the Python exception the conventions ask for.
 pub(crate) fn value_error(e: Error) -> PyErr {
-    PyValueError::new_err(e.to_string())
+    match e {
+        Error::Cancelled => crate::progress::Cancelled::new_err(e.to_string()),
+        e => PyValueError::new_err(e.to_string()),
+    }
 }
 
 /// Channel count and length of an audio array, and whether it was 1-D.

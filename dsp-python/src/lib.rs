@@ -35,6 +35,7 @@ mod mixer;
 mod params;
 mod preset;
 mod processor;
+mod progress;
 mod qa;
 mod run;
 
@@ -72,6 +73,7 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<linear_eq::LinearPhaseEq>()?;
     classes::generate(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("Cancelled", m.py().get_type::<progress::Cancelled>())?;
     // Private (not in `__all__`): the registered kinds and their classes,
     // and the audio shape check (for the file functions).
     m.setattr("_kinds", wrap_pyfunction!(classes::_kinds, m)?)?;

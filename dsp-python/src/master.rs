@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::audio::{read_audio_ref, to_numpy, value_error};
+use crate::progress::with_progress;
 use crate::qa::{QaReport, json_float};
 
 /// A mastering chain: named stages (registered processors), the loudness
@@ -492,8 +493,11 @@ fn planar(data: &[f32], samples: usize, channels: usize) -> Vec<&[f32]> {
 /// `sample_rate`, a list of such references, or a `Profile`), the chain is
 /// first matched to it (tonal balance, loudness, width, dynamics; the
 /// chain's matching strengths) and the report's `matching` says how.
+/// `progress(fraction)` is told the fraction done; returning False
+/// cancels with `masterlib.Cancelled`.
 #[pyfunction]
-#[pyo3(signature = (x, sample_rate, target = None, preset = "streaming", reference = None, chain = None))]
+#[pyo3(signature = (x, sample_rate, target = None, preset = "streaming", reference = None, chain = None, *, progress = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn master<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
@@ -502,17 +506,16 @@ pub fn master<'py>(
     preset: &str,
     reference: Option<&Bound<'py, PyAny>>,
     chain: Option<&MasteringChain>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyAny>, MasterReport)> {
     let c = resolve_chain(preset, target, chain)?;
     let reference = reference.map(|r| reference_profile(py, r, sample_rate)).transpose()?;
     let (shape, data) = read_audio_ref(x)?;
     let views = planar(&data, shape.samples, shape.channels);
-    let (out, r) = py
-        .detach(|| match &reference {
-            Some(p) => core::master_to_reference(&views, sample_rate, &c, p),
-            None => core::master(&views, sample_rate, &c),
-        })
-        .map_err(value_error)?;
+    let (out, r) = with_progress(py, progress, |p| {
+        core::master_with(&views, sample_rate, &c, reference.as_ref(), p)
+    })?
+    .map_err(value_error)?;
     drop(data);
     let flat: Vec<f32> = out.concat();
     Ok((to_numpy(py, flat, shape.channels, shape.samples, shape.one_d)?, MasterReport { r }))
@@ -522,8 +525,9 @@ pub fn master<'py>(
 /// samples)`, the same channel count) at `sample_rate` through the same
 /// chain, so that the album as one programme sits at the target while the
 /// tracks keep their relative loudness. Returns `(masters, AlbumReport)`.
+/// `progress` as for `master`.
 #[pyfunction]
-#[pyo3(signature = (tracks, sample_rate, target = None, preset = "streaming", chain = None))]
+#[pyo3(signature = (tracks, sample_rate, target = None, preset = "streaming", chain = None, *, progress = None))]
 pub fn master_album<'py>(
     py: Python<'py>,
     tracks: Vec<Bound<'py, PyAny>>,
@@ -531,13 +535,15 @@ pub fn master_album<'py>(
     target: Option<&str>,
     preset: &str,
     chain: Option<&MasteringChain>,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Vec<Bound<'py, PyAny>>, AlbumReport)> {
     let c = resolve_chain(preset, target, chain)?;
     let read: Vec<_> = tracks.iter().map(read_audio_ref).collect::<PyResult<_>>()?;
     let views: Vec<Vec<&[f32]>> =
         read.iter().map(|(s, d)| planar(d, s.samples, s.channels)).collect();
     let (outs, r) =
-        py.detach(|| core::master_album(&views, sample_rate, &c)).map_err(value_error)?;
+        with_progress(py, progress, |p| core::master_album(&views, sample_rate, &c, p))?
+            .map_err(value_error)?;
     let arrays = outs
         .into_iter()
         .zip(&read)
@@ -708,9 +714,9 @@ fn reference_profile(
 /// loudness, true-peak limited at -1 dBTP), stereo width and dynamics, each
 /// with a strength from 0 to 1. `reference`: audio at `sample_rate`, a list
 /// of references (averaged) or a `Profile`. The sample rate never changes.
-/// Returns `(audio, MasterReport)`.
+/// Returns `(audio, MasterReport)`. `progress` as for `master`.
 #[pyfunction]
-#[pyo3(signature = (x, reference, sample_rate, tonal = 1.0, loudness = 1.0, width = 0.5, dynamics = 0.5))]
+#[pyo3(signature = (x, reference, sample_rate, tonal = 1.0, loudness = 1.0, width = 0.5, dynamics = 0.5, *, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn match_reference<'py>(
     py: Python<'py>,
@@ -721,15 +727,17 @@ pub fn match_reference<'py>(
     loudness: f64,
     width: f64,
     dynamics: f64,
+    progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyAny>, MasterReport)> {
     let matching = Matching { tonal, loudness, width, dynamics };
     matching.validate().map_err(value_error)?;
     let profile = reference_profile(py, reference, sample_rate)?;
     let (shape, data) = read_audio_ref(x)?;
     let views = planar(&data, shape.samples, shape.channels);
-    let (out, r) = py
-        .detach(|| core::match_reference(&views, sample_rate, &profile, matching))
-        .map_err(value_error)?;
+    let (out, r) = with_progress(py, progress, |p| {
+        core::match_reference(&views, sample_rate, &profile, matching, p)
+    })?
+    .map_err(value_error)?;
     drop(data);
     Ok((
         to_numpy(py, out.concat(), shape.channels, shape.samples, shape.one_d)?,

@@ -24,10 +24,12 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
+use crate::audio::value_error;
 use crate::audio::{Samples, Shape, View, audio_shape, float_array};
 use crate::chain::Chain;
 use crate::params::{from_py, to_py};
 use crate::processor::{BLOCK, PyProcessor};
+use crate::progress::with_progress;
 
 fn core_error(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -495,7 +497,9 @@ impl Mixer {
     /// threads (default: the CPU count); the output does not depend on it.
     /// Meters are read afterwards with `meters()`; `meters=False` skips
     /// them (faster: each track and bus meter K-weights its output).
-    #[pyo3(signature = (tail = false, sink = None, threads = None, meters = true))]
+    /// `progress(fraction)` is told the fraction rendered; returning False
+    /// cancels with `masterlib.Cancelled`.
+    #[pyo3(signature = (tail = false, sink = None, threads = None, meters = true, *, progress = None))]
     fn render<'py>(
         &mut self,
         py: Python<'py>,
@@ -503,6 +507,7 @@ impl Mixer {
         sink: Option<&Bound<'py, PyAny>>,
         threads: Option<usize>,
         meters: bool,
+        progress: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         if self.tracks.is_empty() {
             return Err(PyValueError::new_err("the mixer has no tracks: add_track first"));
@@ -529,32 +534,35 @@ impl Mixer {
             None => {
                 let mut out = vec![0.0f32; 2 * total];
                 let mut at = 0;
-                py.detach(|| {
+                with_progress(py, progress, |p| {
                     mx.render(&views, len, tail, |b: &[&[f32]]| {
                         let n = b[0].len();
                         out[at..at + n].copy_from_slice(b[0]);
                         out[total + at..total + at + n].copy_from_slice(b[1]);
                         at += n;
-                        Ok::<(), Error>(())
+                        p.report(at as f64 / total as f64)
                     })
-                })
-                .map_err(core_error)?;
+                })?
+                .map_err(value_error)?;
                 Some(crate::audio::to_numpy(py, out, 2, total, false)?)
             }
             Some(sink) => {
                 let sink = sink.clone().unbind();
-                py.detach(|| {
+                let mut at = 0;
+                with_progress(py, progress, |p| {
                     mx.render(&views, len, tail, |b: &[&[f32]]| {
                         Python::attach(|py| {
                             let block = PyArray2::from_vec2(py, &[b[0].to_vec(), b[1].to_vec()])
                                 .map_err(|e| SinkError::Py(PyValueError::new_err(e.to_string())))?;
                             sink.call1(py, (block,))?;
                             Ok::<(), SinkError>(())
-                        })
+                        })?;
+                        at += b[0].len();
+                        p.report(at as f64 / total as f64).map_err(SinkError::Core)
                     })
-                })
+                })?
                 .map_err(|e| match e {
-                    SinkError::Core(e) => core_error(e),
+                    SinkError::Core(e) => value_error(e),
                     SinkError::Py(e) => e,
                 })?;
                 None

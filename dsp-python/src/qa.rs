@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::audio::{read_audio_ref, value_error};
+use crate::progress::with_progress;
 
 /// A float for JSON: `None` when not finite.
 pub(crate) fn json_float(v: f64) -> Option<f64> {
@@ -456,14 +457,23 @@ impl QaReport {
 /// Measures a whole track: 1-D mono or `(channels, samples)` audio, at least
 /// one sample. Raises `ValueError` naming the first NaN or infinite sample
 /// (channel, index), for empty audio, or for a bad sample rate.
+/// `progress(fraction)` is told the fraction done; returning False cancels
+/// with `masterlib.Cancelled`.
 #[pyfunction]
-pub fn measure(py: Python<'_>, x: &Bound<'_, PyAny>, sample_rate: f64) -> PyResult<QaReport> {
+#[pyo3(signature = (x, sample_rate, *, progress = None))]
+pub fn measure(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    sample_rate: f64,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<QaReport> {
     let (shape, data) = read_audio_ref(x)?;
     let channels: Vec<&[f32]> = if shape.samples == 0 {
         vec![&[]; shape.channels]
     } else {
         data.chunks(shape.samples).collect()
     };
-    let r = py.detach(|| CoreReport::measure(&channels, sample_rate)).map_err(value_error)?;
+    let r = with_progress(py, progress, |p| CoreReport::measure_with(&channels, sample_rate, p))?
+        .map_err(value_error)?;
     Ok(QaReport { r })
 }

@@ -47,7 +47,7 @@ int main(void) {
 
   MlQaReport report;
   float *channels[2] = {left, right};
-  check(ml_measure(channels, 2, RATE, RATE, &report), "measure");
+  check(ml_measure(channels, 2, RATE, RATE, &report, NULL), "measure");
   printf("limiter: output peak %.3f dBFS, ceiling %.1f dB\n", report.sample_peak_dbfs, ceiling_db);
   return report.sample_peak_dbfs <= ceiling_db + 1e-4 ? 0 : 1;
 }

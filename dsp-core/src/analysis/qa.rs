@@ -11,6 +11,7 @@ use super::loudness::{ChannelRole, LoudnessMeter};
 use super::targets::{Target, TargetCheck};
 use crate::error::Error;
 use crate::math::{PI, cos, gain_to_db, power_to_db};
+use crate::progress::Progress;
 
 /// Magnitude from which a sample counts as full scale (the largest 16-bit
 /// value, 32767/32768).
@@ -27,6 +28,9 @@ const SILENT_MEAN_SQUARE: f64 = 1e-7;
 const LANES: usize = 8;
 /// Samples folded to mono at a time for the mono loudness reading.
 const FOLD_BLOCK: usize = 4096;
+
+/// Samples per channel fed to the loudness meter between progress reports.
+const MEASURE_CHUNK: usize = 1 << 16;
 
 /// A quality report of a whole track, from [`QaReport::measure`].
 ///
@@ -91,11 +95,31 @@ impl QaReport {
     /// Measures planar audio (one slice per channel, equal lengths, at least
     /// one sample). NaN or infinite samples give [`Error::NonFinite`].
     pub fn measure(channels: &[&[f32]], sample_rate: f64) -> Result<QaReport, Error> {
+        Self::measure_with(channels, sample_rate, &mut Progress::none())
+    }
+
+    /// [`measure`](Self::measure), reporting to `progress` (and stopping
+    /// with [`Error::Cancelled`] when it cancels).
+    pub fn measure_with(
+        channels: &[&[f32]],
+        sample_rate: f64,
+        progress: &mut Progress,
+    ) -> Result<QaReport, Error> {
         let mut meter = LoudnessMeter::new(sample_rate, channels.len())?;
         if channels[0].is_empty() {
             return Err(Error::EmptyInput);
         }
-        meter.add_planar(channels)?;
+        let len = channels[0].len();
+        progress.phase(0.0, 0.6, |p| {
+            for start in (0..len).step_by(MEASURE_CHUNK) {
+                let end = (start + MEASURE_CHUNK).min(len);
+                let part: Vec<&[f32]> =
+                    channels.iter().map(|c| &c[start..end.min(c.len())]).collect();
+                meter.add_planar(&part)?;
+                p.report(end as f64 / len as f64)?;
+            }
+            Ok(())
+        })?;
         let integrated = meter.integrated_lufs();
         let true_peak = meter.true_peak_dbtp();
         let (correlation, worst_correlation, mono_drop, balance) = if channels.len() >= 2 {
@@ -121,11 +145,17 @@ impl QaReport {
             // Halved before the sum, so that finite samples (up to f32::MAX)
             // fold to a finite one.
             let mut fold = vec![0.0f32; FOLD_BLOCK];
-            for (a, b) in l.chunks(FOLD_BLOCK).zip(r.chunks(FOLD_BLOCK)) {
-                let f = &mut fold[..a.len()];
-                f.iter_mut().zip(a.iter().zip(b)).for_each(|(f, (a, b))| *f = 0.5 * a + 0.5 * b);
-                mono.add_planar(&[f])?;
-            }
+            progress.phase(0.6, 0.95, |p| {
+                for (i, (a, b)) in l.chunks(FOLD_BLOCK).zip(r.chunks(FOLD_BLOCK)).enumerate() {
+                    let f = &mut fold[..a.len()];
+                    f.iter_mut()
+                        .zip(a.iter().zip(b))
+                        .for_each(|(f, (a, b))| *f = 0.5 * a + 0.5 * b);
+                    mono.add_planar(&[f])?;
+                    p.report(((i + 1) * FOLD_BLOCK) as f64 / len as f64)?;
+                }
+                Ok(())
+            })?;
             let drop =
                 if integrated.is_finite() { integrated - mono.integrated_lufs() } else { 0.0 };
             let balance = match (meter.channel_loudness_lufs(0), meter.channel_loudness_lufs(1)) {
@@ -136,6 +166,7 @@ impl QaReport {
         } else {
             (1.0, 1.0, 0.0, 0.0)
         };
+        progress.report(1.0)?;
         Ok(QaReport {
             sample_rate,
             duration_s: meter.duration_s(),

@@ -353,7 +353,13 @@ mod tests {
         c.stages = vec![stage("glue", save(&comp))];
         c.set_mid_side("glue", mid_side).unwrap();
         assert_eq!(c.is_mid_side("glue"), Some(mid_side));
-        let y = render(&mut c.build_stages().unwrap(), &[l, r], sr).unwrap();
+        let y = render(
+            &mut c.build_stages().unwrap(),
+            &[l, r],
+            sr,
+            &mut crate::progress::Progress::none(),
+        )
+        .unwrap();
         let m: Vec<f32> = y[0].iter().zip(&y[1]).map(|(a, b)| 0.5 * (a + b)).collect();
         let db = |a: usize| 20.0 * libm::log10(rms(&m[a + 2000..a + 12_000]));
         (db(12_000), db(24_000))

@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::math::db_to_gain;
 use crate::params::DynProcessor;
 use crate::preset;
+use crate::progress::Progress;
 use crate::spec::ProcessSpec;
 
 /// Planar audio: one vector per channel.
@@ -75,7 +76,7 @@ pub fn master<S: AsRef<[f32]>>(
     sample_rate: f64,
     chain: &MasteringChain,
 ) -> Result<(Audio, MasterReport), Error> {
-    master_towards(input, sample_rate, chain, None)
+    master_with(input, sample_rate, chain, None, &mut Progress::none())
 }
 
 /// [`master`] with the chain first matched to `reference` (see
@@ -87,7 +88,7 @@ pub fn master_to_reference<S: AsRef<[f32]>>(
     chain: &MasteringChain,
     reference: &Profile,
 ) -> Result<(Audio, MasterReport), Error> {
-    master_towards(input, sample_rate, chain, Some(reference))
+    master_with(input, sample_rate, chain, Some(reference), &mut Progress::none())
 }
 
 /// Matches a mix to a reference (the profile of one or more reference
@@ -100,16 +101,20 @@ pub fn match_reference<S: AsRef<[f32]>>(
     sample_rate: f64,
     reference: &Profile,
     matching: Matching,
+    progress: &mut Progress,
 ) -> Result<(Audio, MasterReport), Error> {
     let chain = MasteringChain::reference(matching)?;
-    master_towards(input, sample_rate, &chain, Some(reference))
+    master_with(input, sample_rate, &chain, Some(reference), progress)
 }
 
-fn master_towards<S: AsRef<[f32]>>(
+/// [`master`] (or, with a `reference`, [`master_to_reference`]) reporting
+/// to `progress`; stops with [`Error::Cancelled`] when it cancels.
+pub fn master_with<S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
     chain: &MasteringChain,
     reference: Option<&Profile>,
+    progress: &mut Progress,
 ) -> Result<(Audio, MasterReport), Error> {
     check_track(input)?;
     if input.len() > 2 {
@@ -120,7 +125,7 @@ fn master_towards<S: AsRef<[f32]>>(
         reason: "does not load: check it with MasteringChain::validate",
     })?;
     let views: Vec<&[f32]> = input.iter().map(AsRef::as_ref).collect();
-    let before = QaReport::measure(&views, sample_rate)?;
+    let before = progress.phase(0.0, 0.08, |p| QaReport::measure_with(&views, sample_rate, p))?;
     let mix = reference.map(|_| Profile::analyze(&views, sample_rate)).transpose()?;
     let (mut chain, mut matching) = match (reference, &mix) {
         (Some(r), Some(mix)) => match_chain(chain, mix, r)?,
@@ -129,23 +134,32 @@ fn master_towards<S: AsRef<[f32]>>(
     let input_gain_db = working_gain(before.integrated_lufs);
     let target = chain.resolved_target()?;
     let (lufs, ceiling) = (target.integrated_lufs, target.true_peak_dbtp);
+    // Progress: 8 % measures the mix, 32 % the preview if there is one, the
+    // master the rest but the last 8 % (measuring it).
+    let mut start = 0.08;
     if let (Some(mix), Some(r), Some(_)) = (&mix, reference, chain.stage(TONAL_STAGE)) {
         // Matched: a quick preview of the loudness stage shows what the
         // limiter does to the tonal balance and the width; the chain
         // undoes it before the real run.
-        let (processed, _) = run_stages(input, sample_rate, &chain, input_gain_db)?;
+        let (processed, _) = progress
+            .phase(0.08, 0.3, |p| run_stages(input, sample_rate, &chain, input_gain_db, p))?;
         let entering = Profile::analyze(&planar_views(&processed), sample_rate)?;
         let envelope = Envelope::analyze(&processed, sample_rate)?;
-        let preview = normalize_preview(&processed, &envelope, lufs, ceiling, &limiter(&chain)?)?;
+        let limiter = limiter(&chain)?;
+        let preview = progress.phase(0.3, 0.4, |p| {
+            normalize_preview(&processed, &envelope, lufs, ceiling, &limiter, p)
+        })?;
         drop(processed);
         let master = Profile::analyze(&planar_views(&preview), sample_rate)?;
         matching.push(refine_tonal(&mut chain, &entering, &master)?);
         matching.extend(refine_width(&mut chain, mix, r, &master));
+        start = 0.4;
     }
-    let (mut out, stages, normalization) =
-        render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling)?;
-    dither(&chain, &mut out, sample_rate)?;
-    let after = QaReport::measure(&planar_views(&out), sample_rate)?;
+    let (out, stages, normalization) = progress.phase(start, 0.92, |p| {
+        render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling, p)
+    })?;
+    let after = progress
+        .phase(0.92, 1.0, |p| QaReport::measure_with(&planar_views(&out), sample_rate, p))?;
     let report = MasterReport {
         before,
         after,
@@ -165,7 +179,7 @@ fn planar_views(audio: &[Vec<f32>]) -> Vec<&[f32]> {
 }
 
 /// The stages (after `input_gain_db`), then normalization to `lufs` under
-/// `ceiling_dbtp` with the chain's limiter.
+/// `ceiling_dbtp` with the chain's limiter, then the chain's dither.
 fn render_master<S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
@@ -173,11 +187,17 @@ fn render_master<S: AsRef<[f32]>>(
     input_gain_db: f64,
     lufs: f64,
     ceiling_dbtp: f64,
+    progress: &mut Progress,
 ) -> Result<(Audio, Vec<StageReport>, NormalizeReport), Error> {
-    let (processed, stages) = run_stages(input, sample_rate, chain, input_gain_db)?;
+    let (processed, stages) =
+        progress.phase(0.0, 0.5, |p| run_stages(input, sample_rate, chain, input_gain_db, p))?;
     let envelope = Envelope::analyze(&processed, sample_rate)?;
-    let (out, normalization) =
-        normalize_analyzed(&processed, &envelope, lufs, ceiling_dbtp, &limiter(chain)?)?;
+    let limiter = limiter(chain)?;
+    let (mut out, normalization) = progress.phase(0.5, 0.9, |p| {
+        normalize_analyzed(&processed, &envelope, lufs, ceiling_dbtp, &limiter, p)
+    })?;
+    drop(processed);
+    progress.phase(0.9, 1.0, |p| dither(chain, &mut out, sample_rate, p))?;
     Ok((out, stages, normalization))
 }
 
@@ -189,13 +209,18 @@ fn limiter(chain: &MasteringChain) -> Result<Limiter, Error> {
 }
 
 /// Dithers `audio` in place with the chain's dither, if it has one.
-fn dither(chain: &MasteringChain, audio: &mut Audio, sample_rate: f64) -> Result<(), Error> {
+fn dither(
+    chain: &MasteringChain,
+    audio: &mut Audio,
+    sample_rate: f64,
+    progress: &mut Progress,
+) -> Result<(), Error> {
     if let Some(d) = &chain.dither {
         let mut p = preset::load(d).map_err(|_| Error::InvalidParameter {
             name: "chain",
             reason: "its dither does not load",
         })?;
-        render_in_place(&mut *p, audio, sample_rate)?;
+        render_in_place(&mut *p, audio, sample_rate, progress)?;
     }
     Ok(())
 }
@@ -224,6 +249,7 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
     tracks: &[T],
     sample_rate: f64,
     chain: &MasteringChain,
+    progress: &mut Progress,
 ) -> Result<(Vec<Audio>, AlbumReport), Error> {
     if tracks.is_empty() {
         return Err(Error::EmptyInput);
@@ -235,7 +261,9 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
     let target = chain.resolved_target()?;
     let mut befores = Vec::with_capacity(tracks.len());
     let mut inputs = Vec::with_capacity(tracks.len());
-    for t in tracks {
+    // A tenth of the work measures the mixes, the rest masters the tracks.
+    let share = |i: usize| i as f64 / tracks.len() as f64;
+    for (i, t) in tracks.iter().enumerate() {
         let t = t.as_ref();
         check_track(t)?;
         if t.len() > 2 {
@@ -243,7 +271,8 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
         }
         inputs.push(Envelope::analyze(t, sample_rate)?);
         let views: Vec<&[f32]> = t.iter().map(AsRef::as_ref).collect();
-        befores.push(QaReport::measure(&views, sample_rate)?);
+        let (from, to) = (0.1 * share(i), 0.1 * share(i + 1));
+        befores.push(progress.phase(from, to, |p| QaReport::measure_with(&views, sample_rate, p))?);
     }
     let album_before = Envelope::combined_lufs(&inputs.iter().collect::<Vec<_>>());
     let input_gain_db = working_gain(album_before);
@@ -253,14 +282,27 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
         if album_before.is_finite() { target.integrated_lufs - album_before } else { 0.0 };
     let mut outs = Vec::with_capacity(tracks.len());
     let mut reports = Vec::with_capacity(tracks.len());
-    for (t, before) in tracks.iter().zip(befores) {
+    for (i, (t, before)) in tracks.iter().zip(befores).enumerate() {
         let own = before.integrated_lufs;
         let track_target = if own.is_finite() { own + album_gain } else { target.integrated_lufs };
         let ceiling = target.true_peak_dbtp;
-        let (mut out, stages, normalization) =
-            render_master(t.as_ref(), sample_rate, chain, input_gain_db, track_target, ceiling)?;
-        dither(chain, &mut out, sample_rate)?;
-        let after = QaReport::measure(&planar_views(&out), sample_rate)?;
+        let (from, to) = (0.1 + 0.9 * share(i), 0.1 + 0.9 * share(i + 1));
+        let (out, stages, normalization, after) = progress.phase(from, to, |p| {
+            let (out, stages, normalization) = p.phase(0.0, 0.9, |p| {
+                render_master(
+                    t.as_ref(),
+                    sample_rate,
+                    chain,
+                    input_gain_db,
+                    track_target,
+                    ceiling,
+                    p,
+                )
+            })?;
+            let after =
+                p.phase(0.9, 1.0, |p| QaReport::measure_with(&planar_views(&out), sample_rate, p))?;
+            Ok((out, stages, normalization, after))
+        })?;
         reports.push(MasterReport {
             before,
             after,
@@ -302,6 +344,7 @@ fn run_stages<S: AsRef<[f32]>>(
     sample_rate: f64,
     chain: &MasteringChain,
     gain_db: f64,
+    progress: &mut Progress,
 ) -> Result<(Audio, Vec<StageReport>), Error> {
     let len = check_track(input)?;
     let spec = ProcessSpec::new(sample_rate, BLOCK, input.len());
@@ -320,6 +363,7 @@ fn run_stages<S: AsRef<[f32]>>(
     run_blocks(
         input,
         latency,
+        progress,
         |b| {
             b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
             for (p, gr) in &mut stages {
@@ -328,7 +372,7 @@ fn run_stages<S: AsRef<[f32]>>(
             }
         },
         |at, b| write_block(&mut out, at, b),
-    );
+    )?;
     let reports = chain
         .stages
         .iter()
@@ -387,6 +431,47 @@ mod tests {
         c
     }
 
+    /// Progress rises to 1 over a master (with a reference too) and an
+    /// album without changing their output; a callback that refuses stops
+    /// the job with `Error::Cancelled` near where it refused.
+    #[test]
+    fn progress_rises_to_the_end_and_cancels() {
+        let sr = 48_000.0;
+        let x = music_like(sr, 6.0, 0.2, 5);
+        let c = chain("streaming");
+        let loud = music_like(sr, 6.0, 0.5, 6);
+        let reference = Profile::analyze(&planar_views(&loud), sr).unwrap();
+        let plain = master(&x, sr, &c).unwrap().0;
+        for reference in [None, Some(&reference)] {
+            let mut seen = Vec::new();
+            let mut tell = |f: f64| {
+                seen.push(f);
+                true
+            };
+            let (y, _) = master_with(&x, sr, &c, reference, &mut Progress::new(&mut tell)).unwrap();
+            assert!(seen.windows(2).all(|w| w[1] > w[0]) && seen.len() > 20);
+            assert_eq!(seen.last(), Some(&1.0));
+            if reference.is_none() {
+                assert_eq!(y, plain);
+            }
+        }
+        let mut last = 0.0;
+        let mut stop = |f: f64| {
+            last = f;
+            f < 0.5
+        };
+        let cancelled = master_with(&x, sr, &c, None, &mut Progress::new(&mut stop));
+        assert_eq!(cancelled.err(), Some(Error::Cancelled));
+        assert!((0.5..0.55).contains(&last), "{last}");
+        let mut album = Vec::new();
+        let mut tell = |f: f64| {
+            album.push(f);
+            true
+        };
+        master_album(&[&x, &x], sr, &c, &mut Progress::new(&mut tell)).unwrap();
+        assert!(album.windows(2).all(|w| w[1] > w[0]) && album.last() == Some(&1.0));
+    }
+
     #[test]
     fn masters_to_the_target_below_the_ceiling_at_any_rate() {
         for (sr, level, preset) in
@@ -423,7 +508,8 @@ mod tests {
             .map(|(i, &l)| music_like(sr, 8.0, l, i as u64))
             .collect();
         let c = chain("streaming");
-        let (outs, r) = master_album(&tracks, sr, &c).unwrap();
+        let (outs, r) =
+            master_album(&tracks, sr, &c, &mut crate::progress::Progress::none()).unwrap();
         assert!((r.album_lufs_after - (-14.0)).abs() <= 0.3, "{}", r.album_lufs_after);
         let lufs = |t: &MasterReport| (t.before.integrated_lufs, t.after.integrated_lufs);
         let (b0, a0) = lufs(&r.tracks[0]);
@@ -469,7 +555,8 @@ mod tests {
             BandParams::new(FilterKind::LowShelf, 150.0).with_gain_db(-4.0),
         ])
         .unwrap();
-        let bright = render(&mut eq, &song(22), sr).unwrap();
+        let bright =
+            render(&mut eq, &song(22), sr, &mut crate::progress::Progress::none()).unwrap();
         let loud = Target::custom("ref", -11.0, 1.0, -1.0, true).unwrap();
         let (reference, _) =
             super::super::normalize(&bright, sr, &loud, &crate::dynamics::Limiter::default())
@@ -478,7 +565,14 @@ mod tests {
         let profile = Profile::analyze(&refs, sr).unwrap();
         let views: Vec<&[f32]> = x.iter().map(Vec::as_slice).collect();
         let before = third_octave_error_db(&views, &refs, sr).unwrap();
-        let (y, r) = match_reference(&x, sr, &profile, Matching::default()).unwrap();
+        let (y, r) = match_reference(
+            &x,
+            sr,
+            &profile,
+            Matching::default(),
+            &mut crate::progress::Progress::none(),
+        )
+        .unwrap();
         let out: Vec<&[f32]> = y.iter().map(Vec::as_slice).collect();
         let after = third_octave_error_db(&out, &refs, sr).unwrap();
         assert!(

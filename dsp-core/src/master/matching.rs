@@ -205,7 +205,8 @@ mod tests {
         let mut shelf =
             Equalizer::new(&[BandParams::new(FilterKind::HighShelf, 4000.0).with_gain_db(-3.0)])
                 .unwrap();
-        let master = render(&mut shelf, &entering, sr).unwrap();
+        let master =
+            render(&mut shelf, &entering, sr, &mut crate::progress::Progress::none()).unwrap();
         let profile = |a: &[Vec<f32>]| {
             Profile::analyze(&a.iter().map(Vec::as_slice).collect::<Vec<_>>(), sr).unwrap()
         };

@@ -17,7 +17,7 @@ mod mastering;
 #[cfg(feature = "std")]
 pub use mastering::{
     AlbumReport, Audio, MasterReport, StageReport, master, master_album, master_to_reference,
-    match_reference,
+    master_with, match_reference,
 };
 mod dither;
 

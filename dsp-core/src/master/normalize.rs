@@ -22,6 +22,7 @@ use crate::dynamics::limiter::TRUE_PEAK_MARGIN_DB;
 use crate::error::Error;
 use crate::math::db_to_gain;
 use crate::processor::Processor;
+use crate::progress::Progress;
 use crate::spec::ProcessSpec;
 
 /// Largest distance of the output's integrated loudness from the target
@@ -112,9 +113,11 @@ impl LimiterModel {
     fn gains(&mut self, peak: &[f32], gain: f32) -> Vec<f32> {
         self.limiter.reset();
         let mut out = vec![0.0f32; peak.len()];
-        run_blocks(
+        // Without a callback nothing cancels: the run cannot fail.
+        let _ = run_blocks(
             &[peak],
             self.limiter.latency(),
+            &mut Progress::none(),
             |b| {
                 b[0].iter_mut().for_each(|v| *v *= gain);
                 self.limiter.process(b);
@@ -274,17 +277,19 @@ pub fn normalize<S: AsRef<[f32]>>(
     limiter: &Limiter,
 ) -> Result<(Vec<Vec<f32>>, NormalizeReport), Error> {
     let envelope = Envelope::analyze(input, sample_rate)?;
-    normalize_analyzed(input, &envelope, target.integrated_lufs, target.true_peak_dbtp, limiter)
+    let (lufs, ceiling) = (target.integrated_lufs, target.true_peak_dbtp);
+    normalize_analyzed(input, &envelope, lufs, ceiling, limiter, &mut Progress::none())
 }
 
 /// [`normalize`] to `target_lufs` and `ceiling_dbtp` with the envelope of
-/// `input` already analysed.
+/// `input` already analysed, reporting each pass to `progress`.
 pub fn normalize_analyzed<S: AsRef<[f32]>>(
     input: &[S],
     envelope: &Envelope,
     target_lufs: f64,
     ceiling_dbtp: f64,
     limiter: &Limiter,
+    progress: &mut Progress,
 ) -> Result<(Vec<Vec<f32>>, NormalizeReport), Error> {
     let len = check_track(input)?;
     let sample_rate = envelope.sample_rate();
@@ -326,26 +331,33 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
         meter.reset();
         let g = db_to_gain(gain_db) as f32;
         let (mut max_gr, mut sum_gr) = (0.0f32, 0.0f64);
-        run_blocks(
-            input,
-            limiter.latency(),
-            |b| {
-                b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
-                let n = b[0].len();
-                limiter.process_with_gain_reduction(b, &mut gr[..n]);
-                for &r in &gr[..n] {
-                    max_gr = max_gr.max(r);
-                    sum_gr += r as f64;
-                }
-            },
-            |at, b| {
-                write_block(&mut out, at, b);
-                let views: [&[f32]; crate::spec::MAX_CHANNELS] =
-                    core::array::from_fn(|c| b.get(c).map_or(&[][..], |x| &x[..]));
-                // The block was checked finite and the channel count is the meter's.
-                let _ = meter.add_planar(&views[..b.len()]);
-            },
-        );
+        // Each pass a share of what is left: the first half, then half the rest...
+        let done = 1.0 - 0.5f64.powi(report.passes as i32);
+        let span = (done, done + 0.5f64.powi(report.passes as i32 + 1));
+        let mut pass = |progress: &mut Progress| {
+            run_blocks(
+                input,
+                limiter.latency(),
+                progress,
+                |b| {
+                    b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+                    let n = b[0].len();
+                    limiter.process_with_gain_reduction(b, &mut gr[..n]);
+                    for &r in &gr[..n] {
+                        max_gr = max_gr.max(r);
+                        sum_gr += r as f64;
+                    }
+                },
+                |at, b| {
+                    write_block(&mut out, at, b);
+                    let views: [&[f32]; crate::spec::MAX_CHANNELS] =
+                        core::array::from_fn(|c| b.get(c).map_or(&[][..], |x| &x[..]));
+                    // The block was checked finite and the channel count is the meter's.
+                    let _ = meter.add_planar(&views[..b.len()]);
+                },
+            )
+        };
+        progress.phase(span.0, span.1, &mut pass)?;
         report.passes += 1;
         report.gain_db = gain_db;
         report.limiter_max_gr_db = max_gr as f64;
@@ -391,6 +403,7 @@ pub fn normalize_preview<S: AsRef<[f32]>>(
     target_lufs: f64,
     ceiling_dbtp: f64,
     limiter: &Limiter,
+    progress: &mut Progress,
 ) -> Result<Vec<Vec<f32>>, Error> {
     let len = check_track(input)?;
     let mut limiter = limiter.clone();
@@ -404,12 +417,13 @@ pub fn normalize_preview<S: AsRef<[f32]>>(
     run_blocks(
         input,
         limiter.latency(),
+        progress,
         |b| {
             b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
             limiter.process(b);
         },
         |at, b| write_block(&mut out, at, b),
-    );
+    )?;
     Ok(out)
 }
 
@@ -489,8 +503,12 @@ mod tests {
         let x = music_like(sr, 20.0, 0.1, 6);
         let e = Envelope::analyze(&x, sr).unwrap();
         let l = Limiter::default();
-        let preview = normalize_preview(&x, &e, -11.0, -1.0, &l).unwrap();
-        let (y, r) = normalize_analyzed(&x, &e, -11.0, -1.0, &l).unwrap();
+        let preview =
+            normalize_preview(&x, &e, -11.0, -1.0, &l, &mut crate::progress::Progress::none())
+                .unwrap();
+        let (y, r) =
+            normalize_analyzed(&x, &e, -11.0, -1.0, &l, &mut crate::progress::Progress::none())
+                .unwrap();
         let (lufs, _) = measure(&preview, sr);
         assert!(r.limiter_max_gr_db > 3.0, "{r:?}");
         assert!((lufs - measure(&y, sr).0).abs() < 0.5, "{lufs} {r:?}");

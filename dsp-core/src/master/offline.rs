@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use crate::buffer::find_nonfinite;
 use crate::error::Error;
 use crate::processor::Processor;
+use crate::progress::Progress;
 use crate::spec::{MAX_CHANNELS, ProcessSpec};
 
 /// Block size of offline rendering, in samples.
@@ -36,13 +37,15 @@ pub fn check_track<S: AsRef<[f32]>>(channels: &[S]) -> Result<usize, Error> {
 /// `latency` samples of silence, and hands each block's output to `sink`
 /// with the index of its first sample in the output timeline (the input's
 /// timeline shifted back by `latency`; samples before 0 or past the end are
-/// already dropped). `step` receives the block in place.
+/// already dropped). `step` receives the block in place. Reports to
+/// `progress` after each block and stops when it cancels.
 pub fn run_blocks<S: AsRef<[f32]>>(
     input: &[S],
     latency: usize,
+    progress: &mut Progress,
     mut step: impl FnMut(&mut [&mut [f32]]),
     mut sink: impl FnMut(usize, &[&mut [f32]]),
-) {
+) -> Result<(), Error> {
     let len = input.first().map_or(0, |c| c.as_ref().len());
     let channels = input.len().min(MAX_CHANNELS);
     let mut scratch = vec![vec![0.0f32; BLOCK]; channels];
@@ -73,7 +76,9 @@ pub fn run_blocks<S: AsRef<[f32]>>(
             sink(out_start, views);
         }
         pos += n;
+        progress.report(pos as f64 / total as f64)?;
     }
+    Ok(())
 }
 
 /// Copies a block that [`run_blocks`] hands its sink into `out` at `at`.
@@ -90,6 +95,7 @@ pub fn render<P: Processor + ?Sized, S: AsRef<[f32]>>(
     processor: &mut P,
     input: &[S],
     sample_rate: f64,
+    progress: &mut Progress,
 ) -> Result<Vec<Vec<f32>>, Error> {
     let len = check_track(input)?;
     processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, input.len()))?;
@@ -97,9 +103,10 @@ pub fn render<P: Processor + ?Sized, S: AsRef<[f32]>>(
     run_blocks(
         input,
         processor.latency(),
+        progress,
         |b| processor.process(b),
         |at, b| write_block(&mut out, at, b),
-    );
+    )?;
     Ok(out)
 }
 
@@ -109,11 +116,12 @@ pub fn render_in_place<P: Processor + ?Sized>(
     processor: &mut P,
     audio: &mut Vec<Vec<f32>>,
     sample_rate: f64,
+    progress: &mut Progress,
 ) -> Result<(), Error> {
     let len = check_track(audio)?;
     processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, audio.len()))?;
     if processor.latency() > 0 {
-        *audio = render(processor, audio, sample_rate)?;
+        *audio = render(processor, audio, sample_rate, progress)?;
         return Ok(());
     }
     let channels = audio.len();
@@ -124,6 +132,7 @@ pub fn render_in_place<P: Processor + ?Sized>(
             *v = &mut c[start..end];
         }
         processor.process(&mut views[..channels]);
+        progress.report(end as f64 / len as f64)?;
     }
     Ok(())
 }
@@ -139,7 +148,8 @@ mod tests {
         // render removes it exactly, across block boundaries.
         let mut l = Limiter::new(0.0, true, 5.0, 100.0).unwrap();
         let x: Vec<f32> = (0..10_000).map(|i| 0.1 * libm::sinf(i as f32 * 0.01)).collect();
-        let y = render(&mut l, &[&x[..]], 48_000.0).unwrap();
+        let y =
+            render(&mut l, &[&x[..]], 48_000.0, &mut crate::progress::Progress::none()).unwrap();
         assert!(l.latency() > 0);
         for (a, b) in x.iter().zip(&y[0]) {
             assert!((a - b).abs() < 1e-6);
@@ -151,7 +161,8 @@ mod tests {
         // A linear-phase EQ with a flat curve delays by more than BLOCK.
         let mut eq = crate::master::LinearPhaseEq::new(&[]).unwrap();
         let x: Vec<f32> = (0..9_000).map(|i| 0.1 * libm::sinf(i as f32 * 0.03)).collect();
-        let y = render(&mut eq, &[&x[..]], 48_000.0).unwrap();
+        let y =
+            render(&mut eq, &[&x[..]], 48_000.0, &mut crate::progress::Progress::none()).unwrap();
         assert!(eq.latency() > BLOCK);
         for (a, b) in x.iter().zip(&y[0]) {
             assert!((a - b).abs() < 1e-5);

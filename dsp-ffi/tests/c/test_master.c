@@ -4,6 +4,7 @@
  * trip and in place, relative loudness kept across an album, and every
  * error path. Built and run by tests/c_api.rs. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ static Stereo music(double seconds, double level, uint32_t seed) {
 static MlQaReport measure(const Stereo *s) {
   MlQaReport r;
   memset(&r, 0, sizeof r);
-  CHECK_OK(ml_measure(s->ch, 2, s->frames, FS, &r));
+  CHECK_OK(ml_measure(s->ch, 2, s->frames, FS, &r, NULL));
   return r;
 }
 
@@ -102,7 +103,7 @@ static void test_master_streaming(void) {
   MlMasteringChain *c = new_chain("streaming");
   MlMasterResult r;
   MlReport *report = NULL;
-  CHECK_OK(ml_master(c, mix.ch, out.ch, 2, mix.frames, FS, &r, &report));
+  CHECK_OK(ml_master(c, mix.ch, out.ch, 2, mix.frames, FS, &r, &report, NULL));
   MlQaReport in = measure(&mix), q = measure(&out);
   printf("streaming: mix %.2f LUFS %.2f dBTP -> master %.2f LUFS %.2f dBTP, LRA %.2f -> %.2f LU,\n"
          "  input gain %.2f dB, normalize gain %.2f dB, limiter max %.2f mean %.2f dB, %u pass(es)\n",
@@ -132,16 +133,73 @@ static void test_master_streaming(void) {
   MlMasteringChain *back = NULL;
   CHECK_OK(ml_mastering_chain_from_json(json, &back));
   free(json);
-  CHECK_OK(ml_master(back, mix.ch, again.ch, 2, mix.frames, FS, NULL, NULL));
+  CHECK_OK(ml_master(back, mix.ch, again.ch, 2, mix.frames, FS, NULL, NULL, NULL));
   CHECK(same(&out, &again));
   /* In place: the output buffers are the input's. */
-  CHECK_OK(ml_master(c, mix.ch, mix.ch, 2, mix.frames, FS, NULL, NULL));
+  CHECK_OK(ml_master(c, mix.ch, mix.ch, 2, mix.frames, FS, NULL, NULL, NULL));
   CHECK(same(&out, &mix));
   ml_mastering_chain_free(back);
   ml_mastering_chain_free(c);
   stereo_free(&mix);
   stereo_free(&out);
   stereo_free(&again);
+}
+
+/* What a progress callback saw: the fractions in order, and where to
+ * cancel (above 1: never). */
+typedef struct {
+  double seen[1024];
+  size_t count;
+  double cancel_at;
+} Seen;
+
+static bool on_progress(double fraction, void *user_data) {
+  Seen *s = user_data;
+  if (s->count < sizeof s->seen / sizeof s->seen[0]) {
+    s->seen[s->count++] = fraction;
+  }
+  return fraction < s->cancel_at;
+}
+
+/* The progress callback is told rising fractions up to 1 with the same
+ * master as without it; returning false cancels with ML_STATUS_CANCELLED and
+ * leaves the output and the result as they were. */
+static void test_progress_and_cancel(void) {
+  Stereo mix = music(6.0, 0.25, 4);
+  Stereo out = stereo_new(mix.frames), plain = stereo_new(mix.frames);
+  MlMasteringChain *c = new_chain("streaming");
+  Seen seen = {.count = 0, .cancel_at = 2.0};
+  MlProgress progress = {on_progress, &seen};
+  CHECK_OK(ml_master(c, mix.ch, out.ch, 2, mix.frames, FS, NULL, NULL, &progress));
+  CHECK_OK(ml_master(c, mix.ch, plain.ch, 2, mix.frames, FS, NULL, NULL, NULL));
+  CHECK(same(&out, &plain));
+  CHECK(seen.count > 20 && seen.seen[seen.count - 1] == 1.0);
+  int rising = 1;
+  for (size_t i = 1; i < seen.count; i++) {
+    rising &= seen.seen[i] > seen.seen[i - 1];
+  }
+  CHECK(rising);
+  Seen stop = {.count = 0, .cancel_at = 0.5};
+  MlProgress cancel = {on_progress, &stop};
+  Stereo untouched = stereo_new(mix.frames);
+  MlMasterResult r = {.passes = 77};
+  CHECK_STATUS(ml_master(c, mix.ch, untouched.ch, 2, mix.frames, FS, &r, NULL, &cancel),
+               ML_STATUS_CANCELLED);
+  CHECK(stop.seen[stop.count - 1] >= 0.5 && stop.seen[stop.count - 1] < 0.6 && r.passes == 77);
+  int zero = 1;
+  for (size_t i = 0; i < mix.frames; i++) {
+    zero &= untouched.ch[0][i] == 0.0f;
+  }
+  CHECK(zero);
+  MlQaReport q;
+  Seen measuring = {.count = 0, .cancel_at = 0.1};
+  MlProgress measure_cancel = {on_progress, &measuring};
+  CHECK_STATUS(ml_measure(mix.ch, 2, mix.frames, FS, &q, &measure_cancel), ML_STATUS_CANCELLED);
+  ml_mastering_chain_free(c);
+  stereo_free(&mix);
+  stereo_free(&out);
+  stereo_free(&plain);
+  stereo_free(&untouched);
 }
 
 /* Two tracks mastered as an album keep their loudness difference (within
@@ -156,7 +214,7 @@ static void test_master_album(void) {
   double album_gain = NAN;
   MlMasteringChain *c = new_chain("gentle");
   MlReport *report = NULL;
-  CHECK_OK(ml_master_album(c, tracks, outs, 2, 2, frames, FS, r, &album_gain, &report));
+  CHECK_OK(ml_master_album(c, tracks, outs, 2, 2, frames, FS, r, &album_gain, &report, NULL));
   char *text = report_json(report);
   CHECK(strstr(text, "\"album_gain_db\":") && strstr(text, "\"tracks\":[{"));
   free(text);
@@ -175,7 +233,7 @@ static void test_master_album(void) {
   CHECK(r[0].input_gain_db == r[1].input_gain_db);
   CHECK(qa.integrated_lufs > -16.0 && qb.integrated_lufs < -16.0);
   /* Results and album gain are optional. */
-  CHECK_OK(ml_master_album(c, tracks, outs, 2, 2, frames, FS, NULL, NULL, NULL));
+  CHECK_OK(ml_master_album(c, tracks, outs, 2, 2, frames, FS, NULL, NULL, NULL, NULL));
   ml_mastering_chain_free(c);
   stereo_free(&a);
   stereo_free(&b);
@@ -204,7 +262,7 @@ static void test_normalize(void) {
 static void test_reference(void) {
   Stereo ref = music(6.0, 0.5, 9);
   MlMasteringChain *loud = new_chain("loud");
-  CHECK_OK(ml_master(loud, ref.ch, ref.ch, 2, ref.frames, FS, NULL, NULL));
+  CHECK_OK(ml_master(loud, ref.ch, ref.ch, 2, ref.frames, FS, NULL, NULL, NULL));
   MlProfile *profile = NULL, *back = NULL, *avg = NULL;
   CHECK_OK(ml_profile_analyze(ref.ch, 2, ref.frames, FS, &profile));
   double ref_lufs = 0.0;
@@ -225,12 +283,12 @@ static void test_reference(void) {
   CHECK(m.tonal == 1.0 && m.loudness == 1.0 && m.width == 0.5 && m.dynamics == 0.5);
   MlMasterResult r;
   MlReport *report = NULL;
-  CHECK_OK(ml_match_reference(profile, NULL, a.ch, a.ch, 2, a.frames, FS, &r, &report));
+  CHECK_OK(ml_match_reference(profile, NULL, a.ch, a.ch, 2, a.frames, FS, &r, &report, NULL));
   char *text = report_json(report);
   CHECK(strstr(text, "\"matching\":[\"tonal balance") != NULL);
   free(text);
   ml_report_free(report);
-  CHECK_OK(ml_match_reference(back, &m, b.ch, b.ch, 2, b.frames, FS, NULL, NULL));
+  CHECK_OK(ml_match_reference(back, &m, b.ch, b.ch, 2, b.frames, FS, NULL, NULL, NULL));
   CHECK(memcmp(a.ch[0], b.ch[0], a.frames * sizeof(float)) == 0);
   MlQaReport q = measure(&a);
   CHECK_NEAR(q.integrated_lufs, ref_lufs, 0.3);
@@ -245,11 +303,11 @@ static void test_reference(void) {
   m.width = 0.0;
   CHECK_OK(ml_mastering_chain_set_matching(c, &m));
   Stereo x = music(5.0, 0.2, 11);
-  CHECK_OK(ml_master_to_reference(c, avg, x.ch, x.ch, 2, x.frames, FS, &r, NULL));
+  CHECK_OK(ml_master_to_reference(c, avg, x.ch, x.ch, 2, x.frames, FS, &r, NULL, NULL));
   q = measure(&x);
   CHECK_NEAR(q.integrated_lufs, ref_lufs, 0.3);
   CHECK(q.true_peak_dbtp <= -1.0);
-  CHECK_STATUS(ml_master_to_reference(c, NULL, x.ch, x.ch, 2, x.frames, FS, &r, NULL),
+  CHECK_STATUS(ml_master_to_reference(c, NULL, x.ch, x.ch, 2, x.frames, FS, &r, NULL, NULL),
                ML_STATUS_NULL_POINTER);
   ml_profile_free(back);
   CHECK_STATUS(ml_profile_analyze(x.ch, 3, x.frames, FS, &back), ML_STATUS_INVALID_CHANNEL_COUNT);
@@ -355,20 +413,20 @@ static void test_master_errors(void) {
 
   MlMasterResult res;
   memset(&res, 0, sizeof res);
-  CHECK_STATUS(ml_master(NULL, in, out, 2, F, FS, &res, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_master(NULL, in, out, 2, F, FS, &res, NULL, NULL), ML_STATUS_NULL_POINTER);
   size_t report_len = 0;
   CHECK_STATUS(ml_report_json(NULL, NULL, 0, &report_len), ML_STATUS_NULL_POINTER);
   ml_report_free(NULL);
-  CHECK_STATUS(ml_master(c, NULL, out, 2, F, FS, &res, NULL), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master(c, in, NULL, 2, F, FS, &res, NULL), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master(c, in, half_null, 2, F, FS, &res, NULL), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master(c, in, out, 0, F, FS, &res, NULL), ML_STATUS_INVALID_CHANNEL_COUNT);
-  CHECK_STATUS(ml_master(c, in, out, 3, F, FS, &res, NULL), ML_STATUS_INVALID_CHANNEL_COUNT);
-  CHECK_STATUS(ml_master(c, in, out, 2, 0, FS, &res, NULL), ML_STATUS_EMPTY_INPUT);
-  CHECK_STATUS(ml_master(c, in, out, 2, F, 0.0, &res, NULL), ML_STATUS_INVALID_SAMPLE_RATE);
-  CHECK_STATUS(ml_master(c, in, out, 2, F, NAN, &res, NULL), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_master(c, NULL, out, 2, F, FS, &res, NULL, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_master(c, in, NULL, 2, F, FS, &res, NULL, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_master(c, in, half_null, 2, F, FS, &res, NULL, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_master(c, in, out, 0, F, FS, &res, NULL, NULL), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_master(c, in, out, 3, F, FS, &res, NULL, NULL), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_master(c, in, out, 2, 0, FS, &res, NULL, NULL), ML_STATUS_EMPTY_INPUT);
+  CHECK_STATUS(ml_master(c, in, out, 2, F, 0.0, &res, NULL, NULL), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_master(c, in, out, 2, F, NAN, &res, NULL, NULL), ML_STATUS_INVALID_SAMPLE_RATE);
   r[123] = NAN;
-  CHECK_STATUS(ml_master(c, in, out, 2, F, FS, &res, NULL), ML_STATUS_NONFINITE);
+  CHECK_STATUS(ml_master(c, in, out, 2, F, FS, &res, NULL, NULL), ML_STATUS_NONFINITE);
   CHECK(strstr(ml_last_error_message(), "123") != NULL);
   CHECK_STATUS(ml_normalize(in, out, 2, F, FS, "spotify", NULL), ML_STATUS_NONFINITE);
   r[123] = 0.0f;
@@ -381,20 +439,20 @@ static void test_master_errors(void) {
 
   float *const *tracks[1] = {in}, *const *outs[1] = {out}, *const *null_track[1] = {NULL};
   size_t frames[1] = {F};
-  CHECK_STATUS(ml_master_album(c, tracks, outs, 0, 2, frames, FS, NULL, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, outs, 0, 2, frames, FS, NULL, NULL, NULL, NULL),
                ML_STATUS_EMPTY_INPUT);
-  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 3, frames, FS, NULL, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 3, frames, FS, NULL, NULL, NULL, NULL),
                ML_STATUS_INVALID_CHANNEL_COUNT);
-  CHECK_STATUS(ml_master_album(c, NULL, outs, 1, 2, frames, FS, NULL, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, NULL, outs, 1, 2, frames, FS, NULL, NULL, NULL, NULL),
                ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master_album(c, tracks, null_track, 1, 2, frames, FS, NULL, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, null_track, 1, 2, frames, FS, NULL, NULL, NULL, NULL),
                ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master_album(c, null_track, outs, 1, 2, frames, FS, NULL, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, null_track, outs, 1, 2, frames, FS, NULL, NULL, NULL, NULL),
                ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 2, NULL, FS, NULL, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 2, NULL, FS, NULL, NULL, NULL, NULL),
                ML_STATUS_NULL_POINTER);
   size_t no_frames[1] = {0};
-  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 2, no_frames, FS, NULL, NULL, NULL),
+  CHECK_STATUS(ml_master_album(c, tracks, outs, 1, 2, no_frames, FS, NULL, NULL, NULL, NULL),
                ML_STATUS_EMPTY_INPUT);
   int untouched = 1;
   for (size_t i = 0; i < F; i++) {
@@ -411,6 +469,7 @@ int main(void) {
   test_normalize();
   test_master_streaming();
   test_master_album();
+  test_progress_and_cancel();
   test_reference();
   return check_summary();
 }

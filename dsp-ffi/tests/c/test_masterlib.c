@@ -299,7 +299,7 @@ static void test_loudness_meter(void) {
   /* The one-shot report agrees with the meter. */
   float *channels[2] = {l, r};
   MlQaReport report;
-  CHECK_OK(ml_measure(channels, 2, FRAMES, FS, &report));
+  CHECK_OK(ml_measure(channels, 2, FRAMES, FS, &report, NULL));
   CHECK(report.integrated_lufs == a.integrated);
   CHECK(report.true_peak_dbtp == a.true_peak);
   CHECK(report.channels == 2);
@@ -324,7 +324,7 @@ static void test_true_peak_quarter_rate_sine(void) {
   }
   float *channels[1] = {x};
   MlQaReport report;
-  CHECK_OK(ml_measure(channels, 1, FRAMES, FS, &report));
+  CHECK_OK(ml_measure(channels, 1, FRAMES, FS, &report, NULL));
   CHECK_NEAR(report.sample_peak_dbfs, -9.03, 0.01);
   CHECK_NEAR(report.true_peak_dbtp, -6.02, 0.2);
   CHECK(report.correlation == 1.0 && report.mono_loudness_drop_lu == 0.0);
@@ -336,7 +336,7 @@ static void test_targets(void) {
   fill_sine(x, FRAMES, 1000.0, pow(10.0, -23.0 / 20.0));
   float *channels[2] = {x, x};
   MlQaReport report;
-  CHECK_OK(ml_measure(channels, 2, FRAMES, FS, &report));
+  CHECK_OK(ml_measure(channels, 2, FRAMES, FS, &report, NULL));
 
   MlTarget spotify, ebu, listed;
   CHECK_OK(ml_target_by_name("spotify", &spotify));
@@ -404,8 +404,8 @@ static void test_loudness_error_paths(void) {
   CHECK_STATUS(ml_meter_add_interleaved(NULL, x, 2, 240), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_meter_integrated_lufs(NULL, &value), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_meter_reset(NULL), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_measure(NULL, 1, 480, FS, &report), ML_STATUS_NULL_POINTER);
-  CHECK_STATUS(ml_measure(one, 1, 480, FS, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_measure(NULL, 1, 480, FS, &report, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_measure(one, 1, 480, FS, NULL, NULL), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_target_by_name(NULL, &target), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_target_by_name("spotify", NULL), ML_STATUS_NULL_POINTER);
   CHECK_STATUS(ml_qa_check(NULL, &target, &check), ML_STATUS_NULL_POINTER);
@@ -451,18 +451,18 @@ static void test_loudness_error_paths(void) {
   ml_meter_free(m);
 
   /* One-shot measurement: empty, bad rate, channel counts, NaN. */
-  CHECK_STATUS(ml_measure(one, 1, 0, FS, &report), ML_STATUS_EMPTY_INPUT);
-  CHECK_STATUS(ml_measure(one, 1, 480, 1e9, &report), ML_STATUS_INVALID_SAMPLE_RATE);
-  CHECK_STATUS(ml_measure(one, 1, 480, NAN, &report), ML_STATUS_INVALID_SAMPLE_RATE);
-  CHECK_STATUS(ml_measure(one, 0, 480, FS, &report), ML_STATUS_INVALID_CHANNEL_COUNT);
-  CHECK_STATUS(ml_measure(one, 65, 480, FS, &report), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_measure(one, 1, 0, FS, &report, NULL), ML_STATUS_EMPTY_INPUT);
+  CHECK_STATUS(ml_measure(one, 1, 480, 1e9, &report, NULL), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_measure(one, 1, 480, NAN, &report, NULL), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK_STATUS(ml_measure(one, 0, 480, FS, &report, NULL), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_measure(one, 65, 480, FS, &report, NULL), ML_STATUS_INVALID_CHANNEL_COUNT);
   bad[201] = 0.0f;
   bad[7] = -INFINITY;
-  CHECK_STATUS(ml_measure(with_nan, 2, 480, FS, &report), ML_STATUS_NONFINITE);
+  CHECK_STATUS(ml_measure(with_nan, 2, 480, FS, &report, NULL), ML_STATUS_NONFINITE);
   CHECK(strstr(ml_last_error_message(), "channel 1, index 7") != NULL);
 
   /* Silence and very short input have defined readings. */
-  CHECK_OK(ml_measure(two, 2, 480, FS, &report));
+  CHECK_OK(ml_measure(two, 2, 480, FS, &report, NULL));
   CHECK(isinf(report.integrated_lufs) && report.integrated_lufs < 0.0);
   CHECK(isinf(report.true_peak_dbtp) && isinf(report.sample_peak_dbfs));
   CHECK(report.loudness_range_lu == 0.0 && report.plr_db == 0.0);
@@ -1164,7 +1164,7 @@ static void test_conventions_need_no_casts(void) {
   CHECK_OK(ml_meter_new(&config, &meter));
   CHECK_OK(ml_meter_add_planar(meter, channels, 2, N));
   MlQaReport report;
-  CHECK_OK(ml_measure(channels, 2, N, FS, &report));
+  CHECK_OK(ml_measure(channels, 2, N, FS, &report, NULL));
   const MlProcessor *view = lim;
   double ceiling = 0.0, gr = -1.0;
   size_t latency = 0;

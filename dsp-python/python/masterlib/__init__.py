@@ -19,7 +19,7 @@ processor in bounded memory.
 from . import _masterlib
 from ._masterlib import *  # noqa: F403 (the names in its __all__)
 from ._masterlib import __version__ as __version__
-from .files import Cancelled, load, process_file, save
+from .files import load, process_file, save
 
-__all__ = ["Cancelled", "load", "process_file", "save"]
+__all__ = ["load", "process_file", "save"]
 __all__ += _masterlib.__all__

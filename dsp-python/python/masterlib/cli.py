@@ -126,6 +126,30 @@ def progress(items: Iterable[T], total: int, label: str, quiet: bool) -> Iterato
     return iter(tqdm(items, total=total, desc=label, unit="file", leave=False))
 
 
+class Bar:
+    """A progress bar for one long call on a terminal (nothing otherwise):
+    pass the object as the call's `progress`."""
+
+    def __init__(self, label: str, quiet: bool):
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm  # type: ignore[import-untyped]
+
+            self.bar = tqdm(total=1000, desc=label, leave=False, bar_format="{l_bar}{bar}| {elapsed}")
+
+    def __call__(self, fraction: float) -> bool:
+        if self.bar is not None:
+            self.bar.update(round(1000 * fraction) - self.bar.n)
+        return True
+
+    def __enter__(self) -> "Bar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def say(args: argparse.Namespace, text: str) -> None:
     if not args.quiet:
         print(text)
@@ -187,13 +211,14 @@ def master(args: argparse.Namespace) -> int:
         check_target(args.target)
     refuse_existing(args.output, args.overwrite)
     audio, rate = load(args.input)
+    reference = None
     if args.reference is not None:
         reference, ref_rate = load(args.reference)
         if ref_rate != rate:
             raise UserError(f"the reference is at {ref_rate} Hz and the mix at {rate} Hz")
-        out, report = ml.master(audio, rate, target=args.target, preset=args.preset, reference=reference)
-    else:
-        out, report = ml.master(audio, rate, target=args.target, preset=args.preset)
+    with Bar("master", args.quiet) as bar:
+        out, report = ml.master(audio, rate, target=args.target, preset=args.preset,
+                                reference=reference, progress=bar)
     save(args.output, out, rate, args.bit_depth, overwrite=args.overwrite)
     after = report.after
     say(args, f"{args.output}: {after.integrated_lufs:.1f} LUFS, {after.true_peak_dbtp:.1f} dBTP "
@@ -237,7 +262,8 @@ def mix(args: argparse.Namespace) -> int:
     if len(rates) > 1:
         raise UserError(f"the stems have different sample rates: {sorted(rates)}")
     mixer = ml.Mixer.from_json(args.session.read_text(), audio)
-    out = mixer.render(tail=args.tail)
+    with Bar("mix", args.quiet) as bar:
+        out = mixer.render(tail=args.tail, progress=bar)
     save(args.output, out, int(mixer.sample_rate), args.bit_depth, overwrite=args.overwrite)
     say(args, f"{args.output}: {out.shape[1] / mixer.sample_rate:.1f} s, "
         f"{ml.measure(out, mixer.sample_rate).integrated_lufs:.1f} LUFS")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Optional, Union
 import numpy as np
 import soundfile as sf  # type: ignore[import-untyped]
 
-from ._masterlib import Dither, Processor, _audio_shape
+from ._masterlib import Cancelled, Dither, Processor, _audio_shape
 
 if TYPE_CHECKING:
     from ._masterlib import _DitherShaping
@@ -28,11 +28,6 @@ Progress = Optional[Callable[[float], object]]
 # Writable containers by suffix, and the subtype of each bit depth.
 _FORMATS = {".wav": "WAV", ".flac": "FLAC", ".aif": "AIFF", ".aiff": "AIFF"}
 _SUBTYPES = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}
-
-
-class Cancelled(Exception):
-    """A progress callback returned False: the work stopped and left no
-    partial output file."""
 
 
 def load(
