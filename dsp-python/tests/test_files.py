@@ -37,6 +37,9 @@ def test_round_trips_within_the_word_length(tmp_path, suffix, bits):
     ml.save(path, x, SR, bits)
     y, rate = ml.load(path)
     assert rate == SR and y.dtype == np.float32 and y.shape == x.shape and y.flags.c_contiguous
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as any new file, not owner-only
     err = np.abs(y.astype(np.float64) - x)
     if bits == 32:
         assert err.max() == 0.0

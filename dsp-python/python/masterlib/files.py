@@ -126,6 +126,17 @@ def _stream(
             raise Cancelled(f"processing {f.name!r} was cancelled")
 
 
+def temp_beside(path: Path) -> str:
+    """A new empty file in the folder of `path`, to be renamed over it, with
+    the permissions a new file gets there (not mkstemp's owner-only ones)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    return tmp
+
+
 def _open(path: PathLike) -> sf.SoundFile:
     """The file opened for reading, or an error that says what is wrong
     (missing, not audio, or cut short: libsndfile logs a chunk that is
@@ -189,11 +200,7 @@ class _Writer:
         self.fresh = True
 
     def __enter__(self) -> "_Writer":
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=self.path.suffix, dir=self.path.parent
-        )
-        os.close(fd)
-        self.tmp = tmp
+        self.tmp = tmp = temp_beside(self.path)
         try:
             self.file = sf.SoundFile(
                 tmp, "w", self.rate, self.channels, self.subtype, format=self.container

@@ -7,11 +7,11 @@ import base64
 import html
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
 from ._masterlib import QaReport, Target
+from .files import temp_beside
 
 TargetLike = Union[str, Target]
 DEFAULT_TARGETS = ("spotify", "apple", "youtube", "ebu_r128")
@@ -113,9 +113,9 @@ def write_page(path: Union[str, "os.PathLike[str]"], title: str, sections: Itera
         "<p><small>Measured with masterlib (ITU-R BS.1770 / EBU R128).</small></p></body></html>\n"
     )
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    tmp = temp_beside(target)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write(page)
         os.replace(tmp, target)
     except BaseException:
