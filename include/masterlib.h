@@ -1443,10 +1443,14 @@ void ml_mastering_chain_free(struct MlMasteringChain *chain);
  * names the sample), `ML_STATUS_INVALID_SAMPLE_RATE`; `output`, `*result`
  * and `*report` are then left unchanged.
  *
+ * `progress` (NULL for none) is told the fraction done and may cancel
+ * the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+ *
  * # Safety
  * `chain` is NULL or a live handle; `input` and `output` are NULL or hold
  * `channels` pointers, each NULL or valid for `num_frames` floats (read,
  * respectively written); `result` and `report` NULL or writable.
+ * `progress` is NULL or readable.
  */
 MlStatus ml_master(const struct MlMasteringChain *chain,
                    float *const *input,
@@ -1473,12 +1477,16 @@ MlStatus ml_master(const struct MlMasteringChain *chain,
  * Fails as `ml_master`, and with `ML_STATUS_EMPTY_INPUT` for no tracks;
  * nothing is written then.
  *
+ * `progress` (NULL for none) is told the fraction done and may cancel
+ * the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+ *
  * # Safety
  * `chain` is NULL or a live handle; `tracks` and `outputs` are NULL or hold
  * `num_tracks` pointers, each NULL or holding `channels` pointers, each
  * NULL or valid for `num_frames[t]` floats; `num_frames` NULL or readable
  * for `num_tracks` values; `results` NULL or writable for `num_tracks`
  * structs; `album_gain_db` and `report` NULL or writable.
+ * `progress` is NULL or readable.
  */
 MlStatus ml_master_album(const struct MlMasteringChain *chain,
                          float *const *const *tracks,
@@ -1623,8 +1631,12 @@ void ml_profile_free(struct MlProfile *profile);
  * loudness, width and dynamics at the chain's matching strengths, see
  * `ml_mastering_chain_set_matching`).
  *
+ * `progress` (NULL for none) is told the fraction done and may cancel
+ * the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+ *
  * # Safety
  * As `ml_master`; `reference` NULL or a live handle.
+ * `progress` is NULL or readable.
  */
 MlStatus ml_master_to_reference(const struct MlMasteringChain *chain,
                                 const struct MlProfile *reference,
@@ -1643,9 +1655,13 @@ MlStatus ml_master_to_reference(const struct MlMasteringChain *chain,
  * -1 dBTP), width and dynamics at `matching`'s strengths (NULL: the
  * defaults). Audio, `result` and `report` as for `ml_master`.
  *
+ * `progress` (NULL for none) is told the fraction done and may cancel
+ * the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+ *
  * # Safety
  * As `ml_master`; `reference` NULL or a live handle; `matching` NULL or
  * readable.
+ * `progress` is NULL or readable.
  */
 MlStatus ml_match_reference(const struct MlProfile *reference,
                             const struct MlMatching *matching,
@@ -1992,10 +2008,14 @@ MlStatus ml_mixer_process(struct MlMixer *m,
  * `ML_STATUS_CAPACITY_EXCEEDED` when `capacity` is below the length
  * (nothing rendered).
  *
+ * `progress` (NULL for none) is told the fraction done and may cancel
+ * the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+ *
  * # Safety
  * As `ml_mixer_process` for `tracks` (readable for `num_frames` floats
  * each); the outputs NULL or writable for `capacity` floats, not
  * overlapping the inputs; `written` NULL or writable.
+ * `progress` is NULL or readable.
  */
 MlStatus ml_mixer_render(struct MlMixer *m,
                          float *const *const *tracks,
@@ -2407,9 +2427,13 @@ void ml_processor_free(struct MlProcessor *p);
  * `ML_STATUS_INVALID_CHANNEL_COUNT` outside 1 to `ML_MAX_CHANNELS`.
  * `*out` is left unchanged on failure.
  *
+ * `progress` (NULL for none) is told the fraction done and may cancel
+ * the call (`ML_STATUS_CANCELLED`, nothing written): see `MlProgress`.
+ *
  * # Safety
  * `channels` is NULL or holds `num_channels` pointers, each NULL or valid
  * for reads of `num_frames` floats; `out` is NULL or writable.
+ * `progress` is NULL or readable.
  */
 MlStatus ml_measure(float *const *channels,
                     size_t num_channels,
