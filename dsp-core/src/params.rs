@@ -275,12 +275,50 @@ macro_rules! named_choices {
 /// called with the value converted by [`ParamValue`] after the declaration
 /// checked it.
 ///
-/// ```ignore
-/// declare_params! {
-///     StereoWidth, STEREO_WIDTH = "stereo_width", "StereoWidth", Caps::PLAIN, "Mid/side width.";
-///     WIDTH = ParamInfo::float("width", 0.0, 2.0, 1.0, "", "Side level") => width, set_width;
-/// }
 /// ```
+/// use dsp_core::params::{Caps, ParamInfo, Params};
+/// use dsp_core::{Error, ProcessSpec, Processor, declare_params};
+///
+/// /// A fixed gain.
+/// #[derive(Debug)]
+/// struct Trim {
+///     gain: f32,
+/// }
+///
+/// impl Trim {
+///     fn gain_db(&self) -> f64 {
+///         20.0 * f64::from(self.gain).log10()
+///     }
+///     fn set_gain_db(&mut self, db: f64) -> Result<(), Error> {
+///         self.gain = 10f64.powf(Self::GAIN_DB.check(db)? / 20.0) as f32;
+///         Ok(())
+///     }
+/// }
+/// # impl Processor for Trim {
+/// #     fn prepare(&mut self, _: &ProcessSpec) -> Result<(), Error> { Ok(()) }
+/// #     fn reset(&mut self) {}
+/// #     fn process(&mut self, channels: &mut [&mut [f32]]) {
+/// #         channels.iter_mut().flat_map(|c| c.iter_mut()).for_each(|v| *v *= self.gain);
+/// #     }
+/// #     fn nonfinite_count(&self) -> u64 { 0 }
+/// # }
+///
+/// declare_params! {
+///     Trim, TRIM_KIND = "trim", "Trim", Caps::PLAIN, "A fixed gain.";
+///     GAIN_DB = ParamInfo::float("gain_db", -60.0, 12.0, 0.0, "dB", "Gain")
+///         => gain_db, set_gain_db;
+/// }
+///
+/// let mut trim = Trim { gain: 1.0 };
+/// trim.set("gain_db", -6.0)?; // by id, checked against the declaration
+/// assert!((trim.gain - 0.501).abs() < 1e-3);
+/// assert!(trim.set("gain_db", 20.0).is_err()); // above the declared 12 dB
+/// assert_eq!(TRIM_KIND.params[0].id, "gain_db"); // then `bypass`, appended
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// (The example's [`Processor`] implementation, which multiplies by `gain`,
+/// is hidden.)
 #[macro_export]
 macro_rules! declare_params {
     (

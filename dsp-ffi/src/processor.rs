@@ -7,7 +7,7 @@
 //! parameter side is [`SharedParams`] (one atomic per parameter, no lock)
 //! plus atomics for the poison flag and the gain-reduction reading; the
 //! processing state sits in an [`UnsafeCell`] that only the processing
-//! thread enters ([`MlProcessor::with_state`]). Every export reaches the
+//! thread enters (`MlProcessor::with_state`). Every export reaches the
 //! handle through a shared reference (`guard::with_shared`), never `&mut`.
 
 use std::any::Any;

@@ -146,8 +146,8 @@ pub fn curve_db(points: &[(f64, f64)], hz: f64) -> f64 {
     g0 + t * (g1 - g0)
 }
 
-/// Filter length for `sample_rate`: 8192 taps, doubled until the
-/// resolution is [`RESOLUTION_HZ`] or finer.
+/// Filter length for `sample_rate`: 8192 taps, doubled (up to 2^17) until
+/// the resolution, `sample_rate / taps`, is 6 Hz or finer.
 pub fn taps_for(sample_rate: f64) -> usize {
     let mut n = 8192;
     while n < 1 << 17 && sample_rate / n as f64 > RESOLUTION_HZ {

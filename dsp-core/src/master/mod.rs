@@ -2,6 +2,27 @@
 //! loudness normalization, dither, reference matching) and the chain and
 //! one-call [`master`](self) entry points built from them. FFT-based parts
 //! need `std`.
+//!
+//! ```
+//! use dsp_core::master::{MasteringChain, master};
+//! use std::f32::consts::TAU;
+//!
+//! // Five seconds of a quiet stereo "mix": two tones with a slow swell.
+//! let mix: Vec<Vec<f32>> = (0..2)
+//!     .map(|c| (0..5 * 48_000).map(|i| {
+//!         let t = i as f32 / 48_000.0;
+//!         let swell = 0.1 * (1.0 + 0.5 * (TAU * 0.5 * t).sin());
+//!         swell * ((TAU * 110.0 * t).sin() + 0.5 * (TAU * (660.0 + c as f32) * t).sin())
+//!     }).collect())
+//!     .collect();
+//! // Spotify's target: -14 LUFS integrated, true peaks at or under -1 dBTP.
+//! let chain = MasteringChain::preset("streaming")?;
+//! let (out, report) = master(&mix, 48_000.0, &chain)?;
+//! assert_eq!(out[0].len(), mix[0].len()); // aligned with the mix, latency removed
+//! assert!((report.after.integrated_lufs + 14.0).abs() < 0.1);
+//! assert!(report.after.true_peak_dbtp <= -1.0);
+//! # Ok::<(), dsp_core::Error>(())
+//! ```
 
 mod normalize;
 pub mod offline;

@@ -1,4 +1,30 @@
 //! Mixing basics: gain, panning, stereo width and a channel utility.
+//!
+//! ```
+//! use dsp_core::mix::{Gain, Pan, PanLaw, PanSource};
+//! use dsp_core::{ProcessSpec, Processor};
+//! use std::f32::consts::TAU;
+//!
+//! let sine: Vec<f32> = (0..4_800).map(|i| (TAU * (i % 48) as f32 / 48.0).sin()).collect();
+//! let peak = |x: &[f32]| x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+//! let spec = ProcessSpec::new(48_000.0, 4_800, 2);
+//!
+//! // -6 dB is a factor of 10^(-6/20) = 0.501 in amplitude.
+//! let mut gain = Gain::new(-6.0, false)?;
+//! gain.prepare(&spec)?;
+//! let (mut l, mut r) = (sine.clone(), sine.clone());
+//! gain.process_stereo(&mut l, &mut r);
+//! assert!((peak(&l) - 0.501).abs() < 1e-3);
+//!
+//! // A mono source panned to the centre by the constant-power law: -3 dB a side.
+//! let mut pan = Pan::new(0.0, PanLaw::ConstantPower)?;
+//! pan.set_source(PanSource::Mono);
+//! pan.prepare(&spec)?;
+//! let (mut l, mut r) = (sine.clone(), sine);
+//! pan.process_stereo(&mut l, &mut r);
+//! assert!((peak(&l) - 0.7071).abs() < 1e-3 && (peak(&r) - 0.7071).abs() < 1e-3);
+//! # Ok::<(), dsp_core::Error>(())
+//! ```
 
 mod channel_tool;
 mod gain;

@@ -335,9 +335,9 @@ impl Mixer {
         t + b + self.master.inserts.tail()
     }
 
-    /// Sets a parameter by its path (see [`automation`](self::automation)):
-    /// a strip parameter's id, `inserts.<position>.<id>`, or (tracks)
-    /// `sends.<bus name>.level_db`.
+    /// Sets a parameter by its path: a strip parameter's id (`gain_db`,
+    /// `pan`, `width`, `mute`...), `inserts.<position>.<id>` (position in the
+    /// owner's chain, from 0), or (tracks) `sends.<bus name>.level_db`.
     pub fn set_param(&mut self, owner: Owner, path: &str, value: f64) -> Result<(), Error> {
         let point = self.resolve(owner, path)?;
         self.write(owner, point, value)
@@ -360,8 +360,13 @@ impl Mixer {
 
     /// Automates a parameter (path as for [`set_param`](Self::set_param))
     /// with breakpoints `times_s` (seconds, non-decreasing) and `values`,
-    /// replacing any earlier automation of it. See
-    /// [`automation`](self::automation) for how values move between them.
+    /// replacing any earlier automation of it. Float parameters follow
+    /// straight lines between breakpoints (re-targeted every
+    /// [`AUTOMATION_STEP`] samples, then smoothed); switches and choices hold
+    /// each breakpoint's value until the next. The first value holds before
+    /// the first breakpoint, the last after the last. A breakpoint at `t`
+    /// seconds applies from the first sample at or after `t · sample_rate` of
+    /// the input's timeline (latency compensation shifts it with the audio).
     pub fn automate(
         &mut self,
         owner: Owner,

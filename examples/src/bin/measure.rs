@@ -7,30 +7,7 @@
 use std::error::Error;
 
 use dsp_core::analysis::{QaReport, Target};
-
-/// Planar audio (one `Vec` per channel) and its sample rate in Hz.
-type Audio = (Vec<Vec<f32>>, f64);
-
-/// Reads a WAV file (integer PCM of any width, or 32-bit float) as planar
-/// `f32` channels in [-1, 1), with its sample rate.
-fn read_wav(path: &str) -> Result<Audio, Box<dyn Error>> {
-    let mut reader = hound::WavReader::open(path)?;
-    let spec = reader.spec();
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>()?,
-        hound::SampleFormat::Int => {
-            let full_scale = f64::from(1u32 << (spec.bits_per_sample - 1));
-            reader
-                .samples::<i32>()
-                .map(|s| s.map(|v| (f64::from(v) / full_scale) as f32))
-                .collect::<Result<_, _>>()?
-        }
-    };
-    let n = usize::from(spec.channels);
-    let channels =
-        (0..n).map(|c| interleaved.iter().skip(c).step_by(n).copied().collect()).collect();
-    Ok((channels, f64::from(spec.sample_rate)))
-}
+use examples::read_wav;
 
 /// A reading with one decimal, or `-` when not finite (silence).
 fn fmt(value: f64, unit: &str) -> String {
@@ -45,7 +22,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         targets = vec!["spotify".into(), "apple".into()];
     }
 
-    let (channels, sample_rate) = read_wav(&path)?;
+    let (channels, rate) = read_wav(path.as_ref())?;
+    let sample_rate = f64::from(rate);
     let views: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
     let r = QaReport::measure(&views, sample_rate)?;
 
