@@ -344,7 +344,8 @@ impl MasterReport {
     }
 
     /// Each stage: name, kind, gain_reduction_max_db, gain_reduction_mean_db
-    /// (None where the stage does not reduce gain), latency.
+    /// (None where the stage does not reduce gain), latency, active (False
+    /// for a stereo stage left out of a mono master).
     #[getter]
     fn stages<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
@@ -355,6 +356,7 @@ impl MasterReport {
             d.set_item("gain_reduction_max_db", s.gain_reduction_max_db)?;
             d.set_item("gain_reduction_mean_db", s.gain_reduction_mean_db)?;
             d.set_item("latency", s.latency)?;
+            d.set_item("active", s.active)?;
             list.append(d)?;
         }
         Ok(list)

@@ -4,7 +4,7 @@
 //! quality report of the master; and the same for an album, whose tracks
 //! keep their relative loudness.
 
-use std::string::{String, ToString};
+use std::string::String;
 use std::vec::Vec;
 
 use super::chain::{MasteringChain, Matching, WORKING_LUFS};
@@ -42,6 +42,9 @@ pub struct StageReport {
     pub gain_reduction_mean_db: Option<f64>,
     /// Latency the stage added (compensated in the output), samples.
     pub latency: usize,
+    /// Whether the stage ran: a stage for stereo (width) does not on a
+    /// mono track.
+    pub active: bool,
 }
 
 /// What [`master`] did: the mix and master quality reports, the chain as
@@ -354,10 +357,16 @@ fn run_stages<S: AsRef<[f32]>>(
             name: "chain",
             reason: "a stage does not load",
         })?;
-        p.prepare(&spec)?;
-        stages.push((p, GainReduction::default()));
+        // A stage that cannot keep the track's channels (a stereo one on a
+        // mono track) has nothing to do and is left out.
+        if p.route(input.len()) == Ok(input.len()) {
+            p.prepare(&spec)?;
+            stages.push((Some(p), GainReduction::default()));
+        } else {
+            stages.push((None, GainReduction::default()));
+        }
     }
-    let latency = stages.iter().map(|(p, _)| p.latency()).sum();
+    let latency = stages.iter().flat_map(|(p, _)| p).map(|p| p.latency()).sum();
     let g = db_to_gain(gain_db) as f32;
     let mut out = vec![vec![0.0f32; len]; input.len()];
     run_blocks(
@@ -367,8 +376,10 @@ fn run_stages<S: AsRef<[f32]>>(
         |b| {
             b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
             for (p, gr) in &mut stages {
-                p.process(b);
-                gr.sample(&mut **p);
+                if let Some(p) = p {
+                    p.process(b);
+                    gr.sample(&mut **p);
+                }
             }
         },
         |at, b| write_block(&mut out, at, b),
@@ -379,10 +390,11 @@ fn run_stages<S: AsRef<[f32]>>(
         .zip(&stages)
         .map(|(stage, (p, gr))| StageReport {
             name: stage.name.clone(),
-            kind: p.kind().name.to_string(),
+            kind: stage.processor.kind.clone(),
             gain_reduction_max_db: gr.max(),
             gain_reduction_mean_db: gr.mean(),
-            latency: p.latency(),
+            latency: p.as_ref().map_or(0, |p| p.latency()),
+            active: p.is_some(),
         })
         .collect();
     Ok((out, reports))
@@ -429,6 +441,25 @@ mod tests {
         let mut c = MasteringChain::preset(name).unwrap();
         c.dither = None;
         c
+    }
+
+    /// A mono mix is mastered as mono by every preset (the stereo width
+    /// stage left out), to the target below the ceiling.
+    #[test]
+    fn mono_mixes_master_with_the_stereo_stages_left_out() {
+        let sr = 48_000.0;
+        let x = &music_like(sr, 8.0, 0.2, 9)[..1];
+        for preset in ["streaming", "broadcast", "gentle"] {
+            let c = chain(preset);
+            let (y, r) = master(x, sr, &c).unwrap();
+            assert_eq!(y.len(), 1, "{preset}");
+            let t = c.resolved_target().unwrap();
+            assert!((r.after.integrated_lufs - t.integrated_lufs).abs() <= 0.1, "{preset}");
+            assert!(r.after.true_peak_dbtp <= t.true_peak_dbtp, "{preset}");
+            for s in &r.stages {
+                assert_eq!(s.active, s.kind != "stereo_width", "{preset}: {}", s.name);
+            }
+        }
     }
 
     /// Progress rises to 1 over a master (with a reference too) and an

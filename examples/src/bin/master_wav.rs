@@ -2,7 +2,7 @@
 //! mono or stereo), runs `dsp_core::master::master` with a preset chain
 //! towards a loudness target, writes a 24-bit WAV (same channels and
 //! rate) and prints the loudness and true peak before and after. A mono
-//! file is mastered without the chain's stereo-only stages (width).
+//! file stays mono (the chain's stereo width stage does not run on it).
 //!
 //! Run: `cargo run -p examples --bin master_wav -- mix.wav master.wav --preset streaming --target apple`
 //!
@@ -16,7 +16,6 @@ use std::process::ExitCode;
 
 use dsp_core::analysis::Target;
 use dsp_core::master::{MasteringChain, master};
-use dsp_core::registry;
 use examples::{read_wav, write_wav_24};
 
 const USAGE: &str =
@@ -81,18 +80,6 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         channels.len(),
         frames as f64 / f64::from(rate)
     );
-    if channels.len() == 1 {
-        // The presets' width stage takes stereo only (and would do nothing
-        // to a mono signal): leave out the stages that cannot run on mono.
-        let (kept, dropped): (Vec<_>, Vec<_>) = chain.stages.drain(..).partition(|s| {
-            registry::find(&s.processor.kind).map_or(true, |k| k.caps.channels.output(1) == Some(1))
-        });
-        chain.stages = kept;
-        if !dropped.is_empty() {
-            let names: Vec<&str> = dropped.iter().map(|s| s.name.as_str()).collect();
-            println!("mono input: the stereo stage(s) {} left out", names.join(", "));
-        }
-    }
     let (out, report) = master(&channels, f64::from(rate), &chain)
         .map_err(|e| format!("cannot master {}: {e}", args.input.display()))?;
     write_wav_24(&args.output, &out, rate)?;
