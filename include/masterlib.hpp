@@ -25,6 +25,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
@@ -674,13 +676,56 @@ class LevelMeter {
   std::unique_ptr<MlLevelMeter, detail::Free<MlLevelMeter, ml_level_meter_free>> meter_;
 };
 
+/** Told the fraction done (0 to 1, rising) by a long call (mastering,
+ * matching, measuring, rendering a mix); returning false cancels the call,
+ * which throws masterlib::Error with ML_STATUS_CANCELLED and writes no
+ * output. An exception it throws stops the call and is rethrown. */
+using Progress = std::function<bool(double)>;
+
+namespace detail {
+
+/** A Progress as the C API's MlProgress, for one call. */
+class ProgressBridge {
+ public:
+  explicit ProgressBridge(const Progress &progress)
+      : progress_(progress), c_{progress ? &tell : nullptr, this} {}
+  ProgressBridge(const ProgressBridge &) = delete;
+  ProgressBridge &operator=(const ProgressBridge &) = delete;
+  /** The MlProgress to pass (NULL without a callback). */
+  const MlProgress *get() const noexcept { return progress_ ? &c_ : nullptr; }
+  /** After the call: `status`, unless the callback threw (then that). */
+  MlStatus passed(MlStatus status) const {
+    if (error_) {
+      std::rethrow_exception(error_);
+    }
+    return status;
+  }
+
+ private:
+  static bool tell(double fraction, void *self) noexcept {
+    auto *bridge = static_cast<ProgressBridge *>(self);
+    try {
+      return bridge->progress_(fraction);
+    } catch (...) {
+      bridge->error_ = std::current_exception();
+      return false;
+    }
+  }
+  const Progress &progress_;
+  MlProgress c_;
+  std::exception_ptr error_;
+};
+
+}  // namespace detail
+
 /** Measures a whole track: loudness, peaks, DC, stereo, octave bands. */
-inline MlQaReport measure(ConstPlanar channels, double sample_rate) {
+inline MlQaReport measure(ConstPlanar channels, double sample_rate, const Progress &progress = {}) {
   std::array<const float *, ML_MAX_CHANNELS> pointers{};
   std::size_t length = detail::channel_pointers(channels, pointers);
   MlQaReport report;
-  detail::check(
-      ml_measure(detail::as_planar(pointers), channels.size(), length, sample_rate, &report, nullptr));
+  detail::ProgressBridge bridge(progress);
+  detail::check(bridge.passed(ml_measure(detail::as_planar(pointers), channels.size(), length,
+                                         sample_rate, &report, bridge.get())));
   return report;
 }
 
@@ -834,14 +879,17 @@ class Mixer {
    * `tail`; the tracks on `threads` threads (0: one per CPU). Returns
    * {left, right}. */
   std::array<std::vector<float>, 2> render(const float *const *const *tracks, std::size_t frames,
-                                           bool tail = false, std::size_t threads = 0) {
+                                           bool tail = false, std::size_t threads = 0,
+                                           const Progress &progress = {}) {
     auto planar = const_cast<float *const *const *>(tracks);
     std::size_t length = 0;
     detail::check(ml_mixer_render(handle(), planar, frames, tail, threads, nullptr, nullptr, 0,
                                   &length, nullptr));
     std::array<std::vector<float>, 2> out{std::vector<float>(length), std::vector<float>(length)};
-    detail::check(ml_mixer_render(handle(), planar, frames, tail, threads, out[0].data(),
-                                  out[1].data(), length, &length, nullptr));
+    detail::ProgressBridge bridge(progress);
+    detail::check(bridge.passed(ml_mixer_render(handle(), planar, frames, tail, threads,
+                                                out[0].data(), out[1].data(), length, &length,
+                                                bridge.get())));
     return out;
   }
   /** Sets every track's fader so that its loudness after its inserts, over
@@ -990,17 +1038,19 @@ inline void reported(MlStatus status, MlReport *report, std::string *json) {
   }
 }
 
-/** Runs `call(in, out, channels, frames, &result, report)`, a C call
- * mastering one track, on `input` into `output` (same shape). */
+/** Runs `call(in, out, channels, frames, &result, report, progress)`, a C
+ * call mastering one track, on `input` into `output` (same shape). */
 template <typename Call>
-MlMasterResult mastered(ConstPlanar input, Planar output, std::string *report_json, Call call) {
+MlMasterResult mastered(ConstPlanar input, Planar output, std::string *report_json,
+                        const Progress &progress, Call call) {
   std::array<const float *, ML_MAX_CHANNELS> in{};
   std::array<float *, ML_MAX_CHANNELS> out{};
   std::size_t length = in_out(input, output, in, out);
   MlMasterResult result;
   MlReport *report = nullptr;
-  MlStatus status = call(as_planar(in), out.data(), input.size(), length, &result,
-                         report_json != nullptr ? &report : nullptr);
+  ProgressBridge bridge(progress);
+  MlStatus status = bridge.passed(call(as_planar(in), out.data(), input.size(), length, &result,
+                                       report_json != nullptr ? &report : nullptr, bridge.get()));
   reported(status, report, report_json);
   return result;
 }
@@ -1011,23 +1061,29 @@ MlMasterResult mastered(ConstPlanar input, Planar output, std::string *report_js
  * (same shape; may be `input`): master(chain, {l, r}, {out_l, out_r}, rate).
  * With `report_json`, also the full report as JSON (see MlReport). */
 inline MlMasterResult master(const MasteringChain &chain, ConstPlanar input, Planar output,
-                             double sample_rate, std::string *report_json = nullptr) {
-  return detail::mastered(input, output, report_json, [&](auto in, auto out, auto channels,
-                                                          auto frames, auto result, auto report) {
-    return ml_master(chain.handle(), in, out, channels, frames, sample_rate, result, report, nullptr);
-  });
+                             double sample_rate, std::string *report_json = nullptr,
+                             const Progress &progress = {}) {
+  return detail::mastered(input, output, report_json, progress,
+                          [&](auto in, auto out, auto channels, auto frames, auto result,
+                              auto report, auto tell) {
+                            return ml_master(chain.handle(), in, out, channels, frames,
+                                             sample_rate, result, report, tell);
+                          });
 }
 
 /** master() with the chain first matched to `reference` at the chain's
  * matching strengths (MasteringChain::set_matching). */
 inline MlMasterResult master_to_reference(const MasteringChain &chain, const Profile &reference,
                                           ConstPlanar input, Planar output, double sample_rate,
-                                          std::string *report_json = nullptr) {
-  return detail::mastered(input, output, report_json, [&](auto in, auto out, auto channels,
-                                                          auto frames, auto result, auto report) {
-    return ml_master_to_reference(chain.handle(), reference.handle(), in, out, channels, frames,
-                                  sample_rate, result, report, nullptr);
-  });
+                                          std::string *report_json = nullptr,
+                                          const Progress &progress = {}) {
+  return detail::mastered(input, output, report_json, progress,
+                          [&](auto in, auto out, auto channels, auto frames, auto result,
+                              auto report, auto tell) {
+                            return ml_master_to_reference(chain.handle(), reference.handle(), in,
+                                                          out, channels, frames, sample_rate,
+                                                          result, report, tell);
+                          });
 }
 
 /** The default matching strengths: tonal 1, loudness 1, width 0.5, dynamics 0.5. */
@@ -1038,12 +1094,15 @@ inline MlMatching matching_default() noexcept { return ml_matching_default(); }
  * strengths. Audio and report as for master(). */
 inline MlMasterResult match_reference(const Profile &reference, const MlMatching &matching,
                                       ConstPlanar input, Planar output, double sample_rate,
-                                      std::string *report_json = nullptr) {
-  return detail::mastered(input, output, report_json, [&](auto in, auto out, auto channels,
-                                                          auto frames, auto result, auto report) {
-    return ml_match_reference(reference.handle(), &matching, in, out, channels, frames,
-                              sample_rate, result, report, nullptr);
-  });
+                                      std::string *report_json = nullptr,
+                                      const Progress &progress = {}) {
+  return detail::mastered(input, output, report_json, progress,
+                          [&](auto in, auto out, auto channels, auto frames, auto result,
+                              auto report, auto tell) {
+                            return ml_match_reference(reference.handle(), &matching, in, out,
+                                                      channels, frames, sample_rate, result,
+                                                      report, tell);
+                          });
 }
 
 /** What master_album() did: each track's figures and the album's loudness change. */
@@ -1058,7 +1117,8 @@ struct AlbumResult {
  * inputs: master_album(chain, {{al, ar}, {bl, br}}, {{oal, oar}, {obl, obr}}, rate). */
 inline AlbumResult master_album(const MasteringChain &chain, span<const ConstPlanar> tracks,
                                 span<const Planar> outputs, double sample_rate,
-                                std::string *report_json = nullptr) {
+                                std::string *report_json = nullptr,
+                                const Progress &progress = {}) {
   if (tracks.empty()) {
     throw Error(ML_STATUS_EMPTY_INPUT, "an album needs a track");
   }
@@ -1082,10 +1142,11 @@ inline AlbumResult master_album(const MasteringChain &chain, span<const ConstPla
   }
   AlbumResult result{std::vector<MlMasterResult>(n), 0.0};
   MlReport *report = nullptr;
-  MlStatus status = ml_master_album(chain.handle(), in_tracks.data(), out_tracks.data(), n,
-                                    channels, frames.data(), sample_rate, result.tracks.data(),
-                                    &result.album_gain_db,
-                                    report_json != nullptr ? &report : nullptr, nullptr);
+  detail::ProgressBridge bridge(progress);
+  MlStatus status = bridge.passed(ml_master_album(
+      chain.handle(), in_tracks.data(), out_tracks.data(), n, channels, frames.data(), sample_rate,
+      result.tracks.data(), &result.album_gain_db, report_json != nullptr ? &report : nullptr,
+      bridge.get()));
   detail::reported(status, report, report_json);
   return result;
 }

@@ -729,6 +729,38 @@ void album_and_normalize_land_on_target() {
         ML_STATUS_LENGTH_MISMATCH);
 }
 
+// A progress callback hears rising fractions up to 1 without changing the
+// master; returning false throws ML_STATUS_CANCELLED and writes nothing; an
+// exception it throws comes out of the call as it is.
+void progress_reports_and_cancels() {
+  std::vector<float> left = sine(0.2, 3.0), right = sine(0.1, 3.0, 440.0);
+  ml::MasteringChain chain("streaming");
+  std::vector<float> a(left.size()), b(left.size()), untouched(left.size());
+  std::vector<double> seen;
+  ml::master(chain, {left, right}, {a, b}, kRate, nullptr, [&](double f) {
+    seen.push_back(f);
+    return true;
+  });
+  CHECK(seen.size() > 10 && seen.back() == 1.0);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  std::vector<float> a2(left.size()), b2(left.size());
+  ml::master(chain, {left, right}, {a2, b2}, kRate);
+  CHECK(a == a2 && b == b2);
+  std::vector<float> c(left.size());
+  CHECK(thrown([&] {
+          ml::master(chain, {left, right}, {untouched, c}, kRate, nullptr,
+                     [](double f) { return f < 0.5; });
+        }) == ML_STATUS_CANCELLED);
+  CHECK(std::all_of(untouched.begin(), untouched.end(), [](float v) { return v == 0.0f; }));
+  bool passed_on = false;
+  try {
+    ml::measure({left, right}, kRate, [](double) -> bool { throw std::logic_error("stop here"); });
+  } catch (const std::logic_error &e) {
+    passed_on = std::string(e.what()) == "stop here";
+  }
+  CHECK(passed_on);
+}
+
 }  // namespace
 
 int main() {
@@ -752,5 +784,6 @@ int main() {
   mixer_balances_tracks();
   reference_matching_lands_on_the_reference();
   album_and_normalize_land_on_target();
+  progress_reports_and_cancels();
   return check_summary();
 }
