@@ -426,13 +426,12 @@ impl PlateReverb {
         let [turn_c, turn_s] = &self.lfo_turns;
         let nominal = self.tank.each_ref().map(|b| b.nominal);
         let [d0, d1] = &mut delays;
-        for k in 0..n {
+        let turns = turn_c.iter().zip(turn_s);
+        for (((d0, d1), &e), (&tc, &ts)) in d0.iter_mut().zip(d1).zip(excursion).zip(turns) {
             // The phasor k + 1 samples on: its sine moves the first
             // branch, its cosine the second.
-            let (tc, ts) = (turn_c[k], turn_s[k]);
-            let wobble = [(c * ts + s * tc) as f32, (c * tc - s * ts) as f32];
-            d0[k] = nominal[0] + excursion[k] * wobble[0];
-            d1[k] = nominal[1] + excursion[k] * wobble[1];
+            *d0 = nominal[0] + e * (c * ts + s * tc) as f32;
+            *d1 = nominal[1] + e * (c * tc - s * ts) as f32;
         }
         // On by the chunk, kept on the unit circle (first-order correction).
         let (tc, ts) = (turn_c[last], turn_s[last]);
@@ -506,7 +505,7 @@ impl PlateReverb {
     fn run<const W: bool>(&mut self, left: &mut [f32], right: &mut [f32]) {
         let smoothers = [&self.excursion, &self.width_s, &self.mix_s];
         let steady = !smoothers.iter().any(|s| s.is_smoothing());
-        let [excursion, width, mix] = smoothers.map(|s| s.current() as f32);
+        let [excursion, width, amount] = smoothers.map(|s| s.current() as f32);
         let mut input = [0.0f32; MAX_CHUNK];
         let mut depth = [excursion; MAX_CHUNK];
         for (ls, rs) in left.chunks_mut(self.chunk).zip(right.chunks_mut(self.chunk)) {
@@ -521,17 +520,23 @@ impl PlateReverb {
             }
             self.tank::<W>(input, &depth[..n]);
             let [yl, yr] = self.outputs(n);
-            for ((l, r), (&yl, &yr)) in ls.iter_mut().zip(rs.iter_mut()).zip(yl.iter().zip(&yr)) {
-                let [width, mix] = if steady {
-                    [width, mix]
-                } else {
-                    [&mut self.width_s, &mut self.mix_s].map(|s| s.next() as f32)
+            let mix =
+                |(l, r): (&mut f32, &mut f32), (&yl, &yr): (&f32, &f32), width: f32, mix: f32| {
+                    let (wl, wr) = (TAP_GAIN * yl, TAP_GAIN * yr);
+                    let mid = 0.5 * (wl + wr);
+                    let side = 0.5 * width * (wl - wr);
+                    *l += mix * (mid + side - *l);
+                    *r += mix * (mid - side - *r);
                 };
-                let (wl, wr) = (TAP_GAIN * yl, TAP_GAIN * yr);
-                let mid = 0.5 * (wl + wr);
-                let side = 0.5 * width * (wl - wr);
-                *l += mix * (mid + side - *l);
-                *r += mix * (mid - side - *r);
+            let samples = ls.iter_mut().zip(rs.iter_mut()).zip(yl.iter().zip(&yr));
+            if steady {
+                samples.for_each(|(dry, wet)| mix(dry, wet, width, amount));
+            } else {
+                for (dry, wet) in samples {
+                    let [width, amount] =
+                        [&mut self.width_s, &mut self.mix_s].map(|s| s.next() as f32);
+                    mix(dry, wet, width, amount);
+                }
             }
         }
         self.bandwidth.flush();

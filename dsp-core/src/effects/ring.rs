@@ -155,17 +155,32 @@ impl Diffuser {
     /// most the prepared longest; `x.len()` is at most [`MAX_CHUNK`].
     #[inline(always)]
     pub fn process_modulated(&mut self, x: &mut [f32], delays: &[f32]) {
-        let (buf, mask, pos, g) = (&self.ring.buf, self.ring.mask, self.ring.pos, self.gain);
-        let mut v = [0.0f32; MAX_CHUNK];
         let n = x.len().min(delays.len()).min(MAX_CHUNK);
-        for (k, ((x, &d), v)) in x.iter_mut().zip(delays).zip(&mut v[..n]).enumerate() {
-            let whole = d as usize; // d >= 1: truncation is the floor
-            let frac = d - whole as f32;
-            // `whole` and `whole + 1` samples before this one.
-            let newer = (pos + k).wrapping_sub(whole);
-            let a = buf[newer & mask];
-            let b = buf[newer.wrapping_sub(1) & mask];
-            let old = a + frac * (b - a);
+        let (x, delays) = (&mut x[..n], &delays[..n]);
+        // Whole delays and fractions (vector conversions), the two
+        // samples around each read (scalar loads), then the all-pass
+        // (vector arithmetic).
+        let mut whole = [0i32; MAX_CHUNK];
+        let mut frac = [0.0f32; MAX_CHUNK];
+        for ((w, f), &d) in whole.iter_mut().zip(&mut frac).zip(delays) {
+            // d >= 1: truncation is the floor (in i32, a vector conversion).
+            *w = d as i32;
+            *f = d - *w as f32;
+        }
+        let mut newer = [0.0f32; MAX_CHUNK];
+        let mut older = [0.0f32; MAX_CHUNK];
+        let (buf, mask, pos) = (&self.ring.buf, self.ring.mask, self.ring.pos);
+        for (k, ((a, b), &w)) in newer.iter_mut().zip(&mut older).zip(&whole[..n]).enumerate() {
+            // `w` and `w + 1` samples before this one.
+            let at = (pos + k).wrapping_sub(w as usize);
+            *a = buf[at & mask];
+            *b = buf[at.wrapping_sub(1) & mask];
+        }
+        let g = self.gain;
+        let mut v = [0.0f32; MAX_CHUNK];
+        let reads = newer.iter().zip(&older).zip(&frac);
+        for ((x, v), ((&a, &b), &f)) in x.iter_mut().zip(&mut v).zip(reads) {
+            let old = a + f * (b - a);
             *v = crate::math::flush_denormal(*x + g * old);
             *x = old - g * *v;
         }
