@@ -556,8 +556,18 @@ impl Fdn {
             at: block_start,
             mirror: (block_start == 0).then_some(self.size),
         };
-        let outputs = mix_block::<W>(&self.filtered, inputs, to);
-        for (out, o) in output.into_iter().zip(&outputs) {
+        let [out_l, out_r] = output;
+        if let (0, Some(l), Some(r)) =
+            (first, out_l.first_chunk_mut::<BLOCK>(), out_r.first_chunk_mut::<BLOCK>())
+        {
+            mix_block::<W>(&self.filtered, inputs, to, [l, r]);
+            return;
+        }
+        // The block's last rows only.
+        let mut outputs = [[0.0f32; BLOCK]; 2];
+        let [l, r] = &mut outputs;
+        mix_block::<W>(&self.filtered, inputs, to, [l, r]);
+        for (out, o) in [out_l, out_r].into_iter().zip(&outputs) {
             for (out, &o) in out.iter_mut().zip(&o[first..]) {
                 *out = o;
             }
@@ -624,23 +634,25 @@ impl Destination<'_> {
 }
 
 /// Mixes a block's rows of filtered samples by the matrix as lines (8
-/// samples of one line each), adds the input and stores the lines (`to`);
-/// returns the outputs (left, right) at each sample. The butterflies are
-/// those of [`hadamard`] in the same order, on whole lines.
+/// samples of one line each), adds the input and stores the lines (`to`),
+/// and writes the outputs (left, right) at each sample. The butterflies
+/// are those of [`hadamard`] in the same order, on whole lines.
 #[inline(always)]
 fn mix_block<const W: bool>(
     rows: &[Lanes; BLOCK],
     inputs: &[[f32; BLOCK]; 2],
     to: Destination<'_>,
-) -> [[f32; BLOCK]; 2] {
+    outputs: [&mut [f32; BLOCK]; 2],
+) {
     if !to.fits() {
-        return [[0.0; BLOCK]; 2];
+        return;
     }
     #[cfg(target_arch = "x86_64")]
     if W {
         // SAFETY: `W` is only set in the variant compiled with AVX2 and
         // FMA (see `simd::dispatch`), and `to` fits in its buffer.
-        return unsafe { avx::mix_block(rows, inputs, to) };
+        unsafe { avx::mix_block(rows, inputs, to, outputs) };
+        return;
     }
     let mut lines: [[f32; BLOCK]; LINES] = core::array::from_fn(|i| rows.map(|r| r[i]));
     for h in [8, 4, 2, 1] {
@@ -650,7 +662,9 @@ fn mix_block<const W: bool>(
             lines[j | h] = core::array::from_fn(|k| a[k] - b[k]);
         }
     }
-    let outputs = [0, 1].map(|i| lines[i].map(|v| OUTPUT_GAIN * v));
+    for (out, line) in outputs.into_iter().zip(&lines) {
+        *out = line.map(|v| OUTPUT_GAIN * v);
+    }
     let [xl, xr] = inputs;
     for (i, (line, dst)) in lines.iter_mut().zip(to.buf.chunks_exact_mut(to.stride)).enumerate() {
         for ((v, &xl), &xr) in line.iter_mut().zip(xl).zip(xr) {
@@ -662,7 +676,6 @@ fn mix_block<const W: bool>(
             dst[at..at + BLOCK].copy_from_slice(line);
         }
     }
-    outputs
 }
 
 /// The block transposes with AVX (8 lines × 8 samples per transpose).
@@ -794,8 +807,8 @@ mod avx {
         rows: &[Lanes; BLOCK],
         inputs: &[[f32; BLOCK]; 2],
         to: Destination<'_>,
-    ) -> [[f32; BLOCK]; 2] {
-        let mut outputs = [[0.0f32; BLOCK]; 2];
+        outputs: [&mut [f32; BLOCK]; 2],
+    ) {
         // SAFETY: loads read rows[k][8h..8h + 8] and the inputs; stores
         // write the outputs and, for line i, buf[i · stride + at..][..8]
         // (and the mirror), within `buf` as `to` fits; AVX and FMA are
@@ -827,7 +840,6 @@ mod avx {
                 }
             }
         }
-        outputs
     }
 }
 
