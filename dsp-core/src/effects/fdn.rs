@@ -4,14 +4,16 @@
 //! all-pass interpolated delays.
 //!
 //! Layout for speed: the state is a structure of arrays (16 lanes of
-//! `f32`), so that per sample the interpolation, the filters and the
-//! matrix are vector operations across the lines. The lines are read and
-//! written in blocks of 8 samples on the stream's clock: a block's integer
-//! delays are fixed when it starts, so each line's 9 samples are one
-//! contiguous read, turned into 8 rows of 16 lanes by 8×8 transposes, and
-//! the block's 8 rows of new samples are transposed back and stored as one
-//! contiguous write per line (a block only reads samples older than
-//! itself: every delay is at least 10 samples). Blocks and the 32-sample
+//! `f32`), so that per sample the interpolation and the filters are vector
+//! operations across the lines. The lines are read and written in blocks
+//! of 8 samples on the stream's clock: a block's integer delays are fixed
+//! when it starts, so each line's 9 samples are one contiguous read,
+//! turned into 8 rows of 16 lanes by 8×8 transposes. The block's 8 rows of
+//! filtered samples are transposed back to 8 samples per line, and the
+//! matrix, the input and the outputs then work on whole lines, 8 samples
+//! to a vector and without shuffles, before each line is stored as one
+//! contiguous write (a block only reads samples older than itself: every
+//! delay is at least 10 samples). Blocks and the 32-sample
 //! cells of the modulation fall on multiples of the stream's sample clock
 //! and keep their state between calls, so every sample is computed the
 //! same way however the stream is cut into process calls. The absorption
@@ -168,14 +170,15 @@ impl Decay {
 }
 
 /// Coefficients of biquads on 16 lanes (transposed direct form II, as
-/// [`Biquad`](crate::filters::Biquad), one lane per line).
+/// [`Biquad`](crate::filters::Biquad), one lane per line), with the
+/// feedback coefficients negated.
 #[derive(Debug, Clone, Copy, Default)]
 struct Sections {
     b0: Lanes,
     b1: Lanes,
     b2: Lanes,
-    a1: Lanes,
-    a2: Lanes,
+    minus_a1: Lanes,
+    minus_a2: Lanes,
 }
 
 impl Sections {
@@ -183,18 +186,21 @@ impl Sections {
         self.b0[i] = c.b0 as f32;
         self.b1[i] = c.b1 as f32;
         self.b2[i] = c.b2 as f32;
-        self.a1[i] = c.a1 as f32;
-        self.a2[i] = c.a2 as f32;
+        self.minus_a1[i] = -c.a1 as f32;
+        self.minus_a2[i] = -c.a2 as f32;
     }
 
-    /// Filters `x` in place; `s` holds the two state variables.
+    /// Filters `x` in place; `s` holds the two state variables. The
+    /// output `y` is the last term added to each state, so that a sample
+    /// waits on two multiply-adds of the previous one.
     #[inline(always)]
     fn tick<const W: bool>(&self, s: &mut [Lanes; 2], x: &mut Lanes) {
         let [s1, s2] = s;
         for i in 0..LINES {
             let y = mul_add::<W, f32>(self.b0[i], x[i], s1[i]);
-            s1[i] = mul_add::<W, f32>(self.b1[i], x[i], s2[i] - self.a1[i] * y);
-            s2[i] = mul_add::<W, f32>(self.b2[i], x[i], -self.a2[i] * y);
+            let feedforward = mul_add::<W, f32>(self.b1[i], x[i], s2[i]);
+            s1[i] = mul_add::<W, f32>(self.minus_a1[i], y, feedforward);
+            s2[i] = mul_add::<W, f32>(self.minus_a2[i], y, self.b2[i] * x[i]);
             x[i] = y;
         }
     }
@@ -211,10 +217,13 @@ struct State {
 
 impl State {
     /// Flushes values too small to matter to zero.
+    #[inline(always)]
     fn flush(&mut self) {
-        let all = self.filters.iter_mut().flatten().chain(core::iter::once(&mut self.interp));
-        for v in all.flatten() {
-            *v = (*v + FLUSH) - FLUSH;
+        let [[a1, a2], [b1, b2]] = &mut self.filters;
+        for lanes in [&mut self.interp, a1, a2, b1, b2] {
+            for v in lanes {
+                *v = (*v + FLUSH) - FLUSH;
+            }
         }
     }
 }
@@ -267,15 +276,15 @@ pub(crate) struct Fdn {
     step: Lanes,
     /// Delay each line reaches at the end of the current cell.
     cell_end: Lanes,
-    /// The current block's all-pass coefficients: `eta + k · eta_step`
-    /// at its `k`-th sample.
-    eta: Lanes,
-    eta_step: Lanes,
+    /// The current block's all-pass coefficients, one row per sample.
+    eta: [Lanes; BLOCK],
     /// The current block's reads, one row of 16 lines per sample: row `k`
     /// holds `x[n₀ + k − D − 1]` (`D` the block's integer delay).
     rows: [Lanes; BLOCK + 1],
-    /// The current block's writes, one row per sample.
-    written: [Lanes; BLOCK],
+    /// The current block's filtered samples, one row per sample.
+    filtered: [Lanes; BLOCK],
+    /// The current block's input (left, right).
+    inputs: [[f32; BLOCK]; 2],
     filters: [Sections; 2],
     state: State,
     /// LFO phasors (cos, sin) and their rotation per cell.
@@ -298,10 +307,10 @@ impl Default for Fdn {
             delay: [MIN_DELAY as f32; LINES],
             step: [0.0; LINES],
             cell_end: [MIN_DELAY as f32; LINES],
-            eta: [0.0; LINES],
-            eta_step: [0.0; LINES],
+            eta: [[0.0; LINES]; BLOCK],
             rows: [[0.0; LINES]; BLOCK + 1],
-            written: [[0.0; LINES]; BLOCK],
+            filtered: [[0.0; LINES]; BLOCK],
+            inputs: [[0.0; BLOCK]; 2],
             filters: [Sections::default(); 2],
             state: State::default(),
             lfo: [[1.0; LINES], [0.0; LINES]],
@@ -392,7 +401,7 @@ impl Fdn {
 
     /// Delays for the target scale and `excursion` at the current LFO
     /// phases, within `MIN_DELAY..=max_delay`.
-    #[inline]
+    #[inline(always)]
     fn targets(&self, excursion: f32) -> Lanes {
         let (low, high) = (MIN_DELAY as f32, self.max_delay as f32);
         core::array::from_fn(|i| {
@@ -406,6 +415,7 @@ impl Fdn {
     /// Starts a cell: advances the modulation by one cell and sets each
     /// line's delay to move linearly towards its new target, at most
     /// [`MAX_GLIDE_RATE`] samples per sample.
+    #[inline(always)]
     fn begin_cell(&mut self) {
         let excursion = self.excursion.advance(CELL) as f32;
         let [c, s] = &mut self.lfo;
@@ -451,14 +461,24 @@ impl Fdn {
                 self.read_block::<W>(block_start);
             }
             let end = start + len;
-            self.run_rows::<W>(
-                &mut state,
-                first,
-                [&in_l[start..end], &in_r[start..end]],
-                [&mut out_l[start..end], &mut out_r[start..end]],
-            );
-            if first + len == BLOCK {
-                self.write_block::<W>(block_start);
+            let x = [&in_l[start..end], &in_r[start..end]];
+            self.run_rows::<W>(&mut state, first, len);
+            let out = [&mut out_l[start..end], &mut out_r[start..end]];
+            match x.map(<[f32; BLOCK]>::try_from) {
+                // A whole block: its input as it comes.
+                [Ok(xl), Ok(xr)] => self.write_block::<W>(block_start, 0, &[xl, xr], out),
+                _ => {
+                    // Part of a block: its input kept until the block ends.
+                    for (saved, x) in self.inputs.iter_mut().zip(x) {
+                        saved[first..first + len].copy_from_slice(x);
+                    }
+                    if first + len == BLOCK {
+                        let inputs = self.inputs;
+                        self.write_block::<W>(block_start, first, &inputs, out);
+                    } else {
+                        self.row_outputs::<W>(first, out);
+                    }
+                }
             }
             start = end;
         }
@@ -482,14 +502,19 @@ impl Fdn {
         const ONE_STEP: f32 = 8_388_608.0;
         let rounded: Lanes =
             core::array::from_fn(|i| (self.delay[i] + 0.5 * last * self.step[i] - 1.0) + ONE_STEP);
+        let (mut eta, mut eta_step) = ([0.0f32; LINES], [0.0f32; LINES]);
         for (i, &rounded) in rounded.iter().enumerate() {
             let (d, step) = (self.delay[i], self.step[i]);
             let frac = d - (rounded - ONE_STEP);
-            let first = (1.0 - frac) / (1.0 + frac);
+            eta[i] = (1.0 - frac) / (1.0 + frac);
             let frac = frac + last * step;
-            self.eta[i] = first;
-            self.eta_step[i] = ((1.0 - frac) / (1.0 + frac) - first) * (1.0 / last);
+            eta_step[i] = ((1.0 - frac) / (1.0 + frac) - eta[i]) * (1.0 / last);
             self.delay[i] = d + BLOCK as f32 * step;
+        }
+        for (k, row) in self.eta.iter_mut().enumerate() {
+            for ((e, &step), &first) in row.iter_mut().zip(&eta_step).zip(&eta) {
+                *e = mul_add::<W, f32>(k as f32, step, first);
+            }
         }
         let offset = rounded.map(|r| {
             let whole = r.to_bits() - ONE_STEP.to_bits();
@@ -511,71 +536,144 @@ impl Fdn {
         }
     }
 
-    /// Stores the block's rows into the lines (and into the mirror after
-    /// the ring when the block is the ring's first).
+    /// Ends a block: transposes its filtered rows into 8 samples per
+    /// line, mixes the lines by the matrix (the butterflies of
+    /// [`hadamard`], in the same order, on whole lines), writes the outputs
+    /// of rows `first..` (`output`), adds the block's input (`inputs`), and
+    /// stores each line (and its mirror after the ring when the block is
+    /// the ring's first).
     #[inline(always)]
-    fn write_block<const W: bool>(&mut self, block_start: usize) {
-        let stride = self.stride;
-        let mirror = (block_start == 0).then_some(self.size);
-        #[cfg(target_arch = "x86_64")]
-        if W {
-            // SAFETY: AVX2 as in `read_block`; `block_start + BLOCK ≤ size`
-            // and `size + BLOCK = stride`, so both targets lie in the line.
-            unsafe { avx::write_rows(&mut self.buf, stride, block_start, mirror, &self.written) };
+    fn write_block<const W: bool>(
+        &mut self,
+        block_start: usize,
+        first: usize,
+        inputs: &[[f32; BLOCK]; 2],
+        output: [&mut [f32]; 2],
+    ) {
+        let to = Destination {
+            buf: &mut self.buf,
+            stride: self.stride,
+            at: block_start,
+            mirror: (block_start == 0).then_some(self.size),
+        };
+        let [out_l, out_r] = output;
+        if let (0, Some(l), Some(r)) =
+            (first, out_l.first_chunk_mut::<BLOCK>(), out_r.first_chunk_mut::<BLOCK>())
+        {
+            mix_block::<W>(&self.filtered, inputs, to, [l, r]);
             return;
         }
-        for i in 0..LINES {
-            for at in core::iter::once(block_start).chain(mirror) {
-                let line = &mut self.buf[i * stride + at..][..BLOCK];
-                for (k, v) in line.iter_mut().enumerate() {
-                    *v = self.written[k][i];
-                }
+        // The block's last rows only.
+        let mut outputs = [[0.0f32; BLOCK]; 2];
+        let [l, r] = &mut outputs;
+        mix_block::<W>(&self.filtered, inputs, to, [l, r]);
+        for (out, o) in [out_l, out_r].into_iter().zip(&outputs) {
+            for (out, &o) in out.iter_mut().zip(&o[first..]) {
+                *out = o;
             }
         }
     }
 
-    /// The per-sample recursion over rows `first..` of the current block.
+    /// The outputs of rows `first..` of a block not finished yet: the
+    /// first two entries of each row mixed by the matrix.
     #[inline(always)]
-    fn run_rows<const W: bool>(
-        &mut self,
-        state: &mut State,
-        first: usize,
-        input: [&[f32]; 2],
-        output: [&mut [f32]; 2],
-    ) {
-        let [in_l, in_r] = input;
+    fn row_outputs<const W: bool>(&self, first: usize, output: [&mut [f32]; 2]) {
         let [out_l, out_r] = output;
-        let (eta0, eta_step) = (self.eta, self.eta_step);
-        let (interp, filter_state) = (&mut state.interp, &mut state.filters);
-        for (k, ((&xl, &xr), (ol, or))) in
-            in_l.iter().zip(in_r).zip(out_l.iter_mut().zip(out_r.iter_mut())).enumerate()
-        {
-            let row = first + k;
-            let (older, newer) = (&self.rows[row], &self.rows[row + 1]);
-            let at = row as f32;
-            // First-order all-pass interpolation of the fraction:
-            // y = η (x[n−D] − y[n−1]) + x[n−D−1].
-            let mut r = [0.0f32; LINES];
-            for i in 0..LINES {
-                let eta = mul_add::<W, f32>(at, eta_step[i], eta0[i]);
-                r[i] = mul_add::<W, f32>(eta, newer[i] - interp[i], older[i]);
-                interp[i] = r[i];
-            }
-            for (f, s) in self.filters.iter().zip(filter_state.iter_mut()) {
-                f.tick::<W>(s, &mut r);
-            }
+        for ((ol, or), row) in out_l.iter_mut().zip(out_r.iter_mut()).zip(&self.filtered[first..]) {
+            let mut r = *row;
             hadamard::<W>(&mut r);
             *ol = OUTPUT_GAIN * r[0];
             *or = OUTPUT_GAIN * r[1];
-            let written = &mut self.written[row];
+        }
+    }
+
+    /// The per-sample recursion over rows `first..first + len` of the
+    /// current block: all-pass interpolation and absorption filters.
+    #[inline(always)]
+    fn run_rows<const W: bool>(&mut self, state: &mut State, first: usize, len: usize) {
+        let (mut interp, mut filter_state) = (state.interp, state.filters);
+        let reads = self.rows[first..].windows(2).zip(&self.eta[first..]);
+        for (filtered, (window, eta)) in self.filtered[first..first + len].iter_mut().zip(reads) {
+            let (older, newer, eta) = (window[0], window[1], *eta);
+            // First-order all-pass interpolation of the fraction:
+            // y = η (x[n−D] − y[n−1]) + x[n−D−1], the recursive term last.
+            let mut r = [0.0f32; LINES];
             for i in 0..LINES {
-                let v = mul_add::<W, f32>(
-                    INJECT_LEFT[i],
-                    xl,
-                    mul_add::<W, f32>(INJECT_RIGHT[i], xr, r[i]),
+                r[i] = mul_add::<W, f32>(
+                    -eta[i],
+                    interp[i],
+                    mul_add::<W, f32>(eta[i], newer[i], older[i]),
                 );
-                written[i] = (v + FLUSH) - FLUSH;
             }
+            interp = r;
+            for (f, s) in self.filters.iter().zip(filter_state.iter_mut()) {
+                f.tick::<W>(s, &mut r);
+            }
+            *filtered = r;
+        }
+        (state.interp, state.filters) = (interp, filter_state);
+    }
+}
+
+/// Where a finished block's lines go: line `i`'s 8 samples at
+/// `buf[i · stride + at..]`, and at `buf[i · stride + mirror..]` too if
+/// given.
+struct Destination<'a> {
+    buf: &'a mut [f32],
+    stride: usize,
+    at: usize,
+    mirror: Option<usize>,
+}
+
+impl Destination<'_> {
+    /// Whether every line's target lies in `buf`.
+    fn fits(&self) -> bool {
+        let end = self.at.max(self.mirror.unwrap_or(0)) + BLOCK;
+        end <= self.stride && self.stride.checked_mul(LINES).is_some_and(|n| n <= self.buf.len())
+    }
+}
+
+/// Mixes a block's rows of filtered samples by the matrix as lines (8
+/// samples of one line each), adds the input and stores the lines (`to`),
+/// and writes the outputs (left, right) at each sample. The butterflies
+/// are those of [`hadamard`] in the same order, on whole lines.
+#[inline(always)]
+fn mix_block<const W: bool>(
+    rows: &[Lanes; BLOCK],
+    inputs: &[[f32; BLOCK]; 2],
+    to: Destination<'_>,
+    outputs: [&mut [f32; BLOCK]; 2],
+) {
+    if !to.fits() {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if W {
+        // SAFETY: `W` is only set in the variant compiled with AVX2 and
+        // FMA (see `simd::dispatch`), and `to` fits in its buffer.
+        unsafe { avx::mix_block(rows, inputs, to, outputs) };
+        return;
+    }
+    let mut lines: [[f32; BLOCK]; LINES] = core::array::from_fn(|i| rows.map(|r| r[i]));
+    for h in [8, 4, 2, 1] {
+        for j in (0..LINES).filter(|j| j & h == 0) {
+            let (a, b) = (lines[j], lines[j | h]);
+            lines[j] = core::array::from_fn(|k| a[k] + b[k]);
+            lines[j | h] = core::array::from_fn(|k| a[k] - b[k]);
+        }
+    }
+    for (out, line) in outputs.into_iter().zip(&lines) {
+        *out = line.map(|v| OUTPUT_GAIN * v);
+    }
+    let [xl, xr] = inputs;
+    for (i, (line, dst)) in lines.iter_mut().zip(to.buf.chunks_exact_mut(to.stride)).enumerate() {
+        for ((v, &xl), &xr) in line.iter_mut().zip(xl).zip(xr) {
+            let w =
+                mul_add::<W, f32>(INJECT_LEFT[i], xl, mul_add::<W, f32>(INJECT_RIGHT[i], xr, *v));
+            *v = (w + FLUSH) - FLUSH;
+        }
+        for at in core::iter::once(to.at).chain(to.mirror) {
+            dst[at..at + BLOCK].copy_from_slice(line);
         }
     }
 }
@@ -583,7 +681,7 @@ impl Fdn {
 /// The block transposes with AVX (8 lines × 8 samples per transpose).
 #[cfg(target_arch = "x86_64")]
 mod avx {
-    use super::{BLOCK, LINES, Lanes};
+    use super::{BLOCK, Destination, FLUSH, INJECT_LEFT, INJECT_RIGHT, LINES, Lanes, OUTPUT_GAIN};
     use core::arch::x86_64::*;
 
     /// The unnormalised 16-point Hadamard transform on two vectors: the
@@ -615,40 +713,53 @@ mod avx {
         }
     }
 
-    /// Transposes 8 rows of 8 floats.
+    /// The butterfly stage on index bit `H` across 16 vectors (as
+    /// [`super::butterfly`] across lanes).
     ///
     /// # Safety
     /// The CPU has AVX.
     #[inline(always)]
-    unsafe fn transpose(r: [__m256; 8]) -> [__m256; 8] {
-        // SAFETY: AVX is present (the caller's contract); no memory access.
+    unsafe fn butterfly<const H: usize>(l: &mut [__m256; LINES]) {
+        for j in 0..LINES {
+            if j & H == 0 {
+                let (a, b) = (l[j], l[j | H]);
+                // SAFETY: AVX is present (the caller's contract).
+                (l[j], l[j | H]) = unsafe { (_mm256_add_ps(a, b), _mm256_sub_ps(a, b)) };
+            }
+        }
+    }
+
+    /// Transposes the 8×8 block whose row `m` is the 8 floats at
+    /// `rows[m]`: vector `c` of the result holds element `c` of every row.
+    /// Rows `m` and `m + 4` are loaded into the two 128-bit halves of one
+    /// vector, so that the transpose stays within the halves (four unpacks
+    /// and four shuffles per four elements).
+    ///
+    /// # Safety
+    /// The CPU has AVX, and each pointer can be read for 8 floats.
+    #[inline(always)]
+    unsafe fn transpose(rows: [*const f32; 8]) -> [__m256; 8] {
+        // SAFETY: the loads read the first and last four floats of each
+        // row, within them by the contract; AVX is present.
         unsafe {
-            let t0 = _mm256_unpacklo_ps(r[0], r[1]);
-            let t1 = _mm256_unpackhi_ps(r[0], r[1]);
-            let t2 = _mm256_unpacklo_ps(r[2], r[3]);
-            let t3 = _mm256_unpackhi_ps(r[2], r[3]);
-            let t4 = _mm256_unpacklo_ps(r[4], r[5]);
-            let t5 = _mm256_unpackhi_ps(r[4], r[5]);
-            let t6 = _mm256_unpacklo_ps(r[6], r[7]);
-            let t7 = _mm256_unpackhi_ps(r[6], r[7]);
-            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
-            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
-            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
-            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
-            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
-            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
-            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
-            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
-            [
-                _mm256_permute2f128_ps::<0x20>(u0, u4),
-                _mm256_permute2f128_ps::<0x20>(u1, u5),
-                _mm256_permute2f128_ps::<0x20>(u2, u6),
-                _mm256_permute2f128_ps::<0x20>(u3, u7),
-                _mm256_permute2f128_ps::<0x31>(u0, u4),
-                _mm256_permute2f128_ps::<0x31>(u1, u5),
-                _mm256_permute2f128_ps::<0x31>(u2, u6),
-                _mm256_permute2f128_ps::<0x31>(u3, u7),
-            ]
+            let pair = |m: usize, at: usize| {
+                let low = _mm256_castps128_ps256(_mm_loadu_ps(rows[m].add(at)));
+                _mm256_insertf128_ps::<1>(low, _mm_loadu_ps(rows[m + 4].add(at)))
+            };
+            let mut result = [_mm256_setzero_ps(); 8];
+            for at in [0, 4] {
+                // Elements at..at + 4 of rows 0..4 (low halves), 4..8 (high).
+                let (t0, t1, t2, t3) = (pair(0, at), pair(1, at), pair(2, at), pair(3, at));
+                let a = _mm256_unpacklo_ps(t0, t1); // r0e0 r1e0 r0e1 r1e1
+                let b = _mm256_unpackhi_ps(t0, t1); // r0e2 r1e2 r0e3 r1e3
+                let c = _mm256_unpacklo_ps(t2, t3); // r2e0 r3e0 r2e1 r3e1
+                let d = _mm256_unpackhi_ps(t2, t3); // r2e2 r3e2 r2e3 r3e3
+                result[at] = _mm256_shuffle_ps::<0x44>(a, c);
+                result[at + 1] = _mm256_shuffle_ps::<0xEE>(a, c);
+                result[at + 2] = _mm256_shuffle_ps::<0x44>(b, d);
+                result[at + 3] = _mm256_shuffle_ps::<0xEE>(b, d);
+            }
+            result
         }
     }
 
@@ -664,45 +775,68 @@ mod avx {
             // by the contract; AVX is present.
             unsafe {
                 let p = buf.as_ptr();
-                let lines: [__m256; 8] =
-                    core::array::from_fn(|j| _mm256_loadu_ps(p.add(at[8 * half + j])));
+                let lines = core::array::from_fn(|j| p.add(at[8 * half + j]));
                 for (k, v) in transpose(lines).into_iter().enumerate() {
                     _mm256_storeu_ps(rows[k].as_mut_ptr().add(8 * half), v);
                 }
             }
         }
-        for (i, &a) in at.iter().enumerate() {
-            rows[BLOCK][i] = buf[a + BLOCK];
+        // The last row, gathered in registers and stored whole (a vector
+        // load of scalar stores would wait for them to reach the cache).
+        for half in 0..2 {
+            // SAFETY: `a + BLOCK < buf.len()` for every window by the
+            // contract, and the store writes rows[BLOCK][8h..8h + 8]; AVX
+            // is present.
+            unsafe {
+                let x = |j: usize| *buf.as_ptr().add(at[8 * half + j] + BLOCK);
+                let v = _mm256_setr_ps(x(0), x(1), x(2), x(3), x(4), x(5), x(6), x(7));
+                _mm256_storeu_ps(rows[BLOCK].as_mut_ptr().add(8 * half), v);
+            }
         }
     }
 
-    /// Stores `rows` (one per sample) into each line `i` at
-    /// `buf[i · stride + at..][..8]`, and at `mirror` too if given.
+    /// [`mix_block`](super::mix_block) with the lines in vectors of 8
+    /// samples: two 8×8 transposes, then the butterflies, outputs and
+    /// input without a shuffle, and the lines stored from the registers.
     ///
     /// # Safety
-    /// The CPU has AVX, and `at + 8` and `mirror + 8` are at most `stride`,
-    /// with `LINES · stride ≤ buf.len()`.
+    /// The CPU has AVX and FMA, and `to` fits in its buffer
+    /// ([`Destination::fits`]).
     #[inline(always)]
-    pub unsafe fn write_rows(
-        buf: &mut [f32],
-        stride: usize,
-        at: usize,
-        mirror: Option<usize>,
+    pub unsafe fn mix_block(
         rows: &[Lanes; BLOCK],
+        inputs: &[[f32; BLOCK]; 2],
+        to: Destination<'_>,
+        outputs: [&mut [f32; BLOCK]; 2],
     ) {
-        for half in 0..2 {
-            // SAFETY: loads read rows[k][8h..8h + 8]; stores write
-            // buf[i · stride + at..][..8] within line i by the contract.
-            unsafe {
-                let r: [__m256; 8] =
-                    core::array::from_fn(|k| _mm256_loadu_ps(rows[k].as_ptr().add(8 * half)));
-                let p = buf.as_mut_ptr();
-                for (j, v) in transpose(r).into_iter().enumerate() {
-                    let line = p.add((8 * half + j) * stride);
-                    _mm256_storeu_ps(line.add(at), v);
-                    if let Some(m) = mirror {
-                        _mm256_storeu_ps(line.add(m), v);
-                    }
+        // SAFETY: loads read rows[k][8h..8h + 8] and the inputs; stores
+        // write the outputs and, for line i, buf[i · stride + at..][..8]
+        // (and the mirror), within `buf` as `to` fits; AVX and FMA are
+        // present by the contract.
+        unsafe {
+            let half = |h: usize| transpose(core::array::from_fn(|k| rows[k].as_ptr().add(8 * h)));
+            let [low, high] = [half(0), half(1)];
+            let mut l: [__m256; LINES] =
+                core::array::from_fn(|i| if i < 8 { low[i] } else { high[i - 8] });
+            butterfly::<8>(&mut l);
+            butterfly::<4>(&mut l);
+            butterfly::<2>(&mut l);
+            butterfly::<1>(&mut l);
+            let gain = _mm256_set1_ps(OUTPUT_GAIN);
+            _mm256_storeu_ps(outputs[0].as_mut_ptr(), _mm256_mul_ps(gain, l[0]));
+            _mm256_storeu_ps(outputs[1].as_mut_ptr(), _mm256_mul_ps(gain, l[1]));
+            let xl = _mm256_loadu_ps(inputs[0].as_ptr());
+            let xr = _mm256_loadu_ps(inputs[1].as_ptr());
+            let flush = _mm256_set1_ps(FLUSH);
+            let buf = to.buf.as_mut_ptr();
+            for (i, v) in l.into_iter().enumerate() {
+                let v = _mm256_fmadd_ps(_mm256_set1_ps(INJECT_RIGHT[i]), xr, v);
+                let v = _mm256_fmadd_ps(_mm256_set1_ps(INJECT_LEFT[i]), xl, v);
+                let v = _mm256_sub_ps(_mm256_add_ps(v, flush), flush);
+                let line = buf.add(i * to.stride);
+                _mm256_storeu_ps(line.add(to.at), v);
+                if let Some(m) = to.mirror {
+                    _mm256_storeu_ps(line.add(m), v);
                 }
             }
         }

@@ -3,11 +3,12 @@
 
 use crate::buffer::sanitize;
 use crate::error::Error;
-use crate::filters::Biquad;
+use crate::filters::biquad::Coefs;
 use crate::filters::design::{FilterKind, first_order};
-use crate::math::{MAX_LOOP_LEVEL, PI, clamp_level, cos, sin};
+use crate::math::{MAX_LOOP_LEVEL, PI, clamp_level, cos, flush_denormal, sin};
 use crate::params::{Caps, Channels, ParamInfo};
 use crate::processor::Processor;
+use crate::simd::{Kernel, dispatch, mul_add};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
@@ -97,6 +98,51 @@ const TAPS: [[(usize, Element, f64, f32); 7]; 2] = {
     ]
 };
 
+/// A first-order section of [`first_order`]'s designs (`b2 = a2 = 0`),
+/// run as a recursion on its state alone: `y = b0·x + s`, then
+/// `s ← c·x + p·s` with `c = b1 − a1·b0` and `p = −a1` (the transposed
+/// direct form with `y` substituted), so that each sample waits on one
+/// multiply-add rather than on a chain of four operations.
+#[derive(Debug, Clone, Copy, Default)]
+struct FirstOrder {
+    b0: f32,
+    c: f32,
+    p: f32,
+    s: f32,
+}
+
+impl FirstOrder {
+    fn set_coefs(&mut self, k: &Coefs) {
+        self.b0 = k.b0 as f32;
+        self.c = (k.b1 - k.a1 * k.b0) as f32;
+        self.p = -k.a1 as f32;
+    }
+
+    /// Filters one sample (`W` as in `simd::Kernel::run`).
+    #[inline(always)]
+    fn tick<const W: bool>(&mut self, x: f32) -> f32 {
+        let y = mul_add::<W, f32>(self.b0, x, self.s);
+        self.s = mul_add::<W, f32>(self.p, self.s, self.c * x);
+        y
+    }
+
+    /// Filters `x` in place.
+    #[inline(always)]
+    fn process<const W: bool>(&mut self, x: &mut [f32]) {
+        let mut f = *self;
+        x.iter_mut().for_each(|x| *x = f.tick::<W>(*x));
+        self.s = f.s;
+    }
+
+    fn flush(&mut self) {
+        self.s = flush_denormal(self.s);
+    }
+
+    fn reset(&mut self) {
+        self.s = 0.0;
+    }
+}
+
 /// One half of the tank.
 #[derive(Debug, Clone, Default)]
 struct Branch {
@@ -105,7 +151,7 @@ struct Branch {
     nominal: f32,
     first: Ring,
     first_len: usize,
-    damping: Biquad,
+    damping: FirstOrder,
     diffuser: Diffuser,
     second: Ring,
     second_len: usize,
@@ -153,6 +199,10 @@ impl Branch {
 /// [`filters::design`](crate::filters::design); the modulated all-passes
 /// read by linear interpolation. Every gain in the loop stays below 1, so
 /// the tank is stable for every setting.
+///
+/// The tank runs a chunk of samples at a time, element by element: no
+/// chunk is longer than the shortest delay around the loop, so what an
+/// element reads within a chunk was written before it.
 #[derive(Debug, Clone)]
 pub struct PlateReverb {
     decay_s: f64,
@@ -165,16 +215,18 @@ pub struct PlateReverb {
     sample_rate: f64,
     predelay: usize,
     pre: Ring,
-    bandwidth: Biquad,
+    bandwidth: FirstOrder,
     input: [Diffuser; 4],
     tank: [Branch; 2],
     taps: [[(usize, Element, usize, f32); 7]; 2],
     decay_gain: f32,
-    /// Samples the input path runs at a time.
+    /// Samples the input path and the tank run at a time.
     chunk: usize,
-    /// LFO phasor (cos, sin) and its rotation per sample.
+    /// LFO phasor (cos, sin) at the start of the next chunk.
     lfo: (f64, f64),
-    lfo_turn: (f64, f64),
+    /// The phasor's rotation after `k + 1` samples, at index `k`: cosines
+    /// and sines.
+    lfo_turns: [[f64; MAX_CHUNK]; 2],
     /// Peak excursion of the modulated all-passes, in samples.
     excursion: LinearSmoother,
     width_s: LinearSmoother,
@@ -206,14 +258,14 @@ impl PlateReverb {
             sample_rate: 48_000.0,
             predelay: 0,
             pre: Ring::default(),
-            bandwidth: Biquad::default(),
+            bandwidth: FirstOrder::default(),
             input: Default::default(),
             tank: Default::default(),
             taps: [[(0, Element::FirstDelay, 1, 0.0); 7]; 2],
             decay_gain: 0.5,
             chunk: 1,
             lfo: (1.0, 0.0),
-            lfo_turn: (1.0, 0.0),
+            lfo_turns: [[1.0; MAX_CHUNK], [0.0; MAX_CHUNK]],
             excursion: LinearSmoother::new(0.0),
             width_s: LinearSmoother::new(1.0),
             mix_s: LinearSmoother::new(0.3),
@@ -345,47 +397,91 @@ impl PlateReverb {
         let top = 0.45 * fs;
         let damp = first_order(FilterKind::LowPass, self.damping_hz().min(top), fs);
         for b in &mut self.tank {
-            b.damping.set_coefs(damp);
+            b.damping.set_coefs(&damp);
         }
-        self.bandwidth.set_coefs(first_order(FilterKind::LowPass, self.bandwidth_hz.min(top), fs));
+        self.bandwidth.set_coefs(&first_order(FilterKind::LowPass, self.bandwidth_hz.min(top), fs));
     }
 
     /// The input path over a chunk of (mono) input, in place: predelay,
-    /// band limit and input diffusers, stage by stage along the chunk (at
-    /// most [`MAX_CHUNK`] samples and the shortest diffuser's delay).
+    /// band limit and input diffusers, stage by stage along the chunk.
     #[inline(always)]
-    fn input(&mut self, v: &mut [f32]) {
+    fn input<const W: bool>(&mut self, v: &mut [f32]) {
         self.pre.write(v);
         self.pre.read(v.len() + self.predelay, v);
-        v.iter_mut().for_each(|v| *v = self.bandwidth.tick(*v));
+        self.bandwidth.process::<W>(v);
         for d in &mut self.input {
             d.process(v);
         }
     }
 
-    /// Runs the tank for one sample of the input path's output.
+    /// The modulated all-passes' delays over the next `excursion.len()`
+    /// samples, `excursion[k]` the peak excursion at the `k`-th: the LFO
+    /// is one phasor, a quarter turn apart between the branches.
     #[inline(always)]
-    fn tick(&mut self, v: f32, excursion: f32) {
-        // The LFO: one phasor, a quarter turn apart between the branches.
+    fn delays(&mut self, excursion: &[f32]) -> [[f32; MAX_CHUNK]; 2] {
+        let mut delays = [[0.0f32; MAX_CHUNK]; 2];
+        let n = excursion.len().min(MAX_CHUNK);
+        let Some(last) = n.checked_sub(1) else { return delays };
         let (c, s) = self.lfo;
-        let (tc, ts) = self.lfo_turn;
+        let [turn_c, turn_s] = &self.lfo_turns;
+        let nominal = self.tank.each_ref().map(|b| b.nominal);
+        let [d0, d1] = &mut delays;
+        let turns = turn_c.iter().zip(turn_s);
+        for (((d0, d1), &e), (&tc, &ts)) in d0.iter_mut().zip(d1).zip(excursion).zip(turns) {
+            // The phasor k + 1 samples on: its sine moves the first
+            // branch, its cosine the second.
+            *d0 = nominal[0] + e * (c * ts + s * tc) as f32;
+            *d1 = nominal[1] + e * (c * tc - s * ts) as f32;
+        }
+        // On by the chunk, kept on the unit circle (first-order correction).
+        let (tc, ts) = (turn_c[last], turn_s[last]);
         let (c, s) = (c * tc - s * ts, c * ts + s * tc);
         let k = 1.5 - 0.5 * (c * c + s * s);
         self.lfo = (c * k, s * k);
-        let wobble = [s as f32, c as f32];
+        delays
+    }
+
+    /// Runs the tank over a chunk of the input path's output, `excursion`
+    /// (as long) giving the modulation depth at each sample.
+    #[inline(always)]
+    fn tank<const W: bool>(&mut self, v: &[f32], excursion: &[f32]) {
+        let n = v.len().min(excursion.len());
+        let delays = self.delays(&excursion[..n]);
         let g = self.decay_gain;
-        let feedback = [
-            self.tank[1].second.tap(self.tank[1].second_len),
-            self.tank[0].second.tap(self.tank[0].second_len),
-        ];
-        for (i, b) in self.tank.iter_mut().enumerate() {
-            let delay = b.nominal + excursion * wobble[i];
-            let mut u = b.modulated.tick_modulated(v + g * feedback[i], delay);
-            let out = b.first.tap(b.first_len);
-            b.first.push(u);
-            u = g * b.damping.tick(out);
-            u = b.diffuser.tick(u);
-            b.second.push(crate::math::flush_denormal(u));
+        // Each branch takes the other's output (its second delay), all of
+        // it written before this chunk.
+        let mut x = [[0.0f32; MAX_CHUNK]; 2];
+        for (x, other) in x.iter_mut().zip(self.tank.iter().rev()) {
+            other.second.read(other.second_len, &mut x[..n]);
+            for (x, &v) in x[..n].iter_mut().zip(v) {
+                *x = v + g * *x;
+            }
+        }
+        // The modulated all-passes and the first delays; `u` takes the
+        // delays' outputs.
+        let mut u = [[0.0f32; MAX_CHUNK]; 2];
+        for (((b, x), delays), u) in self.tank.iter_mut().zip(&mut x).zip(&delays).zip(&mut u) {
+            b.modulated.process_modulated(&mut x[..n], &delays[..n]);
+            b.first.read(b.first_len, &mut u[..n]);
+            b.first.write(&x[..n]);
+        }
+        // The damping of both branches in one loop: two recursions that
+        // run side by side.
+        let [b0, b1] = &mut self.tank;
+        let mut damping = [b0.damping, b1.damping];
+        let [u0, u1] = &mut u;
+        for (u0, u1) in u0[..n].iter_mut().zip(&mut u1[..n]) {
+            *u0 = g * damping[0].tick::<W>(*u0);
+            *u1 = g * damping[1].tick::<W>(*u1);
+        }
+        (b0.damping, b1.damping) = (damping[0], damping[1]);
+        for (b, u) in self.tank.iter_mut().zip(&mut u) {
+            let u = &mut u[..n];
+            b.diffuser.process(u);
+            for u in u.iter_mut() {
+                *u = flush_denormal(*u);
+            }
+            b.second.write(u);
         }
     }
 
@@ -401,6 +497,67 @@ impl PlateReverb {
             }
         }
         y
+    }
+
+    /// Processes the block, a chunk at a time (inlined into both
+    /// instruction-set variants).
+    #[inline(always)]
+    fn run<const W: bool>(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let smoothers = [&self.excursion, &self.width_s, &self.mix_s];
+        let steady = !smoothers.iter().any(|s| s.is_smoothing());
+        let [excursion, width, amount] = smoothers.map(|s| s.current() as f32);
+        let mut input = [0.0f32; MAX_CHUNK];
+        let mut depth = [excursion; MAX_CHUNK];
+        for (ls, rs) in left.chunks_mut(self.chunk).zip(right.chunks_mut(self.chunk)) {
+            let n = ls.len().min(rs.len());
+            let input = &mut input[..n];
+            for ((v, l), r) in input.iter_mut().zip(&*ls).zip(&*rs) {
+                *v = clamp_level(0.5 * (l + r), MAX_LOOP_LEVEL);
+            }
+            self.input::<W>(input);
+            if !steady {
+                depth[..n].iter_mut().for_each(|d| *d = self.excursion.next() as f32);
+            }
+            self.tank::<W>(input, &depth[..n]);
+            let [yl, yr] = self.outputs(n);
+            let mix =
+                |(l, r): (&mut f32, &mut f32), (&yl, &yr): (&f32, &f32), width: f32, mix: f32| {
+                    let (wl, wr) = (TAP_GAIN * yl, TAP_GAIN * yr);
+                    let mid = 0.5 * (wl + wr);
+                    let side = 0.5 * width * (wl - wr);
+                    *l += mix * (mid + side - *l);
+                    *r += mix * (mid - side - *r);
+                };
+            let samples = ls.iter_mut().zip(rs.iter_mut()).zip(yl.iter().zip(&yr));
+            if steady {
+                samples.for_each(|(dry, wet)| mix(dry, wet, width, amount));
+            } else {
+                for (dry, wet) in samples {
+                    let [width, amount] =
+                        [&mut self.width_s, &mut self.mix_s].map(|s| s.next() as f32);
+                    mix(dry, wet, width, amount);
+                }
+            }
+        }
+        self.bandwidth.flush();
+        for b in &mut self.tank {
+            b.damping.flush();
+        }
+    }
+}
+
+struct Run<'a> {
+    plate: &'a mut PlateReverb,
+    left: &'a mut [f32],
+    right: &'a mut [f32],
+}
+
+impl Kernel for Run<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    unsafe fn run<const WIDE: bool>(self) {
+        self.plate.run::<WIDE>(self.left, self.right);
     }
 }
 
@@ -431,12 +588,19 @@ impl Processor for PlateReverb {
             b.diffuser.prepare(a, 0.5);
             b.second.allocate(d2 + 1 + MAX_CHUNK);
             b.second_len = d2;
+            // A chunk reads only what was written before it: no longer
+            // than any delay of the loop (the modulated one at its
+            // shortest, `nominal - excursion_max`, read 1 sample further).
+            self.chunk = self.chunk.min(nominal - excursion_max - 1).min(d1).min(a).min(d2);
         }
         self.taps = TAPS.map(|side| {
             side.map(|(branch, element, back, sign)| (branch, element, self.scaled(back), sign))
         });
         let turn = 2.0 * PI * LFO_HZ / fs;
-        self.lfo_turn = (cos(turn), sin(turn));
+        let [turn_c, turn_s] = &mut self.lfo_turns;
+        for (k, (c, s)) in turn_c.iter_mut().zip(turn_s).enumerate() {
+            (*c, *s) = (cos((k + 1) as f64 * turn), sin((k + 1) as f64 * turn));
+        }
         self.excursion.set_ramp_ms(100.0, fs);
         self.width_s.set_ramp_ms(DEFAULT_SMOOTHING_MS, fs);
         self.mix_s.set_ramp_ms(DEFAULT_SMOOTHING_MS, fs);
@@ -467,38 +631,7 @@ impl Processor for PlateReverb {
         if !self.prepared {
             return;
         }
-        let smoothers = [&self.excursion, &self.width_s, &self.mix_s];
-        let steady = !smoothers.iter().any(|s| s.is_smoothing());
-        let [excursion, width, mix] = smoothers.map(|s| s.current() as f32);
-        let mut input = [0.0f32; MAX_CHUNK];
-        for (ls, rs) in left.chunks_mut(self.chunk).zip(right.chunks_mut(self.chunk)) {
-            let input = &mut input[..ls.len()];
-            for ((v, l), r) in input.iter_mut().zip(&*ls).zip(&*rs) {
-                *v = clamp_level(0.5 * (l + r), MAX_LOOP_LEVEL);
-            }
-            self.input(input);
-            for &v in &*input {
-                let excursion = if steady { excursion } else { self.excursion.next() as f32 };
-                self.tick(v, excursion);
-            }
-            let [yl, yr] = self.outputs(input.len());
-            for ((l, r), (&yl, &yr)) in ls.iter_mut().zip(rs.iter_mut()).zip(yl.iter().zip(&yr)) {
-                let [width, mix] = if steady {
-                    [width, mix]
-                } else {
-                    [&mut self.width_s, &mut self.mix_s].map(|s| s.next() as f32)
-                };
-                let (wl, wr) = (TAP_GAIN * yl, TAP_GAIN * yr);
-                let mid = 0.5 * (wl + wr);
-                let side = 0.5 * width * (wl - wr);
-                *l += mix * (mid + side - *l);
-                *r += mix * (mid - side - *r);
-            }
-        }
-        self.bandwidth.flush();
-        for b in &mut self.tank {
-            b.damping.flush();
-        }
+        dispatch(Run { plate: self, left, right });
     }
 
     /// Samples for the tank to decay by 90 dB after the input ends.

@@ -1,7 +1,8 @@
 //! Integer delay rings for the reverbs: power-of-two circular buffers read
-//! sample by sample (the plate's tank) or in contiguous chunks (the
-//! feed-forward stages of [`Reverb`](super::Reverb), which then vectorise
-//! along time), and the Schroeder all-pass diffuser built on them.
+//! and written in contiguous chunks no longer than the shortest delay
+//! around a loop (so that a chunk's reads never wait on its own writes and
+//! the loops vectorise along time), and the Schroeder all-pass diffuser
+//! built on them, also with a modulated delay.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -35,29 +36,6 @@ impl Ring {
     pub fn clear(&mut self) {
         self.buf.fill(0.0);
         self.pos = 0;
-    }
-
-    /// Appends one sample, bounded to ±[`MAX_LOOP_LEVEL`].
-    #[inline(always)]
-    pub fn push(&mut self, x: f32) {
-        self.buf[self.pos & self.mask] = clamp_level(x, MAX_LOOP_LEVEL);
-        self.pos = (self.pos + 1) & self.mask;
-    }
-
-    /// The sample pushed `delay` pushes ago (1 = the last one).
-    #[inline(always)]
-    pub fn tap(&self, delay: usize) -> f32 {
-        self.buf[self.pos.wrapping_sub(delay) & self.mask]
-    }
-
-    /// The signal `delay` samples ago (at least 1), linearly interpolated.
-    #[inline(always)]
-    pub fn tap_frac(&self, delay: f32) -> f32 {
-        let whole = delay as usize; // delay >= 1: truncation is the floor
-        let frac = delay - whole as f32;
-        let a = self.tap(whole);
-        let b = self.tap(whole + 1);
-        a + frac * (b - a)
     }
 
     /// The one or two index ranges of the `len` samples starting `back`
@@ -156,7 +134,7 @@ impl Diffuser {
     }
 
     /// Sizes the diffuser for a nominal `delay` that may be read up to
-    /// `longest` samples back ([`tick_modulated`](Self::tick_modulated)).
+    /// `longest` samples back ([`process_modulated`](Self::process_modulated)).
     pub fn prepare_modulated(&mut self, delay: usize, longest: usize, gain: f32) {
         self.delay = delay.max(1);
         self.gain = gain;
@@ -170,26 +148,43 @@ impl Diffuser {
         self.gain = gain;
     }
 
-    /// Filters one sample.
+    /// Filters `x` in place with the delay moved to `delays[k]` samples
+    /// at its `k`-th sample, read by linear interpolation between the two
+    /// samples around it. Every delay is at least `x.len()` (so each read
+    /// precedes the chunk, and the reads do not wait on each other) and at
+    /// most the prepared longest; `x.len()` is at most [`MAX_CHUNK`].
     #[inline(always)]
-    pub fn tick(&mut self, x: f32) -> f32 {
-        let old = self.ring.tap(self.delay);
-        self.step(x, old)
-    }
-
-    /// Filters one sample with the delay moved to `delay` samples (at
-    /// least 1, at most the prepared longest), read by linear interpolation.
-    #[inline(always)]
-    pub fn tick_modulated(&mut self, x: f32, delay: f32) -> f32 {
-        let old = self.ring.tap_frac(delay);
-        self.step(x, old)
-    }
-
-    #[inline(always)]
-    fn step(&mut self, x: f32, old: f32) -> f32 {
-        let v = crate::math::flush_denormal(x + self.gain * old);
-        self.ring.push(v);
-        old - self.gain * v
+    pub fn process_modulated(&mut self, x: &mut [f32], delays: &[f32]) {
+        let n = x.len().min(delays.len()).min(MAX_CHUNK);
+        let (x, delays) = (&mut x[..n], &delays[..n]);
+        // Whole delays and fractions (vector conversions), the two
+        // samples around each read (scalar loads), then the all-pass
+        // (vector arithmetic).
+        let mut whole = [0i32; MAX_CHUNK];
+        let mut frac = [0.0f32; MAX_CHUNK];
+        for ((w, f), &d) in whole.iter_mut().zip(&mut frac).zip(delays) {
+            // d >= 1: truncation is the floor (in i32, a vector conversion).
+            *w = d as i32;
+            *f = d - *w as f32;
+        }
+        let mut newer = [0.0f32; MAX_CHUNK];
+        let mut older = [0.0f32; MAX_CHUNK];
+        let (buf, mask, pos) = (&self.ring.buf, self.ring.mask, self.ring.pos);
+        for (k, ((a, b), &w)) in newer.iter_mut().zip(&mut older).zip(&whole[..n]).enumerate() {
+            // `w` and `w + 1` samples before this one.
+            let at = (pos + k).wrapping_sub(w as usize);
+            *a = buf[at & mask];
+            *b = buf[at.wrapping_sub(1) & mask];
+        }
+        let g = self.gain;
+        let mut v = [0.0f32; MAX_CHUNK];
+        let reads = newer.iter().zip(&older).zip(&frac);
+        for ((x, v), ((&a, &b), &f)) in x.iter_mut().zip(&mut v).zip(reads) {
+            let old = a + f * (b - a);
+            *v = crate::math::flush_denormal(*x + g * old);
+            *x = old - g * *v;
+        }
+        self.ring.write(&v[..n]);
     }
 
     /// [`Ring::add_past_taps`] on the all-pass's internal delay (output
@@ -270,8 +265,6 @@ mod tests {
                 let want = (pos - len + k).checked_sub(2).map_or(0.0, |i| i as f32);
                 assert_eq!(v, want);
             }
-            assert_eq!(r.tap(1), (pos - 1) as f32);
-            assert_eq!(r.tap_frac(1.25), (pos as f32 - 1.25).max(0.0));
         }
     }
 
@@ -295,5 +288,43 @@ mod tests {
         assert_eq!(y, z);
         let energy: f64 = y.iter().map(|v| (*v as f64).powi(2)).sum();
         assert!((energy - 1.0).abs() < 1e-4, "{energy}");
+    }
+
+    /// The modulated diffuser, chunk by chunk, gives what the all-pass
+    /// `v = x + g·v(n − d(n))`, `y = v(n − d(n)) − g·v` gives sample by
+    /// sample, reading `v` between samples by linear interpolation.
+    #[test]
+    fn modulated_diffuser_matches_the_per_sample_definition() {
+        let g = -0.7f32;
+        let mut a = Diffuser::default();
+        a.prepare_modulated(30, 41, g);
+        let delay = |t: usize| 30.0 + 10.0 * libm::sinf(t as f32 * 0.01);
+        let x: Vec<f32> = (0..3000).map(|t| libm::sinf(t as f32 * 0.37) * 0.5).collect();
+        let mut v: Vec<f32> = Vec::new();
+        let want: Vec<f32> = x
+            .iter()
+            .enumerate()
+            .map(|(t, &x)| {
+                let d = delay(t);
+                let whole = d as usize;
+                let at = |back: usize| t.checked_sub(back).map_or(0.0, |i| v[i]);
+                let (newer, older) = (at(whole), at(whole + 1));
+                let old = newer + (d - whole as f32) * (older - newer);
+                v.push(crate::math::flush_denormal(x + g * old));
+                old - g * v[t]
+            })
+            .collect();
+        let mut y = x.clone();
+        let mut t = 0;
+        for len in [7, 20, 1, 13].into_iter().cycle() {
+            let end = (t + len).min(y.len());
+            let delays: Vec<f32> = (t..end).map(delay).collect();
+            a.process_modulated(&mut y[t..end], &delays);
+            t = end;
+            if t == y.len() {
+                break;
+            }
+        }
+        assert_eq!(y, want);
     }
 }
