@@ -332,8 +332,8 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
         let g = db_to_gain(gain_db) as f32;
         let (mut max_gr, mut sum_gr) = (0.0f32, 0.0f64);
         // Each pass a share of what is left: the first half, then half the rest...
-        let done = 1.0 - 0.5f64.powi(report.passes as i32);
-        let span = (done, done + 0.5f64.powi(report.passes as i32 + 1));
+        let done = 1.0 - libm::pow(0.5, f64::from(report.passes));
+        let span = (done, done + libm::pow(0.5, f64::from(report.passes) + 1.0));
         let mut pass = |progress: &mut Progress| {
             run_blocks(
                 input,
