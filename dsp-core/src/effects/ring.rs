@@ -206,17 +206,22 @@ impl Diffuser {
     }
 
     /// Filters `x` in place; `x.len()` is at most [`delay`](Self::delay)
-    /// and [`MAX_CHUNK`].
+    /// and [`MAX_CHUNK`]. The chunk is cut where the window it reads or
+    /// the one it writes wraps round the end of the ring, so that each
+    /// piece runs on contiguous memory (the two windows never overlap: the
+    /// delay is at least the chunk, and the ring holds a chunk more than
+    /// the delay). The callers' input is bounded, and so is what the
+    /// all-pass stores (`|gain| < 1`).
     #[inline(always)]
     pub fn process(&mut self, x: &mut [f32]) {
-        let n = x.len();
-        let (len, mask, pos) = (self.ring.buf.len(), self.ring.mask, self.ring.pos);
-        let from = pos.wrapping_sub(self.delay) & mask;
-        if from + n <= len && pos + n <= len {
-            // Neither window wraps: work in the ring. They do not overlap:
-            // the delay is at least the chunk, and the ring holds a chunk
-            // more than the delay.
-            let g = self.gain;
+        let (len, mask, g) = (self.ring.buf.len(), self.ring.mask, self.gain);
+        let mut rest = x;
+        while !rest.is_empty() {
+            let pos = self.ring.pos;
+            let from = pos.wrapping_sub(self.delay) & mask;
+            let n = rest.len().min(len - from).min(len - pos);
+            let (x, tail) = core::mem::take(&mut rest).split_at_mut(n);
+            rest = tail;
             let (old, new) = if from < pos {
                 let (a, b) = self.ring.buf.split_at_mut(pos);
                 (&a[from..from + n], &mut b[..n])
@@ -229,18 +234,7 @@ impl Diffuser {
                 *v = o - g * *w;
             }
             self.ring.pos = (pos + n) & mask;
-            return;
         }
-        let mut old = [0.0f32; MAX_CHUNK];
-        let old = &mut old[..n];
-        self.ring.read(self.delay, old);
-        let g = self.gain;
-        for (v, o) in x.iter_mut().zip(old.iter_mut()) {
-            let w = crate::math::flush_denormal(*v + g * *o);
-            *v = *o - g * w;
-            *o = w;
-        }
-        self.ring.write(old);
     }
 }
 
