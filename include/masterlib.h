@@ -152,11 +152,19 @@ typedef struct MlProfile MlProfile;
  * stage (`normalization`) and what reference matching changed
  * (`matching`); for an album, the album figures and every track's report
  * (`tracks`). Infinite readings (the loudness of silence) are `null`.
- * Written by `ml_master`, `ml_master_to_reference`, `ml_match_reference`
- * and `ml_master_album` when asked for; read with `ml_report_json`, freed
+ * Written by `ml_master`, `ml_master_to_reference`, `ml_match_reference`,
+ * `ml_master_album` and `ml_assist` when asked for; read with `ml_report_json`, freed
  * with `ml_report_free`. Never changed once made.
  */
 typedef struct MlReport MlReport;
+
+/**
+ * Opaque handle to a tonal-balance target: a mean curve with a tolerance
+ * per 1/3-octave band. Made by `ml_tonal_target_new` (a built-in
+ * character), `ml_tonal_target_learn` or `ml_tonal_target_from_json`,
+ * freed with `ml_tonal_target_free`. Never changed once made.
+ */
+typedef struct MlTonalTarget MlTonalTarget;
 
 /**
  * Result of every fallible call: `ML_STATUS_OK` (0) or a negative failure code.
@@ -166,6 +174,24 @@ typedef struct MlReport MlReport;
  * in later versions; treat any negative value as a failure.
  */
 typedef int32_t MlStatus;
+
+/**
+ * A progress callback for a long call: `callback(fraction, user_data)` is
+ * told the fraction done (0 to 1, rising; at most about 500 calls), on the
+ * calling thread. Returning false cancels: the call stops, fails with
+ * `ML_STATUS_CANCELLED` and writes no output. A NULL `MlProgress` pointer
+ * or `callback` means no progress.
+ */
+typedef struct MlProgress {
+  /**
+   * Told the fraction done; false cancels.
+   */
+  bool (*callback)(double fraction, void *user_data);
+  /**
+   * Passed back to `callback` as it is.
+   */
+  void *user_data;
+} MlProgress;
 
 /**
  * True-peak interpolator quality.
@@ -263,24 +289,6 @@ typedef struct MlMasterResult {
    */
   double ceiling_dbtp;
 } MlMasterResult;
-
-/**
- * A progress callback for a long call: `callback(fraction, user_data)` is
- * told the fraction done (0 to 1, rising; at most about 500 calls), on the
- * calling thread. Returning false cancels: the call stops, fails with
- * `ML_STATUS_CANCELLED` and writes no output. A NULL `MlProgress` pointer
- * or `callback` means no progress.
- */
-typedef struct MlProgress {
-  /**
-   * Told the fraction done; false cancels.
-   */
-  bool (*callback)(double fraction, void *user_data);
-  /**
-   * Passed back to `callback` as it is.
-   */
-  void *user_data;
-} MlProgress;
 
 /**
  * What `ml_normalize` did. Silence reads `-INFINITY` LUFS and dBTP.
@@ -819,6 +827,94 @@ typedef struct MlTargetCheck {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Writes the built-in tonal target `character` (`balanced`, `warm` or
+ * `bright`) to `*out` (NULL on failure: `ML_STATUS_UNKNOWN_NAME`).
+ *
+ * # Safety
+ * `character` is NULL or a NUL-terminated string; `out` NULL or writable.
+ */
+MlStatus ml_tonal_target_new(const char *character, struct MlTonalTarget **out);
+
+/**
+ * Learns a tonal target from `count` reference profiles (see
+ * `ml_profile_analyze`): per band their mean curve, with a tolerance from
+ * their spread. Writes it to `*out` (NULL on failure).
+ *
+ * # Safety
+ * `profiles` is NULL or holds `count` pointers, each NULL or a live
+ * handle; `out` NULL or writable.
+ */
+MlStatus ml_tonal_target_learn(const struct MlProfile *const *profiles,
+                               size_t count,
+                               struct MlTonalTarget **out);
+
+/**
+ * Creates a tonal target from JSON written by `ml_tonal_target_to_json`
+ * (or Python's `TonalTarget.to_json`); malformed or inconsistent JSON gives
+ * `ML_STATUS_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `json` is NULL or a NUL-terminated string; `out` NULL or writable.
+ */
+MlStatus ml_tonal_target_from_json(const char *json, struct MlTonalTarget **out);
+
+/**
+ * Writes the target as JSON to `buf`, as `ml_mastering_chain_to_json`
+ * does.
+ *
+ * # Safety
+ * `target` is NULL or a live handle; `buf` NULL or writable for `capacity`
+ * bytes; `len` NULL or writable.
+ */
+MlStatus ml_tonal_target_to_json(const struct MlTonalTarget *target,
+                                 char *buf,
+                                 size_t capacity,
+                                 size_t *len);
+
+/**
+ * Frees a tonal target; NULL is a no-op.
+ *
+ * # Safety
+ * `target` is NULL or a handle from this API not freed before.
+ */
+void ml_tonal_target_free(struct MlTonalTarget *target);
+
+/**
+ * Sets up a mastering chain for a mix from its analysis, as Python's
+ * `assist`: tonal balance against `tonal` (NULL: the `balanced`
+ * character), glue compression and soft clipping from the mix's dynamics,
+ * width and mono low end from its stereo image, all scaled by `intensity`
+ * (0 to 1), for the loudness target named `target` (see
+ * `ml_target_by_name`). `input[c]`: `num_frames` samples of channel `c`
+ * (1 or 2 channels). Writes the chain to `*chain` (run it with
+ * `ml_master`; free it with `ml_mastering_chain_free`) and, unless
+ * `report` is NULL, the report as JSON to `*report` (`decisions`: stage,
+ * measurement and action of each; the mix's readings and tonal balance).
+ *
+ * Fails as `ml_master` does for its audio, with `ML_STATUS_UNKNOWN_NAME`
+ * for an unknown target, and `ML_STATUS_INVALID_ARGUMENT` for an
+ * intensity outside 0 to 1 or a silent mix;
+ * `*chain` is then NULL and `*report` unchanged. `progress` (NULL for
+ * none) as for `ml_master`.
+ *
+ * # Safety
+ * `input` is NULL or holds `channels` pointers, each NULL or readable for
+ * `num_frames` floats; `target` NULL or a NUL-terminated string; `tonal`
+ * NULL or a live handle; `chain` NULL or writable; `report` NULL or
+ * writable; `progress` NULL or readable.
+ */
+MlStatus ml_assist(float *const *input,
+                   size_t channels,
+                   size_t num_frames,
+                   double sample_rate,
+                   const char *target,
+                   const struct MlTonalTarget *tonal,
+                   double intensity,
+                   struct MlMasteringChain **chain,
+                   struct MlReport **report,
+                   const struct MlProgress *progress);
 
 /**
  * Appends `member` to the end of `chain`, which owns it from then on.

@@ -925,6 +925,8 @@ class Mixer {
 /** A mastering chain (preset or JSON): move-only, freed when destroyed.
  * Reading it (master(), to_json()) from several threads at once is fine;
  * changing it is not, while it is read. */
+class TonalTarget;
+
 class MasteringChain {
  public:
   /** The built-in preset `preset`: "streaming", "broadcast", "loud", "gentle". */
@@ -939,6 +941,16 @@ class MasteringChain {
     detail::check(ml_mastering_chain_from_json(json.c_str(), &handle));
     return MasteringChain(handle);
   }
+  /** The chain the assistant sets up for `mix` (1 or 2 channels; offline):
+   * tonal balance against `tonal` (nullptr: "balanced"), dynamics and
+   * stereo from the mix, scaled by `intensity` (0 to 1), for the loudness
+   * `target`. With `report_json`, also the report explaining each decision
+   * (see ml_assist). */
+  static MasteringChain assist(ConstPlanar mix, double sample_rate,
+                               const std::string &target = "spotify",
+                               const TonalTarget *tonal = nullptr, double intensity = 0.5,
+                               std::string *report_json = nullptr,
+                               const Progress &progress = {});
 
   MlMasteringChain *handle() const noexcept { return chain_.get(); }
   /** Gives up ownership: the caller frees the handle. */
@@ -1026,6 +1038,40 @@ class Profile {
   std::unique_ptr<MlProfile, detail::Free<MlProfile, ml_profile_free>> profile_;
 };
 
+/** A tonal-balance target for the assistant (a mean curve with a tolerance
+ * per 1/3-octave band): move-only; never changed once made. */
+class TonalTarget {
+ public:
+  /** A built-in character: "balanced", "warm" or "bright". */
+  explicit TonalTarget(const std::string &character = "balanced") {
+    MlTonalTarget *handle = nullptr;
+    detail::check(ml_tonal_target_new(character.c_str(), &handle));
+    target_.reset(handle);
+  }
+  /** The target learned from reference masters' profiles: learn({&a, &b}). */
+  static TonalTarget learn(span<const Profile *const> profiles) {
+    MlTonalTarget *handle = nullptr;
+    detail::check(
+        ml_tonal_target_learn(detail::handles(profiles).data(), profiles.size(), &handle));
+    return TonalTarget(handle);
+  }
+  /** A target from JSON written by to_json() (checked). */
+  static TonalTarget from_json(const std::string &json) {
+    MlTonalTarget *handle = nullptr;
+    detail::check(ml_tonal_target_from_json(json.c_str(), &handle));
+    return TonalTarget(handle);
+  }
+
+  MlTonalTarget *handle() const noexcept { return target_.get(); }
+  /** Gives up ownership: the caller frees the handle. */
+  MlTonalTarget *release() noexcept { return target_.release(); }
+  std::string to_json() const { return detail::saved_json(handle(), ml_tonal_target_to_json); }
+
+ private:
+  explicit TonalTarget(MlTonalTarget *handle) : target_(handle) {}
+  std::unique_ptr<MlTonalTarget, detail::Free<MlTonalTarget, ml_tonal_target_free>> target_;
+};
+
 namespace detail {
 
 /** Checks a mastering call's status and frees its report, after writing
@@ -1056,6 +1102,23 @@ MlMasterResult mastered(ConstPlanar input, Planar output, std::string *report_js
 }
 
 }  // namespace detail
+
+inline MasteringChain MasteringChain::assist(ConstPlanar mix, double sample_rate,
+                                             const std::string &target, const TonalTarget *tonal,
+                                             double intensity, std::string *report_json,
+                                             const Progress &progress) {
+  std::array<const float *, ML_MAX_CHANNELS> pointers{};
+  std::size_t length = detail::channel_pointers(mix, pointers);
+  MlMasteringChain *handle = nullptr;
+  MlReport *report = nullptr;
+  detail::ProgressBridge bridge(progress);
+  MlStatus status = bridge.passed(ml_assist(
+      detail::as_planar(pointers), mix.size(), length, sample_rate, target.c_str(),
+      tonal != nullptr ? tonal->handle() : nullptr, intensity, &handle,
+      report_json != nullptr ? &report : nullptr, bridge.get()));
+  detail::reported(status, report, report_json);
+  return MasteringChain(handle);
+}
 
 /** Masters a track (1 or 2 channels, offline: allocates) into `output`
  * (same shape; may be `input`): master(chain, {l, r}, {out_l, out_r}, rate).

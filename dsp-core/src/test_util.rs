@@ -237,3 +237,50 @@ pub fn music_like(fs: f64, seconds: f64, level: f32, seed: u64) -> Vec<Vec<f32>>
     }
     out
 }
+
+/// A stereo test song of `seconds` at `fs` with content over the whole
+/// spectrum: kick, a saw-like bass line, a chord of harmonic-rich voices
+/// spread left and right, snare and hi-hat noise bursts, and a quiet
+/// pink-ish noise bed; integrated loudness about -20 LUFS. Deterministic
+/// for a `seed`.
+pub fn song(fs: f64, seconds: f64, seed: u64) -> Vec<Vec<f32>> {
+    let len = (fs * seconds) as usize;
+    let tau = core::f64::consts::TAU;
+    let hiss = [noise(len + 1, 1.0, seed), noise(len + 1, 1.0, seed + 1)];
+    let beat = (0.5 * fs) as usize;
+    // Band-limited saw: harmonics up to 8 kHz, amplitude 1/n^1.1.
+    let saw = |f: f64, t: f64| -> f64 {
+        let n = ((8000.0 / f) as usize).clamp(1, 40);
+        (1..=n).map(|k| libm::sin(tau * f * k as f64 * t) / libm::pow(k as f64, 1.1)).sum()
+    };
+    let (mut bed, mut snare_lp) = ([0.0f64; 2], 0.0f64);
+    let mut out = std::vec![std::vec![0.0f32; len]; 2];
+    for i in 0..len {
+        let t = i as f64 / fs;
+        let since = (i % beat) as f64 / fs;
+        let bar = (t / 2.0) as usize % 4;
+        let kick = libm::exp(-since * 14.0)
+            * libm::sin(tau * 50.0 * since * (1.0 + 2.0 * libm::exp(-since * 35.0)));
+        let bass =
+            0.35 * saw([55.0, 73.4, 65.4, 49.0][bar], t) * (0.6 + 0.4 * libm::exp(-since * 4.0));
+        let root = [220.0, 293.7, 261.6, 196.0][bar];
+        let voices = [root, root * 1.26, root * 1.5, root * 2.0];
+        let chord_l: f64 = voices.iter().step_by(2).map(|f| saw(*f, t)).sum::<f64>() * 0.07;
+        let chord_r: f64 =
+            voices.iter().skip(1).step_by(2).map(|f| saw(*f * 1.002, t)).sum::<f64>() * 0.07;
+        let on_two = (i / beat) % 2 == 1;
+        let hit = if on_two { libm::exp(-since * 25.0) } else { 0.0 };
+        snare_lp += 0.3 * (hiss[0][i] as f64 - snare_lp);
+        let snare = hit * (0.5 * snare_lp + 0.25 * libm::sin(tau * 190.0 * since));
+        let hat_env = libm::exp(-(((i + beat / 4) % (beat / 2)) as f64) / fs * 50.0);
+        let hat = 0.3 * hat_env * (hiss[1][i + 1] - hiss[1][i]) as f64;
+        for (c, b) in bed.iter_mut().enumerate() {
+            *b = 0.995 * *b + 0.02 * hiss[c][i] as f64;
+        }
+        let l = 0.5 * kick + bass + chord_l + snare + 0.6 * hat + 0.2 * bed[0];
+        let r = 0.5 * kick + bass + chord_r + snare + 1.0 * hat + 0.2 * bed[1];
+        out[0][i] = (0.12 * l) as f32;
+        out[1][i] = (0.12 * r) as f32;
+    }
+    out
+}

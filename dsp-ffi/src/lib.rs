@@ -39,6 +39,7 @@
 //! `ml_match_reference`.
 #![warn(missing_docs)]
 
+pub mod assist;
 mod audio;
 pub mod chain;
 pub mod convolution;

@@ -44,7 +44,7 @@ use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME, Ml
 /// `ml_mastering_chain_free`.
 #[derive(Debug)]
 pub struct MlMasteringChain {
-    chain: MasteringChain,
+    pub(crate) chain: MasteringChain,
     poisoned: AtomicBool,
 }
 
@@ -55,7 +55,7 @@ impl Handle for MlMasteringChain {
 }
 
 impl MlMasteringChain {
-    fn new(chain: MasteringChain) -> Self {
+    pub(crate) fn new(chain: MasteringChain) -> Self {
         Self { chain, poisoned: AtomicBool::new(false) }
     }
 }
@@ -67,7 +67,7 @@ impl MlMasteringChain {
 /// of threads may use it at once.
 #[derive(Debug)]
 pub struct MlProfile {
-    profile: Profile,
+    pub(crate) profile: Profile,
     poisoned: AtomicBool,
 }
 
@@ -83,8 +83,8 @@ impl Handle for MlProfile {
 /// stage (`normalization`) and what reference matching changed
 /// (`matching`); for an album, the album figures and every track's report
 /// (`tracks`). Infinite readings (the loudness of silence) are `null`.
-/// Written by `ml_master`, `ml_master_to_reference`, `ml_match_reference`
-/// and `ml_master_album` when asked for; read with `ml_report_json`, freed
+/// Written by `ml_master`, `ml_master_to_reference`, `ml_match_reference`,
+/// `ml_master_album` and `ml_assist` when asked for; read with `ml_report_json`, freed
 /// with `ml_report_free`. Never changed once made.
 #[derive(Debug)]
 pub struct MlReport {
@@ -104,7 +104,7 @@ impl MlReport {
     ///
     /// # Safety
     /// `out` is NULL or writable.
-    unsafe fn write(
+    pub(crate) unsafe fn write(
         out: *mut *mut MlReport,
         json: impl FnOnce() -> serde_json::Result<String>,
     ) -> Outcome {
@@ -281,7 +281,7 @@ fn target_by_name(name: &str) -> Result<Target, Fail> {
 }
 
 /// Checks a channel count: 1 to `max`.
-fn check_channel_count(channels: usize, max: usize) -> Result<(), Fail> {
+pub(crate) fn check_channel_count(channels: usize, max: usize) -> Result<(), Fail> {
     if channels == 0 || channels > max {
         return Err(Error::InvalidChannelCount { channels }.into());
     }

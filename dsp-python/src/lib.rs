@@ -19,6 +19,7 @@
 
 use pyo3::prelude::*;
 
+mod assist;
 mod audio;
 mod chain;
 mod classes;
@@ -62,6 +63,11 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<master::Profile>()?;
     m.add_function(wrap_pyfunction!(master::match_reference, m)?)?;
     m.add_function(wrap_pyfunction!(master::third_octave_error_db, m)?)?;
+    m.add_class::<assist::TonalTarget>()?;
+    m.add_class::<assist::TonalBalance>()?;
+    m.add_class::<assist::Decision>()?;
+    m.add_class::<assist::AssistReport>()?;
+    m.add_function(wrap_pyfunction!(assist::assist, m)?)?;
     m.add_class::<filters::Filter>()?;
     m.add_class::<filters::Equalizer>()?;
     m.add_class::<dynamics::PyDynamics>()?;

@@ -374,6 +374,13 @@ impl MasterReport {
         self.r.matching.clone()
     }
 
+    /// What the assistant found and did (`master(..., assistant=True)`),
+    /// else None.
+    #[getter]
+    fn assistant(&self) -> Option<crate::assist::AssistReport> {
+        self.r.assistant.clone().map(|r| crate::assist::AssistReport { r })
+    }
+
     /// Everything as a dict for JSON.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -387,6 +394,8 @@ impl MasterReport {
         d.set_item("stages", self.stages(py)?)?;
         d.set_item("normalization", self.normalization().to_dict(py)?)?;
         d.set_item("matching", self.matching())?;
+        let assistant = self.assistant().map(|a| a.to_dict(py)).transpose()?;
+        d.set_item("assistant", assistant)?;
         Ok(d)
     }
 
@@ -480,7 +489,7 @@ fn resolve_chain(
 }
 
 /// Planar views of audio read with `read_audio_ref`.
-fn planar(data: &[f32], samples: usize, channels: usize) -> Vec<&[f32]> {
+pub(crate) fn planar(data: &[f32], samples: usize, channels: usize) -> Vec<&[f32]> {
     if samples == 0 { vec![&[]; channels] } else { data.chunks(samples).collect() }
 }
 
@@ -496,9 +505,13 @@ fn planar(data: &[f32], samples: usize, channels: usize) -> Vec<&[f32]> {
 /// first matched to it (tonal balance, loudness, width, dynamics; the
 /// chain's matching strengths) and the report's `matching` says how.
 /// `progress(fraction)` is told the fraction done; returning False
-/// cancels with `masterlib.Cancelled`.
+/// cancels with `masterlib.Cancelled`. With `assistant=True` the chain is
+/// set up from the mix by `assist` (with `character` and `intensity`; a
+/// `reference` then gives the tonal target instead of being matched) and
+/// the report's `assistant` explains it; `preset` and `chain` are not used
+/// then.
 #[pyfunction]
-#[pyo3(signature = (x, sample_rate, target = None, preset = "streaming", reference = None, chain = None, *, progress = None))]
+#[pyo3(signature = (x, sample_rate, target = None, preset = "streaming", reference = None, chain = None, *, assistant = false, character = None, intensity = 0.5, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn master<'py>(
     py: Python<'py>,
@@ -508,14 +521,32 @@ pub fn master<'py>(
     preset: &str,
     reference: Option<&Bound<'py, PyAny>>,
     chain: Option<&MasteringChain>,
+    assistant: bool,
+    character: Option<&Bound<'py, PyAny>>,
+    intensity: f64,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyAny>, MasterReport)> {
+    if assistant && chain.is_some() {
+        return Err(PyValueError::new_err("master: pass either chain or assistant=True"));
+    }
+    let assisted = assistant
+        .then(|| {
+            let balanced = pyo3::types::PyString::new(py, "balanced").into_any();
+            let character = character.unwrap_or(&balanced);
+            let t = target.unwrap_or("spotify");
+            crate::assist::assist_options(py, t, character, intensity, reference, sample_rate)
+        })
+        .transpose()?;
     let c = resolve_chain(preset, target, chain)?;
-    let reference = reference.map(|r| reference_profile(py, r, sample_rate)).transpose()?;
+    let reference = match assisted {
+        Some(_) => None,
+        None => reference.map(|r| reference_profile(py, r, sample_rate)).transpose()?,
+    };
     let (shape, data) = read_audio_ref(x)?;
     let views = planar(&data, shape.samples, shape.channels);
-    let (out, r) = with_progress(py, progress, |p| {
-        core::master_with(&views, sample_rate, &c, reference.as_ref(), p)
+    let (out, r) = with_progress(py, progress, |p| match &assisted {
+        Some(o) => core::master_assisted(&views, sample_rate, o, p),
+        None => core::master_with(&views, sample_rate, &c, reference.as_ref(), p),
     })?
     .map_err(value_error)?;
     drop(data);
@@ -587,7 +618,7 @@ pub fn normalize<'py>(
 #[pyclass(module = "masterlib", name = "Profile", frozen, eq)]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
-    inner: CoreProfile,
+    pub(crate) inner: CoreProfile,
 }
 
 #[pymethods]
@@ -698,17 +729,25 @@ fn reference_profile(
     reference: &Bound<'_, PyAny>,
     sample_rate: f64,
 ) -> PyResult<CoreProfile> {
-    if let Ok(p) = reference.cast::<Profile>() {
-        return Ok(p.get().inner.clone());
+    match reference_profiles(py, reference, sample_rate)?.as_slice() {
+        [one] => Ok(one.clone()),
+        all => CoreProfile::average(all).map_err(value_error),
     }
-    if let Ok(list) = reference.cast::<PyList>() {
-        let all = list
-            .iter()
-            .map(|r| reference_profile(py, &r, sample_rate))
-            .collect::<PyResult<Vec<_>>>()?;
-        return CoreProfile::average(&all).map_err(value_error);
+}
+
+/// The profiles of `references`: a `Profile`, audio, or a list of either.
+pub(crate) fn reference_profiles(
+    py: Python<'_>,
+    references: &Bound<'_, PyAny>,
+    sample_rate: f64,
+) -> PyResult<Vec<CoreProfile>> {
+    if let Ok(p) = references.cast::<Profile>() {
+        return Ok(vec![p.get().inner.clone()]);
     }
-    Ok(Profile::analyze(py, reference, sample_rate)?.inner)
+    if let Ok(list) = references.cast::<PyList>() {
+        return list.iter().map(|r| reference_profile(py, &r, sample_rate)).collect();
+    }
+    Ok(vec![Profile::analyze(py, references, sample_rate)?.inner])
 }
 
 /// Matches a mix to a reference and does nothing else: tonal balance (a

@@ -119,13 +119,21 @@ impl MasteringChain {
     pub fn preset(name: &str) -> Result<Self, Error> {
         let key = name.trim().to_ascii_lowercase();
         let (target, lufs, hpf, glue, width, bits, shaping) = match key.as_str() {
-            "streaming" => ("spotify", None, 25.0, multiband(1.6, -26.0), 1.0, 24, Shaping::Tpdf),
+            "streaming" => {
+                ("spotify", None, 25.0, glue_multiband(1.6, -26.0, 1.0), 1.0, 24, Shaping::Tpdf)
+            }
             "broadcast" => {
                 ("ebu_r128", None, 25.0, single(1.5, -24.0, 30.0, 300.0), 1.0, 24, Shaping::Tpdf)
             }
-            "loud" => {
-                ("spotify", Some(-9.0), 30.0, multiband(2.5, -28.0), 1.1, 16, Shaping::Lipshitz)
-            }
+            "loud" => (
+                "spotify",
+                Some(-9.0),
+                30.0,
+                glue_multiband(2.5, -28.0, 1.0),
+                1.1,
+                16,
+                Shaping::Lipshitz,
+            ),
             "gentle" => {
                 ("apple", None, 20.0, single(1.3, -22.0, 30.0, 250.0), 1.0, 24, Shaping::Tpdf)
             }
@@ -304,8 +312,12 @@ fn single(ratio: f64, threshold_db: f64, attack_ms: f64, release_ms: f64) -> Res
 }
 
 /// A 3-band glue compressor split at 120 Hz and 2.5 kHz; the low band is
-/// slower, the high band faster.
-fn multiband(ratio: f64, threshold_db: f64) -> Result<Preset, Error> {
+/// slower, the high band faster (release times scaled by `release_scale`).
+pub(crate) fn glue_multiband(
+    ratio: f64,
+    threshold_db: f64,
+    release_scale: f64,
+) -> Result<Preset, Error> {
     let mut m = MultibandCompressor::new(&[120.0, 2500.0])?;
     for (band, (attack, release)) in
         [(40.0, 300.0), (20.0, 200.0), (10.0, 120.0)].into_iter().enumerate()
@@ -314,7 +326,7 @@ fn multiband(ratio: f64, threshold_db: f64) -> Result<Preset, Error> {
         c.set_ratio(ratio)?;
         c.set_threshold_db(threshold_db)?;
         c.set_attack_ms(attack)?;
-        c.set_release_ms(release)?;
+        c.set_release_ms(release * release_scale)?;
         c.set_knee_db(6.0)?;
     }
     Ok(save(&m))

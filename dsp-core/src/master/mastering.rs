@@ -69,6 +69,9 @@ pub struct MasterReport {
     pub normalization: NormalizeReport,
     /// Sentences on what reference matching changed (empty without one).
     pub matching: Vec<String>,
+    /// What the assistant found and did (with
+    /// [`master_assisted`](super::master_assisted)).
+    pub assistant: Option<super::AssistReport>,
 }
 
 /// Masters planar audio (mono or stereo, finite samples) with `chain` at
@@ -144,16 +147,9 @@ pub fn master_with<S: AsRef<[f32]>>(
         // Matched: a quick preview of the loudness stage shows what the
         // limiter does to the tonal balance and the width; the chain
         // undoes it before the real run.
-        let (processed, _) = progress
-            .phase(0.08, 0.3, |p| run_stages(input, sample_rate, &chain, input_gain_db, p))?;
-        let entering = Profile::analyze(&planar_views(&processed), sample_rate)?;
-        let envelope = Envelope::analyze(&processed, sample_rate)?;
-        let limiter = limiter(&chain)?;
-        let preview = progress.phase(0.3, 0.4, |p| {
-            normalize_preview(&processed, &envelope, lufs, ceiling, &limiter, p)
+        let (entering, master) = progress.phase(0.08, 0.4, |p| {
+            preview(input, sample_rate, &chain, input_gain_db, (lufs, ceiling), p)
         })?;
-        drop(processed);
-        let master = Profile::analyze(&planar_views(&preview), sample_rate)?;
         matching.push(refine_tonal(&mut chain, &entering, &master)?);
         matching.extend(refine_width(&mut chain, mix, r, &master));
         start = 0.4;
@@ -172,8 +168,34 @@ pub fn master_with<S: AsRef<[f32]>>(
         stages,
         normalization,
         matching,
+        assistant: None,
     };
     Ok((out, report))
+}
+
+/// A quick preview of mastering `input` with `chain`: the profiles of the
+/// audio entering the loudness stage (after `input_gain_db` and the
+/// stages) and of the preview of the loudness stage's output (gain to
+/// `lufs` under `ceiling` dBTP from the envelope, see
+/// [`normalize_preview`]). Progress: 75 % the stages.
+pub(crate) fn preview<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    chain: &MasteringChain,
+    input_gain_db: f64,
+    (lufs, ceiling): (f64, f64),
+    progress: &mut Progress,
+) -> Result<(Profile, Profile), Error> {
+    let (processed, _) =
+        progress.phase(0.0, 0.75, |p| run_stages(input, sample_rate, chain, input_gain_db, p))?;
+    let entering = Profile::analyze(&planar_views(&processed), sample_rate)?;
+    let envelope = Envelope::analyze(&processed, sample_rate)?;
+    let limiter = limiter(chain)?;
+    let preview = progress.phase(0.75, 1.0, |p| {
+        normalize_preview(&processed, &envelope, lufs, ceiling, &limiter, p)
+    })?;
+    drop(processed);
+    Ok((entering, Profile::analyze(&planar_views(&preview), sample_rate)?))
 }
 
 /// Slices of planar audio.
@@ -315,6 +337,7 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
             stages,
             normalization,
             matching: Vec::new(),
+            assistant: None,
         });
         outs.push(out);
     }
@@ -330,7 +353,7 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
 }
 
 /// The gain that brings a mix at `lufs` to the working level (0 if silent).
-fn working_gain(lufs: f64) -> f64 {
+pub(crate) fn working_gain(lufs: f64) -> f64 {
     if lufs.is_finite() {
         (WORKING_LUFS - lufs).clamp(-MAX_INPUT_GAIN_DB, MAX_INPUT_GAIN_DB)
     } else {

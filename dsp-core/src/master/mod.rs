@@ -57,6 +57,17 @@ pub mod profile;
 #[cfg(feature = "std")]
 pub use profile::{MatchCurves, Profile, third_octave_error_db};
 #[cfg(feature = "std")]
+mod assist;
+#[cfg(feature = "std")]
+pub use assist::{
+    ASSIST_STAGES, AssistOptions, AssistReport, CLIP_FROM_DB, Decision, GLUE_FROM_PLR_DB,
+    MixReadings, assist, master_assisted,
+};
+#[cfg(feature = "std")]
+mod tonal;
+#[cfg(feature = "std")]
+pub use tonal::{JUDGED_HZ, NO_CONTENT_DB, TargetBand, TonalBalance, TonalTarget};
+#[cfg(feature = "std")]
 mod matching;
 #[cfg(feature = "std")]
 pub use matching::{MAX_TONAL_DB, TONAL_STAGE, match_chain, refine_tonal, refine_width};

@@ -688,6 +688,31 @@ void reference_matching_lands_on_the_reference() {
         ML_STATUS_INVALID_CHANNEL_COUNT);
 }
 
+// The assistant's chain masters a mix to the target under the ceiling and
+// explains itself; a warm target and one learned from the master through
+// JSON steer it; bad settings throw with the C status.
+void assistant_sets_up_a_chain() {
+  std::array<std::vector<float>, 2> mix = music(6.0, 0.1, 12);
+  std::string report;
+  const ml::TonalTarget warm("warm");
+  ml::MasteringChain chain =
+      ml::MasteringChain::assist({mix[0], mix[1]}, kRate, "apple", &warm, 0.6, &report);
+  CHECK(report.find("\"decisions\":[{\"stage\":") != std::string::npos);
+  CHECK(report.find("\"character\":\"warm\"") != std::string::npos);
+  ml::master(chain, {mix[0], mix[1]}, {mix[0], mix[1]}, kRate);
+  MlQaReport q = ml::measure({mix[0], mix[1]}, kRate);
+  CHECK_NEAR(q.integrated_lufs, -16.0, 0.5);
+  CHECK(q.true_peak_dbtp <= -1.0);
+  const ml::Profile profile = ml::Profile::analyze({mix[0], mix[1]}, kRate);
+  const ml::TonalTarget learned =
+      ml::TonalTarget::from_json(ml::TonalTarget::learn({&profile}).to_json());
+  ml::MasteringChain::assist({mix[0], mix[1]}, kRate, "apple", &learned, 0.6, &report);
+  CHECK(report.find("\"action\":\"no EQ\"") != std::string::npos);
+  CHECK(thrown([] { ml::TonalTarget("dark"); }) == ML_STATUS_UNKNOWN_NAME);
+  CHECK(thrown([&] { ml::MasteringChain::assist({mix[0], mix[1]}, kRate, "apple", nullptr, 2.0); }) ==
+        ML_STATUS_INVALID_ARGUMENT);
+}
+
 // Normalization lands within its target's tolerance under its ceiling; an
 // album keeps its tracks' loudness difference, each under the ceiling.
 void album_and_normalize_land_on_target() {
@@ -783,6 +808,7 @@ int main() {
   mixer_routes_automates_and_meters();
   mixer_balances_tracks();
   reference_matching_lands_on_the_reference();
+  assistant_sets_up_a_chain();
   album_and_normalize_land_on_target();
   progress_reports_and_cancels();
   return check_summary();

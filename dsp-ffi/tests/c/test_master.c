@@ -1,5 +1,5 @@
 /* C test of the mastering API (MlMasteringChain, ml_master, ml_master_album,
- * ml_normalize, MlProfile and reference matching) through include/masterlib.h: loudness and true peak of the
+ * ml_normalize, MlProfile, reference matching and the assistant) through include/masterlib.h: loudness and true peak of the
  * masters measured with ml_measure, bit-identical output after a JSON round
  * trip and in place, relative loudness kept across an album, and every
  * error path. Built and run by tests/c_api.rs. */
@@ -325,6 +325,82 @@ static void test_reference(void) {
   stereo_free(&x);
 }
 
+/* The assistant: a chain set up from the mix masters it to the target under
+ * the ceiling; the report explains each decision; the same mix gives the
+ * same chain; tonal targets are built in, learned or read from JSON; bad
+ * arguments are refused with the chain left NULL. */
+static void test_assist(void) {
+  Stereo mix = music(8.0, 0.1, 21);
+  MlMasteringChain *chain = NULL, *again = NULL;
+  MlReport *report = NULL;
+  CHECK_OK(ml_assist(mix.ch, 2, mix.frames, FS, "spotify", NULL, 0.5, &chain, &report, NULL));
+  char *text = report_json(report);
+  CHECK(strstr(text, "\"decisions\":[{\"stage\":\"tonal_balance\",\"measurement\":") != NULL);
+  free(text);
+  ml_report_free(report);
+  CHECK_OK(ml_assist(mix.ch, 2, mix.frames, FS, "spotify", NULL, 0.5, &again, NULL, NULL));
+  char *a = chain_json(chain), *b = chain_json(again);
+  CHECK(strcmp(a, b) == 0 && strstr(a, "\"preset\":\"assistant\"") != NULL);
+  free(a);
+  free(b);
+  CHECK_OK(ml_master(chain, mix.ch, mix.ch, 2, mix.frames, FS, NULL, NULL, NULL));
+  MlQaReport q = measure(&mix);
+  CHECK_NEAR(q.integrated_lufs, -14.0, 0.5);
+  CHECK(q.true_peak_dbtp <= -1.0);
+
+  MlTonalTarget *warm = NULL, *learned = NULL, *back = NULL;
+  CHECK_OK(ml_tonal_target_new("warm", &warm));
+  MlProfile *profile = NULL;
+  CHECK_OK(ml_profile_analyze(mix.ch, 2, mix.frames, FS, &profile));
+  const MlProfile *refs[1] = {profile};
+  CHECK_OK(ml_tonal_target_learn(refs, 1, &learned));
+  size_t len = 0;
+  CHECK_OK(ml_tonal_target_to_json(learned, NULL, 0, &len));
+  char *json = malloc(len + 1);
+  CHECK_OK(ml_tonal_target_to_json(learned, json, len + 1, &len));
+  CHECK_OK(ml_tonal_target_from_json(json, &back));
+  free(json);
+  ml_mastering_chain_free(again);
+  again = NULL;
+  /* The master itself, against the target learned from it, needs no EQ. */
+  CHECK_OK(ml_assist(mix.ch, 2, mix.frames, FS, "spotify", back, 0.5, &again, &report, NULL));
+  text = report_json(report);
+  CHECK(strstr(text, "\"action\":\"no EQ\"") != NULL);
+  free(text);
+  ml_report_free(report);
+  ml_mastering_chain_free(again);
+  again = (MlMasteringChain *)1;
+  CHECK_STATUS(ml_assist(mix.ch, 2, mix.frames, FS, "nowhere", warm, 0.5, &again, NULL, NULL),
+               ML_STATUS_UNKNOWN_NAME);
+  CHECK(again == NULL);
+  CHECK_STATUS(ml_assist(mix.ch, 2, mix.frames, FS, "spotify", warm, 1.5, &again, NULL, NULL),
+               ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_assist(mix.ch, 3, mix.frames, FS, "spotify", warm, 0.5, &again, NULL, NULL),
+               ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_assist(NULL, 2, mix.frames, FS, "spotify", warm, 0.5, &again, NULL, NULL),
+               ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_assist(mix.ch, 2, mix.frames, FS, NULL, warm, 0.5, &again, NULL, NULL),
+               ML_STATUS_NULL_POINTER);
+  Stereo silent = stereo_new(48000);
+  CHECK_STATUS(ml_assist(silent.ch, 2, silent.frames, FS, "spotify", NULL, 0.5, &again, NULL, NULL),
+               ML_STATUS_INVALID_ARGUMENT);
+  CHECK(again == NULL);
+  MlTonalTarget *bad = (MlTonalTarget *)1;
+  CHECK_STATUS(ml_tonal_target_new("dark", &bad), ML_STATUS_UNKNOWN_NAME);
+  CHECK(bad == NULL);
+  CHECK_STATUS(ml_tonal_target_from_json("{\"name\":\"x\",\"bands\":[]}", &bad),
+               ML_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(ml_tonal_target_learn(refs, 0, &bad), ML_STATUS_EMPTY_INPUT);
+  ml_tonal_target_free(warm);
+  ml_tonal_target_free(learned);
+  ml_tonal_target_free(back);
+  ml_tonal_target_free(NULL);
+  ml_profile_free(profile);
+  ml_mastering_chain_free(chain);
+  stereo_free(&mix);
+  stereo_free(&silent);
+}
+
 /* Target names and overrides: set, read back, refused out of range. */
 static void test_chain_targets(void) {
   MlMasteringChain *c = new_chain("streaming");
@@ -471,5 +547,6 @@ int main(void) {
   test_master_album();
   test_progress_and_cancel();
   test_reference();
+  test_assist();
   return check_summary();
 }

@@ -14,12 +14,17 @@ Files: ``load(path)`` gives ``(audio, sample_rate)``; ``save(path, audio,
 sample_rate, bit_depth=24)`` writes WAV/FLAC/AIFF (dithered, atomically);
 ``process_file(processor, src, dst)`` streams a long file through a
 processor in bounded memory.
+
+Mastering: ``master(x, sample_rate, target="spotify")`` with a preset, a
+reference, or ``assistant=True``; ``assist(x, sample_rate, character=...)``
+returns the chain it would use and why.
 """
 
 from . import _masterlib
 from ._masterlib import *  # noqa: F403 (the names in its __all__)
 from ._masterlib import __version__ as __version__
+from .assistant import learn_target
 from .files import load, process_file, save
 
-__all__ = ["load", "process_file", "save"]
+__all__ = ["learn_target", "load", "process_file", "save"]
 __all__ += _masterlib.__all__

@@ -16,6 +16,7 @@ import numpy.typing as npt
 __all__ = [
     "AlbumReport",
     "AllPass",
+    "AssistReport",
     "BandPass",
     "Cancelled",
     "Chain",
@@ -25,6 +26,7 @@ __all__ = [
     "ConvolutionReverb",
     "DcBlocker",
     "DeEsser",
+    "Decision",
     "Delay",
     "Dither",
     "Dynamics",
@@ -63,8 +65,11 @@ __all__ = [
     "StereoWidth",
     "Target",
     "TargetCheck",
+    "TonalBalance",
+    "TonalTarget",
     "TransientShaper",
     "__version__",
+    "assist",
     "dither",
     "master",
     "master_album",
@@ -2687,6 +2692,8 @@ class MasterReport:
     def normalization(self) -> NormalizeReport: ...
     @property
     def matching(self) -> list[str]: ...
+    @property
+    def assistant(self) -> AssistReport | None: ...
     def to_dict(self) -> dict[str, Any]: ...
     def to_json(self) -> str: ...
 
@@ -2737,6 +2744,97 @@ class Profile:
 
 _Reference = Union[_Audio, Profile, Sequence[Union[_Audio, Profile]]]
 
+@final
+class TonalTarget:
+    """A tonal-balance target: a mean curve with a tolerance per 1/3-octave
+    band (built in: balanced, warm, bright; or learned from references)."""
+
+    def __new__(cls, character: str = "balanced") -> TonalTarget: ...
+    @staticmethod
+    def learn(profiles: Sequence[Profile]) -> TonalTarget: ...
+    @staticmethod
+    def from_json(text: str) -> TonalTarget: ...
+    def to_json(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def frequencies_hz(self) -> _Float64Array: ...
+    @property
+    def mean_db(self) -> _Float64Array: ...
+    @property
+    def tolerance_db(self) -> _Float64Array: ...
+
+_Character = Union[str, TonalTarget]
+
+@final
+class TonalBalance:
+    """A mix's 1/3-octave tonal balance against a target band, as arrays."""
+
+    def __new__(
+        cls, x: _Audio, sample_rate: float, target: _Character | None = None
+    ) -> TonalBalance: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def frequencies_hz(self) -> _Float64Array: ...
+    @property
+    def mix_db(self) -> _Float64Array: ...
+    @property
+    def side_db(self) -> _Float64Array: ...
+    @property
+    def target_db(self) -> _Float64Array: ...
+    @property
+    def low_db(self) -> _Float64Array: ...
+    @property
+    def high_db(self) -> _Float64Array: ...
+    @property
+    def offset_db(self) -> float: ...
+    @property
+    def inside_fraction(self) -> float: ...
+    def plot(self, ax: Any = None) -> Any: ...
+
+@final
+class Decision:
+    """One decision of the assistant: stage, measurement and action."""
+
+    @property
+    def stage(self) -> str: ...
+    @property
+    def measurement(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+
+@final
+class AssistReport:
+    """What `assist` found and did, each decision with its measurement."""
+
+    @property
+    def target(self) -> str: ...
+    @property
+    def character(self) -> str: ...
+    @property
+    def intensity(self) -> float: ...
+    @property
+    def mix(self) -> dict[str, Any]: ...
+    @property
+    def tonal(self) -> TonalBalance: ...
+    @property
+    def preview(self) -> TonalBalance: ...
+    @property
+    def decisions(self) -> list[Decision]: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+def assist(
+    x: _Audio,
+    sample_rate: float,
+    target: str = "spotify",
+    character: _Character | None = None,
+    intensity: float = 0.5,
+    reference: _Reference | None = None,
+    *,
+    progress: _Progress | None = None,
+) -> tuple[MasteringChain, AssistReport]: ...
 def master(
     x: _Audio,
     sample_rate: float,
@@ -2745,6 +2843,9 @@ def master(
     reference: _Reference | None = None,
     chain: MasteringChain | None = None,
     *,
+    assistant: bool = False,
+    character: _Character | None = None,
+    intensity: float = 0.5,
     progress: _Progress | None = None,
 ) -> tuple[_Float32Array, MasterReport]: ...
 def match_reference(

@@ -82,7 +82,14 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", required=True, type=Path, metavar="OUT")
     m.add_argument("--target", help="delivery target (default: the preset's)")
     m.add_argument("--preset", default="streaming", help="mastering chain preset")
-    m.add_argument("--reference", metavar="REF", help="a finished master to match")
+    m.add_argument("--reference", metavar="REF",
+                   help="a finished master to match (with --assistant: its tonal balance is the target)")
+    m.add_argument("--assistant", action="store_true",
+                   help="set the chain up from the mix (tonal balance, dynamics, stereo) and say why")
+    m.add_argument("--character", default="balanced", choices=("balanced", "warm", "bright"),
+                   help="the assistant's tonal target")
+    m.add_argument("--intensity", type=float, default=0.5, metavar="0..1",
+                   help="how hard the assistant works")
     output_options(m)
 
     n = command("normalize", normalize, "bring files to a target's loudness (and its true-peak ceiling)")
@@ -216,10 +223,16 @@ def master(args: argparse.Namespace) -> int:
         reference, ref_rate = load(args.reference)
         if ref_rate != rate:
             raise UserError(f"the reference is at {ref_rate} Hz and the mix at {rate} Hz")
+    if not 0.0 <= args.intensity <= 1.0:
+        raise UserError(f"--intensity must be from 0 to 1, not {args.intensity}")
     with Bar("master", args.quiet) as bar:
         out, report = ml.master(audio, rate, target=args.target, preset=args.preset,
-                                reference=reference, progress=bar)
+                                reference=reference, assistant=args.assistant,
+                                character=args.character, intensity=args.intensity, progress=bar)
     save(args.output, out, rate, args.bit_depth, overwrite=args.overwrite)
+    if report.assistant is not None:
+        for d in report.assistant.decisions:
+            say(args, f"  {d}")
     after = report.after
     say(args, f"{args.output}: {after.integrated_lufs:.1f} LUFS, {after.true_peak_dbtp:.1f} dBTP "
         f"(from {report.before.integrated_lufs:.1f} LUFS)")

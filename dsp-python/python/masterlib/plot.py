@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 import numpy as np
 
-from ._masterlib import Processor, QaReport, Target
+from ._masterlib import Processor, QaReport, Target, TonalBalance
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -181,6 +181,24 @@ def correlation(
     ax.axhline(0.0, color="k", lw=0.8)
     ax.set(xlabel="time (s)", ylabel="correlation", ylim=(-1.05, 1.05), title="Stereo correlation")
     ax.grid(alpha=0.3)
+    return fig
+
+
+def tonal_balance(balance: TonalBalance, ax: Optional["Axes"] = None) -> "Figure":
+    """A mix's 1/3-octave curve (mid, and side if stereo) against the target
+    band (mean and tolerance), on a log frequency axis."""
+    fig, ax = _axes(ax)
+    f = balance.frequencies_hz
+    ax.fill_between(f, balance.low_db, balance.high_db, color="tab:green", alpha=0.2,
+                    label=f"{balance.target} band")
+    ax.plot(f, balance.target_db, color="tab:green", lw=1)
+    ax.plot(f, balance.mix_db, marker="o", ms=3, label=f"mid ({100 * balance.inside_fraction:.0f} % inside)")
+    if len(balance.side_db):
+        ax.plot(f, balance.side_db, lw=1, alpha=0.6, label="side")
+    ax.set_xscale("log")
+    ax.set_xlabel("Hz")
+    ax.set_ylabel("dB per octave (aligned)")
+    ax.legend(loc="lower left", fontsize="small")
     return fig
 
 
