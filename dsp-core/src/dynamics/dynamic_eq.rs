@@ -466,10 +466,16 @@ impl DynamicBand {
     }
 
     /// The (log frequency, log q, gain, blend, shape) the section should have now.
+    /// (Faded out, the section is the identity whatever the gain.)
     fn target_key(&self) -> [f64; 5] {
-        let total = self.static_db.current() + f64::from(self.signed(self.env));
+        let blend = self.blend.current();
+        let total = if blend == 0.0 {
+            0.0
+        } else {
+            self.static_db.current() + f64::from(self.signed(self.env))
+        };
         let shape = f64::from(self.running as u8);
-        [self.log_freq.current(), self.log_q.current(), total, self.blend.current(), shape]
+        [self.log_freq.current(), self.log_q.current(), total, blend, shape]
     }
 
     fn design(&self, key: &[f64; 5]) -> Section {
@@ -1042,6 +1048,14 @@ mod tests {
             assert_eq!(y, x);
         }
         assert_eq!(eq.band_gain_reduction_db(1), Ok(0.0));
+        // Bypassed, a band whose detector is busy passes the audio, bit
+        // for bit (tones have samples near zero that a near-identity
+        // section would change).
+        let mut b = prepared(DynamicBand::default(), 1);
+        b.set_bypass(true);
+        let x = tone(1000.0, 0.0, LEN);
+        assert_eq!(run(&mut b, &x, None), x);
+        assert!(b.det.amp[0] > 0.5);
     }
 
     fn bands() -> [DynamicBand; 3] {
