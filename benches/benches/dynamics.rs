@@ -2,7 +2,10 @@
 
 use benches::bench_processor;
 use criterion::{Criterion, criterion_group, criterion_main};
-use dsp_core::dynamics::{Compressor, DeEsser, Expander, Limiter, MultibandCompressor, NoiseGate};
+use dsp_core::dynamics::{
+    Compressor, DeEsser, DynamicBand, DynamicEq, DynamicShape, Expander, Limiter,
+    MultibandCompressor, NoiseGate,
+};
 
 fn dynamics(c: &mut Criterion) {
     bench_processor(c, "compressor", Compressor::default);
@@ -16,6 +19,16 @@ fn dynamics(c: &mut Criterion) {
     bench_processor(c, "noise_gate", NoiseGate::default);
     bench_processor(c, "de_esser", DeEsser::default);
     bench_processor(c, "multiband_compressor_3", MultibandCompressor::default);
+    bench_processor(c, "dynamic_band", DynamicBand::default);
+    bench_processor(c, "dynamic_eq_4", || {
+        let band = |shape, hz, range| DynamicBand::new(shape, hz, 1.0, -40.0, 3.0, range).unwrap();
+        DynamicEq::new(&[
+            band(DynamicShape::LowShelf, 120.0, 4.0),
+            band(DynamicShape::Bell, 400.0, -6.0),
+            band(DynamicShape::Bell, 3000.0, -6.0),
+            band(DynamicShape::HighShelf, 8000.0, -9.0),
+        ])
+    });
     bench_processor(c, "limiter", || Limiter::new(-6.0, false, 5.0, 100.0).unwrap());
     bench_processor(c, "limiter_true_peak", || Limiter::new(-6.0, true, 5.0, 100.0).unwrap());
 }

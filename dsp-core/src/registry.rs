@@ -49,6 +49,8 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::dynamics::DeEsser>(),
     Entry::of::<crate::dynamics::Limiter>(),
     Entry::of::<crate::dynamics::MultibandCompressor>(),
+    Entry::of::<crate::dynamics::DynamicBand>(),
+    Entry::of::<crate::dynamics::DynamicEq>(),
     // Filters: one kind per shape of `Filter`, then the DC blocker and the equalizer.
     crate::filters::PEAK_FILTER_ENTRY,
     crate::filters::LOW_SHELF_ENTRY,
@@ -437,7 +439,9 @@ mod tests {
             let (name, caps) = (entry.info.name, entry.info.caps);
             let mut p = (entry.make)();
             assert_eq!(p.dynamics().is_some(), caps.gain_reduction, "{name}");
-            if !caps.sidechain {
+            // The dynamic EQ's bands hear a sidechain through their own
+            // filter (tested in `dynamics::dynamic_eq`).
+            if !caps.sidechain || name.starts_with("dynamic_") {
                 continue;
             }
             sidechain_kinds += 1;

@@ -1,7 +1,8 @@
 //! Dynamics: the base class `Dynamics` of the kinds with a gain-reduction
 //! output (`Compressor`, `Expander`, `NoiseGate`, `DeEsser`, `Limiter`,
-//! made from the registry), and the hand-written `MultibandCompressor`,
-//! whose bands are `Compressor` objects.
+//! `DynamicBand`, made from the registry), and the hand-written
+//! `MultibandCompressor`, whose bands are `Compressor` objects, and
+//! `DynamicEq`, whose bands are `DynamicBand` objects.
 
 use dsp_core::Error;
 use dsp_core::bypass::Bypassable;
@@ -45,10 +46,34 @@ impl PyDynamics {
     }
 }
 
+/// Hands the targets of the band object `link` to `member`. With
+/// [`LinkMode::Prepare`], a value above the prepared rate's Nyquist
+/// frequency waits (sets `stale`) for the next preparation; with
+/// [`LinkMode::Run`] a refused value is left for the next call.
+fn sync_member(
+    link: &PyProcessor,
+    member: &mut dyn Params,
+    mode: LinkMode,
+    stale: &mut bool,
+) -> Result<(), Error> {
+    let shared = link.shared();
+    for i in 0..shared.kind().params.len() {
+        let v = shared.get(i).unwrap_or(f64::NAN);
+        if member.param(i) == Some(v) {
+            continue;
+        }
+        match member.set_param(i, v) {
+            Ok(()) => {}
+            Err(_) if mode == LinkMode::Run => {}
+            Err(Error::AboveNyquist { .. }) if mode == LinkMode::Prepare => *stale = true,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Hands the band objects' targets to the band compressors of a multiband
-/// compressor (`unit`). With [`LinkMode::Prepare`], a value above the
-/// prepared rate's Nyquist frequency waits (`Ok(true)`) for the next
-/// preparation.
+/// compressor (`unit`), as [`sync_member`] does.
 pub(crate) fn sync_bands(unit: &mut Unit, mode: LinkMode) -> Result<bool, Error> {
     let Unit { node, links, .. } = unit;
     let m: &mut dynamics::MultibandCompressor =
@@ -56,19 +81,7 @@ pub(crate) fn sync_bands(unit: &mut Unit, mode: LinkMode) -> Result<bool, Error>
     let mut stale = false;
     for (b, link) in links.iter().enumerate() {
         let Some(band) = m.band_mut(b) else { break };
-        let shared = link.get().shared();
-        for i in 0..shared.kind().params.len() {
-            let v = shared.get(i).unwrap_or(f64::NAN);
-            if band.param(i) == Some(v) {
-                continue;
-            }
-            match band.set_param(i, v) {
-                Ok(()) => {}
-                Err(_) if mode == LinkMode::Run => {}
-                Err(Error::AboveNyquist { .. }) if mode == LinkMode::Prepare => stale = true,
-                Err(e) => return Err(e),
-            }
-        }
+        sync_member(link.get(), band, mode, &mut stale)?;
     }
     Ok(stale)
 }
@@ -236,5 +249,122 @@ impl MultibandCompressor {
             vec![format!("crossovers_hz={crossovers:?}"), format!("bands=[{}]", bands.join(", "))];
         parts.extend(bypass_repr(base(slf).shared()));
         Ok(format!("MultibandCompressor({})", parts.join(", ")))
+    }
+}
+
+/// Hands the band objects' targets to the bands of a dynamic EQ (`unit`),
+/// as [`sync_member`] does.
+pub(crate) fn sync_dynamic_bands(unit: &mut Unit, mode: LinkMode) -> Result<bool, Error> {
+    let Unit { node, links, .. } = unit;
+    let eq: &mut dynamics::DynamicEq = node.as_any_mut().downcast_mut().expect("a dynamic EQ");
+    let mut stale = false;
+    for (b, link) in links.iter().enumerate() {
+        let Some(band) = eq.band_mut(b) else { break };
+        sync_member(link.get(), band, mode, &mut stale)?;
+    }
+    Ok(stale)
+}
+
+/// The band objects of a dynamic EQ, checking every item is a `DynamicBand`.
+fn dynamic_band_objects(
+    py: Python<'_>,
+    bands: &Bound<'_, PyAny>,
+) -> PyResult<Vec<Py<PyProcessor>>> {
+    let class = py.import("masterlib._masterlib")?.getattr("DynamicBand")?;
+    let mut links = Vec::new();
+    for item in bands.try_iter()? {
+        let item = item?;
+        if !item.is_instance(&class)? {
+            let name = item.get_type().name()?;
+            return Err(PyTypeError::new_err(format!(
+                "DynamicEq bands must be DynamicBand objects, got {name}"
+            )));
+        }
+        links.push(item.cast_into::<PyProcessor>()?.unbind());
+    }
+    Ok(links)
+}
+
+/// A core dynamic EQ with one band per link, holding the links' values.
+fn dynamic_eq_core(unit: &mut Unit, links: Vec<Py<PyProcessor>>) -> Result<(), Error> {
+    let bands = vec![dynamics::DynamicBand::default(); links.len()];
+    unit.replace(Box::new(dynamics::DynamicEq::new(&bands)), links);
+    sync_dynamic_bands(unit, LinkMode::Strict).map(|_| ())
+}
+
+/// Dynamic equalizer: its `DynamicBand`s applied in series, each keyed by
+/// its own band of the input or (where its `sidechain` is on) by the
+/// `sidechain` given to `process`. The bands are live objects: changing
+/// one changes this. One gain-reduction row per band.
+#[pyclass(extends = PyDynamics, frozen, module = "masterlib")]
+#[derive(Debug)]
+pub struct DynamicEq;
+
+/// The base part of a dynamic EQ.
+fn eq_base<'a>(slf: &'a Bound<'_, DynamicEq>) -> &'a PyProcessor {
+    slf.as_super().as_super().get()
+}
+
+/// The band objects of a dynamic EQ.
+fn eq_links(slf: &Bound<'_, DynamicEq>) -> Vec<Py<PyProcessor>> {
+    let py = slf.py();
+    let links = eq_base(slf).with_unit(py, |u| u.links.clone());
+    links.iter().map(|l| l.clone_ref(py)).collect()
+}
+
+#[pymethods]
+impl DynamicEq {
+    #[new]
+    #[pyo3(signature = (bands = None, *, bypass = false))]
+    fn new(
+        py: Python<'_>,
+        bands: Option<&Bound<'_, PyAny>>,
+        bypass: bool,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let links = match bands {
+            Some(b) => dynamic_band_objects(py, b)?,
+            None => Vec::new(),
+        };
+        let core = Box::new(dynamics::DynamicEq::default());
+        let base = PyProcessor::from_core(core, Vec::new(), Some(sync_dynamic_bands));
+        base.with_unit(py, |u| dynamic_eq_core(u, links))
+            .map_err(|e| class_error("DynamicEq", e))?;
+        let base = base.with_bypass(bypass)?;
+        Ok(PyClassInitializer::from(base).add_subclass(PyDynamics).add_subclass(Self))
+    }
+
+    /// The dynamic bands (the same objects, in order).
+    #[getter]
+    fn bands<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(slf.py(), eq_links(slf))
+    }
+
+    #[setter]
+    fn set_bands(slf: &Bound<'_, Self>, bands: &Bound<'_, PyAny>) -> PyResult<()> {
+        let links = dynamic_band_objects(slf.py(), bands)?;
+        let base = eq_base(slf);
+        let shared = base.shared();
+        base.with_unit(slf.py(), |u| {
+            dynamic_eq_core(u, links)?;
+            // The new core takes the EQ's own parameters (its bypass).
+            (0..shared.kind().params.len())
+                .try_for_each(|i| u.node.set_param(i, shared.get(i).unwrap_or(f64::NAN)))
+        })
+        .map_err(|e| class_error("DynamicEq", e))
+    }
+
+    fn __len__(slf: &Bound<'_, Self>) -> usize {
+        eq_links(slf).len()
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let bands = eq_links(slf)
+            .iter()
+            .map(|l| Ok(l.bind(py).repr()?.to_string()))
+            .collect::<PyResult<Vec<_>>>()?;
+        let mut parts = vec![format!("bands=[{}]", bands.join(", "))];
+        parts.extend(bypass_repr(eq_base(slf).shared()));
+        Ok(format!("DynamicEq({})", parts.join(", ")))
     }
 }

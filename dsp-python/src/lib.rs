@@ -8,7 +8,7 @@
 //! dsp-core's parameter table: the classes of the registered kinds are
 //! made from it at module init, with their properties, `repr`, presets and
 //! pickling. `chain`, `dynamics` and `filters` hold the hand-written parts:
-//! the structured kinds (`Chain`, `MultibandCompressor`, `Equalizer`), the
+//! the structured kinds (`Chain`, `MultibandCompressor`, `DynamicEq`, `Equalizer`), the
 //! `ConvolutionReverb` with its impulse response, and
 //! the base classes `Dynamics` and `Filter`.
 //!
@@ -72,6 +72,7 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<filters::Equalizer>()?;
     m.add_class::<dynamics::PyDynamics>()?;
     m.add_class::<dynamics::MultibandCompressor>()?;
+    m.add_class::<dynamics::DynamicEq>()?;
     m.add_class::<mixer::Mixer>()?;
     m.add_class::<mixer::Track>()?;
     m.add_class::<mixer::Bus>()?;

@@ -59,6 +59,14 @@ FACTORIES: list[tuple[str, Callable[[], ml.Processor], int]] = [
     ("NoiseGate", lambda: ml.NoiseGate(-15.0, sidechain_hpf_hz=100.0), 1),
     ("DeEsser", lambda: ml.DeEsser(4000.0, -40.0), 2),
     ("MultibandCompressor", lambda: ml.MultibandCompressor([300.0, 3000.0]), 2),
+    ("DynamicBand", lambda: ml.DynamicBand("bell", 800.0, 2.0, -40.0, 3.0, -9.0), 2),
+    (
+        "DynamicEq",
+        lambda: ml.DynamicEq(
+            [ml.DynamicBand("high_shelf", 5000.0, threshold_db=-50.0), ml.DynamicBand(gain_db=2.0)]
+        ),
+        2,
+    ),
     ("Limiter", lambda: ml.Limiter(-12.0, lookahead_ms=2.0, release_ms=20.0), 2),
     ("LimiterTruePeak", lambda: ml.Limiter(-9.0, true_peak=True, auto_release=True), 3),
     ("DynamicsChain", lambda: ml.Chain([ml.Compressor(-30.0), ml.Limiter(-6.0)]), 2),

@@ -122,12 +122,14 @@ def test_ranges_are_enforced_naming_the_parameter_and_its_range(item):
 
 
 # Every class whose constructor takes the declared parameters (the
-# multiband compressor is made from crossovers_hz and its bands, the
+# multiband compressor is made from crossovers_hz and its bands, the dynamic
+# EQ from its bands, the
 # convolution reverb from its impulse response and its rate, the linear-phase
 # EQ from its curves, a chain and an equalizer from their members, then
 # keywords).
 OWN_CONSTRUCTOR = (
     ml.MultibandCompressor,
+    ml.DynamicEq,
     ml.ConvolutionReverb,
     ml.LinearPhaseEq,
     ml.Chain,

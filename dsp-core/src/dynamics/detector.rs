@@ -36,6 +36,8 @@ pub(crate) struct LevelDetector {
     detector: Detector,
     rms_window_ms: f64,
     hpf_hz: f64,
+    /// A key filter that replaces the high-pass (a dynamic band's own band).
+    key: Option<Coefs>,
     sample_rate: f64,
     prepared: bool,
     rms_coef: f32,
@@ -54,6 +56,7 @@ impl Default for LevelDetector {
             // The declared default (the declaration is the one place of it).
             rms_window_ms: super::Compressor::RMS_WINDOW_MS.default,
             hpf_hz: 0.0,
+            key: None,
             sample_rate: 48_000.0,
             prepared: false,
             rms_coef: 0.0,
@@ -100,8 +103,17 @@ impl LevelDetector {
         Ok(())
     }
 
+    /// Filters the key by `c` in place of the high-pass, from now on (the
+    /// filter state carries on, so a gliding filter moves smoothly).
+    pub fn set_key_filter(&mut self, c: Coefs) {
+        self.key = Some(c);
+        self.hpf.iter_mut().for_each(|f| f.set_coefs(c));
+    }
+
     fn hpf_coefs(&self) -> Coefs {
-        if self.hpf_hz > 0.0 && self.hpf_hz < 0.5 * self.sample_rate {
+        if let Some(c) = self.key {
+            c
+        } else if self.hpf_hz > 0.0 && self.hpf_hz < 0.5 * self.sample_rate {
             rbj(
                 FilterKind::HighPass,
                 self.hpf_hz,
@@ -184,7 +196,7 @@ impl LevelDetector {
     fn levels(&mut self, nch: usize, n: usize) {
         for c in 0..nch {
             let buf = &mut self.amp[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
-            if self.hpf_hz > 0.0 {
+            if self.hpf_hz > 0.0 || self.key.is_some() {
                 self.hpf[c].process(buf);
             }
             match self.detector {

@@ -1,5 +1,5 @@
 //! Dynamics processors: compressor, expander and gate, de-esser, multiband
-//! compressor, lookahead limiter, and the kernels they share.
+//! compressor, lookahead limiter, dynamic EQ, and the kernels they share.
 //!
 //! The kernels (gain curves, ballistics, fast dB) need no heap; the
 //! multichannel processors need feature `alloc`.
@@ -38,6 +38,8 @@ mod deesser;
 #[cfg(feature = "alloc")]
 mod detector;
 #[cfg(feature = "alloc")]
+mod dynamic_eq;
+#[cfg(feature = "alloc")]
 mod engine;
 #[cfg(feature = "alloc")]
 mod expander;
@@ -63,6 +65,11 @@ pub use curve::GainComputer;
 pub use deesser::{DE_ESSER_KIND, DeEsser};
 #[cfg(feature = "alloc")]
 pub use detector::Detector;
+#[cfg(feature = "alloc")]
+pub use dynamic_eq::{
+    DETECTOR_WINDOW_MS, DYNAMIC_BAND_KIND, DYNAMIC_EQ_KIND, DynamicBand, DynamicEq, DynamicShape,
+    MAX_DYNAMIC_GAIN_DB,
+};
 #[cfg(feature = "alloc")]
 pub use expander::{EXPANDER_KIND, Expander, NOISE_GATE_KIND, NoiseGate};
 #[cfg(feature = "alloc")]

@@ -33,6 +33,16 @@ impl SectionState {
             *v = flush_denormal_f64(*v);
         }
     }
+
+    /// Takes frame `x` through an identity section (whose output is its
+    /// input), keeping the history any section continuing from it needs.
+    #[inline(always)]
+    pub fn pass(&mut self, x: Lanes) {
+        self.x2 = self.x1;
+        self.x1 = x;
+        self.y2 = self.y1;
+        self.y1 = x;
+    }
 }
 
 /// Section coefficients (`a0 = 1`), interpolable per sample.

@@ -681,6 +681,36 @@ static void test_compressor_static_gain(void) {
   ml_processor_free(c);
 }
 
+/* A loud tone at the centre of a dynamic band is cut by the static law:
+ * (level - threshold)(1 - 1/ratio) within the range; a quiet one passes. */
+static void test_dynamic_band_cut(void) {
+  MlProcessor *b = new_kind("dynamic_band");
+  CHECK_OK(ml_processor_param_set(b, "threshold_db", -30.0));
+  CHECK_OK(ml_processor_param_set(b, "ratio", 4.0));
+  CHECK_OK(ml_processor_param_set(b, "range_db", -12.0));
+  CHECK_OK(ml_processor_param_set(b, "attack_ms", 1.0));
+  CHECK_OK(ml_processor_param_set(b, "release_ms", 20.0));
+  CHECK_OK(ml_processor_prepare(b, FS, 512, 1));
+  /* RMS level dBFS of a 1 kHz tone -> expected gain dB */
+  const double levels[2] = {-20.0, -50.0};
+  const double want[2] = {-7.5, 0.0};
+  for (int k = 0; k < 2; k++) {
+    float x[N], y[N];
+    double amp = sqrt(2.0) * pow(10.0, levels[k] / 20.0);
+    for (size_t i = 0; i < N; i++) {
+      x[i] = y[i] = (float)(amp * sin(TWO_PI * 1000.0 * (double)i / FS));
+    }
+    float *channels[1] = {y};
+    CHECK_OK(ml_processor_reset(b));
+    CHECK_OK(ml_processor_process_planar(b, channels, 1, N));
+    CHECK_NEAR(gain_db(y + N / 2, x + N / 2, N / 2), want[k], 0.2);
+    double gr = -1.0;
+    CHECK_OK(ml_processor_gain_reduction_db(b, &gr));
+    CHECK_NEAR(gr, -want[k], 0.2);
+  }
+  ml_processor_free(b);
+}
+
 /* A hot signal never leaves the limiter above its ceiling; the reported
  * latency is the delay of an impulse below the ceiling. */
 static void test_limiter_ceiling_and_latency(void) {
@@ -1337,6 +1367,7 @@ int main(void) {
   test_filter_and_dc_blocker();
   test_error_paths();
   test_compressor_static_gain();
+  test_dynamic_band_cut();
   test_limiter_ceiling_and_latency();
   test_sidechain_keyed_gate();
   test_dynamics_errors();

@@ -29,6 +29,8 @@ __all__ = [
     "Decision",
     "Delay",
     "Dither",
+    "DynamicBand",
+    "DynamicEq",
     "Dynamics",
     "Equalizer",
     "Expander",
@@ -233,6 +235,7 @@ _ChannelToolMode = Literal[
 _CompressorDetector = Literal["peak", "rms"]
 _ExpanderDetector = Literal["peak", "rms"]
 _NoiseGateDetector = Literal["peak", "rms"]
+_DynamicBandShape = Literal["bell", "low_shelf", "high_shelf"]
 _PeakFilterDesign = Literal["cookbook", "matched"]
 _LowShelfDesign = Literal["cookbook", "matched"]
 _HighShelfDesign = Literal["cookbook", "matched"]
@@ -925,6 +928,129 @@ class Limiter(Dynamics):
         """Program-dependent release: sustained limiting recovers more slowly (default False)."""
     @auto_release.setter
     def auto_release(self, value: bool) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
+
+@final
+class DynamicBand(Dynamics):
+    """One dynamic EQ band: a bell or shelf whose gain moves only while the band's level (RMS over 5
+    ms of the input, or of the sidechain, through the band's own filter) is above the threshold, by
+    (level - threshold)(1 - 1/ratio) dB limited to range_db (negative cuts, positive boosts),
+    smoothed by attack and release, on top of the static gain_db. Channels are linked: one gain for
+    all. Its gain-reduction reading is the dynamic cut in dB (negative while boosting).
+
+    Parameters:
+        shape: Band shape: bell, low_shelf or high_shelf (a change cross-fades) (default
+            'bell').
+        freq_hz: Centre (bell) or corner (shelves) frequency; below Nyquist when processing (a
+            number from 10 to 40000 Hz; default 1000.0).
+        q: Quality factor of the bell (and of its detector's band-pass) or of the shelf (a
+            number from 0.01 to 100; default 1.0).
+        threshold_db: Threshold of the band's level (RMS in dB relative to full scale) (a
+            number from -120 to 24 dB; default -30.0).
+        ratio: Ratio above the threshold: the gain moves by 1 - 1/ratio dB per dB (1 = no
+            dynamic action, inf = straight to the range) (a number of at least 1; default 4.0).
+        range_db: Largest dynamic gain: negative cuts, positive boosts while the band is above
+            the threshold (0 = a static band) (a number from -24 to 24 dB; default -6.0).
+        attack_ms: Attack time constant: time to cover 63.2 % of a step (0 = instant) (a number
+            from 0 to 1000 ms; default 5.0).
+        release_ms: Release time constant: time to cover 63.2 % of a step (0 = instant) (a
+            number from 0 to 10000 ms; default 100.0).
+        sidechain: The detector hears the external sidechain (through the band's filter)
+            instead of the input; with none given it hears silence (default False).
+        gain_db: Static gain of the band, to which the dynamic gain adds (a number from -24 to
+            24 dB; default 0.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        shape: _DynamicBandShape = "bell",
+        freq_hz: float = 1000.0,
+        q: float = 1.0,
+        threshold_db: float = -30.0,
+        ratio: float = 4.0,
+        range_db: float = -6.0,
+        attack_ms: float = 5.0,
+        release_ms: float = 100.0,
+        sidechain: bool = False,
+        gain_db: float = 0.0,
+        bypass: bool = False,
+    ) -> DynamicBand: ...
+    @property
+    def shape(self) -> _DynamicBandShape:
+        """Band shape: bell, low_shelf or high_shelf (a change cross-fades) (default 'bell')."""
+    @shape.setter
+    def shape(self, value: _DynamicBandShape) -> None: ...
+    @property
+    def freq_hz(self) -> float:
+        """Centre (bell) or corner (shelves) frequency; below Nyquist when processing (a number from
+        10 to 40000 Hz; default 1000.0).
+        """
+    @freq_hz.setter
+    def freq_hz(self, value: float) -> None: ...
+    @property
+    def q(self) -> float:
+        """Quality factor of the bell (and of its detector's band-pass) or of the shelf (a number from
+        0.01 to 100; default 1.0).
+        """
+    @q.setter
+    def q(self, value: float) -> None: ...
+    @property
+    def threshold_db(self) -> float:
+        """Threshold of the band's level (RMS in dB relative to full scale) (a number from -120 to 24
+        dB; default -30.0).
+        """
+    @threshold_db.setter
+    def threshold_db(self, value: float) -> None: ...
+    @property
+    def ratio(self) -> float:
+        """Ratio above the threshold: the gain moves by 1 - 1/ratio dB per dB (1 = no dynamic action,
+        inf = straight to the range) (a number of at least 1; default 4.0).
+        """
+    @ratio.setter
+    def ratio(self, value: float) -> None: ...
+    @property
+    def range_db(self) -> float:
+        """Largest dynamic gain: negative cuts, positive boosts while the band is above the threshold
+        (0 = a static band) (a number from -24 to 24 dB; default -6.0).
+        """
+    @range_db.setter
+    def range_db(self, value: float) -> None: ...
+    @property
+    def attack_ms(self) -> float:
+        """Attack time constant: time to cover 63.2 % of a step (0 = instant) (a number from 0 to 1000
+        ms; default 5.0).
+        """
+    @attack_ms.setter
+    def attack_ms(self, value: float) -> None: ...
+    @property
+    def release_ms(self) -> float:
+        """Release time constant: time to cover 63.2 % of a step (0 = instant) (a number from 0 to
+        10000 ms; default 100.0).
+        """
+    @release_ms.setter
+    def release_ms(self, value: float) -> None: ...
+    @property
+    def sidechain(self) -> bool:
+        """The detector hears the external sidechain (through the band's filter) instead of the input;
+        with none given it hears silence (default False).
+        """
+    @sidechain.setter
+    def sidechain(self, value: bool) -> None: ...
+    @property
+    def gain_db(self) -> float:
+        """Static gain of the band, to which the dynamic gain adds (a number from -24 to 24 dB;
+        default 0.0).
+        """
+    @gain_db.setter
+    def gain_db(self, value: float) -> None: ...
     @property
     def bypass(self) -> bool:
         """Passes the input through unchanged (delayed by the latency); changes crossfade (default
@@ -2935,5 +3061,23 @@ class MultibandCompressor(Dynamics):
     def solo(self) -> list[bool]: ...
     @solo.setter
     def solo(self, value: Sequence[bool]) -> None: ...
+    def __len__(self) -> int: ...
+
+@final
+class DynamicEq(Dynamics):
+    def __new__(
+        cls, bands: Optional[Iterable[DynamicBand]] = None, *, bypass: bool = False
+    ) -> DynamicEq: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
+    @property
+    def bands(self) -> list[DynamicBand]: ...
+    @bands.setter
+    def bands(self, value: Iterable[DynamicBand]) -> None: ...
     def __len__(self) -> int: ...
 
