@@ -41,6 +41,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::mix::Pan>(),
     Entry::of::<crate::mix::StereoWidth>(),
     Entry::of::<crate::mix::ChannelTool>(),
+    Entry::of::<crate::mix::MultibandImager>(),
     Entry::of::<crate::Chain>(),
     // Dynamics.
     Entry::of::<crate::dynamics::Compressor>(),
