@@ -2,7 +2,9 @@
 
 use benches::bench_processor;
 use criterion::{Criterion, criterion_group, criterion_main};
-use dsp_core::dynamics::{Compressor, DeEsser, Expander, Limiter, MultibandCompressor, NoiseGate};
+use dsp_core::dynamics::{
+    Compressor, DeEsser, Expander, Limiter, MultibandCompressor, NoiseGate, SoftClipper,
+};
 
 fn dynamics(c: &mut Criterion) {
     bench_processor(c, "compressor", Compressor::default);
@@ -18,6 +20,7 @@ fn dynamics(c: &mut Criterion) {
     bench_processor(c, "multiband_compressor_3", MultibandCompressor::default);
     bench_processor(c, "limiter", || Limiter::new(-6.0, false, 5.0, 100.0).unwrap());
     bench_processor(c, "limiter_true_peak", || Limiter::new(-6.0, true, 5.0, 100.0).unwrap());
+    bench_processor(c, "soft_clipper_4x", SoftClipper::default);
 }
 
 criterion_group!(benches, dynamics);

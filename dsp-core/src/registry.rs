@@ -50,6 +50,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::dynamics::DeEsser>(),
     Entry::of::<crate::dynamics::Limiter>(),
     Entry::of::<crate::dynamics::MultibandCompressor>(),
+    Entry::of::<crate::dynamics::SoftClipper>(),
     // Filters: one kind per shape of `Filter`, then the DC blocker and the equalizer.
     crate::filters::PEAK_FILTER_ENTRY,
     crate::filters::LOW_SHELF_ENTRY,
