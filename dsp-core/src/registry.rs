@@ -72,6 +72,7 @@ pub static ENTRIES: &[Entry] = &[
     #[cfg(feature = "std")]
     Entry::of::<crate::effects::ConvolutionReverb>(),
     Entry::of::<crate::effects::Saturation>(),
+    Entry::of::<crate::effects::Exciter>(),
     Entry::of::<crate::effects::TransientShaper>(),
     // Mastering.
     Entry::of::<crate::master::Dither>(),
