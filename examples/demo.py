@@ -139,15 +139,18 @@ def main() -> None:
     report_path.write_text(json.dumps(report.to_dict(), indent=1, allow_nan=False))
     print(f"full report (with the 10 Hz loudness series) -> {report_path}")
 
-    mastered, master_report = ml.master(mixed, SAMPLE_RATE, target="spotify", preset="streaming")
+    mastered, master_report = ml.master(mixed, SAMPLE_RATE, target="spotify", assistant=True)
     master_path = args.out / "demo_master.wav"
     sf.write(master_path, mastered.T, SAMPLE_RATE, subtype="PCM_24")
     n = master_report.normalization
     print(
-        f"\nmastered with the {master_report.chain.preset!r} chain "
-        f"({', '.join(master_report.chain.stages)}, limiter, dither): "
+        f"\nmastered by the assistant "
+        f"({', '.join(master_report.chain.stages) or 'no stages'}, limiter, dither): "
         f"gain {n.gain_db:+.1f} dB, limiter max {n.limiter_max_gr_db:.1f} dB -> {master_path}"
     )
+    assert master_report.assistant is not None
+    for decision in master_report.assistant.decisions:
+        print(f"  {decision}")
     print_report("QA report of the master", master_report.after, ["spotify", "apple"])
     master_report_path = args.out / "demo_master_report.json"
     master_report_path.write_text(json.dumps(master_report.to_dict(), indent=1, allow_nan=False))

@@ -4,7 +4,7 @@ use benches::bench_processor;
 use criterion::{Criterion, criterion_group, criterion_main};
 use dsp_core::dynamics::{
     Compressor, DeEsser, DynamicBand, DynamicEq, DynamicShape, Expander, Limiter,
-    MultibandCompressor, NoiseGate,
+    MultibandCompressor, NoiseGate, SoftClipper,
 };
 
 fn dynamics(c: &mut Criterion) {
@@ -31,6 +31,7 @@ fn dynamics(c: &mut Criterion) {
     });
     bench_processor(c, "limiter", || Limiter::new(-6.0, false, 5.0, 100.0).unwrap());
     bench_processor(c, "limiter_true_peak", || Limiter::new(-6.0, true, 5.0, 100.0).unwrap());
+    bench_processor(c, "soft_clipper_4x", SoftClipper::default);
 }
 
 criterion_group!(benches, dynamics);

@@ -1,9 +1,10 @@
-//! Delay, modulation, saturation and transient effects at 48 kHz stereo.
+//! Delay, modulation, saturation, exciter and transient effects at 48 kHz stereo.
 
 use benches::bench_processor;
 use criterion::{Criterion, criterion_group, criterion_main};
 use dsp_core::effects::{
-    Chorus, Delay, Flanger, Oversampling, Phaser, Saturation, SaturationMode, TransientShaper,
+    Chorus, Delay, Exciter, Flanger, Oversampling, Phaser, Saturation, SaturationMode,
+    TransientShaper,
 };
 
 fn effects(c: &mut Criterion) {
@@ -34,6 +35,7 @@ fn effects(c: &mut Criterion) {
         s.set_oversampling(Oversampling::X8);
         s
     });
+    bench_processor(c, "exciter", Exciter::default);
     bench_processor(c, "transient_shaper", || TransientShaper::new(9.0, -6.0).unwrap());
 }
 

@@ -41,6 +41,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::mix::Pan>(),
     Entry::of::<crate::mix::StereoWidth>(),
     Entry::of::<crate::mix::ChannelTool>(),
+    Entry::of::<crate::mix::MultibandImager>(),
     Entry::of::<crate::Chain>(),
     // Dynamics.
     Entry::of::<crate::dynamics::Compressor>(),
@@ -51,6 +52,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry::of::<crate::dynamics::MultibandCompressor>(),
     Entry::of::<crate::dynamics::DynamicBand>(),
     Entry::of::<crate::dynamics::DynamicEq>(),
+    Entry::of::<crate::dynamics::SoftClipper>(),
     // Filters: one kind per shape of `Filter`, then the DC blocker and the equalizer.
     crate::filters::PEAK_FILTER_ENTRY,
     crate::filters::LOW_SHELF_ENTRY,
@@ -72,6 +74,7 @@ pub static ENTRIES: &[Entry] = &[
     #[cfg(feature = "std")]
     Entry::of::<crate::effects::ConvolutionReverb>(),
     Entry::of::<crate::effects::Saturation>(),
+    Entry::of::<crate::effects::Exciter>(),
     Entry::of::<crate::effects::TransientShaper>(),
     // Mastering.
     Entry::of::<crate::master::Dither>(),

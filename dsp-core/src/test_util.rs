@@ -284,3 +284,44 @@ pub fn song(fs: f64, seconds: f64, seed: u64) -> Vec<Vec<f32>> {
     }
     out
 }
+
+/// Amplitude spectrum of `x` (a power-of-two length) in dBFS, bins 0 to
+/// `len / 2`: 4-term Blackman-Harris window (sidelobes below -92 dB),
+/// scaled so that a sine of peak 1 on a bin reads 0 dB.
+#[cfg(feature = "std")]
+pub fn spectrum_dbfs(x: &[f32]) -> Vec<f64> {
+    use rustfft::num_complex::Complex;
+    let n = x.len();
+    let tau = core::f64::consts::TAU;
+    let w: Vec<f64> = (0..n)
+        .map(|i| {
+            let t = tau * i as f64 / n as f64;
+            0.35875 - 0.48829 * libm::cos(t) + 0.14128 * libm::cos(2.0 * t)
+                - 0.01168 * libm::cos(3.0 * t)
+        })
+        .collect();
+    let gain = 2.0 / w.iter().sum::<f64>();
+    let mut buf: Vec<Complex<f64>> =
+        x.iter().zip(&w).map(|(&v, &w)| Complex::new(v as f64 * w, 0.0)).collect();
+    rustfft::FftPlanner::new().plan_fft_forward(n).process(&mut buf);
+    buf[..=n / 2].iter().map(|c| 20.0 * libm::log10(c.norm() * gain + 1e-300)).collect()
+}
+
+/// Largest component of `x` below `max_hz` (dBFS, see [`spectrum_dbfs`])
+/// that is not DC or a harmonic of `f0` (8 bins either side left out): the
+/// aliases a nonlinearity folded back.
+#[cfg(feature = "std")]
+pub fn worst_inharmonic_db(x: &[f32], f0: f64, fs: f64, max_hz: f64) -> f64 {
+    let spec = spectrum_dbfs(x);
+    let bin_hz = fs / x.len() as f64;
+    let guard = 8.0;
+    spec.iter()
+        .enumerate()
+        .filter(|&(b, _)| {
+            let f = b as f64 * bin_hz;
+            let k = libm::round(f / f0);
+            f < max_hz && (f - k * f0).abs() > guard * bin_hz
+        })
+        .map(|(_, &db)| db)
+        .fold(f64::NEG_INFINITY, f64::max)
+}

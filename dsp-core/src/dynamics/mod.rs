@@ -1,5 +1,6 @@
 //! Dynamics processors: compressor, expander and gate, de-esser, multiband
-//! compressor, lookahead limiter, dynamic EQ, and the kernels they share.
+//! compressor, lookahead limiter, dynamic EQ, soft clipper, and the kernels
+//! they share.
 //!
 //! The kernels (gain curves, ballistics, fast dB) need no heap; the
 //! multichannel processors need feature `alloc`.
@@ -48,6 +49,8 @@ pub mod fast_db;
 pub mod limiter;
 #[cfg(feature = "alloc")]
 mod multiband;
+#[cfg(feature = "alloc")]
+mod soft_clipper;
 
 /// Highest value of the dynamics processors' frequency parameters
 /// (crossovers, the de-esser's split, the sidechain high-pass), in Hz. The
@@ -76,6 +79,8 @@ pub use expander::{EXPANDER_KIND, Expander, NOISE_GATE_KIND, NoiseGate};
 pub use limiter::{LIMITER_KIND, Limiter};
 #[cfg(feature = "alloc")]
 pub use multiband::{MULTIBAND_COMPRESSOR_KIND, MultibandCompressor};
+#[cfg(feature = "alloc")]
+pub use soft_clipper::{SOFT_CLIPPER_KIND, SoftClipper};
 
 #[cfg(all(test, feature = "alloc"))]
 mod tests {

@@ -1,6 +1,6 @@
 //! Effects: a feedback delay and the modulation effects (chorus and
 //! flanger on one modulated-delay core, phaser), an oversampled
-//! saturator and a transient shaper, built on a shared fractional delay
+//! saturator, an exciter and a transient shaper, built on a shared fractional delay
 //! line ([`DelayLine`]) and LFO ([`Lfo`]); and the algorithmic reverbs
 //! ([`Reverb`], a feedback delay network, and [`PlateReverb`], Dattorro's
 //! plate); with `std`, the [`ConvolutionReverb`] (partitioned FFT
@@ -36,6 +36,7 @@ pub mod partitioned;
 #[cfg(feature = "std")]
 mod convolution;
 mod delay;
+mod exciter;
 mod fdn;
 #[cfg(test)]
 mod ir_analysis;
@@ -53,6 +54,7 @@ pub use delay::{DELAY_KIND, Delay, MAX_DELAY_MS, MAX_TAIL_S, NoteModifier, NoteV
 pub use delay_line::{
     DelayLine, MAX_GLIDE_RATE, MIN_DELAY_SAMPLES, MIN_GLIDE_MS, READ_BLOCK, Reads, Tap, glide_to,
 };
+pub use exciter::{EXCITER_KIND, Exciter, Harmonics};
 pub use lfo::Lfo;
 pub use modulated::{
     CHORUS_KIND, Chorus, ChorusVoicing, FLANGER_KIND, Flanger, FlangerVoicing, ModulatedDelay,

@@ -1,4 +1,5 @@
-//! Mixing basics: gain, panning, stereo width and a channel utility.
+//! Mixing basics: gain, panning, stereo width, a multiband imager and a
+//! channel utility.
 //!
 //! ```
 //! use dsp_core::mix::{Gain, Pan, PanLaw, PanSource};
@@ -28,11 +29,13 @@
 
 mod channel_tool;
 mod gain;
+mod imager;
 mod pan;
 mod width;
 
 pub use channel_tool::{CHANNEL_TOOL_KIND, ChannelMode, ChannelTool};
 pub use gain::{GAIN_KIND, Gain};
+pub use imager::{MIN_MONO_BELOW_HZ, MULTIBAND_IMAGER_KIND, MultibandImager};
 pub use pan::{PAN_KIND, Pan, PanLaw, PanSource};
 pub use width::{STEREO_WIDTH_KIND, StereoWidth};
 
