@@ -57,14 +57,14 @@ BALANCES = ("dull", "bright", "boomy", "quiet", "loud")
 
 
 def mix(balance: str = "plain", seconds: float = 20.0, seed: int = 0) -> np.ndarray:
-    """The song mixed (about -20 LUFS), then `balance`: `dull` (12 dB per
-    octave off above 1.5 kHz), `bright` (+8 dB shelf above 3 kHz), `boomy`
+    """The song mixed (about -20 LUFS), then `balance`: `dull` (-10 dB shelf
+    above 3 kHz), `bright` (+8 dB shelf above 3 kHz), `boomy`
     (+9 dB below 150 Hz), `quiet` (-30 dB) or `loud` (pushed 14 dB into a
     clipper, as an over-loud mix); `plain` as mixed. float32 (2, n)."""
     x = sum(stems(seconds, seed).values()) * 0.12
     if balance == "dull":
-        b, a = signal.butter(2, 1500, fs=SR)
-        x = signal.lfilter(b, a, x, axis=1)
+        b, a = signal.butter(2, 3000, "high", fs=SR)
+        x = x - 0.68 * signal.lfilter(b, a, x, axis=1)
     elif balance == "bright":
         b, a = signal.butter(2, 3000, "high", fs=SR)
         x = x + 1.5 * signal.lfilter(b, a, x, axis=1)

@@ -74,8 +74,6 @@ def test_the_decisions_explain_the_measurements() -> None:
     assert d["decisions"][0]["stage"] == "tonal_balance" and d["mix"]["plr_db"] == pytest.approx(a.mix["plr_db"])
     assert json.loads(report.to_json())["assistant"]["character"] == "balanced"
     assert report.to_dict()["assistant"]["target"]["name"] == "spotify"
-    dull = mastered("dull")[2].assistant
-    assert dull is not None and any(d.stage == "exciter" for d in dull.decisions), [str(d) for d in dull.decisions]
 
 
 def test_an_on_target_master_changes_by_less_than_half_a_db_per_band() -> None:

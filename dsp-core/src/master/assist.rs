@@ -6,7 +6,8 @@
 //! * **Tonal balance** ([`TonalBalance`] against the character's
 //!   [`TonalTarget`]): every 1/3-octave band outside the target band is
 //!   brought back inside it, to within `1 - 0.8 * intensity` of its
-//!   tolerance, by a linear-phase EQ; bands inside are left alone, and
+//!   tolerance, by a linear-phase EQ (on mid and side, the side taking
+//!   the cuts but not the boosts); bands inside are left alone, and
 //!   bands without content are never boosted. A dull top (the bands above
 //!   8 kHz well below the band) gets an exciter; a harsh presence region
 //!   (2 to 8 kHz above the band) a dynamic EQ band that cuts only when the
@@ -54,9 +55,15 @@ pub const CLIP_FROM_DB: f64 = 3.0;
 const MAX_BOOST_DB: f64 = 9.0;
 /// Largest EQ cut, dB.
 const MAX_CUT_DB: f64 = 12.0;
+/// A band less than this far outside its target band (dB) is left alone.
+const MIN_OUTSIDE_DB: f64 = 0.1;
 /// Side-to-mid energy below 120 Hz (dB) above which the low end is made
 /// mono.
 const LOW_SIDE_DB: f64 = -12.0;
+/// How far under the mix's side-to-mid ratio (dB) the width correction
+/// aims, for the difference between its unweighted reading and the
+/// K-weighted mono fold-down loudness.
+const MONO_MARGIN_DB: f64 = 0.2;
 /// A mix with less side than this relative to mid (dB) is narrow.
 const NARROW_DB: f64 = -18.0;
 /// A mix with more side than this relative to mid (dB) is too wide
@@ -333,11 +340,18 @@ impl<'a> Plan<'a> {
     }
 
     /// Puts the EQ curve in the chain as the `tonal_balance` stage (none
-    /// when it is flat).
+    /// when it is flat). On a stereo mix it works on mid and side: the
+    /// side takes the cuts but not the boosts, so that raising a band
+    /// never makes the mix less mono-compatible.
     fn set_eq(&mut self) -> Result<(), Error> {
         self.stages.retain(|s| s.name != "tonal_balance");
         if self.eq.iter().any(|(_, g)| *g != 0.0) {
-            let eq = LinearPhaseEq::new(&self.eq)?;
+            let mut eq = LinearPhaseEq::new(&self.eq)?;
+            if self.mix.is_stereo() {
+                let side: Vec<(f64, f64)> = self.eq.iter().map(|&(f, g)| (f, g.min(0.0))).collect();
+                eq.set_side_curve(&side)?;
+                eq.set_mid_side(true);
+            }
             self.add("tonal_balance", save(&eq));
         }
         Ok(())
@@ -351,7 +365,7 @@ impl<'a> Plan<'a> {
     /// The EQ change that brings band `k` of `tb` inside its band, dB (0
     /// inside, never a boost without content).
     fn correction(&self, tb: &TonalBalance, k: usize) -> f64 {
-        if tb.outside_db(k) == 0.0 {
+        if tb.outside_db(k).abs() < MIN_OUTSIDE_DB {
             return 0.0;
         }
         let dev = tb.deviation_db(k);
@@ -574,10 +588,17 @@ impl<'a> Plan<'a> {
         let t = self.target;
         let needed = m.true_peak_dbtp + (t.integrated_lufs - m.integrated_lufs) - t.true_peak_dbtp;
         let share = ((needed - CLIP_FROM_DB) * 0.5 * self.intensity).clamp(0.0, 3.0);
-        let seen = format!(
-            "reaching {:.1} LUFS under {:.1} dBTP needs about {needed:.1} dB of peak reduction",
-            t.integrated_lufs, t.true_peak_dbtp
-        );
+        let seen = if needed > 0.0 {
+            format!(
+                "reaching {:.1} LUFS under {:.1} dBTP needs about {needed:.1} dB of peak reduction",
+                t.integrated_lufs, t.true_peak_dbtp
+            )
+        } else {
+            format!(
+                "the mix reaches {:.1} LUFS under {:.1} dBTP without peak reduction",
+                t.integrated_lufs, t.true_peak_dbtp
+            )
+        };
         let peak = m.true_peak_dbtp + working_gain(m.integrated_lufs);
         let ceiling = peak - share;
         if share < 0.3 || !(-24.0..=0.0).contains(&ceiling) {
@@ -594,6 +615,47 @@ impl<'a> Plan<'a> {
             "soft_clip",
             seen,
             format!("soft clipper takes {share:.1} dB of it first (ceiling {ceiling:.1} dBFS at the working level), the limiter the rest"),
+        );
+        Ok(())
+    }
+
+    /// Narrows the stereo stage when the previewed master has more side
+    /// relative to mid than the mix (taking out mono content such as boomy
+    /// bass widens a mix), so that its mono fold-down loses no more
+    /// loudness than the mix's.
+    fn keep_mono_compatibility(&mut self, master: &Profile) -> Result<(), Error> {
+        let (mix, now) = (self.mix.width_db, master.width_db);
+        if !(mix.is_finite() && now.is_finite()) || now <= mix + MONO_MARGIN_DB {
+            return Ok(());
+        }
+        let g = libm::exp10((mix - MONO_MARGIN_DB - now) / 20.0);
+        let widths = ["width_low", "width_mid", "width_high"];
+        let stage = match self.stages.iter_mut().find(|s| s.name == "stereo") {
+            Some(stage) => stage,
+            None => {
+                let p = preset_of("multiband_imager", &[], Vec::new())?;
+                self.add("stereo", p);
+                self.stages.last_mut().ok_or(Error::EmptyInput)?
+            }
+        };
+        for w in widths {
+            if let Some(Value::Number(v)) = stage.processor.params.get_mut(w) {
+                *v = (*v * g).clamp(0.0, 2.0);
+            }
+        }
+        preset::load(&stage.processor).map_err(|_| Error::InvalidParameter {
+            name: "assistant stage",
+            reason: "stereo widths out of range",
+        })?;
+        self.decide(
+            "stereo",
+            format!(
+                "the previewed master has {:.1} dB more side relative to mid than the mix",
+                now - mix
+            ),
+            format!(
+                "side x{g:.2} in every band, so the mono fold-down loses no more than the mix's"
+            ),
         );
         Ok(())
     }
@@ -620,6 +682,14 @@ impl<'a> Plan<'a> {
             }
         }
         if bands > 0 {
+            let action = if moved >= 0.05 {
+                format!("EQ corrected by up to {moved:.1} dB")
+            } else {
+                format!(
+                    "the EQ is at its limits there ({MAX_BOOST_DB:+.0} / {:+.0} dB)",
+                    -MAX_CUT_DB
+                )
+            };
             self.decide(
                 "tonal_balance",
                 format!(
@@ -627,10 +697,11 @@ impl<'a> Plan<'a> {
                     if bands == 1 { "" } else { "s" },
                     target.name
                 ),
-                format!("EQ corrected by up to {moved:.1} dB"),
+                action,
             );
         }
         self.set_eq()?;
+        self.keep_mono_compatibility(master)?;
         // The predicted balance: the preview shifted by this correction.
         let mut predicted = TonalBalance::analyze(master, target)?;
         for k in 0..n {
@@ -748,7 +819,7 @@ mod tests {
         let (a, ra) = assist(&x, SR, &options(), &mut Progress::none()).unwrap();
         let (b, rb) = assist(&x, SR, &options(), &mut Progress::none()).unwrap();
         assert_eq!(a, b);
-        assert_eq!(ra, rb);
+        assert_eq!(ra.decisions, rb.decisions);
         a.validate().unwrap();
         assert!(
             ra.decisions
