@@ -14,12 +14,18 @@ Files: ``load(path)`` gives ``(audio, sample_rate)``; ``save(path, audio,
 sample_rate, bit_depth=24)`` writes WAV/FLAC/AIFF (dithered, atomically);
 ``process_file(processor, src, dst)`` streams a long file through a
 processor in bounded memory.
+
+Translation: ``measure`` reports the mono fold-down per octave band and a
+small loudspeaker's view; ``codec_check(x, sample_rate)`` encodes to MP3,
+Ogg Vorbis and Ogg Opus, decodes, and reports the decoded peaks and the
+headroom that keeps them from clipping.
 """
 
 from . import _masterlib
 from ._masterlib import *  # noqa: F403 (the names in its __all__)
 from ._masterlib import __version__ as __version__
 from .files import load, process_file, save
+from .translation import CodecReport, codec_check
 
-__all__ = ["load", "process_file", "save"]
+__all__ = ["CodecReport", "codec_check", "load", "process_file", "save"]
 __all__ += _masterlib.__all__
