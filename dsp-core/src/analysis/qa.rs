@@ -193,8 +193,8 @@ impl QaReport {
                         mono.add_planar(&[f])?;
                     }
                     speaker.add(&views)?;
+                    p.report(block_end as f64 / len as f64)?;
                 }
-                p.report(end as f64 / len as f64)?;
             }
             Ok(())
         })?;
