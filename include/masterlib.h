@@ -511,6 +511,10 @@ typedef struct MlParamInfo {
  * Stereo readings (correlation, mono drop, balance) use channels 0 and 1;
  * for mono they read as for identical channels. The 10 Hz loudness series
  * are not part of the struct: use an `MlMeter` for them.
+ *
+ * The small loudspeaker of the `small_speaker_*` readings is a band-pass:
+ * 4th-order Linkwitz-Riley high-pass at 150 Hz and low-pass at 8 kHz (the
+ * low-pass left out below 17.8 kHz sample rate).
  */
 typedef struct MlQaReport {
   /**
@@ -582,8 +586,9 @@ typedef struct MlQaReport {
    */
   double balance_db;
   /**
-   * Octave bands measured (entries used in the two arrays below); bands
-   * reaching past Nyquist are left out.
+   * Octave bands measured (entries used in `octave_band_hz`,
+   * `octave_band_db`, `mono_band_change_db` and
+   * `small_speaker_bands_db`); bands reaching past Nyquist are left out.
    */
   size_t octave_band_count;
   /**
@@ -595,6 +600,29 @@ typedef struct MlQaReport {
    * sine reads -3 dB), averaged over channels.
    */
   double octave_band_db[ML_OCTAVE_BANDS];
+  /**
+   * Level change per octave band when left and right fold to mono
+   * ((L + R) / 2), against their mean power, in dB: 0 for identical
+   * channels, -3 for uncorrelated ones, `-INFINITY` where the fold
+   * cancels (L = -R); 0 for an empty band and for mono input.
+   */
+  double mono_band_change_db[ML_OCTAVE_BANDS];
+  /**
+   * Integrated loudness through the small loudspeaker in LUFS
+   * (`-INFINITY` if nothing above the gates gets through).
+   */
+  double small_speaker_lufs;
+  /**
+   * `integrated_lufs - small_speaker_lufs` in LU: about 0 for midrange
+   * material, tens of LU for sub-bass; 0 without an integrated loudness,
+   * `INFINITY` if nothing gets through.
+   */
+  double small_speaker_drop_lu;
+  /**
+   * Each octave band's share of the energy the small loudspeaker passes,
+   * in dB (-10: a tenth); `-INFINITY` for silence.
+   */
+  double small_speaker_bands_db[ML_OCTAVE_BANDS];
 } MlQaReport;
 
 /**

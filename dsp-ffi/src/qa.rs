@@ -4,7 +4,8 @@
 //! Every struct here is plain data with fixed-size arrays (no pointers, no
 //! freeing): per-channel values hold `ML_MAX_CHANNELS` entries, of which
 //! the first `channels` are used; octave bands hold `ML_OCTAVE_BANDS`, of
-//! which the first `octave_band_count` are used. Silence reads
+//! which the first `octave_band_count` are used (also in the per-band
+//! mono-fold and small-loudspeaker readings). Silence reads
 //! `-INFINITY` LUFS / dBFS / dBTP.
 
 use std::ffi::{CStr, c_char};
@@ -38,6 +39,10 @@ const _: () = assert!(ML_OCTAVE_BANDS == OCTAVE_CENTRES_HZ.len());
 /// Stereo readings (correlation, mono drop, balance) use channels 0 and 1;
 /// for mono they read as for identical channels. The 10 Hz loudness series
 /// are not part of the struct: use an `MlMeter` for them.
+///
+/// The small loudspeaker of the `small_speaker_*` readings is a band-pass:
+/// 4th-order Linkwitz-Riley high-pass at 150 Hz and low-pass at 8 kHz (the
+/// low-pass left out below 17.8 kHz sample rate).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MlQaReport {
@@ -77,14 +82,30 @@ pub struct MlQaReport {
     pub mono_loudness_drop_lu: f64,
     /// Left minus right K-weighted loudness in dB (positive: left louder).
     pub balance_db: f64,
-    /// Octave bands measured (entries used in the two arrays below); bands
-    /// reaching past Nyquist are left out.
+    /// Octave bands measured (entries used in `octave_band_hz`,
+    /// `octave_band_db`, `mono_band_change_db` and
+    /// `small_speaker_bands_db`); bands reaching past Nyquist are left out.
     pub octave_band_count: usize,
     /// Octave band centres in Hz.
     pub octave_band_hz: [f64; ML_OCTAVE_BANDS],
     /// Mean-square level per octave band in dB re full scale (a full-scale
     /// sine reads -3 dB), averaged over channels.
     pub octave_band_db: [f64; ML_OCTAVE_BANDS],
+    /// Level change per octave band when left and right fold to mono
+    /// ((L + R) / 2), against their mean power, in dB: 0 for identical
+    /// channels, -3 for uncorrelated ones, `-INFINITY` where the fold
+    /// cancels (L = -R); 0 for an empty band and for mono input.
+    pub mono_band_change_db: [f64; ML_OCTAVE_BANDS],
+    /// Integrated loudness through the small loudspeaker in LUFS
+    /// (`-INFINITY` if nothing above the gates gets through).
+    pub small_speaker_lufs: f64,
+    /// `integrated_lufs - small_speaker_lufs` in LU: about 0 for midrange
+    /// material, tens of LU for sub-bass; 0 without an integrated loudness,
+    /// `INFINITY` if nothing gets through.
+    pub small_speaker_drop_lu: f64,
+    /// Each octave band's share of the energy the small loudspeaker passes,
+    /// in dB (-10: a tenth); `-INFINITY` for silence.
+    pub small_speaker_bands_db: [f64; ML_OCTAVE_BANDS],
 }
 
 impl MlQaReport {
@@ -92,11 +113,14 @@ impl MlQaReport {
         let mut dc_offset = [0.0; ML_MAX_CHANNELS];
         dc_offset.iter_mut().zip(&r.dc_offset).for_each(|(d, s)| *d = *s);
         let mut octave_band_hz = [0.0; ML_OCTAVE_BANDS];
-        let mut octave_band_db = [0.0; ML_OCTAVE_BANDS];
-        for (i, &(hz, db)) in r.octave_bands.iter().take(ML_OCTAVE_BANDS).enumerate() {
-            octave_band_hz[i] = hz;
-            octave_band_db[i] = db;
+        for (hz, &(c, _)) in octave_band_hz.iter_mut().zip(&r.octave_bands) {
+            *hz = c;
         }
+        let values = |bands: &[(f64, f64)]| {
+            let mut out = [0.0; ML_OCTAVE_BANDS];
+            out.iter_mut().zip(bands).for_each(|(o, b)| *o = b.1);
+            out
+        };
         Self {
             sample_rate: r.sample_rate,
             duration_s: r.duration_s,
@@ -116,7 +140,11 @@ impl MlQaReport {
             balance_db: r.balance_db,
             octave_band_count: r.octave_bands.len().min(ML_OCTAVE_BANDS),
             octave_band_hz,
-            octave_band_db,
+            octave_band_db: values(&r.octave_bands),
+            mono_band_change_db: values(&r.mono_band_change_db),
+            small_speaker_lufs: r.small_speaker_lufs,
+            small_speaker_drop_lu: r.small_speaker_drop_lu,
+            small_speaker_bands_db: values(&r.small_speaker_bands_db),
         }
     }
 }

@@ -604,6 +604,10 @@ fn zeroed_report() -> MlQaReport {
         octave_band_count: 0,
         octave_band_hz: [0.0; ML_OCTAVE_BANDS],
         octave_band_db: [0.0; ML_OCTAVE_BANDS],
+        mono_band_change_db: [0.0; ML_OCTAVE_BANDS],
+        small_speaker_lufs: 0.0,
+        small_speaker_drop_lu: 0.0,
+        small_speaker_bands_db: [0.0; ML_OCTAVE_BANDS],
     }
 }
 

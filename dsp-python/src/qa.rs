@@ -333,6 +333,38 @@ impl QaReport {
         PyArray1::from_iter(py, self.r.octave_bands.iter().map(|b| b.1))
     }
 
+    /// Level change per octave band (at `octave_band_hz`) when left and
+    /// right fold to mono ((L + R) / 2) against their mean power, dB: 0 for
+    /// identical channels, -3 uncorrelated, -inf where the fold cancels
+    /// (L = -R); 0 for an empty band and for mono input.
+    #[getter]
+    fn mono_band_change_db<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_iter(py, self.r.mono_band_change_db.iter().map(|b| b.1))
+    }
+
+    /// Integrated loudness through a small loudspeaker (4th-order
+    /// Linkwitz-Riley high-pass at 150 Hz and low-pass at 8 kHz), LUFS.
+    #[getter]
+    fn small_speaker_lufs(&self) -> f64 {
+        self.r.small_speaker_lufs
+    }
+
+    /// Integrated loudness lost through the small loudspeaker
+    /// (`integrated_lufs - small_speaker_lufs`), LU; 0 without an
+    /// integrated loudness, inf if nothing gets through.
+    #[getter]
+    fn small_speaker_drop_lu(&self) -> f64 {
+        self.r.small_speaker_drop_lu
+    }
+
+    /// Tonal balance through the small loudspeaker: each octave band's (at
+    /// `octave_band_hz`) share of the energy it passes, dB (-10: a tenth);
+    /// -inf for silence.
+    #[getter]
+    fn small_speaker_bands_db<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_iter(py, self.r.small_speaker_bands_db.iter().map(|b| b.1))
+    }
+
     /// Momentary loudness every 100 ms, LUFS (at `series_time_s`).
     #[getter]
     fn momentary_series_lufs<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
@@ -438,6 +470,12 @@ impl QaReport {
         let (hz, db): (Vec<f64>, Vec<f64>) = r.octave_bands.iter().copied().unzip();
         d.set_item("octave_band_hz", hz)?;
         d.set_item("octave_band_db", json_floats(&db))?;
+        let values =
+            |bands: &[(f64, f64)]| json_floats(&bands.iter().map(|b| b.1).collect::<Vec<_>>());
+        d.set_item("mono_band_change_db", values(&r.mono_band_change_db))?;
+        d.set_item("small_speaker_lufs", json_float(r.small_speaker_lufs))?;
+        d.set_item("small_speaker_drop_lu", json_float(r.small_speaker_drop_lu))?;
+        d.set_item("small_speaker_bands_db", values(&r.small_speaker_bands_db))?;
         d.set_item("momentary_series_lufs", json_floats(&r.momentary_series_lufs))?;
         d.set_item("short_term_series_lufs", json_floats(&r.short_term_series_lufs))?;
         d.set_item("series_time_s", series_times(r))?;

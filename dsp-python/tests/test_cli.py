@@ -63,6 +63,21 @@ def test_analyze_gates_on_the_target_and_writes_json(capsys, files, tmp_path):
     assert page.count("data:image/png;base64,") == 2
 
 
+def test_analyze_codecs_reports_the_decoded_peaks(capsys, files, tmp_path):
+    loud, _ = files
+    status, out, _ = run(capsys, "analyze", loud, "--codecs", "--json", tmp_path / "c.json")
+    assert status == 0 and "loud.wav after lossy coding:" in out
+    (entry,) = json.loads((tmp_path / "c.json").read_text())
+    codecs = entry["codecs"]
+    assert [c["codec"] for c in codecs] == ["mp3", "mp3", "vorbis", "opus"]
+    for c in codecs:
+        assert (c["skipped"] is None) == (c["headroom_db"] is not None)
+        name = f"{c['codec']} {c['description']}"
+        assert name in out
+        if c["skipped"] is None:
+            assert f"decoded true peak {c['true_peak_dbtp']:.2f} dBTP" in out
+
+
 def test_master_and_normalize_land_on_their_targets(capsys, files, tmp_path):
     loud, quiet = files
     status, out, _ = run(capsys, "master", quiet, "-o", tmp_path / "m.wav", "--target", "apple")

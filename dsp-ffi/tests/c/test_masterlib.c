@@ -330,6 +330,51 @@ static void test_true_peak_quarter_rate_sine(void) {
   CHECK(report.correlation == 1.0 && report.mono_loudness_drop_lu == 0.0);
 }
 
+/* Translation readings: a 3 kHz part in anti-phase (L = -R) over a 200 Hz
+ * part in phase loses its octave band in the mono fold; a 50 Hz tone all
+ * but vanishes through the small loudspeaker, a 1 kHz tone does not. */
+static void test_translation(void) {
+  enum { FRAMES = 3 * 48000 };
+  static float l[FRAMES], r[FRAMES], low[FRAMES], high[FRAMES];
+  fill_sine(low, FRAMES, 200.0, 0.3);
+  fill_sine(high, FRAMES, 3000.0, 0.3);
+  for (size_t i = 0; i < FRAMES; i++) {
+    l[i] = low[i] + high[i];
+    r[i] = low[i] - high[i];
+  }
+  float *stereo[2] = {l, r};
+  MlQaReport report;
+  CHECK_OK(ml_measure(stereo, 2, FRAMES, FS, &report, NULL));
+  CHECK(report.octave_band_count == 10);
+  CHECK(report.octave_band_hz[7] == 4000.0 && report.octave_band_hz[3] == 250.0);
+  CHECK(report.mono_band_change_db[7] <= -20.0);
+  CHECK_NEAR(report.mono_band_change_db[3], 0.0, 0.1);
+
+  float *mono[1] = {low};
+  CHECK_OK(ml_measure(mono, 1, FRAMES, FS, &report, NULL));
+  for (size_t b = 0; b < report.octave_band_count; b++) {
+    CHECK(report.mono_band_change_db[b] == 0.0);
+  }
+
+  fill_sine(l, FRAMES, 50.0, 0.5);
+  float *sub[2] = {l, l};
+  CHECK_OK(ml_measure(sub, 2, FRAMES, FS, &report, NULL));
+  CHECK(report.small_speaker_drop_lu > 10.0);
+  CHECK_NEAR(report.small_speaker_lufs, report.integrated_lufs - report.small_speaker_drop_lu, 1e-9);
+  fill_sine(r, FRAMES, 1000.0, 0.5);
+  float *mid[2] = {r, r};
+  CHECK_OK(ml_measure(mid, 2, FRAMES, FS, &report, NULL));
+  CHECK_NEAR(report.small_speaker_drop_lu, 0.0, 0.5);
+  CHECK_NEAR(report.small_speaker_bands_db[5], 0.0, 0.05); /* all of it at 1 kHz */
+
+  /* Silence: no loudness through the speaker, no drop, no band shares. */
+  memset(l, 0, sizeof l);
+  CHECK_OK(ml_measure(sub, 2, FRAMES, FS, &report, NULL));
+  CHECK(isinf(report.small_speaker_lufs) && report.small_speaker_lufs < 0.0);
+  CHECK(report.small_speaker_drop_lu == 0.0);
+  CHECK(isinf(report.small_speaker_bands_db[5]) && report.mono_band_change_db[5] == 0.0);
+}
+
 static void test_targets(void) {
   enum { FRAMES = 5 * 48000 };
   static float x[FRAMES];
@@ -1361,6 +1406,7 @@ int main(void) {
   test_loudness_meter();
   test_true_peak_quarter_rate_sine();
   test_targets();
+  test_translation();
   test_loudness_error_paths();
   test_album_loudness();
   test_equalizer_peak_matches_measured_gain();

@@ -18,6 +18,11 @@ processor in bounded memory.
 Mastering: ``master(x, sample_rate, target="spotify")`` with a preset, a
 reference, or ``assistant=True``; ``assist(x, sample_rate, character=...)``
 returns the chain it would use and why.
+
+Translation: ``measure`` reports the mono fold-down per octave band and a
+small loudspeaker's view; ``codec_check(x, sample_rate)`` encodes to MP3,
+Ogg Vorbis and Ogg Opus, decodes, and reports the decoded peaks and the
+headroom that keeps them from clipping.
 """
 
 from . import _masterlib
@@ -25,6 +30,7 @@ from ._masterlib import *  # noqa: F403 (the names in its __all__)
 from ._masterlib import __version__ as __version__
 from .assistant import learn_target
 from .files import load, process_file, save
+from .translation import CodecReport, codec_check
 
-__all__ = ["learn_target", "load", "process_file", "save"]
+__all__ = ["CodecReport", "codec_check", "learn_target", "load", "process_file", "save"]
 __all__ += _masterlib.__all__

@@ -20,12 +20,14 @@ import numpy as np
 from . import _masterlib as ml
 from .files import load, save
 from .report import section, write_page
+from .translation import codec_check
 
 T = TypeVar("T")
 
 EXAMPLES = """examples:
   masterlib analyze mix.wav --target spotify --json qa.json --html qa.html
   masterlib analyze album/*.flac --target apple --jobs 2
+  masterlib analyze master.wav --codecs
   masterlib master mix.wav -o master.wav --target spotify --bit-depth 16
   masterlib master mix.wav -o master.wav --reference ref.flac
   masterlib normalize a.wav b.wav -o loud/ --target ebu_r128
@@ -76,6 +78,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--html", type=Path, metavar="OUT",
                    help="write a self-contained HTML report (readings, verdicts, plots)")
     a.add_argument("--jobs", type=int, default=1, metavar="N", help="files measured in parallel")
+    a.add_argument("--codecs", action="store_true",
+                   help="also encode to MP3, Ogg Vorbis and Ogg Opus, decode, and report the "
+                   "decoded peaks and the headroom that keeps them below full scale")
 
     m = command("master", master, "master a mix to a delivery target or a reference")
     m.add_argument("input", metavar="IN")
@@ -162,16 +167,31 @@ def say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
-def measure_file(job: tuple[str, str, bool]) -> tuple[dict[str, Any], dict[str, Any], str]:
-    """The QA report of a file, its check against a target (as dicts) and,
-    if asked, its HTML section (in a worker process for --jobs)."""
-    path, target, html = job
+def measure_file(
+    job: tuple[str, str, bool, bool],
+) -> tuple[dict[str, Any], dict[str, Any], str, list[dict[str, Any]]]:
+    """The QA report of a file, its check against a target (as dicts), if
+    asked its HTML section and its codec check (in a worker process for
+    --jobs)."""
+    path, target, html, codecs = job
     audio, rate = load(path)
     if audio.shape[1] == 0:
         raise UserError(f"{path!r} holds no audio")
     report = ml.measure(audio, rate)
     part = section(report, [target], Path(path).name) if html else ""
-    return report.to_dict(), report.check(target).to_dict(), part
+    decoded = [c.to_dict() for c in codec_check(audio, rate)] if codecs else []
+    return report.to_dict(), report.check(target).to_dict(), part, decoded
+
+
+def codec_line(c: dict[str, Any]) -> str:
+    """One codec check result, for the terminal."""
+    name = f"{c['codec']} {c['description']}"
+    if c["skipped"] is not None:
+        return f"  {name}: skipped ({c['skipped']})"
+    peak = c["true_peak_dbtp"]
+    shown = "-inf" if peak is None else f"{peak:.2f}"
+    return (f"  {name} ({c['bitrate_kbps']:.0f} kbps): decoded true peak {shown} dBTP, "
+            f"turn down {c['headroom_db']:.2f} dB to keep every sample below full scale")
 
 
 def analyze(args: argparse.Namespace) -> int:
@@ -181,7 +201,7 @@ def analyze(args: argparse.Namespace) -> int:
     for f in args.files:
         if not os.path.isfile(f):
             raise UserError(f"no such audio file: {f!r}")
-    jobs = [(f, target.name, args.html is not None) for f in args.files]
+    jobs = [(f, target.name, args.html is not None, args.codecs) for f in args.files]
     if args.jobs == 1:
         results = list(progress(map(measure_file, jobs), len(jobs), "analyze", args.quiet))
     else:
@@ -190,16 +210,23 @@ def analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         width = max(len(Path(f).name) for f in args.files)
         print(f"{'file':<{width}}  {'LUFS':>6}  {'LRA':>5}  {'dBTP':>6}  {'PLR':>5}  {target.label}")
-        for f, (r, c, _) in zip(args.files, results):
+        for f, (r, c, _, _) in zip(args.files, results):
             verdict = "PASS" if c["passed"] else "FAIL: " + "; ".join(c["failures"])
             print(f"{Path(f).name:<{width}}  {r['integrated_lufs']:6.1f}  {r['loudness_range_lu']:5.1f}  "
                   f"{r['true_peak_dbtp']:6.1f}  {r['plr_db']:5.1f}  {verdict}")
+        for f, (_, _, _, decoded) in zip(args.files, results):
+            if decoded:
+                print(f"{Path(f).name} after lossy coding:")
+                print("\n".join(codec_line(c) for c in decoded))
     if args.json is not None:
-        out = [{"file": f, "report": r, "check": c} for f, (r, c, _) in zip(args.files, results)]
+        out = [
+            {"file": f, "report": r, "check": c, **({"codecs": d} if args.codecs else {})}
+            for f, (r, c, _, d) in zip(args.files, results)
+        ]
         args.json.write_text(json.dumps(out, indent=2, default=_json_default) + "\n")
     if args.html is not None:
-        write_page(args.html, f"QA report: {target.label}", [part for _, _, part in results])
-    return 0 if all(c["passed"] for _, c, _ in results) else 1
+        write_page(args.html, f"QA report: {target.label}", [part for _, _, part, _ in results])
+    return 0 if all(c["passed"] for _, c, _, _ in results) else 1
 
 
 def _json_default(value: Any) -> Any:

@@ -204,14 +204,19 @@ def tonal_balance(balance: TonalBalance, ax: Optional["Axes"] = None) -> "Figure
 
 def overview(report: QaReport, target: TargetLike = None, fig: Optional["Figure"] = None) -> "Figure":
     """A report at a glance: loudness over time and the octave-band
-    balance, in `fig` (a new pyplot figure if None)."""
+    balance (with each band's level folded to mono, for stereo), in `fig`
+    (a new pyplot figure if None)."""
     if fig is None:
         fig = _pyplot().figure(figsize=(8, 6), layout="constrained")
     top, bottom = fig.subplots(2, 1)
     loudness(report, target, ax=top)
-    bottom.bar(range(len(report.octave_band_hz)), report.octave_band_db, color="tab:blue")
-    bottom.set_xticks(range(len(report.octave_band_hz)),
-                      [f"{f:g}" if f < 1000 else f"{f / 1000:g}k" for f in report.octave_band_hz])
+    bands = range(len(report.octave_band_hz))
+    bottom.bar(bands, report.octave_band_db, color="tab:blue", label="stereo")
+    if report.channels >= 2:
+        folded = report.octave_band_db + report.mono_band_change_db
+        bottom.plot(bands, folded, "o", color="tab:orange", label="folded to mono")
+        bottom.legend(loc="best", fontsize="small", framealpha=0.6)
+    bottom.set_xticks(bands, [f"{f:g}" if f < 1000 else f"{f / 1000:g}k" for f in report.octave_band_hz])
     bottom.set(xlabel="octave band (Hz)", ylabel="level (dB)", title="Octave-band balance")
     bottom.grid(alpha=0.3, axis="y")
     return fig

@@ -40,15 +40,43 @@ _READINGS = (
     ("Stereo correlation", "correlation", "{:.2f}", ""),
     ("Worst correlation", "worst_correlation", "{:.2f}", ""),
     ("Mono loudness drop", "mono_loudness_drop_lu", "{:.1f}", "LU"),
+    ("Small-speaker loudness", "small_speaker_lufs", "{:.1f}", "LUFS"),
+    ("Small-speaker loudness drop", "small_speaker_drop_lu", "{:.1f}", "LU"),
     ("Balance L-R", "balance_db", "{:.1f}", "dB"),
     ("Duration", "duration_s", "{:.1f}", "s"),
     ("Sample rate", "sample_rate", "{:.0f}", "Hz"),
 )
 
 
+def _band_label(hz: float) -> str:
+    return f"{hz:g}" if hz < 1000 else f"{hz / 1000:g}k"
+
+
+def translation_table(report: QaReport) -> str:
+    """How the track translates, per octave band: its level, the change
+    when folded to mono, and its share of what a small loudspeaker (150 Hz
+    to 8 kHz) plays, as an HTML table."""
+    rows = "".join(
+        f"<tr><td>{_band_label(hz)}</td><td class='num'>{level:.1f}</td>"
+        f"<td class='num'>{mono:+.1f}</td><td class='num'>{share:.1f}</td></tr>"
+        for hz, level, mono, share in zip(
+            report.octave_band_hz,
+            report.octave_band_db,
+            report.mono_band_change_db,
+            report.small_speaker_bands_db,
+        )
+    )
+    return (
+        "<table class='masterlib'><tr><th>Octave band (Hz)</th><th>Level (dB)</th>"
+        "<th>Mono fold change (dB)</th><th>Small-speaker share (dB)</th></tr>"
+        f"{rows}</table>"
+    )
+
+
 def html_table(report: QaReport, targets: Iterable[TargetLike] = DEFAULT_TARGETS) -> str:
-    """The readings and a PASS/FAIL verdict per target (with only the
-    failed conditions under FAIL) as HTML tables."""
+    """The readings, a PASS/FAIL verdict per target (with only the failed
+    conditions under FAIL) and the per-band translation readings as HTML
+    tables."""
     rows = "".join(
         f"<tr><td>{label}</td><td class='num'>{fmt.format(getattr(report, attr))}</td>"
         f"<td>{unit}</td></tr>"
@@ -67,7 +95,7 @@ def html_table(report: QaReport, targets: Iterable[TargetLike] = DEFAULT_TARGETS
     return (
         f"<table class='masterlib'><tr><th>Reading</th><th>Value</th><th></th></tr>{rows}</table>"
         "<table class='masterlib'><tr><th>Target</th><th>Verdict</th><th>Why</th></tr>"
-        f"{''.join(verdicts)}</table>"
+        f"{''.join(verdicts)}</table>{translation_table(report)}"
     )
 
 
