@@ -41,6 +41,7 @@ use super::offline::check_track;
 use super::profile::Profile;
 use super::tonal::{TonalBalance, TonalTarget};
 use crate::analysis::Target;
+use crate::analysis::kweight::k_weighting;
 use crate::error::{Error, check_range};
 use crate::preset::{self, save};
 use crate::preset_format::{PRESET_VERSION, Preset, Value};
@@ -60,10 +61,13 @@ const MIN_OUTSIDE_DB: f64 = 0.1;
 /// Side-to-mid energy below 120 Hz (dB) above which the low end is made
 /// mono.
 const LOW_SIDE_DB: f64 = -12.0;
-/// How far under the mix's side-to-mid ratio (dB) the width correction
-/// aims, for the difference between its unweighted reading and the
-/// K-weighted mono fold-down loudness.
-const MONO_MARGIN_DB: f64 = 0.2;
+/// The width correction acts when the preview's K-weighted side-to-mid
+/// ratio exceeds the mix's by more than this (dB), and aims this far
+/// under it.
+const MONO_MARGIN_DB: f64 = 0.1;
+/// The narrowest the mono-compatibility correction makes a mix (side
+/// gain).
+const MIN_SIDE_GAIN: f64 = 0.3;
 /// A mix with less side than this relative to mid (dB) is narrow.
 const NARROW_DB: f64 = -18.0;
 /// A mix with more side than this relative to mid (dB) is too wide
@@ -251,6 +255,22 @@ fn low_side_db(p: &Profile) -> Option<f64> {
             mid += libm::exp10(m / 10.0);
             side += libm::exp10(s / 10.0);
         }
+    }
+    (mid > 0.0 && side > 0.0).then(|| 10.0 * libm::log10(side / mid))
+}
+
+/// Side-to-mid energy through the K-weighting of loudness, dB (`None`:
+/// mono or no side): what sets how much loudness a mono fold-down loses.
+fn weighted_width_db(p: &Profile) -> Option<f64> {
+    if !p.width_db.is_finite() {
+        return None;
+    }
+    let k = k_weighting(p.sample_rate);
+    let (mut mid, mut side) = (0.0, 0.0);
+    for ((f, m), s) in p.frequencies().iter().zip(&p.mid_db).zip(&p.side_db) {
+        let w: f64 = k.iter().map(|c| c.magnitude_db(*f, p.sample_rate)).sum();
+        mid += libm::exp10((m + w) / 10.0);
+        side += libm::exp10((s + w) / 10.0);
     }
     (mid > 0.0 && side > 0.0).then(|| 10.0 * libm::log10(side / mid))
 }
@@ -624,11 +644,14 @@ impl<'a> Plan<'a> {
     /// bass widens a mix), so that its mono fold-down loses no more
     /// loudness than the mix's.
     fn keep_mono_compatibility(&mut self, master: &Profile) -> Result<(), Error> {
-        let (mix, now) = (self.mix.width_db, master.width_db);
-        if !(mix.is_finite() && now.is_finite()) || now <= mix + MONO_MARGIN_DB {
+        let (Some(mix), Some(now)) = (weighted_width_db(self.mix), weighted_width_db(master))
+        else {
+            return Ok(());
+        };
+        if now <= mix + MONO_MARGIN_DB {
             return Ok(());
         }
-        let g = libm::exp10((mix - MONO_MARGIN_DB - now) / 20.0);
+        let g = libm::exp10((mix - MONO_MARGIN_DB - now) / 20.0).max(MIN_SIDE_GAIN);
         let widths = ["width_low", "width_mid", "width_high"];
         let stage = match self.stages.iter_mut().find(|s| s.name == "stereo") {
             Some(stage) => stage,
@@ -650,7 +673,7 @@ impl<'a> Plan<'a> {
         self.decide(
             "stereo",
             format!(
-                "the previewed master has {:.1} dB more side relative to mid than the mix",
+                "the previewed master has {:.1} dB more side relative to mid than the mix (K-weighted)",
                 now - mix
             ),
             format!(
