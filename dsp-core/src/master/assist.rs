@@ -200,7 +200,7 @@ pub fn assist<S: AsRef<[f32]>>(
     let gain = working_gain(mix.integrated_lufs);
     let limits = (target.integrated_lufs, target.true_peak_dbtp);
     let (_, master) = progress
-        .phase(0.1, 1.0, |p| preview(input, sample_rate, &plan.chain(), gain, limits, p))?;
+        .phase(0.1, 1.0, |p| preview(input, sample_rate, &plan.chain(), gain, limits, false, p))?;
     let previewed = TonalBalance::analyze(&master, &options.tonal)?;
     let preview = plan.refine(&previewed, &master, &options.tonal)?;
     let chain = plan.chain();

@@ -148,8 +148,9 @@ pub fn master_with<S: AsRef<[f32]>>(
         // limiter does to the tonal balance and the width; the chain
         // undoes it before the real run.
         let (entering, master) = progress.phase(0.08, 0.4, |p| {
-            preview(input, sample_rate, &chain, input_gain_db, (lufs, ceiling), p)
+            preview(input, sample_rate, &chain, input_gain_db, (lufs, ceiling), true, p)
         })?;
+        let entering = entering.ok_or(Error::EmptyInput)?;
         matching.push(refine_tonal(&mut chain, &entering, &master)?);
         matching.extend(refine_width(&mut chain, mix, r, &master));
         start = 0.4;
@@ -173,22 +174,24 @@ pub fn master_with<S: AsRef<[f32]>>(
     Ok((out, report))
 }
 
-/// A quick preview of mastering `input` with `chain`: the profiles of the
-/// audio entering the loudness stage (after `input_gain_db` and the
-/// stages) and of the preview of the loudness stage's output (gain to
-/// `lufs` under `ceiling` dBTP from the envelope, see
-/// [`normalize_preview`]). Progress: 75 % the stages.
+/// A quick preview of mastering `input` with `chain`: the profile of the
+/// preview of the loudness stage's output (gain to `lufs` under `ceiling`
+/// dBTP from the envelope, see [`normalize_preview`]) and, when asked for
+/// (`entering`), of the audio entering the loudness stage (after
+/// `input_gain_db` and the stages). Progress: 75 % the stages.
 pub(crate) fn preview<S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
     chain: &MasteringChain,
     input_gain_db: f64,
     (lufs, ceiling): (f64, f64),
+    entering: bool,
     progress: &mut Progress,
-) -> Result<(Profile, Profile), Error> {
+) -> Result<(Option<Profile>, Profile), Error> {
     let (processed, _) =
         progress.phase(0.0, 0.75, |p| run_stages(input, sample_rate, chain, input_gain_db, p))?;
-    let entering = Profile::analyze(&planar_views(&processed), sample_rate)?;
+    let entering =
+        entering.then(|| Profile::analyze(&planar_views(&processed), sample_rate)).transpose()?;
     let envelope = Envelope::analyze(&processed, sample_rate)?;
     let limiter = limiter(chain)?;
     let preview = progress.phase(0.75, 1.0, |p| {
