@@ -29,6 +29,7 @@ __all__ = [
     "Dither",
     "Dynamics",
     "Equalizer",
+    "Exciter",
     "Expander",
     "Filter",
     "Flanger",
@@ -47,6 +48,7 @@ __all__ = [
     "MixerBus",
     "MixerTrack",
     "MultibandCompressor",
+    "MultibandImager",
     "NoiseGate",
     "NormalizeReport",
     "Notch",
@@ -60,6 +62,7 @@ __all__ = [
     "QaReport",
     "Reverb",
     "Saturation",
+    "SoftClipper",
     "StereoWidth",
     "Target",
     "TargetCheck",
@@ -228,6 +231,7 @@ _ChannelToolMode = Literal[
 _CompressorDetector = Literal["peak", "rms"]
 _ExpanderDetector = Literal["peak", "rms"]
 _NoiseGateDetector = Literal["peak", "rms"]
+_SoftClipperOversampling = Literal["1x", "2x", "4x", "8x"]
 _PeakFilterDesign = Literal["cookbook", "matched"]
 _LowShelfDesign = Literal["cookbook", "matched"]
 _HighShelfDesign = Literal["cookbook", "matched"]
@@ -240,6 +244,7 @@ _DelayNote = Literal["1/1", "1/2", "1/4", "1/8", "1/16", "1/32"]
 _DelayNoteModifier = Literal["straight", "dotted", "triplet"]
 _SaturationMode = Literal["soft_clip", "tanh", "tape"]
 _SaturationOversampling = Literal["1x", "2x", "4x", "8x"]
+_ExciterHarmonics = Literal["even", "odd", "both"]
 _DitherShaping = Literal["none", "tpdf", "highpass", "lipshitz", "f_weighted", "e_weighted"]
 _LinearPhaseEqPhase = Literal["linear", "minimum"]
 
@@ -394,6 +399,92 @@ class ChannelTool(Processor):
         """Inverts the polarity of the right input (default False)."""
     @invert_right.setter
     def invert_right(self, value: bool) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
+
+@final
+class MultibandImager(Processor):
+    """Multiband stereo imager: the side signal (L-R)/2 is split in three bands by 4th-order Linkwitz-
+    Riley crossovers at low_hz and high_hz and each band is scaled by its width (0 mono, 1
+    unchanged, 2 double); the mid (L+R)/2 only passes the crossovers' all-pass, so that at every
+    width 1 the output is the input through an all-pass (flat magnitude, within 0.01 dB at 48 kHz)
+    and at any widths the mono sum keeps its magnitude. mono_below_hz removes the side below a
+    frequency (8th-order Linkwitz-Riley high pass on the side, the matching all-pass on the mid).
+
+    Parameters:
+        low_hz: Crossover between the low and mid bands (100 to 800 Hz) (a number from 100 to
+            800 Hz; default 200.0).
+        high_hz: Crossover between the mid and high bands (below Nyquist) (a number from 1000
+            to 16000 Hz; default 4000.0).
+        width_low: Side scale of the low band: 0 mono, 1 unchanged, 2 double (a number from 0
+            to 2; default 1.0).
+        width_mid: Side scale of the mid band: 0 mono, 1 unchanged, 2 double (a number from 0
+            to 2; default 1.0).
+        width_high: Side scale of the high band: 0 mono, 1 unchanged, 2 double (a number from 0
+            to 2; default 1.0).
+        mono_below_hz: Side removed below this frequency (0 off; 20 to 500 Hz, lower settings
+            act as 20) (a number from 0 to 500 Hz; default 0.0).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        low_hz: float = 200.0,
+        high_hz: float = 4000.0,
+        width_low: float = 1.0,
+        width_mid: float = 1.0,
+        width_high: float = 1.0,
+        mono_below_hz: float = 0.0,
+        bypass: bool = False,
+    ) -> MultibandImager: ...
+    @property
+    def low_hz(self) -> float:
+        """Crossover between the low and mid bands (100 to 800 Hz) (a number from 100 to 800 Hz;
+        default 200.0).
+        """
+    @low_hz.setter
+    def low_hz(self, value: float) -> None: ...
+    @property
+    def high_hz(self) -> float:
+        """Crossover between the mid and high bands (below Nyquist) (a number from 1000 to 16000 Hz;
+        default 4000.0).
+        """
+    @high_hz.setter
+    def high_hz(self, value: float) -> None: ...
+    @property
+    def width_low(self) -> float:
+        """Side scale of the low band: 0 mono, 1 unchanged, 2 double (a number from 0 to 2; default
+        1.0).
+        """
+    @width_low.setter
+    def width_low(self, value: float) -> None: ...
+    @property
+    def width_mid(self) -> float:
+        """Side scale of the mid band: 0 mono, 1 unchanged, 2 double (a number from 0 to 2; default
+        1.0).
+        """
+    @width_mid.setter
+    def width_mid(self, value: float) -> None: ...
+    @property
+    def width_high(self) -> float:
+        """Side scale of the high band: 0 mono, 1 unchanged, 2 double (a number from 0 to 2; default
+        1.0).
+        """
+    @width_high.setter
+    def width_high(self, value: float) -> None: ...
+    @property
+    def mono_below_hz(self) -> float:
+        """Side removed below this frequency (0 off; 20 to 500 Hz, lower settings act as 20) (a number
+        from 0 to 500 Hz; default 0.0).
+        """
+    @mono_below_hz.setter
+    def mono_below_hz(self, value: float) -> None: ...
     @property
     def bypass(self) -> bool:
         """Passes the input through unchanged (delayed by the latency); changes crossfade (default
@@ -920,6 +1011,62 @@ class Limiter(Dynamics):
         """Program-dependent release: sustained limiting recovers more slowly (default False)."""
     @auto_release.setter
     def auto_release(self, value: bool) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
+
+@final
+class SoftClipper(Dynamics):
+    """Soft clipper meant to sit before a limiter: the signal passes unchanged up to knee_db below the
+    ceiling, bends along a quadratic knee and is held at ceiling_db from as far above the ceiling
+    as the knee starts below it (knee 0: a hard clip). The curve runs at 1x, 2x, 4x or 8x the
+    sample rate between linear-phase half-band filters (latency 0, 59, 69 or 72 samples), so its
+    harmonics do not fold back; the ceiling holds at the oversampled rate (the downsampling filters
+    may overshoot it slightly). Reports the gain reduction it applies.
+
+    Parameters:
+        ceiling_db: Ceiling in dBFS: the clipped signal never exceeds it (sample peak,
+            oversampled) (a number from -24 to 0 dB; default -1.0).
+        knee_db: How far below the ceiling the curve starts to bend (0: hard clip) (a number
+            from 0 to 12 dB; default 3.0).
+        oversampling: Oversampling factor (1x: none); a change clears the filters and changes
+            the latency (one of 1x, 2x, 4x, 8x; default '4x').
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        ceiling_db: float = -1.0,
+        knee_db: float = 3.0,
+        oversampling: _SoftClipperOversampling = "4x",
+        bypass: bool = False,
+    ) -> SoftClipper: ...
+    @property
+    def ceiling_db(self) -> float:
+        """Ceiling in dBFS: the clipped signal never exceeds it (sample peak, oversampled) (a number
+        from -24 to 0 dB; default -1.0).
+        """
+    @ceiling_db.setter
+    def ceiling_db(self, value: float) -> None: ...
+    @property
+    def knee_db(self) -> float:
+        """How far below the ceiling the curve starts to bend (0: hard clip) (a number from 0 to 12
+        dB; default 3.0).
+        """
+    @knee_db.setter
+    def knee_db(self, value: float) -> None: ...
+    @property
+    def oversampling(self) -> _SoftClipperOversampling:
+        """Oversampling factor (1x: none); a change clears the filters and changes the latency (one of
+        1x, 2x, 4x, 8x; default '4x').
+        """
+    @oversampling.setter
+    def oversampling(self, value: _SoftClipperOversampling) -> None: ...
     @property
     def bypass(self) -> bool:
         """Passes the input through unchanged (delayed by the latency); changes crossfade (default
@@ -2039,6 +2186,69 @@ class Saturation(Processor):
     def mix(self) -> float:
         """Wet proportion from 0 (dry, delayed by the latency) to 1 (wet only) (a number from 0 to 1;
         default 1.0).
+        """
+    @mix.setter
+    def mix(self, value: float) -> None: ...
+    @property
+    def bypass(self) -> bool:
+        """Passes the input through unchanged (delayed by the latency); changes crossfade (default
+        False).
+        """
+    @bypass.setter
+    def bypass(self, value: bool) -> None: ...
+
+@final
+class Exciter(Processor):
+    """Exciter: the input high-passed at freq_hz (4th order) feeds a harmonic generator (2nd, 3rd or
+    both harmonics from degree-2 and 3 polynomials of the band normalised by its level) run at 4x
+    the sample rate, so that nothing it makes folds back (aliases below -80 dBFS); mix of the
+    harmonics is added to the dry signal, which is delayed by the oversampler's latency (69
+    samples) to stay in phase.
+
+    Parameters:
+        freq_hz: Lower edge of the excited band (below Nyquist) (a number from 500 to 16000 Hz;
+            default 3000.0).
+        drive_db: Drive into the generator: more drive, stronger harmonics (a number from 0 to
+            24 dB; default 6.0).
+        harmonics: Harmonics added: even (2nd), odd (3rd) or both; changes at once (default
+            'both').
+        mix: How much of the generated harmonics is added to the dry signal (a number from 0 to
+            1; default 0.2).
+        bypass: Passes the input through unchanged (delayed by the latency); changes crossfade
+            (default False).
+    """
+
+    def __new__(
+        cls,
+        freq_hz: float = 3000.0,
+        drive_db: float = 6.0,
+        harmonics: _ExciterHarmonics = "both",
+        mix: float = 0.2,
+        bypass: bool = False,
+    ) -> Exciter: ...
+    @property
+    def freq_hz(self) -> float:
+        """Lower edge of the excited band (below Nyquist) (a number from 500 to 16000 Hz; default
+        3000.0).
+        """
+    @freq_hz.setter
+    def freq_hz(self, value: float) -> None: ...
+    @property
+    def drive_db(self) -> float:
+        """Drive into the generator: more drive, stronger harmonics (a number from 0 to 24 dB; default
+        6.0).
+        """
+    @drive_db.setter
+    def drive_db(self, value: float) -> None: ...
+    @property
+    def harmonics(self) -> _ExciterHarmonics:
+        """Harmonics added: even (2nd), odd (3rd) or both; changes at once (default 'both')."""
+    @harmonics.setter
+    def harmonics(self, value: _ExciterHarmonics) -> None: ...
+    @property
+    def mix(self) -> float:
+        """How much of the generated harmonics is added to the dry signal (a number from 0 to 1;
+        default 0.2).
         """
     @mix.setter
     def mix(self, value: float) -> None: ...
