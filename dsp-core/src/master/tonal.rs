@@ -339,13 +339,13 @@ mod tests {
                 .unwrap()
                 .bands
                 .iter()
-                .map(|b| TargetBand { mean_db: 0.0, tolerance_db: 1.0, ..*b })
+                .map(|b| TargetBand { mean_db: 0.0, tolerance_db: 1.5, ..*b })
                 .collect(),
         };
         let tb = TonalBalance::analyze(&p, &flat).unwrap();
         for (k, f) in tb.frequencies_hz.iter().enumerate() {
             if *f >= 40.0 && *f <= 16_000.0 {
-                assert!(tb.mix_db[k].abs() < 1.0, "{f} Hz: {:.2} dB", tb.mix_db[k]);
+                assert!(tb.mix_db[k].abs() < 1.5, "{f} Hz: {:.2} dB", tb.mix_db[k]);
             }
         }
         assert_eq!(tb.inside_fraction(), 1.0);
@@ -359,7 +359,7 @@ mod tests {
         let learned = TonalTarget::learn(&[p.clone(), q]).unwrap();
         let m0 = learned.bands.iter().find(|b| (b.hz / 1000.0 - 1.0).abs() < 0.03).unwrap().mean_db;
         for b in learned.bands.iter().filter(|b| b.hz >= 40.0 && b.hz <= 16_000.0) {
-            assert!((b.mean_db - m0).abs() < 1.0, "{} Hz: {:.2}", b.hz, b.mean_db - m0);
+            assert!((b.mean_db - m0).abs() < 1.5, "{} Hz: {:.2}", b.hz, b.mean_db - m0);
             assert!(b.tolerance_db >= 2.0);
         }
         assert!(TonalTarget::learn(&[]).is_err());
