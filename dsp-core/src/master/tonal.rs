@@ -138,7 +138,7 @@ impl TonalTarget {
             if !(b.hz.is_finite() && b.hz > last) {
                 return bad("band centres must be positive and ascending");
             }
-            if !b.mean_db.is_finite() || !(b.tolerance_db.is_finite() && b.tolerance_db > 0.0) {
+            if !(b.mean_db.is_finite() && b.tolerance_db.is_finite() && b.tolerance_db > 0.0) {
                 return bad("means must be finite and tolerances positive");
             }
             last = b.hz;
