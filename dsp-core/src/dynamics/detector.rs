@@ -38,6 +38,8 @@ pub(crate) struct LevelDetector {
     hpf_hz: f64,
     /// A key filter that replaces the high-pass (a dynamic band's own band).
     key: Option<Coefs>,
+    /// Whether the key is filtered (by the high-pass or the key filter).
+    filtered: bool,
     sample_rate: f64,
     prepared: bool,
     rms_coef: f32,
@@ -57,6 +59,7 @@ impl Default for LevelDetector {
             rms_window_ms: super::Compressor::RMS_WINDOW_MS.default,
             hpf_hz: 0.0,
             key: None,
+            filtered: false,
             sample_rate: 48_000.0,
             prepared: false,
             rms_coef: 0.0,
@@ -98,6 +101,7 @@ impl LevelDetector {
             ProcessSpec::new(self.sample_rate, 1, 1).check_below_nyquist("sidechain_hpf_hz", hz)?;
         }
         self.hpf_hz = hz;
+        self.filtered = hz > 0.0 || self.key.is_some();
         let c = self.hpf_coefs();
         self.hpf.iter_mut().for_each(|f| f.set_coefs(c));
         Ok(())
@@ -107,6 +111,7 @@ impl LevelDetector {
     /// filter state carries on, so a gliding filter moves smoothly).
     pub fn set_key_filter(&mut self, c: Coefs) {
         self.key = Some(c);
+        self.filtered = true;
         self.hpf.iter_mut().for_each(|f| f.set_coefs(c));
     }
 
@@ -196,7 +201,7 @@ impl LevelDetector {
     fn levels(&mut self, nch: usize, n: usize) {
         for c in 0..nch {
             let buf = &mut self.amp[c * DETECTOR_CHUNK..c * DETECTOR_CHUNK + n];
-            if self.hpf_hz > 0.0 || self.key.is_some() {
+            if self.filtered {
                 self.hpf[c].process(buf);
             }
             match self.detector {

@@ -36,6 +36,7 @@ impl SectionState {
 
     /// Takes frame `x` through an identity section (whose output is its
     /// input), keeping the history any section continuing from it needs.
+    #[cfg(feature = "alloc")]
     #[inline(always)]
     pub fn pass(&mut self, x: Lanes) {
         self.x2 = self.x1;
