@@ -23,8 +23,8 @@
 //! * **Stereo** (stereo mixes): the low end is made mono when the side
 //!   below 120 Hz is strong, the top widened for a narrow mix, and a very
 //!   wide (poorly correlated) mix narrowed.
-//! * **Check**: a preview of the whole master (stages, then the loudness
-//!   stage's gain and limiter) is measured against the target and the EQ
+//! * **Check**: a preview of the master (stages, then the loudness
+//!   stage's gain and limiter) of the mix's loudest minute is measured against the target and the EQ
 //!   corrects what the other stages and the limiter moved.
 //!
 //! The same mix and settings always give the same chain.
@@ -52,6 +52,8 @@ use crate::progress::Progress;
 pub const GLUE_FROM_PLR_DB: f64 = 12.0;
 /// Limiting (dB) beyond which a soft clipper takes a share of the peaks.
 pub const CLIP_FROM_DB: f64 = 3.0;
+/// Length of the excerpt (the loudest part) the preview masters, s.
+const PREVIEW_SECONDS: f64 = 60.0;
 /// Largest EQ boost, dB.
 const MAX_BOOST_DB: f64 = 9.0;
 /// Largest EQ cut, dB.
@@ -198,9 +200,11 @@ pub fn assist<S: AsRef<[f32]>>(
     plan.stereo()?;
     plan.soft_clip()?;
     let gain = working_gain(mix.integrated_lufs);
-    let limits = (target.integrated_lufs, target.true_peak_dbtp);
-    let (_, master) = progress
-        .phase(0.1, 1.0, |p| preview(input, sample_rate, &plan.chain(), gain, limits, false, p))?;
+    let (excerpt, lufs) = loudest_excerpt(&views, sample_rate, &mix, target.integrated_lufs)?;
+    let limits = (lufs, target.true_peak_dbtp);
+    let (_, master) = progress.phase(0.1, 1.0, |p| {
+        preview(&excerpt, sample_rate, &plan.chain(), gain, limits, false, p)
+    })?;
     let previewed = TonalBalance::analyze(&master, &options.tonal)?;
     let preview = plan.refine(&previewed, &master, &options.tonal)?;
     let chain = plan.chain();
@@ -230,6 +234,40 @@ pub fn master_assisted<S: AsRef<[f32]>>(
         progress.phase(0.4, 1.0, |p| master_with(input, sample_rate, &chain, None, p))?;
     master.assistant = Some(report);
     Ok((out, master))
+}
+
+/// The loudest [`PREVIEW_SECONDS`] of the mix (the whole mix if shorter),
+/// and the loudness its preview aims at: the target moved by how much
+/// louder the excerpt is than the whole mix, so that it gets the gain (and
+/// the limiting) it gets in the master.
+fn loudest_excerpt<'a>(
+    views: &[&'a [f32]],
+    sample_rate: f64,
+    mix: &Profile,
+    target_lufs: f64,
+) -> Result<(Vec<&'a [f32]>, f64), Error> {
+    let len = views[0].len();
+    let want = (PREVIEW_SECONDS * sample_rate) as usize;
+    if len <= want {
+        return Ok((views.to_vec(), target_lufs));
+    }
+    // Energy per second, then the window of seconds with the most.
+    let second = sample_rate as usize;
+    let energy: Vec<f64> = (0..len.div_ceil(second))
+        .map(|i| {
+            let r = i * second..((i + 1) * second).min(len);
+            views.iter().map(|c| c[r.clone()].iter().map(|&v| f64::from(v * v)).sum::<f64>()).sum()
+        })
+        .collect();
+    let span = want / second;
+    let sums: Vec<f64> = energy.windows(span).map(|w| w.iter().sum()).collect();
+    let best = (0..sums.len()).fold(0, |b, i| if sums[i] > sums[b] { i } else { b });
+    let start = (best * second).min(len - want);
+    let excerpt: Vec<&[f32]> = views.iter().map(|c| &c[start..start + want]).collect();
+    let mut meter = crate::analysis::LoudnessMeter::new(sample_rate, views.len())?;
+    meter.add_planar(&excerpt)?;
+    let louder = meter.integrated_lufs() - mix.integrated_lufs;
+    Ok((excerpt, target_lufs + if louder.is_finite() { louder } else { 0.0 }))
 }
 
 fn readings(p: &Profile) -> MixReadings {
