@@ -12,9 +12,9 @@ use dsp_core::master::{AssistOptions, TonalTarget, assist};
 use crate::audio::planar;
 use crate::guard::{Handle, free_handle, new_handle, non_null, with_shared};
 use crate::master::{MlMasteringChain, MlProfile, MlReport, check_channel_count};
-use crate::params::{json_text, str_arg, write_text};
+use crate::params::{from_json_arg, str_arg, write_json};
 use crate::progress::{MlProgress, with_progress};
-use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME, MlStatus};
+use crate::status::{Fail, ML_STATUS_UNKNOWN_NAME, MlStatus};
 
 /// Opaque handle to a tonal-balance target: a mean curve with a tolerance
 /// per 1/3-octave band. Made by `ml_tonal_target_new` (a built-in
@@ -96,9 +96,7 @@ pub unsafe extern "C" fn ml_tonal_target_from_json(
 ) -> MlStatus {
     unsafe {
         new_handle(out, || {
-            let target: TonalTarget = serde_json::from_str(str_arg(json)?).map_err(|e| {
-                Fail::new(ML_STATUS_INVALID_ARGUMENT, format!("invalid tonal target: {e}"))
-            })?;
+            let target: TonalTarget = from_json_arg(json, "tonal target")?;
             target.check()?;
             Ok(MlTonalTarget::new(target))
         })
@@ -118,12 +116,7 @@ pub unsafe extern "C" fn ml_tonal_target_to_json(
     capacity: usize,
     len: *mut usize,
 ) -> MlStatus {
-    unsafe {
-        with_shared(target, |h| {
-            let json = json_text(serde_json::to_string(&h.target))?;
-            write_text(&json, buf, capacity, len)
-        })
-    }
+    unsafe { with_shared(target, |h| write_json(&h.target, buf, capacity, len)) }
 }
 
 /// Frees a tonal target; NULL is a no-op.

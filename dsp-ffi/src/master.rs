@@ -33,7 +33,7 @@ use crate::guard::{
     Handle, Outcome, free_handle, get_shared, guard, new_handle, non_null, null_pointer,
     with_handle, with_shared,
 };
-use crate::params::{json_text, str_arg, write_text};
+use crate::params::{from_json_arg, json_text, str_arg, write_json, write_text};
 use crate::progress::{MlProgress, with_progress};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, ML_STATUS_UNKNOWN_NAME, MlStatus};
 
@@ -363,11 +363,11 @@ pub unsafe extern "C" fn ml_mastering_chain_from_json(
 ) -> MlStatus {
     unsafe {
         new_handle(out, || {
-            let invalid = |message: String| Fail::new(ML_STATUS_INVALID_ARGUMENT, message);
-            let chain: MasteringChain = serde_json::from_str(str_arg(json)?)
-                .map_err(|e| invalid(format!("invalid mastering chain: {e}")))?;
+            let chain: MasteringChain = from_json_arg(json, "mastering chain")?;
             target_by_name(&chain.target)?;
-            chain.validate().map_err(|e| invalid(format!("mastering chain: {e}")))?;
+            chain.validate().map_err(|e| {
+                Fail::new(ML_STATUS_INVALID_ARGUMENT, format!("mastering chain: {e}"))
+            })?;
             Ok(MlMasteringChain::new(chain))
         })
     }
@@ -389,12 +389,7 @@ pub unsafe extern "C" fn ml_mastering_chain_to_json(
     capacity: usize,
     len: *mut usize,
 ) -> MlStatus {
-    unsafe {
-        with_shared(chain, |h| {
-            let json = json_text(serde_json::to_string(&h.chain))?;
-            write_text(&json, buf, capacity, len)
-        })
-    }
+    unsafe { with_shared(chain, |h| write_json(&h.chain, buf, capacity, len)) }
 }
 
 /// Sets the loudness target by name (`spotify`, `apple`, `youtube`,
@@ -836,9 +831,7 @@ pub unsafe extern "C" fn ml_profile_from_json(
 ) -> MlStatus {
     unsafe {
         new_handle(out, || {
-            let profile: Profile = serde_json::from_str(str_arg(json)?).map_err(|e| {
-                Fail::new(ML_STATUS_INVALID_ARGUMENT, format!("invalid profile: {e}"))
-            })?;
+            let profile: Profile = from_json_arg(json, "profile")?;
             profile.check()?;
             Ok(MlProfile::new(profile))
         })
@@ -858,12 +851,7 @@ pub unsafe extern "C" fn ml_profile_to_json(
     capacity: usize,
     len: *mut usize,
 ) -> MlStatus {
-    unsafe {
-        with_shared(profile, |h| {
-            let json = json_text(serde_json::to_string(&h.profile))?;
-            write_text(&json, buf, capacity, len)
-        })
-    }
+    unsafe { with_shared(profile, |h| write_json(&h.profile, buf, capacity, len)) }
 }
 
 /// Writes the integrated loudness of the profiled reference (LUFS) to

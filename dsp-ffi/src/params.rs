@@ -572,6 +572,33 @@ pub(crate) fn json_text(json: serde_json::Result<String>) -> Result<String, Fail
     json.map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, e.to_string()))
 }
 
+/// Reads a `T` from the JSON text `json`; malformed JSON (or JSON of
+/// something else) is `ML_STATUS_INVALID_ARGUMENT`, "invalid `what`: ...".
+///
+/// # Safety
+/// `json` is NULL or a NUL-terminated string.
+pub(crate) unsafe fn from_json_arg<T: serde::de::DeserializeOwned>(
+    json: *const c_char,
+    what: &str,
+) -> Result<T, Fail> {
+    serde_json::from_str(unsafe { str_arg(json)? })
+        .map_err(|e| Fail::new(ML_STATUS_INVALID_ARGUMENT, format!("invalid {what}: {e}")))
+}
+
+/// Writes `value` as JSON text to `buf`, as [`write_text`] does.
+///
+/// # Safety
+/// As [`write_text`].
+pub(crate) unsafe fn write_json(
+    value: &impl serde::Serialize,
+    buf: *mut c_char,
+    capacity: usize,
+    len: *mut usize,
+) -> Outcome {
+    let json = json_text(serde_json::to_string(value))?;
+    unsafe { write_text(&json, buf, capacity, len) }
+}
+
 /// Writes `text` NUL-terminated to `buf` if it fits in `capacity` bytes, and
 /// always its length without the NUL to `*len`; `buf` NULL with `capacity`
 /// 0 only asks for the length. Too small a buffer holds an empty string and

@@ -30,6 +30,7 @@ EXAMPLES = """examples:
   masterlib analyze master.wav --codecs
   masterlib master mix.wav -o master.wav --target spotify --bit-depth 16
   masterlib master mix.wav -o master.wav --reference ref.flac
+  masterlib master mix.wav -o master.wav --assistant --character warm --intensity 0.7
   masterlib normalize a.wav b.wav -o loud/ --target ebu_r128
   masterlib mix session.json -o mix.wav --stems stems/
   masterlib targets
