@@ -10,8 +10,8 @@ use std::sync::atomic::AtomicBool;
 use dsp_core::master::{AssistOptions, TonalTarget, assist};
 
 use crate::audio::planar;
-use crate::guard::{Handle, free_handle, new_handle, non_null, with_shared};
-use crate::master::{MlMasteringChain, MlProfile, MlReport, check_channel_count};
+use crate::guard::{Handle, free_handle, new_handle, with_shared};
+use crate::master::{MlMasteringChain, MlProfile, MlReport, check_channel_count, profile_list};
 use crate::params::{from_json_arg, str_arg, write_json};
 use crate::progress::{MlProgress, with_progress};
 use crate::status::{Fail, ML_STATUS_UNKNOWN_NAME, MlStatus};
@@ -73,12 +73,7 @@ pub unsafe extern "C" fn ml_tonal_target_learn(
 ) -> MlStatus {
     unsafe {
         new_handle(out, || {
-            let list = std::slice::from_raw_parts(non_null(profiles)?, count);
-            let all = list
-                .iter()
-                .map(|&p| non_null(p).map(|h| h.profile.clone()))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(MlTonalTarget::new(TonalTarget::learn(&all)?))
+            Ok(MlTonalTarget::new(TonalTarget::learn(&profile_list(profiles, count)?)?))
         })
     }
 }

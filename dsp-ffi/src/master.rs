@@ -794,6 +794,19 @@ pub unsafe extern "C" fn ml_profile_analyze(
     }
 }
 
+/// The profiles behind `count` handles.
+///
+/// # Safety
+/// `profiles` is NULL or holds `count` pointers, each NULL or a live
+/// handle.
+pub(crate) unsafe fn profile_list(
+    profiles: *const *const MlProfile,
+    count: usize,
+) -> Result<Vec<Profile>, Fail> {
+    let list = unsafe { std::slice::from_raw_parts(non_null(profiles)?, count) };
+    list.iter().map(|&p| unsafe { non_null(p) }.map(|h| h.profile.clone())).collect()
+}
+
 /// Writes the average of `count` profiles (several references) to `*out`
 /// (NULL on failure).
 ///
@@ -807,14 +820,7 @@ pub unsafe extern "C" fn ml_profile_average(
     out: *mut *mut MlProfile,
 ) -> MlStatus {
     unsafe {
-        new_handle(out, || {
-            let list = std::slice::from_raw_parts(non_null(profiles)?, count);
-            let all = list
-                .iter()
-                .map(|&p| non_null(p).map(|h| h.profile.clone()))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(MlProfile::new(Profile::average(&all)?))
-        })
+        new_handle(out, || Ok(MlProfile::new(Profile::average(&profile_list(profiles, count)?)?)))
     }
 }
 

@@ -329,16 +329,17 @@ impl AssistReport {
 pub(crate) fn assist_options(
     py: Python<'_>,
     target: &str,
-    character: &Bound<'_, PyAny>,
+    character: Option<&Bound<'_, PyAny>>,
     intensity: f64,
     reference: Option<&Bound<'_, PyAny>>,
     sample_rate: f64,
 ) -> PyResult<AssistOptions> {
-    let tonal = match reference {
-        Some(r) => {
+    let tonal = match (reference, character) {
+        (Some(r), _) => {
             CoreTarget::learn(&reference_profiles(py, r, sample_rate)?).map_err(value_error)?
         }
-        None => tonal_target(character)?,
+        (None, Some(c)) => tonal_target(c)?,
+        (None, None) => CoreTarget::character("balanced").map_err(value_error)?,
     };
     let o = AssistOptions { target: target.to_string(), tonal, intensity };
     o.validate().map_err(|e| match e {
@@ -372,15 +373,7 @@ pub fn assist<'py>(
     reference: Option<&Bound<'py, PyAny>>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(MasteringChain, AssistReport)> {
-    let balanced = pyo3::types::PyString::new(py, "balanced").into_any();
-    let o = assist_options(
-        py,
-        target,
-        character.unwrap_or(&balanced),
-        intensity,
-        reference,
-        sample_rate,
-    )?;
+    let o = assist_options(py, target, character, intensity, reference, sample_rate)?;
     let (shape, data) = read_audio_ref(x)?;
     let views = planar(&data, shape.samples, shape.channels);
     let (chain, r) = with_progress(py, progress, |p| core::assist(&views, sample_rate, &o, p))?

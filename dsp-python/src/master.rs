@@ -531,8 +531,6 @@ pub fn master<'py>(
     }
     let assisted = assistant
         .then(|| {
-            let balanced = pyo3::types::PyString::new(py, "balanced").into_any();
-            let character = character.unwrap_or(&balanced);
             let t = target.unwrap_or("spotify");
             crate::assist::assist_options(py, t, character, intensity, reference, sample_rate)
         })

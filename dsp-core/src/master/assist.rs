@@ -284,31 +284,28 @@ fn readings(p: &Profile) -> MixReadings {
 
 /// Side-to-mid energy from 30 to 120 Hz, dB (`None`: mono or no side).
 fn low_side_db(p: &Profile) -> Option<f64> {
-    if !p.width_db.is_finite() {
-        return None;
-    }
-    let (mut mid, mut side) = (0.0, 0.0);
-    for ((f, m), s) in p.frequencies().iter().zip(&p.mid_db).zip(&p.side_db) {
-        if (30.0..=120.0).contains(f) {
-            mid += libm::exp10(m / 10.0);
-            side += libm::exp10(s / 10.0);
-        }
-    }
-    (mid > 0.0 && side > 0.0).then(|| 10.0 * libm::log10(side / mid))
+    side_to_mid_db(p, |f| (30.0..=120.0).contains(&f).then_some(0.0))
 }
 
 /// Side-to-mid energy through the K-weighting of loudness, dB (`None`:
 /// mono or no side): what sets how much loudness a mono fold-down loses.
 fn weighted_width_db(p: &Profile) -> Option<f64> {
+    let k = k_weighting(p.sample_rate);
+    side_to_mid_db(p, |f| Some(k.iter().map(|c| c.magnitude_db(f, p.sample_rate)).sum()))
+}
+
+/// Side-to-mid energy of a profile's spectra, each grid point weighted by
+/// `weight(hz)` dB or left out (`None`); `None` for mono or no side.
+fn side_to_mid_db(p: &Profile, weight: impl Fn(f64) -> Option<f64>) -> Option<f64> {
     if !p.width_db.is_finite() {
         return None;
     }
-    let k = k_weighting(p.sample_rate);
     let (mut mid, mut side) = (0.0, 0.0);
     for ((f, m), s) in p.frequencies().iter().zip(&p.mid_db).zip(&p.side_db) {
-        let w: f64 = k.iter().map(|c| c.magnitude_db(*f, p.sample_rate)).sum();
-        mid += libm::exp10((m + w) / 10.0);
-        side += libm::exp10((s + w) / 10.0);
+        if let Some(w) = weight(*f) {
+            mid += libm::exp10((m + w) / 10.0);
+            side += libm::exp10((s + w) / 10.0);
+        }
     }
     (mid > 0.0 && side > 0.0).then(|| 10.0 * libm::log10(side / mid))
 }
