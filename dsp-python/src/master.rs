@@ -9,7 +9,7 @@ use dsp_core::master::{
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::audio::{read_audio_ref, to_numpy, value_error};
 use crate::progress::with_progress;
@@ -74,6 +74,13 @@ impl MasteringChain {
     /// The chain as a dict (the JSON's structure).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         py.import("json")?.call_method1("loads", (self.to_json()?,))
+    }
+
+    /// Pickles through the JSON text (for worker processes).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        let args = PyTuple::new(slf.py(), [slf.borrow().to_json()?])?;
+        PyTuple::new(slf.py(), [from_json, args.into_any()])
     }
 
     /// The preset the chain started from.

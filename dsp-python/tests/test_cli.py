@@ -50,10 +50,10 @@ def test_analyze_gates_on_the_target_and_writes_json(capsys, files, tmp_path):
     assert status == 0 and "PASS" in out
     status, out, _ = run(capsys, "analyze", loud, quiet, "--json", tmp_path / "a.json")
     assert status == 1 and "FAIL" in out and "below -14.0" in out
-    reports = json.loads((tmp_path / "a.json").read_text())
-    assert [r["file"] for r in reports] == [str(loud), str(quiet)]
-    assert [r["check"]["passed"] for r in reports] == [True, False]
-    assert reports[0]["report"]["integrated_lufs"] == pytest.approx(-14.0, abs=0.1)
+    rows = json.loads((tmp_path / "a.json").read_text())
+    assert [r["path"] for r in rows] == [str(loud), str(quiet)]
+    assert [r["spotify_passed"] for r in rows] == [True, False]
+    assert rows[0]["integrated_lufs"] == pytest.approx(-14.0, abs=0.1)
     status, out, _ = run(capsys, "analyze", loud, quiet, "--json", tmp_path / "b.json", "--jobs", "2", "-q",
                          "--html", tmp_path / "qa.html")
     assert status == 1 and out == ""

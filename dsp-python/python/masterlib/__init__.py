@@ -19,6 +19,10 @@ Mastering: ``master(x, sample_rate, target="spotify")`` with a preset, a
 reference, or ``assistant=True``; ``assist(x, sample_rate, character=...)``
 returns the chain it would use and why.
 
+Catalogs: ``masterlib.batch`` analyzes, normalizes or masters thousands of
+files on this machine's cores or a Dask cluster, one row per file, with a
+manifest that lets an interrupted run resume.
+
 Translation: ``measure`` reports the mono fold-down per octave band and a
 small loudspeaker's view; ``codec_check(x, sample_rate)`` encodes to MP3,
 Ogg Vorbis and Ogg Opus, decodes, and reports the decoded peaks and the

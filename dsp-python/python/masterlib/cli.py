@@ -2,7 +2,9 @@
 
 User errors (a missing or unreadable file, an unknown target, an output that
 exists) print one line and exit with status 2; ``analyze`` exits with 1 when
-a file fails its target, so that it can gate a delivery.
+a file fails its target, so that it can gate a delivery. Several files run
+as a catalog (``masterlib.batch``: ``--jobs``, ``--scheduler``, a manifest
+to resume): a file that fails prints its line and the others still finish.
 """
 
 from __future__ import annotations
@@ -11,27 +13,27 @@ import argparse
 import json
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from . import _masterlib as ml
+from . import batch
 from .files import load, save
 from .report import section, write_page
 from .translation import codec_check
 
-T = TypeVar("T")
-
 EXAMPLES = """examples:
   masterlib analyze mix.wav --target spotify --json qa.json --html qa.html
-  masterlib analyze album/*.flac --target apple --jobs 2
+  masterlib analyze album/*.flac --target apple --jobs 2 --csv qa.csv
+  masterlib analyze catalog/*/*.wav --scheduler tcp://10.0.0.5:8786 --parquet qa.parquet
   masterlib analyze master.wav --codecs
   masterlib master mix.wav -o master.wav --target spotify --bit-depth 16
   masterlib master mix.wav -o master.wav --reference ref.flac
   masterlib master mix.wav -o master.wav --assistant --character warm --intensity 0.7
   masterlib normalize a.wav b.wav -o loud/ --target ebu_r128
+  masterlib master catalog/*/*.wav -o masters/ --preset streaming --jobs 8
   masterlib mix session.json -o mix.wav --stems stems/
   masterlib targets
 """
@@ -78,14 +80,19 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", type=Path, metavar="OUT", help="write every report as JSON")
     a.add_argument("--html", type=Path, metavar="OUT",
                    help="write a self-contained HTML report (readings, verdicts, plots)")
-    a.add_argument("--jobs", type=int, default=1, metavar="N", help="files measured in parallel")
+    a.add_argument("--csv", type=Path, metavar="OUT", help="write a row of readings per file as CSV")
+    a.add_argument("--parquet", type=Path, metavar="OUT",
+                   help="write the rows as Parquet (needs pyarrow)")
     a.add_argument("--codecs", action="store_true",
                    help="also encode to MP3, Ogg Vorbis and Ogg Opus, decode, and report the "
                    "decoded peaks and the headroom that keeps them below full scale")
+    catalog_options(a)
 
-    m = command("master", master, "master a mix to a delivery target or a reference")
-    m.add_argument("input", metavar="IN")
-    m.add_argument("-o", "--output", required=True, type=Path, metavar="OUT")
+    m = command("master", master, "master a mix to a delivery target or a reference; several "
+                "mixes (or -o an existing folder) master a catalog into the folder")
+    m.add_argument("inputs", nargs="+", metavar="IN")
+    m.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                   help="the master, or the folder of the masters")
     m.add_argument("--target", help="delivery target (default: the preset's)")
     m.add_argument("--preset", default="streaming", help="mastering chain preset")
     m.add_argument("--reference", metavar="REF",
@@ -97,12 +104,14 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--intensity", type=float, default=0.5, metavar="0..1",
                    help="how hard the assistant works")
     output_options(m)
+    catalog_options(m)
 
     n = command("normalize", normalize, "bring files to a target's loudness (and its true-peak ceiling)")
     n.add_argument("files", nargs="+", metavar="IN")
     n.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
     n.add_argument("--target", default="spotify", help="delivery target")
     output_options(n)
+    catalog_options(n)
 
     x = command("mix", mix, "render a saved mixer session (Mixer.to_json) to a file")
     x.add_argument("session", metavar="SESSION.json", type=Path)
@@ -123,20 +132,63 @@ def output_options(c: argparse.ArgumentParser) -> None:
     c.add_argument("--overwrite", action="store_true", help="replace existing output files")
 
 
+def catalog_options(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--jobs", type=int, metavar="N",
+                   help="files done in parallel on this machine (default: its cores)")
+    c.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on the Dask cluster of this scheduler (tcp://host:8786) instead")
+    c.add_argument("--manifest", type=Path, metavar="FILE",
+                   help="JSON-lines record of the files done, to resume an interrupted run "
+                   "(normalize, master: default OUT/masterlib-manifest.jsonl)")
+
+
+def engine(args: argparse.Namespace) -> dict[str, Any]:
+    """The catalog engine options of the command line."""
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    if args.scheduler is not None:
+        return {"engine": "dask", "scheduler": args.scheduler, "manifest": args.manifest}
+    return {"engine": "local", "jobs": args.jobs, "manifest": args.manifest}
+
+
+class CatalogBar:
+    """Catalog progress on a terminal: files, hours of audio, speed, errors."""
+
+    def __init__(self, label: str, total: int, quiet: bool):
+        self.bar = None
+        if not quiet and total > 1 and sys.stderr.isatty():
+            from tqdm import tqdm  # type: ignore[import-untyped]
+
+            self.bar = tqdm(total=total, desc=label, unit="file", leave=False)
+
+    def __call__(self, p: batch.CatalogProgress) -> bool:
+        if self.bar is not None:
+            self.bar.update(p.files_done - self.bar.n)
+            self.bar.set_postfix_str(f"{p.audio_hours:.2f} h, {p.realtime_factor:.0f}x real time, "
+                                     f"{p.errors} errors")
+        return True
+
+    def __enter__(self) -> "CatalogBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def errors(args: argparse.Namespace, rows: Sequence[dict[str, Any]]) -> int:
+    """Prints one line per error row; the number of them."""
+    bad = [r for r in rows if r["error"] is not None]
+    for r in bad:
+        print(f"masterlib {args.command}: error: {r['error']}", file=sys.stderr)
+    return len(bad)
+
+
 def check_target(name: str) -> ml.Target:
     try:
         return ml.Target.by_name(name)
     except ValueError as e:
         raise UserError(str(e)) from None
-
-
-def progress(items: Iterable[T], total: int, label: str, quiet: bool) -> Iterator[T]:
-    """`items` with a progress bar on a terminal (unless `quiet`)."""
-    if quiet or total < 2 or not sys.stderr.isatty():
-        return iter(items)
-    from tqdm import tqdm  # type: ignore[import-untyped]
-
-    return iter(tqdm(items, total=total, desc=label, unit="file", leave=False))
 
 
 class Bar:
@@ -168,22 +220,6 @@ def say(args: argparse.Namespace, text: str) -> None:
         print(text)
 
 
-def measure_file(
-    job: tuple[str, str, bool, bool],
-) -> tuple[dict[str, Any], dict[str, Any], str, list[dict[str, Any]]]:
-    """The QA report of a file, its check against a target (as dicts), if
-    asked its HTML section and its codec check (in a worker process for
-    --jobs)."""
-    path, target, html, codecs = job
-    audio, rate = load(path)
-    if audio.shape[1] == 0:
-        raise UserError(f"{path!r} holds no audio")
-    report = ml.measure(audio, rate)
-    part = section(report, [target], Path(path).name) if html else ""
-    decoded = [c.to_dict() for c in codec_check(audio, rate)] if codecs else []
-    return report.to_dict(), report.check(target).to_dict(), part, decoded
-
-
 def codec_line(c: dict[str, Any]) -> str:
     """One codec check result, for the terminal."""
     name = f"{c['codec']} {c['description']}"
@@ -197,37 +233,43 @@ def codec_line(c: dict[str, Any]) -> str:
 
 def analyze(args: argparse.Namespace) -> int:
     target = check_target(args.target)
-    if args.jobs < 1:
-        raise UserError("--jobs must be at least 1")
     for f in args.files:
         if not os.path.isfile(f):
             raise UserError(f"no such audio file: {f!r}")
-    jobs = [(f, target.name, args.html is not None, args.codecs) for f in args.files]
-    if args.jobs == 1:
-        results = list(progress(map(measure_file, jobs), len(jobs), "analyze", args.quiet))
-    else:
-        with ProcessPoolExecutor(args.jobs) as pool:
-            results = list(progress(pool.map(measure_file, jobs), len(jobs), "analyze", args.quiet))
-    if not args.quiet:
-        width = max(len(Path(f).name) for f in args.files)
+    with CatalogBar("analyze", len(args.files), args.quiet) as bar:
+        rows = batch.analyze_catalog(args.files, [target.name], progress=bar, **engine(args))
+    good = [r for r in rows if r["error"] is None]
+    # The deep checks (HTML plots, lossy coding) run here, on the good files.
+    audio = {r["path"]: load(r["path"]) for r in good} if args.html or args.codecs else {}
+    if args.codecs:
+        for r in good:
+            r["codecs"] = [c.to_dict() for c in codec_check(*audio[r["path"]])]
+    passed = f"{target.name}_passed"
+    if not args.quiet and good:
+        width = max(len(Path(r["path"]).name) for r in good)
         print(f"{'file':<{width}}  {'LUFS':>6}  {'LRA':>5}  {'dBTP':>6}  {'PLR':>5}  {target.label}")
-        for f, (r, c, _, _) in zip(args.files, results):
-            verdict = "PASS" if c["passed"] else "FAIL: " + "; ".join(c["failures"])
-            print(f"{Path(f).name:<{width}}  {r['integrated_lufs']:6.1f}  {r['loudness_range_lu']:5.1f}  "
-                  f"{r['true_peak_dbtp']:6.1f}  {r['plr_db']:5.1f}  {verdict}")
-        for f, (_, _, _, decoded) in zip(args.files, results):
-            if decoded:
-                print(f"{Path(f).name} after lossy coding:")
-                print("\n".join(codec_line(c) for c in decoded))
+        for r in good:
+            failures = r[f"{target.name}_failures"]
+            verdict = "PASS" if r[passed] else f"FAIL: {failures}"
+            print(f"{Path(r['path']).name:<{width}}  {r['integrated_lufs']:6.1f}  "
+                  f"{r['loudness_range_lu']:5.1f}  {r['true_peak_dbtp']:6.1f}  {r['plr_db']:5.1f}  "
+                  f"{verdict}")
+        for r in good:
+            if r.get("codecs"):
+                print(f"{Path(r['path']).name} after lossy coding:")
+                print("\n".join(codec_line(c) for c in r["codecs"]))
     if args.json is not None:
-        out = [
-            {"file": f, "report": r, "check": c, **({"codecs": d} if args.codecs else {})}
-            for f, (r, c, _, d) in zip(args.files, results)
-        ]
-        args.json.write_text(json.dumps(out, indent=2, default=_json_default) + "\n")
+        args.json.write_text(json.dumps(rows, indent=2, default=_json_default) + "\n")
+    if args.csv is not None:
+        batch.write_csv(rows, args.csv)
+    if args.parquet is not None:
+        batch.write_parquet(rows, args.parquet)
     if args.html is not None:
-        write_page(args.html, f"QA report: {target.label}", [part for _, _, part, _ in results])
-    return 0 if all(c["passed"] for _, c, _, _ in results) else 1
+        parts = [section(ml.measure(*audio[r["path"]]), [target], Path(r["path"]).name) for r in good]
+        write_page(args.html, f"QA report: {target.label}", parts)
+    if errors(args, rows):
+        return 2
+    return 0 if all(r[passed] for r in rows) else 1
 
 
 def _json_default(value: Any) -> Any:
@@ -244,8 +286,10 @@ def refuse_existing(path: Path, overwrite: bool) -> None:
 def master(args: argparse.Namespace) -> int:
     if args.target is not None:
         check_target(args.target)
+    if len(args.inputs) > 1 or args.output.is_dir():
+        return master_catalog(args)
     refuse_existing(args.output, args.overwrite)
-    audio, rate = load(args.input)
+    audio, rate = load(args.inputs[0])
     reference = None
     if args.reference is not None:
         reference, ref_rate = load(args.reference)
@@ -267,19 +311,41 @@ def master(args: argparse.Namespace) -> int:
     return 0
 
 
+def master_catalog(args: argparse.Namespace) -> int:
+    """`master` of several mixes into a folder, as a catalog run."""
+    if args.reference is not None or args.assistant:
+        raise UserError("--reference and --assistant master one mix at a time")
+    if not args.output.is_dir():
+        raise UserError(f"no such folder: {str(args.output)!r}")
+    try:
+        chain = ml.MasteringChain(args.preset)
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    return write_catalog(args, lambda **kw: batch.master_catalog(
+        args.inputs, args.output, args.target, chain=chain, **kw))
+
+
+def write_catalog(args: argparse.Namespace, run: Callable[..., list[dict[str, Any]]]) -> int:
+    """Runs a normalize or master catalog and prints a line per output."""
+    for f in getattr(args, "files", None) or args.inputs:
+        if not os.path.isfile(f):
+            raise UserError(f"no such audio file: {f!r}")
+    total = len(getattr(args, "files", None) or args.inputs)
+    with CatalogBar(args.command, total, args.quiet) as bar:
+        rows = run(bit_depth=args.bit_depth, overwrite=args.overwrite, progress=bar, **engine(args))
+    for r in rows:
+        if r["error"] is None:
+            say(args, f"{r['output']}: {r['gain_db']:+.1f} dB -> {r['after_integrated_lufs']:.1f} LUFS, "
+                f"{r['after_true_peak_dbtp']:.1f} dBTP")
+    return 2 if errors(args, rows) else 0
+
+
 def normalize(args: argparse.Namespace) -> int:
     target = check_target(args.target)
     if not args.output.is_dir():
         raise UserError(f"no such folder: {str(args.output)!r}")
-    outputs = [args.output / Path(f).name for f in args.files]
-    for o in outputs:
-        refuse_existing(o, args.overwrite)
-    for f, o in progress(zip(args.files, outputs), len(outputs), "normalize", args.quiet):
-        audio, rate = load(f)
-        out, report = ml.normalize(audio, rate, target=target.name)
-        save(o, out, rate, args.bit_depth, overwrite=args.overwrite)
-        say(args, f"{o}: {report.gain_db:+.1f} dB -> {report.output_lufs:.1f} LUFS")
-    return 0
+    return write_catalog(args, lambda **kw: batch.normalize_catalog(
+        args.files, args.output, target.name, **kw))
 
 
 def mix(args: argparse.Namespace) -> int:
