@@ -22,21 +22,18 @@ import masterlib as ml
 from catalog import BROKEN, make_catalog, music
 from masterlib import batch
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    """24 good files in every format, then one broken file of each kind."""
+    """200 short files in every format, then one broken file of each kind."""
     folder = tmp_path_factory.mktemp("catalog")
-    return make_catalog(folder, 24, seconds=1.0)
+    return make_catalog(folder, 200, seconds=0.5)
 
 
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as c, distributed.Client(c) as client:
+                                  dashboard_address=":0") as c, distributed.Client(c) as client:
         yield client
 
 
@@ -186,9 +183,11 @@ def test_a_killed_worker_costs_nothing(tmp_path):
     assert not list(out.rglob(".*.wav")) and not list(out.rglob(".*.flac"))
 
 
-def test_a_file_that_kills_its_worker_is_an_error_row(tmp_path):
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_file_that_kills_its_worker_is_an_error_row(tmp_path, engine):
     # A watchdog kills every worker that opens the poisoned file (a sparse
-    # file of zeros, so that hashing it keeps it open for a while).
+    # file of zeros, so that hashing it keeps it open for a while). Dask
+    # gives a task one more try on another worker here (allowed-failures).
     paths = make_catalog(tmp_path / "in", 6, seconds=0.5, broken=False)
     poison = tmp_path / "in" / "poison.wav"
     with open(poison, "wb") as f:
@@ -213,7 +212,15 @@ def test_a_file_that_kills_its_worker_is_an_error_row(tmp_path):
     watcher = threading.Thread(target=watchdog)
     watcher.start()
     try:
-        rows = batch.normalize_catalog(paths, out, jobs=2)
+        if engine == "local":
+            rows = batch.normalize_catalog(paths, out, jobs=2)
+        else:
+            dask = pytest.importorskip("dask")
+            distributed = pytest.importorskip("distributed")
+            with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+                    distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                             dashboard_address=":0") as c, distributed.Client(c) as client:
+                rows = batch.normalize_catalog(paths, out, engine="dask", client=client)
     finally:
         done.set()
         watcher.join()

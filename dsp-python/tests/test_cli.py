@@ -143,3 +143,40 @@ def test_user_errors_are_one_line_with_status_2(capsys, files, tmp_path, case):
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith(f"masterlib {argv[0]}: error: ") and words in err
     assert "Traceback" not in err
+
+
+def test_several_files_run_as_a_catalog(capsys, files, tmp_path):
+    loud, quiet = files
+    (tmp_path / "text.wav").write_text("not audio")
+    status, out, err = run(capsys, "analyze", loud, tmp_path / "text.wav", quiet, "--jobs", "2",
+                           "--csv", tmp_path / "qa.csv")
+    # The bad file is one error line; the others are measured and written.
+    assert status == 2 and err.count("\n") == 1 and "cannot read" in err
+    assert "loud.wav" in out and "quiet.wav" in out
+    lines = (tmp_path / "qa.csv").read_text().splitlines()
+    assert len(lines) == 4 and lines[0].startswith("path,size_bytes,duration_s")
+    (tmp_path / "n").mkdir()
+    status, out, _ = run(capsys, "normalize", loud, quiet, "-o", tmp_path / "n", "--jobs", "2")
+    assert status == 0 and out.count("LUFS") == 2
+    assert (tmp_path / "n" / "masterlib-manifest.jsonl").read_text().count("\n") == 2
+    # Run again: the manifest shows both done, nothing is redone or refused.
+    status, _, _ = run(capsys, "normalize", loud, quiet, "-o", tmp_path / "n")
+    assert status == 0 and (tmp_path / "n" / "masterlib-manifest.jsonl").read_text().count("\n") == 2
+    (tmp_path / "m").mkdir()
+    status, out, _ = run(capsys, "master", loud, quiet, "-o", tmp_path / "m", "--preset", "gentle")
+    assert status == 0
+    for name in ("loud.wav", "quiet.wav"):
+        assert ml.measure(*ml.load(tmp_path / "m" / name)).check("apple").passed
+    status, _, err = run(capsys, "master", loud, quiet, "-o", tmp_path / "m", "--assistant")
+    assert status == 2 and "one mix at a time" in err
+
+
+def test_scheduler_runs_on_a_dask_cluster(capsys, files, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    loud, quiet = files
+    status, _, _ = run(capsys, "analyze", loud, quiet, "--json", tmp_path / "local.json", "-q")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
+        status, _, _ = run(capsys, "analyze", loud, quiet, "--json", tmp_path / "dask.json", "-q",
+                           "--scheduler", cluster.scheduler_address)
+    assert status == 1
+    assert (tmp_path / "dask.json").read_text() == (tmp_path / "local.json").read_text()

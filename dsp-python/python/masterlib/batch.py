@@ -631,14 +631,16 @@ class _Local(_Engine):
 
 class _Dask(_Engine):
     """Dask tasks on ``client`` (or a client of ``scheduler``). Dask runs a
-    task again when its worker dies; a task whose workers keep dying
-    (``KilledWorker``) becomes error rows."""
+    task again when its worker dies, and gives up (``KilledWorker``) when
+    workers keep dying under it; the files of such a task then run again
+    one at a time, so that only the file that kills its worker becomes an
+    error row."""
 
     def __init__(
         self, made: list[_Job], batches: list[list[int]], client: Any, scheduler: Optional[str]
     ):
         try:
-            from distributed import Client, as_completed  # type: ignore[import-untyped]
+            from distributed import Client, KilledWorker, as_completed  # type: ignore[import-untyped]
         except ImportError:
             raise ImportError(
                 "engine='dask' needs dask.distributed: pip install masterlib[dask]"
@@ -648,17 +650,24 @@ class _Dask(_Engine):
             if scheduler is None:
                 raise ValueError("engine='dask' needs a client or a scheduler address")
             client = Client(scheduler)
-        self.made, self.client = made, client
+        self.made, self.client, self.killed = made, client, KilledWorker
         self.futures = client.map(_work_batch, [[made[i] for i in b] for b in batches], pure=False)
         self.where = {f.key: b for f, b in zip(self.futures, batches)}
         self.left = len(self.futures)
         self.done = as_completed(self.futures)
+        self.suspects: list[int] = []
 
     @property
     def busy(self) -> bool:  # type: ignore[override]
-        return self.left > 0
+        return self.left > 0 or bool(self.suspects)
 
     def next(self) -> list[tuple[int, Result]]:
+        if self.left == 0:
+            i = self.suspects.pop(0)
+            try:
+                return [(i, self.client.submit(_work, self.made[i], pure=False).result())]
+            except self.killed:
+                return [(i, _died(self.made[i]))]
         f = next(self.done)
         self.left -= 1
         b = self.where[f.key]
@@ -666,10 +675,12 @@ class _Dask(_Engine):
             return []
         try:
             return list(zip(b, f.result()))
-        except Exception:  # the task's workers died (KilledWorker)
-            return [(i, _died(self.made[i])) for i in b]
+        except self.killed:
+            self.suspects += b
+            return []
 
     def stop(self) -> None:
+        self.suspects.clear()
         self.client.cancel([f for f in self.futures if not f.done()])
 
     def close(self) -> None:

@@ -1,0 +1,114 @@
+"""Catalog throughput of `masterlib.batch`: files per second and hours of
+audio per second for analyze and normalize over a generated catalog, with
+1 and 2 local processes and with Dask on 2 workers (a LocalCluster), and
+the per-file overhead of a catalog run against calling the same work file
+by file in one process.
+
+Run by hand (not in CI), after ./scripts/setup.sh, on a quiet machine:
+
+    . .venv/bin/activate
+    python benches/catalog_speed.py                   # 16 files of 3 minutes
+    python benches/catalog_speed.py --files 200 --seconds 10
+
+The catalog is the tests' generator (dsp-python/tests/catalog.py): 16-bit
+WAV, 24-bit FLAC, float WAV, AIFF at 32 to 96 kHz, mono and stereo. Each
+configuration runs on a fresh output folder; no manifest for analyze.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["RAYON_NUM_THREADS"] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dsp-python" / "tests"))
+
+import catalog  # noqa: E402
+
+import masterlib as ml  # noqa: E402
+from masterlib import batch  # noqa: E402
+
+
+def direct(kind: str, paths: list[Path], out: Path) -> None:
+    """The work of a catalog's rows file by file in this process, without
+    the catalog (no processes, no manifest): for analyze the QA report and
+    its check; for normalize the input's report, the normalized file, its
+    report and both files' hashes."""
+    for p in paths:
+        audio, rate = ml.load(p)
+        report = ml.measure(audio, rate)
+        report.check("spotify")
+        if kind == "normalize":
+            y, _ = ml.normalize(audio, rate, "spotify")
+            dst = out / f"{p.parent.name}-{p.stem}.wav"
+            ml.save(dst, y, rate, 24)
+            ml.measure(*ml.load(dst)).check("spotify")
+            for f in (p, dst):
+                hashlib.sha256(f.read_bytes()).hexdigest()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=16)
+    ap.add_argument("--seconds", type=float, default=180.0)
+    ap.add_argument("--dask", action=argparse.BooleanOptionalAction, default=True)
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
+    try:
+        formats = [f for f in catalog.FORMATS if f[0] != ".ogg"]  # decoding Vorbis is not ours
+        catalog.FORMATS[:] = formats
+        paths = catalog.make_catalog(root / "in", args.files, args.seconds / 1.3, broken=False)
+        hours = sum(ml.load(p)[0].shape[1] / ml.load(p)[1] for p in paths) / 3600
+        print(f"{len(paths)} files, {hours * 60:.1f} minutes of audio, "
+              f"{sum(p.stat().st_size for p in paths) / 1e6:.0f} MB")
+        client = cluster = None
+        if args.dask:
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0")
+            client = Client(cluster)
+        for kind in ("analyze", "normalize"):
+            out = root / f"direct-{kind}"
+            out.mkdir()
+            t = time.perf_counter()
+            direct(kind, paths, out)
+            base = time.perf_counter() - t
+            print(f"\n{kind}: file by file in this process {base:.2f} s "
+                  f"({len(paths) / base:.2f} files/s, {hours / base * 3600:.0f}x real time)")
+            runs = {"local, 1 process": dict(jobs=1), "local, 2 processes": dict(jobs=2)}
+            if client is not None:
+                runs["dask, 2 workers"] = dict(engine="dask", client=client)
+            times = {}
+            for name, options in runs.items():
+                out = root / f"{kind}-{name.replace(' ', '').replace(',', '-')}"
+                out.mkdir()
+                t = time.perf_counter()
+                if kind == "analyze":
+                    rows = batch.analyze_catalog(paths, ["spotify"], **options)
+                else:
+                    rows = batch.normalize_catalog(paths, out, "spotify", **options)
+                times[name] = dt = time.perf_counter() - t
+                assert all(r["error"] is None for r in rows)
+                print(f"  {name:<20} {dt:7.2f} s  {len(paths) / dt:6.2f} files/s  "
+                      f"{hours / dt:7.4f} h of audio/s  ({hours / dt * 3600:.0f}x real time)")
+            one = times["local, 1 process"]
+            print(f"  per-file overhead of the catalog (1 process vs file by file): "
+                  f"{100 * (one - base) / base:+.1f} %")
+            for name in runs:
+                if name != "local, 1 process":
+                    print(f"  {name}: {one / times[name]:.2f}x one process")
+        if client is not None:
+            client.close()
+            cluster.close()
+    finally:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()
