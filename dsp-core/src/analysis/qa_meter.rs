@@ -155,6 +155,39 @@ impl QaMeter {
         Ok(())
     }
 
+    /// Adds interleaved audio (`frames * channels` samples; any number of
+    /// frames). Errors as for [`add`](Self::add), a non-finite sample named
+    /// by its channel and frame index; a refused block leaves the meter
+    /// unchanged.
+    pub fn add_interleaved(&mut self, samples: &[f32]) -> Result<(), Error> {
+        let n = self.channels();
+        if samples.len() % n != 0 {
+            return Err(Error::LengthMismatch {
+                expected: samples.len() / n * n,
+                actual: samples.len(),
+            });
+        }
+        if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite { channel: i % n, index: i / n });
+        }
+        self.frames += (samples.len() / n) as u64;
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (self.hop - self.staged).min(rest.len() / n);
+            let (head, tail) = rest.split_at(take * n);
+            for (c, s) in self.stage.iter_mut().enumerate() {
+                let dst = &mut s[self.staged..self.staged + take];
+                dst.iter_mut().zip(head.iter().skip(c).step_by(n)).for_each(|(d, &v)| *d = v);
+            }
+            self.staged += take;
+            if self.staged == self.hop {
+                self.measure_stage();
+            }
+            rest = tail;
+        }
+        Ok(())
+    }
+
     /// The report of all the audio added since the last reset;
     /// [`Error::EmptyInput`] if there is none. The meter is unchanged (more
     /// audio may follow).
@@ -829,6 +862,26 @@ mod tests {
             QaReport::measure(&[&long], fs),
             Err(Error::NonFinite { channel: 0, index: 19_999 })
         );
+    }
+
+    /// Interleaved blocks give the planar report; bad ones are refused.
+    #[test]
+    fn interleaved_blocks() {
+        let fs = 44_100.0;
+        let x = track(3, 15_000, fs, 9);
+        let inter: Vec<f32> = (0..15_000).flat_map(|i| x.iter().map(move |c| c[i])).collect();
+        let mut meter = QaMeter::new(fs, 3).unwrap();
+        for block in inter.chunks(3 * 1234) {
+            meter.add_interleaved(block).unwrap();
+        }
+        let mut bad = inter[..30].to_vec();
+        bad[7] = f32::NAN;
+        assert_eq!(meter.add_interleaved(&bad), Err(Error::NonFinite { channel: 1, index: 2 }));
+        assert_eq!(
+            meter.add_interleaved(&inter[..31]),
+            Err(Error::LengthMismatch { expected: 30, actual: 31 })
+        );
+        assert_identical(&meter.report().unwrap(), &measure(&x, fs).unwrap());
     }
 
     /// A full-scale run is counted whole when blocks and chunks cut it, and
