@@ -26,7 +26,7 @@
  *   nonfinite_count, save_json, structural calls (ml_chain_*,
  *   ml_equalizer_*, ml_multiband_*) and free. Any thread may be "the processing thread" as
  *   long as the caller serializes these calls.
- * - Meters (MlLevelMeter, MlMeter): one thread at a time per handle.
+ * - Meters (MlLevelMeter, MlMeter, MlQaMeter): one thread at a time per handle.
  * - Any thread: ml_status_str, ml_last_error_message (per thread),
  *   ml_measure, ml_target_*, ml_qa_check (no shared state).
  * Strings from info calls are static and live for the whole program; the
@@ -144,6 +144,21 @@ typedef struct MlProcessor MlProcessor;
  * of threads may use it at once.
  */
 typedef struct MlProfile MlProfile;
+
+/**
+ * Opaque handle to a streaming quality meter: the `MlQaReport` of a track
+ * fed block by block, in memory that does not grow with the track (beyond
+ * 16 bytes per 100 ms of loudness series).
+ *
+ * Create with `ml_qa_meter_new`, feed with `ml_qa_meter_add_planar` /
+ * `_interleaved` (any block length), read with `ml_qa_meter_report` at any
+ * time, free with `ml_qa_meter_free`. The report equals `ml_measure` of
+ * all the audio added since the last reset, however it was cut into
+ * blocks. A refused block (wrong channel count, NaN or infinite sample:
+ * `ML_STATUS_NONFINITE`, the message naming its channel and index within
+ * the block) leaves the meter unchanged.
+ */
+typedef struct MlQaMeter MlQaMeter;
 
 /**
  * Opaque handle to the full report of a mastering call, as JSON: the
@@ -504,7 +519,8 @@ typedef struct MlParamInfo {
 } MlParamInfo;
 
 /**
- * Quality report of a whole track, filled by `ml_measure`.
+ * Quality report of a whole track, filled by `ml_measure` or
+ * `ml_qa_meter_report`.
  *
  * Silence (or input too short for a window) reads `-INFINITY` LUFS, dBFS
  * and dBTP (`isinf(x) && x < 0`), never a large negative number or NaN.
@@ -2615,6 +2631,70 @@ MlStatus ml_target_custom(const char *name,
 MlStatus ml_qa_check(const struct MlQaReport *report,
                      const struct MlTarget *target,
                      struct MlTargetCheck *out);
+
+/**
+ * Creates a quality meter for `num_channels` channels (1 to
+ * `ML_MAX_CHANNELS`) at `sample_rate` Hz (8 kHz to 768 kHz) and writes its
+ * handle to `*out` (NULL on failure).
+ *
+ * # Safety
+ * `out` is NULL or writable.
+ */
+MlStatus ml_qa_meter_new(double sample_rate, size_t num_channels, struct MlQaMeter **out);
+
+/**
+ * Feeds planar audio: `channels[c][i]` is sample `i` of channel `c`, any
+ * length (0 is a no-op). `num_channels` must equal the meter's count.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `channels` is NULL or holds `num_channels`
+ * pointers, each NULL or valid for reads of `num_frames` floats.
+ */
+MlStatus ml_qa_meter_add_planar(struct MlQaMeter *m,
+                                float *const *channels,
+                                size_t num_channels,
+                                size_t num_frames);
+
+/**
+ * Feeds interleaved audio: `interleaved_audio[i * num_channels + c]` is
+ * sample `i` of channel `c`. Same rules as `ml_qa_meter_add_planar`; a
+ * non-finite sample is reported with its channel and frame index.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `interleaved_audio` is NULL or valid for
+ * reads of `num_channels * num_frames` floats.
+ */
+MlStatus ml_qa_meter_add_interleaved(struct MlQaMeter *m,
+                                     const float *interleaved_audio,
+                                     size_t num_channels,
+                                     size_t num_frames);
+
+/**
+ * Fills `*out` with the report of all the audio added since the last
+ * reset (the meter goes on: more audio may follow).
+ * `ML_STATUS_EMPTY_INPUT` if nothing was added; `*out` is left unchanged
+ * on failure.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or writable.
+ */
+MlStatus ml_qa_meter_report(const struct MlQaMeter *m, struct MlQaReport *out);
+
+/**
+ * Forgets all the audio added (keeps the sample rate and channel count).
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+MlStatus ml_qa_meter_reset(struct MlQaMeter *m);
+
+/**
+ * Frees a quality meter. NULL is a no-op.
+ *
+ * # Safety
+ * `m` is NULL or a handle from `ml_qa_meter_new` not freed before.
+ */
+void ml_qa_meter_free(struct MlQaMeter *m);
 
 /**
  * Static, NUL-terminated English description of a status code.

@@ -1,8 +1,11 @@
-//! Loudness meter, level meter and true-peak interpolator throughput, 48 kHz stereo.
+//! Loudness meter, level meter, QA meter and true-peak interpolator
+//! throughput, 48 kHz stereo.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dsp_core::ProcessSpec;
-use dsp_core::analysis::{LevelMeter, LoudnessMeter, TruePeakInterpolator, TruePeakPrecision};
+use dsp_core::analysis::{
+    LevelMeter, LoudnessMeter, QaMeter, TruePeakInterpolator, TruePeakPrecision,
+};
 
 const FS: f64 = 48_000.0;
 
@@ -84,5 +87,26 @@ fn level(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, true_peak, meter, level);
+/// The full QA report (loudness, true peak, mono fold, small loudspeaker,
+/// correlation, clipping, Welch spectrum) of 10 s of stereo fed to a
+/// `QaMeter` in 4096-frame blocks; throughput in samples (both channels).
+fn qa(c: &mut Criterion) {
+    let [l, r] = signal(10.0);
+    let mut g = c.benchmark_group("qa_meter_stereo_48k_10s");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(2 * l.len() as u64));
+    g.bench_function("add_report", |b| {
+        let mut m = QaMeter::new(FS, 2).unwrap();
+        b.iter(|| {
+            m.reset();
+            for (x, y) in l.chunks(4096).zip(r.chunks(4096)) {
+                m.add(&[x, y]).unwrap();
+            }
+            m.report().unwrap().integrated_lufs
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, true_peak, meter, level, qa);
 criterion_main!(benches);

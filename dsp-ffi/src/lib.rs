@@ -29,7 +29,8 @@
 //! inserts (processor handles), automation and latency compensation.
 //!
 //! Meters have handles of their own (`MlLevelMeter`, the loudness meter
-//! `MlMeter`); `ml_measure` fills a plain `MlQaReport` struct in one call, and
+//! `MlMeter`); `ml_measure` fills a plain `MlQaReport` struct in one call
+//! (`MlQaMeter` fills it from a track fed block by block), and
 //! delivery targets are plain `MlTarget` structs checked with `ml_qa_check`.
 //!
 //! Mastering (`master.rs`) works offline on whole tracks: an
@@ -66,7 +67,7 @@ pub use mixer::{MlMixer, MlMixerMeter, MlMixerOwner};
 pub use params::{MlChannels, MlKindInfo, MlParamInfo, MlParamType, MlScale};
 pub use processor::MlProcessor;
 pub use progress::MlProgress;
-pub use qa::{MlQaReport, MlTarget, MlTargetCheck};
+pub use qa::{MlQaMeter, MlQaReport, MlTarget, MlTargetCheck};
 pub use status::MlStatus;
 
 #[cfg(test)]

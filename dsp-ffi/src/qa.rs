@@ -1,4 +1,5 @@
-//! One-shot track measurement into a plain `MlQaReport` struct, delivery
+//! Track measurement into a plain `MlQaReport` struct (one-shot with
+//! `ml_measure`, or block by block with an `MlQaMeter`), delivery
 //! targets as plain `MlTarget` structs, and checks of a report against one.
 //!
 //! Every struct here is plain data with fixed-size arrays (no pointers, no
@@ -9,14 +10,17 @@
 //! `-INFINITY` LUFS / dBFS / dBTP.
 
 use std::ffi::{CStr, c_char};
+use std::sync::atomic::AtomicBool;
 
 use dsp_core::Error;
 use dsp_core::analysis::qa::OCTAVE_CENTRES_HZ;
-use dsp_core::analysis::{QaReport, Target};
+use dsp_core::analysis::{QaMeter, QaReport, Target};
 use dsp_core::spec::MAX_CHANNELS;
 
-use crate::audio::planar;
-use crate::guard::{guard, non_null, non_null_mut};
+use crate::audio::{feed_interleaved, feed_planar, planar};
+use crate::guard::{
+    Handle, free_handle, get_shared, guard, new_handle, non_null, non_null_mut, update_handle,
+};
 use crate::progress::{MlProgress, with_progress};
 use crate::status::{Fail, ML_STATUS_INVALID_ARGUMENT, MlStatus};
 
@@ -32,7 +36,8 @@ pub const ML_CHECK_MESSAGE_LEN: usize = 256;
 const _: () = assert!(ML_MAX_CHANNELS == MAX_CHANNELS);
 const _: () = assert!(ML_OCTAVE_BANDS == OCTAVE_CENTRES_HZ.len());
 
-/// Quality report of a whole track, filled by `ml_measure`.
+/// Quality report of a whole track, filled by `ml_measure` or
+/// `ml_qa_meter_report`.
 ///
 /// Silence (or input too short for a window) reads `-INFINITY` LUFS, dBFS
 /// and dBTP (`isinf(x) && x < 0`), never a large negative number or NaN.
@@ -375,4 +380,124 @@ pub unsafe extern "C" fn ml_qa_check(
         *out = MlTargetCheck { pass: check.pass, gain_change_db: check.gain_change_db, message };
         Ok(())
     })
+}
+
+/// Opaque handle to a streaming quality meter: the `MlQaReport` of a track
+/// fed block by block, in memory that does not grow with the track (beyond
+/// 16 bytes per 100 ms of loudness series).
+///
+/// Create with `ml_qa_meter_new`, feed with `ml_qa_meter_add_planar` /
+/// `_interleaved` (any block length), read with `ml_qa_meter_report` at any
+/// time, free with `ml_qa_meter_free`. The report equals `ml_measure` of
+/// all the audio added since the last reset, however it was cut into
+/// blocks. A refused block (wrong channel count, NaN or infinite sample:
+/// `ML_STATUS_NONFINITE`, the message naming its channel and index within
+/// the block) leaves the meter unchanged.
+#[derive(Debug)]
+pub struct MlQaMeter {
+    meter: QaMeter,
+    poisoned: AtomicBool,
+}
+
+impl Handle for MlQaMeter {
+    fn poison_flag(&self) -> &AtomicBool {
+        &self.poisoned
+    }
+}
+
+/// Creates a quality meter for `num_channels` channels (1 to
+/// `ML_MAX_CHANNELS`) at `sample_rate` Hz (8 kHz to 768 kHz) and writes its
+/// handle to `*out` (NULL on failure).
+///
+/// # Safety
+/// `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_qa_meter_new(
+    sample_rate: f64,
+    num_channels: usize,
+    out: *mut *mut MlQaMeter,
+) -> MlStatus {
+    unsafe {
+        new_handle(out, || {
+            let meter = QaMeter::new(sample_rate, num_channels)?;
+            Ok(MlQaMeter { meter, poisoned: AtomicBool::new(false) })
+        })
+    }
+}
+
+/// Feeds planar audio: `channels[c][i]` is sample `i` of channel `c`, any
+/// length (0 is a no-op). `num_channels` must equal the meter's count.
+///
+/// # Safety
+/// `m` is NULL or a live handle; `channels` is NULL or holds `num_channels`
+/// pointers, each NULL or valid for reads of `num_frames` floats.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_qa_meter_add_planar(
+    m: *mut MlQaMeter,
+    channels: *const *mut f32,
+    num_channels: usize,
+    num_frames: usize,
+) -> MlStatus {
+    unsafe {
+        feed_planar(
+            m,
+            channels.cast(),
+            num_channels,
+            num_frames,
+            |h| Ok(h.meter.channels()),
+            |h, v| Ok(h.meter.add(v)?),
+        )
+    }
+}
+
+/// Feeds interleaved audio: `interleaved_audio[i * num_channels + c]` is
+/// sample `i` of channel `c`. Same rules as `ml_qa_meter_add_planar`; a
+/// non-finite sample is reported with its channel and frame index.
+///
+/// # Safety
+/// `m` is NULL or a live handle; `interleaved_audio` is NULL or valid for
+/// reads of `num_channels * num_frames` floats.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_qa_meter_add_interleaved(
+    m: *mut MlQaMeter,
+    interleaved_audio: *const f32,
+    num_channels: usize,
+    num_frames: usize,
+) -> MlStatus {
+    unsafe {
+        let channels = |h: &MlQaMeter| Ok(h.meter.channels());
+        feed_interleaved(m, interleaved_audio, num_channels, num_frames, channels, |h, a| {
+            Ok(h.meter.add_interleaved(a)?)
+        })
+    }
+}
+
+/// Fills `*out` with the report of all the audio added since the last
+/// reset (the meter goes on: more audio may follow).
+/// `ML_STATUS_EMPTY_INPUT` if nothing was added; `*out` is left unchanged
+/// on failure.
+///
+/// # Safety
+/// `m` is NULL or a live handle; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_qa_meter_report(m: *const MlQaMeter, out: *mut MlQaReport) -> MlStatus {
+    unsafe { get_shared(m, out, |h| Ok(MlQaReport::from_core(&h.meter.report()?))) }
+}
+
+/// Forgets all the audio added (keeps the sample rate and channel count).
+///
+/// # Safety
+/// `m` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_qa_meter_reset(m: *mut MlQaMeter) -> MlStatus {
+    unsafe { update_handle(m, |h| h.meter.reset()) }
+}
+
+/// Frees a quality meter. NULL is a no-op.
+///
+/// # Safety
+/// `m` is NULL or a handle from `ml_qa_meter_new` not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ml_qa_meter_free(m: *mut MlQaMeter) {
+    unsafe { free_handle(m) }
 }

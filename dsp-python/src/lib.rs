@@ -48,6 +48,7 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<meter::LevelMeter>()?;
     m.add_class::<loudness::LoudnessMeter>()?;
     m.add_class::<qa::QaReport>()?;
+    m.add_class::<qa::QaMeter>()?;
     m.add_class::<qa::Target>()?;
     m.add_class::<qa::TargetCheck>()?;
     m.add_function(wrap_pyfunction!(qa::measure, m)?)?;

@@ -1,4 +1,5 @@
-//! `measure` and its `QaReport`, delivery `Target`s and `TargetCheck`s.
+//! `measure` and its `QaReport` (or a streaming `QaMeter`), delivery
+//! `Target`s and `TargetCheck`s.
 //!
 //! Reports are plain read-only objects with unit-suffixed fields, numpy
 //! arrays for per-channel values and time series, and `to_dict()` for JSON:
@@ -514,4 +515,86 @@ pub fn measure(
     let r = with_progress(py, progress, |p| CoreReport::measure_with(&channels, sample_rate, p))?
         .map_err(value_error)?;
     Ok(QaReport { r })
+}
+
+/// Streaming quality meter: the `QaReport` of a track fed block by block
+/// with `add`, in memory that does not grow with the track (beyond the
+/// 10 Hz loudness series). `report()` equals `measure(x, sample_rate)` of
+/// all the audio added since the start or `reset()`, exactly, however it
+/// was cut into blocks.
+#[pyclass(module = "masterlib")]
+#[derive(Debug)]
+pub struct QaMeter {
+    meter: analysis::QaMeter,
+}
+
+#[pymethods]
+impl QaMeter {
+    /// A meter for `channels` channels (1 to 64) at `sample_rate` Hz (8 kHz
+    /// to 768 kHz).
+    #[new]
+    fn new(sample_rate: f64, channels: usize) -> PyResult<Self> {
+        analysis::QaMeter::new(sample_rate, channels)
+            .map(|meter| Self { meter })
+            .map_err(value_error)
+    }
+
+    /// Feeds audio: 1-D (mono meter) or `(channels, samples)`, any length.
+    /// A NaN or infinite sample raises `ValueError` naming its (channel,
+    /// index) in `x`, and the meter is left unchanged.
+    fn add(&mut self, py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
+        let (shape, data) = read_audio_ref(x)?;
+        let expected = self.meter.channels();
+        if shape.channels != expected {
+            return Err(PyValueError::new_err(format!(
+                "the meter measures {expected} channel(s), got {}: pass (channels, samples) \
+                 audio with {expected} channel(s)",
+                shape.channels
+            )));
+        }
+        if shape.samples == 0 {
+            return Ok(());
+        }
+        let channels: Vec<&[f32]> = data.chunks(shape.samples).collect();
+        let meter = &mut self.meter;
+        py.detach(|| meter.add(&channels)).map_err(value_error)
+    }
+
+    /// The report of all the audio added so far (more may follow). Raises
+    /// `ValueError` if none was added.
+    fn report(&self, py: Python<'_>) -> PyResult<QaReport> {
+        let meter = &self.meter;
+        py.detach(|| meter.report()).map(|r| QaReport { r }).map_err(value_error)
+    }
+
+    /// Forgets all the audio added.
+    fn reset(&mut self) {
+        self.meter.reset();
+    }
+
+    /// Sample rate in Hz.
+    #[getter]
+    fn sample_rate(&self) -> f64 {
+        self.meter.sample_rate()
+    }
+
+    /// Channel count.
+    #[getter]
+    fn channels(&self) -> usize {
+        self.meter.channels()
+    }
+
+    /// Seconds of audio added since the start or `reset()`.
+    #[getter]
+    fn duration_s(&self) -> f64 {
+        self.meter.duration_s()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "QaMeter(sample_rate={:?}, channels={})",
+            self.meter.sample_rate(),
+            self.meter.channels()
+        )
+    }
 }

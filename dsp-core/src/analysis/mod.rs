@@ -29,6 +29,8 @@ pub mod loudness;
 mod loudness_tests;
 #[cfg(feature = "std")]
 pub mod qa;
+#[cfg(feature = "std")]
+mod qa_meter;
 #[cfg(feature = "alloc")]
 pub mod targets;
 pub mod true_peak;
@@ -39,6 +41,8 @@ pub use level::LevelMeter;
 pub use loudness::{ChannelRole, LoudnessMeter};
 #[cfg(feature = "std")]
 pub use qa::QaReport;
+#[cfg(feature = "std")]
+pub use qa_meter::QaMeter;
 #[cfg(feature = "alloc")]
 pub use targets::{Target, TargetCheck};
 pub use true_peak::{TruePeakInterpolator, TruePeakPrecision};

@@ -9,19 +9,13 @@
 //! sections: -6 dB at the corner, 24 dB per octave beyond it), see
 //! [`small_speaker_response`].
 
-use std::vec;
 use std::vec::Vec;
 
-use rustfft::FftPlanner;
-use rustfft::num_complex::Complex;
-
-use super::loudness::{ChannelRole, LoudnessMeter};
+use super::qa_meter::QaMeter;
 use super::targets::{Target, TargetCheck};
 use crate::error::Error;
 use crate::filters::Coefs;
 use crate::filters::design::{FilterKind, rbj};
-use crate::filters::section::{Planar, Section, SectionState, run_series};
-use crate::math::{PI, cos, gain_to_db, power_to_db};
 use crate::progress::Progress;
 
 /// Magnitude from which a sample counts as full scale (the largest 16-bit
@@ -32,16 +26,8 @@ pub const CLIP_RUN: usize = 2;
 /// Octave band centres of the spectral summary, in Hz.
 pub const OCTAVE_CENTRES_HZ: [f64; 10] =
     [31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0];
-/// Windows whose channels are both below this mean square (-70 dBFS) are
-/// left out of the worst-window correlation.
-const SILENT_MEAN_SQUARE: f64 = 1e-7;
-/// Independent partial sums in the summing loops.
-const LANES: usize = 8;
-/// Samples folded to mono at a time for the mono loudness reading.
-const FOLD_BLOCK: usize = 4096;
-
-/// Samples per channel fed to the loudness meter between progress reports.
-const MEASURE_CHUNK: usize = 1 << 16;
+/// Samples per channel fed to the meter between progress reports.
+const MEASURE_CHUNK: usize = 1 << 14;
 /// Corner of the small loudspeaker's high-pass, Hz.
 pub const SMALL_SPEAKER_HIGH_PASS_HZ: f64 = 150.0;
 /// Corner of the small loudspeaker's low-pass, Hz (left out at sample rates
@@ -65,7 +51,8 @@ pub fn small_speaker_response(sample_rate: f64) -> [Coefs; 4] {
     [hp, hp, lp, lp]
 }
 
-/// A quality report of a whole track, from [`QaReport::measure`].
+/// A quality report of a whole track, from [`QaReport::measure`] (or a
+/// [`QaMeter`] fed the track block by block).
 ///
 /// Stereo readings (correlation, mono fold, balance) use channels 0 and 1
 /// (left and right); for mono they read as for identical channels
@@ -153,111 +140,34 @@ impl QaReport {
     }
 
     /// [`measure`](Self::measure), reporting to `progress` (and stopping
-    /// with [`Error::Cancelled`] when it cancels).
+    /// with [`Error::Cancelled`] when it cancels). Runs a [`QaMeter`] over
+    /// the track, so the two agree bit for bit.
     pub fn measure_with(
         channels: &[&[f32]],
         sample_rate: f64,
         progress: &mut Progress,
     ) -> Result<QaReport, Error> {
-        let mut meter = LoudnessMeter::new(sample_rate, channels.len())?;
-        if channels[0].is_empty() {
-            return Err(Error::EmptyInput);
-        }
+        let mut meter = QaMeter::new(sample_rate, channels.len())?;
         let len = channels[0].len();
-        let stereo = channels.len() >= 2;
-        // Mono fold-down: (L + R) / 2 on both loudspeakers.
-        let mut mono = LoudnessMeter::new(sample_rate, 1)?;
-        mono.set_true_peak_enabled(false);
-        mono.set_channel_role(0, ChannelRole::DualMono)?;
-        let mut speaker = SmallSpeaker::new(sample_rate, channels.len())?;
-        let mut fold = vec![0.0f32; FOLD_BLOCK];
-        // One pass: each chunk goes to the meter (which validates it), then
-        // in smaller blocks to the mono fold and the small loudspeaker.
         progress.phase(0.0, 0.95, |p| {
             for start in (0..len).step_by(MEASURE_CHUNK) {
                 let end = (start + MEASURE_CHUNK).min(len);
                 let part: Vec<&[f32]> =
                     channels.iter().map(|c| &c[start..end.min(c.len())]).collect();
-                meter.add_planar(&part)?;
-                for block in (start..end).step_by(FOLD_BLOCK) {
-                    let block_end = (block + FOLD_BLOCK).min(end);
-                    let views: Vec<&[f32]> =
-                        channels.iter().map(|c| &c[block..block_end]).collect();
-                    if stereo {
-                        let f = &mut fold[..block_end - block];
-                        // Halved before the sum, so that finite samples (up
-                        // to f32::MAX) fold to a finite one.
-                        f.iter_mut()
-                            .zip(views[0].iter().zip(views[1]))
-                            .for_each(|(f, (a, b))| *f = 0.5 * a + 0.5 * b);
-                        mono.add_planar(&[f])?;
+                meter.add(&part).map_err(|e| match e {
+                    // The index within the track, not within the part.
+                    Error::NonFinite { channel, index } => {
+                        Error::NonFinite { channel, index: start + index }
                     }
-                    speaker.add(&views)?;
-                    p.report(block_end as f64 / len as f64)?;
-                }
+                    e => e,
+                })?;
+                p.report(end as f64 / len as f64)?;
             }
             Ok(())
         })?;
-        let integrated = meter.integrated_lufs();
-        let true_peak = meter.true_peak_dbtp();
-        let drop_to = |other: f64| if integrated.is_finite() { integrated - other } else { 0.0 };
-        let (correlation, worst_correlation, mono_drop, balance) = if stereo {
-            let (l, r) = (channels[0], channels[1]);
-            let hop = libm::round(sample_rate / 10.0) as usize;
-            // Products per 100 ms hop; a 400 ms window sums four hops.
-            let hops: Vec<[f64; 3]> =
-                l.chunks(hop).zip(r.chunks(hop)).map(|(a, b)| products(a, b)).collect();
-            let overall = correlation(hops.iter().fold([0.0; 3], |s, p| add(s, *p)));
-            let whole = l.len() / hop;
-            let worst = hops[..whole]
-                .windows(4)
-                .map(|w| w.iter().fold([0.0; 3], |s, p| add(s, *p)))
-                .filter(|p| {
-                    let loud = |sq: f64| sq / (4 * hop) as f64 >= SILENT_MEAN_SQUARE;
-                    loud(p[1]) || loud(p[2])
-                })
-                .map(correlation)
-                .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))));
-            let balance = match (meter.channel_loudness_lufs(0), meter.channel_loudness_lufs(1)) {
-                (Some(a), Some(b)) if a.is_finite() || b.is_finite() => a - b,
-                _ => 0.0,
-            };
-            (overall, worst.unwrap_or(overall), drop_to(mono.integrated_lufs()), balance)
-        } else {
-            (1.0, 1.0, 0.0, 0.0)
-        };
-        let speaker_lufs = speaker.meter.integrated_lufs();
-        let spectrum = Spectrum::measure(channels, sample_rate);
+        let report = meter.finish()?;
         progress.report(1.0)?;
-        Ok(QaReport {
-            sample_rate,
-            duration_s: meter.duration_s(),
-            integrated_lufs: integrated,
-            loudness_range_lu: meter.loudness_range_lu(),
-            max_momentary_lufs: meter.max_momentary_lufs(),
-            max_short_term_lufs: meter.max_short_term_lufs(),
-            true_peak_dbtp: true_peak,
-            sample_peak_dbfs: meter.sample_peak_dbfs(),
-            plr_db: if integrated.is_finite() { true_peak - integrated } else { 0.0 },
-            dc_offset: channels.iter().map(|c| sum(c) / c.len() as f64).collect(),
-            // Nothing reaches full scale below it: no need to look for runs.
-            clipped_samples: if meter.sample_peak_dbfs() < gain_to_db(f64::from(CLIP_LEVEL)) {
-                0
-            } else {
-                channels.iter().map(|c| clipped(c)).sum()
-            },
-            correlation,
-            worst_correlation,
-            mono_loudness_drop_lu: mono_drop,
-            balance_db: balance,
-            octave_bands: spectrum.octave_bands,
-            mono_band_change_db: spectrum.mono_band_change_db,
-            small_speaker_lufs: speaker_lufs,
-            small_speaker_drop_lu: drop_to(speaker_lufs),
-            small_speaker_bands_db: spectrum.small_speaker_bands_db,
-            momentary_series_lufs: meter.momentary_series().to_vec(),
-            short_term_series_lufs: meter.short_term_series().to_vec(),
-        })
+        Ok(report)
     }
 
     /// Checks the report against a delivery target (see [`Target::check`]).
@@ -274,228 +184,6 @@ impl QaReport {
                 (t, c)
             })
             .collect()
-    }
-}
-
-/// `[sum(l r), sum(l^2), sum(r^2)]` in one pass.
-fn products(l: &[f32], r: &[f32]) -> [f64; 3] {
-    // Eight independent sums per product, so that the loop vectorizes.
-    let mut acc = [[0.0f64; LANES]; 3];
-    let (lc, rc) = (l.chunks_exact(LANES), r.chunks_exact(LANES));
-    let (lt, rt) = (lc.remainder(), rc.remainder());
-    for (a, b) in lc.zip(rc) {
-        for i in 0..LANES {
-            let (a, b) = (f64::from(a[i]), f64::from(b[i]));
-            acc[0][i] += a * b;
-            acc[1][i] += a * a;
-            acc[2][i] += b * b;
-        }
-    }
-    let mut sums = acc.map(|a| a.iter().sum::<f64>());
-    for (&a, &b) in lt.iter().zip(rt) {
-        let (a, b) = (f64::from(a), f64::from(b));
-        sums = add(sums, [a * b, a * a, b * b]);
-    }
-    sums
-}
-
-/// Sum of a channel's samples, in eight independent sums (so that the loop
-/// vectorizes).
-fn sum(x: &[f32]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let chunks = x.chunks_exact(LANES);
-    let tail: f64 = chunks.remainder().iter().map(|&v| f64::from(v)).sum();
-    for c in chunks {
-        acc.iter_mut().zip(c).for_each(|(a, &v)| *a += f64::from(v));
-    }
-    acc.iter().sum::<f64>() + tail
-}
-
-/// Element-wise sum of two [`products`].
-fn add(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-
-/// Phase correlation `sum(l r) / sqrt(sum(l^2) sum(r^2))` from
-/// [`products`]; 0 if either is silent.
-fn correlation([lr, ll, rr]: [f64; 3]) -> f64 {
-    if ll > 0.0 && rr > 0.0 { (lr / libm::sqrt(ll * rr)).clamp(-1.0, 1.0) } else { 0.0 }
-}
-
-/// Samples in runs of at least [`CLIP_RUN`] full-scale samples.
-fn clipped(x: &[f32]) -> u64 {
-    let (mut total, mut run) = (0u64, 0u64);
-    for &v in x.iter().chain([0.0f32].iter()) {
-        if v.abs() >= CLIP_LEVEL {
-            run += 1;
-        } else {
-            if run >= CLIP_RUN as u64 {
-                total += run;
-            }
-            run = 0;
-        }
-    }
-    total
-}
-
-/// The small loudspeaker's filters and the loudness meter after them.
-struct SmallSpeaker {
-    sections: [Section; 4],
-    /// Filter state per pair of channels.
-    states: Vec<[SectionState; 4]>,
-    /// Filtered audio, one buffer per channel (an even number of them).
-    scratch: Vec<Vec<f32>>,
-    meter: LoudnessMeter,
-}
-
-impl SmallSpeaker {
-    fn new(sample_rate: f64, channels: usize) -> Result<Self, Error> {
-        let mut meter = LoudnessMeter::new(sample_rate, channels)?;
-        meter.set_true_peak_enabled(false);
-        let pairs = channels.div_ceil(2);
-        Ok(Self {
-            sections: small_speaker_response(sample_rate).map(|c| Section::new(&c, 1.0)),
-            states: vec![[SectionState::default(); 4]; pairs],
-            scratch: vec![vec![0.0; FOLD_BLOCK]; 2 * pairs],
-            meter,
-        })
-    }
-
-    /// Filters one block (at most [`FOLD_BLOCK`] finite samples per
-    /// channel) and meters it.
-    fn add(&mut self, block: &[&[f32]]) -> Result<(), Error> {
-        let n = block[0].len();
-        for (s, x) in self.scratch.iter_mut().zip(block) {
-            s[..n].copy_from_slice(x);
-        }
-        for (pair, state) in self.scratch.chunks_mut(2).zip(&mut self.states) {
-            let (a, b) = pair.split_at_mut(1);
-            run_series::<4, false>(
-                &self.sections,
-                state,
-                &mut Planar(&mut a[0][..n], &mut b[0][..n]),
-            );
-            state.iter_mut().for_each(SectionState::flush);
-        }
-        // The overshoot of samples near f32::MAX stays finite for the meter.
-        let views: Vec<&[f32]> = self.scratch[..block.len()]
-            .iter_mut()
-            .map(|s| {
-                s[..n].iter_mut().for_each(|v| *v = v.clamp(-f32::MAX, f32::MAX));
-                &s[..n]
-            })
-            .collect();
-        self.meter.add_planar(&views)
-    }
-}
-
-/// The spectral readings of a report, from one Welch power spectrum.
-struct Spectrum {
-    octave_bands: Vec<(f64, f64)>,
-    mono_band_change_db: Vec<(f64, f64)>,
-    small_speaker_bands_db: Vec<(f64, f64)>,
-}
-
-impl Spectrum {
-    /// Welch power spectrum (Hann, 50 % overlap, frames of up to 8192
-    /// samples, averaged over channels) summed into octave bands; for
-    /// stereo also the spectra of the first two channels' mean power and
-    /// of their mono fold; and the spectrum weighted by the small
-    /// loudspeaker's squared magnitude response.
-    fn measure(channels: &[&[f32]], sample_rate: f64) -> Spectrum {
-        let len = channels[0].len();
-        let n = (1usize << (usize::BITS - 1 - len.max(1).leading_zeros())).min(8192);
-        let centres: Vec<f64> = OCTAVE_CENTRES_HZ
-            .iter()
-            .copied()
-            .filter(|&c| c * core::f64::consts::SQRT_2 < sample_rate / 2.0)
-            .collect();
-        let each = |f: &dyn Fn(f64) -> f64| centres.iter().map(|&c| (c, f(c))).collect();
-        if n < 16 {
-            return Spectrum {
-                octave_bands: each(&|_| f64::NEG_INFINITY),
-                mono_band_change_db: each(&|_| 0.0),
-                small_speaker_bands_db: each(&|_| f64::NEG_INFINITY),
-            };
-        }
-        let window: Vec<f64> =
-            (0..n).map(|i| 0.5 - 0.5 * cos(2.0 * PI * i as f64 / n as f64)).collect();
-        let window_power: f64 = window.iter().map(|w| w * w).sum();
-        let fft = FftPlanner::<f64>::new().plan_fft_forward(n);
-        // Per bin: power summed over channels; mean power of channels 0
-        // and 1; power of their fold (L + R) / 2.
-        let mut power = vec![0.0f64; n / 2 + 1];
-        let mut pair_power = vec![0.0f64; n / 2 + 1];
-        let mut fold_power = vec![0.0f64; n / 2 + 1];
-        let mut frames = 0usize;
-        let mut buf = vec![Complex::new(0.0, 0.0); n];
-        // Two channels share one FFT, one as the real and one as the
-        // imaginary part: with Z = L + jR, L[k] = (Z[k] + Z*[n - k]) / 2 and
-        // R[k] = (Z[k] - Z*[n - k]) / 2j, so |L[k]|^2 + |R[k]|^2 =
-        // (|Z[k]|^2 + |Z[n - k]|^2) / 2 and L[k] + R[k] =
-        // ((1 - j) Z[k] + (1 + j) Z*[n - k]) / 2.
-        for (index, pair) in channels.chunks(2).enumerate() {
-            let stereo = index == 0 && pair.len() == 2;
-            let mut start = 0;
-            while start + n <= len {
-                let re = &pair[0][start..start + n];
-                let im = pair.get(1).map(|c| &c[start..start + n]);
-                for (i, (b, w)) in buf.iter_mut().zip(&window).enumerate() {
-                    let y = im.map_or(0.0, |c| f64::from(c[i]));
-                    *b = Complex::new(f64::from(re[i]) * w, y * w);
-                }
-                fft.process(&mut buf);
-                for (k, p) in power.iter_mut().enumerate() {
-                    let (z, zm) = (buf[k], buf[(n - k) % n]);
-                    let both = 0.5 * (z.norm_sqr() + zm.norm_sqr());
-                    *p += both;
-                    if stereo {
-                        pair_power[k] += 0.5 * both;
-                        let sum = (z * Complex::new(1.0, -1.0)
-                            + zm.conj() * Complex::new(1.0, 1.0))
-                            * 0.5;
-                        fold_power[k] += 0.25 * sum.norm_sqr();
-                    }
-                }
-                frames += pair.len();
-                start += n / 2;
-            }
-        }
-        // One-sided mean-square per bin (Parseval with the window's power).
-        let scale = 2.0 / (frames as f64 * n as f64 * window_power);
-        let bin_hz = sample_rate / n as f64;
-        let band_sum = |v: &[f64], c: f64| -> f64 {
-            let (lo, hi) = (c / core::f64::consts::SQRT_2, c * core::f64::consts::SQRT_2);
-            v.iter()
-                .enumerate()
-                .filter(|&(k, _)| (k as f64 * bin_hz) >= lo && (k as f64 * bin_hz) < hi)
-                .map(|(_, p)| p)
-                .sum()
-        };
-        let response = small_speaker_response(sample_rate);
-        let through: Vec<f64> = power
-            .iter()
-            .enumerate()
-            .map(|(k, p)| {
-                let f = k as f64 * bin_hz;
-                p * response.iter().map(|c| c.response(f, sample_rate).norm_sqr()).product::<f64>()
-            })
-            .collect();
-        let through_total: f64 = through.iter().sum();
-        Spectrum {
-            octave_bands: each(&|c| power_to_db(band_sum(&power, c) * scale)),
-            mono_band_change_db: each(&|c| {
-                let (fold, mean) = (band_sum(&fold_power, c), band_sum(&pair_power, c));
-                if mean > 0.0 { power_to_db(fold / mean) } else { 0.0 }
-            }),
-            small_speaker_bands_db: each(&|c| {
-                if through_total > 0.0 {
-                    power_to_db(band_sum(&through, c) / through_total)
-                } else {
-                    f64::NEG_INFINITY
-                }
-            }),
-        }
     }
 }
 

@@ -375,6 +375,87 @@ static void test_translation(void) {
   CHECK(isinf(report.small_speaker_bands_db[5]) && report.mono_band_change_db[5] == 0.0);
 }
 
+/* A QA meter fed a synthetic track in odd blocks (planar, then
+ * interleaved with three channels) reports exactly what ml_measure does;
+ * bad blocks are refused and change nothing. */
+static void test_qa_meter(void) {
+  enum { FRAMES = 2 * 48000 + 777 };
+  static float l[FRAMES], r[FRAMES], c[FRAMES], inter[3 * FRAMES];
+  uint32_t seed = 12345u;
+  fill_sine(l, FRAMES, 220.0, 0.4);
+  fill_sine(c, FRAMES, 3100.0, 0.2);
+  for (size_t i = 0; i < FRAMES; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    r[i] = 0.5f * l[i] + (float)((double)seed / 4294967296.0 - 0.5) * 0.3f + 0.01f;
+  }
+  for (size_t i = 4798; i < 4803; i++) l[i] = 1.0f; /* a clipped run across a 100 ms hop */
+  float *stereo[2] = {l, r};
+  MlQaReport whole, streamed;
+  CHECK_OK(ml_measure(stereo, 2, FRAMES, FS, &whole, NULL));
+  CHECK(whole.clipped_samples == 5);
+
+  MlQaMeter *m = NULL;
+  CHECK_OK(ml_qa_meter_new(FS, 2, &m));
+  CHECK_STATUS(ml_qa_meter_report(m, &streamed), ML_STATUS_EMPTY_INPUT);
+  const size_t sizes[] = {1, 7, 4799, 0, 13, 10007};
+  size_t start = 0;
+  for (size_t k = 0; start < FRAMES; k++) {
+    size_t n = sizes[k % 6];
+    if (n > FRAMES - start) n = FRAMES - start;
+    float *block[2] = {l + start, r + start};
+    CHECK_OK(ml_qa_meter_add_planar(m, block, 2, n));
+    start += n;
+  }
+  /* Refused: a NaN, a wrong channel count; the meter is unchanged. */
+  float bad[3] = {0.0f, NAN, 0.0f};
+  float *bad_block[2] = {bad, bad};
+  CHECK_STATUS(ml_qa_meter_add_planar(m, bad_block, 2, 3), ML_STATUS_NONFINITE);
+  CHECK(strstr(ml_last_error_message(), "channel 0, index 1") != NULL);
+  CHECK_STATUS(ml_qa_meter_add_planar(m, bad_block, 1, 3), ML_STATUS_CHANNEL_MISMATCH);
+  CHECK_OK(ml_qa_meter_report(m, &streamed));
+  CHECK(memcmp(&whole, &streamed, sizeof whole) == 0);
+  CHECK(streamed.integrated_lufs == whole.integrated_lufs);
+  CHECK(streamed.worst_correlation == whole.worst_correlation);
+
+  /* Reset, then three channels interleaved. */
+  CHECK_OK(ml_qa_meter_reset(m));
+  CHECK_STATUS(ml_qa_meter_report(m, &streamed), ML_STATUS_EMPTY_INPUT);
+  ml_qa_meter_free(m);
+  m = NULL;
+  CHECK_OK(ml_qa_meter_new(44100.0, 3, &m));
+  float *three[3] = {l, r, c};
+  CHECK_OK(ml_measure(three, 3, FRAMES, 44100.0, &whole, NULL));
+  for (size_t i = 0; i < FRAMES; i++) {
+    inter[3 * i] = l[i];
+    inter[3 * i + 1] = r[i];
+    inter[3 * i + 2] = c[i];
+  }
+  for (start = 0; start < FRAMES; start += 333) {
+    size_t n = FRAMES - start < 333 ? FRAMES - start : 333;
+    CHECK_OK(ml_qa_meter_add_interleaved(m, inter + 3 * start, 3, n));
+  }
+  CHECK_OK(ml_qa_meter_report(m, &streamed));
+  CHECK(streamed.channels == 3);
+  CHECK(memcmp(&whole, &streamed, sizeof whole) == 0);
+
+  /* NULL pointers and bad settings. */
+  CHECK_STATUS(ml_qa_meter_new(FS, 2, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_qa_meter_add_planar(NULL, stereo, 2, 10), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_qa_meter_add_planar(m, NULL, 3, 10), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_qa_meter_add_interleaved(m, NULL, 3, 10), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_qa_meter_report(NULL, &streamed), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_qa_meter_report(m, NULL), ML_STATUS_NULL_POINTER);
+  CHECK_STATUS(ml_qa_meter_reset(NULL), ML_STATUS_NULL_POINTER);
+  ml_qa_meter_free(m);
+  ml_qa_meter_free(NULL);
+  m = NULL;
+  CHECK_STATUS(ml_qa_meter_new(0.0, 2, &m), ML_STATUS_INVALID_SAMPLE_RATE);
+  CHECK(m == NULL);
+  CHECK_STATUS(ml_qa_meter_new(FS, 0, &m), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK_STATUS(ml_qa_meter_new(FS, 65, &m), ML_STATUS_INVALID_CHANNEL_COUNT);
+  CHECK(m == NULL);
+}
+
 static void test_targets(void) {
   enum { FRAMES = 5 * 48000 };
   static float x[FRAMES];
@@ -1406,6 +1487,7 @@ int main(void) {
   test_loudness_meter();
   test_true_peak_quarter_rate_sine();
   test_targets();
+  test_qa_meter();
   test_translation();
   test_loudness_error_paths();
   test_album_loudness();
