@@ -176,7 +176,8 @@ def test_process_file_reports_progress_and_cancels(tmp_path):
 
 def test_process_file_memory_follows_the_block_not_the_file(tmp_path):
     """Three minutes of stereo (69 MB as float32) streamed in 1 s blocks:
-    the Python-side peak stays a few blocks' worth."""
+    the Python-side peak stays a few blocks' worth, for process_file and for
+    measure_file (whose report is measure's of the whole file)."""
     src = tmp_path / "long.wav"
     with sf.SoundFile(src, "w", SR, 2, "PCM_16") as f:
         for i in range(180):
@@ -184,7 +185,36 @@ def test_process_file_memory_follows_the_block_not_the_file(tmp_path):
     tracemalloc.start()
     chain = ml.Chain([ml.HighPass(40.0), ml.Limiter()])
     ml.process_file(chain, src, tmp_path / "o.wav", block_s=1.0, tail=False)
+    report = ml.measure_file(src, block_s=1.0)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 8 * 2 * SR * 4, f"{peak / 1e6:.1f} MB"
     assert sf.info(tmp_path / "o.wav").frames == 180 * SR
+    assert report.to_dict() == ml.measure(*ml.load(src)).to_dict()
+
+
+@pytest.mark.parametrize("block_s", [0.01, 0.37, 5.0])
+def test_measure_file_is_measure_of_the_whole_file(tmp_path, block_s):
+    for i, (suffix, subtype, rate, x) in enumerate([
+        (".wav", "PCM_24", 44_100, noise(2, 50_000, seed=1)),
+        (".flac", "PCM_16", 48_000, noise(1, 3_000, seed=2)),
+        (".wav", "FLOAT", 96_000, noise(3, 20_000, seed=3)),
+    ]):
+        src = tmp_path / f"{i}{suffix}"
+        sf.write(src, x.T, rate, subtype=subtype)
+        seen = []
+        report = ml.measure_file(src, block_s=block_s, progress=seen.append)
+        assert report.to_dict() == ml.measure(*ml.load(src)).to_dict()
+        assert seen[-1] == 1.0 and seen == sorted(seen)
+    x = noise(2, 10_000, seed=4)
+    x[1, 7_000] = np.inf
+    sf.write(tmp_path / "inf.wav", x.T, SR, subtype="FLOAT")
+    with pytest.raises(ValueError, match="non-finite sample .* channel 1"):
+        ml.measure_file(tmp_path / "inf.wav", block_s=block_s)
+    sf.write(tmp_path / "empty.wav", np.zeros((0, 2), dtype=np.float32), SR)
+    with pytest.raises(ValueError, match="holds no audio"):
+        ml.measure_file(tmp_path / "empty.wav")
+    with pytest.raises(ValueError, match="block_s"):
+        ml.measure_file(tmp_path / "inf.wav", block_s=0.0)
+    with pytest.raises(ml.Cancelled):
+        ml.measure_file(tmp_path / "0.wav", block_s=0.1, progress=lambda f: f < 0.5)

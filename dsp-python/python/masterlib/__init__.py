@@ -13,7 +13,7 @@ stereo image, spectrum) with ``check(target="spotify")`` and ``to_dict()``;
 Files: ``load(path)`` gives ``(audio, sample_rate)``; ``save(path, audio,
 sample_rate, bit_depth=24)`` writes WAV/FLAC/AIFF (dithered, atomically);
 ``process_file(processor, src, dst)`` streams a long file through a
-processor in bounded memory.
+processor in bounded memory; ``measure_file(path)`` measures a file so.
 
 Mastering: ``master(x, sample_rate, target="spotify")`` with a preset, a
 reference, or ``assistant=True``; ``assist(x, sample_rate, character=...)``
@@ -33,8 +33,10 @@ from . import _masterlib
 from ._masterlib import *  # noqa: F403 (the names in its __all__)
 from ._masterlib import __version__ as __version__
 from .assistant import learn_target
-from .files import load, process_file, save
+from .files import load, measure_file, process_file, save
 from .translation import CodecReport, codec_check
 
-__all__ = ["CodecReport", "codec_check", "learn_target", "load", "process_file", "save"]
+__all__ = [
+    "CodecReport", "codec_check", "learn_target", "load", "measure_file", "process_file", "save"
+]
 __all__ += _masterlib.__all__

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from . import _masterlib as ml
 from ._masterlib import Cancelled, MasteringChain
-from .files import _FORMATS, PathLike, _open, load, save
+from .files import _FORMATS, PathLike, _open, load, measure_file, save
 
 Row = dict[str, Any]
 
@@ -362,13 +362,6 @@ def _describe(row: Row) -> None:
                    channels=f.channels)
 
 
-def _measure(path: PathLike, block_s: float) -> ml.QaReport:
-    audio, rate = load(path)
-    if audio.shape[1] == 0:
-        raise ValueError(f"{os.fspath(path)!r} holds no audio")
-    return ml.measure(audio, rate)
-
-
 def _work(job: _Job) -> tuple[Row, dict[str, Any], str]:
     """Does one job: ``(row, manifest record, status)`` with status
     ``"done"``, ``"skipped"`` (verified against the previous record) or
@@ -390,7 +383,7 @@ def _work(job: _Job) -> tuple[Row, dict[str, Any], str]:
                                   "pass overwrite=True to replace it")
         _describe(row)
         if job.kind == "analyze":
-            report = _measure(job.path, job.block_s)
+            report = measure_file(job.path, block_s=job.block_s)
             row.update(readings(report))
             row.update(verdicts(report, job.targets))
         else:
@@ -410,7 +403,7 @@ def _write_output(job: _Job) -> Row:
     """Normalizes or masters ``job.path`` into ``job.output``: its columns."""
     assert job.output is not None and job.target is not None
     out = Path(job.output)
-    before = _measure(job.path, job.block_s)
+    before = measure_file(job.path, block_s=job.block_s)
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in out.parent.glob(f".{out.name}.*"):  # left by a worker that died
         stale.unlink()
@@ -423,7 +416,7 @@ def _write_output(job: _Job) -> Row:
         y, m = ml.master(audio, rate, chain=job.chain)
         row["gain_db"] = m.input_gain_db
     save(out, y, rate, job.bit_depth, overwrite=True)
-    after = _measure(out, job.block_s)
+    after = measure_file(out, block_s=job.block_s)
     row["output_sha256"] = _file_hash(out)
     row.update(readings(before, "before_"))
     row.update(readings(after, "after_"))

@@ -1,4 +1,5 @@
-"""Audio files in and out: ``load``, ``save`` and ``process_file``.
+"""Audio files in and out: ``load``, ``save``, ``process_file`` and
+``measure_file``.
 
 Audio is ``(channels, samples)`` float32, as everywhere in masterlib.
 Reading goes through soundfile (libsndfile: WAV, FLAC, AIFF, OGG, MP3 and
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Optional, Union
 import numpy as np
 import soundfile as sf  # type: ignore[import-untyped]
 
-from ._masterlib import Cancelled, Dither, Processor, _audio_shape
+from ._masterlib import Cancelled, Dither, Processor, QaMeter, QaReport, _audio_shape
 
 if TYPE_CHECKING:
     from ._masterlib import _DitherShaping
@@ -95,6 +96,30 @@ def process_file(
             writer.write(first)
             for y in blocks:
                 writer.write(y)
+
+
+def measure_file(path: PathLike, *, block_s: float = 2.0, progress: Progress = None) -> QaReport:
+    """The QA report of an audio file read in blocks of ``block_s`` seconds
+    (memory follows the block, not the file): what ``measure(*load(path))``
+    gives, exactly. Raises ``ValueError`` for a file with no audio or a
+    NaN or infinite sample (its position in the file). ``progress`` as for
+    ``process_file``."""
+    if not block_s > 0.0:
+        raise ValueError("block_s must be positive seconds")
+    with _open(path) as f:
+        meter = QaMeter(f.samplerate, f.channels)
+        block, done = max(1, round(block_s * f.samplerate)), 0
+        while (x := _read(f, block)).shape[1] > 0:
+            try:
+                meter.add(x)
+            except ValueError as e:
+                raise ValueError(f"{os.fspath(path)!r}: {e} of the block at frame {done}") from None
+            done += x.shape[1]
+            if progress is not None and progress(min(1.0, done / max(f.frames, 1))) is False:
+                raise Cancelled(f"measuring {f.name!r} was cancelled")
+        if done == 0:
+            raise ValueError(f"{os.fspath(path)!r} holds no audio")
+        return meter.report()
 
 
 def _stream(
