@@ -206,4 +206,135 @@ mod tests {
         assert!(matches!(t.write(&[&[1.0][..]]), Err(Error::ChannelMismatch { .. })));
         assert!(matches!(check_tape(&t), Err(Error::EmptyInput)));
     }
+
+    /// A tape that reads at most `chunk` frames at a time.
+    struct Chunky<'a>(SliceTape<'a, Vec<f32>>, usize);
+
+    impl Tape for Chunky<'_> {
+        fn channels(&self) -> usize {
+            self.0.channels()
+        }
+        fn frames(&self) -> usize {
+            self.0.frames()
+        }
+        fn rewind(&mut self) -> Result<(), Error> {
+            self.0.rewind()
+        }
+        fn read(&mut self, out: &mut [&mut [f32]]) -> Result<usize, Error> {
+            let n = out[0].len().min(self.1);
+            let mut views: Vec<&mut [f32]> = out.iter_mut().map(|o| &mut o[..n]).collect();
+            self.0.read(&mut views)
+        }
+    }
+
+    /// A sink written as it goes, like a file: it cannot scale in place.
+    struct Plain(MemTape);
+
+    impl Sink for Plain {
+        fn restart(&mut self) -> Result<(), Error> {
+            self.0.restart()
+        }
+        fn write(&mut self, block: &[&[f32]]) -> Result<(), Error> {
+            self.0.write(block)
+        }
+    }
+
+    /// Normalizing from a tape read in odd chunks into a sink that cannot
+    /// scale gives the in-memory result bit for bit: in one pass, in two,
+    /// and with a trim (written again).
+    #[test]
+    fn normalizing_a_tape_equals_normalizing_in_memory() {
+        use crate::analysis::Target;
+        use crate::dynamics::Limiter;
+        use crate::master::{EnvelopeBuilder, normalize, normalize_tape};
+        use crate::progress::Progress;
+        let sr = 44_100.0;
+        let mut seen = Vec::new();
+        for (seed, level, lufs) in [(0, 0.1, -12.0), (2, 0.02, -16.0), (3, 0.3, -23.0)] {
+            let x = crate::test_util::music_like(sr, 6.0, level, seed);
+            let target = Target::custom("t", lufs, 1.0, -1.0, true).unwrap();
+            let (y, r) = normalize(&x, sr, &target, &Limiter::default()).unwrap();
+            let mut tape = Chunky(SliceTape::new(&x), 1234);
+            let mut b = EnvelopeBuilder::new(sr, 2).unwrap();
+            for (a, z) in x[0].chunks(777).zip(x[1].chunks(777)) {
+                b.add(&[a, z]).unwrap();
+            }
+            let envelope = b.finish().unwrap();
+            let mut out = Plain(MemTape::with_capacity(2, 0));
+            let l = Limiter::default();
+            let s = normalize_tape(
+                &mut tape,
+                &mut out,
+                &envelope,
+                lufs,
+                -1.0,
+                &l,
+                &mut Progress::none(),
+            )
+            .unwrap();
+            assert_eq!(s, r);
+            assert_eq!(out.0.into_inner(), y, "{r:?}");
+            seen.push((r.passes, r.trim_db != 0.0));
+        }
+        assert_eq!(seen, [(2, false), (1, true), (1, false)]);
+    }
+
+    /// Mastering from a tape into sinks equals `master_with` over slices:
+    /// the same samples and the same report.
+    #[cfg(feature = "std")]
+    #[test]
+    fn mastering_a_tape_equals_mastering_in_memory() {
+        use crate::master::{BufferedQa, MasteringChain, master, master_tape};
+        use crate::progress::Progress;
+        let sr = 48_000.0;
+        for (preset, channels) in [("streaming", 2), ("loud", 1)] {
+            let x = crate::test_util::music_like(sr, 5.0, 0.2, 4)[..channels].to_vec();
+            let chain = MasteringChain::preset(preset).unwrap();
+            let (y, r) = master(&x, sr, &chain).unwrap();
+            let mut tape = Chunky(SliceTape::new(&x), 1000);
+            let mut processed = MemTape::with_capacity(channels, 0);
+            let mut out = Plain(MemTape::with_capacity(channels, 0));
+            let s = master_tape(
+                &mut tape,
+                &mut processed,
+                &mut out,
+                sr,
+                &chain,
+                || BufferedQa::new(sr, channels),
+                &mut Progress::none(),
+            )
+            .unwrap();
+            assert_eq!(out.0.into_inner(), y, "{preset}");
+            assert_eq!(s, r, "{preset}");
+        }
+    }
+
+    /// A tape shorter than it says, or with a NaN, is refused.
+    #[test]
+    fn a_short_or_bad_tape_is_refused() {
+        use crate::master::offline::run_tape;
+        use crate::progress::Progress;
+        struct Liar(MemTape);
+        impl Tape for Liar {
+            fn channels(&self) -> usize {
+                1
+            }
+            fn frames(&self) -> usize {
+                10_000
+            }
+            fn rewind(&mut self) -> Result<(), Error> {
+                self.0.rewind()
+            }
+            fn read(&mut self, out: &mut [&mut [f32]]) -> Result<usize, Error> {
+                self.0.read(out)
+            }
+        }
+        let mut t = MemTape::with_capacity(1, 0);
+        t.write(&[&[0.5f32; 5000][..]]).unwrap();
+        let r = run_tape(&mut Liar(t.clone()), 0, &mut Progress::none(), |_| {}, |_, _| Ok(()));
+        assert_eq!(r, Err(Error::LengthMismatch { expected: 10_000, actual: 5000 }));
+        t.write(&[&[f32::NAN][..]]).unwrap();
+        let r = run_tape(&mut t, 0, &mut Progress::none(), |_| {}, |_, _| Ok(()));
+        assert_eq!(r, Err(Error::NonFinite { channel: 0, index: 5000 }));
+    }
 }
