@@ -144,6 +144,18 @@ impl Envelope {
         builder.finish()
     }
 
+    /// Analyses a [`Tape`] (rewound first, read to its end).
+    pub fn analyze_tape<T: Tape + ?Sized>(
+        tape: &mut T,
+        sample_rate: f64,
+        progress: &mut Progress,
+    ) -> Result<Self, Error> {
+        check_tape(tape)?;
+        let mut builder = EnvelopeBuilder::new(sample_rate, tape.channels())?;
+        run_tape(tape, 0, progress, |_| {}, |_, b| builder.add(&views(b)[..b.len()]))?;
+        builder.finish()
+    }
+
     /// Sample range of envelope point `p`.
     fn span(hop: usize, p: usize) -> (usize, usize) {
         let (h, j) = (p / POINTS_PER_HOP, p % POINTS_PER_HOP);
