@@ -13,9 +13,9 @@ use crate::audio::{to_numpy, value_error};
 use crate::master::{MasterReport, MasteringChain, NormalizeReport, resolve_chain};
 use crate::progress::with_progress;
 
-/// A Python object used as a tape (`read(frames)` giving float32
-/// `(channels, n)` with n at most `frames`, 0 at the end; `rewind()`) and
-/// as a sink (`write(block)`, `restart()`). An exception it raises stops
+/// A Python object used as a tape (`channels` and `frames` attributes,
+/// `read(frames)` giving float32 `(channels, n)` with n at most `frames`,
+/// 0 at the end; `rewind()`) and as a sink (`write(block)`, `restart()`). An exception it raises stops
 /// the job and is raised again once it has stopped.
 struct PyTrack {
     obj: Py<PyAny>,
@@ -25,9 +25,16 @@ struct PyTrack {
 }
 
 impl PyTrack {
-    /// The track `obj` of `channels` and `frames` (what it holds now).
-    fn new(obj: &Bound<'_, PyAny>, channels: usize, frames: usize) -> Self {
-        Self { obj: obj.clone().unbind(), channels, frames, error: None }
+    /// The tape `obj` (its `channels` and `frames` read now).
+    fn tape(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let channels = obj.getattr("channels")?.extract()?;
+        let frames = obj.getattr("frames")?.extract()?;
+        Ok(Self { obj: obj.clone().unbind(), channels, frames, error: None })
+    }
+
+    /// The empty sink `obj` for `channels`.
+    fn sink(obj: &Bound<'_, PyAny>, channels: usize) -> Self {
+        Self { obj: obj.clone().unbind(), channels, frames: 0, error: None }
     }
 
     /// Runs `f` on the object with the GIL taken; its exception is kept and
@@ -96,17 +103,15 @@ impl Sink for PyTrack {
     }
 }
 
-/// Normalizes the tape `tape` (`channels`, `frames` at `sample_rate`) into
+/// Normalizes the tape `tape` (at `sample_rate`) into
 /// the sink `sink` to `target`: one pass analyses it, then the passes of
 /// `normalize` run from it (see `masterlib.normalize_file`).
 #[pyfunction]
-#[pyo3(signature = (tape, sink, channels, frames, sample_rate, target, progress = None))]
+#[pyo3(signature = (tape, sink, sample_rate, target, progress = None))]
 pub fn _normalize_tape(
     py: Python<'_>,
     tape: &Bound<'_, PyAny>,
     sink: &Bound<'_, PyAny>,
-    channels: usize,
-    frames: usize,
     sample_rate: f64,
     target: &str,
     progress: Option<&Bound<'_, PyAny>>,
@@ -114,8 +119,8 @@ pub fn _normalize_tape(
     let t = Target::by_name(target)
         .map_err(|_| PyValueError::new_err(Target::unknown_name_message(target)))?;
     let limiter = core::mastering_limiter();
-    let (mut input, mut out) =
-        (PyTrack::new(tape, channels, frames), PyTrack::new(sink, channels, 0));
+    let mut input = PyTrack::tape(tape)?;
+    let mut out = PyTrack::sink(sink, input.channels);
     let result = with_progress(py, progress, |p| {
         let envelope = p.phase(0.0, 0.2, |p| Envelope::analyze_tape(&mut input, sample_rate, p))?;
         let (lufs, ceiling) = (t.integrated_lufs, t.true_peak_dbtp);
@@ -132,15 +137,13 @@ pub fn _normalize_tape(
 /// `scratch` (a tape and a sink) with the chain `chain` or the `preset`,
 /// to `target` (see `masterlib.master_file`).
 #[pyfunction]
-#[pyo3(signature = (tape, scratch, sink, channels, frames, sample_rate, target = None, preset = "streaming", chain = None, progress = None))]
+#[pyo3(signature = (tape, scratch, sink, sample_rate, target = None, preset = "streaming", chain = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn _master_tape(
     py: Python<'_>,
     tape: &Bound<'_, PyAny>,
     scratch: &Bound<'_, PyAny>,
     sink: &Bound<'_, PyAny>,
-    channels: usize,
-    frames: usize,
     sample_rate: f64,
     target: Option<&str>,
     preset: &str,
@@ -148,9 +151,10 @@ pub fn _master_tape(
     progress: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<MasterReport> {
     let c = resolve_chain(preset, target, chain)?;
-    let mut input = PyTrack::new(tape, channels, frames);
-    let mut processed = PyTrack::new(scratch, channels, 0);
-    let mut out = PyTrack::new(sink, channels, 0);
+    let mut input = PyTrack::tape(tape)?;
+    let channels = input.channels;
+    let mut processed = PyTrack::sink(scratch, channels);
+    let mut out = PyTrack::sink(sink, channels);
     let result = with_progress(py, progress, |p| {
         let qa = || BufferedQa::new(sample_rate, channels);
         core::master_tape(&mut input, &mut processed, &mut out, sample_rate, &c, qa, p)

@@ -541,8 +541,6 @@ def _audio_shape(shape: list[int]) -> tuple[int, int]: ...
 def _normalize_tape(
     tape: Any,
     sink: Any,
-    channels: int,
-    frames: int,
     sample_rate: float,
     target: str,
     progress: _Progress | None = None,
@@ -551,8 +549,6 @@ def _master_tape(
     tape: Any,
     scratch: Any,
     sink: Any,
-    channels: int,
-    frames: int,
     sample_rate: float,
     target: Optional[str] = None,
     preset: str = "streaming",

@@ -50,9 +50,7 @@ def normalize_file(
     with _open(src) as f:
         tape = _FileTape(f, _block(block_s, f.samplerate))
         with _Writer(dst, f.samplerate, f.channels, bit_depth, "tpdf", overwrite) as out:
-            return _normalize_tape(
-                tape, out, f.channels, f.frames, float(f.samplerate), target, progress
-            )
+            return _normalize_tape(tape, out, float(f.samplerate), target, progress)
 
 
 def master_file(
@@ -93,8 +91,6 @@ def master_file(
                     tape,
                     scratch,
                     out,
-                    f.channels,
-                    f.frames,
                     float(f.samplerate),
                     target,
                     preset,
@@ -138,7 +134,7 @@ class _FileTape(_Blocks):
 
     def __init__(self, f: sf.SoundFile, block: int):
         super().__init__(f.channels, block)
-        self.f = f
+        self.f, self.frames = f, f.frames
 
     def rewind(self) -> None:
         self.f.seek(0)
