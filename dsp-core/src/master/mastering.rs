@@ -433,7 +433,10 @@ impl<O: Sink + ?Sized> Sink for DitherSink<'_, O> {
     fn write(&mut self, block: &[&[f32]]) -> Result<(), Error> {
         let Some((p, scratch)) = &mut self.dither else { return self.inner.write(block) };
         let n = block.first().map_or(0, |b| b.len());
-        if n > BLOCK || block.len() != scratch.len() {
+        if block.len() != scratch.len() {
+            return Err(Error::ChannelMismatch { expected: scratch.len(), actual: block.len() });
+        }
+        if n > BLOCK {
             return Err(Error::BlockTooLong { max: BLOCK, actual: n });
         }
         let mut views: Vec<&mut [f32]> = scratch.iter_mut().map(|s| &mut s[..n]).collect();

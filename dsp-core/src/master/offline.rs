@@ -154,33 +154,6 @@ pub fn render<P: Processor + ?Sized, S: AsRef<[f32]>>(
     Ok(out)
 }
 
-/// Runs `processor` (prepared here) over `audio` in place: block by block
-/// for a processor without latency, through [`render`] otherwise.
-pub fn render_in_place<P: Processor + ?Sized>(
-    processor: &mut P,
-    audio: &mut Vec<Vec<f32>>,
-    sample_rate: f64,
-    progress: &mut Progress,
-) -> Result<(), Error> {
-    let len = check_track(audio)?;
-    processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, audio.len()))?;
-    if processor.latency() > 0 {
-        *audio = render(processor, audio, sample_rate, progress)?;
-        return Ok(());
-    }
-    let channels = audio.len();
-    for start in (0..len).step_by(BLOCK) {
-        let end = (start + BLOCK).min(len);
-        let mut views: [&mut [f32]; MAX_CHANNELS] = core::array::from_fn(|_| Default::default());
-        for (v, c) in views.iter_mut().zip(audio.iter_mut()) {
-            *v = &mut c[start..end];
-        }
-        processor.process(&mut views[..channels]);
-        progress.report(end as f64 / len as f64)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
