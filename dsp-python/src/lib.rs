@@ -39,6 +39,7 @@ mod processor;
 mod progress;
 mod qa;
 mod run;
+mod stream;
 
 #[pymodule]
 fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -86,5 +87,7 @@ fn _masterlib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // and the audio shape check (for the file functions).
     m.setattr("_kinds", wrap_pyfunction!(classes::_kinds, m)?)?;
     m.setattr("_audio_shape", wrap_pyfunction!(audio::_audio_shape, m)?)?;
+    m.setattr("_normalize_tape", wrap_pyfunction!(stream::_normalize_tape, m)?)?;
+    m.setattr("_master_tape", wrap_pyfunction!(stream::_master_tape, m)?)?;
     Ok(())
 }

@@ -303,7 +303,7 @@ impl NormalizeReport {
 #[pyclass(module = "masterlib", name = "MasterReport", frozen)]
 #[derive(Debug)]
 pub struct MasterReport {
-    r: CoreReport,
+    pub(crate) r: CoreReport,
 }
 
 #[pymethods]
@@ -480,7 +480,7 @@ impl AlbumReport {
 }
 
 /// The chain to use: `chain` if given, else the preset; then `target`.
-fn resolve_chain(
+pub(crate) fn resolve_chain(
     preset: &str,
     target: Option<&str>,
     chain: Option<&MasteringChain>,

@@ -552,6 +552,23 @@ class QaMeter:
     def duration_s(self) -> float: ...
 
 def _audio_shape(shape: list[int]) -> tuple[int, int]: ...
+def _normalize_tape(
+    tape: Any,
+    sink: Any,
+    sample_rate: float,
+    target: str,
+    progress: _Progress | None = None,
+) -> NormalizeReport: ...
+def _master_tape(
+    tape: Any,
+    scratch: Any,
+    sink: Any,
+    sample_rate: float,
+    target: Optional[str] = None,
+    preset: str = "streaming",
+    chain: Optional[MasteringChain] = None,
+    progress: _Progress | None = None,
+) -> MasterReport: ...
 def targets() -> list[Target]: ...
 def dither(
     x: _Audio,

@@ -63,7 +63,8 @@ def test_every_public_name_is_in_the_stub_and_the_module():
         assert name in stubbed, f"{name} missing from {STUB.name}"
         assert getattr(ml, name) is getattr(_masterlib, name)
     assert set(ml.__all__) == set(_masterlib.__all__) | {
-        "load", "save", "process_file", "measure_file", "CodecReport", "codec_check", "learn_target"}
+        "load", "save", "process_file", "measure_file", "CodecReport", "codec_check",
+        "learn_target", "normalize_file", "master_file"}
 
 
 def test_stub_members_match_the_classes():

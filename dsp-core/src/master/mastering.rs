@@ -9,10 +9,13 @@ use std::vec::Vec;
 
 use super::chain::{MasteringChain, Matching, WORKING_LUFS};
 use super::matching::{TONAL_STAGE, match_chain, refine_tonal, refine_width};
-use super::normalize::{Envelope, NormalizeReport, normalize_analyzed, normalize_preview};
-use super::offline::{BLOCK, check_track, render_in_place, run_blocks, write_block};
+use super::normalize::{
+    Envelope, EnvelopeBuilder, NormalizeReport, normalize_preview, normalize_tape,
+};
+use super::offline::{BLOCK, check_track, run_tape};
 use super::profile::Profile;
-use crate::analysis::{QaReport, Target};
+use super::tape::{MemTape, Sink, SliceTape, Tape, check_tape};
+use crate::analysis::{QaMeter, QaReport, Target};
 use crate::dynamics::Limiter;
 use crate::error::Error;
 use crate::math::db_to_gain;
@@ -156,7 +159,7 @@ pub fn master_with<S: AsRef<[f32]>>(
         start = 0.4;
     }
     let (out, stages, normalization) = progress.phase(start, 0.92, |p| {
-        render_master(input, sample_rate, &chain, input_gain_db, lufs, ceiling, p)
+        render_in_memory(input, sample_rate, &chain, input_gain_db, lufs, ceiling, p)
     })?;
     let after = progress
         .phase(0.92, 1.0, |p| QaReport::measure_with(&planar_views(&out), sample_rate, p))?;
@@ -174,6 +177,87 @@ pub fn master_with<S: AsRef<[f32]>>(
     Ok((out, report))
 }
 
+/// [`master`] from a [`Tape`] into a [`Sink`], block by block: the mix is
+/// read once for its quality report (a [`QaMeter`]), once through the
+/// stages into the scratch track `processed` (the envelope built as it is
+/// written), then the normalization passes run over `processed` into
+/// `out`, dithered as they are written and measured by a new meter on each
+/// pass (the last pass gives the master's report). Memory follows the
+/// block, not the track, as far as the tapes and sinks given keep it so. Reference matching and the assistant need the whole track
+/// and are not offered here. Progress: 8 % the report of the mix, the
+/// rest the master.
+pub fn master_tape<T, M, O>(
+    input: &mut T,
+    processed: &mut M,
+    out: &mut O,
+    sample_rate: f64,
+    chain: &MasteringChain,
+    progress: &mut Progress,
+) -> Result<MasterReport, Error>
+where
+    T: Tape + ?Sized,
+    M: Tape + Sink + ?Sized,
+    O: Sink + ?Sized,
+{
+    check_tape(input)?;
+    if input.channels() > 2 {
+        return Err(Error::InvalidChannelCount { channels: input.channels() });
+    }
+    chain.validate().map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "does not load: check it with MasteringChain::validate",
+    })?;
+    let before = progress.phase(0.0, 0.08, |p| {
+        let mut step = QaMeter::new(sample_rate, input.channels())?;
+        run_tape(
+            input,
+            0,
+            p,
+            |_| {},
+            |_, b| step.add(&b.iter().map(|c| &**c).collect::<Vec<_>>()),
+        )?;
+        step.report()
+    })?;
+    let input_gain_db = working_gain(before.integrated_lufs);
+    let target = chain.resolved_target()?;
+    let limits = (target.integrated_lufs, target.true_peak_dbtp);
+    let meter = QaMeter::new(sample_rate, input.channels())?;
+    let mut measured = QaSink { inner: out, meter };
+    let (stages, normalization) = progress.phase(0.08, 1.0, |p| {
+        render_master(input, processed, &mut measured, sample_rate, chain, input_gain_db, limits, p)
+    })?;
+    Ok(MasterReport {
+        before,
+        after: measured.meter.report()?,
+        chain: chain.clone(),
+        target,
+        input_gain_db,
+        stages,
+        normalization,
+        matching: Vec::new(),
+        assistant: None,
+    })
+}
+
+/// A sink that measures what it writes (afresh from each restart) before
+/// handing it on.
+struct QaSink<'a, O: ?Sized> {
+    inner: &'a mut O,
+    meter: QaMeter,
+}
+
+impl<O: Sink + ?Sized> Sink for QaSink<'_, O> {
+    fn restart(&mut self) -> Result<(), Error> {
+        self.meter.reset();
+        self.inner.restart()
+    }
+
+    fn write(&mut self, block: &[&[f32]]) -> Result<(), Error> {
+        self.meter.add(block)?;
+        self.inner.write(block)
+    }
+}
+
 /// A quick preview of mastering `input` with `chain`: the profile of the
 /// preview of the loudness stage's output (gain to `lufs` under `ceiling`
 /// dBTP from the envelope, see [`normalize_preview`]) and, when asked for
@@ -188,11 +272,13 @@ pub(crate) fn preview<S: AsRef<[f32]>>(
     entering: bool,
     progress: &mut Progress,
 ) -> Result<(Option<Profile>, Profile), Error> {
-    let (processed, _) =
-        progress.phase(0.0, 0.75, |p| run_stages(input, sample_rate, chain, input_gain_db, p))?;
+    let mut processed = MemTape::with_capacity(input.len(), check_track(input)?);
+    let (_, envelope) = progress.phase(0.0, 0.75, |p| {
+        run_stages(&mut SliceTape::new(input), sample_rate, chain, input_gain_db, p, &mut processed)
+    })?;
+    let processed = processed.into_inner();
     let entering =
         entering.then(|| Profile::analyze(&planar_views(&processed), sample_rate)).transpose()?;
-    let envelope = Envelope::analyze(&processed, sample_rate)?;
     let limiter = limiter(chain)?;
     let preview = progress.phase(0.75, 1.0, |p| {
         normalize_preview(&processed, &envelope, lufs, ceiling, &limiter, p)
@@ -206,9 +292,8 @@ fn planar_views(audio: &[Vec<f32>]) -> Vec<&[f32]> {
     audio.iter().map(Vec::as_slice).collect()
 }
 
-/// The stages (after `input_gain_db`), then normalization to `lufs` under
-/// `ceiling_dbtp` with the chain's limiter, then the chain's dither.
-fn render_master<S: AsRef<[f32]>>(
+/// [`render_master`] of planar audio in memory into new planar audio.
+fn render_in_memory<S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
     chain: &MasteringChain,
@@ -217,16 +302,50 @@ fn render_master<S: AsRef<[f32]>>(
     ceiling_dbtp: f64,
     progress: &mut Progress,
 ) -> Result<(Audio, Vec<StageReport>, NormalizeReport), Error> {
-    let (processed, stages) =
-        progress.phase(0.0, 0.5, |p| run_stages(input, sample_rate, chain, input_gain_db, p))?;
-    let envelope = Envelope::analyze(&processed, sample_rate)?;
+    let len = check_track(input)?;
+    let mut processed = MemTape::with_capacity(input.len(), len);
+    let mut out = MemTape::with_capacity(input.len(), len);
+    let (stages, normalization) = render_master(
+        &mut SliceTape::new(input),
+        &mut processed,
+        &mut out,
+        sample_rate,
+        chain,
+        input_gain_db,
+        (lufs, ceiling_dbtp),
+        progress,
+    )?;
+    Ok((out.into_inner(), stages, normalization))
+}
+
+/// The stages (after `input_gain_db`) from `input` into `processed`, then
+/// normalization of that to `lufs` under `ceiling_dbtp` with the chain's
+/// limiter into `out`, dithered with the chain's dither as it is written.
+/// Progress: half the stages, half the normalization.
+#[allow(clippy::too_many_arguments)]
+fn render_master<T, M, O>(
+    input: &mut T,
+    processed: &mut M,
+    out: &mut O,
+    sample_rate: f64,
+    chain: &MasteringChain,
+    input_gain_db: f64,
+    (lufs, ceiling_dbtp): (f64, f64),
+    progress: &mut Progress,
+) -> Result<(Vec<StageReport>, NormalizeReport), Error>
+where
+    T: Tape + ?Sized,
+    M: Tape + Sink + ?Sized,
+    O: Sink + ?Sized,
+{
+    let (stages, envelope) = progress
+        .phase(0.0, 0.5, |p| run_stages(input, sample_rate, chain, input_gain_db, p, processed))?;
     let limiter = limiter(chain)?;
-    let (mut out, normalization) = progress.phase(0.5, 0.9, |p| {
-        normalize_analyzed(&processed, &envelope, lufs, ceiling_dbtp, &limiter, p)
+    let mut out = DitherSink::new(chain, out, sample_rate, input.channels())?;
+    let normalization = progress.phase(0.5, 1.0, |p| {
+        normalize_tape(processed, &mut out, &envelope, lufs, ceiling_dbtp, &limiter, p)
     })?;
-    drop(processed);
-    progress.phase(0.9, 1.0, |p| dither(chain, &mut out, sample_rate, p))?;
-    Ok((out, stages, normalization))
+    Ok((stages, normalization))
 }
 
 /// The chain's limiter.
@@ -236,21 +355,66 @@ fn limiter(chain: &MasteringChain) -> Result<Limiter, Error> {
         .map_err(|_| Error::InvalidParameter { name: "chain", reason: "its limiter does not load" })
 }
 
-/// Dithers `audio` in place with the chain's dither, if it has one.
-fn dither(
-    chain: &MasteringChain,
-    audio: &mut Audio,
-    sample_rate: f64,
-    progress: &mut Progress,
-) -> Result<(), Error> {
-    if let Some(d) = &chain.dither {
-        let mut p = preset::load(d).map_err(|_| Error::InvalidParameter {
-            name: "chain",
-            reason: "its dither does not load",
-        })?;
-        render_in_place(&mut *p, audio, sample_rate, progress)?;
+/// A sink that dithers what it writes with the chain's dither (as one
+/// stream from each restart) before handing it on.
+struct DitherSink<'a, O: ?Sized> {
+    dither: Option<(Box<dyn DynProcessor>, Audio)>,
+    inner: &'a mut O,
+}
+
+impl<'a, O: Sink + ?Sized> DitherSink<'a, O> {
+    /// `inner` behind the chain's dither, if it has one.
+    fn new(
+        chain: &MasteringChain,
+        inner: &'a mut O,
+        sample_rate: f64,
+        channels: usize,
+    ) -> Result<Self, Error> {
+        let dither = match &chain.dither {
+            Some(d) => {
+                let mut p = preset::load(d).map_err(|_| Error::InvalidParameter {
+                    name: "chain",
+                    reason: "its dither does not load",
+                })?;
+                p.prepare(&ProcessSpec::new(sample_rate, BLOCK, channels))?;
+                Some((p, vec![vec![0.0f32; BLOCK]; channels]))
+            }
+            None => None,
+        };
+        Ok(Self { dither, inner })
     }
-    Ok(())
+}
+
+impl<O: Sink + ?Sized> Sink for DitherSink<'_, O> {
+    fn restart(&mut self) -> Result<(), Error> {
+        if let Some((p, _)) = &mut self.dither {
+            p.reset();
+        }
+        self.inner.restart()
+    }
+
+    fn write(&mut self, block: &[&[f32]]) -> Result<(), Error> {
+        let Some((p, scratch)) = &mut self.dither else { return self.inner.write(block) };
+        let n = block.first().map_or(0, |b| b.len());
+        if block.len() != scratch.len() {
+            return Err(Error::ChannelMismatch { expected: scratch.len(), actual: block.len() });
+        }
+        if n > BLOCK {
+            return Err(Error::BlockTooLong { max: BLOCK, actual: n });
+        }
+        let mut views: Vec<&mut [f32]> = scratch.iter_mut().map(|s| &mut s[..n]).collect();
+        for (v, b) in views.iter_mut().zip(block) {
+            v.copy_from_slice(b);
+        }
+        p.process(&mut views);
+        let views: Vec<&[f32]> = views.into_iter().map(|v| &*v).collect();
+        self.inner.write(&views)
+    }
+
+    fn scale(&mut self, gain: f32) -> bool {
+        // Dithered samples are final: only an undithered sink can scale.
+        self.dither.is_none() && self.inner.scale(gain)
+    }
 }
 
 /// The album's shared figures, from [`master_album`].
@@ -317,7 +481,7 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
         let (from, to) = (0.1 + 0.9 * share(i), 0.1 + 0.9 * share(i + 1));
         let (out, stages, normalization, after) = progress.phase(from, to, |p| {
             let (out, stages, normalization) = p.phase(0.0, 0.9, |p| {
-                render_master(
+                render_in_memory(
                     t.as_ref(),
                     sample_rate,
                     chain,
@@ -366,17 +530,20 @@ pub(crate) fn working_gain(lufs: f64) -> f64 {
 
 /// Applies `gain_db` and then every stage of `chain` in one pass over the
 /// track (each block runs through the stages in turn; their summed latency
-/// is compensated), sampling each stage's gain reduction (its largest
-/// band's) after every block.
-fn run_stages<S: AsRef<[f32]>>(
-    input: &[S],
+/// is compensated) into `out`, sampling each stage's gain reduction (its
+/// largest band's) after every block; returns the stages' reports and the
+/// envelope of what was written.
+fn run_stages<T: Tape + ?Sized, O: Sink + ?Sized>(
+    input: &mut T,
     sample_rate: f64,
     chain: &MasteringChain,
     gain_db: f64,
     progress: &mut Progress,
-) -> Result<(Audio, Vec<StageReport>), Error> {
-    let len = check_track(input)?;
-    let spec = ProcessSpec::new(sample_rate, BLOCK, input.len());
+    out: &mut O,
+) -> Result<(Vec<StageReport>, Envelope), Error> {
+    check_tape(input)?;
+    let channels = input.channels();
+    let spec = ProcessSpec::new(sample_rate, BLOCK, channels);
     let mut stages = Vec::with_capacity(chain.stages.len());
     for stage in &chain.stages {
         let mut p = preset::load(&stage.processor).map_err(|_| Error::InvalidParameter {
@@ -385,7 +552,7 @@ fn run_stages<S: AsRef<[f32]>>(
         })?;
         // A stage that cannot keep the track's channels (a stereo one on a
         // mono track) has nothing to do and is left out.
-        if p.route(input.len()) == Ok(input.len()) {
+        if p.route(channels) == Ok(channels) {
             p.prepare(&spec)?;
             stages.push((Some(p), GainReduction::default()));
         } else {
@@ -394,8 +561,9 @@ fn run_stages<S: AsRef<[f32]>>(
     }
     let latency = stages.iter().flat_map(|(p, _)| p).map(|p| p.latency()).sum();
     let g = db_to_gain(gain_db) as f32;
-    let mut out = vec![vec![0.0f32; len]; input.len()];
-    run_blocks(
+    let mut envelope = EnvelopeBuilder::new(sample_rate, channels)?;
+    out.restart()?;
+    run_tape(
         input,
         latency,
         progress,
@@ -408,7 +576,11 @@ fn run_stages<S: AsRef<[f32]>>(
                 }
             }
         },
-        |at, b| write_block(&mut out, at, b),
+        |_, b| {
+            let views: Vec<&[f32]> = b.iter().map(|c| &**c).collect();
+            out.write(&views)?;
+            envelope.add(&views)
+        },
     )?;
     let reports = chain
         .stages
@@ -423,7 +595,7 @@ fn run_stages<S: AsRef<[f32]>>(
             active: p.is_some(),
         })
         .collect();
-    Ok((out, reports))
+    Ok((reports, envelope.finish()?))
 }
 
 /// Running statistics of a stage's gain reduction, sampled once a block.

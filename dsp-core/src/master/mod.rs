@@ -26,10 +26,13 @@
 
 mod normalize;
 pub mod offline;
+pub mod tape;
+
+pub use tape::{MemTape, Sink, SliceTape, Tape};
 
 pub use normalize::{
-    Envelope, LimiterModel, MAX_PASSES, MIN_SLOPE, NormalizeReport, TOLERANCE_LU, normalize,
-    normalize_analyzed, normalize_preview,
+    Envelope, EnvelopeBuilder, LimiterModel, MAX_PASSES, MIN_SLOPE, NormalizeReport, TOLERANCE_LU,
+    normalize, normalize_analyzed, normalize_preview, normalize_tape,
 };
 mod chain;
 pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS, mastering_limiter};
@@ -37,8 +40,8 @@ pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS, ma
 mod mastering;
 #[cfg(feature = "std")]
 pub use mastering::{
-    AlbumReport, Audio, MasterReport, StageReport, master, master_album, master_to_reference,
-    master_with, match_reference,
+    AlbumReport, Audio, MasterReport, StageReport, master, master_album,
+    master_tape, master_to_reference, master_with, match_reference,
 };
 mod dither;
 

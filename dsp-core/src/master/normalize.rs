@@ -13,10 +13,12 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::offline::{BLOCK, check_track, run_blocks, write_block};
+use super::offline::{BLOCK, check_track, run_blocks, run_tape, write_block};
+use super::tape::{MemTape, Sink, SliceTape, Tape, check_tape};
 use crate::analysis::gate::{ABSOLUTE_GATE_LUFS, lufs, mean_square};
 use crate::analysis::kweight::KWeightPair;
 use crate::analysis::{LoudnessMeter, Target, TruePeakInterpolator, TruePeakPrecision};
+use crate::buffer::find_nonfinite;
 use crate::dynamics::Limiter;
 use crate::dynamics::limiter::TRUE_PEAK_MARGIN_DB;
 use crate::error::Error;
@@ -135,31 +137,23 @@ impl LimiterModel {
 impl Envelope {
     /// Analyses planar audio (finite samples, equal lengths).
     pub fn analyze<S: AsRef<[f32]>>(channels: &[S], sample_rate: f64) -> Result<Self, Error> {
-        let len = check_track(channels)?;
-        ProcessSpec::new(sample_rate, 1, channels.len()).validate()?;
-        let hop = libm::round(sample_rate / 10.0) as usize;
-        let points = len / hop * POINTS_PER_HOP;
-        let mut energy = vec![0.0f64; points];
-        let mut peak = vec![0.0f32; points];
-        let zeros = vec![0.0f32; hop / POINTS_PER_HOP + 1];
-        for pair in channels.chunks(2) {
-            let mut k = KWeightPair::new(sample_rate);
-            let mut tp =
-                [0; 2].map(|_| TruePeakInterpolator::new(sample_rate, TruePeakPrecision::Standard));
-            for (p, (e, pk)) in energy.iter_mut().zip(peak.iter_mut()).enumerate() {
-                let (start, end) = Self::span(hop, p);
-                let a = &pair[0].as_ref()[start..end];
-                let b = pair.get(1).map_or(&zeros[..end - start], |b| &b.as_ref()[start..end]);
-                let s = k.sum_squares(a, b, [0.0; 2]);
-                *e += s[0] + s[1];
-                for (t, x) in tp.iter_mut().zip(pair) {
-                    let x = &x.as_ref()[start..end];
-                    let m = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-                    *pk = pk.max(m).max(t.process_peak(x));
-                }
-            }
-        }
-        Ok(Self { hop, energy, peak, sample_rate })
+        check_track(channels)?;
+        let mut builder = EnvelopeBuilder::new(sample_rate, channels.len())?;
+        let views: Vec<&[f32]> = channels.iter().map(AsRef::as_ref).collect();
+        builder.add(&views)?;
+        builder.finish()
+    }
+
+    /// Analyses a [`Tape`] (rewound first, read to its end).
+    pub fn analyze_tape<T: Tape + ?Sized>(
+        tape: &mut T,
+        sample_rate: f64,
+        progress: &mut Progress,
+    ) -> Result<Self, Error> {
+        check_tape(tape)?;
+        let mut builder = EnvelopeBuilder::new(sample_rate, tape.channels())?;
+        run_tape(tape, 0, progress, |_| {}, |_, b| builder.add(&views(b)[..b.len()]))?;
+        builder.finish()
     }
 
     /// Sample range of envelope point `p`.
@@ -250,6 +244,117 @@ impl Envelope {
     }
 }
 
+/// An [`Envelope`] built block by block as a track is read or written
+/// (the same envelope as [`Envelope::analyze`] of the whole track).
+#[derive(Debug, Clone)]
+pub struct EnvelopeBuilder {
+    hop: usize,
+    sample_rate: f64,
+    energy: Vec<f64>,
+    peak: Vec<f32>,
+    /// K-weighting and true-peak state of each channel pair.
+    pairs: Vec<(KWeightPair, [TruePeakInterpolator; 2])>,
+    /// The samples of the point being filled, per channel.
+    pending: Vec<Vec<f32>>,
+    zeros: Vec<f32>,
+    frames: usize,
+}
+
+impl EnvelopeBuilder {
+    /// A builder for `channels` (1 to [`MAX_CHANNELS`](crate::spec::MAX_CHANNELS)) at `sample_rate`.
+    pub fn new(sample_rate: f64, channels: usize) -> Result<Self, Error> {
+        ProcessSpec::new(sample_rate, 1, channels).validate()?;
+        let hop = libm::round(sample_rate / 10.0) as usize;
+        let most = hop / POINTS_PER_HOP + 1;
+        let tp = || TruePeakInterpolator::new(sample_rate, TruePeakPrecision::Standard);
+        Ok(Self {
+            hop,
+            sample_rate,
+            energy: Vec::new(),
+            peak: Vec::new(),
+            pairs: (0..channels.div_ceil(2))
+                .map(|_| (KWeightPair::new(sample_rate), [tp(), tp()]))
+                .collect(),
+            pending: (0..channels).map(|_| Vec::with_capacity(most)).collect(),
+            zeros: vec![0.0; most],
+            frames: 0,
+        })
+    }
+
+    /// Adds the next block (one slice per channel, equal lengths, finite).
+    pub fn add(&mut self, block: &[&[f32]]) -> Result<(), Error> {
+        if block.len() != self.pending.len() {
+            return Err(Error::ChannelMismatch {
+                expected: self.pending.len(),
+                actual: block.len(),
+            });
+        }
+        let n = block[0].len();
+        if let Some(bad) = block.iter().find(|b| b.len() != n) {
+            return Err(Error::LengthMismatch { expected: n, actual: bad.len() });
+        }
+        if let Some((channel, index)) = find_nonfinite(block) {
+            return Err(Error::NonFinite { channel, index: self.frames + index });
+        }
+        let mut at = 0;
+        while at < n {
+            let (start, end) = Envelope::span(self.hop, self.energy.len());
+            let have = self.pending[0].len();
+            let take = (end - start - have).min(n - at);
+            if have == 0 && take == end - start {
+                // The whole point is in the block.
+                let views: [&[f32]; crate::spec::MAX_CHANNELS] =
+                    core::array::from_fn(|c| block.get(c).map_or(&[][..], |b| &b[at..at + take]));
+                self.point(&views[..block.len()]);
+            } else {
+                for (p, b) in self.pending.iter_mut().zip(block) {
+                    p.extend_from_slice(&b[at..at + take]);
+                }
+                if have + take == end - start {
+                    let pending = core::mem::take(&mut self.pending);
+                    self.point(&pending);
+                    self.pending = pending;
+                    self.pending.iter_mut().for_each(Vec::clear);
+                }
+            }
+            at += take;
+        }
+        self.frames += n;
+        Ok(())
+    }
+
+    /// Records the point of `x` (its samples on every channel).
+    fn point<S: AsRef<[f32]>>(&mut self, x: &[S]) {
+        let (mut e, mut pk) = (0.0f64, 0.0f32);
+        for ((k, tp), pair) in self.pairs.iter_mut().zip(x.chunks(2)) {
+            let a = pair[0].as_ref();
+            let b = pair.get(1).map_or(&self.zeros[..a.len()], |b| b.as_ref());
+            let s = k.sum_squares(a, b, [0.0; 2]);
+            e += s[0] + s[1];
+            for (t, x) in tp.iter_mut().zip(pair) {
+                let x = x.as_ref();
+                let m = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                pk = pk.max(m).max(t.process_peak(x));
+            }
+        }
+        self.energy.push(e);
+        self.peak.push(pk);
+    }
+
+    /// The envelope of the track added (whole 100 ms hops); `EmptyInput`
+    /// if nothing was added.
+    pub fn finish(self) -> Result<Envelope, Error> {
+        if self.frames == 0 {
+            return Err(Error::EmptyInput);
+        }
+        let points = self.frames / self.hop * POINTS_PER_HOP;
+        let (mut energy, mut peak) = (self.energy, self.peak);
+        energy.truncate(points);
+        peak.truncate(points);
+        Ok(Envelope { hop: self.hop, energy, peak, sample_rate: self.sample_rate })
+    }
+}
+
 /// BS.1770 gated mean of 400 ms block mean squares, LUFS.
 fn gated_lufs(blocks: &[f64]) -> f64 {
     let abs = mean_square(ABSOLUTE_GATE_LUFS);
@@ -292,14 +397,42 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
     progress: &mut Progress,
 ) -> Result<(Vec<Vec<f32>>, NormalizeReport), Error> {
     let len = check_track(input)?;
+    let mut out = MemTape::with_capacity(input.len(), len);
+    let report = normalize_tape(
+        &mut SliceTape::new(input),
+        &mut out,
+        envelope,
+        target_lufs,
+        ceiling_dbtp,
+        limiter,
+        progress,
+    )?;
+    Ok((out.into_inner(), report))
+}
+
+/// [`normalize_analyzed`] from a [`Tape`] (the track `envelope` was built
+/// from) into a [`Sink`]: each pass rewinds the tape and restarts the sink,
+/// so the sink holds the result when this returns, the same as the
+/// in-memory functions give. A trim after the limiter is applied by the
+/// sink in place where it can, by writing the last pass again otherwise.
+pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
+    input: &mut T,
+    out: &mut K,
+    envelope: &Envelope,
+    target_lufs: f64,
+    ceiling_dbtp: f64,
+    limiter: &Limiter,
+    progress: &mut Progress,
+) -> Result<NormalizeReport, Error> {
+    let len = check_tape(input)?;
+    let channels = input.channels();
     let sample_rate = envelope.sample_rate();
     let mut limiter = limiter.clone();
     limiter.set_ceiling_db(ceiling_dbtp.min(0.0))?;
     limiter.set_true_peak(true);
-    limiter.prepare(&ProcessSpec::new(sample_rate, BLOCK, input.len()))?;
+    limiter.prepare(&ProcessSpec::new(sample_rate, BLOCK, channels))?;
     let mut model = LimiterModel::of(&limiter)?;
     let input_lufs = envelope.integrated_lufs();
-    let mut out = vec![vec![0.0f32; len]; input.len()];
     let mut report = NormalizeReport {
         target_lufs,
         ceiling_dbtp,
@@ -313,29 +446,34 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
         output_true_peak_dbtp: f64::NEG_INFINITY,
         passes: 0,
     };
+    let mut meter = LoudnessMeter::new(sample_rate, channels)?;
     let Some((predicted, reachable)) = envelope.gain_for(target_lufs, &mut model) else {
-        for (o, x) in out.iter_mut().zip(input) {
-            o.copy_from_slice(x.as_ref());
-        }
-        let mut meter = LoudnessMeter::new(sample_rate, input.len())?;
-        meter.add_planar(&out.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+        out.restart()?;
+        run_tape(
+            input,
+            0,
+            progress,
+            |_| {},
+            |_, b| {
+                let views = views(b);
+                out.write(&views[..b.len()])?;
+                meter.add_planar(&views[..b.len()])
+            },
+        )?;
         report.output_true_peak_dbtp = meter.true_peak_dbtp();
-        return Ok((out, report));
+        return Ok(report);
     };
     report.predicted_gain_db = predicted;
     let mut gain_db = predicted;
-    let mut meter = LoudnessMeter::new(sample_rate, input.len())?;
     let mut gr = vec![0.0f32; BLOCK];
     loop {
         limiter.reset();
         meter.reset();
+        out.restart()?;
         let g = db_to_gain(gain_db) as f32;
         let (mut max_gr, mut sum_gr) = (0.0f32, 0.0f64);
-        // Each pass a share of what is left: the first half, then half the rest...
-        let done = 1.0 - libm::pow(0.5, f64::from(report.passes));
-        let span = (done, done + libm::pow(0.5, f64::from(report.passes) + 1.0));
-        let mut pass = |progress: &mut Progress| {
-            run_blocks(
+        let pass = |progress: &mut Progress| {
+            run_tape(
                 input,
                 limiter.latency(),
                 progress,
@@ -348,16 +486,16 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
                         sum_gr += r as f64;
                     }
                 },
-                |at, b| {
-                    write_block(&mut out, at, b);
-                    let views: [&[f32]; crate::spec::MAX_CHANNELS] =
-                        core::array::from_fn(|c| b.get(c).map_or(&[][..], |x| &x[..]));
+                |_, b| {
+                    let views = views(b);
+                    out.write(&views[..b.len()])?;
                     // The block was checked finite and the channel count is the meter's.
                     let _ = meter.add_planar(&views[..b.len()]);
+                    Ok(())
                 },
             )
         };
-        progress.phase(span.0, span.1, &mut pass)?;
+        progress.phase(pass_span(report.passes).0, pass_span(report.passes).1, pass)?;
         report.passes += 1;
         report.gain_db = gain_db;
         report.limiter_max_gr_db = max_gr as f64;
@@ -373,8 +511,29 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
         // allows.
         let room = ceiling_dbtp - report.output_true_peak_dbtp;
         if miss.abs() <= MAX_TRIM_DB && miss <= room {
-            let g = db_to_gain(miss) as f32;
-            out.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+            let trim = db_to_gain(miss) as f32;
+            if !out.scale(trim) {
+                // The same pass again (the limiter is deterministic from a
+                // reset), trimmed as it is written.
+                limiter.reset();
+                out.restart()?;
+                let (from, to) = pass_span(report.passes);
+                progress.phase(from, to, |p| {
+                    run_tape(
+                        input,
+                        limiter.latency(),
+                        p,
+                        |b| {
+                            b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+                            limiter.process(b);
+                        },
+                        |_, b| {
+                            b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= trim));
+                            out.write(&views(b)[..b.len()])
+                        },
+                    )
+                })?;
+            }
             report.trim_db = miss;
             report.output_lufs += miss;
             report.output_true_peak_dbtp += miss;
@@ -389,7 +548,19 @@ pub fn normalize_analyzed<S: AsRef<[f32]>>(
         }
         gain_db += miss / slope.clamp(MIN_SLOPE, 1.0);
     }
-    Ok((out, report))
+    Ok(report)
+}
+
+/// The share of the progress of pass `passes` (from 0): the first half,
+/// then half the rest...
+fn pass_span(passes: u32) -> (f64, f64) {
+    let done = 1.0 - libm::pow(0.5, f64::from(passes));
+    (done, done + libm::pow(0.5, f64::from(passes) + 1.0))
+}
+
+/// Shared views of a block handed on by [`run_tape`].
+fn views<'a>(b: &'a [&mut [f32]]) -> [&'a [f32]; crate::spec::MAX_CHANNELS] {
+    core::array::from_fn(|c| b.get(c).map_or(&[][..], |x| &x[..]))
 }
 
 /// What [`normalize_analyzed`] returns, quickly and approximately: the

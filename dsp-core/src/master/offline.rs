@@ -5,6 +5,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::tape::{SliceTape, Tape};
 use crate::buffer::find_nonfinite;
 use crate::error::Error;
 use crate::processor::Processor;
@@ -43,26 +44,41 @@ pub fn run_blocks<S: AsRef<[f32]>>(
     input: &[S],
     latency: usize,
     progress: &mut Progress,
-    mut step: impl FnMut(&mut [&mut [f32]]),
+    step: impl FnMut(&mut [&mut [f32]]),
     mut sink: impl FnMut(usize, &[&mut [f32]]),
 ) -> Result<(), Error> {
-    let len = input.first().map_or(0, |c| c.as_ref().len());
-    let channels = input.len().min(MAX_CHANNELS);
+    run_tape(&mut SliceTape::new(input), latency, progress, step, |at, b| {
+        sink(at, b);
+        Ok(())
+    })
+}
+
+/// [`run_blocks`] over a [`Tape`], rewound first and read to its end, with a
+/// sink that may fail. The tape's samples are checked finite as they are
+/// read; a tape that ends before its length is refused.
+pub fn run_tape<T: Tape + ?Sized>(
+    tape: &mut T,
+    latency: usize,
+    progress: &mut Progress,
+    mut step: impl FnMut(&mut [&mut [f32]]),
+    mut sink: impl FnMut(usize, &mut [&mut [f32]]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let len = tape.frames();
+    let channels = tape.channels().min(MAX_CHANNELS);
+    tape.rewind()?;
     let mut scratch = vec![vec![0.0f32; BLOCK]; channels];
     let total = len + latency;
     let mut pos = 0;
     while pos < total {
         let n = BLOCK.min(total - pos);
         let avail = len.saturating_sub(pos).min(n);
-        for (s, x) in scratch.iter_mut().zip(input) {
-            s[..avail].copy_from_slice(&x.as_ref()[pos.min(len)..pos.min(len) + avail]);
-            s[avail..n].fill(0.0);
-        }
         let mut views: [&mut [f32]; MAX_CHANNELS] = core::array::from_fn(|_| Default::default());
         for (v, s) in views.iter_mut().zip(scratch.iter_mut()) {
             *v = &mut s[..n];
         }
         let views = &mut views[..channels];
+        fill(tape, views, avail, pos)?;
+        views.iter_mut().for_each(|v| v[avail..].fill(0.0));
         step(views);
         // Output index of block sample i is pos + i - latency.
         // (A block wholly inside the latency keeps nothing.)
@@ -73,10 +89,38 @@ pub fn run_blocks<S: AsRef<[f32]>>(
             for v in views.iter_mut() {
                 *v = &mut core::mem::take(v)[first..first + keep];
             }
-            sink(out_start, views);
+            sink(out_start, views)?;
         }
         pos += n;
         progress.report(pos as f64 / total as f64)?;
+    }
+    Ok(())
+}
+
+/// Reads the first `avail` frames of `block` from `tape` (at frame `pos`),
+/// checked finite.
+fn fill<T: Tape + ?Sized>(
+    tape: &mut T,
+    block: &mut [&mut [f32]],
+    avail: usize,
+    pos: usize,
+) -> Result<(), Error> {
+    let (channels, mut got) = (block.len(), 0);
+    while got < avail {
+        let mut views: [&mut [f32]; MAX_CHANNELS] = core::array::from_fn(|_| Default::default());
+        for (v, b) in views.iter_mut().zip(block.iter_mut()) {
+            *v = &mut b[got..avail];
+        }
+        let n = tape.read(&mut views[..channels])?;
+        if n == 0 {
+            return Err(Error::LengthMismatch { expected: tape.frames(), actual: pos + got });
+        }
+        got += n;
+    }
+    let read: [&[f32]; MAX_CHANNELS] =
+        core::array::from_fn(|c| block.get(c).map_or(&[][..], |b| &b[..avail]));
+    if let Some((channel, index)) = find_nonfinite(&read[..block.len()]) {
+        return Err(Error::NonFinite { channel, index: pos + index });
     }
     Ok(())
 }
@@ -108,33 +152,6 @@ pub fn render<P: Processor + ?Sized, S: AsRef<[f32]>>(
         |at, b| write_block(&mut out, at, b),
     )?;
     Ok(out)
-}
-
-/// Runs `processor` (prepared here) over `audio` in place: block by block
-/// for a processor without latency, through [`render`] otherwise.
-pub fn render_in_place<P: Processor + ?Sized>(
-    processor: &mut P,
-    audio: &mut Vec<Vec<f32>>,
-    sample_rate: f64,
-    progress: &mut Progress,
-) -> Result<(), Error> {
-    let len = check_track(audio)?;
-    processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, audio.len()))?;
-    if processor.latency() > 0 {
-        *audio = render(processor, audio, sample_rate, progress)?;
-        return Ok(());
-    }
-    let channels = audio.len();
-    for start in (0..len).step_by(BLOCK) {
-        let end = (start + BLOCK).min(len);
-        let mut views: [&mut [f32]; MAX_CHANNELS] = core::array::from_fn(|_| Default::default());
-        for (v, c) in views.iter_mut().zip(audio.iter_mut()) {
-            *v = &mut c[start..end];
-        }
-        processor.process(&mut views[..channels]);
-        progress.report(end as f64 / len as f64)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ stereo image, spectrum) with ``check(target="spotify")`` and ``to_dict()``;
 Files: ``load(path)`` gives ``(audio, sample_rate)``; ``save(path, audio,
 sample_rate, bit_depth=24)`` writes WAV/FLAC/AIFF (dithered, atomically);
 ``process_file(processor, src, dst)`` streams a long file through a
-processor in bounded memory; ``measure_file(path)`` measures a file so.
+processor in bounded memory; ``measure_file(path)`` measures a file,
+``normalize_file(src, dst, target)`` and ``master_file(src, dst, target,
+preset=...)`` normalize and master one, all in bounded memory.
 
 Mastering: ``master(x, sample_rate, target="spotify")`` with a preset, a
 reference, or ``assistant=True``; ``assist(x, sample_rate, character=...)``
@@ -34,9 +36,18 @@ from ._masterlib import *  # noqa: F403 (the names in its __all__)
 from ._masterlib import __version__ as __version__
 from .assistant import learn_target
 from .files import load, measure_file, process_file, save
+from .stream import master_file, normalize_file
 from .translation import CodecReport, codec_check
 
 __all__ = [
-    "CodecReport", "codec_check", "learn_target", "load", "measure_file", "process_file", "save"
+    "CodecReport",
+    "codec_check",
+    "learn_target",
+    "load",
+    "master_file",
+    "measure_file",
+    "normalize_file",
+    "process_file",
+    "save",
 ]
 __all__ += _masterlib.__all__

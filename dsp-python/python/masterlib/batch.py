@@ -35,7 +35,8 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 
 from . import _masterlib as ml
 from ._masterlib import Cancelled, MasteringChain
-from .files import _FORMATS, PathLike, _open, load, measure_file, save
+from .files import _FORMATS, PathLike, _open, measure_file
+from .stream import master_file, normalize_file
 
 Row = dict[str, Any]
 
@@ -403,19 +404,19 @@ def _write_output(job: _Job) -> Row:
     """Normalizes or masters ``job.path`` into ``job.output``: its columns."""
     assert job.output is not None and job.target is not None
     out = Path(job.output)
-    before = measure_file(job.path, block_s=job.block_s)
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in out.parent.glob(f".{out.name}.*"):  # left by a worker that died
         stale.unlink()
-    audio, rate = load(job.path)
     row: Row = {"output": job.output}
     if job.kind == "normalize":
-        y, n = ml.normalize(audio, rate, target=job.target)
+        before = measure_file(job.path, block_s=job.block_s)
+        n = normalize_file(job.path, out, job.target, bit_depth=job.bit_depth, overwrite=True,
+                           block_s=job.block_s)
         row["gain_db"] = n.gain_db
     else:
-        y, m = ml.master(audio, rate, chain=job.chain)
-        row["gain_db"] = m.input_gain_db
-    save(out, y, rate, job.bit_depth, overwrite=True)
+        m = master_file(job.path, out, chain=job.chain, bit_depth=job.bit_depth, overwrite=True,
+                        block_s=job.block_s)
+        before, row["gain_db"] = m.before, m.input_gain_db
     after = measure_file(out, block_s=job.block_s)
     row["output_sha256"] = _file_hash(out)
     row.update(readings(before, "before_"))

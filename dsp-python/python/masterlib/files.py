@@ -84,10 +84,7 @@ def process_file(
     ``progress(fraction)`` is called as blocks finish; returning False
     cancels (``Cancelled``, no output). Writing as in ``save``; ``dst``
     may not be ``src``."""
-    if os.path.exists(dst) and os.path.exists(src) and os.path.samefile(src, dst):
-        raise ValueError(f"{os.fspath(dst)!r} is the input file; write to another path")
-    if not block_s > 0.0:
-        raise ValueError("block_s must be positive seconds")
+    _check_paths(src, dst, block_s)
     with _open(src) as f:
         processor.reset()
         blocks = _stream(f, processor, max(1, round(block_s * f.samplerate)), tail, progress)
@@ -120,6 +117,14 @@ def measure_file(path: PathLike, *, block_s: float = 2.0, progress: Progress = N
         if done == 0:
             raise ValueError(f"{os.fspath(path)!r} holds no audio")
         return meter.report()
+
+
+def _check_paths(src: PathLike, dst: PathLike, block_s: float) -> None:
+    """Refuses writing over the input and a block that is not positive."""
+    if os.path.exists(dst) and os.path.exists(src) and os.path.samefile(src, dst):
+        raise ValueError(f"{os.fspath(dst)!r} is the input file; write to another path")
+    if not block_s > 0.0:
+        raise ValueError("block_s must be positive seconds")
 
 
 def _stream(
@@ -234,6 +239,14 @@ class _Writer:
             os.unlink(tmp)
             raise
         return self
+
+    def restart(self) -> None:
+        """Drops what was written: the next block starts the file again."""
+        self.file.close()
+        self.file = sf.SoundFile(
+            self.tmp, "w", self.rate, self.channels, self.subtype, format=self.container
+        )
+        self.fresh = True
 
     def write(self, y: np.ndarray) -> None:
         """Appends planar audio (finite), dithered as a continuous stream."""
