@@ -350,17 +350,25 @@ def _settings_key(job: _Job) -> str:
 
 
 def _blank(path: str) -> Row:
-    """The columns every row starts with (filled in by ``_describe``)."""
+    """The columns every row starts with."""
     return {"path": path, "size_bytes": None, "duration_s": None, "sample_rate": None,
             "channels": None, "error": None}
 
 
+def _format(row: Row, report: ml.QaReport) -> None:
+    """Fills in the file's format from its report."""
+    row.update(duration_s=report.duration_s, sample_rate=round(report.sample_rate),
+               channels=report.channels)
+
+
 def _describe(row: Row) -> None:
-    """Fills in the file's size and format."""
-    row["size_bytes"] = os.path.getsize(row["path"])
-    with _open(row["path"]) as f:
-        row.update(duration_s=f.frames / f.samplerate, sample_rate=f.samplerate,
-                   channels=f.channels)
+    """Fills in what can be read of a file that failed (its format)."""
+    try:
+        with _open(row["path"]) as f:
+            row.update(duration_s=f.frames / f.samplerate, sample_rate=f.samplerate,
+                       channels=f.channels)
+    except (ValueError, OSError):
+        pass
 
 
 def _work(job: _Job) -> tuple[Row, dict[str, Any], str]:
@@ -371,58 +379,64 @@ def _work(job: _Job) -> tuple[Row, dict[str, Any], str]:
     record: dict[str, Any] = {"path": job.path, "settings": job.settings,
                               "version": ml.__version__, "output": job.output}
     try:
+        row["size_bytes"] = os.path.getsize(job.path)
         # Without a manifest nothing needs the input's hash.
         record["input_sha256"] = digest = _file_hash(job.path) if job.logged else None
         prev = job.previous or {}
         found = _file_hash(job.output) if job.output and os.path.isfile(job.output) else None
         ours = found is not None and found == prev.get("output_sha256")
-        if (prev.get("input_sha256") == digest and prev.get("settings_key") == _settings_key(job)
-                and prev.get("error") is None and (job.output is None or ours)):
+        if (job.logged and prev.get("input_sha256") == digest and prev.get("error") is None
+                and prev.get("settings_key") == _settings_key(job)
+                and (job.output is None or ours)):
             return prev["row"], prev, "skipped"
         if found is not None and not (ours or job.overwrite or job.fresh):
             raise FileExistsError(f"{job.output!r} exists and is not in the manifest; "
                                   "pass overwrite=True to replace it")
-        _describe(row)
         if job.kind == "analyze":
             report = measure_file(job.path, block_s=job.block_s)
+            _format(row, report)
             row.update(readings(report))
             row.update(verdicts(report, job.targets))
         else:
-            row.update(_write_output(job))
+            row.update(_write_output(job, row))
             record["output_sha256"] = row["output_sha256"]
     except (ValueError, OSError) as e:  # a bad file is a row, not the end of the run
         row["error"] = str(e)
     except Exception as e:
         row["error"] = f"{type(e).__name__}: {e}"
+    if row["error"] is not None:
+        _describe(row)
     record["settings_key"] = _settings_key(job)
     record["error"] = row.get("error")
     record["row"] = row = _plain(row)
     return row, record, "error" if row.get("error") else "done"
 
 
-def _write_output(job: _Job) -> Row:
-    """Normalizes or masters ``job.path`` into ``job.output``: its columns."""
+def _write_output(job: _Job, row: Row) -> Row:
+    """Normalizes or masters ``job.path`` into ``job.output``: its columns
+    (the format filled into ``row``)."""
     assert job.output is not None and job.target is not None
     out = Path(job.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in out.parent.glob(f".{out.name}.*"):  # left by a worker that died
         stale.unlink()
-    row: Row = {"output": job.output}
+    columns: Row = {"output": job.output}
     if job.kind == "normalize":
         before = measure_file(job.path, block_s=job.block_s)
         n = normalize_file(job.path, out, job.target, bit_depth=job.bit_depth, overwrite=True,
                            block_s=job.block_s)
-        row["gain_db"] = n.gain_db
+        columns["gain_db"] = n.gain_db
     else:
         m = master_file(job.path, out, chain=job.chain, bit_depth=job.bit_depth, overwrite=True,
                         block_s=job.block_s)
-        before, row["gain_db"] = m.before, m.input_gain_db
+        before, columns["gain_db"] = m.before, m.input_gain_db
+    _format(row, before)
     after = measure_file(out, block_s=job.block_s)
-    row["output_sha256"] = _file_hash(out)
-    row.update(readings(before, "before_"))
-    row.update(readings(after, "after_"))
-    row.update(verdicts(after, job.targets, "after_"))
-    return row
+    columns["output_sha256"] = _file_hash(out)
+    columns.update(readings(before, "before_"))
+    columns.update(readings(after, "after_"))
+    columns.update(verdicts(after, job.targets, "after_"))
+    return columns
 
 
 def _plain(row: Row) -> Row:
