@@ -6,8 +6,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dsp_core::Error;
 use dsp_core::analysis::Target;
 use dsp_core::master::{
-    BufferedQa, Dither, Envelope, MasteringChain, MemTape, Shaping, Sink, SliceTape, master,
-    master_tape, mastering_limiter, normalize, normalize_tape,
+    Dither, Envelope, MasteringChain, MemTape, Shaping, Sink, SliceTape, master, master_tape,
+    mastering_limiter, normalize, normalize_tape,
 };
 use dsp_core::progress::Progress;
 
@@ -59,7 +59,6 @@ fn whole_tracks(c: &mut Criterion) {
         b.iter(|| {
             let mut processed = MemTape::with_capacity(2, 0);
             let mut out = Written(MemTape::with_capacity(2, 0));
-            let qa = || BufferedQa::new(SAMPLE_RATE, 2);
             let mut tape = SliceTape::new(&x);
             master_tape(
                 &mut tape,
@@ -67,7 +66,6 @@ fn whole_tracks(c: &mut Criterion) {
                 &mut out,
                 SAMPLE_RATE,
                 &chain,
-                qa,
                 &mut Progress::none(),
             )
             .unwrap()

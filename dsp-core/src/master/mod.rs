@@ -40,8 +40,8 @@ pub use chain::{CHAIN_VERSION, MasteringChain, Matching, Stage, WORKING_LUFS, ma
 mod mastering;
 #[cfg(feature = "std")]
 pub use mastering::{
-    AlbumReport, Audio, MasterReport, StageReport, master, master_album,
-    master_tape, master_to_reference, master_with, match_reference,
+    AlbumReport, Audio, MasterReport, StageReport, master, master_album, master_tape,
+    master_to_reference, master_with, match_reference,
 };
 mod dither;
 

@@ -294,15 +294,9 @@ mod tests {
             let mut tape = Chunky(SliceTape::new(&x), 1000);
             let mut processed = MemTape::with_capacity(channels, 0);
             let mut out = Plain(MemTape::with_capacity(channels, 0));
-            let s = master_tape(
-                &mut tape,
-                &mut processed,
-                &mut out,
-                sr,
-                &chain,
-                &mut Progress::none(),
-            )
-            .unwrap();
+            let s =
+                master_tape(&mut tape, &mut processed, &mut out, sr, &chain, &mut Progress::none())
+                    .unwrap();
             assert_eq!(out.0.into_inner(), y, "{preset}");
             assert_eq!(s, r, "{preset}");
         }
