@@ -12,7 +12,8 @@ Run by hand (not in CI), after ./scripts/setup.sh, on a quiet machine:
 
 The catalog is the tests' generator (dsp-python/tests/catalog.py): 16-bit
 WAV, 24-bit FLAC, float WAV, AIFF at 32 to 96 kHz, mono and stereo. Each
-configuration runs on a fresh output folder; no manifest for analyze.
+configuration runs on a fresh output folder (no manifest for analyze),
+`--repeats` times; the shortest run counts.
 """
 
 from __future__ import annotations
@@ -60,10 +61,17 @@ def direct(kind: str, paths: list[Path], out: Path, streaming: bool) -> None:
                 hashlib.sha256(f.read_bytes()).hexdigest()
 
 
+def _timed(run) -> float:
+    t = time.perf_counter()
+    run()
+    return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=180.0)
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs of each; the best counts")
     ap.add_argument("--dask", action=argparse.BooleanOptionalAction, default=True)
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
@@ -84,18 +92,24 @@ def main() -> None:
         # numpy and masterlib there), timed on a catalog of one short file.
         tiny = root / "tiny.wav"
         ml.save(tiny, catalog.music(48_000, 2, 0.1, 0).T, 48_000, 16)
-        t = time.perf_counter()
-        batch.analyze_catalog([tiny], jobs=1)
-        start = time.perf_counter() - t
+        start = min(_timed(lambda: batch.analyze_catalog([tiny], jobs=1)) for _ in range(3))
         print(f"one-time start of a local run (one worker process): {start:.2f} s")
+        fresh = iter(range(1_000_000))
+
+        def folder() -> Path:
+            """A new empty output folder (a re-run would find its manifest)."""
+            f = root / f"out{next(fresh)}"
+            f.mkdir()
+            return f
+
+        def best(run) -> float:
+            """The shortest of `--repeats` timed calls of `run`."""
+            return min(_timed(run) for _ in range(args.repeats))
+
         for kind in ("analyze", "normalize"):
-            out = root / f"direct-{kind}"
-            out.mkdir()
             print(f"\n{kind}:")
             for streaming in (False, True):
-                t = time.perf_counter()
-                direct(kind, paths, out, streaming)
-                base = time.perf_counter() - t
+                base = best(lambda: direct(kind, paths, folder(), streaming))
                 how = "streamed" if streaming else "whole files in memory"
                 print(f"  file by file in this process, {how}: {base:.2f} s "
                       f"({len(paths) / base:.2f} files/s, {hours / base * 3600:.0f}x real time)")
@@ -104,15 +118,15 @@ def main() -> None:
                 runs["dask, 2 workers"] = dict(engine="dask", client=client)
             times = {}
             for name, options in runs.items():
-                out = root / f"{kind}-{name.replace(' ', '').replace(',', '-')}"
-                out.mkdir()
-                t = time.perf_counter()
-                if kind == "analyze":
-                    rows = batch.analyze_catalog(paths, ["spotify"], **options)
-                else:
-                    rows = batch.normalize_catalog(paths, out, "spotify", **options)
-                times[name] = dt = time.perf_counter() - t
-                assert all(r["error"] is None for r in rows)
+
+                def run() -> None:
+                    if kind == "analyze":
+                        rows = batch.analyze_catalog(paths, ["spotify"], **options)
+                    else:
+                        rows = batch.normalize_catalog(paths, folder(), "spotify", **options)
+                    assert all(r["error"] is None for r in rows)
+
+                times[name] = dt = best(run)
                 print(f"  {name:<20} {dt:7.2f} s  {len(paths) / dt:6.2f} files/s  "
                       f"{hours / dt:7.4f} h of audio/s  ({hours / dt * 3600:.0f}x real time)")
             one = times["local, 1 process"]

@@ -1,5 +1,6 @@
 //! Planar and interleaved buffer helpers, used at the edges of the library.
 
+use crate::error::Error;
 use crate::spec::MAX_CHANNELS;
 
 use crate::math::MAX_LEVEL;
@@ -73,6 +74,23 @@ pub fn find_nonfinite<S: AsRef<[f32]>>(channels: &[S]) -> Option<(usize, usize)>
         let i = ch[chunk * CHUNK..].iter().position(|v| !v.is_finite())?;
         Some((c, chunk * CHUNK + i))
     })
+}
+
+/// Checks interleaved audio of `num_channels` (at least 1) channels: whole
+/// frames ([`Error::LengthMismatch`]) and finite samples
+/// ([`Error::NonFinite`] with the channel and frame index).
+pub fn check_interleaved(samples: &[f32], num_channels: usize) -> Result<(), Error> {
+    let n = num_channels;
+    if samples.len() % n != 0 {
+        return Err(Error::LengthMismatch {
+            expected: samples.len() / n * n,
+            actual: samples.len(),
+        });
+    }
+    match samples.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(Error::NonFinite { channel: i % n, index: i / n }),
+        None => Ok(()),
+    }
 }
 
 /// Copies interleaved frames into planar channels (`planar[c][i] = interleaved[i * n + c]`).

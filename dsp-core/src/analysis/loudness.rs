@@ -43,7 +43,7 @@ use alloc::vec::Vec;
 use super::gate::{GateHistogram, lufs};
 use super::kweight::KWeightPair;
 use super::true_peak::{TruePeakInterpolator, TruePeakPrecision};
-use crate::buffer::{find_nonfinite, read_interleaved};
+use crate::buffer::{check_interleaved, find_nonfinite, read_interleaved};
 use crate::error::{Error, check_range};
 use crate::math::{gain_to_db, max_abs_of};
 use crate::spec::MAX_CHANNELS;
@@ -321,15 +321,7 @@ impl LoudnessMeter {
     /// index, and the meter is left unchanged.
     pub fn add_interleaved(&mut self, samples: &[f32]) -> Result<(), Error> {
         let n = self.channels();
-        if samples.len() % n != 0 {
-            return Err(Error::LengthMismatch {
-                expected: samples.len() / n * n,
-                actual: samples.len(),
-            });
-        }
-        if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite { channel: i % n, index: i / n });
-        }
+        check_interleaved(samples, n)?;
         let mut scratch = core::mem::take(&mut self.scratch);
         let added = read_interleaved(samples, &mut scratch, n, INTERLEAVE_FRAMES, |v| {
             self.add_frames(v);

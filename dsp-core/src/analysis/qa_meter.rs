@@ -18,7 +18,7 @@ use rustfft::{Fft, FftPlanner};
 
 use super::loudness::{ChannelRole, LoudnessMeter};
 use super::qa::{CLIP_LEVEL, CLIP_RUN, OCTAVE_CENTRES_HZ, QaReport, small_speaker_response};
-use crate::buffer::find_nonfinite;
+use crate::buffer::{check_interleaved, find_nonfinite};
 use crate::error::Error;
 use crate::filters::section::{Planar, Section, SectionState, run_series};
 use crate::math::{PI, cos, gain_to_db, power_to_db};
@@ -161,15 +161,7 @@ impl QaMeter {
     /// unchanged.
     pub fn add_interleaved(&mut self, samples: &[f32]) -> Result<(), Error> {
         let n = self.channels();
-        if samples.len() % n != 0 {
-            return Err(Error::LengthMismatch {
-                expected: samples.len() / n * n,
-                actual: samples.len(),
-            });
-        }
-        if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite { channel: i % n, index: i / n });
-        }
+        check_interleaved(samples, n)?;
         self.frames += (samples.len() / n) as u64;
         let mut rest = samples;
         while !rest.is_empty() {
