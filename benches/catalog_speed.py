@@ -72,6 +72,8 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=180.0)
     ap.add_argument("--repeats", type=int, default=3, help="timed runs of each; the best counts")
+    ap.add_argument("--kinds", nargs="+", default=["analyze", "normalize"],
+                    choices=["analyze", "normalize"])
     ap.add_argument("--dask", action=argparse.BooleanOptionalAction, default=True)
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
@@ -106,7 +108,7 @@ def main() -> None:
             """The shortest of `--repeats` timed calls of `run`."""
             return min(_timed(run) for _ in range(args.repeats))
 
-        for kind in ("analyze", "normalize"):
+        for kind in args.kinds:
             print(f"\n{kind}:")
             for streaming in (False, True):
                 base = best(lambda: direct(kind, paths, folder(), streaming))
