@@ -28,6 +28,7 @@ import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -376,7 +377,8 @@ def _work(job: _Job) -> tuple[Row, dict[str, Any], str]:
     ``"done"``, ``"skipped"`` (verified against the previous record) or
     ``"error"``. Never raises for a bad file."""
     row = _blank(job.path)
-    record: dict[str, Any] = {"path": job.path, "settings": job.settings,
+    key = _settings_key(job)
+    record: dict[str, Any] = {"path": job.path, "settings": job.settings, "settings_key": key,
                               "version": ml.__version__, "output": job.output}
     try:
         row["size_bytes"] = os.path.getsize(job.path)
@@ -386,7 +388,7 @@ def _work(job: _Job) -> tuple[Row, dict[str, Any], str]:
         found = _file_hash(job.output) if job.output and os.path.isfile(job.output) else None
         ours = found is not None and found == prev.get("output_sha256")
         if (job.logged and prev.get("input_sha256") == digest and prev.get("error") is None
-                and prev.get("settings_key") == _settings_key(job)
+                and prev.get("settings_key") == key
                 and (job.output is None or ours)):
             return prev["row"], prev, "skipped"
         if found is not None and not (ours or job.overwrite or job.fresh):
@@ -406,7 +408,6 @@ def _work(job: _Job) -> tuple[Row, dict[str, Any], str]:
         row["error"] = f"{type(e).__name__}: {e}"
     if row["error"] is not None:
         _describe(row)
-    record["settings_key"] = _settings_key(job)
     record["error"] = row.get("error")
     record["row"] = row = _plain(row)
     return row, record, "error" if row.get("error") else "done"
@@ -495,11 +496,11 @@ def _run(
     start = time.monotonic()
     run: _Engine = (_Local(made, batches, jobs or os.cpu_count() or 1) if engine == "local"
                     else _Dask(made, batches, client, scheduler))
-    with open(manifest, "a") if manifest is not None else _Nowhere() as log:
+    with open(manifest, "a") if manifest is not None else nullcontext() as log:
 
         def keep(index: int, result: Result) -> None:
             rows[index], record, status = result
-            if status != "skipped":
+            if log is not None and status != "skipped":
                 log.write(json.dumps(record) + "\n")
                 log.flush()
             state.files_done += 1
@@ -525,22 +526,6 @@ def _run(
         finally:
             run.close()
     return rows
-
-
-class _Nowhere:
-    """A log that keeps nothing (no manifest)."""
-
-    def write(self, text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-    def __enter__(self) -> "_Nowhere":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
 
 
 Result = tuple[Row, dict[str, Any], str]
