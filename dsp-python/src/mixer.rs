@@ -491,7 +491,7 @@ impl Mixer {
 
     /// Renders the mix: `(2, samples)` float32, aligned with the tracks
     /// (latency removed), plus the reverb and delay tails if `tail=True`.
-    /// With `sink` (a callable), each block of at most 4096 samples is handed
+    /// With `sink` (a callable), each block of at most 16384 samples is handed
     /// to it as a `(2, n)` float32 array instead, and None is returned: long
     /// sessions then never hold the whole mix. Tracks render on `threads`
     /// threads (default: the CPU count); the output does not depend on it.

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::meter::Meter;
 use super::strip::BusStrip;
-use super::track::Path;
+use super::track::{Path, blocks};
 use crate::chain::Chain;
 use crate::error::Error;
 use crate::processor::Processor;
@@ -20,8 +20,10 @@ pub struct Bus {
     pub(crate) name: String,
     pub(crate) strip: BusStrip,
     pub(crate) inserts: Chain,
-    /// Summed input, then the bus's output.
+    /// Summed input, then the bus's output (one span).
     pub(crate) input: [Vec<f32>; 2],
+    /// Largest block the chain takes.
+    block: usize,
     /// Return to the master (unity gain; the strip applies the fader).
     pub(crate) ret: Path,
     pub(crate) meter: Meter,
@@ -37,6 +39,7 @@ impl Bus {
             strip: BusStrip::default(),
             inserts: Chain::new(),
             input: Default::default(),
+            block: 0,
             ret,
             meter: Meter::default(),
         }
@@ -73,10 +76,13 @@ impl Bus {
         self.meter.get()
     }
 
+    /// Sizes the chain for blocks of `block` samples, and the buffers for
+    /// runs of `span`.
     pub(crate) fn prepare(
         &mut self,
         sample_rate: f64,
         block: usize,
+        span: usize,
         delay_capacity: usize,
         metering: bool,
     ) -> Result<(), Error> {
@@ -87,8 +93,9 @@ impl Bus {
         let spec = ProcessSpec::new(sample_rate, block, 2);
         self.inserts.prepare(&spec)?;
         self.strip.prepare(&spec)?;
-        self.input = [vec![0.0; block], vec![0.0; block]];
-        self.ret.allocate(block, delay_capacity, sample_rate);
+        self.input = [vec![0.0; span], vec![0.0; span]];
+        self.block = block;
+        self.ret.allocate(block, span, delay_capacity, sample_rate);
         self.meter.prepare(sample_rate, metering)
     }
 
@@ -99,21 +106,30 @@ impl Bus {
         self.meter.reset();
     }
 
-    /// Runs the summed input through the chain and fader (whose target the
-    /// mixer moved for this block), in place. Never allocates.
+    /// Runs the summed input (`n` samples, at most a span) block by block
+    /// through the chain and fader (whose target the mixer moved), in
+    /// place. Never allocates.
     pub(crate) fn run(&mut self, n: usize) {
+        for (at, m) in blocks(n, self.block) {
+            self.run_block(at, m);
+        }
+    }
+
+    fn run_block(&mut self, at: usize, n: usize) {
         let [l, r] = &mut self.input;
-        let mut ch = [&mut l[..n], &mut r[..n]];
+        let mut ch = [&mut l[at..at + n], &mut r[at..at + n]];
         self.inserts.process(&mut ch);
         self.strip.apply(&mut ch);
-        self.meter.add(&self.input, n);
+        self.meter.add(&self.input, at, n);
     }
 
     /// Runs the bus and adds its delayed return into `master`.
     pub(crate) fn run_into(&mut self, n: usize, master: &mut [Vec<f32>; 2]) {
-        self.run(n);
-        let [l, r] = &self.input;
-        self.ret.feed(&l[..n], &r[..n], n);
+        for (at, m) in blocks(n, self.block) {
+            self.run_block(at, m);
+            let [l, r] = &self.input;
+            self.ret.feed(&l[at..at + m], &r[at..at + m], at);
+        }
         self.ret.add_into(master, n);
     }
 }

@@ -36,12 +36,12 @@ impl Meter {
         }
     }
 
-    /// Adds the first `n` samples of a stereo pair. Never allocates.
-    pub fn add(&mut self, buf: &[Vec<f32>; 2], n: usize) {
+    /// Adds samples `at..at + n` of a stereo pair. Never allocates.
+    pub fn add(&mut self, buf: &[Vec<f32>; 2], at: usize, n: usize) {
         if let Some(m) = &mut self.0 {
             // Mixer signals are finite (every chain and strip sanitizes its
             // input), so the meter's scan for NaN is skipped.
-            m.add_frames(&[&buf[0][..n], &buf[1][..n]]);
+            m.add_frames(&[&buf[0][at..at + n], &buf[1][at..at + n]]);
         }
     }
 }

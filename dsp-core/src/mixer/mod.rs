@@ -72,6 +72,7 @@ use alloc::vec::Vec;
 
 pub use automation::{AUTOMATION_STEP, Owner};
 pub use bus::Bus;
+pub use render::PARALLEL_SPAN;
 #[cfg(feature = "serde")]
 pub use session::{BusData, LaneData, SESSION_VERSION, SendData, Session, TrackData};
 pub use strip::{
@@ -284,19 +285,19 @@ impl Mixer {
     /// that cannot run on its track's channels (a stereo-only effect on a
     /// mono track) or at this sample rate is reported here.
     pub fn prepare(&mut self) -> Result<(), Error> {
-        let (sr, block) = (self.sample_rate, self.max_block);
+        let (sr, block, span) = (self.sample_rate, self.max_block, self.span());
         let spare = libm::ceil(latency::HEADROOM_S * sr) as usize;
         self.refresh_latencies();
         self.update_plan();
         let m = self.plan.master_align;
         let cap = m + spare;
         for t in &mut self.tracks {
-            t.prepare(sr, block, cap, self.metering)?;
+            t.prepare(sr, block, span, cap, self.metering)?;
         }
         for b in &mut self.buses {
-            b.prepare(sr, block, cap, self.metering)?;
+            b.prepare(sr, block, span, cap, self.metering)?;
         }
-        self.master.prepare(sr, block, 0, self.metering)?;
+        self.master.prepare(sr, block, span, 0, self.metering)?;
         self.bus_solo.resize(self.buses.len(), false);
         self.refresh_latencies();
         self.update_plan();

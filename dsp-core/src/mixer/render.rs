@@ -7,6 +7,10 @@ use super::track::Path;
 use super::{Bus, Mixer, Send as AuxSend, Track, TrackSource};
 use crate::error::Error;
 
+/// Samples a threaded render hands to its threads at a time (about 0.35 s
+/// at 48 kHz).
+pub const PARALLEL_SPAN: usize = 16_384;
+
 /// The tracks' inputs of one [`Mixer::process`] call.
 struct Blocks<'a>(&'a [&'a [&'a [f32]]]);
 
@@ -80,14 +84,16 @@ impl Mixer {
     /// Renders the session from the start: reads `len` samples of every
     /// track from `source`, removes the latency (the output lines up with
     /// the input) and hands the master's output to `sink` in blocks of at
-    /// most [`max_block`](Self::max_block) stereo samples, `len` in all,
+    /// most [`max_block`](Self::max_block) stereo samples (of at most a
+    /// [`span`](PARALLEL_SPAN) when threaded), `len` in all,
     /// plus the session's [`tail`](Self::tail) if `tail` is set. Memory stays
     /// one block per track and path whatever `len` is. Equal, sample for
     /// sample, to [`process`](Self::process) on the same input after
     /// [`reset`](Self::reset), shifted by the latency.
     ///
     /// With several [threads](Self::set_threads) and no automation, the
-    /// buses and master of one block run while the tracks of the next do.
+    /// buses and master of one span (whole blocks, about
+    /// [`PARALLEL_SPAN`] samples) run while the tracks of the next do.
     pub fn render<S, E>(
         &mut self,
         source: &S,
@@ -122,7 +128,9 @@ impl Mixer {
     /// that gains and latencies stay as [`reset`](Self::reset) left them):
     /// while the buses and master run block `k`, the tracks run block
     /// `k + 1`. Every processor sees the same samples in the same order as
-    /// in [`run`](Self::run), so the output is the same to the bit.
+    /// in [`run`](Self::run), so the output is the same to the bit. Work
+    /// is handed to the threads a span at a time: per block, waking them
+    /// would cost a good part of the gain.
     #[cfg(feature = "std")]
     fn render_pipelined<S, E>(
         &mut self,
@@ -134,18 +142,19 @@ impl Mixer {
         S: TrackSource + ?Sized,
         E: From<Error>,
     {
-        let Self { pool: Some(pool), tracks, buses, master, position, max_block, .. } = self else {
+        let span = self.span();
+        let Self { pool: Some(pool), tracks, buses, master, position, .. } = self else {
             return Ok(());
         };
         if cursor.emitted >= cursor.total {
             return Ok(());
         }
         let mut pos = 0;
-        let mut n = cursor.remaining().min(*max_block);
+        let mut n = cursor.remaining().min(span);
         pool.install(|| run_parallel(tracks, source, pos, n));
         loop {
             let next = pos + n;
-            let m = (cursor.remaining() - n).min(*max_block);
+            let m = (cursor.remaining() - n).min(span);
             pool.install(|| {
                 gather_parallel(tracks, buses, master, n);
                 if m > 0 {
@@ -163,6 +172,16 @@ impl Mixer {
                 return Ok(());
             }
             (pos, n) = (next, m);
+        }
+    }
+
+    /// Samples the threads of a [`render`](Self::render) run per hand-off:
+    /// whole blocks, about [`PARALLEL_SPAN`] (one block without `std`).
+    pub(crate) fn span(&self) -> usize {
+        if cfg!(feature = "std") {
+            self.max_block * (PARALLEL_SPAN / self.max_block).max(1)
+        } else {
+            self.max_block
         }
     }
 

@@ -42,7 +42,7 @@ impl TrackSource for [&[&[f32]]] {
 }
 
 /// One path out of a track or bus: a gain that glides and a compensation
-/// delay, with its block buffer.
+/// delay, with its buffer of one span (see [`Mixer::render`](super::Mixer::render)).
 #[derive(Debug, Clone)]
 pub(crate) struct Path {
     gain: LinearSmoother,
@@ -62,9 +62,10 @@ impl Default for Path {
 }
 
 impl Path {
-    /// Sizes the buffers and delay memory (allocates).
-    pub fn allocate(&mut self, block: usize, delay_capacity: usize, sample_rate: f64) {
-        self.buf = [vec![0.0; block], vec![0.0; block]];
+    /// Sizes the buffers for `span` samples and the delay memory for
+    /// blocks of `block` (allocates).
+    pub fn allocate(&mut self, block: usize, span: usize, delay_capacity: usize, sample_rate: f64) {
+        self.buf = [vec![0.0; span], vec![0.0; span]];
         self.delay.allocate(delay_capacity, block);
         self.gain.set_ramp_ms(DEFAULT_SMOOTHING_MS, sample_rate);
     }
@@ -82,10 +83,11 @@ impl Path {
         self.gain.snap();
     }
 
-    /// `buf = gain · (l, r)` over `n` samples, then delayed.
-    pub fn feed(&mut self, l: &[f32], r: &[f32], n: usize) {
+    /// `buf[at..] = gain · (l, r)` (a block), then delayed.
+    pub fn feed(&mut self, l: &[f32], r: &[f32], at: usize) {
+        let n = l.len();
         let [bl, br] = &mut self.buf;
-        let (bl, br) = (&mut bl[..n], &mut br[..n]);
+        let (bl, br) = (&mut bl[at..at + n], &mut br[at..at + n]);
         if self.gain.is_smoothing() {
             for (o, x) in [(&mut *bl, l), (&mut *br, r)] {
                 let mut g = self.gain;
@@ -221,11 +223,13 @@ impl Track {
         self.meter.get()
     }
 
-    /// Sizes buffers, delays and the chain for blocks of `block` samples.
+    /// Sizes buffers, delays and the chain for blocks of `block` samples,
+    /// run `span` samples at a time.
     pub(crate) fn prepare(
         &mut self,
         sample_rate: f64,
         block: usize,
+        span: usize,
         delay_capacity: usize,
         metering: bool,
     ) -> Result<(), Error> {
@@ -237,9 +241,9 @@ impl Track {
         self.inserts.prepare(&spec)?;
         self.strip.prepare(&crate::spec::ProcessSpec { channels: 2, ..spec })?;
         self.pre = [vec![0.0; block], vec![0.0; block]];
-        self.direct.allocate(block, delay_capacity, sample_rate);
+        self.direct.allocate(block, span, delay_capacity, sample_rate);
         for s in &mut self.sends {
-            s.path.allocate(block, delay_capacity, sample_rate);
+            s.path.allocate(block, span, delay_capacity, sample_rate);
         }
         self.meter.prepare(sample_rate, metering)
     }
@@ -269,13 +273,29 @@ impl Track {
         }
     }
 
-    /// Runs `n` samples read from `source` at `start`: inserts, strip,
-    /// then every path into its buffer. Never allocates.
+    /// Runs `n` samples (at most a span) read from `source` at `start`,
+    /// block by block: inserts, strip, then every path into its buffer.
+    /// Never allocates.
     pub(crate) fn run<S: TrackSource + ?Sized>(
         &mut self,
         index: usize,
         source: &S,
         start: usize,
+        n: usize,
+    ) {
+        for (at, m) in blocks(n, self.pre[0].len()) {
+            self.run_block(index, source, start + at, at, m);
+        }
+    }
+
+    /// [`run`](Self::run) for one block of `n` samples, into the paths'
+    /// buffers at `at`.
+    fn run_block<S: TrackSource + ?Sized>(
+        &mut self,
+        index: usize,
+        source: &S,
+        start: usize,
+        at: usize,
         n: usize,
     ) {
         let [l, r] = &mut self.pre;
@@ -289,12 +309,18 @@ impl Track {
             self.inserts.process(&mut [&mut *l, &mut *r]);
         }
         self.strip.process_pre_fader(l, r);
-        self.direct.feed(l, r, n);
+        self.direct.feed(l, r, at);
         for s in &mut self.sends {
-            s.path.feed(l, r, n);
+            s.path.feed(l, r, at);
         }
         // The meter reads the post-fader signal before its delay; the
         // direct path's delay only shifts it.
-        self.meter.add(&self.direct.buf, n);
+        self.meter.add(&self.direct.buf, at, n);
     }
+}
+
+/// `(offset, length)` of the blocks of at most `block` samples that make
+/// up `n`.
+pub(crate) fn blocks(n: usize, block: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n).step_by(block.max(1)).map(move |at| (at, block.min(n - at)))
 }
