@@ -22,6 +22,10 @@ compensation and no send level of its own: the send is an add processor with
 gains 0.2 ahead of its reverb. DawDreamer meters nothing, so masterlib renders
 with `meters=False` unless `--meters` is given (a K-weighted loudness meter
 on every track and bus).
+
+Each timed render follows an untimed 1 s render of the same graph in the
+same process (both tools), so that it measures the steady state; `--cold`
+times the process's first render instead.
 """
 
 from __future__ import annotations
@@ -117,11 +121,16 @@ def run_dawdreamer(x: np.ndarray, eq: bool, meters: bool) -> np.ndarray:
     return engine.get_audio()
 
 
-def child(lib: str, seconds: float, eq: bool, meters: bool) -> None:
-    """One measured run, in this process; prints a JSON line."""
+def child(lib: str, seconds: float, eq: bool, meters: bool, cold: bool) -> None:
+    """One measured run, in this process; prints a JSON line. Unless `cold`,
+    the same graph first renders 1 s untimed (either tool), so that the
+    timed render is the steady state rather than the process's first
+    touches of its libraries and threads."""
     run = run_masterlib if lib == "masterlib" else run_dawdreamer
     __import__("masterlib" if lib == "masterlib" else "dawdreamer")
     x = stems(seconds)
+    if not cold:
+        run(np.ascontiguousarray(x[:, :SR]), eq, meters)
     base = rss_mb()  # after imports and the input: the peak adds the input back below
     t = time.perf_counter()
     y = run(x, eq, meters)
@@ -139,13 +148,12 @@ def child(lib: str, seconds: float, eq: bool, meters: bool) -> None:
     )
 
 
-def measure(lib: str, seconds: float, eq: bool, cores: str, meters: bool) -> dict:
+def measure(lib: str, seconds: float, eq: bool, cores: str, meters: bool, cold: bool) -> dict:
     env = dict(os.environ, RAYON_NUM_THREADS=str(len(cores.split(","))))
     cmd = ["taskset", "-c", cores, sys.executable, __file__, "--child", lib, "--seconds", str(seconds)]
-    if eq:
-        cmd.append("--eq")
-    if meters:
-        cmd.append("--meters")
+    for flag, on in (("--eq", eq), ("--meters", meters), ("--cold", cold)):
+        if on:
+            cmd.append(flag)
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -157,30 +165,39 @@ def main() -> None:
     parser.add_argument("--child", choices=["masterlib", "dawdreamer"])
     parser.add_argument("--eq", action="store_true")
     parser.add_argument("--meters", action="store_true", help="masterlib meters every track and bus")
+    parser.add_argument("--cold", action="store_true", help="no 1 s warm-up render before the timed one")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.seconds, args.eq, args.meters)
+        child(args.child, args.seconds, args.eq, args.meters, args.cold)
         return
     cpus = os.cpu_count() or 1
     two = "0,1" if cpus >= 2 else "0"
     meters = "with" if args.meters else "without"
-    print(f"16 mono tracks, {args.seconds:.0f} s at {SR} Hz; best of {args.repeats}; x = times real time; masterlib {meters} meters")
+    warm = "first render of the process" if args.cold else "after a 1 s warm-up render"
+    print(
+        f"16 mono tracks, {args.seconds:.0f} s at {SR} Hz; best of {args.repeats}; x = times real time; "
+        f"masterlib {meters} meters; {warm}"
+    )
     print(f"{'session':<34}{'time s':>8}{'x RT':>9}{'peak MB':>9}{'in+out MB':>11}{'peak/io':>9}")
     for eq in (False, True):
         layout = "+4-band EQ, 2 group buses" if eq else "HP, compressor, pan, reverb send"
+        times = {}
         for lib, cores in (("dawdreamer", "0"), ("masterlib", "0"), ("masterlib", two)):
             try:
-                runs = [measure(lib, args.seconds, eq, cores, args.meters) for _ in range(args.repeats)]
+                runs = [measure(lib, args.seconds, eq, cores, args.meters, args.cold) for _ in range(args.repeats)]
             except subprocess.CalledProcessError as e:
                 print(f"{lib}: failed: {e.stderr.strip().splitlines()[-1] if e.stderr else e}")
                 continue
             best = min(runs, key=lambda r: r["time"])
+            times[lib, cores] = best["time"]
             label = f"{lib} ({len(cores.split(','))} core) {'eq' if eq else 'basic'}"
             print(
                 f"{label:<34}{best['time']:8.2f}{args.seconds / best['time']:9.0f}"
                 f"{best['peak_mb']:9.0f}{best['io_mb']:11.0f}{best['peak_mb'] / best['io_mb']:9.2f}"
             )
         print(f"  ({layout})")
+        if ("masterlib", "0") in times and ("masterlib", two) in times and two != "0":
+            print(f"  masterlib on 2 cores: {times['masterlib', '0'] / times['masterlib', two]:.2f}x its speed on 1")
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ use dsp_core::mixer::{
 };
 use dsp_core::params::{DynProcessor, KindInfo, Params};
 use dsp_core::preset::{self, Preset};
-use numpy::PyUntypedArrayMethods;
 use numpy::{PyArray2, PyUntypedArray};
+use numpy::{PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -491,7 +491,7 @@ impl Mixer {
 
     /// Renders the mix: `(2, samples)` float32, aligned with the tracks
     /// (latency removed), plus the reverb and delay tails if `tail=True`.
-    /// With `sink` (a callable), each block of at most 16384 samples is handed
+    /// With `sink` (a callable), each block of at most 32768 samples is handed
     /// to it as a `(2, n)` float32 array instead, and None is returned: long
     /// sessions then never hold the whole mix. Tracks render on `threads`
     /// threads (default: the CPU count); the output does not depend on it.
@@ -532,7 +532,11 @@ impl Mixer {
         let total = mx.render_length(len, tail);
         let result = match sink {
             None => {
-                let mut out = vec![0.0f32; 2 * total];
+                // A NumPy array from the start: its allocator asks for huge
+                // pages, so the first touch of a long mix costs little.
+                let array = PyArray2::<f32>::zeros(py, [2, total], false);
+                let mut guard = array.readwrite();
+                let out = guard.as_slice_mut()?;
                 let mut at = 0;
                 with_progress(py, progress, |p| {
                     mx.render(&views, len, tail, |b: &[&[f32]]| {
@@ -544,7 +548,8 @@ impl Mixer {
                     })
                 })?
                 .map_err(value_error)?;
-                Some(crate::audio::to_numpy(py, out, 2, total, false)?)
+                drop(guard);
+                Some(array.into_any())
             }
             Some(sink) => {
                 let sink = sink.clone().unbind();

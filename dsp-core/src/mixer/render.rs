@@ -7,9 +7,9 @@ use super::track::Path;
 use super::{Bus, Mixer, Send as AuxSend, Track, TrackSource};
 use crate::error::Error;
 
-/// Samples a threaded render hands to its threads at a time (about 0.35 s
+/// Samples a threaded render hands to its threads at a time (about 0.7 s
 /// at 48 kHz).
-pub const PARALLEL_SPAN: usize = 16_384;
+pub const PARALLEL_SPAN: usize = 32_768;
 
 /// The tracks' inputs of one [`Mixer::process`] call.
 struct Blocks<'a>(&'a [&'a [&'a [f32]]]);
@@ -119,18 +119,19 @@ impl Mixer {
         while cursor.emitted < cursor.total {
             let n = self.run(source, pos, cursor.remaining().min(self.max_block));
             pos += n;
-            cursor.emit(&self.master, n, &mut sink)?;
+            cursor.emit(&self.master.input, n, &mut sink)?;
         }
         Ok(())
     }
 
     /// [`render`](Self::render) on the thread pool, without automation (so
     /// that gains and latencies stay as [`reset`](Self::reset) left them):
-    /// while the buses and master run block `k`, the tracks run block
-    /// `k + 1`. Every processor sees the same samples in the same order as
-    /// in [`run`](Self::run), so the output is the same to the bit. Work
-    /// is handed to the threads a span at a time: per block, waking them
-    /// would cost a good part of the gain.
+    /// while the buses and master run span `k`, the tracks run span
+    /// `k + 1`, and this thread hands span `k - 1` to the sink. Every
+    /// processor sees the same samples in the same order as in
+    /// [`run`](Self::run), so the output is the same to the bit. Work is
+    /// handed to the threads a span at a time: per block, waking them would
+    /// cost a good part of the gain.
     #[cfg(feature = "std")]
     fn render_pipelined<S, E>(
         &mut self,
@@ -146,30 +147,37 @@ impl Mixer {
         let Self { pool: Some(pool), tracks, buses, master, position, .. } = self else {
             return Ok(());
         };
-        if cursor.emitted >= cursor.total {
+        let mut left = cursor.remaining();
+        if left == 0 {
             return Ok(());
         }
-        let mut pos = 0;
-        let mut n = cursor.remaining().min(span);
+        // The master's output of the span before, waiting for the sink.
+        let mut outbox: [Vec<f32>; 2] = [vec![0.0; span], vec![0.0; span]];
+        let mut waiting = 0;
+        let (mut pos, mut n) = (0, left.min(span));
         pool.install(|| run_parallel(tracks, source, pos, n));
         loop {
-            let next = pos + n;
-            let m = (cursor.remaining() - n).min(span);
-            pool.install(|| {
-                gather_parallel(tracks, buses, master, n);
-                if m > 0 {
-                    rayon::join(
-                        || run_buses(buses, master, n),
-                        || run_parallel(tracks, source, next, m),
-                    );
-                } else {
-                    run_buses(buses, master, n);
-                }
-            });
+            left -= n;
+            let (next, m) = (pos + n, left.min(span));
+            pool.in_place_scope(|s| {
+                s.spawn(|_| {
+                    gather_parallel(tracks, buses, master, n);
+                    if m > 0 {
+                        rayon::join(
+                            || run_buses(buses, master, n),
+                            || run_parallel(tracks, source, next, m),
+                        );
+                    } else {
+                        run_buses(buses, master, n);
+                    }
+                });
+                cursor.emit(&outbox, waiting, sink)
+            })?;
             *position += n;
-            cursor.emit(master, n, sink)?;
+            core::mem::swap(&mut master.input, &mut outbox);
+            waiting = n;
             if m == 0 {
-                return Ok(());
+                return cursor.emit(&outbox, waiting, sink);
             }
             (pos, n) = (next, m);
         }
@@ -281,11 +289,11 @@ impl Cursor {
         self.total - self.emitted + self.skip
     }
 
-    /// Hands the part of the master's last `n` samples that is output
-    /// (past the latency) to `sink`.
+    /// Hands the part of the master's last `n` samples (in `out`) that is
+    /// output (past the latency) to `sink`.
     fn emit<E>(
         &mut self,
-        master: &Bus,
+        out: &[Vec<f32>; 2],
         n: usize,
         sink: &mut impl FnMut(&[&[f32]]) -> Result<(), E>,
     ) -> Result<(), E> {
@@ -293,7 +301,7 @@ impl Cursor {
         self.skip -= drop;
         let keep = (n - drop).min(self.total - self.emitted);
         if keep > 0 {
-            let [l, r] = &master.input;
+            let [l, r] = out;
             sink(&[&l[drop..drop + keep], &r[drop..drop + keep]])?;
             self.emitted += keep;
         }

@@ -286,6 +286,8 @@ fn threaded_render_is_bit_identical_to_one_thread() {
     let many = mx.render_to_vec(&inputs, true).unwrap();
     assert!(one == many);
     assert!(one[0].len() > 30_000 && peak(&one) > 0.05);
+    // Several spans of the threaded render, the last one partial.
+    assert!(one[0].len() > 2 * super::PARALLEL_SPAN && one[0].len() % super::PARALLEL_SPAN != 0);
     // Without automation the threads overlap buses and tracks: still equal.
     let paths: Vec<_> = mx.automation().map(|(o, p, ..)| (o, p.to_string())).collect();
     paths.iter().for_each(|(o, p)| mx.clear_automation(*o, p).unwrap());
