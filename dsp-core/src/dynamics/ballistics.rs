@@ -62,6 +62,11 @@ impl Ballistics {
     /// [`follow`](Self::follow), with the multiply-adds fused when `WIDE`.
     #[inline(always)]
     pub(crate) fn follow_with<const WIDE: bool>(&self, mut state: f32, targets: &mut [f32]) -> f32 {
+        // At rest with nothing to follow the output is zeros already, as
+        // the recurrence would leave them (its snap to zero).
+        if state == 0.0 && targets.iter().all(|&t| t == 0.0) {
+            return 0.0;
+        }
         for t in targets.iter_mut() {
             state = self.next_with::<WIDE>(state, *t);
             *t = state;

@@ -91,8 +91,11 @@ impl Processor for Gain {
         let len = channels.first().map_or(0, |c| c.len());
         if !self.gain.is_smoothing() {
             let g = self.gain.current() as f32;
-            for ch in channels.iter_mut() {
-                ch.iter_mut().for_each(|x| *x *= g);
+            // At unity (a polarity left alone) the samples are already right.
+            if g != 1.0 {
+                for ch in channels.iter_mut() {
+                    ch.iter_mut().for_each(|x| *x *= g);
+                }
             }
             return;
         }
