@@ -2,14 +2,17 @@
 //! mastering chain into one that moves the mix towards the reference —
 //! tonal balance (a linear-phase EQ of mid and side), loudness (the
 //! target), stereo width (the width stage) and dynamics (how much of the
-//! glue stage is mixed in) — each by its strength in [`Matching`].
+//! glue stage is mixed in for a more dynamic reference, a soft clipper for
+//! a denser one) — each by its strength in [`Matching`].
 
 use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
+use super::assist::soft_clipper;
 use super::chain::{MasteringChain, Matching, Stage};
 use super::linear_eq::{LinearPhaseEq, curve_db};
+use super::normalize::{Envelope, LimiterModel};
 use super::profile::Profile;
 use crate::dynamics::COMPRESSOR_KIND;
 use crate::error::Error;
@@ -23,6 +26,9 @@ pub const MAX_TONAL_DB: f64 = 12.0;
 const FULL_CREST_DB: f64 = 6.0;
 /// Name of the stage that reference matching inserts.
 pub const TONAL_STAGE: &str = "tonal_balance";
+/// Name of the soft-clipper stage that dynamics matching adds for a
+/// denser reference (last of the stages).
+pub const DENSITY_STAGE: &str = "density";
 /// Name of the stereo-width stage that width matching sets.
 const WIDTH_STAGE: &str = "width";
 
@@ -38,7 +44,7 @@ pub fn match_chain(
     m.validate()?;
     let mut out = chain.clone();
     let mut notes = Vec::new();
-    out.stages.retain(|s| s.name != TONAL_STAGE);
+    out.stages.retain(|s| s.name != TONAL_STAGE && s.name != DENSITY_STAGE);
     if m.tonal > 0.0 {
         let curves = mix.match_curves(reference, m.tonal, MAX_TONAL_DB)?;
         let mut eq = LinearPhaseEq::new(&curves.mid)?;
@@ -95,6 +101,50 @@ pub fn match_chain(
         }
     }
     Ok((out, notes))
+}
+
+/// Dynamics matching towards a denser reference, once the audio entering
+/// the loudness stage is known (`entering`, its [`Envelope`] `envelope`):
+/// when its peak-to-loudness ratio is above `reference`'s by `gap` dB, a
+/// soft clipper is appended to the stages ([`DENSITY_STAGE`]). It takes
+/// `least + dynamics * (gap - least)` dB off the peaks, `least` being the
+/// share (at most `gap`) that lets the loudness stage reach the chain's
+/// target: a true-peak limiter alone stops short of a dense target (more
+/// gain would only flatten the audio), while clipping takes the peaks
+/// without pumping what lies around them. Returns a sentence on it, or
+/// `None` when nothing was added (dynamics strength 0, a reference no
+/// denser, or a share too small to matter).
+pub fn match_density(
+    chain: &mut MasteringChain,
+    entering: &Profile,
+    envelope: &Envelope,
+    reference: &Profile,
+) -> Result<Option<String>, Error> {
+    let strength = chain.matching.dynamics;
+    let gap = entering.plr_db - reference.plr_db;
+    if strength <= 0.0 || !gap.is_finite() || gap <= 0.0 {
+        return Ok(None);
+    }
+    let target = chain.resolved_target()?;
+    let mut limiter = chain.limiter().map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "its limiter does not load",
+    })?;
+    limiter.set_ceiling_db(target.true_peak_dbtp.min(0.0))?;
+    limiter.set_true_peak(true);
+    let least =
+        envelope.clip_to_reach(target.integrated_lufs, &mut LimiterModel::of(&limiter)?, gap);
+    let share = least + strength * (gap - least);
+    let Some((processor, ceiling)) = soft_clipper(entering.true_peak_dbtp, share)? else {
+        return Ok(None);
+    };
+    chain.stages.push(Stage { name: DENSITY_STAGE.to_string(), processor });
+    Ok(Some(format!(
+        "dynamics: soft clipper takes {share:.1} dB off the peaks, {least:.1} dB of it to reach \
+         the target loudness (ceiling {ceiling:.1} dBFS at the working level; PLR {:.1} dB, \
+         reference {:.1} dB)",
+        entering.plr_db, reference.plr_db
+    )))
 }
 
 /// Corrects the tonal-balance stage of a matched chain for what the

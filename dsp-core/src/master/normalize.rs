@@ -242,6 +242,34 @@ impl Envelope {
         }
         Some((0.5 * (lo + hi), true))
     }
+    /// The least peak reduction, dB below the track's highest peak (0 to
+    /// `most_db`, within 0.05 dB), that lets `limiter` bring the track to
+    /// `target_lufs` ([`gain_for`](Self::gain_for) reaches it) when a clipper
+    /// before it holds the peaks there (modelled by capping the envelope's
+    /// peaks); `most_db` if even that does not. An instant clipper takes
+    /// peaks without pumping what lies around them, which is what a dense
+    /// target beyond the limiter's reach needs.
+    pub fn clip_to_reach(&self, target_lufs: f64, limiter: &mut LimiterModel, most_db: f64) -> f64 {
+        let top = self.peak.iter().fold(0.0f32, |a, &b| a.max(b));
+        let mut reaches = |share: f64| {
+            let cap = top * db_to_gain(-share) as f32;
+            let clipped =
+                Envelope { peak: self.peak.iter().map(|&p| p.min(cap)).collect(), ..self.clone() };
+            clipped.gain_for(target_lufs, limiter).is_some_and(|(_, reached)| reached)
+        };
+        if reaches(0.0) {
+            return 0.0;
+        }
+        let (mut lo, mut hi) = (0.0, most_db.max(0.0));
+        if !reaches(hi) {
+            return hi;
+        }
+        while hi - lo > 0.05 {
+            let mid = 0.5 * (lo + hi);
+            if reaches(mid) { hi = mid } else { lo = mid }
+        }
+        hi
+    }
 }
 
 /// An [`Envelope`] built block by block as a track is read or written
