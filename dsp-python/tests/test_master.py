@@ -207,6 +207,41 @@ def test_match_reference_meets_tonal_balance_loudness_and_ceiling():
     assert ml.third_octave_error_db(y0, reference, 48_000) == pytest.approx(before, abs=0.3)
 
 
+def brickwall(seed: int, seconds: float = 12.0, tilt_db: float = 2.0) -> np.ndarray:
+    """A brickwall-loud master (the "loud" preset: -9 LUFS at -1 dBTP, a
+    peak-to-loudness ratio of about 8 dB) of broadband music whose loudness
+    swells by about 10 LU."""
+    x = broadband(seed, seconds, tilt_db=tilt_db)
+    t = np.arange(x.shape[1]) / 48_000
+    x = (x * (0.6 + 0.4 * np.sin(2 * np.pi * 0.1 * t))).astype(np.float32)
+    x, _ = ml.normalize(x, 48_000, target="spotify")
+    return ml.master(x, 48_000, chain=ml.MasteringChain("loud"))[0]
+
+
+@pytest.mark.parametrize("full_chain", [False, True])
+def test_a_brickwall_loud_reference_is_matched_in_loudness_under_the_ceiling(full_chain):
+    # Dense references are out of reach of a clean true-peak limiter: the
+    # dynamics match adds a soft clipper so that the master lands on the
+    # reference's loudness (libebur128), its true peak still under -1 dBTP.
+    reference = brickwall(2)
+    ref_lufs, ref_tp = ebur128(reference, 48_000)
+    assert abs(ref_lufs + 9.0) <= 0.3 and ref_tp <= -0.9
+    x = broadband(1, seconds=12.0, tilt_db=-3.0) * 0.3
+    if full_chain:
+        y, report = ml.master(x, 48_000, reference=reference)
+    else:
+        y, report = ml.match_reference(x, reference, 48_000)
+    lufs, tp = ebur128(y, 48_000)
+    assert abs(lufs - ref_lufs) <= 0.3, (lufs, ref_lufs, report.matching)
+    assert tp <= -0.9, tp
+    assert "density" in report.chain.stages
+    assert any("soft clipper" in m for m in report.matching), report.matching
+    # Without the dynamics match the chain keeps its stages as they were.
+    if not full_chain:
+        _, plain = ml.match_reference(x, reference, 48_000, dynamics=0.0)
+        assert "density" not in plain.chain.stages
+
+
 def test_a_saved_profile_masters_other_tracks_like_the_reference():
     reference = broadband(3, tilt_db=1.5)
     profile = ml.Profile.analyze(reference, 48_000)

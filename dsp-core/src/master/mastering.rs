@@ -147,11 +147,12 @@ pub fn master_with<S: AsRef<[f32]>>(
     // master the rest but the last 8 % (measuring it).
     let mut start = 0.08;
     if let (Some(mix), Some(r)) = (&mix, reference) {
-        // Matched: a quick preview of the loudness stage shows whether it
-        // reaches the target (dynamics matching adds a soft clipper if it
-        // needs one) and what the limiter does to the tonal balance and
-        // the width; the chain undoes that before the real run.
-        let (entering, master) = progress.phase(0.08, 0.4, |p| {
+        // Matched: a quick preview of the master shows whether the
+        // loudness stage reaches the target (dynamics matching adds a soft
+        // clipper if it needs one) and what the stages after the tonal
+        // balance and the loudness stage do to it and to the width; the
+        // chain makes up for that before the real run.
+        let master = progress.phase(0.08, 0.4, |p| {
             let (mut processed, mut envelope) = p.phase(0.0, 0.7, |p| {
                 preview_stages(input, sample_rate, &chain, input_gain_db, p)
             })?;
@@ -167,13 +168,12 @@ pub fn master_with<S: AsRef<[f32]>>(
                 envelope = Envelope::analyze(&processed, sample_rate)?;
                 matching.push(note);
             }
-            let master = p.phase(0.8, 1.0, |p| {
+            p.phase(0.8, 1.0, |p| {
                 preview_limited(&processed, &envelope, &chain, (lufs, ceiling), p)
-            })?;
-            Ok((entering, master))
+            })
         })?;
         if chain.stage(TONAL_STAGE).is_some() {
-            matching.push(refine_tonal(&mut chain, &entering, &master)?);
+            matching.push(refine_tonal(&mut chain, mix, &master)?);
         }
         matching.extend(refine_width(&mut chain, mix, r, &master));
         start = 0.4;

@@ -74,6 +74,6 @@ pub use tonal::{JUDGED_HZ, NO_CONTENT_DB, TargetBand, TonalBalance, TonalTarget}
 mod matching;
 #[cfg(feature = "std")]
 pub use matching::{
-    DENSITY_STAGE, MAX_TONAL_DB, TONAL_STAGE, match_chain, match_density, refine_tonal,
-    refine_width,
+    CLIP_MARGIN_DB, DENSITY_STAGE, MAX_TONAL_DB, TONAL_STAGE, match_chain, match_density,
+    refine_tonal, refine_width,
 };
