@@ -291,6 +291,55 @@ mod tests {
     }
 
     #[test]
+    fn a_denser_reference_gets_a_soft_clipper_at_the_end_of_the_stages() {
+        use crate::master::WORKING_LUFS;
+        use crate::test_util::music_like;
+        let sr = 48_000.0;
+        // Music at the working level.
+        let mut x = music_like(sr, 10.0, 0.1, 3);
+        let lufs = Envelope::analyze(&x, sr).unwrap().integrated_lufs();
+        let g = libm::exp10((WORKING_LUFS - lufs) / 20.0) as f32;
+        x.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+        let views: Vec<&[f32]> = x.iter().map(Vec::as_slice).collect();
+        let entering = Profile::analyze(&views, sr).unwrap();
+        let envelope = Envelope::analyze(&x, sr).unwrap();
+        let clip_ceiling = |chain: &MasteringChain| {
+            let stage = chain.stages.last().filter(|s| s.name == DENSITY_STAGE)?;
+            number(&stage.processor, "ceiling_db")
+        };
+        let chain = |dynamics, lufs| {
+            let matching = Matching { dynamics, ..Matching::default() };
+            let mut c = MasteringChain::reference(matching).unwrap();
+            c.target_lufs = Some(lufs);
+            c
+        };
+        // 4 dB denser, a target the limiter reaches: the strength's share
+        // of the PLR difference.
+        let mut reference = entering.clone();
+        reference.plr_db = entering.plr_db - 4.0;
+        let mut c = chain(0.5, -14.0);
+        let note = match_density(&mut c, &entering, &envelope, &reference).unwrap().unwrap();
+        let ceiling = clip_ceiling(&c).unwrap();
+        assert!((entering.true_peak_dbtp - ceiling - 2.0).abs() < 1e-9, "{ceiling}: {note}");
+        assert!(!note.contains("needs"), "{note}");
+        // A target beyond the limiter: the share it needs, more than that.
+        let mut c = chain(0.5, -6.0);
+        let note = match_density(&mut c, &entering, &envelope, &reference).unwrap().unwrap();
+        assert!(entering.true_peak_dbtp - clip_ceiling(&c).unwrap() > 2.0 + CLIP_MARGIN_DB);
+        assert!(note.contains("needs"), "{note}");
+        // Matched again, the chain loses the clipper (the preview sets a new one).
+        let (again, _) = match_chain(&c, &entering, &reference).unwrap();
+        assert!(again.stage(DENSITY_STAGE).is_none());
+        // No clipper without dynamics matching or for a reference as dynamic.
+        let mut c = chain(0.0, -6.0);
+        assert!(match_density(&mut c, &entering, &envelope, &reference).unwrap().is_none());
+        reference.plr_db = entering.plr_db + 1.0;
+        let mut c = chain(1.0, -6.0);
+        assert!(match_density(&mut c, &entering, &envelope, &reference).unwrap().is_none());
+        assert!(clip_ceiling(&c).is_none());
+    }
+
+    #[test]
     fn refining_puts_the_width_where_the_matching_aimed() {
         // Mix at -12 dB side to mid, reference at -8, half strength: the
         // aim is -10; a master that came out at -11 needs +1 dB of side.
