@@ -207,6 +207,57 @@ def test_match_reference_meets_tonal_balance_loudness_and_ceiling():
     assert ml.third_octave_error_db(y0, reference, 48_000) == pytest.approx(before, abs=0.3)
 
 
+def swelling(seed: int, seconds: float = 20.0, sr: int = 48_000, tilt_db: float = 0.0) -> np.ndarray:
+    """Stereo music whose loudness swells by about 14 LU over 20 s: a
+    pink-ish bed tilted by `tilt_db` per decade around 1 kHz (its noise
+    peaks a crest factor of about 12 dB above its level), a kick every half
+    second and hats between."""
+    rng = np.random.default_rng(seed)
+    n = int(sr * seconds)
+    f = np.fft.rfftfreq(n, 1 / sr)
+    fc = np.maximum(f, 1.0)
+    shape = (f > 20) / np.sqrt(fc) * 10 ** (tilt_db * np.log10(fc / 1000) / 20)
+    a, b = (np.fft.irfft(shape * np.exp(2j * np.pi * rng.random(len(f))), n) for _ in range(2))
+    bed = np.stack([a + 0.35 * b, a - 0.35 * b])
+    bed *= 0.1 / np.sqrt(np.mean(bed**2))
+    t = np.arange(n) / sr
+    beat = t % 0.5
+    kick = np.exp(-beat * 14) * np.sin(2 * np.pi * 52 * beat * (1 + np.exp(-beat * 40)))
+    hat = np.diff(rng.standard_normal(n + 1)) * np.exp(-((t + 0.25) % 0.5) * 50)
+    swell = 0.6 + 0.4 * np.sin(2 * np.pi * 0.05 * t)
+    return ((bed * swell + 0.25 * kick + 0.05 * hat) * 0.8).astype(np.float32)
+
+
+@pytest.mark.parametrize("full_chain", [False, True])
+def test_a_brickwall_loud_reference_is_matched_in_loudness_under_the_ceiling(full_chain):
+    # The reference: other music mastered brickwall-loud by the "loud"
+    # preset (-9 LUFS at -1 dBTP, a PLR of 8 dB). A clean true-peak limiter
+    # cannot bring the dark, dynamic mix there (it stops where more gain
+    # only flattens the audio); the dynamics match adds a soft clipper so
+    # that the master lands on the reference's loudness by libebur128, its
+    # true peak still under the ceiling.
+    reference, _ = ml.normalize(swelling(20, tilt_db=2.0), 48_000, target="spotify")
+    reference, _ = ml.master(reference, 48_000, chain=ml.MasteringChain("loud"))
+    ref_lufs, ref_tp = ebur128(reference, 48_000)
+    assert abs(ref_lufs + 9.0) <= 0.1 and ref_tp <= -0.9
+    x = swelling(10, tilt_db=-3.0) * 0.3
+    if full_chain:
+        y, report = ml.master(x, 48_000, reference=reference)
+    else:
+        y, report = ml.match_reference(x, reference, 48_000)
+    lufs, tp = ebur128(y, 48_000)
+    assert abs(lufs - ref_lufs) <= 0.3, (lufs, ref_lufs, report.matching)
+    assert tp <= -0.9, tp
+    assert "density" in report.chain.stages
+    assert any("soft clipper" in m for m in report.matching), report.matching
+    if not full_chain:
+        # Without the dynamics match: no clipper, and the limiter alone
+        # stops short of the reference's loudness.
+        y0, plain = ml.match_reference(x, reference, 48_000, dynamics=0.0)
+        assert "density" not in plain.chain.stages
+        assert ebur128(y0, 48_000)[0] < ref_lufs - 0.3
+
+
 def test_a_saved_profile_masters_other_tracks_like_the_reference():
     reference = broadband(3, tilt_db=1.5)
     profile = ml.Profile.analyze(reference, 48_000)

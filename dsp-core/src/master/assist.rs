@@ -202,9 +202,8 @@ pub fn assist<S: AsRef<[f32]>>(
     let gain = working_gain(mix.integrated_lufs);
     let (excerpt, lufs) = loudest_excerpt(&views, sample_rate, &mix, target.integrated_lufs)?;
     let limits = (lufs, target.true_peak_dbtp);
-    let (_, master) = progress.phase(0.1, 1.0, |p| {
-        preview(&excerpt, sample_rate, &plan.chain(), gain, limits, false, p)
-    })?;
+    let master = progress
+        .phase(0.1, 1.0, |p| preview(&excerpt, sample_rate, &plan.chain(), gain, limits, p))?;
     let previewed = TonalBalance::analyze(&master, &options.tonal)?;
     let preview = plan.refine(&previewed, &master, &options.tonal)?;
     let chain = plan.chain();
@@ -325,6 +324,26 @@ fn hz_text(hz: f64) -> String {
     let v = near * decade;
     let round = |x: f64| libm::round(x * 100.0) / 100.0;
     if v >= 1000.0 { format!("{} kHz", round(v / 1000.0)) } else { format!("{} Hz", round(v)) }
+}
+
+/// Least share of the peaks (dB) worth a soft clipper.
+const MIN_CLIP_DB: f64 = 0.3;
+
+/// A soft clipper (1.5 dB knee) that takes `share_db` off peaks reaching
+/// `peak_db` (dBFS, at the level it works at), and its ceiling; `None`
+/// when the share is too small to be worth it or the ceiling is out of the
+/// clipper's range.
+pub(crate) fn soft_clipper(peak_db: f64, share_db: f64) -> Result<Option<(Preset, f64)>, Error> {
+    let ceiling = peak_db - share_db;
+    if share_db < MIN_CLIP_DB || !(-24.0..=0.0).contains(&ceiling) {
+        return Ok(None);
+    }
+    let p = preset_of(
+        "soft_clipper",
+        &[("ceiling_db", num(ceiling)), ("knee_db", num(1.5))],
+        Vec::new(),
+    )?;
+    Ok(Some((p, ceiling)))
 }
 
 /// A registered processor's preset from parameter values, checked by
@@ -655,16 +674,10 @@ impl<'a> Plan<'a> {
             )
         };
         let peak = m.true_peak_dbtp + working_gain(m.integrated_lufs);
-        let ceiling = peak - share;
-        if share < 0.3 || !(-24.0..=0.0).contains(&ceiling) {
+        let Some((p, ceiling)) = soft_clipper(peak, share)? else {
             self.decide("soft_clip", seen, "the limiter does it alone".to_string());
             return Ok(());
-        }
-        let p = preset_of(
-            "soft_clipper",
-            &[("ceiling_db", num(ceiling)), ("knee_db", num(1.5))],
-            Vec::new(),
-        )?;
+        };
         self.add("soft_clip", p);
         self.decide(
             "soft_clip",

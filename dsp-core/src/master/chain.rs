@@ -47,7 +47,9 @@ pub struct Matching {
     /// Stereo width (side level relative to mid).
     pub width: f64,
     /// Dynamics (how much of the glue stage is mixed in follows how much
-    /// denser the reference is).
+    /// more dynamic the reference is; for a denser one, how much of the
+    /// difference in peak-to-loudness ratio a soft clipper takes, and at
+    /// least what the target loudness needs).
     pub dynamics: f64,
 }
 

@@ -8,11 +8,11 @@ use std::string::String;
 use std::vec::Vec;
 
 use super::chain::{MasteringChain, Matching, WORKING_LUFS};
-use super::matching::{TONAL_STAGE, match_chain, refine_tonal, refine_width};
+use super::matching::{TONAL_STAGE, match_chain, match_density, refine_tonal, refine_width};
 use super::normalize::{
     Envelope, EnvelopeBuilder, NormalizeReport, normalize_preview, normalize_tape,
 };
-use super::offline::{BLOCK, check_track, run_tape};
+use super::offline::{BLOCK, check_track, render, run_tape};
 use super::profile::Profile;
 use super::tape::{MemTape, Sink, SliceTape, Tape, check_tape};
 use crate::analysis::{QaMeter, QaReport, Target};
@@ -146,15 +146,35 @@ pub fn master_with<S: AsRef<[f32]>>(
     // Progress: 8 % measures the mix, 32 % the preview if there is one, the
     // master the rest but the last 8 % (measuring it).
     let mut start = 0.08;
-    if let (Some(mix), Some(r), Some(_)) = (&mix, reference, chain.stage(TONAL_STAGE)) {
-        // Matched: a quick preview of the loudness stage shows what the
-        // limiter does to the tonal balance and the width; the chain
-        // undoes it before the real run.
-        let (entering, master) = progress.phase(0.08, 0.4, |p| {
-            preview(input, sample_rate, &chain, input_gain_db, (lufs, ceiling), true, p)
+    if let (Some(mix), Some(r)) = (&mix, reference) {
+        // Matched: a quick preview of the master shows whether the
+        // loudness stage reaches the target (dynamics matching adds a soft
+        // clipper if it needs one) and what the stages after the tonal
+        // balance and the loudness stage do to it and to the width; the
+        // chain makes up for that before the real run.
+        let master = progress.phase(0.08, 0.4, |p| {
+            let (mut processed, mut envelope) = p.phase(0.0, 0.7, |p| {
+                preview_stages(input, sample_rate, &chain, input_gain_db, p)
+            })?;
+            let entering = Profile::analyze(&planar_views(&processed), sample_rate)?;
+            if let Some(note) = match_density(&mut chain, &entering, &envelope, r)? {
+                // The clipper is the last stage: run it on the preview.
+                let stage = chain.stages.last().ok_or(Error::EmptyInput)?;
+                let mut clip = preset::load(&stage.processor).map_err(|_| {
+                    Error::InvalidParameter { name: "chain", reason: "a stage does not load" }
+                })?;
+                processed =
+                    p.phase(0.7, 0.8, |p| render(&mut *clip, &processed, sample_rate, p))?;
+                envelope = Envelope::analyze(&processed, sample_rate)?;
+                matching.push(note);
+            }
+            p.phase(0.8, 1.0, |p| {
+                preview_limited(&processed, &envelope, &chain, (lufs, ceiling), p)
+            })
         })?;
-        let entering = entering.ok_or(Error::EmptyInput)?;
-        matching.push(refine_tonal(&mut chain, &entering, &master)?);
+        if chain.stage(TONAL_STAGE).is_some() {
+            matching.push(refine_tonal(&mut chain, mix, &master)?);
+        }
         matching.extend(refine_width(&mut chain, mix, r, &master));
         start = 0.4;
     }
@@ -260,31 +280,55 @@ impl<O: Sink + ?Sized> Sink for QaSink<'_, O> {
 
 /// A quick preview of mastering `input` with `chain`: the profile of the
 /// preview of the loudness stage's output (gain to `lufs` under `ceiling`
-/// dBTP from the envelope, see [`normalize_preview`]) and, when asked for
-/// (`entering`), of the audio entering the loudness stage (after
-/// `input_gain_db` and the stages). Progress: 75 % the stages.
+/// dBTP from the envelope, see [`normalize_preview`]). Progress: 75 % the
+/// stages.
 pub(crate) fn preview<S: AsRef<[f32]>>(
     input: &[S],
     sample_rate: f64,
     chain: &MasteringChain,
     input_gain_db: f64,
-    (lufs, ceiling): (f64, f64),
-    entering: bool,
+    limits: (f64, f64),
     progress: &mut Progress,
-) -> Result<(Option<Profile>, Profile), Error> {
+) -> Result<Profile, Error> {
+    let (processed, envelope) = progress
+        .phase(0.0, 0.75, |p| preview_stages(input, sample_rate, chain, input_gain_db, p))?;
+    progress.phase(0.75, 1.0, |p| preview_limited(&processed, &envelope, chain, limits, p))
+}
+
+/// The audio entering the loudness stage (`input` after `input_gain_db`
+/// and the stages) and its envelope.
+fn preview_stages<S: AsRef<[f32]>>(
+    input: &[S],
+    sample_rate: f64,
+    chain: &MasteringChain,
+    input_gain_db: f64,
+    progress: &mut Progress,
+) -> Result<(Audio, Envelope), Error> {
     let mut processed = MemTape::with_capacity(input.len(), check_track(input)?);
-    let (_, envelope) = progress.phase(0.0, 0.75, |p| {
-        run_stages(&mut SliceTape::new(input), sample_rate, chain, input_gain_db, p, &mut processed)
-    })?;
-    let processed = processed.into_inner();
-    let entering =
-        entering.then(|| Profile::analyze(&planar_views(&processed), sample_rate)).transpose()?;
-    let limiter = limiter(chain)?;
-    let preview = progress.phase(0.75, 1.0, |p| {
-        normalize_preview(&processed, &envelope, lufs, ceiling, &limiter, p)
-    })?;
-    drop(processed);
-    Ok((entering, Profile::analyze(&planar_views(&preview), sample_rate)?))
+    let (_, envelope) = run_stages(
+        &mut SliceTape::new(input),
+        sample_rate,
+        chain,
+        input_gain_db,
+        progress,
+        &mut processed,
+    )?;
+    Ok((processed.into_inner(), envelope))
+}
+
+/// The profile of the preview of the loudness stage's output for
+/// `processed` (with its `envelope`): gain to `lufs` under `ceiling` dBTP
+/// and the chain's limiter, see [`normalize_preview`].
+fn preview_limited(
+    processed: &[Vec<f32>],
+    envelope: &Envelope,
+    chain: &MasteringChain,
+    (lufs, ceiling): (f64, f64),
+    progress: &mut Progress,
+) -> Result<Profile, Error> {
+    let preview =
+        normalize_preview(processed, envelope, lufs, ceiling, &limiter(chain)?, progress)?;
+    Profile::analyze(&planar_views(&preview), envelope.sample_rate())
 }
 
 /// Slices of planar audio.
@@ -632,7 +676,6 @@ impl GainReduction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::master::offline::render;
     use crate::test_util::music_like;
 
     fn chain(name: &str) -> MasteringChain {

@@ -2,14 +2,17 @@
 //! mastering chain into one that moves the mix towards the reference —
 //! tonal balance (a linear-phase EQ of mid and side), loudness (the
 //! target), stereo width (the width stage) and dynamics (how much of the
-//! glue stage is mixed in) — each by its strength in [`Matching`].
+//! glue stage is mixed in for a more dynamic reference, a soft clipper for
+//! a denser one) — each by its strength in [`Matching`].
 
 use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
 
+use super::assist::soft_clipper;
 use super::chain::{MasteringChain, Matching, Stage};
 use super::linear_eq::{LinearPhaseEq, curve_db};
+use super::normalize::{Envelope, LimiterModel};
 use super::profile::Profile;
 use crate::dynamics::COMPRESSOR_KIND;
 use crate::error::Error;
@@ -23,6 +26,13 @@ pub const MAX_TONAL_DB: f64 = 12.0;
 const FULL_CREST_DB: f64 = 6.0;
 /// Name of the stage that reference matching inserts.
 pub const TONAL_STAGE: &str = "tonal_balance";
+/// Name of the soft-clipper stage that dynamics matching adds for a
+/// denser reference (last of the stages).
+pub const DENSITY_STAGE: &str = "density";
+/// Peak reduction (dB) added to the least share of the peaks with which
+/// the limiter reaches the target when clipping (see [`match_density`]):
+/// the model of that share leaves out the loudness the clipping takes.
+pub const CLIP_MARGIN_DB: f64 = 1.0;
 /// Name of the stereo-width stage that width matching sets.
 const WIDTH_STAGE: &str = "width";
 
@@ -38,7 +48,7 @@ pub fn match_chain(
     m.validate()?;
     let mut out = chain.clone();
     let mut notes = Vec::new();
-    out.stages.retain(|s| s.name != TONAL_STAGE);
+    out.stages.retain(|s| s.name != TONAL_STAGE && s.name != DENSITY_STAGE);
     if m.tonal > 0.0 {
         let curves = mix.match_curves(reference, m.tonal, MAX_TONAL_DB)?;
         let mut eq = LinearPhaseEq::new(&curves.mid)?;
@@ -97,15 +107,67 @@ pub fn match_chain(
     Ok((out, notes))
 }
 
-/// Corrects the tonal-balance stage of a matched chain for what the
-/// loudness stage did to the spectrum (a limiter working hard takes most
-/// from the loud low end): its curves gain the smoothed difference from
-/// `master` (the master's profile) back to `entering` (the profile of the
-/// audio entering the loudness stage), within [`MAX_TONAL_DB`]. Returns a
-/// sentence on the change; a chain without the stage is left alone.
-pub fn refine_tonal(
+/// Dynamics matching towards a denser reference, once the audio entering
+/// the loudness stage is known (`entering`, its [`Envelope`] `envelope`):
+/// when its peak-to-loudness ratio is above `reference`'s by `gap` dB, a
+/// soft clipper is appended to the stages ([`DENSITY_STAGE`]). It takes
+/// `dynamics * gap` dB off the peaks, or if more, what the loudness stage
+/// needs to reach the chain's target: the least share with which the
+/// limiter reaches it (see [`Envelope::clip_to_reach`]) and
+/// [`CLIP_MARGIN_DB`] for what the clipping itself takes from the loudness.
+/// A true-peak limiter alone stops short of a dense target (more gain would
+/// only flatten the audio), while clipping takes the peaks without pumping
+/// what lies around them. Returns a sentence on it, or `None` when nothing
+/// was added (dynamics strength 0, a reference no denser, or a share too
+/// small to matter).
+pub fn match_density(
     chain: &mut MasteringChain,
     entering: &Profile,
+    envelope: &Envelope,
+    reference: &Profile,
+) -> Result<Option<String>, Error> {
+    let strength = chain.matching.dynamics;
+    let gap = entering.plr_db - reference.plr_db;
+    if strength <= 0.0 || !gap.is_finite() || gap <= 0.0 {
+        return Ok(None);
+    }
+    let target = chain.resolved_target()?;
+    let mut limiter = chain.limiter().map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "its limiter does not load",
+    })?;
+    limiter.set_ceiling_db(target.true_peak_dbtp.min(0.0))?;
+    limiter.set_true_peak(true);
+    // The peak reduction that reaching the target under the ceiling takes.
+    let needed = entering.plr_db - (target.true_peak_dbtp - target.integrated_lufs);
+    let model = &mut LimiterModel::of(&limiter)?;
+    let least = envelope.clip_to_reach(target.integrated_lufs, model, needed.max(0.0));
+    let least = if least > 0.0 { least + CLIP_MARGIN_DB } else { 0.0 };
+    let share = least.max(strength * gap);
+    let Some((processor, ceiling)) = soft_clipper(entering.true_peak_dbtp, share)? else {
+        return Ok(None);
+    };
+    chain.stages.push(Stage { name: DENSITY_STAGE.to_string(), processor });
+    Ok(Some(format!(
+        "dynamics: soft clipper takes {share:.1} dB off the peaks{} (ceiling {ceiling:.1} dBFS \
+         at the working level; PLR {:.1} dB, reference {:.1} dB)",
+        if least > 0.0 { ", which the target loudness needs" } else { "" },
+        entering.plr_db,
+        reference.plr_db
+    )))
+}
+
+/// Corrects the tonal-balance stage of a matched chain for what the rest
+/// of the chain did to the spectrum (glue compression working on the loud
+/// bands, a limiter working hard taking most from the loud low end): from
+/// `before` (the profile of the audio the chain starts from) to `master`
+/// (the previewed master's profile) the chain should have made the curves'
+/// change; each curve gains the smoothed part of it that the master
+/// missed, within [`MAX_TONAL_DB`]. Returns a sentence on the change; a
+/// chain without the stage is left alone.
+pub fn refine_tonal(
+    chain: &mut MasteringChain,
+    before: &Profile,
     master: &Profile,
 ) -> Result<String, Error> {
     let Some(stage) = chain.stages.iter_mut().find(|s| s.name == TONAL_STAGE) else {
@@ -116,19 +178,24 @@ pub fn refine_tonal(
         name: "chain",
         reason: "its tonal-balance stage does not load",
     })?;
-    let fix = master.match_curves(entering, 1.0, MAX_TONAL_DB)?;
+    let done = before.match_curves(master, 1.0, MAX_TONAL_DB)?;
+    let missed = |points: &[(f64, f64)], done: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        points.iter().map(|&(hz, db)| (hz, db - curve_db(done, hz))).collect()
+    };
     let add = |points: &[(f64, f64)], fix: &[(f64, f64)]| -> Vec<(f64, f64)> {
         let moved =
             |&(hz, db): &(f64, f64)| (db + curve_db(fix, hz)).clamp(-MAX_TONAL_DB, MAX_TONAL_DB);
         points.iter().map(|p| (p.0, moved(p))).collect()
     };
-    eq.set_curve(&add(eq.curve(), &fix.mid))?;
+    let fix_mid = missed(eq.curve(), &done.mid);
+    eq.set_curve(&add(eq.curve(), &fix_mid))?;
     if eq.mid_side() {
-        eq.set_side_curve(&add(eq.side_curve(), &fix.side))?;
+        let fix_side = missed(eq.side_curve(), &done.side);
+        eq.set_side_curve(&add(eq.side_curve(), &fix_side))?;
     }
     stage.processor = save(&eq);
-    let (lo, hi) = extremes(&fix.mid);
-    Ok(format!("tonal balance refined for the limiter: mid {lo:+.1} to {hi:+.1} dB"))
+    let (lo, hi) = extremes(&fix_mid);
+    Ok(format!("tonal balance refined for the rest of the chain: mid {lo:+.1} to {hi:+.1} dB"))
 }
 
 /// Corrects the width stage of a matched chain so that the master's side
@@ -196,10 +263,11 @@ mod tests {
 
     #[test]
     fn refining_undoes_a_colouration_of_the_master() {
-        // The "master" is the audio entering the loudness stage with 3 dB
-        // less above 4 kHz: the refined curve adds those 3 dB back relative
-        // to the bass (which moves by about 1 dB with the loudness that the
-        // profiles are relative to).
+        // The chain should have applied its flat curve (no change relative
+        // to loudness) but the "master" came out with 3 dB less above
+        // 4 kHz: the refined curve adds those 3 dB back relative to the bass
+        // (which moves by about 1 dB with the loudness that the profiles are
+        // relative to).
         let sr = 48_000.0;
         let entering = music(sr, 10.0, 3);
         let mut shelf =
@@ -220,6 +288,55 @@ mod tests {
         assert!((low - 1.0).abs() < 1.5, "{low}");
         assert!((high - low - 3.0).abs() < 0.5, "{low} {high}");
         assert!(note.contains("refined"), "{note}");
+    }
+
+    #[test]
+    fn a_denser_reference_gets_a_soft_clipper_at_the_end_of_the_stages() {
+        use crate::master::WORKING_LUFS;
+        use crate::test_util::music_like;
+        let sr = 48_000.0;
+        // Music at the working level.
+        let mut x = music_like(sr, 10.0, 0.1, 3);
+        let lufs = Envelope::analyze(&x, sr).unwrap().integrated_lufs();
+        let g = libm::exp10((WORKING_LUFS - lufs) / 20.0) as f32;
+        x.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= g));
+        let views: Vec<&[f32]> = x.iter().map(Vec::as_slice).collect();
+        let entering = Profile::analyze(&views, sr).unwrap();
+        let envelope = Envelope::analyze(&x, sr).unwrap();
+        let clip_ceiling = |chain: &MasteringChain| {
+            let stage = chain.stages.last().filter(|s| s.name == DENSITY_STAGE)?;
+            number(&stage.processor, "ceiling_db")
+        };
+        let chain = |dynamics, lufs| {
+            let matching = Matching { dynamics, ..Matching::default() };
+            let mut c = MasteringChain::reference(matching).unwrap();
+            c.target_lufs = Some(lufs);
+            c
+        };
+        // 4 dB denser, a target the limiter reaches: the strength's share
+        // of the PLR difference.
+        let mut reference = entering.clone();
+        reference.plr_db = entering.plr_db - 4.0;
+        let mut c = chain(0.5, -14.0);
+        let note = match_density(&mut c, &entering, &envelope, &reference).unwrap().unwrap();
+        let ceiling = clip_ceiling(&c).unwrap();
+        assert!((entering.true_peak_dbtp - ceiling - 2.0).abs() < 1e-9, "{ceiling}: {note}");
+        assert!(!note.contains("needs"), "{note}");
+        // A target beyond the limiter: the share it needs, more than that.
+        let mut c = chain(0.5, -6.0);
+        let note = match_density(&mut c, &entering, &envelope, &reference).unwrap().unwrap();
+        assert!(entering.true_peak_dbtp - clip_ceiling(&c).unwrap() > 2.0 + CLIP_MARGIN_DB);
+        assert!(note.contains("needs"), "{note}");
+        // Matched again, the chain loses the clipper (the preview sets a new one).
+        let (again, _) = match_chain(&c, &entering, &reference).unwrap();
+        assert!(again.stage(DENSITY_STAGE).is_none());
+        // No clipper without dynamics matching or for a reference as dynamic.
+        let mut c = chain(0.0, -6.0);
+        assert!(match_density(&mut c, &entering, &envelope, &reference).unwrap().is_none());
+        reference.plr_db = entering.plr_db + 1.0;
+        let mut c = chain(1.0, -6.0);
+        assert!(match_density(&mut c, &entering, &envelope, &reference).unwrap().is_none());
+        assert!(clip_ceiling(&c).is_none());
     }
 
     #[test]

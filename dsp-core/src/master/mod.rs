@@ -73,4 +73,7 @@ pub use tonal::{JUDGED_HZ, NO_CONTENT_DB, TargetBand, TonalBalance, TonalTarget}
 #[cfg(feature = "std")]
 mod matching;
 #[cfg(feature = "std")]
-pub use matching::{MAX_TONAL_DB, TONAL_STAGE, match_chain, refine_tonal, refine_width};
+pub use matching::{
+    CLIP_MARGIN_DB, DENSITY_STAGE, MAX_TONAL_DB, TONAL_STAGE, match_chain, match_density,
+    refine_tonal, refine_width,
+};

@@ -242,6 +242,37 @@ impl Envelope {
         }
         Some((0.5 * (lo + hi), true))
     }
+    /// The least peak reduction, dB below the track's highest peak (0 to
+    /// `most_db`, within 0.05 dB), that lets `limiter` bring the track to
+    /// `target_lufs` ([`gain_for`](Self::gain_for) reaches it) when a clipper
+    /// before it holds the peaks there (modelled by capping the envelope's
+    /// peaks); `most_db` if even that does not. An instant clipper takes
+    /// peaks without pumping what lies around them, which is what a dense
+    /// target beyond the limiter's reach needs.
+    pub fn clip_to_reach(&self, target_lufs: f64, limiter: &mut LimiterModel, most_db: f64) -> f64 {
+        let mut reaches = |share: f64| {
+            self.clipped(share).gain_for(target_lufs, limiter).is_some_and(|(_, reached)| reached)
+        };
+        if reaches(0.0) {
+            return 0.0;
+        }
+        let (mut lo, mut hi) = (0.0, most_db.max(0.0));
+        if !reaches(hi) {
+            return hi;
+        }
+        while hi - lo > 0.05 {
+            let mid = 0.5 * (lo + hi);
+            if reaches(mid) { hi = mid } else { lo = mid }
+        }
+        hi
+    }
+
+    /// This envelope with its peaks capped `share_db` below the highest.
+    fn clipped(&self, share_db: f64) -> Envelope {
+        let top = self.peak.iter().fold(0.0f32, |a, &b| a.max(b));
+        let cap = top * db_to_gain(-share_db) as f32;
+        Envelope { peak: self.peak.iter().map(|&p| p.min(cap)).collect(), ..self.clone() }
+    }
 }
 
 /// An [`Envelope`] built block by block as a track is read or written
@@ -664,6 +695,27 @@ mod tests {
         let more =
             e.predict_lufs(r.gain_db + 6.0, Some(&mut m)) - e.predict_lufs(r.gain_db, Some(&mut m));
         assert!(more < 6.0 * 2.0 * MIN_SLOPE, "{more}");
+    }
+
+    #[test]
+    fn clipping_the_peaks_brings_a_dense_target_within_reach() {
+        let sr = 48_000.0;
+        let e = Envelope::analyze(&music_like(sr, 20.0, 0.1, 4), sr).unwrap();
+        let mut l = Limiter::default();
+        l.set_ceiling_db(-1.0).unwrap();
+        l.set_true_peak(true);
+        let m = &mut LimiterModel::of(&l).unwrap();
+        // Within the limiter's reach: nothing to clip.
+        assert_eq!(e.clip_to_reach(-14.0, m, 20.0), 0.0);
+        // Beyond it: the least share of the peaks that brings it, within
+        // 0.05 dB, and all there is when even that does not.
+        let target = -5.0;
+        assert_eq!(e.gain_for(target, m).map(|g| g.1), Some(false));
+        let share = e.clip_to_reach(target, m, 20.0);
+        let reaches = |s: f64, m: &mut LimiterModel| e.clipped(s).gain_for(target, m).unwrap().1;
+        assert!(share > 0.0 && share < 20.0, "{share}");
+        assert!(reaches(share, m) && !reaches(share - 0.05, m), "{share}");
+        assert_eq!(e.clip_to_reach(target, m, share - 1.0), share - 1.0);
     }
 
     #[test]

@@ -44,7 +44,8 @@
 //! window's leakage beside a steep filter edge), smooths it with a Gaussian-weighted local linear fit on the
 //! log-frequency axis (unbiased for tilts and at the ends of the range,
 //! unlike a plain moving average), tapers the unreliable bands back to
-//! 0 dB, scales by the strength and clamps. The side curve is offset so
+//! 0 dB (but the top sixth of an octave, which holds the gain below it),
+//! scales by the strength and clamps. The side curve is offset so
 //! that it leaves the width alone; [`Profile::width_gain`] and
 //! the dynamics readings ([`Profile::crest_db`], [`Profile::plr_db`]) serve
 //! the width and dynamics stages.
@@ -152,7 +153,8 @@ pub struct Profile {
 
 /// Equalisation curves from [`Profile::match_curves`]: `(Hz, dB)` on the
 /// profile grid, for a linear-phase EQ of mid and of side that interpolates
-/// linearly in dB over log frequency. Both end at 0 dB.
+/// linearly in dB over log frequency. Both start at 0 dB; over the top
+/// 1/6 octave of the grid they hold the gain of the band below it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchCurves {
     /// Gain for the mid signal.
@@ -371,11 +373,13 @@ impl Profile {
     /// `reference`'s: the reference-over-this spectral ratio in dB,
     /// smoothed (Gaussian-weighted local linear fit, sigma 1/6 octave for
     /// mid and 1/4 for side), faded to 0 dB where unreliable (below 25 Hz,
-    /// the top 1/6 octave of the common grid, bands more than 60 dB below
-    /// their spectrum's loudest in either profile, bands whose difference
-    /// is more than 25 dB from the median difference, as content that only
-    /// one track has, and for side, bands more than 40 dB below mid), scaled by `strength` (0 to 1) and clamped to
-    /// `±max_boost_db` (0 to 24 dB; side to half that).
+    /// bands more than 60 dB below their spectrum's loudest in either
+    /// profile, bands whose difference is more than 25 dB from the median
+    /// difference, as content that only one track has, and for side, bands
+    /// more than 40 dB below mid), held at the gain below the top 1/6 octave
+    /// of the common grid over it (its measurement is not trusted, its
+    /// band still needs the gain), scaled by `strength` (0 to 1) and
+    /// clamped to `±max_boost_db` (0 to 24 dB; side to half that).
     ///
     /// Both profiles are relative to their loudness, so the curves carry no
     /// overall gain worth speaking of: follow the EQ with loudness
@@ -716,16 +720,30 @@ fn smooth(diff: &[f64], weight: &[f64], sigma: f64) -> Vec<f64> {
 }
 
 /// The curve from a smoothed difference: `(fit - offset)` faded by the
-/// weights, scaled by `strength` and clamped to `±limit`.
+/// weights, scaled by `strength` and clamped to `±limit`; over the top
+/// [`MATCH_TOP_OCTAVES`] of the grid it holds the gain of the band below
+/// them. That measurement is left out, not the band: the air above it
+/// takes the gain of the highest trusted band as a shelf would, where a
+/// fade to 0 dB would leave the top octave unmatched (through the
+/// K-weighting's high shelf it weighs in the loudness, so the whole
+/// spectrum would then sit off the reference's after loudness alignment).
 fn finish(fit: &[f64], weight: &[f64], strength: f64, limit: f64, offset: f64) -> Vec<f64> {
-    fit.iter()
+    let mut curve: Vec<f64> = fit
+        .iter()
         .zip(weight)
         .map(
             |(&f, &w)| {
                 if w == 0.0 { 0.0 } else { (strength * w * (f - offset)).clamp(-limit, limit) }
             },
         )
-        .collect()
+        .collect();
+    let top = libm::log2(grid_hz(curve.len().saturating_sub(1)));
+    let held = (0..curve.len()).rfind(|&k| top - libm::log2(grid_hz(k)) >= MATCH_TOP_OCTAVES);
+    if let Some(k) = held {
+        let gain = curve[k];
+        curve[k + 1..].fill(gain);
+    }
+    curve
 }
 
 #[cfg(test)]
