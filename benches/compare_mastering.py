@@ -35,6 +35,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dsp-python" / "tests"))
+from helpers import swelling  # noqa: E402
+
 # (name, target tilt dB/decade, target bass boost dB, reference tilt, reference bass boost)
 PAIRS = [
     ("dark mix, bright reference", -3.0, 0.0, 2.0, 0.0),
@@ -43,32 +46,12 @@ PAIRS = [
 ]
 
 
-def music(seconds: float, sr: int, seed: int, tilt_db: float, bass_db: float) -> np.ndarray:
-    """Stereo music-like signal: a pink-ish bed with a spectral tilt around
-    1 kHz and a bass shelf (below 150 Hz), plus kick and hat patterns."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * sr)
-    f = np.fft.rfftfreq(n, 1 / sr)
-    fc = np.maximum(f, 1.0)
-    shape = (f > 20) / np.sqrt(fc) * 10 ** ((tilt_db * np.log10(fc / 1000) + bass_db / (1 + (fc / 150) ** 2)) / 20)
-    a, b = (np.fft.irfft(shape * np.exp(2j * np.pi * rng.random(len(f))), n) for _ in range(2))
-    bed = np.stack([a + 0.35 * b, a - 0.35 * b])
-    bed *= 0.1 / np.sqrt(np.mean(bed**2))
-    t = np.arange(n) / sr
-    since = t % 0.5
-    kick = np.exp(-since * 14) * np.sin(2 * np.pi * 52 * since * (1 + np.exp(-since * 40)))
-    hat = np.diff(rng.standard_normal(n + 1)) * np.exp(-((t + 0.25) % 0.5) * 50)
-    swell = 0.6 + 0.4 * np.sin(2 * np.pi * 0.05 * t)
-    drums = 0.25 * kick + 0.05 * hat
-    return ((bed * swell + drums) * 0.8).astype(np.float32)
-
-
 def make_pair(folder: Path, seconds: float, sr: int, index: int) -> tuple[Path, Path]:
     import masterlib as ml
 
     _, t_tilt, t_bass, r_tilt, r_bass = PAIRS[index]
-    target = music(seconds, sr, 10 + index, t_tilt, t_bass) * 0.3
-    reference, _ = ml.normalize(music(seconds, sr, 20 + index, r_tilt, r_bass), sr, target="spotify")
+    target = swelling(seconds, sr, 10 + index, t_tilt, t_bass) * 0.3
+    reference, _ = ml.normalize(swelling(seconds, sr, 20 + index, r_tilt, r_bass), sr, target="spotify")
     chain = ml.MasteringChain("loud")  # a loud reference master: -9 LUFS
     reference, _ = ml.master(reference, sr, chain=chain)
     paths = folder / f"target{index}.wav", folder / f"reference{index}.wav"
@@ -205,7 +188,7 @@ def main() -> None:
         print(f"masterlib match_reference is {min(ratios):.1f}x to {max(ratios):.1f}x faster than Matchering")
     with tempfile.TemporaryDirectory() as tmp:
         track = Path(tmp) / "track.wav"
-        x = music(args.master_seconds, 48_000, 7, -1.0, 2.0) * 0.4
+        x = swelling(args.master_seconds, 48_000, 7, -1.0, 2.0) * 0.4
         sf.write(track, x.T, 48_000, subtype="PCM_24")
         del x
         r = run(["--child", "master", str(track), str(Path(tmp) / "master.wav")])

@@ -73,3 +73,25 @@ FACTORIES: list[tuple[str, Callable[[], ml.Processor], int]] = [
     ("Dither", lambda: ml.Dither(12, shaping="e_weighted"), 2),
 ]
 FACTORY_IDS = [f[0] for f in FACTORIES]
+
+
+def swelling(seconds: float, sr: int, seed: int, tilt_db: float = 0.0, bass_db: float = 0.0) -> np.ndarray:
+    """Stereo music whose loudness swells by about 14 LU over 20 s: a
+    pink-ish bed (its noise peaks a crest factor of about 12 dB above its
+    level) tilted by `tilt_db` per decade around 1 kHz with a bass shelf of
+    `bass_db` below 150 Hz, a kick every half second and hats between."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * sr)
+    f = np.fft.rfftfreq(n, 1 / sr)
+    fc = np.maximum(f, 1.0)
+    shape = (f > 20) / np.sqrt(fc) * 10 ** ((tilt_db * np.log10(fc / 1000) + bass_db / (1 + (fc / 150) ** 2)) / 20)
+    a, b = (np.fft.irfft(shape * np.exp(2j * np.pi * rng.random(len(f))), n) for _ in range(2))
+    bed = np.stack([a + 0.35 * b, a - 0.35 * b])
+    bed *= 0.1 / np.sqrt(np.mean(bed**2))
+    t = np.arange(n) / sr
+    since = t % 0.5
+    kick = np.exp(-since * 14) * np.sin(2 * np.pi * 52 * since * (1 + np.exp(-since * 40)))
+    hat = np.diff(rng.standard_normal(n + 1)) * np.exp(-((t + 0.25) % 0.5) * 50)
+    swell = 0.6 + 0.4 * np.sin(2 * np.pi * 0.05 * t)
+    drums = 0.25 * kick + 0.05 * hat
+    return ((bed * swell + drums) * 0.8).astype(np.float32)

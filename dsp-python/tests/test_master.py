@@ -10,6 +10,7 @@ import pyebur128
 import pytest
 
 import masterlib as ml
+from helpers import swelling
 
 
 def ebur128(y: np.ndarray, sr: int) -> tuple[float, float]:
@@ -207,27 +208,6 @@ def test_match_reference_meets_tonal_balance_loudness_and_ceiling():
     assert ml.third_octave_error_db(y0, reference, 48_000) == pytest.approx(before, abs=0.3)
 
 
-def swelling(seed: int, seconds: float = 20.0, sr: int = 48_000, tilt_db: float = 0.0) -> np.ndarray:
-    """Stereo music whose loudness swells by about 14 LU over 20 s: a
-    pink-ish bed tilted by `tilt_db` per decade around 1 kHz (its noise
-    peaks a crest factor of about 12 dB above its level), a kick every half
-    second and hats between."""
-    rng = np.random.default_rng(seed)
-    n = int(sr * seconds)
-    f = np.fft.rfftfreq(n, 1 / sr)
-    fc = np.maximum(f, 1.0)
-    shape = (f > 20) / np.sqrt(fc) * 10 ** (tilt_db * np.log10(fc / 1000) / 20)
-    a, b = (np.fft.irfft(shape * np.exp(2j * np.pi * rng.random(len(f))), n) for _ in range(2))
-    bed = np.stack([a + 0.35 * b, a - 0.35 * b])
-    bed *= 0.1 / np.sqrt(np.mean(bed**2))
-    t = np.arange(n) / sr
-    beat = t % 0.5
-    kick = np.exp(-beat * 14) * np.sin(2 * np.pi * 52 * beat * (1 + np.exp(-beat * 40)))
-    hat = np.diff(rng.standard_normal(n + 1)) * np.exp(-((t + 0.25) % 0.5) * 50)
-    swell = 0.6 + 0.4 * np.sin(2 * np.pi * 0.05 * t)
-    return ((bed * swell + 0.25 * kick + 0.05 * hat) * 0.8).astype(np.float32)
-
-
 @pytest.mark.parametrize("full_chain", [False, True])
 def test_a_brickwall_loud_reference_is_matched_in_loudness_under_the_ceiling(full_chain):
     # The reference: other music mastered brickwall-loud by the "loud"
@@ -236,11 +216,11 @@ def test_a_brickwall_loud_reference_is_matched_in_loudness_under_the_ceiling(ful
     # only flattens the audio); the dynamics match adds a soft clipper so
     # that the master lands on the reference's loudness by libebur128, its
     # true peak still under the ceiling.
-    reference, _ = ml.normalize(swelling(20, tilt_db=2.0), 48_000, target="spotify")
+    reference, _ = ml.normalize(swelling(20.0, 48_000, 20, tilt_db=2.0), 48_000, target="spotify")
     reference, _ = ml.master(reference, 48_000, chain=ml.MasteringChain("loud"))
     ref_lufs, ref_tp = ebur128(reference, 48_000)
     assert abs(ref_lufs + 9.0) <= 0.1 and ref_tp <= -0.9
-    x = swelling(10, tilt_db=-3.0) * 0.3
+    x = swelling(20.0, 48_000, 10, tilt_db=-3.0) * 0.3
     if full_chain:
         y, report = ml.master(x, 48_000, reference=reference)
     else:
