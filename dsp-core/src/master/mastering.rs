@@ -7,7 +7,7 @@
 use std::string::String;
 use std::vec::Vec;
 
-use super::chain::{MasteringChain, Matching, WORKING_LUFS};
+use super::chain::{MasteringChain, Matching, Stage, WORKING_LUFS};
 use super::matching::{TONAL_STAGE, match_chain, match_density, refine_tonal, refine_width};
 use super::normalize::{
     Envelope, EnvelopeBuilder, NormalizeReport, normalize_preview, normalize_tape,
@@ -129,10 +129,7 @@ pub fn master_with<S: AsRef<[f32]>>(
     if input.len() > 2 {
         return Err(Error::InvalidChannelCount { channels: input.len() });
     }
-    chain.validate().map_err(|_| Error::InvalidParameter {
-        name: "chain",
-        reason: "does not load: check it with MasteringChain::validate",
-    })?;
+    loadable(chain)?;
     let views: Vec<&[f32]> = input.iter().map(AsRef::as_ref).collect();
     let before = progress.phase(0.0, 0.08, |p| QaReport::measure_with(&views, sample_rate, p))?;
     let mix = reference.map(|_| Profile::analyze(&views, sample_rate)).transpose()?;
@@ -160,9 +157,7 @@ pub fn master_with<S: AsRef<[f32]>>(
             if let Some(note) = match_density(&mut chain, &entering, &envelope, r)? {
                 // The clipper is the last stage: run it on the preview.
                 let stage = chain.stages.last().ok_or(Error::EmptyInput)?;
-                let mut clip = preset::load(&stage.processor).map_err(|_| {
-                    Error::InvalidParameter { name: "chain", reason: "a stage does not load" }
-                })?;
+                let mut clip = load_stage(stage)?;
                 processed =
                     p.phase(0.7, 0.8, |p| render(&mut *clip, &processed, sample_rate, p))?;
                 envelope = Envelope::analyze(&processed, sample_rate)?;
@@ -203,8 +198,9 @@ pub fn master_with<S: AsRef<[f32]>>(
 /// written), then the normalization passes run over `processed` into
 /// `out`, dithered as they are written and measured by a new meter on each
 /// pass (the last pass gives the master's report). Memory follows the
-/// block, not the track, as far as the tapes and sinks given keep it so. Reference matching and the assistant need the whole track
-/// and are not offered here. Progress: 8 % the report of the mix, the
+/// block, not the track, as far as the tapes and sinks given keep it so.
+/// Reference matching and the assistant need the whole track and are not
+/// offered here. Progress: 8 % the report of the mix, the
 /// rest the master.
 pub fn master_tape<T, M, O>(
     input: &mut T,
@@ -223,10 +219,7 @@ where
     if input.channels() > 2 {
         return Err(Error::InvalidChannelCount { channels: input.channels() });
     }
-    chain.validate().map_err(|_| Error::InvalidParameter {
-        name: "chain",
-        reason: "does not load: check it with MasteringChain::validate",
-    })?;
+    loadable(chain)?;
     let before = progress.phase(0.0, 0.08, |p| {
         let mut step = QaMeter::new(sample_rate, input.channels())?;
         run_tape(
@@ -392,8 +385,22 @@ where
     Ok((stages, normalization))
 }
 
+/// Refuses a chain whose stages do not load.
+fn loadable(chain: &MasteringChain) -> Result<(), Error> {
+    chain.validate().map_err(|_| Error::InvalidParameter {
+        name: "chain",
+        reason: "does not load: check it with MasteringChain::validate",
+    })
+}
+
+/// The processor of a chain's stage.
+fn load_stage(stage: &Stage) -> Result<Box<dyn DynProcessor>, Error> {
+    preset::load(&stage.processor)
+        .map_err(|_| Error::InvalidParameter { name: "chain", reason: "a stage does not load" })
+}
+
 /// The chain's limiter.
-fn limiter(chain: &MasteringChain) -> Result<Limiter, Error> {
+pub(super) fn limiter(chain: &MasteringChain) -> Result<Limiter, Error> {
     chain
         .limiter()
         .map_err(|_| Error::InvalidParameter { name: "chain", reason: "its limiter does not load" })
@@ -490,10 +497,7 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
     if tracks.is_empty() {
         return Err(Error::EmptyInput);
     }
-    chain.validate().map_err(|_| Error::InvalidParameter {
-        name: "chain",
-        reason: "does not load: check it with MasteringChain::validate",
-    })?;
+    loadable(chain)?;
     let target = chain.resolved_target()?;
     let mut befores = Vec::with_capacity(tracks.len());
     let mut inputs = Vec::with_capacity(tracks.len());
@@ -590,10 +594,7 @@ fn run_stages<T: Tape + ?Sized, O: Sink + ?Sized>(
     let spec = ProcessSpec::new(sample_rate, BLOCK, channels);
     let mut stages = Vec::with_capacity(chain.stages.len());
     for stage in &chain.stages {
-        let mut p = preset::load(&stage.processor).map_err(|_| Error::InvalidParameter {
-            name: "chain",
-            reason: "a stage does not load",
-        })?;
+        let mut p = load_stage(stage)?;
         // A stage that cannot keep the track's channels (a stereo one on a
         // mono track) has nothing to do and is left out.
         if p.route(channels) == Ok(channels) {

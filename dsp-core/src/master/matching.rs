@@ -12,6 +12,7 @@ use std::vec::Vec;
 use super::assist::soft_clipper;
 use super::chain::{MasteringChain, Matching, Stage};
 use super::linear_eq::{LinearPhaseEq, curve_db};
+use super::mastering::limiter;
 use super::normalize::{Envelope, LimiterModel};
 use super::profile::Profile;
 use crate::dynamics::COMPRESSOR_KIND;
@@ -132,10 +133,7 @@ pub fn match_density(
         return Ok(None);
     }
     let target = chain.resolved_target()?;
-    let mut limiter = chain.limiter().map_err(|_| Error::InvalidParameter {
-        name: "chain",
-        reason: "its limiter does not load",
-    })?;
+    let mut limiter = limiter(chain)?;
     limiter.set_ceiling_db(target.true_peak_dbtp.min(0.0))?;
     limiter.set_true_peak(true);
     // The peak reduction that reaching the target under the ceiling takes.
