@@ -60,6 +60,10 @@ fn weights(t: f32) -> [f32; 4] {
 /// Most samples one [`Reads`] describes.
 pub const READ_BLOCK: usize = 32;
 
+/// Reads [`DelayLine::read_reads`] takes in one piece when they share the
+/// whole delay (one AVX vector of `f32`).
+const LANES: usize = 8;
+
 /// Where a line is read on up to [`READ_BLOCK`] consecutive samples: per
 /// sample, the whole delay (rounded up) and the four tap weights, laid out
 /// lane by lane. Made by [`DelayLine::reads`]; any line allocated for the
@@ -223,12 +227,18 @@ impl DelayLine {
         let mut r = Reads { len, whole: [0; READ_BLOCK], weights: [[0.0; READ_BLOCK]; 4] };
         // ceil(d) by a truncating conversion (d < 2^24: the line's
         // length), and the tap weights for the fraction below it, in f32
-        // lanes (eight to a vector).
-        for (k, &d) in delays[..len].iter().enumerate() {
-            let d = d.max(lo).min(hi);
+        // lanes (eight to a vector), over the whole block so that the
+        // loops have no remainder (lanes past `len` read at `lo`).
+        let mut fraction = [lo; READ_BLOCK];
+        fraction[..len].copy_from_slice(&delays[..len]);
+        for (f, whole) in fraction.iter_mut().zip(&mut r.whole) {
+            let d = f.max(lo).min(hi);
             let truncated = d as i32;
-            r.whole[k] = truncated + i32::from((truncated as f32) < d);
-            let w = weights(r.whole[k] as f32 - d);
+            *whole = truncated + i32::from((truncated as f32) < d);
+            *f = *whole as f32 - d;
+        }
+        for (k, &t) in fraction.iter().enumerate() {
+            let w = weights(t);
             for (lane, w) in r.weights.iter_mut().zip(w) {
                 lane[k] = w;
             }
@@ -246,18 +256,37 @@ impl DelayLine {
     #[inline(always)]
     pub fn read_reads(&self, reads: &Reads, out: &mut [f32]) -> bool {
         let n = reads.len.min(out.len());
-        if reads.whole[..n].iter().enumerate().any(|(k, &w)| (w as usize) < k + 3) {
+        // Without an early exit, so that the check vectorises.
+        let late = reads.whole[..n]
+            .iter()
+            .enumerate()
+            .fold(false, |late, (k, &w)| late | ((w as usize) < k + 3));
+        if late {
             return false;
         }
         let w = &reads.weights;
-        for (k, o) in out[..n].iter_mut().enumerate() {
+        let tap = |k: usize, s: &[f32], j: usize| {
+            w[0][k] * s[j] + w[1][k] * s[j + 1] + w[2][k] * s[j + 2] + w[3][k] * s[j + 3]
+        };
+        let mut k = 0;
+        while k < n {
             let back = reads.whole[k] as usize + 1;
             let i = self.pos.wrapping_add(k).wrapping_sub(back) & self.mask;
+            // A lane group whose reads share the whole delay reads one
+            // contiguous span (most groups: a swept delay crosses a whole
+            // sample every few dozen samples), in vector lanes.
+            if k + LANES <= n && reads.whole[k..k + LANES].iter().all(|&v| v == reads.whole[k]) {
+                if let Some(s) = self.buf.get(i..i + LANES + 3) {
+                    for (j, o) in out[k..k + LANES].iter_mut().enumerate() {
+                        *o = tap(k + j, s, j);
+                    }
+                    k += LANES;
+                    continue;
+                }
+            }
             // The four taps in one piece, thanks to the mirror.
-            *o = match self.buf.get(i..i + 4) {
-                Some(s) => w[0][k] * s[0] + w[1][k] * s[1] + w[2][k] * s[2] + w[3][k] * s[3],
-                None => 0.0,
-            };
+            out[k] = self.buf.get(i..i + 4).map_or(0.0, |s| tap(k, s, 0));
+            k += 1;
         }
         true
     }

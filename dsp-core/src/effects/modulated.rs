@@ -387,6 +387,9 @@ struct Controls {
     spread: [f32; SUB],
     feedback: [f32; SUB],
     wet: [f32; SUB],
+    /// No stereo phase over the stretch: odd channels read where even
+    /// ones do.
+    mono: bool,
 }
 
 impl Glides {
@@ -403,6 +406,7 @@ impl Glides {
             spread: [self.spread.current() as f32; SUB],
             feedback: [self.feedback.current() as f32; SUB],
             wet: [self.wet.current() as f32; SUB],
+            mono: self.spread.current() == 0.0,
         };
         if self.gliding() {
             for k in 0..n {
@@ -413,6 +417,7 @@ impl Glides {
                 );
                 (c.feedback[k], c.wet[k]) = (self.feedback.next() as f32, self.wet.next() as f32);
             }
+            c.mono = c.spread[..n].iter().all(|&s| s == 0.0);
         }
         for p in &mut c.phase[..n] {
             *p = self.lfo.phase() as f32;
@@ -480,12 +485,10 @@ impl Kernel for Run<'_, '_> {
         while start < len {
             let c = self.glides.controls(len - start);
             let end = start + c.len;
-            // Without a stereo phase, odd channels read where even ones do.
-            let mono = c.spread[..c.len].iter().all(|&s| s == 0.0);
             let mut even = None;
             for (i, (x, line)) in self.channels.iter_mut().zip(self.lines.iter_mut()).enumerate() {
                 let r = match even {
-                    Some(r) if mono || i % 2 == 0 => r,
+                    Some(r) if c.mono || i % 2 == 0 => r,
                     _ => reads(&c, line, i % 2 == 1),
                 };
                 if i % 2 == 0 {
