@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::math::db_to_gain;
 use crate::params::{Caps, Dynamics, ParamInfo};
 use crate::processor::Processor;
+use crate::simd::{Kernel, dispatch};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
@@ -180,7 +181,15 @@ impl SoftClipper {
         self.latency() / 2
     }
 
-    fn process_with(&mut self, channels: &mut [&mut [f32]], mut gr_out: Option<&mut [f32]>) {
+    /// Processes `channels`, writing each sample's gain reduction into
+    /// `gr_out` if given: the oversampling filters run in the widest
+    /// vectors the CPU has.
+    fn process_with(&mut self, channels: &mut [&mut [f32]], gr_out: Option<&mut [f32]>) {
+        dispatch(Clip { clipper: self, channels, gr_out });
+    }
+
+    #[inline(always)]
+    fn run(&mut self, channels: &mut [&mut [f32]], mut gr_out: Option<&mut [f32]>) {
         self.nonfinite += sanitize(channels);
         let len = channels.first().map_or(0, |c| c.len());
         if channels.len() > self.voices.len() || len == 0 {
@@ -192,6 +201,9 @@ impl SoftClipper {
         let mut start = 0;
         while start < len {
             let n = (len - start).min(CHUNK);
+            // Settled ceiling and knee: one curve for the chunk, which
+            // vectorises.
+            let steady = !self.ceiling.is_smoothing() && !self.knee.is_smoothing();
             let (mut c, mut k) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
             for i in 0..n {
                 let cv = self.ceiling.next();
@@ -205,10 +217,17 @@ impl SoftClipper {
                     *b = s.clamp(-INPUT_LIMIT, INPUT_LIMIT);
                 }
                 v.over.process(&mut v.buf[..n], |block| {
-                    for (j, s) in block.iter_mut().enumerate() {
-                        let i = j >> stages;
-                        top[i] = top[i].max(s.abs());
-                        *s = Self::curve(*s, c[i], k[i]);
+                    for (t, group) in top.iter_mut().zip(block.chunks_exact(1 << stages)) {
+                        *t = group.iter().fold(*t, |m, s| m.max(s.abs()));
+                    }
+                    if steady {
+                        let (c, k) = (c[0], k[0]);
+                        block.iter_mut().for_each(|s| *s = Self::curve(*s, c, k));
+                    } else {
+                        for (j, s) in block.iter_mut().enumerate() {
+                            let i = j >> stages;
+                            *s = Self::curve(*s, c[i], k[i]);
+                        }
                     }
                 });
                 x.copy_from_slice(&v.buf[..n]);
@@ -232,6 +251,22 @@ impl SoftClipper {
             start += n;
         }
         self.gr_peak = peak_gr;
+    }
+}
+
+/// One call of [`SoftClipper::process_with`], as a dispatched kernel.
+struct Clip<'a, 'b> {
+    clipper: &'a mut SoftClipper,
+    channels: &'a mut [&'b mut [f32]],
+    gr_out: Option<&'a mut [f32]>,
+}
+
+impl Kernel for Clip<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    unsafe fn run<const WIDE: bool>(self) {
+        self.clipper.run(self.channels, self.gr_out);
     }
 }
 
