@@ -12,6 +12,7 @@ use crate::filters::design::{FilterKind, rbj};
 use crate::math::{db_to_gain, flush_denormal};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
+use crate::simd::{Kernel, dispatch};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
@@ -212,6 +213,7 @@ impl Exciter {
     /// Processes at most [`SUB`] samples of every channel; `flush`es the
     /// state of denormals at the end (done at the end of each 32-sample
     /// step of the stream, so that block sizes do not change the output).
+    #[inline(always)]
     fn run(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, flush: bool) {
         let (mut drive, mut mix) = ([0.0f32; SUB], [0.0f32; SUB]);
         for i in 0..n {
@@ -307,6 +309,38 @@ impl Processor for Exciter {
         if channels.len() > self.voices.len() {
             return; // not prepared for these channels
         }
+        dispatch(Run { exciter: self, channels });
+    }
+
+    fn latency(&self) -> usize {
+        Oversampler::latency_of(STAGES)
+    }
+
+    fn nonfinite_count(&self) -> u64 {
+        self.nonfinite
+    }
+}
+
+/// One call of [`Exciter::process`] as a dispatched kernel: the
+/// oversampling filters run in the widest vectors the CPU has.
+struct Run<'a, 'b> {
+    exciter: &'a mut Exciter,
+    channels: &'a mut [&'b mut [f32]],
+}
+
+impl Kernel for Run<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    unsafe fn run<const WIDE: bool>(self) {
+        self.exciter.steps(self.channels);
+    }
+}
+
+impl Exciter {
+    /// Processes `channels` in steps of [`SUB`] samples.
+    #[inline(always)]
+    fn steps(&mut self, channels: &mut [&mut [f32]]) {
         let len = channels.first().map_or(0, |c| c.len());
         let mut start = 0;
         while start < len {
@@ -319,14 +353,6 @@ impl Processor for Exciter {
             self.phase = (self.phase + n) % SUB;
             start += n;
         }
-    }
-
-    fn latency(&self) -> usize {
-        Oversampler::latency_of(STAGES)
-    }
-
-    fn nonfinite_count(&self) -> u64 {
-        self.nonfinite
     }
 }
 
