@@ -165,6 +165,21 @@ mod wrapper {
             }
         }
 
+        /// Writes `x` (finite samples; others as silence) into a ring
+        /// from `pos` on, in at most two runs of the ring (so that the copy
+        /// vectorises); of a block longer than the ring, only its end.
+        fn feed(ring: &mut [f32], pos: usize, x: &[f32]) {
+            let skip = x.len().saturating_sub(ring.len());
+            let (mut p, mut rest) = ((pos + skip) % ring.len(), &x[skip..]);
+            while !rest.is_empty() {
+                let m = (ring.len() - p).min(rest.len());
+                for (r, &v) in ring[p..p + m].iter_mut().zip(&rest[..m]) {
+                    *r = if v.is_finite() { v } else { 0.0 };
+                }
+                (p, rest) = ((p + m) % ring.len(), &rest[m..]);
+            }
+        }
+
         /// Runs one block: `run` processes it when the processor is heard.
         fn run(&mut self, channels: &mut [&mut [f32]], run: impl FnOnce(&mut P, &mut [&mut [f32]]))
         where
@@ -177,12 +192,7 @@ mod wrapper {
                 // Processed only: keep the ring fed for a later bypass.
                 if delay > 0 {
                     for (c, ch) in channels.iter().enumerate() {
-                        let ring = &mut self.ring[c * delay..(c + 1) * delay];
-                        let mut p = pos;
-                        for &v in ch.iter() {
-                            ring[p] = if v.is_finite() { v } else { 0.0 };
-                            p = if p + 1 == delay { 0 } else { p + 1 };
-                        }
+                        Self::feed(&mut self.ring[c * delay..(c + 1) * delay], pos, ch);
                     }
                 }
                 self.pos = next_pos;

@@ -63,10 +63,10 @@ fn convolve(h: &[f32], x: &[f32], out: &mut [f32]) {
     let (tiles, rest) = out.split_at_mut(whole);
     for (b, o) in tiles.chunks_exact_mut(TILE).enumerate() {
         let mut acc = [0.0f32; TILE];
-        for (j, &c) in h.iter().enumerate() {
-            let xs = &x[b * TILE + j..b * TILE + j + TILE];
-            for k in 0..TILE {
-                acc[k] += c * xs[k];
+        let span = &x[b * TILE..b * TILE + TILE + h.len() - 1];
+        for (&c, xs) in h.iter().zip(span.windows(TILE)) {
+            for (a, &v) in acc.iter_mut().zip(xs) {
+                *a += c * v;
             }
         }
         o.copy_from_slice(&acc);
@@ -217,9 +217,9 @@ fn up(h: &[f32], buf: &mut [f32], x: &[f32], y: &mut [f32]) {
     let mut even = [0.0f32; CHUNK << (MAX_STAGES - 1)];
     let even = &mut even[..n];
     convolve(h, &buf[..n + t - 1], even);
-    for (m, pair) in y.chunks_exact_mut(2).enumerate().take(n) {
-        pair[0] = 2.0 * even[m];
-        pair[1] = buf[m + t / 2];
+    for ((pair, &e), &odd) in y.chunks_exact_mut(2).zip(even.iter()).zip(&buf[t / 2..t / 2 + n]) {
+        pair[0] = 2.0 * e;
+        pair[1] = odd;
     }
     buf.copy_within(n..n + t - 1, 0);
 }
@@ -229,9 +229,10 @@ fn up(h: &[f32], buf: &mut [f32], x: &[f32], y: &mut [f32]) {
 fn down(h: &[f32], st: &mut StageState, u: &[f32], v: &mut [f32]) {
     let t = h.len();
     let n = v.len();
-    for m in 0..n {
-        st.even[t - 1 + m] = u[2 * m];
-        st.odd[t / 2 + m] = u[2 * m + 1];
+    let (even, odd) = (&mut st.even[t - 1..t - 1 + n], &mut st.odd[t / 2..t / 2 + n]);
+    for ((e, o), pair) in even.iter_mut().zip(odd.iter_mut()).zip(u.chunks_exact(2)) {
+        *e = pair[0];
+        *o = pair[1];
     }
     convolve(h, &st.even[..n + t - 1], v);
     for (out, &odd) in v.iter_mut().zip(&st.odd[..n]) {
