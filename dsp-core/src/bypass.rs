@@ -67,6 +67,7 @@ mod wrapper {
     use alloc::vec;
     use alloc::vec::Vec;
     use core::any::Any;
+    use core::ops::Range;
 
     use crate::buffer::sanitize_slice;
     use crate::error::Error;
@@ -158,25 +159,20 @@ mod wrapper {
             if delay == 0 {
                 return;
             }
-            let mut p = pos;
-            for v in x.iter_mut() {
-                core::mem::swap(v, &mut ring[p]);
-                p = if p + 1 == delay { 0 } else { p + 1 };
+            for (p, r) in runs(delay, pos, x.len()) {
+                for (v, d) in x[r].iter_mut().zip(&mut ring[p..]) {
+                    core::mem::swap(v, d);
+                }
             }
         }
 
-        /// Writes `x` (finite samples; others as silence) into a ring
-        /// from `pos` on, in at most two runs of the ring (so that the copy
-        /// vectorises); of a block longer than the ring, only its end.
-        fn feed(ring: &mut [f32], pos: usize, x: &[f32]) {
-            let skip = x.len().saturating_sub(ring.len());
-            let (mut p, mut rest) = ((pos + skip) % ring.len(), &x[skip..]);
-            while !rest.is_empty() {
-                let m = (ring.len() - p).min(rest.len());
-                for (r, &v) in ring[p..p + m].iter_mut().zip(&rest[..m]) {
-                    *r = if v.is_finite() { v } else { 0.0 };
+        /// Writes `x` (finite samples; others as silence) into a ring of
+        /// `delay > 0` samples from `pos` on.
+        fn feed(ring: &mut [f32], delay: usize, pos: usize, x: &[f32]) {
+            for (p, r) in runs(delay, pos, x.len()) {
+                for (d, &v) in ring[p..].iter_mut().zip(&x[r]) {
+                    *d = if v.is_finite() { v } else { 0.0 };
                 }
-                (p, rest) = ((p + m) % ring.len(), &rest[m..]);
             }
         }
 
@@ -192,7 +188,7 @@ mod wrapper {
                 // Processed only: keep the ring fed for a later bypass.
                 if delay > 0 {
                     for (c, ch) in channels.iter().enumerate() {
-                        Self::feed(&mut self.ring[c * delay..(c + 1) * delay], pos, ch);
+                        Self::feed(&mut self.ring[c * delay..(c + 1) * delay], delay, pos, ch);
                     }
                 }
                 self.pos = next_pos;
@@ -231,6 +227,15 @@ mod wrapper {
             }
             self.wet.advance(n);
         }
+    }
+
+    /// The contiguous runs `(ring index, samples)` in which `n` samples go
+    /// into a ring of `len > 0` samples from `pos` on, in order, so that
+    /// each run is one loop that vectorises.
+    fn runs(len: usize, pos: usize, n: usize) -> impl Iterator<Item = (usize, Range<usize>)> {
+        let first = (len - pos).min(n);
+        let rest = (first..n).step_by(len).map(move |at| (0, at..(at + len).min(n)));
+        core::iter::once((pos, 0..first)).chain(rest)
     }
 
     impl<P: Processor> Processor for Bypassable<P> {
@@ -377,6 +382,21 @@ mod wrapper {
                 }
             });
             self.read_gain_reduction();
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::runs;
+        use std::vec::Vec;
+
+        #[test]
+        fn runs_cover_the_samples_in_order_and_wrap_at_the_ring() {
+            let all = |len, pos, n| runs(len, pos, n).collect::<Vec<_>>();
+            assert_eq!(all(5, 3, 12), [(3, 0..2), (0, 2..7), (0, 7..12)]);
+            assert_eq!(all(5, 0, 3), [(0, 0..3)]);
+            assert_eq!(all(5, 4, 1), [(4, 0..1)]);
+            assert_eq!(all(5, 2, 0), [(2, 0..0)]);
         }
     }
 }
