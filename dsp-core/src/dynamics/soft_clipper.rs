@@ -201,9 +201,6 @@ impl SoftClipper {
         let mut start = 0;
         while start < len {
             let n = (len - start).min(CHUNK);
-            // Settled ceiling and knee: one curve for the chunk, which
-            // vectorises.
-            let steady = !self.ceiling.is_smoothing() && !self.knee.is_smoothing();
             let (mut c, mut k) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
             for i in 0..n {
                 let cv = self.ceiling.next();
@@ -220,14 +217,9 @@ impl SoftClipper {
                     for (t, group) in top.iter_mut().zip(block.chunks_exact(1 << stages)) {
                         *t = group.iter().fold(*t, |m, s| m.max(s.abs()));
                     }
-                    if steady {
-                        let (c, k) = (c[0], k[0]);
-                        block.iter_mut().for_each(|s| *s = Self::curve(*s, c, k));
-                    } else {
-                        for (j, s) in block.iter_mut().enumerate() {
-                            let i = j >> stages;
-                            *s = Self::curve(*s, c[i], k[i]);
-                        }
+                    for (j, s) in block.iter_mut().enumerate() {
+                        let i = j >> stages;
+                        *s = Self::curve(*s, c[i], k[i]);
                     }
                 });
                 x.copy_from_slice(&v.buf[..n]);

@@ -210,6 +210,23 @@ impl Exciter {
         }
     }
 
+    /// Processes `channels` in steps of [`SUB`] samples.
+    #[inline(always)]
+    fn steps(&mut self, channels: &mut [&mut [f32]]) {
+        let len = channels.first().map_or(0, |c| c.len());
+        let mut start = 0;
+        while start < len {
+            if self.phase == 0 && self.log_freq.is_smoothing() {
+                self.log_freq.advance(SUB);
+                self.design();
+            }
+            let n = (SUB - self.phase).min(len - start);
+            self.run(channels, start, n, self.phase + n == SUB);
+            self.phase = (self.phase + n) % SUB;
+            start += n;
+        }
+    }
+
     /// Processes at most [`SUB`] samples of every channel; `flush`es the
     /// state of denormals at the end (done at the end of each 32-sample
     /// step of the stream, so that block sizes do not change the output).
@@ -334,25 +351,6 @@ impl Kernel for Run<'_, '_> {
     #[inline(always)]
     unsafe fn run<const WIDE: bool>(self) {
         self.exciter.steps(self.channels);
-    }
-}
-
-impl Exciter {
-    /// Processes `channels` in steps of [`SUB`] samples.
-    #[inline(always)]
-    fn steps(&mut self, channels: &mut [&mut [f32]]) {
-        let len = channels.first().map_or(0, |c| c.len());
-        let mut start = 0;
-        while start < len {
-            if self.phase == 0 && self.log_freq.is_smoothing() {
-                self.log_freq.advance(SUB);
-                self.design();
-            }
-            let n = (SUB - self.phase).min(len - start);
-            self.run(channels, start, n, self.phase + n == SUB);
-            self.phase = (self.phase + n) % SUB;
-            start += n;
-        }
     }
 }
 

@@ -87,7 +87,7 @@ impl Mixer {
     /// most [`max_block`](Self::max_block) stereo samples (of at most a
     /// [`span`](PARALLEL_SPAN) when threaded), `len` in all,
     /// plus the session's [`tail`](Self::tail) if `tail` is set. Memory stays
-    /// one block per track and path whatever `len` is. Equal, sample for
+    /// one span (one block unthreaded) per track and path whatever `len` is. Equal, sample for
     /// sample, to [`process`](Self::process) on the same input after
     /// [`reset`](Self::reset), shifted by the latency.
     ///
