@@ -28,7 +28,7 @@
 //! and adds in tap order, so readings are identical bit for bit whichever
 //! runs, and equal to [`TruePeakInterpolator::push`].
 
-use crate::math::{PI, greater, max_of, sin, sqrt};
+use crate::math::{PI, greater, max_abs_of, max_of, sin, sqrt};
 use crate::simd::{Kernel, dispatch};
 
 /// How precisely true peaks are estimated (see the module docs).
@@ -109,6 +109,10 @@ pub struct TruePeakInterpolator {
     /// `rows[p][i + 1] = |y_p[i]|` over the current chunk; `rows[p][0]` is
     /// the previous output of phase `p` (for the refinement).
     rows: [[f32; CHUNK + 1]; MAX_FACTOR],
+    /// Largest gain of any phase on a window of inputs (the largest sum of
+    /// its taps' magnitudes, rounding included): no output exceeds the
+    /// window's peak times this.
+    bound: f32,
 }
 
 /// Length of the input window of the block kernel.
@@ -358,7 +362,10 @@ impl TruePeakInterpolator {
                 c[p - 1] = (g[taps - 1 - j] / sum) as f32;
             }
         }
-        Self { precision, factor, coefs, buf: [0.0; BUF], rows: [[0.0; CHUNK + 1]; MAX_FACTOR] }
+        let sums = (0..factor - 1).map(|p| coefs.iter().map(|c| f64::from(c[p].abs())).sum());
+        let bound = (sums.fold(1.0, f64::max) * (1.0 + 1e-5)) as f32;
+        let rows = [[0.0; CHUNK + 1]; MAX_FACTOR];
+        Self { precision, factor, coefs, buf: [0.0; BUF], rows, bound }
     }
 
     /// Oversampling factor (1 means the reading is the sample peak).
@@ -399,7 +406,15 @@ impl TruePeakInterpolator {
     /// has AVX2 and FMA and `std` is on; the results are identical either
     /// way).
     pub fn process_peak(&mut self, x: &[f32]) -> f32 {
-        dispatch(PeakBlock { tp: self, x })
+        self.process_peak_over(x, 0.0)
+    }
+
+    /// [`process_peak`](Self::process_peak) where only peaks above `floor`
+    /// matter: a stretch of input too quiet for any interpolated sample to
+    /// exceed `floor` is not interpolated, and reads as its sample peak. The
+    /// result is the same when it exceeds `floor`, at or below it otherwise.
+    pub fn process_peak_over(&mut self, x: &[f32], floor: f32) -> f32 {
+        dispatch(PeakBlock { tp: self, x, floor })
     }
 
     /// The block kernel for this interpolator's taps and factor, with
@@ -408,17 +423,17 @@ impl TruePeakInterpolator {
     /// # Safety
     /// The CPU supports `V`'s instructions.
     #[inline(always)]
-    unsafe fn process_peak_with<V: Vector>(&mut self, x: &[f32]) -> f32 {
+    unsafe fn process_peak_with<V: Vector>(&mut self, x: &[f32], floor: f32) -> f32 {
         use TruePeakPrecision::{High, Standard};
         // SAFETY: forwarded from the caller.
         unsafe {
             match (self.precision, self.factor) {
                 (_, 1) => x.iter().fold(0.0f32, |m, &v| greater(m, finite_or_zero(v).abs())),
-                (Standard, 2) => self.block::<V, STANDARD_TAPS, 1, 4>(x),
-                (Standard, _) => self.block::<V, STANDARD_TAPS, 3, 2>(x),
-                (High, 2) => self.block::<V, HIGH_TAPS, 1, 4>(x),
-                (High, 4) => self.block::<V, HIGH_TAPS, 3, 2>(x),
-                (High, _) => self.block::<V, HIGH_TAPS, 7, 1>(x),
+                (Standard, 2) => self.block::<V, STANDARD_TAPS, 1, 4>(x, floor),
+                (Standard, _) => self.block::<V, STANDARD_TAPS, 3, 2>(x, floor),
+                (High, 2) => self.block::<V, HIGH_TAPS, 1, 4>(x, floor),
+                (High, 4) => self.block::<V, HIGH_TAPS, 3, 2>(x, floor),
+                (High, _) => self.block::<V, HIGH_TAPS, 7, 1>(x, floor),
             }
         }
     }
@@ -465,7 +480,8 @@ impl TruePeakInterpolator {
     }
 
     /// Peak of a block, `T` taps per phase, `P = factor - 1` computed
-    /// phases, `K` vectors per phase in the kernel.
+    /// phases, `K` vectors per phase in the kernel; chunks whose window
+    /// keeps every output at or below `floor` are not interpolated.
     ///
     /// # Safety
     /// The CPU supports `V`'s instructions.
@@ -473,6 +489,7 @@ impl TruePeakInterpolator {
     unsafe fn block<V: Vector, const T: usize, const P: usize, const K: usize>(
         &mut self,
         x: &[f32],
+        floor: f32,
     ) -> f32 {
         let f = P + 1;
         let mut peak = 0.0f32;
@@ -485,15 +502,34 @@ impl TruePeakInterpolator {
             for (r, &v) in self.rows[0][1..=len].iter_mut().zip(&self.buf[T - 1 - T / 2..]) {
                 *r = v.abs();
             }
-            // SAFETY: forwarded from the caller.
-            unsafe { fir::<V, T, P, K>(&self.coefs, &self.buf, len, &mut self.rows) };
-            peak = greater(peak, self.rows_peak(len));
+            if max_abs_of(0.0, &self.buf[..T - 1 + len]) * self.bound <= floor {
+                // Quiet: the sample peak stands for the chunk, and the
+                // refinement's next chunk gets the exact last outputs of
+                // the phases it looks back at.
+                peak = greater(peak, max_of(0.0, &self.rows[0][1..=len]));
+                if self.precision == TruePeakPrecision::High {
+                    for p in (f - 2).max(1)..f {
+                        self.rows[p][len] = self.output::<T>(p, len - 1);
+                    }
+                }
+            } else {
+                // SAFETY: forwarded from the caller.
+                unsafe { fir::<V, T, P, K>(&self.coefs, &self.buf, len, &mut self.rows) };
+                peak = greater(peak, self.rows_peak(len));
+            }
             for row in &mut self.rows[..f] {
                 row[0] = row[len];
             }
             self.buf.copy_within(len..len + T - 1, 0);
         }
         peak
+    }
+
+    /// `|y_p[n]|` of the current chunk, phase `p >= 1`, with the same
+    /// operations in the same order as [`fir`].
+    fn output<const T: usize>(&self, p: usize, n: usize) -> f32 {
+        let window = &self.buf[n..n + T];
+        self.coefs[..T].iter().zip(window).fold(0.0f32, |acc, (c, &v)| acc + c[p - 1] * v).abs()
     }
 
     /// Peak of one chunk's outputs `rows[p][1..=len]`.
@@ -538,6 +574,7 @@ fn max_refined(a: &[f32], b: &[f32], c: &[f32]) -> f32 {
 struct PeakBlock<'a> {
     tp: &'a mut TruePeakInterpolator,
     x: &'a [f32],
+    floor: f32,
 }
 
 impl Kernel for PeakBlock<'_> {
@@ -548,10 +585,10 @@ impl Kernel for PeakBlock<'_> {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if WIDE {
             // SAFETY: with WIDE the CPU has AVX2 (and so AVX), see `Kernel::run`.
-            return unsafe { self.tp.process_peak_with::<core::arch::x86_64::__m256>(self.x) };
+            return unsafe { self.tp.process_peak_with::<core::arch::x86_64::__m256>(self.x, self.floor) };
         }
         // SAFETY: every CPU of the target supports the baseline vectors.
-        unsafe { self.tp.process_peak_with::<Baseline>(self.x) }
+        unsafe { self.tp.process_peak_with::<Baseline>(self.x, self.floor) }
     }
 }
 
@@ -677,13 +714,39 @@ mod tests {
                 };
                 // SAFETY: the portable and baseline vectors run on every CPU
                 // of the target.
-                assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<[f32; 4]>(c) }), want);
-                assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<Baseline>(c) }), want);
+                assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<[f32; 4]>(c, 0.0) }), want);
+                assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<Baseline>(c, 0.0) }), want);
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
                 if std::is_x86_feature_detected!("avx") {
                     use core::arch::x86_64::__m256;
                     // SAFETY: AVX is available (checked just above).
-                    assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<__m256>(c) }), want);
+                    assert_eq!(run(&|b, c| unsafe { b.process_peak_with::<__m256>(c, 0.0) }), want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn peaks_over_a_floor_read_exactly_and_the_rest_stay_under_it() {
+        // Loud and quiet stretches in 16-sample calls, as the limiter makes
+        // them: a call over the floor reads the exact peak (the refinement
+        // across a skipped quiet stretch included), one under it reads at
+        // most its exact peak.
+        let noise = crate::test_util::noise(4_000, 1.0, 5);
+        let x: Vec<f32> =
+            noise.iter().enumerate().map(|(i, &v)| if i / 300 % 2 == 0 { 0.1 * v } else { v }).collect();
+        for fs in [44_100.0, 96_000.0] {
+            for p in BOTH {
+                let (mut exact, mut over) =
+                    (TruePeakInterpolator::new(fs, p), TruePeakInterpolator::new(fs, p));
+                let floor = 0.4;
+                for c in x.chunks(16) {
+                    let (e, o) = (exact.process_peak(c), over.process_peak_over(c, floor));
+                    if e > floor {
+                        assert_eq!(o, e, "{fs} {p:?}");
+                    } else {
+                        assert!(o <= e, "{fs} {p:?}: {o} over {e}");
+                    }
                 }
             }
         }

@@ -333,12 +333,15 @@ impl Limiter {
             let range = start + i..start + i + len;
             let (lag, w) = (self.hann_lag, self.hann_lag + TP_GROUP);
             let mut m = self.tp_group;
+            // Peaks at or below the ceiling need no gain: only those above
+            // it are interpolated.
+            let floor = self.tp_ceiling;
             for (k, ch) in channels.iter().enumerate() {
                 let x = &ch[range.clone()];
                 let buf = &mut self.hann_buf[k * w..(k + 1) * w];
                 buf[lag..lag + len].copy_from_slice(x);
-                m = m.max(self.interp[k].process_peak(x));
-                m = m.max(self.hann[k].process_peak(&buf[..len]));
+                m = m.max(self.interp[k].process_peak_over(x, floor));
+                m = m.max(self.hann[k].process_peak_over(&buf[..len], floor));
                 buf.copy_within(len..len + lag, 0);
             }
             self.peak[i..i + len].fill(self.tp_prev);
