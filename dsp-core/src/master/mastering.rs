@@ -10,7 +10,7 @@ use std::vec::Vec;
 use super::chain::{MasteringChain, Matching, Stage, WORKING_LUFS};
 use super::matching::{TONAL_STAGE, match_chain, match_density, refine_tonal, refine_width};
 use super::normalize::{
-    Envelope, EnvelopeBuilder, NormalizeReport, normalize_preview, normalize_tape,
+    Envelope, EnvelopeBuilder, NormalizeReport, normalize_measured, normalize_preview,
 };
 use super::offline::{BLOCK, check_track, render, run_tape};
 use super::profile::Profile;
@@ -58,7 +58,8 @@ pub struct StageReport {
 pub struct MasterReport {
     /// Quality report of the mix.
     pub before: QaReport,
-    /// Quality report of the master.
+    /// Quality report of the master (measured by the loudness stage's last
+    /// pass, as it wrote the master before the dither).
     pub after: QaReport,
     /// The chain as used (with any changes reference matching made).
     pub chain: MasteringChain,
@@ -141,7 +142,7 @@ pub fn master_with<S: AsRef<[f32]>>(
     let target = chain.resolved_target()?;
     let (lufs, ceiling) = (target.integrated_lufs, target.true_peak_dbtp);
     // Progress: 8 % measures the mix, 32 % the preview if there is one, the
-    // master the rest but the last 8 % (measuring it).
+    // master (measured as it is written) the rest.
     let mut start = 0.08;
     if let (Some(mix), Some(r)) = (&mix, reference) {
         // Matched: a quick preview of the master shows whether the
@@ -173,14 +174,13 @@ pub fn master_with<S: AsRef<[f32]>>(
         matching.extend(refine_width(&mut chain, mix, r, &master));
         start = 0.4;
     }
-    let (out, stages, normalization) = progress.phase(start, 0.92, |p| {
-        render_in_memory(input, sample_rate, &chain, input_gain_db, lufs, ceiling, p)
+    let mut after = QaMeter::new(sample_rate, input.len())?;
+    let (out, stages, normalization) = progress.phase(start, 1.0, |p| {
+        render_in_memory(input, sample_rate, &chain, input_gain_db, (lufs, ceiling), &mut after, p)
     })?;
-    let after = progress
-        .phase(0.92, 1.0, |p| QaReport::measure_with(&planar_views(&out), sample_rate, p))?;
     let report = MasterReport {
         before,
-        after,
+        after: after.finish()?,
         chain,
         target,
         input_gain_db,
@@ -196,8 +196,8 @@ pub fn master_with<S: AsRef<[f32]>>(
 /// read once for its quality report (a [`QaMeter`]), once through the
 /// stages into the scratch track `processed` (the envelope built as it is
 /// written), then the normalization passes run over `processed` into
-/// `out`, dithered as they are written and measured by a new meter on each
-/// pass (the last pass gives the master's report). Memory follows the
+/// `out`, measured (the last pass gives the master's report) and dithered
+/// as they are written. Memory follows the
 /// block, not the track, as far as the tapes and sinks given keep it so.
 /// Reference matching and the assistant need the whole track and are not
 /// offered here. Progress: 8 % the report of the mix, the
@@ -234,14 +234,14 @@ where
     let input_gain_db = working_gain(before.integrated_lufs);
     let target = chain.resolved_target()?;
     let limits = (target.integrated_lufs, target.true_peak_dbtp);
-    let meter = QaMeter::new(sample_rate, input.channels())?;
-    let mut measured = QaSink { inner: out, meter };
+    let mut after = QaMeter::new(sample_rate, input.channels())?;
     let (stages, normalization) = progress.phase(0.08, 1.0, |p| {
-        render_master(input, processed, &mut measured, sample_rate, chain, input_gain_db, limits, p)
+        let spec = (sample_rate, input_gain_db, limits);
+        render_master(input, processed, out, spec, chain, &mut after, p)
     })?;
     Ok(MasterReport {
         before,
-        after: measured.meter.report()?,
+        after: after.finish()?,
         chain: chain.clone(),
         target,
         input_gain_db,
@@ -250,25 +250,6 @@ where
         matching: Vec::new(),
         assistant: None,
     })
-}
-
-/// A sink that measures what it writes (afresh from each restart) before
-/// handing it on.
-struct QaSink<'a, O: ?Sized> {
-    inner: &'a mut O,
-    meter: QaMeter,
-}
-
-impl<O: Sink + ?Sized> Sink for QaSink<'_, O> {
-    fn restart(&mut self) -> Result<(), Error> {
-        self.meter.reset();
-        self.inner.restart()
-    }
-
-    fn write(&mut self, block: &[&[f32]]) -> Result<(), Error> {
-        self.meter.add(block)?;
-        self.inner.write(block)
-    }
 }
 
 /// A quick preview of mastering `input` with `chain`: the profile of the
@@ -335,8 +316,8 @@ fn render_in_memory<S: AsRef<[f32]>>(
     sample_rate: f64,
     chain: &MasteringChain,
     input_gain_db: f64,
-    lufs: f64,
-    ceiling_dbtp: f64,
+    limits: (f64, f64),
+    after: &mut QaMeter,
     progress: &mut Progress,
 ) -> Result<(Audio, Vec<StageReport>, NormalizeReport), Error> {
     let len = check_track(input)?;
@@ -346,28 +327,27 @@ fn render_in_memory<S: AsRef<[f32]>>(
         &mut SliceTape::new(input),
         &mut processed,
         &mut out,
-        sample_rate,
+        (sample_rate, input_gain_db, limits),
         chain,
-        input_gain_db,
-        (lufs, ceiling_dbtp),
+        after,
         progress,
     )?;
     Ok((out.into_inner(), stages, normalization))
 }
 
 /// The stages (after `input_gain_db`) from `input` into `processed`, then
-/// normalization of that to `lufs` under `ceiling_dbtp` with the chain's
-/// limiter into `out`, dithered with the chain's dither as it is written.
+/// normalization of that to `limits` (target LUFS, ceiling dBTP) with the
+/// chain's limiter into `out`, dithered with the chain's dither as it is
+/// written; `after` measures the master as it is written (before its
+/// dither, which moves no reading it reports by a measurable amount).
 /// Progress: half the stages, half the normalization.
-#[allow(clippy::too_many_arguments)]
 fn render_master<T, M, O>(
     input: &mut T,
     processed: &mut M,
     out: &mut O,
-    sample_rate: f64,
+    (sample_rate, input_gain_db, limits): (f64, f64, (f64, f64)),
     chain: &MasteringChain,
-    input_gain_db: f64,
-    (lufs, ceiling_dbtp): (f64, f64),
+    after: &mut QaMeter,
     progress: &mut Progress,
 ) -> Result<(Vec<StageReport>, NormalizeReport), Error>
 where
@@ -380,7 +360,7 @@ where
     let limiter = limiter(chain)?;
     let mut out = DitherSink::new(chain, out, sample_rate, input.channels())?;
     let normalization = progress.phase(0.5, 1.0, |p| {
-        normalize_tape(processed, &mut out, &envelope, lufs, ceiling_dbtp, &limiter, p)
+        normalize_measured(processed, &mut out, &envelope, limits, &limiter, after, p)
     })?;
     Ok((stages, normalization))
 }
@@ -527,25 +507,14 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
         let track_target = if own.is_finite() { own + album_gain } else { target.integrated_lufs };
         let ceiling = target.true_peak_dbtp;
         let (from, to) = (0.1 + 0.9 * share(i), 0.1 + 0.9 * share(i + 1));
-        let (out, stages, normalization, after) = progress.phase(from, to, |p| {
-            let (out, stages, normalization) = p.phase(0.0, 0.9, |p| {
-                render_in_memory(
-                    t.as_ref(),
-                    sample_rate,
-                    chain,
-                    input_gain_db,
-                    track_target,
-                    ceiling,
-                    p,
-                )
-            })?;
-            let after =
-                p.phase(0.9, 1.0, |p| QaReport::measure_with(&planar_views(&out), sample_rate, p))?;
-            Ok((out, stages, normalization, after))
+        let mut after = QaMeter::new(sample_rate, t.as_ref().len())?;
+        let limits = (track_target, ceiling);
+        let (out, stages, normalization) = progress.phase(from, to, |p| {
+            render_in_memory(t.as_ref(), sample_rate, chain, input_gain_db, limits, &mut after, p)
         })?;
         reports.push(MasterReport {
             before,
-            after,
+            after: after.finish()?,
             chain: chain.clone(),
             target: target.clone(),
             input_gain_db,

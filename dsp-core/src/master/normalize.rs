@@ -17,7 +17,7 @@ use super::offline::{BLOCK, check_track, run_blocks, run_tape, write_block};
 use super::tape::{MemTape, Sink, SliceTape, Tape, check_tape};
 use crate::analysis::gate::{ABSOLUTE_GATE_LUFS, lufs, mean_square};
 use crate::analysis::kweight::KWeightPair;
-use crate::analysis::{LoudnessMeter, Target, TruePeakInterpolator, TruePeakPrecision};
+use crate::analysis::{LoudnessMeter, QaMeter, Target, TruePeakInterpolator, TruePeakPrecision};
 use crate::buffer::find_nonfinite;
 use crate::dynamics::Limiter;
 use crate::dynamics::limiter::TRUE_PEAK_MARGIN_DB;
@@ -455,6 +455,73 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
     limiter: &Limiter,
     progress: &mut Progress,
 ) -> Result<NormalizeReport, Error> {
+    let meter = &mut LoudnessMeter::new(envelope.sample_rate(), input.channels())?;
+    let limits = (target_lufs, ceiling_dbtp);
+    normalize_measured(input, out, envelope, limits, limiter, meter, progress)
+}
+
+/// The meter that verifies each pass of [`normalize_measured`]: it
+/// measures what the pass writes.
+pub(crate) trait PassMeter {
+    /// Whether every reading of the output moves by a gain applied to it
+    /// afterwards (so that a trim may scale the written output in place).
+    const FOLLOWS_GAIN: bool;
+    /// Forgets what it measured.
+    fn reset(&mut self);
+    /// Measures a block (finite samples, the meter's channels).
+    fn add(&mut self, block: &[&[f32]]);
+    /// Integrated loudness (LUFS) and true peak (dBTP) of what it measured.
+    fn readings(&self) -> (f64, f64);
+}
+
+impl PassMeter for LoudnessMeter {
+    const FOLLOWS_GAIN: bool = true;
+
+    fn reset(&mut self) {
+        LoudnessMeter::reset(self);
+    }
+
+    fn add(&mut self, block: &[&[f32]]) {
+        // The block was checked finite and the channel count is the meter's.
+        let _ = self.add_planar(block);
+    }
+
+    fn readings(&self) -> (f64, f64) {
+        (self.integrated_lufs(), self.true_peak_dbtp())
+    }
+}
+
+impl PassMeter for QaMeter {
+    // The report holds readings no gain moves (clipped samples).
+    const FOLLOWS_GAIN: bool = false;
+
+    fn reset(&mut self) {
+        QaMeter::reset(self);
+    }
+
+    fn add(&mut self, block: &[&[f32]]) {
+        // As for the loudness meter: finite samples, the meter's channels.
+        let _ = QaMeter::add(self, block);
+    }
+
+    fn readings(&self) -> (f64, f64) {
+        self.report().map_or((f64::NEG_INFINITY, f64::NEG_INFINITY), |r| {
+            (r.integrated_lufs, r.true_peak_dbtp)
+        })
+    }
+}
+
+/// [`normalize_tape`] to `(target_lufs, ceiling_dbtp)`, verified by
+/// `meter`: it holds the measurement of the output when this returns.
+pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + ?Sized, M: PassMeter>(
+    input: &mut T,
+    out: &mut K,
+    envelope: &Envelope,
+    (target_lufs, ceiling_dbtp): (f64, f64),
+    limiter: &Limiter,
+    meter: &mut M,
+    progress: &mut Progress,
+) -> Result<NormalizeReport, Error> {
     let len = check_tape(input)?;
     let channels = input.channels();
     let sample_rate = envelope.sample_rate();
@@ -477,7 +544,7 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
         output_true_peak_dbtp: f64::NEG_INFINITY,
         passes: 0,
     };
-    let mut meter = LoudnessMeter::new(sample_rate, channels)?;
+    meter.reset();
     let Some((predicted, reachable)) = envelope.gain_for(target_lufs, &mut model) else {
         out.restart()?;
         run_tape(
@@ -488,10 +555,11 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
             |_, b| {
                 let views = views(b);
                 out.write(&views[..b.len()])?;
-                meter.add_planar(&views[..b.len()])
+                meter.add(&views[..b.len()]);
+                Ok(())
             },
         )?;
-        report.output_true_peak_dbtp = meter.true_peak_dbtp();
+        report.output_true_peak_dbtp = meter.readings().1;
         return Ok(report);
     };
     report.predicted_gain_db = predicted;
@@ -520,8 +588,7 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
                 |_, b| {
                     let views = views(b);
                     out.write(&views[..b.len()])?;
-                    // The block was checked finite and the channel count is the meter's.
-                    let _ = meter.add_planar(&views[..b.len()]);
+                    meter.add(&views[..b.len()]);
                     Ok(())
                 },
             )
@@ -531,8 +598,7 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
         report.gain_db = gain_db;
         report.limiter_max_gr_db = max_gr as f64;
         report.limiter_mean_gr_db = sum_gr / (len + limiter.latency()) as f64;
-        report.output_lufs = meter.integrated_lufs();
-        report.output_true_peak_dbtp = meter.true_peak_dbtp();
+        (report.output_lufs, report.output_true_peak_dbtp) = meter.readings();
         let miss = target_lufs - report.output_lufs;
         if miss.abs() <= TOLERANCE_LU || !miss.is_finite() {
             break;
@@ -543,10 +609,12 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
         let room = ceiling_dbtp - report.output_true_peak_dbtp;
         if miss.abs() <= MAX_TRIM_DB && miss <= room {
             let trim = db_to_gain(miss) as f32;
-            if !out.scale(trim) {
+            if !(M::FOLLOWS_GAIN && out.scale(trim)) {
                 // The same pass again (the limiter is deterministic from a
-                // reset), trimmed as it is written.
+                // reset), trimmed as it is written (and measured, unless
+                // the readings follow the trim).
                 limiter.reset();
+                meter.reset();
                 out.restart()?;
                 let (from, to) = pass_span(report.passes);
                 progress.phase(from, to, |p| {
@@ -560,14 +628,22 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
                         },
                         |_, b| {
                             b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= trim));
-                            out.write(&views(b)[..b.len()])
+                            let views = views(b);
+                            if !M::FOLLOWS_GAIN {
+                                meter.add(&views[..b.len()]);
+                            }
+                            out.write(&views[..b.len()])
                         },
                     )
                 })?;
             }
             report.trim_db = miss;
-            report.output_lufs += miss;
-            report.output_true_peak_dbtp += miss;
+            if M::FOLLOWS_GAIN {
+                report.output_lufs += miss;
+                report.output_true_peak_dbtp += miss;
+            } else {
+                (report.output_lufs, report.output_true_peak_dbtp) = meter.readings();
+            }
             break;
         }
         // Otherwise the model's local slope (output LU per dB of gain) turns
