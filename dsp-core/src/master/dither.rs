@@ -195,6 +195,32 @@ impl Voice {
     }
 }
 
+/// Quantizes frames `range` of `channels` in place with their voices, to
+/// the grid of `scale` steps per 1.0, frame by frame (the channels' chains
+/// overlap), in one loop per shaping (none branches on it per sample).
+fn quantize(
+    channels: &mut [&mut [f32]],
+    voices: &mut [Voice],
+    range: core::ops::Range<usize>,
+    shaping: Shaping,
+    scale: f64,
+) {
+    let (lo, hi) = (-scale, scale - 1.0);
+    macro_rules! each {
+        ($($s:ident),*) => {
+            match shaping {
+                $(Shaping::$s => for i in range {
+                    for (ch, voice) in channels.iter_mut().zip(voices.iter_mut()) {
+                        let y = voice.tick(f64::from(ch[i]) * scale, Shaping::$s, lo, hi);
+                        ch[i] = (y / scale) as f32;
+                    }
+                },)*
+            }
+        };
+    }
+    each!(None, Tpdf, Highpass, Lipshitz, FWeighted, EWeighted);
+}
+
 /// Reduces the word length of audio on any number of channels.
 ///
 /// Per sample, in units of the output LSB `2^-(bits-1)`: `d = x - Σ c_j
@@ -265,6 +291,25 @@ impl Dither {
         self.shaping = shaping;
     }
 
+    /// The frames from `start` (below `len`) that share one blanking
+    /// state, counting the silent run through them: where they end, and
+    /// whether they are blanked.
+    fn stretch(&mut self, channels: &[&mut [f32]], start: usize, len: usize) -> (usize, bool) {
+        let mut state = None;
+        let mut i = start;
+        while i < len {
+            let silent = channels.iter().all(|c| c[i] == 0.0);
+            let run = if silent { self.silent_run.saturating_add(1) } else { 0 };
+            let blank = self.auto_blank && run >= BLANK_RUN;
+            if *state.get_or_insert(blank) != blank {
+                break;
+            }
+            self.silent_run = run;
+            i += 1;
+        }
+        (i, state.unwrap_or(false))
+    }
+
     /// The shaping in effect at the prepared sample rate (48 kHz before
     /// `prepare`): [`shaping`](Self::shaping), or `Highpass` for a shaping
     /// filter away from its design rates ([`Shaping::at_rate`]).
@@ -309,21 +354,22 @@ impl Processor for Dither {
         self.nonfinite += sanitize(channels);
         let shaping = self.effective_shaping();
         let scale = libm::ldexp(1.0, i32::from(self.bits) - 1);
-        let (lo, hi) = (-scale, scale - 1.0);
         let len = channels.iter().map(|c| c.len()).min().unwrap_or(0);
-        for i in 0..len {
-            let silent = channels.iter().all(|c| c[i] == 0.0);
-            self.silent_run = if silent { self.silent_run.saturating_add(1) } else { 0 };
-            let blank = self.auto_blank && self.silent_run >= BLANK_RUN;
-            for (ch, voice) in channels.iter_mut().zip(self.voices.iter_mut()) {
-                if blank {
-                    voice.blank();
-                    ch[i] = 0.0;
-                } else {
-                    let y = voice.tick(f64::from(ch[i]) * scale, shaping, lo, hi);
-                    ch[i] = (y / scale) as f32;
+        let mut start = 0;
+        while start < len {
+            let (end, blank) = self.stretch(channels, start, len);
+            let voices = &mut self.voices;
+            if blank {
+                for (ch, voice) in channels.iter_mut().zip(voices.iter_mut()) {
+                    ch[start..end].iter_mut().for_each(|v| {
+                        voice.blank();
+                        *v = 0.0;
+                    });
                 }
+            } else {
+                quantize(channels, voices, start..end, shaping, scale);
             }
+            start = end;
         }
     }
 
