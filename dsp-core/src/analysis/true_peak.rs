@@ -585,7 +585,9 @@ impl Kernel for PeakBlock<'_> {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if WIDE {
             // SAFETY: with WIDE the CPU has AVX2 (and so AVX), see `Kernel::run`.
-            return unsafe { self.tp.process_peak_with::<core::arch::x86_64::__m256>(self.x, self.floor) };
+            return unsafe {
+                self.tp.process_peak_with::<core::arch::x86_64::__m256>(self.x, self.floor)
+            };
         }
         // SAFETY: every CPU of the target supports the baseline vectors.
         unsafe { self.tp.process_peak_with::<Baseline>(self.x, self.floor) }
@@ -733,8 +735,11 @@ mod tests {
         // across a skipped quiet stretch included), one under it reads at
         // most its exact peak.
         let noise = crate::test_util::noise(4_000, 1.0, 5);
-        let x: Vec<f32> =
-            noise.iter().enumerate().map(|(i, &v)| if i / 300 % 2 == 0 { 0.1 * v } else { v }).collect();
+        let x: Vec<f32> = noise
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| if i / 300 % 2 == 0 { 0.1 * v } else { v })
+            .collect();
         for fs in [44_100.0, 96_000.0] {
             for p in BOTH {
                 let (mut exact, mut over) =

@@ -42,6 +42,8 @@ const MAX_EXTRA_GAIN_DB: f64 = 40.0;
 /// limiter is worth: past it the limiter only flattens the audio, so the
 /// search stops there and a target beyond reach is left unmet.
 pub const MIN_SLOPE: f64 = 0.1;
+/// How close to the target a predicted loudness ends the gain search, LU.
+const ROOT_LU: f64 = 1e-4;
 /// Largest miss, in LU, corrected by a gain after the limiter instead of a
 /// new pass (down always; up only as far as the ceiling allows).
 const MAX_TRIM_DB: f64 = 0.5;
@@ -213,8 +215,9 @@ impl Envelope {
         let (mut lo, mut hi) = (lo0, lo0);
         let mut step = 1.0;
         let mut f_hi = f(hi);
+        let mut f_lo = f_hi;
         while f_hi < 0.0 {
-            let f_lo = f_hi;
+            f_lo = f_hi;
             lo = hi;
             hi += step;
             f_hi = f(hi);
@@ -233,12 +236,34 @@ impl Envelope {
             }
             step *= 2.0;
         }
+        // The root within the bracket (`f(lo) < 0 <= f(hi)`) by regula falsi
+        // with the Illinois step (when one end moves twice running, the
+        // other's value is halved), bisecting where the secant leaves the
+        // bracket: a handful of predictions where bisection takes a dozen.
+        let mut moved = 0i8;
         for _ in 0..40 {
             if hi - lo < 1e-3 {
                 break;
             }
-            let mid = 0.5 * (lo + hi);
-            if f(mid) < 0.0 { lo = mid } else { hi = mid }
+            let secant = hi - f_hi * (hi - lo) / (f_hi - f_lo);
+            let mid = if secant > lo && secant < hi { secant } else { 0.5 * (lo + hi) };
+            let at = f(mid);
+            if at.abs() < ROOT_LU {
+                return Some((mid, true));
+            }
+            if at < 0.0 {
+                (lo, f_lo) = (mid, at);
+                if moved == 1 {
+                    f_hi *= 0.5;
+                }
+                moved = 1;
+            } else {
+                (hi, f_hi) = (mid, at);
+                if moved == -1 {
+                    f_lo *= 0.5;
+                }
+                moved = -1;
+            }
         }
         Some((0.5 * (lo + hi), true))
     }
