@@ -10,7 +10,8 @@ use std::vec::Vec;
 use super::chain::{MasteringChain, Matching, Stage, WORKING_LUFS};
 use super::matching::{TONAL_STAGE, match_chain, match_density, refine_tonal, refine_width};
 use super::normalize::{
-    Envelope, EnvelopeBuilder, NormalizeReport, normalize_measured, normalize_preview,
+    Envelope, EnvelopeBuilder, Measured, NormalizeReport, Readings, normalize_measured,
+    normalize_preview,
 };
 use super::offline::{BLOCK, check_track, render, run_tape};
 use super::profile::Profile;
@@ -58,8 +59,8 @@ pub struct StageReport {
 pub struct MasterReport {
     /// Quality report of the mix.
     pub before: QaReport,
-    /// Quality report of the master (measured by the loudness stage's last
-    /// pass, as it wrote the master before the dither).
+    /// Quality report of the master (measured as the loudness stage's last
+    /// pass wrote it).
     pub after: QaReport,
     /// The chain as used (with any changes reference matching made).
     pub chain: MasteringChain,
@@ -174,13 +175,12 @@ pub fn master_with<S: AsRef<[f32]>>(
         matching.extend(refine_width(&mut chain, mix, r, &master));
         start = 0.4;
     }
-    let mut after = QaMeter::new(sample_rate, input.len())?;
-    let (out, stages, normalization) = progress.phase(start, 1.0, |p| {
-        render_in_memory(input, sample_rate, &chain, input_gain_db, (lufs, ceiling), &mut after, p)
+    let (out, stages, normalization, after) = progress.phase(start, 1.0, |p| {
+        render_in_memory(input, sample_rate, &chain, input_gain_db, (lufs, ceiling), p)
     })?;
     let report = MasterReport {
         before,
-        after: after.finish()?,
+        after,
         chain,
         target,
         input_gain_db,
@@ -196,8 +196,8 @@ pub fn master_with<S: AsRef<[f32]>>(
 /// read once for its quality report (a [`QaMeter`]), once through the
 /// stages into the scratch track `processed` (the envelope built as it is
 /// written), then the normalization passes run over `processed` into
-/// `out`, measured (the last pass gives the master's report) and dithered
-/// as they are written. Memory follows the
+/// `out`, dithered and measured as they are written (the last pass gives
+/// the master's report). Memory follows the
 /// block, not the track, as far as the tapes and sinks given keep it so.
 /// Reference matching and the assistant need the whole track and are not
 /// offered here. Progress: 8 % the report of the mix, the
@@ -234,14 +234,12 @@ where
     let input_gain_db = working_gain(before.integrated_lufs);
     let target = chain.resolved_target()?;
     let limits = (target.integrated_lufs, target.true_peak_dbtp);
-    let mut after = QaMeter::new(sample_rate, input.channels())?;
-    let (stages, normalization) = progress.phase(0.08, 1.0, |p| {
-        let spec = (sample_rate, input_gain_db, limits);
-        render_master(input, processed, out, spec, chain, &mut after, p)
+    let (stages, normalization, after) = progress.phase(0.08, 1.0, |p| {
+        render_master(input, processed, out, (sample_rate, input_gain_db, limits), chain, p)
     })?;
     Ok(MasterReport {
         before,
-        after: after.finish()?,
+        after,
         chain: chain.clone(),
         target,
         input_gain_db,
@@ -317,39 +315,36 @@ fn render_in_memory<S: AsRef<[f32]>>(
     chain: &MasteringChain,
     input_gain_db: f64,
     limits: (f64, f64),
-    after: &mut QaMeter,
     progress: &mut Progress,
-) -> Result<(Audio, Vec<StageReport>, NormalizeReport), Error> {
+) -> Result<(Audio, Vec<StageReport>, NormalizeReport, QaReport), Error> {
     let len = check_track(input)?;
     let mut processed = MemTape::with_capacity(input.len(), len);
     let mut out = MemTape::with_capacity(input.len(), len);
-    let (stages, normalization) = render_master(
+    let (stages, normalization, after) = render_master(
         &mut SliceTape::new(input),
         &mut processed,
         &mut out,
         (sample_rate, input_gain_db, limits),
         chain,
-        after,
         progress,
     )?;
-    Ok((out.into_inner(), stages, normalization))
+    Ok((out.into_inner(), stages, normalization, after))
 }
 
 /// The stages (after `input_gain_db`) from `input` into `processed`, then
 /// normalization of that to `limits` (target LUFS, ceiling dBTP) with the
 /// chain's limiter into `out`, dithered with the chain's dither as it is
-/// written; `after` measures the master as it is written (before its
-/// dither, which moves no reading it reports by a measurable amount).
-/// Progress: half the stages, half the normalization.
+/// written and measured as it is written (the last pass gives the
+/// master's quality report). Progress: half the stages, half the
+/// normalization.
 fn render_master<T, M, O>(
     input: &mut T,
     processed: &mut M,
     out: &mut O,
     (sample_rate, input_gain_db, limits): (f64, f64, (f64, f64)),
     chain: &MasteringChain,
-    after: &mut QaMeter,
     progress: &mut Progress,
-) -> Result<(Vec<StageReport>, NormalizeReport), Error>
+) -> Result<(Vec<StageReport>, NormalizeReport, QaReport), Error>
 where
     T: Tape + ?Sized,
     M: Tape + Sink + ?Sized,
@@ -358,11 +353,14 @@ where
     let (stages, envelope) = progress
         .phase(0.0, 0.5, |p| run_stages(input, sample_rate, chain, input_gain_db, p, processed))?;
     let limiter = limiter(chain)?;
-    let mut out = DitherSink::new(chain, out, sample_rate, input.channels())?;
+    let meter = QaMeter::new(sample_rate, input.channels())?;
+    let mut measured = Measured { inner: out, meter };
+    let mut out = DitherSink::new(chain, &mut measured, sample_rate, input.channels())?;
     let normalization = progress.phase(0.5, 1.0, |p| {
-        normalize_measured(processed, &mut out, &envelope, limits, &limiter, after, p)
+        normalize_measured(processed, &mut out, &envelope, limits, &limiter, p)
     })?;
-    Ok((stages, normalization))
+    drop(out);
+    Ok((stages, normalization, measured.meter.finish()?))
 }
 
 /// Refuses a chain whose stages do not load.
@@ -448,6 +446,14 @@ impl<O: Sink + ?Sized> Sink for DitherSink<'_, O> {
     }
 }
 
+impl<O: Readings + ?Sized> Readings for DitherSink<'_, O> {
+    const FOLLOWS_GAIN: bool = O::FOLLOWS_GAIN;
+
+    fn readings(&self) -> (f64, f64) {
+        self.inner.readings()
+    }
+}
+
 /// The album's shared figures, from [`master_album`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -507,14 +513,13 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
         let track_target = if own.is_finite() { own + album_gain } else { target.integrated_lufs };
         let ceiling = target.true_peak_dbtp;
         let (from, to) = (0.1 + 0.9 * share(i), 0.1 + 0.9 * share(i + 1));
-        let mut after = QaMeter::new(sample_rate, t.as_ref().len())?;
         let limits = (track_target, ceiling);
-        let (out, stages, normalization) = progress.phase(from, to, |p| {
-            render_in_memory(t.as_ref(), sample_rate, chain, input_gain_db, limits, &mut after, p)
+        let (out, stages, normalization, after) = progress.phase(from, to, |p| {
+            render_in_memory(t.as_ref(), sample_rate, chain, input_gain_db, limits, p)
         })?;
         reports.push(MasterReport {
             before,
-            after: after.finish()?,
+            after,
             chain: chain.clone(),
             target: target.clone(),
             input_gain_db,

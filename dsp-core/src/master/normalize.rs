@@ -480,16 +480,66 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
     limiter: &Limiter,
     progress: &mut Progress,
 ) -> Result<NormalizeReport, Error> {
-    let meter = &mut LoudnessMeter::new(envelope.sample_rate(), input.channels())?;
+    let meter = LoudnessMeter::new(envelope.sample_rate(), input.channels())?;
     let limits = (target_lufs, ceiling_dbtp);
-    normalize_measured(input, out, envelope, limits, limiter, meter, progress)
+    normalize_measured(
+        input,
+        &mut Measured { inner: out, meter },
+        envelope,
+        limits,
+        limiter,
+        progress,
+    )
 }
 
-/// The meter that verifies each pass of [`normalize_measured`]: it
-/// measures what the pass writes.
+/// A sink that measures what it writes (afresh from each restart) with
+/// `meter` before handing it on: what verifies each pass of
+/// [`normalize_measured`].
+pub(crate) struct Measured<'a, K: ?Sized, M> {
+    /// Where the measured audio goes.
+    pub inner: &'a mut K,
+    /// The meter.
+    pub meter: M,
+}
+
+impl<K: Sink + ?Sized, M: PassMeter> Sink for Measured<'_, K, M> {
+    fn restart(&mut self) -> Result<(), Error> {
+        self.meter.reset();
+        self.inner.restart()
+    }
+
+    fn write(&mut self, block: &[&[f32]]) -> Result<(), Error> {
+        self.meter.add(block);
+        self.inner.write(block)
+    }
+
+    fn scale(&mut self, gain: f32) -> bool {
+        M::FOLLOWS_GAIN && self.inner.scale(gain)
+    }
+}
+
+/// The readings of what a sink wrote since its restart, from the
+/// [`Measured`] sink it is or hands its audio on to.
+pub(crate) trait Readings {
+    /// The meter's [`PassMeter::FOLLOWS_GAIN`].
+    const FOLLOWS_GAIN: bool;
+    /// Integrated loudness (LUFS) and true peak (dBTP).
+    fn readings(&self) -> (f64, f64);
+}
+
+impl<K: ?Sized, M: PassMeter> Readings for Measured<'_, K, M> {
+    const FOLLOWS_GAIN: bool = M::FOLLOWS_GAIN;
+
+    fn readings(&self) -> (f64, f64) {
+        self.meter.readings()
+    }
+}
+
+/// The meter of a [`Measured`] sink.
 pub(crate) trait PassMeter {
-    /// Whether every reading of the output moves by a gain applied to it
-    /// afterwards (so that a trim may scale the written output in place).
+    /// Whether every reading moves by a gain applied to what it measured
+    /// (so that a trim may scale the written output in place, its readings
+    /// moved by the trim).
     const FOLLOWS_GAIN: bool;
     /// Forgets what it measured.
     fn reset(&mut self);
@@ -536,15 +586,15 @@ impl PassMeter for QaMeter {
     }
 }
 
-/// [`normalize_tape`] to `(target_lufs, ceiling_dbtp)`, verified by
-/// `meter`: it holds the measurement of the output when this returns.
-pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + ?Sized, M: PassMeter>(
+/// [`normalize_tape`] to `(target_lufs, ceiling_dbtp)` into a sink that
+/// measures what it writes, which verifies each pass (and holds the
+/// measurement of the output when this returns).
+pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + Readings + ?Sized>(
     input: &mut T,
     out: &mut K,
     envelope: &Envelope,
     (target_lufs, ceiling_dbtp): (f64, f64),
     limiter: &Limiter,
-    meter: &mut M,
     progress: &mut Progress,
 ) -> Result<NormalizeReport, Error> {
     let len = check_tape(input)?;
@@ -569,22 +619,10 @@ pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + ?Sized, M: PassMete
         output_true_peak_dbtp: f64::NEG_INFINITY,
         passes: 0,
     };
-    meter.reset();
     let Some((predicted, reachable)) = envelope.gain_for(target_lufs, &mut model) else {
         out.restart()?;
-        run_tape(
-            input,
-            0,
-            progress,
-            |_| {},
-            |_, b| {
-                let views = views(b);
-                out.write(&views[..b.len()])?;
-                meter.add(&views[..b.len()]);
-                Ok(())
-            },
-        )?;
-        report.output_true_peak_dbtp = meter.readings().1;
+        run_tape(input, 0, progress, |_| {}, |_, b| out.write(&views(b)[..b.len()]))?;
+        report.output_true_peak_dbtp = out.readings().1;
         return Ok(report);
     };
     report.predicted_gain_db = predicted;
@@ -592,7 +630,6 @@ pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + ?Sized, M: PassMete
     let mut gr = vec![0.0f32; BLOCK];
     loop {
         limiter.reset();
-        meter.reset();
         out.restart()?;
         let g = db_to_gain(gain_db) as f32;
         let (mut max_gr, mut sum_gr) = (0.0f32, 0.0f64);
@@ -610,12 +647,7 @@ pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + ?Sized, M: PassMete
                         sum_gr += r as f64;
                     }
                 },
-                |_, b| {
-                    let views = views(b);
-                    out.write(&views[..b.len()])?;
-                    meter.add(&views[..b.len()]);
-                    Ok(())
-                },
+                |_, b| out.write(&views(b)[..b.len()]),
             )
         };
         progress.phase(pass_span(report.passes).0, pass_span(report.passes).1, pass)?;
@@ -623,7 +655,7 @@ pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + ?Sized, M: PassMete
         report.gain_db = gain_db;
         report.limiter_max_gr_db = max_gr as f64;
         report.limiter_mean_gr_db = sum_gr / (len + limiter.latency()) as f64;
-        (report.output_lufs, report.output_true_peak_dbtp) = meter.readings();
+        (report.output_lufs, report.output_true_peak_dbtp) = out.readings();
         let miss = target_lufs - report.output_lufs;
         if miss.abs() <= TOLERANCE_LU || !miss.is_finite() {
             break;
@@ -634,12 +666,10 @@ pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + ?Sized, M: PassMete
         let room = ceiling_dbtp - report.output_true_peak_dbtp;
         if miss.abs() <= MAX_TRIM_DB && miss <= room {
             let trim = db_to_gain(miss) as f32;
-            if !(M::FOLLOWS_GAIN && out.scale(trim)) {
+            if !out.scale(trim) {
                 // The same pass again (the limiter is deterministic from a
-                // reset), trimmed as it is written (and measured, unless
-                // the readings follow the trim).
+                // reset), trimmed and measured as it is written.
                 limiter.reset();
-                meter.reset();
                 out.restart()?;
                 let (from, to) = pass_span(report.passes);
                 progress.phase(from, to, |p| {
@@ -653,22 +683,20 @@ pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + ?Sized, M: PassMete
                         },
                         |_, b| {
                             b.iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v *= trim));
-                            let views = views(b);
-                            if !M::FOLLOWS_GAIN {
-                                meter.add(&views[..b.len()]);
-                            }
-                            out.write(&views[..b.len()])
+                            out.write(&views(b)[..b.len()])
                         },
                     )
                 })?;
             }
-            report.trim_db = miss;
-            if M::FOLLOWS_GAIN {
+            // Readings that follow a gain move by the trim, whichever way it
+            // was applied; others were taken of the trimmed pass.
+            if K::FOLLOWS_GAIN {
                 report.output_lufs += miss;
                 report.output_true_peak_dbtp += miss;
             } else {
-                (report.output_lufs, report.output_true_peak_dbtp) = meter.readings();
+                (report.output_lufs, report.output_true_peak_dbtp) = out.readings();
             }
+            report.trim_db = miss;
             break;
         }
         // Otherwise the model's local slope (output LU per dB of gain) turns
