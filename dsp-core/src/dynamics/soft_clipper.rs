@@ -7,7 +7,7 @@ use crate::buffer::sanitize;
 use crate::effects::Oversampling;
 use crate::effects::oversample::{CHUNK, Oversampler};
 use crate::error::Error;
-use crate::math::db_to_gain;
+use crate::math::{db_to_gain, greater};
 use crate::params::{Caps, Dynamics, ParamInfo};
 use crate::processor::Processor;
 use crate::simd::{Kernel, dispatch};
@@ -213,14 +213,11 @@ impl SoftClipper {
                 for (b, &s) in v.buf.iter_mut().zip(x.iter()) {
                     *b = s.clamp(-INPUT_LIMIT, INPUT_LIMIT);
                 }
-                v.over.process(&mut v.buf[..n], |block| {
-                    for (t, group) in top.iter_mut().zip(block.chunks_exact(1 << stages)) {
-                        *t = group.iter().fold(*t, |m, s| m.max(s.abs()));
-                    }
-                    for (j, s) in block.iter_mut().enumerate() {
-                        let i = j >> stages;
-                        *s = Self::curve(*s, c[i], k[i]);
-                    }
+                v.over.process(&mut v.buf[..n], |block| match stages {
+                    0 => clip_groups::<1>(block, &mut top, &c, &k),
+                    1 => clip_groups::<2>(block, &mut top, &c, &k),
+                    2 => clip_groups::<4>(block, &mut top, &c, &k),
+                    _ => clip_groups::<8>(block, &mut top, &c, &k),
                 });
                 x.copy_from_slice(&v.buf[..n]);
             }
@@ -243,6 +240,17 @@ impl SoftClipper {
             start += n;
         }
         self.gr_peak = peak_gr;
+    }
+}
+
+/// Clips an oversampled block, `F` samples per base-rate sample `i` with
+/// ceiling `c[i]` and knee start `k[i]`, raising `top[i]` to the largest
+/// magnitude among them (finite samples). `F` fixed, both loops vectorise.
+#[inline(always)]
+fn clip_groups<const F: usize>(block: &mut [f32], top: &mut [f32], c: &[f32], k: &[f32]) {
+    for (((group, t), &c), &k) in block.chunks_exact_mut(F).zip(top).zip(c).zip(k) {
+        *t = group.iter().fold(*t, |m, s| greater(m, s.abs()));
+        group.iter_mut().for_each(|s| *s = SoftClipper::curve(*s, c, k));
     }
 }
 
