@@ -96,7 +96,6 @@ pub(crate) fn min_of(init: f32, x: &[f32]) -> f32 {
 }
 
 /// The largest of `init` and the magnitudes of the (non-NaN) values of `x`.
-#[cfg(feature = "alloc")]
 pub(crate) fn max_abs_of(init: f32, x: &[f32]) -> f32 {
     fold_lanes(init, x, f32::abs, greater)
 }

@@ -15,9 +15,11 @@ use alloc::vec::Vec;
 
 use super::offline::{BLOCK, check_track, run_blocks, run_tape, write_block};
 use super::tape::{MemTape, Sink, SliceTape, Tape, check_tape};
+#[cfg(feature = "std")]
+use crate::analysis::QaMeter;
 use crate::analysis::gate::{ABSOLUTE_GATE_LUFS, lufs, mean_square};
 use crate::analysis::kweight::KWeightPair;
-use crate::analysis::{LoudnessMeter, QaMeter, Target, TruePeakInterpolator, TruePeakPrecision};
+use crate::analysis::{LoudnessMeter, Target, TruePeakInterpolator, TruePeakPrecision};
 use crate::buffer::find_nonfinite;
 use crate::dynamics::Limiter;
 use crate::dynamics::limiter::TRUE_PEAK_MARGIN_DB;
@@ -566,6 +568,7 @@ impl PassMeter for LoudnessMeter {
     }
 }
 
+#[cfg(feature = "std")]
 impl PassMeter for QaMeter {
     // The report holds readings no gain moves (clipped samples).
     const FOLLOWS_GAIN: bool = false;
