@@ -46,6 +46,35 @@ pub(crate) fn dispatch<K: Kernel>(k: K) -> K::Output {
     unsafe { k.run::<false>() }
 }
 
+/// A processor whose whole block runs as one [`Kernel`], through
+/// [`dispatch_blocks`].
+#[cfg(feature = "alloc")]
+pub(crate) trait Blocks {
+    /// Processes `channels`; with `WIDE`, compiled for AVX2 and FMA (as
+    /// [`Kernel::run`], and `#[inline(always)]` like it).
+    fn blocks<const WIDE: bool>(&mut self, channels: &mut [&mut [f32]]);
+}
+
+/// Runs `p`'s [`Blocks::blocks`] over `channels` in the widest vectors the
+/// CPU has.
+#[cfg(feature = "alloc")]
+#[inline]
+pub(crate) fn dispatch_blocks<P: Blocks>(p: &mut P, channels: &mut [&mut [f32]]) {
+    struct Call<'a, 'b, P> {
+        p: &'a mut P,
+        channels: &'a mut [&'b mut [f32]],
+    }
+    impl<P: Blocks> Kernel for Call<'_, '_, P> {
+        type Output = ();
+
+        #[inline(always)]
+        unsafe fn run<const WIDE: bool>(self) {
+            self.p.blocks::<WIDE>(self.channels);
+        }
+    }
+    dispatch(Call { p, channels });
+}
+
 /// Floats [`mul_add`] works on.
 pub(crate) trait MulAdd:
     Copy + core::ops::Mul<Output = Self> + core::ops::Add<Output = Self>

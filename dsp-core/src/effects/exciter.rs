@@ -12,7 +12,7 @@ use crate::filters::design::{FilterKind, rbj};
 use crate::math::{db_to_gain, flush_denormal};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
-use crate::simd::{Kernel, dispatch};
+use crate::simd::{Blocks, dispatch_blocks};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
@@ -326,7 +326,7 @@ impl Processor for Exciter {
         if channels.len() > self.voices.len() {
             return; // not prepared for these channels
         }
-        dispatch(Run { exciter: self, channels });
+        dispatch_blocks(self, channels);
     }
 
     fn latency(&self) -> usize {
@@ -338,19 +338,12 @@ impl Processor for Exciter {
     }
 }
 
-/// One call of [`Exciter::process`] as a dispatched kernel: the
-/// oversampling filters run in the widest vectors the CPU has.
-struct Run<'a, 'b> {
-    exciter: &'a mut Exciter,
-    channels: &'a mut [&'b mut [f32]],
-}
-
-impl Kernel for Run<'_, '_> {
-    type Output = ();
-
+/// [`Exciter::process`] as one kernel: the oversampling filters run in the
+/// widest vectors the CPU has.
+impl Blocks for Exciter {
     #[inline(always)]
-    unsafe fn run<const WIDE: bool>(self) {
-        self.exciter.steps(self.channels);
+    fn blocks<const W: bool>(&mut self, channels: &mut [&mut [f32]]) {
+        self.steps(channels);
     }
 }
 

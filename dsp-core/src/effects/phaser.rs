@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::math::{flush_denormal, log};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
-use crate::simd::{Kernel, dispatch, mul_add};
+use crate::simd::{Blocks, dispatch_blocks, mul_add};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 use libm::{exp2, log2};
@@ -412,17 +412,10 @@ fn run<const W: bool, const GLIDE: bool, const L: usize>(
 }
 
 /// The processing of a block, compiled per instruction set.
-struct Run<'a, 'b> {
-    phaser: &'a mut Phaser,
-    channels: &'a mut [&'b mut [f32]],
-}
-
-impl Kernel for Run<'_, '_> {
-    type Output = ();
-
+impl Blocks for Phaser {
     #[inline(always)]
-    unsafe fn run<const W: bool>(self) {
-        let (p, channels) = (self.phaser, self.channels);
+    fn blocks<const W: bool>(&mut self, channels: &mut [&mut [f32]]) {
+        let p = self;
         let n = channels.len();
         let len = channels.first().map_or(0, |c| c.len());
         let mut start = 0;
@@ -490,7 +483,7 @@ impl Processor for Phaser {
         if n > self.voices.len() {
             return; // not prepared for these channels
         }
-        dispatch(Run { phaser: self, channels });
+        dispatch_blocks(self, channels);
     }
 
     fn tail(&self) -> usize {

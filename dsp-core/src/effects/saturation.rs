@@ -13,7 +13,7 @@ use crate::filters::tpt_coef;
 use crate::math::{db_to_gain, flush_denormal};
 use crate::params::{Caps, ParamInfo};
 use crate::processor::Processor;
-use crate::simd::{Kernel, dispatch, mul_add};
+use crate::simd::{Blocks, dispatch_blocks, mul_add};
 use crate::smooth::{DEFAULT_SMOOTHING_MS, LinearSmoother};
 use crate::spec::ProcessSpec;
 
@@ -358,17 +358,10 @@ fn dc_blocks<const W: bool, const TAPE: bool>(voices: &mut [Voice], n: usize, g:
 }
 
 /// The processing of a block, compiled per instruction set.
-struct Run<'a, 'b> {
-    saturation: &'a mut Saturation,
-    channels: &'a mut [&'b mut [f32]],
-}
-
-impl Kernel for Run<'_, '_> {
-    type Output = ();
-
+impl Blocks for Saturation {
     #[inline(always)]
-    unsafe fn run<const W: bool>(self) {
-        let (s, channels) = (self.saturation, self.channels);
+    fn blocks<const W: bool>(&mut self, channels: &mut [&mut [f32]]) {
+        let s = self;
         let len = channels.first().map_or(0, |c| c.len());
         let latency = s.latency();
         let (mode, g) = (s.mode, s.dc_coef);
@@ -463,7 +456,7 @@ impl Processor for Saturation {
         if channels.len() > self.voices.len() {
             return; // not prepared for these channels
         }
-        dispatch(Run { saturation: self, channels });
+        dispatch_blocks(self, channels);
     }
 
     fn latency(&self) -> usize {
