@@ -413,7 +413,7 @@ impl TruePeakInterpolator {
     /// matter: a stretch of input too quiet for any interpolated sample to
     /// exceed `floor` is not interpolated, and reads as its sample peak. The
     /// result is the same when it exceeds `floor`, at or below it otherwise.
-    pub fn process_peak_over(&mut self, x: &[f32], floor: f32) -> f32 {
+    pub(crate) fn process_peak_over(&mut self, x: &[f32], floor: f32) -> f32 {
         dispatch(PeakBlock { tp: self, x, floor })
     }
 
