@@ -157,7 +157,11 @@ impl DynamicsEngine {
         side: Option<&[&[f32]]>,
         gr_out: Option<&mut [f32]>,
     ) {
-        dispatch(Run { engine: self, law, channels, side, gr_out });
+        // The sidechain travels as an always-initialised slice (empty for
+        // none): an optimised kernel may read its length ahead of the check,
+        // and an absent `Option`'s length is uninitialised memory.
+        let (external, side) = side.map_or((false, &[][..]), |s| (true, s));
+        dispatch(Run { engine: self, law, channels, external, side, gr_out });
     }
 
     #[inline(always)]
@@ -277,7 +281,9 @@ struct Run<'a, 'b, L> {
     engine: &'a mut DynamicsEngine,
     law: &'a mut L,
     channels: &'a mut [&'b mut [f32]],
-    side: Option<&'a [&'a [f32]]>,
+    /// Keyed by `side` (else by `channels`).
+    external: bool,
+    side: &'a [&'a [f32]],
     gr_out: Option<&'a mut [f32]>,
 }
 
@@ -286,6 +292,7 @@ impl<L: GainLaw> Kernel for Run<'_, '_, L> {
 
     #[inline(always)]
     unsafe fn run<const WIDE: bool>(self) {
-        self.engine.run_with::<WIDE, L>(self.law, self.channels, self.side, self.gr_out);
+        let side = self.external.then_some(self.side);
+        self.engine.run_with::<WIDE, L>(self.law, self.channels, side, self.gr_out);
     }
 }
