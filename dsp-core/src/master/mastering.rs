@@ -10,7 +10,7 @@ use std::vec::Vec;
 use super::chain::{MasteringChain, Matching, Stage, WORKING_LUFS};
 use super::matching::{TONAL_STAGE, match_chain, match_density, refine_tonal, refine_width};
 use super::normalize::{
-    Envelope, EnvelopeBuilder, Measured, NormalizeReport, Readings, normalize_measured,
+    Aim, Envelope, EnvelopeBuilder, Measured, NormalizeReport, Readings, normalize_measured,
     normalize_preview,
 };
 use super::offline::{BLOCK, check_track, render, run_tape};
@@ -30,6 +30,9 @@ pub type Audio = Vec<Vec<f32>>;
 
 /// Largest gain, either way, that brings a mix to the working level, dB.
 const MAX_INPUT_GAIN_DB: f64 = 40.0;
+/// Largest miss of a preview's loudness, in LU, taken as the error of the
+/// gain's prediction.
+const MAX_PREDICTION_ERROR_LU: f64 = 0.5;
 
 /// What one stage of the chain did.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +145,7 @@ pub fn master_with<S: AsRef<[f32]>>(
     let input_gain_db = working_gain(before.integrated_lufs);
     let target = chain.resolved_target()?;
     let (lufs, ceiling) = (target.integrated_lufs, target.true_peak_dbtp);
+    let mut aim = Aim::new(lufs, ceiling);
     // Progress: 8 % measures the mix, 32 % the preview if there is one, the
     // master (measured as it is written) the rest.
     let mut start = 0.08;
@@ -169,6 +173,13 @@ pub fn master_with<S: AsRef<[f32]>>(
                 preview_limited(&processed, &envelope, &chain, (lufs, ceiling), p)
             })
         })?;
+        // The preview ran the master's limiter at the predicted gain: its
+        // miss is the prediction's error, which the master's gain makes up
+        // for (a larger miss is the limiter's reach, not the prediction's).
+        let overestimate = lufs - master.integrated_lufs;
+        if overestimate.abs() <= MAX_PREDICTION_ERROR_LU {
+            aim.overestimate_lu = overestimate;
+        }
         if chain.stage(TONAL_STAGE).is_some() {
             matching.push(refine_tonal(&mut chain, mix, &master)?);
         }
@@ -176,7 +187,7 @@ pub fn master_with<S: AsRef<[f32]>>(
         start = 0.4;
     }
     let (out, stages, normalization, after) = progress.phase(start, 1.0, |p| {
-        render_in_memory(input, sample_rate, &chain, input_gain_db, (lufs, ceiling), p)
+        render_in_memory(input, sample_rate, &chain, input_gain_db, aim, p)
     })?;
     let report = MasterReport {
         before,
@@ -233,9 +244,9 @@ where
     })?;
     let input_gain_db = working_gain(before.integrated_lufs);
     let target = chain.resolved_target()?;
-    let limits = (target.integrated_lufs, target.true_peak_dbtp);
+    let aim = Aim::new(target.integrated_lufs, target.true_peak_dbtp);
     let (stages, normalization, after) = progress.phase(0.08, 1.0, |p| {
-        render_master(input, processed, out, (sample_rate, input_gain_db, limits), chain, p)
+        render_master(input, processed, out, (sample_rate, input_gain_db, aim), chain, p)
     })?;
     Ok(MasterReport {
         before,
@@ -314,7 +325,7 @@ fn render_in_memory<S: AsRef<[f32]>>(
     sample_rate: f64,
     chain: &MasteringChain,
     input_gain_db: f64,
-    limits: (f64, f64),
+    aim: Aim,
     progress: &mut Progress,
 ) -> Result<(Audio, Vec<StageReport>, NormalizeReport, QaReport), Error> {
     let len = check_track(input)?;
@@ -324,7 +335,7 @@ fn render_in_memory<S: AsRef<[f32]>>(
         &mut SliceTape::new(input),
         &mut processed,
         &mut out,
-        (sample_rate, input_gain_db, limits),
+        (sample_rate, input_gain_db, aim),
         chain,
         progress,
     )?;
@@ -332,7 +343,7 @@ fn render_in_memory<S: AsRef<[f32]>>(
 }
 
 /// The stages (after `input_gain_db`) from `input` into `processed`, then
-/// normalization of that to `limits` (target LUFS, ceiling dBTP) with the
+/// normalization of that to `aim` (target LUFS, ceiling dBTP) with the
 /// chain's limiter into `out`, dithered with the chain's dither as it is
 /// written and measured as it is written (the last pass gives the
 /// master's quality report). Progress: half the stages, half the
@@ -341,7 +352,7 @@ fn render_master<T, M, O>(
     input: &mut T,
     processed: &mut M,
     out: &mut O,
-    (sample_rate, input_gain_db, limits): (f64, f64, (f64, f64)),
+    (sample_rate, input_gain_db, aim): (f64, f64, Aim),
     chain: &MasteringChain,
     progress: &mut Progress,
 ) -> Result<(Vec<StageReport>, NormalizeReport, QaReport), Error>
@@ -357,7 +368,7 @@ where
     let mut measured = Measured { inner: out, meter };
     let mut out = DitherSink::new(chain, &mut measured, sample_rate, input.channels())?;
     let normalization = progress.phase(0.5, 1.0, |p| {
-        normalize_measured(processed, &mut out, &envelope, limits, &limiter, p)
+        normalize_measured(processed, &mut out, &envelope, aim, &limiter, p)
     })?;
     drop(out);
     Ok((stages, normalization, measured.meter.finish()?))
@@ -513,9 +524,9 @@ pub fn master_album<T: AsRef<[S]>, S: AsRef<[f32]>>(
         let track_target = if own.is_finite() { own + album_gain } else { target.integrated_lufs };
         let ceiling = target.true_peak_dbtp;
         let (from, to) = (0.1 + 0.9 * share(i), 0.1 + 0.9 * share(i + 1));
-        let limits = (track_target, ceiling);
+        let aim = Aim::new(track_target, ceiling);
         let (out, stages, normalization, after) = progress.phase(from, to, |p| {
-            render_in_memory(t.as_ref(), sample_rate, chain, input_gain_db, limits, p)
+            render_in_memory(t.as_ref(), sample_rate, chain, input_gain_db, aim, p)
         })?;
         reports.push(MasterReport {
             before,

@@ -50,6 +50,27 @@ const ROOT_LU: f64 = 1e-4;
 /// new pass (down always; up only as far as the ceiling allows).
 const MAX_TRIM_DB: f64 = 0.5;
 
+/// What a normalization aims at: the integrated loudness and the true-peak
+/// ceiling, and how far the envelope's prediction of the limiter's output
+/// is known to read loud (from a preview of the same limiter on much the
+/// same audio; 0 without one), which the first pass's gain makes up for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Aim {
+    /// Target integrated loudness, LUFS.
+    pub(crate) lufs: f64,
+    /// True-peak ceiling, dBTP.
+    pub(crate) ceiling_dbtp: f64,
+    /// Predicted minus measured loudness, LU.
+    pub(crate) overestimate_lu: f64,
+}
+
+impl Aim {
+    /// `lufs` under `ceiling_dbtp`, with the prediction taken as it is.
+    pub(crate) fn new(lufs: f64, ceiling_dbtp: f64) -> Self {
+        Self { lufs, ceiling_dbtp, overestimate_lu: 0.0 }
+    }
+}
+
 /// What [`normalize`] did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -483,15 +504,8 @@ pub fn normalize_tape<T: Tape + ?Sized, K: Sink + ?Sized>(
     progress: &mut Progress,
 ) -> Result<NormalizeReport, Error> {
     let meter = LoudnessMeter::new(envelope.sample_rate(), input.channels())?;
-    let limits = (target_lufs, ceiling_dbtp);
-    normalize_measured(
-        input,
-        &mut Measured { inner: out, meter },
-        envelope,
-        limits,
-        limiter,
-        progress,
-    )
+    let aim = Aim::new(target_lufs, ceiling_dbtp);
+    normalize_measured(input, &mut Measured { inner: out, meter }, envelope, aim, limiter, progress)
 }
 
 /// A sink that measures what it writes (afresh from each restart) with
@@ -589,17 +603,18 @@ impl PassMeter for QaMeter {
     }
 }
 
-/// [`normalize_tape`] to `(target_lufs, ceiling_dbtp)` into a sink that
-/// measures what it writes, which verifies each pass (and holds the
-/// measurement of the output when this returns).
+/// [`normalize_tape`] to `aim` into a sink that measures what it writes,
+/// which verifies each pass (and holds the measurement of the output when
+/// this returns).
 pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + Readings + ?Sized>(
     input: &mut T,
     out: &mut K,
     envelope: &Envelope,
-    (target_lufs, ceiling_dbtp): (f64, f64),
+    aim: Aim,
     limiter: &Limiter,
     progress: &mut Progress,
 ) -> Result<NormalizeReport, Error> {
+    let (target_lufs, ceiling_dbtp) = (aim.lufs, aim.ceiling_dbtp);
     let len = check_tape(input)?;
     let channels = input.channels();
     let sample_rate = envelope.sample_rate();
@@ -622,7 +637,8 @@ pub(crate) fn normalize_measured<T: Tape + ?Sized, K: Sink + Readings + ?Sized>(
         output_true_peak_dbtp: f64::NEG_INFINITY,
         passes: 0,
     };
-    let Some((predicted, reachable)) = envelope.gain_for(target_lufs, &mut model) else {
+    let aimed = target_lufs + aim.overestimate_lu;
+    let Some((predicted, reachable)) = envelope.gain_for(aimed, &mut model) else {
         out.restart()?;
         run_tape(input, 0, progress, |_| {}, |_, b| out.write(&views(b)[..b.len()]))?;
         report.output_true_peak_dbtp = out.readings().1;
@@ -727,10 +743,11 @@ fn views<'a>(b: &'a [&mut [f32]]) -> [&'a [f32]; crate::spec::MAX_CHANNELS] {
 }
 
 /// What [`normalize_analyzed`] returns, quickly and approximately: the
-/// predicted gain and `limiter` in sample-peak mode at the ceiling its
-/// true-peak mode holds, in one pass that measures nothing. For looking at
-/// what normalization will do to the audio (reference matching corrects
-/// its tonal balance and width with it).
+/// predicted gain and `limiter` as normalization runs it (true-peak mode at
+/// the ceiling), in one pass that measures nothing. For looking at what
+/// normalization will do to the audio: reference matching corrects its
+/// tonal balance and width with it, and the gain of the real pass by how
+/// far its loudness misses the prediction.
 pub fn normalize_preview<S: AsRef<[f32]>>(
     input: &[S],
     envelope: &Envelope,
@@ -741,8 +758,8 @@ pub fn normalize_preview<S: AsRef<[f32]>>(
 ) -> Result<Vec<Vec<f32>>, Error> {
     let len = check_track(input)?;
     let mut limiter = limiter.clone();
-    limiter.set_true_peak(false);
-    limiter.set_ceiling_db(ceiling_dbtp.min(0.0) - TRUE_PEAK_MARGIN_DB)?;
+    limiter.set_true_peak(true);
+    limiter.set_ceiling_db(ceiling_dbtp.min(0.0))?;
     let mut model = LimiterModel::of(&limiter)?;
     limiter.prepare(&ProcessSpec::new(envelope.sample_rate(), BLOCK, input.len()))?;
     let gain_db = envelope.gain_for(target_lufs, &mut model).map_or(0.0, |(g, _)| g);
