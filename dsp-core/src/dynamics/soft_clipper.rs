@@ -189,7 +189,11 @@ impl SoftClipper {
     }
 
     #[inline(always)]
-    fn run(&mut self, channels: &mut [&mut [f32]], mut gr_out: Option<&mut [f32]>) {
+    fn run<const WIDE: bool>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        mut gr_out: Option<&mut [f32]>,
+    ) {
         self.nonfinite += sanitize(channels);
         let len = channels.first().map_or(0, |c| c.len());
         if channels.len() > self.voices.len() || len == 0 {
@@ -213,7 +217,7 @@ impl SoftClipper {
                 for (b, &s) in v.buf.iter_mut().zip(x.iter()) {
                     *b = s.clamp(-INPUT_LIMIT, INPUT_LIMIT);
                 }
-                v.over.process(&mut v.buf[..n], |block| match stages {
+                v.over.process_with::<WIDE>(&mut v.buf[..n], |block| match stages {
                     0 => clip_groups::<1>(block, &mut top, &c, &k),
                     1 => clip_groups::<2>(block, &mut top, &c, &k),
                     2 => clip_groups::<4>(block, &mut top, &c, &k),
@@ -266,7 +270,7 @@ impl Kernel for Clip<'_, '_> {
 
     #[inline(always)]
     unsafe fn run<const WIDE: bool>(self) {
-        self.clipper.run(self.channels, self.gr_out);
+        self.clipper.run::<WIDE>(self.channels, self.gr_out);
     }
 }
 

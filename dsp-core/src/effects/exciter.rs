@@ -212,7 +212,7 @@ impl Exciter {
 
     /// Processes `channels` in steps of [`SUB`] samples.
     #[inline(always)]
-    fn steps(&mut self, channels: &mut [&mut [f32]]) {
+    fn steps<const W: bool>(&mut self, channels: &mut [&mut [f32]]) {
         let len = channels.first().map_or(0, |c| c.len());
         let mut start = 0;
         while start < len {
@@ -221,7 +221,7 @@ impl Exciter {
                 self.design();
             }
             let n = (SUB - self.phase).min(len - start);
-            self.run(channels, start, n, self.phase + n == SUB);
+            self.run::<W>(channels, start, n, self.phase + n == SUB);
             self.phase = (self.phase + n) % SUB;
             start += n;
         }
@@ -231,7 +231,13 @@ impl Exciter {
     /// state of denormals at the end (done at the end of each 32-sample
     /// step of the stream, so that block sizes do not change the output).
     #[inline(always)]
-    fn run(&mut self, channels: &mut [&mut [f32]], start: usize, n: usize, flush: bool) {
+    fn run<const W: bool>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        start: usize,
+        n: usize,
+        flush: bool,
+    ) {
         let (mut drive, mut mix) = ([0.0f32; SUB], [0.0f32; SUB]);
         for i in 0..n {
             drive[i] = self.drive.next() as f32;
@@ -249,7 +255,7 @@ impl Exciter {
                 *b = y;
             }
             let level = &mut v.level;
-            v.over.process(&mut v.buf[..n], |block| {
+            v.over.process_with::<W>(&mut v.buf[..n], |block| {
                 for (j, s) in block.iter_mut().enumerate() {
                     let b = *s;
                     *level += a * (b * b - *level);
@@ -343,7 +349,7 @@ impl Processor for Exciter {
 impl Blocks for Exciter {
     #[inline(always)]
     fn blocks<const W: bool>(&mut self, channels: &mut [&mut [f32]]) {
-        self.steps(channels);
+        self.steps::<W>(channels);
     }
 }
 

@@ -14,6 +14,7 @@ use alloc::vec::Vec;
 
 use crate::analysis::true_peak::bessel_i0;
 use crate::math::{PI, sin, sqrt};
+use crate::simd::mul_add;
 
 /// Base-rate samples the oversampler handles at a time.
 pub const CHUNK: usize = 64;
@@ -56,9 +57,10 @@ const TILE: usize = 32;
 /// h.len() - 1` samples). Tiles of [`TILE`] outputs run the taps in the
 /// outer loop, so the inner one runs along the outputs in vector lanes
 /// with no horizontal sums; each output adds its products in tap order,
-/// whether it falls in a tile or in the remainder, whatever the block.
+/// whether it falls in a tile or in the remainder, whatever the block
+/// (fused with `WIDE`).
 #[inline(always)]
-fn convolve(h: &[f32], x: &[f32], out: &mut [f32]) {
+fn convolve<const WIDE: bool>(h: &[f32], x: &[f32], out: &mut [f32]) {
     let whole = out.len() - out.len() % TILE;
     let (tiles, rest) = out.split_at_mut(whole);
     for (b, o) in tiles.chunks_exact_mut(TILE).enumerate() {
@@ -66,7 +68,7 @@ fn convolve(h: &[f32], x: &[f32], out: &mut [f32]) {
         let span = &x[b * TILE..b * TILE + TILE + h.len() - 1];
         for (&c, xs) in h.iter().zip(span.windows(TILE)) {
             for (a, &v) in acc.iter_mut().zip(xs) {
-                *a += c * v;
+                *a = mul_add::<WIDE, f32>(c, v, *a);
             }
         }
         o.copy_from_slice(&acc);
@@ -74,7 +76,7 @@ fn convolve(h: &[f32], x: &[f32], out: &mut [f32]) {
     rest.fill(0.0);
     for (j, &c) in h.iter().enumerate() {
         for (o, &v) in rest.iter_mut().zip(&x[whole + j..]) {
-            *o += c * v;
+            *o = mul_add::<WIDE, f32>(c, v, *o);
         }
     }
 }
@@ -181,12 +183,28 @@ impl Oversampler {
     /// Upsamples `x` (at most [`CHUNK`] samples), runs `f` over the
     /// oversampled block in place, downsamples it back into `x`.
     #[inline(always)]
-    pub fn process(&mut self, x: &mut [f32], mut f: impl FnMut(&mut [f32])) {
+    pub fn process(&mut self, x: &mut [f32], f: impl FnMut(&mut [f32])) {
+        self.process_with::<false>(x, f);
+    }
+
+    /// [`process`](Self::process) inside a dispatched kernel: with `WIDE`,
+    /// the filters' multiply-adds are fused (see [`crate::simd`]).
+    #[inline(always)]
+    pub(crate) fn process_with<const WIDE: bool>(
+        &mut self,
+        x: &mut [f32],
+        mut f: impl FnMut(&mut [f32]),
+    ) {
         let n = x.len().min(CHUNK);
         self.rates[0][..n].copy_from_slice(&x[..n]);
         for s in 0..self.stages {
             let (lo, hi) = self.rates.split_at_mut(s + 1);
-            up(&self.taps[s], &mut self.states[s].up, &lo[s][..n << s], &mut hi[0][..n << (s + 1)]);
+            up::<WIDE>(
+                &self.taps[s],
+                &mut self.states[s].up,
+                &lo[s][..n << s],
+                &mut hi[0][..n << (s + 1)],
+            );
         }
         let top = n << self.stages;
         let block = &mut self.rates[self.stages][..top];
@@ -200,7 +218,7 @@ impl Oversampler {
         for s in (0..self.stages).rev() {
             let (lo, hi) = self.rates.split_at_mut(s + 1);
             let st = &mut self.states[s];
-            down(&self.taps[s], st, &hi[0][..n << (s + 1)], &mut lo[s][..n << s]);
+            down::<WIDE>(&self.taps[s], st, &hi[0][..n << (s + 1)], &mut lo[s][..n << s]);
         }
         x[..n].copy_from_slice(&self.rates[0][..n]);
     }
@@ -209,14 +227,14 @@ impl Oversampler {
 /// 2x upsampling of `x` into `y` (twice as long) with gain 2, so that the
 /// passband keeps its level.
 #[inline(always)]
-fn up(h: &[f32], buf: &mut [f32], x: &[f32], y: &mut [f32]) {
+fn up<const WIDE: bool>(h: &[f32], buf: &mut [f32], x: &[f32], y: &mut [f32]) {
     let t = h.len();
     let n = x.len();
     buf[t - 1..t - 1 + n].copy_from_slice(x);
     // The taps are symmetric: the window oldest-first meets them as well.
     let mut even = [0.0f32; CHUNK << (MAX_STAGES - 1)];
     let even = &mut even[..n];
-    convolve(h, &buf[..n + t - 1], even);
+    convolve::<WIDE>(h, &buf[..n + t - 1], even);
     for ((pair, &e), &odd) in y.chunks_exact_mut(2).zip(even.iter()).zip(&buf[t / 2..t / 2 + n]) {
         pair[0] = 2.0 * e;
         pair[1] = odd;
@@ -226,7 +244,7 @@ fn up(h: &[f32], buf: &mut [f32], x: &[f32], y: &mut [f32]) {
 
 /// 2x downsampling of `u` into `v` (half as long).
 #[inline(always)]
-fn down(h: &[f32], st: &mut StageState, u: &[f32], v: &mut [f32]) {
+fn down<const WIDE: bool>(h: &[f32], st: &mut StageState, u: &[f32], v: &mut [f32]) {
     let t = h.len();
     let n = v.len();
     let (even, odd) = (&mut st.even[t - 1..t - 1 + n], &mut st.odd[t / 2..t / 2 + n]);
@@ -234,7 +252,7 @@ fn down(h: &[f32], st: &mut StageState, u: &[f32], v: &mut [f32]) {
         *e = pair[0];
         *o = pair[1];
     }
-    convolve(h, &st.even[..n + t - 1], v);
+    convolve::<WIDE>(h, &st.even[..n + t - 1], v);
     for (out, &odd) in v.iter_mut().zip(&st.odd[..n]) {
         *out += 0.5 * odd;
     }

@@ -385,7 +385,7 @@ impl Blocks for Saturation {
                 for (w, d) in v.wet[..n].iter_mut().zip(&drive[..n]) {
                     *w *= d;
                 }
-                v.over.process(&mut v.wet[..n], |b| shape(mode, b));
+                v.over.process_with::<W>(&mut v.wet[..n], |b| shape(mode, b));
             }
             // The DC blocker runs in every mode (so that it is settled when
             // tape is chosen) but only tape uses its output.
