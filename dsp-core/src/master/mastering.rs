@@ -159,8 +159,7 @@ pub fn master_with<S: AsRef<[f32]>>(
             let (mut processed, mut envelope) = p.phase(0.0, 0.7, |p| {
                 preview_stages(input, sample_rate, &chain, input_gain_db, p)
             })?;
-            let entering = Profile::analyze(&planar_views(&processed), sample_rate)?;
-            if let Some(note) = match_density(&mut chain, &entering, &envelope, r)? {
+            if let Some(note) = match_density(&mut chain, &envelope, r)? {
                 // The clipper is the last stage: run it on the preview.
                 let stage = chain.stages.last().ok_or(Error::EmptyInput)?;
                 let mut clip = load_stage(stage)?;

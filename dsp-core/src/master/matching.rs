@@ -109,8 +109,8 @@ pub fn match_chain(
 }
 
 /// Dynamics matching towards a denser reference, once the audio entering
-/// the loudness stage is known (`entering`, its [`Envelope`] `envelope`):
-/// when its peak-to-loudness ratio is above `reference`'s by `gap` dB, a
+/// the loudness stage is known (its [`Envelope`] `entering`): when its
+/// peak-to-loudness ratio is above `reference`'s by `gap` dB, a
 /// soft clipper is appended to the stages ([`DENSITY_STAGE`]). It takes
 /// `dynamics * gap` dB off the peaks, or if more, what the loudness stage
 /// needs to reach the chain's target: the least share with which the
@@ -123,12 +123,12 @@ pub fn match_chain(
 /// small to matter).
 pub fn match_density(
     chain: &mut MasteringChain,
-    entering: &Profile,
-    envelope: &Envelope,
+    entering: &Envelope,
     reference: &Profile,
 ) -> Result<Option<String>, Error> {
     let strength = chain.matching.dynamics;
-    let gap = entering.plr_db - reference.plr_db;
+    let (true_peak, plr) = (entering.true_peak_dbtp(), entering.plr_db());
+    let gap = plr - reference.plr_db;
     if strength <= 0.0 || !gap.is_finite() || gap <= 0.0 {
         return Ok(None);
     }
@@ -137,12 +137,12 @@ pub fn match_density(
     limiter.set_ceiling_db(target.true_peak_dbtp.min(0.0))?;
     limiter.set_true_peak(true);
     // The peak reduction that reaching the target under the ceiling takes.
-    let needed = entering.plr_db - (target.true_peak_dbtp - target.integrated_lufs);
+    let needed = plr - (target.true_peak_dbtp - target.integrated_lufs);
     let model = &mut LimiterModel::of(&limiter)?;
-    let least = envelope.clip_to_reach(target.integrated_lufs, model, needed.max(0.0));
+    let least = entering.clip_to_reach(target.integrated_lufs, model, needed.max(0.0));
     let least = if least > 0.0 { least + CLIP_MARGIN_DB } else { 0.0 };
     let share = least.max(strength * gap);
-    let Some((processor, ceiling)) = soft_clipper(entering.true_peak_dbtp, share)? else {
+    let Some((processor, ceiling)) = soft_clipper(true_peak, share)? else {
         return Ok(None);
     };
     chain.stages.push(Stage { name: DENSITY_STAGE.to_string(), processor });
@@ -150,7 +150,7 @@ pub fn match_density(
         "dynamics: soft clipper takes {share:.1} dB off the peaks{} (ceiling {ceiling:.1} dBFS \
          at the working level; PLR {:.1} dB, reference {:.1} dB)",
         if least > 0.0 { ", which the target loudness needs" } else { "" },
-        entering.plr_db,
+        plr,
         reference.plr_db
     )))
 }
@@ -314,26 +314,26 @@ mod tests {
         // 4 dB denser, a target the limiter reaches: the strength's share
         // of the PLR difference.
         let mut reference = entering.clone();
-        reference.plr_db = entering.plr_db - 4.0;
+        reference.plr_db = envelope.plr_db() - 4.0;
         let mut c = chain(0.5, -14.0);
-        let note = match_density(&mut c, &entering, &envelope, &reference).unwrap().unwrap();
+        let note = match_density(&mut c, &envelope, &reference).unwrap().unwrap();
         let ceiling = clip_ceiling(&c).unwrap();
-        assert!((entering.true_peak_dbtp - ceiling - 2.0).abs() < 1e-9, "{ceiling}: {note}");
+        assert!((envelope.true_peak_dbtp() - ceiling - 2.0).abs() < 1e-9, "{ceiling}: {note}");
         assert!(!note.contains("needs"), "{note}");
         // A target beyond the limiter: the share it needs, more than that.
         let mut c = chain(0.5, -6.0);
-        let note = match_density(&mut c, &entering, &envelope, &reference).unwrap().unwrap();
-        assert!(entering.true_peak_dbtp - clip_ceiling(&c).unwrap() > 2.0 + CLIP_MARGIN_DB);
+        let note = match_density(&mut c, &envelope, &reference).unwrap().unwrap();
+        assert!(envelope.true_peak_dbtp() - clip_ceiling(&c).unwrap() > 2.0 + CLIP_MARGIN_DB);
         assert!(note.contains("needs"), "{note}");
         // Matched again, the chain loses the clipper (the preview sets a new one).
         let (again, _) = match_chain(&c, &entering, &reference).unwrap();
         assert!(again.stage(DENSITY_STAGE).is_none());
         // No clipper without dynamics matching or for a reference as dynamic.
         let mut c = chain(0.0, -6.0);
-        assert!(match_density(&mut c, &entering, &envelope, &reference).unwrap().is_none());
-        reference.plr_db = entering.plr_db + 1.0;
+        assert!(match_density(&mut c, &envelope, &reference).unwrap().is_none());
+        reference.plr_db = envelope.plr_db() + 1.0;
         let mut c = chain(1.0, -6.0);
-        assert!(match_density(&mut c, &entering, &envelope, &reference).unwrap().is_none());
+        assert!(match_density(&mut c, &envelope, &reference).unwrap().is_none());
         assert!(clip_ceiling(&c).is_none());
     }
 

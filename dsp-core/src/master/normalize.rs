@@ -24,7 +24,7 @@ use crate::buffer::find_nonfinite;
 use crate::dynamics::Limiter;
 use crate::dynamics::limiter::TRUE_PEAK_MARGIN_DB;
 use crate::error::Error;
-use crate::math::db_to_gain;
+use crate::math::{db_to_gain, gain_to_db, max_abs_of};
 use crate::processor::Processor;
 use crate::progress::Progress;
 use crate::spec::ProcessSpec;
@@ -112,6 +112,8 @@ pub struct Envelope {
     /// True peak (largest sample or 4x interpolated magnitude) over
     /// channels per point.
     peak: Vec<f32>,
+    /// True peak of the whole track (a last, partial hop included).
+    true_peak: f32,
     sample_rate: f64,
 }
 
@@ -190,6 +192,16 @@ impl Envelope {
     /// Sample rate of the analysed track.
     pub fn sample_rate(&self) -> f64 {
         self.sample_rate
+    }
+
+    /// True peak of the track (4x interpolated, BS.1770), dBTP.
+    pub fn true_peak_dbtp(&self) -> f64 {
+        gain_to_db(f64::from(self.true_peak))
+    }
+
+    /// Peak-to-loudness ratio: true peak over integrated loudness, dB.
+    pub fn plr_db(&self) -> f64 {
+        self.true_peak_dbtp() - self.integrated_lufs()
     }
 
     /// Integrated loudness (BS.1770 gating) of the track, LUFS.
@@ -319,7 +331,8 @@ impl Envelope {
     fn clipped(&self, share_db: f64) -> Envelope {
         let top = self.peak.iter().fold(0.0f32, |a, &b| a.max(b));
         let cap = top * db_to_gain(-share_db) as f32;
-        Envelope { peak: self.peak.iter().map(|&p| p.min(cap)).collect(), ..self.clone() }
+        let peak = self.peak.iter().map(|&p| p.min(cap)).collect();
+        Envelope { peak, true_peak: self.true_peak.min(cap), ..self.clone() }
     }
 }
 
@@ -410,11 +423,7 @@ impl EnvelopeBuilder {
             let b = pair.get(1).map_or(&self.zeros[..a.len()], |b| b.as_ref());
             let s = k.sum_squares(a, b, [0.0; 2]);
             e += s[0] + s[1];
-            for (t, x) in tp.iter_mut().zip(pair) {
-                let x = x.as_ref();
-                let m = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-                pk = pk.max(m).max(t.process_peak(x));
-            }
+            pk = pk.max(peak_of(tp, pair));
         }
         self.energy.push(e);
         self.peak.push(pk);
@@ -422,16 +431,31 @@ impl EnvelopeBuilder {
 
     /// The envelope of the track added (whole 100 ms hops); `EmptyInput`
     /// if nothing was added.
-    pub fn finish(self) -> Result<Envelope, Error> {
+    pub fn finish(mut self) -> Result<Envelope, Error> {
         if self.frames == 0 {
             return Err(Error::EmptyInput);
+        }
+        let mut true_peak = self.peak.iter().fold(0.0f32, |m, &p| m.max(p));
+        for ((_, tp), pair) in self.pairs.iter_mut().zip(self.pending.chunks(2)) {
+            true_peak = true_peak.max(peak_of(tp, pair));
         }
         let points = self.frames / self.hop * POINTS_PER_HOP;
         let (mut energy, mut peak) = (self.energy, self.peak);
         energy.truncate(points);
         peak.truncate(points);
-        Ok(Envelope { hop: self.hop, energy, peak, sample_rate: self.sample_rate })
+        Ok(Envelope { hop: self.hop, energy, peak, true_peak, sample_rate: self.sample_rate })
     }
+}
+
+/// The largest sample or 4x interpolated magnitude of a pair of channels
+/// (or one), continuing their interpolators `tp`.
+fn peak_of<S: AsRef<[f32]>>(tp: &mut [TruePeakInterpolator; 2], pair: &[S]) -> f32 {
+    let mut pk = 0.0f32;
+    for (t, x) in tp.iter_mut().zip(pair) {
+        let x = x.as_ref();
+        pk = pk.max(max_abs_of(0.0, x)).max(t.process_peak(x));
+    }
+    pk
 }
 
 /// BS.1770 gated mean of 400 ms block mean squares, LUFS.
@@ -891,10 +915,17 @@ mod tests {
     #[test]
     fn the_envelope_reads_like_the_meter() {
         let sr = 44_100.0;
-        let x = music_like(sr, 12.0, 0.2, 5);
+        let mut x = music_like(sr, 12.05, 0.2, 5);
+        // The loudest peak in the last, partial hop (past the gating
+        // blocks): the true peak still reads it.
+        let end = x[1].len() - 10;
+        x[1][end] = 0.99;
         let e = Envelope::analyze(&x, sr).unwrap();
-        let (lufs, _) = measure(&x, sr);
+        let (lufs, tp) = measure(&x, sr);
         assert!((e.integrated_lufs() - lufs).abs() < 0.01, "{} {lufs}", e.integrated_lufs());
+        assert!((e.true_peak_dbtp() - tp).abs() < 1e-6, "{} {tp}", e.true_peak_dbtp());
+        assert!(tp > -0.1, "{tp}");
+        assert!((e.plr_db() - (tp - lufs)).abs() < 0.01);
     }
 
     #[test]
