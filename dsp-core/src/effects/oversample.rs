@@ -17,7 +17,7 @@ use crate::math::{PI, sin, sqrt};
 use crate::simd::mul_add;
 
 /// Base-rate samples the oversampler handles at a time.
-pub const CHUNK: usize = 64;
+pub const CHUNK: usize = 256;
 /// Number of stages at the largest factor (8x).
 pub const MAX_STAGES: usize = 3;
 

@@ -24,8 +24,9 @@ pub const TAPE_BIAS: f32 = 0.15;
 pub const TAPE_DC_HZ: f64 = 10.0;
 /// Largest magnitude let into the oversampler (keeps absurd input finite).
 const INPUT_LIMIT: f32 = 1e15;
-/// Length of the dry delay ring (a power of two above the largest latency).
-const DRY_RING: usize = 128;
+/// Length of the dry delay ring: a chunk (a power of two above the
+/// largest latency).
+const DRY_RING: usize = CHUNK;
 
 /// The shaping curve of [`Saturation`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
