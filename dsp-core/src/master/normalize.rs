@@ -302,6 +302,7 @@ impl Envelope {
         }
         Some((0.5 * (lo + hi), true))
     }
+
     /// The least peak reduction, dB below the track's highest peak (0 to
     /// `most_db`, within 0.05 dB), that lets `limiter` bring the track to
     /// `target_lufs` ([`gain_for`](Self::gain_for) reaches it) when a clipper
@@ -327,12 +328,17 @@ impl Envelope {
         hi
     }
 
-    /// This envelope with its peaks capped `share_db` below the highest.
+    /// This envelope with its peaks capped `share_db` below the track's
+    /// true peak (where a clipper set from it would hold them).
     fn clipped(&self, share_db: f64) -> Envelope {
-        let top = self.peak.iter().fold(0.0f32, |a, &b| a.max(b));
-        let cap = top * db_to_gain(-share_db) as f32;
-        let peak = self.peak.iter().map(|&p| p.min(cap)).collect();
-        Envelope { peak, true_peak: self.true_peak.min(cap), ..self.clone() }
+        let cap = self.true_peak * db_to_gain(-share_db) as f32;
+        Envelope {
+            hop: self.hop,
+            energy: self.energy.clone(),
+            peak: self.peak.iter().map(|&p| p.min(cap)).collect(),
+            true_peak: self.true_peak.min(cap),
+            sample_rate: self.sample_rate,
+        }
     }
 }
 
