@@ -33,14 +33,35 @@ pub fn stereo_signal(len: usize) -> [Vec<f32>; 2] {
 /// Benchmarks `make()` processing one second of 48 kHz stereo in blocks of
 /// each of [`BLOCK_SIZES`], as group `name`.
 pub fn bench_processor<P: Processor>(c: &mut Criterion, name: &str, make: impl Fn() -> P) {
+    let specs =
+        BLOCK_SIZES.map(|block| (block.to_string(), ProcessSpec::new(SAMPLE_RATE, block, 2)));
+    bench_specs(c, name, make, &specs);
+}
+
+/// [`bench_processor`] prepared for offline rendering, in blocks of 4096
+/// (group `name`, benchmark `offline`).
+pub fn bench_rendering<P: Processor>(c: &mut Criterion, name: &str, make: impl Fn() -> P) {
+    let spec = ProcessSpec::new(SAMPLE_RATE, 4096, 2).rendering();
+    bench_specs(c, name, make, &[("offline".to_string(), spec)]);
+}
+
+/// Benchmarks `make()` prepared with each labelled spec, processing in
+/// blocks of the spec's longest.
+fn bench_specs<P: Processor>(
+    c: &mut Criterion,
+    name: &str,
+    make: impl Fn() -> P,
+    specs: &[(String, ProcessSpec)],
+) {
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(SIGNAL_LEN as u64));
     let [left, right] = stereo_signal(SIGNAL_LEN);
-    for block in BLOCK_SIZES {
+    for (label, spec) in specs {
+        let block = spec.max_block_size;
         let mut p = make();
-        p.prepare(&ProcessSpec::new(SAMPLE_RATE, block, 2)).expect("benchmark processor prepares");
+        p.prepare(spec).expect("benchmark processor prepares");
         let (mut l, mut r) = (left.clone(), right.clone());
-        group.bench_function(BenchmarkId::from_parameter(block), |b| {
+        group.bench_function(BenchmarkId::from_parameter(label), |b| {
             b.iter(|| {
                 l.copy_from_slice(&left);
                 r.copy_from_slice(&right);

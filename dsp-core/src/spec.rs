@@ -11,7 +11,8 @@ pub const MAX_BLOCK_SIZE: usize = 1 << 20;
 /// Largest supported channel count.
 pub const MAX_CHANNELS: usize = 64;
 
-/// How a processor will be run: sample rate, longest block and channel count.
+/// How a processor will be run: sample rate, longest block, channel count
+/// and whether in real time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProcessSpec {
     /// Sample rate in Hz.
@@ -20,12 +21,22 @@ pub struct ProcessSpec {
     pub max_block_size: usize,
     /// Number of planar channels.
     pub channels: usize,
+    /// Rendering offline (a file, a whole array): a processor may take
+    /// more latency for less work per sample (it reports it, as always,
+    /// through `latency`). False for real-time use.
+    pub offline: bool,
 }
 
 impl ProcessSpec {
-    /// A spec with the given sample rate, maximum block size and channel count.
+    /// A real-time spec with the given sample rate, maximum block size and
+    /// channel count.
     pub const fn new(sample_rate: f64, max_block_size: usize, channels: usize) -> Self {
-        Self { sample_rate, max_block_size, channels }
+        Self { sample_rate, max_block_size, channels, offline: false }
+    }
+
+    /// This spec for offline rendering.
+    pub const fn rendering(self) -> Self {
+        Self { offline: true, ..self }
     }
 
     /// Checks every field against the supported ranges.

@@ -150,7 +150,16 @@ pub fn check_processor_invariants<P: Processor + Clone>(
     channels: usize,
     change: impl Fn(&mut P),
 ) {
-    let spec = ProcessSpec::new(48_000.0, 1024, channels);
+    check_processor_invariants_at(make, ProcessSpec::new(48_000.0, 1024, channels), change);
+}
+
+/// [`check_processor_invariants`] for processors prepared with `spec`.
+pub fn check_processor_invariants_at<P: Processor + Clone>(
+    make: impl Fn() -> P,
+    spec: ProcessSpec,
+    change: impl Fn(&mut P),
+) {
+    let channels = spec.channels;
     let len = 24_000;
     let change_at = 9_000;
     let signal = test_signal(channels, len);

@@ -330,7 +330,7 @@ impl Processor for ConvolutionReverb {
         }
         let max_delay = spec.ms_to_samples(MAX_PREDELAY_MS);
         let paths = self.layout.paths(spec.channels);
-        self.engine = Some(Engine::new(&self.ir, paths, spec.channels, max_delay));
+        self.engine = Some(Engine::new(&self.ir, paths, spec.channels, max_delay, BLOCK));
         self.out = vec![vec![0.0; BLOCK]; spec.channels];
         self.spec = Some(*spec);
         self.mix_s.set_ramp_ms(DEFAULT_SMOOTHING_MS, spec.sample_rate);
@@ -604,7 +604,7 @@ mod tests {
     /// sample small: few partitions per level.
     #[test]
     fn a_long_response_needs_few_partitions() {
-        let parts: usize = plan(144_000).iter().map(|s| s.parts).sum();
+        let parts: usize = plan(144_000, BLOCK).iter().map(|s| s.parts).sum();
         assert!(parts < 30, "{parts}");
     }
 }

@@ -2,19 +2,21 @@
 //! [`ConvolutionReverb`](super::ConvolutionReverb).
 //!
 //! The impulse response is cut into partitions whose size grows along it:
-//! a head of [`BLOCK`]-sample partitions, then levels of 4, 16, 64...
-//! times that, up to [`MAX_PART`], which repeats to the end. A level of
+//! a head of partitions of the engine's block size ([`BLOCK`] unless a
+//! caller that can afford more latency asks for longer ones), then levels
+//! of 4, 16, 64... times that, up to [`MAX_PART`], which repeats to the
+//! end. A level of
 //! partition size `P` keeps a frequency-domain delay line of the spectra of
 //! its last input frames (`2P` samples, hop `P`) and, every `P` samples,
 //! multiplies them with its partitions' spectra, accumulates, and turns the
 //! sum back into the next `P` output samples. A level may start where
-//! `offset + BLOCK` is a multiple of its size: then its output is due no
-//! sooner than it is computed, and the whole engine has a latency of
-//! [`BLOCK`] samples.
+//! `offset + block` is a multiple of its size: then its output is due no
+//! sooner than it is computed, and the whole engine has a latency of one
+//! block.
 //!
 //! Scheduling: each level's work runs in the block at which its input frame
 //! completes (every `P` samples), so the cost per block is spiky (the
-//! largest level's transforms land in one block of every `MAX_PART / BLOCK`)
+//! largest level's transforms land in one block of every `MAX_PART / block`)
 //! but the output is exact and independent of the host's block sizes.
 //!
 //! Real transforms of `2P` samples are complex FFTs of `P` points on the
@@ -34,7 +36,8 @@ use crate::simd::mul_add;
 
 type C32 = Complex<f32>;
 
-/// Size of the first partitions: the engine's latency, in samples.
+/// Size of the first partitions, hence the engine's latency, in samples,
+/// for real-time use.
 pub const BLOCK: usize = 128;
 
 /// Largest partition size, in samples (the tail of a long response is cut
@@ -63,25 +66,28 @@ pub struct Segment {
 
 impl Segment {
     /// Input frames between the newest and the one the first partition
-    /// meets (its start delays it by whole frames beyond `size - BLOCK`).
-    fn shift(&self) -> usize {
-        (self.start + BLOCK) / self.size - 1
+    /// meets, for an engine of `block`-sample blocks (its start delays it
+    /// by whole frames beyond `size - block`).
+    fn shift(&self, block: usize) -> usize {
+        (self.start + block) / self.size - 1
     }
 }
 
 /// The partition plan for a response of `len` samples (at least one
-/// partition): each level grows as soon as the next size may start, which
-/// gives `GROWTH - 1` partitions per level before the largest size.
-pub fn plan(len: usize) -> Vec<Segment> {
+/// partition) on an engine of `block`-sample blocks (a power of two from
+/// [`BLOCK`] to [`MAX_PART`]): each level grows as soon as the next size
+/// may start, which gives `GROWTH - 1` partitions per level before the
+/// largest size.
+pub fn plan(len: usize, block: usize) -> Vec<Segment> {
     let mut segments = Vec::new();
-    let (mut size, mut offset) = (BLOCK, 0);
+    let (mut size, mut offset) = (block, 0);
     loop {
         let start = offset;
         let mut parts = 0;
         loop {
             parts += 1;
             offset += size;
-            let can_grow = (offset + BLOCK) % (GROWTH * size) == 0 && GROWTH * size <= MAX_PART;
+            let can_grow = (offset + block) % (GROWTH * size) == 0 && GROWTH * size <= MAX_PART;
             if offset >= len || can_grow {
                 break;
             }
@@ -287,8 +293,8 @@ pub struct Path {
 
 /// The partitioned convolution of a fixed number of channels with a set of
 /// responses along given paths. Input is written block by block; each
-/// completed block of [`BLOCK`] samples gives the output [`BLOCK`] samples
-/// earlier (the latency).
+/// completed block gives the output one block earlier (the latency).
+/// Longer blocks cost less per sample (fewer, larger transforms).
 #[derive(Debug, Clone)]
 pub struct Engine {
     levels: Vec<Level>,
@@ -296,6 +302,8 @@ pub struct Engine {
     /// Per input channel, the input history (a ring of `mask + 1` samples).
     rings: Vec<Vec<f32>>,
     mask: usize,
+    /// Block size in samples (the first partitions' size).
+    block: usize,
     /// Samples written up to the start of the current block.
     clock: u64,
     /// Per output channel, the wet output of the last completed block.
@@ -306,14 +314,22 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine for `ir` (channels of equal, non-zero length) on
-    /// `channels` inputs and outputs along `paths`, whose input may be
-    /// delayed by up to `max_delay` samples. Allocates everything.
-    pub fn new(ir: &[Vec<f32>], paths: Vec<Path>, channels: usize, max_delay: usize) -> Self {
+    /// An engine of `block`-sample blocks (a power of two, held within
+    /// [`BLOCK`] to [`MAX_PART`]) for `ir` (channels of equal, non-zero
+    /// length) on `channels` inputs and outputs along `paths`, whose input
+    /// may be delayed by up to `max_delay` samples. Allocates everything.
+    pub fn new(
+        ir: &[Vec<f32>],
+        paths: Vec<Path>,
+        channels: usize,
+        max_delay: usize,
+        block: usize,
+    ) -> Self {
+        let block = block.next_power_of_two().clamp(BLOCK, MAX_PART);
         let len = ir.first().map_or(1, Vec::len).max(1);
         let mut planner = FftPlanner::new();
-        let segments = plan(len);
-        let largest = segments.iter().map(|s| s.size).max().unwrap_or(BLOCK);
+        let segments = plan(len, block);
+        let largest = segments.iter().map(|s| s.size).max().unwrap_or(block);
         let mut z = vec![C32::default(); largest];
         let mut scratch = Vec::new();
         let mut levels = Vec::with_capacity(segments.len());
@@ -331,7 +347,7 @@ impl Engine {
                     s
                 })
                 .collect();
-            let slots = seg.shift() + seg.parts;
+            let slots = seg.shift(block) + seg.parts;
             levels.push(Level {
                 seg,
                 fft,
@@ -341,18 +357,24 @@ impl Engine {
                 out: vec![vec![0.0; seg.size]; channels],
             });
         }
-        let ring_len = (2 * largest + max_delay + BLOCK).next_power_of_two();
+        let ring_len = (2 * largest + max_delay + block).next_power_of_two();
         Self {
             levels,
             paths,
             rings: vec![vec![0.0; ring_len]; channels],
             mask: ring_len - 1,
+            block,
             clock: 0,
-            wet: vec![vec![0.0; BLOCK]; channels],
+            wet: vec![vec![0.0; block]; channels],
             z,
             scratch,
             acc: Spectra::new(1, largest + 1),
         }
+    }
+
+    /// The block size in samples (the latency).
+    pub fn block(&self) -> usize {
+        self.block
     }
 
     /// The partition plan in use.
@@ -387,7 +409,7 @@ impl Engine {
     }
 
     /// Writes input samples of channel `c` at `pos` within the current
-    /// block (`pos + x.len()` at most [`BLOCK`]).
+    /// block (`pos + x.len()` at most the block size).
     pub fn write(&mut self, c: usize, pos: usize, x: &[f32]) {
         let at = (self.clock as usize).wrapping_add(pos) & self.mask;
         if let Some(ring) = self.rings.get_mut(c) {
@@ -397,8 +419,8 @@ impl Engine {
 
     /// The input block of channel `c` (the dry signal of the output block).
     pub fn input_block(&self, c: usize) -> &[f32] {
-        let at = (self.clock as usize).wrapping_sub(BLOCK) & self.mask;
-        &self.rings[c][at..at + BLOCK]
+        let at = (self.clock as usize).wrapping_sub(self.block) & self.mask;
+        &self.rings[c][at..at + self.block]
     }
 
     /// The wet output of the last completed block, channel `c`.
@@ -411,15 +433,15 @@ impl Engine {
     /// of the block.
     #[inline(always)]
     pub fn step<const W: bool>(&mut self, delay: usize) {
-        self.clock += BLOCK as u64;
+        self.clock += self.block as u64;
         let t = self.clock;
-        let Self { levels, paths, rings, mask, wet, z, scratch, acc, .. } = self;
+        let Self { levels, paths, rings, mask, block, wet, z, scratch, acc, .. } = self;
         for level in levels.iter_mut() {
             let size = level.seg.size;
             if t % size as u64 != 0 {
                 continue;
             }
-            let slots = level.seg.shift() + level.seg.parts;
+            let slots = level.seg.shift(*block) + level.seg.parts;
             level.head = (level.head + 1) % slots;
             let start = (t as usize).wrapping_sub(delay + 2 * size) & *mask;
             for (ring, history) in rings.iter().zip(level.history.iter_mut()) {
@@ -430,7 +452,7 @@ impl Engine {
                 let (re, im) = history.frame_mut(level.head);
                 level.fft.forward(z, scratch, re, im);
             }
-            let shift = level.seg.shift();
+            let shift = level.seg.shift(*block);
             for (o, out) in level.out.iter_mut().enumerate() {
                 let (ar, ai) = acc.frame_mut(0);
                 let (ar, ai) = (&mut ar[..size + 1], &mut ai[..size + 1]);
@@ -462,7 +484,7 @@ impl Engine {
             wet.fill(0.0);
             for level in levels.iter() {
                 let at = (t % level.seg.size as u64) as usize;
-                for (w, y) in wet.iter_mut().zip(&level.out[o][at..at + BLOCK]) {
+                for (w, y) in wet.iter_mut().zip(&level.out[o][at..at + *block]) {
                     *w += y;
                 }
             }
@@ -478,12 +500,14 @@ mod tests {
     /// computed, the levels tile the response, and sizes never shrink.
     #[test]
     fn plans_tile_the_response_at_the_block_latency() {
-        for len in [1, 63, 64, 65, 127, 128, 129, 1000, 5000, 48_000, 144_000, 1 << 20] {
-            let segs = plan(len);
+        let lens = [1, 63, 64, 65, 127, 128, 129, 1000, 5000, 8192, 48_000, 144_000, 1 << 20];
+        for (len, block) in lens.into_iter().flat_map(|l| [(l, BLOCK), (l, 4096)]) {
+            let segs = plan(len, block);
             let mut offset = 0;
+            assert_eq!(segs[0].size, block);
             for (i, s) in segs.iter().enumerate() {
                 assert_eq!(s.start, offset, "{len}: {segs:?}");
-                assert_eq!((s.start + BLOCK) % s.size, 0, "{len}: {segs:?}");
+                assert_eq!((s.start + block) % s.size, 0, "{len}: {segs:?}");
                 assert!(s.size <= MAX_PART && s.parts >= 1);
                 if i > 0 {
                     assert_eq!(s.size, GROWTH * segs[i - 1].size);

@@ -575,7 +575,7 @@ fn run_stages<T: Tape + ?Sized, O: Sink + ?Sized>(
 ) -> Result<(Vec<StageReport>, Envelope), Error> {
     check_tape(input)?;
     let channels = input.channels();
-    let spec = ProcessSpec::new(sample_rate, BLOCK, channels);
+    let spec = ProcessSpec::new(sample_rate, BLOCK, channels).rendering();
     let mut stages = Vec::with_capacity(chain.stages.len());
     for stage in &chain.stages {
         let mut p = load_stage(stage)?;

@@ -142,7 +142,7 @@ pub fn render<P: Processor + ?Sized, S: AsRef<[f32]>>(
     progress: &mut Progress,
 ) -> Result<Vec<Vec<f32>>, Error> {
     let len = check_track(input)?;
-    processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, input.len()))?;
+    processor.prepare(&ProcessSpec::new(sample_rate, BLOCK, input.len()).rendering())?;
     let mut out = vec![vec![0.0f32; len]; input.len()];
     run_blocks(
         input,
