@@ -266,17 +266,17 @@ type Baseline = core::arch::x86_64::__m128;
 type Baseline = [f32; 4];
 
 /// Interpolated magnitudes `rows[p][n + 1] = |y_p[n]|` of phases
-/// `1..=P` for the outputs `n < len` (rounded up to whole steps; the extra
-/// ones are never read), `T` taps per phase. Register-blocked: `P × K`
-/// independent accumulators of `WIDTH` outputs each; each input vector is
-/// loaded once per tap and serves every phase. Each output is the sum
+/// `FROM + 1..=FROM + P` for the outputs `n < len` (rounded up to whole
+/// steps; the extra ones are never read), `T` taps per phase.
+/// Register-blocked: `P × K` independent accumulators of `WIDTH` outputs
+/// each; each input vector is loaded once per tap and serves every phase. Each output is the sum
 /// `((c_0 x_0 + c_1 x_1) + ...)` in tap order, as in
 /// [`TruePeakInterpolator::push`].
 ///
 /// # Safety
 /// The CPU supports `V`'s instructions.
 #[inline(always)]
-unsafe fn fir<V: Vector, const T: usize, const P: usize, const K: usize>(
+unsafe fn fir<V: Vector, const T: usize, const FROM: usize, const P: usize, const K: usize>(
     coefs: &[[f32; MAX_FACTOR - 1]; HIGH_TAPS],
     buf: &[f32; BUF],
     len: usize,
@@ -299,14 +299,14 @@ unsafe fn fir<V: Vector, const T: usize, const P: usize, const K: usize>(
                 for (k, x) in xs.iter_mut().enumerate() {
                     *x = V::load(win.as_ptr().add(j + k * V::WIDTH));
                 }
-                for (a, &cp) in acc.iter_mut().zip(c) {
+                for (a, &cp) in acc.iter_mut().zip(&c[FROM..]) {
                     let cp = V::splat(cp);
                     for (a, &x) in a.iter_mut().zip(&xs) {
                         *a = a.mul_add(cp, x);
                     }
                 }
             }
-            for (row, a) in rows[1..].iter_mut().zip(&acc) {
+            for (row, a) in rows[1 + FROM..].iter_mut().zip(&acc) {
                 let dst = row[n0 + 1..n0 + 1 + step].as_mut_ptr();
                 for (k, a) in a.iter().enumerate() {
                     a.store_abs(dst.add(k * V::WIDTH));
@@ -429,11 +429,14 @@ impl TruePeakInterpolator {
         unsafe {
             match (self.precision, self.factor) {
                 (_, 1) => x.iter().fold(0.0f32, |m, &v| greater(m, finite_or_zero(v).abs())),
-                (Standard, 2) => self.block::<V, STANDARD_TAPS, 1, 4>(x, floor),
-                (Standard, _) => self.block::<V, STANDARD_TAPS, 3, 2>(x, floor),
-                (High, 2) => self.block::<V, HIGH_TAPS, 1, 4>(x, floor),
-                (High, 4) => self.block::<V, HIGH_TAPS, 3, 2>(x, floor),
-                (High, _) => self.block::<V, HIGH_TAPS, 7, 1>(x, floor),
+                (Standard, 2) => self.block::<V, STANDARD_TAPS, 1, 0, 4>(x, floor),
+                (Standard, _) => self.block::<V, STANDARD_TAPS, 3, 0, 2>(x, floor),
+                (High, 2) => self.block::<V, HIGH_TAPS, 1, 0, 4>(x, floor),
+                (High, 4) => self.block::<V, HIGH_TAPS, 3, 0, 2>(x, floor),
+                // Seven phases in two passes of two vectors each: fewer
+                // loads per product than one pass of one vector, and the
+                // accumulators still fit in the registers.
+                (High, _) => self.block::<V, HIGH_TAPS, 4, 3, 2>(x, floor),
             }
         }
     }
@@ -479,19 +482,20 @@ impl TruePeakInterpolator {
         peak
     }
 
-    /// Peak of a block, `T` taps per phase, `P = factor - 1` computed
-    /// phases, `K` vectors per phase in the kernel; chunks whose window
-    /// keeps every output at or below `floor` are not interpolated.
+    /// Peak of a block, `T` taps per phase, `A + B = factor - 1` computed
+    /// phases (in passes of `A` and `B` phases, `K` vectors per phase in the
+    /// kernel); chunks whose window keeps every output at or below `floor`
+    /// are not interpolated.
     ///
     /// # Safety
     /// The CPU supports `V`'s instructions.
     #[inline(always)]
-    unsafe fn block<V: Vector, const T: usize, const P: usize, const K: usize>(
+    unsafe fn block<V: Vector, const T: usize, const A: usize, const B: usize, const K: usize>(
         &mut self,
         x: &[f32],
         floor: f32,
     ) -> f32 {
-        let f = P + 1;
+        let f = A + B + 1;
         let mut peak = 0.0f32;
         for chunk in x.chunks(CHUNK) {
             let len = chunk.len();
@@ -514,7 +518,12 @@ impl TruePeakInterpolator {
                 }
             } else {
                 // SAFETY: forwarded from the caller.
-                unsafe { fir::<V, T, P, K>(&self.coefs, &self.buf, len, &mut self.rows) };
+                unsafe {
+                    fir::<V, T, 0, A, K>(&self.coefs, &self.buf, len, &mut self.rows);
+                    if B > 0 {
+                        fir::<V, T, A, B, K>(&self.coefs, &self.buf, len, &mut self.rows);
+                    }
+                }
                 peak = greater(peak, self.rows_peak(len));
             }
             for row in &mut self.rows[..f] {
