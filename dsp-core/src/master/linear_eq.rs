@@ -380,8 +380,8 @@ impl LinearPhaseEq {
         Some(10.0 * libm::log10(re * re + im * im))
     }
 
-    /// The latency in samples once prepared at `sample_rate`, for the
-    /// current phase (refuses a rate `prepare` would refuse).
+    /// The latency in samples once prepared at `sample_rate` for real
+    /// time, for the current phase (refuses a rate `prepare` would refuse).
     pub fn latency_at(&self, sample_rate: f64) -> Result<usize, Error> {
         ProcessSpec::new(sample_rate, 1, 1).validate()?;
         Ok(BLOCK + if self.phase == EqPhase::Linear { taps_for(sample_rate) / 2 } else { 0 })
