@@ -22,6 +22,7 @@ use crate::buffer::{check_interleaved, find_nonfinite};
 use crate::error::Error;
 use crate::filters::section::{Planar, Section, SectionState, run_series};
 use crate::math::{PI, cos, gain_to_db, power_to_db};
+use crate::simd::{Kernel, dispatch};
 
 /// Windows whose channels are both below this mean square (-70 dBFS) are
 /// left out of the worst-window correlation.
@@ -481,11 +482,8 @@ impl SmallSpeaker {
         }
         for (pair, state) in self.scratch.chunks_mut(2).zip(&mut self.states) {
             let (a, b) = pair.split_at_mut(1);
-            run_series::<4, false>(
-                &self.sections,
-                state,
-                &mut Planar(&mut a[0][..n], &mut b[0][..n]),
-            );
+            let frames = Planar(&mut a[0][..n], &mut b[0][..n]);
+            dispatch(SpeakerRun { sections: &self.sections, state, frames });
             state.iter_mut().for_each(SectionState::flush);
         }
         // The overshoot of samples near f32::MAX stays finite for the meter
@@ -500,6 +498,23 @@ impl SmallSpeaker {
             })
             .collect();
         self.meter.add_frames(&views);
+    }
+}
+
+/// The small loudspeaker's sections over a pair of channels, as a
+/// [`Kernel`] (multiply-adds fused where the CPU has them).
+struct SpeakerRun<'a> {
+    sections: &'a [Section; 4],
+    state: &'a mut [SectionState; 4],
+    frames: Planar<'a>,
+}
+
+impl Kernel for SpeakerRun<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    unsafe fn run<const WIDE: bool>(mut self) {
+        run_series::<4, WIDE>(self.sections, self.state, &mut self.frames);
     }
 }
 
