@@ -269,9 +269,9 @@ type Baseline = [f32; 4];
 /// `FROM + 1..=FROM + P` for the outputs `n < len` (rounded up to whole
 /// steps; the extra ones are never read), `T` taps per phase.
 /// Register-blocked: `P × K` independent accumulators of `WIDTH` outputs
-/// each; each input vector is loaded once per tap and serves every phase. Each output is the sum
-/// `((c_0 x_0 + c_1 x_1) + ...)` in tap order, as in
-/// [`TruePeakInterpolator::push`].
+/// each; each input vector is loaded once per tap and serves every phase.
+/// Each output is the sum `((c_0 x_0 + c_1 x_1) + ...)` in tap order, as
+/// in [`TruePeakInterpolator::push`].
 ///
 /// # Safety
 /// The CPU supports `V`'s instructions.
